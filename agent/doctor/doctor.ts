@@ -1,0 +1,79 @@
+/**
+ * @module `doctor`: health checks of an installation. It reads the config itself, so it also
+ * works (and explains why) when the gateway cannot start. Later domains add their checks to
+ * {@linkcode DOCTOR_CHECKS}.
+ */
+
+import type { Config } from "../../core/config/schema.ts";
+import type { ConfigIssue } from "../../core/config/load.ts";
+import type { StatePaths } from "../../core/paths.ts";
+import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One finding. */
+export interface DoctorCheck {
+  id: string;
+  name: string;
+  status: CheckStatus;
+  message: string;
+  /** What to do about a warning or failure. */
+  hint?: string;
+}
+
+/** What `doctor.run` and `pyclaw doctor --json` return. */
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  summary: { total: number; ok: number; warn: number; fail: number; healthy: boolean };
+}
+
+/** What the checks look at. */
+export interface DoctorInput {
+  configPath: string;
+  /** The config in force, absent when it could not be loaded. */
+  config?: Config;
+  /** Why the config could not be loaded. */
+  configIssues?: ConfigIssue[];
+  /** Unknown keys in the config. */
+  configWarnings?: readonly ConfigIssue[];
+  paths: StatePaths;
+  env: Record<string, string | undefined>;
+  /** Bind and token from the command line of the gateway being checked, if any. */
+  overrides?: { bind?: string; authToken?: string };
+  /** The auth of a running gateway, when the doctor runs inside one. */
+  activeAuth?: { mode: "token" | "password" | "none"; source?: string };
+}
+
+export type DoctorCheckFn = (input: DoctorInput) => Promise<DoctorCheck | DoctorCheck[]>;
+
+/** Every check, in the order they are reported. */
+export const DOCTOR_CHECKS: DoctorCheckFn[] = [checkConfig, checkStateDir, checkAuth];
+
+/** Runs every check; a check that throws is reported as a failure, never as a crash. */
+export async function runDoctor(input: DoctorInput, checks = DOCTOR_CHECKS): Promise<DoctorReport> {
+  const results = await Promise.all(checks.map(async (check) => {
+    try {
+      return await check(input);
+    } catch (error) {
+      return {
+        id: check.name || "check",
+        name: check.name || "check",
+        status: "fail" as const,
+        message: `Check failed: ${(error as Error).message}`,
+      };
+    }
+  }));
+  const flat = results.flat();
+  const count = (status: CheckStatus) => flat.filter((check) => check.status === status).length;
+  const fail = count("fail");
+  return {
+    checks: flat,
+    summary: {
+      total: flat.length,
+      ok: count("ok"),
+      warn: count("warn"),
+      fail,
+      healthy: fail === 0,
+    },
+  };
+}

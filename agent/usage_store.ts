@@ -1,0 +1,131 @@
+/**
+ * @module Token usage and estimated cost per model turn: appended to `usage.jsonl` under the
+ * state dir, summed by day for `usage.get`.
+ */
+
+import { dirname } from "node:path";
+
+/** One model call's usage. */
+export interface UsageRecord {
+  /** ISO time. */
+  time: string;
+  agentId?: string;
+  sessionId?: string;
+  provider: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** Estimated cost in USD, when the model's price is known. */
+  cost?: number;
+}
+
+/** What `usage.get` returns. */
+export interface UsageSummary {
+  days: number;
+  totalTokens: number;
+  promptTokens: number;
+  completionTokens: number;
+  estimatedCost: number;
+  requests: number;
+  byDay: { date: string; totalTokens: number; estimatedCost: number; requests: number }[];
+  byModel: {
+    provider: string;
+    model: string;
+    totalTokens: number;
+    estimatedCost: number;
+    requests: number;
+  }[];
+}
+
+/** Appends usage records and answers summaries over the last N days. */
+export class UsageStore {
+  readonly file: string;
+  #records: UsageRecord[] | undefined;
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  async record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
+    const record: UsageRecord = {
+      time: entry.time ?? new Date().toISOString(),
+      ...entry,
+    } as UsageRecord;
+    await Deno.mkdir(dirname(this.file), { recursive: true });
+    await Deno.writeTextFile(this.file, JSON.stringify(record) + "\n", {
+      append: true,
+      mode: 0o600,
+    });
+    (await this.#load()).push(record);
+  }
+
+  /** Totals over the last `days` days (today included), by day and by model. */
+  async summary(days = 30, now = new Date()): Promise<UsageSummary> {
+    const since = new Date(now);
+    since.setUTCHours(0, 0, 0, 0);
+    since.setUTCDate(since.getUTCDate() - (days - 1));
+    const byDay = new Map<string, UsageSummary["byDay"][number]>();
+    const byModel = new Map<string, UsageSummary["byModel"][number]>();
+    const summary: UsageSummary = {
+      days,
+      totalTokens: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      estimatedCost: 0,
+      requests: 0,
+      byDay: [],
+      byModel: [],
+    };
+    for (const record of await this.#load()) {
+      if (new Date(record.time) < since) continue;
+      const tokens = record.promptTokens + record.completionTokens;
+      const cost = record.cost ?? 0;
+      summary.totalTokens += tokens;
+      summary.promptTokens += record.promptTokens;
+      summary.completionTokens += record.completionTokens;
+      summary.estimatedCost += cost;
+      summary.requests += 1;
+      const date = record.time.slice(0, 10);
+      const day = byDay.get(date) ?? { date, totalTokens: 0, estimatedCost: 0, requests: 0 };
+      day.totalTokens += tokens;
+      day.estimatedCost += cost;
+      day.requests += 1;
+      byDay.set(date, day);
+      const key = `${record.provider}/${record.model}`;
+      const model = byModel.get(key) ??
+        {
+          provider: record.provider,
+          model: record.model,
+          totalTokens: 0,
+          estimatedCost: 0,
+          requests: 0,
+        };
+      model.totalTokens += tokens;
+      model.estimatedCost += cost;
+      model.requests += 1;
+      byModel.set(key, model);
+    }
+    summary.byDay = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
+    summary.byModel = [...byModel.values()].sort((a, b) => b.totalTokens - a.totalTokens);
+    summary.estimatedCost = Math.round(summary.estimatedCost * 1e6) / 1e6;
+    return summary;
+  }
+
+  async #load(): Promise<UsageRecord[]> {
+    if (this.#records) return this.#records;
+    const records: UsageRecord[] = [];
+    try {
+      const text = await Deno.readTextFile(this.file);
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        try {
+          records.push(JSON.parse(line));
+        } catch { /* a torn last line from a crash */ }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    this.#records ??= records;
+    return this.#records;
+  }
+}

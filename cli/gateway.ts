@@ -1,0 +1,79 @@
+/** @module `pyclaw gateway …`: run the server, and the client-side status, probe and call. */
+
+import type { Command } from "@commander-js/extra-typings";
+import { parseInteger, parsePort } from "./_output.ts";
+
+export function registerGatewayCommands(program: Command): void {
+  const gateway = program
+    .command("gateway")
+    .description("Run the gateway server, or inspect and call a running one")
+    // Subcommands repeat --port/--bind: options after a subcommand name belong to it.
+    .enablePositionalOptions()
+    .option("--port <port>", "WebSocket port (default 18789)", parsePort)
+    .option("--bind <host>", "loopback (default), lan, or a host address")
+    .option(
+      "--auth-token <token>",
+      "auth token (else PYCLAW_AUTH_TOKEN, config, or the token file)",
+    )
+    .action(async (options) => {
+      const { runGateway } = await import("./gateway_run.ts");
+      await runGateway(options);
+    });
+
+  gateway
+    .command("run")
+    .description("Start the gateway server")
+    .option("--port <port>", "WebSocket port (default 18789)", parsePort)
+    .option("--bind <host>", "loopback (default), lan, or a host address")
+    .option(
+      "--auth-token <token>",
+      "auth token (else PYCLAW_AUTH_TOKEN, config, or the token file)",
+    )
+    .action(async (options) => {
+      const { runGateway } = await import("./gateway_run.ts");
+      await runGateway(options);
+    });
+
+  gateway
+    .command("status")
+    .description("Show the gateway's configuration and, unless --no-probe, whether it answers")
+    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
+    .option("--token <token>", "auth token")
+    .option("--password <password>", "auth password")
+    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 5000)
+    .option("--no-probe", "do not connect, only show the configuration")
+    .option("--deep", "also ask for system info, presence and doctor results")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { gatewayStatus } = await import("./gateway_client_commands.ts");
+      await gatewayStatus(options);
+    });
+
+  gateway
+    .command("probe")
+    .description("Check that a gateway answers: connect, authenticate, health")
+    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
+    .option("--token <token>", "auth token")
+    .option("--password <password>", "auth password")
+    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 5000)
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { gatewayProbe } = await import("./gateway_client_commands.ts");
+      await gatewayProbe(options);
+    });
+
+  gateway
+    .command("call")
+    .description("Call any RPC method and print its result")
+    .argument("<method>", "method name, e.g. health")
+    .option("--params <json>", "params as a JSON object", "{}")
+    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
+    .option("--token <token>", "auth token")
+    .option("--password <password>", "auth password")
+    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 30000)
+    .option("--json", "print compact JSON")
+    .action(async (method, options) => {
+      const { gatewayCall } = await import("./gateway_client_commands.ts");
+      await gatewayCall(method, options);
+    });
+}

@@ -1,0 +1,112 @@
+/** @module Dot-path access, JSON merge patch (RFC 7396) and secret redaction over plain JSON data. */
+
+import { GatewayError } from "../errors.ts";
+import { REDACTED, SECRET_KEY } from "./schema.ts";
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+type Json = unknown;
+type JsonObject = Record<string, Json>;
+
+export function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Splits `a.b.c` into segments, refusing empty and prototype-polluting ones. */
+export function splitKey(key: string): string[] {
+  const parts = key.split(".");
+  for (const part of parts) {
+    if (part === "") throw new GatewayError("INVALID_PARAMS", `Invalid config key: "${key}"`);
+    if (FORBIDDEN_KEYS.has(part)) {
+      throw new GatewayError("INVALID_PARAMS", `Forbidden config key segment: "${part}"`);
+    }
+  }
+  return parts;
+}
+
+/** Value at `parts` in `data`, or `undefined`. */
+export function getAt(data: Json, parts: string[]): Json {
+  let node = data;
+  for (const part of parts) {
+    if (!isPlainObject(node) || !Object.hasOwn(node, part)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+/** A copy of `data` with `value` at `parts`, creating objects on the way. */
+export function setAt(data: JsonObject, parts: string[], value: Json): JsonObject {
+  const [head, ...rest] = parts;
+  const copy: JsonObject = { ...data };
+  if (rest.length === 0) {
+    copy[head] = value;
+  } else {
+    const child = Object.hasOwn(data, head) && isPlainObject(data[head]) ? data[head] : {};
+    copy[head] = setAt(child as JsonObject, rest, value);
+  }
+  return copy;
+}
+
+/** Throws INVALID_PARAMS if any object key anywhere in `value` could pollute a prototype. */
+export function assertNoForbiddenKeys(value: Json, path = ""): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertNoForbiddenKeys(item, `${path}[${i}]`));
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new GatewayError("INVALID_PARAMS", `Forbidden key "${key}" at "${path || "."}"`);
+      }
+      assertNoForbiddenKeys(value[key], path ? `${path}.${key}` : key);
+    }
+  }
+}
+
+/** RFC 7396 JSON merge patch: objects merge, `null` deletes, anything else replaces. */
+export function mergePatch(target: Json, patch: Json): Json {
+  if (!isPlainObject(patch)) return patch;
+  const result: JsonObject = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/** A deep copy of `data` with every secret-named string value replaced by {@linkcode REDACTED}. */
+export function redactSecrets(data: Json, keyName = ""): Json {
+  if (Array.isArray(data)) return data.map((item) => redactSecrets(item, keyName));
+  if (isPlainObject(data)) {
+    // Values of env/headers maps are secrets as often as not (API keys, bearer headers).
+    const secretMap = keyName === "env" || keyName === "headers";
+    return Object.fromEntries(
+      Object.entries(data).map((
+        [key, value],
+      ) => [
+        key,
+        secretMap && typeof value === "string" ? REDACTED : redactSecrets(value, key),
+      ]),
+    );
+  }
+  if (typeof data === "string" && SECRET_KEY.test(keyName) && data !== "") return REDACTED;
+  return data;
+}
+
+/**
+ * Puts back the secrets of `previous` wherever `next` holds the redacted placeholder, so a
+ * client that read the config and sends it back does not wipe them.
+ */
+export function restoreRedacted(next: Json, previous: Json): Json {
+  if (next === REDACTED) return previous;
+  if (Array.isArray(next)) {
+    return next.map((item, i) =>
+      restoreRedacted(item, Array.isArray(previous) ? previous[i] : undefined)
+    );
+  }
+  if (isPlainObject(next)) {
+    const prev = isPlainObject(previous) ? previous : {};
+    return Object.fromEntries(
+      Object.entries(next).map(([key, value]) => [key, restoreRedacted(value, prev[key])]),
+    );
+  }
+  return next;
+}

@@ -1,0 +1,177 @@
+/** @module Reading `pyclaw.json`: JSON5 text, `${ENV}` substitution, schema validation. */
+
+import JSON5 from "json5";
+import type { z } from "zod";
+import { type Config, configSchema } from "./schema.ts";
+import { isPlainObject } from "./key_path.ts";
+
+/** A problem at one key path of the config. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** The config could not be used; `issues` say where and why. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  readonly file?: string;
+
+  constructor(issues: ConfigIssue[], file?: string) {
+    const where = file ? ` (${file})` : "";
+    super(
+      `Invalid config${where}: ` +
+        issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; "),
+    );
+    this.name = "ConfigError";
+    this.issues = issues;
+    this.file = file;
+  }
+}
+
+/** A validated config and what was tolerated on the way. */
+export interface LoadedConfig {
+  config: Config;
+  /** The document as written (before `${ENV}` substitution); what `config.set` edits. */
+  raw: Record<string, unknown>;
+  /** Unknown keys, ignored. */
+  warnings: ConfigIssue[];
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((part, i) =>
+    typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`
+  ).join("");
+}
+
+/** Parses JSON5 text into an object, naming the line and column of a syntax error. */
+export function parseConfigText(text: string, file?: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
+  let data: unknown;
+  try {
+    data = JSON5.parse(text);
+  } catch (error) {
+    throw new ConfigError([{ path: "", message: (error as Error).message }], file);
+  }
+  if (!isPlainObject(data)) {
+    throw new ConfigError([{ path: "", message: "The config must be a JSON object" }], file);
+  }
+  return data;
+}
+
+const ENV_REF = /\$\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${NAME}` in every string value with the environment variable's value.
+ * `$${NAME}` stays as the literal `${NAME}`. A variable that is not set is an issue.
+ */
+export function substituteEnv(
+  data: unknown,
+  env: Record<string, string | undefined>,
+  issues: ConfigIssue[] = [],
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof data === "string") {
+    return data.replace(ENV_REF, (match, name: string | undefined) => {
+      if (name === undefined) return match.slice(1);
+      const value = env[name];
+      if (value === undefined) {
+        issues.push({ path: formatPath(path), message: `Environment variable ${name} is not set` });
+        return "";
+      }
+      return value;
+    });
+  }
+  if (Array.isArray(data)) {
+    return data.map((item, i) => substituteEnv(item, env, issues, [...path, i]));
+  }
+  if (isPlainObject(data)) {
+    return Object.fromEntries(
+      Object.entries(data).map((
+        [key, value],
+      ) => [key, substituteEnv(value, env, issues, [...path, key])]),
+    );
+  }
+  return data;
+}
+
+function withoutKeys(data: unknown, path: readonly PropertyKey[], keys: string[]): unknown {
+  if (path.length === 0) {
+    if (!isPlainObject(data)) return data;
+    const copy = { ...data };
+    for (const key of keys) delete copy[key];
+    return copy;
+  }
+  const [head, ...rest] = path;
+  if (Array.isArray(data) && typeof head === "number") {
+    return data.map((item, i) => (i === head ? withoutKeys(item, rest, keys) : item));
+  }
+  if (isPlainObject(data) && typeof head === "string" && head in data) {
+    return { ...data, [head]: withoutKeys(data[head], rest, keys) };
+  }
+  return data;
+}
+
+/**
+ * Validates a raw config document. Unknown keys become warnings and are dropped; any other
+ * problem throws a {@linkcode ConfigError} naming every bad key path.
+ */
+export function validateConfig(
+  raw: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  file?: string,
+): LoadedConfig {
+  const envIssues: ConfigIssue[] = [];
+  let data = substituteEnv(raw, env, envIssues);
+  const warnings: ConfigIssue[] = [];
+  for (let round = 0; round < 64; round++) {
+    const result = configSchema.safeParse(data);
+    if (result.success) {
+      if (envIssues.length) throw new ConfigError(envIssues, file);
+      return { config: deepFreeze(result.data), raw, warnings };
+    }
+    const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
+    const other = result.error.issues.filter((issue) => issue.code !== "unrecognized_keys");
+    if (other.length || envIssues.length) {
+      throw new ConfigError([...envIssues, ...other.map(toIssue)], file);
+    }
+    for (const issue of unknown as z.core.$ZodIssueUnrecognizedKeys[]) {
+      for (const key of issue.keys) {
+        warnings.push({ path: formatPath([...issue.path, key]), message: "Unknown key (ignored)" });
+      }
+      data = withoutKeys(data, issue.path, issue.keys);
+    }
+  }
+  throw new ConfigError([{ path: "", message: "Config is too deeply invalid" }], file);
+}
+
+function toIssue(issue: z.core.$ZodIssue): ConfigIssue {
+  return { path: formatPath(issue.path), message: issue.message };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Reads and validates the config file; a missing file yields the defaults. */
+export async function loadConfigFile(
+  file: string,
+  env: Record<string, string | undefined>,
+): Promise<LoadedConfig & { exists: boolean }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return { ...validateConfig({}, env, file), exists: false };
+    }
+    throw new ConfigError(
+      [{ path: "", message: `Cannot read: ${(error as Error).message}` }],
+      file,
+    );
+  }
+  return { ...validateConfig(parseConfigText(text, file), env, file), exists: true };
+}

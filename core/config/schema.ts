@@ -1,0 +1,265 @@
+/**
+ * @module The one zod schema of `pyclaw.json`. Every section that any part of pyclaw reads is
+ * declared here, so a full config never blocks start-up and a typo is caught with its key path.
+ */
+
+import { z } from "zod";
+
+// Objects are strict so that unknown keys surface as issues; the loader turns those into
+// warnings (and `config.set` into INVALID_PARAMS). Nested sections use `prefault({})` so an
+// absent section still gets its inner defaults (zod 4's `default` would skip parsing).
+// The cast is sound: every field of a section is optional or defaulted.
+const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({} as never);
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+const authSchema = section({
+  /** `token` (default), `password`, or `none` (loopback only, with a warning). */
+  mode: z.enum(["token", "password", "none"]).default("token"),
+  token: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Browser origins allowed to open a WebSocket besides the gateway's own. */
+  allowedOrigins: z.array(z.string()).default([]),
+});
+
+const limitsSchema = section({
+  maxFrameBytes: positiveInt.default(25 * 1024 * 1024),
+  maxConnectionsPerAddress: positiveInt.default(64),
+  connectTimeoutMs: positiveInt.default(10_000),
+  /** Sustained requests per second on one connection, with a burst allowance. */
+  requestsPerSecond: positiveInt.default(200),
+  requestBurst: positiveInt.default(400),
+  /** A connection whose unsent data passes this is closed (a client that stopped reading). */
+  maxBufferedBytes: positiveInt.default(16 * 1024 * 1024),
+  /** Failed `connect` attempts per address per minute before `RATE_LIMITED`. */
+  authFailuresPerMinute: positiveInt.default(5),
+  maxHttpBodyBytes: positiveInt.default(25 * 1024 * 1024),
+});
+
+const gatewaySchema = section({
+  port: port.default(18789),
+  /** `loopback`, `lan` (all interfaces), or a host address such as `0.0.0.0`. */
+  bind: z.string().min(1).default("loopback"),
+  auth: authSchema,
+  http: section({
+    /** Second HTTP listener: a port, or `false` for none. Default: the WebSocket port + 1. */
+    port: z.union([port, z.literal(false)]).optional(),
+  }),
+  controlUi: section({ enabled: z.boolean().default(true) }),
+  limits: limitsSchema,
+});
+
+const modelEntrySchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  contextWindow: positiveInt.optional(),
+  maxTokens: positiveInt.optional(),
+  /** Cost in USD per million tokens, for `usage.get`'s estimate. */
+  cost: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
+  vision: z.boolean().optional(),
+});
+
+const providerSchema = z.strictObject({
+  /** Wire API. Default: from the provider id (`anthropic`, `llamacpp`), else `openai`. */
+  api: z.enum(["openai", "anthropic", "llamacpp"]).optional(),
+  baseUrl: z.string().url().optional(),
+  apiKey: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(modelEntrySchema).optional(),
+  timeoutMs: positiveInt.optional(),
+});
+
+const modelsSchema = section({
+  providers: z.record(z.string().min(1), providerSchema).default({}),
+  /** Local model runtime settings (llama.cpp). */
+  local: section({
+    contextSize: positiveInt.optional(),
+    threads: positiveInt.optional(),
+    gpuLayers: z.union([z.number().int().min(0), z.literal("auto")]).optional(),
+    idleUnloadMs: positiveInt.default(10 * 60_000),
+  }),
+});
+
+const heartbeatSchema = section({
+  enabled: z.boolean().default(false),
+  /** Interval such as `30m`. */
+  every: z.string().default("30m"),
+  prompt: z.string().optional(),
+});
+
+const agentSettings = {
+  name: z.string().optional(),
+  /** `provider/model` or a model id. */
+  model: z.string().optional(),
+  systemPrompt: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxIterations: positiveInt.optional(),
+  workspace: z.string().optional(),
+  timezone: z.string().optional(),
+  tools: z.strictObject({
+    allow: z.array(z.string()).optional(),
+    deny: z.array(z.string()).optional(),
+  }).optional(),
+};
+
+const agentsSchema = section({
+  defaults: section({
+    ...agentSettings,
+    maxIterations: positiveInt.default(8),
+    heartbeat: heartbeatSchema,
+  }),
+  list: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...agentSettings }))
+    .default([]),
+});
+
+const bindingSchema = z.strictObject({
+  /** `channel:peer` glob such as `telegram:*`. */
+  pattern: z.string().min(1),
+  agentId: z.string().min(1),
+});
+
+const telegramSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  botToken: z.string().optional(),
+  apiBaseUrl: z.string().url().default("https://api.telegram.org"),
+  allowFrom: z.array(z.union([z.string(), z.number()])).default([]),
+  dmPolicy: z.enum(["open", "allowlist", "pairing", "disabled"]).default("allowlist"),
+  pollTimeoutSec: z.number().int().min(0).max(60).default(25),
+});
+
+const channelsSchema = section({
+  webchat: section({ enabled: z.boolean().default(true) }),
+  telegram: telegramSchema.optional(),
+});
+
+const stdioServerSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+  enabled: z.boolean().default(true),
+});
+
+const httpServerSchema = z.strictObject({
+  url: z.string().url(),
+  headers: z.record(z.string(), z.string()).optional(),
+  enabled: z.boolean().default(true),
+});
+
+const toolsSchema = section({
+  restrictToWorkspace: z.boolean().default(true),
+  allow: z.array(z.string()).optional(),
+  deny: z.array(z.string()).optional(),
+  exec: section({
+    policy: z.enum(["ask", "allow", "deny"]).default("ask"),
+    /** Commands matching one of these globs run without asking. */
+    allowPatterns: z.array(z.string()).default([]),
+    timeoutMs: positiveInt.default(120_000),
+    approvalTimeoutMs: positiveInt.default(120_000),
+    maxOutputBytes: positiveInt.default(200_000),
+  }),
+  mcpServers: z.record(z.string().min(1), z.union([stdioServerSchema, httpServerSchema]))
+    .default({}),
+  /** How often the MCP watcher re-reads `tools.mcpServers`. */
+  mcpPollIntervalMs: positiveInt.default(5_000),
+  sendFile: section({ inlineMaxBytes: positiveInt.default(256 * 1024) }),
+});
+
+const browserSchema = section({
+  enabled: z.boolean().default(true),
+  executablePath: z.string().optional(),
+  headless: z.boolean().default(true),
+  defaultProfile: z.string().default("default"),
+  autoStart: z.boolean().default(true),
+  navigationTimeoutMs: positiveInt.default(30_000),
+  actionTimeoutMs: positiveInt.default(10_000),
+  ssrf: section({
+    allowPrivateNetwork: z.boolean().default(false),
+    allowedHosts: z.array(z.string()).default([]),
+  }),
+});
+
+const cronSchema = section({
+  enabled: z.boolean().default(true),
+  /** What to do with runs missed while the gateway was down. */
+  missedRuns: z.enum(["skip", "run-once"]).default("run-once"),
+  timezone: z.string().optional(),
+  historyLimit: positiveInt.default(200),
+});
+
+const loggingSchema = section({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  consoleLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  maxFileBytes: positiveInt.default(10 * 1024 * 1024),
+  maxFiles: positiveInt.default(3),
+});
+
+const updateSchema = section({
+  enabled: z.boolean().default(true),
+  registry: z.string().url().default("https://registry.npmjs.org"),
+  packageName: z.string().optional(),
+  timeoutMs: positiveInt.default(3_000),
+});
+
+/** The whole config file. */
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  gateway: gatewaySchema,
+  models: modelsSchema,
+  agents: agentsSchema,
+  bindings: z.array(bindingSchema).default([]),
+  channels: channelsSchema,
+  tools: toolsSchema,
+  browser: browserSchema,
+  cron: cronSchema,
+  skills: section({ dirs: z.array(z.string()).default([]) }),
+  plans: section({ enabled: z.boolean().default(true) }),
+  tts: section({ provider: z.string().optional() }),
+  devices: section({ codeTtlMs: positiveInt.default(5 * 60_000) }),
+  backup: section({ keep: positiveInt.default(10) }),
+  logging: loggingSchema,
+  update: updateSchema,
+});
+
+/** A parsed, defaulted config. */
+export type Config = z.output<typeof configSchema>;
+
+/** Key names whose values are secrets: redacted in `config.get`, logs and doctor output. */
+export const SECRET_KEY = /(api_?key|token|password|secret|authorization|cookie)$/i;
+
+/** What `config.get` shows instead of a secret; sent back unchanged, it keeps the secret. */
+export const REDACTED = "__PYCLAW_REDACTED__";
+
+type AnySchema = z.core.$ZodType;
+
+/** True when `parts` names a key the schema declares (records accept any key). */
+export function isKnownConfigKey(parts: string[]): boolean {
+  let candidates: AnySchema[] = [configSchema];
+  for (const part of parts) {
+    const next: AnySchema[] = [];
+    for (const candidate of candidates.flatMap(unwrap)) {
+      const def = candidate._zod.def as unknown as Record<string, unknown> & { type: string };
+      if (def.type === "object") {
+        const shape = def.shape as Record<string, AnySchema>;
+        if (Object.hasOwn(shape, part)) next.push(shape[part]);
+      } else if (def.type === "record") {
+        next.push(def.valueType as AnySchema);
+      } else if (def.type === "array" && /^\d+$/.test(part)) {
+        next.push(def.element as AnySchema);
+      }
+    }
+    if (next.length === 0) return false;
+    candidates = next;
+  }
+  return true;
+}
+
+function unwrap(schema: AnySchema): AnySchema[] {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (["optional", "default", "prefault", "nullable", "readonly"].includes(def.type)) {
+    return unwrap(def.innerType as AnySchema);
+  }
+  if (def.type === "union") return (def.options as AnySchema[]).flatMap(unwrap);
+  return [schema];
+}

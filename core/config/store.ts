@@ -1,0 +1,265 @@
+/**
+ * @module The live config: the validated, frozen `Config` in force, edits that are validated
+ * before they are written (atomically), and one file watcher that publishes every change.
+ */
+
+import { basename, dirname } from "node:path";
+import { GatewayError } from "../errors.ts";
+import { writeFileAtomic } from "../fs.ts";
+import { type Config, isKnownConfigKey } from "./schema.ts";
+import {
+  assertNoForbiddenKeys,
+  getAt,
+  mergePatch,
+  redactSecrets,
+  restoreRedacted,
+  setAt,
+  splitKey,
+} from "./key_path.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  loadConfigFile,
+  parseConfigText,
+  validateConfig,
+} from "./load.ts";
+
+/** Called with the new and the previous config after every successful change. */
+export type ConfigListener = (next: Config, previous: Config) => void;
+
+/** Called when an edit of the file could not be applied; the previous config stays. */
+export type ConfigErrorListener = (error: ConfigError) => void;
+
+/** Options for {@linkcode ConfigStore.open}. */
+export interface ConfigStoreOptions {
+  /** Variables for `${NAME}` substitution. @default Deno.env.toObject() */
+  env?: Record<string, string | undefined>;
+  /** Watch the file and reload on change. @default false */
+  watch?: boolean;
+  /** Quiet period after the last file event before reloading. @default 150 */
+  debounceMs?: number;
+}
+
+/** The config in force, and the only writer of the config file. */
+export class ConfigStore {
+  readonly path: string;
+  #env: Record<string, string | undefined>;
+  #config: Config;
+  #raw: Record<string, unknown>;
+  #warnings: ConfigIssue[];
+  #lastText: string | undefined;
+  #listeners = new Set<ConfigListener>();
+  #errorListeners = new Set<ConfigErrorListener>();
+  #watcher: Deno.FsWatcher | undefined;
+  #debounce: ReturnType<typeof setTimeout> | undefined;
+  #debounceMs: number;
+  #writing: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    path: string,
+    env: Record<string, string | undefined>,
+    loaded: { config: Config; raw: Record<string, unknown>; warnings: ConfigIssue[] },
+    text: string | undefined,
+    debounceMs: number,
+  ) {
+    this.path = path;
+    this.#env = env;
+    this.#config = loaded.config;
+    this.#raw = loaded.raw;
+    this.#warnings = loaded.warnings;
+    this.#lastText = text;
+    this.#debounceMs = debounceMs;
+  }
+
+  /**
+   * Loads the config file (a missing file means defaults) and optionally watches it.
+   *
+   * @throws {ConfigError} when the file is invalid: the gateway must not start on it
+   */
+  static async open(path: string, options: ConfigStoreOptions = {}): Promise<ConfigStore> {
+    const env = options.env ?? Deno.env.toObject();
+    const loaded = await loadConfigFile(path, env);
+    const text = loaded.exists ? await Deno.readTextFile(path).catch(() => undefined) : undefined;
+    const store = new ConfigStore(path, env, loaded, text, options.debounceMs ?? 150);
+    if (options.watch) store.#watch();
+    return store;
+  }
+
+  /** A store over an in-memory document, for tests and in-process tools. */
+  static fromObject(
+    path: string,
+    raw: Record<string, unknown>,
+    env: Record<string, string | undefined> = {},
+  ): ConfigStore {
+    return new ConfigStore(path, env, validateConfig(raw, env, path), undefined, 150);
+  }
+
+  /** The config in force: frozen, swapped whole on every change. */
+  get current(): Config {
+    return this.#config;
+  }
+
+  /** Unknown keys found at the last load. */
+  get warnings(): readonly ConfigIssue[] {
+    return this.#warnings;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  subscribe(listener: ConfigListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Subscribes to failed reloads; returns the unsubscribe function. */
+  onError(listener: ConfigErrorListener): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /** The effective value at a dot path (or the whole config), secrets redacted. */
+  get(key?: string): unknown {
+    if (!key) return redactSecrets(this.#config);
+    const parts = splitKey(key);
+    const value = getAt(this.#config, parts);
+    if (value === undefined && !isKnownConfigKey(parts)) {
+      throw new GatewayError("INVALID_PARAMS", `Unknown config key: "${key}"`);
+    }
+    return redactSecrets(value, parts.at(-1));
+  }
+
+  /**
+   * Sets one value by dot path. Validated against the schema before anything is written.
+   *
+   * @throws {GatewayError} INVALID_PARAMS for an unknown key or a bad value; the file is unchanged
+   */
+  set(key: string, value: unknown): Promise<void> {
+    const parts = splitKey(key);
+    assertNoForbiddenKeys(value);
+    return this.#update((raw) => {
+      const restored = restoreRedacted(value, getAt(raw, parts));
+      return setAt(raw, parts, restored);
+    });
+  }
+
+  /**
+   * Applies a JSON merge patch to the document, validated as a whole: all or nothing.
+   *
+   * @throws {GatewayError} INVALID_PARAMS when the patched config is invalid; the file is unchanged
+   */
+  patch(patch: Record<string, unknown>): Promise<void> {
+    assertNoForbiddenKeys(patch);
+    return this.#update((raw) => {
+      const restored = restoreRedacted(patch, raw) as Record<string, unknown>;
+      return mergePatch(raw, restored) as Record<string, unknown>;
+    });
+  }
+
+  /** Re-reads the file now. Returns false (and keeps the config) if it is invalid. */
+  async reload(): Promise<boolean> {
+    let text: string | undefined;
+    try {
+      text = await Deno.readTextFile(this.path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        this.#emitError(new ConfigError([{ path: "", message: String(error) }], this.path));
+        return false;
+      }
+    }
+    if (text === this.#lastText) return true;
+    try {
+      const raw = text === undefined ? {} : parseConfigText(text, this.path);
+      const loaded = validateConfig(raw, this.#env, this.path);
+      this.#lastText = text;
+      this.#apply(loaded.config, loaded.raw, loaded.warnings);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.#lastText = text;
+      this.#emitError(error);
+      return false;
+    }
+  }
+
+  /** Stops watching the file. */
+  close(): void {
+    clearTimeout(this.#debounce);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    this.#listeners.clear();
+    this.#errorListeners.clear();
+  }
+
+  #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+    const run = this.#writing.then(async () => {
+      const nextRaw = edit(structuredClone(this.#raw));
+      let loaded;
+      try {
+        loaded = validateConfig(nextRaw, this.#env, this.path);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          throw new GatewayError(
+            "INVALID_PARAMS",
+            error.message.replace(/^Invalid config \(.*?\): /, "Invalid config: "),
+            {
+              issues: error.issues,
+            },
+          );
+        }
+        throw error;
+      }
+      if (loaded.warnings.length) {
+        throw new GatewayError(
+          "INVALID_PARAMS",
+          `Unknown config key: ${loaded.warnings.map((w) => w.path).join(", ")}`,
+          { issues: loaded.warnings },
+        );
+      }
+      const text = JSON.stringify(nextRaw, null, 2) + "\n";
+      await writeFileAtomic(this.path, text, { mode: 0o600 });
+      this.#lastText = text;
+      this.#apply(loaded.config, nextRaw, loaded.warnings);
+    });
+    this.#writing = run.catch(() => {});
+    return run;
+  }
+
+  #apply(config: Config, raw: Record<string, unknown>, warnings: ConfigIssue[]): void {
+    const previous = this.#config;
+    this.#config = config;
+    this.#raw = raw;
+    this.#warnings = warnings;
+    for (const listener of this.#listeners) {
+      try {
+        listener(config, previous);
+      } catch (error) {
+        console.error("config listener failed:", error);
+      }
+    }
+  }
+
+  #emitError(error: ConfigError): void {
+    for (const listener of this.#errorListeners) listener(error);
+  }
+
+  #watch(): void {
+    // Watch the folder, not the file: editors and our own atomic writes replace the file,
+    // which ends a watch on its old inode.
+    const dir = dirname(this.path);
+    const name = basename(this.path);
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      this.#watcher = Deno.watchFs(dir, { recursive: false });
+    } catch {
+      return;
+    }
+    (async () => {
+      for await (const event of this.#watcher!) {
+        if (!event.paths.some((p) => basename(p) === name)) continue;
+        clearTimeout(this.#debounce);
+        this.#debounce = setTimeout(() => {
+          this.#writing = this.#writing.then(() => this.reload()).catch(() => {});
+        }, this.#debounceMs);
+      }
+    })().catch(() => {});
+  }
+}

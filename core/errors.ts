@@ -1,0 +1,73 @@
+/** @module The one error type of pyclaw, carrying the spec's error codes. */
+
+/** The nine error codes of the protocol (spec section 7), and nothing else. */
+export const ErrorCode = {
+  AUTH_REQUIRED: "AUTH_REQUIRED",
+  NOT_FOUND: "NOT_FOUND",
+  INVALID_PARAMS: "INVALID_PARAMS",
+  RATE_LIMITED: "RATE_LIMITED",
+  INTERNAL_ERROR: "INTERNAL_ERROR",
+  METHOD_NOT_FOUND: "METHOD_NOT_FOUND",
+  ALREADY_EXISTS: "ALREADY_EXISTS",
+  ABORTED: "ABORTED",
+  NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
+} as const;
+
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+
+/** The error body of a `res` frame. */
+export interface ErrorShape {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * An error a client may see. Handlers throw it; the dispatcher turns it into an error frame.
+ * Anything else thrown becomes `INTERNAL_ERROR` with no stack sent to the client.
+ *
+ * @example
+ * ```ts
+ * throw new GatewayError("NOT_FOUND", `Session not found: ${path}`);
+ * ```
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "GatewayError";
+    this.code = code;
+    this.details = details;
+  }
+
+  toShape(): ErrorShape {
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
+  }
+}
+
+const codes = new Set<string>(Object.values(ErrorCode));
+
+/** True for anything shaped like a {@linkcode GatewayError}, even from another copy of this module. */
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError ||
+    (typeof error === "object" && error !== null &&
+      codes.has((error as { code?: unknown }).code as string) &&
+      typeof (error as { message?: unknown }).message === "string");
+}
+
+/** True when `error` is the result of an aborted signal (ours or the platform's). */
+export function isAbortError(error: unknown): boolean {
+  return (error instanceof DOMException && error.name === "AbortError") ||
+    (isGatewayError(error) && error.code === ErrorCode.ABORTED) ||
+    (error instanceof Error && error.name === "AbortError");
+}
+
+/** A short, user-facing description of any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

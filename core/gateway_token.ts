@@ -1,0 +1,42 @@
+/**
+ * @module The gateway's auth token on disk: generated on first loopback start when none is
+ * configured, read by the local CLI so it can connect without being told the token.
+ */
+
+import { readTextIfExists, writeFileAtomic } from "./fs.ts";
+
+/** Reads the token file, if there is one. */
+export async function readTokenFile(file: string): Promise<string | undefined> {
+  const text = await readTextIfExists(file);
+  const token = text?.trim();
+  return token ? token : undefined;
+}
+
+/** A new random token: 32 bytes, base64url. */
+export function generateToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
+}
+
+/** Writes `token` to `file`, readable by the owner alone. */
+export async function writeTokenFile(file: string, token: string): Promise<void> {
+  await writeFileAtomic(file, token + "\n", { mode: 0o600 });
+  await Deno.chmod(file, 0o600).catch(() => {}); // not supported on Windows
+}
+
+/** True for a bind setting or host that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "loopback" || h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The address to listen on for a `gateway.bind` value. */
+export function bindAddress(bind: string): string {
+  const b = bind.trim().toLowerCase();
+  if (b === "loopback" || b === "localhost") return "127.0.0.1";
+  if (b === "lan" || b === "all") return "0.0.0.0";
+  return bind.trim().replace(/^\[|\]$/g, "");
+}

@@ -1,0 +1,220 @@
+/**
+ * @module The logger: JSON lines in a size-rotated file under the state dir, and readable
+ * lines on the console. Secret-named fields are redacted before anything is written.
+ */
+
+import { dirname } from "node:path";
+import { redactSecrets } from "./config/key_path.ts";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type ConsoleLevel = LogLevel | "silent";
+
+export const LOG_LEVELS: Record<ConsoleLevel, number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 100,
+};
+
+/** One line of the log file. */
+export interface LogRecord {
+  time: string;
+  level: LogLevel;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Options for {@linkcode Logger}. */
+export interface LoggerOptions {
+  /** JSON-lines file; none when absent. */
+  file?: string;
+  /** Lowest level written to the file. @default "info" */
+  level?: LogLevel;
+  /** Lowest level printed to stderr. @default "info" */
+  consoleLevel?: ConsoleLevel;
+  /** Rotate the file when it grows past this. @default 10 MiB */
+  maxFileBytes?: number;
+  /** Rotated files kept (`.1` … `.N`). @default 3 */
+  maxFiles?: number;
+}
+
+/** A structured logger. Child loggers share the file and add fixed fields. */
+export class Logger {
+  #sink: LogSink;
+  #fields: Record<string, unknown>;
+
+  constructor(options: LoggerOptions = {}, sink?: LogSink, fields: Record<string, unknown> = {}) {
+    this.#sink = sink ?? new LogSink(options);
+    this.#fields = fields;
+  }
+
+  /** The log file's path, if there is one. */
+  get file(): string | undefined {
+    return this.#sink.file;
+  }
+
+  /** A logger that adds `fields` to every record. */
+  child(fields: Record<string, unknown>): Logger {
+    return new Logger({}, this.#sink, { ...this.#fields, ...fields });
+  }
+
+  /** Changes levels in place (config reloads). */
+  configure(options: Pick<LoggerOptions, "level" | "consoleLevel" | "maxFileBytes" | "maxFiles">) {
+    this.#sink.configure(options);
+  }
+
+  debug(msg: string, fields?: Record<string, unknown>) {
+    this.#sink.write("debug", msg, this.#fields, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>) {
+    this.#sink.write("info", msg, this.#fields, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>) {
+    this.#sink.write("warn", msg, this.#fields, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>) {
+    this.#sink.write("error", msg, this.#fields, fields);
+  }
+
+  close() {
+    this.#sink.close();
+  }
+}
+
+class LogSink {
+  readonly file?: string;
+  #level = LOG_LEVELS.info;
+  #consoleLevel = LOG_LEVELS.info;
+  #maxFileBytes = 10 * 1024 * 1024;
+  #maxFiles = 3;
+  #handle: Deno.FsFile | undefined;
+  #size = 0;
+  #encoder = new TextEncoder();
+
+  constructor(options: LoggerOptions) {
+    this.file = options.file;
+    this.configure(options);
+  }
+
+  configure(options: LoggerOptions) {
+    if (options.level) this.#level = LOG_LEVELS[options.level];
+    if (options.consoleLevel) this.#consoleLevel = LOG_LEVELS[options.consoleLevel];
+    if (options.maxFileBytes) this.#maxFileBytes = options.maxFileBytes;
+    if (options.maxFiles) this.#maxFiles = options.maxFiles;
+  }
+
+  write(
+    level: LogLevel,
+    msg: string,
+    base: Record<string, unknown>,
+    fields: Record<string, unknown> | undefined,
+  ) {
+    const rank = LOG_LEVELS[level];
+    if (rank < this.#level && rank < this.#consoleLevel) return;
+    const extra = fields ? serializeFields(redactSecrets({ ...base, ...fields })) : base;
+    const record: LogRecord = { time: new Date().toISOString(), level, msg, ...extra };
+    if (rank >= this.#consoleLevel) console.error(formatForConsole(record));
+    if (rank >= this.#level && this.file) this.#append(JSON.stringify(record) + "\n");
+  }
+
+  close() {
+    this.#handle?.close();
+    this.#handle = undefined;
+  }
+
+  #append(line: string) {
+    try {
+      if (!this.#handle) this.#open();
+      const bytes = this.#encoder.encode(line);
+      if (this.#size + bytes.length > this.#maxFileBytes && this.#size > 0) this.#rotate();
+      // Synchronous appends keep lines whole and ordered, and lose nothing on a crash.
+      this.#handle!.writeSync(bytes);
+      this.#size += bytes.length;
+    } catch {
+      // A full or read-only disk must not take the gateway down with it.
+    }
+  }
+
+  #open() {
+    Deno.mkdirSync(dirname(this.file!), { recursive: true });
+    this.#handle = Deno.openSync(this.file!, { append: true, create: true, mode: 0o600 });
+    this.#size = this.#handle.statSync().size;
+  }
+
+  #rotate() {
+    this.close();
+    const file = this.file!;
+    for (let i = this.#maxFiles - 1; i >= 1; i--) {
+      try {
+        Deno.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      } catch { /* a gap in the series is fine */ }
+    }
+    try {
+      Deno.renameSync(file, `${file}.1`);
+    } catch { /* already gone */ }
+    try {
+      Deno.removeSync(`${file}.${this.#maxFiles + 1}`);
+    } catch { /* fewer files than the limit */ }
+    this.#open();
+  }
+}
+
+function serializeFields(fields: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
+    out[key] = value instanceof Error
+      ? { name: value.name, message: value.message, stack: value.stack }
+      : value;
+  }
+  return out;
+}
+
+function formatForConsole(record: LogRecord): string {
+  const { time, level, msg, ...fields } = record;
+  const clock = time.slice(11, 19);
+  const rest = Object.entries(fields)
+    .map(([key, value]) => {
+      if (value && typeof value === "object" && "message" in value && key === "error") {
+        return `error=${JSON.stringify((value as { message: string }).message)}`;
+      }
+      return `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`;
+    })
+    .join(" ");
+  return `${clock} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? " " + rest : ""}`;
+}
+
+/** Reads the last `limit` lines of a log file without loading all of it. */
+export async function readLastLines(file: string, limit: number): Promise<string[]> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(file, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const chunk = 64 * 1024;
+    let position = size;
+    let text = "";
+    while (position > 0) {
+      const start = Math.max(0, position - chunk);
+      const buffer = new Uint8Array(position - start);
+      await handle.seek(start, Deno.SeekMode.Start);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = await handle.read(buffer.subarray(read));
+        if (n === null) break;
+        read += n;
+      }
+      text = new TextDecoder().decode(buffer.subarray(0, read)) + text;
+      position = start;
+      if (text.split("\n").length > limit + 1) break;
+    }
+    const lines = text.split("\n").filter((line) => line.length > 0);
+    return lines.slice(-limit);
+  } finally {
+    handle.close();
+  }
+}

@@ -1,0 +1,89 @@
+/** @module Where pyclaw keeps its state on disk. Every path under the state dir is built here. */
+
+import { join, resolve, sep } from "node:path";
+import { homedir } from "node:os";
+
+/** Environment the paths are computed from; tests pass their own. */
+export type PathEnv = Record<string, string | undefined>;
+
+function env(): PathEnv {
+  return Deno.env.toObject();
+}
+
+/** The state dir: `PYCLAW_STATE_DIR`, else `~/.pyclaw`. */
+export function stateDir(vars: PathEnv = env()): string {
+  const dir = vars.PYCLAW_STATE_DIR?.trim();
+  return dir ? resolve(dir) : join(homedir(), ".pyclaw");
+}
+
+/** The config file: `PYCLAW_CONFIG_PATH`, else `<state>/pyclaw.json`. */
+export function configPath(vars: PathEnv = env()): string {
+  const file = vars.PYCLAW_CONFIG_PATH?.trim();
+  return file ? resolve(file) : join(stateDir(vars), "pyclaw.json");
+}
+
+/** Paths of everything the gateway keeps under one state dir. */
+export function statePaths(root: string) {
+  return {
+    root,
+    tokenFile: join(root, "gateway.token"),
+    logsDir: join(root, "logs"),
+    logFile: join(root, "logs", "pyclaw.log"),
+    agentsDir: join(root, "agents"),
+    sessionsDir: (agentId: string) => join(root, "agents", agentId, "sessions"),
+    usageFile: join(root, "usage.jsonl"),
+    cronDir: join(root, "cron"),
+    plansDir: join(root, "plans"),
+    pairingsFile: join(root, "devices.json"),
+    backupsDir: join(root, "backups"),
+    modelsDir: join(root, "models"),
+    browserDir: join(root, "browser"),
+    skillsDir: join(root, "skills"),
+    workspaceDir: join(root, "workspace"),
+    mediaDir: join(root, "media"),
+  };
+}
+
+export type StatePaths = ReturnType<typeof statePaths>;
+
+/**
+ * Resolves `path` against `root` and returns it only if it stays inside `root`.
+ *
+ * @returns the absolute path, or `undefined` when it escapes `root`
+ */
+export function containedPath(root: string, path: string): string | undefined {
+  if (path.includes("\0")) return undefined;
+  const base = resolve(root);
+  const full = resolve(base, path);
+  return full === base || full.startsWith(base.endsWith(sep) ? base : base + sep)
+    ? full
+    : undefined;
+}
+
+/**
+ * Like {@linkcode containedPath}, and also follows symbolic links of the part that exists, so a
+ * link inside `root` that points outside it is refused too.
+ */
+export async function containedRealPath(root: string, path: string): Promise<string | undefined> {
+  const full = containedPath(root, path);
+  if (!full) return undefined;
+  let realRoot: string;
+  try {
+    realRoot = await Deno.realPath(root);
+  } catch {
+    return full; // nothing exists yet, so nothing can link out
+  }
+  let existing = full;
+  let rest = "";
+  for (;;) {
+    try {
+      const real = await Deno.realPath(existing);
+      return containedPath(realRoot, join(real, rest)) ? full : undefined;
+    } catch {
+      const parent = resolve(existing, "..");
+      if (parent === existing) return undefined;
+      rest = join(existing.slice(parent.length + 1), rest);
+      existing = parent;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * @module The protocol's client: request ids, pending requests, timeouts and error mapping over
+ * a {@linkcode Transport}. The CLI and the tests use it; it never loads the server.
+ */
+
+import { type ErrorShape, GatewayError } from "../errors.ts";
+import { PROTOCOL, VERSION } from "../version.ts";
+import type { EventFrame, HelloPayload, ServerFrame } from "./frames.ts";
+import { type Transport, webSocketTransport } from "./transport.ts";
+
+/** Options for {@linkcode GatewayClient.connect}. */
+export interface ConnectOptions {
+  token?: string;
+  password?: string;
+  /** Name recorded by the gateway (`system.presence`). @default "pyclaw-cli" */
+  clientName?: string;
+  /** Limit for opening the socket and for the `connect` reply, in ms. @default 10000 */
+  timeoutMs?: number;
+  minProtocol?: number;
+  maxProtocol?: number;
+  /** Extra headers for the upgrade request (e.g. `Origin` in tests). */
+  headers?: Record<string, string>;
+}
+
+/** Options for one request. */
+export interface RequestOptions {
+  /** @default 30000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** A connected, authenticated protocol client. */
+export class GatewayClient {
+  #transport: Transport;
+  #pending = new Map<string, Pending>();
+  #nextId = 1;
+  #listeners = new Set<(frame: EventFrame) => void>();
+  #closeInfo: { code: number; reason: string } | undefined;
+  #closed: Promise<{ code: number; reason: string }>;
+  hello: HelloPayload | undefined;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+    let markClosed!: (info: { code: number; reason: string }) => void;
+    this.#closed = new Promise((resolve) => (markClosed = resolve));
+    transport.onmessage = (text) => this.#receive(text);
+    transport.onclose = (code, reason) => {
+      this.#closeInfo = { code, reason };
+      for (const pending of this.#pending.values()) {
+        clearTimeout(pending.timer);
+        pending.reject(new Error(`Connection closed (${code}${reason ? `: ${reason}` : ""})`));
+      }
+      this.#pending.clear();
+      markClosed({ code, reason });
+    };
+  }
+
+  /**
+   * Opens a WebSocket to `url` and performs the `connect` handshake.
+   *
+   * @throws {GatewayError} when the gateway refuses the handshake (e.g. AUTH_REQUIRED)
+   * @throws {Error} when the gateway cannot be reached in time
+   */
+  static async connect(url: string, options: ConnectOptions = {}): Promise<GatewayClient> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const socket = options.headers
+      // Deno accepts headers on the upgrade request; browsers do not.
+      ? new WebSocket(url, { headers: options.headers } as unknown as string[])
+      : new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.close();
+        reject(new Error(`Timed out after ${timeoutMs} ms connecting to ${url}`));
+      }, timeoutMs);
+      socket.onopen = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.onerror = (event) => {
+        clearTimeout(timer);
+        const message = (event as ErrorEvent).message || "connection failed";
+        reject(new Error(`Cannot reach ${url}: ${message}`));
+      };
+    });
+    socket.onerror = null;
+    const client = new GatewayClient(webSocketTransport(socket));
+    try {
+      await client.handshake(options);
+    } catch (error) {
+      client.close();
+      await client.closed;
+      throw error;
+    }
+    return client;
+  }
+
+  /** Sends `connect` and stores the server's hello. */
+  async handshake(options: ConnectOptions = {}): Promise<HelloPayload> {
+    const auth: Record<string, string> = {};
+    if (options.token) auth.token = options.token;
+    if (options.password) auth.password = options.password;
+    this.hello = await this.request<HelloPayload>("connect", {
+      minProtocol: options.minProtocol ?? PROTOCOL.min,
+      maxProtocol: options.maxProtocol ?? PROTOCOL.max,
+      clientName: options.clientName ?? `pyclaw-cli/${VERSION}`,
+      auth,
+    }, { timeoutMs: options.timeoutMs ?? 10_000 });
+    return this.hello;
+  }
+
+  /** Sends a request and resolves with its payload, or rejects with the gateway's error. */
+  request<T = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<T> {
+    if (this.#closeInfo) return Promise.reject(new Error("Connection is closed"));
+    const id = String(this.#nextId++);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${method}`));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (p: unknown) => void, reject, timer });
+      options.signal?.addEventListener("abort", () => {
+        if (!this.#pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(new GatewayError("ABORTED", `Request ${method} aborted`));
+      }, { once: true });
+      this.#transport.send(JSON.stringify({ type: "req", id, method, params: params ?? {} }));
+    });
+  }
+
+  /** Listens to event frames; returns the unsubscribe function. */
+  onEvent(listener: (frame: EventFrame) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves once the connection has closed. */
+  get closed(): Promise<{ code: number; reason: string }> {
+    return this.#closed;
+  }
+
+  close(code = 1000, reason = ""): void {
+    this.#transport.close(code, reason);
+  }
+
+  #receive(text: string) {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (frame.type === "event") {
+      for (const listener of this.#listeners) listener(frame);
+      return;
+    }
+    if (frame.type !== "res" || frame.id === null) return;
+    const pending = this.#pending.get(String(frame.id));
+    if (!pending) return;
+    this.#pending.delete(String(frame.id));
+    clearTimeout(pending.timer);
+    if (frame.ok) pending.resolve(frame.payload);
+    else pending.reject(toGatewayError(frame.error));
+  }
+}
+
+function toGatewayError(error: ErrorShape): GatewayError {
+  return new GatewayError(error.code, error.message, error.details);
+}

@@ -1,0 +1,25 @@
+/** @module pyclaw's entry point: the command tree. Each command loads its code when it runs. */
+
+import { Command } from "@commander-js/extra-typings";
+import { VERSION } from "./core/version.ts";
+import { registerGatewayCommands } from "./cli/gateway.ts";
+import { registerDoctorCommand } from "./cli/doctor.ts";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("pyclaw")
+    .description(
+      "A personal AI gateway: agents over WebSocket RPC, an OpenAI-compatible API and chat channels",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .showHelpAfterError()
+    .enablePositionalOptions()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  registerGatewayCommands(program);
+  registerDoctorCommand(program);
+  return program;
+}
+
+if (import.meta.main) {
+  await buildProgram().parseAsync(Deno.args, { from: "user" });
+}

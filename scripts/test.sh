@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# npm test: format check, lint, type check, then the whole test suite; ends with the plain
+# "N passed, N failed" line CI reads.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+deno=node_modules/.bin/deno
+if [ ! -x "$deno" ]; then
+  echo "Deno is missing: run 'npm ci' first" >&2
+  exit 1
+fi
+mkdir -p .tmp
+step() { echo "== $*" >&2; }
+
+step "format check"
+"$deno" fmt --check || { echo "0 passed, 1 failed"; exit 1; }
+step "lint"
+"$deno" lint || { echo "0 passed, 1 failed"; exit 1; }
+step "type check"
+"$deno" check --quiet . || { echo "0 passed, 1 failed"; exit 1; }
+step "layer check"
+"$deno" run --quiet --allow-read scripts/check_layers.ts || { echo "0 passed, 1 failed"; exit 1; }
+
+step "tests"
+log=.tmp/test-output.log
+NO_COLOR=1 "$deno" test -A --no-lock --quiet "$@" tests/ 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
+ignored=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")
+echo
+if [ -n "${ignored:-}" ] && [ "$ignored" != "0" ]; then
+  echo "${passed:-0} passed, ${failed:-1} failed, ${ignored} skipped"
+else
+  echo "${passed:-0} passed, ${failed:-1} failed"
+fi
+exit "$status"

@@ -1,0 +1,163 @@
+/**
+ * @module Who may connect: the gateway's credentials (with their precedence), constant-time
+ * comparison, and the per-address limit on failed attempts.
+ */
+
+import { timingSafeEqual } from "node:crypto";
+import { GatewayError } from "../core/errors.ts";
+import type { Config } from "../core/config/schema.ts";
+import {
+  generateToken,
+  isLoopbackHost,
+  readTokenFile,
+  writeTokenFile,
+} from "../core/gateway_token.ts";
+
+/** How the gateway authenticates clients, and where the secret came from. */
+export type GatewayAuth =
+  | {
+    mode: "token";
+    token: string;
+    source: "flag" | "env" | "config" | "file" | "generated";
+    file?: string;
+  }
+  | { mode: "password"; password: string; source: "config" | "env" }
+  | { mode: "none" };
+
+/** Inputs to {@linkcode resolveGatewayAuth}. */
+export interface AuthSources {
+  flagToken?: string;
+  env: Record<string, string | undefined>;
+  config: Config;
+  tokenFile: string;
+  bindHost: string;
+}
+
+/**
+ * Picks the gateway's credentials: `--auth-token`, then `PYCLAW_AUTH_TOKEN`, then config,
+ * then the token file; on a loopback bind with none of these, generates the file.
+ *
+ * @throws {Error} for a non-loopback bind without an explicit token or password, and for
+ * `auth.mode: "none"` off loopback
+ */
+export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayAuth> {
+  const { flagToken, env, config, tokenFile, bindHost } = sources;
+  const loopback = isLoopbackHost(bindHost);
+  const auth = config.gateway.auth;
+  if (auth.mode === "none") {
+    if (!loopback) {
+      throw new Error(
+        `Refusing to start: gateway.auth.mode "none" is allowed only on a loopback bind (bind is ${bindHost})`,
+      );
+    }
+    return { mode: "none" };
+  }
+  if (auth.mode === "password") {
+    const password = env.PYCLAW_AUTH_PASSWORD || auth.password;
+    if (!password) {
+      throw new Error(
+        'Refusing to start: gateway.auth.mode is "password" but no password is set ' +
+          "(set gateway.auth.password or PYCLAW_AUTH_PASSWORD)",
+      );
+    }
+    return { mode: "password", password, source: env.PYCLAW_AUTH_PASSWORD ? "env" : "config" };
+  }
+  if (flagToken) return { mode: "token", token: flagToken, source: "flag" };
+  if (env.PYCLAW_AUTH_TOKEN) return { mode: "token", token: env.PYCLAW_AUTH_TOKEN, source: "env" };
+  if (auth.token) return { mode: "token", token: auth.token, source: "config" };
+  if (!loopback) {
+    throw new Error(
+      `Refusing to bind ${bindHost} without an explicit auth token: pass --auth-token, set ` +
+        "PYCLAW_AUTH_TOKEN, or set gateway.auth.token in the config (e.g. " +
+        '"${PYCLAW_AUTH_TOKEN}"), so nobody on the network can use your gateway',
+    );
+  }
+  const existing = await readTokenFile(tokenFile);
+  if (existing) return { mode: "token", token: existing, source: "file", file: tokenFile };
+  const token = generateToken();
+  await writeTokenFile(tokenFile, token);
+  return { mode: "token", token, source: "generated", file: tokenFile };
+}
+
+const encoder = new TextEncoder();
+
+/** Compares two secrets in time that depends only on their lengths' maximum. */
+export function secretsEqual(given: string, expected: string): boolean {
+  // Hash both to a fixed length first, so neither the content nor the length leaks.
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  const length = Math.max(a.length, b.length, 1);
+  const pa = new Uint8Array(length);
+  const pb = new Uint8Array(length);
+  pa.set(a);
+  pb.set(b);
+  return timingSafeEqual(pa, pb) && a.length === b.length;
+}
+
+/** Extra credentials accepted besides the gateway's own (paired device tokens). */
+export type CredentialCheck = (token: string) => boolean | Promise<boolean>;
+
+/** Counts failed `connect` attempts per address in a sliding one-minute window. */
+export class AuthFailureLimiter {
+  #failures = new Map<string, number[]>();
+  #limit: () => number;
+
+  constructor(limitPerMinute: () => number) {
+    this.#limit = limitPerMinute;
+  }
+
+  /** @throws {GatewayError} RATE_LIMITED when `address` has failed too often */
+  check(address: string, now = Date.now()): void {
+    const recent = this.#recent(address, now);
+    if (recent.length >= this.#limit()) {
+      const retryAfterMs = Math.max(0, recent[0] + 60_000 - now);
+      throw new GatewayError(
+        "RATE_LIMITED",
+        "Too many failed authentication attempts; try again later",
+        {
+          retryAfterMs,
+        },
+      );
+    }
+  }
+
+  fail(address: string, now = Date.now()): void {
+    const recent = this.#recent(address, now);
+    recent.push(now);
+    this.#failures.set(address, recent);
+    if (this.#failures.size > 10_000) this.#prune(now);
+  }
+
+  #recent(address: string, now: number): number[] {
+    return (this.#failures.get(address) ?? []).filter((t) => now - t < 60_000);
+  }
+
+  #prune(now: number) {
+    for (const [address, times] of this.#failures) {
+      if (times.every((t) => now - t >= 60_000)) this.#failures.delete(address);
+    }
+  }
+}
+
+/**
+ * Checks `connect`'s credentials against the gateway's.
+ *
+ * @throws {GatewayError} AUTH_REQUIRED when they do not match
+ */
+export async function verifyCredentials(
+  auth: GatewayAuth,
+  given: { token?: string; password?: string } | undefined,
+  extra?: CredentialCheck,
+): Promise<void> {
+  if (auth.mode === "none") return;
+  if (auth.mode === "password") {
+    if (given?.password && secretsEqual(given.password, auth.password)) return;
+    throw new GatewayError(
+      "AUTH_REQUIRED",
+      given?.password ? "Invalid password" : "Password required",
+    );
+  }
+  if (given?.token && secretsEqual(given.token, auth.token)) return;
+  if (given?.token && extra && await extra(given.token)) return;
+  throw new GatewayError("AUTH_REQUIRED", given?.token ? "Invalid token" : "Auth token required");
+}

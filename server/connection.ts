@@ -1,0 +1,302 @@
+/**
+ * @module One client connection: the `connect` handshake, per-connection event `seq`, request
+ * rate limiting, frame size limit, and a bound on unsent data for clients that stop reading.
+ */
+
+import { z } from "zod";
+import { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "../core/errors.ts";
+import {
+  type FrameId,
+  isFrameProblem,
+  parseRequestFrame,
+  type ServerFrame,
+} from "../core/protocol/frames.ts";
+import type { Transport } from "../core/protocol/transport.ts";
+import { PACKAGE_NAME, PROTOCOL, VERSION } from "../core/version.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { Logger } from "../core/logger.ts";
+import type { ClientInfo, RpcContext } from "./context.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import {
+  type AuthFailureLimiter,
+  type CredentialCheck,
+  type GatewayAuth,
+  verifyCredentials,
+} from "./auth.ts";
+
+/** Close codes used by the gateway. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+} as const;
+
+const connectParamsSchema = z.object({
+  minProtocol: z.number().int().optional(),
+  maxProtocol: z.number().int().optional(),
+  clientName: z.string().max(128).optional(),
+  auth: z.object({
+    token: z.string().max(4096).optional(),
+    password: z.string().max(4096).optional(),
+  })
+    .optional(),
+});
+
+/** What a connection needs from the gateway. */
+export interface ConnectionDeps {
+  dispatcher: Dispatcher;
+  auth(): GatewayAuth;
+  extraCredential?: CredentialCheck;
+  authLimiter: AuthFailureLimiter;
+  config(): Config;
+  logger: Logger;
+  /** Builds the handler context for one request. */
+  context(connection: Connection, signal: AbortSignal): RpcContext;
+  onAuthenticated(connection: Connection): void;
+  onClose(connection: Connection): void;
+}
+
+/** One WebSocket client of the gateway. */
+export class Connection {
+  readonly id = crypto.randomUUID();
+  readonly address: string;
+  readonly connectedAt = new Date();
+  clientName = "unknown";
+  protocol = 0;
+  #state: "new" | "connecting" | "open" | "closed" = "new";
+  #seq = 0;
+  #transport: Transport;
+  #deps: ConnectionDeps;
+  #inflight = new Set<AbortController>();
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #tokens: number;
+  #lastRefill = performance.now();
+
+  constructor(transport: Transport, address: string, deps: ConnectionDeps) {
+    this.#transport = transport;
+    this.address = address;
+    this.#deps = deps;
+    this.#tokens = deps.config().gateway.limits.requestBurst;
+    transport.onmessage = (text) => this.#receive(text);
+    transport.onclose = () => this.#closed();
+    const deadline = deps.config().gateway.limits.connectTimeoutMs;
+    this.#connectTimer = setTimeout(() => {
+      if (this.#state === "new" || this.#state === "connecting") {
+        this.close(CloseCode.policyViolation, "connect not received in time");
+      }
+    }, deadline);
+  }
+
+  get authenticated(): boolean {
+    return this.#state === "open";
+  }
+
+  get info(): ClientInfo {
+    return {
+      connId: this.id,
+      clientName: this.clientName,
+      address: this.address,
+      connectedAt: this.connectedAt.toISOString(),
+      protocol: this.protocol,
+    };
+  }
+
+  /** Pushes an event frame with the next `seq`. */
+  sendEvent(event: string, payload: unknown): void {
+    if (this.#state !== "open") return;
+    this.#send({ type: "event", event, seq: ++this.#seq, payload });
+  }
+
+  close(code: number = CloseCode.normal, reason = ""): void {
+    if (this.#state === "closed") return;
+    this.#transport.close(code, reason);
+    this.#closed();
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#state === "closed") return;
+    try {
+      this.#transport.send(JSON.stringify(frame));
+    } catch {
+      this.#closed();
+      return;
+    }
+    if (this.#transport.bufferedAmount > this.#deps.config().gateway.limits.maxBufferedBytes) {
+      this.#deps.logger.warn("closing a connection that stopped reading", {
+        connId: this.id,
+        address: this.address,
+        bufferedBytes: this.#transport.bufferedAmount,
+      });
+      this.close(CloseCode.policyViolation, "send buffer limit exceeded");
+    }
+  }
+
+  #reply(id: FrameId | null, payload: unknown): void {
+    this.#send({ type: "res", id, ok: true, payload });
+  }
+
+  #fail(id: FrameId | null, error: ErrorShape): void {
+    this.#send({ type: "res", id, ok: false, error });
+  }
+
+  #receive(text: string): void {
+    if (this.#state === "closed") return;
+    const limit = this.#deps.config().gateway.limits.maxFrameBytes;
+    // UTF-16 length is a lower bound of the UTF-8 size, and 3× an upper bound.
+    if (
+      text.length > limit ||
+      (text.length * 3 > limit && new TextEncoder().encode(text).length > limit)
+    ) {
+      this.close(CloseCode.messageTooBig, `Frame exceeds ${limit} bytes`);
+      return;
+    }
+    const frame = parseRequestFrame(text);
+    if (isFrameProblem(frame)) {
+      if (this.#state !== "open") {
+        this.#fail(frame.id, {
+          code: ErrorCode.AUTH_REQUIRED,
+          message: "The first request must be connect",
+        });
+        this.close(CloseCode.policyViolation, "connect required");
+        return;
+      }
+      this.#fail(frame.id, { code: frame.code, message: frame.message });
+      return;
+    }
+    if (this.#state !== "open") {
+      if (frame.method !== "connect" || this.#state === "connecting") {
+        this.#fail(frame.id, {
+          code: ErrorCode.AUTH_REQUIRED,
+          message: "The first request must be connect",
+        });
+        this.close(CloseCode.policyViolation, "connect required");
+        return;
+      }
+      this.#state = "connecting";
+      this.#connect(frame.id, frame.params).catch((error) => {
+        this.#deps.logger.error("connect failed unexpectedly", { error });
+        this.#fail(frame.id, {
+          code: ErrorCode.INTERNAL_ERROR,
+          message: "Internal error in connect",
+        });
+        this.close(CloseCode.policyViolation, "connect failed");
+      });
+      return;
+    }
+    if (frame.method === "connect") {
+      this.#fail(frame.id, { code: ErrorCode.INVALID_PARAMS, message: "Already connected" });
+      return;
+    }
+    if (!this.#takeToken()) {
+      this.#fail(frame.id, {
+        code: ErrorCode.RATE_LIMITED,
+        message: "Too many requests on this connection",
+      });
+      return;
+    }
+    this.#dispatch(frame.id, frame.method, frame.params);
+  }
+
+  async #dispatch(id: FrameId, method: string, params: unknown): Promise<void> {
+    const controller = new AbortController();
+    this.#inflight.add(controller);
+    try {
+      const ctx = this.#deps.context(this, controller.signal);
+      const payload = await this.#deps.dispatcher.dispatch(method, params, ctx);
+      this.#reply(id, payload ?? {});
+    } catch (error) {
+      const shape = isGatewayError(error)
+        ? (error as GatewayError).toShape?.() ?? { code: error.code, message: error.message }
+        : { code: ErrorCode.INTERNAL_ERROR, message: `Internal error in ${method}` };
+      this.#fail(id, shape);
+    } finally {
+      this.#inflight.delete(controller);
+    }
+  }
+
+  async #connect(id: FrameId, rawParams: unknown): Promise<void> {
+    const deps = this.#deps;
+    try {
+      deps.authLimiter.check(this.address);
+    } catch (error) {
+      this.#fail(id, (error as GatewayError).toShape());
+      this.close(CloseCode.policyViolation, "rate limited");
+      return;
+    }
+    const parsed = connectParamsSchema.safeParse(rawParams ?? {});
+    if (!parsed.success) {
+      const text = parsed.error.issues.map((i) => `${i.path.join(".") || "<params>"}: ${i.message}`)
+        .join("; ");
+      this.#fail(id, {
+        code: ErrorCode.INVALID_PARAMS,
+        message: `Invalid params for connect: ${text}`,
+      });
+      this.close(CloseCode.policyViolation, "invalid connect");
+      return;
+    }
+    const params = parsed.data;
+    const min = params.minProtocol ?? PROTOCOL.min;
+    const max = params.maxProtocol ?? PROTOCOL.max;
+    if (min > max || max < PROTOCOL.min || min > PROTOCOL.max) {
+      this.#fail(id, {
+        code: ErrorCode.INVALID_PARAMS,
+        message:
+          `Protocol mismatch: client speaks ${min}..${max}, server speaks ${PROTOCOL.min}..${PROTOCOL.max}`,
+        details: {
+          reason: "protocol_mismatch",
+          server: { min: PROTOCOL.min, max: PROTOCOL.max },
+          client: { min, max },
+        },
+      });
+      this.close(CloseCode.protocolError, "protocol mismatch");
+      return;
+    }
+    try {
+      await verifyCredentials(deps.auth(), params.auth, deps.extraCredential);
+    } catch (error) {
+      deps.authLimiter.fail(this.address);
+      deps.logger.warn("authentication failed", {
+        address: this.address,
+        clientName: params.clientName,
+      });
+      this.#fail(id, (error as GatewayError).toShape());
+      this.close(CloseCode.policyViolation, "authentication failed");
+      return;
+    }
+    if (this.#state !== "connecting") return; // closed while verifying
+    clearTimeout(this.#connectTimer);
+    this.protocol = Math.min(max, PROTOCOL.max);
+    this.clientName = params.clientName || "unknown";
+    this.#state = "open";
+    this.#reply(id, {
+      protocol: this.protocol,
+      server: { name: PACKAGE_NAME, version: VERSION },
+      connId: this.id,
+    });
+    deps.onAuthenticated(this);
+  }
+
+  #takeToken(): boolean {
+    const { requestsPerSecond, requestBurst } = this.#deps.config().gateway.limits;
+    const now = performance.now();
+    this.#tokens = Math.min(
+      requestBurst,
+      this.#tokens + ((now - this.#lastRefill) / 1000) * requestsPerSecond,
+    );
+    this.#lastRefill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  #closed(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    clearTimeout(this.#connectTimer);
+    for (const controller of this.#inflight) controller.abort();
+    this.#inflight.clear();
+    this.#deps.onClose(this);
+  }
+}

@@ -1,0 +1,49 @@
+/** @module What a handler gets: a narrow per-request context over the gateway's services. */
+
+import type { Config } from "../core/config/schema.ts";
+import type { ConfigStore } from "../core/config/store.ts";
+import type { EventBus } from "../core/event_bus.ts";
+import type { Logger } from "../core/logger.ts";
+import type { StatePaths } from "../core/paths.ts";
+import type { GatewayServices } from "./services.ts";
+
+/** One connected client, as `system.presence` shows it. */
+export interface ClientInfo {
+  connId: string;
+  clientName: string;
+  address: string;
+  connectedAt: string;
+  protocol: number;
+}
+
+/** Facts about the running gateway that handlers may read. */
+export interface GatewayRuntime {
+  readonly startedAt: number;
+  readonly paths: StatePaths;
+  readonly bindHost: string;
+  readonly port: number;
+  readonly httpPort: number | undefined;
+  /** How clients authenticate, and where the secret came from (never the secret). */
+  readonly auth: { mode: "token" | "password" | "none"; source?: string };
+  /** The environment the gateway started with (handlers never read Deno.env). */
+  readonly env: Record<string, string | undefined>;
+  /** Every authenticated connection. */
+  clients(): ClientInfo[];
+}
+
+/** The context passed to every handler. */
+export interface RpcContext {
+  readonly connId: string;
+  readonly client: ClientInfo;
+  /** Aborted when the client disconnects (and, for chats, on `chat.abort`). */
+  readonly signal: AbortSignal;
+  /** Sends an event to this connection only. */
+  notify(event: string, payload: unknown): void;
+  /** The config in force now; a reload swaps it underneath. */
+  config(): Config;
+  readonly configStore: ConfigStore;
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  readonly gateway: GatewayRuntime;
+  readonly services: GatewayServices;
+}

@@ -1,0 +1,74 @@
+/** @module Method lookup, params validation and error mapping for every RPC method. */
+
+import type { z } from "zod";
+import { ErrorCode, GatewayError, isGatewayError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import type { RpcContext } from "./context.ts";
+import type { MethodSpec, MethodTable } from "./method_table.ts";
+
+/** Methods the spec lists as registered but not implemented: they answer NOT_IMPLEMENTED. */
+export const NOT_IMPLEMENTED_METHODS = [
+  "tts.speak",
+  "wizard.start",
+  "wizard.step",
+  "push.send",
+  "voicewake.status",
+] as const;
+
+/** Routes a method name to its handler, validating params on the way. */
+export class Dispatcher {
+  #methods = new Map<string, MethodSpec>();
+  #logger: Logger;
+
+  constructor(tables: MethodTable[], logger: Logger) {
+    this.#logger = logger;
+    for (const table of tables) {
+      for (const [name, spec] of Object.entries(table)) {
+        if (this.#methods.has(name)) throw new Error(`Method registered twice: ${name}`);
+        this.#methods.set(name, spec);
+      }
+    }
+  }
+
+  /** Every method name a client may call, `connect` and the not-implemented ones included. */
+  get methodNames(): string[] {
+    return ["connect", ...this.#methods.keys(), ...NOT_IMPLEMENTED_METHODS].sort();
+  }
+
+  /**
+   * Runs `method` with `params`.
+   *
+   * @throws {GatewayError} always a GatewayError: the handler's own, INVALID_PARAMS for params
+   * that fail the schema, METHOD_NOT_FOUND, NOT_IMPLEMENTED, or INTERNAL_ERROR for anything else
+   */
+  async dispatch(method: string, params: unknown, ctx: RpcContext): Promise<unknown> {
+    const spec = this.#methods.get(method);
+    if (!spec) {
+      if ((NOT_IMPLEMENTED_METHODS as readonly string[]).includes(method)) {
+        throw new GatewayError(ErrorCode.NOT_IMPLEMENTED, `Method ${method} is not implemented`);
+      }
+      throw new GatewayError(ErrorCode.METHOD_NOT_FOUND, `Unknown method: ${method}`);
+    }
+    const parsed = spec.params.safeParse(params ?? {});
+    if (!parsed.success) throw invalidParams(method, parsed.error);
+    try {
+      return await spec.handler(parsed.data, ctx);
+    } catch (error) {
+      if (isGatewayError(error)) throw error;
+      if (ctx.signal.aborted) throw new GatewayError(ErrorCode.ABORTED, `${method} was aborted`);
+      this.#logger.error("handler failed", { method, connId: ctx.connId, error });
+      throw new GatewayError(ErrorCode.INTERNAL_ERROR, `Internal error in ${method}`);
+    }
+  }
+}
+
+function invalidParams(method: string, error: z.ZodError): GatewayError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "<params>",
+    message: issue.message,
+  }));
+  const text = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+  return new GatewayError(ErrorCode.INVALID_PARAMS, `Invalid params for ${method}: ${text}`, {
+    issues,
+  });
+}

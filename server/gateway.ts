@@ -1,0 +1,400 @@
+/**
+ * @module The gateway server: one request handler on the WebSocket port and the HTTP port,
+ * so auth, origin checks and limits apply alike; WebSocket clients become {@linkcode Connection}s.
+ */
+
+import type { ConfigStore } from "../core/config/store.ts";
+import { EventBus } from "../core/event_bus.ts";
+import { GatewayError } from "../core/errors.ts";
+import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
+import type { Logger } from "../core/logger.ts";
+import type { StatePaths } from "../core/paths.ts";
+import { webSocketTransport } from "../core/protocol/transport.ts";
+import {
+  AuthFailureLimiter,
+  type GatewayAuth,
+  resolveGatewayAuth,
+  verifyCredentials,
+} from "./auth.ts";
+import { CloseCode, Connection } from "./connection.ts";
+import type { ClientInfo, GatewayRuntime, RpcContext } from "./context.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
+import { METHOD_TABLES } from "./rpc_tables.ts";
+import { closeServices, createServices, type GatewayServices } from "./services.ts";
+import { HTTP_ROUTES } from "./http_route_list.ts";
+
+/** Options for {@linkcode startGateway}; flags from the command line win over config. */
+export interface GatewayOptions {
+  configStore: ConfigStore;
+  paths: StatePaths;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  /** `--port`; 0 picks a free port. */
+  port?: number;
+  /** `--bind`. */
+  bind?: string;
+  /** `--auth-token`. */
+  authToken?: string;
+  /** Second HTTP listener; default from config, else port + 1 (0 when port is 0). */
+  httpPort?: number | false;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  readonly url: string;
+  readonly httpUrl: string | undefined;
+  readonly port: number;
+  readonly httpPort: number | undefined;
+  readonly auth: GatewayAuth;
+  readonly services: GatewayServices;
+  readonly bus: EventBus;
+  readonly runtime: GatewayRuntime;
+  /** Stops listening, closes every client and service. Resolves within a few seconds. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway.
+ *
+ * @throws {Error} when the bind/auth combination is unsafe or the port is taken
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { configStore, paths, logger, env } = options;
+  const config = configStore.current;
+  const bind = options.bind ?? config.gateway.bind;
+  const hostname = bindAddress(bind);
+  const auth = await resolveGatewayAuth({
+    flagToken: options.authToken,
+    env,
+    config,
+    tokenFile: paths.tokenFile,
+    bindHost: hostname,
+  });
+  if (auth.mode === "none") {
+    logger.warn("gateway auth is OFF: any local program can use this gateway");
+  }
+
+  const bus = new EventBus();
+  const services = createServices({ configStore, paths, logger, bus, env });
+  const dispatcher = new Dispatcher(METHOD_TABLES, logger);
+  const authLimiter = new AuthFailureLimiter(() =>
+    configStore.current.gateway.limits.authFailuresPerMinute
+  );
+  const connections = new Map<string, Connection>();
+  const perAddress = new Map<string, number>();
+  const startedAt = Date.now();
+  let port = 0;
+  let httpPort: number | undefined;
+
+  const runtime: GatewayRuntime = {
+    startedAt,
+    paths,
+    bindHost: hostname,
+    get port() {
+      return port;
+    },
+    get httpPort() {
+      return httpPort;
+    },
+    auth: auth.mode === "token" ? { mode: auth.mode, source: auth.source } : { mode: auth.mode },
+    env,
+    clients: (): ClientInfo[] =>
+      [...connections.values()].filter((c) => c.authenticated).map((c) => c.info),
+  };
+
+  const unsubscribeBus = bus.subscribe((event) => {
+    if (event.connId) {
+      connections.get(event.connId)?.sendEvent(event.event, event.payload);
+      return;
+    }
+    for (const connection of connections.values()) connection.sendEvent(event.event, event.payload);
+  });
+
+  const stopConfigErrors = configStore.onError((error) => {
+    logger.error("config reload failed; keeping the last good config", { error: error.message });
+    bus.publish({
+      event: "config.error",
+      payload: { message: error.message, issues: error.issues },
+    });
+  });
+  const stopConfigChanges = configStore.subscribe((next, previous) => {
+    logger.configure({
+      level: next.logging.level,
+      consoleLevel: next.logging.consoleLevel,
+      maxFileBytes: next.logging.maxFileBytes,
+      maxFiles: next.logging.maxFiles,
+    });
+    const changed = Object.keys(next).filter((key) =>
+      JSON.stringify(next[key as keyof typeof next]) !==
+        JSON.stringify(previous[key as keyof typeof previous])
+    );
+    logger.info("config reloaded", { changed });
+    const g = next.gateway;
+    if (g.port !== previous.gateway.port || g.bind !== previous.gateway.bind) {
+      logger.warn("gateway.port / gateway.bind changed: restart the gateway to apply", {
+        port: g.port,
+        bind: g.bind,
+      });
+    }
+    if (JSON.stringify(g.auth) !== JSON.stringify(previous.gateway.auth)) {
+      logger.warn("gateway.auth changed: restart the gateway to apply");
+    }
+    bus.publish({ event: "config.changed", payload: { changed } });
+  });
+
+  const connectionDeps = {
+    dispatcher,
+    auth: () => auth,
+    authLimiter,
+    config: () => configStore.current,
+    logger,
+    context: (connection: Connection, signal: AbortSignal): RpcContext => ({
+      connId: connection.id,
+      client: connection.info,
+      signal,
+      notify: (event: string, payload: unknown) => connection.sendEvent(event, payload),
+      config: () => configStore.current,
+      configStore,
+      logger,
+      bus,
+      gateway: runtime,
+      services,
+    }),
+    onAuthenticated: (connection: Connection) => {
+      logger.debug("client connected", {
+        connId: connection.id,
+        clientName: connection.clientName,
+        address: connection.address,
+      });
+      bus.publish({ event: "presence", payload: { entries: runtime.clients() } });
+    },
+    onClose: (connection: Connection) => {
+      connections.delete(connection.id);
+      const count = (perAddress.get(connection.address) ?? 1) - 1;
+      if (count <= 0) perAddress.delete(connection.address);
+      else perAddress.set(connection.address, count);
+      if (connection.authenticated || connection.protocol) {
+        logger.debug("client disconnected", { connId: connection.id });
+      }
+    },
+  };
+
+  const ownOrigin = (origin: string, host: string | null): boolean => {
+    const allowed = configStore.current.gateway.auth.allowedOrigins;
+    if (allowed.includes("*") || allowed.includes(origin)) return true;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    const originHost = url.host.toLowerCase();
+    const ports = [port, httpPort].filter((p): p is number => Boolean(p));
+    const loopbackNames = ["127.0.0.1", "localhost", "[::1]"];
+    if (loopbackNames.some((name) => ports.some((p) => originHost === `${name}:${p}`))) return true;
+    // A page served by this gateway under the address the browser used. Only IP literals count:
+    // a DNS name could be rebound to this machine by a hostile site.
+    const hostIsIp = host !== null && /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d+$/i.test(host);
+    return hostIsIp && host!.toLowerCase() === originHost &&
+      (url.protocol === "http:" || url.protocol === "https:");
+  };
+
+  const authorizeHttp = async (
+    request: Request,
+    address: string,
+  ): Promise<Response | undefined> => {
+    const header = request.headers.get("authorization") ?? "";
+    const secret = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    try {
+      authLimiter.check(address);
+    } catch (error) {
+      const retry = Math.ceil(
+        ((error as GatewayError).details?.retryAfterMs as number ?? 60_000) / 1000,
+      );
+      return openAiError(429, (error as Error).message, "rate_limit_error", "RATE_LIMITED", {
+        "retry-after": String(retry),
+      });
+    }
+    try {
+      await verifyCredentials(
+        auth,
+        auth.mode === "password" ? { password: secret } : { token: secret },
+      );
+      return undefined;
+    } catch (error) {
+      authLimiter.fail(address);
+      return openAiError(401, (error as Error).message, "authentication_error", "AUTH_REQUIRED", {
+        "www-authenticate": "Bearer",
+      });
+    }
+  };
+
+  const routes: HttpRoute[] = HTTP_ROUTES;
+
+  const handler = async (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> => {
+    const address = info.remoteAddr.hostname;
+    const url = new URL(request.url);
+    const origin = request.headers.get("origin");
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      if (url.pathname !== "/" && url.pathname !== "/ws") {
+        return new Response("Not found", { status: 404 });
+      }
+      if (origin && !ownOrigin(origin, request.headers.get("host"))) {
+        logger.warn("refused a WebSocket from a foreign origin", { origin, address });
+        return new Response("Origin not allowed", { status: 403 });
+      }
+      const limit = configStore.current.gateway.limits.maxConnectionsPerAddress;
+      const open = perAddress.get(address) ?? 0;
+      if (open >= limit) return new Response("Too many connections", { status: 429 });
+      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 120 });
+      perAddress.set(address, open + 1);
+      const connection = new Connection(webSocketTransport(socket), address, connectionDeps);
+      connections.set(connection.id, connection);
+      return response;
+    }
+    if (request.method === "GET" && url.pathname === "/health") {
+      return jsonResponse({ status: "ok", uptime: Date.now() - startedAt });
+    }
+    // A browser page from a foreign origin may not use the HTTP API with the user's cookies
+    // or through DNS rebinding; CLI and SDK clients send no Origin.
+    if (origin && !ownOrigin(origin, request.headers.get("host"))) {
+      return jsonResponse({
+        error: { message: "Origin not allowed", type: "invalid_request_error" },
+      }, 403);
+    }
+    for (const route of routes) {
+      const match = typeof route.path === "string"
+        ? (route.path === url.pathname ? ([url.pathname] as RegExpMatchArray) : null)
+        : url.pathname.match(route.path);
+      if (!match) continue;
+      if (request.method !== route.method) continue;
+      if (route.auth) {
+        const denied = await authorizeHttp(request, address);
+        if (denied) return denied;
+      }
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > configStore.current.gateway.limits.maxHttpBodyBytes) {
+        return openAiError(413, "Request body too large");
+      }
+      const ctx: HttpContext = {
+        config: () => configStore.current,
+        logger,
+        bus,
+        gateway: runtime,
+        services,
+        address,
+        signal: request.signal,
+      };
+      try {
+        return await route.handle(request, ctx, match);
+      } catch (error) {
+        if (error instanceof GatewayError) {
+          const status = error.code === "NOT_FOUND"
+            ? 404
+            : error.code === "INVALID_PARAMS"
+            ? 400
+            : 500;
+          return openAiError(
+            status,
+            error.message,
+            status === 500 ? "server_error" : "invalid_request_error",
+            error.code,
+          );
+        }
+        logger.error("http handler failed", { path: url.pathname, error });
+        return openAiError(500, "Internal server error", "server_error");
+      }
+    }
+    const known = routes.some((route) =>
+      typeof route.path === "string" ? route.path === url.pathname : route.path.test(url.pathname)
+    );
+    if (known) return openAiError(405, `Method ${request.method} not allowed`);
+    return jsonResponse({ error: { message: "Not found", type: "invalid_request_error" } }, 404);
+  };
+
+  const onError = (error: unknown) => {
+    logger.error("request failed", { error });
+    return new Response("Internal server error", { status: 500 });
+  };
+
+  const requestedPort = options.port ?? config.gateway.port;
+  const wsServer = Deno.serve({
+    hostname,
+    port: requestedPort,
+    onListen: () => {},
+    onError,
+    handler: handler as Deno.ServeHandler,
+  });
+  port = wsServer.addr.port;
+
+  let httpServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const configuredHttp = options.httpPort ?? config.gateway.http.port;
+  // With an ephemeral WebSocket port (tests), the HTTP port is ephemeral too.
+  const wantedHttp = configuredHttp === false
+    ? undefined
+    : configuredHttp ?? (requestedPort === 0 ? 0 : port + 1);
+  if (wantedHttp !== undefined) {
+    try {
+      httpServer = Deno.serve({
+        hostname,
+        port: wantedHttp,
+        onListen: () => {},
+        onError,
+        handler: handler as Deno.ServeHandler,
+      });
+      httpPort = httpServer.addr.port;
+    } catch (error) {
+      if (configuredHttp !== undefined) {
+        await wsServer.shutdown();
+        throw error;
+      }
+      logger.warn(
+        `HTTP port ${wantedHttp} is unavailable; the HTTP API is served on port ${port} only`,
+        {
+          error: (error as Error).message,
+        },
+      );
+    }
+  }
+
+  const host = hostname.includes(":")
+    ? `[${hostname}]`
+    : hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : hostname;
+  const gateway: Gateway = {
+    url: `ws://${host}:${port}`,
+    httpUrl: httpPort ? `http://${host}:${httpPort}` : undefined,
+    port,
+    httpPort,
+    auth,
+    services,
+    bus,
+    runtime,
+    async close() {
+      unsubscribeBus();
+      stopConfigErrors();
+      stopConfigChanges();
+      for (const connection of connections.values()) {
+        connection.close(CloseCode.goingAway, "gateway shutting down");
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise((resolve) => (timer = setTimeout(resolve, 3_000)));
+      await Promise.race([Promise.all([wsServer.shutdown(), httpServer?.shutdown()]), deadline]);
+      clearTimeout(timer);
+      await closeServices(services);
+    },
+  };
+  logger.info("gateway listening", {
+    url: gateway.url,
+    httpUrl: gateway.httpUrl,
+    bind: hostname,
+    loopback: isLoopbackHost(hostname),
+    auth: auth.mode,
+  });
+  return gateway;
+}

@@ -1,0 +1,5 @@
+/** @module Every HTTP route besides `/health` and the WebSocket upgrade. */
+
+import type { HttpRoute } from "./http_routes.ts";
+
+export const HTTP_ROUTES: HttpRoute[] = [];

@@ -1,0 +1,22 @@
+/** @module Every method family's table, in one list the dispatcher is built from. */
+
+import type { MethodTable } from "./method_table.ts";
+import { configMethods } from "./rpc/config.ts";
+import { doctorMethods } from "./rpc/doctor.ts";
+import { healthMethods } from "./rpc/health.ts";
+import { logsMethods } from "./rpc/logs.ts";
+import { systemMethods } from "./rpc/system.ts";
+import { updateMethods } from "./rpc/update.ts";
+import { usageMethods } from "./rpc/usage.ts";
+import { webMethods } from "./rpc/web.ts";
+
+export const METHOD_TABLES: MethodTable[] = [
+  healthMethods,
+  systemMethods,
+  logsMethods,
+  configMethods,
+  usageMethods,
+  updateMethods,
+  webMethods,
+  doctorMethods,
+];

@@ -1,0 +1,76 @@
+/** @module Assertions for tests, on top of node:assert (JSR's @std/assert is not reachable here). */
+
+import { strict as nodeAssert } from "node:assert";
+
+export function assert(condition: unknown, message?: string): asserts condition {
+  nodeAssert.ok(condition, message);
+}
+
+export function assertEquals<T>(actual: T, expected: T, message?: string): void {
+  nodeAssert.deepStrictEqual(actual, expected, message);
+}
+
+export function assertNotEquals<T>(actual: T, expected: T, message?: string): void {
+  nodeAssert.notDeepStrictEqual(actual, expected, message);
+}
+
+export function assertMatch(actual: string, pattern: RegExp, message?: string): void {
+  nodeAssert.match(actual, pattern, message);
+}
+
+/** Awaits `fn`, asserts it rejects with an instance of `type`, and returns the error. */
+export async function assertRejects<E extends Error = Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type?: new (...args: any[]) => E,
+  includes?: string,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (error) {
+    if (type && !(error instanceof type)) {
+      throw new Error(
+        `Expected ${type.name}, got ${(error as Error)?.name}: ${(error as Error)?.message}`,
+      );
+    }
+    if (includes && !(error as Error).message.includes(includes)) {
+      throw new Error(
+        `Expected message to include "${includes}", got "${(error as Error).message}"`,
+      );
+    }
+    return error as E;
+  }
+  throw new Error("Expected the function to reject");
+}
+
+/** Asserts `fn` throws synchronously and returns the error. */
+export function assertThrows<E extends Error = Error>(
+  fn: () => unknown,
+  // deno-lint-ignore no-explicit-any
+  type?: new (...args: any[]) => E,
+): E {
+  try {
+    fn();
+  } catch (error) {
+    if (type && !(error instanceof type)) {
+      throw new Error(`Expected ${type.name}, got ${(error as Error)?.name}`);
+    }
+    return error as E;
+  }
+  throw new Error("Expected the function to throw");
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5_000,
+  label = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,137 @@
+/** @module Starts a real gateway on ephemeral ports with a temporary state dir, for tests. */
+
+import { join } from "node:path";
+import { ConfigStore } from "../../core/config/store.ts";
+import { Logger } from "../../core/logger.ts";
+import { statePaths } from "../../core/paths.ts";
+import { type ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
+import { type Gateway, startGateway } from "../../server/gateway.ts";
+
+/** Options for {@linkcode startTestGateway}. */
+export interface TestGatewayOptions {
+  /** Written to `pyclaw.json` before start. */
+  config?: Record<string, unknown>;
+  /** Extra environment (for `${VAR}` substitution and PYCLAW_* variables). */
+  env?: Record<string, string>;
+  /** @default "test-token-0123456789abcdef" */
+  authToken?: string | null;
+  /** Watch the config file. @default false */
+  watch?: boolean;
+  /** Second HTTP listener. @default false (the HTTP routes are served on the main port too) */
+  httpPort?: number | false;
+}
+
+/** A running test gateway and what tests need to talk to it. */
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  /** http://127.0.0.1:<ws port> */
+  baseUrl: string;
+  token: string | undefined;
+  stateDir: string;
+  configPath: string;
+  configStore: ConfigStore;
+  paths: ReturnType<typeof statePaths>;
+  /** Connects and authenticates a client (the gateway token unless options say otherwise). */
+  connect(options?: ConnectOptions): Promise<GatewayClient>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+
+/** Starts a gateway on `127.0.0.1:0`. Close it (or `await using` it) at the end of the test. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-test-" });
+  const configPath = join(stateDir, "pyclaw.json");
+  if (options.config) await Deno.writeTextFile(configPath, JSON.stringify(options.config, null, 2));
+  const env: Record<string, string> = { PYCLAW_STATE_DIR: stateDir, ...options.env };
+  const paths = statePaths(stateDir);
+  const configStore = await ConfigStore.open(configPath, {
+    env,
+    watch: options.watch ?? false,
+    debounceMs: 50,
+  });
+  const logger = new Logger({ file: paths.logFile, level: "debug", consoleLevel: "silent" });
+  const authToken = options.authToken === null ? undefined : options.authToken ?? TEST_TOKEN;
+  const gateway = await startGateway({
+    configStore,
+    paths,
+    logger,
+    env,
+    port: 0,
+    bind: "127.0.0.1",
+    authToken,
+    httpPort: options.httpPort ?? false,
+  });
+  const token = gateway.auth.mode === "token" ? gateway.auth.token : undefined;
+  const clients: GatewayClient[] = [];
+  const close = async () => {
+    for (const client of clients) client.close();
+    await Promise.all(clients.map((client) => client.closed));
+    await gateway.close();
+    configStore.close();
+    logger.close();
+    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  };
+  return {
+    gateway,
+    url: gateway.url,
+    baseUrl: `http://127.0.0.1:${gateway.port}`,
+    token,
+    stateDir,
+    configPath,
+    configStore,
+    paths,
+    async connect(connectOptions: ConnectOptions = {}) {
+      const client = await GatewayClient.connect(gateway.url, {
+        token,
+        clientName: "test",
+        ...connectOptions,
+      });
+      clients.push(client);
+      return client;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Opens a raw WebSocket (no handshake) and collects every frame it receives. */
+export async function openRawSocket(
+  url: string,
+  headers?: Record<string, string>,
+): Promise<
+  { socket: WebSocket; frames: unknown[]; next(): Promise<unknown>; closed: Promise<CloseEvent> }
+> {
+  const socket = headers
+    ? new WebSocket(url, { headers } as unknown as string[])
+    : new WebSocket(url);
+  const frames: unknown[] = [];
+  const waiters: ((frame: unknown) => void)[] = [];
+  let read = 0;
+  socket.onmessage = (event) => {
+    const frame = JSON.parse(event.data);
+    frames.push(frame);
+    waiters.shift()?.(frame);
+  };
+  const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  return {
+    socket,
+    frames,
+    closed,
+    next() {
+      if (read < frames.length) return Promise.resolve(frames[read++]);
+      return new Promise((resolve) =>
+        waiters.push((frame) => {
+          read++;
+          resolve(frame);
+        })
+      );
+    },
+  };
+}
