@@ -1,0 +1,56 @@
+/** @module The one shape every agent tool has, and what a tool gets when it runs. */
+
+import type { z } from "zod";
+import type { Config } from "../core/config/schema.ts";
+import type { Logger } from "../core/logger.ts";
+
+/** What a tool returns: text for the model, plus optional structured data and images. */
+export interface ToolOutput {
+  /** What the model reads. */
+  content: string;
+  /** Structured result for clients (`chat.tool_result`). */
+  data?: unknown;
+  /** Images the model may look at (vision models), e.g. screenshots. */
+  images?: { mimeType: string; base64: string }[];
+  /** True when the tool failed; `content` says why. */
+  isError?: boolean;
+}
+
+/**
+ * Services a tool may need, provided by the gateway. Each tool family adds its own optional
+ * field here (approvals for exec, the browser manager, file delivery, …).
+ */
+export interface ToolServices {
+  [name: string]: unknown;
+}
+
+/** What a tool gets for one call. */
+export interface ToolContext {
+  /** Aborted on `chat.abort`, disconnect or shutdown; tools must stop promptly. */
+  signal: AbortSignal;
+  agentId: string;
+  sessionId: string;
+  /** The agent's workspace folder; file tools stay inside it when `restrictToWorkspace`. */
+  workspaceDir: string;
+  restrictToWorkspace: boolean;
+  config(): Config;
+  logger: Logger;
+  /** Sends an event to the clients of this session (e.g. a file delivered by `send_file`). */
+  emit(event: string, payload: unknown): void;
+  services: ToolServices;
+}
+
+/** An agent tool: a value, not a class. */
+export interface Tool<P extends z.ZodType = z.ZodType> {
+  /** Unique name; MCP tools are `mcp:<server>:<tool>`. */
+  name: string;
+  description: string;
+  /** Arguments schema; converted to JSON Schema for the model. */
+  parameters: P;
+  run(args: z.output<P>, ctx: ToolContext): Promise<ToolOutput | string>;
+}
+
+/** Declares a tool with its `run` arguments typed from its schema. */
+export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool {
+  return tool as unknown as Tool;
+}
