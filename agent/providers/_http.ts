@@ -1,0 +1,207 @@
+/**
+ * @module What the HTTP providers share: a fetch with an idle timeout and the caller's abort,
+ * upstream errors mapped to {@linkcode ProviderError}s, and SSE parsing (eventsource-parser).
+ */
+
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { ProviderError, type ProviderErrorKind } from "./types.ts";
+
+/** An upstream call in progress: its response, and a guard to re-arm on every chunk. */
+export interface UpstreamCall {
+  response: Response;
+  /** Re-arms the idle timeout; call whenever bytes arrive. */
+  touch(): void;
+  /** Stops the timer and detaches from the caller's signal. */
+  done(): void;
+  /** Turns whatever a read threw into a ProviderError (abort, timeout, network). */
+  mapError(error: unknown): ProviderError;
+}
+
+/** Options of {@linkcode upstreamFetch}. */
+export interface UpstreamOptions {
+  provider: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The model asked for, named in a model-not-found message. */
+  model?: string;
+  method?: "POST" | "GET";
+}
+
+/**
+ * Sends the request and maps a failed status to a {@linkcode ProviderError}.
+ *
+ * @throws {ProviderError} for every failure: abort, timeout, unreachable host, error status
+ */
+export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamCall> {
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options.timeoutMs);
+  };
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  };
+  const mapError = (error: unknown): ProviderError => {
+    if (error instanceof ProviderError) return error;
+    if (options.signal?.aborted) {
+      return new ProviderError("aborted", options.provider, "The request was aborted");
+    }
+    if (timedOut) {
+      return new ProviderError(
+        "timeout",
+        options.provider,
+        `Provider ${options.provider} did not answer within ${options.timeoutMs} ms`,
+      );
+    }
+    return new ProviderError(
+      "unreachable",
+      options.provider,
+      `Cannot reach provider ${options.provider} at ${origin(options.url)}: ${
+        (error as Error)?.message ?? error
+      }`,
+      { cause: error },
+    );
+  };
+  if (options.signal?.aborted) {
+    done();
+    throw mapError(new DOMException("aborted", "AbortError"));
+  }
+  touch();
+  let response: Response;
+  try {
+    response = await fetch(options.url, {
+      method: options.method ?? "POST",
+      headers: options.headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: controller.signal,
+    });
+  } catch (error) {
+    done();
+    throw mapError(error);
+  }
+  if (!response.ok) {
+    let text = "";
+    try {
+      text = await response.text();
+    } catch { /* the status says enough */ }
+    done();
+    throw statusError(options.provider, response, text, options.model);
+  }
+  return { response, touch, done, mapError };
+}
+
+/** Maps an error status and its body to a clear {@linkcode ProviderError}. */
+export function statusError(
+  provider: string,
+  response: Response,
+  body: string,
+  model?: string,
+): ProviderError {
+  const status = response.status;
+  const detail = upstreamMessage(body);
+  const suffix = detail ? `: ${detail}` : "";
+  let kind: ProviderErrorKind = "upstream";
+  let message = `Provider ${provider} answered HTTP ${status}${suffix}`;
+  if (status === 401 || status === 403) {
+    kind = "auth";
+    message = `Provider ${provider} rejected the API key (HTTP ${status})${suffix}`;
+  } else if (status === 404 || /model.*(not.?found|does not exist)/i.test(detail)) {
+    kind = "model_not_found";
+    message = `Provider ${provider} does not know model ${model ?? "?"}${suffix}`;
+  } else if (status === 429) {
+    kind = "rate_limit";
+    const retryAfterMs = parseRetryAfter(response.headers);
+    const wait = retryAfterMs !== undefined
+      ? `; retry after ${Math.ceil(retryAfterMs / 1000)} s`
+      : "";
+    return new ProviderError(
+      "rate_limit",
+      provider,
+      `Provider ${provider} is rate limiting requests${wait}${suffix}`,
+      { status, retryAfterMs },
+    );
+  } else if (status >= 400 && status < 500) {
+    kind = "bad_request";
+  }
+  return new ProviderError(kind, provider, message, { status });
+}
+
+/** `retry-after` (seconds or an HTTP date) or `retry-after-ms`, in ms. */
+export function parseRetryAfter(headers: Headers): number | undefined {
+  const ms = Number(headers.get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function upstreamMessage(body: string): string {
+  if (!body) return "";
+  try {
+    const parsed = JSON.parse(body);
+    const message = parsed?.error?.message ?? parsed?.message ?? parsed?.error;
+    if (typeof message === "string") return message.slice(0, 500);
+  } catch { /* not JSON */ }
+  return body.slice(0, 200).trim();
+}
+
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Reads an SSE body and yields each event, re-arming the idle timeout as bytes arrive.
+ * Cancels the body (closing the upstream connection) when the consumer stops early.
+ */
+export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSourceMessage> {
+  const body = call.response.body;
+  if (!body) return;
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw call.mapError(error);
+      }
+      if (chunk.done) {
+        finished = true;
+        break;
+      }
+      call.touch();
+      parser.feed(chunk.value);
+      while (queue.length) yield queue.shift()!;
+    }
+  } finally {
+    call.done();
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Joins a base URL and a path without doubling slashes. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, "") + "/" + path.replace(/^\/+/, "");
+}

@@ -1,0 +1,232 @@
+/**
+ * @module The OpenAI Chat Completions wire API: openai, deepseek, qwen, moonshot, groq,
+ * openrouter, ollama and any compatible `baseUrl`.
+ */
+
+import { joinUrl, sseEvents, upstreamFetch } from "./_http.ts";
+import {
+  type ChatMessage,
+  type ChatProvider,
+  type ChatRequest,
+  type ContentPart,
+  contentText,
+  type FinishReason,
+  type ModelInfo,
+  ProviderError,
+  type ProviderSettings,
+  type StreamEvent,
+  type ToolCall,
+  type Usage,
+} from "./types.ts";
+
+/** Builds an OpenAI-compatible provider. */
+export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
+  const headers = (): Record<string, string> => ({
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+    ...settings.headers,
+  });
+  return {
+    id: settings.id,
+    api: "openai",
+    async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
+      const call = await upstreamFetch({
+        provider: settings.id,
+        url: joinUrl(settings.baseUrl, "chat/completions"),
+        headers: headers(),
+        body: toOpenAiBody(request),
+        timeoutMs: settings.timeoutMs,
+        signal: request.signal,
+        model: request.model,
+      });
+      yield* parseOpenAiStream(settings.id, sseEvents(call));
+    },
+    async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+      const call = await upstreamFetch({
+        provider: settings.id,
+        url: joinUrl(settings.baseUrl, "models"),
+        headers: { ...headers(), accept: "application/json" },
+        body: undefined,
+        method: "GET",
+        timeoutMs: settings.timeoutMs,
+        signal,
+      });
+      try {
+        const body = await call.response.json() as { data?: { id?: unknown }[] };
+        return (body.data ?? [])
+          .filter((model) => typeof model.id === "string")
+          .map((model) => ({ id: model.id as string, provider: settings.id, source: "provider" }));
+      } catch (error) {
+        throw call.mapError(error);
+      } finally {
+        call.done();
+      }
+    },
+  };
+}
+
+/** The request body of `POST /chat/completions`, always streamed with usage. */
+export function toOpenAiBody(request: ChatRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: request.model,
+    messages: request.messages.flatMap(toOpenAiMessages),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (request.tools?.length) {
+    body.tools = request.tools.map((tool) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
+    if (request.toolChoice) {
+      body.tool_choice = typeof request.toolChoice === "string"
+        ? request.toolChoice
+        : { type: "function", function: { name: request.toolChoice.name } };
+    }
+  }
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.stop?.length) body.stop = request.stop;
+  if (request.responseFormat) body.response_format = request.responseFormat;
+  if (request.seed !== undefined) body.seed = request.seed;
+  return body;
+}
+
+function toOpenAiContent(content: string | ContentPart[]): unknown {
+  if (typeof content === "string") return content;
+  return content.map((part) =>
+    part.type === "text"
+      ? { type: "text", text: part.text }
+      : { type: "image_url", image_url: { url: `data:${part.mimeType};base64,${part.base64}` } }
+  );
+}
+
+function toOpenAiMessages(message: ChatMessage): Record<string, unknown>[] {
+  switch (message.role) {
+    case "system":
+      return [{ role: "system", content: message.content }];
+    case "user":
+      return [{ role: "user", content: toOpenAiContent(message.content) }];
+    case "assistant":
+      return [{
+        role: "assistant",
+        content: message.content || (message.toolCalls?.length ? null : ""),
+        ...(message.toolCalls?.length
+          ? {
+            tool_calls: message.toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments || "{}" },
+            })),
+          }
+          : {}),
+      }];
+    case "tool": {
+      // Tool messages carry text only; images a tool returned follow as a user message.
+      const out: Record<string, unknown>[] = [{
+        role: "tool",
+        tool_call_id: message.toolCallId,
+        content: contentText(message.content),
+      }];
+      if (typeof message.content !== "string" && message.content.some((p) => p.type === "image")) {
+        out.push({
+          role: "user",
+          content: toOpenAiContent([
+            { type: "text", text: `Images returned by the ${message.name} tool:` },
+            ...message.content.filter((part) => part.type === "image"),
+          ]),
+        });
+      }
+      return out;
+    }
+  }
+}
+
+interface OpenAiChunk {
+  choices?: {
+    delta?: {
+      content?: string | null;
+      tool_calls?: {
+        index?: number;
+        id?: string;
+        function?: { name?: string; arguments?: string };
+      }[];
+    };
+    finish_reason?: string | null;
+  }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
+  error?: { message?: string };
+}
+
+/** Turns an OpenAI SSE stream into provider events. */
+export async function* parseOpenAiStream(
+  provider: string,
+  events: AsyncIterable<{ data: string }>,
+): AsyncGenerator<StreamEvent> {
+  const calls = new Map<number, ToolCall>();
+  let finish: FinishReason | undefined;
+  let usage: Usage | undefined;
+  for await (const event of events) {
+    if (event.data === "[DONE]") break;
+    let chunk: OpenAiChunk;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      continue; // keep-alive comments and junk lines carry nothing
+    }
+    if (chunk.error) {
+      throw new ProviderError(
+        "upstream",
+        provider,
+        `Provider ${provider} failed mid-answer: ${chunk.error.message ?? "unknown error"}`,
+      );
+    }
+    if (chunk.usage) {
+      const prompt = chunk.usage.prompt_tokens ?? 0;
+      const completion = chunk.usage.completion_tokens ?? 0;
+      usage = {
+        promptTokens: prompt,
+        completionTokens: completion,
+        totalTokens: chunk.usage.total_tokens ?? prompt + completion,
+      };
+    }
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    const delta = choice.delta;
+    if (delta?.content) yield { type: "text", text: delta.content };
+    for (const part of delta?.tool_calls ?? []) {
+      const index = part.index ?? 0;
+      let call = calls.get(index);
+      if (!call) {
+        call = { id: part.id || `call_${index}`, name: "", arguments: "" };
+        calls.set(index, call);
+      }
+      if (part.function?.name) call.name += part.function.name;
+      if (part.function?.arguments) call.arguments += part.function.arguments;
+      yield {
+        type: "tool_call_delta",
+        index,
+        ...(part.id ? { id: part.id } : {}),
+        ...(part.function?.name ? { name: part.function.name } : {}),
+        ...(part.function?.arguments ? { arguments: part.function.arguments } : {}),
+      };
+    }
+    if (choice.finish_reason) finish = mapFinish(choice.finish_reason);
+  }
+  for (const [index, call] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
+    yield { type: "tool_call", index, call };
+  }
+  yield {
+    type: "finish",
+    reason: finish ?? (calls.size ? "tool_calls" : "stop"),
+    ...(usage ? { usage } : {}),
+  };
+}
+
+function mapFinish(reason: string): FinishReason {
+  if (reason === "length" || reason === "tool_calls" || reason === "content_filter") return reason;
+  if (reason === "function_call") return "tool_calls";
+  return "stop";
+}

@@ -1,0 +1,176 @@
+/**
+ * @module The provider interface: one streaming chat call that every wire API (OpenAI-compatible,
+ * Anthropic Messages, local llama.cpp) implements, and the error every provider throws.
+ */
+
+/** A piece of a multimodal message. Images travel as base64 so every provider can take them. */
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image"; mimeType: string; base64: string };
+
+/** One tool call the model asked for. `arguments` is the raw JSON text the model wrote. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A conversation message in the providers' common shape. */
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string | ContentPart[] }
+  | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
+  | { role: "tool"; toolCallId: string; name: string; content: string | ContentPart[] };
+
+/** A tool the model may call; `parameters` is a JSON Schema object. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** Token counts of one model call. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** Why the model stopped. */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/** One request to a provider. Nothing here can change the provider's URL or key. */
+export interface ChatRequest {
+  /** The model id as the provider knows it (no `provider/` prefix). */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  /** @default "auto" when tools are given */
+  toolChoice?: "auto" | "none" | "required" | { name: string };
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  stop?: string[];
+  /** OpenAI's `response_format`, passed to providers that understand it. */
+  responseFormat?: Record<string, unknown>;
+  seed?: number;
+  /** Aborting closes the upstream request; the stream then throws a `ProviderError` "aborted". */
+  signal?: AbortSignal;
+}
+
+/**
+ * What a provider's stream yields, in order: any number of `text`, `tool_call_delta` and
+ * `tool_call` events, then exactly one `finish`, which ends the stream.
+ *
+ * Every tool call is announced complete by a `tool_call` event before `finish`; providers that
+ * stream arguments also send `tool_call_delta`s first (the OpenAI-compatible HTTP API forwards
+ * them), providers that do not (local models) may send only `tool_call`.
+ */
+export type StreamEvent =
+  | { type: "text"; text: string }
+  | {
+    type: "tool_call_delta";
+    /** Position of the call in this answer, from 0. */
+    index: number;
+    /** Sent with the first delta of a call. */
+    id?: string;
+    name?: string;
+    arguments?: string;
+  }
+  | { type: "tool_call"; index: number; call: ToolCall }
+  | { type: "finish"; reason: FinishReason; usage?: Usage };
+
+/** A model as `models.list` shows it. */
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  name?: string;
+  contextWindow?: number;
+  maxTokens?: number;
+  vision?: boolean;
+  /** Where the entry came from: the config file, or the provider's own model list. */
+  source: "config" | "provider";
+}
+
+/** The wire APIs pyclaw speaks. */
+export type ProviderApi = "openai" | "anthropic" | "llamacpp";
+
+/** One configured provider, ready to call. */
+export interface ChatProvider {
+  /** The provider id from config (`openai`, `deepseek`, `my-proxy`, …). */
+  readonly id: string;
+  readonly api: ProviderApi;
+  /**
+   * Streams one answer.
+   *
+   * @throws {ProviderError} before or during the stream: bad key, unknown model, rate limit,
+   * unreachable host, timeout, abort
+   */
+  stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /** The provider's own model list, when it has one. */
+  listModels?(signal?: AbortSignal): Promise<ModelInfo[]>;
+  /** Releases what the provider holds (a loaded local model). */
+  close?(): Promise<void>;
+}
+
+/** Settings a provider is built from: config `models.providers.<id>` with defaults filled in. */
+export interface ProviderSettings {
+  id: string;
+  api: ProviderApi;
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** Limit for the whole request when nothing arrives, in ms. @default 120000 */
+  timeoutMs: number;
+}
+
+/** Builds a provider of one wire API. */
+export type ProviderFactory = (settings: ProviderSettings) => ChatProvider;
+
+/** What went wrong upstream, in terms a user can act on. */
+export type ProviderErrorKind =
+  | "auth"
+  | "model_not_found"
+  | "rate_limit"
+  | "unreachable"
+  | "timeout"
+  | "aborted"
+  | "bad_request"
+  | "upstream";
+
+/** An upstream failure, mapped to a clear message. */
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly provider: string;
+  /** The upstream HTTP status, when there was one. */
+  readonly status?: number;
+  /** From the upstream `retry-after` header, for `rate_limit`. */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    kind: ProviderErrorKind,
+    provider: string,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = kind === "aborted" ? "AbortError" : "ProviderError";
+    this.kind = kind;
+    this.provider = provider;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** True for a {@linkcode ProviderError}, even one from another copy of this module. */
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError ||
+    (error instanceof Error && typeof (error as { kind?: unknown }).kind === "string" &&
+      typeof (error as { provider?: unknown }).provider === "string");
+}
+
+/** The text of a message's content, images left out. */
+export function contentText(content: string | ContentPart[]): string {
+  if (typeof content === "string") return content;
+  return content.filter((part) => part.type === "text").map((part) => part.text).join("");
+}

@@ -1,0 +1,132 @@
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
+import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
+import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
+import { createAnthropicProvider } from "../../../agent/providers/anthropic.ts";
+import {
+  type ChatProvider,
+  type ChatRequest,
+  ProviderError,
+  type StreamEvent,
+} from "../../../agent/providers/types.ts";
+
+async function collect(provider: ChatProvider, request: ChatRequest): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of provider.stream(request)) events.push(event);
+  return events;
+}
+
+const wires = [
+  {
+    name: "openai",
+    start: startFakeOpenAI,
+    make: (url: string, apiKey?: string) =>
+      createOpenAiProvider({ id: "fake", api: "openai", baseUrl: url, apiKey, timeoutMs: 5_000 }),
+  },
+  {
+    name: "anthropic",
+    start: startFakeAnthropic,
+    make: (url: string, apiKey?: string) =>
+      createAnthropicProvider({
+        id: "fake",
+        api: "anthropic",
+        baseUrl: url,
+        apiKey,
+        timeoutMs: 5_000,
+      }),
+  },
+];
+
+for (const wire of wires) {
+  Deno.test(`${wire.name} provider streams text and usage`, async () => {
+    await using upstream = await wire.start({ apiKey: "key-1" });
+    upstream.reply({ chunks: ["Hel", "lo"], usage: { prompt: 7, completion: 2 } });
+    const events = await collect(wire.make(upstream.url, "key-1"), {
+      model: "m1",
+      messages: [{ role: "system", content: "Be brief" }, { role: "user", content: "Hi" }],
+    });
+    assertEquals(events, [
+      { type: "text", text: "Hel" },
+      { type: "text", text: "lo" },
+      {
+        type: "finish",
+        reason: "stop",
+        usage: { promptTokens: 7, completionTokens: 2, totalTokens: 9 },
+      },
+    ]);
+    assertEquals(upstream.requests[0].body.model, "m1");
+  });
+
+  Deno.test(`${wire.name} provider streams tool calls with complete arguments`, async () => {
+    await using upstream = await wire.start();
+    upstream.reply({ toolCalls: [{ name: "echo", arguments: { text: "hi there" }, id: "c1" }] });
+    const events = await collect(wire.make(upstream.url), {
+      model: "m1",
+      messages: [{ role: "user", content: "Call it" }],
+      tools: [{ name: "echo", description: "Echo", parameters: { type: "object" } }],
+    });
+    const call = events.find((e) => e.type === "tool_call");
+    assertEquals(call, {
+      type: "tool_call",
+      index: 0,
+      call: { id: "c1", name: "echo", arguments: '{"text":"hi there"}' },
+    });
+    const deltas = events.filter((e) => e.type === "tool_call_delta");
+    assert(deltas.length >= 2);
+    assertEquals(events.at(-1)?.type, "finish");
+    assertEquals((events.at(-1) as { reason: string }).reason, "tool_calls");
+  });
+
+  Deno.test(`${wire.name} provider maps upstream errors`, async () => {
+    await using upstream = await wire.start({ apiKey: "right", models: ["m1"] });
+    const bad = await assertRejects(
+      () => collect(wire.make(upstream.url, "wrong"), { model: "m1", messages: [] }),
+      ProviderError,
+    );
+    assertEquals(bad.kind, "auth");
+    const unknown = await assertRejects(
+      () => collect(wire.make(upstream.url, "right"), { model: "nope", messages: [] }),
+      ProviderError,
+      "nope",
+    );
+    assertEquals(unknown.kind, "model_not_found");
+    upstream.reply({ error: { status: 429, retryAfter: 7 } });
+    const limited = await assertRejects(
+      () => collect(wire.make(upstream.url, "right"), { model: "m1", messages: [] }),
+      ProviderError,
+    );
+    assertEquals(limited.kind, "rate_limit");
+    assertEquals(limited.retryAfterMs, 7000);
+    await upstream.close();
+    const gone = await assertRejects(
+      () => collect(wire.make(upstream.url, "right"), { model: "m1", messages: [] }),
+      ProviderError,
+    );
+    assertEquals(gone.kind, "unreachable");
+  });
+
+  Deno.test(`${wire.name} provider abort closes the upstream stream`, async () => {
+    await using upstream = await wire.start();
+    upstream.reply({ chunks: ["a", "b", "c", "d", "e", "f"], chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const error = await assertRejects(async () => {
+      for await (
+        const event of wire.make(upstream.url).stream({
+          model: "m",
+          messages: [{ role: "user", content: "x" }],
+          signal: controller.signal,
+        })
+      ) {
+        if (event.type === "text") controller.abort();
+      }
+    }, ProviderError);
+    assertEquals(error.kind, "aborted");
+    await upstream.waitForAborted(1);
+  });
+
+  Deno.test(`${wire.name} provider lists models`, async () => {
+    await using upstream = await wire.start({ models: ["a1", "a2"] });
+    const models = await wire.make(upstream.url).listModels!();
+    assertEquals(models.map((m) => m.id), ["a1", "a2"]);
+  });
+}
