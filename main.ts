@@ -4,6 +4,7 @@ import { Command } from "@commander-js/extra-typings";
 import { VERSION } from "./core/version.ts";
 import { registerGatewayCommands } from "./cli/gateway.ts";
 import { registerDoctorCommand } from "./cli/doctor.ts";
+import { registerBackupCommands } from "./cli/backup.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerGatewayCommands(program);
   registerDoctorCommand(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 /** @module Every method family's table, in one list the dispatcher is built from. */
 
 import type { MethodTable } from "./method_table.ts";
+import { backupMethods } from "./rpc/backup.ts";
 import { configMethods } from "./rpc/config.ts";
 import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
@@ -19,4 +20,5 @@ export const METHOD_TABLES: MethodTable[] = [
   updateMethods,
   webMethods,
   doctorMethods,
+  backupMethods,
 ];

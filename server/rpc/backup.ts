@@ -1,0 +1,30 @@
+/** @module `backup.*`: export the state dir to a tar.gz under `<state>/backups/`, and list them. */
+
+import { z } from "zod";
+import { exportBackup, listBackups } from "../../agent/backups/backup_store.ts";
+import { defineMethods } from "../method_table.ts";
+
+export const backupMethods = defineMethods({
+  "backup.export": {
+    params: z.object({}).passthrough(),
+    handler: async (_params, ctx) => {
+      const result = await exportBackup(
+        { paths: ctx.gateway.paths, configPath: ctx.configStore.path },
+        { keep: ctx.config().backup.keep },
+      );
+      ctx.logger.info("backup exported", {
+        path: result.path,
+        files: result.files.length,
+        connId: ctx.connId,
+      });
+      return result;
+    },
+  },
+  "backup.status": {
+    params: z.object({}).passthrough(),
+    handler: async (_params, ctx) => {
+      const backups = await listBackups(ctx.gateway.paths);
+      return { backups, count: backups.length, keep: ctx.config().backup.keep };
+    },
+  },
+});

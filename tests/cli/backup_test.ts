@@ -1,0 +1,52 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { statePaths } from "../../core/paths.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+async function pyclaw(args: string[], stateDir: string) {
+  const output = await new Deno.Command(join(root, "node_modules/.bin/deno"), {
+    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), ...args],
+    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1", PYCLAW_CONFIG_PATH: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("pyclaw backup export, list and restore into a fresh state dir", async () => {
+  const work = await Deno.makeTempDir({ prefix: "pyclaw-cli-backup-" });
+  try {
+    const src = statePaths(join(work, "src"));
+    await Deno.mkdir(src.sessionsDir("main"), { recursive: true });
+    await Deno.writeTextFile(join(src.sessionsDir("main"), "s.jsonl"), '{"n":1}\n');
+    await Deno.mkdir(src.cronDir, { recursive: true });
+    await Deno.writeTextFile(join(src.cronDir, "jobs.json"), '{"jobs":[{"id":"j1"}]}');
+    // A port nothing listens on, so restore does not see a running gateway.
+    await Deno.writeTextFile(join(src.root, "pyclaw.json"), "{ gateway: { port: 9 } }");
+
+    const exported = await pyclaw(["backup", "export", "--json"], src.root);
+    assertEquals(exported.code, 0, exported.stderr);
+    const { path } = JSON.parse(exported.stdout) as { path: string };
+    const listed = await pyclaw(["backup", "list", "--json"], src.root);
+    assertEquals(JSON.parse(listed.stdout).count, 1);
+
+    const dst = statePaths(join(work, "dst"));
+    const restored = await pyclaw(["backup", "restore", path, "--json"], dst.root);
+    assertEquals(restored.code, 0, restored.stderr);
+    const result = JSON.parse(restored.stdout) as { restored: string[]; files: number };
+    assertEquals(result.files, 3);
+    assertEquals(await Deno.readTextFile(join(dst.sessionsDir("main"), "s.jsonl")), '{"n":1}\n');
+    assertEquals(await Deno.readTextFile(join(dst.cronDir, "jobs.json")), '{"jobs":[{"id":"j1"}]}');
+
+    const garbage = join(work, "garbage.tar.gz");
+    await Deno.writeTextFile(garbage, "not a gzip stream at all");
+    const refused = await pyclaw(["backup", "restore", garbage], dst.root);
+    assertEquals(refused.code, 1);
+    assertMatch(refused.stderr, /Error: .*backup/i);
+    assert(await Deno.stat(join(dst.cronDir, "jobs.json")));
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
