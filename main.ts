@@ -4,6 +4,7 @@ import { Command } from "@commander-js/extra-typings";
 import { VERSION } from "./core/version.ts";
 import { registerGatewayCommands } from "./cli/gateway.ts";
 import { registerDoctorCommand } from "./cli/doctor.ts";
+import { registerModelsCommands } from "./cli/models.ts";
 import { registerBackupCommands } from "./cli/backup.ts";
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerGatewayCommands(program);
   registerDoctorCommand(program);
+  registerModelsCommands(program);
   registerBackupCommands(program);
   return program;
 }

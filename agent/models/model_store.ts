@@ -1,0 +1,185 @@
+/**
+ * @module The local model store: downloaded models under `<state>/models`, described by one small
+ * index file (`index.json`, replaced atomically) that says what each model is and which is selected.
+ */
+
+import { dirname, join, relative } from "node:path";
+import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { containedPath } from "../../core/paths.ts";
+
+/** Runtimes a local model can be run with. */
+export type LocalBackend = "llamacpp" | "mlx";
+
+/** Hubs models come from. */
+export type HubSource = "huggingface" | "modelscope";
+
+/** One downloaded model. */
+export interface LocalModel {
+  /** `<repo>/<file>` for a GGUF (`Qwen/Qwen3-4B-GGUF/qwen3-4b-q4_k_m.gguf`), `<repo>` for MLX. */
+  id: string;
+  backend: LocalBackend;
+  /** Bytes on disk (all files of an MLX snapshot). */
+  size: number;
+  /** Absolute path: the GGUF file, or the MLX snapshot folder. */
+  path: string;
+  /** The hub's sha256 of the GGUF, checked at download; absent for MLX snapshots. */
+  sha256?: string;
+  source: HubSource;
+  repo: string;
+  /** ISO time of the download. */
+  downloadedAt: string;
+}
+
+interface IndexFile {
+  version: 1;
+  selected?: string;
+  /** Paths are stored relative to the models dir, so the state dir can move. */
+  models: LocalModel[];
+}
+
+/** A model as `models local` shows it. */
+export type LocalModelView = LocalModel & { selected: boolean };
+
+/** The model store under one models dir. Writes are serialized within the process. */
+export class LocalModelStore {
+  readonly dir: string;
+  readonly indexFile: string;
+  #writing: Promise<unknown> = Promise.resolve();
+
+  constructor(modelsDir: string) {
+    this.dir = modelsDir;
+    this.indexFile = join(modelsDir, "index.json");
+  }
+
+  /** Where a model's file (or snapshot folder) lives, or `undefined` for an id that escapes the store. */
+  pathFor(id: string): string | undefined {
+    const full = containedPath(this.dir, id);
+    if (!full || full === this.dir || id.startsWith(".")) return undefined;
+    return full;
+  }
+
+  /** Where an unfinished download of `id` from `source` is kept until it is verified. */
+  partialPathFor(source: HubSource, id: string): string | undefined {
+    return containedPath(join(this.dir, ".partial", source), `${id}.part`);
+  }
+
+  /** Every model in the index, with `selected` set on the selected one. */
+  async list(): Promise<LocalModelView[]> {
+    const index = await this.#read();
+    return index.models.map((model) => ({
+      ...model,
+      path: this.#absolute(model.path),
+      selected: model.id === index.selected,
+    }));
+  }
+
+  async get(id: string): Promise<LocalModelView | undefined> {
+    return (await this.list()).find((model) => model.id === id);
+  }
+
+  /** The selected model's id, if any. */
+  async selectedId(): Promise<string | undefined> {
+    return (await this.#read()).selected;
+  }
+
+  /** Adds (or replaces) a model's entry. */
+  add(model: LocalModel): Promise<void> {
+    return this.#update((index) => {
+      const entry = { ...model, path: relative(this.dir, model.path) };
+      index.models = [...index.models.filter((m) => m.id !== model.id), entry];
+      index.models.sort((a, b) => a.id.localeCompare(b.id));
+    });
+  }
+
+  /** Marks `id` as selected; returns false (and changes nothing) when it is not in the store. */
+  async select(id: string): Promise<boolean> {
+    let found = false;
+    await this.#update((index) => {
+      found = index.models.some((m) => m.id === id);
+      if (found) index.selected = id;
+    });
+    return found;
+  }
+
+  /**
+   * Removes a model's entry and its files (and folders left empty).
+   *
+   * @returns the removed model, or `undefined` when it was not in the store
+   */
+  async remove(id: string): Promise<LocalModel | undefined> {
+    let removed: LocalModel | undefined;
+    await this.#update(async (index) => {
+      const entry = index.models.find((m) => m.id === id);
+      if (!entry) return;
+      removed = { ...entry, path: this.#absolute(entry.path) };
+      index.models = index.models.filter((m) => m.id !== id);
+      if (index.selected === id) delete index.selected;
+      await Deno.remove(removed.path, { recursive: true }).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      await this.#pruneEmptyParents(removed.path);
+    });
+    return removed;
+  }
+
+  #absolute(path: string): string {
+    return join(this.dir, path);
+  }
+
+  async #pruneEmptyParents(path: string): Promise<void> {
+    for (let dir = dirname(path); dir.startsWith(this.dir + "/"); dir = dirname(dir)) {
+      try {
+        await Deno.remove(dir); // fails on a non-empty folder, which ends the walk
+      } catch {
+        return;
+      }
+    }
+  }
+
+  async #read(): Promise<IndexFile> {
+    const text = await readTextIfExists(this.indexFile);
+    if (text === undefined) return { version: 1, models: [] };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error(`Model index is not valid JSON: ${this.indexFile}`);
+    }
+    if (!isIndex(parsed)) throw new Error(`Model index has an unknown shape: ${this.indexFile}`);
+    return parsed;
+  }
+
+  #update(edit: (index: IndexFile) => void | Promise<void>): Promise<void> {
+    const run = this.#writing.then(async () => {
+      const index = await this.#read();
+      await edit(index);
+      await writeFileAtomic(this.indexFile, JSON.stringify(index, null, 2) + "\n");
+    });
+    this.#writing = run.catch(() => {});
+    return run;
+  }
+}
+
+function isIndex(value: unknown): value is IndexFile {
+  if (typeof value !== "object" || value === null) return false;
+  const index = value as Partial<IndexFile>;
+  return Array.isArray(index.models) &&
+    index.models.every((m) =>
+      typeof m === "object" && m !== null && typeof m.id === "string" &&
+      typeof m.path === "string" && typeof m.size === "number"
+    ) &&
+    (index.selected === undefined || typeof index.selected === "string");
+}
+
+/** The model reference agents use for a local model: `llamacpp/<id>` (or `mlx/<id>`). */
+export function localModelRef(model: Pick<LocalModel, "id" | "backend">): string {
+  return `${model.backend}/${model.id}`;
+}
+
+/** The local model a reference names, if it names one (`llamacpp/…` or `mlx/…`). */
+export function parseLocalModelRef(
+  ref: string | undefined,
+): { backend: LocalBackend; id: string } | undefined {
+  const match = ref?.match(/^(llamacpp|mlx)\/(.+)$/);
+  return match ? { backend: match[1] as LocalBackend, id: match[2] } : undefined;
+}

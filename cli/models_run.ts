@@ -1,0 +1,194 @@
+/** @module The `pyclaw models …` commands: download with progress, list, delete, select. */
+
+import { downloadModel, type DownloadModelOptions } from "../agent/models/model_download.ts";
+import { ModelDownloadError } from "../agent/models/hub.ts";
+import {
+  type HubSource,
+  type LocalBackend,
+  localModelRef,
+  LocalModelStore,
+  type LocalModelView,
+  parseLocalModelRef,
+} from "../agent/models/model_store.ts";
+import { ConfigError } from "../core/config/load.ts";
+import { ConfigStore } from "../core/config/store.ts";
+import { configPath, stateDir, statePaths } from "../core/paths.ts";
+import {
+  type DownloadProgress,
+  formatBytes,
+  lineProgress,
+  terminalProgress,
+} from "./_download_progress.ts";
+import { fail, printJson } from "./_output.ts";
+
+function openStore(env: Record<string, string | undefined>): LocalModelStore {
+  return new LocalModelStore(statePaths(stateDir(env)).modelsDir);
+}
+
+async function openConfig(env: Record<string, string | undefined>): Promise<ConfigStore> {
+  try {
+    return await ConfigStore.open(configPath(env), { env });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error);
+    throw error;
+  }
+}
+
+/** `pyclaw models download REPO_ID`. */
+export async function modelsDownload(
+  repo: string,
+  options: { filename?: string; backend: LocalBackend; source: HubSource },
+): Promise<void> {
+  const env = Deno.env.toObject();
+  const store = openStore(env);
+  const progress: DownloadProgress = Deno.stdout.isTerminal()
+    ? await terminalProgress()
+    : lineProgress((line) => console.log(line));
+  const controller = new AbortController();
+  // Ctrl-C stops the transfer but keeps the partial file, so the same command resumes it.
+  const onInterrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const request: DownloadModelOptions = {
+    repo,
+    filename: options.filename,
+    backend: options.backend,
+    source: options.source,
+    env,
+    signal: controller.signal,
+    events: {
+      onPlan({ hub, files, choice }) {
+        console.log(`${hub.label} (${hub.endpoint}): ${repo}`);
+        if (choice?.automatic) {
+          const quant = choice.quant ? `${choice.quant}, ` : "";
+          console.log(
+            `Chose ${choice.file.path} (${quant}${formatBytes(choice.file.size)}); ` +
+              "pass --filename to pick another",
+          );
+        } else if (!choice) {
+          const total = files.reduce((sum, file) => sum + file.size, 0);
+          console.log(`MLX snapshot: ${files.length} files, ${formatBytes(total)}`);
+        }
+      },
+      onFileStart(file, from, index, count) {
+        const of = count > 1 ? ` (${index + 1}/${count})` : "";
+        console.log(`Downloading ${file.path}${of}: ${formatBytes(file.size)}`);
+        progress.start(file.path.split("/").at(-1)!, file.size, from);
+      },
+      onProgress: (received) => progress.update(received),
+      onFileDone: () => progress.stop(),
+    },
+  };
+  try {
+    const { model, alreadyPresent } = await downloadModel(store, request);
+    console.log(
+      alreadyPresent
+        ? `Already downloaded: ${model.id} (${formatBytes(model.size)}) at ${model.path}`
+        : `Saved ${model.id} (${formatBytes(model.size)}${
+          model.sha256 ? ", sha256 verified" : ""
+        }) to ${model.path}`,
+    );
+    console.log(`Use it with: pyclaw models select "${model.id}"`);
+  } catch (error) {
+    progress.stop();
+    if (error instanceof ModelDownloadError) {
+      console.error(`Error: ${error.message}`);
+      Deno.exit(error.failure === "interrupted" ? 130 : 1);
+    }
+    fail(error);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+/** `pyclaw models local [--json]`. */
+export async function modelsLocal(options: { json?: boolean }): Promise<void> {
+  const env = Deno.env.toObject();
+  const store = openStore(env);
+  let models: LocalModelView[];
+  try {
+    models = await store.list();
+  } catch (error) {
+    fail(error);
+  }
+  // The config decides what agents use; the store's own mark is a fallback when it is unreadable.
+  let defaultModel: string | undefined;
+  try {
+    defaultModel = (await ConfigStore.open(configPath(env), { env })).current.agents.defaults.model;
+  } catch {
+    defaultModel = undefined;
+  }
+  const selected = parseLocalModelRef(defaultModel);
+  const view = models.map((model) => ({
+    ...model,
+    selected: selected ? selected.id === model.id && selected.backend === model.backend : false,
+  }));
+  if (options.json) {
+    printJson({ models: view, selected: view.find((m) => m.selected)?.id ?? null });
+    return;
+  }
+  if (view.length === 0) {
+    console.log(`No local models in ${store.dir}`);
+    console.log("Download one with: pyclaw models download Qwen/Qwen3-4B-GGUF");
+    return;
+  }
+  const rows = view.map((m) => [
+    m.selected ? "*" : " ",
+    m.id,
+    m.backend,
+    formatBytes(m.size),
+    m.source,
+    m.path,
+  ]);
+  const header = [" ", "ID", "BACKEND", "SIZE", "SOURCE", "PATH"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) {
+    console.log(
+      row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i])).join("  "),
+    );
+  }
+  if (!view.some((m) => m.selected)) {
+    console.log("\nNo local model is the default; choose one with: pyclaw models select MODEL_ID");
+  }
+}
+
+/** `pyclaw models delete-local MODEL_ID`. */
+export async function modelsDeleteLocal(id: string): Promise<void> {
+  const env = Deno.env.toObject();
+  const store = openStore(env);
+  const model = await store.get(id).catch((error) => fail(error));
+  if (!model) fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
+  const config = await openConfig(env);
+  try {
+    await store.remove(id);
+    console.log(`Deleted ${id} (${formatBytes(model.size)}) from ${model.path}`);
+    if (config.current.agents.defaults.model === localModelRef(model)) {
+      // Leaving the default on a deleted file would break every agent that relies on it.
+      await config.patch({ agents: { defaults: { model: null } } });
+      console.log("It was the default model of agents; agents.defaults.model is now unset");
+    }
+  } catch (error) {
+    fail(error);
+  } finally {
+    config.close();
+  }
+}
+
+/** `pyclaw models select MODEL_ID`. */
+export async function modelsSelect(id: string): Promise<void> {
+  const env = Deno.env.toObject();
+  const store = openStore(env);
+  const model = await store.get(id).catch((error) => fail(error));
+  if (!model) fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
+  const config = await openConfig(env);
+  try {
+    const ref = localModelRef(model);
+    await config.set("agents.defaults.model", ref);
+    await store.select(id);
+    console.log(`Default model of agents is now ${ref}`);
+    console.log(`(agents.defaults.model in ${config.path}; a running gateway picks it up)`);
+  } catch (error) {
+    fail(error);
+  } finally {
+    config.close();
+  }
+}

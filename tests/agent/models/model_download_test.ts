@@ -1,0 +1,134 @@
+/** @module Tests of `downloadModel` against the stand-in hub: choice, resume, checksums, errors. */
+
+import { join } from "node:path";
+import { downloadModel } from "../../../agent/models/model_download.ts";
+import { ModelDownloadError } from "../../../agent/models/hub.ts";
+import { LocalModelStore } from "../../../agent/models/model_store.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { type FakeFile, startFakeHub } from "../../_helpers/fake_hub.ts";
+
+function bytes(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const REPO = "Qwen/Tiny-GGUF";
+const FILES: FakeFile[] = [
+  { path: "config.json", content: new TextEncoder().encode("{}") },
+  { path: "tiny-q8_0.gguf", content: bytes(3000, 1) },
+  { path: "tiny-q4_k_m.gguf", content: bytes(300_000, 2) },
+  { path: "tiny-f16.gguf", content: bytes(5000, 3) },
+  { path: "mmproj-tiny-q4_k_m.gguf", content: bytes(100, 4) },
+];
+
+async function setup() {
+  const hub = startFakeHub({ repos: { [REPO]: FILES, "org/no-gguf": FILES.slice(0, 1) } });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  const store = new LocalModelStore(join(dir, "models"));
+  const env = { HF_ENDPOINT: hub.url, MODELSCOPE_ENDPOINT: hub.url };
+  return {
+    hub,
+    store,
+    env,
+    async [Symbol.asyncDispose]() {
+      await hub.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("downloadModel picks Q4_K_M, verifies it and records it in the store", async () => {
+  await using t = await setup();
+  const result = await downloadModel(t.store, { repo: REPO, env: t.env });
+  assertEquals(result.model.id, `${REPO}/tiny-q4_k_m.gguf`);
+  assertEquals(result.model.size, 300_000);
+  assertEquals(result.model.sha256, t.hub.sha256(FILES[2].content));
+  assertEquals(await Deno.readFile(result.model.path), FILES[2].content);
+  const listed = await t.store.list();
+  assertEquals(listed.map((m) => [m.id, m.backend, m.source]), [
+    [`${REPO}/tiny-q4_k_m.gguf`, "llamacpp", "huggingface"],
+  ]);
+  const again = await downloadModel(t.store, { repo: REPO, env: t.env });
+  assert(again.alreadyPresent, "a second download finds the model in the store");
+});
+
+Deno.test("downloadModel resumes a dropped download with a Range request", async () => {
+  await using t = await setup();
+  t.hub.dropAfter(`${REPO}/tiny-q4_k_m.gguf`, 100_000);
+  const error = await assertRejects(() => downloadModel(t.store, { repo: REPO, env: t.env }));
+  assert(error instanceof ModelDownloadError);
+  assertEquals(error.failure, "connection");
+  assertMatch(error.message, /run the same command again to resume/);
+  assertEquals((await t.store.list()).length, 0);
+  const partial = t.store.partialPathFor("huggingface", `${REPO}/tiny-q4_k_m.gguf`)!;
+  const kept = (await Deno.stat(partial)).size;
+  assert(kept > 0 && kept <= 100_000, `partial kept ${kept} bytes`);
+  const result = await downloadModel(t.store, { repo: REPO, env: t.env });
+  assertEquals(await Deno.readFile(result.model.path), FILES[2].content);
+  assert(t.hub.requests.some((r) => r.range === `bytes=${kept}-`), "resumed with a Range");
+});
+
+Deno.test("downloadModel refuses a wrong checksum and adds nothing", async () => {
+  await using t = await setup();
+  t.hub.wrongChecksum(`${REPO}/tiny-q4_k_m.gguf`);
+  const error = await assertRejects(() => downloadModel(t.store, { repo: REPO, env: t.env }));
+  assertEquals((error as ModelDownloadError).failure, "checksum");
+  assertMatch(error.message, /Checksum mismatch/);
+  assertEquals(await t.store.list(), []);
+  const partial = t.store.partialPathFor("huggingface", `${REPO}/tiny-q4_k_m.gguf`)!;
+  await assertRejects(() => Deno.stat(partial), Deno.errors.NotFound);
+});
+
+Deno.test("downloadModel names a missing repo and a repo without GGUF", async () => {
+  await using t = await setup();
+  const missing = await assertRejects(() =>
+    downloadModel(t.store, { repo: "nobody/nothing", env: t.env })
+  );
+  assertEquals((missing as ModelDownloadError).failure, "not_found");
+  assertMatch(missing.message, /Repository not found on HuggingFace: nobody\/nothing/);
+  const none = await assertRejects(() =>
+    downloadModel(t.store, { repo: "org/no-gguf", env: t.env })
+  );
+  assertEquals((none as ModelDownloadError).failure, "no_gguf");
+  assertMatch(none.message, /No GGUF file in org\/no-gguf/);
+  const bad = await assertRejects(() => downloadModel(t.store, { repo: "../etc", env: t.env }));
+  assertEquals((bad as ModelDownloadError).failure, "bad_request");
+});
+
+Deno.test("downloadModel takes --filename and the ModelScope source", async () => {
+  await using t = await setup();
+  const result = await downloadModel(t.store, {
+    repo: REPO,
+    filename: "tiny-q8_0.gguf",
+    source: "modelscope",
+    env: t.env,
+  });
+  assertEquals(result.model.id, `${REPO}/tiny-q8_0.gguf`);
+  assertEquals(result.model.source, "modelscope");
+  assertEquals(await Deno.readFile(result.model.path), FILES[1].content);
+  assert(t.hub.requests.some((r) => r.path.startsWith(`/api/v1/models/${REPO}/repo/files`)));
+  const unknown = await assertRejects(() =>
+    downloadModel(t.store, { repo: REPO, filename: "nope.gguf", env: t.env })
+  );
+  assertMatch(unknown.message, /File not found in Qwen\/Tiny-GGUF: nope.gguf/);
+});
+
+Deno.test("downloadModel refuses mlx off Apple Silicon before any request", async () => {
+  await using t = await setup();
+  const error = await assertRejects(() =>
+    downloadModel(t.store, {
+      repo: "mlx-community/Llama-3-8B-4bit",
+      backend: "mlx",
+      env: t.env,
+      platform: { os: "linux", arch: "x86_64" },
+    })
+  );
+  assertEquals((error as ModelDownloadError).failure, "unsupported");
+  assertMatch(error.message, /needs Apple Silicon/);
+  assertEquals(t.hub.requests.length, 0);
+});
