@@ -146,6 +146,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const connectionDeps = {
     dispatcher,
     auth: () => auth,
+    // Paired devices' own tokens (see docs/pairing.md).
+    extraCredential: (token: string) => services.devices.verifyToken(token),
     authLimiter,
     config: () => configStore.current,
     logger,
@@ -220,6 +222,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await verifyCredentials(
         auth,
         auth.mode === "password" ? { password: secret } : { token: secret },
+        (token) => services.devices.verifyToken(token),
       );
       return undefined;
     } catch (error) {

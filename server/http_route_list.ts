@@ -1,5 +1,6 @@
 /** @module Every HTTP route besides `/health` and the WebSocket upgrade. */
 
 import type { HttpRoute } from "./http_routes.ts";
+import { deviceRoutes } from "./device_routes.ts";
 
-export const HTTP_ROUTES: HttpRoute[] = [];
+export const HTTP_ROUTES: HttpRoute[] = [...deviceRoutes];

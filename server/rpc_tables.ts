@@ -3,6 +3,7 @@
 import type { MethodTable } from "./method_table.ts";
 import { backupMethods } from "./rpc/backup.ts";
 import { configMethods } from "./rpc/config.ts";
+import { deviceMethods } from "./rpc/device.ts";
 import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
 import { logsMethods } from "./rpc/logs.ts";
@@ -21,4 +22,5 @@ export const METHOD_TABLES: MethodTable[] = [
   webMethods,
   doctorMethods,
   backupMethods,
+  deviceMethods,
 ];

@@ -6,11 +6,14 @@ import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { SystemEventQueue } from "../agent/system_events.ts";
 import { UsageStore } from "../agent/usage_store.ts";
+import { DevicePairing } from "../agent/devices/device_pairing.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
 export interface GatewayServices {
   usage: UsageStore;
   systemEvents: SystemEventQueue;
+  /** Pairing codes and paired devices' tokens (`device.*`, `connect`). */
+  devices: DevicePairing;
 }
 
 /** What services are built from. */
@@ -27,9 +30,13 @@ export function createServices(deps: ServiceDeps): GatewayServices {
   return {
     usage: new UsageStore(deps.paths.usageFile),
     systemEvents: new SystemEventQueue(),
+    devices: new DevicePairing(deps.paths.pairingsFile, {
+      codeTtlMs: () => deps.configStore.current.devices.codeTtlMs,
+    }),
   };
 }
 
 /** Stops what the services started (children, timers, browsers). */
-export async function closeServices(_services: GatewayServices): Promise<void> {
+export async function closeServices(services: GatewayServices): Promise<void> {
+  await services.devices.store.flush().catch(() => {});
 }
