@@ -47,6 +47,11 @@ export interface Tool<P extends z.ZodType = z.ZodType> {
   description: string;
   /** Arguments schema; converted to JSON Schema for the model. */
   parameters: P;
+  /**
+   * The JSON Schema the model sees, when the tool already has one (MCP tools): it is sent as-is
+   * instead of converting `parameters`, which is then only a loose check.
+   */
+  jsonSchema?: Record<string, unknown>;
   run(args: z.output<P>, ctx: ToolContext): Promise<ToolOutput | string>;
 }
 

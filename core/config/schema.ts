@@ -133,19 +133,33 @@ const channelsSchema = section({
   telegram: telegramSchema.optional(),
 });
 
+// Per-server settings that both transports share.
+const mcpServerCommon = {
+  enabled: z.boolean().default(true),
+  /** Time limit of one tool call; progress notifications from the server extend it. */
+  timeoutMs: positiveInt.default(60_000),
+  /** Time limit of connecting and listing the tools. */
+  connectTimeoutMs: positiveInt.default(30_000),
+};
+
 const stdioServerSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).optional(),
   cwd: z.string().optional(),
-  enabled: z.boolean().default(true),
+  ...mcpServerCommon,
 });
 
 const httpServerSchema = z.strictObject({
   url: z.string().url(),
   headers: z.record(z.string(), z.string()).optional(),
-  enabled: z.boolean().default(true),
+  /** `streamable-http` or `sse`; by default streamable HTTP, falling back to SSE. */
+  transport: z.enum(["streamable-http", "sse"]).optional(),
+  ...mcpServerCommon,
 });
+
+/** Server names become part of tool names (`mcp:<server>:<tool>`), so keep them plain. */
+const mcpServerName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Use letters, digits, _ and -");
 
 const toolsSchema = section({
   restrictToWorkspace: z.boolean().default(true),
@@ -159,8 +173,7 @@ const toolsSchema = section({
     approvalTimeoutMs: positiveInt.default(120_000),
     maxOutputBytes: positiveInt.default(200_000),
   }),
-  mcpServers: z.record(z.string().min(1), z.union([stdioServerSchema, httpServerSchema]))
-    .default({}),
+  mcpServers: z.record(mcpServerName, z.union([stdioServerSchema, httpServerSchema])).default({}),
   /** How often the MCP watcher re-reads `tools.mcpServers`. */
   mcpPollIntervalMs: positiveInt.default(5_000),
   sendFile: section({ inlineMaxBytes: positiveInt.default(256 * 1024) }),
