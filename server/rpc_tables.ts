@@ -8,6 +8,7 @@ import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
 import { logsMethods } from "./rpc/logs.ts";
 import { systemMethods } from "./rpc/system.ts";
+import { ttsMethods } from "./rpc/tts.ts";
 import { updateMethods } from "./rpc/update.ts";
 import { usageMethods } from "./rpc/usage.ts";
 import { webMethods } from "./rpc/web.ts";
@@ -23,4 +24,5 @@ export const METHOD_TABLES: MethodTable[] = [
   doctorMethods,
   backupMethods,
   deviceMethods,
+  ttsMethods,
 ];
