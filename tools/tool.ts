@@ -3,6 +3,8 @@
 import type { z } from "zod";
 import type { Config } from "../core/config/schema.ts";
 import type { Logger } from "../core/logger.ts";
+import type { ExecApprovals } from "./exec_approvals.ts";
+import type { FileDelivery } from "./file_delivery.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -21,6 +23,12 @@ export interface ToolOutput {
  * field here (approvals for exec, the browser manager, file delivery, …).
  */
 export interface ToolServices {
+  /** Asks connected clients to approve an `exec` command (`tools.exec_approve`). */
+  approvals?: ExecApprovals;
+  /** Serves files `send_file` delivers at a token-protected download URL. */
+  fileDelivery?: FileDelivery;
+  /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, … */
+  env?: Record<string, string | undefined>;
   [name: string]: unknown;
 }
 

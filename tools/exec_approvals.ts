@@ -1,0 +1,102 @@
+/**
+ * @module The exec approval broker: a command the policy says to ask about waits here until a
+ * client answers `tools.exec_approve`, the request expires (denied), or the run is aborted.
+ * The gateway builds one and publishes its events to every connected client.
+ */
+
+/** A command waiting for a decision, as clients see it in `exec.approval.requested`. */
+export interface ExecApprovalRequest {
+  requestId: string;
+  command: string;
+  cwd: string;
+  sessionId: string;
+  agentId: string;
+  /** When it will be denied unanswered (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** How a request ended. */
+export type ExecApprovalOutcome = "approved" | "denied" | "timeout" | "aborted" | "shutdown";
+
+/** What the exec tool needs from the broker. */
+export interface ExecApprovals {
+  /** Asks the clients; resolves with the outcome, never rejects. */
+  request(
+    info: Omit<ExecApprovalRequest, "requestId" | "expiresAt">,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ExecApprovalOutcome>;
+}
+
+/** Sends an event to every connected client. */
+export type ApprovalPublisher = (event: string, payload: unknown) => void;
+
+interface Pending {
+  request: ExecApprovalRequest;
+  finish(outcome: ExecApprovalOutcome): void;
+}
+
+/** Event names, after OpenClaw's. */
+export const APPROVAL_REQUESTED = "exec.approval.requested";
+export const APPROVAL_RESOLVED = "exec.approval.resolved";
+
+/** Holds pending approval requests; one per gateway. */
+export class ExecApprovalBroker implements ExecApprovals {
+  #pending = new Map<string, Pending>();
+  #publish: ApprovalPublisher;
+
+  constructor(publish: ApprovalPublisher) {
+    this.#publish = publish;
+  }
+
+  request(
+    info: Omit<ExecApprovalRequest, "requestId" | "expiresAt">,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ExecApprovalOutcome> {
+    if (options.signal?.aborted) return Promise.resolve("aborted");
+    const request: ExecApprovalRequest = {
+      requestId: crypto.randomUUID(),
+      ...info,
+      expiresAt: Date.now() + options.timeoutMs,
+    };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish("timeout"), options.timeoutMs);
+      const onAbort = () => finish("aborted");
+      const finish = (outcome: ExecApprovalOutcome) => {
+        if (!this.#pending.delete(request.requestId)) return;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        this.#publish(APPROVAL_RESOLVED, {
+          requestId: request.requestId,
+          approved: outcome === "approved",
+          outcome,
+        });
+        resolve(outcome);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pending.set(request.requestId, { request, finish });
+      this.#publish(APPROVAL_REQUESTED, request);
+    });
+  }
+
+  /**
+   * Records a client's answer.
+   *
+   * @returns false when no request has that id (unknown, answered, or expired)
+   */
+  resolve(requestId: string, approved: boolean): boolean {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return false;
+    pending.finish(approved ? "approved" : "denied");
+    return true;
+  }
+
+  /** Requests still waiting, oldest first. */
+  pending(): ExecApprovalRequest[] {
+    return [...this.#pending.values()].map((pending) => pending.request);
+  }
+
+  /** Denies everything still waiting (the gateway is stopping). */
+  close(): void {
+    for (const pending of [...this.#pending.values()]) pending.finish("shutdown");
+  }
+}
