@@ -2,6 +2,7 @@
 
 import type { MethodTable } from "./method_table.ts";
 import { backupMethods } from "./rpc/backup.ts";
+import { browserMethods } from "./rpc/browser.ts";
 import { configMethods } from "./rpc/config.ts";
 import { deviceMethods } from "./rpc/device.ts";
 import { doctorMethods } from "./rpc/doctor.ts";
@@ -25,4 +26,5 @@ export const METHOD_TABLES: MethodTable[] = [
   backupMethods,
   deviceMethods,
   ttsMethods,
+  browserMethods,
 ];
