@@ -1,0 +1,174 @@
+/**
+ * @module The local provider: models from the local store run in-process by node-llama-cpp, with
+ * the GGUF's own chat template, streamed tokens, function calling for tools, and abort.
+ */
+
+import type { ChatModelFunctions, LLamaChatGenerateResponseOptions } from "node-llama-cpp";
+import type { LocalModelStore } from "../models/model_store.ts";
+import { dropNullOptionals, toChatHistory, toFunctions } from "./_llama_history.ts";
+import { LocalRuntime, type LocalRuntimeSettings } from "./_llama_runtime.ts";
+import {
+  type ChatProvider,
+  type ChatRequest,
+  type FinishReason,
+  type ModelInfo,
+  ProviderError,
+  type ProviderFactory,
+  type StreamEvent,
+} from "./types.ts";
+
+/** What the local provider is built from besides its settings. */
+export interface LocalProviderDeps {
+  store: LocalModelStore;
+  /** Config `models.local`, read at each load so edits apply to the next load. */
+  settings: () => LocalRuntimeSettings;
+}
+
+/** A {@linkcode ProviderFactory} for the `llamacpp` wire API over `deps.store`. */
+export function llamaCppFactory(deps: LocalProviderDeps): ProviderFactory {
+  return (settings) => createLlamaCppProvider(settings.id, deps);
+}
+
+/** Builds the local provider. Nothing is loaded until the first request. */
+export function createLlamaCppProvider(id: string, deps: LocalProviderDeps): ChatProvider & {
+  readonly runtime: LocalRuntime;
+} {
+  const runtime = new LocalRuntime(id, deps.settings);
+  return {
+    id,
+    api: "llamacpp",
+    runtime,
+    stream: (request) => streamLocal(id, deps.store, runtime, request),
+    async listModels(): Promise<ModelInfo[]> {
+      const models = await deps.store.list();
+      return models
+        .filter((model) => model.backend === "llamacpp")
+        .map((model) => ({
+          id: model.id,
+          provider: id,
+          name: model.id.split("/").at(-1)!.replace(/\.gguf$/i, ""),
+          source: "provider" as const,
+        }));
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/** Bridges node-llama-cpp's callbacks to an async iterator. */
+class EventQueue {
+  #items: StreamEvent[] = [];
+  #wake: (() => void) | undefined;
+  push(event: StreamEvent): void {
+    this.#items.push(event);
+    this.#wake?.();
+  }
+  async *drain(done: Promise<unknown>): AsyncGenerator<StreamEvent> {
+    let finished = false;
+    done.finally(() => {
+      finished = true;
+      this.#wake?.();
+    }).catch(() => {});
+    for (;;) {
+      while (this.#items.length) yield this.#items.shift()!;
+      if (finished) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}
+
+async function* streamLocal(
+  providerId: string,
+  store: LocalModelStore,
+  runtime: LocalRuntime,
+  request: ChatRequest,
+): AsyncGenerator<StreamEvent> {
+  const model = await store.get(request.model);
+  if (!model || model.backend !== "llamacpp") {
+    throw new ProviderError(
+      "model_not_found",
+      providerId,
+      `Local model not found: ${request.model} (see pyclaw models local)`,
+    );
+  }
+  if (request.signal?.aborted) throw new ProviderError("aborted", providerId, "Aborted");
+  // A consumer that stops reading early (a probe) must also stop the generation.
+  const stopped = new AbortController();
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, stopped.signal])
+    : stopped.signal;
+  const queue = new EventQueue();
+  const tools = request.toolChoice === "none" ? [] : request.tools ?? [];
+  const chosen = typeof request.toolChoice === "object"
+    ? tools.filter((tool) => tool.name === (request.toolChoice as { name: string }).name)
+    : tools;
+  let settled = false;
+  const generation = runtime.use(request.model, model.path, signal, async (loaded) => {
+    const { LlamaChat } = await import("node-llama-cpp");
+    const chat = new LlamaChat({ contextSequence: loaded.sequence, autoDisposeSequence: false });
+    let completionTokens = 0;
+    try {
+      const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
+        signal,
+        maxTokens: request.maxTokens,
+        temperature: request.temperature ?? 0.8,
+        topP: request.topP,
+        seed: request.seed,
+        customStopTriggers: request.stop?.length ? request.stop : undefined,
+        onTextChunk: (text) => queue.push({ type: "text", text }),
+        onToken: (tokens) => (completionTokens += tokens.length),
+        ...(chosen.length ? { functions: toFunctions(chosen), documentFunctionParams: true } : {}),
+      };
+      const response = await chat.generateResponse(toChatHistory(request.messages), options);
+      const calls = response.functionCalls ?? [];
+      calls.forEach((call, index) => {
+        const spec = chosen.find((tool) => tool.name === call.functionName);
+        const params = spec ? dropNullOptionals(call.params, spec.parameters) : call.params;
+        queue.push({
+          type: "tool_call",
+          index,
+          call: {
+            id: `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
+            name: call.functionName,
+            arguments: JSON.stringify(params ?? {}),
+          },
+        });
+      });
+      const stop = response.metadata.stopReason;
+      if (stop === "abort") throw new ProviderError("aborted", providerId, "Aborted");
+      const reason: FinishReason = calls.length
+        ? "tool_calls"
+        : stop === "maxTokens"
+        ? "length"
+        : "stop";
+      const promptTokens = Math.max(0, loaded.sequence.nextTokenIndex - completionTokens);
+      queue.push({
+        type: "finish",
+        reason,
+        usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+      });
+    } catch (error) {
+      if (signal.aborted) {
+        throw new ProviderError("aborted", providerId, "Aborted", { cause: error });
+      }
+      throw error instanceof ProviderError ? error : new ProviderError(
+        "upstream",
+        providerId,
+        `Local generation failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
+  });
+  generation.then(() => (settled = true), () => (settled = true));
+  try {
+    yield* queue.drain(generation);
+    await generation;
+  } finally {
+    if (!settled) {
+      stopped.abort();
+      await generation.catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * @module A local model store holding the tiny random-weight GGUF from scripts/make_tiny_gguf.ts,
+ * for tests that run real inference through node-llama-cpp.
+ */
+
+import { join } from "node:path";
+import { LocalModelStore } from "../../agent/models/model_store.ts";
+import { writeTinyGguf } from "../../scripts/make_tiny_gguf.ts";
+
+/** The id the tiny model is stored under. */
+export const TINY_MODEL_ID = "pyclaw/tiny-GGUF/tiny-q4_k_m.gguf";
+
+/** Writes the tiny GGUF into a store under `stateDir` (a new temp dir when absent). */
+export async function tinyModelStore(stateDir?: string): Promise<{
+  store: LocalModelStore;
+  stateDir: string;
+  path: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const dir = stateDir ?? await Deno.makeTempDir({ prefix: "pyclaw-tiny-" });
+  const store = new LocalModelStore(join(dir, "models"));
+  const path = store.pathFor(TINY_MODEL_ID)!;
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  const size = await writeTinyGguf(path);
+  await store.add({
+    id: TINY_MODEL_ID,
+    backend: "llamacpp",
+    size,
+    path,
+    source: "huggingface",
+    repo: "pyclaw/tiny-GGUF",
+    downloadedAt: new Date().toISOString(),
+  });
+  return {
+    store,
+    stateDir: dir,
+    path,
+    async [Symbol.asyncDispose]() {
+      if (!stateDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/** @module Tests of the local llama.cpp provider with a real (tiny, random-weight) GGUF. */
+
+import { createLlamaCppProvider } from "../../../agent/providers/llamacpp.ts";
+import { isProviderError, type StreamEvent } from "../../../agent/providers/types.ts";
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
+
+const settings = () => ({ threads: 1, gpuLayers: 0, contextSize: 2048, idleUnloadMs: 60_000 });
+
+async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+Deno.test("llamacpp provider streams tokens from a GGUF and stops at maxTokens", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", { store: tiny.store, settings });
+  try {
+    const events = await collect(provider.stream({
+      model: TINY_MODEL_ID,
+      messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello" }],
+      maxTokens: 8,
+      temperature: 0,
+    }));
+    const texts = events.filter((e) => e.type === "text");
+    assert(texts.length >= 1, "at least one text event");
+    const finish = events.at(-1)!;
+    assert(finish.type === "finish");
+    assertEquals(finish.reason, "length");
+    assertEquals(finish.usage?.completionTokens, 8);
+    assert((finish.usage?.promptTokens ?? 0) > 5, "the prompt was counted");
+    assert(provider.runtime.isLoaded, "the model stays loaded for the next request");
+    // The second request reuses the loaded model and still answers.
+    const again = await collect(provider.stream({
+      model: TINY_MODEL_ID,
+      messages: [{ role: "user", content: "Again" }],
+      maxTokens: 3,
+      temperature: 0,
+    }));
+    assertEquals(again.at(-1)?.type, "finish");
+    assertEquals((await provider.listModels!()).map((m) => [m.id, m.provider]), [
+      [TINY_MODEL_ID, "llamacpp"],
+    ]);
+  } finally {
+    await provider.close!();
+  }
+});
+
+Deno.test("llamacpp provider stops on abort with an aborted error", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", { store: tiny.store, settings });
+  try {
+    const controller = new AbortController();
+    let texts = 0;
+    const error = await assertRejects(async () => {
+      for await (
+        const event of provider.stream({
+          model: TINY_MODEL_ID,
+          messages: [{ role: "user", content: "Tell me a long story" }],
+          maxTokens: 200,
+          signal: controller.signal,
+        })
+      ) {
+        if (event.type === "text" && ++texts === 2) controller.abort();
+      }
+    });
+    assert(isProviderError(error) && error.kind === "aborted", String(error));
+    assert(texts >= 2 && texts < 200, `stopped after ${texts} chunks`);
+  } finally {
+    await provider.close!();
+  }
+});
+
+Deno.test("llamacpp provider names an unknown local model", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", { store: tiny.store, settings });
+  const error = await assertRejects(() =>
+    collect(provider.stream({ model: "nobody/none.gguf", messages: [] }))
+  );
+  assert(isProviderError(error) && error.kind === "model_not_found");
+  await provider.close!();
+});
+
+Deno.test("llamacpp provider accepts tools and unloads when idle", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", {
+    store: tiny.store,
+    settings: () => ({ ...settings(), idleUnloadMs: 50 }),
+  });
+  try {
+    const events = await collect(provider.stream({
+      model: TINY_MODEL_ID,
+      messages: [
+        { role: "user", content: "What time is it?" },
+        {
+          role: "assistant",
+          content: "",
+          toolCalls: [{ id: "c1", name: "clock", arguments: '{"zone":"UTC"}' }],
+        },
+        { role: "tool", toolCallId: "c1", name: "clock", content: "12:00" },
+      ],
+      tools: [{
+        name: "clock",
+        description: "Current time",
+        parameters: {
+          type: "object",
+          properties: { zone: { type: "string" }, verbose: { type: "boolean" } },
+          required: ["zone"],
+        },
+      }],
+      maxTokens: 4,
+      temperature: 0,
+    }));
+    assertEquals(events.at(-1)?.type, "finish");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert(!provider.runtime.isLoaded, "unloaded after the idle time");
+  } finally {
+    await provider.close!();
+  }
+});
