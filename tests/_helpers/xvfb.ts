@@ -1,0 +1,44 @@
+/** @module Starts a real Xvfb X server on a free display number for screenshot tests. */
+
+import { existsSync } from "node:fs";
+
+/** True when the Xvfb binary is installed (Debian package `xvfb`). */
+export const HAS_XVFB = ["/usr/bin/Xvfb", "/usr/local/bin/Xvfb"].some((path) => existsSync(path));
+
+/** A running virtual screen. */
+export interface Xvfb extends AsyncDisposable {
+  display: string;
+  width: number;
+  height: number;
+}
+
+/** Starts Xvfb with one `width`x`height` screen; dispose of it to stop it. */
+export async function startXvfb(width = 800, height = 600): Promise<Xvfb> {
+  let number = 90 + Math.floor(Math.random() * 400);
+  while (existsSync(`/tmp/.X${number}-lock`) || existsSync(`/tmp/.X11-unix/X${number}`)) number++;
+  const child = new Deno.Command("Xvfb", {
+    args: [`:${number}`, "-screen", "0", `${width}x${height}x24`, "-nolisten", "tcp"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const socket = `/tmp/.X11-unix/X${number}`;
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket)) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`Xvfb :${number} did not start`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    display: `:${number}`,
+    width,
+    height,
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
