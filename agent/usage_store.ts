@@ -51,12 +51,15 @@ export class UsageStore {
       time: entry.time ?? new Date().toISOString(),
       ...entry,
     } as UsageRecord;
+    // Load first: loading after the append would read this record from the file and then
+    // push it a second time.
+    const records = await this.#load();
     await Deno.mkdir(dirname(this.file), { recursive: true });
     await Deno.writeTextFile(this.file, JSON.stringify(record) + "\n", {
       append: true,
       mode: 0o600,
     });
-    (await this.#load()).push(record);
+    records.push(record);
   }
 
   /** Totals over the last `days` days (today included), by day and by model. */

@@ -1,6 +1,10 @@
 /** @module Every method family's table, in one list the dispatcher is built from. */
 
 import type { MethodTable } from "./method_table.ts";
+import { agentsMethods } from "./rpc/agents.ts";
+import { chatMethods } from "./rpc/chat.ts";
+import { modelsMethods } from "./rpc/models.ts";
+import { sessionsMethods } from "./rpc/sessions.ts";
 import { backupMethods } from "./rpc/backup.ts";
 import { browserMethods } from "./rpc/browser.ts";
 import { configMethods } from "./rpc/config.ts";
@@ -15,6 +19,10 @@ import { usageMethods } from "./rpc/usage.ts";
 import { webMethods } from "./rpc/web.ts";
 
 export const METHOD_TABLES: MethodTable[] = [
+  chatMethods,
+  sessionsMethods,
+  agentsMethods,
+  modelsMethods,
   healthMethods,
   systemMethods,
   logsMethods,

@@ -6,12 +6,27 @@ import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { SystemEventQueue } from "../agent/system_events.ts";
 import { UsageStore } from "../agent/usage_store.ts";
+import { ChatService } from "../agent/chat_service.ts";
+import { ProviderRegistry } from "../agent/providers/registry.ts";
+import { registerLocalProvider } from "../agent/providers/llamacpp.ts";
+import { LocalModelStore } from "../agent/models/model_store.ts";
+import { SessionStore } from "../agent/sessions/session_store.ts";
+import { ToolRegistry } from "../tools/registry.ts";
+import type { ToolServices } from "../tools/tool.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
 export interface GatewayServices {
   usage: UsageStore;
+  /** Model providers from `models.providers` (`models.*`, the run loop, `/v1/*`). */
+  providers: ProviderRegistry;
+  /** Session files (`sessions.*`, `chat.history`). */
+  sessions: SessionStore;
+  /** Every tool agents may call; tool families register here. */
+  tools: ToolRegistry;
+  /** Runs agent turns on sessions (`chat.*`, `/v1/*` with `agent:<id>`, cron, channels). */
+  chat: ChatService;
   systemEvents: SystemEventQueue;
   /** Pairing codes and paired devices' tokens (`device.*`, `connect`). */
   devices: DevicePairing;
@@ -30,9 +45,39 @@ export interface ServiceDeps {
 
 /** Builds every service. Heavy ones must load their libraries lazily, on first use. */
 export function createServices(deps: ServiceDeps): GatewayServices {
-  return {
-    usage: new UsageStore(deps.paths.usageFile),
-    systemEvents: new SystemEventQueue(),
+  const config = () => deps.configStore.current;
+  const usage = new UsageStore(deps.paths.usageFile);
+  const providers = new ProviderRegistry({ config, env: deps.env });
+  // Downloaded GGUFs are served as `llamacpp/<id>`; node-llama-cpp loads on the first request.
+  registerLocalProvider(providers, {
+    store: new LocalModelStore(deps.paths.modelsDir),
+    settings: () => config().models.local,
+  });
+  const sessions = new SessionStore(deps.paths);
+  const tools = new ToolRegistry();
+  const systemEvents = new SystemEventQueue();
+  // Filled with every service below, so tools reach the browser manager, approvals, and so on.
+  const toolServices: ToolServices = {};
+  const chat = new ChatService({
+    config,
+    providers,
+    sessions,
+    paths: deps.paths,
+    logger: deps.logger.child({ component: "agent" }),
+    tools,
+    usage,
+    systemEvents,
+    toolServices,
+    publish: (event, payload) => deps.bus.publish({ event, payload }),
+    emit: (event, payload) => deps.bus.publish({ event, payload }),
+  });
+  const services: GatewayServices = {
+    usage,
+    providers,
+    sessions,
+    tools,
+    chat,
+    systemEvents,
     devices: new DevicePairing(deps.paths.pairingsFile, {
       codeTtlMs: () => deps.configStore.current.devices.codeTtlMs,
     }),
@@ -43,10 +88,14 @@ export function createServices(deps: ServiceDeps): GatewayServices {
       logger: deps.logger.child({ component: "browser" }),
     }),
   };
+  Object.assign(toolServices, services);
+  return services;
 }
 
 /** Stops what the services started (children, timers, browsers). */
 export async function closeServices(services: GatewayServices): Promise<void> {
+  await services.chat.close().catch(() => {});
+  await services.providers.close().catch(() => {});
   // No Chromium may outlive the gateway.
   await services.browser.close().catch(() => {});
   await services.devices.store.flush().catch(() => {});

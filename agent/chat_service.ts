@@ -1,0 +1,207 @@
+/**
+ * @module Runs chats on sessions: one run at a time per session (later ones wait, or abort the
+ * earlier with `abortPrevious`), `chat.*` events published for every client, and abort.
+ */
+
+import { ErrorCode, GatewayError } from "../core/errors.ts";
+import {
+  type AgentEvent,
+  type AgentRunDeps,
+  type AgentRunRequest,
+  prepareRun,
+  runAgent,
+} from "./run.ts";
+import type { SessionMessage } from "./sessions/session_store.ts";
+import type { Usage } from "./providers/types.ts";
+
+/** How a run ended, as `chat.send` answers and other callers (cron, channels, HTTP) read it. */
+export interface ChatOutcome {
+  completed: boolean;
+  aborted: boolean;
+  /** The final answer's text (partial when aborted). */
+  text: string;
+  usage: Usage;
+  provider: string;
+  model: string;
+  error?: { code: ErrorCode; message: string; retryAfterMs?: number };
+}
+
+/** What the chat service needs: the run loop's deps plus where `chat.*` events go. */
+export interface ChatServiceDeps extends AgentRunDeps {
+  /** Publishes a `chat.*` event to every client. */
+  publish(event: string, payload: Record<string, unknown>): void;
+}
+
+/** Options of {@linkcode ChatService.run}. */
+export interface ChatRunOptions {
+  /** Abort the session's running and queued runs first. */
+  abortPrevious?: boolean;
+  /** Aborts this run (e.g. the client disconnected). */
+  signal?: AbortSignal;
+  /** Sees every event of this run as it happens (the HTTP API streams from here). */
+  onEvent?(event: AgentEvent): void;
+}
+
+interface SessionQueue {
+  tail: Promise<unknown>;
+  controllers: Set<AbortController>;
+}
+
+/** The gateway's chat runner. */
+export class ChatService {
+  #deps: ChatServiceDeps;
+  #queues = new Map<string, SessionQueue>();
+
+  constructor(deps: ChatServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Runs one turn on a session once the runs before it have finished.
+   *
+   * @throws {GatewayError} before anything runs: NOT_FOUND (agent, model, or a session with no
+   * message to resend or edit), INVALID_PARAMS (bad message or ids)
+   */
+  async run(request: AgentRunRequest, options: ChatRunOptions = {}): Promise<ChatOutcome> {
+    const prepared = prepareRun(this.#deps, request);
+    const { agentId, sessionId } = request;
+    this.#deps.sessions.file(agentId, sessionId); // validates the ids
+    if (request.mode === "resend" || request.mode === "edit") {
+      const history = await this.#deps.sessions.read(agentId, sessionId);
+      if (!history.some((message) => message.role === "user")) {
+        throw new GatewayError(
+          ErrorCode.NOT_FOUND,
+          `Session ${agentId}/${sessionId} has no user message to ${request.mode}`,
+        );
+      }
+    }
+    const key = `${agentId}/${sessionId}`;
+    const queue = this.#queues.get(key) ?? { tail: Promise.resolve(), controllers: new Set() };
+    this.#queues.set(key, queue);
+    if (options.abortPrevious) { for (const controller of queue.controllers) controller.abort(); }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) controller.abort();
+    queue.controllers.add(controller);
+    const turn = queue.tail.catch(() => {}).then(() =>
+      this.#execute({ ...prepared, request: { ...request, signal: controller.signal } }, options)
+    );
+    queue.tail = turn;
+    try {
+      return await turn;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      queue.controllers.delete(controller);
+      if (queue.tail === turn && queue.controllers.size === 0) this.#queues.delete(key);
+    }
+  }
+
+  async #execute(
+    prepared: ReturnType<typeof prepareRun>,
+    options: ChatRunOptions,
+  ): Promise<ChatOutcome> {
+    const { agentId, sessionId } = prepared.request;
+    const base = { sessionId, agentId };
+    const outcome: ChatOutcome = {
+      completed: false,
+      aborted: false,
+      text: "",
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      provider: prepared.resolved.providerId,
+      model: prepared.resolved.model,
+    };
+    if (prepared.request.signal?.aborted) {
+      // Aborted while waiting for the session: nothing ran, nothing was written.
+      outcome.aborted = true;
+      this.#deps.publish("chat.done", { ...base, usage: outcome.usage, aborted: true });
+      return outcome;
+    }
+    for await (const event of runAgent(this.#deps, prepared)) {
+      options.onEvent?.(event);
+      switch (event.type) {
+        case "delta":
+          this.#deps.publish("chat.delta", { ...base, delta: event.text, role: "assistant" });
+          break;
+        case "tool_call":
+          this.#deps.publish("chat.tool_call", {
+            ...base,
+            tool: event.tool,
+            args: event.args,
+            callId: event.id,
+          });
+          break;
+        case "tool_result":
+          this.#deps.publish("chat.tool_result", {
+            ...base,
+            tool: event.tool,
+            result: event.result,
+            callId: event.id,
+            isError: event.isError,
+          });
+          break;
+        case "done":
+          Object.assign(outcome, {
+            completed: !event.aborted,
+            aborted: event.aborted,
+            text: event.text,
+            usage: event.usage,
+          });
+          this.#deps.publish("chat.done", {
+            ...base,
+            usage: event.usage,
+            aborted: event.aborted,
+            provider: event.provider,
+            model: event.model,
+          });
+          break;
+        case "error":
+          Object.assign(outcome, { text: event.text, error: event.error });
+          this.#deps.publish("chat.error", {
+            ...base,
+            error: event.error.message,
+            code: event.error.code,
+            ...(event.error.retryAfterMs !== undefined
+              ? { retryAfterMs: event.error.retryAfterMs }
+              : {}),
+          });
+          break;
+      }
+    }
+    return outcome;
+  }
+
+  /** Aborts a session's running and queued runs; true when there was one. */
+  abort(agentId: string, sessionId: string): boolean {
+    const queue = this.#queues.get(`${agentId}/${sessionId}`);
+    if (!queue || queue.controllers.size === 0) return false;
+    for (const controller of queue.controllers) controller.abort();
+    return true;
+  }
+
+  /** True while a session has a run in progress or waiting. */
+  isActive(agentId: string, sessionId: string): boolean {
+    return (this.#queues.get(`${agentId}/${sessionId}`)?.controllers.size ?? 0) > 0;
+  }
+
+  /**
+   * A session's messages.
+   *
+   * @throws {GatewayError} NOT_FOUND when the session has no file
+   */
+  async history(agentId: string, sessionId: string): Promise<SessionMessage[]> {
+    if (!(await this.#deps.sessions.exists(agentId, sessionId))) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${agentId}/${sessionId}`);
+    }
+    return await this.#deps.sessions.read(agentId, sessionId);
+  }
+
+  /** Aborts every run and waits for them to end (gateway shutdown). */
+  async close(): Promise<void> {
+    const tails = [...this.#queues.values()].map((queue) => {
+      for (const controller of queue.controllers) controller.abort();
+      return queue.tail.catch(() => {});
+    });
+    await Promise.all(tails);
+  }
+}

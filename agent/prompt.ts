@@ -1,0 +1,127 @@
+/**
+ * @module What the model sees besides the user's words: the system prompt with the time
+ * context and pending system events, the sanitized user message, and the history as messages.
+ */
+
+import { ErrorCode, GatewayError } from "../core/errors.ts";
+import type { SystemEvent } from "./system_events.ts";
+import type { ChatMessage } from "./providers/types.ts";
+import type { SessionMessage } from "./sessions/session_store.ts";
+
+/** The longest user message accepted, in characters. */
+export const MAX_MESSAGE_CHARS = 100_000;
+/** How many session messages go back to the model as history. */
+export const HISTORY_LIMIT = 200;
+
+const DEFAULT_SYSTEM_PROMPT = "You are a helpful personal assistant. Answer clearly and briefly, " +
+  "and use the tools you have when they help.";
+
+/**
+ * Strips control characters (tabs and newlines stay) and normalizes line ends.
+ *
+ * @throws {GatewayError} INVALID_PARAMS when the text is empty or longer than
+ * {@linkcode MAX_MESSAGE_CHARS}
+ */
+export function sanitizeUserMessage(text: string): string {
+  if (text.length > MAX_MESSAGE_CHARS) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Message is too long: ${text.length} characters (limit ${MAX_MESSAGE_CHARS})`,
+    );
+  }
+  // deno-lint-ignore no-control-regex
+  const clean = text.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, "");
+  return clean;
+}
+
+/** A valid IANA time zone, else the system's. */
+export function effectiveTimeZone(timezone?: string): string {
+  const system = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  if (!timezone) return system;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return timezone;
+  } catch {
+    return system;
+  }
+}
+
+/** One line saying the date, time and time zone, so the model knows "today". */
+export function timeContext(now: Date, timezone?: string): string {
+  const timeZone = effectiveTimeZone(timezone);
+  const date = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  }).format(now);
+  const time = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  }).format(now);
+  const offset = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
+    .formatToParts(now).find((part) => part.type === "timeZoneName")?.value ?? "GMT";
+  return `Current date and time: ${date}, ${time} (time zone ${timeZone}, ${offset}).`;
+}
+
+/** The system prompt of one turn. */
+export function buildSystemPrompt(options: {
+  base?: string;
+  now: Date;
+  timezone?: string;
+  events?: readonly SystemEvent[];
+}): string {
+  const parts = [
+    options.base?.trim() || DEFAULT_SYSTEM_PROMPT,
+    timeContext(options.now, options.timezone),
+  ];
+  if (options.events?.length) {
+    parts.push(
+      "System events since the last turn:\n" +
+        options.events.map((event) => `- [${event.time}] ${event.text}`).join("\n"),
+    );
+  }
+  return parts.join("\n\n");
+}
+
+/**
+ * The session's history as provider messages: the last {@linkcode HISTORY_LIMIT}, failed turns
+ * left out, and tool calls kept only with their results (a crash may have split a pair, which
+ * providers refuse).
+ */
+export function historyToMessages(history: readonly SessionMessage[]): ChatMessage[] {
+  let start = Math.max(0, history.length - HISTORY_LIMIT);
+  while (start < history.length && history[start].role === "tool") start++;
+  const window = history.slice(start);
+  const answered = new Set(
+    window.filter((m) => m.role === "tool" && m.toolCallId).map((m) => m.toolCallId!),
+  );
+  const called = new Set<string>();
+  const messages: ChatMessage[] = [];
+  for (const message of window) {
+    if (message.role === "user") {
+      messages.push({ role: "user", content: message.content });
+    } else if (message.role === "assistant") {
+      const toolCalls = message.toolCalls?.filter((call) => answered.has(call.id)) ?? [];
+      const text = typeof message.content === "string" ? message.content : "";
+      if (!text && !toolCalls.length) continue;
+      toolCalls.forEach((call) => called.add(call.id));
+      messages.push({
+        role: "assistant",
+        content: text,
+        ...(toolCalls.length ? { toolCalls } : {}),
+      });
+    } else if (message.toolCallId && called.has(message.toolCallId)) {
+      messages.push({
+        role: "tool",
+        toolCallId: message.toolCallId,
+        name: message.name ?? "tool",
+        content: message.content,
+      });
+    }
+  }
+  return messages;
+}

@@ -1,0 +1,328 @@
+/**
+ * @module The agent run loop: one user turn through the model and its tool calls, yielding
+ * `delta | tool_call | tool_result | done | error` and appending each finished message to the
+ * session file as it goes.
+ */
+
+import { resolve } from "node:path";
+import type { Config } from "../core/config/schema.ts";
+import { type ErrorCode, errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import type { StatePaths } from "../core/paths.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
+import type { ToolContext, ToolServices } from "../tools/tool.ts";
+import { type AgentSettings, resolveAgent } from "./agents.ts";
+import { type Attachment, prepareAttachments } from "./attachments.ts";
+import { costOf, priceOf } from "./pricing.ts";
+import { buildSystemPrompt, historyToMessages, sanitizeUserMessage } from "./prompt.ts";
+import { gatewayCodeOf } from "./providers/errors.ts";
+import type { ProviderRegistry, ResolvedModel } from "./providers/registry.ts";
+import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
+import type { SessionMessage, SessionStore } from "./sessions/session_store.ts";
+import type { SystemEventQueue } from "./system_events.ts";
+import { buildToolSet, runToolCall } from "./tool_calls.ts";
+import type { UsageStore } from "./usage_store.ts";
+import { selectModel } from "./model_select.ts";
+
+/** What a run yields. */
+export type AgentEvent =
+  | { type: "delta"; text: string }
+  | { type: "tool_call"; id: string; tool: string; args: unknown }
+  | { type: "tool_result"; id: string; tool: string; result: unknown; isError: boolean }
+  | {
+    type: "done";
+    usage: Usage;
+    /** The final answer's text (the last model call's). */
+    text: string;
+    aborted: boolean;
+    provider: string;
+    model: string;
+  }
+  | {
+    type: "error";
+    error: { code: ErrorCode; message: string; retryAfterMs?: number };
+    /** Text streamed before the failure (kept in the session). */
+    text: string;
+  };
+
+/** What the loop needs from the gateway. */
+export interface AgentRunDeps {
+  config(): Config;
+  providers: ProviderRegistry;
+  sessions: SessionStore;
+  paths: StatePaths;
+  logger: Logger;
+  tools?: ToolRegistry;
+  usage?: UsageStore;
+  systemEvents?: SystemEventQueue;
+  toolServices?: ToolServices;
+  /** Events tools send to the session's clients (`ToolContext.emit`). */
+  emit?(event: string, payload: unknown): void;
+}
+
+/** One turn to run. */
+export interface AgentRunRequest {
+  agentId: string;
+  sessionId: string;
+  /** `send` appends `message`; `resend` reruns the last user message; `edit` replaces it. */
+  mode?: "send" | "resend" | "edit";
+  message?: string;
+  attachments?: Attachment[];
+  model?: string;
+  provider?: string;
+  systemPrompt?: string;
+  temperature?: number;
+  /** Offer the agent's tools. @default true */
+  tools?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A request checked and resolved before it waits for its session. */
+export interface PreparedRun {
+  request: AgentRunRequest;
+  agent: AgentSettings;
+  resolved: ResolvedModel;
+}
+
+/**
+ * Resolves the agent and the model, so a bad request fails before anything runs.
+ *
+ * @throws {GatewayError} NOT_FOUND for an unknown agent, provider or model; INVALID_PARAMS when
+ * no model is configured
+ */
+export function prepareRun(deps: AgentRunDeps, request: AgentRunRequest): PreparedRun {
+  const agent = resolveAgent(deps.config(), request.agentId);
+  const resolved = selectModel(deps.providers, deps.config(), agent, request);
+  if (request.message !== undefined) sanitizeUserMessage(request.message);
+  return { request, agent, resolved };
+}
+
+const ZERO: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+/** Runs one turn. Never throws: failures end the stream with an `error` event. */
+export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGenerator<AgentEvent> {
+  const { request, agent, resolved } = run;
+  const { agentId, sessionId } = request;
+  const signal = request.signal ?? new AbortController().signal;
+  const config = deps.config();
+  const vision = resolved.entry?.vision !== false;
+  const workspaceDir = agent.workspace
+    ? resolve(deps.paths.root, agent.workspace)
+    : deps.paths.workspaceDir;
+  const total: Usage = { ...ZERO };
+  let partial = "";
+  const append = (...messages: SessionMessage[]) =>
+    deps.sessions.append(agentId, sessionId, ...messages);
+  try {
+    const history = await startTurn(deps, request, { vision, workspaceDir });
+    const messages: ChatMessage[] = [
+      {
+        role: "system",
+        content: buildSystemPrompt({
+          base: request.systemPrompt ?? agent.systemPrompt,
+          now: new Date(),
+          timezone: agent.timezone ?? config.cron.timezone,
+          events: deps.systemEvents?.drain(),
+        }),
+      },
+      ...historyToMessages(history).map((message) => vision ? message : withoutImages(message)),
+    ];
+    const toolSet = request.tools === false || !deps.tools
+      ? { specs: [], byWireName: new Map() }
+      : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
+    const toolContext: ToolContext = {
+      signal,
+      agentId,
+      sessionId,
+      workspaceDir,
+      restrictToWorkspace: config.tools.restrictToWorkspace,
+      config: deps.config,
+      logger: deps.logger,
+      emit: (event, payload) =>
+        deps.emit?.(event, { sessionId, agentId, ...(payload as Record<string, unknown>) }),
+      services: deps.toolServices ?? {},
+    };
+    for (let round = 0;; round++) {
+      // The last allowed round offers no tools, so the model has to answer in words.
+      const offerTools = toolSet.specs.length > 0 && round < agent.maxIterations - 1;
+      const calls: ToolCall[] = [];
+      let usage: Usage | undefined;
+      partial = "";
+      for await (
+        const event of resolved.provider.stream({
+          model: resolved.model,
+          messages,
+          ...(offerTools ? { tools: toolSet.specs } : {}),
+          temperature: request.temperature ?? agent.temperature,
+          ...(resolved.entry?.maxTokens ? { maxTokens: resolved.entry.maxTokens } : {}),
+          signal,
+        })
+      ) {
+        if (event.type === "text") {
+          partial += event.text;
+          yield { type: "delta", text: event.text };
+        } else if (event.type === "tool_call") {
+          calls.push(event.call);
+        } else if (event.type === "finish") {
+          usage = event.usage;
+        }
+      }
+      if (usage) await addUsage(deps, run, total, usage);
+      const assistant: SessionMessage = {
+        role: "assistant",
+        content: partial,
+        time: new Date().toISOString(),
+        provider: resolved.providerId,
+        model: resolved.model,
+        ...(usage ? { usage } : {}),
+        ...(calls.length ? { toolCalls: calls } : {}),
+      };
+      await append(assistant);
+      const text = partial;
+      partial = "";
+      if (!calls.length) {
+        yield { type: "done", usage: total, text, aborted: false, ...names(resolved) };
+        return;
+      }
+      messages.push({ role: "assistant", content: text, toolCalls: calls });
+      for (const call of calls) {
+        const tool = toolSet.byWireName.get(call.name);
+        const toolName = tool?.name ?? call.name;
+        yield { type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) };
+        let outcome;
+        try {
+          outcome = await runToolCall(tool, call, toolContext);
+        } catch (error) {
+          await append(toolMessage(call, toolName, "Aborted before the tool finished", true));
+          throw error;
+        }
+        const { output } = outcome;
+        yield {
+          type: "tool_result",
+          id: call.id,
+          tool: toolName,
+          result: output.data ?? output.content,
+          isError: output.isError === true,
+        };
+        const content: string | ContentPart[] = output.images?.length
+          ? [
+            { type: "text", text: output.content },
+            ...output.images.map((image) => ({ type: "image" as const, ...image })),
+          ]
+          : output.content;
+        await append(toolMessage(call, toolName, content, output.isError === true));
+        messages.push({ role: "tool", toolCallId: call.id, name: toolName, content });
+      }
+    }
+  } catch (error) {
+    const aborted = signal.aborted || isAbortError(error);
+    if (partial) {
+      await append({
+        role: "assistant",
+        content: partial,
+        time: new Date().toISOString(),
+        provider: resolved.providerId,
+        model: resolved.model,
+        ...(aborted ? { aborted: true } : { error: errorMessage(error) }),
+      }).catch((e) => deps.logger.error("session append failed", { error: errorMessage(e) }));
+    }
+    if (aborted) {
+      yield { type: "done", usage: total, text: partial, aborted: true, ...names(resolved) };
+      return;
+    }
+    if (!isGatewayError(error)) {
+      deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
+    }
+    yield { type: "error", error: gatewayCodeOf(error), text: partial };
+  }
+}
+
+/** Writes the user side of the turn and returns the history the model gets. */
+async function startTurn(
+  deps: AgentRunDeps,
+  request: AgentRunRequest,
+  options: { vision: boolean; workspaceDir: string },
+): Promise<SessionMessage[]> {
+  const { agentId, sessionId } = request;
+  const history = await deps.sessions.read(agentId, sessionId);
+  const mode = request.mode ?? "send";
+  if (mode === "resend") {
+    const last = history.findLastIndex((message) => message.role === "user");
+    const kept = history.slice(0, last + 1);
+    if (kept.length !== history.length) await deps.sessions.replace(agentId, sessionId, kept);
+    return kept;
+  }
+  let content: string | ContentPart[] = sanitizeUserMessage(request.message ?? "");
+  if (request.attachments?.length) {
+    const prepared = await prepareAttachments(request.attachments, {
+      vision: options.vision,
+      dir: resolve(options.workspaceDir, "attachments", sessionId.replace(/[:.]/g, "_")),
+    });
+    const text = [content, ...prepared.notes].filter(Boolean).join("\n\n");
+    content = prepared.parts.length ? [{ type: "text", text }, ...prepared.parts] : text;
+  }
+  const user: SessionMessage = { role: "user", content, time: new Date().toISOString() };
+  if (mode === "edit") {
+    const last = history.findLastIndex((message) => message.role === "user");
+    const kept = [...history.slice(0, Math.max(0, last)), user];
+    await deps.sessions.replace(agentId, sessionId, kept);
+    return kept;
+  }
+  await deps.sessions.append(agentId, sessionId, user);
+  return [...history, user];
+}
+
+async function addUsage(deps: AgentRunDeps, run: PreparedRun, total: Usage, usage: Usage) {
+  total.promptTokens += usage.promptTokens;
+  total.completionTokens += usage.completionTokens;
+  total.totalTokens += usage.totalTokens;
+  const cost = costOf(usage, priceOf(run.resolved.model, run.resolved.entry?.cost));
+  await deps.usage?.record({
+    agentId: run.request.agentId,
+    sessionId: run.request.sessionId,
+    provider: run.resolved.providerId,
+    model: run.resolved.model,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    ...(cost !== undefined ? { cost } : {}),
+  }).catch((error) => deps.logger.error("usage record failed", { error: errorMessage(error) }));
+}
+
+function toolMessage(
+  call: ToolCall,
+  name: string,
+  content: string | ContentPart[],
+  isError: boolean,
+): SessionMessage {
+  return {
+    role: "tool",
+    toolCallId: call.id,
+    name,
+    content,
+    time: new Date().toISOString(),
+    ...(isError ? { isError } : {}),
+  };
+}
+
+function parseArgs(text: string): unknown {
+  try {
+    return JSON.parse(text || "{}");
+  } catch {
+    return text;
+  }
+}
+
+function names(resolved: ResolvedModel) {
+  return { provider: resolved.providerId, model: resolved.model };
+}
+
+function withoutImages(message: ChatMessage): ChatMessage {
+  if (message.role === "system" || message.role === "assistant") return message;
+  if (typeof message.content === "string") return message;
+  const content = message.content.map((part): ContentPart =>
+    part.type === "image"
+      ? { type: "text", text: "[image omitted: the model has no vision]" }
+      : part
+  );
+  return { ...message, content } as ChatMessage;
+}

@@ -1,0 +1,124 @@
+/**
+ * @module The agent's side of tool calling: which tools an agent may use, their JSON Schemas
+ * under wire-safe names, and running one call with validated arguments.
+ */
+
+import { z } from "zod";
+import { errorMessage, isAbortError } from "../core/errors.ts";
+import type { Tool, ToolContext, ToolOutput } from "../tools/tool.ts";
+import { globMatch } from "./agents.ts";
+import type { ToolCall, ToolSpec } from "./providers/types.ts";
+
+/** The tools of one run: specs for the model, and the tool behind each wire name. */
+export interface ToolSet {
+  specs: ToolSpec[];
+  byWireName: Map<string, Tool>;
+}
+
+const schemas = new WeakMap<Tool, Record<string, unknown>>();
+
+/** Tool names as providers accept them (`^[A-Za-z0-9_-]{1,64}$`): `mcp:fs:read` → `mcp_fs_read`. */
+export function wireName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "tool";
+}
+
+/** True when the tool passes every allow list (if any) and no deny list. */
+export function toolAllowed(
+  name: string,
+  lists: readonly { allow?: string[]; deny?: string[] }[],
+): boolean {
+  for (const { allow, deny } of lists) {
+    if (deny?.some((pattern) => globMatch(pattern, name))) return false;
+    if (allow && !allow.some((pattern) => globMatch(pattern, name))) return false;
+  }
+  return true;
+}
+
+/** The tool set for a run, filtered by allow/deny lists. */
+export function buildToolSet(
+  tools: readonly Tool[],
+  lists: readonly { allow?: string[]; deny?: string[] }[],
+): ToolSet {
+  const specs: ToolSpec[] = [];
+  const byWireName = new Map<string, Tool>();
+  for (const tool of tools) {
+    if (!toolAllowed(tool.name, lists)) continue;
+    let name = wireName(tool.name);
+    for (let n = 2; byWireName.has(name); n++) name = `${wireName(tool.name).slice(0, 60)}_${n}`;
+    byWireName.set(name, tool);
+    specs.push({ name, description: tool.description, parameters: jsonSchemaOf(tool) });
+  }
+  return { specs, byWireName };
+}
+
+function jsonSchemaOf(tool: Tool): Record<string, unknown> {
+  let schema = schemas.get(tool);
+  if (!schema) {
+    try {
+      // MCP tools carry the server's own JSON Schema: the model sees it as it is.
+      schema = tool.jsonSchema
+        ? { ...tool.jsonSchema }
+        : z.toJSONSchema(tool.parameters, { io: "input", unrepresentable: "any" }) as Record<
+          string,
+          unknown
+        >;
+    } catch {
+      schema = { type: "object" };
+    }
+    delete schema.$schema;
+    if (schema.type !== "object") schema = { type: "object", properties: {} };
+    schemas.set(tool, schema);
+  }
+  return schema;
+}
+
+/** What one tool call produced. */
+export interface ToolCallOutcome {
+  /** The parsed arguments (the raw text when they were not JSON). */
+  args: unknown;
+  output: ToolOutput;
+}
+
+/**
+ * Runs one call: parses and validates the arguments, runs the tool, and turns failures into an
+ * error result the model can read. Only an abort is thrown.
+ */
+export async function runToolCall(
+  tool: Tool | undefined,
+  call: ToolCall,
+  ctx: ToolContext,
+): Promise<ToolCallOutcome> {
+  let args: unknown;
+  try {
+    args = JSON.parse(call.arguments || "{}");
+  } catch {
+    return {
+      args: call.arguments,
+      output: { content: `Invalid arguments for ${call.name}: not JSON`, isError: true },
+    };
+  }
+  if (!tool) {
+    return { args, output: { content: `Unknown tool: ${call.name}`, isError: true } };
+  }
+  const parsed = tool.parameters.safeParse(args);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "<arguments>"}: ${issue.message}`)
+      .join("; ");
+    return {
+      args,
+      output: { content: `Invalid arguments for ${tool.name}: ${issues}`, isError: true },
+    };
+  }
+  try {
+    const result = await tool.run(parsed.data, ctx);
+    return { args, output: typeof result === "string" ? { content: result } : result };
+  } catch (error) {
+    if (ctx.signal.aborted || isAbortError(error)) throw error;
+    ctx.logger.warn("tool failed", { tool: tool.name, error: errorMessage(error) });
+    return {
+      args,
+      output: { content: `${tool.name} failed: ${errorMessage(error)}`, isError: true },
+    };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * @module `chat.*`: send, abort, history, resend and edit. Runs stream `chat.delta`,
+ * `chat.tool_call`, `chat.tool_result`, then `chat.done` or `chat.error` to every client; the
+ * request answers `{ completed }` once its run has ended.
+ */
+
+import { z } from "zod";
+import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../../agent/agents.ts";
+import type { ChatOutcome } from "../../agent/chat_service.ts";
+import { MAX_MESSAGE_CHARS } from "../../agent/prompt.ts";
+import { defineMethods } from "../method_table.ts";
+
+const id = z.string().min(1).max(128);
+const overrides = {
+  agentId: id.optional(),
+  sessionId: id.optional(),
+  provider: z.string().min(1).max(128).optional(),
+  model: z.string().min(1).max(256).optional(),
+};
+const attachment = z.object({
+  type: z.enum(["image", "file"]).optional(),
+  mimeType: z.string().max(200).optional(),
+  fileName: z.string().max(255).optional(),
+  /** Base64 bytes or a data URL; `data` is accepted as an alias. */
+  content: z.string().optional(),
+  data: z.string().optional(),
+}).refine((a) => a.content !== undefined || a.data !== undefined, {
+  message: "Attachment needs content (base64)",
+});
+
+const sendParams = z.object({
+  message: z.string().max(MAX_MESSAGE_CHARS),
+  ...overrides,
+  systemPrompt: z.string().max(100_000).optional(),
+  attachments: z.array(attachment).max(20).optional(),
+  abortPrevious: z.boolean().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+}).refine((p) => p.message.trim() !== "" || (p.attachments?.length ?? 0) > 0, {
+  message: "Message is empty",
+  path: ["message"],
+});
+
+/** What every run-starting method answers. */
+function answer(outcome: ChatOutcome, agentId: string, sessionId: string) {
+  return {
+    completed: outcome.completed,
+    aborted: outcome.aborted,
+    agentId,
+    sessionId,
+    usage: outcome.usage,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+}
+
+export const chatMethods = defineMethods({
+  "chat.send": {
+    params: sendParams,
+    handler: async (params, ctx) => {
+      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
+      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
+      const outcome = await ctx.services.chat.run({
+        agentId,
+        sessionId,
+        mode: "send",
+        message: params.message,
+        attachments: params.attachments?.map((a) => ({
+          type: a.type,
+          mimeType: a.mimeType,
+          fileName: a.fileName,
+          content: a.content ?? a.data ?? "",
+        })),
+        model: params.model,
+        provider: params.provider,
+        systemPrompt: params.systemPrompt,
+        temperature: params.temperature,
+      }, { abortPrevious: params.abortPrevious, signal: ctx.signal });
+      return answer(outcome, agentId, sessionId);
+    },
+  },
+  "chat.abort": {
+    params: z.object({ sessionId: id, agentId: id.optional() }),
+    handler: ({ sessionId, agentId }, ctx) => ({
+      aborted: ctx.services.chat.abort(agentId ?? DEFAULT_AGENT_ID, sessionId),
+    }),
+  },
+  "chat.history": {
+    params: z.object({
+      sessionId: id,
+      agentId: id.optional(),
+      limit: z.number().int().positive().max(10_000).optional(),
+    }),
+    handler: async ({ sessionId, agentId, limit }, ctx) => {
+      const messages = await ctx.services.chat.history(agentId ?? DEFAULT_AGENT_ID, sessionId);
+      return { messages: limit ? messages.slice(-limit) : messages };
+    },
+  },
+  "chat.resend": {
+    params: z.object(overrides),
+    handler: async (params, ctx) => {
+      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
+      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
+      const outcome = await ctx.services.chat.run({
+        agentId,
+        sessionId,
+        mode: "resend",
+        model: params.model,
+        provider: params.provider,
+      }, { signal: ctx.signal });
+      return answer(outcome, agentId, sessionId);
+    },
+  },
+  "chat.edit": {
+    params: z.object({
+      message: z.string().max(MAX_MESSAGE_CHARS).refine((m) => m.trim() !== "", "Message is empty"),
+      ...overrides,
+    }),
+    handler: async (params, ctx) => {
+      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
+      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
+      const outcome = await ctx.services.chat.run({
+        agentId,
+        sessionId,
+        mode: "edit",
+        message: params.message,
+        model: params.model,
+        provider: params.provider,
+      }, { signal: ctx.signal });
+      return answer(outcome, agentId, sessionId);
+    },
+  },
+});

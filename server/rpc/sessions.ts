@@ -1,0 +1,46 @@
+/**
+ * @module `sessions.*`: list, preview, delete and reset session files. A `path` is resolved
+ * and must name a file inside an agent's sessions folder; anything else is refused unread.
+ */
+
+import { z } from "zod";
+import { defineMethods } from "../method_table.ts";
+
+const path = z.string().min(1).max(4096);
+
+export const sessionsMethods = defineMethods({
+  "sessions.list": {
+    params: z.object({ agentId: z.string().min(1).max(128).optional() }),
+    handler: async ({ agentId }, ctx) => {
+      const sessions = await ctx.services.sessions.list();
+      return { sessions: agentId ? sessions.filter((s) => s.agentId === agentId) : sessions };
+    },
+  },
+  "sessions.preview": {
+    params: z.object({ path, limit: z.number().int().positive().max(10_000).optional() }),
+    handler: async ({ path, limit }, ctx) => ({
+      messages: await ctx.services.sessions.preview(path, limit ?? 50),
+    }),
+  },
+  "sessions.delete": {
+    params: z.object({ path }),
+    handler: async ({ path }, ctx) => {
+      const ref = await ctx.services.sessions.resolvePath(path);
+      // A run still answering would recreate the file it is deleted under.
+      ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      await ctx.services.sessions.delete(path);
+      ctx.logger.info("session deleted", { path: ref.path, connId: ctx.connId });
+      return { deleted: true, path: ref.path };
+    },
+  },
+  "sessions.reset": {
+    params: z.object({ path }),
+    handler: async ({ path }, ctx) => {
+      const ref = await ctx.services.sessions.resolvePath(path);
+      ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      await ctx.services.sessions.reset(path);
+      ctx.logger.info("session reset", { path: ref.path, connId: ctx.connId });
+      return { reset: true, path: ref.path };
+    },
+  },
+});

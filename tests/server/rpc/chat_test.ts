@@ -1,0 +1,319 @@
+import { z } from "zod";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { defineTool } from "../../../tools/tool.ts";
+
+const echoTool = defineTool({
+  name: "echo",
+  description: "Repeats the text",
+  parameters: z.object({ text: z.string() }),
+  run: ({ text }) => Promise.resolve({ content: `echo: ${text}`, data: { echoed: text } }),
+});
+
+Deno.test("chat.send streams deltas then done, answers completed and writes the session", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ chunks: ["Hel", "lo!"], usage: { prompt: 12, completion: 2 } });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request<Record<string, unknown>>("chat.send", {
+    message: "Hi\u0007 there",
+  });
+  assertEquals(answer.completed, true);
+  const chat = events.frames.filter((f) => f.event.startsWith("chat."));
+  assertEquals(chat.map((f) => f.event), ["chat.delta", "chat.delta", "chat.done"]);
+  assertEquals(chat[0].payload, {
+    sessionId: "main",
+    agentId: "main",
+    delta: "Hel",
+    role: "assistant",
+  });
+  assert(chat[1].seq > chat[0].seq && chat[2].seq > chat[1].seq);
+  const done = chat[2].payload as Record<string, unknown>;
+  assertEquals(done.sessionId, "main");
+  assertEquals(done.usage, { promptTokens: 12, completionTokens: 2, totalTokens: 14 });
+
+  const body = env.upstream.requests[0].body;
+  assertEquals(body.model, "gpt-test");
+  assertEquals(body.messages[0].role, "system");
+  assertMatch(body.messages[0].content, /Current date and time: .+time zone/);
+  assertEquals(body.messages.at(-1), { role: "user", content: "Hi there" });
+
+  const history = await client.request<{ messages: Record<string, unknown>[] }>("chat.history", {
+    sessionId: "main",
+  });
+  assertEquals(history.messages.map((m) => [m.role, m.content]), [
+    ["user", "Hi there"],
+    ["assistant", "Hello!"],
+  ]);
+  const file = await Deno.readTextFile(env.gw.paths.sessionsDir("main") + "/main.jsonl");
+  assertEquals(file.trim().split("\n").length, 2);
+});
+
+Deno.test("chat.send runs a scripted tool call and feeds the result back", async () => {
+  await using env = await startChatGateway();
+  env.gw.gateway.services.tools.register(echoTool);
+  env.upstream.reply(
+    { toolCalls: [{ name: "echo", arguments: { text: "ping" }, id: "call_1" }] },
+    { text: "The tool said ping" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request<{ completed: boolean }>("chat.send", {
+    message: "Use echo",
+    sessionId: "tools",
+  });
+  assertEquals(answer.completed, true);
+  const chat = events.frames.filter((f) => f.event.startsWith("chat."));
+  assertEquals(chat.map((f) => f.event), [
+    "chat.tool_call",
+    "chat.tool_result",
+    "chat.delta",
+    "chat.delta",
+    "chat.delta",
+    "chat.delta",
+    "chat.done",
+  ]);
+  const call = chat[0].payload as Record<string, unknown>;
+  assertEquals([call.sessionId, call.tool, call.args], ["tools", "echo", { text: "ping" }]);
+  const result = chat[1].payload as Record<string, unknown>;
+  assertEquals([result.tool, result.result], ["echo", { echoed: "ping" }]);
+
+  const [first, second] = env.upstream.requests.map((r) => r.body);
+  assertEquals(first.tools[0].function.name, "echo");
+  assertEquals(first.tools[0].function.parameters.properties.text.type, "string");
+  const tail = second.messages.slice(-2);
+  assertEquals(tail[0].tool_calls[0].function, { name: "echo", arguments: '{"text":"ping"}' });
+  assertEquals(tail[1], { role: "tool", tool_call_id: "call_1", content: "echo: ping" });
+  const done = events.named("chat.done")[0];
+  assertEquals(done.usage.totalTokens, 10 + 1 + 10 + 4);
+});
+
+Deno.test("chat.send stops offering tools at agents.defaults.maxIterations", async () => {
+  await using env = await startChatGateway({
+    config: { agents: { defaults: { model: "fake/gpt-test", maxIterations: 2 } } },
+  });
+  env.gw.gateway.services.tools.register(echoTool);
+  env.upstream.setDefault((request) =>
+    request.body.tools
+      ? { toolCalls: [{ name: "echo", arguments: { text: "again" } }] }
+      : { text: "Giving up on tools" }
+  );
+  const client = await env.gw.connect();
+  const answer = await client.request<{ completed: boolean }>("chat.send", { message: "Loop" });
+  assertEquals(answer.completed, true);
+  assertEquals(env.upstream.requests.length, 2);
+  assert(env.upstream.requests[0].body.tools);
+  assertEquals(env.upstream.requests[1].body.tools, undefined);
+});
+
+Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the upstream stream", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ chunks: ["one ", "two ", "three ", "four ", "five "], chunkDelayMs: 150 });
+  const client = await env.gw.connect();
+  const watcher = await env.gw.connect();
+  const events = recordEvents(client);
+  const watched = recordEvents(watcher);
+  const sending = client.request<Record<string, unknown>>("chat.send", { message: "Count" });
+  await events.next("chat.delta");
+  const aborted = await watcher.request<{ aborted: boolean }>("chat.abort", { sessionId: "main" });
+  assertEquals(aborted.aborted, true);
+  const answer = await sending;
+  assertEquals([answer.completed, answer.aborted], [false, true]);
+  const done = await events.next("chat.done");
+  assertEquals(done.aborted, true);
+  await env.upstream.waitForAborted(1);
+  // The second client saw the same run.
+  assert(watched.named("chat.delta").length >= 1);
+  assertEquals(watched.named("chat.done")[0].aborted, true);
+  const history = await client.request<{ messages: Record<string, unknown>[] }>("chat.history", {
+    sessionId: "main",
+  });
+  const last = history.messages.at(-1)!;
+  assertEquals([last.role, last.aborted], ["assistant", true]);
+  assert(String(last.content).startsWith("one "));
+  const idle = await client.request<{ aborted: boolean }>("chat.abort", { sessionId: "main" });
+  assertEquals(idle.aborted, false);
+});
+
+Deno.test("chat.send queues a second message, or aborts the first with abortPrevious", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  env.upstream.reply(
+    { chunks: ["a", "b", "c"], chunkDelayMs: 60 },
+    { text: "second" },
+    { chunks: ["x", "y", "z", "w"], chunkDelayMs: 200 },
+    { text: "replaced" },
+  );
+  const first = client.request<Record<string, unknown>>("chat.send", { message: "1" });
+  const second = client.request<Record<string, unknown>>("chat.send", { message: "2" });
+  assertEquals((await first).completed, true);
+  assertEquals((await second).completed, true);
+  let history = await client.request<{ messages: { role: string; content: string }[] }>(
+    "chat.history",
+    { sessionId: "main" },
+  );
+  assertEquals(history.messages.map((m) => m.content), ["1", "abc", "2", "second"]);
+
+  const events = recordEvents(client);
+  const slow = client.request<Record<string, unknown>>("chat.send", { message: "3" });
+  await events.next("chat.delta");
+  const fresh = await client.request<Record<string, unknown>>("chat.send", {
+    message: "4",
+    abortPrevious: true,
+  });
+  assertEquals((await slow).aborted, true);
+  assertEquals(fresh.completed, true);
+  history = await client.request("chat.history", { sessionId: "main" });
+  assertEquals(history.messages.slice(4).map((m) => m.content), ["3", "x", "4", "replaced"]);
+});
+
+Deno.test("chat.resend regenerates the last answer and chat.edit replaces the last message", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  env.upstream.reply({ text: "first answer" }, { text: "second answer" }, {
+    text: "edited answer",
+  });
+  await client.request("chat.send", { message: "Question", sessionId: "s1" });
+  const resent = await client.request<{ completed: boolean }>("chat.resend", { sessionId: "s1" });
+  assertEquals(resent.completed, true);
+  let history = await client.request<{ messages: { role: string; content: string }[] }>(
+    "chat.history",
+    { sessionId: "s1" },
+  );
+  assertEquals(history.messages.map((m) => m.content), ["Question", "second answer"]);
+  assertEquals(env.upstream.requests[1].body.messages.at(-1).content, "Question");
+
+  await client.request("chat.edit", { sessionId: "s1", message: "Better question" });
+  history = await client.request("chat.history", { sessionId: "s1" });
+  assertEquals(history.messages.map((m) => m.content), ["Better question", "edited answer"]);
+
+  const empty = await assertRejects(
+    () => client.request("chat.resend", { sessionId: "nothing-here" }),
+    GatewayError,
+  );
+  assertEquals(empty.code, "NOT_FOUND");
+});
+
+Deno.test("chat.send reports upstream failures as chat.error with the mapped code", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  env.upstream.reply({ error: { status: 429, retryAfter: 3 } });
+  const limited = await client.request<Record<string, unknown>>("chat.send", { message: "x" });
+  assertEquals(limited.completed, false);
+  const error = events.named("chat.error")[0];
+  assertEquals([error.sessionId, error.code, error.retryAfterMs], ["main", "RATE_LIMITED", 3000]);
+  assertMatch(error.error, /rate limit/i);
+
+  env.upstream.reply({ error: { status: 401 } });
+  await client.request("chat.send", { message: "x" });
+  assertEquals(events.named("chat.error")[1].code, "AUTH_REQUIRED");
+  assertMatch(events.named("chat.error")[1].error, /API key/);
+
+  env.upstream.reply({ error: { status: 404, message: "The model does not exist" } });
+  await client.request("chat.send", { message: "x" });
+  assertEquals(events.named("chat.error")[2].code, "NOT_FOUND");
+});
+
+Deno.test("chat.send refuses unknown agents and models, empty and oversized messages", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  for (
+    const [params, code] of [
+      [{ message: "x", agentId: "ghost" }, "NOT_FOUND"],
+      [{ message: "x", model: "nope/nothing", provider: "nope" }, "NOT_FOUND"],
+      [{ message: "   " }, "INVALID_PARAMS"],
+      [{ message: "x".repeat(100_001) }, "INVALID_PARAMS"],
+      [{ message: "x", sessionId: "../escape" }, "INVALID_PARAMS"],
+      [{ message: "x", temperature: 5 }, "INVALID_PARAMS"],
+    ] as const
+  ) {
+    const error = await assertRejects(() => client.request("chat.send", params), GatewayError);
+    assertEquals(error.code, code, JSON.stringify(params).slice(0, 80));
+  }
+  assertEquals(env.upstream.requests.length, 0);
+  const missing = await assertRejects(
+    () => client.request("chat.history", { sessionId: "never" }),
+    GatewayError,
+  );
+  assertEquals(missing.code, "NOT_FOUND");
+});
+
+Deno.test("chat.send applies per-request model, systemPrompt and temperature overrides", async () => {
+  await using env = await startChatGateway({ models: ["gpt-test", "gpt-other"] });
+  const client = await env.gw.connect();
+  await client.request("chat.send", {
+    message: "x",
+    model: "gpt-other",
+    provider: "fake",
+    systemPrompt: "You are a pirate.",
+    temperature: 0.3,
+  });
+  const body = env.upstream.requests[0].body;
+  assertEquals(body.model, "gpt-other");
+  assertEquals(body.temperature, 0.3);
+  assert(body.messages[0].content.startsWith("You are a pirate."));
+});
+
+Deno.test("chat.send records usage with the configured price, and usage.get shows it", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  env.upstream.reply({ text: "ok", usage: { prompt: 1000, completion: 500 } });
+  await client.request("chat.send", { message: "x" });
+  const usage = await client.request<Record<string, unknown>>("usage.get", { days: 1 });
+  assertEquals(usage.totalTokens, 1500);
+  // 1 USD per million input tokens and 2 per million output tokens, from the config.
+  assertEquals(usage.estimatedCost, 0.002);
+  const byModel = usage.byModel as Record<string, unknown>[];
+  assertEquals([byModel[0].provider, byModel[0].model], ["fake", "gpt-test"]);
+});
+
+Deno.test("chat.send injects pending system events into the next turn", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("system.event", { text: "Backup finished", mode: "now" });
+  await client.request("chat.send", { message: "x" });
+  assertMatch(env.upstream.requests[0].body.messages[0].content, /Backup finished/);
+  await client.request("chat.send", { message: "y" });
+  assert(!env.upstream.requests[1].body.messages[0].content.includes("Backup finished"));
+});
+
+Deno.test("chat.send sends image attachments to the model and saves other files", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const png = "iVBORw0KGgo=";
+  await client.request("chat.send", {
+    message: "Look",
+    attachments: [
+      { mimeType: "image/png", fileName: "a.png", content: png },
+      { fileName: "notes.txt", content: btoa("hello notes") },
+    ],
+  });
+  const user = env.upstream.requests[0].body.messages.at(-1);
+  assertEquals(user.content[1], {
+    type: "image_url",
+    image_url: { url: `data:image/png;base64,${png}` },
+  });
+  const saved = user.content[0].text.match(/Attached file: (\S+)/)[1];
+  assertEquals(await Deno.readTextFile(saved), "hello notes");
+});
+
+Deno.test("chat works against an Anthropic upstream, tool calls included", async () => {
+  await using env = await startChatGateway({ wire: "anthropic" });
+  env.gw.gateway.services.tools.register(echoTool);
+  env.upstream.reply(
+    { toolCalls: [{ name: "echo", arguments: { text: "hey" }, id: "toolu_9" }] },
+    { text: "Done with tools" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request<{ completed: boolean }>("chat.send", { message: "Go" });
+  assertEquals(answer.completed, true);
+  assertEquals(events.named("chat.tool_result")[0].result, { echoed: "hey" });
+  assertEquals(events.named("chat.delta").map((p) => p.delta).join(""), "Done with tools");
+  const second = env.upstream.requests[1].body;
+  assertEquals(typeof second.system, "string");
+  assertEquals(second.messages.at(-1).content[0].type, "tool_result");
+  assertEquals(second.messages.at(-1).content[0].tool_use_id, "toolu_9");
+});
