@@ -176,7 +176,12 @@ const toolsSchema = section({
   mcpServers: z.record(mcpServerName, z.union([stdioServerSchema, httpServerSchema])).default({}),
   /** How often the MCP watcher re-reads `tools.mcpServers`. */
   mcpPollIntervalMs: positiveInt.default(5_000),
-  sendFile: section({ inlineMaxBytes: positiveInt.default(256 * 1024) }),
+  sendFile: section({
+    /** Files up to this size go inline (base64) in the event; larger ones get a download URL. */
+    inlineMaxBytes: positiveInt.default(256 * 1024),
+    /** How long a download URL works. */
+    urlTtlMs: positiveInt.default(60 * 60_000),
+  }),
 });
 
 const browserSchema = section({
