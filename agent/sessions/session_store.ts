@@ -61,7 +61,6 @@ export function isValidSessionId(id: string): boolean {
 export class SessionStore {
   readonly paths: StatePaths;
   #locks = new Map<string, Promise<unknown>>();
-  #fenced = new Set<string>();
 
   constructor(paths: StatePaths) {
     this.paths = paths;
@@ -101,12 +100,9 @@ export class SessionStore {
     const path = this.file(agentId, sessionId);
     await this.#locked(path, async () => {
       await Deno.mkdir(dirname(path), { recursive: true });
-      let prefix = "";
-      if (!this.#fenced.has(path)) {
-        // A crash may have left half a line; start ours on a fresh line so both stay readable.
-        if (!(await endsWithNewline(path))) prefix = "\n";
-        this.#fenced.add(path);
-      }
+      // A crash (or another writer) may have left half a line; start ours on a fresh line so
+      // both stay readable. One byte read per append is cheap next to a model call.
+      const prefix = (await endsWithNewline(path)) ? "" : "\n";
       const text = prefix + messages.map((message) => JSON.stringify(message)).join("\n") + "\n";
       await Deno.writeTextFile(path, text, { append: true, create: true, mode: 0o600 });
     });
@@ -121,7 +117,6 @@ export class SessionStore {
     await this.#locked(path, async () => {
       const text = messages.map((message) => JSON.stringify(message) + "\n").join("");
       await writeFileAtomic(path, text, { mode: 0o600 });
-      this.#fenced.add(path);
     });
   }
 
@@ -194,7 +189,6 @@ export class SessionStore {
     const ref = await this.resolvePath(path);
     await this.#locked(ref.path, async () => {
       await Deno.remove(ref.path);
-      this.#fenced.delete(ref.path);
     });
     return ref;
   }

@@ -1,0 +1,159 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { ConfigStore } from "../../../core/config/store.ts";
+import { Logger } from "../../../core/logger.ts";
+import { statePaths } from "../../../core/paths.ts";
+import { GatewayClient } from "../../../core/protocol/client.ts";
+import { startGateway } from "../../../server/gateway.ts";
+
+type Listed = { sessions: { agentId: string; file: string; path: string; size: number }[] };
+
+Deno.test("sessions.list, preview, reset and delete work on real session files", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "one", sessionId: "alpha" });
+  await client.request("chat.send", { message: "two", sessionId: "beta" });
+  const listed = await client.request<Listed>("sessions.list");
+  const alpha = listed.sessions.find((s) => s.file === "alpha.jsonl")!;
+  assertEquals(alpha.agentId, "main");
+  assertEquals(alpha.path, join(env.gw.paths.sessionsDir("main"), "alpha.jsonl"));
+  assert(alpha.size > 0);
+  assertEquals(listed.sessions.length, 2);
+
+  const preview = await client.request<{ messages: { content: string }[] }>(
+    "sessions.preview",
+    { path: alpha.path, limit: 1 },
+  );
+  assertEquals(preview.messages.map((m) => m.content), ["Echo: one"]);
+  // A path relative to the state dir names the same file.
+  const relative = await client.request<{ messages: unknown[] }>("sessions.preview", {
+    path: "agents/main/sessions/alpha.jsonl",
+  });
+  assertEquals(relative.messages.length, 2);
+
+  assertEquals(await client.request("sessions.reset", { path: alpha.path }), {
+    reset: true,
+    path: alpha.path,
+  });
+  assertEquals((await Deno.stat(alpha.path)).size, 0);
+  const history = await client.request<{ messages: unknown[] }>("chat.history", {
+    sessionId: "alpha",
+  });
+  assertEquals(history.messages, []);
+
+  const deleted = await client.request<{ deleted: boolean }>("sessions.delete", {
+    path: alpha.path,
+  });
+  assertEquals(deleted.deleted, true);
+  await assertRejects(() => Deno.stat(alpha.path), Deno.errors.NotFound);
+  const gone = await assertRejects(
+    () => client.request("sessions.preview", { path: alpha.path }),
+    GatewayError,
+  );
+  assertEquals(gone.code, "NOT_FOUND");
+});
+
+Deno.test("sessions.* refuse paths outside the sessions folders without reading them", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "hi" });
+  const outsideFile = join(env.gw.stateDir, "secret.jsonl");
+  await Deno.writeTextFile(outsideFile, '{"role":"user","content":"secret"}\n');
+  const sessionsDir = env.gw.paths.sessionsDir("main");
+  await Deno.symlink(outsideFile, join(sessionsDir, "link.jsonl"));
+  const attempts = [
+    outsideFile,
+    "../secret.jsonl",
+    join(sessionsDir, "../../../secret.jsonl"),
+    "agents/main/sessions/../../../secret.jsonl",
+    "/etc/passwd",
+    join(sessionsDir, "link.jsonl"),
+    env.gw.configPath,
+    join(sessionsDir, "main.jsonl\0"),
+  ];
+  for (const method of ["sessions.preview", "sessions.delete", "sessions.reset"]) {
+    for (const path of attempts) {
+      const error = await assertRejects(() => client.request(method, { path }), GatewayError);
+      assertEquals(error.code, "INVALID_PARAMS", `${method} ${path}`);
+    }
+  }
+  assertEquals(await Deno.readTextFile(outsideFile), '{"role":"user","content":"secret"}\n');
+});
+
+Deno.test("a torn last line is skipped on read and the next append stays readable", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "before", sessionId: "torn" });
+  const file = join(env.gw.paths.sessionsDir("main"), "torn.jsonl");
+  await Deno.writeTextFile(file, '{"role":"assistant","content":"half a li', { append: true });
+  const history = await client.request<{ messages: { content: string }[] }>("chat.history", {
+    sessionId: "torn",
+  });
+  assertEquals(history.messages.map((m) => m.content), ["before", "Echo: before"]);
+  await client.request("chat.send", { message: "after", sessionId: "torn" });
+  const again = await client.request<{ messages: { content: string }[] }>("chat.history", {
+    sessionId: "torn",
+  });
+  assertEquals(again.messages.map((m) => m.content), [
+    "before",
+    "Echo: before",
+    "after",
+    "Echo: after",
+  ]);
+});
+
+Deno.test("chat.history survives a gateway restart", async () => {
+  await using upstream = await startFakeOpenAI();
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-test-" });
+  const configPath = join(stateDir, "pyclaw.json");
+  await Deno.writeTextFile(
+    configPath,
+    JSON.stringify({
+      models: { providers: { fake: { baseUrl: upstream.url, models: [{ id: "gpt-test" }] } } },
+    }),
+  );
+  const start = async () => {
+    const env = { PYCLAW_STATE_DIR: stateDir };
+    const configStore = await ConfigStore.open(configPath, { env, watch: false });
+    const paths = statePaths(stateDir);
+    const logger = new Logger({ file: paths.logFile, level: "debug", consoleLevel: "silent" });
+    const gateway = await startGateway({
+      configStore,
+      paths,
+      logger,
+      env,
+      port: 0,
+      bind: "127.0.0.1",
+      authToken: "restart-token-0123456789",
+      httpPort: false,
+    });
+    const client = await GatewayClient.connect(gateway.url, { token: "restart-token-0123456789" });
+    return {
+      client,
+      async close() {
+        client.close();
+        await client.closed;
+        await gateway.close();
+        configStore.close();
+        logger.close();
+      },
+    };
+  };
+  try {
+    const first = await start();
+    await first.client.request("chat.send", { message: "remember me" });
+    await first.close();
+    const second = await start();
+    const history = await second.client.request<{ messages: { content: string }[] }>(
+      "chat.history",
+      { sessionId: "main" },
+    );
+    await second.close();
+    assertEquals(history.messages.map((m) => m.content), ["remember me", "Echo: remember me"]);
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
