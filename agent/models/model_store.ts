@@ -45,10 +45,35 @@ export class LocalModelStore {
   readonly dir: string;
   readonly indexFile: string;
   #writing: Promise<unknown> = Promise.resolve();
+  #snapshot: { mtime: number; backends: Set<string> } | undefined;
 
   constructor(modelsDir: string) {
     this.dir = modelsDir;
     this.indexFile = join(modelsDir, "index.json");
+  }
+
+  /**
+   * True when the store holds a model for `backend`. Synchronous (and cached by the index file's
+   * mtime) because provider resolution asks it on every request.
+   */
+  hasModelsSync(backend: LocalBackend): boolean {
+    let mtime: number;
+    try {
+      mtime = Deno.statSync(this.indexFile).mtime?.getTime() ?? 0;
+    } catch {
+      return false;
+    }
+    if (this.#snapshot?.mtime !== mtime) {
+      let backends = new Set<string>();
+      try {
+        const index = JSON.parse(Deno.readTextFileSync(this.indexFile));
+        if (isIndex(index)) backends = new Set(index.models.map((m) => m.backend));
+      } catch {
+        // An unreadable index has no models; `models local` and the doctor say why.
+      }
+      this.#snapshot = { mtime, backends };
+    }
+    return this.#snapshot.backends.has(backend);
   }
 
   /** Where a model's file (or snapshot folder) lives, or `undefined` for an id that escapes the store. */

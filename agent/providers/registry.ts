@@ -80,6 +80,10 @@ export class ProviderRegistry {
     ["openai", createOpenAiProvider],
     ["anthropic", createAnthropicProvider],
   ]);
+  /** Providers that need no config entry while `active()` holds (local models once downloaded). */
+  #implicit = new Map<string, () => boolean>();
+  /** Factories for one provider id, winning over its wire API's (ollama's own model list). */
+  #byId = new Map<string, ProviderFactory>();
   #built = new Map<string, { key: string; provider: ChatProvider }>();
   #lists = new Map<string, { at: number; ttl: number; models: ModelInfo[] }>();
 
@@ -95,9 +99,31 @@ export class ProviderRegistry {
     }
   }
 
+  /** Makes provider `id` usable without a config entry whenever `active()` is true. */
+  registerImplicit(id: string, active: () => boolean): void {
+    this.#implicit.set(id, active);
+  }
+
+  /** Builds provider `id` with `factory` instead of its wire API's factory. */
+  registerProvider(id: string, factory: ProviderFactory): void {
+    this.#byId.set(id, factory);
+    this.#drop(id);
+  }
+
+  #isImplicit(id: string): boolean {
+    try {
+      return this.#implicit.get(id)?.() ?? false;
+    } catch {
+      return false;
+    }
+  }
+
   /** Provider ids usable now: configured ones, plus known ones whose key is in the env. */
   providerIds(): string[] {
     const ids = new Set(Object.keys(this.#options.config().models.providers));
+    for (const id of this.#implicit.keys()) {
+      if (this.#isImplicit(id)) ids.add(id);
+    }
     for (const [id, variable] of Object.entries(KEY_ENV)) {
       if (this.#options.env?.[variable]) ids.add(id);
     }
@@ -108,7 +134,7 @@ export class ProviderRegistry {
   settings(id: string): ProviderSettings | undefined {
     const configured = this.#options.config().models.providers[id];
     const envKey = KEY_ENV[id] ? this.#options.env?.[KEY_ENV[id]] : undefined;
-    if (!configured && !envKey) return undefined;
+    if (!configured && !envKey && !this.#isImplicit(id)) return undefined;
     const api: ProviderApi = configured?.api ??
       (id === "anthropic"
         ? "anthropic"
@@ -145,7 +171,7 @@ export class ProviderRegistry {
         `Provider ${id} has no baseUrl: set models.providers.${id}.baseUrl`,
       );
     }
-    const factory = this.#factories.get(settings.api);
+    const factory = this.#byId.get(id) ?? this.#factories.get(settings.api);
     if (!factory) {
       throw new GatewayError(
         ErrorCode.INVALID_PARAMS,
@@ -241,7 +267,9 @@ export class ProviderRegistry {
 
   async #providerList(id: string, refresh = false): Promise<ModelInfo[]> {
     const cached = this.#lists.get(id);
-    if (!refresh && cached && Date.now() - cached.at < cached.ttl) return cached.models;
+    // The local store is read from disk in microseconds; caching it would hide a fresh download.
+    const local = this.settings(id)?.api === "llamacpp";
+    if (!refresh && !local && cached && Date.now() - cached.at < cached.ttl) return cached.models;
     let provider: ChatProvider;
     try {
       provider = this.get(id);

@@ -132,3 +132,28 @@ Deno.test("downloadModel refuses mlx off Apple Silicon before any request", asyn
   assertMatch(error.message, /needs Apple Silicon/);
   assertEquals(t.hub.requests.length, 0);
 });
+
+Deno.test("downloadModel sends HF_TOKEN for a gated repo and explains a refusal without it", async () => {
+  const hub = startFakeHub({
+    repos: { "meta/gated-GGUF": FILES },
+    gated: { repos: ["meta/gated-GGUF"], token: "hf_secret" },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  try {
+    const store = new LocalModelStore(join(dir, "models"));
+    const refused = await assertRejects(() =>
+      downloadModel(store, { repo: "meta/gated-GGUF", env: { HF_ENDPOINT: hub.url } })
+    );
+    assertEquals((refused as ModelDownloadError).failure, "forbidden");
+    assertMatch(refused.message, /accept its terms .* and set HF_TOKEN/);
+    const result = await downloadModel(store, {
+      repo: "meta/gated-GGUF",
+      env: { HF_ENDPOINT: hub.url, HF_TOKEN: "hf_secret" },
+    });
+    assertEquals(result.model.id, "meta/gated-GGUF/tiny-q4_k_m.gguf");
+    assert(hub.requests.filter((r) => r.authorization === "Bearer hf_secret").length >= 3);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,6 +1,12 @@
 /** @module Tests of the local llama.cpp provider with a real (tiny, random-weight) GGUF. */
 
-import { createLlamaCppProvider } from "../../../agent/providers/llamacpp.ts";
+import { LocalModelStore } from "../../../agent/models/model_store.ts";
+import {
+  createLlamaCppProvider,
+  registerLocalProvider,
+} from "../../../agent/providers/llamacpp.ts";
+import { ProviderRegistry } from "../../../agent/providers/registry.ts";
+import { configSchema } from "../../../core/config/schema.ts";
 import { isProviderError, type StreamEvent } from "../../../agent/providers/types.ts";
 import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
 import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
@@ -118,4 +124,24 @@ Deno.test("llamacpp provider accepts tools and unloads when idle", async () => {
   } finally {
     await provider.close!();
   }
+});
+
+Deno.test("registerLocalProvider serves downloaded models as llamacpp/<id> without config", async () => {
+  await using tiny = await tinyModelStore();
+  const config = configSchema.parse({ models: { local: { threads: 1, gpuLayers: 0 } } });
+  const registry = new ProviderRegistry({ config: () => config });
+  const empty = new LocalModelStore(tiny.stateDir + "/none");
+  registerLocalProvider(registry, { store: empty, settings: () => config.models.local });
+  assertEquals(registry.providerIds(), [], "no local models, no local provider");
+  registerLocalProvider(registry, { store: tiny.store, settings: () => config.models.local });
+  assertEquals(registry.providerIds(), ["llamacpp"]);
+  const resolved = registry.resolve(`llamacpp/${TINY_MODEL_ID}`);
+  assertEquals([resolved.providerId, resolved.model], ["llamacpp", TINY_MODEL_ID]);
+  assertEquals(registry.resolve(TINY_MODEL_ID).providerId, "llamacpp");
+  const listed = await registry.listModels();
+  assertEquals(listed.map((m) => `${m.provider}/${m.id}`), [`llamacpp/${TINY_MODEL_ID}`]);
+  const probe = await registry.probe(`llamacpp/${TINY_MODEL_ID}`);
+  assert(probe.available, probe.error);
+  assert(probe.latency >= 0);
+  await registry.close();
 });

@@ -1,0 +1,168 @@
+/** @module `pyclaw models …` run as a user would, against the stand-in hub. */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
+import { type FakeFile, type FakeHub, startFakeHub } from "../_helpers/fake_hub.ts";
+import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const REPO = "Qwen/Qwen3-4B-GGUF";
+const MAIN = "qwen3-4b-q4_k_m.gguf";
+
+const gguf = buildTinyGguf();
+const FILES: FakeFile[] = [
+  { path: "README.md", content: new TextEncoder().encode("# tiny") },
+  { path: "qwen3-4b-q8_0.gguf", content: buildTinyGguf({ seed: 7 }) },
+  { path: MAIN, content: gguf },
+];
+
+function command(args: string[], stateDir: string, hub: FakeHub) {
+  return new Deno.Command(join(root, "node_modules/.bin/deno"), {
+    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), "models", ...args],
+    env: {
+      PYCLAW_STATE_DIR: stateDir,
+      PYCLAW_CONFIG_PATH: "",
+      NO_COLOR: "1",
+      HF_ENDPOINT: hub.url,
+      MODELSCOPE_ENDPOINT: hub.url,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function pyclaw(args: string[], stateDir: string, hub: FakeHub) {
+  const output = await command(args, stateDir, hub).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+async function setup() {
+  const hub = startFakeHub({ repos: { [REPO]: FILES, "org/docs-only": FILES.slice(0, 1) } });
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-cli-models-" });
+  return {
+    hub,
+    stateDir,
+    async [Symbol.asyncDispose]() {
+      await hub.close();
+      await Deno.remove(stateDir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("pyclaw models download picks Q4_K_M, prints plain progress and verifies", async () => {
+  await using t = await setup();
+  t.hub.throttle(64 * 1024, 0);
+  const result = await pyclaw(["download", REPO], t.stateDir, t.hub);
+  assertEquals(result.code, 0, result.stderr);
+  assertMatch(result.stdout, new RegExp(`HuggingFace \\(${t.hub.url}\\): ${REPO}`));
+  assertMatch(result.stdout, /Chose qwen3-4b-q4_k_m\.gguf \(Q4_K_M, .+\); pass --filename/);
+  // Not a terminal: plain lines with percent, bytes, speed and ETA, and no control characters.
+  assertMatch(result.stdout, /100% .+ \/ .+ {2}.+\/s {2}ETA \d+s/);
+  assert(!result.stdout.includes("\x1b"), "no terminal escapes in piped output");
+  assertMatch(result.stdout, /sha256 verified/);
+  const stored = join(t.stateDir, "models", REPO, MAIN);
+  assertEquals(await Deno.readFile(stored), gguf);
+  assert(t.hub.requests.some((r) => r.path === `/api/models/${REPO}/tree/main?recursive=true`));
+});
+
+Deno.test("pyclaw models download resumes after a dropped connection", async () => {
+  await using t = await setup();
+  t.hub.dropAfter(`${REPO}/${MAIN}`, 100_000);
+  const first = await pyclaw(["download", REPO], t.stateDir, t.hub);
+  assertEquals(first.code, 1);
+  assertMatch(first.stderr, /Connection dropped after \d+ of \d+ bytes .*run the same command/);
+  const second = await pyclaw(["download", REPO], t.stateDir, t.hub);
+  assertEquals(second.code, 0, second.stderr);
+  assertMatch(second.stdout, /resuming at/);
+  assert(t.hub.requests.some((r) => r.range?.startsWith("bytes=")), "a Range request was made");
+  assertEquals(await Deno.readFile(join(t.stateDir, "models", REPO, MAIN)), gguf);
+});
+
+Deno.test("pyclaw models download keeps a resumable partial on Ctrl-C", async () => {
+  await using t = await setup();
+  t.hub.throttle(8 * 1024, 40);
+  const child = command(["download", REPO], t.stateDir, t.hub).spawn();
+  const partial = join(t.stateDir, "models", ".partial", "huggingface", REPO, `${MAIN}.part`);
+  await waitFor(async () => (await Deno.stat(partial).catch(() => undefined))?.size, 20_000);
+  child.kill("SIGINT");
+  const output = await child.output();
+  assertEquals(output.code, 130);
+  assertMatch(new TextDecoder().decode(output.stderr), /Interrupted after \d+ of \d+ bytes/);
+  const kept = (await Deno.stat(partial)).size;
+  assert(kept > 0 && kept < gguf.length, `kept ${kept} bytes`);
+  t.hub.throttle(64 * 1024, 0);
+  const resumed = await pyclaw(["download", REPO], t.stateDir, t.hub);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  assert(t.hub.requests.some((r) => r.range && Number(r.range.slice(6, -1)) >= kept));
+});
+
+Deno.test("pyclaw models download refuses a wrong checksum, a missing repo and a repo without GGUF", async () => {
+  await using t = await setup();
+  t.hub.wrongChecksum(`${REPO}/${MAIN}`);
+  const bad = await pyclaw(["download", REPO], t.stateDir, t.hub);
+  assertEquals(bad.code, 1);
+  assertMatch(bad.stderr, /Checksum mismatch for .*nothing was added to the store/);
+  const local = await pyclaw(["local", "--json"], t.stateDir, t.hub);
+  assertEquals(JSON.parse(local.stdout).models, []);
+
+  const missing = await pyclaw(["download", "nobody/nothing"], t.stateDir, t.hub);
+  assertEquals(missing.code, 1);
+  assertMatch(missing.stderr, /Repository not found on HuggingFace: nobody\/nothing/);
+  const none = await pyclaw(["download", "org/docs-only"], t.stateDir, t.hub);
+  assertEquals(none.code, 1);
+  assertMatch(none.stderr, /No GGUF file in org\/docs-only/);
+  const mlx = await pyclaw(
+    ["download", "mlx-community/Llama-3-8B-4bit", "--backend", "mlx"],
+    t.stateDir,
+    t.hub,
+  );
+  if (Deno.build.os !== "darwin" || Deno.build.arch !== "aarch64") {
+    assertEquals(mlx.code, 1);
+    assertMatch(mlx.stderr, /mlx backend needs Apple Silicon/);
+    assert(!t.hub.requests.some((r) => r.path.includes("mlx-community")), "no request was made");
+  }
+});
+
+Deno.test("pyclaw models download --source modelscope, then local, select and delete-local", async () => {
+  await using t = await setup();
+  const lower = "qwen/Qwen3-4B-GGUF";
+  await t.hub.close();
+  const hub = startFakeHub({ repos: { [lower]: FILES } });
+  try {
+    const got = await pyclaw(["download", lower, "--source", "modelscope"], t.stateDir, hub);
+    assertEquals(got.code, 0, got.stderr);
+    assertMatch(got.stdout, /ModelScope/);
+    assert(hub.requests.some((r) => r.path.startsWith(`/api/v1/models/${lower}/repo/files`)));
+    const id = `${lower}/${MAIN}`;
+
+    const selected = await pyclaw(["select", id], t.stateDir, hub);
+    assertEquals(selected.code, 0, selected.stderr);
+    const config = JSON.parse(await Deno.readTextFile(join(t.stateDir, "pyclaw.json")));
+    assertEquals(config.agents.defaults.model, `llamacpp/${id}`);
+
+    const listed = JSON.parse((await pyclaw(["local", "--json"], t.stateDir, hub)).stdout);
+    assertEquals(listed.selected, id);
+    assertEquals(listed.models[0].backend, "llamacpp");
+    assertEquals(listed.models[0].source, "modelscope");
+    assertEquals(listed.models[0].size, gguf.length);
+    const table = await pyclaw(["local"], t.stateDir, hub);
+    assertMatch(table.stdout, new RegExp(`\\* +${id.replaceAll("/", "\\/")} +llamacpp`));
+
+    const unknown = await pyclaw(["select", "nope/x.gguf"], t.stateDir, hub);
+    assertEquals(unknown.code, 1);
+    assertMatch(unknown.stderr, /Local model not found: nope\/x\.gguf/);
+
+    const deleted = await pyclaw(["delete-local", id], t.stateDir, hub);
+    assertEquals(deleted.code, 0, deleted.stderr);
+    assertMatch(deleted.stdout, /agents\.defaults\.model is now unset/);
+    const after = JSON.parse(await Deno.readTextFile(join(t.stateDir, "pyclaw.json")));
+    assertEquals(after.agents.defaults.model, undefined);
+    await Deno.stat(join(t.stateDir, "models", lower)).then(
+      () => assert(false, "the model's folder is gone"),
+      (error) => assert(error instanceof Deno.errors.NotFound),
+    );
+  } finally {
+    await hub.close();
+  }
+});
