@@ -63,6 +63,21 @@ export function registerGatewayCommands(program: Command): void {
     });
 
   gateway
+    .command("discover")
+    .description(
+      "Find gateways: mDNS (when gateway.discovery.mdns is on, or --mdns) and a probe of the " +
+        "configured port and 18789-18799 on loopback, plus --host",
+    )
+    .option("--timeout <ms>", "how long to look, in milliseconds", parseInteger, 2000)
+    .option("--host <host...>", "also probe these hosts (host or host:port)")
+    .option("--mdns", "browse mDNS even when gateway.discovery.mdns is off")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { gatewayDiscover } = await import("./gateway_discover.ts");
+      await gatewayDiscover(options);
+    });
+
+  gateway
     .command("call")
     .description("Call any RPC method and print its result")
     .argument("<method>", "method name, e.g. health")

@@ -3,8 +3,10 @@
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { Logger } from "../core/logger.ts";
+import { isLoopbackHost } from "../core/gateway_token.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
-import { startGateway } from "../server/gateway.ts";
+import { type Gateway, startGateway } from "../server/gateway.ts";
+import { VERSION } from "../core/version.ts";
 
 export interface RunOptions {
   port?: number;
@@ -70,6 +72,10 @@ export async function runGateway(options: RunOptions): Promise<void> {
   const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
+  const announcer = configStore.current.gateway.discovery.mdns
+    ? await announce(gateway, logger)
+    : undefined;
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) Deno.exit(130); // a second Ctrl-C means now
@@ -79,6 +85,7 @@ export async function runGateway(options: RunOptions): Promise<void> {
       logger.error("shutdown took over 5 s; exiting");
       Deno.exit(1);
     }, 5_000);
+    await announcer?.stop().catch(() => {});
     await gateway.close();
     configStore.close();
     clearTimeout(force);
@@ -88,4 +95,32 @@ export async function runGateway(options: RunOptions): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** Announces the gateway over mDNS (`gateway.discovery.mdns`); a failure is logged, not fatal. */
+async function announce(gateway: Gateway, logger: Logger) {
+  if (isLoopbackHost(gateway.runtime.bindHost)) {
+    logger.warn(
+      "gateway.discovery.mdns is on but the gateway binds loopback only: other " +
+        "machines will see the announcement and fail to connect",
+    );
+  }
+  try {
+    const { announceGateway } = await import("../agent/discovery/mdns.ts");
+    const announcer = await announceGateway({
+      name: `pyclaw on ${Deno.hostname()}`,
+      port: gateway.port,
+      txt: {
+        version: VERSION,
+        protocol: "3",
+        auth: gateway.auth.mode,
+        ...(gateway.httpPort ? { httpPort: String(gateway.httpPort) } : {}),
+      },
+    }, (error) => logger.warn("mDNS announcement failed", { error: error.message }));
+    logger.info("announcing the gateway over mDNS", { type: "_pyclaw._tcp", port: gateway.port });
+    return announcer;
+  } catch (error) {
+    logger.warn("mDNS announcement failed", { error: (error as Error).message });
+    return undefined;
+  }
 }

@@ -47,6 +47,8 @@ const gatewaySchema = section({
     port: z.union([port, z.literal(false)]).optional(),
   }),
   controlUi: section({ enabled: z.boolean().default(true) }),
+  /** Announce the gateway on the LAN over mDNS/DNS-SD (`_pyclaw._tcp`) while `gateway run` runs. */
+  discovery: section({ mdns: z.boolean().default(false) }),
   limits: limitsSchema,
 });
 
