@@ -7,6 +7,7 @@ import type { Config } from "../../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { createAnthropicProvider } from "./anthropic.ts";
 import { createOpenAiProvider } from "./openai_compat.ts";
+import { createOllamaProvider } from "./ollama.ts";
 import {
   type ChatProvider,
   isProviderError,
@@ -83,7 +84,7 @@ export class ProviderRegistry {
   /** Providers that need no config entry while `active()` holds (local models once downloaded). */
   #implicit = new Map<string, () => boolean>();
   /** Factories for one provider id, winning over its wire API's (ollama's own model list). */
-  #byId = new Map<string, ProviderFactory>();
+  #byId = new Map<string, ProviderFactory>([["ollama", createOllamaProvider]]);
   #built = new Map<string, { key: string; provider: ChatProvider }>();
   #lists = new Map<string, { at: number; ttl: number; models: ModelInfo[] }>();
 
