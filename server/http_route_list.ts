@@ -2,5 +2,6 @@
 
 import type { HttpRoute } from "./http_routes.ts";
 import { deviceRoutes } from "./device_routes.ts";
+import { fileRoutes } from "./file_routes.ts";
 
-export const HTTP_ROUTES: HttpRoute[] = [...deviceRoutes];
+export const HTTP_ROUTES: HttpRoute[] = [...deviceRoutes, ...fileRoutes];

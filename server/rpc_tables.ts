@@ -14,6 +14,7 @@ import { healthMethods } from "./rpc/health.ts";
 import { logsMethods } from "./rpc/logs.ts";
 import { systemMethods } from "./rpc/system.ts";
 import { ttsMethods } from "./rpc/tts.ts";
+import { toolsMethods } from "./rpc/tools.ts";
 import { updateMethods } from "./rpc/update.ts";
 import { usageMethods } from "./rpc/usage.ts";
 import { webMethods } from "./rpc/web.ts";
@@ -35,4 +36,5 @@ export const METHOD_TABLES: MethodTable[] = [
   deviceMethods,
   ttsMethods,
   browserMethods,
+  toolsMethods,
 ];

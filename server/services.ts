@@ -1,5 +1,6 @@
 /** @module The gateway's long-lived services, built once at start and shared by every handler. */
 
+import { join } from "node:path";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
@@ -12,6 +13,9 @@ import { registerLocalProvider } from "../agent/providers/llamacpp.ts";
 import { LocalModelStore } from "../agent/models/model_store.ts";
 import { SessionStore } from "../agent/sessions/session_store.ts";
 import { ToolRegistry } from "../tools/registry.ts";
+import { BUILTIN_TOOLS } from "../tools/builtin_tools.ts";
+import { ExecApprovalBroker } from "../tools/exec_approvals.ts";
+import { FileDeliveryStore } from "../tools/file_delivery.ts";
 import type { ToolServices } from "../tools/tool.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
@@ -23,8 +27,12 @@ export interface GatewayServices {
   providers: ProviderRegistry;
   /** Session files (`sessions.*`, `chat.history`). */
   sessions: SessionStore;
-  /** Every tool agents may call; tool families register here. */
+  /** Every tool agents may call: the built-ins, plus MCP servers as sources (`tools.list`). */
   tools: ToolRegistry;
+  /** `exec` commands waiting for a client's `tools.exec_approve`. */
+  approvals: ExecApprovalBroker;
+  /** Files `send_file` offered for download (`GET /files/<id>?token=`). */
+  fileDelivery: FileDeliveryStore;
   /** Runs agent turns on sessions (`chat.*`, `/v1/*` with `agent:<id>`, cron, channels). */
   chat: ChatService;
   systemEvents: SystemEventQueue;
@@ -54,10 +62,10 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     settings: () => config().models.local,
   });
   const sessions = new SessionStore(deps.paths);
-  const tools = new ToolRegistry();
+  const tools = new ToolRegistry(BUILTIN_TOOLS);
   const systemEvents = new SystemEventQueue();
   // Filled with every service below, so tools reach the browser manager, approvals, and so on.
-  const toolServices: ToolServices = {};
+  const toolServices: ToolServices = { env: deps.env };
   const chat = new ChatService({
     config,
     providers,
@@ -76,6 +84,11 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     providers,
     sessions,
     tools,
+    approvals: new ExecApprovalBroker((event, payload) => deps.bus.publish({ event, payload })),
+    fileDelivery: new FileDeliveryStore({
+      dir: join(deps.paths.mediaDir, "outgoing"),
+      ttlMs: () => config().tools.sendFile.urlTtlMs,
+    }),
     chat,
     systemEvents,
     devices: new DevicePairing(deps.paths.pairingsFile, {
@@ -94,7 +107,10 @@ export function createServices(deps: ServiceDeps): GatewayServices {
 
 /** Stops what the services started (children, timers, browsers). */
 export async function closeServices(services: GatewayServices): Promise<void> {
+  // Waiting commands are denied before the runs that wait on them are stopped.
+  services.approvals.close();
   await services.chat.close().catch(() => {});
+  await services.fileDelivery.close().catch(() => {});
   await services.providers.close().catch(() => {});
   // No Chromium may outlive the gateway.
   await services.browser.close().catch(() => {});

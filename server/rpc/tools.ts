@@ -1,0 +1,23 @@
+/** @module `tools.list` and `tools.exec_approve`: the agent tool pool and exec approvals. */
+
+import { z } from "zod";
+import { GatewayError } from "../../core/errors.ts";
+import { defineMethods } from "../method_table.ts";
+
+export const toolsMethods = defineMethods({
+  "tools.list": {
+    params: z.object({}),
+    // Built-ins first, then each MCP server's tools as `mcp:<server>:<tool>`.
+    handler: (_params, ctx) =>
+      ctx.services.tools.list().map((tool) => ({ name: tool.name, description: tool.description })),
+  },
+  "tools.exec_approve": {
+    params: z.object({ requestId: z.string().min(1), approved: z.boolean() }),
+    handler: ({ requestId, approved }, ctx) => {
+      if (!ctx.services.approvals.resolve(requestId, approved)) {
+        throw new GatewayError("NOT_FOUND", `Approval request not found: ${requestId}`);
+      }
+      return { ok: true };
+    },
+  },
+});

@@ -1,0 +1,231 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { buildPdf, buildXlsx } from "../../_helpers/documents.ts";
+import { startTestGateway } from "../../_helpers/gateway.ts";
+import { HAS_XVFB, startXvfb } from "../../_helpers/xvfb.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { defineTool } from "../../../tools/tool.ts";
+
+const BUILTINS = [
+  "read_pdf",
+  "read_docx",
+  "read_xlsx",
+  "read_pptx",
+  "send_file",
+  "desktop_screenshot",
+  "exec",
+];
+
+Deno.test("tools.list lists the built-in tools and those of dynamic sources", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const before = await client.request<{ name: string; description: string }[]>("tools.list");
+  const names = before.map((tool) => tool.name);
+  // Other tool families (the browser) may register too; the built-ins are always there.
+  for (const name of BUILTINS) assert(names.includes(name), name);
+  for (const tool of before) assert(tool.description.length > 20, tool.name);
+  assertEquals(Object.keys(before[0]).sort(), ["description", "name"]);
+  // An MCP server's tools arrive as a source; tools.list shows them after the built-ins.
+  const remove = gw.gateway.services.tools.addSource("mcp:demo", () => [
+    defineTool({
+      name: "mcp:demo:echo",
+      description: "Echo from a demo server",
+      parameters: z.object({}),
+      run: () => Promise.resolve("echo"),
+    }),
+  ]);
+  const after = await client.request<{ name: string }[]>("tools.list");
+  assertEquals(after.map((tool) => tool.name), [...names, "mcp:demo:echo"]);
+  remove();
+  assertEquals((await client.request<unknown[]>("tools.list")).length, names.length);
+});
+
+Deno.test("tools.exec_approve with an unknown requestId is NOT_FOUND, bad params INVALID_PARAMS", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const unknown = await assertRejects(
+    () => client.request("tools.exec_approve", { requestId: "nope", approved: true }),
+    GatewayError,
+  );
+  assertEquals(unknown.code, "NOT_FOUND");
+  assertMatch(unknown.message, /Approval request not found: nope/);
+  const bad = await assertRejects(
+    () => client.request("tools.exec_approve", { requestId: "x", approved: "yes" }),
+    GatewayError,
+  );
+  assertEquals(bad.code, "INVALID_PARAMS");
+});
+
+Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket client", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply(
+    { toolCalls: [{ name: "exec", arguments: { command: "echo approved-run" }, id: "c1" }] },
+    { text: "Ran it" },
+    { toolCalls: [{ name: "exec", arguments: { command: "touch denied.txt" }, id: "c2" }] },
+    { text: "It was denied" },
+  );
+  const user = await env.gw.connect({ clientName: "user" });
+  const operator = await env.gw.connect({ clientName: "operator" });
+  const userEvents = recordEvents(user);
+  const operatorEvents = recordEvents(operator);
+
+  const first = user.request<{ completed: boolean }>("chat.send", {
+    message: "Run echo",
+    sessionId: "ops",
+  });
+  const request = await operatorEvents.next("exec.approval.requested");
+  assertEquals(request.command, "echo approved-run");
+  assertEquals(request.cwd, env.gw.paths.workspaceDir);
+  assertEquals(request.sessionId, "ops");
+  assertEquals(request.agentId, "main");
+  assert(request.expiresAt > Date.now());
+  assertEquals(
+    await operator.request("tools.exec_approve", { requestId: request.requestId, approved: true }),
+    { ok: true },
+  );
+  assertEquals((await first).completed, true);
+  const resolved = await operatorEvents.next("exec.approval.resolved");
+  assertEquals([resolved.requestId, resolved.approved], [request.requestId, true]);
+  const result = userEvents.named("chat.tool_result")[0];
+  assertEquals(result.tool, "exec");
+  assertEquals(result.result.stdout, "approved-run\n");
+  assertEquals(result.result.exitCode, 0);
+  // An answered request is gone.
+  const again = await assertRejects(
+    () => operator.request("tools.exec_approve", { requestId: request.requestId, approved: true }),
+    GatewayError,
+  );
+  assertEquals(again.code, "NOT_FOUND");
+
+  const second = user.request("chat.send", { message: "Touch", sessionId: "ops" });
+  const next = await operatorEvents.next(
+    "exec.approval.requested",
+    (payload) => payload.requestId !== request.requestId,
+  );
+  await operator.request("tools.exec_approve", { requestId: next.requestId, approved: false });
+  await second;
+  // The model sees the denial as the tool's result.
+  const toolMessage = env.upstream.requests[3].body.messages.at(-1);
+  assertEquals(toolMessage.role, "tool");
+  assertMatch(toolMessage.content, /Command not run: the user denied it/);
+  assertEquals(
+    await Deno.stat(join(env.gw.paths.workspaceDir, "denied.txt")).catch(() => null),
+    null,
+  );
+});
+
+Deno.test("exec in a chat is denied when nobody answers in time", async () => {
+  await using env = await startChatGateway({
+    config: { tools: { exec: { approvalTimeoutMs: 300 } } },
+  });
+  env.upstream.reply(
+    { toolCalls: [{ name: "exec", arguments: { command: "echo never" }, id: "c1" }] },
+    { text: "Nobody answered" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "Run", sessionId: "late" });
+  const request = events.named("exec.approval.requested")[0];
+  const result = events.named("chat.tool_result")[0];
+  assertMatch(String(result.result.reason), /nobody approved it in time/);
+  assertEquals(events.named("exec.approval.resolved")[0].outcome, "timeout");
+  const late = await assertRejects(
+    () => client.request("tools.exec_approve", { requestId: request.requestId, approved: true }),
+    GatewayError,
+  );
+  assertEquals(late.code, "NOT_FOUND");
+});
+
+Deno.test("send_file in a chat emits chat.file with a download URL that needs its token", async () => {
+  await using env = await startChatGateway({
+    config: { tools: { sendFile: { inlineMaxBytes: 64 } } },
+  });
+  const pdf = buildPdf(["Quarterly numbers"]);
+  await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
+  await Deno.writeFile(join(env.gw.paths.workspaceDir, "q3.pdf"), pdf);
+  env.upstream.reply(
+    { toolCalls: [{ name: "send_file", arguments: { path: "q3.pdf" }, id: "f1" }] },
+    { text: "Sent" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "Send the report", sessionId: "files" });
+  const file = await events.next("chat.file");
+  assertEquals([file.sessionId, file.name, file.mimeType, file.size], [
+    "files",
+    "q3.pdf",
+    "application/pdf",
+    pdf.length,
+  ]);
+  assertEquals(file.data, undefined);
+  const url = new URL(file.url, env.gw.baseUrl);
+  const ok = await fetch(url);
+  assertEquals(ok.status, 200);
+  assertEquals(ok.headers.get("content-type"), "application/pdf");
+  assertMatch(String(ok.headers.get("content-disposition")), /attachment; filename="q3.pdf"/);
+  assertEquals(new Uint8Array(await ok.arrayBuffer()), pdf);
+
+  const noToken = await fetch(new URL(url.pathname, env.gw.baseUrl));
+  assertEquals(noToken.status, 401);
+  await noToken.body?.cancel();
+  const wrong = await fetch(new URL(`${url.pathname}?token=${"A".repeat(32)}`, env.gw.baseUrl));
+  assertEquals(wrong.status, 404);
+  await wrong.body?.cancel();
+  const unknown = await fetch(new URL(`/files/${"b".repeat(22)}?token=x`, env.gw.baseUrl));
+  assertEquals(unknown.status, 404);
+  await unknown.body?.cancel();
+});
+
+Deno.test("read_xlsx in a chat: the scripted call and its result stream as chat events", async () => {
+  await using env = await startChatGateway();
+  await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
+  await Deno.writeFile(join(env.gw.paths.workspaceDir, "book.xlsx"), await buildXlsx());
+  env.upstream.reply(
+    {
+      toolCalls: [{
+        name: "read_xlsx",
+        arguments: { path: "book.xlsx", sheet: "Sales", range: "A4:D4", format: "csv" },
+        id: "x1",
+      }],
+    },
+    { text: "The sum is 26" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "What is the sum?", sessionId: "xl" });
+  const call = events.named("chat.tool_call")[0];
+  assertEquals([call.sessionId, call.tool, call.args.path], ["xl", "read_xlsx", "book.xlsx"]);
+  const result = events.named("chat.tool_result")[0];
+  assertEquals(result.tool, "read_xlsx");
+  assertEquals(result.result.sheets[0].name, "Sales");
+  const toolMessage = env.upstream.requests[1].body.messages.at(-1);
+  assertEquals(toolMessage.content, "## Sheet: Sales\n\nSum,,,26");
+  const offered = env.upstream.requests[0].body.tools.map((t: { function: { name: string } }) =>
+    t.function.name
+  );
+  for (const name of BUILTINS) assert(offered.includes(name), name);
+});
+
+Deno.test({
+  name: "desktop_screenshot in a chat hands the model a PNG of the Xvfb screen",
+  ignore: !HAS_XVFB || Deno.build.os !== "linux",
+  async fn() {
+    await using xvfb = await startXvfb(320, 200);
+    await using env = await startChatGateway({
+      env: { DISPLAY: xvfb.display, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    });
+    env.upstream.reply(
+      { toolCalls: [{ name: "desktop_screenshot", arguments: {}, id: "s1" }] },
+      { text: "A black screen" },
+    );
+    const client = await env.gw.connect();
+    const events = recordEvents(client);
+    await client.request("chat.send", { message: "What is on screen?", sessionId: "shot" });
+    const result = events.named("chat.tool_result")[0];
+    assertEquals([result.result.width, result.result.height], [320, 200]);
+    const sent = JSON.stringify(env.upstream.requests[1].body.messages);
+    assertMatch(sent, /data:image\/png;base64,iVBORw0KGgo/);
+  },
+});

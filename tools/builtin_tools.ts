@@ -1,0 +1,27 @@
+/**
+ * @module The tools every gateway registers by default (spec section 6, plus `exec`). Each
+ * module is light to import; its heavy library loads on the tool's first call.
+ */
+
+import { desktopScreenshot } from "./desktop_screenshot.ts";
+import { execTool } from "./exec.ts";
+import { planTool } from "./plans/plan_tool.ts";
+import { readDocx } from "./read_docx.ts";
+import { readPdf } from "./read_pdf.ts";
+import { readPptx } from "./read_pptx.ts";
+import { readXlsx } from "./read_xlsx.ts";
+import { sendFile } from "./send_file.ts";
+import { readSkillTool } from "./skills/read_skill.ts";
+import type { Tool } from "./tool.ts";
+
+export const BUILTIN_TOOLS: readonly Tool[] = [
+  readPdf,
+  readDocx,
+  readXlsx,
+  readPptx,
+  sendFile,
+  desktopScreenshot,
+  execTool,
+  readSkillTool,
+  planTool,
+];
