@@ -5,6 +5,7 @@ import type { Config } from "../core/config/schema.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
+import type { BrowserManager } from "./browser/manager.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -27,6 +28,8 @@ export interface ToolServices {
   approvals?: ExecApprovals;
   /** Serves files `send_file` delivers at a token-protected download URL. */
   fileDelivery?: FileDelivery;
+  /** Running Chromium profiles, for the `browser` tool. */
+  browser?: BrowserManager;
   /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, … */
   env?: Record<string, string | undefined>;
   [name: string]: unknown;

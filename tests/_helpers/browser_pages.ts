@@ -52,6 +52,9 @@ export function startPageServer(): PageServer {
             request.headers.get("cookie") ?? "none"
           }</pre>`,
         );
+      case "/link":
+        return html(`<title>Link</title></head><body>
+          <a id="go" href="${url.searchParams.get("to") ?? "/"}">go there</a>`);
       case "/redirect":
         return new Response(null, {
           status: 302,

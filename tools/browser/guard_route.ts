@@ -38,8 +38,10 @@ export async function installGuardRoute(context: BrowserContext, hooks: GuardHoo
       const verdict = await hooks.guard.check(request.url());
       if (!verdict.allowed) {
         // A blocked image or script is no failure of the action; a blocked navigation is.
+        // `aborted` rather than `blockedbyclient`: Chromium then keeps the page it had instead of
+        // committing an error page that would race the next navigation.
         if (request.isNavigationRequest()) hooks.onBlocked(page, verdict.reason);
-        return await route.abort("blockedbyclient");
+        return await route.abort("aborted");
       }
       if (!request.isNavigationRequest()) return await route.fallback();
       await followRedirects(route, request, page, hooks);
@@ -79,7 +81,7 @@ async function followRedirects(route: Route, request: Request, page: Page, hooks
     const verdict = await hooks.guard.check(next);
     if (!verdict.allowed) {
       hooks.onBlocked(page, `Redirect from ${url} blocked: ${verdict.reason}`);
-      return await route.abort("blockedbyclient");
+      return await route.abort("aborted");
     }
     if (status === 303 || ((status === 301 || status === 302) && method === "POST")) {
       method = "GET";

@@ -28,7 +28,7 @@ function closedError(): GatewayError {
   });
 }
 
-/** Maps a failed navigation; `net::ERR_BLOCKED_BY_CLIENT` is left to the caller (SSRF guard). */
+/** Maps a failed navigation (one the SSRF guard refused is reported by the caller instead). */
 export function navigationError(url: string, error: unknown, timeoutMs: number): GatewayError {
   if (isTimeout(error)) {
     return new GatewayError(
@@ -77,12 +77,18 @@ export function selectorError(selector: string, error: unknown, timeoutMs: numbe
 
 /** Loads `url` in `page` and waits for its load event. */
 export async function gotoUrl(page: Page, url: string, timeoutMs: number) {
-  try {
-    await page.goto(url, { timeout: timeoutMs, waitUntil: "load" });
-  } catch (error) {
-    throw navigationError(url, error, timeoutMs);
+  for (let attempt = 1;; attempt++) {
+    try {
+      await page.goto(url, { timeout: timeoutMs, waitUntil: "load" });
+      return { url: page.url(), title: await safeTitle(page) };
+    } catch (error) {
+      // The error page of a previous failed navigation may commit just after ours began.
+      if (attempt === 1 && /interrupted by another navigation to "chrome-error:/.test(`${error}`)) {
+        continue;
+      }
+      throw navigationError(url, error, timeoutMs);
+    }
   }
-  return { url: page.url(), title: await safeTitle(page) };
 }
 
 /** The title, or "" while a navigation replaces the document. */

@@ -1,0 +1,178 @@
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { pngSize, startPageServer } from "../../_helpers/browser_pages.ts";
+import { toolContext } from "../../_helpers/tool_context.ts";
+import { configSchema } from "../../../core/config/schema.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { Logger } from "../../../core/logger.ts";
+import { browserTool } from "../../../tools/browser/browser_tool.ts";
+import { type BrowserConfig, BrowserManager } from "../../../tools/browser/manager.ts";
+
+function browserConfig(browser: Record<string, unknown> = {}): BrowserConfig {
+  return configSchema.parse({ browser }).browser;
+}
+
+async function blocked(call: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+  const error = await assertRejects(call, GatewayError);
+  assertEquals(error.code, "INVALID_PARAMS", error.message);
+  assertMatch(error.message, pattern);
+}
+
+// One Chromium for the file; the SSRF policy is swapped between steps through the config getter.
+Deno.test("browser tool browses under the SSRF policy", async (t) => {
+  await using site = startPageServer();
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-browser-" });
+  let config = browserConfig();
+  await using manager = new BrowserManager({
+    browserDir: stateDir,
+    config: () => config,
+    env: {},
+    logger: new Logger({ consoleLevel: "silent" }),
+  });
+  await using tc = await toolContext({ services: { browser: manager } });
+  const run = (args: Record<string, unknown>) => tc.call(browserTool, args);
+  const secret = `http://localhost:${site.port}/secret`;
+
+  await t.step("file: and internal addresses are refused before Chromium starts", async () => {
+    await blocked(() => run({ action: "open", url: "file:///etc/passwd" }), /file:/);
+    await blocked(() => run({ action: "open", url: `${site.base}/` }), /loopback address/);
+    await blocked(() => run({ action: "navigate", url: secret }), /loopback/);
+    await blocked(() => run({ action: "open", url: `http://[::1]:${site.port}/` }), /loopback/);
+    await blocked(() => run({ action: "open", url: "http://2130706433/" }), /loopback/);
+    await blocked(
+      () => run({ action: "open", url: "http://169.254.169.254/latest/meta-data/" }),
+      /link-local/,
+    );
+    await blocked(() => run({ action: "open", url: "http://10.1.2.3/" }), /private/);
+    await blocked(() => run({ action: "open", url: "not a url" }), /Invalid URL/);
+    assertEquals(manager.running, []);
+    assertEquals(site.hits, []);
+  });
+
+  config = browserConfig({ ssrf: { allowedHosts: ["127.0.0.1"] } });
+
+  await t.step("open returns the page's text and element refs", async () => {
+    const out = await run({ action: "open", url: `${site.base}/` });
+    assertMatch(out.content, /^Opened tab t\d+/);
+    assertMatch(out.content, /Title: Home/);
+    assertMatch(out.content, /Home page/);
+    assertMatch(out.content, /- e\d+ a "Click page" -> http:\/\/127\.0\.0\.1:\d+\/click/);
+  });
+
+  await t.step("click by ref follows the link; click by selector changes the page", async () => {
+    const snapshot = await run({ action: "snapshot" });
+    const ref = snapshot.content.match(/- (e\d+) a "Click page"/)?.[1];
+    assert(ref, snapshot.content);
+    const clicked = await run({ action: "click", ref });
+    assertMatch(clicked.content, /Title: Click/);
+    const after = await run({ action: "click", ref: "#btn" });
+    assertMatch(after.content, /\bclicked\b/);
+  });
+
+  await t.step("type with submit sends the form", async () => {
+    await run({ action: "navigate", url: `${site.base}/form` });
+    const typed = await run({ action: "type", ref: "#name", text: "Ada" });
+    assertEquals(typed.content, "Typed 3 characters into #name");
+    const submitted = await run({ action: "type", ref: "#name", text: "Ada", submit: true });
+    assertMatch(submitted.content, /Title: Submitted/);
+    assertMatch(submitted.content, /URL: .*\/submitted\?name=Ada/);
+  });
+
+  await t.step("screenshot comes back as an image the model can see", async () => {
+    await run({ action: "navigate", url: `${site.base}/tall` });
+    const shot = await run({ action: "screenshot" });
+    assertEquals(shot.images?.length, 1);
+    assertEquals(shot.images![0].mimeType, "image/png");
+    const bytes = Uint8Array.from(atob(shot.images![0].base64), (c) => c.charCodeAt(0));
+    assertEquals(pngSize(bytes), { width: 1280, height: 800 });
+    assertMatch(shot.content, /1280x800 PNG/);
+    const full = await run({ action: "screenshot", fullPage: true });
+    assertEquals(full.images?.length, 1);
+    assertMatch(full.content, /1280x3000 PNG/);
+  });
+
+  await t.step("evaluate returns JSON", async () => {
+    const out = await run({ action: "evaluate", fn: "() => ({ sum: 1 + 2 })" });
+    assertEquals(out.data, { result: { sum: 3 } });
+    assertMatch(out.content, /"sum": 3/);
+  });
+
+  await t.step(
+    "redirects to internal addresses are blocked before they are requested",
+    async () => {
+      await blocked(
+        () =>
+          run({ action: "open", url: `${site.base}/redirect?to=${encodeURIComponent(secret)}` }),
+        /Redirect from .*redirect.* blocked: localhost is a loopback host/,
+      );
+      await blocked(
+        () =>
+          run({
+            action: "navigate",
+            url: `${site.base}/redirect?to=${encodeURIComponent("http://169.254.169.254/")}`,
+          }),
+        /link-local/,
+      );
+      const ok = await run({ action: "navigate", url: `${site.base}/redirect?to=/click` });
+      assertMatch(ok.content, /URL: http:\/\/127\.0\.0\.1:\d+\/click\n/);
+      assert(!site.hits.includes("/secret"), "the internal page was never requested");
+    },
+  );
+
+  await t.step("a link or a script cannot reach an internal address either", async () => {
+    await run({ action: "navigate", url: `${site.base}/link?to=${encodeURIComponent(secret)}` });
+    await blocked(() => run({ action: "click", ref: "#go" }), /loopback/);
+    await blocked(
+      () => run({ action: "evaluate", fn: `() => fetch(${JSON.stringify(secret)})` }),
+      /fetch/i,
+    );
+    assert(!site.hits.includes("/secret"), "the internal page was never requested");
+    // The tab keeps its page, and stays usable, after a blocked navigation.
+    assertEquals((await run({ action: "evaluate", fn: "location.pathname" })).data, {
+      result: "/link",
+    });
+    const next = await run({ action: "navigate", url: `${site.base}/after-block` });
+    assertMatch(next.content, /Title: after-block/);
+  });
+
+  await t.step("operator navigation is not bound by the agent's policy", async () => {
+    const opened = await manager.open(secret);
+    assertEquals(opened.title, "secret");
+    await manager.closeTab(opened.tabId);
+  });
+
+  await t.step("tabs, focus and close; missing arguments are clear errors", async () => {
+    const first = await run({ action: "open", url: `${site.base}/one` });
+    const firstId = first.content.match(/^Opened tab (t\d+)/)![1];
+    await run({ action: "open", url: `${site.base}/two` });
+    const focused = await run({ action: "focus", tabId: firstId });
+    assertMatch(focused.content, /Title: one/);
+    const tabs = await run({ action: "tabs" });
+    const list = (tabs.data as { tabs: { tabId: string; active: boolean }[] }).tabs;
+    assertEquals(list.find((tab) => tab.active)?.tabId, firstId);
+    assertEquals((await run({ action: "close", tabId: firstId })).data, {
+      closed: true,
+      tabId: firstId,
+    });
+    await blocked(() => run({ action: "click" }), /needs `ref`/);
+    await blocked(
+      () => run({ action: "createProfile", name: "../evil" }),
+      /Invalid browser profile/,
+    );
+    const error = await assertRejects(() => run({ action: "focus", tabId: firstId }), GatewayError);
+    assertEquals(error.code, "NOT_FOUND");
+  });
+
+  await t.step("an aborted call answers at once", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = { ...tc.ctx, signal: controller.signal };
+    const error = await assertRejects(
+      async () => await browserTool.run(browserTool.parameters.parse({ action: "tabs" }), aborted),
+      GatewayError,
+    );
+    assertEquals(error.code, "ABORTED");
+  });
+
+  await manager.close();
+  await Deno.remove(stateDir, { recursive: true });
+});
