@@ -8,6 +8,7 @@ import type { Config } from "../../core/config/schema.ts";
 import type { ConfigIssue } from "../../core/config/load.ts";
 import type { StatePaths } from "../../core/paths.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
+import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -48,7 +49,15 @@ export interface DoctorInput {
 export type DoctorCheckFn = (input: DoctorInput) => Promise<DoctorCheck | DoctorCheck[]>;
 
 /** Every check, in the order they are reported. */
-export const DOCTOR_CHECKS: DoctorCheckFn[] = [checkConfig, checkStateDir, checkAuth, checkBrowser];
+export const DOCTOR_CHECKS: DoctorCheckFn[] = [
+  checkConfig,
+  checkStateDir,
+  checkAuth,
+  checkBrowser,
+  checkDocumentLibraries,
+  checkScreenshot,
+  checkExecPolicy,
+];
 
 /** Runs every check; a check that throws is reported as a failure, never as a crash. */
 export async function runDoctor(input: DoctorInput, checks = DOCTOR_CHECKS): Promise<DoctorReport> {
