@@ -8,6 +8,7 @@ import { sessionsMethods } from "./rpc/sessions.ts";
 import { backupMethods } from "./rpc/backup.ts";
 import { browserMethods } from "./rpc/browser.ts";
 import { configMethods } from "./rpc/config.ts";
+import { cronMethods } from "./rpc/cron.ts";
 import { deviceMethods } from "./rpc/device.ts";
 import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
@@ -34,6 +35,7 @@ export const METHOD_TABLES: MethodTable[] = [
   doctorMethods,
   backupMethods,
   deviceMethods,
+  cronMethods,
   ttsMethods,
   browserMethods,
   toolsMethods,

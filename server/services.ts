@@ -19,6 +19,8 @@ import { FileDeliveryStore } from "../tools/file_delivery.ts";
 import type { ToolServices } from "../tools/tool.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
+import { CronService } from "../agent/cron/cron_service.ts";
+import { assertAgentExists, runTurn } from "../agent/turn_runner.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
 export interface GatewayServices {
@@ -38,6 +40,8 @@ export interface GatewayServices {
   systemEvents: SystemEventQueue;
   /** Pairing codes and paired devices' tokens (`device.*`, `connect`). */
   devices: DevicePairing;
+  /** Scheduled agent turns (`cron.*`). */
+  cron: CronService;
   /** Running Chromium profiles (`browser.*`, the agent's `browser` tool). */
   browser: BrowserManager;
 }
@@ -79,6 +83,19 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     publish: (event, payload) => deps.bus.publish({ event, payload }),
     emit: (event, payload) => deps.bus.publish({ event, payload }),
   });
+  const cron = new CronService({
+    cronDir: deps.paths.cronDir,
+    logger: deps.logger.child({ component: "cron" }),
+    settings: () => config().cron,
+    runner: {
+      run: (turn, signal) => runTurn(chat, turn, signal),
+      checkAgent: (agentId) => assertAgentExists(config(), agentId),
+    },
+  });
+  // Loads saved jobs in the background; cron.* methods wait for it.
+  cron.start().catch((error) =>
+    deps.logger.error("cron jobs could not be loaded", { error: (error as Error).message })
+  );
   const services: GatewayServices = {
     usage,
     providers,
@@ -90,6 +107,7 @@ export function createServices(deps: ServiceDeps): GatewayServices {
       ttlMs: () => config().tools.sendFile.urlTtlMs,
     }),
     chat,
+    cron,
     systemEvents,
     devices: new DevicePairing(deps.paths.pairingsFile, {
       codeTtlMs: () => deps.configStore.current.devices.codeTtlMs,
@@ -109,6 +127,8 @@ export function createServices(deps: ServiceDeps): GatewayServices {
 export async function closeServices(services: GatewayServices): Promise<void> {
   // Waiting commands are denied before the runs that wait on them are stopped.
   services.approvals.close();
+  // Scheduled runs stop (and record their end) before the chat service closes under them.
+  await services.cron.stop().catch(() => {});
   await services.chat.close().catch(() => {});
   await services.fileDelivery.close().catch(() => {});
   await services.providers.close().catch(() => {});

@@ -19,6 +19,8 @@ export interface TestGatewayOptions {
   watch?: boolean;
   /** Second HTTP listener. @default false (the HTTP routes are served on the main port too) */
   httpPort?: number | false;
+  /** Use this state dir, and keep it at close (restart tests). @default a fresh temp dir */
+  stateDir?: string;
 }
 
 /** A running test gateway and what tests need to talk to it. */
@@ -42,7 +44,7 @@ export const TEST_TOKEN = "test-token-0123456789abcdef";
 
 /** Starts a gateway on `127.0.0.1:0`. Close it (or `await using` it) at the end of the test. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-test-" });
+  const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "pyclaw-test-" });
   const configPath = join(stateDir, "pyclaw.json");
   if (options.config) await Deno.writeTextFile(configPath, JSON.stringify(options.config, null, 2));
   const env: Record<string, string> = { PYCLAW_STATE_DIR: stateDir, ...options.env };
@@ -72,7 +74,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     await gateway.close();
     configStore.close();
     logger.close();
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    if (!options.stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   };
   return {
     gateway,

@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import type { GatewayClient } from "../../../core/protocol/client.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+
+interface Job {
+  id: string;
+  cron: string;
+  message: string;
+  agentId: string;
+  sessionId: string;
+  timezone?: string;
+  nextRunAt: string | null;
+  lastRunAt?: string;
+}
+interface Record {
+  jobId: string;
+  start: string;
+  end: string;
+  status: string;
+  error?: string;
+  preview?: string;
+}
+
+const history = (client: GatewayClient, params: { jobId?: string; limit?: number } = {}) =>
+  client.request<{ records: Record[]; count: number }>("cron.history", params);
+
+Deno.test("cron.add runs the agent on schedule; history, list and remove", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const { id } = await client.request<{ id: string }>("cron.add", {
+    cron: "* * * * * *",
+    message: "status report please",
+  });
+  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000, "a run");
+  const { records } = await history(client, { jobId: id });
+  assertEquals(records[0].status, "ok", records[0].error);
+  assert(records[0].preview?.includes("status report please"), records[0].preview);
+  const asked = env.upstream.requests.at(-1)?.body.messages.at(-1).content;
+  assert(
+    JSON.stringify(asked).includes("status report please"),
+    "the job's message reached the model",
+  );
+
+  const jobs = await client.request<Job[]>("cron.list");
+  assert(Array.isArray(jobs));
+  assertEquals(jobs.map((j) => [j.id, j.cron, j.agentId]), [[id, "* * * * * *", "main"]]);
+  const session = join(env.gw.paths.sessionsDir("main"), `${jobs[0].sessionId}.jsonl`);
+  assert((await Deno.readTextFile(session)).includes("status report please"));
+
+  assertEquals(await client.request("cron.remove", { id }), { ok: true });
+  assertEquals(await client.request<Job[]>("cron.list"), []);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let a run that had started finish
+  const settled = (await history(client, { jobId: id })).count;
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  assertEquals((await history(client, { jobId: id })).count, settled, "no runs after removal");
+});
+
+Deno.test("cron.add refuses bad expressions and unknown agents; unknown ids are NOT_FOUND", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  for (
+    const params of [
+      { cron: "every day", message: "x" },
+      { cron: "* * *", message: "x" },
+      { cron: "0 25 * * *", message: "x" },
+      { cron: "0 9 * * *", message: "x", timezone: "Nowhere/Special" },
+      { cron: "0 9 * * *", message: "" },
+    ]
+  ) {
+    const error = await assertRejects(() => client.request("cron.add", params), GatewayError);
+    assertEquals(error.code, "INVALID_PARAMS", JSON.stringify(params));
+  }
+  const agent = await assertRejects(
+    () => client.request("cron.add", { cron: "0 9 * * *", message: "x", agentId: "ghost" }),
+    GatewayError,
+  );
+  assertEquals(agent.code, "NOT_FOUND");
+  const remove = await assertRejects(
+    () => client.request("cron.remove", { id: "job_x" }),
+    GatewayError,
+  );
+  assertEquals(remove.code, "NOT_FOUND");
+  const hist = await assertRejects(() => history(client, { jobId: "job_x" }), GatewayError);
+  assertEquals(hist.code, "NOT_FOUND");
+  assertEquals(await client.request("cron.list"), []);
+});
+
+Deno.test("cron jobs and history survive a gateway restart", async () => {
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-cron-restart-" });
+  try {
+    let id: string;
+    {
+      await using env = await startChatGateway({ stateDir });
+      const client = await env.gw.connect();
+      ({ id } = await client.request<{ id: string }>("cron.add", {
+        cron: "*/2 * * * * *",
+        message: "tick",
+      }));
+      await client.request("cron.add", {
+        cron: "30 8 * * 1-5",
+        message: "weekday briefing",
+        timezone: "Europe/Berlin",
+      });
+      await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000);
+    }
+    await using env = await startChatGateway({ stateDir });
+    const client = await env.gw.connect();
+    const jobs = await client.request<Job[]>("cron.list");
+    assertEquals(jobs.map((j) => j.message).sort(), ["tick", "weekday briefing"]);
+    const briefing = jobs.find((j) => j.message === "weekday briefing")!;
+    assertEquals(briefing.timezone, "Europe/Berlin");
+    const next = new Date(briefing.nextRunAt!);
+    const berlin = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/Berlin",
+      hour: "2-digit",
+      minute: "2-digit",
+      weekday: "short",
+    }).format(next);
+    assert(/^(Mon|Tue|Wed|Thu|Fri) 08:30$/.test(berlin), berlin);
+    const before = (await history(client, { jobId: id })).count;
+    assert(before >= 1, "the history from before the restart is kept");
+    await waitFor(async () => (await history(client, { jobId: id })).count > before, 5_000);
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
