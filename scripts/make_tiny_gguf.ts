@@ -23,7 +23,7 @@ export interface TinyGgufOptions {
   kvHeads?: number;
   /** @default 128 */
   feedForward?: number;
-  /** @default 2048 */
+  /** @default 8192 */
   contextLength?: number;
 }
 
@@ -171,7 +171,7 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
     heads: options.heads ?? 4,
     kvHeads: options.kvHeads ?? 2,
     ff: options.feedForward ?? 128,
-    ctx: options.contextLength ?? 2048,
+    ctx: options.contextLength ?? 8192,
   };
   const headDim = n.embd / n.heads;
   const kvDim = headDim * n.kvHeads;
