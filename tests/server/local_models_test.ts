@@ -1,0 +1,90 @@
+/**
+ * @module End to end: `pyclaw models download` from the stand-in hub into a running gateway's
+ * state dir, `models select`, then the gateway lists, probes and chats with the model through
+ * node-llama-cpp (a tiny random-weight GGUF: gibberish, so the test checks structure and counts).
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
+import { recordEvents } from "../_helpers/chat_gateway.ts";
+import { startFakeHub } from "../_helpers/fake_hub.ts";
+import { startTestGateway } from "../_helpers/gateway.ts";
+import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const REPO = "pyclaw/Tiny-GGUF";
+const ID = `${REPO}/tiny-q4_k_m.gguf`;
+
+async function pyclaw(args: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(join(root, "node_modules/.bin/deno"), {
+    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), "models", ...args],
+    env: { NO_COLOR: "1", PYCLAW_CONFIG_PATH: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("download, select, then models.list, models.probe and chat.send on a local GGUF", async () => {
+  await using hub = startFakeHub({
+    repos: { [REPO]: [{ path: "tiny-q4_k_m.gguf", content: buildTinyGguf() }] },
+  });
+  await using gw = await startTestGateway({
+    watch: true,
+    config: {
+      models: {
+        local: { threads: 1, gpuLayers: 0, contextSize: 8192 },
+        // A model entry caps the answer, as a user would for a slow local model.
+        providers: { llamacpp: { models: [{ id: ID, maxTokens: 6 }] } },
+      },
+    },
+  });
+  const env = { PYCLAW_STATE_DIR: gw.stateDir, HF_ENDPOINT: hub.url };
+  const downloaded = await pyclaw(["download", REPO], env);
+  assertEquals(downloaded.code, 0, downloaded.stderr);
+  const selected = await pyclaw(["select", ID], env);
+  assertEquals(selected.code, 0, selected.stderr);
+
+  const client = await gw.connect();
+  await waitFor(
+    async () => {
+      const { value } = await client.request<{ value: unknown }>("config.get", {
+        key: "agents.defaults.model",
+      });
+      return value === `llamacpp/${ID}`;
+    },
+    5_000,
+    "the gateway to reload the selected model",
+  );
+
+  const models = await client.request<{ id: string; provider: string }[]>("models.list", {});
+  assert(
+    models.some((m) => m.id === ID && m.provider === "llamacpp"),
+    JSON.stringify(models),
+  );
+  const probe = await client.request<{ available: boolean; latency: number }>("models.probe", {
+    model: `llamacpp/${ID}`,
+  });
+  assertEquals(probe.available, true);
+
+  const events = recordEvents(client);
+  const answer = await client.request<{ completed: boolean }>("chat.send", {
+    message: "Say something",
+  }, { timeoutMs: 60_000 });
+  assertEquals(answer.completed, true);
+  const deltas = events.named("chat.delta");
+  assert(deltas.length >= 1, "tokens were streamed");
+  assert(deltas.every((d) => d.role === "assistant" && typeof d.delta === "string"));
+  const done = events.named("chat.done")[0];
+  const completion = done.usage.completionTokens;
+  assert(completion >= 1 && completion <= 6, `capped by the model entry: ${completion}`);
+  assert(done.usage.promptTokens > 0, JSON.stringify(done.usage));
+
+  const usage = await client.request<{ byModel: { provider: string; model: string }[] }>(
+    "usage.get",
+    {},
+  );
+  assert(usage.byModel.some((m) => m.provider === "llamacpp" && m.model === ID));
+  assertMatch(downloaded.stdout, /Chose tiny-q4_k_m\.gguf \(Q4_K_M/);
+});
