@@ -3,6 +3,7 @@
  * module is light to import; its heavy library loads on the tool's first call.
  */
 
+import { browserTool } from "./browser/browser_tool.ts";
 import { desktopScreenshot } from "./desktop_screenshot.ts";
 import { execTool } from "./exec.ts";
 import { planTool } from "./plans/plan_tool.ts";
@@ -21,6 +22,7 @@ export const BUILTIN_TOOLS: readonly Tool[] = [
   readPptx,
   sendFile,
   desktopScreenshot,
+  browserTool,
   execTool,
   readSkillTool,
   planTool,
