@@ -20,6 +20,7 @@ import type { ToolServices } from "../tools/tool.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
 import { CronService } from "../agent/cron/cron_service.ts";
+import { HeartbeatScheduler } from "../agent/heartbeat.ts";
 import { assertAgentExists, runTurn } from "../agent/turn_runner.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
@@ -42,6 +43,8 @@ export interface GatewayServices {
   devices: DevicePairing;
   /** Scheduled agent turns (`cron.*`). */
   cron: CronService;
+  /** The periodic agent turn of `agents.defaults.heartbeat` (`system.heartbeat.last`). */
+  heartbeat: HeartbeatScheduler;
   /** Running Chromium profiles (`browser.*`, the agent's `browser` tool). */
   browser: BrowserManager;
 }
@@ -96,6 +99,21 @@ export function createServices(deps: ServiceDeps): GatewayServices {
   cron.start().catch((error) =>
     deps.logger.error("cron jobs could not be loaded", { error: (error as Error).message })
   );
+  const heartbeat = new HeartbeatScheduler({
+    settings: () => config().agents.defaults.heartbeat,
+    run: (message, signal) =>
+      runTurn(chat, { agentId: "main", sessionId: "heartbeat", message }, signal),
+    systemEvents,
+    logger: deps.logger.child({ component: "heartbeat" }),
+  });
+  heartbeat.arm();
+  heartbeat.onStop(deps.configStore.subscribe(() => heartbeat.arm()));
+  // `system.event` with mode "now" does not wait for the next beat.
+  heartbeat.onStop(deps.bus.subscribe(({ event, payload }) => {
+    if (event === "system.event" && (payload as { mode?: string }).mode === "now") {
+      heartbeat.beat();
+    }
+  }));
   const services: GatewayServices = {
     usage,
     providers,
@@ -108,6 +126,7 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     }),
     chat,
     cron,
+    heartbeat,
     systemEvents,
     devices: new DevicePairing(deps.paths.pairingsFile, {
       codeTtlMs: () => deps.configStore.current.devices.codeTtlMs,
@@ -129,6 +148,7 @@ export async function closeServices(services: GatewayServices): Promise<void> {
   services.approvals.close();
   // Scheduled runs stop (and record their end) before the chat service closes under them.
   await services.cron.stop().catch(() => {});
+  await services.heartbeat.stop().catch(() => {});
   await services.chat.close().catch(() => {});
   await services.fileDelivery.close().catch(() => {});
   await services.providers.close().catch(() => {});

@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
+import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { parseInterval } from "../../agent/heartbeat.ts";
+
+interface Last {
+  enabled: boolean;
+  lastHeartbeatAt: string | null;
+}
+
+Deno.test("parseInterval reads 30m, 1h, 45s, 1500ms and bare minutes", () => {
+  assertEquals(parseInterval("30m"), 1_800_000);
+  assertEquals(parseInterval("1h"), 3_600_000);
+  assertEquals(parseInterval("45s"), 45_000);
+  assertEquals(parseInterval("1500ms"), 1_500);
+  assertEquals(parseInterval("2"), 120_000);
+  assertEquals(parseInterval("10ms"), 1_000, "never faster than once a second");
+  assertEquals(parseInterval("soon"), undefined);
+  assertEquals(parseInterval("0m"), undefined);
+});
+
+Deno.test("heartbeat runs an agent turn every interval and records system.heartbeat.last", async () => {
+  await using env = await startChatGateway({
+    config: { agents: { defaults: { heartbeat: { enabled: true, every: "1s" } } } },
+  });
+  const client = await env.gw.connect();
+  await waitFor(
+    async () => (await client.request<Last>("system.heartbeat.last")).lastHeartbeatAt,
+    5_000,
+    "a heartbeat",
+  );
+  const last = await client.request<Last>("system.heartbeat.last");
+  assertEquals(last.enabled, true);
+  assert(Date.now() - Date.parse(last.lastHeartbeatAt!) < 5_000);
+  const sent = JSON.stringify(env.upstream.requests.at(-1)?.body.messages);
+  assert(sent.includes("HEARTBEAT_OK"), "the heartbeat prompt reached the model");
+  const session = join(env.gw.paths.sessionsDir("main"), "heartbeat.jsonl");
+  assert((await Deno.readTextFile(session)).includes("Heartbeat"));
+});
+
+Deno.test("system.event with mode now brings the heartbeat forward with the event", async () => {
+  await using env = await startChatGateway({
+    config: { agents: { defaults: { heartbeat: { enabled: true, every: "1h" } } } },
+  });
+  const client = await env.gw.connect();
+  await client.request("system.event", { text: "Disk almost full on /var", mode: "now" });
+  await waitFor(
+    async () => (await client.request<Last>("system.heartbeat.last")).lastHeartbeatAt,
+    5_000,
+  );
+  const system = JSON.stringify(env.upstream.requests.at(-1)?.body.messages[0]);
+  assert(system.includes("Disk almost full on /var"), system);
+});
+
+Deno.test("heartbeat is off by default: no turns, lastHeartbeatAt stays null", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("system.event", { text: "hello", mode: "now" });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assertEquals(env.upstream.requests.length, 0);
+  assertEquals(await client.request("system.heartbeat.last"), {
+    enabled: false,
+    lastHeartbeatAt: null,
+  });
+});
