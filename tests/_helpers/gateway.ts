@@ -46,7 +46,9 @@ export const TEST_TOKEN = "test-token-0123456789abcdef";
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "pyclaw-test-" });
   const configPath = join(stateDir, "pyclaw.json");
-  if (options.config) await Deno.writeTextFile(configPath, JSON.stringify(options.config, null, 2));
+  // Tests keep the console quiet unless they ask otherwise (reloads re-apply logging settings).
+  const logging = { consoleLevel: "silent", ...(options.config?.logging as object | undefined) };
+  await Deno.writeTextFile(configPath, JSON.stringify({ ...options.config, logging }, null, 2));
   const env: Record<string, string> = { PYCLAW_STATE_DIR: stateDir, ...options.env };
   const paths = statePaths(stateDir);
   const configStore = await ConfigStore.open(configPath, {

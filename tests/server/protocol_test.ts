@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../_helpers/assert.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { openRawSocket, startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
 
@@ -58,4 +58,139 @@ Deno.test("unknown method is METHOD_NOT_FOUND and the spec's unimplemented ones 
     const error = await assertRejects(() => client.request(method), GatewayError);
     assertEquals(error.code, "NOT_IMPLEMENTED", method);
   }
+});
+
+Deno.test("malformed frames get error frames and the connection stays usable", async () => {
+  await using gw = await startTestGateway();
+  const raw = await openRawSocket(gw.url);
+  raw.socket.send(
+    JSON.stringify({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { auth: { token: TEST_TOKEN } },
+    }),
+  );
+  assertEquals((await raw.next() as { ok: boolean }).ok, true);
+  const bad: [string, unknown][] = [
+    ["{not json", null],
+    ["[1,2]", null],
+    ['"text"', null],
+    [JSON.stringify({ type: "req", method: "health" }), null],
+    [JSON.stringify({ type: "req", id: "m1" }), "m1"],
+    [JSON.stringify({ type: "event", id: "e1", method: "health" }), "e1"],
+  ];
+  const nextResponse = async () => {
+    for (;;) {
+      const frame = await raw.next() as {
+        type: string;
+        id: unknown;
+        ok: boolean;
+        error: { code: string };
+      };
+      if (frame.type === "res") return frame;
+    }
+  };
+  for (const [text, id] of bad) {
+    raw.socket.send(text);
+    const frame = await nextResponse();
+    assertEquals(frame.type, "res");
+    assertEquals(frame.id, id, text);
+    assertEquals(frame.ok, false);
+    assertEquals(frame.error.code, "INVALID_PARAMS");
+  }
+  raw.socket.send(JSON.stringify({ type: "req", id: 7, method: "health" }));
+  const numeric = await nextResponse();
+  assertEquals(numeric.id, 7);
+  assertEquals(numeric.ok, true);
+  raw.socket.close();
+  await raw.closed;
+});
+
+Deno.test("params failing their schema are INVALID_PARAMS naming the path", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const error = await assertRejects(
+    () => client.request("system.logs", { lines: "many" }),
+    GatewayError,
+  );
+  assertEquals(error.code, "INVALID_PARAMS");
+  assert(error.message.includes("lines"), error.message);
+});
+
+Deno.test("a second connect on an open connection is refused", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const error = await assertRejects(
+    () => client.request("connect", { auth: { token: TEST_TOKEN } }),
+    GatewayError,
+  );
+  assertEquals(error.code, "INVALID_PARAMS");
+  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+});
+
+Deno.test("events carry a per-connection seq from 1 without gaps", async () => {
+  await using gw = await startTestGateway();
+  const a = await gw.connect();
+  const b = await gw.connect();
+  const seenA: number[] = [];
+  const seenB: number[] = [];
+  a.onEvent((frame) => frame.event === "system.event" && seenA.push(frame.seq));
+  b.onEvent((frame) => frame.event === "system.event" && seenB.push(frame.seq));
+  // b connected after a, so a has already seen one presence event more than b.
+  for (let i = 0; i < 5; i++) await a.request("system.event", { text: `tick ${i}` });
+  await waitFor(() => seenA.length === 5 && seenB.length === 5);
+  for (const seen of [seenA, seenB]) {
+    for (let i = 1; i < seen.length; i++) assertEquals(seen[i], seen[i - 1] + 1);
+  }
+  // Every event of a fresh connection, from its first: 1, 2, 3, …
+  const raw = await openRawSocket(gw.url);
+  raw.socket.send(
+    JSON.stringify({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { auth: { token: TEST_TOKEN } },
+    }),
+  );
+  for (let i = 0; i < 3; i++) await a.request("system.event", { text: `more ${i}` });
+  await waitFor(() =>
+    raw.frames.filter((f) => (f as { type: string }).type === "event").length >= 3
+  );
+  const seqs = raw.frames.filter((f) => (f as { type: string }).type === "event").map((f) =>
+    (f as { seq: number }).seq
+  );
+  assertEquals(seqs.slice(0, 3), [1, 2, 3]);
+  raw.socket.close();
+  await raw.closed;
+});
+
+Deno.test("a frame over the size limit closes the socket with 1009", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { maxFrameBytes: 1024 } } },
+  });
+  const raw = await openRawSocket(gw.url);
+  raw.socket.send(
+    JSON.stringify({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { auth: { token: TEST_TOKEN } },
+    }),
+  );
+  await raw.next();
+  raw.socket.send(
+    JSON.stringify({ type: "req", id: "big", method: "health", params: { pad: "x".repeat(2000) } }),
+  );
+  const closed = await raw.closed;
+  assertEquals(closed.code, 1009);
+});
+
+Deno.test("a socket that never sends connect is closed after the deadline", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { connectTimeoutMs: 100 } } },
+  });
+  const raw = await openRawSocket(gw.url);
+  const closed = await raw.closed;
+  assertEquals(closed.code, 1008);
 });

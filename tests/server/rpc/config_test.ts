@@ -1,0 +1,84 @@
+import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { REDACTED } from "../../../core/config/schema.ts";
+import { startTestGateway } from "../../_helpers/gateway.ts";
+
+Deno.test("config.get redacts secrets; a redacted value sent back keeps the secret", async () => {
+  await using gw = await startTestGateway({
+    config: { models: { providers: { openai: { apiKey: "sk-secret-value" } } } },
+  });
+  const client = await gw.connect();
+  const { value } = await client.request<{ value: { apiKey: string } }>("config.get", {
+    key: "models.providers.openai",
+  });
+  assertEquals(value.apiKey, REDACTED);
+  const whole = await client.request<{ value: unknown }>("config.get", {});
+  assert(!JSON.stringify(whole).includes("sk-secret-value"));
+  await client.request("config.set", {
+    key: "models.providers.openai",
+    value: { ...value, baseUrl: "http://127.0.0.1:9/v1" },
+  });
+  assertEquals(gw.configStore.current.models.providers.openai.apiKey, "sk-secret-value");
+  assertEquals(gw.configStore.current.models.providers.openai.baseUrl, "http://127.0.0.1:9/v1");
+});
+
+Deno.test("config.set rejects unknown keys and bad values with INVALID_PARAMS, file unchanged", async () => {
+  await using gw = await startTestGateway({ config: { logging: { level: "info" } } });
+  const client = await gw.connect();
+  const before = await Deno.readTextFile(gw.configPath);
+  for (
+    const params of [{ key: "gateway.nope", value: 1 }, { key: "logging.level", value: "loud" }, {
+      key: "a..b",
+      value: 1,
+    }]
+  ) {
+    const error = await assertRejects(() => client.request("config.set", params), GatewayError);
+    assertEquals(error.code, "INVALID_PARAMS");
+  }
+  const unknownGet = await assertRejects(
+    () => client.request("config.get", { key: "nope.nothing" }),
+    GatewayError,
+  );
+  assertEquals(unknownGet.code, "INVALID_PARAMS");
+  assertEquals(await Deno.readTextFile(gw.configPath), before);
+});
+
+Deno.test("config.patch is all or nothing and refuses prototype keys", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const bad = await assertRejects(
+    () =>
+      client.request("config.patch", {
+        patch: { logging: { level: "debug" }, gateway: { port: "x" } },
+      }),
+    GatewayError,
+  );
+  assertEquals(bad.code, "INVALID_PARAMS");
+  assertEquals(gw.configStore.current.logging.level, "info");
+  const proto = await assertRejects(
+    () =>
+      client.request("config.patch", { patch: JSON.parse('{"logging": {"__proto__": {"x": 1}}}') }),
+    GatewayError,
+  );
+  assertEquals(proto.code, "INVALID_PARAMS");
+  const ok = await client.request<{ ok: boolean; restartRequired?: string[] }>("config.patch", {
+    patch: { logging: { level: "debug" }, gateway: { port: 18800 } },
+  });
+  assertEquals(ok.ok, true);
+  assertEquals(ok.restartRequired, ["gateway.port"]);
+  assertEquals(gw.configStore.current.logging.level, "debug");
+});
+
+Deno.test("the gateway reloads an edited config file; a broken edit keeps the last good config", async () => {
+  await using gw = await startTestGateway({ watch: true, config: { logging: { level: "info" } } });
+  const client = await gw.connect();
+  const events: string[] = [];
+  client.onEvent((frame) => events.push(frame.event));
+  await Deno.writeTextFile(gw.configPath, '{ logging: { level: "warn" } }');
+  await waitFor(() => gw.configStore.current.logging.level === "warn", 5_000, "reload");
+  await Deno.writeTextFile(gw.configPath, "{ logging: { level: ");
+  await waitFor(() => events.includes("config.error"), 5_000, "config.error event");
+  assertEquals(gw.configStore.current.logging.level, "warn");
+  const value = await client.request<{ value: string }>("config.get", { key: "logging.level" });
+  assertEquals(value.value, "warn");
+});
