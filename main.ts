@@ -6,6 +6,7 @@ import { registerGatewayCommands } from "./cli/gateway.ts";
 import { registerDoctorCommand } from "./cli/doctor.ts";
 import { registerModelsCommands } from "./cli/models.ts";
 import { registerBackupCommands } from "./cli/backup.ts";
+import { registerMcpCommands } from "./cli/mcp.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerModelsCommands(program);
   registerBackupCommands(program);
+  registerMcpCommands(program);
   return program;
 }
 

@@ -23,6 +23,7 @@ import type { SystemEventQueue } from "./system_events.ts";
 import { buildToolSet, runToolCall } from "./tool_calls.ts";
 import type { UsageStore } from "./usage_store.ts";
 import { selectModel } from "./model_select.ts";
+import { skillsPrompt } from "./skills.ts";
 
 /** What a run yields. */
 export type AgentEvent =
@@ -115,15 +116,22 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
     deps.sessions.append(agentId, sessionId, ...messages);
   try {
     const history = await startTurn(deps, request, { vision, workspaceDir });
+    // Skills are listed by name and description; the agent loads one with `read_skill`.
+    const skills = request.tools !== false && deps.toolServices?.skills
+      ? await skillsPrompt(deps.toolServices.skills, workspaceDir)
+      : "";
     const messages: ChatMessage[] = [
       {
         role: "system",
-        content: buildSystemPrompt({
-          base: request.systemPrompt ?? agent.systemPrompt,
-          now: new Date(),
-          timezone: agent.timezone ?? config.cron.timezone,
-          events: deps.systemEvents?.drain(),
-        }),
+        content: [
+          buildSystemPrompt({
+            base: request.systemPrompt ?? agent.systemPrompt,
+            now: new Date(),
+            timezone: agent.timezone ?? config.cron.timezone,
+            events: deps.systemEvents?.drain(),
+          }),
+          skills,
+        ].filter(Boolean).join("\n\n"),
       },
       ...historyToMessages(history).map((message) => vision ? message : withoutImages(message)),
     ];

@@ -13,6 +13,9 @@ import { deviceMethods } from "./rpc/device.ts";
 import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
 import { logsMethods } from "./rpc/logs.ts";
+import { mcpMethods } from "./rpc/mcp.ts";
+import { planMethods } from "./rpc/plan.ts";
+import { skillsMethods } from "./rpc/skills.ts";
 import { systemMethods } from "./rpc/system.ts";
 import { ttsMethods } from "./rpc/tts.ts";
 import { toolsMethods } from "./rpc/tools.ts";
@@ -39,4 +42,7 @@ export const METHOD_TABLES: MethodTable[] = [
   ttsMethods,
   browserMethods,
   toolsMethods,
+  mcpMethods,
+  planMethods,
+  skillsMethods,
 ];

@@ -22,6 +22,10 @@ import { DevicePairing } from "../agent/devices/device_pairing.ts";
 import { CronService } from "../agent/cron/cron_service.ts";
 import { HeartbeatScheduler } from "../agent/heartbeat.ts";
 import { assertAgentExists, runTurn } from "../agent/turn_runner.ts";
+import { PlanStore } from "../agent/plans/plan_store.ts";
+import { McpManager } from "../tools/mcp/manager.ts";
+import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
+import { SkillCatalog } from "../tools/skills/skill_catalog.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
 export interface GatewayServices {
@@ -47,6 +51,14 @@ export interface GatewayServices {
   heartbeat: HeartbeatScheduler;
   /** Running Chromium profiles (`browser.*`, the agent's `browser` tool). */
   browser: BrowserManager;
+  /** MCP server connections; their tools are sources of `tools` (`mcp.status`). */
+  mcp: McpManager;
+  /** Keeps `mcp` in step with `tools.mcpServers` as the config file changes. */
+  mcpWatcher: McpConfigWatcher;
+  /** Skill folders (`skills.list`, the `read_skill` tool, the system prompt). */
+  skills: SkillCatalog;
+  /** Plans the agent writes with the `plan` tool (`plan.*`). */
+  plans: PlanStore;
 }
 
 /** What services are built from. */
@@ -85,6 +97,16 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     toolServices,
     publish: (event, payload) => deps.bus.publish({ event, payload }),
     emit: (event, payload) => deps.bus.publish({ event, payload }),
+  });
+  const mcp = new McpManager({ logger: deps.logger.child({ component: "mcp" }), registry: tools });
+  const mcpWatcher = new McpConfigWatcher(deps.configStore, mcp, deps.logger);
+  mcpWatcher.start(); // connects in the background: a slow server never delays start-up
+  const plans = new PlanStore({
+    dir: deps.paths.plansDir,
+    logger: deps.logger.child({ component: "plans" }),
+    isRunActive: (agentId, sessionId) => chat.isActive(agentId, sessionId),
+    runAgent: (plan, message) =>
+      chat.run({ agentId: plan.agentId, sessionId: plan.sessionId, message }),
   });
   const cron = new CronService({
     cronDir: deps.paths.cronDir,
@@ -137,6 +159,10 @@ export function createServices(deps: ServiceDeps): GatewayServices {
       env: deps.env,
       logger: deps.logger.child({ component: "browser" }),
     }),
+    mcp,
+    mcpWatcher,
+    skills: new SkillCatalog(() => config().skills.dirs, deps.paths.root),
+    plans,
   };
   Object.assign(toolServices, services);
   return services;
@@ -144,6 +170,8 @@ export function createServices(deps: ServiceDeps): GatewayServices {
 
 /** Stops what the services started (children, timers, browsers). */
 export async function closeServices(services: GatewayServices): Promise<void> {
+  // Plans pause as "gateway stopped" before their runs are aborted below.
+  await services.plans.pauseAll().catch(() => {});
   // Waiting commands are denied before the runs that wait on them are stopped.
   services.approvals.close();
   // Scheduled runs stop (and record their end) before the chat service closes under them.
@@ -155,4 +183,8 @@ export async function closeServices(services: GatewayServices): Promise<void> {
   // No Chromium may outlive the gateway.
   await services.browser.close().catch(() => {});
   await services.devices.store.flush().catch(() => {});
+  await services.plans.close().catch(() => {});
+  // No MCP server process may outlive the gateway.
+  await services.mcpWatcher.stop();
+  await services.mcp.close().catch(() => {});
 }

@@ -6,6 +6,8 @@ import type { Logger } from "../core/logger.ts";
 import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
 import type { BrowserManager } from "./browser/manager.ts";
+import type { PlanService } from "./plans/plan_types.ts";
+import type { SkillCatalog } from "./skills/skill_catalog.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -32,6 +34,10 @@ export interface ToolServices {
   browser?: BrowserManager;
   /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, … */
   env?: Record<string, string | undefined>;
+  /** The skills `read_skill` loads. */
+  skills?: SkillCatalog;
+  /** Where the `plan` tool keeps plans. */
+  plans?: PlanService;
   [name: string]: unknown;
 }
 

@@ -10,6 +10,8 @@ import type { StatePaths } from "../../core/paths.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
+import { checkMcpServers } from "./mcp_check.ts";
+import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -42,6 +44,8 @@ export interface DoctorInput {
   env: Record<string, string | undefined>;
   /** Bind and token from the command line of the gateway being checked, if any. */
   overrides?: { bind?: string; authToken?: string };
+  /** The gateway's live MCP connections; without them the check connects to each server. */
+  mcp?: { status(): McpServerStatus[]; ready(): Promise<void> };
   /** The auth of a running gateway, when the doctor runs inside one. */
   activeAuth?: { mode: "token" | "password" | "none"; source?: string };
 }
@@ -57,6 +61,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkDocumentLibraries,
   checkScreenshot,
   checkExecPolicy,
+  checkMcpServers,
 ];
 
 /** Runs every check; a check that throws is reported as a failure, never as a crash. */

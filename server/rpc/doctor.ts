@@ -16,6 +16,7 @@ export const doctorMethods = defineMethods({
         env: ctx.gateway.env,
         overrides: { bind: ctx.gateway.bindHost },
         activeAuth: ctx.gateway.auth,
+        mcp: ctx.services.mcp,
       }),
   },
 });

@@ -1,0 +1,278 @@
+/**
+ * @module Plans on disk (`<state>/plans/<id>.json`, written atomically) and their life cycle:
+ * a plan pauses when its run is aborted or ends unfinished, when the gateway stops (or was
+ * killed: found `active` at the next start), or when the agent pauses it; `resume` runs the
+ * agent again on the plan's session from the first unfinished step.
+ */
+
+import { join } from "node:path";
+import { ErrorCode, errorMessage, GatewayError } from "../../core/errors.ts";
+import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import type { Logger } from "../../core/logger.ts";
+import { type Plan, type PlanService, unfinishedSteps } from "../../tools/plans/plan_types.ts";
+import { resumeMessage } from "./resume_message.ts";
+
+/** How a resumed run ended, as far as plans care. */
+export interface RunEnd {
+  aborted?: boolean;
+  error?: { message: string };
+}
+
+/** Options for {@linkcode PlanStore}. */
+export interface PlanStoreOptions {
+  /** `statePaths(...).plansDir` */
+  dir: string;
+  logger: Logger;
+  /** True while the session has a run in progress or queued (the chat service). */
+  isRunActive?(agentId: string, sessionId: string): boolean;
+  /** Runs the agent on the plan's session with `message`; resolves when the run ends. */
+  runAgent?(plan: Plan, message: string): Promise<RunEnd>;
+}
+
+const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
+
+export class PlanStore implements PlanService {
+  #options: PlanStoreOptions;
+  #queue: Promise<unknown> = Promise.resolve();
+  #recovered: Promise<void> | undefined;
+  #watched = new WeakSet<AbortSignal>();
+  #resumes = new Set<Promise<unknown>>();
+
+  constructor(options: PlanStoreOptions) {
+    this.#options = options;
+  }
+
+  /** Every plan, most recently changed first. */
+  async list(): Promise<Plan[]> {
+    await this.#recover();
+    const plans: Plan[] = [];
+    for (const id of await this.#ids()) {
+      const plan = await this.#read(id);
+      if (plan) plans.push(await this.#settle(plan));
+    }
+    return plans.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** @throws {GatewayError} NOT_FOUND */
+  async get(planId: string): Promise<Plan> {
+    await this.#recover();
+    return await this.#settle(await this.#require(planId));
+  }
+
+  /** @throws {GatewayError} NOT_FOUND */
+  async delete(planId: string): Promise<{ deleted: true }> {
+    await this.#recover();
+    return await this.#serial(async () => {
+      await this.#require(planId);
+      await Deno.remove(this.#file(planId));
+      this.#options.logger.info("plan deleted", { planId });
+      return { deleted: true as const };
+    });
+  }
+
+  /**
+   * Continues a paused plan: marks it active and runs the agent on its session from the first
+   * unfinished step (in the background; the plan pauses again if that run stops early).
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown id; INVALID_PARAMS when it is not paused
+   */
+  async resume(planId: string): Promise<{ resumed: boolean; plan: Plan }> {
+    await this.#recover();
+    const runAgent = this.#options.runAgent;
+    const plan = await this.#serial(async () => {
+      const plan = await this.#require(planId);
+      if (this.#runEnded(plan)) plan.status = "paused";
+      if (plan.status !== "paused") {
+        throw new GatewayError(
+          ErrorCode.INVALID_PARAMS,
+          `Plan ${planId} is ${plan.status}, not paused`,
+        );
+      }
+      if (!runAgent) {
+        throw new GatewayError(ErrorCode.INTERNAL_ERROR, "No agent runner to resume plans with");
+      }
+      plan.status = "active";
+      plan.resumedAt = new Date().toISOString();
+      delete plan.pausedReason;
+      return await this.#write(plan);
+    });
+    const run = runAgent!(plan, resumeMessage(plan))
+      .then((end) => this.#afterRun(plan, end))
+      .catch((error) => this.#afterRun(plan, { error: { message: errorMessage(error) } }));
+    this.#resumes.add(run);
+    run.finally(() => this.#resumes.delete(run));
+    this.#options.logger.info("plan resumed", { planId, sessionId: plan.sessionId });
+    return { resumed: true, plan };
+  }
+
+  async create(input: { agentId: string; sessionId: string; title: string; steps: string[] }) {
+    await this.#recover();
+    return await this.#serial(async () => {
+      const now = new Date().toISOString();
+      for (const id of await this.#ids()) {
+        const old = await this.#read(id);
+        if (
+          old?.agentId === input.agentId && old.sessionId === input.sessionId &&
+          (old.status === "active" || old.status === "paused")
+        ) {
+          old.status = "cancelled";
+          delete old.pausedReason;
+          await this.#write(old);
+        }
+      }
+      const plan: Plan = {
+        id: `plan_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`,
+        title: input.title,
+        status: "active",
+        steps: input.steps.map((title, i) => ({
+          id: i + 1,
+          title,
+          status: "pending" as const,
+          updatedAt: now,
+        })),
+        agentId: input.agentId,
+        sessionId: input.sessionId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.#options.logger.info("plan created", { planId: plan.id, steps: plan.steps.length });
+      return await this.#write(plan);
+    });
+  }
+
+  async current(agentId: string, sessionId: string): Promise<Plan | undefined> {
+    const plans = await this.list();
+    return plans.find((plan) =>
+      plan.agentId === agentId && plan.sessionId === sessionId &&
+      (plan.status === "active" || plan.status === "paused")
+    );
+  }
+
+  update(planId: string, change: (plan: Plan) => void): Promise<Plan> {
+    return this.#serial(async () => {
+      const plan = await this.#require(planId);
+      change(plan);
+      if (plan.status !== "cancelled" && unfinishedSteps(plan).length === 0) {
+        plan.status = "completed";
+        delete plan.pausedReason;
+      }
+      return await this.#write(plan);
+    });
+  }
+
+  watchRun(agentId: string, sessionId: string, signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener("abort", () => {
+      void this.#pauseWhere(
+        (plan) => plan.agentId === agentId && plan.sessionId === sessionId,
+        "aborted",
+      );
+    }, { once: true });
+  }
+
+  /** Pauses a session's active plan, e.g. while a step waits for an approval. */
+  pauseSession(agentId: string, sessionId: string, reason: string): Promise<void> {
+    return this.#pauseWhere((p) => p.agentId === agentId && p.sessionId === sessionId, reason);
+  }
+
+  /** Pauses every active plan: the gateway is stopping (before its runs are aborted). */
+  pauseAll(reason = "gateway stopped"): Promise<void> {
+    return this.#pauseWhere(() => true, reason);
+  }
+
+  /** Waits for resumed runs to end and every write to land. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#resumes]);
+    await this.#queue;
+  }
+
+  async #afterRun(plan: Plan, end: RunEnd): Promise<void> {
+    const reason = end.aborted
+      ? "aborted"
+      : end.error
+      ? `run failed: ${end.error.message}`
+      : "run ended";
+    await this.#pauseWhere((p) => p.id === plan.id, reason);
+  }
+
+  #pauseWhere(match: (plan: Plan) => boolean, reason: string): Promise<void> {
+    return this.#serial(async () => {
+      for (const id of await this.#ids()) {
+        const plan = await this.#read(id);
+        if (plan?.status !== "active" || !match(plan)) continue;
+        plan.status = "paused";
+        plan.pausedReason = reason;
+        await this.#write(plan);
+        this.#options.logger.info("plan paused", { planId: plan.id, reason });
+      }
+    });
+  }
+
+  /** True for an active plan whose session has no run any more: it paused when that run ended. */
+  #runEnded(plan: Plan): boolean {
+    const isRunActive = this.#options.isRunActive;
+    return plan.status === "active" && isRunActive !== undefined &&
+      !isRunActive(plan.agentId, plan.sessionId);
+  }
+
+  async #settle(plan: Plan): Promise<Plan> {
+    if (!this.#runEnded(plan)) return plan;
+    await this.#pauseWhere((p) => p.id === plan.id && this.#runEnded(p), "run ended");
+    return (await this.#read(plan.id)) ?? plan;
+  }
+
+  /** Plans left `active` by a previous gateway process (killed, crashed) are paused. */
+  #recover(): Promise<void> {
+    this.#recovered ??= this.#pauseWhere(() => true, "gateway stopped");
+    return this.#recovered;
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #file(planId: string): string {
+    return join(this.#options.dir, `${planId}.json`);
+  }
+
+  async #ids(): Promise<string[]> {
+    try {
+      const ids: string[] = [];
+      for await (const entry of Deno.readDir(this.#options.dir)) {
+        const id = entry.name.endsWith(".json") ? entry.name.slice(0, -5) : "";
+        if (entry.isFile && ID.test(id)) ids.push(id);
+      }
+      return ids;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+  }
+
+  async #read(planId: string): Promise<Plan | undefined> {
+    if (!ID.test(planId)) return undefined;
+    const text = await readTextIfExists(this.#file(planId));
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as Plan;
+    } catch {
+      this.#options.logger.warn("unreadable plan file skipped", { planId });
+      return undefined;
+    }
+  }
+
+  async #require(planId: string): Promise<Plan> {
+    const plan = await this.#read(planId);
+    if (!plan) throw new GatewayError(ErrorCode.NOT_FOUND, `Plan not found: ${planId}`);
+    return plan;
+  }
+
+  async #write(plan: Plan): Promise<Plan> {
+    plan.updatedAt = new Date().toISOString();
+    await writeFileAtomic(this.#file(plan.id), JSON.stringify(plan, null, 2) + "\n");
+    return plan;
+  }
+}
