@@ -14,6 +14,8 @@ interface Attempt {
   /** Arguments; `out` is a temporary file for programs that cannot write to stdout. */
   args(out: string, env: CaptureEnv, signal: AbortSignal): Promise<string[]> | string[];
   output: "stdout" | "file";
+  /** stderr that means it failed even though it keeps running (ImageMagick waits forever). */
+  fatal?: RegExp;
 }
 
 /** The commands for this platform and display, and a hint for when none is installed. */
@@ -21,6 +23,8 @@ export interface CapturePlan {
   backend: string;
   attempts: Attempt[];
   missingHint: string;
+  /** The one window asked for, if any. */
+  window?: string;
   /** The path of the first installed program, if any. */
   available(): Promise<string | undefined>;
 }
@@ -41,6 +45,7 @@ export function planCapture(
     backend,
     attempts,
     missingHint,
+    window,
     available: async () => {
       for (const attempt of attempts) {
         const found = await findExecutable(attempt.program, env);
@@ -85,6 +90,7 @@ export function planCapture(
       program: "import",
       output: "stdout",
       args: () => ["-silent", "-window", target, "png:-"],
+      fatal: /no window with specified ID exists[^\n]*/,
     }], "install ImageMagick (Debian: apt-get install imagemagick)");
   }
   throw new Error(
@@ -106,18 +112,13 @@ export async function captureScreen(
     const out = join(await Deno.makeTempDir({ prefix: "pyclaw-shot-" }), "screen.png");
     try {
       const args = await attempt.args(out, env, limit);
-      const result = await new Deno.Command(program, {
-        args,
-        env: childEnv(env),
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        signal: limit,
-      }).output();
+      const result = await runCapture(program, args, env, limit, attempt.fatal);
       signal.throwIfAborted();
+      if (result.fatal) {
+        throw new Error(`Window not found: ${JSON.stringify(plan.window)} (${result.fatal})`);
+      }
       if (limit.aborted) throw new Error(`${attempt.program} took longer than ${TIMEOUT_MS} ms`);
-      const stderr = new TextDecoder().decode(result.stderr).trim();
+      const stderr = result.stderr;
       if (!result.success) {
         throw new Error(`${plan.backend} failed (exit ${result.code}): ${stderr || "no message"}`);
       }
@@ -138,6 +139,51 @@ export async function captureScreen(
     }
   }
   throw new Error(`No screenshot program found for ${plan.backend}: ${plan.missingHint}`);
+}
+
+/** Runs one capture program, stopping it early when its stderr shows a `fatal` message. */
+async function runCapture(
+  program: string,
+  args: string[],
+  env: CaptureEnv,
+  signal: AbortSignal,
+  fatal: RegExp | undefined,
+): Promise<{ success: boolean; code: number; stdout: Uint8Array; stderr: string; fatal?: string }> {
+  const child = new Deno.Command(program, {
+    args,
+    env: childEnv(env),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal,
+  }).spawn();
+  let stderr = "";
+  let fatalText: string | undefined;
+  const readErr = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      stderr += decoder.decode(chunk, { stream: true });
+      const hit = fatal && !fatalText ? stderr.match(fatal) : null;
+      if (hit) {
+        fatalText = hit[0].trim();
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already exited.
+        }
+      }
+    }
+  })();
+  const stdout = new Uint8Array(await new Response(child.stdout).arrayBuffer());
+  const [status] = await Promise.all([child.status, readErr]);
+  return {
+    success: status.success,
+    code: status.code,
+    stdout,
+    stderr: stderr.trim(),
+    fatal: fatalText,
+  };
 }
 
 /** The child's environment: the display variables and little else. */

@@ -23,7 +23,8 @@ const parameters = z.strictObject({
 
 export const desktopScreenshot = defineTool({
   name: "desktop_screenshot",
-  description: "Take a screenshot of the desktop (the whole screen, or one window on macOS) " +
+  description: "Take a screenshot of the desktop (the whole screen, or one window on macOS " +
+    "and X11) " +
     "and look at it.",
   parameters,
   async run({ window }, ctx) {

@@ -1,4 +1,5 @@
-import { assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
+import { existsSync } from "node:fs";
+import { assert, assertEquals, assertMatch, assertRejects, waitFor } from "../_helpers/assert.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
 import { HAS_XVFB, startXvfb } from "../_helpers/xvfb.ts";
 import { desktopScreenshot, pngSize, screenshotSupport } from "../../tools/desktop_screenshot.ts";
@@ -21,6 +22,41 @@ Deno.test({
     assertMatch(String((shot.data as { backend: string }).backend), /X11 ImageMagick import/);
     const support = await screenshotSupport({ PATH, DISPLAY: xvfb.display }, "linux");
     assertEquals(support.ok, true);
+  },
+});
+
+Deno.test({
+  name: "desktop_screenshot captures one X11 window by title, and names a missing one",
+  ignore: !HAS_XVFB || Deno.build.os !== "linux" || !existsSync("/usr/bin/display"),
+  async fn() {
+    await using xvfb = await startXvfb(640, 480);
+    const title = `pyclaw-${crypto.randomUUID().slice(0, 8)}`;
+    // ImageMagick's viewer opens a real window of the image's size.
+    const viewer = new Deno.Command("display", {
+      args: ["-title", title, "-size", "200x100", "xc:red"],
+      env: { DISPLAY: xvfb.display },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      await using t = await toolContext({ services: { env: { PATH, DISPLAY: xvfb.display } } });
+      const shot = await waitFor(
+        () => t.call(desktopScreenshot, { window: title }).catch(() => undefined),
+        10_000,
+        "the viewer window",
+      );
+      assertMatch(shot!.content, new RegExp(`^Screenshot of window "${title}": 200x100 PNG`));
+      const started = Date.now();
+      await assertRejects(
+        () => t.call(desktopScreenshot, { window: "no-such-window" }),
+        Error,
+        'Window not found: "no-such-window"',
+      );
+      assert(Date.now() - started < 5_000, "a missing window fails fast");
+    } finally {
+      viewer.kill("SIGKILL");
+      await viewer.status;
+    }
   },
 });
 
