@@ -223,6 +223,13 @@ export async function* parseAnthropicStream(
     }
     if (sawStop) break;
   }
+  if (!sawStop) {
+    throw new ProviderError(
+      "upstream",
+      provider,
+      `Provider ${provider} closed the stream before the answer finished`,
+    );
+  }
   for (const { index, call } of [...calls.values()].sort((a, b) => a.index - b.index)) {
     yield { type: "tool_call", index, call: { ...call, arguments: call.arguments || "{}" } };
   }

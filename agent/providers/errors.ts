@@ -61,6 +61,13 @@ export function httpStatusOf(error: unknown): { status: number; type: string; co
     if (error.code === ErrorCode.RATE_LIMITED) {
       return { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" };
     }
+    // Reaching a handler means the client passed the gateway's auth: this is the provider's key.
+    if (error.code === ErrorCode.AUTH_REQUIRED) {
+      return { status: 502, type: "upstream_error", code: "upstream_auth_failed" };
+    }
+    if (error.code === ErrorCode.ABORTED) {
+      return { status: 499, type: "invalid_request_error", code: "aborted" };
+    }
   }
   return { status: 500, type: "server_error", code: "internal_error" };
 }

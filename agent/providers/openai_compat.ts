@@ -168,8 +168,12 @@ export async function* parseOpenAiStream(
   const calls = new Map<number, ToolCall>();
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
+  let ended = false;
   for await (const event of events) {
-    if (event.data === "[DONE]") break;
+    if (event.data === "[DONE]") {
+      ended = true;
+      break;
+    }
     let chunk: OpenAiChunk;
     try {
       chunk = JSON.parse(event.data);
@@ -214,6 +218,13 @@ export async function* parseOpenAiStream(
       };
     }
     if (choice.finish_reason) finish = mapFinish(choice.finish_reason);
+  }
+  if (!ended && !finish) {
+    throw new ProviderError(
+      "upstream",
+      provider,
+      `Provider ${provider} closed the stream before the answer finished`,
+    );
   }
   for (const [index, call] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
     yield { type: "tool_call", index, call };

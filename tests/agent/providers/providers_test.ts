@@ -130,3 +130,16 @@ for (const wire of wires) {
     assertEquals(models.map((m) => m.id), ["a1", "a2"]);
   });
 }
+
+for (const wire of wires) {
+  Deno.test(`${wire.name} provider fails a stream that ends before finishing`, async () => {
+    await using upstream = await wire.start();
+    upstream.reply({ chunks: ["a", "b", "c"], breakAfter: 1 });
+    const error = await assertRejects(
+      () => collect(wire.make(upstream.url), { model: "m", messages: [] }),
+      ProviderError,
+      "before the answer finished",
+    );
+    assertEquals(error.kind, "upstream");
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * @module Where an OpenAI-compatible request goes: a provider model (`provider/model`, or a
+ * bare id and its owner) streamed straight through, or an agent (`agent:<id>`) run with its
+ * tools and session. Both yield provider stream events; the first one is awaited before a
+ * response is committed, so upstream failures still get their HTTP status.
+ */
+
+import { DEFAULT_AGENT_ID } from "../../agent/agents.ts";
+import type { AgentEvent } from "../../agent/run.ts";
+import type { Attachment } from "../../agent/attachments.ts";
+import { costOf, priceOf } from "../../agent/pricing.ts";
+import { type ChatRequest, contentText, type StreamEvent } from "../../agent/providers/types.ts";
+import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import type { HttpContext } from "../http_routes.ts";
+
+/** The provider-independent part of a request. */
+export type Turn = Omit<ChatRequest, "model" | "signal"> & {
+  /** Names the session of an agent run (OpenAI's `user` field). */
+  user?: string;
+};
+
+/** An opened stream whose first event has arrived. */
+export interface OpenedStream {
+  first: IteratorResult<StreamEvent>;
+  rest: AsyncGenerator<StreamEvent>;
+}
+
+/** The prefix that addresses an agent as a model. */
+export const AGENT_PREFIX = "agent:";
+/** The session of agent runs whose request names no `user`. */
+export const HTTP_SESSION_ID = "openai";
+
+/**
+ * Starts the stream for `model` and waits for its first event.
+ *
+ * @throws {GatewayError | ProviderError} unknown model (NOT_FOUND), bad request, or an upstream
+ * failure before the first event
+ */
+export async function openModelStream(
+  ctx: HttpContext,
+  model: string,
+  turn: Turn,
+): Promise<OpenedStream> {
+  const rest = model.startsWith(AGENT_PREFIX)
+    ? agentStream(ctx, model.slice(AGENT_PREFIX.length) || DEFAULT_AGENT_ID, turn)
+    : providerStream(ctx, model, turn);
+  const first = await rest.next();
+  return { first, rest };
+}
+
+async function* providerStream(
+  ctx: HttpContext,
+  model: string,
+  turn: Turn,
+): AsyncGenerator<StreamEvent> {
+  const resolved = ctx.services.providers.resolve(model);
+  const { user: _user, ...request } = turn;
+  const stream = resolved.provider.stream({
+    ...request,
+    model: resolved.model,
+    signal: ctx.signal,
+  });
+  for await (const event of stream) {
+    if (event.type === "finish" && event.usage) {
+      const cost = costOf(event.usage, priceOf(resolved.model, resolved.entry?.cost));
+      // Recorded in the background: the client's last chunk must not wait for the disk.
+      ctx.services.usage.record({
+        provider: resolved.providerId,
+        model: resolved.model,
+        promptTokens: event.usage.promptTokens,
+        completionTokens: event.usage.completionTokens,
+        ...(cost !== undefined ? { cost } : {}),
+      }).catch((error) => ctx.logger.error("usage record failed", { error: String(error) }));
+    }
+    yield event;
+  }
+}
+
+/** Runs an agent turn: the last user message goes in, the agent's own tools run server-side. */
+async function* agentStream(
+  ctx: HttpContext,
+  agentId: string,
+  turn: Turn,
+): AsyncGenerator<StreamEvent> {
+  const last = turn.messages.findLast((message) => message.role === "user");
+  if (!last || last.role !== "user") {
+    throw new GatewayError(ErrorCode.INVALID_PARAMS, "messages must contain a user message");
+  }
+  const attachments: Attachment[] = typeof last.content === "string"
+    ? []
+    : last.content.flatMap((part) =>
+      part.type === "image"
+        ? [{ type: "image" as const, mimeType: part.mimeType, content: part.base64 }]
+        : []
+    );
+  const sessionId = turn.user ? sessionIdOf(turn.user) : HTTP_SESSION_ID;
+  const queue = new EventQueue<AgentEvent>();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const running = ctx.services.chat.run({
+    agentId,
+    sessionId,
+    message: contentText(last.content),
+    attachments,
+    temperature: turn.temperature,
+  }, { signal: controller.signal, onEvent: (event) => queue.push(event) })
+    .then(() => queue.end(), (error) => queue.fail(error));
+  try {
+    for await (const event of queue) {
+      if (event.type === "delta") yield { type: "text", text: event.text };
+      else if (event.type === "done") yield { type: "finish", reason: "stop", usage: event.usage };
+      else if (event.type === "error") {
+        throw new GatewayError(event.error.code, event.error.message, {
+          ...(event.error.retryAfterMs !== undefined
+            ? { retryAfterMs: event.error.retryAfterMs }
+            : {}),
+        });
+      }
+    }
+  } finally {
+    // A client that stopped reading stops the agent too.
+    controller.abort();
+    ctx.signal.removeEventListener("abort", onAbort);
+    await running;
+  }
+}
+
+function sessionIdOf(user: string): string {
+  const safe = user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 100);
+  return `http-${safe}`;
+}
+
+/** A small unbounded async queue: the agent pushes, the HTTP stream pulls. */
+class EventQueue<T> implements AsyncIterable<T> {
+  #items: T[] = [];
+  #done = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#done = true;
+    this.#wake?.();
+  }
+
+  fail(error: unknown): void {
+    this.#error = error ?? new Error("Agent run failed");
+    this.end();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      if (this.#items.length) {
+        yield this.#items.shift()!;
+        continue;
+      }
+      if (this.#done) {
+        if (this.#error) throw this.#error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}

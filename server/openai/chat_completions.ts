@@ -1,0 +1,162 @@
+/**
+ * @module `POST /v1/chat/completions`: OpenAI's Chat Completions API over any configured
+ * provider or agent, streamed (SSE, `data: [DONE]`, `stream_options.include_usage`) or not.
+ */
+
+import type { FinishReason, ToolCall, Usage } from "../../agent/providers/types.ts";
+import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
+import { chatCompletionSchema, chatCompletionTurn } from "./_chat_request.ts";
+import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
+import { type OpenedStream, openModelStream } from "./_model_source.ts";
+import { sseFrame, sseResponse } from "./_sse.ts";
+
+/** OpenAI's usage object. */
+export function openAiUsage(usage: Usage | undefined) {
+  const u = usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.totalTokens,
+  };
+}
+
+export const chatCompletionsRoute: HttpRoute = {
+  method: "POST",
+  path: "/v1/chat/completions",
+  auth: true,
+  async handle(request: Request, ctx: HttpContext): Promise<Response> {
+    let opened: OpenedStream;
+    let body;
+    try {
+      body = await readJsonBody(request, chatCompletionSchema);
+      opened = await openModelStream(ctx, body.model, chatCompletionTurn(body));
+    } catch (error) {
+      return errorResponse(error, ctx.logger);
+    }
+    const meta = {
+      id: `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+    };
+    if (body.stream) {
+      return sseResponse(chunks(opened, meta, body.stream_options?.include_usage === true));
+    }
+    try {
+      return jsonResponse(await completion(opened, meta));
+    } catch (error) {
+      return errorResponse(error, ctx.logger);
+    }
+  },
+};
+
+type Meta = { id: string; created: number; model: string };
+
+async function completion(opened: OpenedStream, meta: Meta) {
+  let text = "";
+  const calls: ToolCall[] = [];
+  let finish: FinishReason = "stop";
+  let usage: Usage | undefined;
+  for (let next = opened.first; !next.done; next = await opened.rest.next()) {
+    const event = next.value;
+    if (event.type === "text") text += event.text;
+    else if (event.type === "tool_call") calls.push(event.call);
+    else if (event.type === "finish") {
+      finish = event.reason;
+      usage = event.usage;
+    }
+  }
+  return {
+    ...meta,
+    object: "chat.completion",
+    choices: [{
+      index: 0,
+      message: {
+        role: "assistant",
+        content: text || (calls.length ? null : ""),
+        refusal: null,
+        ...(calls.length
+          ? {
+            tool_calls: calls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }
+          : {}),
+      },
+      logprobs: null,
+      finish_reason: finish,
+    }],
+    usage: openAiUsage(usage),
+  };
+}
+
+async function* chunks(
+  opened: OpenedStream,
+  meta: Meta,
+  includeUsage: boolean,
+): AsyncGenerator<string> {
+  const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
+    sseFrame({
+      ...meta,
+      object: "chat.completion.chunk",
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+  const announced = new Set<number>();
+  let usage: Usage | undefined;
+  try {
+    yield chunk({ role: "assistant", content: "" });
+    for (let next = opened.first; !next.done; next = await opened.rest.next()) {
+      const event = next.value;
+      switch (event.type) {
+        case "text":
+          yield chunk({ content: event.text });
+          break;
+        case "tool_call_delta":
+          announced.add(event.index);
+          yield chunk({
+            tool_calls: [{
+              index: event.index,
+              ...(event.id ? { id: event.id, type: "function" } : {}),
+              function: {
+                ...(event.name ? { name: event.name } : {}),
+                arguments: event.arguments ?? "",
+              },
+            }],
+          });
+          break;
+        case "tool_call":
+          // Providers that do not stream arguments announce the whole call at once.
+          if (!announced.has(event.index)) {
+            yield chunk({
+              tool_calls: [{
+                index: event.index,
+                id: event.call.id,
+                type: "function",
+                function: { name: event.call.name, arguments: event.call.arguments },
+              }],
+            });
+          }
+          break;
+        case "finish":
+          usage = event.usage;
+          yield chunk({}, event.reason);
+          break;
+      }
+    }
+    if (includeUsage) {
+      yield sseFrame({
+        ...meta,
+        object: "chat.completion.chunk",
+        choices: [],
+        usage: openAiUsage(usage),
+      });
+    }
+    yield sseFrame("[DONE]");
+  } catch (error) {
+    // Headers are gone: report in-band, as OpenAI does, and end the stream.
+    yield sseFrame(errorBody(error).body);
+  } finally {
+    await opened.rest.return(undefined);
+  }
+}

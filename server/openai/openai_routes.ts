@@ -1,0 +1,8 @@
+/** @module The OpenAI-compatible HTTP API: `/v1/chat/completions`, `/v1/models`, `/v1/responses`. */
+
+import type { HttpRoute } from "../http_routes.ts";
+import { chatCompletionsRoute } from "./chat_completions.ts";
+import { modelsRoute } from "./models.ts";
+import { responsesRoute } from "./responses.ts";
+
+export const openAiRoutes: HttpRoute[] = [chatCompletionsRoute, modelsRoute, responsesRoute];

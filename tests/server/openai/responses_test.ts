@@ -1,0 +1,141 @@
+import OpenAI from "openai";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+
+function sdk(env: { gw: { baseUrl: string; token: string | undefined } }) {
+  return new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: env.gw.token!, maxRetries: 0 });
+}
+
+Deno.test("/v1/responses answers a string input with instructions", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ text: "Bonjour", usage: { prompt: 5, completion: 1 } });
+  const response = await sdk(env).responses.create({
+    model: "gpt-test",
+    instructions: "Answer in French",
+    input: "Hello",
+  });
+  assertMatch(response.id, /^resp_/);
+  assertEquals(response.object, "response");
+  assertEquals(response.status, "completed");
+  assertEquals(response.output_text, "Bonjour");
+  assertEquals(response.output[0].type, "message");
+  assertEquals(response.usage?.total_tokens, 6);
+  assertEquals(env.upstream.requests[0].body.messages, [
+    { role: "system", content: "Answer in French" },
+    { role: "user", content: "Hello" },
+  ]);
+});
+
+Deno.test("/v1/responses streams the typed events in order", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ chunks: ["Hi ", "there"] });
+  const stream = await sdk(env).responses.create({ model: "gpt-test", input: "x", stream: true });
+  const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  assertEquals(events.map((e) => e.type), [
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.content_part.added",
+    "response.output_text.delta",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.completed",
+  ]);
+  assertEquals(events.map((e) => e.sequence_number), events.map((_, i) => i));
+  const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+  assertEquals(completed.response.output_text, "Hi there");
+});
+
+Deno.test("/v1/responses handles function tools, streamed and as input items", async () => {
+  await using env = await startChatGateway();
+  const tools: OpenAI.Responses.Tool[] = [{
+    type: "function",
+    name: "get_time",
+    description: "Current time",
+    parameters: { type: "object", properties: { tz: { type: "string" } } },
+    strict: false,
+  }];
+  env.upstream.reply({ toolCalls: [{ name: "get_time", arguments: { tz: "UTC" }, id: "call_t" }] });
+  const stream = sdk(env).responses.stream({ model: "gpt-test", input: "Time?", tools });
+  const types: string[] = [];
+  stream.on("event", (event) => types.push(event.type));
+  const final = await stream.finalResponse();
+  const call = final.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+  assertEquals([call.type, call.call_id, call.name, call.arguments], [
+    "function_call",
+    "call_t",
+    "get_time",
+    '{"tz":"UTC"}',
+  ]);
+  for (
+    const type of [
+      "response.output_item.added",
+      "response.function_call_arguments.delta",
+      "response.function_call_arguments.done",
+      "response.output_item.done",
+      "response.completed",
+    ]
+  ) assert(types.includes(type), type);
+  assertEquals(env.upstream.requests[0].body.tools[0].function.name, "get_time");
+
+  env.upstream.reply({ text: "It is noon" });
+  const answer = await sdk(env).responses.create({
+    model: "gpt-test",
+    tools,
+    input: [
+      { role: "user", content: "Time?" },
+      { type: "function_call", call_id: "call_t", name: "get_time", arguments: '{"tz":"UTC"}' },
+      { type: "function_call_output", call_id: "call_t", output: "12:00" },
+    ],
+  });
+  assertEquals(answer.output_text, "It is noon");
+  const sent = env.upstream.requests[1].body.messages;
+  assertEquals(sent[1].tool_calls[0].id, "call_t");
+  assertEquals(sent[2], { role: "tool", tool_call_id: "call_t", content: "12:00" });
+});
+
+Deno.test("/v1/responses refuses bad bodies with OpenAI-shaped 400s", async () => {
+  await using env = await startChatGateway();
+  const client = sdk(env);
+  const missing = await assertRejects(
+    // deno-lint-ignore no-explicit-any
+    () => client.responses.create({ model: "gpt-test" } as any),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(missing.param, "input");
+  const tool = await assertRejects(
+    () =>
+      client.responses.create({
+        model: "gpt-test",
+        input: "x",
+        tools: [{ type: "web_search" }],
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertMatch(tool.message, /Unsupported tool type: web_search/);
+  const previous = await assertRejects(
+    () =>
+      client.responses.create({ model: "gpt-test", input: "x", previous_response_id: "resp_1" }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(previous.param, "previous_response_id");
+  assertEquals(env.upstream.requests.length, 0);
+});
+
+Deno.test("/v1/responses reports a mid-stream upstream failure as response.failed", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault(() => ({ chunks: ["partial", " more"], breakAfter: 1 }));
+  const raw = await fetch(`${env.gw.baseUrl}/v1/responses`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${env.gw.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-test", input: "x", stream: true }),
+  });
+  const text = await raw.text();
+  // The upstream ended without finishing: the stream ends with response.failed, saying why.
+  assert(text.includes("event: response.failed"), text);
+  assert(!text.includes("response.completed"));
+  assertMatch(text, /closed the stream before the answer finished/);
+});
