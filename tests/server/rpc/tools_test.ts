@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { buildPdf, buildXlsx } from "../../_helpers/documents.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
@@ -229,3 +235,52 @@ Deno.test({
     assertMatch(sent, /data:image\/png;base64,iVBORw0KGgo/);
   },
 });
+
+Deno.test("stopping the gateway kills a running exec's process group and denies waiting approvals", async () => {
+  const marker = `pyclaw-stop-${crypto.randomUUID().slice(0, 8)}`;
+  const env = await startChatGateway({
+    config: {
+      tools: { exec: { policy: "ask", allowPatterns: [`sh -c 'sleep 60 # ${marker}' & *`] } },
+    },
+  });
+  let closed = false;
+  try {
+    env.upstream.reply(
+      {
+        toolCalls: [{
+          name: "exec",
+          arguments: { command: `sh -c 'sleep 60 # ${marker}' & sleep 61 # ${marker}` },
+          id: "long",
+        }],
+      },
+      { toolCalls: [{ name: "exec", arguments: { command: "echo waits" }, id: "w" }] },
+    );
+    const runner = await env.gw.connect();
+    const waiter = await env.gw.connect();
+    const events = recordEvents(waiter);
+    const running = runner.request("chat.send", { message: "Long", sessionId: "a" }).catch((e) =>
+      e
+    );
+    const alive = () => processesWith(marker);
+    await waitFor(async () => (await alive()).length >= 2, 5_000, "the command's processes");
+    const waiting = waiter.request("chat.send", { message: "Wait", sessionId: "b" }).catch((e) =>
+      e
+    );
+    await events.next("exec.approval.requested");
+    await env.close();
+    closed = true;
+    await Promise.all([running, waiting]);
+    assertEquals(await alive(), []);
+    // Clients are gone by then; the request itself is settled, not left hanging.
+    assertEquals(env.gw.gateway.services.approvals.pending(), []);
+  } finally {
+    if (!closed) await env.close();
+  }
+});
+
+async function processesWith(marker: string): Promise<string[]> {
+  const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
+  return new TextDecoder().decode(ps.stdout).split("\n").filter((line) =>
+    line.includes(marker) && !line.startsWith("ps ")
+  );
+}
