@@ -24,7 +24,12 @@ export const readSkillTool = defineTool({
     }
     return {
       content: `# Skill: ${found.skill.name}\n(folder: ${found.skill.dir})\n\n${found.body}`,
-      data: { name: found.skill.name, dir: found.skill.dir, source: found.skill.source },
+      data: {
+        name: found.skill.name,
+        dir: found.skill.dir,
+        source: found.skill.source,
+        instructions: found.body,
+      },
     };
   },
 });
