@@ -11,8 +11,6 @@ export interface ShellRunOptions {
   /** Bytes of stdout and stderr kept, together. */
   maxOutputBytes: number;
   signal?: AbortSignal;
-  /** Replaces the inherited environment when given. */
-  env?: Record<string, string>;
 }
 
 /** What happened. */
@@ -43,14 +41,15 @@ export async function runShellCommand(
 ): Promise<ShellRunResult> {
   const started = performance.now();
   const child = new Deno.Command(isWindows ? "cmd.exe" : "/bin/sh", {
-    args: isWindows ? ["/d", "/s", "/c", command] : ["-c", command],
+    // cmd.exe parses its own command line: pass it verbatim, quoted whole, as Node's shell does.
+    args: isWindows ? ["/d", "/s", "/c", `"${command}"`] : ["-c", command],
+    windowsRawArguments: isWindows,
     cwd: options.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
     // A new session makes the shell a process-group leader: killing -pid reaches its children.
     detached: !isWindows,
-    ...(options.env ? { env: options.env, clearEnv: true } : {}),
   }).spawn();
 
   let budget = options.maxOutputBytes;

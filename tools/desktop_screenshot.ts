@@ -23,9 +23,8 @@ const parameters = z.strictObject({
 
 export const desktopScreenshot = defineTool({
   name: "desktop_screenshot",
-  description: "Take a screenshot of the desktop (the whole screen, or one window on macOS " +
-    "and X11) " +
-    "and look at it.",
+  description: "Take a screenshot of the desktop and look at it: the whole screen, or one " +
+    "window (macOS and X11).",
   parameters,
   async run({ window }, ctx) {
     const env = captureEnv(ctx);
