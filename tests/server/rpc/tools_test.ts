@@ -8,7 +8,7 @@ import {
   waitFor,
 } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { buildPdf, buildXlsx } from "../../_helpers/documents.ts";
+import { buildDocx, buildPdf, buildPptx, buildXlsx } from "../../_helpers/documents.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
 import { HAS_XVFB, startXvfb } from "../../_helpers/xvfb.ts";
 import { GatewayError } from "../../../core/errors.ts";
@@ -212,6 +212,47 @@ Deno.test("read_xlsx in a chat: the scripted call and its result stream as chat 
     t.function.name
   );
   for (const name of BUILTINS) assert(offered.includes(name), name);
+});
+
+Deno.test("read_pdf, read_docx and read_pptx in one chat round give the model each document's text", async () => {
+  await using env = await startChatGateway();
+  const dir = env.gw.paths.workspaceDir;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeFile(join(dir, "a.pdf"), buildPdf(["PDF words"]));
+  await Deno.writeFile(join(dir, "b.docx"), buildDocx([{ text: "DOCX words", heading: 2 }]));
+  await Deno.writeFile(
+    join(dir, "c.pptx"),
+    buildPptx([{ texts: ["PPTX words"], notes: "Say hi" }]),
+  );
+  env.upstream.reply(
+    {
+      toolCalls: [
+        { name: "read_pdf", arguments: { path: "a.pdf" }, id: "p" },
+        { name: "read_docx", arguments: { path: "b.docx" }, id: "d" },
+        { name: "read_pptx", arguments: { path: "c.pptx" }, id: "s" },
+      ],
+    },
+    { text: "Read all three" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "Read them", sessionId: "docs" });
+  assertEquals(events.named("chat.tool_result").map((r) => r.tool), [
+    "read_pdf",
+    "read_docx",
+    "read_pptx",
+  ]);
+  const toolMessages = env.upstream.requests[1].body.messages.filter(
+    (m: { role: string }) => m.role === "tool",
+  );
+  assertEquals(
+    toolMessages.map((m: { tool_call_id: string; content: string }) => [m.tool_call_id, m.content]),
+    [
+      ["p", "--- Page 1 ---\nPDF words"],
+      ["d", "## DOCX words"],
+      ["s", "--- Slide 1 ---\nPPTX words\n\nNotes:\nSay hi"],
+    ],
+  );
 });
 
 Deno.test({
