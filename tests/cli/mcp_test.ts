@@ -147,11 +147,11 @@ Deno.test({
           stderr: "null",
         }).spawn();
         try {
-          const child = await waitFor(
+          const child = (await waitFor(
             () => childrenOf(gateway.pid).find((c) => c.cmdline.includes("server-everything")),
             20_000,
             "the MCP child",
-          );
+          ))!;
           assert(processAlive(child.pid));
           gateway.kill("SIGKILL");
           await gateway.status;
