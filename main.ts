@@ -7,6 +7,7 @@ import { registerDoctorCommand } from "./cli/doctor.ts";
 import { registerModelsCommands } from "./cli/models.ts";
 import { registerBackupCommands } from "./cli/backup.ts";
 import { registerMcpCommands } from "./cli/mcp.ts";
+import { registerAgentCommand } from "./cli/agent.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerBackupCommands(program);
   registerMcpCommands(program);
+  registerAgentCommand(program);
   return program;
 }
 

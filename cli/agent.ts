@@ -1,0 +1,38 @@
+/** @module `pyclaw agent "message"`: one agent turn from the terminal, streamed as it arrives. */
+
+import type { Command } from "@commander-js/extra-typings";
+import { parseInteger } from "./_output.ts";
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command("agent")
+    .description(
+      "Run one agent turn and stream the answer: through the running gateway when one " +
+        "answers, otherwise in this process",
+    )
+    .argument("[message...]", "the message (read from stdin when omitted)")
+    .option("--agent <id>", "agent id (default main)")
+    .option("--session <id>", "session id (default main)")
+    .option("--model <model>", "model for this turn, e.g. openai/gpt-4o")
+    .option("--local", "run in this process even when a gateway answers")
+    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
+    .option("--token <token>", "auth token")
+    .option("--password <password>", "auth password")
+    .option("--timeout <ms>", "time limit of the whole turn in milliseconds", parseInteger, 600_000)
+    .option("--json", "print one JSON object with the answer, tool calls and usage at the end")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  pyclaw agent "What is on my calendar today?"
+  git diff | pyclaw agent --session review "Review this change"
+  echo "Summarise: $(cat notes.txt)" | pyclaw agent --model openai/gpt-4o-mini
+
+The answer goes to stdout; tool calls are shown compactly on stderr.
+Exit codes: 0 answered, 1 the run failed, 2 bad usage, 130 interrupted.`,
+    )
+    .action(async (words, options) => {
+      const { agentTurn } = await import("./agent_run.ts");
+      await agentTurn(words, options);
+    });
+}

@@ -1,0 +1,253 @@
+/**
+ * @module `pyclaw agent`'s work: read the message, pick the route (gateway or in-process), print
+ * the answer's text to stdout as it streams and tool calls compactly to stderr, and exit with a
+ * code scripts can rely on (0 answered, 1 failed, 2 bad usage, 130 interrupted).
+ */
+
+import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../agent/agents.ts";
+import type { AgentEvent } from "../agent/run.ts";
+import { ConfigError } from "../core/config/load.ts";
+import { ConfigStore } from "../core/config/store.ts";
+import { GatewayError, isGatewayError } from "../core/errors.ts";
+import { configPath, stateDir, statePaths } from "../core/paths.ts";
+import type { GatewayClient } from "../core/protocol/client.ts";
+import { fail, printJson } from "./_output.ts";
+import { type GatewayOrLocalFlags, openRoute } from "./_gateway_or_local.ts";
+import { cyan, dim, red } from "./_style.ts";
+
+export interface AgentFlags extends GatewayOrLocalFlags {
+  agent?: string;
+  session?: string;
+  model?: string;
+  json?: boolean;
+}
+
+/** What the turn produced, for `--json` and the exit code. */
+interface TurnResult {
+  ok: boolean;
+  via: "gateway" | "local";
+  agentId: string;
+  sessionId: string;
+  text: string;
+  toolCalls: { tool: string; args: unknown; isError?: boolean }[];
+  usage?: unknown;
+  aborted?: boolean;
+  error?: { code?: string; message: string };
+}
+
+const encoder = new TextEncoder();
+
+export async function agentTurn(words: string[], flags: AgentFlags): Promise<void> {
+  const message = await readMessage(words);
+  const agentId = flags.agent ?? DEFAULT_AGENT_ID;
+  const sessionId = flags.session ?? DEFAULT_SESSION_ID;
+  let route;
+  try {
+    route = await openRoute(flags);
+  } catch (error) {
+    fail(error);
+  }
+  const result: TurnResult = {
+    ok: false,
+    via: route.via,
+    agentId,
+    sessionId,
+    text: "",
+    toolCalls: [],
+  };
+  const out = new StreamPrinter(!flags.json);
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", interrupt);
+  const deadline = setTimeout(() => controller.abort(), route.target.timeoutMs);
+  try {
+    const onEvent = (event: AgentEvent) => {
+      if (event.type === "delta") {
+        result.text += event.text;
+        out.text(event.text);
+      } else if (event.type === "tool_call") {
+        result.toolCalls.push({ tool: event.tool, args: event.args });
+        out.note(`${cyan("⚙", Deno.stderr)} ${event.tool}(${compact(event.args)})`);
+      } else if (event.type === "tool_result" && event.isError) {
+        const call = result.toolCalls.findLast((c) => c.tool === event.tool);
+        if (call) call.isError = true;
+        out.note(red(`  ✗ ${event.tool}: ${compact(event.result)}`, Deno.stderr));
+      }
+    };
+    const outcome = route.via === "gateway"
+      ? await viaGateway(route.client, { agentId, sessionId, message, model: flags.model }, {
+        signal: controller.signal,
+        timeoutMs: route.target.timeoutMs,
+        onEvent,
+      })
+      : await viaLocal(
+        { agentId, sessionId, message, model: flags.model },
+        controller.signal,
+        onEvent,
+      );
+    result.usage = outcome.usage;
+    result.aborted = outcome.aborted;
+    if (outcome.error) result.error = outcome.error;
+    result.ok = !outcome.error && !outcome.aborted;
+  } catch (error) {
+    result.error = {
+      code: isGatewayError(error) ? error.code : undefined,
+      message: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    clearTimeout(deadline);
+    Deno.removeSignalListener("SIGINT", interrupt);
+    if (route.via === "gateway") {
+      route.client.close();
+      await route.client.closed;
+    }
+  }
+  out.end();
+  if (flags.json) printJson(result);
+  else if (result.error) {
+    const code = result.error.code ? `${result.error.code}: ` : "";
+    console.error(red(`Error: ${code}${result.error.message}`, Deno.stderr));
+  } else if (result.aborted) console.error("Interrupted");
+  Deno.exit(result.ok ? 0 : result.aborted && !result.error ? 130 : 1);
+}
+
+/** The message from the arguments, else from stdin when it is not a terminal. */
+async function readMessage(words: string[]): Promise<string> {
+  let message = words.join(" ");
+  if (!message && !Deno.stdin.isTerminal()) {
+    message = (await new Response(Deno.stdin.readable).text()).trim();
+  }
+  if (!message.trim()) {
+    fail(new Error('No message: pass one (pyclaw agent "Hello") or pipe it on stdin'), 2);
+  }
+  return message;
+}
+
+interface TurnRequest {
+  agentId: string;
+  sessionId: string;
+  message: string;
+  model?: string;
+}
+
+interface Outcome {
+  usage?: unknown;
+  aborted: boolean;
+  error?: { code?: string; message: string };
+}
+
+/** `chat.send` on the gateway, turning its `chat.*` events for this session into run events. */
+async function viaGateway(
+  client: GatewayClient,
+  request: TurnRequest,
+  options: { signal: AbortSignal; timeoutMs: number; onEvent(event: AgentEvent): void },
+): Promise<Outcome> {
+  const mine = (p: Record<string, unknown>) =>
+    p.sessionId === request.sessionId && (p.agentId ?? request.agentId) === request.agentId;
+  const stop = client.onEvent((frame) => {
+    const p = (frame.payload ?? {}) as Record<string, unknown>;
+    if (!mine(p)) return;
+    if (frame.event === "chat.delta") {
+      options.onEvent({ type: "delta", text: String(p.delta ?? "") });
+    } else if (frame.event === "chat.tool_call") {
+      options.onEvent({
+        type: "tool_call",
+        id: String(p.callId ?? ""),
+        tool: String(p.tool),
+        args: p.args,
+      });
+    } else if (frame.event === "chat.tool_result") {
+      options.onEvent({
+        type: "tool_result",
+        id: String(p.callId ?? ""),
+        tool: String(p.tool),
+        result: p.result,
+        isError: Boolean(p.isError),
+      });
+    }
+  });
+  // Ctrl-C stops the run on the gateway too, not just this client.
+  const abort = () =>
+    client.request("chat.abort", { sessionId: request.sessionId, agentId: request.agentId })
+      .catch(() => {});
+  options.signal.addEventListener("abort", abort, { once: true });
+  try {
+    const answer = await client.request<{
+      completed: boolean;
+      aborted?: boolean;
+      usage?: unknown;
+      error?: { code?: string; message: string };
+    }>("chat.send", {
+      message: request.message,
+      agentId: request.agentId,
+      sessionId: request.sessionId,
+      ...(request.model ? { model: request.model } : {}),
+    }, { timeoutMs: options.timeoutMs });
+    return { usage: answer.usage, aborted: Boolean(answer.aborted), error: answer.error };
+  } finally {
+    stop();
+    options.signal.removeEventListener("abort", abort);
+  }
+}
+
+async function viaLocal(
+  request: TurnRequest,
+  signal: AbortSignal,
+  onEvent: (event: AgentEvent) => void,
+): Promise<Outcome> {
+  const env = Deno.env.toObject();
+  let configStore: ConfigStore;
+  try {
+    configStore = await ConfigStore.open(configPath(env), { env });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new GatewayError("INVALID_PARAMS", error.message);
+    throw error;
+  }
+  const { runLocalTurn } = await import("./_local_agent.ts");
+  const outcome = await runLocalTurn(configStore, statePaths(stateDir(env)), {
+    ...request,
+    signal,
+    onEvent,
+  });
+  configStore.close();
+  return { usage: outcome.usage, aborted: outcome.aborted, error: outcome.error };
+}
+
+/** One line of arguments or result, cut to fit. */
+function compact(value: unknown, max = 100): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(/\s+/g, " ");
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}
+
+/** Writes streamed text to stdout and notes to stderr on their own lines. */
+class StreamPrinter {
+  #enabled: boolean;
+  #midLine = false;
+
+  constructor(enabled: boolean) {
+    this.#enabled = enabled;
+  }
+
+  text(chunk: string): void {
+    if (!this.#enabled || !chunk) return;
+    Deno.stdout.writeSync(encoder.encode(chunk));
+    this.#midLine = !chunk.endsWith("\n");
+  }
+
+  note(line: string): void {
+    if (!this.#enabled) return;
+    if (this.#midLine && Deno.stdout.isTerminal()) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (this.#midLine && Deno.stdout.isTerminal()) this.#midLine = false;
+    Deno.stderr.writeSync(encoder.encode(dim(line, Deno.stderr) + "\n"));
+  }
+
+  end(): void {
+    if (this.#enabled && this.#midLine) Deno.stdout.writeSync(encoder.encode("\n"));
+  }
+}

@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { runPyclaw } from "../_helpers/cli.ts";
+import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
+import { startTestGateway } from "../_helpers/gateway.ts";
+
+function providerConfig(url: string, port = 9) {
+  return {
+    // Port 9 (discard): nothing answers there, so the CLI runs in-process.
+    gateway: { port },
+    models: { providers: { fake: { baseUrl: url, apiKey: "sk-test" } } },
+    agents: { defaults: { model: "fake/gpt-test" } },
+    tools: { exec: { policy: "allow" } },
+    logging: { consoleLevel: "silent" },
+  };
+}
+
+async function tempState(config: unknown): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-agent-" });
+  await Deno.writeTextFile(join(dir, "pyclaw.json"), JSON.stringify(config));
+  return dir;
+}
+
+Deno.test("pyclaw agent runs in-process without a gateway, streaming text and tool calls", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    upstream.reply(
+      { toolCalls: [{ name: "exec", arguments: { command: "echo tool-ran" } }] },
+      { chunks: ["Hello ", "from ", "the stand-in"] },
+    );
+    const run = await runPyclaw(["agent", "Say", "hello"], { stateDir: dir });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "Hello from the stand-in\n");
+    assertMatch(run.stderr, /⚙ exec\(\{"command":"echo tool-ran"\}\)/);
+    // The tool really ran: its output went back to the model in the second request.
+    assertEquals(upstream.requests.length, 2);
+    assertMatch(JSON.stringify(upstream.requests[1].body.messages), /tool-ran/);
+    assertEquals(upstream.requests[0].body.messages.at(-1).content, "Say hello");
+    const session = await Deno.readTextFile(join(dir, "agents/main/sessions/main.jsonl"));
+    assertMatch(session, /Hello from the stand-in/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw agent reads the message from stdin and prints parseable --json", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    const run = await runPyclaw(["agent", "--json", "--session", "piped"], {
+      stateDir: dir,
+      stdin: "a message from a pipe\n",
+    });
+    assertEquals(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assertEquals(result.ok, true);
+    assertEquals(result.via, "local");
+    assertEquals(result.sessionId, "piped");
+    assertEquals(result.text, "Echo: a message from a pipe");
+    assert(result.usage.totalTokens > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw agent exits non-zero with a clear message when the provider fails", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    upstream.reply({ error: { status: 500, message: "upstream exploded" } });
+    const failed = await runPyclaw(["agent", "hi"], { stateDir: dir });
+    assertEquals(failed.code, 1);
+    assertMatch(failed.stderr, /^Error: .*upstream exploded/m);
+    assertEquals(failed.stdout, "");
+
+    const unknownAgent = await runPyclaw(["agent", "--agent", "nobody", "hi"], { stateDir: dir });
+    assertEquals(unknownAgent.code, 1);
+    assertMatch(unknownAgent.stderr, /NOT_FOUND: Agent not found: nobody/);
+
+    const empty = await runPyclaw(["agent"], { stateDir: dir, stdin: "" });
+    assertEquals(empty.code, 2);
+    assertMatch(empty.stderr, /No message/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw agent goes through a running gateway, found from config and token file", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  // No token given: the gateway generates its token file, and the CLI reads it from there.
+  await using gw = await startTestGateway({
+    config: providerConfig(upstream.url),
+    authToken: null,
+  });
+  await Deno.writeTextFile(
+    gw.configPath,
+    JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
+  );
+  upstream.reply({ chunks: ["Streamed ", "through ", "the gateway"] });
+  const run = await runPyclaw(["agent", "--session", "cli", "hello gateway"], {
+    stateDir: gw.stateDir,
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.stdout, "Streamed through the gateway\n");
+  const history = await gw.gateway.services.sessions.read("main", "cli");
+  assertEquals(history.map((m) => m.role), ["user", "assistant"]);
+
+  const json = await runPyclaw(["agent", "--json", "again"], { stateDir: gw.stateDir });
+  assertEquals(JSON.parse(json.stdout).via, "gateway");
+
+  upstream.reply({ error: { status: 401 } });
+  const failed = await runPyclaw(["agent", "fail please"], { stateDir: gw.stateDir });
+  assertEquals(failed.code, 1);
+  assertMatch(failed.stderr, /AUTH_REQUIRED: Provider fake rejected the API key/);
+
+  const wrongToken = await runPyclaw(["agent", "hi"], {
+    stateDir: gw.stateDir,
+    env: { PYCLAW_AUTH_TOKEN: "not-the-token" },
+  });
+  assertEquals(wrongToken.code, 1);
+  assertMatch(wrongToken.stderr, /AUTH_REQUIRED: Invalid token/);
+});
