@@ -7,6 +7,7 @@ import { modelsMethods } from "./rpc/models.ts";
 import { sessionsMethods } from "./rpc/sessions.ts";
 import { backupMethods } from "./rpc/backup.ts";
 import { browserMethods } from "./rpc/browser.ts";
+import { channelsMethods } from "./rpc/channels.ts";
 import { configMethods } from "./rpc/config.ts";
 import { cronMethods } from "./rpc/cron.ts";
 import { deviceMethods } from "./rpc/device.ts";
@@ -39,6 +40,7 @@ export const METHOD_TABLES: MethodTable[] = [
   backupMethods,
   deviceMethods,
   cronMethods,
+  channelsMethods,
   ttsMethods,
   browserMethods,
   toolsMethods,

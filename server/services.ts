@@ -21,6 +21,7 @@ import { BrowserManager } from "../tools/browser/manager.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
 import { CronService } from "../agent/cron/cron_service.ts";
 import { HeartbeatScheduler } from "../agent/heartbeat.ts";
+import { ChannelManager } from "../agent/channels/channel_manager.ts";
 import { assertAgentExists, runTurn } from "../agent/turn_runner.ts";
 import { PlanStore } from "../agent/plans/plan_store.ts";
 import { McpManager } from "../tools/mcp/manager.ts";
@@ -49,6 +50,8 @@ export interface GatewayServices {
   cron: CronService;
   /** The periodic agent turn of `agents.defaults.heartbeat` (`system.heartbeat.last`). */
   heartbeat: HeartbeatScheduler;
+  /** Chat channels (webchat, telegram) and the routing of their messages (`channels.*`). */
+  channels: ChannelManager;
   /** Running Chromium profiles (`browser.*`, the agent's `browser` tool). */
   browser: BrowserManager;
   /** MCP server connections; their tools are sources of `tools` (`mcp.status`). */
@@ -136,6 +139,13 @@ export function createServices(deps: ServiceDeps): GatewayServices {
       heartbeat.beat();
     }
   }));
+  const channels = new ChannelManager({
+    config,
+    runTurn: (turn, signal) => runTurn(chat, turn, signal),
+    logger: deps.logger.child({ component: "channels" }),
+    onConfigChange: (listener) => deps.configStore.subscribe(listener),
+  });
+  channels.start();
   const services: GatewayServices = {
     usage,
     providers,
@@ -149,6 +159,7 @@ export function createServices(deps: ServiceDeps): GatewayServices {
     chat,
     cron,
     heartbeat,
+    channels,
     systemEvents,
     devices: new DevicePairing(deps.paths.pairingsFile, {
       codeTtlMs: () => deps.configStore.current.devices.codeTtlMs,
@@ -177,6 +188,7 @@ export async function closeServices(services: GatewayServices): Promise<void> {
   // Scheduled runs stop (and record their end) before the chat service closes under them.
   await services.cron.stop().catch(() => {});
   await services.heartbeat.stop().catch(() => {});
+  await services.channels.stop().catch(() => {});
   await services.chat.close().catch(() => {});
   await services.fileDelivery.close().catch(() => {});
   await services.providers.close().catch(() => {});

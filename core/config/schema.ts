@@ -128,6 +128,9 @@ const telegramSchema = z.strictObject({
   allowFrom: z.array(z.union([z.string(), z.number()])).default([]),
   dmPolicy: z.enum(["open", "allowlist", "pairing", "disabled"]).default("allowlist"),
   pollTimeoutSec: z.number().int().min(0).max(60).default(25),
+  /** First wait before reconnecting after a failed poll; doubles up to `retryMaxMs`. */
+  retryBaseMs: positiveInt.default(1_000),
+  retryMaxMs: positiveInt.default(60_000),
 });
 
 const channelsSchema = section({

@@ -43,7 +43,16 @@ export const systemMethods = defineMethods({
   },
   "system.presence": {
     params: z.object({}).passthrough(),
-    handler: (_params, ctx) => ({ entries: ctx.gateway.clients() }),
+    // Connected clients, then the channels that are up (`kind` tells them apart).
+    handler: (_params, ctx) => ({
+      entries: [
+        ...ctx.gateway.clients().map((client) => ({ kind: "client", ...client })),
+        ...ctx.services.channels.list().filter((c) => c.status === "running").map((c) => ({
+          kind: "channel",
+          ...c,
+        })),
+      ],
+    }),
   },
   "system.logs": {
     params: z.object({

@@ -13,17 +13,28 @@ Deno.test("system.info reports platform, uptime, version and the Deno runtime", 
   assert(typeof info.version === "string");
 });
 
-Deno.test("system.presence lists each connected client", async () => {
+Deno.test("system.presence lists each connected client and the running channels", async () => {
   await using gw = await startTestGateway();
   const a = await gw.connect({ clientName: "app-a" });
   await gw.connect({ clientName: "app-b" });
   const { entries } = await a.request<
-    { entries: { clientName: string; address: string; protocol: number; connectedAt: string }[] }
+    {
+      entries: {
+        kind: string;
+        id?: string;
+        clientName: string;
+        address: string;
+        protocol: number;
+        connectedAt: string;
+      }[];
+    }
   >(
     "system.presence",
   );
-  assertEquals(entries.map((e) => e.clientName).sort(), ["app-a", "app-b"]);
-  for (const entry of entries) {
+  const clients = entries.filter((e) => e.kind === "client");
+  assertEquals(clients.map((e) => e.clientName).sort(), ["app-a", "app-b"]);
+  assertEquals(entries.filter((e) => e.kind === "channel").map((e) => e.id), ["webchat"]);
+  for (const entry of clients) {
     assertEquals(entry.address, "127.0.0.1");
     assertEquals(entry.protocol, 3);
     assert(!Number.isNaN(Date.parse(entry.connectedAt)));

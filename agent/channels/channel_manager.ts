@@ -1,0 +1,163 @@
+/**
+ * @module The channel manager: starts the configured channels, restarts one when its config
+ * changes, and routes each incoming message: access check (`dmPolicy`, `allowFrom`), agent by
+ * `bindings` (`<channel>:<chatId>`, e.g. `telegram:*`), one session per chat
+ * (`<channel>-<chatId>`), and the answer back on the same channel and chat.
+ */
+
+import type { Config } from "../../core/config/schema.ts";
+import { GatewayError } from "../../core/errors.ts";
+import type { Logger } from "../../core/logger.ts";
+import { agentForKey } from "../agents.ts";
+import type { Turn } from "../turn_runner.ts";
+import { type AccessSettings, decideAccess, pairingReply } from "./access.ts";
+import type { Channel, ChannelStatus, IncomingMessage } from "./channel.ts";
+import { TelegramChannel } from "./telegram_channel.ts";
+import { WebchatChannel } from "./webchat_channel.ts";
+
+/** Options for {@linkcode ChannelManager}. */
+export interface ChannelManagerOptions {
+  config: () => Config;
+  /** Runs one agent turn and resolves with its answer. */
+  runTurn: (turn: Turn, signal: AbortSignal) => Promise<string>;
+  logger: Logger;
+  /** Subscribes to config changes (returns the unsubscribe); channels then restart as needed. */
+  onConfigChange?: (listener: () => void) => () => void;
+}
+
+/** A channel as `channels.list` shows it. */
+export interface ChannelSummary {
+  id: string;
+  type: string;
+  status: ChannelStatus["status"];
+}
+
+export class ChannelManager {
+  #options: ChannelManagerOptions;
+  #channels = new Map<string, Channel>();
+  #telegramKey: string | undefined;
+  #controller = new AbortController();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: ChannelManagerOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the channels the config turns on. */
+  start(): void {
+    const webchat = new WebchatChannel(() => this.#options.config().channels.webchat.enabled);
+    webchat.start();
+    this.#channels.set(webchat.id, webchat);
+    this.#unsubscribe = this.#options.onConfigChange?.(() => {
+      this.reload().catch((error) =>
+        this.#options.logger.error("channel reload failed", { error: (error as Error).message })
+      );
+    });
+    this.#syncTelegram();
+  }
+
+  /** Applies a config change: a channel whose settings changed restarts. */
+  reload(): Promise<void> {
+    return this.#syncTelegram();
+  }
+
+  list(): ChannelSummary[] {
+    return [...this.#channels.values()].map((channel) => {
+      const { status } = channel.status();
+      return { id: channel.id, type: channel.type, status };
+    });
+  }
+
+  /** @throws {GatewayError} NOT_FOUND for an unknown channel */
+  status(id: string): ChannelStatus {
+    const channel = this.#channels.get(id);
+    if (!channel) throw new GatewayError("NOT_FOUND", `Channel not found: ${id}`);
+    return channel.status();
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#controller.abort();
+    await Promise.allSettled([...this.#channels.values()].map((channel) => channel.stop()));
+  }
+
+  async #syncTelegram(): Promise<void> {
+    const settings = this.#options.config().channels.telegram;
+    const key = settings ? JSON.stringify(settings) : undefined;
+    if (key === this.#telegramKey && this.#channels.has("telegram")) return;
+    this.#telegramKey = key;
+    const previous = this.#channels.get("telegram");
+    this.#channels.delete("telegram");
+    await previous?.stop();
+    if (!settings || this.#controller.signal.aborted) return;
+    if (!settings.enabled || !settings.botToken) {
+      this.#channels.set("telegram", placeholder(settings.enabled ? "unconfigured" : "disabled"));
+      return;
+    }
+    const channel: TelegramChannel = new TelegramChannel({
+      settings: { ...settings, botToken: settings.botToken },
+      onMessage: (message): Promise<void> => this.#route(channel, message),
+      logger: this.#options.logger.child({ channel: "telegram" }),
+    });
+    this.#channels.set(channel.id, channel);
+    channel.start();
+  }
+
+  async #route(channel: Channel, message: IncomingMessage): Promise<void> {
+    const config = this.#options.config();
+    const access = config.channels[channel.id as "telegram"] as AccessSettings | undefined;
+    const decision = access
+      ? decideAccess(access, { id: message.senderId, username: message.username })
+      : "deny";
+    if (decision !== "allow") {
+      channel.countRejected();
+      this.#options.logger.info("channel message refused", {
+        channel: channel.id,
+        senderId: message.senderId,
+        policy: access?.dmPolicy,
+      });
+      if (decision === "pair") {
+        await channel.send(message.chatId, pairingReply(channel.id, message.senderId));
+      }
+      return;
+    }
+    const agentId = agentForKey(config, `${channel.id}:${message.chatId}`);
+    let answer: string;
+    try {
+      answer = await this.#options.runTurn(
+        { agentId, sessionId: `${channel.id}-${message.chatId}`, message: message.text },
+        this.#controller.signal,
+      );
+    } catch (error) {
+      if (this.#controller.signal.aborted) return;
+      // The sender may be anyone the policy lets in: the details go to the log, not the chat.
+      this.#options.logger.warn("channel turn failed", {
+        channel: channel.id,
+        agentId,
+        error: (error as Error).message,
+      });
+      answer = "Sorry, something went wrong while answering. The gateway's log has the details.";
+    }
+    await channel.send(message.chatId, answer.trim() || "(no answer)");
+  }
+}
+
+/** A channel that is configured off, or lacks what it needs to start. */
+function placeholder(state: "disabled" | "unconfigured"): Channel {
+  return {
+    id: "telegram",
+    type: "telegram",
+    name: "Telegram",
+    start() {},
+    stop: () => Promise.resolve(),
+    send: () => Promise.reject(new Error(`The telegram channel is ${state}`)),
+    countRejected() {},
+    status: () => ({
+      channel_id: "telegram",
+      name: "Telegram",
+      type: "telegram",
+      running: false,
+      status: state,
+    }),
+  };
+}
