@@ -1,6 +1,6 @@
 /** @module The Anthropic Messages wire API (`POST /v1/messages`, streamed). */
 
-import { joinUrl, sseEvents, upstreamFetch } from "./_http.ts";
+import { joinUrl, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
@@ -39,6 +39,10 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
         signal: request.signal,
         model: request.model,
       });
+      if (request.stream === false) {
+        yield* messageEvents(settings.id, call);
+        return;
+      }
       yield* parseAnthropicStream(settings.id, sseEvents(call));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -92,7 +96,7 @@ export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {
     model: request.model,
     max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
     messages,
-    stream: true,
+    stream: request.stream !== false,
   };
   if (system) body.system = system;
   if (request.tools?.length) {
@@ -249,4 +253,48 @@ function mapStop(reason: string): FinishReason {
   if (reason === "tool_use") return "tool_calls";
   if (reason === "refusal") return "content_filter";
   return "stop";
+}
+
+interface AnthropicMessage {
+  content?: { type?: string; text?: string; id?: string; name?: string; input?: unknown }[];
+  stop_reason?: string | null;
+  usage?: { input_tokens?: number; output_tokens?: number };
+}
+
+/** The events of a plain (non-streamed) message. */
+async function* messageEvents(provider: string, call: UpstreamCall): AsyncGenerator<StreamEvent> {
+  let body: AnthropicMessage;
+  try {
+    body = await call.response.json();
+  } catch (error) {
+    throw call.mapError(error);
+  } finally {
+    call.done();
+  }
+  if (!Array.isArray(body.content)) {
+    throw new ProviderError("upstream", provider, `Provider ${provider} answered no content`);
+  }
+  let index = 0;
+  for (const block of body.content) {
+    if (block.type === "text" && block.text) yield { type: "text", text: block.text };
+    if (block.type === "tool_use") {
+      yield {
+        type: "tool_call",
+        index,
+        call: {
+          id: block.id ?? `toolu_${index}`,
+          name: block.name ?? "",
+          arguments: JSON.stringify(block.input ?? {}),
+        },
+      };
+      index += 1;
+    }
+  }
+  const input = body.usage?.input_tokens ?? 0;
+  const output = body.usage?.output_tokens ?? 0;
+  yield {
+    type: "finish",
+    reason: body.stop_reason ? mapStop(body.stop_reason) : "stop",
+    usage: { promptTokens: input, completionTokens: output, totalTokens: input + output },
+  };
 }

@@ -3,7 +3,7 @@
  * openrouter, ollama and any compatible `baseUrl`.
  */
 
-import { joinUrl, sseEvents, upstreamFetch } from "./_http.ts";
+import { joinUrl, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
@@ -40,6 +40,10 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
         signal: request.signal,
         model: request.model,
       });
+      if (request.stream === false) {
+        yield* completionEvents(settings.id, call);
+        return;
+      }
       yield* parseOpenAiStream(settings.id, sseEvents(call));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -66,13 +70,14 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   };
 }
 
-/** The request body of `POST /chat/completions`, always streamed with usage. */
+/** The request body of `POST /chat/completions`; streamed with usage unless `stream: false`. */
 export function toOpenAiBody(request: ChatRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
     messages: request.messages.flatMap(toOpenAiMessages),
-    stream: true,
-    stream_options: { include_usage: true },
+    ...(request.stream === false
+      ? { stream: false }
+      : { stream: true, stream_options: { include_usage: true } }),
   };
   if (request.tools?.length) {
     body.tools = request.tools.map((tool) => ({
@@ -240,4 +245,67 @@ function mapFinish(reason: string): FinishReason {
   if (reason === "length" || reason === "tool_calls" || reason === "content_filter") return reason;
   if (reason === "function_call") return "tool_calls";
   return "stop";
+}
+
+interface OpenAiCompletion {
+  choices?: {
+    message?: {
+      content?: string | null;
+      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
+    };
+    finish_reason?: string | null;
+  }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
+}
+
+/** The events of a plain (non-streamed) completion. */
+async function* completionEvents(
+  provider: string,
+  call: UpstreamCall,
+): AsyncGenerator<StreamEvent> {
+  let body: OpenAiCompletion;
+  try {
+    body = await call.response.json();
+  } catch (error) {
+    throw call.mapError(error);
+  } finally {
+    call.done();
+  }
+  const choice = body.choices?.[0];
+  if (!choice) {
+    throw new ProviderError("upstream", provider, `Provider ${provider} answered no choices`);
+  }
+  if (choice.message?.content) yield { type: "text", text: choice.message.content };
+  const calls = choice.message?.tool_calls ?? [];
+  for (const [index, part] of calls.entries()) {
+    yield {
+      type: "tool_call",
+      index,
+      call: {
+        id: part.id || `call_${index}`,
+        name: part.function?.name ?? "",
+        arguments: part.function?.arguments ?? "",
+      },
+    };
+  }
+  const usage = body.usage;
+  const prompt = usage?.prompt_tokens ?? 0;
+  const completion = usage?.completion_tokens ?? 0;
+  yield {
+    type: "finish",
+    reason: choice.finish_reason
+      ? mapFinish(choice.finish_reason)
+      : calls.length
+      ? "tool_calls"
+      : "stop",
+    ...(usage
+      ? {
+        usage: {
+          promptTokens: prompt,
+          completionTokens: completion,
+          totalTokens: usage.total_tokens ?? prompt + completion,
+        },
+      }
+      : {}),
+  };
 }

@@ -54,6 +54,12 @@ export interface ChatRequest {
   /** OpenAI's `response_format`, passed to providers that understand it. */
   responseFormat?: Record<string, unknown>;
   seed?: number;
+  /**
+   * False when the caller needs only the whole answer: a provider may then make one plain
+   * (non-streamed) call and yield its events at once. The events are the same either way.
+   * @default true
+   */
+  stream?: boolean;
   /** Aborting closes the upstream request; the stream then throws a `ProviderError` "aborted". */
   signal?: AbortSignal;
 }

@@ -29,7 +29,13 @@ export const chatCompletionsRoute: HttpRoute = {
     let body;
     try {
       body = await readJsonBody(request, chatCompletionSchema);
-      opened = await openModelStream(ctx, body.model, chatCompletionTurn(body));
+      // A non-streaming client needs only the whole answer: the upstream call need not stream.
+      const turn = chatCompletionTurn(body);
+      opened = await openModelStream(
+        ctx,
+        body.model,
+        body.stream ? turn : { ...turn, stream: false },
+      );
     } catch (error) {
       return errorResponse(error, ctx.logger);
     }

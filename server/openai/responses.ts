@@ -21,7 +21,12 @@ export const responsesRoute: HttpRoute = {
     let opened: OpenedStream;
     try {
       body = await readJsonBody(request, responsesSchema);
-      opened = await openModelStream(ctx, body.model, responsesTurn(body));
+      const turn = responsesTurn(body);
+      opened = await openModelStream(
+        ctx,
+        body.model,
+        body.stream ? turn : { ...turn, stream: false },
+      );
     } catch (error) {
       return errorResponse(error, ctx.logger);
     }

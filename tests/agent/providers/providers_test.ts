@@ -143,3 +143,29 @@ for (const wire of wires) {
     assertEquals(error.kind, "upstream");
   });
 }
+
+for (const wire of wires) {
+  Deno.test(`${wire.name} provider with stream false makes one plain call, same events`, async () => {
+    await using upstream = await wire.start();
+    upstream.reply({
+      text: "Plain answer",
+      toolCalls: [{ name: "echo", arguments: { a: 1 }, id: "t1" }],
+      usage: { prompt: 3, completion: 4 },
+    });
+    const events = await collect(wire.make(upstream.url), {
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      stream: false,
+    });
+    assertEquals(upstream.requests[0].body.stream, false);
+    assertEquals(events, [
+      { type: "text", text: "Plain answer" },
+      { type: "tool_call", index: 0, call: { id: "t1", name: "echo", arguments: '{"a":1}' } },
+      {
+        type: "finish",
+        reason: "tool_calls",
+        usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 },
+      },
+    ]);
+  });
+}
