@@ -5,6 +5,7 @@
  */
 
 import { join } from "node:path";
+import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { recordEvents } from "../_helpers/chat_gateway.ts";
 import { startFakeHub } from "../_helpers/fake_hub.ts";
@@ -87,4 +88,25 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
   );
   assert(usage.byModel.some((m) => m.provider === "llamacpp" && m.model === ID));
   assertMatch(downloaded.stdout, /Chose tiny-q4_k_m\.gguf \(Q4_K_M/);
+
+  // The OpenAI-compatible API sees the same model and streams from it.
+  const openai = new OpenAI({ baseURL: `${gw.baseUrl}/v1`, apiKey: gw.token });
+  const listed = await openai.models.list();
+  assert(listed.data.some((m) => m.id === ID && m.owned_by === "llamacpp"), JSON.stringify(listed));
+  const stream = await openai.chat.completions.create({
+    model: `llamacpp/${ID}`,
+    messages: [{ role: "user", content: "Hi" }],
+    max_tokens: 4,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let chunks = 0;
+  let completionTokens = 0;
+  for await (const chunk of stream) {
+    if (chunk.choices[0]?.delta?.content) chunks++;
+    if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
+  }
+  assert(chunks >= 1, "content chunks were streamed");
+  assertEquals(completionTokens, 4);
 });
