@@ -35,6 +35,7 @@ export interface UsageSummary {
     estimatedCost: number;
     requests: number;
   }[];
+  byProvider: { provider: string; totalTokens: number; estimatedCost: number; requests: number }[];
 }
 
 /** Appends usage records and answers summaries over the last N days. */
@@ -78,7 +79,9 @@ export class UsageStore {
       requests: 0,
       byDay: [],
       byModel: [],
+      byProvider: [],
     };
+    const byProvider = new Map<string, UsageSummary["byProvider"][number]>();
     for (const record of await this.#load()) {
       if (new Date(record.time) < since) continue;
       const tokens = record.promptTokens + record.completionTokens;
@@ -107,9 +110,16 @@ export class UsageStore {
       model.estimatedCost += cost;
       model.requests += 1;
       byModel.set(key, model);
+      const provider = byProvider.get(record.provider) ??
+        { provider: record.provider, totalTokens: 0, estimatedCost: 0, requests: 0 };
+      provider.totalTokens += tokens;
+      provider.estimatedCost += cost;
+      provider.requests += 1;
+      byProvider.set(record.provider, provider);
     }
     summary.byDay = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
     summary.byModel = [...byModel.values()].sort((a, b) => b.totalTokens - a.totalTokens);
+    summary.byProvider = [...byProvider.values()].sort((a, b) => b.totalTokens - a.totalTokens);
     summary.estimatedCost = Math.round(summary.estimatedCost * 1e6) / 1e6;
     return summary;
   }

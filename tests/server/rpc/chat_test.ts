@@ -268,6 +268,8 @@ Deno.test("chat.send records usage with the configured price, and usage.get show
   assertEquals(usage.estimatedCost, 0.002);
   const byModel = usage.byModel as Record<string, unknown>[];
   assertEquals([byModel[0].provider, byModel[0].model], ["fake", "gpt-test"]);
+  const byProvider = usage.byProvider as Record<string, unknown>[];
+  assertEquals([byProvider[0].provider, byProvider[0].requests], ["fake", 1]);
 });
 
 Deno.test("chat.send injects pending system events into the next turn", async () => {
