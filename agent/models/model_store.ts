@@ -139,9 +139,11 @@ export class LocalModelStore {
       removed = { ...entry, path: this.#absolute(entry.path) };
       index.models = index.models.filter((m) => m.id !== id);
       if (index.selected === id) delete index.selected;
-      await Deno.remove(removed.path, { recursive: true }).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
+      for (const path of splitSiblings(removed.path)) {
+        await Deno.remove(path, { recursive: true }).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
+      }
       await this.#pruneEmptyParents(removed.path);
     });
     return removed;
@@ -183,6 +185,17 @@ export class LocalModelStore {
     this.#writing = run.catch(() => {});
     return run;
   }
+}
+
+/** The files of a model: the path itself, plus every part when it is a split GGUF's first part. */
+function splitSiblings(path: string): string[] {
+  const split = path.match(/^(.*)-00001-of-(\d{5})\.gguf$/i);
+  if (!split) return [path];
+  const count = Number(split[2]);
+  return Array.from(
+    { length: count },
+    (_, i) => `${split[1]}-${String(i + 1).padStart(5, "0")}-of-${split[2]}.gguf`,
+  );
 }
 
 function isIndex(value: unknown): value is IndexFile {

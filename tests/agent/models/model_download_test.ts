@@ -157,3 +157,64 @@ Deno.test("downloadModel sends HF_TOKEN for a gated repo and explains a refusal 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("downloadModel takes an MLX repo snapshot on Apple Silicon", async () => {
+  const snapshot: FakeFile[] = [
+    { path: "config.json", content: new TextEncoder().encode('{"model_type":"llama"}') },
+    { path: "model.safetensors", content: bytes(20_000, 9) },
+    { path: "tokenizer.json", content: new TextEncoder().encode("{}") },
+  ];
+  const hub = startFakeHub({ repos: { "mlx-community/Llama-3-8B-4bit": snapshot } });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  try {
+    const store = new LocalModelStore(join(dir, "models"));
+    const result = await downloadModel(store, {
+      repo: "mlx-community/Llama-3-8B-4bit",
+      backend: "mlx",
+      env: { HF_ENDPOINT: hub.url },
+      platform: { os: "darwin", arch: "aarch64" },
+    });
+    assertEquals(result.model.id, "mlx-community/Llama-3-8B-4bit");
+    assertEquals(result.model.backend, "mlx");
+    assertEquals(result.model.size, 20_000 + snapshot[0].content.length + 2);
+    assertEquals(result.model.path, join(dir, "models", "mlx-community/Llama-3-8B-4bit"));
+    assertEquals(
+      await Deno.readFile(join(result.model.path, "model.safetensors")),
+      snapshot[1].content,
+    );
+    assertEquals(store.hasModelsSync("mlx"), true);
+    assertEquals(store.hasModelsSync("llamacpp"), false);
+    const removed = await store.remove(result.model.id);
+    assertEquals(removed?.id, result.model.id);
+    assertEquals(await store.list(), []);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("downloadModel fetches every part of a split GGUF and delete-local removes them all", async () => {
+  const parts: FakeFile[] = [
+    { path: "big-Q4_K_M-00001-of-00002.gguf", content: bytes(4000, 11) },
+    { path: "big-Q4_K_M-00002-of-00002.gguf", content: bytes(3000, 12) },
+  ];
+  const hub = startFakeHub({ repos: { "org/split-GGUF": parts } });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  try {
+    const store = new LocalModelStore(join(dir, "models"));
+    const result = await downloadModel(store, {
+      repo: "org/split-GGUF",
+      env: { HF_ENDPOINT: hub.url },
+    });
+    assertEquals(result.model.id, "org/split-GGUF/big-Q4_K_M-00001-of-00002.gguf");
+    assertEquals(result.model.size, 7000);
+    const second = join(dir, "models", "org/split-GGUF", parts[1].path);
+    assertEquals(await Deno.readFile(second), parts[1].content);
+    await store.remove(result.model.id);
+    await assertRejects(() => Deno.stat(second), Deno.errors.NotFound);
+    await assertRejects(() => Deno.stat(join(dir, "models", "org")), Deno.errors.NotFound);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
