@@ -11,6 +11,13 @@ import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
+import {
+  checkBackups,
+  checkCron,
+  checkDevices,
+  checkSpeech,
+  checkTelegram,
+} from "./operations_checks.ts";
 import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -62,6 +69,11 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkScreenshot,
   checkExecPolicy,
   checkMcpServers,
+  checkCron,
+  checkDevices,
+  checkBackups,
+  checkTelegram,
+  checkSpeech,
 ];
 
 /** Runs every check; a check that throws is reported as a failure, never as a crash. */
