@@ -45,7 +45,7 @@ export class LocalModelStore {
   readonly dir: string;
   readonly indexFile: string;
   #writing: Promise<unknown> = Promise.resolve();
-  #snapshot: { mtime: number; backends: Set<string> } | undefined;
+  #snapshot: { mtime: number; keys: Set<string> } | undefined;
 
   constructor(modelsDir: string) {
     this.dir = modelsDir;
@@ -57,23 +57,34 @@ export class LocalModelStore {
    * mtime) because provider resolution asks it on every request.
    */
   hasModelsSync(backend: LocalBackend): boolean {
+    return this.#keysSync().has(backend);
+  }
+
+  /** True when the store holds model `id` for `backend` (synchronous, like `hasModelsSync`). */
+  hasModelSync(id: string, backend: LocalBackend): boolean {
+    return this.#keysSync().has(`${backend}/${id}`);
+  }
+
+  #keysSync(): Set<string> {
     let mtime: number;
     try {
       mtime = Deno.statSync(this.indexFile).mtime?.getTime() ?? 0;
     } catch {
-      return false;
+      return new Set();
     }
     if (this.#snapshot?.mtime !== mtime) {
-      let backends = new Set<string>();
+      const keys = new Set<string>();
       try {
         const index = JSON.parse(Deno.readTextFileSync(this.indexFile));
-        if (isIndex(index)) backends = new Set(index.models.map((m) => m.backend));
+        if (isIndex(index)) {
+          for (const model of index.models) keys.add(model.backend).add(localModelRef(model));
+        }
       } catch {
         // An unreadable index has no models; `models local` and the doctor say why.
       }
-      this.#snapshot = { mtime, backends };
+      this.#snapshot = { mtime, keys };
     }
-    return this.#snapshot.backends.has(backend);
+    return this.#snapshot.keys;
   }
 
   /** Where a model's file (or snapshot folder) lives, or `undefined` for an id that escapes the store. */

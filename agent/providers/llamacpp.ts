@@ -185,7 +185,7 @@ export interface RegisterLocalOptions {
 /** The slice of the provider registry local models plug into. */
 export interface LocalProviderHost {
   registerApi(api: "llamacpp", factory: ProviderFactory): void;
-  registerImplicit(id: string, active: () => boolean): void;
+  registerImplicit(id: string, active: () => boolean, serves?: (model: string) => boolean): void;
 }
 
 /**
@@ -197,5 +197,9 @@ export function registerLocalProvider(
   options: RegisterLocalOptions,
 ): void {
   host.registerApi("llamacpp", llamaCppFactory(options));
-  host.registerImplicit(options.id ?? "llamacpp", () => options.store.hasModelsSync("llamacpp"));
+  host.registerImplicit(
+    options.id ?? "llamacpp",
+    () => options.store.hasModelsSync("llamacpp"),
+    (model) => options.store.hasModelSync(model, "llamacpp"),
+  );
 }

@@ -82,7 +82,7 @@ export class ProviderRegistry {
     ["anthropic", createAnthropicProvider],
   ]);
   /** Providers that need no config entry while `active()` holds (local models once downloaded). */
-  #implicit = new Map<string, () => boolean>();
+  #implicit = new Map<string, { active: () => boolean; serves?: (model: string) => boolean }>();
   /** Factories for one provider id, winning over its wire API's (ollama's own model list). */
   #byId = new Map<string, ProviderFactory>([["ollama", createOllamaProvider]]);
   #built = new Map<string, { key: string; provider: ChatProvider }>();
@@ -100,9 +100,16 @@ export class ProviderRegistry {
     }
   }
 
-  /** Makes provider `id` usable without a config entry whenever `active()` is true. */
-  registerImplicit(id: string, active: () => boolean): void {
-    this.#implicit.set(id, active);
+  /**
+   * Makes provider `id` usable without a config entry whenever `active()` is true; `serves`
+   * (synchronous) lets a bare model id resolve to it.
+   */
+  registerImplicit(
+    id: string,
+    active: () => boolean,
+    serves?: (model: string) => boolean,
+  ): void {
+    this.#implicit.set(id, { active, serves });
   }
 
   /** Builds provider `id` with `factory` instead of its wire API's factory. */
@@ -113,7 +120,7 @@ export class ProviderRegistry {
 
   #isImplicit(id: string): boolean {
     try {
-      return this.#implicit.get(id)?.() ?? false;
+      return this.#implicit.get(id)?.active() ?? false;
     } catch {
       return false;
     }
@@ -205,6 +212,9 @@ export class ProviderRegistry {
     for (const id of ids) {
       if (config[id]?.models?.some((entry) => entry.id === model)) return this.#resolved(id, model);
     }
+    for (const [id, implicit] of this.#implicit) {
+      if (ids.includes(id) && implicit.serves?.(model)) return this.#resolved(id, model);
+    }
     for (const [id, list] of this.#lists) {
       if (ids.includes(id) && list.models.some((entry) => entry.id === model)) {
         return this.#resolved(id, model);
@@ -216,7 +226,11 @@ export class ProviderRegistry {
       const sameApi = ids.filter((id) => this.settings(id)?.api === owner);
       if (owner === "anthropic" && sameApi.length === 1) return this.#resolved(sameApi[0], model);
     }
-    if (ids.length === 1) return this.#resolved(ids[0], model);
+    // Downloading a local model must not take away "the only configured provider serves all".
+    const configured = ids.filter((id) =>
+      !this.#implicit.has(id) || this.#options.config().models.providers[id]
+    );
+    if (configured.length === 1) return this.#resolved(configured[0], model);
     throw new GatewayError(
       ErrorCode.NOT_FOUND,
       ids.length

@@ -145,3 +145,16 @@ Deno.test("registerLocalProvider serves downloaded models as llamacpp/<id> witho
   assert(probe.latency >= 0);
   await registry.close();
 });
+
+Deno.test("registry still sends unknown ids to the only configured provider when local models exist", async () => {
+  await using tiny = await tinyModelStore();
+  const config = configSchema.parse({
+    models: { providers: { proxy: { baseUrl: "http://127.0.0.1:9/v1" } } },
+  });
+  const registry = new ProviderRegistry({ config: () => config });
+  registerLocalProvider(registry, { store: tiny.store, settings: () => config.models.local });
+  assertEquals(registry.providerIds().toSorted(), ["llamacpp", "proxy"]);
+  assertEquals(registry.resolve("my-custom-model").providerId, "proxy");
+  assertEquals(registry.resolve(`llamacpp/${TINY_MODEL_ID}`).providerId, "llamacpp");
+  await registry.close();
+});
