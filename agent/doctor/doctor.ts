@@ -11,6 +11,7 @@ import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
+import { checkProviders } from "./providers_check.ts";
 import {
   checkBackups,
   checkCron,
@@ -65,6 +66,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkStateDir,
   checkAuth,
   checkBrowser,
+  checkProviders,
   checkDocumentLibraries,
   checkScreenshot,
   checkExecPolicy,
