@@ -3,6 +3,7 @@
  * a subprocess (mammoth needs `--unsafe-proto`, which the gateway itself must not run with).
  */
 
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { readToolFile } from "./tool_paths.ts";
@@ -62,8 +63,16 @@ export async function runDocxWorker(
   if (worker.protocol !== "file:") {
     throw new Error(`read_docx needs its worker as a local file, not ${worker.href}`);
   }
+  const deno = Deno.execPath();
+  if (!/^deno(\.exe)?$/i.test(basename(deno))) {
+    // A `deno compile`d pyclaw cannot `deno run` another script, and must not get the flag itself.
+    throw new Error(
+      `read_docx needs the Deno runtime to run mammoth with --unsafe-proto, but pyclaw runs as ` +
+        `${deno}; run pyclaw from its project folder (scripts/pyclaw)`,
+    );
+  }
   const timeout = AbortSignal.timeout(WORKER_TIMEOUT_MS);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(deno, {
     args: [
       "run",
       "--unsafe-proto",
