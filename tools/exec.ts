@@ -32,10 +32,14 @@ export const execTool = defineTool({
     if (policy.policy === "ask" && !preApproved) {
       const approvals = ctx.services.approvals;
       if (!approvals) return refused(command, "approval is required and no client can approve");
+      // A plan being worked on pauses while its step waits for the user.
+      const plans = ctx.services.plans;
+      await plans?.markWaiting(ctx.agentId, ctx.sessionId, "awaiting approval");
       const outcome = await approvals.request(
         { command, cwd: dir, sessionId: ctx.sessionId, agentId: ctx.agentId },
         { timeoutMs: policy.approvalTimeoutMs, signal: ctx.signal },
       );
+      await plans?.markWaiting(ctx.agentId, ctx.sessionId, PLAN_PAUSE[outcome]);
       if (outcome !== "approved") return refused(command, DENIAL[outcome]);
     }
     ctx.signal.throwIfAborted();
@@ -49,6 +53,15 @@ export const execTool = defineTool({
     return report(command, dir, result, policy.maxOutputBytes);
   },
 });
+
+/** What becomes of a plan after the approval: paused for good when the run stops, else active. */
+const PLAN_PAUSE: Record<ExecApprovalOutcome, string | undefined> = {
+  approved: undefined,
+  denied: undefined,
+  timeout: undefined,
+  aborted: "aborted",
+  shutdown: "gateway stopped",
+};
 
 const DENIAL: Record<Exclude<ExecApprovalOutcome, "approved">, string> = {
   denied: "the user denied it",

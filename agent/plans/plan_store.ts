@@ -30,6 +30,8 @@ export interface PlanStoreOptions {
 }
 
 const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
+/** The pause reason while a step waits for an approval (see {@linkcode PlanStore.markWaiting}). */
+export const WAITING = "awaiting approval";
 
 export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
@@ -86,6 +88,13 @@ export class PlanStore implements PlanService {
         throw new GatewayError(
           ErrorCode.INVALID_PARAMS,
           `Plan ${planId} is ${plan.status}, not paused`,
+        );
+      }
+      // Paused while its run waits for an approval: that run, not a new one, goes on.
+      if (this.#options.isRunActive?.(plan.agentId, plan.sessionId)) {
+        throw new GatewayError(
+          ErrorCode.INVALID_PARAMS,
+          `Plan ${planId} belongs to a run still in progress (${plan.pausedReason ?? "active"})`,
         );
       }
       if (!runAgent) {
@@ -171,9 +180,24 @@ export class PlanStore implements PlanService {
     }, { once: true });
   }
 
-  /** Pauses a session's active plan, e.g. while a step waits for an approval. */
-  pauseSession(agentId: string, sessionId: string, reason: string): Promise<void> {
-    return this.#pauseWhere((p) => p.agentId === agentId && p.sessionId === sessionId, reason);
+  markWaiting(agentId: string, sessionId: string, reason?: string): Promise<void> {
+    return this.#serial(async () => {
+      for (const id of await this.#ids()) {
+        const plan = await this.#read(id);
+        if (plan?.agentId !== agentId || plan.sessionId !== sessionId) continue;
+        const waiting = plan.status === "paused" && plan.pausedReason === WAITING;
+        if (reason && (plan.status === "active" || waiting)) {
+          plan.status = "paused";
+          plan.pausedReason = reason;
+        } else if (!reason && waiting) {
+          plan.status = "active";
+          delete plan.pausedReason;
+        } else {
+          continue;
+        }
+        await this.#write(plan);
+      }
+    });
   }
 
   /** Pauses every active plan: the gateway is stopping (before its runs are aborted). */

@@ -53,4 +53,10 @@ export interface PlanService {
   update(planId: string, change: (plan: Plan) => void): Promise<Plan>;
   /** Pauses the session's active plan when `signal` aborts (the run was stopped). */
   watchRun(agentId: string, sessionId: string, signal: AbortSignal): void;
+  /**
+   * A step of the session's run waits for the user (an `exec` approval): with a `reason` the
+   * active plan pauses (or its pause reason changes); without one, a plan paused for approval
+   * becomes active again because the run goes on.
+   */
+  markWaiting(agentId: string, sessionId: string, reason?: string): Promise<void>;
 }

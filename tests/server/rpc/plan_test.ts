@@ -143,3 +143,34 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
     await Deno.remove(stateDir, { recursive: true });
   }
 });
+
+Deno.test("a plan pauses while its step waits for an exec approval, and goes on once approved", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply(
+    { toolCalls: [planCall({ action: "create", title: "Ops", steps: ["List files", "Report"] })] },
+    { toolCalls: [{ name: "exec", arguments: { command: "echo listed" } }] },
+    {
+      toolCalls: [
+        planCall({ action: "complete_step", stepId: 1 }),
+        planCall({ action: "complete_step", stepId: 2 }),
+      ],
+    },
+    { text: "Done" },
+  );
+  const client = await env.gw.connect();
+  const operator = await env.gw.connect({ clientName: "operator" });
+  const events = recordEvents(operator);
+  const sent = client.request<{ completed: boolean }>("chat.send", { message: "List and report" });
+  const request = await events.next("exec.approval.requested");
+  const waiting = await onlyPlan(operator);
+  assertEquals([waiting.status, waiting.pausedReason], ["paused", "awaiting approval"]);
+  // Not resumable while its run waits: the run itself goes on after the approval.
+  assertEquals(
+    await codeOf(operator.request("plan.resume", { planId: waiting.id })),
+    "INVALID_PARAMS",
+  );
+  await operator.request("tools.exec_approve", { requestId: request.requestId, approved: true });
+  assertEquals((await sent).completed, true);
+  const plan = await onlyPlan(operator);
+  assertEquals(plan.status, "completed");
+});
