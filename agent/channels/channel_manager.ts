@@ -53,7 +53,9 @@ export class ChannelManager {
         this.#options.logger.error("channel reload failed", { error: (error as Error).message })
       );
     });
-    this.#syncTelegram();
+    this.reload().catch((error) =>
+      this.#options.logger.error("channel start failed", { error: (error as Error).message })
+    );
   }
 
   /** Applies a config change: a channel whose settings changed restarts. */
