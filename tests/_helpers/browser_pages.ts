@@ -55,6 +55,14 @@ export function startPageServer(): PageServer {
       case "/link":
         return html(`<title>Link</title></head><body>
           <a id="go" href="${url.searchParams.get("to") ?? "/"}">go there</a>`);
+      case "/img":
+        return html(`<title>Image</title></head><body>
+          <img id="i" src="${url.searchParams.get("src") ?? ""}">`);
+      case "/ws": {
+        const { socket, response } = Deno.upgradeWebSocket(request);
+        socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+        return response;
+      }
       case "/redirect":
         return new Response(null, {
           status: 302,

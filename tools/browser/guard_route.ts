@@ -1,24 +1,24 @@
 /**
- * @module Enforces the SSRF policy inside Chromium for agent-driven pages, through Playwright
- * request routing: every request of a guarded page is checked before it is sent, and a
- * navigation's redirects are followed here, hop by hop, so a public page cannot bounce the
- * browser to an internal address.
+ * @module Enforces the SSRF policy inside Chromium for agent-driven pages. Three hooks, because
+ * each sees what the others miss:
+ * - Playwright request routing checks every request's URL before it is sent;
+ * - a CDP `Fetch` session at the response stage checks each redirect's `Location` before
+ *   Chromium follows it (routing never sees redirect hops);
+ * - WebSocket routing checks sockets before they connect.
+ * Responses are never fulfilled from our side: a document served that way could not open
+ * WebSockets afterwards (measured with Chromium 156), so the page stays Chromium's own.
  */
 
-import type { BrowserContext, Page, Request, Route } from "playwright-core";
+import type { BrowserContext, CDPSession, Page, Request, Route } from "playwright-core";
 import type { SsrfGuard } from "./ssrf_guard.ts";
 
-const MAX_REDIRECTS = 10;
-
-/** What the route needs from the session. */
+/** What the hooks need from the session. */
 export interface GuardHooks {
   guard: SsrfGuard;
   /** True for pages the agent drives. */
   isGuarded(page: Page): Promise<boolean>;
-  /** Records why a page's request was refused, for the error the agent sees. */
+  /** Records why a page's navigation was refused, for the error the agent sees. */
   onBlocked(page: Page, reason: string): void;
-  /** Time limit of one fetched hop. */
-  timeoutMs(): number;
 }
 
 function pageOf(request: Request): Page | undefined {
@@ -33,62 +33,80 @@ function pageOf(request: Request): Page | undefined {
 export async function installGuardRoute(context: BrowserContext, hooks: GuardHooks) {
   await context.route("**/*", async (route: Route, request: Request) => {
     const page = pageOf(request);
-    if (!page || !(await hooks.isGuarded(page))) return await route.fallback();
-    try {
-      const verdict = await hooks.guard.check(request.url());
-      if (!verdict.allowed) {
-        // A blocked image or script is no failure of the action; a blocked navigation is.
-        // `aborted` rather than `blockedbyclient`: Chromium then keeps the page it had instead of
-        // committing an error page that would race the next navigation.
-        if (request.isNavigationRequest()) hooks.onBlocked(page, verdict.reason);
-        return await route.abort("aborted");
-      }
-      if (!request.isNavigationRequest()) return await route.fallback();
-      await followRedirects(route, request, page, hooks);
-    } catch (error) {
-      // The page may have closed under us; the request is then moot.
-      await route.abort("failed").catch(() => {});
-      if (!page.isClosed()) hooks.onBlocked(page, `Request failed: ${(error as Error).message}`);
-    }
+    // A popup's first navigation comes before its page exists, so whose it is cannot be told:
+    // once the agent has used this browser, such navigations are held to the policy too.
+    const unknownPopup = !page && request.isNavigationRequest();
+    if (!unknownPopup && (!page || !(await hooks.isGuarded(page)))) return await route.fallback();
+    const verdict = await hooks.guard.check(request.url());
+    if (verdict.allowed) return await route.fallback();
+    // A blocked image or script is no failure of the action; a blocked navigation is.
+    // `aborted` rather than `blockedbyclient`: Chromium then keeps the page it had instead of
+    // committing an error page that would race the next navigation.
+    if (page && request.isNavigationRequest()) hooks.onBlocked(page, verdict.reason);
+    await route.abort("aborted").catch(() => {});
   });
 }
 
-/**
- * Chromium would follow a redirect without asking the route again, so the hops are fetched
- * here with redirects off and each `Location` is checked before it is requested.
- */
-async function followRedirects(route: Route, request: Request, page: Page, hooks: GuardHooks) {
-  let url = request.url();
-  let method = request.method();
-  let postData = request.postDataBuffer() ?? undefined;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const response = await route.fetch({
-      url,
-      method,
-      postData,
-      maxRedirects: 0,
-      timeout: hooks.timeoutMs(),
-    });
-    const location = response.headers()["location"];
-    const status = response.status();
-    if (status < 300 || status >= 400 || !location) {
-      // One hop: hand Chromium the response itself. After redirects, send Chromium to the
-      // final, checked URL so the page gets its real address (relative links, origin).
-      if (hop === 0) return await route.fulfill({ response });
-      return await route.fulfill({ status: 302, headers: { location: url } });
-    }
-    const next = new URL(location, url).href;
-    const verdict = await hooks.guard.check(next);
-    if (!verdict.allowed) {
-      hooks.onBlocked(page, `Redirect from ${url} blocked: ${verdict.reason}`);
-      return await route.abort("aborted");
-    }
-    if (status === 303 || ((status === 301 || status === 302) && method === "POST")) {
-      method = "GET";
-      postData = undefined;
-    }
-    url = next;
+/** The redirect target of a paused response, if it is a redirect. */
+function redirectTarget(
+  status: number | undefined,
+  headers: { name: string; value: string }[] | undefined,
+  from: string,
+): string | undefined {
+  if (!status || status < 300 || status >= 400) return undefined;
+  const location = headers?.find((header) => header.name.toLowerCase() === "location")?.value;
+  if (!location) return undefined;
+  try {
+    return new URL(location, from).href;
+  } catch {
+    return undefined;
   }
-  hooks.onBlocked(page, `Too many redirects (more than ${MAX_REDIRECTS}) from ${request.url()}`);
-  await route.abort("failed");
+}
+
+/**
+ * Pauses every response of `page` (documents, subresources, `fetch()`) and refuses redirects
+ * to URLs the policy blocks, before Chromium requests them. Returns the CDP session; detaching
+ * it ends the checks.
+ */
+export async function guardRedirects(page: Page, hooks: GuardHooks): Promise<CDPSession> {
+  const session = await page.context().newCDPSession(page);
+  session.on("Fetch.requestPaused", async (event) => {
+    const { requestId, request } = event;
+    try {
+      const next = redirectTarget(event.responseStatusCode, event.responseHeaders, request.url);
+      if (next && await hooks.isGuarded(page)) {
+        const verdict = await hooks.guard.check(next);
+        if (!verdict.allowed) {
+          if (event.resourceType === "Document") {
+            hooks.onBlocked(page, `Redirect from ${request.url} blocked: ${verdict.reason}`);
+          }
+          await session.send("Fetch.failRequest", { requestId, errorReason: "Aborted" });
+          return;
+        }
+      }
+      await session.send("Fetch.continueRequest", { requestId });
+    } catch {
+      // The request, the page or the session went away meanwhile.
+    }
+  });
+  await session.send("Fetch.enable", {
+    patterns: [{ urlPattern: "*", requestStage: "Response" }],
+  });
+  return session;
+}
+
+/** Checks a guarded page's WebSockets (which request routing does not see) before they connect. */
+export async function guardWebSockets(page: Page, hooks: GuardHooks): Promise<void> {
+  await page.routeWebSocket(/.*/, async (socket) => {
+    const url = socket.url();
+    const asHttp = url.replace(/^ws(s?):/i, "http$1:");
+    const verdict = (await hooks.isGuarded(page))
+      ? await hooks.guard.check(asHttp)
+      : { allowed: true as const };
+    if (verdict.allowed) {
+      socket.connectToServer();
+    } else {
+      await socket.close({ code: 1008, reason: "Blocked by the SSRF policy" });
+    }
+  });
 }

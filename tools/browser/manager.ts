@@ -282,7 +282,6 @@ export class BrowserManager {
         headless: config.headless,
         logger: this.#options.logger,
         guard: this.guard,
-        navigationTimeoutMs: () => this.#options.config().navigationTimeoutMs,
       });
     } catch (error) {
       const line = (error instanceof Error ? error.message : String(error)).split("\n")[0];

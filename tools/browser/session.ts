@@ -7,7 +7,12 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
-import { installGuardRoute } from "./guard_route.ts";
+import {
+  type GuardHooks,
+  guardRedirects,
+  guardWebSockets,
+  installGuardRoute,
+} from "./guard_route.ts";
 import { safeTitle } from "./page_actions.ts";
 import type { SsrfGuard } from "./ssrf_guard.ts";
 
@@ -39,8 +44,6 @@ export interface SessionOptions {
   headless: boolean;
   logger: Logger;
   guard: SsrfGuard;
-  /** Time limit of one navigation (also used for guarded fetches). */
-  navigationTimeoutMs: () => number;
   /** @default { width: 1280, height: 800 } */
   viewport?: { width: number; height: number };
 }
@@ -69,6 +72,8 @@ export class BrowserSession {
   #order: string[] = [];
   #guarded = new WeakSet<Page>();
   #guardRoute: Promise<void> | undefined;
+  #hooks: GuardHooks | undefined;
+  #hookedPages = new WeakSet<Page>();
   #blocked = new WeakMap<Page, string>();
   #closing: Promise<void> | undefined;
   #onClosed = new Set<() => void>();
@@ -178,13 +183,21 @@ export class BrowserSession {
   /** Puts `page` under the SSRF guard (agent-driven); it stays guarded until released. */
   async guard(page: Page): Promise<void> {
     this.#guarded.add(page);
-    this.#guardRoute ??= installGuardRoute(this.context, {
+    this.#hooks ??= {
       guard: this.#options.guard,
       isGuarded: (candidate) => this.#isGuarded(candidate),
       onBlocked: (candidate, reason) => this.#blocked.set(candidate, reason),
-      timeoutMs: this.#options.navigationTimeoutMs,
-    });
+    };
+    this.#guardRoute ??= installGuardRoute(this.context, this.#hooks);
     await this.#guardRoute;
+    await this.#hookPage(page);
+  }
+
+  /** Adds the per-page checks (redirects, WebSockets) once per page. */
+  async #hookPage(page: Page): Promise<void> {
+    if (!this.#hooks || this.#hookedPages.has(page)) return;
+    this.#hookedPages.add(page);
+    await Promise.all([guardRedirects(page, this.#hooks), guardWebSockets(page, this.#hooks)]);
   }
 
   /** Takes `page` back from the agent: operator actions are not subject to the guard. */
@@ -216,6 +229,8 @@ export class BrowserSession {
     // A tab the page opened itself (a popup) does not take the focus from the current one.
     this.#order.unshift(tabId);
     page.on("close", () => this.#forget(page));
+    // Hook a popup of an agent page as early as possible.
+    if (this.#hooks) this.#isGuarded(page).catch(() => {});
     return tabId;
   }
 
@@ -225,6 +240,8 @@ export class BrowserSession {
     const opener = await page.opener().catch(() => null);
     if (opener && await this.#isGuarded(opener)) {
       this.#guarded.add(page);
+      // Not awaited: this runs inside a route handler, which must not wait on new routes.
+      this.#hookPage(page).catch(() => {});
       return true;
     }
     return false;

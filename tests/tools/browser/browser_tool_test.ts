@@ -134,6 +134,51 @@ Deno.test("browser tool browses under the SSRF policy", async (t) => {
     assertMatch(next.content, /Title: after-block/);
   });
 
+  await t.step("subresources and WebSockets of an agent page are checked too", async () => {
+    const inward = `${site.base}/redirect?to=${encodeURIComponent(`${secret}-img`)}`;
+    await run({ action: "navigate", url: `${site.base}/img?src=${encodeURIComponent(inward)}` });
+    const image = await run({
+      action: "evaluate",
+      fn: "() => document.getElementById('i').naturalWidth",
+    });
+    assertEquals(image.data, { result: 0 });
+    assert(site.hits.some((hit) => hit.startsWith("/redirect?to=")), "the first hop was fetched");
+    assert(!site.hits.includes("/secret-img"), "the redirect inward was not followed");
+    const socket = (url: string) =>
+      run({
+        action: "evaluate",
+        fn: `() => new Promise((resolve) => {
+          const socket = new WebSocket(${JSON.stringify(url)});
+          socket.onopen = () => { socket.send("hi"); };
+          socket.onmessage = (event) => { resolve(event.data); socket.close(); };
+          socket.onclose = (event) => resolve("closed " + event.code);
+        })`,
+      });
+    assertEquals((await socket(`ws://127.0.0.1:${site.port}/ws`)).data, { result: "echo hi" });
+    assertEquals((await socket(`ws://localhost:${site.port}/ws`)).data, { result: "closed 1008" });
+  });
+
+  await t.step("popups of an agent page are held to the policy", async () => {
+    await run({ action: "navigate", url: `${site.base}/opener` });
+    const before = (await run({ action: "tabs" })).data as { tabs: { tabId: string }[] };
+    await run({
+      action: "evaluate",
+      fn: `() => { window.open(${JSON.stringify(`${secret}-popup`)});
+        window.open(${JSON.stringify(`${site.base}/popup-ok`)}); }`,
+    });
+    for (let i = 0; i < 50 && !site.hits.includes("/popup-ok"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert(site.hits.includes("/popup-ok"), "the allowed popup loaded");
+    assert(!site.hits.includes("/secret-popup"), "the internal popup was never requested");
+    const after = (await run({ action: "tabs" })).data as { tabs: { tabId: string }[] };
+    for (const tab of after.tabs) {
+      if (!before.tabs.some((known) => known.tabId === tab.tabId)) {
+        await run({ action: "close", tabId: tab.tabId });
+      }
+    }
+  });
+
   await t.step("operator navigation is not bound by the agent's policy", async () => {
     const opened = await manager.open(secret);
     assertEquals(opened.title, "secret");
