@@ -169,3 +169,20 @@ for (const wire of wires) {
     ]);
   });
 }
+
+Deno.test("a provider that sends nothing within timeoutMs fails with a timeout", async () => {
+  await using upstream = await startFakeOpenAI();
+  upstream.reply({ text: "late", delayMs: 1_000 });
+  const provider = createOpenAiProvider({
+    id: "slow",
+    api: "openai",
+    baseUrl: upstream.url,
+    timeoutMs: 100,
+  });
+  const error = await assertRejects(
+    () => collect(provider, { model: "m", messages: [] }),
+    ProviderError,
+    "did not answer within 100 ms",
+  );
+  assertEquals(error.kind, "timeout");
+});

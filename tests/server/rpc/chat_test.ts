@@ -320,3 +320,71 @@ Deno.test("chat works against an Anthropic upstream, tool calls included", async
   assertEquals(second.messages.at(-1).content[0].type, "tool_result");
   assertEquals(second.messages.at(-1).content[0].tool_use_id, "toolu_9");
 });
+
+Deno.test("chat.abort stops a running tool through its signal and keeps the session consistent", async () => {
+  await using env = await startChatGateway();
+  let sawAbort = false;
+  env.gw.gateway.services.tools.register(defineTool({
+    name: "wait",
+    description: "Waits until aborted",
+    parameters: z.object({}),
+    run: (_args, ctx) =>
+      new Promise((_resolve, reject) => {
+        ctx.signal.addEventListener("abort", () => {
+          sawAbort = true;
+          reject(new DOMException("aborted", "AbortError"));
+        }, { once: true });
+      }),
+  }));
+  env.upstream.reply({ toolCalls: [{ name: "wait", arguments: {}, id: "w1" }] });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const sending = client.request<Record<string, unknown>>("chat.send", { message: "wait" });
+  await events.next("chat.tool_call");
+  await client.request("chat.abort", { sessionId: "main" });
+  assertEquals((await sending).aborted, true);
+  assert(sawAbort);
+  assertEquals((await events.next("chat.done")).aborted, true);
+  const history = await client.request<{ messages: Record<string, unknown>[] }>("chat.history", {
+    sessionId: "main",
+  });
+  assertEquals(history.messages.map((m) => m.role), ["user", "assistant", "tool"]);
+  assertEquals(history.messages[2].toolCallId, "w1");
+  // The next turn sends a well-formed history: the call with its (aborted) result.
+  env.upstream.reply({ text: "ok" });
+  await client.request("chat.send", { message: "again" });
+  const sent = env.upstream.requests.at(-1)!.body.messages;
+  assertEquals(sent.map((m: { role: string }) => m.role), [
+    "system",
+    "user",
+    "assistant",
+    "tool",
+    "user",
+  ]);
+});
+
+Deno.test("chat.send tells the model about an unknown tool or bad arguments instead of failing", async () => {
+  await using env = await startChatGateway();
+  env.gw.gateway.services.tools.register(echoTool);
+  env.upstream.reply(
+    {
+      toolCalls: [
+        { name: "nonexistent", arguments: {}, id: "u1" },
+        { name: "echo", arguments: { text: 5 }, id: "u2" },
+      ],
+    },
+    { text: "Sorry" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request<{ completed: boolean }>("chat.send", { message: "x" });
+  assertEquals(answer.completed, true);
+  const results = events.named("chat.tool_result");
+  assertEquals(results.map((r) => r.isError), [true, true]);
+  assertEquals(results[0].result, "Unknown tool: nonexistent");
+  assertMatch(results[1].result, /Invalid arguments for echo: text/);
+  const tools = env.upstream.requests[1].body.messages.filter((m: { role: string }) =>
+    m.role === "tool"
+  );
+  assertEquals(tools.length, 2);
+});

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { buildToolSet, runToolCall, toolAllowed, wireName } from "../../agent/tool_calls.ts";
+import { configSchema } from "../../core/config/schema.ts";
+import { Logger } from "../../core/logger.ts";
+import { defineTool, type ToolContext } from "../../tools/tool.ts";
+import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+
+const add = defineTool({
+  name: "mcp:math:add",
+  description: "Adds",
+  parameters: z.object({ a: z.number(), b: z.number() }),
+  run: ({ a, b }) => Promise.resolve(String(a + b)),
+});
+const broken = defineTool({
+  name: "broken",
+  description: "Always fails",
+  parameters: z.object({}),
+  run: () => Promise.reject(new Error("disk on fire")),
+});
+
+function context(): ToolContext {
+  const config = configSchema.parse({});
+  return {
+    signal: new AbortController().signal,
+    agentId: "main",
+    sessionId: "s",
+    workspaceDir: "/tmp",
+    restrictToWorkspace: true,
+    config: () => config,
+    logger: new Logger({ consoleLevel: "silent" }),
+    emit: () => {},
+    services: {},
+  };
+}
+
+Deno.test("buildToolSet gives wire-safe names and JSON Schemas, honouring allow and deny", () => {
+  assertEquals(wireName("mcp:math:add"), "mcp_math_add");
+  const set = buildToolSet([add, broken], [{ deny: ["broken"] }]);
+  assertEquals(set.specs.map((s) => s.name), ["mcp_math_add"]);
+  assertEquals(set.specs[0].parameters.required, ["a", "b"]);
+  assertEquals(set.byWireName.get("mcp_math_add"), add);
+  assertEquals(toolAllowed("mcp:fs:read", [{ allow: ["mcp:*"] }, { deny: ["mcp:fs:*"] }]), false);
+  assertEquals(toolAllowed("mcp:git:log", [{ allow: ["mcp:*"] }, {}]), true);
+});
+
+Deno.test("runToolCall validates arguments and turns failures into error results", async () => {
+  const ok = await runToolCall(
+    add,
+    { id: "1", name: "mcp_math_add", arguments: '{"a":2,"b":3}' },
+    context(),
+  );
+  assertEquals(ok.output, { content: "5" });
+  const invalid = await runToolCall(
+    add,
+    { id: "2", name: "mcp_math_add", arguments: '{"a":"x"}' },
+    context(),
+  );
+  assertEquals(invalid.output.isError, true);
+  assertMatch(invalid.output.content, /Invalid arguments for mcp:math:add: a: .*b: /);
+  const notJson = await runToolCall(
+    add,
+    { id: "3", name: "mcp_math_add", arguments: "{oops" },
+    context(),
+  );
+  assertMatch(notJson.output.content, /not JSON/);
+  const unknown = await runToolCall(
+    undefined,
+    { id: "4", name: "ghost", arguments: "{}" },
+    context(),
+  );
+  assertEquals(unknown.output, { content: "Unknown tool: ghost", isError: true });
+  const failed = await runToolCall(broken, { id: "5", name: "broken", arguments: "" }, context());
+  assertEquals(failed.output, { content: "broken failed: disk on fire", isError: true });
+});
