@@ -21,6 +21,7 @@ import {
 
 /** Builds an OpenAI-compatible provider. */
 export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
+  const officialApi = /^https:\/\/api\.openai\.com\//.test(settings.baseUrl);
   const headers = (): Record<string, string> => ({
     "content-type": "application/json",
     accept: "text/event-stream",
@@ -35,7 +36,7 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
         provider: settings.id,
         url: joinUrl(settings.baseUrl, "chat/completions"),
         headers: headers(),
-        body: toOpenAiBody(request),
+        body: toOpenAiBody(request, { officialApi }),
         timeoutMs: settings.timeoutMs,
         signal: request.signal,
         model: request.model,
@@ -70,8 +71,16 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   };
 }
 
-/** The request body of `POST /chat/completions`; streamed with usage unless `stream: false`. */
-export function toOpenAiBody(request: ChatRequest): Record<string, unknown> {
+/**
+ * The request body of `POST /chat/completions`; streamed with usage unless `stream: false`.
+ *
+ * @param options.officialApi OpenAI's own API, whose reasoning models refuse `max_tokens` and
+ * want `max_completion_tokens`; compatible servers mostly know only `max_tokens`
+ */
+export function toOpenAiBody(
+  request: ChatRequest,
+  options: { officialApi?: boolean } = {},
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
     messages: request.messages.flatMap(toOpenAiMessages),
@@ -92,7 +101,9 @@ export function toOpenAiBody(request: ChatRequest): Record<string, unknown> {
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
-  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.maxTokens !== undefined) {
+    body[options.officialApi ? "max_completion_tokens" : "max_tokens"] = request.maxTokens;
+  }
   if (request.stop?.length) body.stop = request.stop;
   if (request.responseFormat) body.response_format = request.responseFormat;
   if (request.seed !== undefined) body.seed = request.seed;

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
-import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
+import { createOpenAiProvider, toOpenAiBody } from "../../../agent/providers/openai_compat.ts";
 import { createAnthropicProvider } from "../../../agent/providers/anthropic.ts";
 import {
   type ChatProvider,
@@ -185,4 +185,11 @@ Deno.test("a provider that sends nothing within timeoutMs fails with a timeout",
     "did not answer within 100 ms",
   );
   assertEquals(error.kind, "timeout");
+});
+
+Deno.test("toOpenAiBody names the token limit as each kind of server expects", () => {
+  const request = { model: "m", messages: [], maxTokens: 50 };
+  assertEquals(toOpenAiBody(request).max_tokens, 50);
+  const official = toOpenAiBody(request, { officialApi: true });
+  assertEquals([official.max_completion_tokens, official.max_tokens], [50, undefined]);
 });
