@@ -143,3 +143,20 @@ Deno.test("an MCP tool runs in a chat from the model's tool call, with the serve
     description: "First number",
   });
 });
+
+Deno.test("mcp hot reload also works by polling the file's mtime when no file event arrives", async () => {
+  // watch: false: the store gets no file events, so only McpConfigWatcher's poll can notice.
+  const config = (servers: Record<string, unknown>) => ({
+    tools: { mcpPollIntervalMs: 100, mcpServers: servers },
+  });
+  const gw = await startTestGateway({ watch: false, config: config({}) });
+  try {
+    const client = await gw.connect();
+    assertEquals(await statusOf(client), {});
+    await Deno.writeTextFile(gw.configPath, JSON.stringify(config({ polled: everythingStdio() })));
+    const status = await statusWhen(client, (s) => s.polled?.state === "connected", "the poll");
+    assert(status.polled.toolCount > 0);
+  } finally {
+    await gw.close();
+  }
+});
