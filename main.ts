@@ -8,6 +8,8 @@ import { registerModelsCommands } from "./cli/models.ts";
 import { registerBackupCommands } from "./cli/backup.ts";
 import { registerMcpCommands } from "./cli/mcp.ts";
 import { registerAgentCommand } from "./cli/agent.ts";
+import { registerConfigCommands } from "./cli/config.ts";
+import { registerSetupCommand } from "./cli/setup.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerBackupCommands(program);
   registerMcpCommands(program);
   registerAgentCommand(program);
+  registerConfigCommands(program);
+  registerSetupCommand(program);
   return program;
 }
 

@@ -1,0 +1,118 @@
+/** @module The `pyclaw config` commands' work, through the config store's validated writes. */
+
+import { ConfigError, loadConfigFile } from "../core/config/load.ts";
+import { ConfigStore } from "../core/config/store.ts";
+import { isPlainObject, splitKey } from "../core/config/key_path.ts";
+import { REDACTED, SECRET_KEY } from "../core/config/schema.ts";
+import { configPath } from "../core/paths.ts";
+import { fail, printJson } from "./_output.ts";
+import { green, red, yellow } from "./_style.ts";
+
+async function openStore(): Promise<ConfigStore> {
+  const env = Deno.env.toObject();
+  try {
+    return await ConfigStore.open(configPath(env), { env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      fail(
+        new Error(`${error.message}\nFix the file by hand (\`pyclaw config path\` shows where)`),
+      );
+    }
+    throw error;
+  }
+}
+
+export async function configGet(key: string, options: { json?: boolean }): Promise<void> {
+  const store = await openStore();
+  let value: unknown;
+  try {
+    value = store.get(key);
+  } catch (error) {
+    fail(error);
+  }
+  if (value === REDACTED && !options.json) console.log("(secret, not shown)");
+  else if (typeof value === "string" && !options.json) console.log(value);
+  else if (value === undefined) console.log(options.json ? "null" : "(not set)");
+  else printJson(value);
+}
+
+export async function configSet(
+  key: string,
+  text: string,
+  options: { string?: boolean },
+): Promise<void> {
+  const store = await openStore();
+  const value = options.string ? text : parseValue(text);
+  try {
+    await store.set(key, value);
+  } catch (error) {
+    fail(error);
+  }
+  const secret = SECRET_KEY.test(splitKey(key).at(-1) ?? "");
+  console.log(
+    secret
+      ? `Set ${key} (secret, not shown) in ${store.path}`
+      : `Set ${key} = ${JSON.stringify(value)} in ${store.path}`,
+  );
+}
+
+/** JSON when it parses (numbers, booleans, arrays, objects, quoted strings), else the text. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function configList(options: { json?: boolean }): Promise<void> {
+  const store = await openStore();
+  const all = store.get();
+  if (options.json) {
+    printJson(all);
+    return;
+  }
+  for (const [key, value] of flatten(all)) console.log(`${key} = ${JSON.stringify(value)}`);
+}
+
+function* flatten(value: unknown, prefix = ""): Generator<[string, unknown]> {
+  if (isPlainObject(value) && Object.keys(value).length > 0) {
+    for (const [key, child] of Object.entries(value)) {
+      yield* flatten(child, prefix ? `${prefix}.${key}` : key);
+    }
+  } else if (prefix) {
+    yield [prefix, value === REDACTED ? "(secret)" : value];
+  }
+}
+
+export async function configValidate(options: { json?: boolean }): Promise<void> {
+  const env = Deno.env.toObject();
+  const path = configPath(env);
+  let report: {
+    valid: boolean;
+    path: string;
+    exists: boolean;
+    issues: { path: string; message: string }[];
+    warnings: { path: string; message: string }[];
+  };
+  try {
+    const loaded = await loadConfigFile(path, env);
+    report = { valid: true, path, exists: loaded.exists, issues: [], warnings: loaded.warnings };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    report = { valid: false, path, exists: true, issues: error.issues, warnings: [] };
+  }
+  if (options.json) printJson(report);
+  else {
+    if (report.valid) {
+      console.log(
+        green(`Valid: ${path}`) + (report.exists ? "" : " (no file yet: defaults apply)"),
+      );
+    } else console.log(red(`Invalid: ${path}`));
+    for (const issue of report.issues) console.log(`  ${issue.path || "<root>"}: ${issue.message}`);
+    for (const warning of report.warnings) {
+      console.log(yellow(`  warning: ${warning.path}: ${warning.message}`));
+    }
+  }
+  Deno.exit(report.valid ? 0 : 1);
+}

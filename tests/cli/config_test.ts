@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { runPyclaw } from "../_helpers/cli.ts";
+
+Deno.test("pyclaw config set, get, list and path edit the config file with validation", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  const file = join(dir, "pyclaw.json");
+  try {
+    assertEquals((await runPyclaw(["config", "path"], { stateDir: dir })).stdout, `${file}\n`);
+    const set = await runPyclaw(["config", "set", "gateway.port", "19123"], { stateDir: dir });
+    assertEquals(set.code, 0, set.stderr);
+    assertEquals(
+      (await runPyclaw(["config", "get", "gateway.port"], { stateDir: dir })).stdout,
+      "19123\n",
+    );
+    await runPyclaw(["config", "set", "tools.exec.allowPatterns", '["git *","ls *"]'], {
+      stateDir: dir,
+    });
+    await runPyclaw(["config", "set", "agents.defaults.model", "openai/gpt-4o"], { stateDir: dir });
+    const written = JSON.parse(await Deno.readTextFile(file));
+    assertEquals(written.tools.exec.allowPatterns, ["git *", "ls *"]);
+    assertEquals(written.agents.defaults.model, "openai/gpt-4o");
+
+    const secret = "a-very-secret-token-value";
+    const setSecret = await runPyclaw(["config", "set", "gateway.auth.token", secret], {
+      stateDir: dir,
+    });
+    assert(!setSecret.stdout.includes(secret));
+    const got = await runPyclaw(["config", "get", "gateway.auth.token"], { stateDir: dir });
+    assertEquals(got.stdout, "(secret, not shown)\n");
+    const list = await runPyclaw(["config", "list", "--json"], { stateDir: dir });
+    assert(!list.stdout.includes(secret));
+    assertEquals(JSON.parse(list.stdout).gateway.port, 19123);
+    assertMatch(
+      (await runPyclaw(["config", "list"], { stateDir: dir })).stdout,
+      /^gateway\.bind = "loopback"$/m,
+    );
+
+    const before = await Deno.readTextFile(file);
+    const badType = await runPyclaw(["config", "set", "gateway.port", '"high"'], { stateDir: dir });
+    assertEquals(badType.code, 1);
+    assertMatch(badType.stderr, /Error: INVALID_PARAMS: Invalid config: gateway\.port/);
+    const unknown = await runPyclaw(["config", "set", "gateway.nope", "1"], { stateDir: dir });
+    assertEquals(unknown.code, 1);
+    assertMatch(unknown.stderr, /Unknown config key: gateway\.nope/);
+    const unknownGet = await runPyclaw(["config", "get", "nothing.here"], { stateDir: dir });
+    assertEquals(unknownGet.code, 1);
+    assertEquals(await Deno.readTextFile(file), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw config validate exits 1 on an invalid file and names the problem", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  try {
+    const fresh = await runPyclaw(["config", "validate", "--json"], { stateDir: dir });
+    assertEquals(fresh.code, 0);
+    assertEquals(JSON.parse(fresh.stdout).exists, false);
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), '{ gateway: { port: "x" }, extra: 1 }');
+    const bad = await runPyclaw(["config", "validate", "--json"], { stateDir: dir });
+    assertEquals(bad.code, 1);
+    const report = JSON.parse(bad.stdout);
+    assertEquals(report.valid, false);
+    assertEquals(report.issues[0].path, "gateway.port");
+    const text = await runPyclaw(["config", "validate"], { stateDir: dir });
+    assertMatch(text.stdout, /^Invalid: .*\n {2}gateway\.port: /);
+    const set = await runPyclaw(["config", "set", "gateway.bind", "lan"], { stateDir: dir });
+    assertEquals(set.code, 1);
+    assertMatch(set.stderr, /Invalid config .*gateway\.port/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

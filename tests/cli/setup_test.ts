@@ -1,0 +1,165 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { runPyclaw } from "../_helpers/cli.ts";
+import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
+import { TerminalSession } from "../_helpers/terminal.ts";
+
+const KEY = "sk-test-0123456789abcdefSECRET";
+const root = new URL("../..", import.meta.url).pathname;
+
+Deno.test("pyclaw setup --non-interactive writes a config that validate and doctor accept", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: KEY });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
+  try {
+    const run = await runPyclaw([
+      "setup",
+      "--non-interactive",
+      "--provider",
+      "openai",
+      "--base-url",
+      upstream.url,
+      "--model",
+      "gpt-test",
+      "--port",
+      "9",
+      "--json",
+    ], { stateDir: dir, env: { OPENAI_API_KEY: KEY } });
+    assertEquals(run.code, 0, run.stderr);
+    assert(!run.stdout.includes(KEY) && !run.stderr.includes(KEY), "the key is printed");
+    const report = JSON.parse(run.stdout);
+    assertEquals(report.model, "openai/gpt-test");
+    assertEquals(report.probe.available, true);
+    const token = (await Deno.readTextFile(join(dir, "gateway.token"))).trim();
+    assert(token.length >= 32);
+    assert(!run.stdout.includes(token), "the gateway token is printed");
+
+    const written = JSON.parse(await Deno.readTextFile(join(dir, "pyclaw.json")));
+    assertEquals(written.models.providers.openai.apiKey, KEY);
+    assertEquals(written.agents.defaults.model, "openai/gpt-test");
+    assertEquals((await Deno.stat(join(dir, "pyclaw.json"))).mode! & 0o777, 0o600);
+
+    const validate = await runPyclaw(["config", "validate"], { stateDir: dir });
+    assertEquals(validate.code, 0, validate.stdout);
+    const doctor = await runPyclaw(["doctor", "--json"], { stateDir: dir });
+    assertEquals(doctor.code, 0, doctor.stdout);
+    assertEquals(JSON.parse(doctor.stdout).summary.fail, 0);
+
+    // The configured model answers an agent turn.
+    const agent = await runPyclaw(["agent", "ping"], { stateDir: dir });
+    assertEquals(agent.stdout, "Echo: ping\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw setup --non-interactive refuses bad answers and reports a failed probe", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: KEY });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
+  try {
+    const noProvider = await runPyclaw(["setup", "--non-interactive"], { stateDir: dir });
+    assertEquals(noProvider.code, 2);
+    assertMatch(
+      noProvider.stderr,
+      /No provider: pass --provider, or set a key such as OPENAI_API_KEY/,
+    );
+    const noKey = await runPyclaw(["setup", "--non-interactive", "--provider", "anthropic"], {
+      stateDir: dir,
+    });
+    assertEquals(noKey.code, 2);
+    assertMatch(
+      noKey.stderr,
+      /Anthropic needs an API key: pass --api-key or set ANTHROPIC_API_KEY/,
+    );
+    const custom = await runPyclaw(["setup", "--non-interactive", "--provider", "mine"], {
+      stateDir: dir,
+    });
+    assertMatch(custom.stderr, /Provider "mine" is not one setup knows: give its --base-url/);
+    const badMcp = await runPyclaw(
+      ["setup", "--non-interactive", "--provider", "ollama", "--mcp", "no-command="],
+      { stateDir: dir },
+    );
+    assertEquals(badMcp.code, 2);
+    assertMatch(badMcp.stderr, /Invalid MCP server: "no-command="/);
+    await assertRejectsFile(join(dir, "pyclaw.json"));
+
+    const wrongKey = "sk-wrong-key-abcdefghijklmnop";
+    const probed = await runPyclaw([
+      "setup",
+      "--non-interactive",
+      "--provider",
+      "openai",
+      "--base-url",
+      upstream.url,
+      "--api-key",
+      wrongKey,
+      "--model",
+      "gpt-test",
+      "--strict",
+    ], { stateDir: dir });
+    assertEquals(probed.code, 1);
+    assertMatch(probed.stdout, /Probe {6}FAILED: .*rejected the API key/);
+    assert(!probed.stdout.includes(wrongKey));
+    assertMatch(probed.stdout, /API key {4}sk-w…mnop/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function assertRejectsFile(path: string): Promise<void> {
+  const exists = await Deno.stat(path).then(() => true, () => false);
+  assertEquals(exists, false, `${path} was written by a refused setup`);
+}
+
+Deno.test({
+  name: "pyclaw setup asks on a real terminal, hides the key and writes a working config",
+  ignore: !TerminalSession.available(),
+  async fn() {
+    await using upstream = await startFakeOpenAI({ models: ["gpt-test", "gpt-zeta"], apiKey: KEY });
+    const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-tty-" });
+    await using term = await TerminalSession.start(join(root, "scripts/pyclaw"), ["setup"], {
+      PYCLAW_STATE_DIR: dir,
+      NO_COLOR: "1",
+    });
+    try {
+      await term.waitFor("Which model provider?");
+      await term.waitFor("Choose [openai]");
+      await term.type("10"); // another OpenAI-compatible API
+      await term.waitFor("Provider id");
+      await term.type("stand-in");
+      await term.waitFor("API base URL");
+      await term.type(upstream.url);
+      await term.waitFor("Which API does it speak?");
+      await term.type("");
+      await term.waitFor("API key for stand-in");
+      await term.type(KEY);
+      await term.waitFor("Default model");
+      await term.waitFor("2) gpt-zeta"); // listed from the provider
+      await term.type("1");
+      await term.waitFor("Add an MCP server");
+      await term.type("y");
+      await term.waitFor("name=command args");
+      await term.type(`everything=${join(root, "node_modules/.bin/mcp-server-everything")}`);
+      await term.waitFor(/Add an MCP server[^\n]*\n[^\n]*\n[^\n]*Add an MCP server/);
+      await term.type("n");
+      await term.waitFor("Write it?");
+      await term.type("");
+      const screen = await term.waitFor("pyclaw is set up");
+      await term.waitFor("EXIT=0");
+      assert(!screen.includes(KEY), "the key was echoed on the terminal");
+      assertMatch(screen, /\*{10,}/); // typed as stars
+      assertMatch(screen, /Probe {6}OK/);
+      assertMatch(screen, /Model {6}stand-in\/gpt-test/);
+
+      const written = JSON.parse(await Deno.readTextFile(join(dir, "pyclaw.json")));
+      assertEquals(written.models.providers["stand-in"], { baseUrl: upstream.url, apiKey: KEY });
+      assertEquals(written.agents.defaults.model, "stand-in/gpt-test");
+      assertEquals(Object.keys(written.tools.mcpServers), ["everything"]);
+      const validate = await runPyclaw(["config", "validate"], { stateDir: dir });
+      assertEquals(validate.code, 0, validate.stdout);
+      const doctor = await runPyclaw(["doctor", "--json"], { stateDir: dir });
+      assertEquals(JSON.parse(doctor.stdout).summary.fail, 0, doctor.stdout);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
