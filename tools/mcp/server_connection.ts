@@ -48,8 +48,6 @@ export interface Backoff {
 export interface ServerConnectionOptions {
   logger: Logger;
   backoff?: Backoff;
-  /** Called whenever the server's tools change (connect, disconnect, `list_changed`). */
-  onChange?: () => void;
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000 };
@@ -116,14 +114,12 @@ export class McpServerConnection {
     this.#abort.abort(new Error(`MCP server "${this.name}" closed`));
     clearTimeout(this.#retryTimer);
     this.#nextRetryAt = undefined;
-    const wasDisabled = this.#state === "disabled";
     this.#state = "closed";
     await this.#attempt.catch(() => {});
     const session = this.#session;
     this.#session = undefined;
     this.#setTools([]);
     if (session) await closeSession(session);
-    if (wasDisabled) this.#state = "closed";
   }
 
   async #connect(): Promise<void> {
@@ -221,7 +217,6 @@ export class McpServerConnection {
 
   #setTools(tools: Tool[]): void {
     this.#tools = tools;
-    this.#options.onChange?.();
   }
 
   #toTool(tool: { name: string; title?: string; description?: string; inputSchema: object }): Tool {
