@@ -1,0 +1,39 @@
+import { assertEquals, assertMatch } from "../../_helpers/assert.ts";
+import { everythingStdio } from "../../_helpers/mcp.ts";
+import { checkMcpServers } from "../../../agent/doctor/mcp_check.ts";
+import { configSchema } from "../../../core/config/schema.ts";
+import { statePaths } from "../../../core/paths.ts";
+
+Deno.test("doctor MCP check connects to each configured server and reports its tool count", async () => {
+  const config = configSchema.parse({
+    tools: {
+      mcpServers: {
+        everything: everythingStdio(),
+        broken: { command: "pyclaw-no-such-mcp-server" },
+        off: { ...everythingStdio(), enabled: false },
+      },
+    },
+  });
+  const checks = await checkMcpServers({
+    configPath: "/nowhere/pyclaw.json",
+    config,
+    paths: statePaths("/nowhere"),
+    env: {},
+  });
+  const byId = Object.fromEntries(checks.map((check) => [check.id, check]));
+  assertEquals(Object.keys(byId), ["mcp.everything", "mcp.broken", "mcp.off"]);
+  assertEquals(byId["mcp.everything"].status, "ok");
+  assertMatch(byId["mcp.everything"].message, /^Reachable over stdio, \d+ tools$/);
+  assertEquals(byId["mcp.broken"].status, "fail");
+  assertMatch(byId["mcp.broken"].message, /Not reachable: .*pyclaw-no-such-mcp-server/);
+  assertEquals(byId["mcp.off"].status, "ok");
+  assertEquals(
+    await checkMcpServers({
+      configPath: "x",
+      config: configSchema.parse({}),
+      paths: statePaths("/nowhere"),
+      env: {},
+    }),
+    [],
+  );
+});
