@@ -26,12 +26,17 @@ async function startTinyServer() {
     sessionIdGenerator: () => crypto.randomUUID(),
   });
   await server.connect(transport);
+  const authorization = new Set<string | null>();
   const http = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (request) => transport.handleRequest(request),
+    (request) => {
+      authorization.add(request.headers.get("authorization"));
+      return transport.handleRequest(request);
+    },
   );
   return {
     url: `http://127.0.0.1:${http.addr.port}/mcp`,
+    authorization,
     async close() {
       await server.close();
       await http.shutdown();
@@ -39,14 +44,16 @@ async function startTinyServer() {
   };
 }
 
-Deno.test("notifications/tools/list_changed refreshes the server's tools", async () => {
+Deno.test("an HTTP server gets the configured headers; tools/list_changed refreshes its tools", async () => {
   const tiny = await startTinyServer();
   const registry = new ToolRegistry();
   const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }), registry });
   try {
     await manager.apply(
       configSchema.parse({
-        tools: { mcpServers: { tiny: { url: tiny.url } } },
+        tools: {
+          mcpServers: { tiny: { url: tiny.url, headers: { Authorization: "Bearer t0k" } } },
+        },
       }).tools.mcpServers,
     );
     await manager.ready();
@@ -57,6 +64,7 @@ Deno.test("notifications/tools/list_changed refreshes the server's tools", async
     await waitFor(() => registry.get("mcp:tiny:second"), 5_000, "the refreshed tool list");
     assertEquals((await tc.call(registry.get("mcp:tiny:second")!, {})).content, "two");
     assert(manager.status()[0].toolCount === 3);
+    assertEquals([...tiny.authorization], ["Bearer t0k"], "every request carries the header");
   } finally {
     await manager.close();
     await tiny.close();
