@@ -54,14 +54,7 @@ export async function prepareAttachments(
 ): Promise<PreparedAttachments> {
   const prepared: PreparedAttachments = { parts: [], notes: [] };
   for (const [index, attachment] of attachments.entries()) {
-    const dataUrl = attachment.content.match(/^data:([^;,]+)?(;base64)?,(.*)$/s);
-    const base64 = (dataUrl ? dataUrl[3] : attachment.content).replace(/\s+/g, "");
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(base64)) {
-      throw new GatewayError(
-        ErrorCode.INVALID_PARAMS,
-        `Attachment ${attachment.fileName ?? index} is not base64`,
-      );
-    }
+    const { base64, dataUrl } = decodeContent(attachment, index);
     const name = safeName(attachment.fileName ?? `attachment-${index + 1}`);
     const mimeType = attachment.mimeType ?? dataUrl?.[1] ??
       EXTENSION_TYPES[extname(name).toLowerCase()] ?? "application/octet-stream";
@@ -78,6 +71,28 @@ export async function prepareAttachments(
     prepared.notes.push(`[Attached file: ${path} (${mimeType}, ${bytes.length} bytes)]`);
   }
   return prepared;
+}
+
+/**
+ * Checks that every attachment's content is base64 (or a base64 `data:` URL), so a bad one is
+ * refused before anything is written.
+ *
+ * @throws {GatewayError} INVALID_PARAMS naming the attachment
+ */
+export function validateAttachments(attachments: readonly Attachment[]): void {
+  attachments.forEach(decodeContent);
+}
+
+function decodeContent(attachment: Attachment, index: number) {
+  const dataUrl = attachment.content.match(/^data:([^;,]+)?(;base64)?,(.*)$/s);
+  const base64 = (dataUrl ? dataUrl[3] : attachment.content).replace(/\s+/g, "");
+  if ((dataUrl && !dataUrl[2]) || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(base64)) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Attachment ${attachment.fileName ?? index + 1} is not base64`,
+    );
+  }
+  return { base64, dataUrl };
 }
 
 function safeName(name: string): string {

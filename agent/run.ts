@@ -12,7 +12,7 @@ import type { StatePaths } from "../core/paths.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
 import type { ToolContext, ToolServices } from "../tools/tool.ts";
 import { type AgentSettings, resolveAgent } from "./agents.ts";
-import { type Attachment, prepareAttachments } from "./attachments.ts";
+import { type Attachment, prepareAttachments, validateAttachments } from "./attachments.ts";
 import { costOf, priceOf } from "./pricing.ts";
 import { buildSystemPrompt, historyToMessages, sanitizeUserMessage } from "./prompt.ts";
 import { gatewayCodeOf } from "./providers/errors.ts";
@@ -95,6 +95,7 @@ export function prepareRun(deps: AgentRunDeps, request: AgentRunRequest): Prepar
   const agent = resolveAgent(deps.config(), request.agentId);
   const resolved = selectModel(deps.providers, deps.config(), agent, request);
   if (request.message !== undefined) sanitizeUserMessage(request.message);
+  if (request.attachments) validateAttachments(request.attachments);
   return { request, agent, resolved };
 }
 

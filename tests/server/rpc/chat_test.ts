@@ -228,12 +228,18 @@ Deno.test("chat.send refuses unknown agents and models, empty and oversized mess
       [{ message: "x".repeat(100_001) }, "INVALID_PARAMS"],
       [{ message: "x", sessionId: "../escape" }, "INVALID_PARAMS"],
       [{ message: "x", temperature: 5 }, "INVALID_PARAMS"],
+      [
+        { message: "x", attachments: [{ fileName: "a.txt", content: "not base64!" }] },
+        "INVALID_PARAMS",
+      ],
     ] as const
   ) {
     const error = await assertRejects(() => client.request("chat.send", params), GatewayError);
     assertEquals(error.code, code, JSON.stringify(params).slice(0, 80));
   }
   assertEquals(env.upstream.requests.length, 0);
+  // Nothing was written for the refused requests.
+  assertEquals(await client.request("sessions.list"), { sessions: [] });
   const missing = await assertRejects(
     () => client.request("chat.history", { sessionId: "never" }),
     GatewayError,
