@@ -4,9 +4,6 @@
  * private, link-local or otherwise internal are refused unless the config allows them.
  */
 
-import dns from "node:dns";
-import { isIP } from "node:net";
-
 /** `browser.ssrf` from the config. */
 export interface SsrfPolicy {
   /** Allow hosts that resolve to internal addresses. */
@@ -23,6 +20,8 @@ export type HostResolver = (host: string) => Promise<string[]>;
 
 /** Resolves through the system resolver (so /etc/hosts counts, as it does for Chromium). */
 export async function systemResolver(host: string): Promise<string[]> {
+  // Loaded on first use: node's dns module is not free, and most gateways never browse.
+  const { default: dns } = await import("node:dns");
   const found = await dns.promises.lookup(host, { all: true, verbatim: true });
   return found.map((entry) => entry.address);
 }
@@ -93,9 +92,25 @@ function classifyV6(ip: string): string | undefined {
   return undefined;
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** 4 or 6 for an IP address literal, 0 for anything else (a host name). */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  const bare = text.split("%")[0];
+  if (!bare.includes(":") || !/^[0-9a-f:.]+$/i.test(bare)) return 0;
+  try {
+    // The URL parser validates IPv6 literals for us.
+    new URL(`http://[${bare}]/`);
+    return 6;
+  } catch {
+    return 0;
+  }
+}
+
 /** What kind of internal address `ip` is, or undefined for a public one. */
 export function classifyAddress(ip: string): string | undefined {
-  const version = isIP(ip.split("%")[0]);
+  const version = ipVersion(ip);
   if (version === 4) return classifyV4(ip);
   if (version === 6) return classifyV6(ip);
   return "unparseable";
@@ -148,7 +163,7 @@ export class SsrfGuard {
     }
     let addresses: string[];
     try {
-      addresses = isIP(host) ? [host] : await this.#lookup(host);
+      addresses = ipVersion(host) ? [host] : await this.#lookup(host);
     } catch {
       return { allowed: false, reason: `Could not resolve ${host} to check it (${url})` };
     }

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
 import {
   classifyAddress,
   hostAllowed,
+  ipVersion,
   SsrfGuard,
   type SsrfPolicy,
 } from "../../../tools/browser/ssrf_guard.ts";
@@ -51,6 +52,18 @@ Deno.test("classifyAddress names internal IPv4 and IPv6 ranges", () => {
     ["2606:4700:4700::1111", undefined],
   ];
   for (const [ip, kind] of cases) assertEquals(classifyAddress(ip), kind, ip);
+});
+
+Deno.test("ipVersion tells address literals from host names", () => {
+  assertEquals(ipVersion("127.0.0.1"), 4);
+  assertEquals(ipVersion("255.255.255.255"), 4);
+  assertEquals(ipVersion("256.1.1.1"), 0);
+  assertEquals(ipVersion("1.2.3"), 0);
+  assertEquals(ipVersion("::1"), 6);
+  assertEquals(ipVersion("fe80::1%eth0"), 6);
+  assertEquals(ipVersion("::ffff:10.0.0.1"), 6);
+  assertEquals(ipVersion("example.com"), 0);
+  assertEquals(ipVersion("dead:beef"), 0);
 });
 
 Deno.test("hostAllowed matches exact names and *. patterns", () => {
