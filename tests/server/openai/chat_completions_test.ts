@@ -152,6 +152,22 @@ Deno.test("/v1/chat/completions translates Anthropic models both ways", async ()
     '{"q":"x"}',
   ]);
   assertEquals(anthropic.requests[0].body.system, "Be terse");
+
+  anthropic.reply({ toolCalls: [{ name: "lookup", arguments: { q: "y" }, id: "toolu_2" }] });
+  const streamedRun = sdk(env).chat.completions.stream({
+    model: "claude-test",
+    messages: [{ role: "user", content: "Find y" }],
+    tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
+  });
+  const streamed = (await streamedRun.finalChatCompletion()).choices[0];
+  const streamedCall = streamed.message
+    .tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+  assertEquals(streamed.finish_reason, "tool_calls");
+  assertEquals([streamedCall.id, streamedCall.function.name, streamedCall.function.arguments], [
+    "toolu_2",
+    "lookup",
+    '{"q":"y"}',
+  ]);
   assertEquals(anthropic.requests[0].body.tools[0].input_schema, { type: "object" });
 
   anthropic.reply({ chunks: ["Found ", "it"] });
@@ -167,7 +183,7 @@ Deno.test("/v1/chat/completions translates Anthropic models both ways", async ()
   let text = "";
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
   assertEquals(text, "Found it");
-  const sent = anthropic.requests[1].body.messages;
+  const sent = anthropic.requests[2].body.messages;
   assertEquals(sent[1].content[0], {
     type: "tool_use",
     id: "toolu_1",
