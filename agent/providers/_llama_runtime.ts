@@ -4,7 +4,13 @@
  * `models.local.idleUnloadMs` without use.
  */
 
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import type {
+  ChatWrapper,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+} from "node-llama-cpp";
 import { ProviderError } from "./types.ts";
 
 /** Runtime settings from config `models.local`. */
@@ -24,6 +30,11 @@ export interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
   sequence: LlamaContextSequence;
+  /**
+   * The chat wrapper resolved from the GGUF's template at first use, kept because resolving it
+   * (Jinja analysis) cost ~120 ms per request.
+   */
+  chatWrapper?: ChatWrapper;
 }
 
 /** Default evaluation threads: half the cores (at least 1, at most 8). */

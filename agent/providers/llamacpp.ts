@@ -105,7 +105,12 @@ async function* streamLocal(
   let settled = false;
   const generation = runtime.use(request.model, model.path, signal, async (loaded) => {
     const { LlamaChat } = await import("node-llama-cpp");
-    const chat = new LlamaChat({ contextSequence: loaded.sequence, autoDisposeSequence: false });
+    const chat = new LlamaChat({
+      contextSequence: loaded.sequence,
+      autoDisposeSequence: false,
+      ...(loaded.chatWrapper ? { chatWrapper: loaded.chatWrapper } : {}),
+    });
+    loaded.chatWrapper = chat.chatWrapper;
     let completionTokens = 0;
     try {
       const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {

@@ -14,7 +14,11 @@ import { createLlamaCppProvider } from "../../agent/providers/llamacpp.ts";
 import { writeTinyGguf } from "../make_tiny_gguf.ts";
 
 const args = Object.fromEntries(
-  Deno.args.flatMap((arg, i, all) => arg.startsWith("--") ? [[arg.slice(2), all[i + 1]]] : []),
+  Deno.args.flatMap((arg, i, all) =>
+    arg.startsWith("--")
+      ? [[arg.slice(2), all[i + 1]?.startsWith("--") ? "" : all[i + 1] ?? ""]]
+      : []
+  ),
 );
 const tokens = Number(args.tokens ?? 128);
 const rounds = Number(args.rounds ?? 9);
@@ -75,8 +79,9 @@ const llama = await getLlama({
 const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
 const context = await model.createContext({ contextSize, threads });
 const sequence = context.getSequence();
+// One LlamaChat, as a program using node-llama-cpp directly would keep it.
+const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
 async function directRound(): Promise<number> {
-  const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
   const started = performance.now();
   let generated = 0;
   await chat.generateResponse([{ type: "user", text: prompt }, { type: "model", response: [] }], {
@@ -85,9 +90,7 @@ async function directRound(): Promise<number> {
     onTextChunk: () => {},
     onToken: (t) => (generated += t.length),
   });
-  const rate = generated / ((performance.now() - started) / 1000);
-  chat.dispose({ disposeSequence: false });
-  return rate;
+  return generated / ((performance.now() - started) / 1000);
 }
 
 const median = (values: number[]) =>
@@ -98,8 +101,18 @@ await directRound();
 const ours: number[] = [];
 const direct: number[] = [];
 for (let i = 0; i < rounds; i++) {
-  ours.push(await pyclawRound());
-  direct.push(await directRound());
+  // Swap the order every round so neither side always runs right after the other.
+  if (i % 2 === 0) {
+    ours.push(await pyclawRound());
+    direct.push(await directRound());
+  } else {
+    direct.push(await directRound());
+    ours.push(await pyclawRound());
+  }
+}
+if (args.verbose !== undefined) {
+  console.log(`pyclaw rounds: ${ours.map((v) => v.toFixed(0)).join(" ")}`);
+  console.log(`direct rounds: ${direct.map((v) => v.toFixed(0)).join(" ")}`);
 }
 const a = median(ours);
 const b = median(direct);
@@ -118,6 +131,7 @@ console.log(
 );
 
 await provider.close!();
+chat.dispose({ disposeSequence: false });
 await context.dispose();
 await model.dispose();
 await llama.dispose();
