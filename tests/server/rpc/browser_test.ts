@@ -291,3 +291,37 @@ Deno.test("closing the gateway leaves no Chromium behind", async () => {
     if (!closed) await gw.close();
   }
 });
+
+Deno.test("browser methods with browser.enabled off are refused, status still answers", async () => {
+  await using gw = await startTestGateway({ config: { browser: { enabled: false } } });
+  const client = await gw.connect();
+  const error = await rejectsWith("INVALID_PARAMS", () => client.request("browser.start"));
+  assertMatch(error.message, /browser\.enabled/);
+  await rejectsWith("INVALID_PARAMS", () => client.request("browser.open", { url: "about:blank" }));
+  const status = await client.request<{ started: boolean; enabled: boolean }>("browser.status");
+  assertEquals([status.started, status.enabled], [false, false]);
+});
+
+Deno.test("a browser that dies is reported stopped and starts again on the next call", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const first = await client.request<{ sessionId: string }>("browser.start");
+  const profileDir = `${gw.paths.browserDir}/profiles/default`;
+  for (const pid of await pidsMentioning(profileDir)) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // already gone with its parent
+    }
+  }
+  let status = await client.request<{ started: boolean }>("browser.status");
+  for (let i = 0; i < 50 && status.started; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = await client.request<{ started: boolean }>("browser.status");
+  }
+  assertEquals(status.started, false);
+  const opened = await client.request<{ opened: boolean }>("browser.open", { url: "about:blank" });
+  assertEquals(opened.opened, true);
+  const again = await client.request<{ sessionId: string }>("browser.status");
+  assert(again.sessionId !== first.sessionId);
+});
