@@ -10,6 +10,7 @@ import type { StatePaths } from "../../core/paths.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
+import { checkLocalModels } from "./local_models_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
 import { checkProviders } from "./providers_check.ts";
 import {
@@ -67,6 +68,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkAuth,
   checkBrowser,
   checkProviders,
+  checkLocalModels,
   checkDocumentLibraries,
   checkScreenshot,
   checkExecPolicy,
