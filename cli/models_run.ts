@@ -151,16 +151,27 @@ export async function modelsLocal(options: { json?: boolean }): Promise<void> {
   }
 }
 
+/** The one stored model `id` names (case-insensitively if need be), or exit with why not. */
+async function findModel(store: LocalModelStore, id: string): Promise<LocalModelView> {
+  const matches = await store.match(id).catch((error) => fail(error));
+  if (matches.length === 0) {
+    fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
+  }
+  if (matches.length > 1) {
+    fail(new Error(`Ambiguous model id: ${id} matches ${matches.map((m) => m.id).join(", ")}`));
+  }
+  return matches[0];
+}
+
 /** `pyclaw models delete-local MODEL_ID`. */
 export async function modelsDeleteLocal(id: string): Promise<void> {
   const env = Deno.env.toObject();
   const store = openStore(env);
-  const model = await store.get(id).catch((error) => fail(error));
-  if (!model) fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
+  const model = await findModel(store, id);
   const config = await openConfig(env);
   try {
-    await store.remove(id);
-    console.log(`Deleted ${id} (${formatBytes(model.size)}) from ${model.path}`);
+    await store.remove(model.id);
+    console.log(`Deleted ${model.id} (${formatBytes(model.size)}) from ${model.path}`);
     if (config.current.agents.defaults.model === localModelRef(model)) {
       // Leaving the default on a deleted file would break every agent that relies on it.
       await config.patch({ agents: { defaults: { model: null } } });
@@ -177,13 +188,12 @@ export async function modelsDeleteLocal(id: string): Promise<void> {
 export async function modelsSelect(id: string): Promise<void> {
   const env = Deno.env.toObject();
   const store = openStore(env);
-  const model = await store.get(id).catch((error) => fail(error));
-  if (!model) fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
+  const model = await findModel(store, id);
   const config = await openConfig(env);
   try {
     const ref = localModelRef(model);
     await config.set("agents.defaults.model", ref);
-    await store.select(id);
+    await store.select(model.id);
     console.log(`Default model of agents is now ${ref}`);
     console.log(`(agents.defaults.model in ${config.path}; a running gateway picks it up)`);
   } catch (error) {

@@ -113,6 +113,18 @@ export class LocalModelStore {
     return (await this.list()).find((model) => model.id === id);
   }
 
+  /**
+   * The models an id a user typed names: the exact id, else every id equal to it ignoring case
+   * (hubs name files `Qwen3-4B-Q4_K_M.gguf` while people write `qwen3-4b-q4_k_m.gguf`).
+   */
+  async match(id: string): Promise<LocalModelView[]> {
+    const models = await this.list();
+    const exact = models.filter((model) => model.id === id);
+    if (exact.length) return exact;
+    const lower = id.toLowerCase();
+    return models.filter((model) => model.id.toLowerCase() === lower);
+  }
+
   /** The selected model's id, if any. */
   async selectedId(): Promise<string | undefined> {
     return (await this.#read()).selected;
