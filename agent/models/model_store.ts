@@ -89,9 +89,13 @@ export class LocalModelStore {
 
   /** Where a model's file (or snapshot folder) lives, or `undefined` for an id that escapes the store. */
   pathFor(id: string): string | undefined {
+    // Hub-supplied names become paths: no empty, `.` or `..` segments, nothing under `.partial`.
+    const segments = id.split("/");
+    if (id.startsWith(".") || segments.some((s) => s === "" || s === "." || s === "..")) {
+      return undefined;
+    }
     const full = containedPath(this.dir, id);
-    if (!full || full === this.dir || id.startsWith(".")) return undefined;
-    return full;
+    return full && full !== this.dir ? full : undefined;
   }
 
   /** Where an unfinished download of `id` from `source` is kept until it is verified. */

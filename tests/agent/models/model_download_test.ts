@@ -218,3 +218,13 @@ Deno.test("downloadModel fetches every part of a split GGUF and delete-local rem
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LocalModelStore refuses ids that would leave a repo's folder", () => {
+  const store = new LocalModelStore("/tmp/pyclaw-models-x");
+  assertEquals(store.pathFor("org/repo/model.gguf"), "/tmp/pyclaw-models-x/org/repo/model.gguf");
+  for (
+    const bad of ["org/repo/../../.partial/x", ".partial/x", "org//x", "../x", "/abs", "a/./b"]
+  ) {
+    assertEquals(store.pathFor(bad), undefined, bad);
+  }
+});
