@@ -32,6 +32,8 @@ export interface McpSession {
   pid?: number;
   /** The last lines the child wrote to stderr (stdio only), for error messages. */
   stderrTail(): string;
+  /** Ends the session on the server before the transport closes (streamable HTTP). */
+  terminate?(): Promise<void>;
 }
 
 /** Options for {@linkcode openSession}. */
@@ -110,13 +112,16 @@ async function openHttp(
       "@modelcontextprotocol/sdk/client/streamableHttp.js"
     ) as typeof StreamableHttpModule;
     const client = await newClient(options);
+    const transport = new StreamableHTTPClientTransport(url, { requestInit });
     try {
-      await connectWithin(
+      await connectWithin(client, transport, options.signal);
+      return {
         client,
-        new StreamableHTTPClientTransport(url, { requestInit }),
-        options.signal,
-      );
-      return { client, transport: "streamable-http", stderrTail: noStderr };
+        transport: "streamable-http",
+        stderrTail: noStderr,
+        // Tells the server to drop the session (HTTP DELETE) instead of letting it time out.
+        terminate: () => transport.terminateSession(),
+      };
     } catch (error) {
       await client.close().catch(() => {});
       // Old servers answer a streamable-HTTP POST with 4xx (404/405); only then try SSE.

@@ -282,7 +282,8 @@ async function closeSession(session: McpSession): Promise<void> {
   const grace = new Promise<false>((
     resolve,
   ) => (timer = setTimeout(resolve, CLOSE_GRACE_MS, false)));
-  const closed = session.client.close().then(() => true, () => true);
+  const closed = (session.terminate?.() ?? Promise.resolve()).catch(() => {})
+    .then(() => session.client.close()).then(() => true, () => true);
   const exited = await Promise.race([closed, grace]);
   clearTimeout(timer);
   // Only a child still running is killed: once it has exited its pid may belong to another.

@@ -27,16 +27,19 @@ async function startTinyServer() {
   });
   await server.connect(transport);
   const authorization = new Set<string | null>();
+  const methods = new Set<string>();
   const http = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) => {
       authorization.add(request.headers.get("authorization"));
+      methods.add(request.method);
       return transport.handleRequest(request);
     },
   );
   return {
     url: `http://127.0.0.1:${http.addr.port}/mcp`,
     authorization,
+    methods,
     async close() {
       await server.close();
       await http.shutdown();
@@ -65,6 +68,8 @@ Deno.test("an HTTP server gets the configured headers; tools/list_changed refres
     assertEquals((await tc.call(registry.get("mcp:tiny:second")!, {})).content, "two");
     assert(manager.status()[0].toolCount === 3);
     assertEquals([...tiny.authorization], ["Bearer t0k"], "every request carries the header");
+    await manager.close();
+    assert(tiny.methods.has("DELETE"), "closing ends the session on the server");
   } finally {
     await manager.close();
     await tiny.close();
