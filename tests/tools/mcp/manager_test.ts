@@ -218,11 +218,11 @@ Deno.test("mcp tool calls report progress, honour the timeout and the abort sign
       call(
         registry,
         "mcp:slow:trigger-long-running-operation",
-        { duration: 0.35, steps: 1 },
+        { duration: 1.5, steps: 1 },
         toolContext([], abort.signal),
       )
     );
-    assert(Date.now() - started < 300, "the abort ends the call at once");
+    assert(Date.now() - started < 1_000, "the abort ends a 1.5 s call at once");
   } finally {
     await manager.close();
   }
