@@ -2,6 +2,9 @@
 
 import type { ToolOutput } from "../tool.ts";
 
+/** The most text of one result the model gets. */
+export const MAX_TEXT_CHARS = 100_000;
+
 /** The parts of an MCP content block this module reads (the SDK's union, loosely). */
 interface ContentBlock {
   type: string;
@@ -64,6 +67,11 @@ export function toToolOutput(result: McpCallResult): ToolOutput {
   let content = texts.join("\n");
   if (!content && result.structuredContent !== undefined) {
     content = stringify(result.structuredContent);
+  }
+  if (content.length > MAX_TEXT_CHARS) {
+    // A server may return far more than a model's context holds.
+    content = `${content.slice(0, MAX_TEXT_CHARS)}\n\n[Truncated: showing ${MAX_TEXT_CHARS} of ` +
+      `${content.length} characters of the tool's output]`;
   }
   const output: ToolOutput = { content };
   if (result.structuredContent !== undefined) output.data = result.structuredContent;
