@@ -156,6 +156,16 @@ async function* streamLocal(
       if (signal.aborted) {
         throw new ProviderError("aborted", providerId, "Aborted", { cause: error });
       }
+      if (/fits the context size|compress chat history/.test(String((error as Error)?.message))) {
+        throw new ProviderError(
+          "bad_request",
+          providerId,
+          `The conversation and tool descriptions do not fit the local model's context ` +
+            `(${loaded.context.contextSize} tokens): start a new session, offer fewer tools, ` +
+            "or raise models.local.contextSize",
+          { cause: error },
+        );
+      }
       throw error instanceof ProviderError ? error : new ProviderError(
         "upstream",
         providerId,

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.t
 import { recordEvents } from "../_helpers/chat_gateway.ts";
 import { startFakeHub } from "../_helpers/fake_hub.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
+import { TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
 import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -109,4 +110,36 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
   }
   assert(chunks >= 1, "content chunks were streamed");
   assertEquals(completionTokens, 4);
+});
+
+Deno.test("chat.abort stops a local generation and the model answers the next message", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      models: {
+        local: { threads: 1, gpuLayers: 0, contextSize: 8192 },
+        providers: { llamacpp: { models: [{ id: TINY_MODEL_ID, maxTokens: 4000 }] } },
+      },
+      // No tools: their documentation would fill most of the tiny model's byte-level context.
+      agents: { defaults: { model: `llamacpp/${TINY_MODEL_ID}`, tools: { allow: [] } } },
+    },
+  });
+  await using _tiny = await tinyModelStore(gw.stateDir);
+  const client = await gw.connect();
+  const events = recordEvents(client);
+  const sending = client.request<Record<string, unknown>>("chat.send", { message: "Go on" }, {
+    timeoutMs: 60_000,
+  });
+  await events.next("chat.delta", undefined, 30_000);
+  const aborted = await client.request<{ aborted: boolean }>("chat.abort", { sessionId: "main" });
+  assertEquals(aborted.aborted, true);
+  const answer = await sending;
+  assertEquals([answer.completed, answer.aborted], [false, true]);
+  const done = await events.next("chat.done");
+  assertEquals(done.aborted, true);
+  assert(events.named("chat.delta").length < 4000, "stopped before the token limit");
+
+  const next = await client.request<{ completed: boolean }>("chat.send", { message: "Again" }, {
+    timeoutMs: 60_000,
+  });
+  assertEquals(next.completed, true, JSON.stringify(events.named("chat.error")));
 });

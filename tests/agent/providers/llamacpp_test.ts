@@ -8,7 +8,7 @@ import {
 import { ProviderRegistry } from "../../../agent/providers/registry.ts";
 import { configSchema } from "../../../core/config/schema.ts";
 import { isProviderError, type StreamEvent } from "../../../agent/providers/types.ts";
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 
 const settings = () => ({ threads: 1, gpuLayers: 0, contextSize: 2048, idleUnloadMs: 60_000 });
@@ -157,4 +157,25 @@ Deno.test("registry still sends unknown ids to the only configured provider when
   assertEquals(registry.resolve("my-custom-model").providerId, "proxy");
   assertEquals(registry.resolve(`llamacpp/${TINY_MODEL_ID}`).providerId, "llamacpp");
   await registry.close();
+});
+
+Deno.test("llamacpp provider explains a conversation that does not fit the context", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", {
+    store: tiny.store,
+    settings: () => ({ ...settings(), contextSize: 128 }),
+  });
+  try {
+    const error = await assertRejects(() =>
+      collect(provider.stream({
+        model: TINY_MODEL_ID,
+        messages: [{ role: "system", content: "x".repeat(400) }, { role: "user", content: "Hi" }],
+        maxTokens: 4,
+      }))
+    );
+    assert(isProviderError(error) && error.kind === "bad_request", String(error));
+    assertMatch(error.message, /do not fit the local model's context \(\d+ tokens\)/);
+  } finally {
+    await provider.close!();
+  }
 });
