@@ -40,6 +40,9 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
         // A model entry caps the answer, as a user would for a slow local model.
         providers: { llamacpp: { models: [{ id: ID, maxTokens: 6 }] } },
       },
+      // Two tools reach the model as functions; every tool's description would not fit the tiny
+      // model's byte-level context.
+      agents: { defaults: { tools: { allow: ["read_pdf", "read_docx"] } } },
     },
   });
   const env = { PYCLAW_STATE_DIR: gw.stateDir, HF_ENDPOINT: hub.url };
