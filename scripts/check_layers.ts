@@ -38,6 +38,18 @@ for (const file of files) {
     }
   }
 }
+// The Control UI is bundled for the browser: it may import only itself and npm packages.
+for await (const file of sourceFiles(`${root}ui`)) {
+  const text = await Deno.readTextFile(file);
+  for (const match of text.matchAll(IMPORT)) {
+    const target = new URL(match[1] ?? match[2], `file://${file}`).pathname;
+    if (!target.startsWith(`${root}ui/`)) {
+      problems.push(
+        `${file.slice(root.length)} imports ${target.slice(root.length)} (outside ui/)`,
+      );
+    }
+  }
+}
 if (problems.length) {
   console.error("Upward imports (layers: main.ts → cli → server → agent → tools → core):");
   for (const problem of problems) console.error(`  ${problem}`);

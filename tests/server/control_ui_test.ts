@@ -1,0 +1,335 @@
+/**
+ * End-to-end tests of the Control UI in real Chromium (playwright-core): the gateway serves the
+ * page, the app signs in over the WebSocket and drives chat, approvals, sessions and the status
+ * screens against a stand-in model provider. Screenshots of the main screens are saved under
+ * `.tmp/screenshots/control-ui/` (or `$PYCLAW_SCREENSHOTS_DIR`) for review.
+ */
+
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { TEST_TOKEN } from "../_helpers/gateway.ts";
+import { CHROMIUM_FLAGS } from "../../tools/browser/session.ts";
+import { contentSecurityPolicy } from "../../server/ui/ui_routes.ts";
+
+const SHOTS = Deno.env.get("PYCLAW_SCREENSHOTS_DIR") ??
+  join(new URL("../../.tmp/screenshots/control-ui", import.meta.url).pathname);
+
+async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+Deno.test("Control UI assets are served with types, a strict CSP and cache headers", async () => {
+  await using env = await startChatGateway();
+  const base = env.gw.baseUrl;
+  const page = await fetch(`${base}/`);
+  const html = await page.text();
+  assertEquals(page.status, 200);
+  assertEquals(page.headers.get("content-type"), "text/html; charset=utf-8");
+  assertEquals(page.headers.get("cache-control"), "no-cache");
+  const csp = page.headers.get("content-security-policy") ?? "";
+  assertMatch(csp, /default-src 'none'/);
+  assertMatch(csp, /script-src 'self'(;|$)/);
+  assert(!csp.includes("unsafe-inline") && !csp.includes("unsafe-eval"), csp);
+  assertMatch(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${env.gw.gateway.port}`));
+  assertEquals(page.headers.get("x-content-type-options"), "nosniff");
+  // No inline code at all: the page only names its hashed files.
+  assert(!/<script>|<script [^>]*>[^<]/.test(html), "inline script");
+  assert(!/<style|style="/.test(html), "inline style");
+  const script = html.match(/src="(\/ui\/app\.[0-9a-f]{12}\.js)"/)?.[1];
+  const style = html.match(/href="(\/ui\/app\.[0-9a-f]{12}\.css)"/)?.[1];
+  assert(script && style, html);
+
+  const js = await fetch(`${base}${script}`);
+  assertEquals(js.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assertEquals(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert((await js.text()).length > 10_000);
+  const css = await fetch(`${base}${style}`);
+  assertEquals(css.headers.get("content-type"), "text/css; charset=utf-8");
+  await css.body?.cancel();
+  const again = await fetch(`${base}${script}`, {
+    headers: { "if-none-match": js.headers.get("etag")! },
+  });
+  assertEquals(again.status, 304);
+  await again.body?.cancel();
+  const missing = await fetch(`${base}/ui/app.000000000000.js`);
+  assertEquals(missing.status, 404);
+  await missing.body?.cancel();
+  const traversal = await fetch(`${base}/ui/..%2fpyclaw.json`);
+  assertEquals(traversal.status, 404);
+  await traversal.body?.cancel();
+  // A host header that is not a plain host:port is left out of the policy.
+  assertEquals(contentSecurityPolicy("evil.example; script-src *").includes("evil"), false);
+});
+
+Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, sessions, status", async (t) => {
+  const env = await startChatGateway({
+    config: { tools: { sendFile: { inlineMaxBytes: 64 } } },
+  });
+  let gatewayClosed = false;
+  const base = env.gw.baseUrl;
+  await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
+  await Deno.writeTextFile(join(env.gw.paths.workspaceDir, "report.txt"), "quarterly numbers\n");
+  await Deno.writeTextFile(join(env.gw.paths.workspaceDir, "big.csv"), "a,b\n".repeat(100));
+
+  const { chromium } = await import("playwright-core");
+  const browser: Browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  try {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    });
+
+    await t.step("a wrong token is refused with a clear message", async () => {
+      await page.goto(`${base}/`);
+      await page.getByLabel("Gateway token").fill("not-the-token");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const alert = page.locator("#sign-in-error");
+      await alert.waitFor();
+      assertMatch(await alert.innerText(), /refused the token: Invalid token/);
+      // The token never appears in the URL.
+      assert(!page.url().includes("not-the-token"));
+      assertEquals(await page.evaluate("sessionStorage.length"), 0);
+      // The refused connect was logged by the page as a failed WebSocket, not a script error.
+      problems.length = 0;
+    });
+
+    await t.step("the right token signs in and is kept for the tab only", async () => {
+      await page.getByLabel("Gateway token").fill(TEST_TOKEN);
+      await page.keyboard.press("Enter");
+      await page.getByRole("status").filter({ hasText: "Connected" }).waitFor();
+      assert(!page.url().includes(TEST_TOKEN));
+      assertEquals(
+        await page.evaluate('sessionStorage.getItem("pyclaw.control.token")'),
+        TEST_TOKEN,
+      );
+      assertEquals(await page.evaluate("localStorage.length"), 0);
+      // A reload signs in again from the tab's storage.
+      await page.reload();
+      await page.getByRole("status").filter({ hasText: "Connected" }).waitFor();
+    });
+
+    await t.step("a message streams the stand-in's answer in", async () => {
+      env.upstream.reply({ chunks: ["Hello", " from", " the", " stand-in"], chunkDelayMs: 150 });
+      await page.getByLabel("Message", { exact: true }).fill("Hi there");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      // Seen while still streaming, then complete.
+      await page.locator(".msg.assistant.streaming", { hasText: "Hello" }).waitFor();
+      const answer = page.locator(".msg.assistant:not(.streaming)", {
+        hasText: "Hello from the stand-in",
+      });
+      await answer.waitFor();
+      assertEquals(await page.locator(".msg.user .text").last().innerText(), "Hi there");
+      assertEquals(env.upstream.requests.at(-1)?.body.messages.at(-1).content, "Hi there");
+    });
+
+    await t.step("tool calls, results and files sent by send_file are shown", async () => {
+      env.upstream.reply(
+        {
+          toolCalls: [
+            { name: "send_file", arguments: { path: "report.txt" }, id: "f1" },
+            { name: "send_file", arguments: { path: "big.csv", caption: "The table" }, id: "f2" },
+          ],
+        },
+        { text: "Sent both files" },
+      );
+      await page.getByLabel("Message", { exact: true }).fill("Send me the report");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      await page.locator(".msg.assistant", { hasText: "Sent both files" }).waitFor();
+      const tools = page.locator(".msg.tool");
+      assertEquals(await tools.count(), 2);
+      await tools.first().locator("summary").click();
+      assertMatch(await tools.first().innerText(), /send_file[\s\S]*done[\s\S]*report\.txt/);
+      // Inline bytes become a blob download; a large file a link to the gateway.
+      const [inline] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "Download report.txt" }).click(),
+      ]);
+      assertEquals(inline.suggestedFilename(), "report.txt");
+      assertEquals(await Deno.readTextFile((await inline.path())!), "quarterly numbers\n");
+      const link = page.getByRole("link", { name: "Download big.csv" });
+      assertMatch((await link.getAttribute("href"))!, /^\/files\/[A-Za-z0-9_-]+\?token=/);
+      const [linked] = await Promise.all([page.waitForEvent("download"), link.click()]);
+      assertEquals(await Deno.readTextFile((await linked.path())!), "a,b\n".repeat(100));
+      await shot(page, "chat");
+    });
+
+    await t.step("Stop aborts a slow answer", async () => {
+      env.upstream.reply({
+        text: "This answer is very slow and will never finish because the user stops it",
+        chunkDelayMs: 250,
+      });
+      await page.getByLabel("Message", { exact: true }).fill("Tell me a long story");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      await page.locator(".msg.assistant.streaming", { hasText: "This" }).waitFor();
+      await page.getByRole("button", { name: "Stop" }).click();
+      await page.locator(".msg.assistant", { hasText: "Stopped before the answer" }).waitFor();
+      await env.upstream.waitForAborted(1);
+      await page.getByRole("button", { name: "Send", exact: true }).waitFor();
+    });
+
+    await t.step("regenerate and edit the last message run again", async () => {
+      env.upstream.reply({ text: "A complete story this time" });
+      await page.getByRole("button", { name: "Regenerate" }).click();
+      await page.locator(".msg.assistant", { hasText: "A complete story this time" }).waitFor();
+      assertEquals(await page.locator(".msg.assistant", { hasText: "Stopped before" }).count(), 0);
+      await page.getByRole("button", { name: "Edit last" }).click();
+      const box = page.getByLabel("Edit your last message");
+      assertEquals(await box.inputValue(), "Tell me a long story");
+      await box.fill("Tell me a short story");
+      await box.press("Enter");
+      await page.locator(".msg.assistant", { hasText: "Echo: Tell me a short story" }).waitFor();
+      assertEquals(
+        await page.locator(".msg.user .text").last().innerText(),
+        "Tell me a short story",
+      );
+      const history = await (await env.gw.connect()).request<{ messages: { role: string }[] }>(
+        "chat.history",
+        { sessionId: "main" },
+      );
+      assertEquals(history.messages.filter((m) => m.role === "user").length, 3);
+    });
+
+    await t.step("an exec request is approved from the Approvals screen", async () => {
+      env.upstream.reply(
+        {
+          toolCalls: [{ name: "exec", arguments: { command: "echo approved-from-ui" }, id: "x1" }],
+        },
+        { text: "Ran it" },
+      );
+      await page.getByLabel("Message", { exact: true }).fill("Run echo");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      // The chat shows the request inline too; the nav counts it.
+      await page.locator(".msg.tool", { hasText: "running" }).waitFor();
+      await page.getByRole("link", { name: /Approvals.*1 pending/ }).click();
+      await page.getByRole("heading", { name: "Approvals" }).waitFor();
+      await page.locator(".approval .command", { hasText: "echo approved-from-ui" }).waitFor();
+      await shot(page, "approvals");
+      await page.getByRole("button", { name: "Approve" }).click();
+      await page.getByText("No command is waiting for approval.").waitFor();
+      await page.getByRole("link", { name: "Chat" }).click();
+      await page.locator(".msg.assistant", { hasText: "Ran it" }).waitFor();
+      const tool = page.locator(".msg.tool").last();
+      await tool.locator("summary").click();
+      assertMatch(await tool.innerText(), /approved-from-ui/);
+    });
+
+    await t.step("sessions are listed, previewed and deleted", async () => {
+      const client = await env.gw.connect();
+      await client.request("chat.send", { message: "scratch note", sessionId: "scratch" });
+      await page.getByRole("link", { name: "Sessions" }).click();
+      const row = page.getByRole("row").filter({
+        has: page.getByRole("rowheader", { name: "main", exact: true }),
+      });
+      await row.waitFor();
+      await page.getByRole("row", { name: /scratch/ }).waitFor();
+      await row.getByRole("button", { name: "Preview main" }).click();
+      await page.locator(".panel .msg.user", { hasText: "Run echo" }).waitFor();
+      await shot(page, "sessions");
+      const scratch = page.getByRole("row", { name: /scratch/ });
+      await scratch.getByRole("button", { name: "Delete scratch" }).click();
+      await scratch.getByRole("button", { name: "Yes, delete" }).click();
+      await page.getByRole("row", { name: /scratch/ }).waitFor({ state: "detached" });
+      const left = await client.request<{ sessions: { sessionId: string }[] }>("sessions.list");
+      assertEquals(left.sessions.map((s) => s.sessionId), ["main"]);
+    });
+
+    await t.step(
+      "status screens: usage chart, models with probe, tools, doctor, logs",
+      async () => {
+        await page.getByRole("link", { name: "Usage" }).click();
+        await page.locator(".chart svg").waitFor();
+        assertEquals(await page.locator(".chart svg rect.bar").count(), 30);
+        assertMatch(await page.locator(".stats").innerText(), /Tokens\s*\d/);
+        await page.getByRole("rowheader", { name: "fake/gpt-test" }).waitFor();
+        await shot(page, "usage");
+
+        await page.getByRole("link", { name: "Models" }).click();
+        await page.getByRole("button", { name: "Probe fake/gpt-test" }).click();
+        await page.getByText(/available, \d+ ms/).waitFor();
+        await shot(page, "models");
+
+        await page.getByRole("link", { name: "Tools & MCP" }).click();
+        await page.locator(".tool-list code", { hasText: /^exec$/ }).waitFor();
+
+        await page.getByRole("link", { name: "Doctor" }).click();
+        await page.locator(".checks .check").first().waitFor({ timeout: 60_000 });
+        await shot(page, "doctor");
+
+        await page.getByRole("link", { name: "Logs" }).click();
+        await page.locator("pre.logs", { hasText: "gateway listening" }).waitFor();
+
+        await page.getByRole("link", { name: "Cron" }).click();
+        await page.getByText("No cron jobs.").waitFor();
+        await page.getByRole("link", { name: "Channels" }).click();
+        await page.getByRole("heading", { name: "Channels" }).waitFor();
+        await page.locator("main .note, main table").first().waitFor();
+      },
+    );
+
+    await t.step("keyboard alone: skip link, navigation and focus", async () => {
+      await page.goto(`${base}/#/chat`);
+      await page.reload();
+      await page.getByRole("status").filter({ hasText: "Connected" }).waitFor();
+      await page.keyboard.press("Tab");
+      assertEquals(
+        await page.evaluate("document.activeElement?.textContent"),
+        "Skip to content",
+      );
+      await page.keyboard.press("Tab");
+      assertEquals(await page.evaluate("document.activeElement?.textContent"), "Chat");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Sessions" }).waitFor();
+      // The new screen's heading takes focus, so screen readers announce it.
+      await page.waitForFunction("document.activeElement?.id === 'page-title'");
+      await page.keyboard.press("Shift+Tab");
+      const focused = await page.evaluate(
+        "({ text: document.activeElement?.textContent, " +
+          "outline: getComputedStyle(document.activeElement).outlineStyle })",
+      );
+      assertEquals(focused, { text: "Sign out", outline: "solid" });
+    });
+
+    await t.step("a phone-sized screen fits without sideways scrolling", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${base}/#/chat`);
+      await page.locator(".msg.assistant", { hasText: "Ran it" }).waitFor();
+      const width = await page.evaluate<number>("document.documentElement.scrollWidth");
+      assert(width <= 390, `page is ${width}px wide`);
+      await shot(page, "chat-phone");
+    });
+
+    await t.step("losing the gateway shows the retry state", async () => {
+      gatewayClosed = true;
+      await env.gw.close();
+      await page.getByRole("status").filter({ hasText: /retrying in \d+ s/ }).waitFor();
+      assertMatch(
+        await page.getByRole("status").innerText(),
+        /(Connection lost|Cannot reach the gateway)/,
+      );
+    });
+
+    assertEquals(problems.filter((p) => !p.includes("WebSocket")), []);
+    await context.close();
+  } finally {
+    await browser.close();
+    if (gatewayClosed) await env.upstream.close();
+    else await env.close();
+  }
+});

@@ -1,0 +1,109 @@
+/**
+ * @module Exec approvals: commands an agent wants to run wait for approve or deny
+ * (`tools.exec_approve`). Requests arrive as `exec.approval.requested` events and leave with
+ * `exec.approval.resolved`; the gateway has no list method, so only requests made while this
+ * tab is connected are seen.
+ */
+
+import { useEffect, useState } from "preact/hooks";
+import { ErrorNote, Page } from "./components.tsx";
+import { useGateway, useGatewayEvent } from "./gateway_context.ts";
+
+/** One command waiting, as `exec.approval.requested` carries it. */
+export interface ApprovalRequest {
+  requestId: string;
+  command: string;
+  cwd: string;
+  sessionId: string;
+  agentId: string;
+  expiresAt: number;
+}
+
+/** The pending requests, kept up to date from events. */
+export function useApprovalQueue(): { pending: ApprovalRequest[] } {
+  const [pending, setPending] = useState<ApprovalRequest[]>([]);
+  useGatewayEvent(["exec.approval.requested", "exec.approval.resolved"], (event, payload) => {
+    if (event === "exec.approval.requested") {
+      const request = payload as unknown as ApprovalRequest;
+      setPending((list) =>
+        list.some((r) => r.requestId === request.requestId) ? list : [...list, request]
+      );
+    } else {
+      setPending((list) => list.filter((r) => r.requestId !== payload.requestId));
+    }
+  });
+  // Expired requests are denied by the gateway; drop them even if the event was missed.
+  useEffect(() => {
+    if (!pending.length) return;
+    const next = Math.min(...pending.map((r) => r.expiresAt)) - Date.now();
+    const timer = setTimeout(
+      () => setPending((list) => list.filter((r) => r.expiresAt > Date.now())),
+      Math.max(0, next) + 50,
+    );
+    return () => clearTimeout(timer);
+  }, [pending]);
+  return { pending };
+}
+
+/** The approvals screen. */
+export function ApprovalsView(props: { pending: ApprovalRequest[] }) {
+  return (
+    <Page title="Approvals">
+      <p class="help">
+        Commands the <code>exec</code>{" "}
+        tool was asked to run and your policy says to confirm. Unanswered requests are denied when
+        they expire.
+      </p>
+      <ApprovalList pending={props.pending} empty="No command is waiting for approval." />
+    </Page>
+  );
+}
+
+/** A list of pending requests with approve and deny buttons (also shown inside the chat). */
+export function ApprovalList(props: { pending: ApprovalRequest[]; empty?: string }) {
+  if (!props.pending.length) return props.empty ? <p class="note">{props.empty}</p> : null;
+  return (
+    <ul class="approvals" aria-label="Commands waiting for approval">
+      {props.pending.map((request) => <ApprovalItem key={request.requestId} request={request} />)}
+    </ul>
+  );
+}
+
+function ApprovalItem(props: { request: ApprovalRequest }) {
+  const gateway = useGateway();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const { request } = props;
+  const answer = async (approved: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await gateway.call("tools.exec_approve", { requestId: request.requestId, approved });
+    } catch (failure) {
+      setError(failure as Error);
+      setBusy(false);
+    }
+  };
+  const seconds = Math.max(0, Math.round((request.expiresAt - Date.now()) / 1000));
+  return (
+    <li class="approval">
+      <p class="approval-head">
+        <strong>{request.agentId}</strong> wants to run, in session{" "}
+        <code>{request.sessionId}</code>:
+      </p>
+      <pre class="command">{request.command}</pre>
+      <p class="meta">
+        in <code>{request.cwd}</code> · denied in about {seconds} s if unanswered
+      </p>
+      <ErrorNote error={error} what="Answer failed" />
+      <div class="actions">
+        <button type="button" class="primary" disabled={busy} onClick={() => answer(true)}>
+          Approve
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={() => answer(false)}>
+          Deny
+        </button>
+      </div>
+    </li>
+  );
+}

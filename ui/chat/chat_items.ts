@@ -1,0 +1,199 @@
+/**
+ * @module What the chat shows, as a list of items built from a session's history
+ * (`chat.history`) and then advanced by the `chat.*` events of the open session.
+ */
+
+/** A file `send_file` delivered (`chat.file`): inline bytes or a download link. */
+export interface FileItem {
+  kind: "file";
+  name: string;
+  mimeType: string;
+  size: number;
+  caption?: string;
+  /** Base64 bytes (small files). */
+  data?: string;
+  /** A gateway path with its own token (large files). */
+  url?: string;
+  expiresAt?: number;
+}
+
+/** One line of the conversation. */
+export type ChatItem =
+  | { kind: "user"; text: string; attachments: string[] }
+  | {
+    kind: "assistant";
+    text: string;
+    streaming: boolean;
+    aborted?: boolean;
+    error?: string;
+    model?: string;
+  }
+  | {
+    kind: "tool";
+    callId: string;
+    tool: string;
+    args: unknown;
+    result?: unknown;
+    isError?: boolean;
+    done: boolean;
+  }
+  | { kind: "error"; text: string; code?: string }
+  | FileItem;
+
+/** A session message as `chat.history` returns it. */
+export interface HistoryMessage {
+  role: "user" | "assistant" | "tool";
+  content: string | ({ type: "text"; text: string } | { type: "image"; mimeType: string })[];
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  toolCallId?: string;
+  name?: string;
+  isError?: boolean;
+  aborted?: boolean;
+  error?: string;
+  model?: string;
+}
+
+function textOf(content: HistoryMessage["content"]): string {
+  if (typeof content === "string") return content;
+  return content.map((part) => part.type === "text" ? part.text : "").join("");
+}
+
+function parseArgs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseResult(text: string): unknown {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return text;
+  return parseArgs(text);
+}
+
+/** Items for a stored conversation. */
+export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
+  const items: ChatItem[] = [];
+  for (const message of messages) {
+    if (message.role === "user") {
+      const images = typeof message.content === "string"
+        ? []
+        : message.content.filter((part) => part.type === "image").map((part) =>
+          `image (${(part as { mimeType: string }).mimeType})`
+        );
+      items.push({ kind: "user", text: textOf(message.content), attachments: images });
+    } else if (message.role === "assistant") {
+      const text = textOf(message.content);
+      if (text || message.error || message.aborted || !message.toolCalls?.length) {
+        items.push({
+          kind: "assistant",
+          text,
+          streaming: false,
+          aborted: message.aborted,
+          error: message.error,
+          model: message.model,
+        });
+      }
+      for (const call of message.toolCalls ?? []) {
+        items.push({
+          kind: "tool",
+          callId: call.id,
+          tool: call.name,
+          args: parseArgs(call.arguments),
+          done: false,
+        });
+      }
+    } else {
+      const tool = items.findLast((item) =>
+        item.kind === "tool" && item.callId === message.toolCallId
+      );
+      if (tool && tool.kind === "tool") {
+        Object.assign(tool, {
+          result: parseResult(textOf(message.content)),
+          isError: message.isError,
+          done: true,
+        });
+      }
+    }
+  }
+  return items;
+}
+
+/** The list after one `chat.*` event of this session (a new array; items are copied on change). */
+export function applyChatEvent(
+  items: ChatItem[],
+  event: string,
+  payload: Record<string, unknown>,
+): ChatItem[] {
+  const last = items.at(-1);
+  const streaming = last?.kind === "assistant" && last.streaming ? last : undefined;
+  switch (event) {
+    case "chat.delta": {
+      const delta = String(payload.delta ?? "");
+      if (streaming) return [...items.slice(0, -1), { ...streaming, text: streaming.text + delta }];
+      return [...items, { kind: "assistant", text: delta, streaming: true }];
+    }
+    case "chat.tool_call": {
+      const base = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
+      return [...base, {
+        kind: "tool",
+        callId: String(payload.callId ?? ""),
+        tool: String(payload.tool ?? "tool"),
+        args: payload.args,
+        done: false,
+      }];
+    }
+    case "chat.tool_result":
+      return items.map((item) =>
+        item.kind === "tool" && item.callId === payload.callId
+          ? { ...item, result: payload.result, isError: payload.isError === true, done: true }
+          : item
+      );
+    case "chat.file":
+      return [...items, {
+        kind: "file",
+        name: String(payload.name ?? "file"),
+        mimeType: String(payload.mimeType ?? "application/octet-stream"),
+        size: Number(payload.size ?? 0),
+        caption: payload.caption as string | undefined,
+        data: payload.data as string | undefined,
+        url: payload.url as string | undefined,
+        expiresAt: payload.expiresAt as number | undefined,
+      }];
+    case "chat.done": {
+      const aborted = payload.aborted === true;
+      if (streaming) {
+        return [...items.slice(0, -1), {
+          ...streaming,
+          streaming: false,
+          aborted,
+          model: payload.model as string | undefined,
+        }];
+      }
+      if (aborted) return [...items, { kind: "assistant", text: "", streaming: false, aborted }];
+      return items;
+    }
+    case "chat.error": {
+      const base = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
+      return [...base, {
+        kind: "error",
+        text: String(payload.error ?? "The run failed"),
+        code: payload.code as string | undefined,
+      }];
+    }
+  }
+  return items;
+}
+
+/** The list with everything after the last user message removed (regenerate, edit). */
+export function truncateAfterLastUser(items: ChatItem[], newText?: string): ChatItem[] {
+  const index = items.findLastIndex((item) => item.kind === "user");
+  if (index < 0) return items;
+  const user = items[index];
+  const kept = items.slice(0, index);
+  return [
+    ...kept,
+    newText !== undefined && user.kind === "user" ? { ...user, text: newText } : user,
+  ];
+}

@@ -1,0 +1,196 @@
+/**
+ * @module The chat screen: pick an agent and session, read the conversation, send (with
+ * attachments), watch the answer stream in, abort, regenerate (`chat.resend`) and edit the last
+ * message (`chat.edit`). Commands waiting for approval in this session show above the composer.
+ */
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApprovalList, type ApprovalRequest } from "../approvals.tsx";
+import { ErrorNote, useScreenFocus } from "../components.tsx";
+import { useGateway, useGatewayEvent, useRpc } from "../gateway_context.ts";
+import {
+  applyChatEvent,
+  type ChatItem,
+  type HistoryMessage,
+  itemsFromHistory,
+  truncateAfterLastUser,
+} from "./chat_items.ts";
+import { type Attachment, Composer } from "./composer.tsx";
+import { MessageList } from "./message_list.tsx";
+
+const CHAT_EVENTS = [
+  "chat.delta",
+  "chat.tool_call",
+  "chat.tool_result",
+  "chat.file",
+  "chat.done",
+  "chat.error",
+];
+/** A run may take long (tools, approvals); the request answers when it ends. */
+const RUN_TIMEOUT_MS = 60 * 60 * 1000;
+
+interface Agent {
+  id: string;
+  name?: string;
+  model: string | null;
+}
+
+interface SessionInfo {
+  agentId: string;
+  sessionId: string;
+}
+
+function newSessionId(): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `web-${stamp}`;
+}
+
+export function ChatView(props: { query: URLSearchParams; approvals: ApprovalRequest[] }) {
+  const gateway = useGateway();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useScreenFocus(heading, "Chat");
+  const agents = useRpc<Agent[]>("agents.list");
+  const [agentId, setAgentId] = useState(props.query.get("agent") ?? "main");
+  const [sessionId, setSessionId] = useState(props.query.get("session") ?? "main");
+  const sessions = useRpc<{ sessions: SessionInfo[] }>("sessions.list", { agentId });
+  const [items, setItems] = useState<ChatItem[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const [historyError, setHistoryError] = useState<Error | undefined>(undefined);
+
+  useEffect(() => {
+    const agent = props.query.get("agent");
+    const session = props.query.get("session");
+    if (agent) setAgentId(agent);
+    if (session) setSessionId(session);
+  }, [props.query.toString()]);
+
+  // Load the conversation when the session changes or the connection comes back.
+  useEffect(() => {
+    if (gateway.state.kind !== "open" || busy) return;
+    let live = true;
+    gateway.call<{ messages: HistoryMessage[] }>("chat.history", { agentId, sessionId }).then(
+      ({ messages }) => {
+        if (!live) return;
+        setItems(itemsFromHistory(messages));
+        setHistoryError(undefined);
+      },
+      (failure) => {
+        if (!live) return;
+        // A session with no file yet is simply empty.
+        setItems([]);
+        setHistoryError(failure.code === "NOT_FOUND" ? undefined : failure);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [agentId, sessionId, gateway.generation]);
+
+  useGatewayEvent(CHAT_EVENTS, (event, payload) => {
+    if (payload.sessionId !== sessionId) return;
+    if (payload.agentId !== undefined && payload.agentId !== agentId) return;
+    setItems((current) => applyChatEvent(current, event, payload));
+  });
+
+  const run = async (method: string, params: Record<string, unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const outcome = await gateway.call<{ error?: { message: string } }>(
+        method,
+        { agentId, sessionId, ...params },
+        RUN_TIMEOUT_MS,
+      );
+      if (outcome.error) setError(new Error(outcome.error.message));
+      sessions.reload();
+    } catch (failure) {
+      setError(failure as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const send = (text: string, attachments: Attachment[]) => {
+    setItems((current) => [...current, {
+      kind: "user",
+      text,
+      attachments: attachments.map((a) => a.fileName),
+    }]);
+    return run("chat.send", {
+      message: text,
+      ...(attachments.length ? { attachments } : {}),
+    });
+  };
+  const regenerate = () => {
+    setItems((current) => truncateAfterLastUser(current));
+    return run("chat.resend", {});
+  };
+  const edit = (text: string) => {
+    setItems((current) => truncateAfterLastUser(current, text));
+    return run("chat.edit", { message: text });
+  };
+  const abort = async () => {
+    try {
+      await gateway.call("chat.abort", { agentId, sessionId });
+    } catch (failure) {
+      setError(failure as Error);
+    }
+  };
+
+  const sessionIds = new Set((sessions.data?.sessions ?? []).map((s) => s.sessionId));
+  sessionIds.add(sessionId);
+  const lastUser = items.findLast((item) => item.kind === "user");
+  const waiting = props.approvals.filter((r) => r.sessionId === sessionId && r.agentId === agentId);
+
+  return (
+    <section class="page chat" aria-labelledby="page-title">
+      <header class="page-head chat-head">
+        <h1 id="page-title" tabIndex={-1} ref={heading}>Chat</h1>
+        <div class="chat-pickers">
+          <label>
+            Agent
+            <select
+              value={agentId}
+              onChange={(e) => setAgentId((e.target as HTMLSelectElement).value)}
+              disabled={busy}
+            >
+              {(agents.data ?? [{ id: agentId, model: null }]).map((agent) => (
+                <option key={agent.id} value={agent.id}>
+                  {agent.name && agent.name !== agent.id ? `${agent.name} (${agent.id})` : agent.id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Session
+            <select
+              value={sessionId}
+              onChange={(e) => setSessionId((e.target as HTMLSelectElement).value)}
+              disabled={busy}
+            >
+              {[...sessionIds].sort().map((id) => <option key={id} value={id}>{id}</option>)}
+            </select>
+          </label>
+          <button type="button" disabled={busy} onClick={() => setSessionId(newSessionId())}>
+            New session
+          </button>
+        </div>
+      </header>
+      <ErrorNote error={agents.error} what="Agents" />
+      <ErrorNote error={historyError} what="History" />
+      <MessageList items={items} busy={busy} />
+      <ApprovalList pending={waiting} />
+      <ErrorNote error={error} />
+      <Composer
+        busy={busy}
+        canRedo={!busy && lastUser !== undefined}
+        lastUserText={lastUser?.kind === "user" ? lastUser.text : ""}
+        onSend={send}
+        onAbort={abort}
+        onRegenerate={regenerate}
+        onEdit={edit}
+      />
+    </section>
+  );
+}

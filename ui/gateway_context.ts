@@ -1,0 +1,86 @@
+/**
+ * @module What every screen uses to talk to the gateway: the connection in a Preact context,
+ * `useRpc` (call a method, reload when the connection comes back) and `useGatewayEvent`.
+ */
+
+import { createContext } from "preact";
+import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
+import type { ConnectionState } from "./gateway_client.ts";
+
+/** A signed-in gateway as screens see it. */
+export interface GatewayApi {
+  state: ConnectionState;
+  /** Bumps each time a connection opens, so screens reload after a reconnect. */
+  generation: number;
+  call<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+}
+
+export const GatewayContext = createContext<GatewayApi | null>(null);
+
+/** The gateway of the signed-in app. */
+export function useGateway(): GatewayApi {
+  const api = useContext(GatewayContext);
+  if (!api) throw new Error("useGateway outside the signed-in app");
+  return api;
+}
+
+/** A method's result as a screen shows it. */
+export interface RpcResult<T> {
+  data: T | undefined;
+  error: Error | undefined;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Calls `method` when the screen opens, whenever `params` change (by JSON) and after each
+ * reconnect; `reload()` calls it again.
+ */
+export function useRpc<T>(method: string, params: unknown = {}, timeoutMs?: number): RpcResult<T> {
+  const gateway = useGateway();
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [nonce, setNonce] = useState(0);
+  const key = JSON.stringify(params);
+  const open = gateway.state.kind === "open";
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    setLoading(true);
+    gateway.call<T>(method, JSON.parse(key), timeoutMs).then(
+      (result) => {
+        if (!live) return;
+        setData(result);
+        setError(undefined);
+      },
+      (failure: Error) => live && setError(failure),
+    ).finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [method, key, nonce, open, gateway.generation]);
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** Runs `listener` for every event named in `names` while the component is mounted. */
+export function useGatewayEvent(
+  names: string[],
+  listener: (event: string, payload: Record<string, unknown>) => void,
+): void {
+  const gateway = useGateway();
+  const latest = useRef(listener);
+  latest.current = listener;
+  const key = names.join(",");
+  useEffect(
+    () =>
+      gateway.subscribe((event, payload) => {
+        if (names.includes(event)) {
+          latest.current(event, (payload ?? {}) as Record<string, unknown>);
+        }
+      }),
+    [key],
+  );
+}
