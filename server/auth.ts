@@ -139,25 +139,29 @@ export class AuthFailureLimiter {
   }
 }
 
+/** What let a client in: the gateway's own secret, a paired device's token, or no auth. */
+export type CredentialKind = "gateway" | "device" | "none";
+
 /**
  * Checks `connect`'s credentials against the gateway's.
  *
+ * @returns which credential matched
  * @throws {GatewayError} AUTH_REQUIRED when they do not match
  */
 export async function verifyCredentials(
   auth: GatewayAuth,
   given: { token?: string; password?: string } | undefined,
   extra?: CredentialCheck,
-): Promise<void> {
-  if (auth.mode === "none") return;
+): Promise<CredentialKind> {
+  if (auth.mode === "none") return "none";
   if (auth.mode === "password") {
-    if (given?.password && secretsEqual(given.password, auth.password)) return;
+    if (given?.password && secretsEqual(given.password, auth.password)) return "gateway";
     throw new GatewayError(
       "AUTH_REQUIRED",
       given?.password ? "Invalid password" : "Password required",
     );
   }
-  if (given?.token && secretsEqual(given.token, auth.token)) return;
-  if (given?.token && extra && await extra(given.token)) return;
+  if (given?.token && secretsEqual(given.token, auth.token)) return "gateway";
+  if (given?.token && extra && await extra(given.token)) return "device";
   throw new GatewayError("AUTH_REQUIRED", given?.token ? "Invalid token" : "Auth token required");
 }

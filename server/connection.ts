@@ -20,6 +20,7 @@ import type { Dispatcher } from "./dispatcher.ts";
 import {
   type AuthFailureLimiter,
   type CredentialCheck,
+  type CredentialKind,
   type GatewayAuth,
   verifyCredentials,
 } from "./auth.ts";
@@ -65,6 +66,8 @@ export class Connection {
   readonly connectedAt = new Date();
   clientName = "unknown";
   protocol = 0;
+  /** What let this client in; rotating the gateway's secret closes the "gateway" ones. */
+  credential: CredentialKind | undefined;
   #state: "new" | "connecting" | "open" | "closed" = "new";
   #seq = 0;
   #transport: Transport;
@@ -254,7 +257,7 @@ export class Connection {
       return;
     }
     try {
-      await verifyCredentials(deps.auth(), params.auth, deps.extraCredential);
+      this.credential = await verifyCredentials(deps.auth(), params.auth, deps.extraCredential);
     } catch (error) {
       deps.authLimiter.fail(this.address);
       deps.logger.warn("authentication failed", {

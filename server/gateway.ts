@@ -16,6 +16,7 @@ import {
   resolveGatewayAuth,
   verifyCredentials,
 } from "./auth.ts";
+import { watchGatewayAuth } from "./auth_reload.ts";
 import { CloseCode, Connection } from "./connection.ts";
 import type { ClientInfo, GatewayRuntime, RpcContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -64,13 +65,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const config = configStore.current;
   const bind = options.bind ?? config.gateway.bind;
   const hostname = bindAddress(bind);
-  const auth = await resolveGatewayAuth({
-    flagToken: options.authToken,
-    env,
-    config,
-    tokenFile: paths.tokenFile,
-    bindHost: hostname,
-  });
+  const resolveAuth = () =>
+    resolveGatewayAuth({
+      flagToken: options.authToken,
+      env,
+      config: configStore.current,
+      tokenFile: paths.tokenFile,
+      bindHost: hostname,
+    });
+  // Replaced when the token file or gateway.auth changes (see auth_reload.ts).
+  let auth = await resolveAuth();
   if (auth.mode === "none") {
     logger.warn("gateway auth is OFF: any local program can use this gateway");
   }
@@ -97,7 +101,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     get httpPort() {
       return httpPort;
     },
-    auth: auth.mode === "token" ? { mode: auth.mode, source: auth.source } : { mode: auth.mode },
+    get auth() {
+      return auth.mode === "token" ? { mode: auth.mode, source: auth.source } : { mode: auth.mode };
+    },
     env,
     clients: (): ClientInfo[] =>
       [...connections.values()].filter((c) => c.authenticated).map((c) => c.info),
@@ -137,10 +143,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         bind: g.bind,
       });
     }
-    if (JSON.stringify(g.auth) !== JSON.stringify(previous.gateway.auth)) {
-      logger.warn("gateway.auth changed: restart the gateway to apply");
-    }
     bus.publish({ event: "config.changed", payload: { changed } });
+  });
+
+  const stopAuthWatch = watchGatewayAuth({
+    tokenFile: paths.tokenFile,
+    configStore,
+    resolve: resolveAuth,
+    current: () => auth,
+    apply: (next) => {
+      auth = next;
+      // What the old secret opened closes; paired devices keep their own tokens.
+      for (const connection of connections.values()) {
+        if (connection.credential === "gateway") {
+          connection.close(CloseCode.policyViolation, "credentials rotated");
+        }
+      }
+    },
+    logger,
   });
 
   const connectionDeps = {
@@ -374,12 +394,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     httpUrl: httpPort ? `http://${host}:${httpPort}` : undefined,
     port,
     httpPort,
-    auth,
+    get auth() {
+      return auth;
+    },
     services,
     bus,
     runtime,
     async close() {
       unsubscribeBus();
+      stopAuthWatch();
       stopConfigErrors();
       stopConfigChanges();
       for (const connection of connections.values()) {

@@ -1,0 +1,92 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, assertNotEquals } from "../_helpers/assert.ts";
+import { runPyclaw } from "../_helpers/cli.ts";
+import { startTestGateway } from "../_helpers/gateway.ts";
+import { GatewayClient } from "../../core/protocol/client.ts";
+import { GatewayError } from "../../core/errors.ts";
+
+async function refused(url: string, token: string): Promise<string> {
+  try {
+    const client = await GatewayClient.connect(url, { token, timeoutMs: 2_000 });
+    client.close();
+    await client.closed;
+    return "accepted";
+  } catch (error) {
+    return error instanceof GatewayError ? error.code : (error as Error).message;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) =>
+      timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms)
+    ),
+  ]);
+}
+
+Deno.test("pyclaw token rotate replaces the token file and the running gateway drops the old token", async () => {
+  await using gw = await startTestGateway({ authToken: null });
+  await Deno.writeTextFile(gw.configPath, JSON.stringify({ gateway: { port: gw.gateway.port } }));
+  const oldToken = gw.token!;
+  const shown = await runPyclaw(["token", "show", "--json"], { stateDir: gw.stateDir });
+  const before = JSON.parse(shown.stdout);
+  assertEquals(before.source, "file");
+  assert(!shown.stdout.includes(oldToken), "token show printed the whole token");
+  const revealed = await runPyclaw(["token", "show", "--reveal"], { stateDir: gw.stateDir });
+  assertMatch(revealed.stdout, new RegExp(`^${oldToken} `));
+
+  const open = await gw.connect({ token: oldToken });
+  const rotated = await runPyclaw(["token", "rotate", "--json"], { stateDir: gw.stateDir });
+  assertEquals(rotated.code, 0, rotated.stderr);
+  const result = JSON.parse(rotated.stdout);
+  assertEquals(result.gateway, { running: true, accepted: true, url: gw.url });
+  const newToken = (await Deno.readTextFile(join(gw.stateDir, "gateway.token"))).trim();
+  assertNotEquals(newToken, oldToken);
+  assert(!rotated.stdout.includes(newToken));
+
+  // What the old token opened is closed, and it opens nothing new.
+  const closed = await withTimeout(open.closed, 5_000, "old connection closed");
+  assertEquals(closed.code, 1008);
+  assertEquals(await refused(gw.url, oldToken), "AUTH_REQUIRED");
+  assertEquals(await refused(gw.url, newToken), "accepted");
+  const http = await fetch(`${gw.baseUrl}/v1/models`, {
+    headers: { authorization: `Bearer ${oldToken}` },
+  });
+  await http.body?.cancel();
+  assertEquals(http.status, 401);
+  // The CLI finds the new token by itself.
+  const probe = await runPyclaw(["gateway", "probe"], { stateDir: gw.stateDir });
+  assertEquals(probe.code, 0, probe.stderr);
+});
+
+Deno.test("pyclaw token rotate changes a token kept in the config, and refuses one from the environment", async () => {
+  await using gw = await startTestGateway({
+    authToken: null,
+    watch: true,
+    config: { gateway: { auth: { token: "config-token-0123456789" } } },
+  });
+  const config = JSON.parse(await Deno.readTextFile(gw.configPath));
+  await Deno.writeTextFile(
+    gw.configPath,
+    JSON.stringify({ ...config, gateway: { ...config.gateway, port: gw.gateway.port } }),
+  );
+  const rotated = await runPyclaw(["token", "rotate", "--json", "--reveal"], {
+    stateDir: gw.stateDir,
+  });
+  assertEquals(rotated.code, 0, rotated.stderr);
+  const result = JSON.parse(rotated.stdout);
+  assertEquals(result.source, "config");
+  assertEquals(result.gateway.accepted, true);
+  const written = JSON.parse(await Deno.readTextFile(gw.configPath));
+  assertEquals(written.gateway.auth.token, result.token);
+  assertEquals(await refused(gw.url, "config-token-0123456789"), "AUTH_REQUIRED");
+
+  const fromEnv = await runPyclaw(["token", "rotate"], {
+    stateDir: gw.stateDir,
+    env: { PYCLAW_AUTH_TOKEN: "env-token-abcdefghijkl" },
+  });
+  assertEquals(fromEnv.code, 1);
+  assertMatch(fromEnv.stderr, /comes from PYCLAW_AUTH_TOKEN/);
+});
