@@ -38,6 +38,8 @@ export interface DownloadFileOptions {
 export async function downloadToPartial(options: DownloadFileOptions): Promise<string> {
   const { partialPath, size, label } = options;
   await Deno.mkdir(dirname(partialPath), { recursive: true });
+  // An empty file needs no request, but must exist to be hashed and moved.
+  if (size === 0) await Deno.writeFile(partialPath, new Uint8Array());
   let have = await fileSize(partialPath);
   if (have > size) have = await restart(partialPath);
   const hash = createHash("sha256");

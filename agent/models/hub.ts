@@ -106,6 +106,18 @@ async function getJson(
   }
 }
 
+async function readJson(response: Response, label: string, endpoint: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    // A mirror URL that serves a web page instead of the API lands here.
+    throw new ModelDownloadError(
+      "http",
+      `${label} at ${endpoint} did not answer with JSON; check the endpoint variable`,
+    );
+  }
+}
+
 function huggingFaceClient(env: Record<string, string | undefined>): HubClient {
   const endpoint = trimEndpoint(env.HF_ENDPOINT || "https://huggingface.co");
   const token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN;
@@ -149,7 +161,7 @@ function huggingFaceClient(env: Record<string, string | undefined>): HubClient {
       while (next) {
         const response = await getJson(next, headers, label, signal);
         await check(response, repo);
-        const entries = await response.json() as {
+        const entries = await readJson(response, label, endpoint) as {
           type?: string;
           path?: string;
           size?: number;
@@ -185,7 +197,7 @@ function modelScopeClient(env: Record<string, string | undefined>): HubClient {
 
   // ModelScope wraps every answer in `{ Code, Message, Data, Success }`.
   async function data<T>(response: Response, repo: string): Promise<T> {
-    const body = await response.json().catch(() => undefined) as
+    const body = await readJson(response, label, endpoint).catch(() => undefined) as
       | { Code?: number; Message?: string; Data?: T; Success?: boolean }
       | undefined;
     if (response.ok && body?.Success !== false && body?.Data !== undefined) return body.Data;

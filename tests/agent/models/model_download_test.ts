@@ -228,3 +228,40 @@ Deno.test("LocalModelStore refuses ids that would leave a repo's folder", () => 
     assertEquals(store.pathFor(bad), undefined, bad);
   }
 });
+
+Deno.test("downloadModel explains an endpoint that is not a hub API and stores empty files", async () => {
+  const page = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("<html>mirror home</html>", { headers: { "content-type": "text/html" } }),
+  );
+  const hub = startFakeHub({
+    repos: {
+      "mlx-community/empty-file": [
+        { path: "model.safetensors", content: bytes(10, 1) },
+        { path: "added_tokens.json", content: new Uint8Array() },
+      ],
+    },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  try {
+    const store = new LocalModelStore(join(dir, "models"));
+    const error = await assertRejects(() =>
+      downloadModel(store, {
+        repo: REPO,
+        env: { HF_ENDPOINT: `http://127.0.0.1:${page.addr.port}` },
+      })
+    );
+    assertMatch(error.message, /did not answer with JSON; check the endpoint variable/);
+    const result = await downloadModel(store, {
+      repo: "mlx-community/empty-file",
+      backend: "mlx",
+      env: { HF_ENDPOINT: hub.url },
+      platform: { os: "darwin", arch: "aarch64" },
+    });
+    assertEquals((await Deno.stat(join(result.model.path, "added_tokens.json"))).size, 0);
+  } finally {
+    await page.shutdown();
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
