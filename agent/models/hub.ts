@@ -27,6 +27,7 @@ export type DownloadFailure =
   | "connection"
   | "interrupted"
   | "unsupported"
+  | "busy"
   | "http";
 
 /** A failure of a hub request or a download, with a message meant for the user. */

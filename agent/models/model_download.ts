@@ -6,6 +6,7 @@
 
 import { dirname } from "node:path";
 import { downloadToPartial } from "./download_file.ts";
+import { acquireDownloadLock } from "./download_lock.ts";
 import { type GgufChoice, pickGguf } from "./gguf_pick.ts";
 import {
   assertRepoId,
@@ -135,6 +136,25 @@ async function fetchInto(
   ) {
     return { model: existing, alreadyPresent: true };
   }
+  const partialMain = store.partialPathFor(hub.source, plan.id);
+  if (!partialMain) throw new ModelDownloadError("bad_request", `Not a safe model id: ${plan.id}`);
+  const lock = await acquireDownloadLock(`${partialMain}.lock`, plan.id);
+  try {
+    return await fetchLocked(store, hub, options, plan, modelPath, mainSha);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function fetchLocked(
+  store: LocalModelStore,
+  hub: HubClient,
+  options: DownloadModelOptions,
+  plan: FetchPlan,
+  modelPath: string,
+  mainSha: string | undefined,
+): Promise<DownloadResult> {
+  const { repo } = options;
   const staged: { partial: string; final: string }[] = [];
   for (const [index, file] of plan.files.entries()) {
     const repoPath = `${repo}/${file.path}`;

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { downloadModel } from "../../../agent/models/model_download.ts";
 import { ModelDownloadError } from "../../../agent/models/hub.ts";
 import { LocalModelStore } from "../../../agent/models/model_store.ts";
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
+import { acquireDownloadLock } from "../../../agent/models/download_lock.ts";
 import { type FakeFile, startFakeHub } from "../../_helpers/fake_hub.ts";
 
 function bytes(size: number, seed: number): Uint8Array {
@@ -262,6 +269,38 @@ Deno.test("downloadModel explains an endpoint that is not a hub API and stores e
   } finally {
     await page.shutdown();
     await hub.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("downloadModel refuses a second download of the same model while one runs", async () => {
+  await using t = await setup();
+  t.hub.throttle(16 * 1024, 20);
+  const first = downloadModel(t.store, { repo: REPO, env: t.env });
+  const partial = t.store.partialPathFor("huggingface", `${REPO}/tiny-q4_k_m.gguf`)!;
+  await waitFor(() => Deno.stat(partial).then(() => true, () => false));
+  const second = await assertRejects(() => downloadModel(t.store, { repo: REPO, env: t.env }));
+  assertEquals((second as ModelDownloadError).failure, "busy");
+  assertMatch(second.message, /Another download of Qwen\/Tiny-GGUF\/tiny-q4_k_m\.gguf is running/);
+  assertEquals((await first).model.size, 300_000);
+  // The lock is gone with the download that held it.
+  t.hub.throttle(64 * 1024, 0);
+  assert((await downloadModel(t.store, { repo: REPO, env: t.env })).alreadyPresent);
+});
+
+Deno.test("acquireDownloadLock takes over a stale lock", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-lock-" });
+  try {
+    const path = join(dir, "x.lock");
+    await Deno.writeTextFile(path, JSON.stringify({ pid: 999999 }));
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(path, old, old);
+    const lock = await acquireDownloadLock(path, "x");
+    assertEquals(JSON.parse(await Deno.readTextFile(path)).pid, Deno.pid);
+    await assertRejects(() => acquireDownloadLock(path, "x"), ModelDownloadError);
+    await lock.release();
+    await assertRejects(() => Deno.stat(path), Deno.errors.NotFound);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
