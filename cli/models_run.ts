@@ -191,6 +191,13 @@ export async function modelsSelect(id: string): Promise<void> {
   const model = await findModel(store, id);
   const config = await openConfig(env);
   try {
+    if (model.backend === "mlx" && !config.current.models.providers.mlx) {
+      // pyclaw does not run MLX itself; without a provider the reference would lead nowhere.
+      throw new Error(
+        `${model.id} is an MLX model: serve it with mlx_lm.server and add it as ` +
+          "models.providers.mlx (an OpenAI-compatible baseUrl) first; see docs/local-models.md",
+      );
+    }
     const ref = localModelRef(model);
     await config.set("agents.defaults.model", ref);
     await store.select(model.id);

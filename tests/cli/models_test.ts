@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { type FakeFile, type FakeHub, startFakeHub } from "../_helpers/fake_hub.ts";
 import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
+import { LocalModelStore } from "../../agent/models/model_store.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const REPO = "Qwen/Qwen3-4B-GGUF";
@@ -166,4 +167,33 @@ Deno.test("pyclaw models download --source modelscope, then local, select and de
   } finally {
     await hub.close();
   }
+});
+
+Deno.test("pyclaw models select refuses an MLX model until an mlx provider is configured", async () => {
+  await using t = await setup();
+  const store = new LocalModelStore(join(t.stateDir, "models"));
+  const path = store.pathFor("mlx-community/Llama-3-8B-4bit")!;
+  await Deno.mkdir(path, { recursive: true });
+  await store.add({
+    id: "mlx-community/Llama-3-8B-4bit",
+    backend: "mlx",
+    size: 1,
+    path,
+    source: "huggingface",
+    repo: "mlx-community/Llama-3-8B-4bit",
+    downloadedAt: new Date().toISOString(),
+  });
+  const refused = await pyclaw(["select", "mlx-community/Llama-3-8B-4bit"], t.stateDir, t.hub);
+  assertEquals(refused.code, 1);
+  assertMatch(refused.stderr, /is an MLX model: serve it with mlx_lm\.server/);
+  await Deno.writeTextFile(
+    join(t.stateDir, "pyclaw.json"),
+    JSON.stringify({ models: { providers: { mlx: { baseUrl: "http://127.0.0.1:8080/v1" } } } }),
+  );
+  const selected = await pyclaw(["select", "mlx-community/Llama-3-8B-4bit"], t.stateDir, t.hub);
+  assertEquals(selected.code, 0, selected.stderr);
+  assertMatch(
+    selected.stdout,
+    /Default model of agents is now mlx\/mlx-community\/Llama-3-8B-4bit/,
+  );
 });
