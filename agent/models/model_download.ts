@@ -123,7 +123,6 @@ async function fetchInto(
   options: DownloadModelOptions,
   plan: FetchPlan,
 ): Promise<DownloadResult> {
-  const { repo } = options;
   const modelPath = store.pathFor(plan.root);
   if (!modelPath) {
     throw new ModelDownloadError("bad_request", `Not a safe model path: ${plan.root}`);
