@@ -72,9 +72,8 @@ export async function runGateway(options: RunOptions): Promise<void> {
   const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
-  const announcer = configStore.current.gateway.discovery.mdns
-    ? await announce(gateway, logger)
-    : undefined;
+  // Set after the signal handlers are in place, so a stop during the announcement is clean.
+  let announcer: Awaited<ReturnType<typeof announce>>;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -95,6 +94,7 @@ export async function runGateway(options: RunOptions): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
 }
 
 /** Announces the gateway over mDNS (`gateway.discovery.mdns`); a failure is logged, not fatal. */
