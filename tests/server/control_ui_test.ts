@@ -12,9 +12,42 @@ import { startChatGateway } from "../_helpers/chat_gateway.ts";
 import { TEST_TOKEN } from "../_helpers/gateway.ts";
 import { CHROMIUM_FLAGS } from "../../tools/browser/session.ts";
 import { contentSecurityPolicy } from "../../server/ui/ui_routes.ts";
+import { startGateway } from "../../server/gateway.ts";
+import { ConfigStore } from "../../core/config/store.ts";
+import { Logger } from "../../core/logger.ts";
+import { statePaths } from "../../core/paths.ts";
 
 const SHOTS = Deno.env.get("PYCLAW_SCREENSHOTS_DIR") ??
   join(new URL("../../.tmp/screenshots/control-ui", import.meta.url).pathname);
+
+interface Restarted {
+  close(): Promise<void>;
+}
+
+/** Starts a gateway again on a fixed port over a kept state dir (the test helper picks port 0). */
+async function restartGateway(stateDir: string, port: number): Promise<Restarted> {
+  const env = { PYCLAW_STATE_DIR: stateDir };
+  const paths = statePaths(stateDir);
+  const configStore = await ConfigStore.open(join(stateDir, "pyclaw.json"), { env, watch: false });
+  const logger = new Logger({ file: paths.logFile, level: "debug", consoleLevel: "silent" });
+  const gateway = await startGateway({
+    configStore,
+    paths,
+    logger,
+    env,
+    port,
+    bind: "127.0.0.1",
+    authToken: TEST_TOKEN,
+    httpPort: false,
+  });
+  return {
+    async close() {
+      await gateway.close();
+      configStore.close();
+      logger.close();
+    },
+  };
+}
 
 async function shot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
@@ -65,10 +98,13 @@ Deno.test("Control UI assets are served with types, a strict CSP and cache heade
 });
 
 Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, sessions, status", async (t) => {
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-ui-test-" });
   const env = await startChatGateway({
+    stateDir,
     config: { tools: { sendFile: { inlineMaxBytes: 64 } } },
   });
   let gatewayClosed = false;
+  let restarted: Restarted | undefined;
   const base = env.gw.baseUrl;
   await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
   await Deno.writeTextFile(join(env.gw.paths.workspaceDir, "report.txt"), "quarterly numbers\n");
@@ -315,7 +351,8 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await shot(page, "chat-phone");
     });
 
-    await t.step("losing the gateway shows the retry state", async () => {
+    await t.step("losing the gateway shows the retry state, and it reconnects", async () => {
+      const port = env.gw.gateway.port;
       gatewayClosed = true;
       await env.gw.close();
       await page.getByRole("status").filter({ hasText: /retrying in \d+ s/ }).waitFor();
@@ -323,13 +360,28 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
         await page.getByRole("status").innerText(),
         /(Connection lost|Cannot reach the gateway)/,
       );
+      // The same gateway comes back on the same port and state: the tab signs in again by itself
+      // and reloads the conversation, which gained a line while it was away.
+      const line = { role: "assistant", content: "Written while away", time: new Date() };
+      await Deno.writeTextFile(
+        join(statePaths(stateDir).sessionsDir("main"), "main.jsonl"),
+        JSON.stringify(line) + "\n",
+        { append: true },
+      );
+      restarted = await restartGateway(stateDir, port);
+      await page.getByRole("status").filter({ hasText: "Connected" }).waitFor({
+        timeout: 20_000,
+      });
+      await page.locator(".msg.assistant", { hasText: "Written while away" }).waitFor();
     });
 
     assertEquals(problems.filter((p) => !p.includes("WebSocket")), []);
     await context.close();
   } finally {
     await browser.close();
+    await restarted?.close();
     if (gatewayClosed) await env.upstream.close();
     else await env.close();
+    await Deno.remove(stateDir, { recursive: true });
   }
 });
