@@ -41,12 +41,21 @@ export interface UsageSummary {
 /** Appends usage records and answers summaries over the last N days. */
 export class UsageStore {
   readonly file: string;
-  #records: UsageRecord[] | undefined;
+  #loading: Promise<UsageRecord[]> | undefined;
+  /** Lines not yet on disk, and the write that will take them. */
+  #pending: string[] = [];
+  #writing: Promise<void> | undefined;
+  #dirReady = false;
 
   constructor(file: string) {
     this.file = file;
   }
 
+  /**
+   * Records one model call. It counts in summaries at once; the returned promise resolves once
+   * it is on disk. Records arriving together share one append, and the file's folder is made
+   * only once.
+   */
   async record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
     const record: UsageRecord = {
       time: entry.time ?? new Date().toISOString(),
@@ -54,13 +63,38 @@ export class UsageStore {
     } as UsageRecord;
     // Load first: loading after the append would read this record from the file and then
     // push it a second time.
-    const records = await this.#load();
-    await Deno.mkdir(dirname(this.file), { recursive: true });
-    await Deno.writeTextFile(this.file, JSON.stringify(record) + "\n", {
-      append: true,
-      mode: 0o600,
+    const writing = await this.#load().then((records) => {
+      records.push(record);
+      this.#pending.push(JSON.stringify(record) + "\n");
+      return (this.#writing ??= this.#writePending());
     });
-    records.push(record);
+    await writing;
+  }
+
+  async #writePending(): Promise<void> {
+    try {
+      // One microtask lets the records of this moment join one append (a timer turn would
+      // cost a turn of the run loop milliseconds).
+      await Promise.resolve();
+      while (this.#pending.length) {
+        const text = this.#pending.join("");
+        this.#pending = [];
+        if (!this.#dirReady) {
+          await Deno.mkdir(dirname(this.file), { recursive: true });
+          this.#dirReady = true;
+        }
+        await Deno.writeTextFile(this.file, text, { append: true, mode: 0o600 });
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  /** Writes what is pending now (gateway shutdown). */
+  async flush(): Promise<void> {
+    // Records called before this one queue themselves once the file has been read.
+    await this.#load().catch(() => {});
+    await this.#writing;
   }
 
   /** Totals over the last `days` days (today included), by day and by model. */
@@ -124,8 +158,16 @@ export class UsageStore {
     return summary;
   }
 
-  async #load(): Promise<UsageRecord[]> {
-    if (this.#records) return this.#records;
+  /** The records on disk, read once; later calls share the same read. */
+  #load(): Promise<UsageRecord[]> {
+    this.#loading ??= this.#read().catch((error) => {
+      this.#loading = undefined; // a failed read is retried next time
+      throw error;
+    });
+    return this.#loading;
+  }
+
+  async #read(): Promise<UsageRecord[]> {
     const records: UsageRecord[] = [];
     try {
       const text = await Deno.readTextFile(this.file);
@@ -138,7 +180,6 @@ export class UsageStore {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    this.#records ??= records;
-    return this.#records;
+    return records;
   }
 }

@@ -192,6 +192,8 @@ export async function closeServices(services: GatewayServices): Promise<void> {
   await services.chat.close().catch(() => {});
   await services.fileDelivery.close().catch(() => {});
   await services.providers.close().catch(() => {});
+  // The usage of the runs just stopped reaches the disk.
+  await services.usage.flush().catch(() => {});
   // No Chromium may outlive the gateway.
   await services.browser.close().catch(() => {});
   await services.devices.store.flush().catch(() => {});

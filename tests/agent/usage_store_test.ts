@@ -1,0 +1,35 @@
+import { join } from "node:path";
+import { UsageStore } from "../../agent/usage_store.ts";
+import { assertEquals } from "../_helpers/assert.ts";
+
+Deno.test("UsageStore counts a record at once, writes it once, and batches a burst", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "state", "usage.jsonl");
+    const store = new UsageStore(file);
+    await store.record({
+      provider: "p",
+      model: "m",
+      promptTokens: 10,
+      completionTokens: 5,
+      cost: 1,
+    });
+    const burst = Array.from(
+      { length: 20 },
+      () => store.record({ provider: "q", model: "n", promptTokens: 1, completionTokens: 1 }),
+    );
+    // Counted before the append has happened.
+    assertEquals((await store.summary(1)).requests, 21);
+    await Promise.all(burst);
+    const lines = (await Deno.readTextFile(file)).trim().split("\n");
+    assertEquals(lines.length, 21);
+    const reloaded = await new UsageStore(file).summary(1);
+    assertEquals([reloaded.requests, reloaded.totalTokens, reloaded.estimatedCost], [21, 55, 1]);
+    assertEquals(reloaded.byProvider.map((p) => [p.provider, p.requests]), [["q", 20], ["p", 1]]);
+    store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 0 });
+    await store.flush();
+    assertEquals((await Deno.readTextFile(file)).trim().split("\n").length, 22);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
