@@ -197,3 +197,39 @@ Deno.test("pyclaw models select refuses an MLX model until an mlx provider is co
     /Default model of agents is now mlx\/mlx-community\/Llama-3-8B-4bit/,
   );
 });
+
+/** Mounts a tiny tmpfs, where the machine allows it (root), to see a full disk for real. */
+function mountTinyDisk(dir: string): boolean {
+  try {
+    const out = new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("pyclaw models download stops with a clear message on a full disk", async (t) => {
+  await using env = await setup();
+  const disk = join(env.stateDir, "disk");
+  await Deno.mkdir(disk);
+  if (!mountTinyDisk(disk)) {
+    await t.step({ name: "needs a tmpfs mount (root)", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    const result = await pyclaw(["download", REPO], disk, env.hub);
+    assertEquals(result.code, 1);
+    assertMatch(
+      result.stderr,
+      /Not enough disk space for .*qwen3-4b-q4_k_m\.gguf: \d+ bytes needed/,
+    );
+    const local = await pyclaw(["local", "--json"], disk, env.hub);
+    assertEquals(JSON.parse(local.stdout).models, []);
+  } finally {
+    new Deno.Command("umount", { args: [disk] }).outputSync();
+  }
+});
