@@ -199,10 +199,10 @@ Deno.test("pyclaw models select refuses an MLX model until an mlx provider is co
 });
 
 /** Mounts a tiny tmpfs, where the machine allows it (root), to see a full disk for real. */
-function mountTinyDisk(dir: string): boolean {
+function mountTinyDisk(dir: string, size = "64k"): boolean {
   try {
     const out = new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+      args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
       stdout: "null",
       stderr: "null",
     }).outputSync();
@@ -229,6 +229,37 @@ Deno.test("pyclaw models download stops with a clear message on a full disk", as
     );
     const local = await pyclaw(["local", "--json"], disk, env.hub);
     assertEquals(JSON.parse(local.stdout).models, []);
+  } finally {
+    new Deno.Command("umount", { args: [disk] }).outputSync();
+  }
+});
+
+Deno.test("pyclaw models download keeps the partial file when the disk fills up mid-file", async (t) => {
+  await using env = await setup();
+  const disk = join(env.stateDir, "disk");
+  await Deno.mkdir(disk);
+  if (!mountTinyDisk(disk, "400k")) {
+    await t.step({ name: "needs a tmpfs mount (root)", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    env.hub.throttle(8 * 1024, 30);
+    const child = command(["download", REPO], disk, env.hub).spawn();
+    const partial = join(disk, "models", ".partial", "huggingface", REPO, `${MAIN}.part`);
+    await waitFor(async () => (await Deno.stat(partial).catch(() => undefined))?.size, 20_000);
+    // Something else fills the disk after the free-space check passed.
+    const filler = await Deno.open(join(disk, "filler"), { write: true, create: true });
+    try {
+      while (true) await filler.write(new Uint8Array(4096));
+    } catch {
+      // full
+    } finally {
+      filler.close();
+    }
+    const output = await child.output();
+    assertEquals(output.code, 1);
+    assertMatch(new TextDecoder().decode(output.stderr), /Disk full while writing .*resume/);
+    assert((await Deno.stat(partial)).size > 0, "the partial file is kept");
   } finally {
     new Deno.Command("umount", { args: [disk] }).outputSync();
   }
