@@ -5,6 +5,7 @@
  * `.tmp/screenshots/control-ui/` (or `$PYCLAW_SCREENSHOTS_DIR`) for review.
  */
 
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
@@ -174,6 +175,23 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       assertEquals(env.upstream.requests.at(-1)?.body.messages.at(-1).content, "Hi there");
     });
 
+    await t.step("an attached file reaches the agent's workspace", async () => {
+      await page.getByLabel("Attach").setInputFiles({
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("attached words\n"),
+      });
+      await page.getByRole("list", { name: "Attachments" }).getByText("notes.txt").waitFor();
+      await page.getByLabel("Message", { exact: true }).fill("Read the notes");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      await page.locator(".msg.assistant", { hasText: "Echo: Read the notes" }).waitFor();
+      assertEquals(await page.getByRole("list", { name: "Attachments" }).count(), 0);
+      const sent = env.upstream.requests.at(-1)?.body.messages.at(-1).content as string;
+      const path = sent.match(/\[Attached file: (\S+notes\.txt) \(text\/plain, 15 bytes\)\]/)?.[1];
+      assert(path, sent);
+      assertEquals(await Deno.readTextFile(path), "attached words\n");
+    });
+
     await t.step("tool calls, results and files sent by send_file are shown", async () => {
       env.upstream.reply(
         {
@@ -238,7 +256,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
         "chat.history",
         { sessionId: "main" },
       );
-      assertEquals(history.messages.filter((m) => m.role === "user").length, 3);
+      assertEquals(history.messages.filter((m) => m.role === "user").length, 4);
     });
 
     await t.step("an exec request is approved from the Approvals screen", async () => {
