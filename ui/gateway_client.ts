@@ -50,6 +50,7 @@ export class GatewayConnection {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #open = false;
+  #everOpened = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -121,6 +122,7 @@ export class GatewayConnection {
           10_000,
         );
         this.#open = true;
+        this.#everOpened = true;
         this.#attempt = 0;
         this.#options.onState({
           kind: "open",
@@ -145,7 +147,9 @@ export class GatewayConnection {
       if (this.#stopped || refused) return;
       const reason = wasOpen
         ? `Connection lost${event.reason ? ` (${event.reason})` : ""}`
-        : `Cannot reach the gateway at ${this.#options.url}`;
+        : `Cannot reach the gateway at ${this.#options.url}${
+          this.#everOpened ? "" : originHint(this.#options.url)
+        }`;
       this.#retry(reason);
     };
   }
@@ -198,6 +202,18 @@ export class GatewayConnection {
       );
     }
   }
+}
+
+/**
+ * Why a gateway that is up may still refuse the socket: it accepts pages from loopback and IP
+ * addresses on its own, and from other host names only when listed (DNS rebinding).
+ */
+function originHint(url: string): string {
+  const host = new URL(url).hostname;
+  const literal = host === "localhost" || host.startsWith("[") || /^[\d.]+$/.test(host);
+  return literal
+    ? ""
+    : " (if it is running, add this page's origin to gateway.auth.allowedOrigins)";
 }
 
 /** The gateway's WebSocket URL for this page: same host and port. */
