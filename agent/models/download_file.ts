@@ -42,9 +42,11 @@ export async function downloadToPartial(options: DownloadFileOptions): Promise<s
   if (size === 0) await Deno.writeFile(partialPath, new Uint8Array());
   let have = await fileSize(partialPath);
   if (have > size) have = await restart(partialPath);
-  const hash = createHash("sha256");
+  // Hash what is kept before asking for the rest, so a slow hash of a big partial file cannot
+  // leave an open response idle long enough for the server to drop it.
+  let hash = createHash("sha256");
+  if (have > 0) await hashFile(partialPath, hash);
   if (have === size) {
-    await hashFile(partialPath, hash);
     options.onStart?.(have, size);
     return await verify(options, have, hash.digest("hex"));
   }
@@ -53,13 +55,13 @@ export async function downloadToPartial(options: DownloadFileOptions): Promise<s
     // The server ignored the range (or answered with another one): start over cleanly.
     await response.body?.cancel();
     have = await restart(partialPath);
+    hash = createHash("sha256");
     response = await request(options, 0);
   }
   if (response.status === 416) {
     await response.body?.cancel();
     throw new ModelDownloadError("http", `Download of ${label} failed: HTTP 416`);
   }
-  if (have > 0) await hashFile(partialPath, hash);
   await ensureSpace(dirname(partialPath), size - have, label);
   options.onStart?.(have, size);
   have = await receive(response, options, have, hash);

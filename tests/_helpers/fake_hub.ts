@@ -38,6 +38,8 @@ export interface FakeHub {
   dropAfter(repoPath: string, bytes: number): void;
   /** Advertise a wrong sha256 for `repo/path` in listings from now on. */
   wrongChecksum(repoPath: string): void;
+  /** Answer every download whole (200), ignoring `Range`, like some mirrors do. */
+  ignoreRange(): void;
   /** Send downloads in chunks of `chunk` bytes with `delayMs` between them. */
   throttle(chunk: number, delayMs: number): void;
   sha256(content: Uint8Array): string;
@@ -61,6 +63,7 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
   const drops = new Map<string, number>();
   const wrong = new Set<string>();
   let pace: { chunk: number; delayMs: number } | undefined;
+  let rangeIgnored = false;
   const timers = new Set<ReturnType<typeof setTimeout>>();
 
   const fileOf = (repo: string, path: string) => options.repos[repo]?.find((f) => f.path === path);
@@ -79,7 +82,7 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
       "content-type": "application/octet-stream",
       etag: `"${sha256(file.content)}"`,
     };
-    const range = request.headers.get("range")?.match(/^bytes=(\d+)-$/);
+    const range = rangeIgnored ? null : request.headers.get("range")?.match(/^bytes=(\d+)-$/);
     if (range) {
       start = Number(range[1]);
       if (start >= size) {
@@ -232,6 +235,7 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
     requests,
     dropAfter: (repoPath, bytes) => drops.set(repoPath, bytes),
     wrongChecksum: (repoPath) => wrong.add(repoPath),
+    ignoreRange: () => (rangeIgnored = true),
     throttle: (chunk, delayMs) => (pace = { chunk, delayMs }),
     sha256,
     close,

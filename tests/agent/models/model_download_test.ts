@@ -304,3 +304,13 @@ Deno.test("acquireDownloadLock takes over a stale lock", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("downloadModel starts over cleanly when the server ignores the Range", async () => {
+  await using t = await setup();
+  t.hub.dropAfter(`${REPO}/tiny-q4_k_m.gguf`, 50_000);
+  await assertRejects(() => downloadModel(t.store, { repo: REPO, env: t.env }));
+  t.hub.ignoreRange();
+  const result = await downloadModel(t.store, { repo: REPO, env: t.env });
+  assertEquals(await Deno.readFile(result.model.path), FILES[2].content);
+  assertEquals(result.model.sha256, t.hub.sha256(FILES[2].content));
+});
