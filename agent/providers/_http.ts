@@ -176,11 +176,13 @@ export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSource
   if (!body) return;
   const queue: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => queue.push(event) });
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // Decoding inline spares a transform stream (and its promise hops) per chunk.
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
   let finished = false;
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
       } catch (error) {
@@ -191,7 +193,7 @@ export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSource
         break;
       }
       call.touch();
-      parser.feed(chunk.value);
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
       while (queue.length) yield queue.shift()!;
     }
   } finally {

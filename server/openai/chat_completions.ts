@@ -102,16 +102,22 @@ async function* chunks(
   meta: Meta,
   includeUsage: boolean,
 ): AsyncGenerator<string> {
-  const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
+  const frame = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
     sseFrame({
       ...meta,
       object: "chat.completion.chunk",
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
+  // The role chunk rides with the first real one: one write less before the first token.
+  let opening = frame({ role: "assistant", content: "" });
+  const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) => {
+    const text = opening + frame(delta, finish);
+    opening = "";
+    return text;
+  };
   const announced = new Set<number>();
   let usage: Usage | undefined;
   try {
-    yield chunk({ role: "assistant", content: "" });
     for (let next = opened.first; !next.done; next = await opened.rest.next()) {
       const event = next.value;
       switch (event.type) {
