@@ -11,7 +11,7 @@ import type {
   ChatModelResponse,
   GbnfJsonSchema,
 } from "node-llama-cpp";
-import { type ChatMessage, contentText, type ToolSpec } from "./types.ts";
+import { type ChatMessage, contentText, type StreamEvent, type ToolSpec } from "./types.ts";
 
 /**
  * The chat history node-llama-cpp continues: it ends with a model turn (empty for a new answer,
@@ -149,4 +149,24 @@ export function dropNullOptionals(params: unknown, schema: Record<string, unknow
   return Object.fromEntries(
     Object.entries(params).filter(([key, value]) => value !== null || required.has(key)),
   );
+}
+
+/** The function calls node-llama-cpp parsed from an answer, as `tool_call` events with fresh ids. */
+export function toolCallEvents(
+  calls: readonly { functionName: string; params: unknown }[],
+  tools: readonly ToolSpec[],
+): StreamEvent[] {
+  return calls.map((call, index) => {
+    const spec = tools.find((tool) => tool.name === call.functionName);
+    const params = spec ? dropNullOptionals(call.params, spec.parameters) : call.params;
+    return {
+      type: "tool_call",
+      index,
+      call: {
+        id: `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
+        name: call.functionName,
+        arguments: JSON.stringify(params ?? {}),
+      },
+    };
+  });
 }

@@ -5,7 +5,7 @@
 
 import type { ChatModelFunctions, LLamaChatGenerateResponseOptions } from "node-llama-cpp";
 import type { LocalModelStore } from "../models/model_store.ts";
-import { dropNullOptionals, toChatHistory, toFunctions } from "./_llama_history.ts";
+import { toChatHistory, toFunctions, toolCallEvents } from "./_llama_history.ts";
 import { LocalRuntime, type LocalRuntimeSettings } from "./_llama_runtime.ts";
 import {
   type ChatProvider,
@@ -126,19 +126,7 @@ async function* streamLocal(
       };
       const response = await chat.generateResponse(toChatHistory(request.messages), options);
       const calls = response.functionCalls ?? [];
-      calls.forEach((call, index) => {
-        const spec = chosen.find((tool) => tool.name === call.functionName);
-        const params = spec ? dropNullOptionals(call.params, spec.parameters) : call.params;
-        queue.push({
-          type: "tool_call",
-          index,
-          call: {
-            id: `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`,
-            name: call.functionName,
-            arguments: JSON.stringify(params ?? {}),
-          },
-        });
-      });
+      for (const event of toolCallEvents(calls, chosen)) queue.push(event);
       const stop = response.metadata.stopReason;
       if (stop === "abort") throw new ProviderError("aborted", providerId, "Aborted");
       const reason: FinishReason = calls.length

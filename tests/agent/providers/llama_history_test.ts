@@ -4,8 +4,9 @@ import {
   dropNullOptionals,
   toChatHistory,
   toGbnfSchema,
+  toolCallEvents,
 } from "../../../agent/providers/_llama_history.ts";
-import { assertEquals } from "../../_helpers/assert.ts";
+import { assert, assertEquals } from "../../_helpers/assert.ts";
 
 Deno.test("toChatHistory folds tool calls and results into the model turn", () => {
   const history = toChatHistory([
@@ -64,4 +65,28 @@ Deno.test("toGbnfSchema makes optional properties nullable and keeps the grammar
     },
   });
   assertEquals(dropNullOptionals({ path: "x", pages: null }, schema), { path: "x" });
+});
+
+Deno.test("toolCallEvents turns parsed function calls into tool_call events", () => {
+  const events = toolCallEvents(
+    [
+      { functionName: "clock", params: { zone: "UTC", verbose: null } },
+      { functionName: "ping", params: undefined },
+    ],
+    [{
+      name: "clock",
+      description: "",
+      parameters: { type: "object", properties: { zone: {}, verbose: {} }, required: ["zone"] },
+    }],
+  );
+  assertEquals(
+    events.map((e) => e.type === "tool_call" && [e.index, e.call.name, e.call.arguments]),
+    [
+      [0, "clock", '{"zone":"UTC"}'],
+      [1, "ping", "{}"],
+    ],
+  );
+  const ids = events.map((e) => e.type === "tool_call" && e.call.id);
+  assert(ids.every((id) => typeof id === "string" && /^call_[0-9a-f]{24}$/.test(id)));
+  assert(ids[0] !== ids[1]);
 });
