@@ -163,6 +163,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
+  // A burst of connects must not become N² presence frames: changes are coalesced into one small
+  // event a second; clients that want the entries call system.presence.
+  let presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  const presenceChanged = () => {
+    presenceTimer ??= setTimeout(() => {
+      presenceTimer = undefined;
+      bus.publish({ event: "presence", payload: { connections: runtime.clients().length } });
+    }, 1_000);
+  };
+
   const connectionDeps = {
     dispatcher,
     auth: () => auth,
@@ -189,10 +199,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         clientName: connection.clientName,
         address: connection.address,
       });
-      bus.publish({ event: "presence", payload: { entries: runtime.clients() } });
+      presenceChanged();
     },
     onClose: (connection: Connection) => {
-      connections.delete(connection.id);
+      if (connections.delete(connection.id) && connection.protocol) presenceChanged();
       const count = (perAddress.get(connection.address) ?? 1) - 1;
       if (count <= 0) perAddress.delete(connection.address);
       else perAddress.set(connection.address, count);
@@ -401,6 +411,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     bus,
     runtime,
     async close() {
+      clearTimeout(presenceTimer);
       unsubscribeBus();
       stopAuthWatch();
       stopConfigErrors();

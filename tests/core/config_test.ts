@@ -122,7 +122,7 @@ Deno.test("ConfigStore: set and patch validate first and leave the file unchange
   }
 });
 
-Deno.test("ConfigStore: get of an unknown key is INVALID_PARAMS", async () => {
+Deno.test("ConfigStore: get of an unknown key is INVALID_PARAMS", () => {
   const store = ConfigStore.fromObject("/nonexistent/pyclaw.json", {});
   let code = "";
   try {
