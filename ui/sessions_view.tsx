@@ -24,7 +24,7 @@ export function SessionsView() {
         {({ sessions: list }) =>
           list.length === 0 ? <p class="note">No sessions yet.</p> : (
             <div class="table-wrap">
-              <table>
+              <table class="stacked">
                 <caption class="visually-hidden">Sessions, newest first</caption>
                 <thead>
                   <tr>
@@ -80,12 +80,12 @@ function SessionRow(
   }`;
   return (
     <tr>
-      <td>{session.agentId}</td>
-      <th scope="row">
+      <td data-label="Agent">{session.agentId}</td>
+      <th scope="row" data-label="Session">
         <a href={chatHref}>{session.sessionId}</a>
       </th>
-      <td>{formatTime(session.updatedAt)}</td>
-      <td>{formatBytes(session.size)}</td>
+      <td data-label="Updated">{formatTime(session.updatedAt)}</td>
+      <td data-label="Size">{formatBytes(session.size)}</td>
       <td>
         <div class="row-actions">
           {confirm

@@ -73,12 +73,7 @@ function Item(props: { item: ChatItem }) {
             </summary>
             <p class="label">Arguments</p>
             <pre>{formatJson(item.args)}</pre>
-            {item.done && (
-              <>
-                <p class="label">Result</p>
-                <pre>{formatJson(item.result)}</pre>
-              </>
-            )}
+            {item.done && <ToolResult result={item.result} />}
           </details>
         </li>
       );
@@ -92,6 +87,33 @@ function Item(props: { item: ChatItem }) {
     case "file":
       return <FileMessage file={item} />;
   }
+}
+
+/** A command's output reads best as text; anything else as JSON. */
+function ToolResult(props: { result: unknown }) {
+  const result = props.result as Record<string, unknown> | null;
+  if (result && typeof result === "object" && typeof result.stdout === "string") {
+    return (
+      <>
+        <p class="label">
+          Output{typeof result.exitCode === "number" ? ` (exit code ${result.exitCode})` : ""}
+        </p>
+        <pre>{result.stdout || "(no output)"}</pre>
+        {typeof result.stderr === "string" && result.stderr !== "" && (
+          <>
+            <p class="label">Errors</p>
+            <pre>{result.stderr}</pre>
+          </>
+        )}
+      </>
+    );
+  }
+  return (
+    <>
+      <p class="label">Result</p>
+      <pre>{formatJson(props.result)}</pre>
+    </>
+  );
 }
 
 function base64ToBlob(data: string, type: string): Blob {
