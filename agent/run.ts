@@ -12,9 +12,10 @@ import type { StatePaths } from "../core/paths.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
 import type { ToolContext, ToolServices } from "../tools/tool.ts";
 import { type AgentSettings, resolveAgent } from "./agents.ts";
-import { type Attachment, prepareAttachments, validateAttachments } from "./attachments.ts";
+import { type Attachment, validateAttachments } from "./attachments.ts";
 import { costOf, priceOf } from "./pricing.ts";
 import { buildSystemPrompt, historyToMessages, sanitizeUserMessage } from "./prompt.ts";
+import { startTurn, withoutImages } from "./turn_input.ts";
 import { gatewayCodeOf } from "./providers/errors.ts";
 import type { ProviderRegistry, ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
@@ -246,41 +247,6 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   }
 }
 
-/** Writes the user side of the turn and returns the history the model gets. */
-async function startTurn(
-  deps: AgentRunDeps,
-  request: AgentRunRequest,
-  options: { vision: boolean; workspaceDir: string },
-): Promise<SessionMessage[]> {
-  const { agentId, sessionId } = request;
-  const history = await deps.sessions.read(agentId, sessionId);
-  const mode = request.mode ?? "send";
-  if (mode === "resend") {
-    const last = history.findLastIndex((message) => message.role === "user");
-    const kept = history.slice(0, last + 1);
-    if (kept.length !== history.length) await deps.sessions.replace(agentId, sessionId, kept);
-    return kept;
-  }
-  let content: string | ContentPart[] = sanitizeUserMessage(request.message ?? "");
-  if (request.attachments?.length) {
-    const prepared = await prepareAttachments(request.attachments, {
-      vision: options.vision,
-      dir: resolve(options.workspaceDir, "attachments", sessionId.replace(/[:.]/g, "_")),
-    });
-    const text = [content, ...prepared.notes].filter(Boolean).join("\n\n");
-    content = prepared.parts.length ? [{ type: "text", text }, ...prepared.parts] : text;
-  }
-  const user: SessionMessage = { role: "user", content, time: new Date().toISOString() };
-  if (mode === "edit") {
-    const last = history.findLastIndex((message) => message.role === "user");
-    const kept = [...history.slice(0, Math.max(0, last)), user];
-    await deps.sessions.replace(agentId, sessionId, kept);
-    return kept;
-  }
-  await deps.sessions.append(agentId, sessionId, user);
-  return [...history, user];
-}
-
 async function addUsage(deps: AgentRunDeps, run: PreparedRun, total: Usage, usage: Usage) {
   total.promptTokens += usage.promptTokens;
   total.completionTokens += usage.completionTokens;
@@ -323,15 +289,4 @@ function parseArgs(text: string): unknown {
 
 function names(resolved: ResolvedModel) {
   return { provider: resolved.providerId, model: resolved.model };
-}
-
-function withoutImages(message: ChatMessage): ChatMessage {
-  if (message.role === "system" || message.role === "assistant") return message;
-  if (typeof message.content === "string") return message;
-  const content = message.content.map((part): ContentPart =>
-    part.type === "image"
-      ? { type: "text", text: "[image omitted: the model has no vision]" }
-      : part
-  );
-  return { ...message, content } as ChatMessage;
 }
