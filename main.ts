@@ -10,6 +10,14 @@ import { registerMcpCommands } from "./cli/mcp.ts";
 import { registerAgentCommand } from "./cli/agent.ts";
 import { registerConfigCommands } from "./cli/config.ts";
 import { registerSetupCommand } from "./cli/setup.ts";
+import { registerAgentsCommands } from "./cli/agents.ts";
+import { registerSessionsCommands } from "./cli/sessions.ts";
+import { registerChannelsCommands } from "./cli/channels.ts";
+import { registerCronCommands } from "./cli/cron.ts";
+import { registerLogsCommand } from "./cli/logs.ts";
+import { registerTokenCommands } from "./cli/token.ts";
+import { registerStatusCommand } from "./cli/status.ts";
+import { registerCompletionCommand } from "./cli/completion.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -29,6 +37,14 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerConfigCommands(program);
   registerSetupCommand(program);
+  registerAgentsCommands(program);
+  registerSessionsCommands(program);
+  registerChannelsCommands(program);
+  registerCronCommands(program);
+  registerLogsCommand(program);
+  registerTokenCommands(program);
+  registerStatusCommand(program);
+  registerCompletionCommand(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { parseInteger, parsePort } from "./_output.ts";
+import { registerGatewayServiceCommands } from "./gateway_service_commands.ts";
 
 export function registerGatewayCommands(program: Command): void {
   const gateway = program
@@ -76,6 +77,8 @@ export function registerGatewayCommands(program: Command): void {
       const { gatewayDiscover } = await import("./gateway_discover.ts");
       await gatewayDiscover(options);
     });
+
+  registerGatewayServiceCommands(gateway);
 
   gateway
     .command("call")

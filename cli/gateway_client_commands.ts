@@ -4,6 +4,7 @@ import { GatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
 import { fail, printJson } from "./_output.ts";
 import { type ClientFlags, connectTo, resolveTarget } from "./_gateway_client.ts";
+import type { ServiceStatus } from "./gateway_service.ts";
 
 interface ProbeResult {
   ok: boolean;
@@ -68,10 +69,7 @@ export async function gatewayStatus(
     config: config
       ? { port: config.gateway.port, bind: config.gateway.bind, authMode: config.gateway.auth.mode }
       : { error: target.configError },
-    service: {
-      installed: false,
-      note: "Run `pyclaw gateway run` (service install comes with `gateway install`)",
-    },
+    service: await (await import("./gateway_service.ts")).serviceStatus(),
   };
   let ok = true;
   if (flags.probe !== false) {
@@ -101,6 +99,7 @@ function printStatus(status: Record<string, unknown>): void {
   console.log(`Gateway  ${status.url}`);
   if (config.error) console.log(`Config   INVALID: ${config.error}`);
   else console.log(`Config   port ${config.port}, bind ${config.bind}, auth ${config.authMode}`);
+  printService(status.service as ServiceStatus);
   const probe = status.probe as ProbeResult | undefined;
   if (probe) {
     console.log(
@@ -166,4 +165,15 @@ export async function gatewayCall(
   }
   client.close();
   Deno.exit(0);
+}
+
+function printService(service: ServiceStatus): void {
+  const state = !service.installed
+    ? "not installed (`pyclaw gateway install` makes it a user service)"
+    : service.active === null
+    ? `installed (${service.detail ?? "the service manager cannot be asked"})`
+    : `${service.active ? "running" : "stopped"}, ${service.enabled ? "enabled" : "disabled"}`;
+  console.log(`Service  ${service.manager} ${service.name}: ${state}`);
+  if (service.installed) console.log(`         ${service.unitFile}`);
+  if (service.pid) console.log(`         a gateway started by hand runs as pid ${service.pid}`);
 }

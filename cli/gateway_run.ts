@@ -7,6 +7,7 @@ import { isLoopbackHost } from "../core/gateway_token.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { type Gateway, startGateway } from "../server/gateway.ts";
 import { VERSION } from "../core/version.ts";
+import { removePidFileSync, writePidFile } from "./_gateway_pid.ts";
 
 export interface RunOptions {
   port?: number;
@@ -70,6 +71,11 @@ export async function runGateway(options: RunOptions): Promise<void> {
     ? "password auth"
     : "auth OFF";
   const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
+  // `gateway stop` / `restart` find a hand-started gateway by this file; it is written before
+  // the ready line so that whoever waits for the line finds it.
+  await writePidFile(paths.root).catch((error) =>
+    logger.warn("could not write the pid file", { error: (error as Error).message })
+  );
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
   // Set after the signal handlers are in place, so a stop during the announcement is clean.
@@ -90,6 +96,7 @@ export async function runGateway(options: RunOptions): Promise<void> {
     clearTimeout(force);
     logger.info("stopped");
     logger.close();
+    removePidFileSync(paths.root);
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));

@@ -49,9 +49,10 @@ export class TerminalSession {
     await this.#tmux("send-keys", "-t", "t", "Enter");
   }
 
-  /** The screen and scrollback as text. */
-  async screen(): Promise<string> {
-    return await this.#tmux("capture-pane", "-p", "-J", "-t", "t", "-S", "-200");
+  /** The screen and scrollback as text; with `escapes`, colours stay as ANSI sequences. */
+  async screen(options: { escapes?: boolean } = {}): Promise<string> {
+    const escapes = options.escapes ? ["-e"] : [];
+    return await this.#tmux("capture-pane", "-p", "-J", ...escapes, "-t", "t", "-S", "-200");
   }
 
   /** Waits until the screen shows `what`; returns the screen. */

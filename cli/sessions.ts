@@ -1,0 +1,55 @@
+/** @module `pyclaw sessions list | show | delete`: the agents' conversation files. */
+
+import type { Command } from "@commander-js/extra-typings";
+import { withClientOptions } from "./_client_options.ts";
+import { parseInteger } from "./_output.ts";
+
+export function registerSessionsCommands(program: Command): void {
+  const sessions = program
+    .command("sessions")
+    .description("List, read and delete sessions (through the gateway when it answers)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  pyclaw sessions list --agent main
+  pyclaw sessions show main --limit 20
+  pyclaw sessions delete review --agent main`,
+    );
+
+  withClientOptions(
+    sessions
+      .command("list")
+      .description("List session files, newest first")
+      .option("--agent <id>", "only this agent's sessions")
+      .option("--json", "print JSON"),
+  ).action(async (options) => {
+    const { sessionsList } = await import("./sessions_run.ts");
+    await sessionsList(options);
+  });
+
+  withClientOptions(
+    sessions
+      .command("show")
+      .description("Print a session's last messages")
+      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .option("--agent <id>", "the session's agent (default main)")
+      .option("--limit <n>", "how many messages", parseInteger, 50)
+      .option("--json", "print JSON"),
+  ).action(async (session, options) => {
+    const { sessionsShow } = await import("./sessions_run.ts");
+    await sessionsShow(session, options);
+  });
+
+  withClientOptions(
+    sessions
+      .command("delete")
+      .description("Delete a session file (a run still answering in it is aborted first)")
+      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .option("--agent <id>", "the session's agent (default main)")
+      .option("--json", "print JSON"),
+  ).action(async (session, options) => {
+    const { sessionsDelete } = await import("./sessions_run.ts");
+    await sessionsDelete(session, options);
+  });
+}

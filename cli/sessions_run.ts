@@ -1,0 +1,114 @@
+/** @module The `pyclaw sessions` commands' work: `sessions.*` on the gateway, else the files. */
+
+import type { SessionFileInfo, SessionMessage } from "../agent/sessions/session_store.ts";
+import { SessionStore } from "../agent/sessions/session_store.ts";
+import { fail, printJson } from "./_output.ts";
+import { gatewayOrLocal, type GatewayOrLocalFlags } from "./_gateway_or_local.ts";
+import { localPaths } from "./_local_state.ts";
+import { bold, dim } from "./_style.ts";
+
+type Flags = GatewayOrLocalFlags & { json?: boolean; agent?: string };
+
+/** The session's file, relative to the state dir, which the gateway and the store both take. */
+export function sessionPath(session: string, agent?: string): string {
+  if (session.endsWith(".jsonl")) return session;
+  const [agentId, sessionId] = session.includes("/")
+    ? session.split("/", 2)
+    : [agent ?? "main", session];
+  return `agents/${agentId}/sessions/${sessionId}.jsonl`;
+}
+
+export async function sessionsList(flags: Flags): Promise<void> {
+  let sessions: SessionFileInfo[];
+  try {
+    ({ result: sessions } = await gatewayOrLocal(
+      flags,
+      async (client, target) =>
+        (await client.request<{ sessions: SessionFileInfo[] }>(
+          "sessions.list",
+          flags.agent ? { agentId: flags.agent } : {},
+          { timeoutMs: target.timeoutMs },
+        )).sessions,
+      async () => {
+        const all = await new SessionStore(localPaths()).list();
+        return flags.agent ? all.filter((s) => s.agentId === flags.agent) : all;
+      },
+    ));
+  } catch (error) {
+    fail(error);
+  }
+  if (flags.json) {
+    printJson({ sessions, count: sessions.length });
+    return;
+  }
+  if (sessions.length === 0) console.log("No sessions yet");
+  for (const s of sessions) {
+    console.log(
+      `${`${s.agentId}/${s.sessionId}`.padEnd(32)} ${String(s.size).padStart(9)} B  ${
+        s.updatedAt ?? ""
+      }`,
+    );
+  }
+}
+
+export async function sessionsShow(
+  session: string,
+  flags: Flags & { limit: number },
+): Promise<void> {
+  const path = sessionPath(session, flags.agent);
+  let messages: SessionMessage[];
+  try {
+    ({ result: messages } = await gatewayOrLocal(
+      flags,
+      async (client, target) =>
+        (await client.request<{ messages: SessionMessage[] }>(
+          "sessions.preview",
+          { path, limit: flags.limit },
+          { timeoutMs: target.timeoutMs },
+        )).messages,
+      () => new SessionStore(localPaths()).preview(path, flags.limit),
+    ));
+  } catch (error) {
+    fail(error);
+  }
+  if (flags.json) {
+    printJson({ path, messages });
+    return;
+  }
+  for (const message of messages) {
+    const who = message.role === "tool" ? `tool ${message.name ?? ""}` : message.role;
+    console.log(`${bold(who)} ${dim(message.time ?? "")}`);
+    const text = typeof message.content === "string"
+      ? message.content
+      : message.content.map((part) => part.type === "text" ? part.text : `[${part.type}]`).join(
+        "",
+      );
+    if (text) console.log(text);
+    for (const call of message.toolCalls ?? []) {
+      console.log(dim(`⚙ ${call.name}(${call.arguments.replace(/\s+/g, " ").slice(0, 100)})`));
+    }
+    if (message.error) console.log(`error: ${message.error}`);
+    console.log();
+  }
+}
+
+export async function sessionsDelete(session: string, flags: Flags): Promise<void> {
+  const path = sessionPath(session, flags.agent);
+  try {
+    const { result } = await gatewayOrLocal(
+      flags,
+      (client, target) =>
+        client.request<{ deleted: boolean; path: string }>("sessions.delete", { path }, {
+          timeoutMs: target.timeoutMs,
+        }),
+      async () => {
+        const ref = await new SessionStore(localPaths()).delete(path);
+        return { deleted: true, path: ref.path };
+      },
+    );
+    if (flags.json) printJson(result);
+    else console.log(`Deleted ${result.path}`);
+  } catch (error) {
+    fail(error);
+  }
+}

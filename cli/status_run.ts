@@ -1,0 +1,162 @@
+/**
+ * @module `pyclaw status`' work: one look at everything. With a gateway the facts are live
+ * (`models.list`, `mcp.status`, `channels.list`); without one they come from the config.
+ */
+
+import { VERSION } from "../core/version.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { GatewayClient } from "../core/protocol/client.ts";
+import { fail, printJson } from "./_output.ts";
+import { type GatewayOrLocalFlags, openRoute, type Route } from "./_gateway_or_local.ts";
+import { loadLocalConfig } from "./_local_state.ts";
+import { configuredChannels } from "./channels_run.ts";
+import { serviceStatus } from "./gateway_service.ts";
+import { bold, green, red, yellow } from "./_style.ts";
+
+type Flags = GatewayOrLocalFlags & { deep?: boolean; json?: boolean };
+
+interface Status {
+  version: string;
+  gateway: { url: string; running: boolean; version?: string; error?: string };
+  service: Awaited<ReturnType<typeof serviceStatus>>;
+  models: {
+    default: string | null;
+    providers: string[];
+    available?: number;
+    probe?: { available: boolean; latency: number; error?: string };
+  };
+  mcp: { name: string; state: string; tools?: number; error?: string }[];
+  channels: { id: string; status: string }[];
+}
+
+export async function showStatus(flags: Flags): Promise<void> {
+  let config: Config;
+  try {
+    config = await loadLocalConfig();
+  } catch (error) {
+    fail(error);
+  }
+  let route: Route;
+  try {
+    route = await openRoute(flags);
+  } catch (error) {
+    // A gateway that refuses us still counts as running; the rest comes from the config.
+    route = { via: "local", target: await openTarget(flags), reason: (error as Error).message };
+  }
+  const status: Status = {
+    version: VERSION,
+    gateway: { url: route.target.url, running: route.via === "gateway" },
+    service: await serviceStatus(),
+    models: {
+      default: config.agents.defaults.model ?? null,
+      providers: Object.keys(config.models.providers),
+    },
+    mcp: Object.entries(config.tools.mcpServers).map(([name, server]) => ({
+      name,
+      state: server.enabled === false ? "disabled" : "configured",
+    })),
+    channels: configuredChannels(config).map((c) => ({ id: c.channel_id, status: c.status })),
+  };
+  if (route.via === "gateway") {
+    status.gateway.version = route.client.hello?.server.version;
+    await live(route.client, route.target.timeoutMs, status, flags);
+    route.client.close();
+    await route.client.closed;
+  } else if (route.reason !== `no gateway at ${route.target.url}` && route.reason !== "--local") {
+    status.gateway.error = route.reason;
+  }
+  if (flags.deep && route.via === "local" && status.models.default) {
+    status.models.probe = await localProbe(config, status.models.default);
+  }
+  if (flags.json) printJson(status);
+  else print(status);
+}
+
+async function openTarget(flags: Flags) {
+  const { resolveTarget } = await import("./_gateway_client.ts");
+  return await resolveTarget(flags);
+}
+
+/** Fills in what the running gateway knows; a method that fails leaves the config's view. */
+async function live(client: GatewayClient, timeoutMs: number, status: Status, flags: Flags) {
+  const ask = <T>(method: string, params: unknown = {}) =>
+    client.request<T>(method, params, { timeoutMs }).catch(() => undefined);
+  const [models, mcp, channels] = await Promise.all([
+    ask<{ id: string }[]>("models.list"),
+    ask<{ servers: { name: string; state: string; toolCount: number; lastError?: string }[] }>(
+      "mcp.status",
+    ),
+    ask<{ id: string; status: string }[]>("channels.list"),
+  ]);
+  if (models) status.models.available = models.length;
+  if (mcp) {
+    status.mcp = mcp.servers.map((s) => ({
+      name: s.name,
+      state: s.state,
+      tools: s.toolCount,
+      ...(s.lastError ? { error: s.lastError } : {}),
+    }));
+  }
+  if (channels) status.channels = channels.map((c) => ({ id: c.id, status: c.status }));
+  if (flags.deep && status.models.default) {
+    const probe = await ask<{ available: boolean; latency: number; error?: string }>(
+      "models.probe",
+      { model: status.models.default },
+    );
+    if (probe) status.models.probe = probe;
+  }
+}
+
+async function localProbe(config: Config, model: string) {
+  const { ProviderRegistry } = await import("../agent/providers/registry.ts");
+  const providers = new ProviderRegistry({ config: () => config, env: Deno.env.toObject() });
+  try {
+    const result = await providers.probe(model, undefined, 15_000);
+    return { available: result.available, latency: result.latency, error: result.error };
+  } catch (error) {
+    return { available: false, latency: 0, error: (error as Error).message };
+  } finally {
+    await providers.close().catch(() => {});
+  }
+}
+
+function print(status: Status): void {
+  const g = status.gateway;
+  console.log(`${bold("pyclaw")} ${status.version}`);
+  console.log(
+    `Gateway   ${
+      g.running
+        ? green(`running at ${g.url}`) + ` (${g.version})`
+        : yellow(`not running at ${g.url}`)
+    }${g.error ? red(` (${g.error})`) : ""}`,
+  );
+  const s = status.service;
+  console.log(
+    `Service   ${
+      s.installed
+        ? `${s.manager} ${s.active === null ? "installed" : s.active ? "running" : "stopped"}`
+        : "not installed"
+    }`,
+  );
+  const m = status.models;
+  const probe = m.probe
+    ? m.probe.available
+      ? green(`, probe OK ${m.probe.latency} ms`)
+      : red(`, probe FAILED: ${m.probe.error}`)
+    : "";
+  console.log(
+    `Model     ${m.default ?? yellow("none set (pyclaw setup)")}${
+      m.available !== undefined ? `, ${m.available} available` : ""
+    }${probe}`,
+  );
+  console.log(`Providers ${m.providers.join(", ") || "none configured"}`);
+  console.log(
+    `MCP       ${
+      status.mcp.map((x) =>
+        `${x.name} ${x.state}${x.tools !== undefined ? ` (${x.tools} tools)` : ""}`
+      )
+        .join(", ") || "no servers"
+    }`,
+  );
+  console.log(`Channels  ${status.channels.map((c) => `${c.id} ${c.status}`).join(", ")}`);
+}

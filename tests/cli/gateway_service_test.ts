@@ -1,0 +1,182 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
+import { launchdPlist, scheduledTaskXml, systemdUnit } from "../../cli/_service_units.ts";
+
+const hasSystemdAnalyze = (() => {
+  try {
+    return new Deno.Command("systemd-analyze", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("pyclaw gateway install writes a systemd user unit that systemd-analyze accepts; uninstall removes it", async () => {
+  const work = await Deno.makeTempDir({ prefix: "pyclaw-cli-service-" });
+  const units = join(work, "units");
+  const state = join(work, "state with space");
+  try {
+    const env = { PYCLAW_SERVICE_DIR: units };
+    const installed = await runPyclaw(["gateway", "install", "--json"], { stateDir: state, env });
+    assertEquals(installed.code, 0, installed.stderr);
+    const result = JSON.parse(installed.stdout);
+    assertEquals(result.started, false); // a custom unit folder: systemctl is not told
+    const file = join(units, "pyclaw-gateway.service");
+    assertEquals(result.unitFile, file);
+    const unit = await Deno.readTextFile(file);
+    assertMatch(unit, /^ExecStart=".*deno" "run" "-A" .*"[^"]*main\.ts" "gateway" "run"$/m);
+    assertMatch(unit, new RegExp(`^Environment="PYCLAW_STATE_DIR=${state}"$`, "m"));
+    assertMatch(unit, /^Restart=on-failure$/m);
+    assertMatch(unit, /^WantedBy=default.target$/m);
+    if (hasSystemdAnalyze) {
+      const verify = await new Deno.Command("systemd-analyze", {
+        args: ["verify", file],
+        stderr: "piped",
+      }).output();
+      assertEquals(verify.code, 0, new TextDecoder().decode(verify.stderr));
+    }
+
+    const status = await runPyclaw(["gateway", "status", "--no-probe", "--json"], {
+      stateDir: state,
+      env,
+    });
+    const service = JSON.parse(status.stdout).service;
+    assertEquals([service.manager, service.installed, service.unitFile], ["systemd", true, file]);
+    const text = await runPyclaw(["gateway", "status", "--no-probe"], { stateDir: state, env });
+    assertMatch(text.stdout, /^Service {2}systemd pyclaw-gateway\.service: installed/m);
+
+    assertEquals((await runPyclaw(["gateway", "uninstall"], { stateDir: state, env })).code, 0);
+    assertEquals(await Deno.stat(file).then(() => true, () => false), false);
+    const again = await runPyclaw(["gateway", "uninstall"], { stateDir: state, env });
+    assertEquals(again.code, 1);
+    assertMatch(again.stderr, /No service installed/);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("service files quote what each platform needs quoted", async () => {
+  const spec = {
+    command: ["/opt/my apps/deno", "run", "/srv/pyclaw/main.ts", "gateway", "run"],
+    env: { PYCLAW_STATE_DIR: '/home/me/100% <state> & "more"', PATH: "/usr/bin:$HOME/bin" },
+    workingDir: "/home/me/100% state",
+    logFile: "/home/me/state/logs/gateway.out.log",
+  };
+  const unit = systemdUnit(spec);
+  assertMatch(unit, /^ExecStart="\/opt\/my apps\/deno" "run"/m);
+  assertMatch(unit, /^Environment="PYCLAW_STATE_DIR=\/home\/me\/100%% <state> & \\"more\\""$/m);
+  assertMatch(unit, /^Environment="PATH=\/usr\/bin:\$\$HOME\/bin"$/m);
+  assertMatch(unit, /^WorkingDirectory=\/home\/me\/100%% state$/m);
+  if (hasSystemdAnalyze) {
+    const dir = await Deno.makeTempDir();
+    try {
+      // ExecStart must exist for verify; point it at a real program.
+      const file = join(dir, "pyclaw-gateway.service");
+      await Deno.writeTextFile(file, unit.replace('"/opt/my apps/deno"', '"/bin/true"'));
+      const verify = await new Deno.Command("systemd-analyze", {
+        args: ["verify", file],
+        stderr: "piped",
+      }).output();
+      assertEquals(verify.code, 0, new TextDecoder().decode(verify.stderr));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  const plist = launchdPlist(spec);
+  assertMatch(plist, /<string>\/home\/me\/100% &lt;state&gt; &amp; &quot;more&quot;<\/string>/);
+  assertMatch(plist, /<key>Label<\/key>\n {2}<string>ai\.pyclaw\.gateway<\/string>/);
+  assertEquals(plist.match(/<string>/g)?.length, 5 + 2 + 1 + 2 + 1); // args, env, cwd, logs, label
+  const task = scheduledTaskXml(spec);
+  assertMatch(task, /<Command>cmd\.exe<\/Command>/);
+  assertMatch(task, /&quot;\/opt\/my apps\/deno&quot; run/);
+  assertMatch(task, /<LogonTrigger>/);
+  assert(task.includes("\r\n"));
+});
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForHealth(port: number, up: boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(async (r) => {
+      await r.body?.cancel();
+      return r.ok;
+    }, () => false);
+    if (ok === up) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Gateway on ${port} did not become ${up ? "healthy" : "unreachable"}`);
+}
+
+async function waitForPidFile(file: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pid = Number((await Deno.readTextFile(file).catch(() => "")).trim());
+    if (pid > 0) return pid;
+    if (Date.now() > deadline) throw new Error(`No pid in ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("pyclaw gateway stop and restart handle a gateway started by hand, through its pid file", async () => {
+  const state = await Deno.makeTempDir({ prefix: "pyclaw-cli-stop-" });
+  const port = freePort();
+  await Deno.writeTextFile(
+    join(state, "pyclaw.json"),
+    JSON.stringify({
+      gateway: { port, http: { port: false } },
+      logging: { consoleLevel: "silent" },
+    }),
+  );
+  const env = { PYCLAW_SERVICE_DIR: join(state, "units") };
+  const gateway = new Deno.Command(PYCLAW, {
+    args: ["gateway", "run"],
+    env: { PYCLAW_STATE_DIR: state, NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForHealth(port, true);
+    // The pid file is written just after the gateway starts listening.
+    const pid = await waitForPidFile(join(state, "gateway.pid"));
+    assert(pid > 0);
+    const stopped = await runPyclaw(["gateway", "stop", "--json"], { stateDir: state, env });
+    assertEquals(stopped.code, 0, stopped.stderr);
+    assertEquals(JSON.parse(stopped.stdout), {
+      stopped: true,
+      via: "pid",
+      message: `Stopped the gateway (pid ${pid})`,
+    });
+    assertEquals((await gateway.status).code, 0); // a clean shutdown on SIGTERM
+    assertEquals(await Deno.stat(join(state, "gateway.pid")).then(() => true, () => false), false);
+    const idle = await runPyclaw(["gateway", "stop"], { stateDir: state, env });
+    assertEquals(idle.code, 0);
+    assertMatch(idle.stdout, /No gateway is running/);
+
+    const restarted = await runPyclaw(["gateway", "restart", "--json"], { stateDir: state, env });
+    assertEquals(restarted.code, 0, restarted.stderr);
+    assertEquals(JSON.parse(restarted.stdout).wasRunning, false);
+    await waitForHealth(port, true);
+    const again = await runPyclaw(["gateway", "restart", "--json"], { stateDir: state, env });
+    assertEquals(JSON.parse(again.stdout).wasRunning, true);
+    await waitForHealth(port, true);
+  } finally {
+    await runPyclaw(["gateway", "stop"], { stateDir: state, env });
+    await waitForHealth(port, false);
+    try {
+      gateway.kill();
+    } catch { /* already exited */ }
+    await gateway.status;
+    await Deno.remove(state, { recursive: true });
+  }
+});
