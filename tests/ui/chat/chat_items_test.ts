@@ -1,0 +1,104 @@
+import { assertEquals } from "../../_helpers/assert.ts";
+import {
+  applyChatEvent,
+  type ChatItem,
+  itemsFromHistory,
+  truncateAfterLastUser,
+} from "../../../ui/chat/chat_items.ts";
+
+Deno.test("itemsFromHistory pairs tool calls with their results and keeps images as notes", () => {
+  const items = itemsFromHistory([
+    {
+      role: "user",
+      content: [{ type: "text", text: "Look" }, { type: "image", mimeType: "image/png" }],
+    },
+    {
+      role: "assistant",
+      content: "",
+      toolCalls: [{ id: "c1", name: "exec", arguments: '{"command":"ls"}' }],
+    },
+    { role: "tool", toolCallId: "c1", name: "exec", content: '{"stdout":"a\\n","exitCode":0}' },
+    { role: "assistant", content: "Done", model: "gpt-test" },
+    { role: "assistant", content: "Half", aborted: true },
+  ]);
+  assertEquals(items, [
+    { kind: "user", text: "Look", attachments: ["image (image/png)"] },
+    {
+      kind: "tool",
+      callId: "c1",
+      tool: "exec",
+      args: { command: "ls" },
+      result: { stdout: "a\n", exitCode: 0 },
+      isError: undefined,
+      done: true,
+    },
+    {
+      kind: "assistant",
+      text: "Done",
+      streaming: false,
+      aborted: undefined,
+      error: undefined,
+      model: "gpt-test",
+    },
+    {
+      kind: "assistant",
+      text: "Half",
+      streaming: false,
+      aborted: true,
+      error: undefined,
+      model: undefined,
+    },
+  ]);
+});
+
+Deno.test("applyChatEvent streams deltas into one answer and closes it on tool calls and done", () => {
+  let items: ChatItem[] = [{ kind: "user", text: "Hi", attachments: [] }];
+  for (const delta of ["Hel", "lo"]) items = applyChatEvent(items, "chat.delta", { delta });
+  assertEquals(items[1], { kind: "assistant", text: "Hello", streaming: true });
+  items = applyChatEvent(items, "chat.tool_call", { tool: "exec", args: {}, callId: "c1" });
+  assertEquals((items[1] as { streaming: boolean }).streaming, false);
+  items = applyChatEvent(items, "chat.tool_result", {
+    callId: "c1",
+    result: "ok",
+    isError: false,
+  });
+  assertEquals(items[2], {
+    kind: "tool",
+    callId: "c1",
+    tool: "exec",
+    args: {},
+    result: "ok",
+    isError: false,
+    done: true,
+  });
+  items = applyChatEvent(items, "chat.delta", { delta: "After" });
+  items = applyChatEvent(items, "chat.done", { aborted: true, model: "m" });
+  assertEquals(items[3], {
+    kind: "assistant",
+    text: "After",
+    streaming: false,
+    aborted: true,
+    model: "m",
+  });
+  items = applyChatEvent(items, "chat.error", { error: "Upstream failed", code: "UNAVAILABLE" });
+  assertEquals(items.at(-1), { kind: "error", text: "Upstream failed", code: "UNAVAILABLE" });
+  // Unknown events change nothing.
+  assertEquals(applyChatEvent(items, "chat.other", {}), items);
+});
+
+Deno.test("truncateAfterLastUser drops the answer and can replace the question", () => {
+  const items: ChatItem[] = [
+    { kind: "user", text: "One", attachments: [] },
+    { kind: "assistant", text: "1", streaming: false },
+    { kind: "user", text: "Two", attachments: [] },
+    { kind: "assistant", text: "2", streaming: false },
+    { kind: "error", text: "x" },
+  ];
+  assertEquals(truncateAfterLastUser(items).length, 3);
+  assertEquals(truncateAfterLastUser(items, "Zwei").at(-1), {
+    kind: "user",
+    text: "Zwei",
+    attachments: [],
+  });
+  assertEquals(truncateAfterLastUser([]), []);
+});
