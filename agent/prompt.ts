@@ -90,9 +90,12 @@ export function buildSystemPrompt(options: {
 /**
  * The session's history as provider messages: the last {@linkcode HISTORY_LIMIT}, failed turns
  * left out, and tool calls kept only with their results (a crash may have split a pair, which
- * providers refuse).
+ * providers refuse). With `maxChars`, the oldest turns go until the rest fit.
  */
-export function historyToMessages(history: readonly SessionMessage[]): ChatMessage[] {
+export function historyToMessages(
+  history: readonly SessionMessage[],
+  options: { maxChars?: number } = {},
+): ChatMessage[] {
   let start = Math.max(0, history.length - HISTORY_LIMIT);
   while (start < history.length && history[start].role === "tool") start++;
   const window = history.slice(start);
@@ -123,5 +126,35 @@ export function historyToMessages(history: readonly SessionMessage[]): ChatMessa
       });
     }
   }
-  return messages;
+  return options.maxChars ? fitBudget(messages, options.maxChars) : messages;
+}
+
+/** Characters an image is counted as against the budget (its tokens, roughly). */
+const IMAGE_CHARS = 3_000;
+
+function sizeOf(message: ChatMessage): number {
+  const content = typeof message.content === "string"
+    ? message.content.length
+    : message.content.reduce((n, p) => n + (p.type === "text" ? p.text.length : IMAGE_CHARS), 0);
+  const calls = message.role === "assistant"
+    ? (message.toolCalls ?? []).reduce((n, c) => n + c.name.length + c.arguments.length, 0)
+    : 0;
+  return content + calls + 20;
+}
+
+/**
+ * Drops the oldest messages until the rest fit `maxChars`, cutting only before a user message
+ * (so no tool result loses its call); the last user message always stays.
+ */
+function fitBudget(messages: ChatMessage[], maxChars: number): ChatMessage[] {
+  let total = messages.reduce((n, m) => n + sizeOf(m), 0);
+  let start = 0;
+  const lastUser = messages.findLastIndex((m) => m.role === "user");
+  while (total > maxChars && start < lastUser) {
+    let next = start + 1;
+    while (next < lastUser && messages[next].role !== "user") next++;
+    for (let i = start; i < next; i++) total -= sizeOf(messages[i]);
+    start = next;
+  }
+  return start ? messages.slice(start) : messages;
 }

@@ -135,7 +135,8 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           skills,
         ].filter(Boolean).join("\n\n"),
       },
-      ...historyToMessages(history).map((message) => vision ? message : withoutImages(message)),
+      ...historyToMessages(history, { maxChars: historyBudget(resolved) })
+        .map((message) => vision ? message : withoutImages(message)),
     ];
     const toolSet = request.tools === false || !deps.tools
       ? { specs: [], byWireName: new Map() }
@@ -285,6 +286,16 @@ function parseArgs(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * Characters of history that fit the model's configured context window, leaving room for the
+ * answer. Two characters a token is cautious for English and about right for Chinese.
+ */
+function historyBudget(resolved: ResolvedModel): number | undefined {
+  const window = resolved.entry?.contextWindow;
+  if (!window) return undefined;
+  return Math.max(2_000, (window - (resolved.entry?.maxTokens ?? 4_096)) * 2);
 }
 
 function names(resolved: ResolvedModel) {

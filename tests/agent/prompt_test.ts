@@ -66,3 +66,27 @@ Deno.test("historyToMessages drops failed turns and tool calls without results",
   assert(call.role === "assistant");
   assertEquals(call.toolCalls?.map((c) => c.id), ["a"]);
 });
+
+Deno.test("historyToMessages drops the oldest turns to fit a budget, never splitting a tool pair", () => {
+  const time = "2026-01-01T00:00:00Z";
+  const big = "x".repeat(1_000);
+  const history: SessionMessage[] = [
+    { role: "user", content: big, time },
+    { role: "assistant", content: big, time },
+    { role: "user", content: "second", time },
+    {
+      role: "assistant",
+      content: "",
+      toolCalls: [{ id: "t", name: "echo", arguments: "{}" }],
+      time,
+    },
+    { role: "tool", toolCallId: "t", name: "echo", content: big, time },
+    { role: "assistant", content: "ok", time },
+    { role: "user", content: "third", time },
+  ];
+  assertEquals(historyToMessages(history).length, 7);
+  const fitted = historyToMessages(history, { maxChars: 1_500 });
+  assertEquals(fitted.map((m) => m.role), ["user", "assistant", "tool", "assistant", "user"]);
+  // However small the budget, the current message stays.
+  assertEquals(historyToMessages(history, { maxChars: 10 }).map((m) => m.content), ["third"]);
+});
