@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds pyclaw as one executable with `deno compile`, with the same permissions and flags as
+# scripts/pyclaw. Usage: scripts/compile.sh [TARGET] (e.g. x86_64-unknown-linux-gnu,
+# aarch64-apple-darwin, x86_64-pc-windows-msvc; default: this machine). Output: dist/pyclaw[-TARGET].
+#
+# deno compile downloads Deno's `denort` runtime for the target on first use, so it needs the
+# internet (dl.deno.land); everything else comes from node_modules (run `npm ci` first).
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+deno=node_modules/.bin/deno
+[ -x "$deno" ] || { echo "Run 'npm ci' first" >&2; exit 1; }
+
+target="${1:-}"
+out="dist/pyclaw${target:+-$target}"
+mkdir -p dist
+
+# Assets the program reads at run time besides imported modules. The control UI is a generated
+# TypeScript module (server/ui/assets.gen.ts) and needs nothing here. node-llama-cpp's prebuilt
+# binaries are native files the import graph cannot see; include the ones for this platform.
+includes=()
+case "${target:-$(uname -s)-$(uname -m)}" in
+  *linux*x86_64* | Linux-x86_64) llama=linux-x64 ;;
+  *linux*aarch64* | Linux-aarch64) llama=linux-arm64 ;;
+  *apple-darwin* | Darwin-*) llama=mac-arm64-metal ;;
+  *windows* | MINGW* | MSYS*) llama=win-x64 ;;
+  *) llama="" ;;
+esac
+if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
+  includes+=(--include "node_modules/@node-llama-cpp/$llama")
+fi
+
+"$deno" compile -A --no-lock --no-prompt \
+  ${target:+--target "$target"} \
+  "${includes[@]}" \
+  --output "$out" \
+  main.ts
+echo "Built $out"
