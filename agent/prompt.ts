@@ -36,35 +36,58 @@ export function sanitizeUserMessage(text: string): string {
 
 /** A valid IANA time zone, else the system's. */
 export function effectiveTimeZone(timezone?: string): string {
-  const system = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
-  if (!timezone) return system;
+  if (timezone && formattersFor(timezone)) return timezone;
+  systemZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  return systemZone;
+}
+
+let systemZone: string | undefined;
+
+interface ZoneFormatters {
+  date: Intl.DateTimeFormat;
+  time: Intl.DateTimeFormat;
+  offset: Intl.DateTimeFormat;
+}
+
+// Building Intl formatters costs about 0.1 ms each; a gateway sees few zones, so keep them.
+const formatters = new Map<string, ZoneFormatters | null>();
+
+function formattersFor(timeZone: string): ZoneFormatters | null {
+  let entry = formatters.get(timeZone);
+  if (entry !== undefined) return entry;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-    return timezone;
+    entry = {
+      date: new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        weekday: "long",
+        year: "numeric",
+        month: "long",
+        day: "numeric",
+      }),
+      time: new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        hour: "2-digit",
+        minute: "2-digit",
+        hour12: false,
+      }),
+      offset: new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }),
+    };
   } catch {
-    return system;
+    entry = null; // not a time zone this runtime knows
   }
+  if (formatters.size < 64) formatters.set(timeZone, entry);
+  return entry;
 }
 
 /** One line saying the date, time and time zone, so the model knows "today". */
 export function timeContext(now: Date, timezone?: string): string {
   const timeZone = effectiveTimeZone(timezone);
-  const date = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-  }).format(now);
-  const time = new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  }).format(now);
-  const offset = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
-    .formatToParts(now).find((part) => part.type === "timeZoneName")?.value ?? "GMT";
-  return `Current date and time: ${date}, ${time} (time zone ${timeZone}, ${offset}).`;
+  const zone = formattersFor(timeZone)!;
+  const offset = zone.offset.formatToParts(now).find((part) => part.type === "timeZoneName")
+    ?.value ?? "GMT";
+  return `Current date and time: ${zone.date.format(now)}, ${
+    zone.time.format(now)
+  } (time zone ${timeZone}, ${offset}).`;
 }
 
 /** The system prompt of one turn. */
