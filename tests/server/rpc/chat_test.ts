@@ -394,3 +394,16 @@ Deno.test("chat.send tells the model about an unknown tool or bad arguments inst
   );
   assertEquals(tools.length, 2);
 });
+
+Deno.test("a client that disconnects aborts the run it started", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ chunks: ["a ", "b ", "c ", "d ", "e "], chunkDelayMs: 150 });
+  const leaving = await env.gw.connect();
+  const watcher = await env.gw.connect();
+  const watched = recordEvents(watcher);
+  leaving.request("chat.send", { message: "long" }).catch(() => {});
+  await watched.next("chat.delta");
+  leaving.close();
+  assertEquals((await watched.next("chat.done")).aborted, true);
+  await env.upstream.waitForAborted(1);
+});
