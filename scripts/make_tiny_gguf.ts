@@ -25,6 +25,13 @@ export interface TinyGgufOptions {
   feedForward?: number;
   /** @default 8192 */
   contextLength?: number;
+  /**
+   * Makes the model deterministic: every transformer block is zeroed, so the next token depends on
+   * the current one only, and token `a` is followed by `nextToken[a]` (pieces, e.g. `"<0x0A>"` →
+   * `"||call:"`). Pieces missing from the vocabulary are added. Tests use it to make the model
+   * start a function call.
+   */
+  nextToken?: Record<string, string>;
 }
 
 const ALIGNMENT = 32;
@@ -136,7 +143,7 @@ function random(seed: number): () => number {
 }
 
 /** The vocabulary: control tokens, 256 byte tokens, then printable ASCII pieces. */
-function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
+function vocabulary(extra: string[] = []): { tokens: string[]; scores: number[]; types: number[] } {
   const tokens = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"];
   const types: number[] = [
     TOKEN.UNKNOWN,
@@ -153,6 +160,9 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
   for (let c = 33; c < 127; c++) pieces.push(String.fromCharCode(c));
   for (const word of ["▁the", "▁a", "▁is", "▁of", "▁and", "▁to", "▁in", "▁hello", "▁world"]) {
     pieces.push(word);
+  }
+  for (const piece of extra) {
+    if (!tokens.includes(piece) && !pieces.includes(piece)) pieces.push(piece);
   }
   for (const piece of pieces) {
     tokens.push(piece);
@@ -175,7 +185,8 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
   };
   const headDim = n.embd / n.heads;
   const kvDim = headDim * n.kvHeads;
-  const vocab = vocabulary();
+  const chain = options.nextToken ?? {};
+  const vocab = vocabulary([...Object.keys(chain), ...Object.values(chain)]);
   const nVocab = vocab.tokens.length;
 
   const metadata: [string, Value][] = [
@@ -246,21 +257,53 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
   }
   out.pad(ALIGNMENT);
   const next = random(options.seed ?? 42);
+  const values = tensorValues(next, n.embd, vocab.tokens, options.nextToken);
   const dataStart = out.length;
   tensors.forEach((tensor, i) => {
     while (out.length < dataStart + offsets[i]) out.u8(0);
-    const count = tensor.dims.reduce((a, b) => a * b, 1);
-    const isNorm = tensor.name.includes("norm");
-    // Norm weights of 1 and small weights elsewhere keep activations finite through the layers.
-    const scale = 1 / Math.sqrt(tensor.dims[0]);
-    for (let j = 0; j < count; j++) {
-      const value = isNorm ? 1 : (next() * 2 - 1) * scale * 2;
+    for (const value of values(tensor)) {
       if (tensor.type === GGML_F32) out.f32(value);
       else out.f16(value);
     }
   });
   out.pad(ALIGNMENT);
   return out.bytes();
+}
+
+/** The weights of each tensor: random ones, or a lookup table when `chain` is given. */
+function tensorValues(
+  next: () => number,
+  embd: number,
+  tokens: string[],
+  chain: Record<string, string> | undefined,
+): (tensor: Tensor) => Float32Array {
+  const count = (tensor: Tensor) => tensor.dims.reduce((a, b) => a * b, 1);
+  const uniform = (size: number, scale: number) =>
+    Float32Array.from({ length: size }, () => (next() * 2 - 1) * scale);
+  const byName = new Map<string, Float32Array>();
+  if (chain) {
+    // token_embd rows are random directions; output row b points along token a's (normalized)
+    // direction, so with the blocks zeroed the logits after a peak at b.
+    const embedding = uniform(tokens.length * embd, Math.sqrt(3));
+    const output = new Float32Array(tokens.length * embd);
+    for (const [from, to] of Object.entries(chain)) {
+      const a = tokens.indexOf(from);
+      const b = tokens.indexOf(to);
+      const row = embedding.subarray(a * embd, (a + 1) * embd);
+      const rms = Math.sqrt(row.reduce((sum, v) => sum + v * v, 0) / embd);
+      for (let i = 0; i < embd; i++) output[b * embd + i] += (8 / Math.sqrt(embd)) * row[i] / rms;
+    }
+    byName.set("token_embd.weight", embedding);
+    byName.set("output.weight", output);
+  }
+  return (tensor) => {
+    const known = byName.get(tensor.name);
+    if (known) return known;
+    // Norm weights of 1 and small weights elsewhere keep activations finite through the layers.
+    if (tensor.name.includes("norm")) return new Float32Array(count(tensor)).fill(1);
+    if (chain) return new Float32Array(count(tensor));
+    return uniform(count(tensor), 2 / Math.sqrt(tensor.dims[0]));
+  };
 }
 
 function writeValue(out: Writer, value: Value): void {

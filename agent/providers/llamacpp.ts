@@ -111,7 +111,8 @@ async function* streamLocal(
       ...(loaded.chatWrapper ? { chatWrapper: loaded.chatWrapper } : {}),
     });
     loaded.chatWrapper = chat.chatWrapper;
-    let completionTokens = 0;
+    // The sequence's meter also counts the tokens of function calls, which `onToken` does not see.
+    const meterBefore = loaded.sequence.tokenMeter.getState();
     try {
       const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
         signal,
@@ -120,8 +121,9 @@ async function* streamLocal(
         topP: request.topP,
         seed: request.seed,
         customStopTriggers: request.stop?.length ? request.stop : undefined,
-        onTextChunk: (text) => queue.push({ type: "text", text }),
-        onToken: (tokens) => (completionTokens += tokens.length),
+        onTextChunk: (text) => {
+          if (text) queue.push({ type: "text", text });
+        },
         ...(chosen.length ? { functions: toFunctions(chosen), documentFunctionParams: true } : {}),
       };
       const response = await chat.generateResponse(toChatHistory(request.messages), options);
@@ -134,6 +136,7 @@ async function* streamLocal(
         : stop === "maxTokens"
         ? "length"
         : "stop";
+      const completionTokens = loaded.sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
       const promptTokens = Math.max(0, loaded.sequence.nextTokenIndex - completionTokens);
       queue.push({
         type: "finish",

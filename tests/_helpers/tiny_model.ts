@@ -5,13 +5,21 @@
 
 import { join } from "node:path";
 import { LocalModelStore } from "../../agent/models/model_store.ts";
-import { writeTinyGguf } from "../../scripts/make_tiny_gguf.ts";
+import { type TinyGgufOptions, writeTinyGguf } from "../../scripts/make_tiny_gguf.ts";
 
 /** The id the tiny model is stored under. */
 export const TINY_MODEL_ID = "pyclaw/tiny-GGUF/tiny-q4_k_m.gguf";
 
+/**
+ * A tiny model that always starts a function call: after the newline that opens the assistant's
+ * turn it writes node-llama-cpp's default call prefix `||call:`, and the grammar does the rest.
+ */
+export const CALLING_MODEL: TinyGgufOptions = {
+  nextToken: { "<0x0A>": "||call:", "||call:": "▁clock", "▁clock": "(" },
+};
+
 /** Writes the tiny GGUF into a store under `stateDir` (a new temp dir when absent). */
-export async function tinyModelStore(stateDir?: string): Promise<{
+export async function tinyModelStore(stateDir?: string, gguf: TinyGgufOptions = {}): Promise<{
   store: LocalModelStore;
   stateDir: string;
   path: string;
@@ -21,7 +29,7 @@ export async function tinyModelStore(stateDir?: string): Promise<{
   const store = new LocalModelStore(join(dir, "models"));
   const path = store.pathFor(TINY_MODEL_ID)!;
   await Deno.mkdir(join(path, ".."), { recursive: true });
-  const size = await writeTinyGguf(path);
+  const size = await writeTinyGguf(path, gguf);
   await store.add({
     id: TINY_MODEL_ID,
     backend: "llamacpp",

@@ -10,7 +10,9 @@ import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.t
 import { recordEvents } from "../_helpers/chat_gateway.ts";
 import { startFakeHub } from "../_helpers/fake_hub.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
-import { TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
+import { CALLING_MODEL, TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
+import { defineTool } from "../../tools/tool.ts";
+import { z } from "zod";
 import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -145,4 +147,48 @@ Deno.test("chat.abort stops a local generation and the model answers the next me
     timeoutMs: 60_000,
   });
   assertEquals(next.completed, true, JSON.stringify(events.named("chat.error")));
+});
+
+Deno.test("chat.send runs a tool the local model calls and feeds the result back", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      models: {
+        local: { threads: 1, gpuLayers: 0, contextSize: 8192 },
+        providers: { llamacpp: { models: [{ id: TINY_MODEL_ID, maxTokens: 200 }] } },
+      },
+      // The second round offers no tools, so the run ends with text.
+      agents: {
+        defaults: {
+          model: `llamacpp/${TINY_MODEL_ID}`,
+          maxIterations: 2,
+          tools: { allow: ["clock"] },
+        },
+      },
+    },
+  });
+  const zones: string[] = [];
+  gw.gateway.services.tools.register(defineTool({
+    name: "clock",
+    description: "Current time in a zone",
+    parameters: z.object({ zone: z.enum(["UTC", "CET"]) }),
+    run: ({ zone }) => {
+      zones.push(zone);
+      return Promise.resolve({ content: `12:00 ${zone}` });
+    },
+  }));
+  await using _tiny = await tinyModelStore(gw.stateDir, CALLING_MODEL);
+  const client = await gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request<{ completed: boolean }>("chat.send", {
+    message: "What time is it?",
+  }, { timeoutMs: 60_000 });
+  assertEquals(answer.completed, true, JSON.stringify(events.named("chat.error")));
+  const chat = events.frames.filter((f) => f.event.startsWith("chat."));
+  assertEquals(chat.slice(0, 2).map((f) => f.event), ["chat.tool_call", "chat.tool_result"]);
+  const call = events.named("chat.tool_call")[0];
+  assertEquals(call.tool, "clock");
+  assertEquals(zones.length, 1);
+  assertEquals(call.args, { zone: zones[0] });
+  assertMatch(JSON.stringify(events.named("chat.tool_result")[0].result), /12:00 (UTC|CET)/);
+  assertEquals(chat.at(-1)?.event, "chat.done");
 });

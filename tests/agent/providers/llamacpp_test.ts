@@ -9,7 +9,7 @@ import { ProviderRegistry } from "../../../agent/providers/registry.ts";
 import { configSchema } from "../../../core/config/schema.ts";
 import { isProviderError, type StreamEvent } from "../../../agent/providers/types.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
-import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
+import { CALLING_MODEL, TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 
 const settings = () => ({ threads: 1, gpuLayers: 0, contextSize: 2048, idleUnloadMs: 60_000 });
 
@@ -175,6 +175,39 @@ Deno.test("llamacpp provider explains a conversation that does not fit the conte
     );
     assert(isProviderError(error) && error.kind === "bad_request", String(error));
     assertMatch(error.message, /do not fit the local model's context \(\d+ tokens\)/);
+  } finally {
+    await provider.close!();
+  }
+});
+
+Deno.test("llamacpp provider turns a function call the model makes into a tool_call", async () => {
+  await using tiny = await tinyModelStore(undefined, CALLING_MODEL);
+  const provider = createLlamaCppProvider("llamacpp", { store: tiny.store, settings });
+  try {
+    const events = await collect(provider.stream({
+      model: TINY_MODEL_ID,
+      messages: [{ role: "user", content: "What time is it?" }],
+      tools: [{
+        name: "clock",
+        description: "Current time in a zone",
+        parameters: {
+          type: "object",
+          properties: { zone: { enum: ["UTC", "CET"] } },
+          required: ["zone"],
+        },
+      }],
+      maxTokens: 200,
+      temperature: 0,
+    }));
+    const calls = events.filter((e) => e.type === "tool_call");
+    assertEquals(calls.length, 1);
+    const call = calls[0].type === "tool_call" ? calls[0].call : undefined;
+    assertEquals(call?.name, "clock");
+    assert(["UTC", "CET"].includes(JSON.parse(call!.arguments).zone), call?.arguments);
+    const finish = events.at(-1)!;
+    assert(finish.type === "finish");
+    assertEquals(finish.reason, "tool_calls");
+    assert((finish.usage?.completionTokens ?? 0) > 0, "the call's tokens are counted");
   } finally {
     await provider.close!();
   }
