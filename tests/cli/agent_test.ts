@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { runPyclaw } from "../_helpers/cli.ts";
+import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 
@@ -120,4 +120,64 @@ Deno.test("pyclaw agent goes through a running gateway, found from config and to
   });
   assertEquals(wrongToken.code, 1);
   assertMatch(wrongToken.stderr, /AUTH_REQUIRED: Invalid token/);
+});
+
+async function interruptAfterFirstChunk(stateDir: string): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command(PYCLAW, {
+    args: ["agent", "--session", "slow", "tell me a long story"],
+    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("Once")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  child.kill("SIGINT");
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  return { code: (await child.status).code, out };
+}
+
+const SLOW = {
+  chunks: ["Once ", "upon ", "a ", "time ", "there ", "was ", "more"],
+  chunkDelayMs: 400,
+};
+
+Deno.test("pyclaw agent stops on Ctrl-C with exit 130, in-process and on the gateway", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    upstream.reply(SLOW);
+    const local = await interruptAfterFirstChunk(dir);
+    assertEquals(local.code, 130);
+    assert(!local.out.includes("more"), "the answer went on after Ctrl-C");
+    const session = await Deno.readTextFile(join(dir, "agents/main/sessions/slow.jsonl"));
+    assertMatch(session, /"aborted":true/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+
+  await using gw = await startTestGateway({
+    config: providerConfig(upstream.url),
+    authToken: null,
+  });
+  await Deno.writeTextFile(
+    gw.configPath,
+    JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
+  );
+  upstream.reply(SLOW);
+  const remote = await interruptAfterFirstChunk(gw.stateDir);
+  assertEquals(remote.code, 130);
+  // chat.abort reached the gateway: its run ended early, recorded as aborted.
+  const history = await gw.gateway.services.sessions.read("main", "slow");
+  assertEquals(history.at(-1)?.aborted, true);
+  assert(!gw.gateway.services.chat.isActive("main", "slow"));
 });
