@@ -264,3 +264,28 @@ Deno.test("pyclaw models download keeps the partial file when the disk fills up 
     new Deno.Command("umount", { args: [disk] }).outputSync();
   }
 });
+
+Deno.test("pyclaw models download draws a progress bar on a terminal", async (t) => {
+  await using env = await setup();
+  // util-linux `script` gives the command a pseudo-terminal.
+  const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
+    .output().then((o) => o.success, () => false);
+  if (!hasScript) {
+    await t.step({ name: "needs util-linux script", ignore: true, fn: () => {} });
+    return;
+  }
+  env.hub.throttle(32 * 1024, 10);
+  const deno = join(root, "node_modules/.bin/deno");
+  const line = `${deno} run -A --no-lock --quiet ${join(root, "main.ts")} models download ${REPO}`;
+  const output = await new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    env: { PYCLAW_STATE_DIR: env.stateDir, PYCLAW_CONFIG_PATH: "", HF_ENDPOINT: env.hub.url },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assertEquals(output.code, 0, text);
+  // cli-progress redraws one line: a bar, percent, bytes, speed and ETA.
+  assertMatch(text, /qwen3-4b-q4_k_m\.gguf [█░]+ 100% \| .+ \/ .+ \| .+\/s \| ETA \d+s/);
+  assert(text.includes("\x1b[1G") || text.includes("\r"), "the line is redrawn in place");
+});
