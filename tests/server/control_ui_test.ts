@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { everythingStdio } from "../_helpers/mcp.ts";
 import { TEST_TOKEN } from "../_helpers/gateway.ts";
 import { CHROMIUM_FLAGS } from "../../tools/browser/session.ts";
 import { contentSecurityPolicy } from "../../server/ui/ui_routes.ts";
@@ -102,7 +103,9 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
   const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-ui-test-" });
   const env = await startChatGateway({
     stateDir,
-    config: { tools: { sendFile: { inlineMaxBytes: 64 } } },
+    config: {
+      tools: { sendFile: { inlineMaxBytes: 64 }, mcpServers: { everything: everythingStdio() } },
+    },
   });
   let gatewayClosed = false;
   let restarted: Restarted | undefined;
@@ -304,7 +307,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
     });
 
     await t.step(
-      "status screens: usage chart, models with probe, tools, doctor, logs",
+      "status screens: usage chart, model probe, a real MCP server and tools, doctor, logs",
       async () => {
         await page.getByRole("link", { name: "Usage" }).click();
         await page.locator(".chart svg").waitFor();
@@ -320,6 +323,17 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
 
         await page.getByRole("link", { name: "Tools & MCP" }).click();
         await page.locator(".tool-list code", { hasText: /^exec$/ }).waitFor();
+        // The real MCP server connects in the background; Refresh shows it with its tools.
+        const everything = page.getByRole("row").filter({
+          has: page.getByRole("rowheader", { name: "everything" }),
+        });
+        for (let i = 0; !(await everything.getByText("connected").count()); i++) {
+          assert(i < 100, "the MCP server never showed as connected");
+          await page.waitForTimeout(100);
+          await page.getByRole("button", { name: "Refresh" }).click();
+        }
+        await page.locator(".tool-list code", { hasText: "mcp:everything:echo" }).waitFor();
+        await shot(page, "tools");
 
         await page.getByRole("link", { name: "Doctor" }).click();
         await page.locator(".checks .check").first().waitFor({ timeout: 60_000 });
