@@ -4,25 +4,7 @@
  */
 
 import { formatCost } from "../components.tsx";
-
-/** One day of `usage.get`'s `byDay`. */
-export interface UsageDay {
-  date: string;
-  totalTokens: number;
-  estimatedCost: number;
-  requests: number;
-}
-
-/** Every day of the last `days` days ending `today` (UTC), zero where nothing was used. */
-export function fillDays(byDay: UsageDay[], days: number, today = new Date()): UsageDay[] {
-  const known = new Map(byDay.map((day) => [day.date, day]));
-  const out: UsageDay[] = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const date = new Date(today.getTime() - i * 86_400_000).toISOString().slice(0, 10);
-    out.push(known.get(date) ?? { date, totalTokens: 0, estimatedCost: 0, requests: 0 });
-  }
-  return out;
-}
+import type { UsageDay } from "./usage_days.ts";
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;

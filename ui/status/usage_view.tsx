@@ -3,7 +3,8 @@
 import { useState } from "preact/hooks";
 import { formatCost, Loaded, Page, Refresh } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
-import { fillDays, UsageChart, type UsageDay } from "./usage_chart.tsx";
+import { UsageChart } from "./usage_chart.tsx";
+import { fillDays, type UsageDay } from "./usage_days.ts";
 
 interface UsageSummary {
   days: number;

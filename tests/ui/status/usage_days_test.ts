@@ -1,5 +1,5 @@
 import { assertEquals } from "../../_helpers/assert.ts";
-import { fillDays } from "../../../ui/status/usage_chart.tsx";
+import { fillDays } from "../../../ui/status/usage_days.ts";
 
 Deno.test("fillDays gives every day of the period, zero where nothing was used", () => {
   const today = new Date("2026-03-02T12:00:00Z");
