@@ -131,9 +131,14 @@ function Shell(
   props: { route: Route; query: URLSearchParams; state: ConnectionState; onSignOut(): void },
 ) {
   const approvals = useApprovalQueue();
+  const waiting = approvals.pending.length;
   return (
     <>
       <a class="skip" href="#main" onClick={skipToMain}>Skip to content</a>
+      {/* Announced from any screen: a command is waiting for the user. */}
+      <p class="visually-hidden" role="alert" aria-live="assertive">
+        {waiting ? `${waiting} command${waiting > 1 ? "s" : ""} waiting for approval` : ""}
+      </p>
       <header class="top">
         <div class="brand">pyclaw</div>
         <nav aria-label="Screens">

@@ -286,7 +286,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       assertMatch(await tool.innerText(), /approved-from-ui/);
     });
 
-    await t.step("sessions are listed, previewed and deleted", async () => {
+    await t.step("sessions are listed, previewed, reset and deleted", async () => {
       const client = await env.gw.connect();
       await client.request("chat.send", { message: "scratch note", sessionId: "scratch" });
       await page.getByRole("link", { name: "Sessions" }).click();
@@ -299,6 +299,13 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.locator(".panel .msg.user", { hasText: "Run echo" }).waitFor();
       await shot(page, "sessions");
       const scratch = page.getByRole("row", { name: /scratch/ });
+      await scratch.getByRole("button", { name: "Reset scratch" }).click();
+      await scratch.getByRole("button", { name: "Yes, reset" }).click();
+      await scratch.getByRole("cell", { name: "0 B" }).waitFor();
+      const cleared = await client.request<{ messages: unknown[] }>("chat.history", {
+        sessionId: "scratch",
+      });
+      assertEquals(cleared.messages, []);
       await scratch.getByRole("button", { name: "Delete scratch" }).click();
       await scratch.getByRole("button", { name: "Yes, delete" }).click();
       await page.getByRole("row", { name: /scratch/ }).waitFor({ state: "detached" });
