@@ -105,6 +105,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
     stateDir,
     config: {
       tools: { sendFile: { inlineMaxBytes: 64 }, mcpServers: { everything: everythingStdio() } },
+      agents: { defaults: { model: "fake/gpt-test" }, list: [{ id: "coder", name: "Coder" }] },
     },
   });
   let gatewayClosed = false;
@@ -311,6 +312,25 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.getByRole("row", { name: /scratch/ }).waitFor({ state: "detached" });
       const left = await client.request<{ sessions: { sessionId: string }[] }>("sessions.list");
       assertEquals(left.sessions.map((s) => s.sessionId), ["main"]);
+    });
+
+    await t.step("another agent in a new session", async () => {
+      await page.getByRole("link", { name: "Chat" }).click();
+      await page.getByLabel("Agent").selectOption("coder");
+      await page.getByRole("button", { name: "New session" }).click();
+      assertMatch(await page.getByLabel("Session").inputValue(), /^web-\d{14}$/);
+      await page.getByText("No messages yet.").waitFor();
+      await page.getByLabel("Message", { exact: true }).fill("Hello coder");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      await page.locator(".msg.assistant", { hasText: "Echo: Hello coder" }).waitFor();
+      const client = await env.gw.connect();
+      const { sessions } = await client.request<{ sessions: { sessionId: string }[] }>(
+        "sessions.list",
+        { agentId: "coder" },
+      );
+      assertEquals(sessions.map((s) => s.sessionId), [
+        await page.getByLabel("Session").inputValue(),
+      ]);
     });
 
     await t.step(
