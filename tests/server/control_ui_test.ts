@@ -204,11 +204,16 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
             { name: "send_file", arguments: { path: "big.csv", caption: "The table" }, id: "f2" },
           ],
         },
-        { text: "Sent both files" },
+        { text: "Sent both files: `report.txt` and\n```csv\nbig.csv <b>not bold</b>\n```\n" },
       );
       await page.getByLabel("Message", { exact: true }).fill("Send me the report");
       await page.getByRole("button", { name: "Send", exact: true }).click();
-      await page.locator(".msg.assistant", { hasText: "Sent both files" }).waitFor();
+      const sent = page.locator(".msg.assistant", { hasText: "Sent both files" });
+      await sent.waitFor();
+      // Code is set apart, and markup in an answer stays text.
+      assertEquals(await sent.locator("code").first().innerText(), "report.txt");
+      assertEquals(await sent.locator("pre.code-block").innerText(), "big.csv <b>not bold</b>");
+      assertEquals(await sent.locator("b").count(), 0);
       const tools = page.locator(".msg.tool");
       assertEquals(await tools.count(), 2);
       await tools.first().locator("summary").click();

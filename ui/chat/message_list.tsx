@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { formatBytes, formatJson } from "../components.tsx";
 import type { ChatItem, FileItem } from "./chat_items.ts";
+import { textSegments } from "./text_segments.ts";
 
 export function MessageList(props: { items: ChatItem[]; busy: boolean }) {
   const list = useRef<HTMLDivElement>(null);
@@ -56,7 +57,9 @@ function Item(props: { item: ChatItem }) {
           <span class="who">
             Assistant{item.model && <span class="model">{` · ${item.model}`}</span>}
           </span>
-          <div class="text">{item.text}</div>
+          <div class="text">
+            <RichText text={item.text} />
+          </div>
           {item.aborted && <p class="meta">Stopped before the answer was complete.</p>}
           {item.error && <p class="meta error">{item.error}</p>}
         </li>
@@ -87,6 +90,25 @@ function Item(props: { item: ChatItem }) {
     case "file":
       return <FileMessage file={item} />;
   }
+}
+
+/** An answer with its code set apart; every piece is rendered as text, never as HTML. */
+function RichText(props: { text: string }) {
+  return (
+    <>
+      {textSegments(props.text).map((segment, index) =>
+        segment.kind === "block"
+          ? (
+            <pre key={index} class="code-block" data-language={segment.language || undefined}>
+              <code>{segment.text}</code>
+            </pre>
+          )
+          : segment.kind === "code"
+          ? <code key={index}>{segment.text}</code>
+          : segment.text
+      )}
+    </>
+  );
 }
 
 /** A command's output reads best as text; anything else as JSON. */
