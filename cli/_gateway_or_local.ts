@@ -4,7 +4,6 @@
  * but refuses the credentials is an error, never a silent fallback.
  */
 
-import { isGatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
 import {
   type ClientFlags,
@@ -31,21 +30,44 @@ const REACH_TIMEOUT_MS = 1_500;
  * Connects to the gateway when it answers; otherwise returns a local route.
  *
  * @throws {GatewayError} when the gateway answers but refuses the handshake (AUTH_REQUIRED, …)
- * @throws {Error} when `--url` names a gateway that cannot be reached: the user asked for it
+ * @throws {Error} when the gateway accepts the connection but does not complete the handshake
+ * in time, or when `--url` names a gateway that cannot be reached: the user asked for it
  */
 export async function openRoute(flags: GatewayOrLocalFlags): Promise<Route> {
   const target = await resolveTarget(flags);
   if (flags.local) return { via: "local", target, reason: "--local" };
-  try {
-    const client = await connectTo({
-      ...target,
-      timeoutMs: Math.min(target.timeoutMs, REACH_TIMEOUT_MS),
-    });
-    return { via: "gateway", client, target };
-  } catch (error) {
-    if (isGatewayError(error) || flags.url) throw error;
+  // Reachable means something accepts TCP there; after that, a slow or refusing gateway is an
+  // error rather than a reason to run beside it on the same files.
+  if (!flags.url && !(await accepts(target.url))) {
     return { via: "local", target, reason: `no gateway at ${target.url}` };
   }
+  const client = await connectTo(target);
+  return { via: "gateway", client, target };
+}
+
+/** True when a TCP connection to the URL's host and port opens within the reach timeout. */
+async function accepts(url: string): Promise<boolean> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const port = Number(parsed.port) || (parsed.protocol === "wss:" ? 443 : 80);
+  const hostname = parsed.hostname.replace(/^\[|\]$/g, "");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), REACH_TIMEOUT_MS);
+  });
+  const attempt = Deno.connect({ hostname, port }).catch(() => undefined);
+  const conn = await Promise.race([attempt, timeout]);
+  clearTimeout(timer);
+  if (!conn) {
+    attempt.then((late) => late?.close());
+    return false;
+  }
+  conn.close();
+  return true;
 }
 
 /**

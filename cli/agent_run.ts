@@ -107,6 +107,9 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
   else if (result.error) {
     const code = result.error.code ? `${result.error.code}: ` : "";
     console.error(red(`Error: ${code}${result.error.message}`, Deno.stderr));
+    if (/No model configured/.test(result.error.message)) {
+      console.error("Run `pyclaw setup` to choose a provider and model, or pass --model");
+    }
   } else if (result.aborted) console.error("Interrupted");
   Deno.exit(result.ok ? 0 : result.aborted && !result.error ? 130 : 1);
 }
