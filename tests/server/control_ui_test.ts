@@ -317,6 +317,11 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.getByRole("row", { name: /scratch/ }).waitFor({ state: "detached" });
       const left = await client.request<{ sessions: { sessionId: string }[] }>("sessions.list");
       assertEquals(left.sessions.map((s) => s.sessionId), ["main"]);
+      // A session's name opens it in the chat.
+      await page.getByRole("link", { name: "main", exact: true }).click();
+      await page.getByRole("heading", { name: "Chat" }).waitFor();
+      assertMatch(page.url(), /#\/chat\?agent=main&session=main$/);
+      await page.locator(".msg.assistant", { hasText: "Ran it" }).waitFor();
     });
 
     await t.step("another agent in a new session", async () => {
@@ -413,6 +418,16 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       const width = await page.evaluate<number>("document.documentElement.scrollWidth");
       assert(width <= 390, `page is ${width}px wide`);
       await shot(page, "chat-phone");
+    });
+
+    await t.step("signing out forgets the token", async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("Gateway token").waitFor();
+      assertEquals(await page.evaluate("sessionStorage.length"), 0);
+      await page.reload();
+      await page.getByLabel("Gateway token").fill(TEST_TOKEN);
+      await page.getByLabel("Gateway token").press("Enter");
+      await page.getByRole("status").filter({ hasText: "Connected" }).waitFor();
     });
 
     await t.step("losing the gateway shows the retry state, and it reconnects", async () => {
