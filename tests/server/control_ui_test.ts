@@ -57,7 +57,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 Deno.test("Control UI assets are served with types, a strict CSP and cache headers", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ httpPort: 0 });
   const base = env.gw.baseUrl;
   const page = await fetch(`${base}/`);
   const html = await page.text();
@@ -95,6 +95,14 @@ Deno.test("Control UI assets are served with types, a strict CSP and cache heade
   const traversal = await fetch(`${base}/ui/..%2fpyclaw.json`);
   assertEquals(traversal.status, 404);
   await traversal.body?.cancel();
+  // The second (HTTP) listener serves the same page, with its own address in the policy.
+  const httpPort = env.gw.gateway.httpPort!;
+  const onHttp = await fetch(`http://127.0.0.1:${httpPort}/`);
+  assertEquals(await onHttp.text(), html);
+  assertMatch(
+    onHttp.headers.get("content-security-policy")!,
+    new RegExp(`ws://127\\.0\\.0\\.1:${httpPort}`),
+  );
   // A host header that is not a plain host:port is left out of the policy.
   assertEquals(contentSecurityPolicy("evil.example; script-src *").includes("evil"), false);
 });
