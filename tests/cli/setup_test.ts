@@ -3,6 +3,7 @@ import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { runPyclaw } from "../_helpers/cli.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { TerminalSession } from "../_helpers/terminal.ts";
+import { TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
 
 const KEY = "sk-test-0123456789abcdefSECRET";
 const root = new URL("../..", import.meta.url).pathname;
@@ -162,4 +163,47 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("pyclaw setup with a downloaded local model probes it for real, and agent answers with it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-local-" });
+  try {
+    await using _store = await tinyModelStore(dir);
+    const missing = await runPyclaw(
+      ["setup", "--non-interactive", "--provider", "llamacpp", "--model", "nope"],
+      { stateDir: dir },
+    );
+    assertEquals(missing.code, 2);
+    assertMatch(
+      missing.stderr,
+      /Local model not downloaded: "nope" \(downloaded: pyclaw\/tiny-GGUF/,
+    );
+
+    const run = await runPyclaw(
+      ["setup", "--non-interactive", "--provider", "llamacpp", "--model", TINY_MODEL_ID, "--json"],
+      { stateDir: dir },
+    );
+    assertEquals(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assertEquals(report.model, `llamacpp/${TINY_MODEL_ID}`);
+    assertEquals(report.probe.available, true, JSON.stringify(report.probe));
+    assertEquals(report.apiKey, undefined);
+
+    // The tiny model's context needs room for the tool descriptions; keep its answers short.
+    for (
+      const [key, value] of [
+        ["models.local", '{"contextSize":8192,"threads":1,"gpuLayers":0}'],
+        ["models.providers.llamacpp", `{"models":[{"id":"${TINY_MODEL_ID}","maxTokens":6}]}`],
+      ]
+    ) {
+      assertEquals((await runPyclaw(["config", "set", key, value], { stateDir: dir })).code, 0);
+    }
+    const agent = await runPyclaw(["agent", "--json", "hello"], { stateDir: dir });
+    assertEquals(agent.code, 0, agent.stdout + agent.stderr);
+    const answer = JSON.parse(agent.stdout);
+    assertEquals(answer.via, "local");
+    assert(answer.usage.completionTokens > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
