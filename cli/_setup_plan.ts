@@ -3,8 +3,6 @@
  * the same answers whether they came from questions on a terminal or from flags and environment.
  */
 
-import { DEFAULT_BASE_URLS } from "../agent/providers/registry.ts";
-
 /** A provider setup offers by name. */
 export interface KnownProvider {
   id: string;
@@ -64,6 +62,8 @@ export interface SetupAnswers {
   api?: "openai" | "anthropic";
   baseUrl?: string;
   apiKey?: string;
+  /** The config already holds this provider's key, and no new one was given: keep it. */
+  keepsSavedKey?: boolean;
   /** The model id as the provider knows it (a local model's id for llamacpp). */
   model: string;
   port?: number;
@@ -96,7 +96,7 @@ export function checkAnswers(answers: SetupAnswers): void {
     throw new SetupInputError(`Invalid base URL: "${answers.baseUrl}" (http:// or https://)`);
   }
   if (!answers.model.trim()) throw new SetupInputError("A default model is required (--model)");
-  if (known?.keyEnv && !answers.apiKey && !answers.baseUrl) {
+  if (known?.keyEnv && !answers.apiKey && !answers.keepsSavedKey && !answers.baseUrl) {
     throw new SetupInputError(
       `${known.label} needs an API key: pass --api-key or set ${known.keyEnv}`,
     );
@@ -109,8 +109,8 @@ export function answersToPatch(answers: SetupAnswers): Record<string, unknown> {
   const known = knownProvider(answers.provider);
   if (answers.provider !== LOCAL_PROVIDER) {
     const entry: Record<string, unknown> = {};
-    const baseUrl = answers.baseUrl ?? DEFAULT_BASE_URLS[answers.provider];
-    if (baseUrl) entry.baseUrl = baseUrl;
+    // Known providers' default URLs are built in; writing one would hide a later change.
+    if (answers.baseUrl) entry.baseUrl = answers.baseUrl;
     if (answers.apiKey) entry.apiKey = answers.apiKey;
     const api = answers.api ?? known?.api;
     if (api && api !== "openai") entry.api = api;

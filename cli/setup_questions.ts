@@ -96,6 +96,7 @@ export async function askAnswers(
     api,
     baseUrl,
     apiKey,
+    keepsSavedKey: !apiKey && Boolean(store.current.models.providers[provider]?.apiKey),
     model,
     port: flags.port,
     bind: flags.bind,

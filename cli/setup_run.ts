@@ -5,7 +5,7 @@
  */
 
 import { LocalModelStore } from "../agent/models/model_store.ts";
-import { ProviderRegistry } from "../agent/providers/registry.ts";
+import { DEFAULT_BASE_URLS, ProviderRegistry } from "../agent/providers/registry.ts";
 import { registerLocalProvider } from "../agent/providers/llamacpp.ts";
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
@@ -80,6 +80,8 @@ export async function runSetup(flags: SetupFlags): Promise<void> {
       tokenChoice = asked.token;
     } else {
       answers = answersFromFlags(flags, env);
+      answers.keepsSavedKey = !answers.apiKey &&
+        Boolean(store.current.models.providers[answers.provider]?.apiKey);
       tokenChoice = { token: flags.gatewayToken, rotate: Boolean(flags.rotateToken) };
     }
     checkAnswers(answers);
@@ -109,7 +111,8 @@ export async function runSetup(flags: SetupFlags): Promise<void> {
     configPath: store.path,
     provider: answers.provider,
     model: `${answers.provider}/${answers.model}`,
-    baseUrl: config.models.providers[answers.provider]?.baseUrl,
+    baseUrl: config.models.providers[answers.provider]?.baseUrl ??
+      DEFAULT_BASE_URLS[answers.provider],
     apiKey: answers.apiKey ? maskSecret(answers.apiKey) : undefined,
     gateway: {
       port: config.gateway.port,

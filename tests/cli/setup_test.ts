@@ -45,6 +45,17 @@ Deno.test("pyclaw setup --non-interactive writes a config that validate and doct
     assertEquals(doctor.code, 0, doctor.stdout);
     assertEquals(JSON.parse(doctor.stdout).summary.fail, 0);
 
+    // Run again without a key or URL: what is saved stays, the rest is updated.
+    const rerun = await runPyclaw(
+      ["setup", "--non-interactive", "--provider", "openai", "--model", "gpt-test", "--port", "19"],
+      { stateDir: dir },
+    );
+    assertEquals(rerun.code, 0, rerun.stderr);
+    const rewritten = JSON.parse(await Deno.readTextFile(join(dir, "pyclaw.json")));
+    assertEquals(rewritten.models.providers.openai, { baseUrl: upstream.url, apiKey: KEY });
+    assertEquals(rewritten.gateway.port, 19);
+    assertEquals((await Deno.readTextFile(join(dir, "gateway.token"))).trim(), token);
+
     // The configured model answers an agent turn.
     const agent = await runPyclaw(["agent", "ping"], { stateDir: dir });
     assertEquals(agent.stdout, "Echo: ping\n");
