@@ -294,7 +294,15 @@ async function stopGateway(
       message: `No gateway is running (no live pid in ${pidFile(root)})`,
     };
   }
-  Deno.kill(pid, Deno.build.os === "windows" ? "SIGKILL" : "SIGTERM");
+  try {
+    // Windows has no SIGTERM for another process; the gateway keeps its files consistent anyway.
+    Deno.kill(pid, Deno.build.os === "windows" ? "SIGKILL" : "SIGTERM");
+  } catch {
+    return { stopped: false, via: "none", message: `No gateway is running (stale pid ${pid})` };
+  }
+  if (Deno.build.os === "windows") {
+    return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
+  }
   const deadline = Date.now() + 10_000;
   while (processExists(pid) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
