@@ -97,14 +97,19 @@ Deno.test("pyclaw agent goes through a running gateway, found from config and to
     gw.configPath,
     JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
   );
-  upstream.reply({ chunks: ["Streamed ", "through ", "the gateway"] });
+  upstream.reply(
+    { toolCalls: [{ name: "exec", arguments: { command: "echo via-gateway" } }] },
+    { chunks: ["Streamed ", "through ", "the gateway"] },
+  );
   const run = await runPyclaw(["agent", "--session", "cli", "hello gateway"], {
     stateDir: gw.stateDir,
   });
   assertEquals(run.code, 0, run.stderr);
   assertEquals(run.stdout, "Streamed through the gateway\n");
+  assertMatch(run.stderr, /⚙ exec\(\{"command":"echo via-gateway"\}\)/);
   const history = await gw.gateway.services.sessions.read("main", "cli");
-  assertEquals(history.map((m) => m.role), ["user", "assistant"]);
+  assertEquals(history.map((m) => m.role), ["user", "assistant", "tool", "assistant"]);
+  assertMatch(String(history[2].content), /via-gateway/);
 
   const json = await runPyclaw(["agent", "--json", "again"], { stateDir: gw.stateDir });
   assertEquals(JSON.parse(json.stdout).via, "gateway");
