@@ -45,6 +45,14 @@ export async function replaceToken(
   token: string = generateToken(),
 ): Promise<TokenInfo> {
   const current = await currentToken(configStore, tokenFile, env);
+  if (current.mode !== "token") {
+    throw new Error(
+      `gateway.auth.mode is ${current.mode}, so the gateway uses no token: ` +
+        (current.mode === "password"
+          ? "change gateway.auth.password instead"
+          : "set it to token first"),
+    );
+  }
   if (current.source === "env") {
     throw new Error(
       "The gateway token comes from PYCLAW_AUTH_TOKEN: change that variable (and restart the " +

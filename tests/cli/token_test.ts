@@ -89,4 +89,16 @@ Deno.test("pyclaw token rotate changes a token kept in the config, and refuses o
   });
   assertEquals(fromEnv.code, 1);
   assertMatch(fromEnv.stderr, /comes from PYCLAW_AUTH_TOKEN/);
+
+  await runPyclaw([
+    "config",
+    "set",
+    "gateway.auth",
+    '{"mode":"password","password":"pw-123456789"}',
+  ], {
+    stateDir: gw.stateDir,
+  });
+  const password = await runPyclaw(["token", "rotate"], { stateDir: gw.stateDir });
+  assertEquals(password.code, 1);
+  assertMatch(password.stderr, /gateway\.auth\.mode is password/);
 });
