@@ -1,0 +1,88 @@
+import { join } from "node:path";
+import { assertEquals, assertRejects } from "../_helpers/assert.ts";
+import { GatewayError } from "../../core/errors.ts";
+import { startTestGateway } from "../_helpers/gateway.ts";
+import { sameCredentials } from "../../server/auth_reload.ts";
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) =>
+      timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms)
+    ),
+  ]);
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+Deno.test("a rewritten token file swaps the gateway token, closes what the old one opened, keeps devices", async () => {
+  await using gw = await startTestGateway({ authToken: null });
+  const oldToken = gw.token!;
+  const owner = await gw.connect();
+  const { code } = await owner.request<{ code: string }>("device.initiate", {
+    deviceName: "phone",
+  });
+  const { token: deviceToken } = await owner.request<{ token: string }>("device.complete", {
+    code,
+    response: "accept",
+  });
+  const device = await gw.connect({ token: deviceToken });
+
+  await Deno.writeTextFile(join(gw.stateDir, "gateway.token"), "rotated-token-0123456789abcdef\n");
+  const closed = await within(owner.closed, 5_000, "the owner's connection closes");
+  assertEquals(closed, { code: 1008, reason: "credentials rotated" });
+  await until(
+    () => gw.gateway.auth.mode === "token" && gw.gateway.auth.token.startsWith("rotated"),
+    "new token in force",
+  );
+
+  const refused = await assertRejects(() => gw.connect({ token: oldToken }), GatewayError);
+  assertEquals(refused.code, "AUTH_REQUIRED");
+  const fresh = await gw.connect({ token: "rotated-token-0123456789abcdef" });
+  assertEquals((await fresh.request<{ status: string }>("health")).status, "ok");
+  // The paired device connected with its own token and stays.
+  assertEquals((await device.request<{ status: string }>("health")).status, "ok");
+});
+
+Deno.test("an unsafe auth change is refused and the current credentials stay", async () => {
+  await using gw = await startTestGateway({
+    authToken: null,
+    watch: true,
+    config: { gateway: { auth: { token: "first-token-0123456789" } } },
+  });
+  const client = await gw.connect({ token: "first-token-0123456789" });
+  // Password mode without a password cannot be resolved: the gateway keeps the token.
+  const config = JSON.parse(await Deno.readTextFile(gw.configPath));
+  await Deno.writeTextFile(
+    gw.configPath,
+    JSON.stringify({ ...config, gateway: { auth: { mode: "password" } } }),
+  );
+  await until(() => gw.configStore.current.gateway.auth.mode === "password", "config reloaded");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assertEquals(gw.gateway.auth.mode, "token");
+  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+  const log = await Deno.readTextFile(gw.paths.logFile);
+  assertEquals(log.includes("new gateway credentials refused"), true);
+});
+
+Deno.test("sameCredentials compares mode and secret", () => {
+  const token = (t: string) => ({ mode: "token" as const, token: t, source: "file" as const });
+  assertEquals(sameCredentials(token("a"), token("a")), true);
+  assertEquals(sameCredentials(token("a"), token("b")), false);
+  assertEquals(sameCredentials(token("a"), { mode: "none" }), false);
+  assertEquals(
+    sameCredentials({ mode: "password", password: "x", source: "config" }, {
+      mode: "password",
+      password: "x",
+      source: "env",
+    }),
+    true,
+  );
+});
