@@ -228,7 +228,10 @@ function compact(value: unknown, max = 100): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
-/** Writes streamed text to stdout and notes to stderr on their own lines. */
+/**
+ * Writes streamed text to stdout and notes to stderr on their own lines. A reader that goes
+ * away (`| head -1`) silences it instead of crashing the run.
+ */
 class StreamPrinter {
   #enabled: boolean;
   #midLine = false;
@@ -237,20 +240,32 @@ class StreamPrinter {
     this.#enabled = enabled;
   }
 
+  #write(stream: typeof Deno.stdout | typeof Deno.stderr, text: string): void {
+    try {
+      stream.writeSync(encoder.encode(text));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      this.#enabled = false;
+    }
+  }
+
   text(chunk: string): void {
     if (!this.#enabled || !chunk) return;
-    Deno.stdout.writeSync(encoder.encode(chunk));
+    this.#write(Deno.stdout, chunk);
     this.#midLine = !chunk.endsWith("\n");
   }
 
   note(line: string): void {
     if (!this.#enabled) return;
-    if (this.#midLine && Deno.stdout.isTerminal()) Deno.stdout.writeSync(encoder.encode("\n"));
-    if (this.#midLine && Deno.stdout.isTerminal()) this.#midLine = false;
-    Deno.stderr.writeSync(encoder.encode(dim(line, Deno.stderr) + "\n"));
+    // On a terminal both streams share the screen: start the note on its own line.
+    if (this.#midLine && Deno.stdout.isTerminal()) {
+      this.#write(Deno.stdout, "\n");
+      this.#midLine = false;
+    }
+    this.#write(Deno.stderr, dim(line, Deno.stderr) + "\n");
   }
 
   end(): void {
-    if (this.#enabled && this.#midLine) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (this.#enabled && this.#midLine) this.#write(Deno.stdout, "\n");
   }
 }
