@@ -21,10 +21,12 @@ step "layer check"
 "$deno" run --quiet --allow-read scripts/check_layers.ts || { echo "0 passed, 1 failed"; exit 1; }
 
 step "tests"
-log=.tmp/test-output.log
+# A log of its own, so two runs at once never mix their output.
+log=$(mktemp .tmp/test-output.XXXXXX)
+trap 'rm -f "$log"' EXIT
 NO_COLOR=1 "$deno" test -A --no-lock --quiet "$@" tests/ 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+summary=$(grep -aE '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
 passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
 ignored=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")
