@@ -54,31 +54,9 @@ export async function runGateway(options: RunOptions): Promise<void> {
     Deno.exit(1);
   }
 
-  const auth = gateway.auth;
-  const authNote = auth.mode === "token"
-    ? auth.source === "generated"
-      ? `auth token generated into ${auth.file}`
-      : auth.source === "file"
-      ? `auth token from ${auth.file}`
-      : `auth token from ${
-        auth.source === "flag"
-          ? "--auth-token"
-          : auth.source === "env"
-          ? "PYCLAW_AUTH_TOKEN"
-          : "config"
-      }`
-    : auth.mode === "password"
-    ? "password auth"
-    : "auth OFF";
-  const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
-  // `gateway stop` / `restart` find a hand-started gateway by this file; it is written before
-  // the ready line so that whoever waits for the line finds it.
-  await writePidFile(paths.root).catch((error) =>
-    logger.warn("could not write the pid file", { error: (error as Error).message })
-  );
-  console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
-
-  // Set after the signal handlers are in place, so a stop during the announcement is clean.
+  const authNote = describeAuth(gateway.auth);
+  // Signal handlers go in before anything announces the gateway: whoever waits for the ready
+  // line may stop it at once, and must get a clean shutdown.
   let announcer: Awaited<ReturnType<typeof announce>>;
 
   let stopping = false;
@@ -101,7 +79,25 @@ export async function runGateway(options: RunOptions): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
+  // `gateway stop` / `restart` find a hand-started gateway by this file; it is written before
+  // the ready line so that whoever waits for the line finds it.
+  await writePidFile(paths.root).catch((error) =>
+    logger.warn("could not write the pid file", { error: (error as Error).message })
+  );
+  console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
+
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
+}
+
+/** Says where the gateway's secret came from, never the secret itself. */
+function describeAuth(auth: Gateway["auth"]): string {
+  if (auth.mode === "none") return "auth OFF";
+  if (auth.mode === "password") return "password auth";
+  const from = { flag: "--auth-token", env: "PYCLAW_AUTH_TOKEN", config: "config" } as const;
+  if (auth.source === "generated") return `auth token generated into ${auth.file}`;
+  if (auth.source === "file") return `auth token from ${auth.file}`;
+  return `auth token from ${from[auth.source]}`;
 }
 
 /** Announces the gateway over mDNS (`gateway.discovery.mdns`); a failure is logged, not fatal. */
