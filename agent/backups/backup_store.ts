@@ -60,7 +60,26 @@ export async function collectBackupSources(where: BackupSourcePaths): Promise<Ar
 /**
  * Writes a new archive under `<state>/backups/`, then deletes the oldest ones past `keep`.
  */
-export async function exportBackup(
+export function exportBackup(
+  where: BackupSourcePaths,
+  options: { keep: number; now?: Date },
+): Promise<BackupResult> {
+  // One export at a time per folder: two in the same millisecond would pick the same free name,
+  // and the loser's clean-up would delete the winner's archive.
+  const dir = where.paths.backupsDir;
+  const previous = exportQueue.get(dir) ?? Promise.resolve();
+  const run = previous.then(() => exportNow(where, options));
+  const settled = run.then(() => {}, () => {});
+  exportQueue.set(dir, settled);
+  settled.then(() => {
+    if (exportQueue.get(dir) === settled) exportQueue.delete(dir);
+  });
+  return run;
+}
+
+const exportQueue = new Map<string, Promise<void>>();
+
+async function exportNow(
   where: BackupSourcePaths,
   options: { keep: number; now?: Date },
 ): Promise<BackupResult> {

@@ -1,0 +1,75 @@
+/**
+ * @module Fuzzing the frame parser and every method's params against a real gateway: thousands of
+ * random and malformed frames; every request with an id gets an answer with a spec code, none is
+ * INTERNAL_ERROR, the connection stays open, and memory stays flat. The long run is
+ * `scripts/fuzz.ts` (browser family included there).
+ */
+
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { Dispatcher } from "../../server/dispatcher.ts";
+import { Logger } from "../../core/logger.ts";
+import { METHOD_TABLES } from "../../server/rpc_tables.ts";
+import { methodPool, paramKeys, Rng } from "./_fuzz.ts";
+import { fuzzSocket, openFuzzSocket } from "./_fuzz_client.ts";
+
+/** Config every fuzz gateway gets: nothing launches Chromium or runs a command. */
+export const FUZZ_CONFIG = {
+  // The browser family is covered by scripts/fuzz.ts; here it answers its disabled error fast.
+  browser: { enabled: false },
+  tools: { exec: { policy: "deny" } },
+  gateway: {
+    limits: { requestsPerSecond: 1_000_000, requestBurst: 1_000_000, authFailuresPerMinute: 1_000 },
+  },
+  cron: { enabled: false },
+};
+
+/** Every method a client may call, from the dispatcher built from METHOD_TABLES. */
+export function realMethodNames(): string[] {
+  const logger = new Logger({ level: "error", consoleLevel: "silent" });
+  const names = new Dispatcher(METHOD_TABLES, logger).methodNames;
+  logger.close();
+  return names;
+}
+
+Deno.test("fuzz: thousands of random frames and params all get spec answers and the gateway stays up", async () => {
+  await using env = await startChatGateway({ config: FUZZ_CONFIG });
+  env.upstream.setDefault({ text: "ok" });
+  const methods = realMethodNames();
+  assert(methods.includes("chat.send") && methods.length > 50, `methods: ${methods.length}`);
+  const options = { methods: methodPool(methods), keys: paramKeys(METHOD_TABLES) };
+  const seed = Number(Deno.env.get("FUZZ_SEED") ?? 20261124);
+  const rng = new Rng(seed);
+  const socket = await openFuzzSocket(env.gw.url, env.gw.token);
+  const closed = new Promise((resolve) => socket.addEventListener("close", resolve));
+  try {
+    // Warm-up: every lazy import and first-use path runs before memory is measured.
+    const run = { ...options, batch: 250, timeoutMs: 10_000 };
+    const warm = await fuzzSocket(socket, rng, { ...run, count: 1_000 });
+    assertEquals(warm.problems, [], `seed ${seed}`);
+    const heapAfterWarmup = Deno.memoryUsage().heapUsed;
+    const report = await fuzzSocket(socket, rng, { ...run, count: 3_000, start: 1_000 });
+    if (Deno.env.get("FUZZ_VERBOSE")) console.log(JSON.stringify(report, null, 1));
+    assertEquals(report.problems, [], `seed ${seed}`);
+    assert(report.answered >= 2_500, `answered ${report.answered} of ${report.sent}`);
+    assert((report.codes.INVALID_PARAMS ?? 0) > 500, JSON.stringify(report.codes));
+    assert((report.codes.ok ?? 0) > 50, JSON.stringify(report.codes));
+    // Generous: the heap may move with GC timing, but thousands of requests must not pile up.
+    const heapEnd = Deno.memoryUsage().heapUsed;
+    assert(
+      heapEnd < heapAfterWarmup + 64 * 1024 * 1024,
+      `heap grew from ${heapAfterWarmup} to ${heapEnd}`,
+    );
+    // Still the same open connection, and it still answers.
+    const health = new Promise((
+      resolve,
+    ) => (socket.onmessage = (e) => resolve(JSON.parse(e.data))));
+    socket.send(JSON.stringify({ type: "req", id: "last", method: "health" }));
+    // deno-lint-ignore no-explicit-any
+    const answer = await health as any;
+    assertEquals([answer.id, answer.ok], ["last", true]);
+  } finally {
+    socket.close();
+    await closed;
+  }
+});
