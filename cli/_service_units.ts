@@ -4,6 +4,9 @@
  * tests check exactly what would be installed.
  */
 
+/** The service manager of a platform. */
+export type ServiceManager = "systemd" | "launchd" | "schtasks";
+
 /** What the service runs, and with what environment. */
 export interface ServiceSpec {
   /** Program and arguments: the gateway in the foreground. */
