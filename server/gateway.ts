@@ -20,6 +20,7 @@ import { watchGatewayAuth } from "./auth_reload.ts";
 import { CloseCode, Connection } from "./connection.ts";
 import type { ClientInfo, GatewayRuntime, RpcContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { withLimitedBody } from "./body_limit.ts";
 import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
 import { METHOD_TABLES } from "./rpc_tables.ts";
 import { closeServices, createServices, type GatewayServices } from "./services.ts";
@@ -309,9 +310,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const denied = await authorizeHttp(request, address);
         if (denied) return denied;
       }
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > configStore.current.gateway.limits.maxHttpBodyBytes) {
-        return openAiError(413, "Request body too large");
+      const maxBody = configStore.current.gateway.limits.maxHttpBodyBytes;
+      const length = request.headers.get("content-length");
+      if (Number(length ?? 0) > maxBody) return openAiError(413, "Request body too large");
+      const signal = request.signal;
+      // A chunked body announces no length: read it here, bounded, before a route buffers it.
+      if (length === null && request.body) {
+        const bounded = await withLimitedBody(request, maxBody);
+        if (!bounded) return openAiError(413, "Request body too large");
+        request = bounded;
       }
       const ctx: HttpContext = {
         config: () => configStore.current,
@@ -320,7 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         gateway: runtime,
         services,
         address,
-        signal: request.signal,
+        signal,
       };
       try {
         return await route.handle(request, ctx, match);

@@ -3,7 +3,10 @@
  * sends them and checks every answer: shared by the in-suite fuzz test and `scripts/fuzz.ts`.
  */
 
+import { Logger } from "../../core/logger.ts";
+import { Dispatcher } from "../../server/dispatcher.ts";
 import type { MethodTable } from "../../server/method_table.ts";
+import { METHOD_TABLES } from "../../server/rpc_tables.ts";
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
 export class Rng {
@@ -252,4 +255,23 @@ export function randomFrame(rng: Rng, n: number, options: FuzzOptions): FuzzFram
   const numericId = rng.chance(0.1);
   const frame = { type: "req", id: numericId ? n : id, method, params };
   return { text: JSON.stringify(frame), expectId: numericId ? n : id, method };
+}
+
+/** Config every fuzz gateway gets: nothing launches Chromium or runs a command. */
+export const FUZZ_CONFIG = {
+  // The browser family is covered by scripts/fuzz.ts; here it answers its disabled error fast.
+  browser: { enabled: false },
+  tools: { exec: { policy: "deny" } },
+  gateway: {
+    limits: { requestsPerSecond: 1_000_000, requestBurst: 1_000_000, authFailuresPerMinute: 1_000 },
+  },
+  cron: { enabled: false },
+};
+
+/** Every method a client may call, from the dispatcher built from METHOD_TABLES. */
+export function realMethodNames(): string[] {
+  const logger = new Logger({ level: "error", consoleLevel: "silent" });
+  const names = new Dispatcher(METHOD_TABLES, logger).methodNames;
+  logger.close();
+  return names;
 }

@@ -7,30 +7,9 @@
 
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
-import { Dispatcher } from "../../server/dispatcher.ts";
-import { Logger } from "../../core/logger.ts";
 import { METHOD_TABLES } from "../../server/rpc_tables.ts";
-import { methodPool, paramKeys, Rng } from "./_fuzz.ts";
+import { FUZZ_CONFIG, methodPool, paramKeys, realMethodNames, Rng } from "./_fuzz.ts";
 import { fuzzSocket, openFuzzSocket } from "./_fuzz_client.ts";
-
-/** Config every fuzz gateway gets: nothing launches Chromium or runs a command. */
-export const FUZZ_CONFIG = {
-  // The browser family is covered by scripts/fuzz.ts; here it answers its disabled error fast.
-  browser: { enabled: false },
-  tools: { exec: { policy: "deny" } },
-  gateway: {
-    limits: { requestsPerSecond: 1_000_000, requestBurst: 1_000_000, authFailuresPerMinute: 1_000 },
-  },
-  cron: { enabled: false },
-};
-
-/** Every method a client may call, from the dispatcher built from METHOD_TABLES. */
-export function realMethodNames(): string[] {
-  const logger = new Logger({ level: "error", consoleLevel: "silent" });
-  const names = new Dispatcher(METHOD_TABLES, logger).methodNames;
-  logger.close();
-  return names;
-}
 
 Deno.test("fuzz: thousands of random frames and params all get spec answers and the gateway stays up", async () => {
   await using env = await startChatGateway({ config: FUZZ_CONFIG });
