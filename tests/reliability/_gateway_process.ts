@@ -1,0 +1,157 @@
+/**
+ * @module `scripts/pyclaw gateway run` as a real child process over a given state dir, with what
+ * crash and soak runs read from `/proc`: its descendants, RSS and open file descriptors.
+ */
+
+import { join } from "node:path";
+import { freePort } from "../_helpers/mcp.ts";
+
+const PYCLAW = new URL("../../scripts/pyclaw", import.meta.url).pathname;
+export const PROCESS_TOKEN = "reliability-token-0123456789abcdef";
+
+/** A gateway child process. */
+export interface GatewayProcess {
+  pid: number;
+  port: number;
+  url: string;
+  httpUrl: string;
+  child: Deno.ChildProcess;
+  /** Stops it with SIGTERM (SIGKILL after 10 s) and waits for the exit. */
+  stop(): Promise<Deno.CommandStatus>;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<Deno.CommandStatus>;
+}
+
+/** Writes `config` (with quiet console logging) as the state dir's `pyclaw.json`. */
+export async function writeConfig(stateDir: string, config: Record<string, unknown>) {
+  await Deno.mkdir(stateDir, { recursive: true });
+  const logging = { consoleLevel: "error", ...(config.logging as object | undefined) };
+  await Deno.writeTextFile(
+    join(stateDir, "pyclaw.json"),
+    JSON.stringify({ ...config, logging }, null, 2),
+  );
+}
+
+/** Starts the gateway over `stateDir` on a free port and waits until `/health` answers. */
+export async function startGatewayProcess(
+  stateDir: string,
+  options: { port?: number; timeoutMs?: number; v8Flags?: string } = {},
+): Promise<GatewayProcess> {
+  const port = options.port ?? freePort();
+  const env: Record<string, string> = { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" };
+  if (options.v8Flags) env.DENO_V8_FLAGS = options.v8Flags;
+  const child = new Deno.Command(PYCLAW, {
+    args: ["gateway", "run", "--port", String(port), "--auth-token", PROCESS_TOKEN],
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    try {
+      const response = await fetch(`${httpUrl}/health`);
+      await response.body?.cancel();
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`The gateway did not answer /health on ${port}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const kill = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    return await child.status;
+  };
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => kill(), 10_000);
+    const status = await child.status;
+    clearTimeout(timer);
+    return status;
+  };
+  return { pid: child.pid, port, url: `ws://127.0.0.1:${port}`, httpUrl, child, stop, kill };
+}
+
+/** Every live descendant of `pid` (children, their children, …) from `/proc`. */
+export async function descendants(pid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = await readStat(Number(entry.name));
+    if (stat) parents.set(Number(entry.name), stat.ppid);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+/** The state and parent of a process, or undefined when it is gone. */
+export async function readStat(pid: number): Promise<{ state: string; ppid: number } | undefined> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: rest[0], ppid: Number(rest[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command line of a process, for reports. */
+export async function commandLine(pid: number): Promise<string> {
+  try {
+    return (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** Resident memory in bytes (VmRSS). */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
+  return kb * 1024;
+}
+
+/** How many file descriptors the process has open. */
+export async function fdCount(pid: number): Promise<number> {
+  let count = 0;
+  for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) count++;
+  return count;
+}
+
+/** Waits until none of `pids` is alive (zombies count as gone); returns the ones still alive. */
+export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive: number[] = [];
+    for (const pid of pids) {
+      const stat = await readStat(pid);
+      if (stat && stat.state !== "Z" && stat.state !== "X") alive.push(pid);
+    }
+    if (!alive.length || Date.now() > deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
