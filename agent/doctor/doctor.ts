@@ -13,6 +13,7 @@ import { checkBrowser } from "./browser_check.ts";
 import { checkLocalModels } from "./local_models_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
 import { checkProviders } from "./providers_check.ts";
+import { checkDiskSpace, checkGatewayReachable, checkLocalRuntime } from "./runtime_checks.ts";
 import {
   checkBackups,
   checkCron,
@@ -66,9 +67,12 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkConfig,
   checkStateDir,
   checkAuth,
+  checkGatewayReachable,
+  checkDiskSpace,
   checkBrowser,
   checkProviders,
   checkLocalModels,
+  checkLocalRuntime,
   checkDocumentLibraries,
   checkScreenshot,
   checkExecPolicy,

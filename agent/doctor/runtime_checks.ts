@@ -1,0 +1,125 @@
+/**
+ * @module The doctor's checks of the machine around the gateway: is a gateway answering on the
+ * configured port, can node-llama-cpp load its native library, and is there disk space left.
+ */
+
+import { LocalModelStore } from "../models/model_store.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+
+const GIB = 1024 ** 3;
+
+/** A gateway answers `/health` on the configured port (the CLI's view; inside a gateway, itself). */
+export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorCheck> {
+  const id = "gateway.reachable";
+  const name = "Gateway";
+  if (input.activeAuth) {
+    return { id, name, status: "ok", message: "This gateway is running and answering" };
+  }
+  if (!input.config) {
+    return { id, name, status: "warn", message: "Not checked: the config could not be loaded" };
+  }
+  const url = `http://127.0.0.1:${input.config.gateway.port}/health`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+    const body = await response.json() as { status?: string };
+    return body.status === "ok"
+      ? { id, name, status: "ok", message: `A gateway answers at ${url}` }
+      : { id, name, status: "warn", message: `${url} answered, but not as a pyclaw gateway` };
+  } catch {
+    return {
+      id,
+      name,
+      status: "warn",
+      message: `No gateway answers at ${url}`,
+      hint: "Start it with pyclaw gateway run (or pyclaw gateway install to run it as a service)",
+    };
+  }
+}
+
+/**
+ * node-llama-cpp loads its prebuilt native library. Inside a running gateway this is done only when
+ * local models exist (they would load it anyway), so a doctor run never grows an idle gateway.
+ */
+export async function checkLocalRuntime(input: DoctorInput): Promise<DoctorCheck> {
+  const id = "models.runtime";
+  const name = "Local model runtime";
+  if (input.activeAuth) {
+    const models = await new LocalModelStore(input.paths.modelsDir).list().catch(() => []);
+    if (models.length === 0) {
+      return {
+        id,
+        name,
+        status: "ok",
+        message: "Not loaded: no local models (pyclaw doctor from a terminal checks it)",
+      };
+    }
+  }
+  try {
+    const lib = await import("node-llama-cpp");
+    const llama = await lib.getLlama({
+      gpu: false,
+      build: "never",
+      logLevel: lib.LlamaLogLevel.error,
+    });
+    const message =
+      `node-llama-cpp loads its ${llama.buildType} llama.cpp build (${Deno.build.os}/${Deno.build.arch})`;
+    await llama.dispose();
+    return { id, name, status: "ok", message };
+  } catch (error) {
+    return {
+      id,
+      name,
+      status: "warn",
+      message: `node-llama-cpp cannot load: ${(error as Error).message}`,
+      hint:
+        "Local GGUF models will not run; reinstall with npm ci (node-llama-cpp ships prebuilt binaries)",
+    };
+  }
+}
+
+/** Free space on the state dir's disk: a warning under 1 GiB, a failure under 100 MiB. */
+export async function checkDiskSpace(input: DoctorInput): Promise<DoctorCheck> {
+  const id = "disk.space";
+  const name = "Disk space";
+  const free = await freeBytes(input.paths.root);
+  if (free === undefined) {
+    return { id, name, status: "ok", message: "Not measured on this platform" };
+  }
+  const text = `${(free / GIB).toFixed(1)} GiB free for ${input.paths.root}`;
+  if (free < 100 * 1024 ** 2) {
+    return {
+      id,
+      name,
+      status: "fail",
+      message: text,
+      hint: "Free some space: sessions, logs and downloads need it",
+    };
+  }
+  if (free < GIB) {
+    return { id, name, status: "warn", message: text, hint: "Model downloads need several GiB" };
+  }
+  return { id, name, status: "ok", message: text };
+}
+
+/** Free bytes on the file system holding `path` (its nearest existing folder), via POSIX `df`. */
+async function freeBytes(path: string): Promise<number | undefined> {
+  if (Deno.build.os === "windows") return undefined;
+  let dir = path;
+  while (!(await Deno.stat(dir).then(() => true, () => false))) {
+    const parent = dir.replace(/\/[^/]*\/?$/, "") || "/";
+    if (parent === dir) break;
+    dir = parent;
+  }
+  try {
+    const output = await new Deno.Command("df", {
+      args: ["-Pk", dir],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const fields = new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)?.split(/\s+/);
+    const available = Number(fields?.[3]);
+    return Number.isFinite(available) ? available * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { assert, assertEquals } from "../../_helpers/assert.ts";
+import { validateConfig } from "../../../core/config/load.ts";
+import { statePaths } from "../../../core/paths.ts";
+import {
+  checkDiskSpace,
+  checkGatewayReachable,
+  checkLocalRuntime,
+} from "../../../agent/doctor/runtime_checks.ts";
+import { startTestGateway } from "../../_helpers/gateway.ts";
+
+function input(port: number, root: string) {
+  const { config } = validateConfig({ gateway: { port } }, {});
+  return { configPath: `${root}/pyclaw.json`, config, paths: statePaths(root), env: {} };
+}
+
+Deno.test("doctor gateway check: ok when a gateway answers on the port, a warning when none does", async () => {
+  await using gw = await startTestGateway();
+  const up = await checkGatewayReachable(input(gw.gateway.port, gw.stateDir));
+  assertEquals(up.status, "ok");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const freePort = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const down = await checkGatewayReachable(input(freePort, gw.stateDir));
+  assertEquals(down.status, "warn");
+  assert(down.hint?.includes("pyclaw gateway run"));
+});
+
+Deno.test("doctor disk check reports the free space of the state dir's disk", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const check = await checkDiskSpace(input(18789, `${root}/not-created-yet`));
+    assert(["ok", "warn", "fail"].includes(check.status));
+    assert(/GiB free/.test(check.message), check.message);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("doctor runtime check loads node-llama-cpp's prebuilt library", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const check = await checkLocalRuntime(input(18789, root));
+    assertEquals(check.status, "ok", check.message);
+    // Inside a gateway without local models it stays unloaded.
+    const idle = await checkLocalRuntime({ ...input(18789, root), activeAuth: { mode: "token" } });
+    assertEquals(idle.status, "ok");
+    assert(idle.message.startsWith("Not loaded"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
