@@ -9,8 +9,11 @@ import { startFakeOpenAI } from "../../tests/_helpers/fake_openai.ts";
 
 const chunks = Number(Deno.args[0] ?? "20");
 const upstream = await startFakeOpenAI();
+const words = Array.from({ length: chunks }, (_, i) => `word${i} `);
+// `chunks` shape a streamed reply, `text` a plain one: both carry the same words.
 upstream.setDefault({
-  chunks: Array.from({ length: chunks }, (_, i) => `word${i} `),
+  chunks: words,
+  text: words.join(""),
   usage: { prompt: 20, completion: chunks },
 });
 // The recorder would grow without bound over thousands of requests.

@@ -6,12 +6,8 @@
  * Usage: node_modules/.bin/deno run -A scripts/bench/gateway.ts [--rounds 5] [--clients 1000]
  */
 
-const root = new URL("../../", import.meta.url).pathname;
-const deno = `${root}node_modules/.bin/deno`;
-const flag = (name: string, fallback: number) => {
-  const at = Deno.args.indexOf(`--${name}`);
-  return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
-};
+import { deno, flag, freePort, machine, median, percentile, root } from "./_common.ts";
+
 const ROUNDS = flag("rounds", 5);
 const CLIENTS = flag("clients", 1000);
 const TOKEN = "bench-token-0123456789abcdef";
@@ -20,13 +16,6 @@ interface Target {
   name: string;
   start(port: number): Deno.ChildProcess;
   handshake: boolean;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-bench-" });
@@ -149,11 +138,6 @@ async function rssMb(pid: number): Promise<number> {
   return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const best = (xs: number[]) => Math.min(...xs);
 
 async function stop(child: Deno.ChildProcess) {
@@ -242,12 +226,7 @@ const rows = Object.keys(gateway).map((metric) => {
     Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "-",
   ];
 });
-const cpu =
-  (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(/model name\s*:\s*(.+)/)?.[1] ??
-    "unknown CPU";
-console.log(
-  `Machine: ${cpu}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}; ${ROUNDS} cold-start rounds`,
-);
+console.log(`Machine: ${machine()}; ${ROUNDS} cold-start rounds`);
 const widths = [28, 16, 16, 10];
 const line = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("");

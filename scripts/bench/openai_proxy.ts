@@ -8,47 +8,27 @@
  *        [--concurrent 100] [--chunks 20]
  */
 
-const root = new URL("../../", import.meta.url).pathname;
-const deno = `${root}node_modules/.bin/deno`;
-const flag = (name: string, fallback: number): number => {
-  const at = Deno.args.indexOf(`--${name}`);
-  return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
-};
+import {
+  type ChatTarget,
+  flag,
+  freePort,
+  nonStreaming as timeNonStreaming,
+  percentile as pct,
+  startFakeUpstream,
+  streaming as timeStreaming,
+} from "./_common.ts";
+
 const REQUESTS = flag("requests", 400);
 const CONCURRENT = flag("concurrent", 100);
 const CHUNKS = flag("chunks", 20);
 const TOKEN = "bench-token-0123456789abcdef";
+const root = new URL("../../", import.meta.url).pathname;
 
-async function firstLine(child: Deno.ChildProcess): Promise<string> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("upstream exited before printing its URL");
-    text += value;
-  }
-  reader.releaseLock();
-  return text.split("\n")[0].trim();
-}
-
-const upstreamProcess = new Deno.Command(deno, {
-  args: [
-    "run",
-    "-A",
-    "--no-lock",
-    "--quiet",
-    `${root}scripts/bench/_fake_upstream.ts`,
-    String(CHUNKS),
-  ],
-  stdout: "piped",
-  stderr: "null",
-}).spawn();
-const upstreamUrl = await firstLine(upstreamProcess);
+const upstream = await startFakeUpstream(CHUNKS);
+const upstreamUrl = upstream.url;
 
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-bench-" });
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (listener.addr as Deno.NetAddr).port;
-listener.close();
+const port = freePort();
 await Deno.writeTextFile(
   `${stateDir}/pyclaw.json`,
   JSON.stringify({
@@ -78,56 +58,14 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: "gpt-test",
-    messages: [{ role: "user", content: "Say something" }],
-    stream,
-  });
-const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+const targetOf = (base: string): ChatTarget => ({
+  base,
+  headers: { authorization: `Bearer ${TOKEN}` },
+  model: "gpt-test",
+});
+const nonStreaming = (base: string) => timeNonStreaming(targetOf(base));
+const streaming = (base: string) => timeStreaming(targetOf(base));
 
-async function nonStreaming(base: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${base}/chat/completions`, {
-    method: "POST",
-    headers,
-    body: body(false),
-  });
-  await response.json();
-  return performance.now() - started;
-}
-
-/** Time to the first content chunk, the whole stream's time, and the content chunks seen. */
-async function streaming(base: string): Promise<{ first: number; total: number; chunks: number }> {
-  const started = performance.now();
-  const response = await fetch(`${base}/chat/completions`, {
-    method: "POST",
-    headers,
-    body: body(true),
-  });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let first = 0;
-  let chunks = 0;
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const frames = buffer.split("\n\n");
-    buffer = frames.pop()!;
-    for (const frame of frames) {
-      if (!frame.includes('"content":"word')) continue;
-      chunks += 1;
-      if (!first) first = performance.now() - started;
-    }
-  }
-  return { first, total: performance.now() - started, chunks };
-}
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
 const ms = (value: number) => `${value.toFixed(3)} ms`;
 
 // Warm both paths (JIT, connection pools) before measuring.
@@ -210,8 +148,6 @@ console.log(
 );
 
 gateway.kill("SIGTERM");
-upstreamProcess.kill("SIGTERM");
 await gateway.status;
-await upstreamProcess.status;
-await upstreamProcess.stdout.cancel().catch(() => {});
+await upstream.stop();
 await Deno.remove(stateDir, { recursive: true });

@@ -1,0 +1,307 @@
+/**
+ * @module Helpers shared by the scripts in scripts/bench/: flags, ports, percentiles, process
+ * trees (RSS summed over a process and its children, stopping without leaving any behind), the
+ * stand-in upstream, OpenAI-compatible request timers and the machine line every run prints.
+ */
+
+export const root = new URL("../../", import.meta.url).pathname;
+export const deno = `${root}node_modules/.bin/deno`;
+
+/** A numeric `--name value` flag. */
+export function flag(name: string, fallback: number): number {
+  const at = Deno.args.indexOf(`--${name}`);
+  return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
+}
+
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The value at percentile `p` (nearest rank) of unsorted `values`. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+export const ms = (value: number) => `${value.toFixed(3)} ms`;
+
+/** The ids of every live descendant of `pid`, children first. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      // The command name may hold spaces and parentheses: the ppid follows the last ")".
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
+    } catch { /* exited while listing */ }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of children.get(parent) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function rssKb(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS in MB of `pid` alone and of it with all its descendants (helpers, workers, sidecars). */
+export function rssMb(pid: number): { main: number; tree: number } {
+  const main = rssKb(pid);
+  const tree = descendants(pid).reduce((sum, child) => sum + rssKb(child), main);
+  return { main: main / 1024, tree: tree / 1024 };
+}
+
+const live = new Set<Deno.ChildProcess>();
+let trapped = false;
+
+/**
+ * Remembers a child so that Ctrl-C (or SIGTERM) kills its whole tree before the script exits.
+ * Returns the child.
+ */
+export function track(child: Deno.ChildProcess): Deno.ChildProcess {
+  live.add(child);
+  child.status.then(() => live.delete(child));
+  if (!trapped) {
+    trapped = true;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, () => {
+        for (const running of live) {
+          for (const pid of [running.pid, ...descendants(running.pid)]) {
+            try {
+              Deno.kill(pid, "SIGKILL");
+            } catch { /* already exited */ }
+          }
+        }
+        Deno.exit(130);
+      });
+    }
+  }
+  return child;
+}
+
+/**
+ * Stops a child and everything it started: SIGTERM to the child, a grace period, then SIGKILL
+ * to whatever of its tree is still alive, so no sidecar outlives a run.
+ */
+export async function stopTree(child: Deno.ChildProcess, graceMs = 15_000): Promise<void> {
+  const tree = descendants(child.pid);
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const exited = await Promise.race([
+    child.status.then(() => true),
+    sleep(graceMs).then(() => false),
+  ]);
+  if (!exited) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone meanwhile */ }
+    await child.status;
+  }
+  await sleep(200);
+  for (const pid of [...tree, ...descendants(child.pid)]) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* already exited */ }
+  }
+}
+
+/** The first line a child prints on stdout (its URL, for the stand-in upstream). */
+export async function firstLine(child: Deno.ChildProcess): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The child exited before printing its first line");
+    text += value;
+  }
+  reader.releaseLock();
+  return text.split("\n")[0].trim();
+}
+
+/** The stand-in OpenAI upstream (scripts/bench/_fake_upstream.ts) in its own process. */
+export async function startFakeUpstream(chunks: number) {
+  const child = track(
+    new Deno.Command(deno, {
+      args: [
+        "run",
+        "-A",
+        "--no-lock",
+        "--quiet",
+        `${root}scripts/bench/_fake_upstream.ts`,
+        String(chunks),
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn(),
+  );
+  const url = await firstLine(child);
+  return {
+    url,
+    async stop() {
+      await stopTree(child);
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+export interface ChatTarget {
+  /** The base URL ending in `/v1`. */
+  base: string;
+  headers: Record<string, string>;
+  model: string;
+  /** OpenAI's `user` field: gateways that run agents name the session after it. */
+  user?: string;
+}
+
+const chatBody = (target: ChatTarget, stream: boolean) =>
+  JSON.stringify({
+    model: target.model,
+    messages: [{ role: "user", content: "Say something" }],
+    stream,
+    ...(target.user ? { user: target.user } : {}),
+  });
+
+/** One non-streaming `/chat/completions` round trip, in ms. */
+export async function nonStreaming(target: ChatTarget): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${target.base}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...target.headers },
+    body: chatBody(target, false),
+  });
+  const reply = await response.json();
+  if (!response.ok) throw new Error(`Non-streaming request failed: ${JSON.stringify(reply)}`);
+  return performance.now() - started;
+}
+
+/** Time to the first content chunk, the whole stream's time, and the content chunks seen. */
+export async function streaming(
+  target: ChatTarget,
+): Promise<{ first: number; total: number; chunks: number }> {
+  const started = performance.now();
+  const response = await fetch(`${target.base}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...target.headers },
+    body: chatBody(target, true),
+  });
+  if (!response.ok) throw new Error(`Streaming request failed: ${await response.text()}`);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let first = 0;
+  let chunks = 0;
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const frames = buffer.split("\n\n");
+    buffer = frames.pop()!;
+    for (const frame of frames) {
+      if (!/"content":\s*"word/.test(frame)) continue;
+      chunks += 1;
+      if (!first) first = performance.now() - started;
+    }
+  }
+  return { first, total: performance.now() - started, chunks };
+}
+
+/** CPU model, cores, memory, load average and runtime: printed with every result. */
+export function machine(): string {
+  const read = (path: string) => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch {
+      return "";
+    }
+  };
+  const cpu = read("/proc/cpuinfo").match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU";
+  const memGb = Number(read("/proc/meminfo").match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024 ** 2;
+  const load = read("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${memGb.toFixed(0)} GB RAM, ` +
+    `load average ${load}, ${Deno.build.os}, Deno ${Deno.version.deno}`;
+}
+
+/** Prints rows as a padded table: the first column left-aligned, the rest right-aligned. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+export interface RpcReply {
+  ok: boolean;
+  payload?: unknown;
+  error?: { code?: string; message?: string; retryable?: boolean };
+}
+
+/** A request/response client over one open socket; events (challenges, ticks) are ignored. */
+export function rpc(socket: WebSocket): (method: string, params?: unknown) => Promise<RpcReply> {
+  let next = 1;
+  const pending = new Map<string, (reply: RpcReply) => void>();
+  let closed: string | undefined;
+  socket.addEventListener("message", (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type !== "res") return;
+    pending.get(String(frame.id))?.(frame);
+    pending.delete(String(frame.id));
+  });
+  socket.addEventListener("close", (event) => {
+    closed = `closed ${event.code} ${event.reason}`;
+    for (const resolve of pending.values()) resolve({ ok: false, error: { message: closed } });
+    pending.clear();
+  });
+  return (method, params = {}) =>
+    new Promise((resolve) => {
+      if (closed) return resolve({ ok: false, error: { message: closed } });
+      const id = String(next++);
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+}
+
+export function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.onopen = () => resolve(socket);
+    socket.onerror = () => reject(new Error(`Cannot connect to ${url}`));
+  });
+}
+
+/**
+ * Opens a socket and, given `connect` params, completes the handshake.
+ *
+ * @throws {Error} when the socket cannot open or the handshake is refused (the socket is closed)
+ */
+export async function wsSession(url: string, connect?: unknown) {
+  const socket = await openSocket(url);
+  const call = rpc(socket);
+  if (connect) {
+    const hello = await call("connect", connect);
+    if (!hello.ok) {
+      socket.close();
+      throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
+    }
+  }
+  return { socket, call };
+}
