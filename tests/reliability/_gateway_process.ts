@@ -142,6 +142,52 @@ export async function fdCount(pid: number): Promise<number> {
   return count;
 }
 
+/** Open file descriptors by kind (socket, pipe, anon_inode:[eventfd], or a file path). */
+export async function fdKinds(pid: number): Promise<Record<string, number>> {
+  const kinds: Record<string, number> = {};
+  for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = await Deno.readLink(`/proc/${pid}/fd/${entry.name}`);
+    } catch {
+      continue;
+    }
+    const kind = target.replace(/:\[\d+\]$/, "").replace(/^\/tmp\/pyclaw-[^/]+/, "<state>");
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+/**
+ * The process's TCP sockets by the port at the far end (`remote:<port>`) or, for accepted and
+ * listening ones, the local port (`local:<port>`), read from /proc/<pid>/net/tcp.
+ */
+export async function socketPorts(
+  pid: number,
+  localPorts: number[],
+): Promise<Record<string, number>> {
+  const byInode = new Map<string, string>();
+  for (const table of ["tcp", "tcp6"]) {
+    const text = await Deno.readTextFile(`/proc/${pid}/net/${table}`).catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const local = parseInt(cols[1].split(":")[1], 16);
+      const remote = parseInt(cols[2].split(":")[1], 16);
+      byInode.set(cols[9], localPorts.includes(local) ? `local:${local}` : `remote:${remote}`);
+    }
+  }
+  const counts: Record<string, number> = {};
+  for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
+    const target = await Deno.readLink(`/proc/${pid}/fd/${entry.name}`).catch(() => "");
+    const inode = target.match(/^socket:\[(\d+)\]$/)?.[1];
+    if (!inode) continue;
+    const key = byInode.get(inode) ?? "other";
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Waits until none of `pids` is alive (zombies count as gone); returns the ones still alive. */
 export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
