@@ -5,23 +5,17 @@
 
 import type { ConfigStore } from "../core/config/store.ts";
 import { EventBus } from "../core/event_bus.ts";
-import { GatewayError } from "../core/errors.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { webSocketTransport } from "../core/protocol/transport.ts";
-import {
-  AuthFailureLimiter,
-  type GatewayAuth,
-  resolveGatewayAuth,
-  verifyCredentials,
-} from "./auth.ts";
+import { AuthFailureLimiter, type GatewayAuth, resolveGatewayAuth } from "./auth.ts";
 import { watchGatewayAuth } from "./auth_reload.ts";
 import { CloseCode, Connection } from "./connection.ts";
 import type { ClientInfo, GatewayRuntime, RpcContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { withLimitedBody } from "./body_limit.ts";
-import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
+import { createRequestHandler } from "./http_handler.ts";
+import { isOwnOrigin } from "./origin.ts";
 import { METHOD_TABLES } from "./rpc_tables.ts";
 import { closeServices, createServices, type GatewayServices } from "./services.ts";
 import { HTTP_ROUTES } from "./http_route_list.ts";
@@ -174,11 +168,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }, 1_000);
   };
 
+  // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
+  const checkDeviceToken = (token: string) => services.devices.verifyToken(token);
+
   const connectionDeps = {
     dispatcher,
     auth: () => auth,
-    // Paired devices' own tokens (see docs/pairing.md).
-    extraCredential: (token: string) => services.devices.verifyToken(token),
+    extraCredential: checkDeviceToken,
     authLimiter,
     config: () => configStore.current,
     logger,
@@ -213,74 +209,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 
-  const ownOrigin = (origin: string, host: string | null): boolean => {
-    const allowed = configStore.current.gateway.auth.allowedOrigins;
-    if (allowed.includes("*") || allowed.includes(origin)) return true;
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      return false;
-    }
-    const originHost = url.host.toLowerCase();
-    const ports = [port, httpPort].filter((p): p is number => Boolean(p));
-    const loopbackNames = ["127.0.0.1", "localhost", "[::1]"];
-    if (loopbackNames.some((name) => ports.some((p) => originHost === `${name}:${p}`))) return true;
-    // A page served by this gateway under the address the browser used. Only IP literals count:
-    // a DNS name could be rebound to this machine by a hostile site.
-    const hostIsIp = host !== null && /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d+$/i.test(host);
-    return hostIsIp && host!.toLowerCase() === originHost &&
-      (url.protocol === "http:" || url.protocol === "https:");
-  };
-
-  const authorizeHttp = async (
-    request: Request,
-    address: string,
-  ): Promise<Response | undefined> => {
-    const header = request.headers.get("authorization") ?? "";
-    const secret = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    try {
-      authLimiter.check(address);
-    } catch (error) {
-      const retry = Math.ceil(
-        ((error as GatewayError).details?.retryAfterMs as number ?? 60_000) / 1000,
-      );
-      return openAiError(429, (error as Error).message, "rate_limit_error", "RATE_LIMITED", {
-        "retry-after": String(retry),
-      });
-    }
-    try {
-      await verifyCredentials(
-        auth,
-        auth.mode === "password" ? { password: secret } : { token: secret },
-        (token) => services.devices.verifyToken(token),
-      );
-      return undefined;
-    } catch (error) {
-      authLimiter.fail(address);
-      return openAiError(401, (error as Error).message, "authentication_error", "AUTH_REQUIRED", {
-        "www-authenticate": "Bearer",
-      });
-    }
-  };
-
-  const routes: HttpRoute[] = HTTP_ROUTES;
-
-  const handler = async (
-    request: Request,
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-  ): Promise<Response> => {
-    const address = info.remoteAddr.hostname;
-    const url = new URL(request.url);
-    const origin = request.headers.get("origin");
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      if (url.pathname !== "/" && url.pathname !== "/ws") {
-        return new Response("Not found", { status: 404 });
-      }
-      if (origin && !ownOrigin(origin, request.headers.get("host"))) {
-        logger.warn("refused a WebSocket from a foreign origin", { origin, address });
-        return new Response("Origin not allowed", { status: 403 });
-      }
+  const handler = createRequestHandler({
+    config: () => configStore.current,
+    logger,
+    routes: HTTP_ROUTES,
+    startedAt,
+    isOwnOrigin: (origin, host) =>
+      isOwnOrigin(origin, host, {
+        allowed: configStore.current.gateway.auth.allowedOrigins,
+        ports: [port, httpPort].filter((p): p is number => Boolean(p)),
+      }),
+    auth: () => auth,
+    authLimiter,
+    extraCredential: checkDeviceToken,
+    upgrade: (request, address) => {
       const limit = configStore.current.gateway.limits.maxConnectionsPerAddress;
       const open = perAddress.get(address) ?? 0;
       if (open >= limit) return new Response("Too many connections", { status: 429 });
@@ -289,72 +231,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const connection = new Connection(webSocketTransport(socket), address, connectionDeps);
       connections.set(connection.id, connection);
       return response;
-    }
-    if (request.method === "GET" && url.pathname === "/health") {
-      return jsonResponse({ status: "ok", uptime: Date.now() - startedAt });
-    }
-    // A browser page from a foreign origin may not use the HTTP API with the user's cookies
-    // or through DNS rebinding; CLI and SDK clients send no Origin.
-    if (origin && !ownOrigin(origin, request.headers.get("host"))) {
-      return jsonResponse({
-        error: { message: "Origin not allowed", type: "invalid_request_error" },
-      }, 403);
-    }
-    for (const route of routes) {
-      const match = typeof route.path === "string"
-        ? (route.path === url.pathname ? ([url.pathname] as RegExpMatchArray) : null)
-        : url.pathname.match(route.path);
-      if (!match) continue;
-      if (request.method !== route.method) continue;
-      if (route.auth) {
-        const denied = await authorizeHttp(request, address);
-        if (denied) return denied;
-      }
-      const maxBody = configStore.current.gateway.limits.maxHttpBodyBytes;
-      const length = request.headers.get("content-length");
-      if (Number(length ?? 0) > maxBody) return openAiError(413, "Request body too large");
-      const signal = request.signal;
-      // A chunked body announces no length: read it here, bounded, before a route buffers it.
-      if (length === null && request.body) {
-        const bounded = await withLimitedBody(request, maxBody);
-        if (!bounded) return openAiError(413, "Request body too large");
-        request = bounded;
-      }
-      const ctx: HttpContext = {
-        config: () => configStore.current,
-        logger,
-        bus,
-        gateway: runtime,
-        services,
-        address,
-        signal,
-      };
-      try {
-        return await route.handle(request, ctx, match);
-      } catch (error) {
-        if (error instanceof GatewayError) {
-          const status = error.code === "NOT_FOUND"
-            ? 404
-            : error.code === "INVALID_PARAMS"
-            ? 400
-            : 500;
-          return openAiError(
-            status,
-            error.message,
-            status === 500 ? "server_error" : "invalid_request_error",
-            error.code,
-          );
-        }
-        logger.error("http handler failed", { path: url.pathname, error });
-        return openAiError(500, "Internal server error", "server_error");
-      }
-    }
-    const known = routes.some((route) =>
-      typeof route.path === "string" ? route.path === url.pathname : route.path.test(url.pathname)
-    );
-    if (known) return openAiError(405, `Method ${request.method} not allowed`);
-    return jsonResponse({ error: { message: "Not found", type: "invalid_request_error" } }, 404);
-  };
+    },
+    context: (address, signal) => ({
+      config: () => configStore.current,
+      logger,
+      bus,
+      gateway: runtime,
+      services,
+      address,
+      signal,
+    }),
+  });
 
   const onError = (error: unknown) => {
     logger.error("request failed", { error });

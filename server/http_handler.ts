@@ -1,0 +1,139 @@
+/**
+ * @module The one request handler both listeners share: WebSocket upgrades, `/health`, and the
+ * declared HTTP routes behind origin checks, Bearer auth and the body limit.
+ */
+
+import type { Config } from "../core/config/schema.ts";
+import { GatewayError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import {
+  type AuthFailureLimiter,
+  type CredentialCheck,
+  type GatewayAuth,
+  verifyCredentials,
+} from "./auth.ts";
+import { withLimitedBody } from "./body_limit.ts";
+import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
+
+/** What the handler needs from the gateway. */
+export interface RequestHandlerDeps {
+  config(): Config;
+  logger: Logger;
+  routes: readonly HttpRoute[];
+  startedAt: number;
+  isOwnOrigin(origin: string, host: string | null): boolean;
+  auth(): GatewayAuth;
+  authLimiter: AuthFailureLimiter;
+  extraCredential: CredentialCheck;
+  /** Accepts a WebSocket client (origin already checked); answers the upgrade or refuses it. */
+  upgrade(request: Request, address: string): Response;
+  /** The context of one HTTP request. */
+  context(address: string, signal: AbortSignal): HttpContext;
+}
+
+/** Builds the handler for `Deno.serve`. */
+export function createRequestHandler(deps: RequestHandlerDeps) {
+  return async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+    const address = info.remoteAddr.hostname;
+    const url = new URL(request.url);
+    const origin = request.headers.get("origin");
+    const foreign = origin !== null && !deps.isOwnOrigin(origin, request.headers.get("host"));
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      if (url.pathname !== "/" && url.pathname !== "/ws") {
+        return new Response("Not found", { status: 404 });
+      }
+      if (foreign) {
+        deps.logger.warn("refused a WebSocket from a foreign origin", { origin, address });
+        return new Response("Origin not allowed", { status: 403 });
+      }
+      return deps.upgrade(request, address);
+    }
+    if (request.method === "GET" && url.pathname === "/health") {
+      return jsonResponse({ status: "ok", uptime: Date.now() - deps.startedAt });
+    }
+    // A browser page from a foreign origin may not use the HTTP API (DNS rebinding, a hostile
+    // page on the user's machine); CLI and SDK clients send no Origin.
+    if (foreign) {
+      return jsonResponse({
+        error: { message: "Origin not allowed", type: "invalid_request_error" },
+      }, 403);
+    }
+    let pathKnown = false;
+    for (const route of deps.routes) {
+      const match = typeof route.path === "string"
+        ? (route.path === url.pathname ? ([url.pathname] as RegExpMatchArray) : null)
+        : url.pathname.match(route.path);
+      if (!match) continue;
+      pathKnown = true;
+      if (request.method !== route.method) continue;
+      return await serveRoute(deps, route, match, request, address);
+    }
+    if (pathKnown) return openAiError(405, `Method ${request.method} not allowed`);
+    return jsonResponse({ error: { message: "Not found", type: "invalid_request_error" } }, 404);
+  };
+}
+
+async function serveRoute(
+  deps: RequestHandlerDeps,
+  route: HttpRoute,
+  match: RegExpMatchArray,
+  request: Request,
+  address: string,
+): Promise<Response> {
+  if (route.auth) {
+    const denied = await authorizeHttp(deps, request, address);
+    if (denied) return denied;
+  }
+  const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
+  const length = request.headers.get("content-length");
+  if (Number(length ?? 0) > maxBody) return openAiError(413, "Request body too large");
+  const signal = request.signal;
+  // A chunked body announces no length: read it here, bounded, before a route buffers it.
+  if (length === null && request.body) {
+    const bounded = await withLimitedBody(request, maxBody);
+    if (!bounded) return openAiError(413, "Request body too large");
+    request = bounded;
+  }
+  try {
+    return await route.handle(request, deps.context(address, signal), match);
+  } catch (error) {
+    if (error instanceof GatewayError) {
+      const status = error.code === "NOT_FOUND" ? 404 : error.code === "INVALID_PARAMS" ? 400 : 500;
+      const type = status === 500 ? "server_error" : "invalid_request_error";
+      return openAiError(status, error.message, type, error.code);
+    }
+    deps.logger.error("http handler failed", { path: new URL(request.url).pathname, error });
+    return openAiError(500, "Internal server error", "server_error");
+  }
+}
+
+/** Checks `Authorization: Bearer …` like `connect` checks its token; a Response when refused. */
+async function authorizeHttp(
+  deps: RequestHandlerDeps,
+  request: Request,
+  address: string,
+): Promise<Response | undefined> {
+  const secret = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  try {
+    deps.authLimiter.check(address);
+  } catch (error) {
+    const retryAfterMs = (error as GatewayError).details?.retryAfterMs as number | undefined;
+    return openAiError(429, (error as Error).message, "rate_limit_error", "RATE_LIMITED", {
+      "retry-after": String(Math.ceil((retryAfterMs ?? 60_000) / 1000)),
+    });
+  }
+  const auth = deps.auth();
+  try {
+    await verifyCredentials(
+      auth,
+      auth.mode === "password" ? { password: secret } : { token: secret },
+      deps.extraCredential,
+    );
+    return undefined;
+  } catch (error) {
+    deps.authLimiter.fail(address);
+    return openAiError(401, (error as Error).message, "authentication_error", "AUTH_REQUIRED", {
+      "www-authenticate": "Bearer",
+    });
+  }
+}
