@@ -9,31 +9,21 @@ export function registerGatewayCommands(program: Command): void {
     .command("gateway")
     .description("Run the gateway server, or inspect and call a running one")
     // Subcommands repeat --port/--bind: options after a subcommand name belong to it.
-    .enablePositionalOptions()
-    .option("--port <port>", "WebSocket port (default 18789)", parsePort)
-    .option("--bind <host>", "loopback (default), lan, or a host address")
-    .option(
-      "--auth-token <token>",
-      "auth token (else PYCLAW_AUTH_TOKEN, config, or the token file)",
-    )
-    .action(async (options) => {
-      const { runGateway } = await import("./gateway_run.ts");
-      await runGateway(options);
-    });
-
-  gateway
-    .command("run")
-    .description("Start the gateway server")
-    .option("--port <port>", "WebSocket port (default 18789)", parsePort)
-    .option("--bind <host>", "loopback (default), lan, or a host address")
-    .option(
-      "--auth-token <token>",
-      "auth token (else PYCLAW_AUTH_TOKEN, config, or the token file)",
-    )
-    .action(async (options) => {
-      const { runGateway } = await import("./gateway_run.ts");
-      await runGateway(options);
-    });
+    .enablePositionalOptions();
+  // `pyclaw gateway` alone runs the server, exactly like `pyclaw gateway run`.
+  for (const command of [gateway, gateway.command("run").description("Start the gateway server")]) {
+    command
+      .option("--port <port>", "WebSocket port (default 18789)", parsePort)
+      .option("--bind <host>", "loopback (default), lan, or a host address")
+      .option(
+        "--auth-token <token>",
+        "auth token (else PYCLAW_AUTH_TOKEN, config, or the token file)",
+      )
+      .action(async (options) => {
+        const { runGateway } = await import("./gateway_run.ts");
+        await runGateway(options);
+      });
+  }
 
   gateway
     .command("status")
