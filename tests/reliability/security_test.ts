@@ -10,6 +10,7 @@ import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
 import { CHROMIUM_FLAGS } from "../../tools/browser/session.ts";
 import { METHOD_TABLES } from "../../server/rpc_tables.ts";
+import { readSkill } from "../../tools/skills/skill_catalog.ts";
 import { FUZZ_CONFIG, paramKeys } from "./_fuzz.ts";
 
 Deno.test("HTTP: brute-forcing Bearer tokens gets 429 RATE_LIMITED, then even the right token waits", async () => {
@@ -213,6 +214,38 @@ Deno.test("every string param of every method stays inside the state dir", async
       const response = await fetch(`${gw.baseUrl}${path}?token=x`);
       const text = await response.text();
       assert(!text.includes(CANARY) && response.status >= 400, `${path}: ${response.status}`);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("skills are read by listed name only: traversal names find nothing outside the roots", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pyclaw-skills-" });
+  try {
+    const skillsDir = join(root, "state", "skills");
+    await Deno.mkdir(join(skillsDir, "real"), { recursive: true });
+    await Deno.writeTextFile(
+      join(skillsDir, "real", "SKILL.md"),
+      "---\nname: real\ndescription: A real skill\n---\nDo the real thing\n",
+    );
+    await Deno.mkdir(join(root, "secret"));
+    await Deno.writeTextFile(
+      join(root, "secret", "SKILL.md"),
+      `---\nname: secret\ndescription: Outside\n---\n${CANARY}\n`,
+    );
+    const roots = { dirs: [], stateSkillsDir: skillsDir, baseDir: join(root, "state") };
+    assertEquals((await readSkill(roots, "real"))?.body, "Do the real thing");
+    for (
+      const name of [
+        "../secret",
+        "../../secret",
+        join(root, "secret"),
+        "secret",
+        "real/../../secret",
+      ]
+    ) {
+      assertEquals(await readSkill(roots, name), undefined, name);
     }
   } finally {
     await Deno.remove(root, { recursive: true });
