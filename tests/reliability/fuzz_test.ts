@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
 import { METHOD_TABLES } from "../../server/rpc_tables.ts";
-import { FUZZ_CONFIG, methodPool, paramKeys, realMethodNames, Rng } from "./_fuzz.ts";
+import { FUZZ_CONFIG, methodPool, paramKeys, randomValue, realMethodNames, Rng } from "./_fuzz.ts";
 import { fuzzSocket, openFuzzSocket } from "./_fuzz_client.ts";
 
 Deno.test("fuzz: thousands of random frames and params all get spec answers and the gateway stays up", async () => {
@@ -51,4 +51,43 @@ Deno.test("fuzz: thousands of random frames and params all get spec answers and 
     socket.close();
     await closed;
   }
+});
+
+Deno.test("fuzz: random bodies to the HTTP API never get a 500", async () => {
+  await using env = await startChatGateway({ config: FUZZ_CONFIG });
+  env.upstream.setDefault({ text: "ok" });
+  const seed = Number(Deno.env.get("FUZZ_SEED") ?? 20261124);
+  const rng = new Rng(seed);
+  const keys = ["model", "messages", "stream", "input", "tools", "max_tokens", "user", "code"];
+  const models = ["fake/gpt-test", "pyclaw", "pyclaw:main", "", "x/y", "../etc"];
+  const statuses: Record<number, number> = {};
+  const paths = ["/v1/chat/completions", "/v1/responses", "/v1/devices/complete"];
+  for (let n = 0; n < 300; n++) {
+    const path = rng.pick(paths);
+    const body = rng.chance(0.1) ? "{not json" : JSON.stringify(
+      rng.chance(0.5)
+        ? {
+          model: rng.pick(models),
+          messages: [{
+            role: rng.pick(["user", "system", "tool", "x"]),
+            content: randomValue(rng),
+          }],
+          stream: rng.chance(0.3),
+          ...Object.fromEntries([[rng.pick(keys), randomValue(rng)]]),
+        }
+        : randomValue(rng),
+    );
+    const response = await fetch(`${env.gw.baseUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.gw.token}`, "content-type": "application/json" },
+      body,
+    });
+    await response.text();
+    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    assert(
+      response.status < 500,
+      `${path} ${body.slice(0, 200)} → ${response.status} (seed ${seed})`,
+    );
+  }
+  assert((statuses[400] ?? 0) > 50, JSON.stringify(statuses));
 });
