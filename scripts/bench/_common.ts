@@ -71,7 +71,13 @@ export function rssMb(pid: number): { main: number; tree: number } {
 }
 
 const live = new Set<Deno.ChildProcess>();
+const cleanups: (() => void)[] = [];
 let trapped = false;
+
+/** Registers a synchronous clean-up (temporary folders) that Ctrl-C runs after the kills. */
+export function atInterrupt(cleanup: () => void): void {
+  cleanups.push(cleanup);
+}
 
 /**
  * Remembers a child so that Ctrl-C (or SIGTERM) kills its whole tree before the script exits.
@@ -90,6 +96,11 @@ export function track(child: Deno.ChildProcess): Deno.ChildProcess {
               Deno.kill(pid, "SIGKILL");
             } catch { /* already exited */ }
           }
+        }
+        for (const cleanup of cleanups) {
+          try {
+            cleanup();
+          } catch { /* best effort on the way out */ }
         }
         Deno.exit(130);
       });

@@ -14,6 +14,7 @@
  */
 
 import {
+  atInterrupt,
   type ChatTarget,
   flag,
   freePort,
@@ -52,6 +53,11 @@ const openclawTmp = [
   "/tmp/openclaw",
 ];
 const tmpBefore = new Set(openclawTmp.filter((path) => exists(path)));
+atInterrupt(() => {
+  for (const path of [work, ...openclawTmp.filter((path) => !tmpBefore.has(path))]) {
+    if (exists(path)) Deno.removeSync(path, { recursive: true });
+  }
+});
 
 interface Gateway {
   name: string;

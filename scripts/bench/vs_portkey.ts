@@ -12,6 +12,7 @@
  */
 
 import {
+  atInterrupt,
   type ChatTarget,
   flag,
   freePort,
@@ -39,6 +40,7 @@ const node = await ensurePeer("node24");
 const portkeyEntry = await ensurePeer("portkey", node);
 const upstream = await startFakeUpstream(CHUNKS);
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-bench-portkey-" });
+atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
 await Deno.writeTextFile(
   `${stateDir}/pyclaw.json`,
   JSON.stringify({
