@@ -7,6 +7,7 @@
 
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { openRawSocket, startTestGateway } from "../_helpers/gateway.ts";
 import { METHOD_TABLES } from "../../server/rpc_tables.ts";
 import { FUZZ_CONFIG, methodPool, paramKeys, randomValue, realMethodNames, Rng } from "./_fuzz.ts";
 import { fuzzSocket, openFuzzSocket } from "./_fuzz_client.ts";
@@ -90,4 +91,37 @@ Deno.test("fuzz: random bodies to the HTTP API never get a 500", async () => {
     );
   }
   assert((statuses[400] ?? 0) > 50, JSON.stringify(statuses));
+});
+
+Deno.test("fuzz: random connect handshakes get a spec answer and never INTERNAL_ERROR", async () => {
+  await using gw = await startTestGateway({ config: FUZZ_CONFIG });
+  const seed = Number(Deno.env.get("FUZZ_SEED") ?? 20261124);
+  const rng = new Rng(seed);
+  const codes: Record<string, number> = {};
+  for (let n = 0; n < 150; n++) {
+    const params = rng.chance(0.7)
+      ? {
+        minProtocol: rng.chance(0.5) ? randomValue(rng) : 3,
+        maxProtocol: rng.chance(0.5) ? randomValue(rng) : 3,
+        clientName: randomValue(rng),
+        auth: rng.chance(0.5)
+          ? { token: rng.chance(0.3) ? gw.token : randomValue(rng) }
+          : randomValue(rng),
+      }
+      : randomValue(rng);
+    const socket = await openRawSocket(gw.url);
+    socket.socket.send(JSON.stringify({ type: "req", id: `c${n}`, method: "connect", params }));
+    // deno-lint-ignore no-explicit-any
+    const answer = await socket.next() as any;
+    const code = answer.ok ? "ok" : answer.error.code;
+    codes[code] = (codes[code] ?? 0) + 1;
+    assertEquals(answer.id, `c${n}`);
+    assert(
+      ["ok", "INVALID_PARAMS", "AUTH_REQUIRED"].includes(code),
+      `${JSON.stringify(params).slice(0, 200)} → ${code} (seed ${seed})`,
+    );
+    socket.socket.close();
+    await socket.closed;
+  }
+  assert((codes.INVALID_PARAMS ?? 0) > 20 && (codes.AUTH_REQUIRED ?? 0) > 5, JSON.stringify(codes));
 });
