@@ -1,13 +1,12 @@
 /**
  * @module Exec approvals: commands an agent wants to run wait for approve or deny
- * (`tools.exec_approve`). Requests arrive as `exec.approval.requested` events and leave with
- * `exec.approval.resolved`; the gateway has no list method, so only requests made while this
- * tab is connected are seen.
+ * (`tools.exec_approve`). The list comes from `tools.exec_pending` on every (re)connect, then
+ * follows the `exec.approval.requested` and `exec.approval.resolved` events.
  */
 
 import { useEffect, useState } from "preact/hooks";
 import { ErrorNote, Page } from "./components.tsx";
-import { useGateway, useGatewayEvent } from "./gateway_context.ts";
+import { useGateway, useGatewayEvent, useRpc } from "./gateway_context.ts";
 
 /** One command waiting, as `exec.approval.requested` carries it. */
 export interface ApprovalRequest {
@@ -22,6 +21,11 @@ export interface ApprovalRequest {
 /** The pending requests, kept up to date from events. */
 export function useApprovalQueue(): { pending: ApprovalRequest[] } {
   const [pending, setPending] = useState<ApprovalRequest[]>([]);
+  // What already waits when this tab connects (or reconnects): requests made while it was away.
+  const listed = useRpc<{ requests: ApprovalRequest[] }>("tools.exec_pending");
+  useEffect(() => {
+    if (listed.data) setPending(listed.data.requests);
+  }, [listed.data]);
   useGatewayEvent(["exec.approval.requested", "exec.approval.resolved"], (event, payload) => {
     if (event === "exec.approval.requested") {
       const request = payload as unknown as ApprovalRequest;

@@ -1,4 +1,7 @@
-/** @module `tools.list` and `tools.exec_approve`: the agent tool pool and exec approvals. */
+/**
+ * @module `tools.list`, `tools.exec_approve` and `tools.exec_pending`: the agent tool pool and exec
+ * approvals.
+ */
 
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.ts";
@@ -18,6 +21,15 @@ export const toolsMethods = defineMethods({
         throw new GatewayError("NOT_FOUND", `Approval request not found: ${requestId}`);
       }
       return { ok: true };
+    },
+  },
+  // Not in the spec: a client that connects while a command waits (a reloaded control UI, a phone
+  // opened later) must still be able to see and answer it.
+  "tools.exec_pending": {
+    params: z.object({}),
+    handler: (_params, ctx) => {
+      const requests = ctx.services.approvals.pending();
+      return { requests, count: requests.length };
     },
   },
 });

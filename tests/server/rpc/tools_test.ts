@@ -87,6 +87,16 @@ Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket cl
   assertEquals(request.sessionId, "ops");
   assertEquals(request.agentId, "main");
   assert(request.expiresAt > Date.now());
+  // A client that connects later still sees what waits.
+  const late = await env.gw.connect({ clientName: "late" });
+  const waiting = await late.request<
+    { requests: { requestId: string; command: string }[]; count: number }
+  >(
+    "tools.exec_pending",
+  );
+  assertEquals(waiting.count, 1);
+  assertEquals(waiting.requests[0].requestId, request.requestId);
+  assertEquals(waiting.requests[0].command, "echo approved-run");
   assertEquals(
     await operator.request("tools.exec_approve", { requestId: request.requestId, approved: true }),
     { ok: true },
@@ -99,6 +109,7 @@ Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket cl
   assertEquals(result.result.stdout, "approved-run\n");
   assertEquals(result.result.exitCode, 0);
   // An answered request is gone.
+  assertEquals((await late.request<{ count: number }>("tools.exec_pending")).count, 0);
   const again = await assertRejects(
     () => operator.request("tools.exec_approve", { requestId: request.requestId, approved: true }),
     GatewayError,
