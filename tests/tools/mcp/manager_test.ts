@@ -117,9 +117,11 @@ Deno.test("mcp manager: a broken server is reported and retried while the others
     await manager.ready();
     const byName = Object.fromEntries(manager.status().map((s) => [s.name, s]));
     assertEquals(byName.good.state, "connected");
-    assertEquals(byName.broken.state, "error");
+    // With fast retries a failed server may already be trying again ("connecting"): what matters
+    // is that it is not connected and says why.
+    assert(byName.broken.state !== "connected");
     assertMatch(byName.broken.lastError!, /pyclaw-no-such-mcp-server/);
-    assertEquals(byName.unreachable.state, "error");
+    assert(byName.unreachable.state !== "connected");
     assert(byName.unreachable.lastError);
     await waitFor(() => manager.status().find((s) => s.name === "broken")!.failures >= 2);
     assertEquals((await call(registry, "mcp:good:echo", { message: "ok" })).content, "Echo: ok");
