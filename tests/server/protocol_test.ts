@@ -60,10 +60,9 @@ Deno.test("unknown method is METHOD_NOT_FOUND and the spec's unimplemented ones 
   }
 });
 
-Deno.test("malformed frames get error frames and the connection stays usable", async () => {
-  await using gw = await startTestGateway();
-  const raw = await openRawSocket(gw.url);
-  raw.socket.send(
+/** Sends a valid `connect` on a raw socket (the reply is left for the test to read). */
+function sendConnect(socket: WebSocket): void {
+  socket.send(
     JSON.stringify({
       type: "req",
       id: "c",
@@ -71,6 +70,12 @@ Deno.test("malformed frames get error frames and the connection stays usable", a
       params: { auth: { token: TEST_TOKEN } },
     }),
   );
+}
+
+Deno.test("malformed frames get error frames and the connection stays usable", async () => {
+  await using gw = await startTestGateway();
+  const raw = await openRawSocket(gw.url);
+  sendConnect(raw.socket);
   assertEquals((await raw.next() as { ok: boolean }).ok, true);
   const bad: [string, unknown][] = [
     ["{not json", null],
@@ -145,14 +150,7 @@ Deno.test("events carry a per-connection seq from 1 without gaps", async () => {
   }
   // Every event of a fresh connection, from its first: 1, 2, 3, …
   const raw = await openRawSocket(gw.url);
-  raw.socket.send(
-    JSON.stringify({
-      type: "req",
-      id: "c",
-      method: "connect",
-      params: { auth: { token: TEST_TOKEN } },
-    }),
-  );
+  sendConnect(raw.socket);
   for (let i = 0; i < 3; i++) await a.request("system.event", { text: `more ${i}` });
   await waitFor(() =>
     raw.frames.filter((f) => (f as { type: string }).type === "event").length >= 3
@@ -170,14 +168,7 @@ Deno.test("a frame over the size limit closes the socket with 1009", async () =>
     config: { gateway: { limits: { maxFrameBytes: 1024 } } },
   });
   const raw = await openRawSocket(gw.url);
-  raw.socket.send(
-    JSON.stringify({
-      type: "req",
-      id: "c",
-      method: "connect",
-      params: { auth: { token: TEST_TOKEN } },
-    }),
-  );
+  sendConnect(raw.socket);
   await raw.next();
   raw.socket.send(
     JSON.stringify({ type: "req", id: "big", method: "health", params: { pad: "x".repeat(2000) } }),
