@@ -94,8 +94,11 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(pa, pb) && a.length === b.length;
 }
 
-/** Extra credentials accepted besides the gateway's own (paired device tokens). */
-export type CredentialCheck = (token: string) => boolean | Promise<boolean>;
+/**
+ * Extra credentials accepted besides the gateway's own (paired device tokens): the id of whoever
+ * holds `token`, or undefined.
+ */
+export type CredentialCheck = (token: string) => string | undefined | Promise<string | undefined>;
 
 /** Counts failed `connect` attempts per address in a sliding one-minute window. */
 export class AuthFailureLimiter {
@@ -142,6 +145,12 @@ export class AuthFailureLimiter {
 /** What let a client in: the gateway's own secret, a paired device's token, or no auth. */
 export type CredentialKind = "gateway" | "device" | "none";
 
+/** The credential a client proved, and for a device, which one. */
+export interface Credential {
+  kind: CredentialKind;
+  deviceId?: string;
+}
+
 /**
  * Checks `connect`'s credentials against the gateway's.
  *
@@ -152,16 +161,17 @@ export async function verifyCredentials(
   auth: GatewayAuth,
   given: { token?: string; password?: string } | undefined,
   extra?: CredentialCheck,
-): Promise<CredentialKind> {
-  if (auth.mode === "none") return "none";
+): Promise<Credential> {
+  if (auth.mode === "none") return { kind: "none" };
   if (auth.mode === "password") {
-    if (given?.password && secretsEqual(given.password, auth.password)) return "gateway";
+    if (given?.password && secretsEqual(given.password, auth.password)) return { kind: "gateway" };
     throw new GatewayError(
       "AUTH_REQUIRED",
       given?.password ? "Invalid password" : "Password required",
     );
   }
-  if (given?.token && secretsEqual(given.token, auth.token)) return "gateway";
-  if (given?.token && extra && await extra(given.token)) return "device";
+  if (given?.token && secretsEqual(given.token, auth.token)) return { kind: "gateway" };
+  const deviceId = given?.token && extra ? await extra(given.token) : undefined;
+  if (deviceId) return { kind: "device", deviceId };
   throw new GatewayError("AUTH_REQUIRED", given?.token ? "Invalid token" : "Auth token required");
 }

@@ -68,6 +68,8 @@ export class Connection {
   protocol = 0;
   /** What let this client in; rotating the gateway's secret closes the "gateway" ones. */
   credential: CredentialKind | undefined;
+  /** The paired device this client connected as; revoking the device closes it. */
+  deviceId: string | undefined;
   #state: "new" | "connecting" | "open" | "closed" = "new";
   #seq = 0;
   #transport: Transport;
@@ -257,7 +259,9 @@ export class Connection {
       return;
     }
     try {
-      this.credential = await verifyCredentials(deps.auth(), params.auth, deps.extraCredential);
+      const credential = await verifyCredentials(deps.auth(), params.auth, deps.extraCredential);
+      this.credential = credential.kind;
+      this.deviceId = credential.deviceId;
     } catch (error) {
       deps.authLimiter.fail(this.address);
       deps.logger.warn("authentication failed", {

@@ -169,7 +169,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
-  const checkDeviceToken = (token: string) => services.devices.verifyToken(token);
+  const checkDeviceToken = (token: string) => services.devices.deviceOf(token);
+  // A revoked device loses the connections it has open, not only its next connect.
+  const stopRevokeWatch = services.devices.onRevoked((deviceId) => {
+    for (const connection of connections.values()) {
+      if (connection.deviceId === deviceId) {
+        connection.close(CloseCode.policyViolation, "device revoked");
+      }
+    }
+  });
 
   const connectionDeps = {
     dispatcher,
@@ -306,6 +314,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     runtime,
     async close() {
       clearTimeout(presenceTimer);
+      stopRevokeWatch();
       unsubscribeBus();
       stopAuthWatch();
       stopConfigErrors();

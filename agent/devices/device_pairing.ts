@@ -61,6 +61,7 @@ export class DevicePairing {
   #failures: { address: string; at: number }[] = [];
   #ttl: () => number;
   #now: () => number;
+  #revokedListeners = new Set<(deviceId: string) => void>();
 
   constructor(file: string, options: DevicePairingOptions) {
     this.store = new DeviceStore(file);
@@ -124,16 +125,27 @@ export class DevicePairing {
     };
   }
 
-  /** True when `token` belongs to a paired device; used as `connect`'s extra credential. */
+  /** True when `token` belongs to a paired device. */
   async verifyToken(token: string): Promise<boolean> {
-    if (!token.startsWith("pcd_")) return false;
+    return (await this.deviceOf(token)) !== undefined;
+  }
+
+  /** The id of the paired device holding `token`; `connect`'s and HTTP's extra credential. */
+  async deviceOf(token: string): Promise<string | undefined> {
+    if (!token.startsWith("pcd_")) return undefined;
     try {
       const device = await this.store.findByTokenHash(await hashToken(token));
       if (device) await this.store.touch(device.id, new Date(this.#now()));
-      return device !== undefined;
+      return device?.id;
     } catch {
-      return false; // an unreadable pairings file lets nobody in (the doctor reports it)
+      return undefined; // an unreadable pairings file lets nobody in (the doctor reports it)
     }
+  }
+
+  /** Calls `listener` with each revoked device's id; returns the unsubscribe function. */
+  onRevoked(listener: (deviceId: string) => void): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
   }
 
   async list(): Promise<DeviceInfo[]> {
@@ -150,6 +162,7 @@ export class DevicePairing {
     if (!(await this.store.remove(deviceId))) {
       throw new GatewayError("NOT_FOUND", `Device not found: ${deviceId}`);
     }
+    for (const listener of this.#revokedListeners) listener(deviceId);
   }
 
   #checkRate(address: string): void {

@@ -12,7 +12,7 @@ interface Paired {
   token: string;
 }
 
-Deno.test("device pairing: the new token connects, a reused code fails, a revoked token is refused", async () => {
+Deno.test("device pairing: the new token connects, a reused code fails, a revoked device is cut off", async () => {
   await using gw = await startTestGateway({ config: { devices: { codeTtlMs: 120_000 } } });
   const owner = await gw.connect();
   const { code, expiresInMs } = await owner.request<Code>("device.initiate", {
@@ -50,6 +50,9 @@ Deno.test("device pairing: the new token connects, a reused code fails, a revoke
     revoked: true,
     deviceId: paired.deviceId,
   });
+  // The device's open connection is closed too, not only its next connect; the owner's stays.
+  assertEquals((await device.closed).code, 1008);
+  assertEquals((await owner.request<{ status: string }>("health")).status, "ok");
   const refused = await assertRejects(() => gw.connect({ token: paired.token }), GatewayError);
   assertEquals(refused.code, "AUTH_REQUIRED");
   const unknown = await assertRejects(
