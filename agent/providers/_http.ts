@@ -30,6 +30,17 @@ export interface UpstreamOptions {
   method?: "POST" | "GET";
 }
 
+/** Reads a whole JSON body, mapping a failed read to a ProviderError and ending the call. */
+export async function readJson<T>(call: UpstreamCall): Promise<T> {
+  try {
+    return await call.response.json() as T;
+  } catch (error) {
+    throw call.mapError(error);
+  } finally {
+    call.done();
+  }
+}
+
 /**
  * Sends the request and maps a failed status to a {@linkcode ProviderError}.
  *

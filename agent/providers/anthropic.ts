@@ -1,6 +1,6 @@
 /** @module The Anthropic Messages wire API (`POST /v1/messages`, streamed). */
 
-import { joinUrl, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
+import { joinUrl, readJson, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
@@ -55,21 +55,13 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
         timeoutMs: settings.timeoutMs,
         signal,
       });
-      try {
-        const body = await call.response.json() as {
-          data?: { id?: unknown; display_name?: unknown }[];
-        };
-        return (body.data ?? []).filter((model) => typeof model.id === "string").map((model) => ({
-          id: model.id as string,
-          provider: settings.id,
-          ...(typeof model.display_name === "string" ? { name: model.display_name } : {}),
-          source: "provider" as const,
-        }));
-      } catch (error) {
-        throw call.mapError(error);
-      } finally {
-        call.done();
-      }
+      const body = await readJson<{ data?: { id?: unknown; display_name?: unknown }[] }>(call);
+      return (body.data ?? []).filter((model) => typeof model.id === "string").map((model) => ({
+        id: model.id as string,
+        provider: settings.id,
+        ...(typeof model.display_name === "string" ? { name: model.display_name } : {}),
+        source: "provider" as const,
+      }));
     },
   };
 }
@@ -263,14 +255,7 @@ interface AnthropicMessage {
 
 /** The events of a plain (non-streamed) message. */
 async function* messageEvents(provider: string, call: UpstreamCall): AsyncGenerator<StreamEvent> {
-  let body: AnthropicMessage;
-  try {
-    body = await call.response.json();
-  } catch (error) {
-    throw call.mapError(error);
-  } finally {
-    call.done();
-  }
+  const body = await readJson<AnthropicMessage>(call);
   if (!Array.isArray(body.content)) {
     throw new ProviderError("upstream", provider, `Provider ${provider} answered no content`);
   }

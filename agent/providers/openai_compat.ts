@@ -3,7 +3,7 @@
  * openrouter, ollama and any compatible `baseUrl`.
  */
 
-import { joinUrl, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
+import { joinUrl, readJson, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
@@ -57,16 +57,10 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
         timeoutMs: settings.timeoutMs,
         signal,
       });
-      try {
-        const body = await call.response.json() as { data?: { id?: unknown }[] };
-        return (body.data ?? [])
-          .filter((model) => typeof model.id === "string")
-          .map((model) => ({ id: model.id as string, provider: settings.id, source: "provider" }));
-      } catch (error) {
-        throw call.mapError(error);
-      } finally {
-        call.done();
-      }
+      const body = await readJson<{ data?: { id?: unknown }[] }>(call);
+      return (body.data ?? [])
+        .filter((model) => typeof model.id === "string")
+        .map((model) => ({ id: model.id as string, provider: settings.id, source: "provider" }));
     },
   };
 }
@@ -274,14 +268,7 @@ async function* completionEvents(
   provider: string,
   call: UpstreamCall,
 ): AsyncGenerator<StreamEvent> {
-  let body: OpenAiCompletion;
-  try {
-    body = await call.response.json();
-  } catch (error) {
-    throw call.mapError(error);
-  } finally {
-    call.done();
-  }
+  const body = await readJson<OpenAiCompletion>(call);
   const choice = body.choices?.[0];
   if (!choice) {
     throw new ProviderError("upstream", provider, `Provider ${provider} answered no choices`);
