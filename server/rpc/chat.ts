@@ -6,7 +6,9 @@
 
 import { z } from "zod";
 import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../../agent/agents.ts";
-import type { ChatOutcome } from "../../agent/chat_service.ts";
+import type { ChatRunOptions } from "../../agent/chat_service.ts";
+import type { AgentRunRequest } from "../../agent/run.ts";
+import type { RpcContext } from "../context.ts";
 import { MAX_MESSAGE_CHARS } from "../../agent/prompt.ts";
 import { defineMethods } from "../method_table.ts";
 
@@ -40,8 +42,24 @@ const sendParams = z.object({
   path: ["message"],
 });
 
-/** What every run-starting method answers. */
-function answer(outcome: ChatOutcome, agentId: string, sessionId: string) {
+/**
+ * Runs one turn for a run-starting method (default agent and session filled in) and answers
+ * `{ completed, … }` once it has ended.
+ */
+async function runTurn(
+  ctx: RpcContext,
+  request: Omit<AgentRunRequest, "agentId" | "sessionId"> & {
+    agentId?: string;
+    sessionId?: string;
+  },
+  options: Omit<ChatRunOptions, "signal"> = {},
+) {
+  const agentId = request.agentId ?? DEFAULT_AGENT_ID;
+  const sessionId = request.sessionId ?? DEFAULT_SESSION_ID;
+  const outcome = await ctx.services.chat.run({ ...request, agentId, sessionId }, {
+    ...options,
+    signal: ctx.signal,
+  });
   return {
     completed: outcome.completed,
     aborted: outcome.aborted,
@@ -55,12 +73,10 @@ function answer(outcome: ChatOutcome, agentId: string, sessionId: string) {
 export const chatMethods = defineMethods({
   "chat.send": {
     params: sendParams,
-    handler: async (params, ctx) => {
-      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
-      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
-      const outcome = await ctx.services.chat.run({
-        agentId,
-        sessionId,
+    handler: (params, ctx) =>
+      runTurn(ctx, {
+        agentId: params.agentId,
+        sessionId: params.sessionId,
         mode: "send",
         message: params.message,
         attachments: params.attachments?.map((a) => ({
@@ -73,9 +89,7 @@ export const chatMethods = defineMethods({
         provider: params.provider,
         systemPrompt: params.systemPrompt,
         temperature: params.temperature,
-      }, { abortPrevious: params.abortPrevious, signal: ctx.signal });
-      return answer(outcome, agentId, sessionId);
-    },
+      }, { abortPrevious: params.abortPrevious }),
   },
   "chat.abort": {
     params: z.object({ sessionId: id, agentId: id.optional() }),
@@ -96,36 +110,28 @@ export const chatMethods = defineMethods({
   },
   "chat.resend": {
     params: z.object(overrides),
-    handler: async (params, ctx) => {
-      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
-      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
-      const outcome = await ctx.services.chat.run({
-        agentId,
-        sessionId,
+    handler: (params, ctx) =>
+      runTurn(ctx, {
+        agentId: params.agentId,
+        sessionId: params.sessionId,
         mode: "resend",
         model: params.model,
         provider: params.provider,
-      }, { signal: ctx.signal });
-      return answer(outcome, agentId, sessionId);
-    },
+      }),
   },
   "chat.edit": {
     params: z.object({
       message: z.string().max(MAX_MESSAGE_CHARS).refine((m) => m.trim() !== "", "Message is empty"),
       ...overrides,
     }),
-    handler: async (params, ctx) => {
-      const agentId = params.agentId ?? DEFAULT_AGENT_ID;
-      const sessionId = params.sessionId ?? DEFAULT_SESSION_ID;
-      const outcome = await ctx.services.chat.run({
-        agentId,
-        sessionId,
+    handler: (params, ctx) =>
+      runTurn(ctx, {
+        agentId: params.agentId,
+        sessionId: params.sessionId,
         mode: "edit",
         message: params.message,
         model: params.model,
         provider: params.provider,
-      }, { signal: ctx.signal });
-      return answer(outcome, agentId, sessionId);
-    },
+      }),
   },
 });
