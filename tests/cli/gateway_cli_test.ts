@@ -1,22 +1,15 @@
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { PACKAGE_NAME, VERSION } from "../../core/version.ts";
+import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 
-const LAUNCHER = new URL("../../scripts/pyclaw", import.meta.url).pathname;
+// Commands that need no state of their own still get an empty one, never the user's ~/.pyclaw.
+const scratchState = Deno.makeTempDirSync({ prefix: "pyclaw-cli-test-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(scratchState, { recursive: true }));
 
-async function pyclaw(args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(LAUNCHER, {
-    args,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function pyclaw(args: string[], env: Record<string, string> = {}) {
+  const { PYCLAW_STATE_DIR: stateDir = scratchState, ...rest } = env;
+  return runPyclaw(args, { stateDir, env: rest });
 }
 
 Deno.test("pyclaw --version prints the version that package.json declares", async () => {
@@ -135,7 +128,7 @@ Deno.test("gateway run: prints one ready line, refuses unsafe or invalid setups,
     assertEquals(lan.code, 1);
     assertMatch(lan.stderr, /PYCLAW_AUTH_TOKEN/);
 
-    const child = new Deno.Command(LAUNCHER, {
+    const child = new Deno.Command(PYCLAW, {
       args: ["gateway", "run", "--port", "0"],
       env: { PYCLAW_STATE_DIR: dir, NO_COLOR: "1" },
       stdout: "piped",
