@@ -5,6 +5,7 @@
 
 import type { Config } from "../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../core/errors.ts";
+import { globMatch } from "../core/glob.ts";
 
 /** The id of the agent that always exists. */
 export const DEFAULT_AGENT_ID = "main";
@@ -71,13 +72,4 @@ export function listBindings(config: Config): { pattern: string; agentId: string
 export function agentForKey(config: Config, key: string): string {
   const binding = config.bindings.find((entry) => globMatch(entry.pattern, key));
   return binding?.agentId ?? DEFAULT_AGENT_ID;
-}
-
-/** `*` matches any run of characters (none included), `?` one; everything else is literal. */
-export function globMatch(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(
-    /\?/g,
-    ".",
-  );
-  return new RegExp(`^${source}$`, "s").test(value);
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { errorMessage, isAbortError } from "../core/errors.ts";
 import type { Tool, ToolContext, ToolOutput } from "../tools/tool.ts";
-import { globMatch } from "./agents.ts";
+import { globMatch } from "../core/glob.ts";
 import type { ToolCall, ToolSpec } from "./providers/types.ts";
 
 /** The tools of one run: specs for the model, and the tool behind each wire name. */

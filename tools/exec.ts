@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { globMatch } from "../core/glob.ts";
 import type { ExecApprovalOutcome } from "./exec_approvals.ts";
 import { runShellCommand, type ShellRunResult } from "./_process_tree.ts";
 import { resolveToolPath } from "./tool_paths.ts";
@@ -101,9 +102,7 @@ export function matchesAllowPattern(command: string, patterns: readonly string[]
   const text = command.trim();
   return patterns.some((pattern) => {
     if (CHAINING.test(text) && !CHAINING.test(pattern)) return false;
-    const source = pattern.trim().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
-      .replace(/\?/g, ".");
-    return new RegExp(`^${source}$`, "s").test(text);
+    return globMatch(pattern.trim(), text);
   });
 }
 

@@ -1,4 +1,5 @@
-import { agentForKey, globMatch, listAgents, resolveAgent } from "../../agent/agents.ts";
+import { agentForKey, listAgents, resolveAgent } from "../../agent/agents.ts";
+import { globMatch } from "../../core/glob.ts";
 import { configSchema } from "../../core/config/schema.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { assertEquals, assertThrows } from "../_helpers/assert.ts";
