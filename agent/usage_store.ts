@@ -4,6 +4,7 @@
  */
 
 import { dirname } from "node:path";
+import { readJsonLines } from "../core/fs.ts";
 
 /** One model call's usage. */
 export interface UsageRecord {
@@ -168,18 +169,6 @@ export class UsageStore {
   }
 
   async #read(): Promise<UsageRecord[]> {
-    const records: UsageRecord[] = [];
-    try {
-      const text = await Deno.readTextFile(this.file);
-      for (const line of text.split("\n")) {
-        if (!line.trim()) continue;
-        try {
-          records.push(JSON.parse(line));
-        } catch { /* a torn last line from a crash */ }
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    return records;
+    return await readJsonLines(this.file) as UsageRecord[];
   }
 }

@@ -50,3 +50,19 @@ export async function readTextIfExists(path: string): Promise<string | undefined
     throw error;
   }
 }
+
+/**
+ * Reads a JSON-lines file: one value per non-blank line. A line that does not parse (the torn
+ * last line of a crash mid-append) is skipped, never fatal; a missing file reads as empty.
+ */
+export async function readJsonLines(path: string): Promise<unknown[]> {
+  const text = await readTextIfExists(path);
+  const values: unknown[] = [];
+  for (const line of text?.split("\n") ?? []) {
+    if (!line.trim()) continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch { /* a torn line */ }
+  }
+  return values;
+}

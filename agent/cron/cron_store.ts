@@ -5,7 +5,7 @@
 
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { readJsonLines, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 
 /** A saved job. */
 export interface CronJob {
@@ -104,18 +104,7 @@ export class CronStore {
   }
 
   async #readAll(): Promise<CronRunRecord[]> {
-    const text = await readTextIfExists(this.historyFile);
-    if (!text) return [];
-    const records: CronRunRecord[] = [];
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        records.push(JSON.parse(line));
-      } catch {
-        // a torn last line after a crash; skip it
-      }
-    }
-    return records;
+    return await readJsonLines(this.historyFile) as CronRunRecord[];
   }
 
   async #trim(keep: number): Promise<void> {

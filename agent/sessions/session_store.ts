@@ -6,7 +6,7 @@
 
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { writeFileAtomic } from "../../core/fs.ts";
+import { readJsonLines, writeFileAtomic } from "../../core/fs.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 import type { ContentPart, ToolCall, Usage } from "../providers/types.ts";
 
@@ -213,24 +213,10 @@ export class SessionStore {
 }
 
 async function readMessages(path: string): Promise<SessionMessage[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  const messages: SessionMessage[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line);
-      if (value && typeof value === "object" && typeof value.role === "string") {
-        messages.push(value);
-      }
-    } catch { /* a torn line from a crash mid-write */ }
-  }
-  return messages;
+  return (await readJsonLines(path)).filter((value): value is SessionMessage =>
+    typeof value === "object" && value !== null &&
+    typeof (value as { role?: unknown }).role === "string"
+  );
 }
 
 async function endsWithNewline(path: string): Promise<boolean> {
