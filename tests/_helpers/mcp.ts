@@ -1,6 +1,7 @@
 /** @module Real MCP servers for tests: `@modelcontextprotocol/server-everything` over stdio and HTTP. */
 
 import { fileURLToPath } from "node:url";
+import { freePort } from "./net.ts";
 
 /** The everything server's entry point (run with `node`). */
 export const EVERYTHING_SERVER = fileURLToPath(
@@ -13,14 +14,6 @@ export const EVERYTHING_SERVER = fileURLToPath(
 /** A `tools.mcpServers` entry that runs the everything server over stdio. */
 export function everythingStdio(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { command: "node", args: [EVERYTHING_SERVER, "stdio"], ...extra };
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** The everything server in one of its HTTP modes, as a child process. */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
+import { freePort } from "../_helpers/net.ts";
 import { launchdPlist, scheduledTaskXml, systemdUnit } from "../../cli/_service_units.ts";
 
 const hasSystemdAnalyze = (() => {
@@ -97,13 +98,6 @@ Deno.test("service files quote what each platform needs quoted", async () => {
   assertMatch(task, /<LogonTrigger>/);
   assert(task.includes("\r\n"));
 });
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 async function waitForHealth(port: number, up: boolean): Promise<void> {
   const deadline = Date.now() + 15_000;

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
-import { everythingStdio, freePort, processAlive } from "../_helpers/mcp.ts";
+import { everythingStdio, processAlive } from "../_helpers/mcp.ts";
+import { freePort } from "../_helpers/net.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const deno = join(root, "node_modules/.bin/deno");

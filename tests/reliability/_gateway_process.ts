@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import { freePort } from "../_helpers/mcp.ts";
+import { freePort } from "../_helpers/net.ts";
 
 const PYCLAW = new URL("../../scripts/pyclaw", import.meta.url).pathname;
 export const PROCESS_TOKEN = "reliability-token-0123456789abcdef";

@@ -5,13 +5,9 @@ import {
   assertRejects,
   waitFor,
 } from "../../_helpers/assert.ts";
-import {
-  everythingStdio,
-  freePort,
-  processAlive,
-  startEverythingHttp,
-} from "../../_helpers/mcp.ts";
+import { everythingStdio, processAlive, startEverythingHttp } from "../../_helpers/mcp.ts";
 import { configSchema } from "../../../core/config/schema.ts";
+import { freePort } from "../../_helpers/net.ts";
 import { Logger } from "../../../core/logger.ts";
 import { McpManager } from "../../../tools/mcp/manager.ts";
 import type { McpServerConfig } from "../../../tools/mcp/server_config.ts";
