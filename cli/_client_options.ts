@@ -6,15 +6,29 @@
 import type { Command, OptionValues } from "@commander-js/extra-typings";
 import { parseInteger } from "./_output.ts";
 
-/** Adds `--url --token --password --timeout --local` to `command`. */
-// deno-lint-ignore no-explicit-any
-export function withClientOptions<A extends any[], O extends OptionValues, G extends OptionValues>(
+/** Adds `--url --token --password --timeout` (milliseconds, `timeoutMs` by default) to `command`. */
+export function withConnectionOptions<
+  // deno-lint-ignore no-explicit-any
+  A extends any[],
+  O extends OptionValues,
+  G extends OptionValues,
+>(
   command: Command<A, O, G>,
+  timeoutMs: number,
+  timeoutHelp = "time limit in milliseconds",
 ) {
   return command
     .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
     .option("--token <token>", "auth token")
     .option("--password <password>", "auth password")
-    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 10_000)
+    .option("--timeout <ms>", timeoutHelp, parseInteger, timeoutMs);
+}
+
+/** Adds `--url --token --password --timeout --local` to `command`. */
+// deno-lint-ignore no-explicit-any
+export function withClientOptions<A extends any[], O extends OptionValues, G extends OptionValues>(
+  command: Command<A, O, G>,
+) {
+  return withConnectionOptions(command, 10_000)
     .option("--local", "work on the local state dir even when a gateway answers");
 }

@@ -1,24 +1,24 @@
 /** @module `pyclaw agent "message"`: one agent turn from the terminal, streamed as it arrives. */
 
 import type { Command } from "@commander-js/extra-typings";
-import { parseInteger } from "./_output.ts";
+import { withConnectionOptions } from "./_client_options.ts";
 
 export function registerAgentCommand(program: Command): void {
-  program
-    .command("agent")
-    .description(
-      "Run one agent turn and stream the answer: through the running gateway when one " +
-        "answers, otherwise in this process",
-    )
-    .argument("[message...]", "the message (read from stdin when omitted)")
-    .option("--agent <id>", "agent id (default main)")
-    .option("--session <id>", "session id (default main)")
-    .option("--model <model>", "model for this turn, e.g. openai/gpt-4o")
-    .option("--local", "run in this process even when a gateway answers")
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
-    .option("--token <token>", "auth token")
-    .option("--password <password>", "auth password")
-    .option("--timeout <ms>", "time limit of the whole turn in milliseconds", parseInteger, 600_000)
+  withConnectionOptions(
+    program
+      .command("agent")
+      .description(
+        "Run one agent turn and stream the answer: through the running gateway when one " +
+          "answers, otherwise in this process",
+      )
+      .argument("[message...]", "the message (read from stdin when omitted)")
+      .option("--agent <id>", "agent id (default main)")
+      .option("--session <id>", "session id (default main)")
+      .option("--model <model>", "model for this turn, e.g. openai/gpt-4o")
+      .option("--local", "run in this process even when a gateway answers"),
+    600_000,
+    "time limit of the whole turn in milliseconds",
+  )
     .option("--json", "print one JSON object with the answer, tool calls and usage at the end")
     .addHelpText(
       "after",

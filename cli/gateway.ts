@@ -1,6 +1,7 @@
 /** @module `pyclaw gateway …`: run the server, and the client-side status, probe and call. */
 
 import type { Command } from "@commander-js/extra-typings";
+import { withConnectionOptions } from "./_client_options.ts";
 import { parseInteger, parsePort } from "./_output.ts";
 import { registerGatewayServiceCommands } from "./gateway_service_commands.ts";
 
@@ -25,13 +26,12 @@ export function registerGatewayCommands(program: Command): void {
       });
   }
 
-  gateway
-    .command("status")
-    .description("Show the gateway's configuration and, unless --no-probe, whether it answers")
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
-    .option("--token <token>", "auth token")
-    .option("--password <password>", "auth password")
-    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 5000)
+  withConnectionOptions(
+    gateway
+      .command("status")
+      .description("Show the gateway's configuration and, unless --no-probe, whether it answers"),
+    5000,
+  )
     .option("--no-probe", "do not connect, only show the configuration")
     .option("--deep", "also ask for system info, presence and doctor results")
     .option("--json", "print JSON")
@@ -40,13 +40,12 @@ export function registerGatewayCommands(program: Command): void {
       await gatewayStatus(options);
     });
 
-  gateway
-    .command("probe")
-    .description("Check that a gateway answers: connect, authenticate, health")
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
-    .option("--token <token>", "auth token")
-    .option("--password <password>", "auth password")
-    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 5000)
+  withConnectionOptions(
+    gateway
+      .command("probe")
+      .description("Check that a gateway answers: connect, authenticate, health"),
+    5000,
+  )
     .option("--json", "print JSON")
     .action(async (options) => {
       const { gatewayProbe } = await import("./gateway_client_commands.ts");
@@ -70,15 +69,14 @@ export function registerGatewayCommands(program: Command): void {
 
   registerGatewayServiceCommands(gateway);
 
-  gateway
-    .command("call")
-    .description("Call any RPC method and print its result")
-    .argument("<method>", "method name, e.g. health")
-    .option("--params <json>", "params as a JSON object", "{}")
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
-    .option("--token <token>", "auth token")
-    .option("--password <password>", "auth password")
-    .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 30000)
+  withConnectionOptions(
+    gateway
+      .command("call")
+      .description("Call any RPC method and print its result")
+      .argument("<method>", "method name, e.g. health")
+      .option("--params <json>", "params as a JSON object", "{}"),
+    30000,
+  )
     .option("--json", "print compact JSON")
     .action(async (method, options) => {
       const { gatewayCall } = await import("./gateway_client_commands.ts");

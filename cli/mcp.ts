@@ -1,7 +1,7 @@
 /** @module `pyclaw mcp status|list-tools`: the MCP servers in `tools.mcpServers` and their tools. */
 
 import type { Command } from "@commander-js/extra-typings";
-import { parseInteger } from "./_output.ts";
+import { withConnectionOptions } from "./_client_options.ts";
 
 export function registerMcpCommands(program: Command): void {
   const mcp = program
@@ -9,11 +9,7 @@ export function registerMcpCommands(program: Command): void {
     .description("Inspect the MCP servers of tools.mcpServers (through the gateway, or directly)");
 
   const clientOptions = <T extends Command>(command: T) =>
-    command
-      .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
-      .option("--token <token>", "auth token")
-      .option("--password <password>", "auth password")
-      .option("--timeout <ms>", "time limit in milliseconds", parseInteger, 5000)
+    withConnectionOptions(command, 5000)
       .option("--local", "connect to the servers directly, even when a gateway is running")
       .option("--json", "print JSON");
 
