@@ -139,7 +139,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         .map((message) => vision ? message : withoutImages(message)),
     ];
     const toolSet = request.tools === false || !deps.tools
-      ? { specs: [], byWireName: new Map() }
+      ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
       : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
     const toolContext: ToolContext = {
       signal,
@@ -202,7 +202,9 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         yield { type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) };
         let outcome;
         try {
-          outcome = await runToolCall(tool, call, toolContext);
+          outcome = await runToolCall(tool, call, toolContext, {
+            denied: toolSet.denied.has(call.name),
+          });
         } catch (error) {
           await append(toolMessage(call, toolName, "Aborted before the tool finished", true));
           throw error;

@@ -6,13 +6,15 @@
 import { z } from "zod";
 import { errorMessage, isAbortError } from "../core/errors.ts";
 import type { Tool, ToolContext, ToolOutput } from "../tools/tool.ts";
-import { globMatch } from "../core/glob.ts";
+import { toolAllowed, type ToolPolicyList } from "../tools/tool_policy.ts";
 import type { ToolCall, ToolSpec } from "./providers/types.ts";
 
 /** The tools of one run: specs for the model, and the tool behind each wire name. */
 export interface ToolSet {
   specs: ToolSpec[];
   byWireName: Map<string, Tool>;
+  /** Wire names of tools the policy keeps from this agent; a call to one is refused. */
+  denied: Set<string>;
 }
 
 const schemas = new WeakMap<Tool, Record<string, unknown>>();
@@ -22,33 +24,22 @@ export function wireName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "tool";
 }
 
-/** True when the tool passes every allow list (if any) and no deny list. */
-export function toolAllowed(
-  name: string,
-  lists: readonly { allow?: string[]; deny?: string[] }[],
-): boolean {
-  for (const { allow, deny } of lists) {
-    if (deny?.some((pattern) => globMatch(pattern, name))) return false;
-    if (allow && !allow.some((pattern) => globMatch(pattern, name))) return false;
-  }
-  return true;
-}
-
-/** The tool set for a run, filtered by allow/deny lists. */
-export function buildToolSet(
-  tools: readonly Tool[],
-  lists: readonly { allow?: string[]; deny?: string[] }[],
-): ToolSet {
+/** The tool set for a run, filtered by allow/deny lists (names, globs and `group:` entries). */
+export function buildToolSet(tools: readonly Tool[], lists: readonly ToolPolicyList[]): ToolSet {
   const specs: ToolSpec[] = [];
   const byWireName = new Map<string, Tool>();
+  const denied = new Set<string>();
   for (const tool of tools) {
-    if (!toolAllowed(tool.name, lists)) continue;
+    if (!toolAllowed(tool, lists)) {
+      denied.add(wireName(tool.name));
+      continue;
+    }
     let name = wireName(tool.name);
     for (let n = 2; byWireName.has(name); n++) name = `${wireName(tool.name).slice(0, 60)}_${n}`;
     byWireName.set(name, tool);
     specs.push({ name, description: tool.description, parameters: jsonSchemaOf(tool) });
   }
-  return { specs, byWireName };
+  return { specs, byWireName, denied };
 }
 
 function jsonSchemaOf(tool: Tool): Record<string, unknown> {
@@ -87,6 +78,7 @@ export async function runToolCall(
   tool: Tool | undefined,
   call: ToolCall,
   ctx: ToolContext,
+  options: { denied?: boolean } = {},
 ): Promise<ToolCallOutcome> {
   let args: unknown;
   try {
@@ -96,6 +88,10 @@ export async function runToolCall(
       args: call.arguments,
       output: { content: `Invalid arguments for ${call.name}: not JSON`, isError: true },
     };
+  }
+  if (!tool && options.denied) {
+    const why = "the tool policy (tools.allow / tools.deny or the agent's own lists) denies it";
+    return { args, output: { content: `Tool not allowed: ${call.name} (${why})`, isError: true } };
   }
   if (!tool) {
     return { args, output: { content: `Unknown tool: ${call.name}`, isError: true } };

@@ -23,6 +23,7 @@ const parameters = z.strictObject({
 
 export const desktopScreenshot = defineTool({
   name: "desktop_screenshot",
+  group: "group:media",
   description: "Take a screenshot of the desktop and look at it: the whole screen, or one " +
     "window (macOS and X11).",
   parameters,

@@ -20,6 +20,7 @@ const parameters = z.strictObject({
 
 export const execTool = defineTool({
   name: "exec",
+  group: "group:exec",
   description: "Run a shell command in the workspace and return its exit code and output. " +
     "The user may have to approve it first.",
   parameters,

@@ -23,6 +23,7 @@ const WORKER_TIMEOUT_MS = 60_000;
 
 export const readDocx = defineTool({
   name: "read_docx",
+  group: "group:documents",
   description: "Extract the text of a Word (.docx) document as markdown or plain text.",
   parameters,
   async run({ path, format, maxChars }, ctx) {

@@ -16,6 +16,7 @@ const parameters = z.strictObject({
 
 export const readPdf = defineTool({
   name: "read_pdf",
+  group: "group:documents",
   description: "Extract the text of a PDF file, optionally only some pages. Pages are marked " +
     '"--- Page N ---".',
   parameters,

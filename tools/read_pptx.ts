@@ -32,6 +32,7 @@ const NOT_NOTES = new Set(["sldImg", "sldNum", "hdr", "ftr", "dt"]);
 
 export const readPptx = defineTool({
   name: "read_pptx",
+  group: "group:documents",
   description: "Extract the text of a PowerPoint (.pptx) presentation, slide by slide in show " +
     'order, with speaker notes. Slides are marked "--- Slide N ---".',
   parameters,

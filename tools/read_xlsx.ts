@@ -22,6 +22,7 @@ const parameters = z.strictObject({
 
 export const readXlsx = defineTool({
   name: "read_xlsx",
+  group: "group:documents",
   description: "Read cells of an Excel (.xlsx) workbook as a markdown table or CSV. Choose a " +
     "sheet and a range; formulas show their results.",
   parameters,

@@ -22,6 +22,7 @@ export const FILE_EVENT = "chat.file";
 
 export const sendFile = defineTool({
   name: "send_file",
+  group: "group:message",
   description: "Send a file from the workspace to the user (a download in their chat). " +
     "The file type is detected automatically.",
   parameters,

@@ -2,6 +2,7 @@
 
 import type { z } from "zod";
 import type { Config } from "../core/config/schema.ts";
+import type { ToolGroup } from "../core/tool_groups.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
@@ -61,6 +62,8 @@ export interface ToolContext {
 export interface Tool<P extends z.ZodType = z.ZodType> {
   /** Unique name; MCP tools are `mcp:<server>:<tool>`. */
   name: string;
+  /** The group `tools.allow` / `tools.deny` may name it by (`group:file`, …). */
+  group?: ToolGroup;
   description: string;
   /** Arguments schema; converted to JSON Schema for the model. */
   parameters: P;

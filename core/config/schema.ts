@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import { toolEntryProblem } from "../tool_groups.ts";
 
 // Objects are strict so that unknown keys surface as issues; the loader turns those into
 // warnings (and `config.set` into INVALID_PARAMS). Nested sections use `prefault({})` so an
@@ -13,6 +14,14 @@ const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).pre
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+
+/** A `tools.allow` / `tools.deny` list: tool names, globs, or known `group:` names. */
+const toolList = z.array(
+  z.string().min(1).superRefine((entry, check) => {
+    const problem = toolEntryProblem(entry);
+    if (problem) check.addIssue({ code: "custom", message: problem });
+  }),
+);
 
 const authSchema = section({
   /** `token` (default), `password`, or `none` (loopback only, with a warning). */
@@ -100,8 +109,8 @@ const agentSettings = {
   workspace: z.string().optional(),
   timezone: z.string().optional(),
   tools: z.strictObject({
-    allow: z.array(z.string()).optional(),
-    deny: z.array(z.string()).optional(),
+    allow: toolList.optional(),
+    deny: toolList.optional(),
   }).optional(),
 };
 
@@ -168,8 +177,10 @@ const mcpServerName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Use letters, di
 
 const toolsSchema = section({
   restrictToWorkspace: z.boolean().default(true),
-  allow: z.array(z.string()).optional(),
-  deny: z.array(z.string()).optional(),
+  /** Tool names, globs or groups (`group:web`) agents may use; all when absent. */
+  allow: toolList.optional(),
+  /** Tool names, globs or groups no agent may use; deny wins over allow. */
+  deny: toolList.optional(),
   exec: section({
     policy: z.enum(["ask", "allow", "deny"]).default("ask"),
     /** Commands matching one of these globs run without asking. */

@@ -4,15 +4,26 @@
  */
 
 import { z } from "zod";
+import { DEFAULT_AGENT_ID, resolveAgent } from "../../agent/agents.ts";
 import { GatewayError } from "../../core/errors.ts";
+import { toolAllowed } from "../../tools/tool_policy.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const toolsMethods = defineMethods({
   "tools.list": {
-    params: z.object({}),
+    // `agentId` is ours (the spec lists no params): whose allow/deny lists `allowed` reflects.
+    params: z.object({ agentId: z.string().min(1).optional() }),
     // Built-ins first, then each MCP server's tools as `mcp:<server>:<tool>`.
-    handler: (_params, ctx) =>
-      ctx.services.tools.list().map((tool) => ({ name: tool.name, description: tool.description })),
+    handler: ({ agentId }, ctx) => {
+      const config = ctx.config();
+      const agent = resolveAgent(config, agentId ?? DEFAULT_AGENT_ID);
+      return ctx.services.tools.list().map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        group: tool.group ?? null,
+        allowed: toolAllowed(tool, [config.tools, agent.tools]),
+      }));
+    },
   },
   "tools.exec_approve": {
     params: z.object({ requestId: z.string().min(1), approved: z.boolean() }),

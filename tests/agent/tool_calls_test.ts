@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { buildToolSet, runToolCall, toolAllowed, wireName } from "../../agent/tool_calls.ts";
+import { buildToolSet, runToolCall, wireName } from "../../agent/tool_calls.ts";
 import { configSchema } from "../../core/config/schema.ts";
 import { Logger } from "../../core/logger.ts";
 import { defineTool, type ToolContext } from "../../tools/tool.ts";
@@ -39,8 +39,7 @@ Deno.test("buildToolSet gives wire-safe names and JSON Schemas, honouring allow 
   assertEquals(set.specs.map((s) => s.name), ["mcp_math_add"]);
   assertEquals(set.specs[0].parameters.required, ["a", "b"]);
   assertEquals(set.byWireName.get("mcp_math_add"), add);
-  assertEquals(toolAllowed("mcp:fs:read", [{ allow: ["mcp:*"] }, { deny: ["mcp:fs:*"] }]), false);
-  assertEquals(toolAllowed("mcp:git:log", [{ allow: ["mcp:*"] }, {}]), true);
+  assertEquals([...set.denied], ["broken"]);
 });
 
 Deno.test("runToolCall validates arguments and turns failures into error results", async () => {

@@ -165,6 +165,7 @@ function asJson(value: unknown): ToolOutput {
 
 export const browserTool = defineTool({
   name: "browser",
+  group: "group:browser",
   description: "Use a real web browser (Chromium): open pages, read their text, click, type, " +
     "take screenshots and run JavaScript. Start with open, then snapshot to see the page's " +
     "text and element refs. Internal and private network addresses are blocked.",

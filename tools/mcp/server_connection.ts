@@ -223,6 +223,7 @@ export class McpServerConnection {
     const name = mcpToolName(this.name, tool.name);
     return {
       name,
+      group: "group:mcp",
       description: tool.description ?? tool.title ?? `${tool.name} (MCP server ${this.name})`,
       parameters: argumentsSchema,
       jsonSchema: tool.inputSchema as Record<string, unknown>,

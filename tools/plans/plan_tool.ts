@@ -29,6 +29,7 @@ const parameters = z.object({
 
 export const planTool = defineTool({
   name: "plan",
+  group: "group:agent",
   description: "Keep a step-by-step plan for a multi-step task: create it before starting, " +
     "mark each step as you finish it, pause when you must wait for the user. The plan is saved " +
     "and can be resumed later from its first unfinished step.",

@@ -8,6 +8,7 @@ import { defineTool } from "../tool.ts";
 
 export const readSkillTool = defineTool({
   name: "read_skill",
+  group: "group:agent",
   description: "Load the full instructions of a skill by name (the skills available are listed " +
     "in the system prompt). Read a skill before doing a task it covers.",
   parameters: z.object({ name: z.string().min(1).max(200).describe("The skill's name") }),

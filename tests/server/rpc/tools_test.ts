@@ -32,7 +32,7 @@ Deno.test("tools.list lists the built-in tools and those of dynamic sources", as
   // Other tool families (the browser) may register too; the built-ins are always there.
   for (const name of BUILTINS) assert(names.includes(name), name);
   for (const tool of before) assert(tool.description.length > 20, tool.name);
-  assertEquals(Object.keys(before[0]).sort(), ["description", "name"]);
+  assertEquals(Object.keys(before[0]).sort(), ["allowed", "description", "group", "name"]);
   // An MCP server's tools arrive as a source; tools.list shows them after the built-ins.
   const remove = gw.gateway.services.tools.addSource("mcp:demo", () => [
     defineTool({
