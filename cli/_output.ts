@@ -11,7 +11,10 @@ export function printJson(value: unknown): void {
 /** Prints an error (with its protocol code when it has one) and exits non-zero. */
 export function fail(error: unknown, exitCode = 1): never {
   if (isGatewayError(error)) {
-    console.error(`Error: ${error.code}: ${error.message}`);
+    // A refused client should know how long to wait rather than retry into the same wall.
+    const retryAfterMs = Number(error.details?.retryAfterMs);
+    const wait = retryAfterMs > 0 ? ` (try again in ${Math.ceil(retryAfterMs / 1000)} s)` : "";
+    console.error(`Error: ${error.code}: ${error.message}${wait}`);
   } else {
     console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
   }

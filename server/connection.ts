@@ -16,6 +16,7 @@ import { PACKAGE_NAME, PROTOCOL, VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ClientInfo, RpcContext } from "./context.ts";
+import type { ClientAddress } from "./client_address.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import {
   type AuthFailureLimiter,
@@ -63,6 +64,8 @@ export interface ConnectionDeps {
 export class Connection {
   readonly id = crypto.randomUUID();
   readonly address: string;
+  /** A local client, spared the failed-auth lockout (see client_address.ts). */
+  readonly local: boolean;
   readonly connectedAt = new Date();
   clientName = "unknown";
   protocol = 0;
@@ -79,9 +82,10 @@ export class Connection {
   #tokens: number;
   #lastRefill = performance.now();
 
-  constructor(transport: Transport, address: string, deps: ConnectionDeps) {
+  constructor(transport: Transport, client: ClientAddress, deps: ConnectionDeps) {
     this.#transport = transport;
-    this.address = address;
+    this.address = client.address;
+    this.local = client.local;
     this.#deps = deps;
     this.#tokens = deps.config().gateway.limits.requestBurst;
     transport.onmessage = (text) => this.#receive(text);
@@ -224,7 +228,7 @@ export class Connection {
   async #connect(id: FrameId, rawParams: unknown): Promise<void> {
     const deps = this.#deps;
     try {
-      deps.authLimiter.check(this.address);
+      if (!this.local) deps.authLimiter.check(this.address);
     } catch (error) {
       this.#fail(id, (error as GatewayError).toShape());
       this.close(CloseCode.policyViolation, "rate limited");
@@ -263,7 +267,7 @@ export class Connection {
       this.credential = credential.kind;
       this.deviceId = credential.deviceId;
     } catch (error) {
-      deps.authLimiter.fail(this.address);
+      if (!this.local) deps.authLimiter.fail(this.address);
       deps.logger.warn("authentication failed", {
         address: this.address,
         clientName: params.clientName,

@@ -230,13 +230,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth: () => auth,
     authLimiter,
     extraCredential: checkDeviceToken,
-    upgrade: (request, address) => {
+    upgrade: (request, { address, local }) => {
       const limit = configStore.current.gateway.limits.maxConnectionsPerAddress;
       const open = perAddress.get(address) ?? 0;
-      if (open >= limit) return new Response("Too many connections", { status: 429 });
+      if (!local && open >= limit) return new Response("Too many connections", { status: 429 });
       const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 120 });
       perAddress.set(address, open + 1);
-      const connection = new Connection(webSocketTransport(socket), address, connectionDeps);
+      const connection = new Connection(
+        webSocketTransport(socket),
+        { address, local },
+        connectionDeps,
+      );
       connections.set(connection.id, connection);
       return response;
     },

@@ -13,6 +13,7 @@ import {
   verifyCredentials,
 } from "./auth.ts";
 import { withLimitedBody } from "./body_limit.ts";
+import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
 import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
 
 /** What the handler needs from the gateway. */
@@ -26,15 +27,23 @@ export interface RequestHandlerDeps {
   authLimiter: AuthFailureLimiter;
   extraCredential: CredentialCheck;
   /** Accepts a WebSocket client (origin already checked); answers the upgrade or refuses it. */
-  upgrade(request: Request, address: string): Response;
+  upgrade(request: Request, client: ClientAddress): Response;
   /** The context of one HTTP request. */
   context(address: string, signal: AbortSignal): HttpContext;
 }
 
 /** Builds the handler for `Deno.serve`. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
+  const clients = new ClientAddressResolver();
   return async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
-    const address = info.remoteAddr.hostname;
+    const gateway = deps.config().gateway;
+    const client = clients.resolve(
+      request,
+      info.remoteAddr.hostname,
+      gateway.trustedProxies,
+      gateway.limits.exemptLoopback,
+    );
+    const address = client.address;
     const url = new URL(request.url);
     const origin = request.headers.get("origin");
     const foreign = origin !== null && !deps.isOwnOrigin(origin, request.headers.get("host"));
@@ -46,7 +55,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
         deps.logger.warn("refused a WebSocket from a foreign origin", { origin, address });
         return new Response("Origin not allowed", { status: 403 });
       }
-      return deps.upgrade(request, address);
+      return deps.upgrade(request, client);
     }
     if (request.method === "GET" && url.pathname === "/health") {
       return jsonResponse({ status: "ok", uptime: Date.now() - deps.startedAt });
@@ -66,7 +75,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (!match) continue;
       pathKnown = true;
       if (request.method !== route.method) continue;
-      return await serveRoute(deps, route, match, request, address);
+      return await serveRoute(deps, route, match, request, client);
     }
     if (pathKnown) return openAiError(405, `Method ${request.method} not allowed`);
     return jsonResponse({ error: { message: "Not found", type: "invalid_request_error" } }, 404);
@@ -78,10 +87,11 @@ async function serveRoute(
   route: HttpRoute,
   match: RegExpMatchArray,
   request: Request,
-  address: string,
+  client: ClientAddress,
 ): Promise<Response> {
+  const address = client.address;
   if (route.auth) {
-    const denied = await authorizeHttp(deps, request, address);
+    const denied = await authorizeHttp(deps, request, client);
     if (denied) return denied;
   }
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
@@ -111,11 +121,11 @@ async function serveRoute(
 async function authorizeHttp(
   deps: RequestHandlerDeps,
   request: Request,
-  address: string,
+  client: ClientAddress,
 ): Promise<Response | undefined> {
   const secret = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   try {
-    deps.authLimiter.check(address);
+    if (!client.local) deps.authLimiter.check(client.address);
   } catch (error) {
     const retryAfterMs = (error as GatewayError).details?.retryAfterMs as number | undefined;
     return openAiError(429, (error as Error).message, "rate_limit_error", "RATE_LIMITED", {
@@ -131,7 +141,7 @@ async function authorizeHttp(
     );
     return undefined;
   } catch (error) {
-    deps.authLimiter.fail(address);
+    if (!client.local) deps.authLimiter.fail(client.address);
     return openAiError(401, (error as Error).message, "authentication_error", "AUTH_REQUIRED", {
       "www-authenticate": "Bearer",
     });

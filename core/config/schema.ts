@@ -3,6 +3,7 @@
  * declared here, so a full config never blocks start-up and a typo is caught with its key path.
  */
 
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { toolEntryProblem } from "../tool_groups.ts";
 
@@ -43,6 +44,11 @@ const limitsSchema = section({
   maxBufferedBytes: positiveInt.default(16 * 1024 * 1024),
   /** Failed `connect` attempts per address per minute before `RATE_LIMITED`. */
   authFailuresPerMinute: positiveInt.default(5),
+  /**
+   * Spare loopback clients the per-address connection cap and the failed-auth lockout, so one
+   * misconfigured local script cannot lock out the CLI, the UI and every SDK.
+   */
+  exemptLoopback: z.boolean().default(true),
   maxHttpBodyBytes: positiveInt.default(25 * 1024 * 1024),
 });
 
@@ -59,7 +65,25 @@ const gatewaySchema = section({
   /** Announce the gateway on the LAN over mDNS/DNS-SD (`_pyclaw._tcp`) while `gateway run` runs. */
   discovery: section({ mdns: z.boolean().default(false) }),
   limits: limitsSchema,
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the real client, so
+   * limits and lockouts apply per client rather than to the proxy.
+   */
+  trustedProxies: z.array(
+    z.string().refine((spec) => isProxySpec(spec), {
+      error: (issue) => `Not an IP address or CIDR range: ${issue.input}`,
+    }),
+  ).default([]),
 });
+
+function isProxySpec(spec: string): boolean {
+  try {
+    proxyaddr.compile(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const modelEntrySchema = z.strictObject({
   id: z.string().min(1),

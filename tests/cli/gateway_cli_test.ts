@@ -48,6 +48,17 @@ Deno.test("gateway call: result on success, code and exit 1 on failure, exit 2 o
   assertMatch(badParams.stderr, /INVALID_PARAMS/);
 });
 
+Deno.test("gateway call: a locked-out client is told how long to wait", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { authFailuresPerMinute: 1, exemptLoopback: false } } },
+  });
+  const wrong = await pyclaw(["gateway", "call", "health", "--url", gw.url, "--token", "wrong"]);
+  assertMatch(wrong.stderr, /AUTH_REQUIRED/);
+  const locked = await pyclaw(["gateway", "call", "health", "--url", gw.url, "--token", gw.token!]);
+  assertEquals(locked.code, 1);
+  assertMatch(locked.stderr, /RATE_LIMITED: .*\(try again in \d+ s\)/);
+});
+
 Deno.test("gateway probe and status: exit 0 against a gateway, 1 against nothing", async () => {
   await using gw = await startTestGateway();
   const probe = await pyclaw(["gateway", "probe", "--url", gw.url, "--token", gw.token!, "--json"]);

@@ -14,9 +14,14 @@ import { readSkill } from "../../tools/skills/skill_catalog.ts";
 import { FUZZ_CONFIG, paramKeys } from "./_fuzz.ts";
 
 Deno.test("HTTP: brute-forcing Bearer tokens gets 429 RATE_LIMITED, then even the right token waits", async () => {
-  await using gw = await startTestGateway();
+  // A remote client, as a trusted reverse proxy on this host names it (loopback is not locked out).
+  await using gw = await startTestGateway({
+    config: { gateway: { trustedProxies: ["127.0.0.1"] } },
+  });
   const get = (token: string) =>
-    fetch(`${gw.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+    fetch(`${gw.baseUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "203.0.113.9" },
+    });
   const statuses: number[] = [];
   for (let i = 0; i < 8; i++) {
     const response = await get(`guess-${i}`);

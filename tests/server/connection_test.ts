@@ -34,7 +34,7 @@ Deno.test("Connection closes a client that stops reading once its send buffer pa
   const logger = new Logger({ consoleLevel: "silent" });
   let closed = false;
   const { transport, sent, closedWith } = stalledTransport();
-  const connection = new Connection(transport, "127.0.0.1", {
+  const connection = new Connection(transport, { address: "127.0.0.1", local: true }, {
     dispatcher: new Dispatcher([], logger),
     auth: () => ({ mode: "none" }),
     authLimiter: new AuthFailureLimiter(() => 5),

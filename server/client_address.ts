@@ -1,0 +1,56 @@
+/**
+ * @module Who a request comes from: the peer address, or behind a trusted reverse proxy the client
+ * named in `X-Forwarded-For`; and whether that client is local, so per-address limits and the
+ * failed-auth lockout spare it (one misconfigured local script must not lock out the CLI and UI).
+ */
+
+import proxyaddr from "proxy-addr";
+import { isLoopbackHost } from "../core/gateway_token.ts";
+
+/** The client a request is counted against. */
+export interface ClientAddress {
+  /** The real client's address (the peer's, unless a trusted proxy forwarded the request). */
+  address: string;
+  /**
+   * A local client that per-address limits and the auth lockout spare: a loopback peer that is
+   * not relaying anyone (no forwarding header), or a loopback client named by a trusted proxy.
+   */
+  local: boolean;
+}
+
+/** Resolves client addresses for one `gateway.trustedProxies` list (compiled once per list). */
+export class ClientAddressResolver {
+  #list: readonly string[] = [];
+  #trust: (address: string, index: number) => boolean = () => false;
+
+  /**
+   * @param trustedProxies proxy addresses or CIDR ranges, as `gateway.trustedProxies`
+   * @param exemptLoopback whether local clients are spared (`gateway.limits.exemptLoopback`)
+   */
+  resolve(
+    request: Request,
+    peer: string,
+    trustedProxies: readonly string[],
+    exemptLoopback: boolean,
+  ): ClientAddress {
+    if (trustedProxies !== this.#list) {
+      this.#list = trustedProxies;
+      this.#trust = proxyaddr.compile([...trustedProxies]);
+    }
+    const forwardedFor = request.headers.get("x-forwarded-for");
+    const address = forwardedFor === null ? peer : proxyaddr({
+      socket: { remoteAddress: peer },
+      headers: { "x-forwarded-for": forwardedFor },
+    } as never, this.#trust);
+    // A loopback peer that forwards for someone else, without being trusted, is a local reverse
+    // proxy relaying unknown (maybe remote) clients: it gets no local exemption.
+    const relaying = address === peer &&
+      (forwardedFor !== null || request.headers.has("forwarded"));
+    return { address, local: exemptLoopback && !relaying && isLoopbackAddress(address) };
+  }
+}
+
+/** Whether `address` is a loopback address, IPv4-mapped IPv6 (`::ffff:127.0.0.1`) included. */
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(address.replace(/^::ffff:/i, ""));
+}

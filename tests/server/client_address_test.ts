@@ -1,0 +1,127 @@
+/**
+ * @module Per-address limits and the failed-auth lockout: loopback clients are spared, remote ones
+ * (named by a trusted reverse proxy's X-Forwarded-For) are limited each on its own.
+ */
+
+import { assert, assertEquals, assertRejects, assertThrows } from "../_helpers/assert.ts";
+import { ConfigError, validateConfig } from "../../core/config/load.ts";
+import { GatewayError } from "../../core/errors.ts";
+import { openRawSocket, startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
+
+/** Opens a WebSocket with `headers` and answers the upgrade status (101, or the refusal's). */
+async function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const socket = new WebSocket(url, { headers } as unknown as string[]);
+  return await new Promise<number>((resolve) => {
+    socket.onopen = () => {
+      socket.close();
+      resolve(101);
+    };
+    socket.onerror = (event) => {
+      const message = (event as ErrorEvent).message ?? "";
+      resolve(Number(message.match(/\b(4\d\d)\b/)?.[1] ?? 0));
+    };
+  });
+}
+
+/** Sends `connect` on a raw socket with `headers`; answers the response frame's error code or "ok". */
+async function connectAs(url: string, token: string, headers: Record<string, string>) {
+  const raw = await openRawSocket(url, headers);
+  raw.socket.send(JSON.stringify({
+    type: "req",
+    id: "c",
+    method: "connect",
+    params: { auth: { token }, clientName: "proxied" },
+  }));
+  const frame = await raw.next() as {
+    ok: boolean;
+    error?: { code: string; details?: { retryAfterMs?: number } };
+  };
+  raw.socket.close();
+  await raw.closed;
+  return frame.ok ? { code: "ok" } : frame.error!;
+}
+
+Deno.test("failed connects from loopback lock nobody out: the right token still connects", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { authFailuresPerMinute: 3 } } },
+  });
+  for (let i = 0; i < 6; i++) {
+    const error = await assertRejects(() => gw.connect({ token: `wrong-${i}` }), GatewayError);
+    assertEquals(error.code, "AUTH_REQUIRED");
+  }
+  const client = await gw.connect({ token: TEST_TOKEN });
+  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+  const http = await fetch(`${gw.baseUrl}/v1/models`, {
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+  });
+  await http.body?.cancel();
+  assertEquals(http.status, 200);
+});
+
+Deno.test("behind a trusted proxy, each forwarded client is locked out on its own", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      gateway: { trustedProxies: ["127.0.0.1/8"], limits: { authFailuresPerMinute: 3 } },
+    },
+  });
+  const remote = { "x-forwarded-for": "203.0.113.7" };
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await connectAs(gw.url, `wrong-${i}`, remote)).code, "AUTH_REQUIRED");
+  }
+  const limited = await connectAs(gw.url, TEST_TOKEN, remote);
+  assertEquals(limited.code, "RATE_LIMITED");
+  assert(Number(limited.details?.retryAfterMs) > 0);
+  // Another client behind the same proxy, and the local CLI, are unaffected.
+  assertEquals(
+    (await connectAs(gw.url, TEST_TOKEN, { "x-forwarded-for": "203.0.113.8" })).code,
+    "ok",
+  );
+  assertEquals((await connectAs(gw.url, TEST_TOKEN, {})).code, "ok");
+});
+
+Deno.test("an untrusted loopback peer relaying X-Forwarded-For is not spared the lockout", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { authFailuresPerMinute: 2 } } },
+  });
+  const relayed = { "x-forwarded-for": "198.51.100.1" };
+  for (let i = 0; i < 2; i++) {
+    assertEquals((await connectAs(gw.url, `wrong-${i}`, relayed)).code, "AUTH_REQUIRED");
+  }
+  assertEquals((await connectAs(gw.url, TEST_TOKEN, relayed)).code, "RATE_LIMITED");
+  assertEquals((await connectAs(gw.url, TEST_TOKEN, {})).code, "ok");
+});
+
+Deno.test("loopback clients are not capped per address; forwarded remote clients are", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      gateway: { trustedProxies: ["127.0.0.1"], limits: { maxConnectionsPerAddress: 2 } },
+    },
+  });
+  for (let i = 0; i < 5; i++) await gw.connect();
+  const remote = { "x-forwarded-for": "203.0.113.20" };
+  const first = await openRawSocket(gw.url, remote);
+  const second = await openRawSocket(gw.url, remote);
+  assertEquals(await upgradeStatus(gw.url, remote), 429);
+  assertEquals(await upgradeStatus(gw.url, { "x-forwarded-for": "203.0.113.21" }), 101);
+  for (const raw of [first, second]) {
+    raw.socket.close();
+    await raw.closed;
+  }
+});
+
+Deno.test("gateway.limits.exemptLoopback false caps loopback like any address", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { maxConnectionsPerAddress: 2, exemptLoopback: false } } },
+  });
+  await gw.connect();
+  await gw.connect();
+  assertEquals(await upgradeStatus(gw.url), 429);
+});
+
+Deno.test("gateway.trustedProxies refuses what is not an address or range", () => {
+  const error = assertThrows(
+    () => validateConfig({ gateway: { trustedProxies: ["proxy.example"] } }, {}),
+    ConfigError,
+  );
+  assert(error.message.includes("Not an IP address or CIDR range: proxy.example"), error.message);
+});
