@@ -1,23 +1,17 @@
 /**
  * @module An agent turn run in this process, for `pyclaw agent` when no gateway answers: the
- * same chat service, providers, session files and built-in tools the gateway uses, plus the
- * configured MCP servers, but none of its schedulers (cron, heartbeat) and no listener.
+ * gateway's own agent runtime (providers, sessions, tools, skills, plans, the browser, the
+ * configured MCP servers), so the turn gets the same system prompt and tools, but none of the
+ * gateway's schedulers (cron, heartbeat, channels), no listener and no client to ask for approval.
  */
 
 import type { AgentEvent } from "../agent/run.ts";
-import { type ChatOutcome, ChatService } from "../agent/chat_service.ts";
-import { ProviderRegistry } from "../agent/providers/registry.ts";
-import { registerLocalProvider } from "../agent/providers/llamacpp.ts";
-import { LocalModelStore } from "../agent/models/model_store.ts";
-import { SessionStore } from "../agent/sessions/session_store.ts";
-import { UsageStore } from "../agent/usage_store.ts";
-import { SystemEventQueue } from "../agent/system_events.ts";
+import type { ChatOutcome } from "../agent/chat_service.ts";
+import { buildAgentRuntime } from "../agent/runtime.ts";
 import type { ConfigStore } from "../core/config/store.ts";
+import { EventBus } from "../core/event_bus.ts";
 import { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
-import { BUILTIN_TOOLS } from "../tools/builtin_tools.ts";
-import { ToolRegistry } from "../tools/registry.ts";
-import type { ToolServices } from "../tools/tool.ts";
 
 /** One turn to run locally. */
 export interface LocalTurn {
@@ -30,8 +24,8 @@ export interface LocalTurn {
 }
 
 /**
- * Runs one turn in this process and releases everything it started (MCP children, local
- * models) before returning.
+ * Runs one turn in this process and releases everything it started (MCP children, browsers,
+ * local models) before returning.
  *
  * @throws {GatewayError} before anything runs: unknown agent or model, no model configured
  */
@@ -40,9 +34,7 @@ export async function runLocalTurn(
   paths: StatePaths,
   turn: LocalTurn,
 ): Promise<ChatOutcome> {
-  const config = () => configStore.current;
-  const env = Deno.env.toObject();
-  const logging = config().logging;
+  const logging = configStore.current.logging;
   // Runs leave the same trail in the log file as the gateway's, and nothing on the console.
   const logger = new Logger({
     file: paths.logFile,
@@ -50,30 +42,21 @@ export async function runLocalTurn(
     consoleLevel: "silent",
     maxFileBytes: logging.maxFileBytes,
     maxFiles: logging.maxFiles,
-  }).child({ component: "agent", via: "cli" });
-  const providers = new ProviderRegistry({ config, env });
-  registerLocalProvider(providers, {
-    store: new LocalModelStore(paths.modelsDir),
-    settings: () => config().models.local,
-  });
-  const tools = new ToolRegistry(BUILTIN_TOOLS);
-  const mcp = await startMcp(config().tools.mcpServers, tools, logger);
-  const toolServices: ToolServices = { env };
-  const chat = new ChatService({
-    config,
-    providers,
-    sessions: new SessionStore(paths),
+  }).child({ via: "cli" });
+  const runtime = buildAgentRuntime({
+    configStore,
     paths,
     logger,
-    tools,
-    usage: new UsageStore(paths.usageFile),
-    systemEvents: new SystemEventQueue(),
-    toolServices,
-    publish: () => {},
-    emit: () => {},
+    bus: new EventBus(),
+    env: Deno.env.toObject(),
+    mode: "local",
   });
+  const lifecycle = runtime.lifecycle();
+  const stopFailed = (service: string, error: unknown) =>
+    logger.error("service did not stop cleanly", { service, error });
   try {
-    return await chat.run({
+    await lifecycle.start(stopFailed);
+    return await runtime.chat.run({
       agentId: turn.agentId,
       sessionId: turn.sessionId,
       mode: "send",
@@ -81,26 +64,7 @@ export async function runLocalTurn(
       model: turn.model,
     }, { signal: turn.signal, onEvent: turn.onEvent });
   } finally {
-    await chat.close().catch(() => {});
-    await providers.close().catch(() => {});
-    await mcp?.close().catch(() => {});
+    await lifecycle.stop(stopFailed);
     logger.close();
   }
-}
-
-/** Connects the configured MCP servers (lazily loaded: most turns have none). */
-async function startMcp(
-  servers: ConfigStore["current"]["tools"]["mcpServers"],
-  registry: ToolRegistry,
-  logger: Logger,
-) {
-  const enabled = Object.fromEntries(
-    Object.entries(servers).filter(([, server]) => server.enabled !== false),
-  );
-  if (Object.keys(enabled).length === 0) return undefined;
-  const { McpManager } = await import("../tools/mcp/manager.ts");
-  const manager = new McpManager({ logger: logger.child({ component: "mcp" }), registry });
-  await manager.apply(enabled);
-  await manager.ready();
-  return manager;
 }

@@ -17,7 +17,7 @@ import { Dispatcher } from "./dispatcher.ts";
 import { createRequestHandler } from "./http_handler.ts";
 import { isOwnOrigin } from "./origin.ts";
 import { METHOD_TABLES } from "./rpc_tables.ts";
-import { closeServices, createServices, type GatewayServices } from "./services.ts";
+import { createServices, type GatewayServices } from "./services.ts";
 import { HTTP_ROUTES } from "./http_route_list.ts";
 
 /** Options for {@linkcode startGateway}; flags from the command line win over config. */
@@ -75,7 +75,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const bus = new EventBus();
-  const services = createServices({ configStore, paths, logger, bus, env });
+  const { services, lifecycle } = createServices({ configStore, paths, logger, bus, env });
+  await lifecycle.start();
   const dispatcher = new Dispatcher(METHOD_TABLES, logger);
   const authLimiter = new AuthFailureLimiter(() =>
     configStore.current.gateway.limits.authFailuresPerMinute
@@ -261,13 +262,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const requestedPort = options.port ?? config.gateway.port;
-  const wsServer = Deno.serve({
-    hostname,
-    port: requestedPort,
-    onListen: () => {},
-    onError,
-    handler: handler as Deno.ServeHandler,
-  });
+  let wsServer: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    wsServer = Deno.serve({
+      hostname,
+      port: requestedPort,
+      onListen: () => {},
+      onError,
+      handler: handler as Deno.ServeHandler,
+    });
+  } catch (error) {
+    await lifecycle.stop();
+    throw error;
+  }
   port = wsServer.addr.port;
 
   let httpServer: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -289,6 +296,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch (error) {
       if (configuredHttp !== undefined) {
         await wsServer.shutdown();
+        await lifecycle.stop();
         throw error;
       }
       logger.warn(
@@ -330,7 +338,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const deadline = new Promise((resolve) => (timer = setTimeout(resolve, 3_000)));
       await Promise.race([Promise.all([wsServer.shutdown(), httpServer?.shutdown()]), deadline]);
       clearTimeout(timer);
-      await closeServices(services);
+      await lifecycle.stop((name, error) =>
+        logger.error("service did not stop cleanly", { service: name, error })
+      );
     },
   };
   logger.info("gateway listening", {

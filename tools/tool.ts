@@ -23,8 +23,9 @@ export interface ToolOutput {
 }
 
 /**
- * Services a tool may need, provided by the gateway. Each tool family adds its own optional
- * field here (approvals for exec, the browser manager, file delivery, …).
+ * Services a tool may need, provided by the agent runtime (`agent/runtime.ts`). Each tool family
+ * adds its own field here; a field is absent where the runtime has no such service (the local
+ * CLI has no client to approve or download), and the tool then says why it cannot act.
  */
 export interface ToolServices {
   /** Asks connected clients to approve an `exec` command (`tools.exec_approve`). */
@@ -39,7 +40,6 @@ export interface ToolServices {
   skills?: SkillCatalog;
   /** Where the `plan` tool keeps plans. */
   plans?: PlanService;
-  [name: string]: unknown;
 }
 
 /** What a tool gets for one call. */

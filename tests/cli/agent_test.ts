@@ -44,6 +44,31 @@ Deno.test("pyclaw agent runs in-process without a gateway, streaming text and to
   }
 });
 
+Deno.test("pyclaw agent in-process gets the gateway's skills in its prompt and its read_skill tool", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    await Deno.mkdir(join(dir, "skills", "haiku"), { recursive: true });
+    await Deno.writeTextFile(
+      join(dir, "skills", "haiku", "SKILL.md"),
+      "---\nname: haiku\ndescription: Write a haiku\n---\nInstructions of haiku.\n",
+    );
+    upstream.reply(
+      { toolCalls: [{ name: "read_skill", arguments: { name: "haiku" } }] },
+      { text: "Done" },
+    );
+    const run = await runPyclaw(["agent", "Write a haiku"], { stateDir: dir });
+    assertEquals(run.code, 0, run.stderr);
+    const system = upstream.requests[0].body.messages[0];
+    assertEquals(system.role, "system");
+    assertMatch(system.content, /- haiku: Write a haiku/);
+    // The skill's instructions reached the model as the tool's answer.
+    assertMatch(JSON.stringify(upstream.requests[1].body.messages.at(-1)), /Instructions of haiku/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pyclaw agent reads the message from stdin and prints parseable --json", async () => {
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
   const dir = await tempState(providerConfig(upstream.url));
