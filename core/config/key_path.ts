@@ -47,16 +47,43 @@ export function setAt(data: JsonObject, parts: string[], value: Json): JsonObjec
   return copy;
 }
 
-/** Throws INVALID_PARAMS if any object key anywhere in `value` could pollute a prototype. */
+/** How deep a value written into the config may nest; real configs stay under ten levels. */
+export const MAX_CONFIG_DEPTH = 64;
+
+/**
+ * Throws INVALID_PARAMS if any object key anywhere in `value` could pollute a prototype, or if
+ * `value` nests deeper than {@linkcode MAX_CONFIG_DEPTH} (every later step recurses over it).
+ * Iterative, so a hostile depth cannot overflow the stack here either.
+ */
 export function assertNoForbiddenKeys(value: Json, path = ""): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => assertNoForbiddenKeys(item, `${path}[${i}]`));
-  } else if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) {
-        throw new GatewayError("INVALID_PARAMS", `Forbidden key "${key}" at "${path || "."}"`);
+  const stack: { value: Json; path: string; depth: number }[] = [{ value, path, depth: 0 }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (item.depth > MAX_CONFIG_DEPTH) {
+      throw new GatewayError(
+        "INVALID_PARAMS",
+        `Value nests deeper than ${MAX_CONFIG_DEPTH} levels at "${item.path || "."}"`,
+      );
+    }
+    const depth = item.depth + 1;
+    if (Array.isArray(item.value)) {
+      item.value.forEach((child, i) =>
+        stack.push({ value: child, path: `${item.path}[${i}]`, depth })
+      );
+    } else if (isPlainObject(item.value)) {
+      for (const key of Object.keys(item.value)) {
+        if (FORBIDDEN_KEYS.has(key)) {
+          throw new GatewayError(
+            "INVALID_PARAMS",
+            `Forbidden key "${key}" at "${item.path || "."}"`,
+          );
+        }
+        stack.push({
+          value: item.value[key],
+          path: item.path ? `${item.path}.${key}` : key,
+          depth,
+        });
       }
-      assertNoForbiddenKeys(value[key], path ? `${path}.${key}` : key);
     }
   }
 }

@@ -6,6 +6,7 @@
 import { basename, dirname } from "node:path";
 import { GatewayError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
+import { editConfigText } from "./document_edit.ts";
 import { type Config, isKnownConfigKey } from "./schema.ts";
 import {
   assertNoForbiddenKeys,
@@ -207,14 +208,18 @@ export class ConfigStore {
         }
         throw error;
       }
-      if (loaded.warnings.length) {
+      // Only what this write adds is judged: an unknown key the file already had stays a
+      // warning, as it is everywhere else, and must not block every later write.
+      const had = new Set(this.#warnings.map((warning) => warning.path));
+      const added = loaded.warnings.filter((warning) => !had.has(warning.path));
+      if (added.length) {
         throw new GatewayError(
           "INVALID_PARAMS",
-          `Unknown config key: ${loaded.warnings.map((w) => w.path).join(", ")}`,
-          { issues: loaded.warnings },
+          `Unknown config key: ${added.map((w) => w.path).join(", ")}`,
+          { issues: added },
         );
       }
-      const text = JSON.stringify(nextRaw, null, 2) + "\n";
+      const text = await editConfigText(this.#lastText, nextRaw);
       await writeFileAtomic(this.path, text, { mode: 0o600 });
       this.#lastText = text;
       this.#apply(loaded.config, nextRaw, loaded.warnings);

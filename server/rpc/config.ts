@@ -1,6 +1,7 @@
 /** @module `config.*`: read (secrets redacted), set one key, or merge-patch the config file. */
 
 import { z } from "zod";
+import { isPlainObject } from "../../core/config/key_path.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { defineMethods } from "../method_table.ts";
 
@@ -19,7 +20,11 @@ export const configMethods = defineMethods({
     },
   },
   "config.patch": {
-    params: z.object({ patch: z.record(z.string(), z.unknown()) }),
+    // Not z.record: it rebuilds the object, and assigning a parsed "__proto__" key there sets a
+    // prototype instead, so the key would vanish unseen rather than be refused.
+    params: z.object({
+      patch: z.custom<Record<string, unknown>>(isPlainObject, "Expected an object"),
+    }),
     handler: async ({ patch }, ctx) => {
       const before = ctx.config();
       await ctx.configStore.patch(patch);

@@ -72,3 +72,18 @@ Deno.test("pyclaw config validate exits 1 on an invalid file and names the probl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyclaw config set works on a commented file with an unknown key, and keeps both", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  const file = join(dir, "pyclaw.json");
+  try {
+    await Deno.writeTextFile(file, "{\n  // from an older version\n  legacyKey: 1,\n}\n");
+    const set = await runPyclaw(["config", "set", "gateway.port", "19124"], { stateDir: dir });
+    assertEquals(set.code, 0, set.stderr);
+    const text = await Deno.readTextFile(file);
+    assertMatch(text, /\/\/ from an older version\n {2}legacyKey: 1,/);
+    assertMatch(text, /port: 19124/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

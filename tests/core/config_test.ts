@@ -1,3 +1,4 @@
+import JSON5 from "json5";
 import { assert, assertEquals, assertThrows } from "../_helpers/assert.ts";
 import { ConfigError, parseConfigText, validateConfig } from "../../core/config/load.ts";
 import { mergePatch, redactSecrets, restoreRedacted } from "../../core/config/key_path.ts";
@@ -111,7 +112,7 @@ Deno.test("ConfigStore: set and patch validate first and leave the file unchange
 
     await store.set("gateway.port", 2000);
     await store.patch({ logging: { level: "debug" } });
-    const written = JSON.parse(await Deno.readTextFile(file));
+    const written = JSON5.parse(await Deno.readTextFile(file));
     assertEquals(written.gateway.port, 2000);
     assertEquals(written.logging.level, "debug");
     assertEquals(store.current.gateway.port, 2000);

@@ -69,6 +69,32 @@ Deno.test("config.patch is all or nothing and refuses prototype keys", async () 
   assertEquals(gw.configStore.current.logging.level, "debug");
 });
 
+Deno.test("config.patch refuses a top-level __proto__; a value nested 5,000 deep is INVALID_PARAMS", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const before = await Deno.readTextFile(gw.configPath);
+  const proto = await assertRejects(
+    () => client.request("config.patch", { patch: JSON.parse('{"__proto__": {"x": 1}}') }),
+    GatewayError,
+  );
+  assertEquals(proto.code, "INVALID_PARAMS");
+  assertEquals(proto.message, 'Forbidden key "__proto__" at "."');
+  const deep = "[".repeat(5_000) + "1" + "]".repeat(5_000);
+  for (
+    const [method, params] of [
+      ["config.set", `{"key":"agents.defaults.model","value":${deep}}`],
+      ["config.patch", `{"patch":{"logging":${deep}}}`],
+    ]
+  ) {
+    const error = await assertRejects(
+      () => client.request(method, JSON.parse(params)),
+      GatewayError,
+    );
+    assertEquals(error.code, "INVALID_PARAMS", `${method}: ${error.message}`);
+  }
+  assertEquals(await Deno.readTextFile(gw.configPath), before);
+});
+
 Deno.test("the gateway reloads an edited config file; a broken edit keeps the last good config", async () => {
   await using gw = await startTestGateway({ watch: true, config: { logging: { level: "info" } } });
   const client = await gw.connect();
