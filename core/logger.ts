@@ -112,7 +112,9 @@ class LogSink {
   ) {
     const rank = LOG_LEVELS[level];
     if (rank < this.#level && rank < this.#consoleLevel) return;
-    const extra = fields ? serializeFields(redactSecrets({ ...base, ...fields })) : base;
+    // Errors become plain data first: redaction copies own enumerable properties only, and an
+    // Error's name, message and stack are not, so redacting first logged `error={}`.
+    const extra = fields ? redactSecrets(serializeErrors({ ...base, ...fields })) as object : base;
     const record: LogRecord = { time: new Date().toISOString(), level, msg, ...extra };
     if (rank >= this.#consoleLevel) console.error(formatForConsole(record));
     if (rank >= this.#level && this.file) this.#append(JSON.stringify(record) + "\n");
@@ -160,14 +162,30 @@ class LogSink {
   }
 }
 
-function serializeFields(fields: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
-    out[key] = value instanceof Error
-      ? { name: value.name, message: value.message, stack: value.stack }
-      : value;
+/** A copy of `value` with every Error (nested ones and causes included) as plain data. */
+export function serializeErrors(value: unknown, depth = 0): unknown {
+  if (depth > 8) return value;
+  if (value instanceof Error) {
+    const extra = Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, serializeErrors(field, depth + 1)]),
+    );
+    return {
+      ...extra,
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(value.cause !== undefined ? { cause: serializeErrors(value.cause, depth + 1) } : {}),
+    };
   }
-  return out;
+  if (Array.isArray(value)) return value.map((item) => serializeErrors(item, depth + 1));
+  if (
+    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, serializeErrors(field, depth + 1)]),
+    );
+  }
+  return value;
 }
 
 function formatForConsole(record: LogRecord): string {
@@ -184,7 +202,10 @@ function formatForConsole(record: LogRecord): string {
   return `${clock} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? " " + rest : ""}`;
 }
 
-/** Reads the last `limit` lines of a log file without loading all of it. */
+/**
+ * Reads the last `limit` lines of a log file without loading all of it. Chunks are read from the
+ * end as bytes and decoded once, so a multi-byte character split by a chunk edge stays whole.
+ */
 export async function readLastLines(file: string, limit: number): Promise<string[]> {
   let handle: Deno.FsFile;
   try {
@@ -195,11 +216,13 @@ export async function readLastLines(file: string, limit: number): Promise<string
   }
   try {
     const size = (await handle.stat()).size;
-    const chunk = 64 * 1024;
+    const chunkSize = 64 * 1024;
+    const chunks: Uint8Array[] = [];
     let position = size;
-    let text = "";
-    while (position > 0) {
-      const start = Math.max(0, position - chunk);
+    let newlines = 0;
+    // A newline byte never occurs inside a UTF-8 sequence, so counting bytes counts lines.
+    while (position > 0 && newlines <= limit) {
+      const start = Math.max(0, position - chunkSize);
       const buffer = new Uint8Array(position - start);
       await handle.seek(start, Deno.SeekMode.Start);
       let read = 0;
@@ -208,12 +231,21 @@ export async function readLastLines(file: string, limit: number): Promise<string
         if (n === null) break;
         read += n;
       }
-      text = new TextDecoder().decode(buffer.subarray(0, read)) + text;
+      const chunk = buffer.subarray(0, read);
+      for (const byte of chunk) if (byte === 0x0a) newlines++;
+      chunks.unshift(chunk);
       position = start;
-      if (text.split("\n").length > limit + 1) break;
     }
-    const lines = text.split("\n").filter((line) => line.length > 0);
-    return lines.slice(-limit);
+    const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    // Past the first newline when the read stopped mid-file: the first line may be cut.
+    const from = position > 0 ? bytes.indexOf(0x0a) + 1 : 0;
+    const lines = new TextDecoder().decode(bytes.subarray(from)).split("\n");
+    return lines.filter((line) => line.length > 0).slice(-limit);
   } finally {
     handle.close();
   }
