@@ -51,6 +51,7 @@ interface SessionQueue {
 export class ChatService {
   #deps: ChatServiceDeps;
   #queues = new Map<string, SessionQueue>();
+  #abortListeners = new Set<(agentId: string, sessionId: string) => boolean>();
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
@@ -171,12 +172,41 @@ export class ChatService {
     return outcome;
   }
 
-  /** Aborts a session's running and queued runs; true when there was one. */
+  /**
+   * Checks a request as `run` would before it runs anything, for callers that run it in the
+   * background and must report a bad agent or model at once.
+   *
+   * @throws {GatewayError} NOT_FOUND or INVALID_PARAMS, as `run`
+   */
+  check(request: AgentRunRequest): void {
+    prepareRun(this.#deps, request);
+    this.#deps.sessions.file(request.agentId, request.sessionId);
+  }
+
+  /**
+   * Aborts a session's running and queued runs, and whatever the abort listeners stop with it
+   * (its sub-agents); true when something was stopped.
+   */
   abort(agentId: string, sessionId: string): boolean {
+    let stopped = false;
     const queue = this.#queues.get(`${agentId}/${sessionId}`);
-    if (!queue || queue.controllers.size === 0) return false;
-    for (const controller of queue.controllers) controller.abort();
-    return true;
+    for (const controller of queue?.controllers ?? []) {
+      controller.abort();
+      stopped = true;
+    }
+    for (const listener of this.#abortListeners) {
+      if (listener(agentId, sessionId)) stopped = true;
+    }
+    return stopped;
+  }
+
+  /**
+   * Calls `listener` on every {@linkcode abort}; it returns true when it stopped something.
+   * Returns the function that removes it.
+   */
+  onAbort(listener: (agentId: string, sessionId: string) => boolean): () => void {
+    this.#abortListeners.add(listener);
+    return () => this.#abortListeners.delete(listener);
   }
 
   /** True while a session has a run in progress or waiting. */

@@ -15,6 +15,9 @@ import { CronService } from "../agent/cron/cron_service.ts";
 import { HeartbeatScheduler } from "../agent/heartbeat.ts";
 import { ChannelManager } from "../agent/channels/channel_manager.ts";
 import { assertAgentExists, runTurn } from "../agent/turn_runner.ts";
+import { SessionDelivery } from "../agent/session_delivery.ts";
+import { SessionDirectory } from "../agent/session_directory.ts";
+import { SubagentRegistry } from "../agent/subagents.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
 export interface GatewayServices extends Omit<AgentRuntime<"gateway">, "lifecycle"> {
@@ -26,6 +29,12 @@ export interface GatewayServices extends Omit<AgentRuntime<"gateway">, "lifecycl
   heartbeat: HeartbeatScheduler;
   /** Chat channels (webchat, telegram) and the routing of their messages (`channels.*`). */
   channels: ChannelManager;
+  /** Turns and messages into sessions on the gateway's initiative; the `message` tool. */
+  messages: SessionDelivery;
+  /** Sessions and agents for the session tools (`sessions_list`, `sessions_send`, …). */
+  sessionDirectory: SessionDirectory;
+  /** Sub-agents of `sessions_spawn` and `subagents`. */
+  subagents: SubagentRegistry;
 }
 
 /** What services are built from. */
@@ -61,7 +70,8 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     logger: logger.child({ component: "cron" }),
     settings: () => config().cron,
     runner: {
-      run: (turn, signal) => runTurn(chat, turn, signal),
+      // A job the agent made in a channel session answers on that channel too.
+      run: (turn, signal) => messages.runTurn(turn, signal),
       checkAgent: (agentId) => assertAgentExists(config(), agentId),
     },
   });
@@ -78,6 +88,27 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     logger: logger.child({ component: "channels" }),
     onConfigChange: (listener) => configStore.subscribe(listener),
   });
+  const messages = new SessionDelivery({
+    chat,
+    sessions: parts.sessions,
+    channels,
+    publish: (event, payload) => bus.publish({ event, payload }),
+    logger: logger.child({ component: "messages" }),
+  });
+  const sessionDirectory = new SessionDirectory({
+    config,
+    sessions: parts.sessions,
+    isActive: (agentId, sessionId) => chat.isActive(agentId, sessionId),
+    delivery: messages,
+    logger: logger.child({ component: "sessions" }),
+  });
+  const subagents = new SubagentRegistry({
+    chat,
+    delivery: messages,
+    settings: () => config().agents.defaults.subagents,
+    logger: logger.child({ component: "subagents" }),
+  });
+  Object.assign(parts.toolServices, { cron, messages, sessionDirectory, subagents });
   const lifecycle = runtimeLifecycle([
     { name: "devices", stop: () => devices.store.flush() },
     { name: "channels", start: () => channels.start(), stop: () => channels.stop() },
@@ -105,6 +136,8 @@ export function createServices(deps: ServiceDeps): BuiltServices {
       },
       stop: () => cron.stop(),
     },
+    // Stops before the channels its reports go to; kills running sub-agents without a report.
+    { name: "subagents", start: () => subagents.start(), stop: () => subagents.stop() },
   ]);
   const services: GatewayServices = {
     ...parts,
@@ -112,6 +145,9 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     cron,
     heartbeat,
     channels,
+    messages,
+    sessionDirectory,
+    subagents,
   };
   return { services, lifecycle };
 }

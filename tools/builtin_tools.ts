@@ -21,6 +21,14 @@ import { readXlsx } from "./read_xlsx.ts";
 import { sendFile } from "./send_file.ts";
 import { readSkillTool } from "./skills/read_skill.ts";
 import type { Tool } from "./tool.ts";
+import { cronTool } from "./cron_tool.ts";
+import { messageTool } from "./message_tool.ts";
+import { agentsListTool } from "./sessions/agents_list.ts";
+import { sessionStatusTool } from "./sessions/session_status.ts";
+import { sessionsListTool } from "./sessions/sessions_list.ts";
+import { sessionsSendTool } from "./sessions/sessions_send.ts";
+import { sessionsSpawnTool } from "./sessions/sessions_spawn.ts";
+import { subagentsTool } from "./sessions/subagents.ts";
 
 export const BUILTIN_TOOLS: readonly Tool[] = [
   readTool,
@@ -40,4 +48,12 @@ export const BUILTIN_TOOLS: readonly Tool[] = [
   execTool,
   readSkillTool,
   planTool,
+  cronTool,
+  messageTool,
+  sessionsListTool,
+  sessionsSendTool,
+  sessionStatusTool,
+  agentsListTool,
+  sessionsSpawnTool,
+  subagentsTool,
 ];

@@ -9,6 +9,9 @@ import type { FileDelivery } from "./file_delivery.ts";
 import type { BrowserManager } from "./browser/manager.ts";
 import type { PlanService } from "./plans/plan_types.ts";
 import type { SkillCatalog } from "./skills/skill_catalog.ts";
+import type { CronScheduler } from "./cron_tool.ts";
+import type { MessageRouter } from "./message_tool.ts";
+import type { SessionDirectory, SubagentControl } from "./sessions/session_services.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -40,6 +43,14 @@ export interface ToolServices {
   skills?: SkillCatalog;
   /** Where the `plan` tool keeps plans. */
   plans?: PlanService;
+  /** The jobs the `cron` tool schedules (gateway only). */
+  cron?: CronScheduler;
+  /** Where the `message` tool sends: channels and sessions (gateway only). */
+  messages?: MessageRouter;
+  /** Sessions and agents, for `sessions_list`, `sessions_send`, `session_status`, `agents_list`. */
+  sessionDirectory?: SessionDirectory;
+  /** Sub-agents, for `sessions_spawn` and `subagents` (gateway only). */
+  subagents?: SubagentControl;
 }
 
 /** What a tool gets for one call. */

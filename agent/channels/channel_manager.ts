@@ -77,6 +77,65 @@ export class ChannelManager {
     return channel.status();
   }
 
+  /**
+   * The channel conversation a session belongs to (`telegram-111` → telegram, chat 111), or
+   * undefined for a session no channel routes to.
+   */
+  sessionTarget(sessionId: string): { channel: string; chatId: string } | undefined {
+    for (const id of this.#channels.keys()) {
+      if (id !== "webchat" && sessionId.startsWith(`${id}-`) && sessionId.length > id.length + 1) {
+        return { channel: id, chatId: sessionId.slice(id.length + 1) };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends `text` to the chat a channel session belongs to (a cron job's answer, a sub-agent's
+   * report); false for a session no channel routes to. That chat already talks to the agent,
+   * so no allow check applies.
+   */
+  async deliverToSession(sessionId: string, text: string): Promise<boolean> {
+    const target = this.sessionTarget(sessionId);
+    if (!target || !text.trim()) return false;
+    await this.#channels.get(target.channel)!.send(target.chatId, text.trim());
+    return true;
+  }
+
+  /**
+   * Sends `text` to `recipient` on a channel the agent itself chose (the `message` tool), under
+   * the rules that admit inbound traffic: a recipient the channel would not accept a message
+   * from gets none either.
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown channel; INVALID_PARAMS for a channel that
+   * cannot send to a recipient, or a recipient its `dmPolicy`/`allowFrom` does not allow
+   */
+  async sendTo(channelId: string, recipient: string, text: string): Promise<void> {
+    const channel = this.#channels.get(channelId);
+    const sendable = [...this.#channels.keys()].filter((id) => id !== "webchat");
+    if (!channel) {
+      throw new GatewayError(
+        "NOT_FOUND",
+        `Unknown channel: ${channelId} (configured: ${sendable.join(", ") || "none"})`,
+      );
+    }
+    const access = this.#options.config().channels[channelId as "telegram"] as
+      | AccessSettings
+      | undefined;
+    if (channelId === "webchat" || !access) {
+      throw new GatewayError("INVALID_PARAMS", `Channel ${channelId} cannot send to a recipient`);
+    }
+    const username = recipient.startsWith("@") ? recipient.slice(1) : undefined;
+    if (decideAccess(access, { id: recipient, username }) !== "allow") {
+      throw new GatewayError(
+        "INVALID_PARAMS",
+        `Recipient ${recipient} is not allowed on ${channelId} (dmPolicy ${access.dmPolicy}; ` +
+          `add it to channels.${channelId}.allowFrom)`,
+      );
+    }
+    await channel.send(recipient, text);
+  }
+
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#controller.abort();

@@ -8,7 +8,20 @@
 import { GatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type CronSchedule, parseSchedule } from "./cron_schedule.ts";
-import { type CronJob, type CronRunRecord, CronStore } from "./cron_store.ts";
+import { type CronCreator, type CronJob, type CronRunRecord, CronStore } from "./cron_store.ts";
+
+/** What {@linkcode CronService.add} takes. */
+export interface CronJobInput {
+  /** A cron expression, `@every <n>s` or `@at <ISO time>`. */
+  cron: string;
+  message: string;
+  agentId?: string;
+  timezone?: string;
+  name?: string;
+  /** The session the runs go to. @default `cron-<job id>` */
+  sessionId?: string;
+  createdBy?: CronCreator;
+}
 
 /** Runs one agent turn for a job; resolves with the answer's text, rejects on failure. */
 export interface CronRunner {
@@ -91,7 +104,10 @@ export class CronService {
     for (const job of await this.store.loadJobs()) {
       let schedule: CronSchedule;
       try {
-        schedule = parseSchedule(job.cron, job.timezone ?? settings.timezone);
+        schedule = parseSchedule(job.cron, job.timezone ?? settings.timezone, {
+          anchor: new Date(job.createdAt),
+          requireFuture: false,
+        });
       } catch (error) {
         this.#options.logger.warn("cron job has an invalid schedule; not scheduled", {
           jobId: job.id,
@@ -122,22 +138,31 @@ export class CronService {
    * @throws {GatewayError} INVALID_PARAMS for a bad expression or timezone; NOT_FOUND for an
    * unknown agent
    */
-  async add(input: { cron: string; message: string; agentId?: string; timezone?: string }) {
+  async add(input: CronJobInput): Promise<CronJobInfo> {
     await this.start();
     const agentId = input.agentId ?? "main";
-    const schedule = parseSchedule(input.cron, input.timezone ?? this.#options.settings().timezone);
+    const now = this.#now();
+    const schedule = parseSchedule(
+      input.cron,
+      input.timezone ?? this.#options.settings().timezone,
+      {
+        anchor: now,
+      },
+    );
     this.#options.runner.checkAgent?.(agentId);
     const id = `job_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
     const job: CronJob = {
       id,
       cron: schedule.expression,
+      ...(input.name ? { name: input.name } : {}),
       message: input.message,
       agentId,
       ...(input.timezone ? { timezone: input.timezone } : {}),
-      sessionId: `cron-${id}`,
-      createdAt: this.#now().toISOString(),
+      sessionId: input.sessionId ?? `cron-${id}`,
+      createdAt: now.toISOString(),
+      ...(input.createdBy ? { createdBy: input.createdBy } : {}),
     };
-    this.#entries.set(id, { job, schedule, next: schedule.nextRun(this.#now()) });
+    this.#entries.set(id, { job, schedule, next: schedule.nextRun(now) });
     try {
       await this.#save();
     } catch (error) {
@@ -234,7 +259,7 @@ export class CronService {
     let answer = "";
     try {
       answer = await this.#options.runner.run(
-        { agentId: job.agentId, sessionId: job.sessionId, message: job.message },
+        { agentId: job.agentId, sessionId: job.sessionId, message: runMessage(job) },
         controller.signal,
       );
     } catch (failure) {
@@ -245,6 +270,16 @@ export class CronService {
       entry.running = undefined;
     }
     await this.#record(entry, trigger, start, status, error, answer);
+    // A one-time job is done once it ran (its history stays); an aborted run (shutdown) keeps it.
+    if (entry.schedule.once && !controller.signal.aborted && this.#entries.get(job.id) === entry) {
+      this.#entries.delete(job.id);
+      await this.#save().catch((failure) =>
+        this.#options.logger.error("cron could not remove a finished job", {
+          jobId: job.id,
+          error: (failure as Error).message,
+        })
+      );
+    }
   }
 
   async #record(
@@ -282,4 +317,13 @@ export class CronService {
       });
     }
   }
+}
+
+/**
+ * What the agent reads when a job fires. A job an agent scheduled for itself says so, so the
+ * agent reads it as its own reminder coming due rather than a new request from the user.
+ */
+function runMessage(job: CronJob): string {
+  if (job.createdBy?.via !== "tool") return job.message;
+  return `[Scheduled job "${job.name ?? job.id}" is due] ${job.message}`;
 }

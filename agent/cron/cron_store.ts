@@ -7,16 +7,25 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { readJsonLines, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 
+/** Who made a job: a client over `cron.add`, or an agent with the `cron` tool. */
+export type CronCreator =
+  | { via: "rpc"; client?: string }
+  | { via: "tool"; agentId: string; sessionId: string };
+
 /** A saved job. */
 export interface CronJob {
   id: string;
+  /** A cron expression, `@every <n>s` or `@at <ISO time>`. */
   cron: string;
+  /** A name the agent gave it (the `cron` tool lists and removes by name). */
+  name?: string;
   message: string;
   agentId: string;
   timezone?: string;
   /** The session the job's runs append to. */
   sessionId: string;
   createdAt: string;
+  createdBy?: CronCreator;
   lastRunAt?: string;
   lastStatus?: CronRunStatus;
 }
@@ -41,11 +50,16 @@ export interface CronRunRecord {
 const jobSchema = z.object({
   id: z.string(),
   cron: z.string(),
+  name: z.string().optional(),
   message: z.string(),
   agentId: z.string(),
   timezone: z.string().optional(),
   sessionId: z.string(),
   createdAt: z.string(),
+  createdBy: z.union([
+    z.object({ via: z.literal("rpc"), client: z.string().optional() }),
+    z.object({ via: z.literal("tool"), agentId: z.string(), sessionId: z.string() }),
+  ]).optional(),
   lastRunAt: z.string().optional(),
   lastStatus: z.enum(["ok", "error", "skipped"]).optional(),
 });

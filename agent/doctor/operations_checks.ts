@@ -27,7 +27,10 @@ export async function checkCron(input: DoctorInput): Promise<DoctorCheck> {
   }
   const bad = jobs.filter((job) => {
     try {
-      parseSchedule(job.cron, job.timezone ?? input.config?.cron.timezone);
+      parseSchedule(job.cron, job.timezone ?? input.config?.cron.timezone, {
+        anchor: new Date(job.createdAt),
+        requireFuture: false,
+      });
       return false;
     } catch {
       return true;

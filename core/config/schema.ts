@@ -143,6 +143,15 @@ const agentsSchema = section({
     ...agentSettings,
     maxIterations: positiveInt.default(8),
     heartbeat: heartbeatSchema,
+    /** Limits of `sessions_spawn` (names as in OpenClaw). */
+    subagents: section({
+      /** How deep sub-agents nest; 1: a sub-agent cannot spawn its own. */
+      maxSpawnDepth: z.number().int().min(1).max(5).default(1),
+      /** Running children one session may have. */
+      maxChildrenPerAgent: positiveInt.default(5),
+      /** Running sub-agents in the whole gateway. */
+      maxConcurrent: positiveInt.default(8),
+    }),
   }),
   list: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...agentSettings }))
     .default([]),

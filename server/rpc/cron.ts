@@ -16,7 +16,10 @@ export const cronMethods = defineMethods({
       timezone: z.string().min(1).max(64).optional(),
     }),
     handler: async (params, ctx) => {
-      const job = await ctx.services.cron.add(params);
+      const job = await ctx.services.cron.add({
+        ...params,
+        createdBy: { via: "rpc", client: ctx.client.clientName },
+      });
       ctx.logger.info("cron job added", { jobId: job.id, cron: job.cron, connId: ctx.connId });
       return { id: job.id, cron: job.cron, sessionId: job.sessionId, nextRunAt: job.nextRunAt };
     },

@@ -1,0 +1,54 @@
+/**
+ * @module `message`: the agent sends a message to a configured channel (Telegram now, more
+ * later) or to another session. The channel's own allow rules decide who may be written to.
+ */
+
+import { z } from "zod";
+import { defineTool } from "./tool.ts";
+
+/** The pseudo-channel whose recipients are sessions: `<sessionId>` or `<agentId>/<sessionId>`. */
+export const SESSION_CHANNEL = "session";
+
+/** What the `message` tool needs from the gateway (`ToolServices.messages`). */
+export interface MessageRouter {
+  /**
+   * Delivers `text`; resolves with where it went, in words.
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown channel or session; INVALID_PARAMS for a
+   * recipient the channel does not allow
+   */
+  send(input: {
+    channel: string;
+    recipient: string;
+    text: string;
+    from: { agentId: string; sessionId: string };
+  }): Promise<string>;
+}
+
+const parameters = z.strictObject({
+  channel: z.string().trim().min(1).max(64)
+    .describe(`Channel id, e.g. 'telegram', or '${SESSION_CHANNEL}' for another session`),
+  recipient: z.string().trim().min(1).max(256)
+    .describe(
+      "Chat or user id on the channel; for 'session': <sessionId> or <agentId>/<sessionId>",
+    ),
+  text: z.string().min(1).max(20_000).describe("Message text to send"),
+});
+
+export const messageTool = defineTool({
+  name: "message",
+  description: "Send a message to a recipient on a configured channel (e.g. a Telegram chat), " +
+    `or to another session (channel '${SESSION_CHANNEL}'). Only recipients the channel allows.`,
+  parameters,
+  async run({ channel, recipient, text }, ctx) {
+    const router = ctx.services.messages as MessageRouter | undefined;
+    if (!router) throw new Error("Message sending is not available: no channels are running");
+    const where = await router.send({
+      channel,
+      recipient,
+      text,
+      from: { agentId: ctx.agentId, sessionId: ctx.sessionId },
+    });
+    return { content: `Message sent to ${where}`, data: { channel, recipient, sent: true } };
+  },
+});
