@@ -108,7 +108,12 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     settings: () => config().agents.defaults.subagents,
     logger: logger.child({ component: "subagents" }),
   });
-  Object.assign(parts.toolServices, { cron, messages, sessionDirectory, subagents });
+  // The tools that schedule, send and spawn exist in a gateway only.
+  const { toolServices } = parts;
+  toolServices.cron = cron;
+  toolServices.messages = messages;
+  toolServices.sessionDirectory = sessionDirectory;
+  toolServices.subagents = subagents;
   const lifecycle = runtimeLifecycle([
     { name: "devices", stop: () => devices.store.flush() },
     { name: "channels", start: () => channels.start(), stop: () => channels.stop() },

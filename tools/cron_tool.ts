@@ -55,6 +55,7 @@ const parameters = z.strictObject({
 
 export const cronTool = defineTool({
   name: "cron",
+  group: "group:cron",
   description: "Schedule work for yourself: reminders and recurring checks. " +
     "schedule_type 'cron' (schedule: cron expression), 'every' (every_seconds) or 'once' " +
     "(at: ISO time or HH:MM). When a job fires you get its message in this session, and your " +

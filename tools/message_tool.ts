@@ -37,6 +37,7 @@ const parameters = z.strictObject({
 
 export const messageTool = defineTool({
   name: "message",
+  group: "group:message",
   description: "Send a message to a recipient on a configured channel (e.g. a Telegram chat), " +
     `or to another session (channel '${SESSION_CHANNEL}'). Only recipients the channel allows.`,
   parameters,

@@ -6,6 +6,7 @@ import { sessionDirectory } from "./_service.ts";
 
 export const agentsListTool = defineTool({
   name: "agents_list",
+  group: "group:subagent",
   description: "List the agents you can send to or spawn as sub-agents, with their models.",
   parameters: z.strictObject({}),
   async run(_args, ctx) {

@@ -6,6 +6,7 @@ import { callerOf, sessionDirectory } from "./_service.ts";
 
 export const sessionStatusTool = defineTool({
   name: "session_status",
+  group: "group:session",
   description: "Show this session's status: model, tokens used, cost, current time and how " +
     "much of the context window is in use.",
   parameters: z.strictObject({}),

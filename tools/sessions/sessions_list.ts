@@ -6,6 +6,7 @@ import { sessionDirectory } from "./_service.ts";
 
 export const sessionsListTool = defineTool({
   name: "sessions_list",
+  group: "group:session",
   description: "List sessions (including sub-agents'), newest first. Use it to find a session " +
     "before sessions_send or message.",
   parameters: z.strictObject({

@@ -9,6 +9,7 @@ import { callerOf, sessionDirectory } from "./_service.ts";
 
 export const sessionsSendTool = defineTool({
   name: "sessions_send",
+  group: "group:session",
   description: "Send a message to another session (its agent answers it there). With wait, " +
     "wait for that answer and get it back.",
   parameters: z.strictObject({

@@ -9,6 +9,7 @@ import { callerOf, subagentControl } from "./_service.ts";
 
 export const sessionsSpawnTool = defineTool({
   name: "sessions_spawn",
+  group: "group:subagent",
   description: "Start a sub-agent that does a task in its own session, in the background. " +
     "Its result is sent back to this session when it finishes; do not wait for it. " +
     "Manage running ones with the subagents tool.",

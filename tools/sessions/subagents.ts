@@ -7,6 +7,7 @@ import { callerOf, subagentControl } from "./_service.ts";
 
 export const subagentsTool = defineTool({
   name: "subagents",
+  group: "group:subagent",
   description: "Manage the sub-agents this session started: 'list' them, 'kill' one, or " +
     "'steer' one (it stops what it is doing and continues with your instruction).",
   parameters: z.strictObject({
