@@ -17,6 +17,7 @@ import { ExecApprovalBroker } from "../tools/exec_approvals.ts";
 import { FileDeliveryStore } from "../tools/file_delivery.ts";
 import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
 import { McpManager } from "../tools/mcp/manager.ts";
+import { BackgroundProcesses } from "../tools/process/background_processes.ts";
 import { ToolRegistry } from "../tools/registry.ts";
 import { SkillCatalog } from "../tools/skills/skill_catalog.ts";
 import type { ToolServices } from "../tools/tool.ts";
@@ -79,6 +80,8 @@ export interface AgentRuntime<M extends RuntimeMode = RuntimeMode> {
   skills: SkillCatalog;
   /** Plans the agent writes with the `plan` tool (`plan.*`). */
   plans: PlanStore;
+  /** Background commands (`process`, `exec` with `background`); killed when the runtime stops. */
+  processes: BackgroundProcesses;
   /** What tools reach through `ToolContext.services`. */
   toolServices: ToolServices;
   /**
@@ -133,7 +136,16 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     runAgent: (plan, message) =>
       chat.run({ agentId: plan.agentId, sessionId: plan.sessionId, message }),
   });
-  const toolServices: ToolServices = { env, approvals, fileDelivery, browser, skills, plans };
+  const processes = new BackgroundProcesses(() => config().tools.process);
+  const toolServices: ToolServices = {
+    env,
+    approvals,
+    fileDelivery,
+    browser,
+    skills,
+    plans,
+    processes,
+  };
   const chat = new ChatService({
     config,
     providers,
@@ -157,6 +169,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       { name: "usage", stop: () => usage.flush() },
       { name: "providers", stop: () => providers.close() },
       { name: "fileDelivery", stop: () => fileDelivery?.close() },
+      // Stopped after the chat service, so no run starts a command while they are killed.
+      { name: "processes", stop: () => processes.close() },
       { name: "chat", stop: () => chat.close() },
       ...runners,
       { name: "approvals", stop: () => approvals?.close() },
@@ -180,6 +194,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     mcp,
     skills,
     plans,
+    processes,
     toolServices,
     lifecycle,
   };

@@ -34,23 +34,35 @@ const KILL_GRACE_MS = 1_000;
 
 const isWindows = Deno.build.os === "windows";
 
-/** Runs `command` through the platform's shell (`sh -c`, or `cmd /d /s /c` on Windows). */
-export async function runShellCommand(
+/**
+ * Starts `command` through the platform's shell (`sh -c`, or `cmd /d /s /c` on Windows) as the
+ * leader of a new process group, with stdout and stderr piped. The one place agent commands are
+ * spawned (`exec`, `process`), so a sandbox wraps them all here.
+ */
+export function spawnShell(
   command: string,
-  options: ShellRunOptions,
-): Promise<ShellRunResult> {
-  const started = performance.now();
-  const child = new Deno.Command(isWindows ? "cmd.exe" : "/bin/sh", {
+  options: { cwd: string; stdin?: "null" | "piped" },
+): Deno.ChildProcess {
+  return new Deno.Command(isWindows ? "cmd.exe" : "/bin/sh", {
     // cmd.exe parses its own command line: pass it verbatim, quoted whole, as Node's shell does.
     args: isWindows ? ["/d", "/s", "/c", `"${command}"`] : ["-c", command],
     windowsRawArguments: isWindows,
     cwd: options.cwd,
-    stdin: "null",
+    stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
     // A new session makes the shell a process-group leader: killing -pid reaches its children.
     detached: !isWindows,
   }).spawn();
+}
+
+/** Runs `command` through the platform's shell and collects its output. */
+export async function runShellCommand(
+  command: string,
+  options: ShellRunOptions,
+): Promise<ShellRunResult> {
+  const started = performance.now();
+  const child = spawnShell(command, { cwd: options.cwd });
 
   let budget = options.maxOutputBytes;
   let truncated = false;

@@ -14,6 +14,7 @@ import { lsTool } from "./files/ls.ts";
 import { readTool } from "./files/read.ts";
 import { writeTool } from "./files/write.ts";
 import { planTool } from "./plans/plan_tool.ts";
+import { processTool } from "./process/process_tool.ts";
 import { readDocx } from "./read_docx.ts";
 import { readPdf } from "./read_pdf.ts";
 import { readPptx } from "./read_pptx.ts";
@@ -46,6 +47,7 @@ export const BUILTIN_TOOLS: readonly Tool[] = [
   desktopScreenshot,
   browserTool,
   execTool,
+  processTool,
   readSkillTool,
   planTool,
   cronTool,

@@ -8,6 +8,7 @@ import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
 import type { BrowserManager } from "./browser/manager.ts";
 import type { PlanService } from "./plans/plan_types.ts";
+import type { BackgroundProcesses } from "./process/background_processes.ts";
 import type { SkillCatalog } from "./skills/skill_catalog.ts";
 import type { CronScheduler } from "./cron_tool.ts";
 import type { MessageRouter } from "./message_tool.ts";
@@ -51,6 +52,8 @@ export interface ToolServices {
   sessionDirectory?: SessionDirectory;
   /** Sub-agents, for `sessions_spawn` and `subagents` (gateway only). */
   subagents?: SubagentControl;
+  /** Background commands of `process` and `exec` with `background`. */
+  processes?: BackgroundProcesses;
 }
 
 /** What a tool gets for one call. */

@@ -222,6 +222,14 @@ const toolsSchema = section({
     approvalTimeoutMs: positiveInt.default(120_000),
     maxOutputBytes: positiveInt.default(200_000),
   }),
+  process: section({
+    /** Background commands running at once (`process`, `exec` with `background`). */
+    maxRunning: positiveInt.default(8),
+    /** Characters of output kept per background command (the newest). */
+    maxOutputChars: positiveInt.default(200_000),
+    /** What a session's background commands become when it is deleted or reset. */
+    onSessionEnd: z.enum(["kill", "keep"]).default("kill"),
+  }),
   mcpServers: z.record(mcpServerName, z.union([stdioServerSchema, httpServerSchema])).default({}),
   /** How often the MCP watcher re-reads `tools.mcpServers`. */
   mcpPollIntervalMs: positiveInt.default(5_000),

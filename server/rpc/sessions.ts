@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import type { RpcContext } from "../context.ts";
 import { defineMethods } from "../method_table.ts";
 
 const path = z.string().min(1).max(4096);
@@ -28,6 +29,7 @@ export const sessionsMethods = defineMethods({
       const ref = await ctx.services.sessions.resolvePath(path);
       // A run still answering would recreate the file it is deleted under.
       ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      await endProcesses(ctx, ref);
       await ctx.services.sessions.delete(path);
       ctx.logger.info("session deleted", { path: ref.path, connId: ctx.connId });
       return { deleted: true, path: ref.path };
@@ -38,9 +40,16 @@ export const sessionsMethods = defineMethods({
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
       ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      await endProcesses(ctx, ref);
       await ctx.services.sessions.reset(path);
       ctx.logger.info("session reset", { path: ref.path, connId: ctx.connId });
       return { reset: true, path: ref.path };
     },
   },
 });
+
+/** A session that ends takes its background commands with it (`tools.process.onSessionEnd`). */
+function endProcesses(ctx: RpcContext, ref: { agentId: string; sessionId: string }) {
+  const policy = ctx.config().tools.process.onSessionEnd;
+  return ctx.services.processes.endSession(ref.agentId, ref.sessionId, policy);
+}
