@@ -39,11 +39,16 @@ export class SessionDelivery implements MessageRouter {
    * Runs `turn` and returns its answer, which the session's clients see as `chat.*` events and,
    * for a channel session (`telegram-<chat>`), its chat receives.
    *
+   * Only a session that existed before the turn is a channel's: the channel made it for a chat
+   * its rules admitted. A session an agent names into being (`sessions_send` to `telegram-999`)
+   * gets no channel delivery, or it would be a way around `allowFrom`.
+   *
    * @throws {Error} when the run failed or was aborted, or the channel refused the answer
    */
   async runTurn(turn: Turn, signal?: AbortSignal): Promise<string> {
+    const admitted = await this.#options.sessions.exists(turn.agentId, turn.sessionId);
     const answer = await runTurn(this.#options.chat, turn, signal);
-    await this.#options.channels.deliverToSession(turn.sessionId, answer);
+    if (admitted) await this.#options.channels.deliverToSession(turn.sessionId, answer);
     return answer;
   }
 

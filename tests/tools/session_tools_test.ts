@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../_helpers/chat_gateway.ts";
+import { startFakeTelegram } from "../_helpers/fake_telegram.ts";
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ name, arguments: args });
 
@@ -155,5 +156,58 @@ Deno.test("session_status, sessions_list and agents_list describe the gateway's 
   assertEquals(agents.agents, [
     { id: "main", name: "Main", model: "fake/gpt-test", sessions: 1 },
     { id: "helper", name: "Helper", model: "fake/gpt-other", sessions: 1 },
+  ]);
+});
+
+Deno.test("sessions_send to a channel session: its chat gets the answer, unless the channel never admitted that chat", async () => {
+  await using telegram = await startFakeTelegram();
+  await using env = await startChatGateway({
+    config: {
+      channels: {
+        telegram: {
+          botToken: telegram.token,
+          apiBaseUrl: telegram.url,
+          pollTimeoutSec: 1,
+          dmPolicy: "allowlist",
+          allowFrom: [111],
+        },
+      },
+    },
+  });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  env.upstream.reply({ text: "hi alice" });
+  telegram.push({ chatId: 111, fromId: 111, text: "hello" });
+  await telegram.waitForSent(1);
+  env.upstream.reply(
+    {
+      toolCalls: [
+        call("sessions_send", {
+          agent_id: "main",
+          session_id: "telegram-111",
+          message: "Tell alice the build is green",
+          wait: true,
+        }),
+        call("sessions_send", {
+          agent_id: "main",
+          session_id: "telegram-999",
+          message: "Tell a stranger",
+          wait: true,
+        }),
+      ],
+    },
+    { text: "Alice, the build is green." },
+    { text: "Stranger, hello." },
+    { text: "Both asked." },
+  );
+  await client.request("chat.send", { message: "spread the news" });
+  assertEquals(events.named("chat.tool_result").map((r) => r.result.answer), [
+    "Alice, the build is green.",
+    "Stranger, hello.",
+  ]);
+  // Deliveries finish before the tool returns, so nothing more is on its way.
+  assertEquals(telegram.sent.map((m) => [String(m.chat_id), m.text]), [
+    ["111", "hi alice"],
+    ["111", "Alice, the build is green."],
   ]);
 });

@@ -213,3 +213,40 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
     `[Sub-agent ${child} finished. Its result:]\n8 planets`,
   );
 });
+
+Deno.test("sessions_spawn: a parent run aborted by its client's disconnect kills the children it spawned", async () => {
+  await using env = await startChatGateway();
+  const watcher = await env.gw.connect();
+  const events = recordEvents(watcher);
+  const client = await env.gw.connect();
+  route(env, [
+    [/Start and keep going/, { toolCalls: [call("sessions_spawn", { prompt: "long task" })] }],
+    [/Start and keep going/, slow, AFTER_TOOL],
+    [/long task/, slow],
+  ]);
+  client.request("chat.send", { message: "Start and keep going" }).catch(() => {});
+  const child = (await events.next("chat.tool_result")).result.sessionId;
+  await events.next("chat.delta", (p) => p.sessionId === child);
+  await client.close();
+  const done = await events.next("chat.done", (p) => p.sessionId === child, 10_000);
+  assertEquals(done.aborted, true);
+  assertEquals((await events.next("chat.done", (p) => p.sessionId === "main")).aborted, true);
+});
+
+Deno.test("sessions_spawn: maxConcurrent counts running sub-agents across sessions", async () => {
+  await using env = await startChatGateway({
+    config: subagentsConfig({ maxSpawnDepth: 1, maxChildrenPerAgent: 5, maxConcurrent: 1 }),
+  });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  route(env, [
+    [/go/, { toolCalls: [call("sessions_spawn", { prompt: "slow job" })] }],
+    [/go/, { text: "ok" }, AFTER_TOOL],
+    [/slow job/, slow],
+  ]);
+  await client.request("chat.send", { message: "go", sessionId: "a" });
+  await client.request("chat.send", { message: "go", sessionId: "b" });
+  const results = events.named("chat.tool_result");
+  assertEquals(results.map((r) => [r.sessionId, r.isError]), [["a", false], ["b", true]]);
+  assertMatch(results[1].result, /1 sub-agents are running.*maxConcurrent/);
+});
