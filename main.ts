@@ -12,6 +12,7 @@ import { registerConfigCommands } from "./cli/config.ts";
 import { registerSetupCommand } from "./cli/setup.ts";
 import { registerAgentsCommands } from "./cli/agents.ts";
 import { registerSessionsCommands } from "./cli/sessions.ts";
+import { registerMemoryCommands } from "./cli/memory.ts";
 import { registerChannelsCommands } from "./cli/channels.ts";
 import { registerCronCommands } from "./cli/cron.ts";
 import { registerLogsCommand } from "./cli/logs.ts";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerSetupCommand(program);
   registerAgentsCommands(program);
   registerSessionsCommands(program);
+  registerMemoryCommands(program);
   registerChannelsCommands(program);
   registerCronCommands(program);
   registerLogsCommand(program);

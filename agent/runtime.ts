@@ -22,6 +22,7 @@ import { ToolRegistry } from "../tools/registry.ts";
 import { SkillCatalog } from "../tools/skills/skill_catalog.ts";
 import type { ToolServices } from "../tools/tool.ts";
 import { ChatService } from "./chat_service.ts";
+import { MemoryService } from "./memory/memory_service.ts";
 import { LocalModelStore } from "./models/model_store.ts";
 import { PlanStore } from "./plans/plan_store.ts";
 import { registerLocalProvider } from "./providers/llamacpp.ts";
@@ -82,6 +83,8 @@ export interface AgentRuntime<M extends RuntimeMode = RuntimeMode> {
   plans: PlanStore;
   /** Background commands (`process`, `exec` with `background`); killed when the runtime stops. */
   processes: BackgroundProcesses;
+  /** Long-term memory indexes (`memory.*`, the `memory_*` tools, `/v1/embeddings`). */
+  memory: MemoryService;
   /** What tools reach through `ToolContext.services`. */
   toolServices: ToolServices;
   /**
@@ -104,10 +107,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
 
   const providers = new ProviderRegistry({ config, env });
   // Downloaded GGUFs are served as `llamacpp/<id>`; node-llama-cpp loads on the first request.
-  registerLocalProvider(providers, {
-    store: new LocalModelStore(paths.modelsDir),
-    settings: () => config().models.local,
-  });
+  const localModels = new LocalModelStore(paths.modelsDir);
+  registerLocalProvider(providers, { store: localModels, settings: () => config().models.local });
   const sessions = new SessionStore(paths);
   const tools = new ToolRegistry(BUILTIN_TOOLS);
   const usage = new UsageStore(paths.usageFile);
@@ -137,6 +138,15 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       chat.run({ agentId: plan.agentId, sessionId: plan.sessionId, message }),
   });
   const processes = new BackgroundProcesses(() => config().tools.process);
+  const memory = new MemoryService({
+    config,
+    paths,
+    bus,
+    logger: logger.child({ component: "memory" }),
+    providers,
+    localModels,
+    localSettings: () => config().models.local,
+  });
   const toolServices: ToolServices = {
     env,
     approvals,
@@ -145,6 +155,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     skills,
     plans,
     processes,
+    memory,
   };
   const chat = new ChatService({
     config,
@@ -168,6 +179,12 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       { name: "browser", stop: () => browser.close() },
       { name: "usage", stop: () => usage.flush() },
       { name: "providers", stop: () => providers.close() },
+      // The gateway indexes in the background; one local turn searches on demand only.
+      {
+        name: "memory",
+        start: () => clients ? memory.start() : undefined,
+        stop: () => memory.stop(),
+      },
       { name: "fileDelivery", stop: () => fileDelivery?.close() },
       // Stopped after the chat service, so no run starts a command while they are killed.
       { name: "processes", stop: () => processes.close() },
@@ -195,6 +212,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     skills,
     plans,
     processes,
+    memory,
     toolServices,
     lifecycle,
   };

@@ -41,6 +41,8 @@ export function statePaths(root: string) {
     skillsDir: join(root, "skills"),
     workspaceDir: join(root, "workspace"),
     mediaDir: join(root, "media"),
+    /** Memory search indexes, one SQLite file per agent (never in the workspace). */
+    memoryDir: join(root, "memory"),
   };
 }
 

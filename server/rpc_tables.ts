@@ -15,6 +15,7 @@ import { doctorMethods } from "./rpc/doctor.ts";
 import { healthMethods } from "./rpc/health.ts";
 import { logsMethods } from "./rpc/logs.ts";
 import { mcpMethods } from "./rpc/mcp.ts";
+import { memoryMethods } from "./rpc/memory.ts";
 import { planMethods } from "./rpc/plan.ts";
 import { skillsMethods } from "./rpc/skills.ts";
 import { systemMethods } from "./rpc/system.ts";
@@ -47,4 +48,5 @@ export const METHOD_TABLES: MethodTable[] = [
   mcpMethods,
   planMethods,
   skillsMethods,
+  memoryMethods,
 ];

@@ -21,6 +21,8 @@ import { readPptx } from "./read_pptx.ts";
 import { readXlsx } from "./read_xlsx.ts";
 import { sendFile } from "./send_file.ts";
 import { readSkillTool } from "./skills/read_skill.ts";
+import { memoryGetTool } from "./memory/memory_get.ts";
+import { memorySearchTool } from "./memory/memory_search.ts";
 import type { Tool } from "./tool.ts";
 import { cronTool } from "./cron_tool.ts";
 import { messageTool } from "./message_tool.ts";
@@ -58,4 +60,6 @@ export const BUILTIN_TOOLS: readonly Tool[] = [
   agentsListTool,
   sessionsSpawnTool,
   subagentsTool,
+  memorySearchTool,
+  memoryGetTool,
 ];

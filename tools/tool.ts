@@ -13,6 +13,7 @@ import type { SkillCatalog } from "./skills/skill_catalog.ts";
 import type { CronScheduler } from "./cron_tool.ts";
 import type { MessageRouter } from "./message_tool.ts";
 import type { SessionDirectory, SubagentControl } from "./sessions/session_services.ts";
+import type { MemoryBackend } from "./memory/memory_types.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -54,6 +55,8 @@ export interface ToolServices {
   subagents?: SubagentControl;
   /** Background commands of `process` and `exec` with `background`. */
   processes?: BackgroundProcesses;
+  /** Long-term memory search (`memory_search`, `memory_get`). */
+  memory?: MemoryBackend;
 }
 
 /** What a tool gets for one call. */

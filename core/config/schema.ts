@@ -123,6 +123,51 @@ const heartbeatSchema = section({
   prompt: z.string().optional(),
 });
 
+/**
+ * Long-term memory search, named as in OpenClaw (`agents.defaults.memorySearch`): what is
+ * indexed, which embedding model (if any) adds vector search, and how results are ranked.
+ */
+const memorySearchSchema = section({
+  enabled: z.boolean().default(true),
+  /**
+   * Embedding provider: `local` (a GGUF through node-llama-cpp), `openai`, or the id of any
+   * OpenAI-compatible entry of `models.providers`. Unset: full-text search only.
+   */
+  provider: z.string().min(1).optional(),
+  /** Embedding model name (remote), or a local model id from `models list`. */
+  model: z.string().min(1).optional(),
+  /** Endpoint overrides for a remote provider (an OpenAI-compatible `/embeddings`). */
+  remote: z.strictObject({
+    baseUrl: z.string().url().optional(),
+    apiKey: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }).optional(),
+  /** A GGUF file for `provider: "local"` when `model` is not a downloaded model's id. */
+  local: z.strictObject({ modelPath: z.string().min(1).optional() }).optional(),
+  /** What is searchable: the workspace's memory files and the agent's own past sessions. */
+  sources: z.array(z.enum(["memory", "sessions"])).default(["memory", "sessions"]),
+  chunking: section({
+    /** Approximate tokens per chunk (about four characters of English each). */
+    tokens: positiveInt.default(400),
+    overlap: z.number().int().min(0).default(80),
+  }),
+  query: section({
+    maxResults: positiveInt.default(6),
+    minScore: z.number().min(0).max(1).default(0.2),
+    hybrid: section({
+      enabled: z.boolean().default(true),
+      vectorWeight: z.number().min(0).max(1).default(0.7),
+      textWeight: z.number().min(0).max(1).default(0.3),
+      candidateMultiplier: positiveInt.default(4),
+    }),
+  }),
+  sync: section({
+    /** Watch memory files and sessions, and reindex what changed in the background. */
+    watch: z.boolean().default(true),
+    watchDebounceMs: z.number().int().min(0).default(1_500),
+  }),
+});
+
 const agentSettings = {
   name: z.string().optional(),
   /** `provider/model` or a model id. */
@@ -152,6 +197,7 @@ const agentsSchema = section({
       /** Running sub-agents in the whole gateway. */
       maxConcurrent: positiveInt.default(8),
     }),
+    memorySearch: memorySearchSchema,
   }),
   list: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...agentSettings }))
     .default([]),

@@ -1,0 +1,89 @@
+/**
+ * @module How text reaches the FTS5 trigram index and how a query becomes an FTS5 expression,
+ * for English and Chinese alike. Trigrams need three characters, and Chinese words are often one
+ * or two, so each CJK run is also indexed as its characters joined by `#` (`#我#的#猫#`): the
+ * two-character word 小花 is then the phrase `"#小#花#"`, three characters long.
+ */
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+/** Splits a query into terms: anything that is not a letter, digit or mark separates them. */
+const TERMS = /[\p{L}\p{N}\p{M}_]+/gu;
+
+/** The `cjk` column of a chunk: each run of CJK characters spelled out with `#` between. */
+export function cjkColumn(text: string): string {
+  const runs = text.match(CJK_RUNS);
+  return runs ? runs.map((run) => `#${[...run].join("#")}#`).join(" ") : "";
+}
+
+/** True when the text holds a CJK character. */
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
+
+/** A query made ready for FTS5, or why it cannot be searched. */
+export interface FtsQuery {
+  /** The FTS5 MATCH expression; undefined when no term is searchable. */
+  match?: string;
+  /** The terms searched, lower-cased, for scoring snippets. */
+  terms: string[];
+}
+
+/**
+ * Builds an FTS5 expression that matches a chunk holding any of the query's terms (bm25 ranks
+ * the chunks holding more of them, and rarer ones, first).
+ *
+ * - A word of three or more characters is a trigram phrase (so `whisker` also finds
+ *   `Whiskers`); a two-character word is matched at a word's start or end (` ai`, `ai `); a
+ *   single letter is dropped.
+ * - A CJK run is split into its two-character pieces (`猫叫什么` → 猫叫, 叫什, 什么), each a
+ *   phrase of the `cjk` column, so one shared word is enough to match; a lone character is
+ *   matched as itself.
+ */
+export function buildFtsQuery(query: string): FtsQuery {
+  const clauses = new Set<string>();
+  const terms = new Set<string>();
+  for (const word of query.toLowerCase().match(TERMS) ?? []) {
+    for (const part of splitScripts(word)) {
+      if (hasCjk(part)) {
+        const chars = [...part];
+        terms.add(part);
+        if (chars.length === 1) clauses.add(cjkPhrase(chars));
+        for (let i = 0; i + 1 < chars.length; i++) clauses.add(cjkPhrase(chars.slice(i, i + 2)));
+      } else if ([...part].length >= 3) {
+        terms.add(part);
+        clauses.add(phrase(part));
+      } else if ([...part].length === 2) {
+        terms.add(part);
+        clauses.add(`(${phrase(` ${part}`)} OR ${phrase(`${part} `)})`);
+      }
+    }
+  }
+  return { match: clauses.size ? [...clauses].join(" OR ") : undefined, terms: [...terms] };
+}
+
+/** Splits a word into its CJK and non-CJK runs (`gpt模型` → gpt, 模型). */
+function splitScripts(word: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let currentCjk = false;
+  for (const char of word) {
+    const cjk = CJK.test(char);
+    if (current && cjk !== currentCjk) {
+      parts.push(current);
+      current = "";
+    }
+    current += char;
+    currentCjk = cjk;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+function cjkPhrase(chars: string[]): string {
+  return `cjk : ${phrase(`#${chars.join("#")}#`)}`;
+}
+
+function phrase(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}

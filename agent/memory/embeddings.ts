@@ -1,0 +1,199 @@
+/**
+ * @module Embedding models for memory search and `/v1/embeddings`: any OpenAI-compatible
+ * `/embeddings` endpoint, or a local GGUF through node-llama-cpp (imported on first use).
+ * Vectors come back L2-normalised, so a dot product is their cosine.
+ */
+
+import type { Config } from "../../core/config/schema.ts";
+import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import type { LocalModelStore } from "../models/model_store.ts";
+import { readJson, upstreamFetch } from "../providers/_http.ts";
+import type { ProviderRegistry } from "../providers/registry.ts";
+import { ProviderError } from "../providers/types.ts";
+import { defaultThreads } from "../providers/_llama_runtime.ts";
+import type { LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
+
+/** Turns texts into vectors. */
+export interface Embedder {
+  /** `openai`, a `models.providers` id, or `local`. */
+  readonly provider: string;
+  readonly model: string;
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+type MemorySearchSettings = Config["agents"]["defaults"]["memorySearch"];
+
+/** What building an embedder needs from the gateway. */
+export interface EmbedderDeps {
+  providers: ProviderRegistry;
+  localModels: LocalModelStore;
+  localSettings(): Config["models"]["local"];
+}
+
+/** The default model of OpenAI's embeddings API. */
+const OPENAI_DEFAULT_MODEL = "text-embedding-3-small";
+/** Inputs per remote request (OpenAI accepts up to 2048). */
+const REMOTE_BATCH = 64;
+
+/**
+ * The embedder `memorySearch` names, or `undefined` for full-text search only.
+ *
+ * @throws {GatewayError} INVALID_PARAMS for a provider that is not configured or lacks a model
+ */
+export function createEmbedder(
+  settings: MemorySearchSettings,
+  deps: EmbedderDeps,
+): Embedder | undefined {
+  const provider = settings.provider;
+  if (!provider || provider === "none") return undefined;
+  if (provider === "local") {
+    const path = settings.local?.modelPath ??
+      (settings.model ? deps.localModels.pathFor(settings.model) : undefined);
+    if (!path) {
+      throw new GatewayError(
+        ErrorCode.INVALID_PARAMS,
+        "memorySearch.provider local needs memorySearch.model (a downloaded model id) or local.modelPath",
+      );
+    }
+    return new LocalEmbedder(settings.model ?? path, path, deps.localSettings);
+  }
+  const base = deps.providers.settings(provider);
+  const baseUrl = settings.remote?.baseUrl ?? base?.baseUrl;
+  if (!baseUrl) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Embedding provider ${provider} is not configured: set models.providers.${provider} or memorySearch.remote.baseUrl`,
+    );
+  }
+  const model = settings.model ?? (provider === "openai" ? OPENAI_DEFAULT_MODEL : undefined);
+  if (!model) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `memorySearch.model is required for embedding provider ${provider}`,
+    );
+  }
+  return remoteEmbedder(provider, model, {
+    baseUrl,
+    apiKey: settings.remote?.apiKey ?? base?.apiKey,
+    headers: { ...base?.headers, ...settings.remote?.headers },
+    timeoutMs: base?.timeoutMs ?? 60_000,
+  });
+}
+
+interface RemoteSettings {
+  baseUrl: string;
+  apiKey?: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+function remoteEmbedder(provider: string, model: string, remote: RemoteSettings): Embedder {
+  const embedBatch = async (input: readonly string[], signal?: AbortSignal) => {
+    const call = await upstreamFetch({
+      provider,
+      url: `${remote.baseUrl.replace(/\/+$/, "")}/embeddings`,
+      headers: {
+        "content-type": "application/json",
+        ...(remote.apiKey ? { authorization: `Bearer ${remote.apiKey}` } : {}),
+        ...remote.headers,
+      },
+      body: { model, input },
+      timeoutMs: remote.timeoutMs,
+      signal,
+      model,
+    });
+    const body = await readJson<{ data?: { index?: number; embedding?: number[] }[] }>(call);
+    const data = [...(body.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    if (data.length !== input.length || data.some((item) => !Array.isArray(item.embedding))) {
+      throw new ProviderError(
+        "upstream",
+        provider,
+        `Embedding provider ${provider} answered ${data.length} embeddings for ${input.length} inputs`,
+      );
+    }
+    return data.map((item) => normalize(Float32Array.from(item.embedding!)));
+  };
+  return {
+    provider,
+    model,
+    async embed(texts, signal) {
+      const vectors: Float32Array[] = [];
+      for (let at = 0; at < texts.length; at += REMOTE_BATCH) {
+        vectors.push(...await embedBatch(texts.slice(at, at + REMOTE_BATCH), signal));
+      }
+      return vectors;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A GGUF embedding model, loaded on first use and kept loaded. */
+class LocalEmbedder implements Embedder {
+  readonly provider = "local";
+  readonly model: string;
+  #path: string;
+  #settings: () => Config["models"]["local"];
+  #loaded: Promise<{ model: LlamaModel; context: LlamaEmbeddingContext }> | undefined;
+
+  constructor(model: string, path: string, settings: () => Config["models"]["local"]) {
+    this.model = model;
+    this.#path = path;
+    this.#settings = settings;
+  }
+
+  #load() {
+    this.#loaded ??= (async () => {
+      let lib: typeof import("node-llama-cpp");
+      try {
+        lib = await import("node-llama-cpp");
+      } catch (error) {
+        throw new ProviderError(
+          "unreachable",
+          "local",
+          `node-llama-cpp is not available (${(error as Error).message})`,
+        );
+      }
+      const settings = this.#settings();
+      const threads = settings.threads ?? defaultThreads();
+      const llama = await lib.getLlama({
+        gpu: settings.gpuLayers === 0 ? false : "auto",
+        build: "never",
+        logLevel: lib.LlamaLogLevel.error,
+        maxThreads: threads,
+      });
+      const model = await llama.loadModel({ modelPath: this.#path });
+      const context = await model.createEmbeddingContext({ threads });
+      return { model, context };
+    })();
+    this.#loaded.catch(() => (this.#loaded = undefined));
+    return this.#loaded;
+  }
+
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const { context } = await this.#load();
+    const vectors: Float32Array[] = [];
+    for (const text of texts) {
+      signal?.throwIfAborted();
+      const embedding = await context.getEmbeddingFor(text);
+      vectors.push(normalize(Float32Array.from(embedding.vector)));
+    }
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    const loaded = await this.#loaded?.catch(() => undefined);
+    this.#loaded = undefined;
+    await loaded?.context.dispose();
+    await loaded?.model.dispose();
+  }
+}
+
+/** Scales a vector to length 1 (a zero vector stays zero). */
+export function normalize(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
+  const norm = Math.sqrt(sum);
+  if (norm > 0) { for (let i = 0; i < vector.length; i++) vector[i] /= norm; }
+  return vector;
+}

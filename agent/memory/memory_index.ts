@@ -1,0 +1,307 @@
+/**
+ * @module One agent's memory index: keeps the SQLite index in step with the workspace's memory
+ * files and the agent's sessions (a changed file is reindexed alone; a grown session only from
+ * where it was last read), embeds new chunks when an embedding model is set, and searches.
+ */
+
+import type { Logger } from "../../core/logger.ts";
+import type {
+  MemoryGetRequest,
+  MemoryGetResult,
+  MemorySearchResult,
+} from "../../tools/memory/memory_types.ts";
+import { type Chunk, chunkLines, chunkSize } from "./_chunking.ts";
+import { readMemoryLines } from "./_memory_get.ts";
+import { rankHits, type SearchSettings } from "./_ranking.ts";
+import {
+  findMemoryFiles,
+  findSessionFiles,
+  type FoundFile,
+  markdownLines,
+  readRange,
+  sessionLines,
+  statSessionFile,
+  tailOf,
+} from "./_sources.ts";
+import type { Embedder } from "./embeddings.ts";
+import { type IndexedFile, MemoryDb, type MemorySource } from "./memory_db.ts";
+import { VectorSet } from "./_vectors.ts";
+
+/** What one agent's index is built from; the getters are read on every sync. */
+export interface MemoryIndexOptions {
+  agentId: string;
+  dbPath: string;
+  workspaceDir(): string;
+  sessionsDir: string;
+  settings(): SearchSettings;
+  embedder(): Embedder | undefined;
+  logger: Logger;
+}
+
+/** What the last sync did. */
+export interface SyncReport {
+  at: string;
+  durationMs: number;
+  reindexed: string[];
+  removed: string[];
+}
+
+/** Chunks embedded inside a search rather than in the background. */
+const INLINE_EMBED_LIMIT = 64;
+
+export class MemoryIndex {
+  readonly agentId: string;
+  readonly dbPath: string;
+  #options: MemoryIndexOptions;
+  #db: MemoryDb;
+  #vectors: VectorSet | undefined;
+  #dirtySessions = new Set<string>();
+  #scanSessions = true;
+  #queue: Promise<unknown> = Promise.resolve();
+  #lastSync: SyncReport | undefined;
+  #embedError: string | undefined;
+
+  constructor(options: MemoryIndexOptions) {
+    this.#options = options;
+    this.agentId = options.agentId;
+    this.dbPath = options.dbPath;
+    this.#db = new MemoryDb(options.dbPath);
+  }
+
+  /** A session changed: the next sync reads what it gained. */
+  markSessionDirty(sessionId: string): void {
+    this.#dirtySessions.add(sessionId);
+  }
+
+  /** Something changed that only a scan of every session finds. */
+  markAllDirty(): void {
+    this.#scanSessions = true;
+  }
+
+  /** Brings the index up to date with the disk. Syncs run one at a time. */
+  sync(options: { full?: boolean } = {}): Promise<SyncReport> {
+    const run = this.#queue.then(() => this.#sync(options.full === true));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #sync(full: boolean): Promise<SyncReport> {
+    const started = performance.now();
+    if (full) {
+      this.#db.clear();
+      this.#vectors = undefined;
+      this.#scanSessions = true;
+    }
+    const settings = this.#options.settings();
+    const sources = new Set<MemorySource>(settings.sources);
+    const found: FoundFile[] = [];
+    const scanned = new Set<MemorySource>();
+    if (sources.has("memory")) {
+      found.push(...await findMemoryFiles(this.#options.workspaceDir()));
+      scanned.add("memory");
+    }
+    const dirty = new Set(this.#dirtySessions);
+    this.#dirtySessions.clear();
+    if (sources.has("sessions")) {
+      if (this.#scanSessions) {
+        this.#scanSessions = false;
+        found.push(...await findSessionFiles(this.#options.sessionsDir));
+        scanned.add("sessions");
+      } else {
+        for (const sessionId of dirty) {
+          const hit = await statSessionFile(this.#options.sessionsDir, sessionId);
+          if (hit) found.push(hit);
+        }
+      }
+    }
+    const report: SyncReport = { at: "", durationMs: 0, reindexed: [], removed: [] };
+    const known = new Map(this.#db.files().map((file) => [file.path, file]));
+    const present = new Set(found.map((file) => file.path));
+    for (const file of known.values()) {
+      const gone = !sources.has(file.source) ||
+        (scanned.has(file.source) && !present.has(file.path)) ||
+        (file.source === "sessions" && dirty.has(sessionIdOf(file.path)) &&
+          !present.has(file.path));
+      if (gone) {
+        this.#vectors?.delete(this.#db.removeFile(file.path));
+        report.removed.push(file.path);
+      }
+    }
+    for (const file of found) {
+      const before = known.get(file.path);
+      if (before && before.size === file.size && before.mtimeMs === file.mtimeMs) continue;
+      try {
+        await this.#indexFile(file, before, settings);
+        report.reindexed.push(file.path);
+      } catch (error) {
+        this.#options.logger.warn("memory file not indexed", {
+          path: file.path,
+          error: (error as Error).message,
+        });
+      }
+    }
+    report.at = new Date().toISOString();
+    report.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    if (report.reindexed.length || report.removed.length || !this.#lastSync) {
+      this.#lastSync = report;
+    }
+    return report;
+  }
+
+  async #indexFile(file: FoundFile, before: IndexedFile | undefined, settings: SearchSettings) {
+    const size = chunkSize(settings.chunking.tokens, settings.chunking.overlap);
+    let append = false;
+    let start = 0;
+    let firstLine = 1;
+    if (file.source === "sessions" && before && file.size >= before.offset) {
+      // A session that only grew is read from where the last sync stopped.
+      if (await tailOf(file.file, before.offset) === before.tail) {
+        append = true;
+        start = before.offset;
+        firstLine = before.lines + 1;
+      }
+    }
+    const bytes = await readRange(file.file, start, file.size);
+    // A session's last line may still be being written; it is read once it ends.
+    const end = file.source === "sessions" ? bytes.lastIndexOf(10) + 1 : bytes.length;
+    const text = new TextDecoder().decode(bytes.subarray(0, end));
+    const newLines = text ? text.split("\n").length - (text.endsWith("\n") ? 1 : 0) : 0;
+    const chunks: Chunk[] = chunkLines(
+      file.source === "sessions" ? sessionLines(text, firstLine) : markdownLines(text),
+      size,
+    );
+    const offset = start + end;
+    const { removed } = this.#db.writeFile(
+      {
+        path: file.path,
+        source: file.source,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        offset,
+        lines: (append ? firstLine - 1 : 0) + newLines,
+        tail: await tailOf(file.file, offset),
+        indexedAt: Date.now(),
+      },
+      chunks,
+      append,
+    );
+    this.#vectors?.delete(removed);
+  }
+
+  /** Searches, after reading what changed since the last sync. */
+  async search(
+    query: string,
+    options: { maxResults?: number; signal?: AbortSignal } = {},
+  ): Promise<MemorySearchResult> {
+    await this.sync();
+    const settings = this.#options.settings();
+    const embedder = settings.query.hybrid.enabled ? this.#options.embedder() : undefined;
+    let queryVector: Float32Array | undefined;
+    let warning: string | undefined;
+    if (embedder) {
+      try {
+        this.#checkEmbeddingModel(embedder);
+        await this.#embedPending(embedder, INLINE_EMBED_LIMIT, options.signal);
+        [queryVector] = await embedder.embed([query], options.signal);
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        warning = `Embedding failed, full-text results only: ${(error as Error).message}`;
+      }
+    }
+    const hits = rankHits(this.#db, this.#vectorSet(queryVector), query, queryVector, {
+      settings,
+      limit: options.maxResults ?? settings.query.maxResults,
+    });
+    if (embedder && !warning) this.embedInBackground();
+    return {
+      results: hits,
+      mode: queryVector ? "hybrid" : "text",
+      ...(queryVector && embedder
+        ? { embedding: { provider: embedder.provider, model: embedder.model } }
+        : {}),
+      ...(warning ? { warning } : {}),
+    };
+  }
+
+  #vectorSet(queryVector: Float32Array | undefined): VectorSet | undefined {
+    if (!queryVector) return undefined;
+    if (!this.#vectors) {
+      this.#vectors = new VectorSet();
+      for (const [id, vector] of this.#db.embeddings()) this.#vectors.set(id, vector);
+    }
+    return this.#vectors;
+  }
+
+  /** Forgets embeddings made by another model than the one configured now. */
+  #checkEmbeddingModel(embedder: Embedder): void {
+    const key = `${embedder.provider}/${embedder.model}`;
+    if (this.#db.getMeta("embedding") === key) return;
+    this.#db.clearEmbeddings();
+    this.#db.setMeta("embedding", key);
+    this.#vectors = undefined;
+  }
+
+  async #embedPending(embedder: Embedder, max: number, signal?: AbortSignal): Promise<number> {
+    let done = 0;
+    while (done < max) {
+      const batch = this.#db.unembedded(Math.min(64, max - done));
+      if (!batch.length) break;
+      const vectors = await embedder.embed(batch.map((chunk) => chunk.text), signal);
+      const byId = new Map(batch.map((chunk, i) => [chunk.id, vectors[i]]));
+      this.#db.setEmbeddings(byId);
+      for (const [id, vector] of byId) this.#vectors?.set(id, vector);
+      done += batch.length;
+    }
+    return done;
+  }
+
+  /** Embeds every chunk still without a vector, after the syncs queued now. */
+  embedInBackground(): Promise<void> {
+    const embedder = this.#options.settings().query.hybrid.enabled
+      ? this.#options.embedder()
+      : undefined;
+    if (!embedder) return Promise.resolve();
+    const run = this.#queue.then(async () => {
+      try {
+        this.#checkEmbeddingModel(embedder);
+        await this.#embedPending(embedder, Number.MAX_SAFE_INTEGER);
+        this.#embedError = undefined;
+      } catch (error) {
+        this.#embedError = (error as Error).message;
+        this.#options.logger.warn("memory embedding failed", { error: this.#embedError });
+      }
+    });
+    this.#queue = run;
+    return run;
+  }
+
+  get(request: MemoryGetRequest): Promise<MemoryGetResult> {
+    return readMemoryLines(request, {
+      workspaceDir: this.#options.workspaceDir(),
+      sessionsDir: this.#options.sessionsDir,
+      sources: this.#options.settings().sources,
+    });
+  }
+
+  /** Counts and the last sync, for `memory.status` and doctor. */
+  status() {
+    const counts = this.#db.counts();
+    return {
+      agentId: this.agentId,
+      dbPath: this.dbPath,
+      workspaceDir: this.#options.workspaceDir(),
+      ...counts,
+      lastSync: this.#lastSync ?? null,
+      embeddingError: this.#embedError ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => {});
+    this.#db.close();
+  }
+}
+
+function sessionIdOf(path: string): string {
+  return path.slice("sessions/".length, -".jsonl".length);
+}

@@ -1,0 +1,233 @@
+/**
+ * @module The gateway's memory service: one index per agent under `<state>/memory/`, kept up
+ * to date in the background (finished turns and file-system events mark what changed; a
+ * debounced sync reads only that), so a turn never waits on indexing. Implements what the
+ * `memory_*` tools, `memory.*` methods and `/v1/embeddings` need.
+ */
+
+import { basename, join } from "node:path";
+import type { Config } from "../../core/config/schema.ts";
+import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import type { EventBus } from "../../core/event_bus.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { StatePaths } from "../../core/paths.ts";
+import type {
+  MemoryBackend,
+  MemoryGetRequest,
+  MemoryGetResult,
+  MemorySearchResult,
+} from "../../tools/memory/memory_types.ts";
+import { listAgents, resolveAgent } from "../agents.ts";
+import { agentWorkspaceDir } from "../skills.ts";
+import { createEmbedder, type Embedder, type EmbedderDeps } from "./embeddings.ts";
+import { MemoryIndex, type SyncReport } from "./memory_index.ts";
+
+/** What the memory service is built from. */
+export interface MemoryServiceDeps extends EmbedderDeps {
+  config(): Config;
+  paths: StatePaths;
+  bus: EventBus;
+  logger: Logger;
+}
+
+/** `memory.status` for one agent. */
+export type MemoryStatus = ReturnType<MemoryIndex["status"]> & {
+  enabled: boolean;
+  sources: string[];
+  fts: "trigram";
+  embedding: { provider: string; model: string } | null;
+};
+
+/** What `memory.reindex` reports for one agent. */
+export type MemoryReindexReport = ReturnType<MemoryIndex["status"]> & SyncReport;
+
+export class MemoryService implements MemoryBackend {
+  #deps: MemoryServiceDeps;
+  #indexes = new Map<string, MemoryIndex>();
+  #embedder: { key: string; embedder: Embedder | undefined; error?: string } | undefined;
+  #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #watchers: Deno.FsWatcher[] = [];
+  #stops: (() => void)[] = [];
+
+  constructor(deps: MemoryServiceDeps) {
+    this.#deps = deps;
+  }
+
+  #settings() {
+    return this.#deps.config().agents.defaults.memorySearch;
+  }
+
+  /** Starts the background work: first sync of every agent, the watchers, the turn listener. */
+  start(): void {
+    if (!this.#settings().enabled) return;
+    this.#stops.push(this.#deps.bus.subscribe(({ event, payload }) => {
+      if (event !== "chat.done" && event !== "chat.error") return;
+      const { agentId, sessionId } = payload as { agentId?: string; sessionId?: string };
+      if (!agentId || !sessionId) return;
+      try {
+        this.index(agentId).markSessionDirty(sessionId);
+      } catch {
+        return; // an agent no longer in config
+      }
+      this.#schedule(agentId);
+    }));
+    for (const agent of listAgents(this.#deps.config())) {
+      this.#schedule(agent.id, 0);
+      if (this.#settings().sync.watch) this.#watch(agent.id);
+    }
+  }
+
+  /** The index of an agent, opened on first use. @throws {GatewayError} NOT_FOUND */
+  index(agentId: string): MemoryIndex {
+    let index = this.#indexes.get(agentId);
+    if (index) return index;
+    resolveAgent(this.#deps.config(), agentId);
+    Deno.mkdirSync(this.#deps.paths.memoryDir, { recursive: true, mode: 0o700 });
+    index = new MemoryIndex({
+      agentId,
+      dbPath: join(this.#deps.paths.memoryDir, `${agentId}.sqlite`),
+      workspaceDir: () => agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId),
+      sessionsDir: this.#deps.paths.sessionsDir(agentId),
+      settings: () => this.#settings(),
+      embedder: () => this.embedder(),
+      logger: this.#deps.logger,
+    });
+    this.#indexes.set(agentId, index);
+    return index;
+  }
+
+  /** The configured embedding model, rebuilt when its settings change; undefined when none. */
+  embedder(): Embedder | undefined {
+    const { provider, model, remote, local } = this.#settings();
+    const key = JSON.stringify([provider, model, remote, local]);
+    if (this.#embedder?.key !== key) {
+      this.#embedder?.embedder?.close().catch(() => {});
+      try {
+        this.#embedder = { key, embedder: createEmbedder(this.#settings(), this.#deps) };
+      } catch (error) {
+        this.#embedder = { key, embedder: undefined, error: (error as Error).message };
+      }
+    }
+    return this.#embedder.embedder;
+  }
+
+  /** Why the configured embedding model cannot be used, if it cannot. */
+  embedderError(): string | undefined {
+    this.embedder();
+    return this.#embedder?.error;
+  }
+
+  async search(
+    agentId: string,
+    query: string,
+    options: { maxResults?: number; signal?: AbortSignal } = {},
+  ): Promise<MemorySearchResult> {
+    if (!this.#settings().enabled) return { results: [], mode: "text", disabled: true };
+    if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
+    return await this.index(agentId).search(query, options);
+  }
+
+  get(agentId: string, request: MemoryGetRequest): Promise<MemoryGetResult> {
+    return this.index(agentId).get(request);
+  }
+
+  /** What the index of each agent (or one) holds. */
+  async status(agentId?: string): Promise<MemoryStatus[]> {
+    const settings = this.#settings();
+    const ids = agentId ? [agentId] : listAgents(this.#deps.config()).map((agent) => agent.id);
+    const embedder = this.embedder();
+    const statuses: MemoryStatus[] = [];
+    for (const id of ids) {
+      const index = this.index(id);
+      if (settings.enabled) await index.sync();
+      statuses.push({
+        ...index.status(),
+        enabled: settings.enabled,
+        sources: settings.sources,
+        fts: "trigram",
+        embedding: embedder ? { provider: embedder.provider, model: embedder.model } : null,
+      });
+    }
+    return statuses;
+  }
+
+  /** Rebuilds an agent's index (or every agent's) from scratch. */
+  async reindex(agentId?: string): Promise<MemoryReindexReport[]> {
+    const ids = agentId ? [agentId] : listAgents(this.#deps.config()).map((agent) => agent.id);
+    const reports: MemoryReindexReport[] = [];
+    for (const id of ids) {
+      const index = this.index(id);
+      const report = await index.sync({ full: true });
+      await index.embedInBackground();
+      reports.push({ ...index.status(), ...report });
+    }
+    return reports;
+  }
+
+  /** Reads what changed after a quiet moment, off the turn's path. */
+  #schedule(agentId: string, delayMs = this.#settings().sync.watchDebounceMs): void {
+    clearTimeout(this.#timers.get(agentId));
+    const timer = setTimeout(() => {
+      this.#timers.delete(agentId);
+      let index: MemoryIndex;
+      try {
+        index = this.index(agentId);
+      } catch {
+        return; // the agent was removed from config
+      }
+      index.sync()
+        .then(() => index.embedInBackground())
+        .catch((error) =>
+          this.#deps.logger.warn("memory sync failed", { agentId, error: error.message })
+        );
+    }, delayMs);
+    Deno.unrefTimer(timer as unknown as number);
+    this.#timers.set(agentId, timer);
+  }
+
+  #watch(agentId: string): void {
+    const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
+    const sessions = this.#deps.paths.sessionsDir(agentId);
+    const targets: [string, boolean][] = [
+      [workspace, false],
+      [join(workspace, "memory"), true],
+      [sessions, false],
+    ];
+    for (const [dir, recursive] of targets) {
+      let watcher: Deno.FsWatcher;
+      try {
+        watcher = Deno.watchFs(dir, { recursive });
+      } catch {
+        continue; // not there yet: searches and finished turns still find what changes
+      }
+      this.#watchers.push(watcher);
+      (async () => {
+        for await (const event of watcher) {
+          const index = this.#indexes.get(agentId);
+          for (const path of event.paths) {
+            if (dir === sessions && path.endsWith(".jsonl")) {
+              index?.markSessionDirty(basename(path, ".jsonl"));
+            }
+          }
+          this.#schedule(agentId);
+        }
+      })().catch(() => {});
+    }
+  }
+
+  /** Stops the watchers and timers and closes every index. */
+  async stop(): Promise<void> {
+    for (const stop of this.#stops.splice(0)) stop();
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const watcher of this.#watchers.splice(0)) {
+      try {
+        watcher.close();
+      } catch { /* already closed */ }
+    }
+    for (const index of this.#indexes.values()) await index.close();
+    this.#indexes.clear();
+    await this.#embedder?.embedder?.close().catch(() => {});
+    this.#embedder = undefined;
+  }
+}

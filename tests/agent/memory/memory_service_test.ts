@@ -1,0 +1,136 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { configSchema } from "../../../core/config/schema.ts";
+import { EventBus } from "../../../core/event_bus.ts";
+import { Logger } from "../../../core/logger.ts";
+import { statePaths } from "../../../core/paths.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { LocalModelStore } from "../../../agent/models/model_store.ts";
+import { ProviderRegistry } from "../../../agent/providers/registry.ts";
+import { MemoryService } from "../../../agent/memory/memory_service.ts";
+import { SessionStore } from "../../../agent/sessions/session_store.ts";
+
+async function memoryFixture(memorySearch: Record<string, unknown> = {}) {
+  const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
+  const paths = statePaths(root);
+  const config = configSchema.parse({
+    agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } } },
+  });
+  const service = new MemoryService({
+    config: () => config,
+    paths,
+    bus: new EventBus(),
+    logger: new Logger({ consoleLevel: "silent" }),
+    providers: new ProviderRegistry({ config: () => config }),
+    localModels: new LocalModelStore(paths.modelsDir),
+    localSettings: () => config.models.local,
+  });
+  await Deno.mkdir(join(paths.workspaceDir, "memory"), { recursive: true });
+  return {
+    paths,
+    service,
+    sessions: new SessionStore(paths),
+    write: (path: string, text: string) => Deno.writeTextFile(join(paths.workspaceDir, path), text),
+    async [Symbol.asyncDispose]() {
+      await service.stop();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+Deno.test("memory search finds facts in MEMORY.md and memory/*.md, in English and Chinese", async () => {
+  await using env = await memoryFixture();
+  await env.write("MEMORY.md", "# Me\n\nMy cat is called Whiskers.\nI live in Lisbon.\n");
+  await env.write("memory/2026-12-01.md", "今天我决定把猫的名字改成小花。\n我喜欢喝乌龙茶。\n");
+  const english = await env.service.search("main", "whiskers");
+  assertEquals(english.mode, "text");
+  assertEquals(english.results[0].path, "MEMORY.md");
+  assertEquals([english.results[0].startLine, english.results[0].endLine], [1, 4]);
+  assert(english.results[0].snippet.includes("Whiskers"));
+  // Two- and one-character Chinese words, below the trigram index's three characters.
+  for (const query of ["小花", "猫", "乌龙茶", "猫的名字"]) {
+    const hits = await env.service.search("main", query);
+    assertEquals(hits.results[0]?.path, "memory/2026-12-01.md", query);
+  }
+  assertEquals((await env.service.search("main", "小狗")).results, []);
+  const status = (await env.service.status("main"))[0];
+  assertEquals([status.files, status.chunks, status.fts], [2, 2, "trigram"]);
+  assert(status.dbPath.startsWith(env.paths.memoryDir));
+});
+
+Deno.test("memory index reindexes only the file that changed, and forgets removed files", async () => {
+  await using env = await memoryFixture();
+  await env.write("MEMORY.md", "The project codename is Bluebird.\n");
+  await env.write("memory/notes.md", "Dentist on Tuesday.\n");
+  const first = await env.service.index("main").sync();
+  assertEquals(first.reindexed.sort(), ["MEMORY.md", "memory/notes.md"]);
+  await env.write("MEMORY.md", "The project codename is Redwing now.\n");
+  const second = await env.service.index("main").sync();
+  assertEquals(second.reindexed, ["MEMORY.md"]);
+  assertEquals((await env.service.search("main", "redwing")).results[0].path, "MEMORY.md");
+  assertEquals((await env.service.search("main", "bluebird")).results, []);
+  await Deno.remove(join(env.paths.workspaceDir, "memory/notes.md"));
+  const third = await env.service.index("main").sync();
+  assertEquals(third.removed, ["memory/notes.md"]);
+});
+
+Deno.test("memory search reads sessions as they grow, and summaries too", async () => {
+  await using env = await memoryFixture();
+  const time = "2026-12-01T10:00:00.000Z";
+  await env.sessions.append("main", "trip", {
+    role: "user",
+    content: "I fly to Osaka on May 3",
+    time,
+  });
+  await env.sessions.append("main", "trip", { role: "assistant", content: "Noted", time });
+  const hits = await env.service.search("main", "osaka");
+  assertEquals(hits.results[0].source, "sessions");
+  assertEquals(hits.results[0].sessionId, "trip");
+  assertEquals(hits.results[0].time, time);
+  env.service.index("main").markSessionDirty("trip");
+  await env.sessions.append("main", "trip", {
+    role: "user",
+    content: [{ type: "text", text: "Book the ryokan in Kyoto too" }],
+    time,
+  });
+  const grown = await env.service.search("main", "ryokan");
+  assertEquals(grown.results[0].startLine, 3);
+  // A compaction summary line (any entry with a `summary`) is searchable.
+  await Deno.writeTextFile(
+    env.sessions.file("main", "trip"),
+    JSON.stringify({ type: "compaction", summary: "User prefers aisle seats", time }) + "\n",
+    { append: true },
+  );
+  env.service.index("main").markSessionDirty("trip");
+  assertEquals((await env.service.search("main", "aisle seats")).results[0].startLine, 4);
+  const got = await env.service.get("main", { id: grown.results[0].id });
+  assert(got.text.includes("user: Book the ryokan in Kyoto too"), got.text);
+  assert(got.text.includes("user: I fly to Osaka"), got.text);
+});
+
+Deno.test("memory_get reads memory files and refuses anything else", async () => {
+  await using env = await memoryFixture();
+  await env.write("MEMORY.md", "one\ntwo\nthree\nfour\n");
+  const got = await env.service.get("main", { path: "MEMORY.md", from: 2, lines: 2 });
+  assertEquals([got.text, got.from, got.to, got.totalLines], ["two\nthree", 2, 3, 4]);
+  for (
+    const path of ["../pyclaw.json", "notes.txt", "memory/../MEMORY.md", "sessions/../x.jsonl"]
+  ) {
+    const error = await assertRejects(() => env.service.get("main", { path }), GatewayError);
+    assertEquals(error.code, "INVALID_PARAMS", path);
+  }
+  const missing = await assertRejects(
+    () => env.service.get("main", { path: "memory/nope.md" }),
+    GatewayError,
+  );
+  assertEquals(missing.code, "NOT_FOUND");
+  const agent = await assertRejects(() => env.service.search("ghost", "x y z"), GatewayError);
+  assertEquals(agent.code, "NOT_FOUND");
+});
+
+Deno.test("memory search with sources [memory] leaves sessions out", async () => {
+  await using env = await memoryFixture({ sources: ["memory"] });
+  const time = new Date().toISOString();
+  await env.sessions.append("main", "s1", { role: "user", content: "Remember pelican", time });
+  assertEquals((await env.service.search("main", "pelican")).results, []);
+});

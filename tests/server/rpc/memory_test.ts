@@ -1,0 +1,83 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import type { MemorySearchResult } from "../../../tools/memory/memory_types.ts";
+
+/** The text of the tool result the model got back in the last request. */
+// deno-lint-ignore no-explicit-any
+function lastToolResult(requests: { body?: any }[]): string {
+  const messages = requests.at(-1)!.body.messages as { role: string; content: string }[];
+  return messages.filter((m) => m.role === "tool").at(-1)!.content;
+}
+
+Deno.test("memory_search finds a fact told in another session, in English and in Chinese", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  env.upstream.reply({ text: "Noted" }, { text: "记住了" });
+  await client.request("chat.send", {
+    sessionId: "told",
+    message: "My locker code is 4711 and my dog is called Bruno",
+  });
+  await client.request("chat.send", { sessionId: "told-zh", message: "我的狗叫旺财，住在杭州" });
+
+  for (
+    const [sessionId, query, fact, source] of [
+      ["asked", "dog Bruno", "my dog is called Bruno", "sessions/told.jsonl"],
+      ["asked-zh", "旺财", "我的狗叫旺财", "sessions/told-zh.jsonl"],
+    ]
+  ) {
+    env.upstream.reply(
+      { toolCalls: [{ name: "memory_search", arguments: { query, maxResults: 3 } }] },
+      { text: "Found it" },
+    );
+    await client.request("chat.send", { sessionId, message: "What is my dog called?" });
+    const result = lastToolResult(env.upstream.requests);
+    assert(result.includes(fact), result);
+    assert(result.includes(`[${source}#L1-L`), result);
+  }
+});
+
+Deno.test("memory.search picks up an edited MEMORY.md, reindexing that file only", async () => {
+  await using env = await startChatGateway({
+    config: { agents: { defaults: { memorySearch: { sync: { watch: false } } } } },
+  });
+  const client = await env.gw.connect();
+  const workspace = join(env.gw.stateDir, "workspace");
+  await Deno.mkdir(join(workspace, "memory"), { recursive: true });
+  await Deno.writeTextFile(join(workspace, "MEMORY.md"), "Favourite colour: teal\n");
+  await Deno.writeTextFile(join(workspace, "memory", "work.md"), "Standup at 9:30\n");
+  const first = await client.request<MemorySearchResult>("memory.search", { query: "teal" });
+  assertEquals(first.results.map((hit) => hit.id), ["MEMORY.md#L1-L1"]);
+
+  await Deno.writeTextFile(join(workspace, "MEMORY.md"), "Favourite colour: saffron\n");
+  const second = await client.request<MemorySearchResult>("memory.search", {
+    query: "saffron",
+    agentId: "main",
+    limit: 1,
+  });
+  assertEquals(second.results[0].path, "MEMORY.md");
+  assertEquals(
+    (await client.request<MemorySearchResult>("memory.search", { query: "teal" })).results,
+    [],
+  );
+  // deno-lint-ignore no-explicit-any
+  const status = await client.request<{ agents: any[] }>("memory.status", { agentId: "main" });
+  assertEquals(status.agents[0].lastSync.reindexed, ["MEMORY.md"]);
+  assertEquals([status.agents[0].files, status.agents[0].embedding], [2, null]);
+
+  // deno-lint-ignore no-explicit-any
+  const rebuilt = await client.request<{ agents: any[] }>("memory.reindex", {});
+  assertEquals(rebuilt.agents[0].reindexed.sort(), ["MEMORY.md", "memory/work.md"]);
+
+  for (
+    const [params, code] of [[{}, "INVALID_PARAMS"], [
+      { query: "x", agentId: "ghost" },
+      "NOT_FOUND",
+    ]] as const
+  ) {
+    const error = await assertRejects(() => client.request("memory.search", params), GatewayError);
+    assertEquals(error.code, code);
+  }
+  assertMatch(JSON.stringify(await client.request("tools.list")), /memory_search/);
+});
