@@ -12,6 +12,7 @@ import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool
 import { checkBrowser } from "./browser_check.ts";
 import { checkLocalModels } from "./local_models_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
+import { checkMemory } from "./memory_check.ts";
 import { checkProviders } from "./providers_check.ts";
 import { checkDiskSpace, checkGatewayReachable, checkLocalRuntime } from "./runtime_checks.ts";
 import {
@@ -77,6 +78,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkScreenshot,
   checkExecPolicy,
   checkMcpServers,
+  checkMemory,
   checkCron,
   checkDevices,
   checkBackups,

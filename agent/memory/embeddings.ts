@@ -49,7 +49,9 @@ export function createEmbedder(
   if (!provider || provider === "none") return undefined;
   if (provider === "local") {
     const path = settings.local?.modelPath ??
-      (settings.model ? deps.localModels.pathFor(settings.model) : undefined);
+      (settings.model && deps.localModels.hasModelSync(settings.model, "llamacpp")
+        ? deps.localModels.pathFor(settings.model)
+        : undefined);
     if (!path) {
       throw new GatewayError(
         ErrorCode.INVALID_PARAMS,
@@ -79,6 +81,45 @@ export function createEmbedder(
     headers: { ...base?.headers, ...settings.remote?.headers },
     timeoutMs: base?.timeoutMs ?? 60_000,
   });
+}
+
+/**
+ * The embedder `/v1/embeddings` names with `model`: the memory search model (by its name, or as
+ * `provider/model`), a downloaded GGUF (`llamacpp/<id>` or `local/<id>`), or a model of any
+ * OpenAI-compatible `models.providers` entry (`provider/model`).
+ *
+ * @throws {GatewayError} NOT_FOUND for a model none of these serves
+ */
+export function embedderForModel(
+  model: string,
+  settings: MemorySearchSettings,
+  deps: EmbedderDeps,
+): Embedder {
+  const slash = model.indexOf("/");
+  const [provider, name] = slash > 0
+    ? [model.slice(0, slash), model.slice(slash + 1)]
+    : ["", model];
+  const notFound = () =>
+    new GatewayError(ErrorCode.NOT_FOUND, `Embedding model not found: ${model}`);
+  if (provider === "llamacpp" || provider === "local") {
+    if (!deps.localModels.hasModelSync(name, "llamacpp")) throw notFound();
+    return createEmbedder({ ...settings, provider: "local", model: name, local: undefined }, deps)!;
+  }
+  const configured = settings.provider && settings.provider !== "local" ? settings.provider : "";
+  if (!provider) {
+    // A bare name is the memory search model's, served by its provider.
+    if (
+      !settings.provider ||
+      name !== (settings.model ?? (configured === "openai" ? OPENAI_DEFAULT_MODEL : undefined))
+    ) {
+      throw notFound();
+    }
+    return createEmbedder(settings, deps)!;
+  }
+  const remote = provider === configured ? settings.remote : undefined;
+  const base = deps.providers.settings(provider);
+  if (!remote?.baseUrl && (!base || base.api !== "openai" || !base.baseUrl)) throw notFound();
+  return createEmbedder({ ...settings, provider, model: name, remote, local: undefined }, deps)!;
 }
 
 interface RemoteSettings {

@@ -37,6 +37,17 @@ export interface ChunkRow {
   text: string;
 }
 
+/** {@linkcode MemoryDb.summary}. */
+export interface IndexSummary {
+  files: number;
+  chunks: number;
+  embedded: number;
+  lastIndexedAt: string | null;
+  /** `provider/model` of the stored vectors. */
+  embedding: string | null;
+  indexed: { path: string; size: number; mtimeMs: number }[];
+}
+
 /** A full-text hit: the chunk id and its bm25 relevance (higher is better). */
 export interface TextHit {
   id: number;
@@ -78,6 +89,44 @@ export class MemoryDb {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /**
+   * What an index file holds, read without changing it (for doctor, which may run beside a
+   * gateway that owns the file).
+   *
+   * @returns undefined when there is no index file yet
+   */
+  static summary(path: string): IndexSummary | undefined {
+    try {
+      Deno.statSync(path);
+    } catch {
+      return undefined;
+    }
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const row = db.prepare(
+        `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks,
+          (SELECT count(*) FROM chunks WHERE embedding IS NOT NULL) AS embedded,
+          (SELECT max(indexed_at) FROM files) AS last,
+          (SELECT value FROM meta WHERE key = 'embedding') AS embedding`,
+      ).get()!;
+      const files = db.prepare("SELECT path, size, mtime_ms FROM files").all().map((file) => ({
+        path: String(file.path),
+        size: Number(file.size),
+        mtimeMs: Number(file.mtime_ms),
+      }));
+      return {
+        files: Number(row.files),
+        chunks: Number(row.chunks),
+        embedded: Number(row.embedded),
+        lastIndexedAt: row.last === null ? null : new Date(Number(row.last)).toISOString(),
+        embedding: row.embedding === null ? null : String(row.embedding),
+        indexed: files,
+      };
+    } finally {
+      db.close();
+    }
   }
 
   getMeta(key: string): string | undefined {

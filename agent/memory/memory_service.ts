@@ -19,7 +19,12 @@ import type {
 } from "../../tools/memory/memory_types.ts";
 import { listAgents, resolveAgent } from "../agents.ts";
 import { agentWorkspaceDir } from "../skills.ts";
-import { createEmbedder, type Embedder, type EmbedderDeps } from "./embeddings.ts";
+import {
+  createEmbedder,
+  type Embedder,
+  type EmbedderDeps,
+  embedderForModel,
+} from "./embeddings.ts";
 import { MemoryIndex, type SyncReport } from "./memory_index.ts";
 
 /** What the memory service is built from. */
@@ -45,6 +50,8 @@ export class MemoryService implements MemoryBackend {
   #deps: MemoryServiceDeps;
   #indexes = new Map<string, MemoryIndex>();
   #embedder: { key: string; embedder: Embedder | undefined; error?: string } | undefined;
+  /** Embedders `/v1/embeddings` asked for by name, kept (a local model stays loaded). */
+  #named = new Map<string, { key: string; embedder: Embedder }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #watchers: Deno.FsWatcher[] = [];
   #stops: (() => void)[] = [];
@@ -109,6 +116,28 @@ export class MemoryService implements MemoryBackend {
       }
     }
     return this.#embedder.embedder;
+  }
+
+  /**
+   * Embeds texts with the model a `/v1/embeddings` request names (see
+   * {@linkcode embedderForModel}).
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown model
+   */
+  async embed(
+    model: string,
+    texts: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Float32Array[]> {
+    const settings = this.#settings();
+    const key = JSON.stringify([settings.provider, settings.model, settings.remote]);
+    let named = this.#named.get(model);
+    if (named?.key !== key) {
+      await named?.embedder.close().catch(() => {});
+      named = { key, embedder: embedderForModel(model, settings, this.#deps) };
+      this.#named.set(model, named);
+    }
+    return await named.embedder.embed(texts, signal);
   }
 
   /** Why the configured embedding model cannot be used, if it cannot. */
@@ -229,5 +258,7 @@ export class MemoryService implements MemoryBackend {
     this.#indexes.clear();
     await this.#embedder?.embedder?.close().catch(() => {});
     this.#embedder = undefined;
+    for (const { embedder } of this.#named.values()) await embedder.close().catch(() => {});
+    this.#named.clear();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @module A stand-in for an OpenAI-compatible provider: `POST /v1/chat/completions` (SSE with
  * `data: [DONE]` and `stream_options.include_usage`, or plain JSON), `GET /v1/models`, scripted
- * replies with tool calls, error statuses (401, 404, 429 with `retry-after`) and slow streams.
+ * replies with tool calls, error statuses (401, 404, 429 with `retry-after`) and slow streams,
+ * and `POST /v1/embeddings` (tests/_helpers/fake_embeddings.ts).
  *
  * @example
  * ```ts
@@ -21,11 +22,14 @@ import {
   type ScriptedReply,
   sleep,
 } from "./fake_script.ts";
+import { embeddingsResponse, type EmbedText } from "./fake_embeddings.ts";
 
 export type { FakeProvider, RecordedRequest, ReplyScript, ScriptedReply } from "./fake_script.ts";
 
 /** Starts the stand-in on `127.0.0.1:0`. Close it (or `await using` it) at the end. */
-export function startFakeOpenAI(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+export function startFakeOpenAI(
+  options: FakeProviderOptions & { embed?: EmbedText } = {},
+): Promise<FakeProvider> {
   const server: FakeServer = new FakeServer(lastUserText, (request) => handle(server, request));
   const handle = async (server: FakeServer, request: RecordedRequest): Promise<Response> => {
     if (options.apiKey && request.headers.get("authorization") !== `Bearer ${options.apiKey}`) {
@@ -37,6 +41,9 @@ export function startFakeOpenAI(options: FakeProviderOptions = {}): Promise<Fake
         object: "list",
         data: ids.map((id) => ({ id, object: "model", created: 1709000000, owned_by: "fake" })),
       });
+    }
+    if (request.method === "POST" && request.path === "/v1/embeddings") {
+      return embeddingsResponse(request.body, options.embed);
     }
     if (request.method !== "POST" || request.path !== "/v1/chat/completions") {
       return error(404, `Unknown path ${request.path}`, "invalid_request_error", "not_found");

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
+import { startTestGateway } from "../../_helpers/gateway.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import type { MemorySearchResult } from "../../../tools/memory/memory_types.ts";
 
@@ -80,4 +82,50 @@ Deno.test("memory.search picks up an edited MEMORY.md, reindexing that file only
     assertEquals(error.code, code);
   }
   assertMatch(JSON.stringify(await client.request("tools.list")), /memory_search/);
+});
+
+/** Vectors by meaning: one dimension per concept, so "feline" is near "cat" with no shared word. */
+function concepts(text: string): number[] {
+  const words = text.toLowerCase();
+  return [
+    /\b(cat|feline|whiskers|kitten)/,
+    /\b(tea|oolong|coffee)/,
+    /\b(flight|airport|fly)/,
+  ].map((concept): number => (concept.test(words) ? 1 : 0)).concat([0.01]);
+}
+
+Deno.test("memory search ranks hybrid hits when an embedding provider is configured", async () => {
+  await using upstream = await startFakeOpenAI({ apiKey: "sk-embed", embed: concepts });
+  const memorySearch = { provider: "fake", model: "embed-test", sync: { watch: false } };
+  await using gw = await startTestGateway({
+    config: {
+      models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-embed" } } },
+      agents: { defaults: { memorySearch } },
+    },
+  });
+  const client = await gw.connect();
+  const memoryDir = join(gw.stateDir, "workspace", "memory");
+  await Deno.mkdir(memoryDir, { recursive: true });
+  await Deno.writeTextFile(join(memoryDir, "pets.md"), "My cat is called Whiskers\n");
+  await Deno.writeTextFile(join(memoryDir, "lions.md"), "The feline family includes lions\n");
+  await Deno.writeTextFile(join(memoryDir, "drinks.md"), "I drink oolong every morning\n");
+
+  const found = await client.request<MemorySearchResult>("memory.search", { query: "feline" });
+  assertEquals(found.mode, "hybrid");
+  assertEquals(found.embedding, { provider: "fake", model: "embed-test" });
+  // The note holding the word wins; the cat note is found by meaning alone; tea is not a cat.
+  assertEquals(found.results.map((hit) => hit.path), ["memory/lions.md", "memory/pets.md"]);
+  assert(found.results[0].score > found.results[1].score);
+  const embedded = upstream.requests.filter((r) => r.path === "/v1/embeddings");
+  assert(embedded.length >= 2 && embedded.every((r) => r.body.model === "embed-test"));
+  // deno-lint-ignore no-explicit-any
+  const status = await client.request<{ agents: any[] }>("memory.status", {});
+  assertEquals(status.agents[0].embedded, status.agents[0].chunks);
+  assertEquals(status.agents[0].embedding, { provider: "fake", model: "embed-test" });
+
+  // Without the embedding provider, the same query finds only the word.
+  await gw.configStore.patch({ agents: { defaults: { memorySearch: { provider: null } } } });
+  const textOnly = await client.request<MemorySearchResult>("memory.search", { query: "feline" });
+  assertEquals(textOnly.mode, "text");
+  assertEquals(textOnly.results.map((hit) => hit.path), ["memory/lions.md"]);
 });
