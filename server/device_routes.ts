@@ -4,10 +4,8 @@
  */
 
 import { isGatewayError } from "../core/errors.ts";
-import { type HttpRoute, jsonResponse } from "./http_routes.ts";
+import { gatewayErrorResponse, httpError, type HttpRoute, jsonResponse } from "./http_routes.ts";
 import { completeParams } from "./rpc/device.ts";
-
-const STATUS: Record<string, number> = { INVALID_PARAMS: 400, RATE_LIMITED: 429 };
 
 export const deviceRoutes: HttpRoute[] = [{
   method: "POST",
@@ -18,23 +16,26 @@ export const deviceRoutes: HttpRoute[] = [{
     try {
       body = await request.json();
     } catch {
-      return jsonResponse({ error: { code: "INVALID_PARAMS", message: "Body is not JSON" } }, 400);
+      return httpError("INVALID_PARAMS", "The request body is not valid JSON");
     }
     const parsed = completeParams.safeParse(body);
     if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(
-        "; ",
+      const issue = parsed.error.issues[0];
+      const param = issue.path.map(String).join(".") || null;
+      return httpError(
+        "INVALID_PARAMS",
+        `Invalid request: ${param ? `${param}: ` : ""}${issue.message}`,
+        {
+          param,
+        },
       );
-      return jsonResponse({ error: { code: "INVALID_PARAMS", message } }, 400);
     }
     try {
       const { code, response } = parsed.data;
       return jsonResponse(await ctx.services.devices.complete(code, response, ctx.address));
     } catch (error) {
       if (!isGatewayError(error)) throw error;
-      return jsonResponse({
-        error: error.toShape?.() ?? { code: error.code, message: error.message },
-      }, STATUS[error.code] ?? 500);
+      return gatewayErrorResponse(error);
     }
   },
 }];

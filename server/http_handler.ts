@@ -4,7 +4,7 @@
  */
 
 import type { Config } from "../core/config/schema.ts";
-import { GatewayError } from "../core/errors.ts";
+import { type GatewayError, isGatewayError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import {
   type AuthFailureLimiter,
@@ -14,7 +14,13 @@ import {
 } from "./auth.ts";
 import { withLimitedBody } from "./body_limit.ts";
 import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
-import { type HttpContext, type HttpRoute, jsonResponse, openAiError } from "./http_routes.ts";
+import {
+  gatewayErrorResponse,
+  type HttpContext,
+  httpError,
+  type HttpRoute,
+  jsonResponse,
+} from "./http_routes.ts";
 
 /** What the handler needs from the gateway. */
 export interface RequestHandlerDeps {
@@ -63,9 +69,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     // A browser page from a foreign origin may not use the HTTP API (DNS rebinding, a hostile
     // page on the user's machine); CLI and SDK clients send no Origin.
     if (foreign) {
-      return jsonResponse({
-        error: { message: "Origin not allowed", type: "invalid_request_error" },
-      }, 403);
+      return httpError("AUTH_REQUIRED", "Origin not allowed", { status: 403 });
     }
     let pathKnown = false;
     for (const route of deps.routes) {
@@ -77,8 +81,13 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (request.method !== route.method) continue;
       return await serveRoute(deps, route, match, request, client);
     }
-    if (pathKnown) return openAiError(405, `Method ${request.method} not allowed`);
-    return jsonResponse({ error: { message: "Not found", type: "invalid_request_error" } }, 404);
+    if (pathKnown) {
+      return httpError(
+        "METHOD_NOT_FOUND",
+        `Method ${request.method} not allowed on ${url.pathname}`,
+      );
+    }
+    return httpError("NOT_FOUND", `Not found: ${url.pathname}`);
   };
 }
 
@@ -96,24 +105,22 @@ async function serveRoute(
   }
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
   const length = request.headers.get("content-length");
-  if (Number(length ?? 0) > maxBody) return openAiError(413, "Request body too large");
+  const tooLarge = () =>
+    httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, { status: 413 });
+  if (Number(length ?? 0) > maxBody) return tooLarge();
   const signal = request.signal;
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
     const bounded = await withLimitedBody(request, maxBody);
-    if (!bounded) return openAiError(413, "Request body too large");
+    if (!bounded) return tooLarge();
     request = bounded;
   }
   try {
     return await route.handle(request, deps.context(address, signal), match);
   } catch (error) {
-    if (error instanceof GatewayError) {
-      const status = error.code === "NOT_FOUND" ? 404 : error.code === "INVALID_PARAMS" ? 400 : 500;
-      const type = status === 500 ? "server_error" : "invalid_request_error";
-      return openAiError(status, error.message, type, error.code);
-    }
+    if (isGatewayError(error)) return gatewayErrorResponse(error);
     deps.logger.error("http handler failed", { path: new URL(request.url).pathname, error });
-    return openAiError(500, "Internal server error", "server_error");
+    return httpError("INTERNAL_ERROR", "Internal server error");
   }
 }
 
@@ -127,10 +134,7 @@ async function authorizeHttp(
   try {
     if (!client.local) deps.authLimiter.check(client.address);
   } catch (error) {
-    const retryAfterMs = (error as GatewayError).details?.retryAfterMs as number | undefined;
-    return openAiError(429, (error as Error).message, "rate_limit_error", "RATE_LIMITED", {
-      "retry-after": String(Math.ceil((retryAfterMs ?? 60_000) / 1000)),
-    });
+    return gatewayErrorResponse(error as GatewayError);
   }
   const auth = deps.auth();
   try {
@@ -142,8 +146,8 @@ async function authorizeHttp(
     return undefined;
   } catch (error) {
     if (!client.local) deps.authLimiter.fail(client.address);
-    return openAiError(401, (error as Error).message, "authentication_error", "AUTH_REQUIRED", {
-      "www-authenticate": "Bearer",
+    return httpError("AUTH_REQUIRED", (error as Error).message, {
+      headers: { "www-authenticate": "Bearer" },
     });
   }
 }

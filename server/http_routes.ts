@@ -1,6 +1,12 @@
 /** @module How HTTP routes are declared; `server/gateway.ts` serves them on both listeners. */
 
 import type { Config } from "../core/config/schema.ts";
+import {
+  type ErrorCode,
+  type GatewayError,
+  HTTP_ERRORS,
+  type HttpErrorBody,
+} from "../core/errors.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
 import type { GatewayRuntime } from "./context.ts";
@@ -40,13 +46,35 @@ export function jsonResponse(body: unknown, status = 200, headers: HeadersInit =
   });
 }
 
-/** An error in the OpenAI API's shape, which its SDKs understand. */
-export function openAiError(
-  status: number,
+/** Options for {@linkcode httpError}. */
+export interface HttpErrorOptions {
+  /** Only where no code carries the fact (403 origin, 413 body). @default HTTP_ERRORS[code] */
+  status?: number;
+  /** The request field at fault. @default null */
+  param?: string | null;
+  headers?: HeadersInit;
+}
+
+/**
+ * An error response in the one shape every route answers with (OpenAI's, which its SDKs
+ * understand), its status and type from {@linkcode HTTP_ERRORS}.
+ */
+export function httpError(
+  code: ErrorCode,
   message: string,
-  type = "invalid_request_error",
-  code: string | null = null,
-  headers: HeadersInit = {},
+  options: HttpErrorOptions = {},
 ): Response {
-  return jsonResponse({ error: { message, type, code, param: null } }, status, headers);
+  const { status, type } = HTTP_ERRORS[code];
+  const body: HttpErrorBody = { error: { message, type, code, param: options.param ?? null } };
+  return jsonResponse(body, options.status ?? status, options.headers);
+}
+
+/** The response for a {@linkcode GatewayError} a route threw: its code, `param`, `retry-after`. */
+export function gatewayErrorResponse(error: GatewayError): Response {
+  const param = error.details?.param;
+  const retryAfterMs = Number(error.details?.retryAfterMs);
+  return httpError(error.code, error.message, {
+    param: typeof param === "string" ? param : null,
+    headers: retryAfterMs > 0 ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) } : {},
+  });
 }

@@ -26,48 +26,32 @@ export function gatewayCodeOf(
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
-  if (isGatewayError(error)) return { code: error.code, message: error.message };
+  if (isGatewayError(error)) {
+    const retryAfterMs = error.details?.retryAfterMs;
+    return {
+      code: error.code,
+      message: error.message,
+      ...(typeof retryAfterMs === "number" ? { retryAfterMs } : {}),
+    };
+  }
   if (isAbortError(error)) return { code: ErrorCode.ABORTED, message: "The run was aborted" };
   return { code: ErrorCode.INTERNAL_ERROR, message: errorMessage(error) };
 }
 
-/** The HTTP status and OpenAI error type for a failure of an upstream call. */
-export function httpStatusOf(error: unknown): { status: number; type: string; code: string } {
-  if (isProviderError(error)) {
-    switch (error.kind) {
-      case "auth":
-        return { status: 502, type: "upstream_error", code: "upstream_auth_failed" };
-      case "model_not_found":
-        return { status: 404, type: "invalid_request_error", code: "model_not_found" };
-      case "rate_limit":
-        return { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" };
-      case "timeout":
-        return { status: 504, type: "upstream_error", code: "upstream_timeout" };
-      case "aborted":
-        return { status: 499, type: "invalid_request_error", code: "aborted" };
-      case "bad_request":
-        return { status: 400, type: "invalid_request_error", code: "upstream_bad_request" };
-      default:
-        return { status: 502, type: "upstream_error", code: "upstream_unavailable" };
-    }
-  }
-  if (isGatewayError(error)) {
-    if (error.code === ErrorCode.NOT_FOUND) {
-      return { status: 404, type: "invalid_request_error", code: "model_not_found" };
-    }
-    if (error.code === ErrorCode.INVALID_PARAMS) {
-      return { status: 400, type: "invalid_request_error", code: "invalid_request" };
-    }
-    if (error.code === ErrorCode.RATE_LIMITED) {
-      return { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" };
-    }
-    // Reaching a handler means the client passed the gateway's auth: this is the provider's key.
-    if (error.code === ErrorCode.AUTH_REQUIRED) {
-      return { status: 502, type: "upstream_error", code: "upstream_auth_failed" };
-    }
-    if (error.code === ErrorCode.ABORTED) {
-      return { status: 499, type: "invalid_request_error", code: "aborted" };
-    }
-  }
-  return { status: 500, type: "server_error", code: "internal_error" };
+/**
+ * The HTTP status of a provider's failure where it is not its code's (core/errors.ts
+ * `HTTP_ERRORS`): the gateway worked, the upstream did not (502 Bad Gateway, 504 Gateway Timeout).
+ * The body's code stays {@linkcode gatewayCodeOf}'s.
+ */
+const UPSTREAM_STATUS: Partial<Record<ProviderErrorKind, number>> = {
+  // The gateway's own key for the provider was refused: not the client's credentials (401).
+  auth: 502,
+  unreachable: 502,
+  upstream: 502,
+  timeout: 504,
+};
+
+/** The HTTP status that overrides the code's for `error`, or undefined to use the code's. */
+export function upstreamStatusOf(error: unknown): number | undefined {
+  return isProviderError(error) ? UPSTREAM_STATUS[error.kind] : undefined;
 }

@@ -1,9 +1,9 @@
 /** @module Request bodies in and errors out, in the shapes OpenAI's SDKs understand. */
 
 import type { z } from "zod";
-import { httpStatusOf } from "../../agent/providers/errors.ts";
+import { gatewayCodeOf, upstreamStatusOf } from "../../agent/providers/errors.ts";
 import { isProviderError } from "../../agent/providers/types.ts";
-import { errorMessage, isGatewayError } from "../../core/errors.ts";
+import { HTTP_ERRORS, type HttpErrorBody } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { jsonResponse } from "../http_routes.ts";
 import { RequestError } from "./_chat_request.ts";
@@ -35,35 +35,32 @@ export async function readJsonBody<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** The OpenAI error body of any failure, for a stream's error event or a response. */
+/** The one HTTP error body (core/errors.ts `HTTP_ERRORS`) of any failure, with its status. */
 export function errorBody(error: unknown): {
   status: number;
-  body: { error: { message: string; type: string; code: string | null; param: string | null } };
+  body: HttpErrorBody;
   retryAfterMs?: number;
 } {
   if (error instanceof RequestError) {
+    const { status, type } = HTTP_ERRORS.INVALID_PARAMS;
     return {
-      status: 400,
+      status,
       body: {
-        error: {
-          message: error.message,
-          type: "invalid_request_error",
-          code: "invalid_request",
-          param: error.param,
-        },
+        error: { message: error.message, type, code: "INVALID_PARAMS", param: error.param },
       },
     };
   }
-  const { status, type, code } = httpStatusOf(error);
-  const retryAfterMs = isProviderError(error)
-    ? error.retryAfterMs
-    : isGatewayError(error)
-    ? error.details?.retryAfterMs as number | undefined
-    : undefined;
-  const message = status === 500 ? "Internal server error" : errorMessage(error);
+  const { code, message, retryAfterMs } = gatewayCodeOf(error);
+  const { status: codeStatus, type } = HTTP_ERRORS[code];
+  // A route runs only for a client that passed the gateway's auth: AUTH_REQUIRED from inside it
+  // (through an agent's run) is a provider refusing the gateway's key.
+  const status = upstreamStatusOf(error) ?? (code === "AUTH_REQUIRED" ? 502 : codeStatus);
+  const text = code === "INTERNAL_ERROR" && !isProviderError(error)
+    ? "Internal server error"
+    : message;
   return {
     status,
-    body: { error: { message, type, code, param: status === 404 ? "model" : null } },
+    body: { error: { message: text, type, code, param: code === "NOT_FOUND" ? "model" : null } },
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
 }
@@ -71,7 +68,7 @@ export function errorBody(error: unknown): {
 /** An error response for any failure; unexpected ones are logged, never sent. */
 export function errorResponse(error: unknown, logger: Logger): Response {
   const { status, body, retryAfterMs } = errorBody(error);
-  if (status === 500) logger.error("openai api failed", { error: errorMessage(error) });
+  if (status === 500) logger.error("openai api failed", { error });
   const headers: Record<string, string> = retryAfterMs !== undefined
     ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) }
     : {};

@@ -50,7 +50,10 @@ Deno.test("HTTP: bodies over maxHttpBodyBytes are refused with 413, chunked ones
     messages: [{ role: "user", content: "a".repeat(8000) }],
   });
   const sized = await fetch(url, { method: "POST", headers, body: big });
-  assertEquals([sized.status, (await sized.json()).error.message], [413, "Request body too large"]);
+  assertEquals([sized.status, (await sized.json()).error.message], [
+    413,
+    "Request body too large (limit 4096 bytes)",
+  ]);
   // A stream body goes out chunked, with no content-length for the gateway to check up front.
   const chunked = (text: string, pieces: number) =>
     new ReadableStream<Uint8Array>({
