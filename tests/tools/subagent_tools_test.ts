@@ -184,8 +184,8 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
     [/change of plan/, {
       toolCalls: [call("subagents", {
         action: "steer",
-        session_id: child,
-        instruction: "Just count the planets",
+        id: child, // the issue's names for session_id and instruction work too
+        message: "Just count the planets",
       })],
     }],
     [/change of plan/, { text: "steered" }, AFTER_TOOL],

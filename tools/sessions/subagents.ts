@@ -14,10 +14,16 @@ export const subagentsTool = defineTool({
     action: z.enum(["list", "kill", "steer"]).describe("What to do"),
     session_id: z.string().min(1).max(128).optional()
       .describe("The sub-agent's session id (kill, steer)"),
+    id: z.string().min(1).max(128).optional().describe("Same as session_id"),
     instruction: z.string().min(1).max(20_000).optional()
       .describe("The new instruction (steer)"),
+    message: z.string().min(1).max(20_000).optional().describe("Same as instruction"),
   }),
-  run({ action, session_id, instruction }, ctx) {
+  run(args, ctx) {
+    const { action } = args;
+    // openclaw-py names them session_id and instruction; id and message are accepted too.
+    const session_id = args.session_id ?? args.id;
+    const instruction = args.instruction ?? args.message;
     const control = subagentControl(ctx);
     const parent = callerOf(ctx);
     if (action === "list") {
