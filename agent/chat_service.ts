@@ -11,7 +11,11 @@ import {
   prepareRun,
   runAgent,
 } from "./run.ts";
-import type { SessionMessage } from "./sessions/session_store.ts";
+import type { SessionPage } from "./sessions/session_store.ts";
+import { lastUserMessage } from "./turn_input.ts";
+import type { CompactResult } from "./compaction.ts";
+import { contextBudget } from "./context_window.ts";
+import { compactorOf } from "./turn_context.ts";
 import type { Usage } from "./providers/types.ts";
 
 /** How a run ended, as `chat.send` answers and other callers (cron, channels, HTTP) read it. */
@@ -68,8 +72,7 @@ export class ChatService {
     const { agentId, sessionId } = request;
     this.#deps.sessions.file(agentId, sessionId); // validates the ids
     if (request.mode === "resend" || request.mode === "edit") {
-      const history = await this.#deps.sessions.read(agentId, sessionId);
-      if (!history.some((message) => message.role === "user")) {
+      if (!(await lastUserMessage(this.#deps.sessions, agentId, sessionId))) {
         throw new GatewayError(
           ErrorCode.NOT_FOUND,
           `Session ${agentId}/${sessionId} has no user message to ${request.mode}`,
@@ -215,15 +218,42 @@ export class ChatService {
   }
 
   /**
-   * A session's messages.
+   * A page of a session's messages (compaction entries included), newest last.
    *
-   * @throws {GatewayError} NOT_FOUND when the session has no file
+   * @throws {GatewayError} NOT_FOUND when the session has no file; INVALID_PARAMS for a bad
+   * cursor
    */
-  async history(agentId: string, sessionId: string): Promise<SessionMessage[]> {
+  async history(
+    agentId: string,
+    sessionId: string,
+    options: { limit: number; cursor?: string } = { limit: 200 },
+  ): Promise<SessionPage> {
+    const path = this.#deps.sessions.file(agentId, sessionId);
     if (!(await this.#deps.sessions.exists(agentId, sessionId))) {
       throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${agentId}/${sessionId}`);
     }
-    return await this.#deps.sessions.read(agentId, sessionId);
+    return await this.#deps.sessions.page(path, options.limit, options.cursor);
+  }
+
+  /**
+   * Compacts a session now with its agent's model, whether or not it still fits; a compaction
+   * already running for it is joined, not repeated.
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown agent or model; the provider's error when
+   * the summary fails (the session is then unchanged)
+   */
+  async compact(agentId: string, sessionId: string, signal?: AbortSignal): Promise<CompactResult> {
+    const prepared = prepareRun(this.#deps, { agentId, sessionId });
+    const budget = contextBudget(prepared.resolved, this.#deps.config());
+    const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens;
+    return await compactorOf(this.#deps).compact({
+      agentId,
+      sessionId,
+      resolved: prepared.resolved,
+      budget,
+      ...(keep ? { keepTokens: keep } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Aborts every run and waits for them to end (gateway shutdown). */

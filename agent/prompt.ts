@@ -5,13 +5,11 @@
 
 import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { SystemEvent } from "./system_events.ts";
-import type { ChatMessage } from "./providers/types.ts";
+import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
 
 /** The longest user message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
-/** How many session messages go back to the model as history. */
-export const HISTORY_LIMIT = 200;
 
 const DEFAULT_SYSTEM_PROMPT = "You are a helpful personal assistant. Answer clearly and briefly, " +
   "and use the tools you have when they help.";
@@ -110,16 +108,16 @@ export function buildSystemPrompt(options: {
   return parts.join("\n\n");
 }
 
+/** A session message whose images have been resolved to what the provider gets. */
+export type ResolvedMessage = Omit<SessionMessage, "content"> & { content: string | ContentPart[] };
+
 /**
- * The session's history as provider messages: the last {@linkcode HISTORY_LIMIT}, failed turns
- * left out, and tool calls kept only with their results (a crash may have split a pair, which
- * providers refuse). With `maxChars`, the oldest turns go until the rest fit.
+ * Session messages as provider messages: failed turns left out, and tool calls kept only with
+ * their results (a crash may have split a pair, which providers refuse). What goes in is what
+ * the budget allowed; nothing is dropped here.
  */
-export function historyToMessages(
-  history: readonly SessionMessage[],
-  options: { maxChars?: number } = {},
-): ChatMessage[] {
-  let start = Math.max(0, history.length - HISTORY_LIMIT);
+export function historyToMessages(history: readonly ResolvedMessage[]): ChatMessage[] {
+  let start = 0;
   while (start < history.length && history[start].role === "tool") start++;
   const window = history.slice(start);
   const answered = new Set(
@@ -140,7 +138,7 @@ export function historyToMessages(
         content: text,
         ...(toolCalls.length ? { toolCalls } : {}),
       });
-    } else if (message.toolCallId && called.has(message.toolCallId)) {
+    } else if (message.role === "tool" && message.toolCallId && called.has(message.toolCallId)) {
       messages.push({
         role: "tool",
         toolCallId: message.toolCallId,
@@ -149,35 +147,5 @@ export function historyToMessages(
       });
     }
   }
-  return options.maxChars ? fitBudget(messages, options.maxChars) : messages;
-}
-
-/** Characters an image is counted as against the budget (its tokens, roughly). */
-const IMAGE_CHARS = 3_000;
-
-function sizeOf(message: ChatMessage): number {
-  const content = typeof message.content === "string"
-    ? message.content.length
-    : message.content.reduce((n, p) => n + (p.type === "text" ? p.text.length : IMAGE_CHARS), 0);
-  const calls = message.role === "assistant"
-    ? (message.toolCalls ?? []).reduce((n, c) => n + c.name.length + c.arguments.length, 0)
-    : 0;
-  return content + calls + 20;
-}
-
-/**
- * Drops the oldest messages until the rest fit `maxChars`, cutting only before a user message
- * (so no tool result loses its call); the last user message always stays.
- */
-function fitBudget(messages: ChatMessage[], maxChars: number): ChatMessage[] {
-  let total = messages.reduce((n, m) => n + sizeOf(m), 0);
-  let start = 0;
-  const lastUser = messages.findLastIndex((m) => m.role === "user");
-  while (total > maxChars && start < lastUser) {
-    let next = start + 1;
-    while (next < lastUser && messages[next].role !== "user") next++;
-    for (let i = start; i < next; i++) total -= sizeOf(messages[i]);
-    start = next;
-  }
-  return start ? messages.slice(start) : messages;
+  return messages;
 }

@@ -14,8 +14,18 @@ import type { ToolContext, ToolServices } from "../tools/tool.ts";
 import { type AgentSettings, resolveAgent } from "./agents.ts";
 import { type Attachment, validateAttachments } from "./attachments.ts";
 import { costOf, priceOf } from "./pricing.ts";
-import { buildSystemPrompt, historyToMessages, sanitizeUserMessage } from "./prompt.ts";
+import { buildSystemPrompt, sanitizeUserMessage } from "./prompt.ts";
 import { startTurn, withoutImages } from "./turn_input.ts";
+import {
+  contextBudget,
+  estimateTextTokens,
+  estimateToolTokens,
+  fitToBudget,
+} from "./context_window.ts";
+import { contextMessages } from "./session_context.ts";
+import { turnContext, withSummary } from "./turn_context.ts";
+import { memoryFlush } from "./memory_flush.ts";
+import type { SessionCompactor } from "./compaction.ts";
 import { gatewayCodeOf } from "./providers/errors.ts";
 import type { ProviderRegistry, ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
@@ -60,6 +70,8 @@ export interface AgentRunDeps {
   toolServices?: ToolServices;
   /** Events tools send to the session's clients (`ToolContext.emit`). */
   emit?(event: string, payload: unknown): void;
+  /** Compacts sessions whose history outgrows the model (one at a time per session). */
+  compactor?: SessionCompactor;
 }
 
 /** One turn to run. */
@@ -117,27 +129,20 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   const append = (...messages: SessionMessage[]) =>
     deps.sessions.append(agentId, sessionId, ...messages);
   try {
-    const history = await startTurn(deps, request, { vision, workspaceDir });
+    await startTurn(deps, request, { vision, workspaceDir });
     // Skills are listed by name and description; the agent loads one with `read_skill`.
     const skills = request.tools !== false && deps.toolServices?.skills
       ? await skillsPrompt(deps.toolServices.skills, workspaceDir)
       : "";
-    const messages: ChatMessage[] = [
-      {
-        role: "system",
-        content: [
-          buildSystemPrompt({
-            base: request.systemPrompt ?? agent.systemPrompt,
-            now: new Date(),
-            timezone: agent.timezone ?? config.cron.timezone,
-            events: deps.systemEvents?.drain(),
-          }),
-          skills,
-        ].filter(Boolean).join("\n\n"),
-      },
-      ...historyToMessages(history, { maxChars: historyBudget(resolved) })
-        .map((message) => vision ? message : withoutImages(message)),
-    ];
+    const system = [
+      buildSystemPrompt({
+        base: request.systemPrompt ?? agent.systemPrompt,
+        now: new Date(),
+        timezone: agent.timezone ?? config.cron.timezone,
+        events: deps.systemEvents?.drain(),
+      }),
+      skills,
+    ].filter(Boolean).join("\n\n");
     const toolSet = request.tools === false || !deps.tools
       ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
       : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
@@ -153,6 +158,24 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         deps.emit?.(event, { sessionId, agentId, ...(payload as Record<string, unknown>) }),
       services: deps.toolServices ?? {},
     };
+    const budget = contextBudget(resolved, config);
+    const toolTokens = estimateToolTokens(toolSet.specs);
+    const context = await turnContext(deps, run, {
+      budget,
+      fixedTokens: estimateTextTokens(system) + toolTokens,
+      signal,
+      flush: (messages) =>
+        memoryFlush(deps, run, { system, messages, toolSet, toolContext, budget }),
+    });
+    const messages: ChatMessage[] = [
+      { role: "system", content: withSummary(system, context.compaction) },
+      ...(await contextMessages(
+        deps.sessions,
+        agentId,
+        context.messages.map((located) => located.message),
+        { vision },
+      )),
+    ];
     for (let round = 0;; round++) {
       // The last allowed round offers no tools, so the model has to answer in words.
       const offerTools = toolSet.specs.length > 0 && round < agent.maxIterations - 1;
@@ -162,10 +185,10 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       for await (
         const event of resolved.provider.stream({
           model: resolved.model,
-          messages,
+          messages: fitToBudget(vision ? messages : messages.map(withoutImages), budget.prompt - (offerTools ? toolTokens : 0)),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
-          ...(resolved.entry?.maxTokens ? { maxTokens: resolved.entry.maxTokens } : {}),
+          maxTokens: resolved.entry?.maxTokens ?? budget.reserve,
           signal,
         })
       ) {
@@ -288,16 +311,6 @@ function parseArgs(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/**
- * Characters of history that fit the model's configured context window, leaving room for the
- * answer. Two characters a token is cautious for English and about right for Chinese.
- */
-function historyBudget(resolved: ResolvedModel): number | undefined {
-  const window = resolved.entry?.contextWindow;
-  if (!window) return undefined;
-  return Math.max(2_000, (window - (resolved.entry?.maxTokens ?? 4_096)) * 2);
 }
 
 function names(resolved: ResolvedModel) {

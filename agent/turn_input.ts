@@ -1,6 +1,7 @@
 /**
  * @module The user side of a turn: the message (sanitized, with its attachments) written to the
- * session, or the session cut back for a resend or an edit.
+ * session, or the session cut back for a resend or an edit. Images reach the session store
+ * inline and are kept there as files.
  */
 
 import { resolve } from "node:path";
@@ -8,7 +9,11 @@ import { prepareAttachments } from "./attachments.ts";
 import { sanitizeUserMessage } from "./prompt.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { Attachment } from "./attachments.ts";
-import type { SessionMessage, SessionStore } from "./sessions/session_store.ts";
+import type {
+  LocatedEntry,
+  SessionMessage,
+  SessionStore,
+} from "./sessions/session_store.ts";
 
 /** The user side of a turn request. */
 export interface TurnInput {
@@ -19,20 +24,35 @@ export interface TurnInput {
   attachments?: Attachment[];
 }
 
-/** Writes the user side of the turn and returns the history the model gets. */
+/** The last user message of a session and where its line is, reading from the end. */
+export async function lastUserMessage(
+  sessions: SessionStore,
+  agentId: string,
+  sessionId: string,
+): Promise<LocatedEntry | undefined> {
+  for await (const located of sessions.backward(agentId, sessionId)) {
+    if (located.entry.role === "user") return located;
+  }
+  return undefined;
+}
+
+/**
+ * Writes the user side of the turn: appends the message (`send`), or cuts the session after
+ * (`resend`) or before (`edit`) its last user message. Only the end of the file is read.
+ */
 export async function startTurn(
   deps: { sessions: SessionStore },
   request: TurnInput,
   options: { vision: boolean; workspaceDir: string },
-): Promise<SessionMessage[]> {
+): Promise<void> {
   const { agentId, sessionId } = request;
-  const history = await deps.sessions.read(agentId, sessionId);
   const mode = request.mode ?? "send";
   if (mode === "resend") {
-    const last = history.findLastIndex((message) => message.role === "user");
-    const kept = history.slice(0, last + 1);
-    if (kept.length !== history.length) await deps.sessions.replace(agentId, sessionId, kept);
-    return kept;
+    const last = await lastUserMessage(deps.sessions, agentId, sessionId);
+    if (last && last.end < await deps.sessions.size(agentId, sessionId)) {
+      await deps.sessions.truncate(agentId, sessionId, last.end);
+    }
+    return;
   }
   let content: string | ContentPart[] = sanitizeUserMessage(request.message ?? "");
   if (request.attachments?.length) {
@@ -45,13 +65,10 @@ export async function startTurn(
   }
   const user: SessionMessage = { role: "user", content, time: new Date().toISOString() };
   if (mode === "edit") {
-    const last = history.findLastIndex((message) => message.role === "user");
-    const kept = [...history.slice(0, Math.max(0, last)), user];
-    await deps.sessions.replace(agentId, sessionId, kept);
-    return kept;
+    const last = await lastUserMessage(deps.sessions, agentId, sessionId);
+    if (last) await deps.sessions.truncate(agentId, sessionId, last.offset);
   }
   await deps.sessions.append(agentId, sessionId, user);
-  return [...history, user];
 }
 
 /** A message with its images replaced by a note, for models without vision. */

@@ -7,11 +7,13 @@
 
 import type { AgentEvent } from "../agent/run.ts";
 import type { ChatOutcome } from "../agent/chat_service.ts";
-import { buildAgentRuntime } from "../agent/runtime.ts";
-import type { ConfigStore } from "../core/config/store.ts";
+import { type AgentRuntime, buildAgentRuntime } from "../agent/runtime.ts";
+import { ConfigError } from "../core/config/load.ts";
+import { ConfigStore } from "../core/config/store.ts";
+import { GatewayError } from "../core/errors.ts";
 import { EventBus } from "../core/event_bus.ts";
 import { Logger } from "../core/logger.ts";
-import type { StatePaths } from "../core/paths.ts";
+import { configPath, stateDir, type StatePaths, statePaths } from "../core/paths.ts";
 
 /** One turn to run locally. */
 export interface LocalTurn {
@@ -34,6 +36,54 @@ export async function runLocalTurn(
   paths: StatePaths,
   turn: LocalTurn,
 ): Promise<ChatOutcome> {
+  return await withLocalRuntime(configStore, paths, (runtime) =>
+    runtime.chat.run({
+      agentId: turn.agentId,
+      sessionId: turn.sessionId,
+      mode: "send",
+      message: turn.message,
+      model: turn.model,
+    }, { signal: turn.signal, onEvent: turn.onEvent }));
+}
+
+/**
+ * `sessions.compact` without a gateway: the session file at `path` (relative to the state dir,
+ * or absolute) compacted with its agent's model.
+ */
+export async function compactLocally(path: string) {
+  const env = Deno.env.toObject();
+  let configStore: ConfigStore;
+  try {
+    configStore = await ConfigStore.open(configPath(env), { env });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new GatewayError("INVALID_PARAMS", error.message);
+    throw error;
+  }
+  return await withLocalRuntime(configStore, statePaths(stateDir(env)), async (runtime) => {
+    const ref = await runtime.sessions.resolvePath(path);
+    const result = await runtime.chat.compact(ref.agentId, ref.sessionId);
+    return {
+      compacted: result.compacted,
+      path: ref.path,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.entry
+        ? {
+          summary: result.entry.content,
+          messagesCompacted: result.entry.messagesCompacted,
+          tokensBefore: result.entry.tokensBefore,
+          tokensAfter: result.entry.tokensAfter,
+        }
+        : {}),
+    };
+  });
+}
+
+/** Builds the agent runtime in this process, runs `work`, and stops everything it started. */
+async function withLocalRuntime<T>(
+  configStore: ConfigStore,
+  paths: StatePaths,
+  work: (runtime: AgentRuntime) => Promise<T>,
+): Promise<T> {
   const logging = configStore.current.logging;
   // Runs leave the same trail in the log file as the gateway's, and nothing on the console.
   const logger = new Logger({
@@ -56,13 +106,7 @@ export async function runLocalTurn(
     logger.error("service did not stop cleanly", { service, error });
   try {
     await lifecycle.start(stopFailed);
-    return await runtime.chat.run({
-      agentId: turn.agentId,
-      sessionId: turn.sessionId,
-      mode: "send",
-      message: turn.message,
-      model: turn.model,
-    }, { signal: turn.signal, onEvent: turn.onEvent });
+    return await work(runtime);
   } finally {
     await lifecycle.stop(stopFailed);
     logger.close();

@@ -1,4 +1,4 @@
-/** @module `pyclaw sessions list | show | delete`: the agents' conversation files. */
+/** @module `pyclaw sessions list | show | compact | delete`: the agents' conversation files. */
 
 import type { Command } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
@@ -14,6 +14,7 @@ export function registerSessionsCommands(program: Command): void {
 Examples:
   pyclaw sessions list --agent main
   pyclaw sessions show main --limit 20
+  pyclaw sessions compact main
   pyclaw sessions delete review --agent main`,
     );
 
@@ -35,10 +36,23 @@ Examples:
       .argument("<session>", "session id (of --agent), agent/session, or the file's path")
       .option("--agent <id>", "the session's agent (default main)")
       .option("--limit <n>", "how many messages", parseInteger, 50)
+      .option("--cursor <cursor>", "show the page before this one (the cursor a page printed)")
       .option("--json", "print JSON"),
   ).action(async (session, options) => {
     const { sessionsShow } = await import("./sessions_run.ts");
     await sessionsShow(session, options);
+  });
+
+  withClientOptions(
+    sessions
+      .command("compact")
+      .description("Summarise a session's older turns now (the raw lines stay in the file)")
+      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .option("--agent <id>", "the session's agent (default main)")
+      .option("--json", "print JSON"),
+  ).action(async (session, options) => {
+    const { sessionsCompact } = await import("./sessions_run.ts");
+    await sessionsCompact(session, options);
   });
 
   withClientOptions(

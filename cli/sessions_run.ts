@@ -1,6 +1,10 @@
 /** @module The `pyclaw sessions` commands' work: `sessions.*` on the gateway, else the files. */
 
-import type { SessionFileInfo, SessionMessage } from "../agent/sessions/session_store.ts";
+import type {
+  SessionEntry,
+  SessionFileInfo,
+  SessionPage,
+} from "../agent/sessions/session_store.ts";
 import { SessionStore } from "../agent/sessions/session_store.ts";
 import { fail, printJson } from "./_output.ts";
 import { gatewayOrLocal, type GatewayOrLocalFlags } from "./_gateway_or_local.ts";
@@ -53,29 +57,34 @@ export async function sessionsList(flags: Flags): Promise<void> {
 
 export async function sessionsShow(
   session: string,
-  flags: Flags & { limit: number },
+  flags: Flags & { limit: number; cursor?: string },
 ): Promise<void> {
   const path = sessionPath(session, flags.agent);
-  let messages: SessionMessage[];
+  let messages: SessionEntry[];
+  let nextCursor: string | null;
+  const params = { path, limit: flags.limit, ...(flags.cursor ? { cursor: flags.cursor } : {}) };
   try {
-    ({ result: messages } = await gatewayOrLocal(
+    ({ result: { messages, nextCursor } } = await gatewayOrLocal(
       flags,
-      async (client, target) =>
-        (await client.request<{ messages: SessionMessage[] }>(
-          "sessions.preview",
-          { path, limit: flags.limit },
-          { timeoutMs: target.timeoutMs },
-        )).messages,
-      () => new SessionStore(localPaths()).preview(path, flags.limit),
+      (client, target) =>
+        client.request<SessionPage>("sessions.preview", params, { timeoutMs: target.timeoutMs }),
+      () => new SessionStore(localPaths()).page(path, flags.limit, flags.cursor),
     ));
   } catch (error) {
     fail(error);
   }
   if (flags.json) {
-    printJson({ path, messages });
+    printJson({ path, messages, nextCursor });
     return;
   }
   for (const message of messages) {
+    if (message.role === "compaction") {
+      console.log(`${bold("compaction")} ${dim(message.time ?? "")}`);
+      console.log(dim(`(summary of ${message.messagesCompacted} earlier messages)`));
+      console.log(message.content);
+      console.log();
+      continue;
+    }
     const who = message.role === "tool" ? `tool ${message.name ?? ""}` : message.role;
     console.log(`${bold(who)} ${dim(message.time ?? "")}`);
     const text = typeof message.content === "string"
@@ -89,6 +98,45 @@ export async function sessionsShow(
     }
     if (message.error) console.log(`error: ${message.error}`);
     console.log();
+  }
+  if (nextCursor) console.log(dim(`Older messages: --cursor ${nextCursor}`));
+}
+
+/** What `sessions.compact` answers. */
+interface CompactAnswer {
+  compacted: boolean;
+  path: string;
+  reason?: string;
+  summary?: string;
+  messagesCompacted?: number;
+  tokensBefore?: number;
+  tokensAfter?: number;
+}
+
+export async function sessionsCompact(session: string, flags: Flags): Promise<void> {
+  const path = sessionPath(session, flags.agent);
+  try {
+    const { result } = await gatewayOrLocal(
+      flags,
+      (client, target) =>
+        client.request<CompactAnswer>("sessions.compact", { path }, {
+          timeoutMs: Math.max(target.timeoutMs, 300_000),
+        }),
+      async () => {
+        const { compactLocally } = await import("./_local_agent.ts");
+        return await compactLocally(path);
+      },
+    );
+    if (flags.json) printJson(result);
+    else if (!result.compacted) console.log(`Not compacted: ${result.reason ?? "nothing to do"}`);
+    else {
+      console.log(
+        `Compacted ${result.messagesCompacted} messages of ${result.path} ` +
+          `(about ${result.tokensBefore} → ${result.tokensAfter} tokens)`,
+      );
+    }
+  } catch (error) {
+    fail(error);
   }
 }
 

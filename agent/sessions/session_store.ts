@@ -1,19 +1,27 @@
 /**
  * @module Session files: `agents/<agentId>/sessions/<sessionId>.jsonl` under the state dir, one
- * JSON message a line, appended as a conversation goes. A torn last line (a crash mid-write) is
- * skipped on read and fenced off before the next append; rewrites go through a temp file.
+ * JSON entry a line, appended as a conversation goes (the format is in `docs/sessions.md`).
+ * Reads go from the end backwards, so a turn or a page costs the same in a session of 20
+ * messages and of 20,000. Images live as files beside the session (`<sessionId>.files/`), and
+ * lines name them. A torn last line (a crash mid-write) is skipped on read and fenced off before
+ * the next append; rewrites go through a temp file, cuts (resend, edit) truncate.
  */
 
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { readJsonLines, writeFileAtomic } from "../../core/fs.ts";
+import { writeFileAtomic } from "../../core/fs.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 import type { ContentPart, ToolCall, Usage } from "../providers/types.ts";
+import { isLineStart, linesBackward, linesForward } from "./_jsonl_lines.ts";
+import { type StoredPart, storeImages } from "./session_images.ts";
 
-/** One line of a session file. */
+export type { StoredPart } from "./session_images.ts";
+
+/** One message line of a session file. */
 export interface SessionMessage {
   role: "user" | "assistant" | "tool";
-  content: string | ContentPart[];
+  /** Images are stored as files (`{ type: "image", mimeType, file }`); old lines may inline them. */
+  content: string | StoredPart[];
   /** ISO time. */
   time: string;
   /** Assistant: the tools it called. */
@@ -31,6 +39,44 @@ export interface SessionMessage {
   aborted?: boolean;
   /** Assistant: the run failed with this message. */
   error?: string;
+}
+
+/**
+ * A compaction line: `content` summarises everything before byte `keptFrom` of the file (what
+ * an earlier compaction summarised included); the lines from `keptFrom` on stay as they are.
+ */
+export interface CompactionEntry {
+  role: "compaction";
+  content: string;
+  time: string;
+  /** Byte offset of the first line the summary does not cover. */
+  keptFrom: number;
+  /** Byte offset where the lines this compaction summarised begin (the previous `keptFrom`). */
+  compactedFrom: number;
+  /** How many message lines it summarised. */
+  messagesCompacted: number;
+  /** Estimated tokens of the prompt before and after. */
+  tokensBefore: number;
+  tokensAfter: number;
+  provider?: string;
+  model?: string;
+}
+
+/** Any line of a session file. */
+export type SessionEntry = SessionMessage | CompactionEntry;
+
+/** An entry and where its line is. */
+export interface LocatedEntry {
+  offset: number;
+  end: number;
+  entry: SessionEntry;
+}
+
+/** One page of a session, newest last; `nextCursor` fetches the page before it. */
+export interface SessionPage {
+  messages: SessionEntry[];
+  /** Pass as `cursor` for the older page; `null` when this page reaches the first line. */
+  nextCursor: string | null;
 }
 
 /** A session file as `sessions.list` shows it. */
@@ -89,31 +135,123 @@ export class SessionStore {
     }
   }
 
-  /** Every message of a session; none when the file does not exist. */
-  async read(agentId: string, sessionId: string): Promise<SessionMessage[]> {
-    return await readMessages(this.file(agentId, sessionId));
+  /**
+   * Every entry of a session, oldest first; none when the file does not exist. This reads the
+   * whole file: for exports and transcript indexing, never for a turn.
+   */
+  async read(agentId: string, sessionId: string): Promise<SessionEntry[]> {
+    const entries: SessionEntry[] = [];
+    for await (const line of linesForward(this.file(agentId, sessionId))) {
+      if (isEntry(line.value)) entries.push(line.value);
+    }
+    return entries;
   }
 
-  /** Appends messages, creating the file (mode 0600) when needed. */
-  async append(agentId: string, sessionId: string, ...messages: SessionMessage[]): Promise<void> {
-    if (!messages.length) return;
+  /** Entries ending at or before byte `before` (default: the end), newest first. */
+  async *backward(
+    agentId: string,
+    sessionId: string,
+    before?: number,
+  ): AsyncGenerator<LocatedEntry> {
+    for await (const line of linesBackward(this.file(agentId, sessionId), before)) {
+      if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
+    }
+  }
+
+  /** Entries whose lines start in `[start, end)`, oldest first. */
+  async *forward(
+    agentId: string,
+    sessionId: string,
+    start: number,
+    end?: number,
+  ): AsyncGenerator<LocatedEntry> {
+    for await (const line of linesForward(this.file(agentId, sessionId), start, end)) {
+      if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
+    }
+  }
+
+  /** The session file's size in bytes (0 when it does not exist). */
+  async size(agentId: string, sessionId: string): Promise<number> {
+    try {
+      return (await Deno.stat(this.file(agentId, sessionId))).size;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends entries, creating the file (mode 0600) when needed. Inline images are written as
+   * files beside the session first, and the line names the file. Returns the byte offset of
+   * the first appended line.
+   */
+  async append(agentId: string, sessionId: string, ...entries: SessionEntry[]): Promise<number> {
     const path = this.file(agentId, sessionId);
-    await this.#locked(path, async () => {
+    if (!entries.length) return await this.size(agentId, sessionId);
+    const stored = await Promise.all(
+      entries.map((entry) => storeImages(entry, dirname(path), sessionId)),
+    );
+    return await this.#locked(path, async () => {
       await Deno.mkdir(dirname(path), { recursive: true });
       // A crash (or another writer) may have left half a line; start ours on a fresh line so
       // both stay readable. One byte read per append is cheap next to a model call.
-      const prefix = (await endsWithNewline(path)) ? "" : "\n";
-      const text = prefix + messages.map((message) => JSON.stringify(message)).join("\n") + "\n";
+      const { size, newline } = await tailState(path);
+      const prefix = newline ? "" : "\n";
+      const text = prefix + stored.map((entry) => JSON.stringify(entry)).join("\n") + "\n";
       await Deno.writeTextFile(path, text, { append: true, create: true, mode: 0o600 });
+      return size + prefix.length;
     });
   }
 
-  /** Replaces a session's messages through a temp file (resend, edit, reset). */
-  async replace(agentId: string, sessionId: string, messages: SessionMessage[]): Promise<void> {
-    await this.#replacePath(this.file(agentId, sessionId), messages);
+  /**
+   * Cuts the session file at byte `offset` (a line start): resend and edit drop the answer they
+   * replace this way, at the cost of one truncate however long the session is.
+   */
+  async truncate(agentId: string, sessionId: string, offset: number): Promise<void> {
+    const path = this.file(agentId, sessionId);
+    await this.#locked(path, async () => {
+      if (!(await isLineStart(path, offset))) {
+        throw new GatewayError(ErrorCode.INTERNAL_ERROR, "The session changed while it was being cut");
+      }
+      await Deno.truncate(path, offset);
+    });
   }
 
-  async #replacePath(path: string, messages: SessionMessage[]): Promise<void> {
+  /**
+   * One page of the session at `path`: the `limit` entries before `cursor` (default: the end),
+   * oldest first.
+   *
+   * @throws {GatewayError} INVALID_PARAMS for a cursor that is not a line start of this file
+   */
+  async page(path: string, limit: number, cursor?: string): Promise<SessionPage> {
+    const ref = await this.resolvePath(path);
+    let before: number | undefined;
+    if (cursor !== undefined) {
+      before = /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
+      if (!Number.isSafeInteger(before) || !(await isLineStart(ref.path, before))) {
+        throw new GatewayError(ErrorCode.INVALID_PARAMS, `Invalid cursor: ${cursor}`);
+      }
+    }
+    const messages: SessionEntry[] = [];
+    let oldest = before ?? 0;
+    let more = false;
+    for await (const { offset, entry } of this.backward(ref.agentId, ref.sessionId, before)) {
+      if (messages.length === limit) {
+        more = true;
+        break;
+      }
+      messages.push(entry);
+      oldest = offset;
+    }
+    return { messages: messages.reverse(), nextCursor: more ? String(oldest) : null };
+  }
+
+  /** Replaces a session's entries through a temp file. */
+  async replace(agentId: string, sessionId: string, entries: SessionEntry[]): Promise<void> {
+    await this.#replacePath(this.file(agentId, sessionId), entries);
+  }
+
+  async #replacePath(path: string, messages: SessionEntry[]): Promise<void> {
     await this.#locked(path, async () => {
       const text = messages.map((message) => JSON.stringify(message) + "\n").join("");
       await writeFileAtomic(path, text, { mode: 0o600 });
@@ -177,26 +315,26 @@ export class SessionStore {
     return { agentId: parts[0], sessionId: basename(full, ".jsonl"), path: full };
   }
 
-  /** The last `limit` messages of the session file at `path`. */
-  async preview(path: string, limit = 50): Promise<SessionMessage[]> {
-    const ref = await this.resolvePath(path);
-    const messages = await readMessages(ref.path);
-    return messages.slice(-limit);
+  /** The last `limit` entries of the session file at `path`. */
+  async preview(path: string, limit = 50): Promise<SessionEntry[]> {
+    return (await this.page(path, limit)).messages;
   }
 
-  /** Deletes the session file at `path`. */
+  /** Deletes the session file at `path` and its images. */
   async delete(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
     await this.#locked(ref.path, async () => {
       await Deno.remove(ref.path);
+      await removeFiles(ref);
     });
     return ref;
   }
 
-  /** Empties the session file at `path`, keeping the file. */
+  /** Empties the session file at `path`, keeping the file; its images go. */
   async reset(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
     await this.#replacePath(ref.path, []);
+    await removeFiles(ref);
     return ref;
   }
 
@@ -212,28 +350,38 @@ export class SessionStore {
   }
 }
 
-async function readMessages(path: string): Promise<SessionMessage[]> {
-  return (await readJsonLines(path)).filter((value): value is SessionMessage =>
-    typeof value === "object" && value !== null &&
-    typeof (value as { role?: unknown }).role === "string"
-  );
+function isEntry(value: unknown): value is SessionEntry {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { role?: unknown }).role === "string";
 }
 
-async function endsWithNewline(path: string): Promise<boolean> {
+/** True for a compaction line. */
+export function isCompaction(entry: SessionEntry): entry is CompactionEntry {
+  return entry.role === "compaction";
+}
+
+async function removeFiles(ref: SessionRef): Promise<void> {
+  await Deno.remove(join(dirname(ref.path), `${ref.sessionId}.files`), { recursive: true })
+    .catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+}
+
+async function tailState(path: string): Promise<{ size: number; newline: boolean }> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
+    if (error instanceof Deno.errors.NotFound) return { size: 0, newline: true };
     throw error;
   }
   try {
     const size = (await file.stat()).size;
-    if (size === 0) return true;
+    if (size === 0) return { size, newline: true };
     await file.seek(size - 1, Deno.SeekMode.Start);
     const byte = new Uint8Array(1);
     await file.read(byte);
-    return byte[0] === 10;
+    return { size, newline: byte[0] === 10 };
   } finally {
     file.close();
   }

@@ -183,6 +183,17 @@ const agentSettings = {
   }).optional(),
 };
 
+const compactionSchema = section({
+  /** Recent tokens kept verbatim after a summary. Default: a quarter of the prompt budget. */
+  keepRecentTokens: positiveInt.optional(),
+  /** Before an automatic compaction, a quiet turn lets the agent write its memory files. */
+  memoryFlush: section({
+    enabled: z.boolean().default(true),
+    prompt: z.string().min(1).optional(),
+    systemPrompt: z.string().min(1).optional(),
+  }),
+});
+
 const agentsSchema = section({
   defaults: section({
     ...agentSettings,
@@ -198,6 +209,7 @@ const agentsSchema = section({
       maxConcurrent: positiveInt.default(8),
     }),
     memorySearch: memorySearchSchema,
+    compaction: compactionSchema,
   }),
   list: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...agentSettings }))
     .default([]),

@@ -101,12 +101,12 @@ export const chatMethods = defineMethods({
     params: z.object({
       sessionId: id,
       agentId: id.optional(),
-      limit: z.number().int().positive().max(10_000).optional(),
+      limit: z.number().int().positive().max(10_000).default(200),
+      /** `nextCursor` of the newer page: the page before it. */
+      cursor: z.string().min(1).max(32).optional(),
     }),
-    handler: async ({ sessionId, agentId, limit }, ctx) => {
-      const messages = await ctx.services.chat.history(agentId ?? DEFAULT_AGENT_ID, sessionId);
-      return { messages: limit ? messages.slice(-limit) : messages };
-    },
+    handler: ({ sessionId, agentId, limit, cursor }, ctx) =>
+      ctx.services.chat.history(agentId ?? DEFAULT_AGENT_ID, sessionId, { limit, cursor }),
   },
   "chat.resend": {
     params: z.object(overrides),

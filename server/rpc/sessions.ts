@@ -1,5 +1,6 @@
 /**
- * @module `sessions.*`: list, preview, delete and reset session files. A `path` is resolved
+ * @module `sessions.*`: list, preview (paged from the end), compact, delete and reset session
+ * files. A `path` is resolved
  * and must name a file inside an agent's sessions folder; anything else is refused unread.
  */
 
@@ -18,10 +19,38 @@ export const sessionsMethods = defineMethods({
     },
   },
   "sessions.preview": {
-    params: z.object({ path, limit: z.number().int().positive().max(10_000).optional() }),
-    handler: async ({ path, limit }, ctx) => ({
-      messages: await ctx.services.sessions.preview(path, limit ?? 50),
+    params: z.object({
+      path,
+      limit: z.number().int().positive().max(10_000).default(50),
+      /** `nextCursor` of the newer page: the page before it. */
+      cursor: z.string().min(1).max(32).optional(),
     }),
+    handler: ({ path, limit, cursor }, ctx) => ctx.services.sessions.page(path, limit, cursor),
+  },
+  "sessions.compact": {
+    params: z.object({ path }),
+    handler: async ({ path }, ctx) => {
+      const ref = await ctx.services.sessions.resolvePath(path);
+      const result = await ctx.services.chat.compact(ref.agentId, ref.sessionId, ctx.signal);
+      ctx.logger.info("session compact requested", {
+        path: ref.path,
+        compacted: result.compacted,
+        connId: ctx.connId,
+      });
+      return {
+        compacted: result.compacted,
+        path: ref.path,
+        ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.entry
+          ? {
+            summary: result.entry.content,
+            messagesCompacted: result.entry.messagesCompacted,
+            tokensBefore: result.entry.tokensBefore,
+            tokensAfter: result.entry.tokensAfter,
+          }
+          : {}),
+      };
+    },
   },
   "sessions.delete": {
     params: z.object({ path }),

@@ -2,10 +2,10 @@ import {
   buildSystemPrompt,
   historyToMessages,
   MAX_MESSAGE_CHARS,
+  type ResolvedMessage,
   sanitizeUserMessage,
   timeContext,
 } from "../../agent/prompt.ts";
-import type { SessionMessage } from "../../agent/sessions/session_store.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { assert, assertEquals, assertMatch, assertThrows } from "../_helpers/assert.ts";
 
@@ -43,7 +43,7 @@ Deno.test("buildSystemPrompt puts the base prompt, the time and pending events i
 
 Deno.test("historyToMessages drops failed turns and tool calls without results", () => {
   const time = "2026-01-01T00:00:00Z";
-  const history: SessionMessage[] = [
+  const history: ResolvedMessage[] = [
     { role: "tool", toolCallId: "orphan", name: "x", content: "left from a cut window", time },
     { role: "user", content: "hi", time },
     { role: "assistant", content: "", error: "boom", time },
@@ -65,28 +65,4 @@ Deno.test("historyToMessages drops failed turns and tool calls without results",
   const call = messages[1];
   assert(call.role === "assistant");
   assertEquals(call.toolCalls?.map((c) => c.id), ["a"]);
-});
-
-Deno.test("historyToMessages drops the oldest turns to fit a budget, never splitting a tool pair", () => {
-  const time = "2026-01-01T00:00:00Z";
-  const big = "x".repeat(1_000);
-  const history: SessionMessage[] = [
-    { role: "user", content: big, time },
-    { role: "assistant", content: big, time },
-    { role: "user", content: "second", time },
-    {
-      role: "assistant",
-      content: "",
-      toolCalls: [{ id: "t", name: "echo", arguments: "{}" }],
-      time,
-    },
-    { role: "tool", toolCallId: "t", name: "echo", content: big, time },
-    { role: "assistant", content: "ok", time },
-    { role: "user", content: "third", time },
-  ];
-  assertEquals(historyToMessages(history).length, 7);
-  const fitted = historyToMessages(history, { maxChars: 1_500 });
-  assertEquals(fitted.map((m) => m.role), ["user", "assistant", "tool", "assistant", "user"]);
-  // However small the budget, the current message stays.
-  assertEquals(historyToMessages(history, { maxChars: 10 }).map((m) => m.content), ["third"]);
 });

@@ -208,6 +208,7 @@ Deno.test("pyclaw agent stops on Ctrl-C with exit 130, in-process and on the gat
   assertEquals(remote.code, 130);
   // chat.abort reached the gateway: its run ended early, recorded as aborted.
   const history = await gw.gateway.services.sessions.read("main", "slow");
-  assertEquals(history.at(-1)?.aborted, true);
+  const last = history.at(-1);
+  assertEquals(last?.role === "assistant" && last.aborted, true);
   assert(!gw.gateway.services.chat.isActive("main", "slow"));
 });

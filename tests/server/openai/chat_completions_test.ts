@@ -282,7 +282,7 @@ Deno.test("/v1/chat/completions with model agent:main runs the agent and its ses
   assertEquals(completion.choices[0].message.content, "From the agent");
   assertMatch(env.upstream.requests[0].body.messages[0].content, /Current date and time/);
   const history = await env.gw.gateway.services.chat.history("main", "http-alice");
-  assertEquals(history.map((m) => m.content), ["Hello agent", "From the agent"]);
+  assertEquals(history.messages.map((m) => m.content), ["Hello agent", "From the agent"]);
 
   env.upstream.reply({ chunks: ["stream", "ed"] });
   const stream = await sdk(env).chat.completions.create({

@@ -1,0 +1,126 @@
+/**
+ * @module What a turn reads of its session: the last compaction summary and the lines after the
+ * point it covers, read from the end of the file backwards and no further than the model's
+ * budget. Its cost depends on the window, not on how long the session has lived.
+ */
+
+import { dirname } from "node:path";
+import { estimateTextTokens, IMAGE_TOKENS } from "./context_window.ts";
+import { historyToMessages, type ResolvedMessage } from "./prompt.ts";
+import type { ChatMessage, ContentPart } from "./providers/types.ts";
+import { loadImage, type StoredPart } from "./sessions/session_images.ts";
+import {
+  type CompactionEntry,
+  isCompaction,
+  type SessionMessage,
+  type SessionStore,
+} from "./sessions/session_store.ts";
+
+/** A message line and where it is. */
+export interface LocatedMessage {
+  offset: number;
+  message: SessionMessage;
+  tokens: number;
+}
+
+/** The part of a session a turn works from. */
+export interface SessionContext {
+  /** The newest compaction, when the session has one. */
+  compaction?: CompactionEntry;
+  /** The messages after the summary's cover, oldest first (all of them unless `overflow`). */
+  messages: LocatedMessage[];
+  /** Estimated tokens of the summary and `messages`. */
+  tokens: number;
+  /** True when older lines that no summary covers were left unread: the session must compact. */
+  overflow: boolean;
+  /** Where the lines no summary covers begin (the summary's `keptFrom`, else 0). */
+  rangeStart: number;
+}
+
+/** Estimated tokens of a stored message as the model will get it. */
+export function estimateStoredTokens(message: SessionMessage): number {
+  let tokens = 4;
+  if (typeof message.content === "string") tokens += estimateTextTokens(message.content);
+  else {
+    for (const part of message.content) {
+      tokens += part.type === "text" ? estimateTextTokens(part.text) : IMAGE_TOKENS;
+    }
+  }
+  for (const call of message.toolCalls ?? []) {
+    tokens += estimateTextTokens(call.name) + estimateTextTokens(call.arguments) + 4;
+  }
+  return tokens;
+}
+
+/**
+ * Reads the session backwards until the newest compaction's cover (or the first line), or
+ * until more than `maxTokens` have been read.
+ */
+export async function loadSessionContext(
+  sessions: SessionStore,
+  agentId: string,
+  sessionId: string,
+  maxTokens: number,
+): Promise<SessionContext> {
+  const context: SessionContext = { messages: [], tokens: 0, overflow: false, rangeStart: 0 };
+  let stopAt = 0;
+  for await (const { offset, entry } of sessions.backward(agentId, sessionId)) {
+    if (offset < stopAt) break;
+    if (isCompaction(entry)) {
+      // Only the newest summary counts; older ones inside its kept range are covered by it.
+      if (!context.compaction) {
+        context.compaction = entry;
+        context.tokens += estimateTextTokens(entry.content) + 20;
+        context.rangeStart = stopAt = entry.keptFrom;
+      }
+      continue;
+    }
+    const tokens = estimateStoredTokens(entry);
+    if (context.tokens + tokens > maxTokens) {
+      context.overflow = true;
+      break;
+    }
+    context.tokens += tokens;
+    context.messages.push({ offset, message: entry, tokens });
+  }
+  context.messages.reverse();
+  return context;
+}
+
+/**
+ * The context's messages for the provider. Images go only with the current turn (from the
+ * last user message on); older ones become a line naming their file, so a screenshot is sent
+ * once, not turn after turn.
+ */
+export async function contextMessages(
+  sessions: SessionStore,
+  agentId: string,
+  messages: readonly SessionMessage[],
+  options: { vision: boolean },
+): Promise<ChatMessage[]> {
+  const sessionsDir = dirname(sessions.file(agentId, "x"));
+  const lastUser = messages.findLastIndex((message) => message.role === "user");
+  const resolved = await Promise.all(messages.map(async (message, index) => {
+    if (typeof message.content === "string") return message;
+    const current = index >= lastUser && options.vision;
+    const content = await Promise.all(
+      message.content.map((part) => resolvePart(part, current, sessionsDir)),
+    );
+    return { ...message, content };
+  }));
+  return historyToMessages(resolved as ResolvedMessage[]);
+}
+
+async function resolvePart(
+  part: StoredPart,
+  current: boolean,
+  sessionsDir: string,
+): Promise<ContentPart> {
+  if (part.type === "text") return part;
+  const name = "file" in part ? part.file : "inline";
+  if (!current) {
+    return { type: "text", text: `[image ${name} (${part.mimeType}) shown earlier, not re-sent]` };
+  }
+  return await loadImage(part, sessionsDir) ??
+    { type: "text", text: `[image ${name} is no longer on disk]` };
+}

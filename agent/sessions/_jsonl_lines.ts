@@ -1,0 +1,156 @@
+/**
+ * @module Reads a JSON-lines file from the end backwards, or a byte range forwards, in fixed
+ * chunks: a turn reads the lines it needs, never the whole file, so its cost does not grow with
+ * the session's length. Each value comes with the byte offset of its line, which cursors and
+ * compaction entries point at. A line that does not parse (the torn tail of a crash) is skipped.
+ */
+
+/** A parsed line and where it starts in the file. */
+export interface LocatedLine {
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** Byte offset just past the line's newline (or the file's end). */
+  end: number;
+  value: unknown;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 10;
+const decoder = new TextDecoder();
+
+/**
+ * Lines of `path` ending at or before byte `before` (default: the end), newest first. Stop
+ * early by breaking out of the loop; the file is closed either way. A missing file yields none.
+ */
+export async function* linesBackward(
+  path: string,
+  before?: number,
+): AsyncGenerator<LocatedLine> {
+  const file = await openIfExists(path);
+  if (!file) return;
+  try {
+    const size = (await file.stat()).size;
+    let position = Math.min(before ?? size, size);
+    // Bytes of a line whose start is still further back, and where they end.
+    let carry = new Uint8Array(0);
+    let carryEnd = position;
+    while (position > 0) {
+      const length = Math.min(CHUNK_BYTES, position);
+      position -= length;
+      const chunk = await readAt(file, position, length);
+      const joined = concat(chunk, carry);
+      // Walk the newlines from the back: every complete line after the first newline is whole.
+      let lineEnd = joined.length;
+      for (let i = joined.length - 1; i >= 0; i--) {
+        if (joined[i] !== NEWLINE) continue;
+        const line = joined.subarray(i + 1, lineEnd);
+        const offset = position + i + 1;
+        if (line.length) {
+          const value = parse(line);
+          if (value !== undefined) yield { offset, end: carryEnd, value };
+        }
+        carryEnd = offset;
+        lineEnd = i;
+      }
+      carry = joined.slice(0, lineEnd);
+    }
+    if (carry.length) {
+      const value = parse(carry);
+      if (value !== undefined) yield { offset: 0, end: carryEnd, value };
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Lines of `path` starting in `[start, end)`, oldest first; `start` must be a line start. */
+export async function* linesForward(
+  path: string,
+  start = 0,
+  end?: number,
+): AsyncGenerator<LocatedLine> {
+  const file = await openIfExists(path);
+  if (!file) return;
+  try {
+    const stop = Math.min(end ?? Infinity, (await file.stat()).size);
+    let position = start;
+    let carry = new Uint8Array(0);
+    let carryStart = start;
+    while (position < stop) {
+      const chunk = await readAt(file, position, Math.min(CHUNK_BYTES, stop - position));
+      if (!chunk.length) break;
+      position += chunk.length;
+      const joined = concat(carry, chunk);
+      let lineStart = 0;
+      for (let i = 0; i < joined.length; i++) {
+        if (joined[i] !== NEWLINE) continue;
+        const value = i > lineStart ? parse(joined.subarray(lineStart, i)) : undefined;
+        const offset = carryStart + lineStart;
+        if (value !== undefined) yield { offset, end: carryStart + i + 1, value };
+        lineStart = i + 1;
+      }
+      carry = joined.slice(lineStart);
+      carryStart += lineStart;
+    }
+    if (carry.length) {
+      const value = parse(carry);
+      if (value !== undefined) yield { offset: carryStart, end: stop, value };
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** True when `offset` is where a line of `path` starts (0, or just after a newline). */
+export async function isLineStart(path: string, offset: number): Promise<boolean> {
+  if (offset === 0) return true;
+  const file = await openIfExists(path);
+  if (!file) return false;
+  try {
+    if (offset > (await file.stat()).size) return false;
+    const byte = await readAt(file, offset - 1, 1);
+    return byte[0] === NEWLINE;
+  } finally {
+    file.close();
+  }
+}
+
+async function openIfExists(path: string): Promise<Deno.FsFile | undefined> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
+  await file.seek(position, Deno.SeekMode.Start);
+  const buffer = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = await file.read(buffer.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (!a.length) return b;
+  if (!b.length) return a;
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+function parse(bytes: Uint8Array): unknown {
+  const text = decoder.decode(bytes);
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // a torn line
+  }
+}
