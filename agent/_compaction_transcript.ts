@@ -23,9 +23,9 @@ export function pruneText(text: string, keep: number): string {
   if (text.length <= keep) return text;
   const head = Math.ceil(keep * 0.7);
   const tail = keep - head;
-  return `${text.slice(0, head)}\n[… ${
-    text.length - keep
-  } characters pruned for the summary …]\n${text.slice(text.length - tail)}`;
+  return `${text.slice(0, head)}\n[… ${text.length - keep} characters pruned for the summary …]\n${
+    text.slice(text.length - tail)
+  }`;
 }
 
 function textOf(content: SessionMessage["content"]): string {
@@ -47,7 +47,11 @@ export function transcriptLine(message: SessionMessage, maxChars: number): strin
     const calls = (message.toolCalls ?? []).map((call) =>
       `(called ${call.name} ${pruneText(call.arguments, 300)})`
     );
-    const note = message.aborted ? " (cut short)" : message.error ? ` (failed: ${message.error})` : "";
+    const note = message.aborted
+      ? " (cut short)"
+      : message.error
+      ? ` (failed: ${message.error})`
+      : "";
     text = `Assistant${note}: ${[textOf(message.content), ...calls].filter(Boolean).join(" ")}`;
   } else {
     text = `User: ${textOf(message.content)}`;

@@ -245,13 +245,14 @@ export class ChatService {
   async compact(agentId: string, sessionId: string, signal?: AbortSignal): Promise<CompactResult> {
     const prepared = prepareRun(this.#deps, { agentId, sessionId });
     const budget = contextBudget(prepared.resolved, this.#deps.config());
-    const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens;
+    // By hand, everything but the last turn is folded unless config asks to keep more.
+    const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens ?? 0;
     return await compactorOf(this.#deps).compact({
       agentId,
       sessionId,
       resolved: prepared.resolved,
       budget,
-      ...(keep ? { keepTokens: keep } : {}),
+      keepTokens: keep,
       ...(signal ? { signal } : {}),
     });
   }

@@ -13,11 +13,7 @@ import { estimateStoredTokens } from "./session_context.ts";
 import { summaryRequest, transcriptLine } from "./_compaction_transcript.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { Usage } from "./providers/types.ts";
-import {
-  type CompactionEntry,
-  isCompaction,
-  type SessionStore,
-} from "./sessions/session_store.ts";
+import { type CompactionEntry, isCompaction, type SessionStore } from "./sessions/session_store.ts";
 
 /** What compaction needs. */
 export interface CompactionDeps {
@@ -124,7 +120,12 @@ export class SessionCompactor {
     }
     await request.beforeCompact?.();
     signal?.throwIfAborted();
-    const { summary, count } = await this.#summarise(request, previous?.content, rangeStart, keptFrom);
+    const { summary, count } = await this.#summarise(
+      request,
+      previous?.content,
+      rangeStart,
+      keptFrom,
+    );
     signal?.throwIfAborted();
     const entry: CompactionEntry = {
       role: "compaction",
@@ -150,7 +151,12 @@ export class SessionCompactor {
   }
 
   /** Folds the lines in `[start, end)` into `previous`, a window-sized chunk per model call. */
-  async #summarise(request: CompactRequest, previous: string | undefined, start: number, end: number) {
+  async #summarise(
+    request: CompactRequest,
+    previous: string | undefined,
+    start: number,
+    end: number,
+  ) {
     const { budget, signal } = request;
     const answerTokens = Math.min(4_096, budget.reserve);
     let summary = previous;
@@ -183,7 +189,11 @@ export class SessionCompactor {
     return { summary, count };
   }
 
-  async #ask(request: CompactRequest, messages: ReturnType<typeof summaryRequest>, maxTokens: number) {
+  async #ask(
+    request: CompactRequest,
+    messages: ReturnType<typeof summaryRequest>,
+    maxTokens: number,
+  ) {
     const { resolved, signal } = request;
     let text = "";
     for await (

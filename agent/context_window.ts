@@ -115,7 +115,8 @@ export function estimateMessageTokens(message: ChatMessage): number {
 /** Tokens the tool specs take in a request. */
 export function estimateToolTokens(tools: readonly ToolSpec[]): number {
   return tools.reduce(
-    (n, tool) => n + estimateTextTokens(tool.name + tool.description) + 8 +
+    (n, tool) =>
+      n + estimateTextTokens(tool.name + tool.description) + 8 +
       estimateTextTokens(JSON.stringify(tool.parameters)),
     0,
   );
@@ -162,7 +163,8 @@ function textSize(message: ChatMessage): number {
 function cutText(text: string, keep: number): string {
   if (text.length <= keep) return text;
   const head = Math.ceil(keep * 0.7);
-  return text.slice(0, head) + CUT_NOTE(text.length - keep) + text.slice(text.length - (keep - head));
+  return text.slice(0, head) + CUT_NOTE(text.length - keep) +
+    text.slice(text.length - (keep - head));
 }
 
 function cutMessage(message: ChatMessage, keep: number): ChatMessage {

@@ -185,7 +185,10 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       for await (
         const event of resolved.provider.stream({
           model: resolved.model,
-          messages: fitToBudget(vision ? messages : messages.map(withoutImages), budget.prompt - (offerTools ? toolTokens : 0)),
+          messages: fitToBudget(
+            vision ? messages : messages.map(withoutImages),
+            budget.prompt - (offerTools ? toolTokens : 0),
+          ),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
           maxTokens: resolved.entry?.maxTokens ?? budget.reserve,

@@ -58,8 +58,10 @@ export async function turnContext(
     agentId,
     sessionId,
     resolved: run.resolved,
-    budget: { ...options.budget, prompt: historyTokens },
-    ...(settings.keepRecentTokens ? { keepTokens: settings.keepRecentTokens } : {}),
+    // The summary request carries no tools, so it may use the whole prompt budget; what is
+    // kept verbatim must leave room for the tools and the system prompt.
+    budget: options.budget,
+    keepTokens: Math.min(settings.keepRecentTokens ?? Infinity, Math.floor(historyTokens / 4)),
     signal: options.signal,
     ...(options.flush
       ? { beforeCompact: () => options.flush!(context.messages.map((m) => m.message)) }

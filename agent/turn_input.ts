@@ -9,11 +9,7 @@ import { prepareAttachments } from "./attachments.ts";
 import { sanitizeUserMessage } from "./prompt.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { Attachment } from "./attachments.ts";
-import type {
-  LocatedEntry,
-  SessionMessage,
-  SessionStore,
-} from "./sessions/session_store.ts";
+import type { LocatedEntry, SessionMessage, SessionStore } from "./sessions/session_store.ts";
 
 /** The user side of a turn request. */
 export interface TurnInput {

@@ -1,10 +1,11 @@
 /**
  * @module Token usage and estimated cost per model turn: appended to `usage.jsonl` under the
- * state dir, summed by day for `usage.get`.
+ * state dir, and kept in memory only as running totals by day and model (a few hundred bytes a
+ * day, however many calls), from which `usage.get` sums its answer.
  */
 
 import { dirname } from "node:path";
-import { readJsonLines } from "../core/fs.ts";
+import { linesForward } from "../core/jsonl_lines.ts";
 
 /** One model call's usage. */
 export interface UsageRecord {
@@ -39,10 +40,46 @@ export interface UsageSummary {
   byProvider: { provider: string; totalTokens: number; estimatedCost: number; requests: number }[];
 }
 
+/** The running totals of one model on one day. */
+interface DayModelTotals {
+  provider: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  requests: number;
+}
+
+/** Totals by UTC date (`YYYY-MM-DD`), then by `provider/model`. */
+type Aggregates = Map<string, Map<string, DayModelTotals>>;
+
+function addRecord(aggregates: Aggregates, record: UsageRecord): void {
+  const date = record.time.slice(0, 10);
+  let day = aggregates.get(date);
+  if (!day) aggregates.set(date, day = new Map());
+  const key = `${record.provider}/${record.model}`;
+  let totals = day.get(key);
+  if (!totals) {
+    totals = {
+      provider: record.provider,
+      model: record.model,
+      promptTokens: 0,
+      completionTokens: 0,
+      cost: 0,
+      requests: 0,
+    };
+    day.set(key, totals);
+  }
+  totals.promptTokens += record.promptTokens || 0;
+  totals.completionTokens += record.completionTokens || 0;
+  totals.cost += record.cost ?? 0;
+  totals.requests += 1;
+}
+
 /** Appends usage records and answers summaries over the last N days. */
 export class UsageStore {
   readonly file: string;
-  #loading: Promise<UsageRecord[]> | undefined;
+  #loading: Promise<Aggregates> | undefined;
   /** Lines not yet on disk, and the write that will take them. */
   #pending: string[] = [];
   #writing: Promise<void> | undefined;
@@ -64,8 +101,8 @@ export class UsageStore {
     } as UsageRecord;
     // Load first: loading after the append would read this record from the file and then
     // push it a second time.
-    const writing = await this.#load().then((records) => {
-      records.push(record);
+    const writing = await this.#load().then((aggregates) => {
+      addRecord(aggregates, record);
       this.#pending.push(JSON.stringify(record) + "\n");
       return (this.#writing ??= this.#writePending());
     });
@@ -117,40 +154,41 @@ export class UsageStore {
       byProvider: [],
     };
     const byProvider = new Map<string, UsageSummary["byProvider"][number]>();
-    for (const record of await this.#load()) {
-      if (new Date(record.time) < since) continue;
-      const tokens = record.promptTokens + record.completionTokens;
-      const cost = record.cost ?? 0;
-      summary.totalTokens += tokens;
-      summary.promptTokens += record.promptTokens;
-      summary.completionTokens += record.completionTokens;
-      summary.estimatedCost += cost;
-      summary.requests += 1;
-      const date = record.time.slice(0, 10);
-      const day = byDay.get(date) ?? { date, totalTokens: 0, estimatedCost: 0, requests: 0 };
-      day.totalTokens += tokens;
-      day.estimatedCost += cost;
-      day.requests += 1;
-      byDay.set(date, day);
-      const key = `${record.provider}/${record.model}`;
-      const model = byModel.get(key) ??
-        {
-          provider: record.provider,
-          model: record.model,
-          totalTokens: 0,
-          estimatedCost: 0,
-          requests: 0,
-        };
-      model.totalTokens += tokens;
-      model.estimatedCost += cost;
-      model.requests += 1;
-      byModel.set(key, model);
-      const provider = byProvider.get(record.provider) ??
-        { provider: record.provider, totalTokens: 0, estimatedCost: 0, requests: 0 };
-      provider.totalTokens += tokens;
-      provider.estimatedCost += cost;
-      provider.requests += 1;
-      byProvider.set(record.provider, provider);
+    const sinceDate = since.toISOString().slice(0, 10);
+    for (const [date, models] of await this.#load()) {
+      if (date < sinceDate) continue;
+      for (const [key, record] of models) {
+        const tokens = record.promptTokens + record.completionTokens;
+        const cost = record.cost;
+        summary.totalTokens += tokens;
+        summary.promptTokens += record.promptTokens;
+        summary.completionTokens += record.completionTokens;
+        summary.estimatedCost += cost;
+        summary.requests += record.requests;
+        const day = byDay.get(date) ?? { date, totalTokens: 0, estimatedCost: 0, requests: 0 };
+        day.totalTokens += tokens;
+        day.estimatedCost += cost;
+        day.requests += record.requests;
+        byDay.set(date, day);
+        const model = byModel.get(key) ??
+          {
+            provider: record.provider,
+            model: record.model,
+            totalTokens: 0,
+            estimatedCost: 0,
+            requests: 0,
+          };
+        model.totalTokens += tokens;
+        model.estimatedCost += cost;
+        model.requests += record.requests;
+        byModel.set(key, model);
+        const provider = byProvider.get(record.provider) ??
+          { provider: record.provider, totalTokens: 0, estimatedCost: 0, requests: 0 };
+        provider.totalTokens += tokens;
+        provider.estimatedCost += cost;
+        provider.requests += record.requests;
+        byProvider.set(record.provider, provider);
+      }
     }
     summary.byDay = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
     summary.byModel = [...byModel.values()].sort((a, b) => b.totalTokens - a.totalTokens);
@@ -159,8 +197,8 @@ export class UsageStore {
     return summary;
   }
 
-  /** The records on disk, read once; later calls share the same read. */
-  #load(): Promise<UsageRecord[]> {
+  /** The totals of the records on disk, read once; later calls share the same read. */
+  #load(): Promise<Aggregates> {
     this.#loading ??= this.#read().catch((error) => {
       this.#loading = undefined; // a failed read is retried next time
       throw error;
@@ -168,7 +206,15 @@ export class UsageStore {
     return this.#loading;
   }
 
-  async #read(): Promise<UsageRecord[]> {
-    return await readJsonLines(this.file) as UsageRecord[];
+  async #read(): Promise<Aggregates> {
+    // Line by line: the file holds every call ever made, memory only the totals.
+    const aggregates: Aggregates = new Map();
+    for await (const { value } of linesForward(this.file)) {
+      const record = value as UsageRecord;
+      if (typeof record?.time === "string" && typeof record.provider === "string") {
+        addRecord(aggregates, record);
+      }
+    }
+    return aggregates;
   }
 }

@@ -73,7 +73,11 @@ export async function loadImage(
   if (!FILE_REF.test(part.file)) return undefined;
   try {
     const bytes = await Deno.readFile(join(sessionsDir, part.file));
-    return { type: "image", mimeType: part.mimeType, base64: Buffer.from(bytes).toString("base64") };
+    return {
+      type: "image",
+      mimeType: part.mimeType,
+      base64: Buffer.from(bytes).toString("base64"),
+    };
   } catch {
     return undefined;
   }

@@ -11,8 +11,8 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/fs.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
-import type { ContentPart, ToolCall, Usage } from "../providers/types.ts";
-import { isLineStart, linesBackward, linesForward } from "./_jsonl_lines.ts";
+import type { ToolCall, Usage } from "../providers/types.ts";
+import { isLineStart, linesBackward, linesForward } from "../../core/jsonl_lines.ts";
 import { type StoredPart, storeImages } from "./session_images.ts";
 
 export type { StoredPart } from "./session_images.ts";
@@ -211,7 +211,10 @@ export class SessionStore {
     const path = this.file(agentId, sessionId);
     await this.#locked(path, async () => {
       if (!(await isLineStart(path, offset))) {
-        throw new GatewayError(ErrorCode.INTERNAL_ERROR, "The session changed while it was being cut");
+        throw new GatewayError(
+          ErrorCode.INTERNAL_ERROR,
+          "The session changed while it was being cut",
+        );
       }
       await Deno.truncate(path, offset);
     });

@@ -33,3 +33,33 @@ Deno.test("UsageStore counts a record at once, writes it once, and batches a bur
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UsageStore sums a long file into day and model totals, and counts only the asked days", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    const now = new Date("2026-03-10T12:00:00Z");
+    const lines: string[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      const day = new Date(now.getTime() - (i % 60) * 86_400_000).toISOString();
+      lines.push(JSON.stringify({
+        time: day,
+        provider: i % 2 ? "a" : "b",
+        model: "m",
+        promptTokens: 2,
+        completionTokens: 1,
+        cost: 0.5,
+      }));
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n" + '{"time":"2026-03-10T1');
+    const week = await new UsageStore(file).summary(7, now);
+    assertEquals(week.requests, 7 * 50);
+    assertEquals(week.totalTokens, 7 * 50 * 3);
+    assertEquals(week.byDay.length, 7);
+    // Even days went to provider b, odd days to a.
+    assertEquals(week.byProvider.map((p) => [p.provider, p.requests]), [["b", 200], ["a", 150]]);
+    assertEquals(week.estimatedCost, 7 * 50 * 0.5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

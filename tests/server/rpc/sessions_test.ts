@@ -157,3 +157,53 @@ Deno.test("chat.history survives a gateway restart", async () => {
     await Deno.remove(stateDir, { recursive: true });
   }
 });
+
+Deno.test("sessions.preview and chat.history page from the end with a cursor", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const dir = env.gw.paths.sessionsDir("main");
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, "paged.jsonl");
+  const lines = Array.from(
+    { length: 25 },
+    (_, i) =>
+      JSON.stringify({ role: i % 2 ? "assistant" : "user", content: `m${i}`, time: "2026-01-01" }),
+  );
+  // A torn line in the middle (an old crash) is skipped, never a page of its own.
+  lines.splice(10, 0, '{"role":"user","content":"to');
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+
+  type Page = { messages: { content: string }[]; nextCursor: string | null };
+  const seen: string[] = [];
+  let cursor: string | null | undefined;
+  let pages = 0;
+  do {
+    const page: Page = await client.request<Page>("sessions.preview", {
+      path,
+      limit: 10,
+      ...(cursor ? { cursor } : {}),
+    });
+    seen.unshift(...page.messages.map((m) => m.content));
+    cursor = page.nextCursor;
+    pages++;
+  } while (cursor);
+  assertEquals(pages, 3);
+  assertEquals(seen, Array.from({ length: 25 }, (_, i) => `m${i}`));
+
+  const last = await client.request<Page>("chat.history", { sessionId: "paged", limit: 3 });
+  assertEquals(last.messages.map((m) => m.content), ["m22", "m23", "m24"]);
+  const older = await client.request<Page>("chat.history", {
+    sessionId: "paged",
+    limit: 3,
+    cursor: last.nextCursor,
+  });
+  assertEquals(older.messages.map((m) => m.content), ["m19", "m20", "m21"]);
+
+  for (const cursor of ["7", "-1", "abc", "99999999"]) {
+    const bad = await assertRejects(
+      () => client.request("chat.history", { sessionId: "paged", cursor }),
+      GatewayError,
+    );
+    assertEquals(bad.code, "INVALID_PARAMS");
+  }
+});
