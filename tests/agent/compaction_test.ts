@@ -40,6 +40,16 @@ Deno.test("a long session written as today's JSONL is compacted, and every reque
   assertEquals(result.completed, true);
   const summaries = env.upstream.requests.filter(isSummaryRequest);
   assert(summaries.length >= 2, `the older turns were summarised in chunks (${summaries.length})`);
+  // Before compacting, the memory flush offered the agent its file-writing tools only.
+  const flush = env.upstream.requests[0];
+  assert(!isSummaryRequest(flush));
+  assert(String(flush.body.messages.at(-1).content).startsWith("Pre-compaction memory flush"));
+  const flushTools = flush.body.tools.map((t: { function: { name: string } }) => t.function.name);
+  assert(
+    flushTools.length > 0 &&
+      flushTools.every((n: string) => ["write", "edit", "apply_patch"].includes(n)),
+    flushTools.join(),
+  );
   // A chunk folds into the summary so far.
   assert(JSON.stringify(summaries[1].body.messages).includes("Summary 1"));
   // Big tool outputs were pruned before summarising.
@@ -80,12 +90,20 @@ Deno.test("a long session written as today's JSONL is compacted, and every reque
 });
 
 Deno.test("a compaction that fails or is aborted leaves the session as it was", async () => {
-  await using env = await startLongSessionGateway({ contextWindow: WINDOW });
+  await using env = await startLongSessionGateway({
+    contextWindow: WINDOW,
+    config: {
+      agents: {
+        defaults: { model: "fake/gpt-test", compaction: { memoryFlush: { enabled: false } } },
+      },
+    },
+  });
   const original = legacySessionText(300, 200);
   const path = await env.writeSession("fragile", original);
   const client = await env.gw.connect();
 
-  env.upstream.reply({ error: { status: 500, message: "upstream down" } });
+  // A refusal that is not retried.
+  env.upstream.reply({ error: { status: 400, message: "Bad request" } });
   const failed = await client.request<{ completed: boolean; error?: { message: string } }>(
     "chat.send",
     { sessionId: "fragile", message: "first try" },
@@ -98,12 +116,13 @@ Deno.test("a compaction that fails or is aborted leaves the session as it was", 
   assertEquals(afterFailure.at(-1)?.content, "first try");
 
   // Abort while the summary is being written.
+  const asked = env.upstream.requests.filter(isSummaryRequest).length;
   env.upstream.reply({ text: "never used", delayMs: 30_000 });
   const sending = client.request<{ aborted: boolean }>("chat.send", {
     sessionId: "fragile",
     message: "second try",
   });
-  while (env.upstream.requests.filter(isSummaryRequest).length < 2) {
+  while (env.upstream.requests.filter(isSummaryRequest).length <= asked) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assertEquals(await client.request("chat.abort", { sessionId: "fragile" }), { aborted: true });
