@@ -24,6 +24,8 @@ import { readSkillTool } from "./skills/read_skill.ts";
 import { memoryGetTool } from "./memory/memory_get.ts";
 import { memorySearchTool } from "./memory/memory_search.ts";
 import type { Tool } from "./tool.ts";
+import { webFetch } from "./web/web_fetch.ts";
+import { webSearch } from "./web/web_search.ts";
 import { cronTool } from "./cron_tool.ts";
 import { messageTool } from "./message_tool.ts";
 import { agentsListTool } from "./sessions/agents_list.ts";
@@ -41,6 +43,8 @@ export const BUILTIN_TOOLS: readonly Tool[] = [
   grepTool,
   findTool,
   lsTool,
+  webFetch,
+  webSearch,
   readPdf,
   readDocx,
   readXlsx,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { readToolFile } from "./tool_paths.ts";
 import { capText, DEFAULT_MAX_CHARS } from "./text_cap.ts";
 import { defineTool } from "./tool.ts";
+import { wrapExternal } from "./external_content.ts";
 
 const parameters = z.strictObject({
   path: z.string().min(1).describe("DOCX file, relative to the workspace"),
@@ -35,7 +36,7 @@ export const readDocx = defineTool({
     if (!result.ok) throw new Error(`Could not read the DOCX ${path}: ${result.error}`);
     const capped = capText(result.value.trim(), maxChars);
     return {
-      content: capped.text,
+      content: wrapExternal(capped.text, { tool: "read_docx", from: path }),
       data: {
         path,
         format,

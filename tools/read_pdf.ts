@@ -5,6 +5,7 @@ import { parsePageRange } from "./page_range.ts";
 import { readToolFile } from "./tool_paths.ts";
 import { capText, DEFAULT_MAX_CHARS } from "./text_cap.ts";
 import { defineTool } from "./tool.ts";
+import { wrapExternal } from "./external_content.ts";
 
 const parameters = z.strictObject({
   path: z.string().min(1).describe("PDF file, relative to the workspace"),
@@ -56,7 +57,7 @@ export const readPdf = defineTool({
       }
       const capped = capText(parts.join("\n\n"), maxChars);
       return {
-        content: capped.text,
+        content: wrapExternal(capped.text, { tool: "read_pdf", from: path }),
         data: {
           path,
           pageCount: doc.numPages,

@@ -17,6 +17,7 @@ import { parsePageRange } from "./page_range.ts";
 import { capText, DEFAULT_MAX_CHARS } from "./text_cap.ts";
 import { readToolFile } from "./tool_paths.ts";
 import { defineTool } from "./tool.ts";
+import { wrapExternal } from "./external_content.ts";
 
 const parameters = z.strictObject({
   path: z.string().min(1).describe("PPTX file, relative to the workspace"),
@@ -73,7 +74,7 @@ export const readPptx = defineTool({
     }
     const capped = capText(parts.join("\n\n"), maxChars);
     return {
-      content: capped.text,
+      content: wrapExternal(capped.text, { tool: "read_pptx", from: path }),
       data: { path, slideCount: order.length, slides: summary, truncated: capped.truncated },
     };
   },

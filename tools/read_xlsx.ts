@@ -8,6 +8,7 @@ import { readToolFile } from "./tool_paths.ts";
 import { capText, DEFAULT_MAX_CHARS } from "./text_cap.ts";
 import { defineTool } from "./tool.ts";
 import { type CellRange, formatCell, parseCellRange } from "./_xlsx_cells.ts";
+import { wrapExternal } from "./external_content.ts";
 
 const parameters = z.strictObject({
   path: z.string().min(1).describe("XLSX file, relative to the workspace"),
@@ -71,7 +72,7 @@ export const readXlsx = defineTool({
     }
     const capped = capText(parts.join("\n\n"), maxChars);
     return {
-      content: capped.text,
+      content: wrapExternal(capped.text, { tool: "read_xlsx", from: path }),
       data: { path, sheetNames: names, sheets, format, truncated: capped.truncated },
     };
   },

@@ -288,6 +288,29 @@ const toolsSchema = section({
     /** What a session's background commands become when it is deleted or reset. */
     onSessionEnd: z.enum(["kill", "keep"]).default("kill"),
   }),
+  web: section({
+    fetch: section({
+      /** Bytes of a response read at most; the rest is dropped (and said so). */
+      maxBytes: positiveInt.default(2 * 1024 * 1024),
+      /** Characters handed to the model when the call gives no `maxChars`. */
+      maxChars: positiveInt.default(50_000),
+      timeoutMs: positiveInt.default(20_000),
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+    }),
+    search: section({
+      /** `brave` (Brave Search API, needs `apiKey`) or `searxng` (a SearXNG instance, `baseUrl`). */
+      provider: z.enum(["brave", "searxng"]).optional(),
+      /** SearXNG's address; for Brave, overrides `https://api.search.brave.com/res/v1`. */
+      baseUrl: z.string().url().optional(),
+      apiKey: z.string().min(1).optional(),
+      timeoutMs: positiveInt.default(15_000),
+    }),
+    /** Which addresses `web_fetch` may reach; as `browser.ssrf`. */
+    ssrf: section({
+      allowPrivateNetwork: z.boolean().default(false),
+      allowedHosts: z.array(z.string()).default([]),
+    }),
+  }),
   mcpServers: z.record(mcpServerName, z.union([stdioServerSchema, httpServerSchema])).default({}),
   /** How often the MCP watcher re-reads `tools.mcpServers`. */
   mcpPollIntervalMs: positiveInt.default(5_000),

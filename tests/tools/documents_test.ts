@@ -6,6 +6,7 @@ import { readDocx } from "../../tools/read_docx.ts";
 import { readPdf } from "../../tools/read_pdf.ts";
 import { readPptx } from "../../tools/read_pptx.ts";
 import { readXlsx } from "../../tools/read_xlsx.ts";
+import { unwrapExternal } from "../_helpers/external.ts";
 
 Deno.test("read_pdf extracts every page, a page range, and caps characters", async () => {
   await using t = await toolContext();
@@ -74,11 +75,14 @@ Deno.test("read_docx returns markdown with headings and plain text, through the 
     ]),
   );
   const markdown = await t.call(readDocx, { path: "memo.docx" });
-  assertMatch(markdown.content, /^# Quarterly memo/);
+  assertMatch(unwrapExternal(markdown.content, "read_docx"), /^# Quarterly memo/);
   assertMatch(markdown.content, /__Important__/);
   assertMatch(markdown.content, /Numbers <up> & costs down/);
   const text = await t.call(readDocx, { path: "memo.docx", format: "text" });
-  assertEquals(text.content, "Quarterly memo\n\nImportant\n\nNumbers <up> & costs down");
+  assertEquals(
+    unwrapExternal(text.content),
+    "Quarterly memo\n\nImportant\n\nNumbers <up> & costs down",
+  );
   // The gateway process itself keeps __proto__ disabled; only the worker has it.
   assertEquals(({} as Record<string, unknown>).__proto__, undefined);
 });
@@ -109,7 +113,7 @@ Deno.test("read_xlsx shows formula results as markdown, CSV, by sheet and range"
   assertEquals((all.data as { sheetNames: string[] }).sheetNames, ["Sales", "Notes"]);
 
   const csv = await t.call(readXlsx, { path: "book.xlsx", sheet: "Notes", format: "csv" });
-  assertEquals(csv.content, '## Sheet: Notes\n\nNote\n"Pipes | and, commas"');
+  assertEquals(unwrapExternal(csv.content), '## Sheet: Notes\n\nNote\n"Pipes | and, commas"');
 
   const range = await t.call(readXlsx, {
     path: "book.xlsx",
@@ -117,7 +121,7 @@ Deno.test("read_xlsx shows formula results as markdown, CSV, by sheet and range"
     range: "C2:D3",
     format: "csv",
   });
-  assertEquals(range.content, "## Sheet: Sales\n\n2,6\n4,20");
+  assertEquals(unwrapExternal(range.content), "## Sheet: Sales\n\n2,6\n4,20");
 
   const rows = await t.call(readXlsx, {
     path: "book.xlsx",
@@ -153,14 +157,14 @@ Deno.test("read_pptx gives slide text and notes in show order", async () => {
   );
   const deck = await t.call(readPptx, { path: "deck.pptx" });
   assertEquals(
-    deck.content,
+    unwrapExternal(deck.content, "read_pptx"),
     "--- Slide 1 ---\nWelcome\nAgenda for today\n\nNotes:\nGreet the audience\n\n" +
       "--- Slide 2 ---\nResults\n\n" +
       "--- Slide 3 ---\nQuestions?\n\nNotes:\nLeave ten minutes",
   );
   assertEquals((deck.data as { slideCount: number }).slideCount, 3);
   const last = await t.call(readPptx, { path: "deck.pptx", slides: "3", notes: false });
-  assertEquals(last.content, "--- Slide 3 ---\nQuestions?");
+  assertEquals(unwrapExternal(last.content), "--- Slide 3 ---\nQuestions?");
   await assertRejects(
     () => t.call(readPptx, { path: "deck.pptx", slides: "4" }),
     Error,

@@ -132,10 +132,17 @@ export class SsrfGuard {
   #policy: () => SsrfPolicy;
   #resolve: HostResolver;
   #cache = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  #settingKey: string;
 
-  constructor(policy: () => SsrfPolicy, resolve: HostResolver = systemResolver) {
+  /** @param settingKey the config section named in refusals (`browser.ssrf`, `tools.web.ssrf`) */
+  constructor(
+    policy: () => SsrfPolicy,
+    resolve: HostResolver = systemResolver,
+    settingKey = "browser.ssrf",
+  ) {
     this.#policy = policy;
     this.#resolve = resolve;
+    this.#settingKey = settingKey;
   }
 
   /** Whether the agent may load `url`; never throws. */
@@ -159,7 +166,11 @@ export class SsrfGuard {
       return { allowed: true };
     }
     if (host === "localhost" || host.endsWith(".localhost")) {
-      return { allowed: false, reason: `${host} is a loopback host (${url})` };
+      return {
+        allowed: false,
+        reason: `${host} is a loopback host (${url}); add it to ${this.#settingKey}.allowedHosts ` +
+          "to allow it",
+      };
     }
     let addresses: string[];
     try {
@@ -176,7 +187,8 @@ export class SsrfGuard {
         return {
           allowed: false,
           reason: `${host} is a ${kind} address (${address}); internal addresses are blocked ` +
-            `for agents unless browser.ssrf.allowPrivateNetwork or browser.ssrf.allowedHosts ` +
+            `for agents unless ${this.#settingKey}.allowPrivateNetwork or ` +
+            `${this.#settingKey}.allowedHosts ` +
             `allows them`,
         };
       }
