@@ -286,16 +286,21 @@ export class SessionStore {
   }
 
   /**
-   * Resolves a client-supplied path (absolute, or relative to the state dir) to a session file.
-   * Nothing outside `agents/<id>/sessions/` is ever opened.
+   * Resolves a client-supplied path to a session file: a `path` or a `file` as `sessions.list`
+   * gives them (absolute, relative to the state dir, or the bare `<sessionId>.jsonl` when one
+   * agent has it). Nothing outside `agents/<id>/sessions/` is ever opened.
    *
-   * @throws {GatewayError} INVALID_PARAMS for a path outside the sessions folders, NOT_FOUND for
-   * a session file that does not exist
+   * @throws {GatewayError} INVALID_PARAMS for what is not a session file (or a bare file name
+   * that several agents have), NOT_FOUND for a session file that does not exist
    */
   async resolvePath(path: string): Promise<SessionRef> {
     const outside = () =>
-      new GatewayError(ErrorCode.INVALID_PARAMS, `Path is outside the sessions folders: ${path}`);
+      new GatewayError(
+        ErrorCode.INVALID_PARAMS,
+        `Not a session: ${path} (pass a path or file that sessions.list gives)`,
+      );
     if (path.includes("\0")) throw outside();
+    if (!/[\\/]/.test(path) && path.endsWith(".jsonl")) path = await this.#byFileName(path);
     const full = resolve(this.paths.root, path);
     const parts = relative(this.paths.agentsDir, full).split(sep);
     if (
@@ -316,6 +321,29 @@ export class SessionStore {
     }
     if (!stat.isFile) throw outside();
     return { agentId: parts[0], sessionId: basename(full, ".jsonl"), path: full };
+  }
+
+  /** The path of the one agent's session file named `file`. */
+  async #byFileName(file: string): Promise<string> {
+    if (!isValidSessionId(file.slice(0, -".jsonl".length))) return file;
+    const owners: string[] = [];
+    for (const agentId of await directoryNames(this.paths.agentsDir, "dir")) {
+      if (!isValidSessionId(agentId)) continue;
+      const candidate = join(this.paths.sessionsDir(agentId), file);
+      if (await Deno.lstat(candidate).then((info) => info.isFile, () => false)) {
+        owners.push(agentId);
+      }
+    }
+    if (owners.length > 1) {
+      throw new GatewayError(
+        ErrorCode.INVALID_PARAMS,
+        `Session file ${file} exists for agents ${
+          owners.join(", ")
+        }: pass its path from sessions.list`,
+      );
+    }
+    if (!owners.length) throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${file}`);
+    return join(this.paths.sessionsDir(owners[0]), file);
   }
 
   /** The last `limit` entries of the session file at `path`. */

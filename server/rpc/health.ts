@@ -1,15 +1,20 @@
-/** @module `health`: is the gateway up, for how long, with how many clients. */
+/** @module `health` (alias `health.check`): is the gateway up, for how long, with how many clients. */
 
 import { z } from "zod";
+import type { RpcContext } from "../context.ts";
 import { defineMethods } from "../method_table.ts";
 
+const health = {
+  params: z.object({}).passthrough(),
+  handler: (_params: unknown, ctx: RpcContext) => ({
+    status: "ok",
+    uptime: Date.now() - ctx.gateway.startedAt,
+    connections: ctx.gateway.clients().length,
+  }),
+};
+
 export const healthMethods = defineMethods({
-  health: {
-    params: z.object({}).passthrough(),
-    handler: (_params, ctx) => ({
-      status: "ok",
-      uptime: Date.now() - ctx.gateway.startedAt,
-      connections: ctx.gateway.clients().length,
-    }),
-  },
+  health,
+  // openclaw-py's own CLI (`pyclaw gateway probe` / `status`) probes with this name.
+  "health.check": health,
 });

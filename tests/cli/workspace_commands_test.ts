@@ -44,7 +44,7 @@ Deno.test("agents, sessions, channels and cron work on the local state without a
     assertEquals(json.messages.map((m: { content: string }) => m.content), ["It is 4."]);
     const escape = await run("sessions", "show", "../../../etc/passwd.jsonl");
     assertEquals(escape.code, 1);
-    assertMatch(escape.stderr, /INVALID_PARAMS: Path is outside the sessions folders/);
+    assertMatch(escape.stderr, /INVALID_PARAMS: Not a session: /);
     const missing = await run("sessions", "delete", "nope");
     assertEquals(missing.code, 1);
     assertMatch(missing.stderr, /NOT_FOUND: Session not found/);

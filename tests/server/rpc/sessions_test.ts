@@ -56,6 +56,48 @@ Deno.test("sessions.list, preview, reset and delete work on real session files",
   assertEquals(gone.code, "NOT_FOUND");
 });
 
+Deno.test("sessions.preview, reset and delete accept the file that sessions.list gives", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "one", sessionId: "alpha" });
+  const listed = await client.request<Listed>("sessions.list");
+  const { file } = listed.sessions.find((s) => s.path.endsWith("alpha.jsonl"))!;
+  assertEquals(file, "alpha.jsonl");
+  const preview = await client.request<{ messages: { content: string }[] }>("sessions.preview", {
+    path: file,
+  });
+  assertEquals(preview.messages.map((m) => m.content), ["one", "Echo: one"]);
+  assertEquals(
+    (await client.request<{ reset: boolean }>("sessions.reset", { path: file })).reset,
+    true,
+  );
+  // The same file name under a second agent: a bare name is ambiguous, so it is refused.
+  const other = join(env.gw.paths.sessionsDir("work"), "alpha.jsonl");
+  await Deno.mkdir(join(other, ".."), { recursive: true });
+  await Deno.writeTextFile(other, '{"role":"user","content":"theirs"}\n');
+  const ambiguous = await assertRejects(
+    () => client.request("sessions.delete", { path: file }),
+    GatewayError,
+  );
+  assertEquals(ambiguous.code, "INVALID_PARAMS");
+  assert(ambiguous.message.includes("main, work"), ambiguous.message);
+  await Deno.remove(other);
+  assertEquals(
+    (await client.request<{ deleted: boolean }>("sessions.delete", { path: file })).deleted,
+    true,
+  );
+  const gone = await assertRejects(
+    () => client.request("sessions.preview", { path: file }),
+    GatewayError,
+  );
+  assertEquals(gone.code, "NOT_FOUND");
+  const notSession = await assertRejects(
+    () => client.request("sessions.preview", { path: "/etc/passwd" }),
+    GatewayError,
+  );
+  assert(notSession.message.startsWith("Not a session: /etc/passwd"), notSession.message);
+});
+
 Deno.test("sessions.* refuse paths outside the sessions folders without reading them", async () => {
   await using env = await startChatGateway();
   const client = await env.gw.connect();

@@ -13,6 +13,15 @@ Deno.test("system.info reports platform, uptime, version and the Deno runtime", 
   assert(typeof info.version === "string");
 });
 
+Deno.test("health.check (openclaw-py's probe) answers like health", async () => {
+  await using gw = await startTestGateway();
+  const client = await gw.connect();
+  const probe = await client.request<Record<string, unknown>>("health.check", {});
+  const health = await client.request<Record<string, unknown>>("health");
+  assertEquals(probe.status, "ok");
+  assertEquals(Object.keys(probe).sort(), Object.keys(health).sort());
+});
+
 Deno.test("system.presence lists each connected client and the running channels", async () => {
   await using gw = await startTestGateway();
   const a = await gw.connect({ clientName: "app-a" });
