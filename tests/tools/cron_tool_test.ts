@@ -77,12 +77,26 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
     config: { channels: { telegram: telegramConfig(telegram) } },
   });
   const client = await env.gw.connect();
-  env.upstream.reply(
-    {
-      toolCalls: [cronCall({ action: "add", name: "oven", every_seconds: 1, message: "Oven?" })],
-    },
-    { text: "Every second, then." },
-  );
+  // The job fires every second while the test goes on, so replies go by what was asked rather
+  // than by arrival order: a firing must not take a reply meant for another turn.
+  const admin = [
+    { toolCalls: [cronCall({ action: "list" })] },
+    { toolCalls: [cronCall({ action: "remove", name: "oven" })] },
+    { toolCalls: [cronCall({ action: "list" })] },
+    { text: "Removed." },
+  ];
+  env.upstream.setDefault((request) => {
+    const messages: { role: string; content: unknown }[] = request.body.messages;
+    const user = JSON.stringify(messages.findLast((m) => m.role === "user")?.content);
+    const afterTool = messages.at(-1)?.role === "tool";
+    if (user.includes("Oven?")) return { text: 'Echo: [Scheduled job "oven" is due] Oven?' };
+    if (user.includes("check the oven")) {
+      return afterTool ? { text: "Every second, then." } : {
+        toolCalls: [cronCall({ action: "add", name: "oven", every_seconds: 1, message: "Oven?" })],
+      };
+    }
+    return admin.shift() ?? { text: "?" };
+  });
   telegram.push({ chatId: 111, fromId: 111, text: "check the oven every second" });
   const sent = await telegram.waitForSent(2, 10_000);
   assertEquals(String(sent[0].chat_id), "111");
@@ -92,14 +106,15 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
   const [job] = await jobs(client);
   assertEquals([job.sessionId, job.cron], ["telegram-111", "@every 1s"]);
   assertEquals(job.createdBy, { via: "tool", agentId: "main", sessionId: "telegram-111" });
+  // The agent's message reached the model as the job's reminder.
+  assert(
+    env.upstream.requests.some((r) =>
+      /Scheduled job \\"oven\\" is due\] Oven\?/.test(JSON.stringify(r.body.messages.at(-1)))
+    ),
+    "the job's message reached the model",
+  );
 
   const events = recordEvents(client);
-  env.upstream.reply(
-    { toolCalls: [cronCall({ action: "list" })] },
-    { toolCalls: [cronCall({ action: "remove", name: "oven" })] },
-    { toolCalls: [cronCall({ action: "list" })] },
-    { text: "Removed." },
-  );
   await client.request("chat.send", { message: "Stop the oven job", sessionId: "admin" });
   const results = events.named("chat.tool_result").filter((r) => r.sessionId === "admin");
   assertEquals(results.map((r) => r.isError), [false, false, false]);

@@ -116,6 +116,8 @@ Deno.test("sessions_spawn: depth and count limits are enforced", async () => {
   const nested = await events.next("chat.tool_result", (p) => p.sessionId === child);
   assertEquals(nested.isError, true);
   assertMatch(nested.result, /nest 1 deep.*maxSpawnDepth/);
+  // The child goes on, slowly, so it is still running when the parent kills it.
+  await events.next("chat.delta", (p) => p.sessionId === child);
 
   route(env, [
     [/stop it/, { toolCalls: [call("subagents", { action: "kill", session_id: child })] }],
