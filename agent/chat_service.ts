@@ -1,9 +1,10 @@
 /**
  * @module Runs chats on sessions: one run at a time per session (later ones wait, or abort the
- * earlier with `abortPrevious`), `chat.*` events published for every client, and abort.
+ * earlier with `abortPrevious`), `chat.*` events published to the session's clients, and abort.
  */
 
 import { ErrorCode, GatewayError } from "../core/errors.ts";
+import type { SessionEventPayload } from "../core/event_bus.ts";
 import {
   type AgentEvent,
   type AgentRunDeps,
@@ -32,8 +33,8 @@ export interface ChatOutcome {
 
 /** What the chat service needs: the run loop's deps plus where `chat.*` events go. */
 export interface ChatServiceDeps extends AgentRunDeps {
-  /** Publishes a `chat.*` event to every client. */
-  publish(event: string, payload: Record<string, unknown>): void;
+  /** Publishes a `chat.*` event to the clients of its session. */
+  publish(event: string, payload: SessionEventPayload): void;
 }
 
 /** Options of {@linkcode ChatService.run}. */

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { Config } from "../core/config/schema.ts";
 import { type ErrorCode, errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
+import type { SessionEventPayload } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
@@ -69,7 +70,7 @@ export interface AgentRunDeps {
   systemEvents?: SystemEventQueue;
   toolServices?: ToolServices;
   /** Events tools send to the session's clients (`ToolContext.emit`). */
-  emit?(event: string, payload: unknown): void;
+  emit?(event: string, payload: SessionEventPayload): void;
   /** Compacts sessions whose history outgrows the model (one at a time per session). */
   compactor?: SessionCompactor;
 }
@@ -155,7 +156,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       config: deps.config,
       logger: deps.logger,
       emit: (event, payload) =>
-        deps.emit?.(event, { sessionId, agentId, ...(payload as Record<string, unknown>) }),
+        deps.emit?.(event, { ...(payload as Record<string, unknown>), sessionId, agentId }),
       services: deps.toolServices ?? {},
     };
     const budget = contextBudget(resolved, config);

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import type { ConfigStore } from "../core/config/store.ts";
-import type { EventBus } from "../core/event_bus.ts";
+import { type EventBus, type SessionEventPayload, sessionKeyOf } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -104,6 +104,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const config = () => configStore.current;
   const clients = deps.mode === "gateway";
   const publish = (event: string, payload: unknown) => bus.publish({ event, payload });
+  const publishToSession = (event: string, payload: SessionEventPayload) =>
+    bus.publish({ event, payload, sessionKey: sessionKeyOf(payload.agentId, payload.sessionId) });
 
   const providers = new ProviderRegistry({ config, env });
   // Downloaded GGUFs are served as `llamacpp/<id>`; node-llama-cpp loads on the first request.
@@ -167,8 +169,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     usage,
     systemEvents,
     toolServices,
-    publish,
-    emit: publish,
+    publish: publishToSession,
+    emit: publishToSession,
   });
 
   const lifecycle = (runners: Service[] = []) =>

@@ -4,10 +4,30 @@
 export interface BusEvent {
   event: string;
   payload: unknown;
-  /** Deliver only to this connection (e.g. the one that asked for a chat). */
-  connId?: string;
-  /** Deliver only to connections of this session. */
+  /**
+   * A session's event ({@linkcode sessionKeyOf}): delivered to the clients watching that
+   * session and those that asked for every event. Absent: delivered to every client.
+   */
   sessionKey?: string;
+}
+
+/** What every event of a session carries, so clients can tell sessions apart. */
+export interface SessionEventPayload {
+  agentId: string;
+  sessionId: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The key that routes a session's events.
+ *
+ * @example
+ * ```ts
+ * bus.publish({ event: "chat.delta", payload, sessionKey: sessionKeyOf("main", "main") });
+ * ```
+ */
+export function sessionKeyOf(agentId: string, sessionId: string): string {
+  return `${agentId}/${sessionId}`;
 }
 
 export type BusListener = (event: BusEvent) => void;

@@ -44,7 +44,26 @@ const connectParamsSchema = z.object({
     password: z.string().max(4096).optional(),
   })
     .optional(),
+  /**
+   * `all`: every session's events (observers such as dashboards). By default a client gets the
+   * events of the sessions it sends to or reads (`chat.*`), and every non-session event.
+   */
+  events: z.enum(["all", "watched"]).optional(),
 });
+
+/** An event frame serialised once, with the place of the per-connection `seq` left open. */
+export interface EncodedEvent {
+  readonly head: string;
+  readonly tail: string;
+}
+
+/** Serialises an event frame once for any number of connections. */
+export function encodeEvent(event: string, payload: unknown): EncodedEvent {
+  return {
+    head: `{"type":"event","event":${JSON.stringify(event)},"seq":`,
+    tail: `,"payload":${JSON.stringify(payload ?? null)}}`,
+  };
+}
 
 /** What a connection needs from the gateway. */
 export interface ConnectionDeps {
@@ -73,6 +92,8 @@ export class Connection {
   credential: CredentialKind | undefined;
   /** The paired device this client connected as; revoking the device closes it. */
   deviceId: string | undefined;
+  /** Asked at `connect` for every session's events, not only the watched ones. */
+  wantsAllEvents = false;
   #state: "new" | "connecting" | "open" | "closed" = "new";
   #seq = 0;
   #transport: Transport;
@@ -114,8 +135,13 @@ export class Connection {
 
   /** Pushes an event frame with the next `seq`. */
   sendEvent(event: string, payload: unknown): void {
+    this.sendEncoded(encodeEvent(event, payload));
+  }
+
+  /** Pushes an event serialised once for many connections, with this connection's next `seq`. */
+  sendEncoded(encoded: EncodedEvent): void {
     if (this.#state !== "open") return;
-    this.#send({ type: "event", event, seq: ++this.#seq, payload });
+    this.#sendText(encoded.head + ++this.#seq + encoded.tail);
   }
 
   close(code: number = CloseCode.normal, reason = ""): void {
@@ -125,9 +151,13 @@ export class Connection {
   }
 
   #send(frame: ServerFrame): void {
+    this.#sendText(JSON.stringify(frame));
+  }
+
+  #sendText(text: string): void {
     if (this.#state === "closed") return;
     try {
-      this.#transport.send(JSON.stringify(frame));
+      this.#transport.send(text);
     } catch {
       this.#closed();
       return;
@@ -280,6 +310,7 @@ export class Connection {
     clearTimeout(this.#connectTimer);
     this.protocol = Math.min(max, PROTOCOL.max);
     this.clientName = params.clientName || "unknown";
+    this.wantsAllEvents = params.events === "all";
     this.#state = "open";
     this.#reply(id, {
       protocol: this.protocol,

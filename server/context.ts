@@ -39,6 +39,11 @@ export interface RpcContext {
   readonly signal: AbortSignal;
   /** Sends an event to this connection only. */
   notify(event: string, payload: unknown): void;
+  /**
+   * Delivers a session's events (`chat.*`) to this connection from now on: called by the
+   * methods that send to or read a session, so its sender and readers see its runs.
+   */
+  watchSession(agentId: string, sessionId: string): void;
   /** The config in force now; a reload swaps it underneath. */
   config(): Config;
   readonly configStore: ConfigStore;

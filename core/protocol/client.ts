@@ -20,6 +20,11 @@ export interface ConnectOptions {
   maxProtocol?: number;
   /** Extra headers for the upgrade request (e.g. `Origin` in tests). */
   headers?: Record<string, string>;
+  /**
+   * `all`: receive every session's `chat.*` events (observers). By default a client gets those
+   * of the sessions it sent to or read, and every event that belongs to no session.
+   */
+  events?: "all" | "watched";
 }
 
 /** Options for one request. */
@@ -110,6 +115,7 @@ export class GatewayClient {
       maxProtocol: options.maxProtocol ?? PROTOCOL.max,
       clientName: options.clientName ?? `pyclaw-cli/${VERSION}`,
       auth,
+      ...(options.events ? { events: options.events } : {}),
     }, { timeoutMs: options.timeoutMs ?? 10_000 });
     return this.hello;
   }

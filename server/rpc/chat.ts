@@ -1,7 +1,8 @@
 /**
  * @module `chat.*`: send, abort, history, resend and edit. Runs stream `chat.delta`,
- * `chat.tool_call`, `chat.tool_result`, then `chat.done` or `chat.error` to every client; the
- * request answers `{ completed }` once its run has ended.
+ * `chat.tool_call`, `chat.tool_result`, then `chat.done` or `chat.error` to the session's clients
+ * (every method here makes its caller one); the request answers `{ completed }` once its run has
+ * ended.
  */
 
 import { z } from "zod";
@@ -56,6 +57,7 @@ async function runTurn(
 ) {
   const agentId = request.agentId ?? DEFAULT_AGENT_ID;
   const sessionId = request.sessionId ?? DEFAULT_SESSION_ID;
+  ctx.watchSession(agentId, sessionId);
   const outcome = await ctx.services.chat.run({ ...request, agentId, sessionId }, {
     ...options,
     signal: ctx.signal,
@@ -93,9 +95,10 @@ export const chatMethods = defineMethods({
   },
   "chat.abort": {
     params: z.object({ sessionId: id, agentId: id.optional() }),
-    handler: ({ sessionId, agentId }, ctx) => ({
-      aborted: ctx.services.chat.abort(agentId ?? DEFAULT_AGENT_ID, sessionId),
-    }),
+    handler: ({ sessionId, agentId = DEFAULT_AGENT_ID }, ctx) => {
+      ctx.watchSession(agentId, sessionId);
+      return { aborted: ctx.services.chat.abort(agentId, sessionId) };
+    },
   },
   "chat.history": {
     params: z.object({
@@ -105,8 +108,11 @@ export const chatMethods = defineMethods({
       /** `nextCursor` of the newer page: the page before it. */
       cursor: z.string().min(1).max(32).optional(),
     }),
-    handler: ({ sessionId, agentId, limit, cursor }, ctx) =>
-      ctx.services.chat.history(agentId ?? DEFAULT_AGENT_ID, sessionId, { limit, cursor }),
+    handler: ({ sessionId, agentId = DEFAULT_AGENT_ID, limit, cursor }, ctx) => {
+      // A reader sees the session's next runs too, even before it has a file.
+      ctx.watchSession(agentId, sessionId);
+      return ctx.services.chat.history(agentId, sessionId, { limit, cursor });
+    },
   },
   "chat.resend": {
     params: z.object(overrides),

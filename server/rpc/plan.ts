@@ -19,7 +19,12 @@ export const planMethods = defineMethods({
   },
   "plan.resume": {
     params: planId,
-    handler: ({ planId }, ctx) => ctx.services.plans.resume(planId),
+    handler: async ({ planId }, ctx) => {
+      // The client that resumes a plan sees its run, as if it had sent the message itself.
+      const plan = await ctx.services.plans.get(planId);
+      ctx.watchSession(plan.agentId, plan.sessionId);
+      return await ctx.services.plans.resume(planId);
+    },
   },
   "plan.delete": {
     params: planId,

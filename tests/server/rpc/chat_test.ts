@@ -112,7 +112,7 @@ Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the 
   await using env = await startChatGateway();
   env.upstream.reply({ chunks: ["one ", "two ", "three ", "four ", "five "], chunkDelayMs: 150 });
   const client = await env.gw.connect();
-  const watcher = await env.gw.connect();
+  const watcher = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   const watched = recordEvents(watcher);
   const sending = client.request<Record<string, unknown>>("chat.send", { message: "Count" });
@@ -399,7 +399,7 @@ Deno.test("a client that disconnects aborts the run it started", async () => {
   await using env = await startChatGateway();
   env.upstream.reply({ chunks: ["a ", "b ", "c ", "d ", "e "], chunkDelayMs: 150 });
   const leaving = await env.gw.connect();
-  const watcher = await env.gw.connect();
+  const watcher = await env.gw.connect({ events: "all" });
   const watched = recordEvents(watcher);
   leaving.request("chat.send", { message: "long" }).catch(() => {});
   await watched.next("chat.delta");
