@@ -12,6 +12,7 @@ import { SESSION_CHANNEL } from "../tools/message_tool.ts";
 import type { SessionKey } from "../tools/sessions/session_services.ts";
 import type { ChannelManager } from "./channels/channel_manager.ts";
 import type { SessionStore } from "./sessions/session_store.ts";
+import type { SessionEventPayload } from "../core/event_bus.ts";
 import { type ChatRunner, runTurn, type Turn } from "./turn_runner.ts";
 
 /** The event a message posted into a session reaches its clients as. */
@@ -23,7 +24,7 @@ export interface SessionDeliveryOptions {
   sessions: SessionStore;
   channels: ChannelManager;
   /** Publishes an event for the session's clients. */
-  publish(event: string, payload: Record<string, unknown>): void;
+  publish(event: string, payload: SessionEventPayload): void;
   logger: Logger;
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { ConfigStore } from "../core/config/store.ts";
-import type { EventBus } from "../core/event_bus.ts";
+import { type EventBus, sessionKeyOf } from "../core/event_bus.ts";
 import type { ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -92,7 +92,8 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     chat,
     sessions: parts.sessions,
     channels,
-    publish: (event, payload) => bus.publish({ event, payload }),
+    publish: (event, payload) =>
+      bus.publish({ event, payload, sessionKey: sessionKeyOf(payload.agentId, payload.sessionId) }),
     logger: logger.child({ component: "messages" }),
   });
   const sessionDirectory = new SessionDirectory({
