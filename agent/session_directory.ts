@@ -16,8 +16,9 @@ import type {
 } from "../tools/sessions/session_services.ts";
 import { listAgents, resolveAgent } from "./agents.ts";
 import { costOf, priceOf } from "./pricing.ts";
+import { DEFAULT_CONTEXT_WINDOW, knownContextWindow } from "./context_window.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
-import type { SessionStore } from "./sessions/session_store.ts";
+import { isCompaction, type SessionStore } from "./sessions/session_store.ts";
 
 /** What {@linkcode SessionDirectory} is built from. */
 export interface SessionDirectoryOptions {
@@ -117,7 +118,9 @@ export class SessionDirectory implements SessionDirectoryShape {
 
   async status(key: SessionKey): Promise<SessionStatusInfo> {
     const config = this.#options.config();
-    const messages = await this.#options.sessions.read(key.agentId, key.sessionId);
+    // The whole file, compacted turns included: their tokens were spent too.
+    const entries = await this.#options.sessions.read(key.agentId, key.sessionId);
+    const messages = entries.filter((entry) => !isCompaction(entry));
     const tokens = { prompt: 0, completion: 0, total: 0 };
     let cost: number | null = 0;
     let last: { model: string; provider: string; tokens: number } | undefined;
@@ -140,7 +143,11 @@ export class SessionDirectory implements SessionDirectoryShape {
       };
     }
     const configured = resolveAgent(config, key.agentId).model ?? null;
-    const window = last ? modelEntry(config, last.provider, last.model)?.contextWindow : undefined;
+    // As the run loop sizes requests: the config entry, else the known table, else the default.
+    const window = last
+      ? modelEntry(config, last.provider, last.model)?.contextWindow ??
+        knownContextWindow(last.model) ?? DEFAULT_CONTEXT_WINDOW
+      : undefined;
     const used = last?.tokens ?? 0;
     return {
       ...key,
