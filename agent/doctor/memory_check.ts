@@ -65,7 +65,7 @@ export async function checkMemory(input: DoctorInput): Promise<DoctorCheck> {
     const known = new Map(summary.indexed.map((file) => [file.path, file]));
     const workspace = agentWorkspaceDir(config, input.paths, agent.id);
     const stale = settings.sources.includes("memory")
-      ? (await findMemoryFiles(workspace)).filter((file) => {
+      ? findMemoryFiles(workspace).filter((file) => {
         const before = known.get(file.path);
         return !before || before.size !== file.size || before.mtimeMs !== file.mtimeMs;
       }).length

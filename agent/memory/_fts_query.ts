@@ -2,7 +2,7 @@
  * @module How text reaches the FTS5 trigram index and how a query becomes an FTS5 expression,
  * for English and Chinese alike. Trigrams need three characters, and Chinese words are often one
  * or two, so each CJK run is also indexed as its characters joined by `#` (`#我#的#猫#`): the
- * two-character word 小花 is then the phrase `"#小#花#"`, three characters long.
+ * character 猫 is then the trigram `#猫#`, and the two-character word 小花 the trigram `小#花`.
  */
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -27,6 +27,8 @@ export interface FtsQuery {
   match?: string;
   /** The terms searched, lower-cased, for scoring snippets. */
   terms: string[];
+  /** What each clause looks for in a chunk's lower-cased text, to score chunks without FTS5. */
+  needles: string[];
 }
 
 /**
@@ -43,23 +45,36 @@ export interface FtsQuery {
 export function buildFtsQuery(query: string): FtsQuery {
   const clauses = new Set<string>();
   const terms = new Set<string>();
+  const needles = new Set<string>();
   for (const word of query.toLowerCase().match(TERMS) ?? []) {
     for (const part of splitScripts(word)) {
       if (hasCjk(part)) {
         const chars = [...part];
         terms.add(part);
-        if (chars.length === 1) clauses.add(cjkPhrase(chars));
-        for (let i = 0; i + 1 < chars.length; i++) clauses.add(cjkPhrase(chars.slice(i, i + 2)));
+        if (chars.length === 1) {
+          clauses.add(cjkPhrase(chars));
+          needles.add(part);
+        }
+        for (let i = 0; i + 1 < chars.length; i++) {
+          clauses.add(cjkPhrase(chars.slice(i, i + 2)));
+          needles.add(chars[i] + chars[i + 1]);
+        }
       } else if ([...part].length >= 3) {
         terms.add(part);
+        needles.add(part);
         clauses.add(phrase(part));
       } else if ([...part].length === 2) {
         terms.add(part);
+        needles.add(part);
         clauses.add(`(${phrase(` ${part}`)} OR ${phrase(`${part} `)})`);
       }
     }
   }
-  return { match: clauses.size ? [...clauses].join(" OR ") : undefined, terms: [...terms] };
+  return {
+    match: clauses.size ? [...clauses].join(" OR ") : undefined,
+    terms: [...terms],
+    needles: [...needles],
+  };
 }
 
 /** Splits a word into its CJK and non-CJK runs (`gpt模型` → gpt, 模型). */
@@ -80,8 +95,13 @@ function splitScripts(word: string): string[] {
   return parts;
 }
 
+/**
+ * A one- or two-character CJK piece as one trigram of the `cjk` column: `#猫#` for 猫, and the
+ * middle trigram `小#花` for 小花 (`#` only ever separates characters, so it names the pair
+ * alone) — one posting list each, however long the query.
+ */
 function cjkPhrase(chars: string[]): string {
-  return `cjk : ${phrase(`#${chars.join("#")}#`)}`;
+  return `cjk : ${phrase(chars.length === 1 ? `#${chars[0]}#` : chars.join("#"))}`;
 }
 
 function phrase(text: string): string {

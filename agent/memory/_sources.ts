@@ -24,31 +24,35 @@ const ROOT_FILES = ["MEMORY.md", "memory.md"];
 /** Bytes kept from the end of what was read, to tell an append from a rewrite. */
 const TAIL_BYTES = 64;
 
-/** The workspace's memory files. Symbolic links are skipped, so nothing outside is read. */
-export async function findMemoryFiles(workspaceDir: string): Promise<FoundFile[]> {
+/**
+ * The workspace's memory files. Symbolic links are skipped, so nothing outside is read. Every
+ * search runs this, and a handful of synchronous `stat`s costs far less than the event-loop
+ * round trips of asynchronous ones.
+ */
+export function findMemoryFiles(workspaceDir: string): FoundFile[] {
   const found: FoundFile[] = [];
   for (const name of ROOT_FILES) {
-    const hit = await statFile(join(workspaceDir, name), name, "memory");
+    const hit = statFile(join(workspaceDir, name), name, "memory");
     if (hit) found.push(hit);
   }
-  const walk = async (dir: string, rel: string, depth: number) => {
+  const walk = (dir: string, rel: string, depth: number) => {
     let entries: Deno.DirEntry[];
     try {
-      entries = await Array.fromAsync(Deno.readDir(dir));
+      entries = [...Deno.readDirSync(dir)];
     } catch {
       return; // no memory folder yet
     }
     for (const entry of entries) {
       const path = `${rel}/${entry.name}`;
       if (entry.isDirectory && depth < 8 && !entry.name.startsWith(".")) {
-        await walk(join(dir, entry.name), path, depth + 1);
+        walk(join(dir, entry.name), path, depth + 1);
       } else if (entry.isFile && entry.name.toLowerCase().endsWith(".md")) {
-        const hit = await statFile(join(dir, entry.name), path, "memory");
+        const hit = statFile(join(dir, entry.name), path, "memory");
         if (hit) found.push(hit);
       }
     }
   };
-  await walk(join(workspaceDir, "memory"), "memory", 0);
+  walk(join(workspaceDir, "memory"), "memory", 0);
   return found;
 }
 
@@ -63,28 +67,21 @@ export async function findSessionFiles(sessionsDir: string): Promise<FoundFile[]
   }
   for (const entry of entries) {
     if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-    const hit = await statFile(join(sessionsDir, entry.name), `sessions/${entry.name}`, "sessions");
+    const hit = statFile(join(sessionsDir, entry.name), `sessions/${entry.name}`, "sessions");
     if (hit) found.push(hit);
   }
   return found;
 }
 
 /** One session file, when it exists. */
-export function statSessionFile(
-  sessionsDir: string,
-  sessionId: string,
-): Promise<FoundFile | undefined> {
+export function statSessionFile(sessionsDir: string, sessionId: string): FoundFile | undefined {
   const name = `${sessionId}.jsonl`;
   return statFile(join(sessionsDir, name), `sessions/${name}`, "sessions");
 }
 
-async function statFile(
-  file: string,
-  path: string,
-  source: MemorySource,
-): Promise<FoundFile | undefined> {
+function statFile(file: string, path: string, source: MemorySource): FoundFile | undefined {
   try {
-    const stat = await Deno.lstat(file);
+    const stat = Deno.lstatSync(file);
     if (!stat.isFile) return undefined;
     return { path, source, file, size: stat.size, mtimeMs: stat.mtime?.getTime() ?? 0 };
   } catch {

@@ -7,6 +7,10 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Chunk } from "./_chunking.ts";
 import { buildFtsQuery, cjkColumn } from "./_fts_query.ts";
+import { rankCandidates } from "./_candidates.ts";
+
+/** Matches fetched before ranking; past this many, a query is ranked over the newest only. */
+export const CANDIDATE_CAP = 400;
 
 /** Where a chunk came from. */
 export type MemorySource = "memory" | "sessions";
@@ -138,17 +142,15 @@ export class MemoryDb {
     this.#sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
   }
 
-  files(): IndexedFile[] {
-    return this.#sql("SELECT * FROM files").all().map((row) => ({
-      path: String(row.path),
-      source: row.source as MemorySource,
-      size: Number(row.size),
-      mtimeMs: Number(row.mtime_ms),
-      offset: Number(row.offset),
-      lines: Number(row.lines),
-      tail: String(row.tail),
-      indexedAt: Number(row.indexed_at),
-    }));
+  /** The files of one source the index holds. */
+  files(source: MemorySource): IndexedFile[] {
+    return this.#sql("SELECT * FROM files WHERE source = ?").all(source).map(toIndexedFile);
+  }
+
+  /** One file's record, if the index holds it. */
+  file(path: string): IndexedFile | undefined {
+    const row = this.#sql("SELECT * FROM files WHERE path = ?").get(path);
+    return row ? toIndexedFile(row) : undefined;
   }
 
   /**
@@ -219,13 +221,33 @@ export class MemoryDb {
     return ids;
   }
 
-  /** The best `limit` full-text hits for a query, best first. */
+  /**
+   * The best `limit` full-text hits for a query, best first.
+   *
+   * FTS5's bm25 ordering scores every matching chunk, which for a word found in most of 100,000
+   * chunks costs hundreds of milliseconds. So the newest {@linkcode CANDIDATE_CAP} matches are
+   * fetched first (FTS5 walks rowids in order and stops); when that is all of them, bm25 ranks
+   * them exactly, otherwise those newest matches are ranked by `rankCandidates` (a BM25 over
+   * them alone): a very common query searches recent memory.
+   */
   searchText(query: string, limit: number): TextHit[] {
-    const { match } = buildFtsQuery(query);
-    if (!match) return [];
-    return this.#sql(
-      "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
-    ).all(match, limit).map((row) => ({ id: Number(row.rowid), relevance: -Number(row.rank) }));
+    const fts = buildFtsQuery(query);
+    if (!fts.match) return [];
+    const newest = this.#sql(
+      "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+    ).all(fts.match, CANDIDATE_CAP).map((row) => Number(row.rowid));
+    if (newest.length < CANDIDATE_CAP) {
+      return this.#sql(
+        "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+      ).all(fts.match, limit).map((row) => ({
+        id: Number(row.rowid),
+        relevance: -Number(row.rank),
+      }));
+    }
+    const texts = this.#sql(
+      "SELECT id, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
+    ).all(JSON.stringify(newest)).map((row) => ({ id: Number(row.id), text: String(row.text) }));
+    return rankCandidates(texts, fts.needles).slice(0, limit);
   }
 
   chunks(ids: readonly number[]): Map<number, ChunkRow> {
@@ -311,4 +333,17 @@ export class MemoryDb {
   close(): void {
     this.#db.close();
   }
+}
+
+function toIndexedFile(row: Record<string, unknown>): IndexedFile {
+  return {
+    path: String(row.path),
+    source: row.source as MemorySource,
+    size: Number(row.size),
+    mtimeMs: Number(row.mtime_ms),
+    offset: Number(row.offset),
+    lines: Number(row.lines),
+    tail: String(row.tail),
+    indexedAt: Number(row.indexed_at),
+  };
 }

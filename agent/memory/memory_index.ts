@@ -97,7 +97,7 @@ export class MemoryIndex {
     const found: FoundFile[] = [];
     const scanned = new Set<MemorySource>();
     if (sources.has("memory")) {
-      found.push(...await findMemoryFiles(this.#options.workspaceDir()));
+      found.push(...findMemoryFiles(this.#options.workspaceDir()));
       scanned.add("memory");
     }
     const dirty = new Set(this.#dirtySessions);
@@ -109,20 +109,27 @@ export class MemoryIndex {
         scanned.add("sessions");
       } else {
         for (const sessionId of dirty) {
-          const hit = await statSessionFile(this.#options.sessionsDir, sessionId);
+          const hit = statSessionFile(this.#options.sessionsDir, sessionId);
           if (hit) found.push(hit);
         }
       }
     }
     const report: SyncReport = { at: "", durationMs: 0, reindexed: [], removed: [] };
-    const known = new Map(this.#db.files().map((file) => [file.path, file]));
+    // Only the records that can have changed are read: a whole source when it was scanned (or
+    // left out of `sources`), else the dirty sessions alone.
+    const known = new Map<string, IndexedFile>();
+    for (const source of ["memory", "sessions"] as const) {
+      if (scanned.has(source) || !sources.has(source)) {
+        for (const file of this.#db.files(source)) known.set(file.path, file);
+      }
+    }
+    for (const sessionId of scanned.has("sessions") ? [] : dirty) {
+      const file = this.#db.file(`sessions/${sessionId}.jsonl`);
+      if (file) known.set(file.path, file);
+    }
     const present = new Set(found.map((file) => file.path));
     for (const file of known.values()) {
-      const gone = !sources.has(file.source) ||
-        (scanned.has(file.source) && !present.has(file.path)) ||
-        (file.source === "sessions" && dirty.has(sessionIdOf(file.path)) &&
-          !present.has(file.path));
-      if (gone) {
+      if (!present.has(file.path)) {
         this.#vectors?.delete(this.#db.removeFile(file.path));
         report.removed.push(file.path);
       }
@@ -300,8 +307,4 @@ export class MemoryIndex {
     await this.#queue.catch(() => {});
     this.#db.close();
   }
-}
-
-function sessionIdOf(path: string): string {
-  return path.slice("sessions/".length, -".jsonl".length);
 }

@@ -9,6 +9,8 @@ import { LocalModelStore } from "../../../agent/models/model_store.ts";
 import { ProviderRegistry } from "../../../agent/providers/registry.ts";
 import { MemoryService } from "../../../agent/memory/memory_service.ts";
 import { SessionStore } from "../../../agent/sessions/session_store.ts";
+import { CANDIDATE_CAP } from "../../../agent/memory/memory_db.ts";
+import { VectorSet } from "../../../agent/memory/_vectors.ts";
 
 async function memoryFixture(memorySearch: Record<string, unknown> = {}) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
@@ -133,4 +135,31 @@ Deno.test("memory search with sources [memory] leaves sessions out", async () =>
   const time = new Date().toISOString();
   await env.sessions.append("main", "s1", { role: "user", content: "Remember pelican", time });
   assertEquals((await env.service.search("main", "pelican")).results, []);
+});
+
+Deno.test("memory search ranks a query matching more chunks than it scores exactly", async () => {
+  await using env = await memoryFixture();
+  // More matches than CANDIDATE_CAP: the newest are ranked by a BM25 of their own.
+  for (let i = 0; i < CANDIDATE_CAP + 50; i++) {
+    await env.write(`memory/day-${i}.md`, `Day ${i}: the weather was mild\n`);
+  }
+  await env.write("memory/zz-report.md", "Weather report: weather warning, stormy weather\n");
+  const hits = await env.service.search("main", "weather report", { maxResults: 3 });
+  assertEquals(hits.results[0].path, "memory/zz-report.md");
+  const weather = await env.service.search("main", "weather", { maxResults: 3 });
+  assertEquals(weather.results[0].path, "memory/zz-report.md");
+  assertEquals(weather.results.length, 3);
+});
+
+Deno.test("vector set finds the nearest vectors and survives deletes", () => {
+  const vectors = new VectorSet();
+  const unit = (i: number) => Float32Array.from({ length: 4 }, (_, j) => (j === i % 4 ? 1 : 0));
+  for (let id = 0; id < 3000; id++) vectors.set(id, unit(id));
+  vectors.delete(Array.from({ length: 2000 }, (_, id) => id)); // compacts
+  assertEquals(vectors.size, 1000);
+  const nearest = vectors.nearest(unit(1), 3);
+  assertEquals(nearest.map((hit) => [hit.id % 4, hit.similarity]), [[1, 1], [1, 1], [1, 1]]);
+  assert(nearest.every((hit) => hit.id >= 2000));
+  assertEquals(vectors.similarity(2001, unit(1)), 1);
+  assertEquals(vectors.similarity(5, unit(1)), undefined);
 });
