@@ -36,6 +36,7 @@ import { buildToolSet, runToolCall } from "./tool_calls.ts";
 import type { UsageStore } from "./usage_store.ts";
 import { selectModel } from "./model_select.ts";
 import { skillsPrompt } from "./skills.ts";
+import { memoryPromptSection } from "./memory/memory_prompt.ts";
 
 /** What a run yields. */
 export type AgentEvent =
@@ -135,6 +136,9 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
     const skills = request.tools !== false && deps.toolServices?.skills
       ? await skillsPrompt(deps.toolServices.skills, workspaceDir)
       : "";
+    const toolSet = request.tools === false || !deps.tools
+      ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
+      : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
     const system = [
       buildSystemPrompt({
         base: request.systemPrompt ?? agent.systemPrompt,
@@ -143,10 +147,10 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         events: deps.systemEvents?.drain(),
       }),
       skills,
+      config.agents.defaults.memorySearch.enabled
+        ? memoryPromptSection(new Set([...toolSet.byWireName.values()].map((tool) => tool.name)))
+        : "",
     ].filter(Boolean).join("\n\n");
-    const toolSet = request.tools === false || !deps.tools
-      ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
-      : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
     const toolContext: ToolContext = {
       signal,
       agentId,

@@ -122,7 +122,9 @@ export function markdownLines(text: string): SourceLine[] {
 
 /**
  * The searchable messages of a run of JSONL lines: user and assistant text, and compaction
- * summaries. Tool results are left out (they are large and repeat what the files say).
+ * summaries. Tool results are left out (they are large and repeat what the files say), and so
+ * are images (stored as files beside the session). Read here rather than through the session
+ * store because the index needs exact line numbers and byte offsets to read only what grew.
  */
 export function sessionLines(text: string, firstLine: number): SourceLine[] {
   const lines: SourceLine[] = [];
@@ -144,18 +146,19 @@ function parseEntry(raw: string): Record<string, unknown> | undefined {
   }
 }
 
-/** One session entry as a line of text: `user: …`, `assistant: …`, `summary: …`. */
+/**
+ * One session entry as a line of text: `user: …`, `assistant: …`, or `summary: …` for a
+ * compaction line (docs/sessions.md), whose summary stands for the turns before it.
+ */
 export function renderEntry(
   entry: Record<string, unknown>,
 ): { text: string; time?: string } | undefined {
   const time = typeof entry.time === "string" ? entry.time : undefined;
-  if (typeof entry.summary === "string" && entry.summary.trim()) {
-    return { text: `summary: ${oneLine(entry.summary)}`, ...(time ? { time } : {}) };
-  }
-  if (entry.role !== "user" && entry.role !== "assistant") return undefined;
+  const label = entry.role === "compaction" ? "summary" : entry.role;
+  if (label !== "user" && label !== "assistant" && label !== "summary") return undefined;
   const text = contentText(entry.content);
   if (!text.trim()) return undefined;
-  return { text: `${entry.role}: ${oneLine(text)}`, ...(time ? { time } : {}) };
+  return { text: `${label}: ${oneLine(text)}`, ...(time ? { time } : {}) };
 }
 
 function contentText(content: unknown): string {

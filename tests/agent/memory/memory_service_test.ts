@@ -97,12 +97,17 @@ Deno.test("memory search reads sessions as they grow, and summaries too", async 
   });
   const grown = await env.service.search("main", "ryokan");
   assertEquals(grown.results[0].startLine, 3);
-  // A compaction summary line (any entry with a `summary`) is searchable.
-  await Deno.writeTextFile(
-    env.sessions.file("main", "trip"),
-    JSON.stringify({ type: "compaction", summary: "User prefers aisle seats", time }) + "\n",
-    { append: true },
-  );
+  // A compaction line's summary is searchable.
+  await env.sessions.append("main", "trip", {
+    role: "compaction",
+    content: "User prefers aisle seats",
+    time,
+    keptFrom: 0,
+    compactedFrom: 0,
+    messagesCompacted: 3,
+    tokensBefore: 100,
+    tokensAfter: 10,
+  });
   env.service.index("main").markSessionDirty("trip");
   assertEquals((await env.service.search("main", "aisle seats")).results[0].startLine, 4);
   const got = await env.service.get("main", { id: grown.results[0].id });

@@ -40,6 +40,18 @@ Deno.test("memory_search finds a fact told in another session, in English and in
   }
 });
 
+Deno.test("the system prompt tells the agent to search memory, unless memory tools are denied", async () => {
+  for (const deny of [[], ["group:memory"]]) {
+    await using env = await startChatGateway({ config: { tools: { deny } } });
+    const client = await env.gw.connect();
+    await client.request("chat.send", { message: "Hi" });
+    const system = env.upstream.requests[0].body.messages[0].content as string;
+    assertEquals(system.includes("## Memory"), deny.length === 0, system);
+    if (!deny.length) assertMatch(system, /call memory_search first/);
+    if (!deny.length) assertMatch(system, /durable facts in MEMORY\.md/);
+  }
+});
+
 Deno.test("memory.search picks up an edited MEMORY.md, reindexing that file only", async () => {
   await using env = await startChatGateway({
     config: { agents: { defaults: { memorySearch: { sync: { watch: false } } } } },
