@@ -220,6 +220,18 @@ export class ProviderRegistry {
         return this.#resolved(id, model);
       }
     }
+    // `anthropic/claude-x` names a provider; when that provider is not set up, sending the prompt
+    // to whichever one is (as a model called "anthropic/claude-x") is not what the user chose.
+    const prefix = slash > 0 ? model.slice(0, slash) : "";
+    if (prefix && !ids.includes(prefix) && this.#isKnownProvider(prefix)) {
+      const hint = KEY_ENV[prefix] ? ` (or set ${KEY_ENV[prefix]})` : "";
+      throw new GatewayError(
+        ErrorCode.NOT_FOUND,
+        `Provider ${prefix} is not configured, so model ${model} cannot be used: add ` +
+          `models.providers.${prefix}${hint}, or write <provider>/${model} to send it through a ` +
+          `configured provider`,
+      );
+    }
     for (const [pattern, owner] of OWNER_BY_PREFIX) {
       if (!pattern.test(model)) continue;
       if (ids.includes(owner)) return this.#resolved(owner, model);
@@ -237,6 +249,12 @@ export class ProviderRegistry {
         ? `Unknown model: ${model} (write provider/model, one of: ${ids.join(", ")})`
         : `Unknown model: ${model} (no provider is configured under models.providers)`,
     );
+  }
+
+  /** A provider pyclaw knows by name (defaults, key variable, or a registered local one). */
+  #isKnownProvider(id: string): boolean {
+    return Object.hasOwn(DEFAULT_BASE_URLS, id) || Object.hasOwn(KEY_ENV, id) ||
+      this.#implicit.has(id) || this.#byId.has(id) || id === "llamacpp" || id === "local";
   }
 
   #resolved(providerId: string, model: string): ResolvedModel {
