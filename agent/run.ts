@@ -33,6 +33,7 @@ import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/type
 import type { SessionMessage, SessionStore } from "./sessions/session_store.ts";
 import type { SystemEventQueue } from "./system_events.ts";
 import { buildToolSet, runToolCall } from "./tool_calls.ts";
+import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
 import type { UsageStore } from "./usage_store.ts";
 import { selectModel } from "./model_select.ts";
 import { skillsPrompt } from "./skills.ts";
@@ -136,9 +137,13 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
     const skills = request.tools !== false && deps.toolServices?.skills
       ? await skillsPrompt(deps.toolServices.skills, workspaceDir)
       : "";
+    const budget = contextBudget(resolved, config);
+    // A small window gets lean tool schemas: every token of them is paid on every request.
     const toolSet = request.tools === false || !deps.tools
       ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
-      : buildToolSet(deps.tools.list(), [config.tools, agent.tools]);
+      : buildToolSet(deps.tools.list(), [config.tools, agent.tools], {
+        lean: budget.window <= LEAN_SCHEMA_WINDOW,
+      });
     const system = [
       buildSystemPrompt({
         base: request.systemPrompt ?? agent.systemPrompt,
@@ -163,7 +168,6 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         deps.emit?.(event, { ...(payload as Record<string, unknown>), sessionId, agentId }),
       services: deps.toolServices ?? {},
     };
-    const budget = contextBudget(resolved, config);
     const toolTokens = estimateToolTokens(toolSet.specs);
     const context = await turnContext(deps, run, {
       budget,

@@ -8,6 +8,7 @@ import { errorMessage, isAbortError } from "../core/errors.ts";
 import type { Tool, ToolContext, ToolOutput } from "../tools/tool.ts";
 import { toolAllowed, type ToolPolicyList } from "../tools/tool_policy.ts";
 import type { ToolCall, ToolSpec } from "./providers/types.ts";
+import { compactSchema } from "./tool_schema.ts";
 
 /** The tools of one run: specs for the model, and the tool behind each wire name. */
 export interface ToolSet {
@@ -18,14 +19,25 @@ export interface ToolSet {
 }
 
 const schemas = new WeakMap<Tool, Record<string, unknown>>();
+const leanSchemas = new WeakMap<Tool, Record<string, unknown>>();
 
 /** Tool names as providers accept them (`^[A-Za-z0-9_-]{1,64}$`): `mcp:fs:read` → `mcp_fs_read`. */
 export function wireName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "tool";
 }
 
+/** Options of {@linkcode buildToolSet}. */
+export interface ToolSetOptions {
+  /** Leave out parameter descriptions (a model with a small context window). @default false */
+  lean?: boolean;
+}
+
 /** The tool set for a run, filtered by allow/deny lists (names, globs and `group:` entries). */
-export function buildToolSet(tools: readonly Tool[], lists: readonly ToolPolicyList[]): ToolSet {
+export function buildToolSet(
+  tools: readonly Tool[],
+  lists: readonly ToolPolicyList[],
+  options: ToolSetOptions = {},
+): ToolSet {
   const specs: ToolSpec[] = [];
   const byWireName = new Map<string, Tool>();
   const denied = new Set<string>();
@@ -37,13 +49,28 @@ export function buildToolSet(tools: readonly Tool[], lists: readonly ToolPolicyL
     let name = wireName(tool.name);
     for (let n = 2; byWireName.has(name); n++) name = `${wireName(tool.name).slice(0, 60)}_${n}`;
     byWireName.set(name, tool);
-    specs.push({ name, description: tool.description, parameters: jsonSchemaOf(tool) });
+    specs.push({
+      name,
+      description: options.lean ? firstSentence(tool.description) : tool.description,
+      parameters: jsonSchemaOf(tool, options.lean === true),
+    });
   }
   return { specs, byWireName, denied };
 }
 
-function jsonSchemaOf(tool: Tool): Record<string, unknown> {
-  let schema = schemas.get(tool);
+/** A description's first sentence: the gist, for a lean tool set. */
+function firstSentence(text: string): string {
+  // A sentence ends at a stop before a capital (or the end), not at "e.g." or "i.e.".
+  for (const match of text.matchAll(/[.!?。](?=\s+[A-Z]|\s*$)/g)) {
+    const end = match.index + 1;
+    if (!/\b(e\.g|i\.e|etc)\.$/i.test(text.slice(0, end))) return text.slice(0, end);
+  }
+  return text;
+}
+
+function jsonSchemaOf(tool: Tool, lean: boolean): Record<string, unknown> {
+  const cache = lean ? leanSchemas : schemas;
+  let schema = cache.get(tool);
   if (!schema) {
     try {
       // MCP tools carry the server's own JSON Schema: the model sees it as it is.
@@ -58,7 +85,8 @@ function jsonSchemaOf(tool: Tool): Record<string, unknown> {
     }
     delete schema.$schema;
     if (schema.type !== "object") schema = { type: "object", properties: {} };
-    schemas.set(tool, schema);
+    if (!tool.jsonSchema) schema = compactSchema(schema, lean) as Record<string, unknown>;
+    cache.set(tool, schema);
   }
   return schema;
 }

@@ -23,8 +23,8 @@ const parameters = z.strictObject({
 export const execTool = defineTool({
   name: "exec",
   group: "group:exec",
-  description: "Run a shell command in the workspace and return its exit code and output. " +
-    "The user may have to approve it first.",
+  description: "Run a shell command in the workspace; returns exit code and output. " +
+    "May need the user's approval.",
   parameters,
   async run({ command, cwd, timeoutMs, background }, ctx) {
     if (background) {

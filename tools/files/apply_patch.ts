@@ -26,7 +26,7 @@ interface Change {
 export const applyPatchTool = defineTool({
   name: "apply_patch",
   group: "group:file",
-  description: "Apply a unified diff to workspace files; nothing changes unless every hunk fits.",
+  description: "Apply a unified diff to files, all or nothing.",
   parameters,
   async run({ patch }, ctx) {
     if (patch.trimStart().startsWith("*** Begin Patch")) {

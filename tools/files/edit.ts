@@ -17,8 +17,7 @@ const parameters = z.strictObject({
 export const editTool = defineTool({
   name: "edit",
   group: "group:file",
-  description: "Replace old_string with new_string in a file. old_string must match exactly " +
-    "and be unique unless replace_all.",
+  description: "Replace exact text in a file; old_string must be unique unless replace_all.",
   parameters,
   async run({ path, old_string, new_string, replace_all }, ctx) {
     if (old_string === new_string) throw new Error("old_string and new_string are the same");

@@ -6,7 +6,7 @@ import { cutMarker, resolveDir, walk } from "./_workspace_fs.ts";
 
 const parameters = z.strictObject({
   pattern: z.string().min(1).max(1_000).describe('Glob, e.g. "*.md" or "src/**/*.ts"'),
-  path: z.string().min(1).optional().describe("Folder; default the workspace"),
+  path: z.string().min(1).optional(),
   limit: z.number().int().min(1).max(5_000).default(500),
 });
 

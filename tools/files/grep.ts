@@ -17,7 +17,7 @@ const MAX_LINE_CHARS = 300;
 
 const parameters = z.strictObject({
   pattern: z.string().min(1).max(1_000).describe("Regular expression (JavaScript)"),
-  path: z.string().min(1).optional().describe("Folder or file; default the workspace"),
+  path: z.string().min(1).optional().describe("Folder or file"),
   include: z.string().min(1).optional().describe('File glob, e.g. "*.ts"'),
   case_insensitive: z.boolean().optional(),
   context_lines: z.number().int().min(0).max(5).optional(),

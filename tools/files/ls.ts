@@ -10,7 +10,7 @@ const MAX_ENTRIES = 500;
 const MAX_DEPTH = 3;
 
 const parameters = z.strictObject({
-  path: z.string().min(1).optional().describe("Folder; default the workspace"),
+  path: z.string().min(1).optional(),
   recursive: z.boolean().optional().describe("Up to 3 levels"),
 });
 

@@ -21,7 +21,7 @@ const parameters = z.strictObject({
 export const readTool = defineTool({
   name: "read",
   group: "group:file",
-  description: "Read a text file with line numbers. PDFs and Office files: use read_pdf etc.",
+  description: "Read a text file, with line numbers.",
   parameters,
   async run({ path, offset, limit }, ctx) {
     const full = await resolveToolPath(ctx, path);
