@@ -46,6 +46,8 @@ export interface SyncReport {
   removed: string[];
 }
 
+/** Bytes of a session read (and indexed) at a time. */
+const READ_WINDOW = 256 * 1024;
 /** Chunks embedded inside a search rather than in the background. */
 const INLINE_EMBED_LIMIT = 64;
 
@@ -130,7 +132,7 @@ export class MemoryIndex {
     const present = new Set(found.map((file) => file.path));
     for (const file of known.values()) {
       if (!present.has(file.path)) {
-        this.#vectors?.delete(this.#db.removeFile(file.path));
+        this.#forget(this.#db.removeFile(file.path));
         report.removed.push(file.path);
       }
     }
@@ -157,42 +159,66 @@ export class MemoryIndex {
 
   async #indexFile(file: FoundFile, before: IndexedFile | undefined, settings: SearchSettings) {
     const size = chunkSize(settings.chunking.tokens, settings.chunking.overlap);
-    let append = false;
-    let start = 0;
-    let firstLine = 1;
-    if (file.source === "sessions" && before && file.size >= before.offset) {
-      // A session that only grew is read from where the last sync stopped.
-      if (await tailOf(file.file, before.offset) === before.tail) {
-        append = true;
-        start = before.offset;
-        firstLine = before.lines + 1;
-      }
+    const record = (offset: number, lines: number, tail: string): IndexedFile => ({
+      path: file.path,
+      source: file.source,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      offset,
+      lines,
+      tail,
+      indexedAt: Date.now(),
+    });
+    if (file.source === "memory") {
+      const text = new TextDecoder().decode(await readRange(file.file, 0, file.size));
+      const { removed } = this.#db.writeFile(
+        record(file.size, 0, ""),
+        chunkLines(markdownLines(text), size),
+        false,
+      );
+      this.#vectors?.delete(removed);
+      return;
     }
-    const bytes = await readRange(file.file, start, file.size);
-    // A session's last line may still be being written; it is read once it ends.
-    const end = file.source === "sessions" ? bytes.lastIndexOf(10) + 1 : bytes.length;
-    const text = new TextDecoder().decode(bytes.subarray(0, end));
-    const newLines = text ? text.split("\n").length - (text.endsWith("\n") ? 1 : 0) : 0;
-    const chunks: Chunk[] = chunkLines(
-      file.source === "sessions" ? sessionLines(text, firstLine) : markdownLines(text),
-      size,
-    );
-    const offset = start + end;
-    const { removed } = this.#db.writeFile(
-      {
-        path: file.path,
-        source: file.source,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        offset,
-        lines: (append ? firstLine - 1 : 0) + newLines,
-        tail: await tailOf(file.file, offset),
-        indexedAt: Date.now(),
-      },
-      chunks,
-      append,
-    );
-    this.#vectors?.delete(removed);
+    let offset = 0;
+    let lines = 0;
+    // A session that only grew is read from where the last sync stopped; otherwise afresh.
+    if (
+      before && file.size >= before.offset && await tailOf(file.file, before.offset) === before.tail
+    ) {
+      offset = before.offset;
+      lines = before.lines;
+    } else if (before) {
+      this.#forget(this.#db.removeFile(file.path));
+    }
+    let written = false;
+    // Read in windows, each written as it is read, so a long session never holds the thread
+    // (or the memory) for long, and an interrupted pass resumes where it stopped.
+    while (offset < file.size) {
+      let bytes = await readRange(file.file, offset, Math.min(file.size, offset + READ_WINDOW));
+      let end = bytes.lastIndexOf(10) + 1;
+      if (end === 0 && offset + bytes.length < file.size) {
+        bytes = await readRange(file.file, offset, file.size); // one line longer than a window
+        end = bytes.lastIndexOf(10) + 1;
+      }
+      // The last line may still be being written; it is read once it ends.
+      if (end === 0) break;
+      const text = new TextDecoder().decode(bytes.subarray(0, end));
+      const chunks: Chunk[] = chunkLines(sessionLines(text, lines + 1), size);
+      offset += end;
+      lines += text.split("\n").length - 1;
+      this.#db.writeFile(record(offset, lines, await tailOf(file.file, offset)), chunks, true);
+      written = true;
+      if (offset < file.size) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    // Nothing whole to read yet: remember the file as it is, so it is not read again unchanged.
+    if (!written) {
+      this.#db.writeFile(record(offset, lines, await tailOf(file.file, offset)), [], true);
+    }
+  }
+
+  /** Drops removed chunks' vectors (the removal itself must run whether or not any are held). */
+  #forget(ids: number[]): void {
+    this.#vectors?.delete(ids);
   }
 
   /** Searches, after reading what changed since the last sync. */

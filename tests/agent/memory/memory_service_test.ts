@@ -71,9 +71,11 @@ Deno.test("memory index reindexes only the file that changed, and forgets remove
   assertEquals(second.reindexed, ["MEMORY.md"]);
   assertEquals((await env.service.search("main", "redwing")).results[0].path, "MEMORY.md");
   assertEquals((await env.service.search("main", "bluebird")).results, []);
+  assertEquals((await env.service.search("main", "dentist")).results.length, 1);
   await Deno.remove(join(env.paths.workspaceDir, "memory/notes.md"));
   const third = await env.service.index("main").sync();
   assertEquals(third.removed, ["memory/notes.md"]);
+  assertEquals((await env.service.search("main", "dentist")).results, []);
 });
 
 Deno.test("memory search reads sessions as they grow, and summaries too", async () => {
@@ -113,6 +115,33 @@ Deno.test("memory search reads sessions as they grow, and summaries too", async 
   const got = await env.service.get("main", { id: grown.results[0].id });
   assert(got.text.includes("user: Book the ryokan in Kyoto too"), got.text);
   assert(got.text.includes("user: I fly to Osaka"), got.text);
+});
+
+Deno.test("memory index reads a long session in windows, and a rewritten one afresh", async () => {
+  await using env = await memoryFixture();
+  const time = "2026-12-01T10:00:00.000Z";
+  const lines = Array.from(
+    { length: 3_000 },
+    (_, i) =>
+      JSON.stringify({
+        role: "user",
+        content: `Message number ${i} ${"padding ".repeat(10)}`,
+        time,
+      }),
+  );
+  lines.push(JSON.stringify({ role: "user", content: "The last one mentions a zeppelin", time }));
+  const file = env.sessions.file("main", "long");
+  await Deno.mkdir(join(file, ".."), { recursive: true });
+  await Deno.writeTextFile(file, lines.join("\n") + "\n"); // ~300 KB, more than one window
+  const hit = (await env.service.search("main", "zeppelin")).results[0];
+  assertEquals([hit.path, hit.endLine], ["sessions/long.jsonl", 3_001]);
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({ role: "user", content: "Only a yacht", time }) + "\n",
+  );
+  env.service.index("main").markSessionDirty("long");
+  assertEquals((await env.service.search("main", "zeppelin")).results, []);
+  assertEquals((await env.service.search("main", "yacht")).results[0].startLine, 1);
 });
 
 Deno.test("memory_get reads memory files and refuses anything else", async () => {
