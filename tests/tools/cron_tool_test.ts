@@ -76,7 +76,7 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
   await using env = await startChatGateway({
     config: { channels: { telegram: telegramConfig(telegram) } },
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   // The job fires every second while the test goes on, so replies go by what was asked rather
   // than by arrival order: a firing must not take a reply meant for another turn.
   const admin = [
@@ -126,7 +126,7 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
 
 Deno.test("cron tool: incomplete, past and duplicate schedules are refused and change nothing", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
     {

@@ -22,7 +22,7 @@ Deno.test("message tool: sends to an allowed Telegram chat; unknown channels and
       },
     },
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
     {
@@ -58,7 +58,7 @@ Deno.test("message tool: a disabled dmPolicy refuses every recipient, an open on
         },
       },
     });
-    const client = await env.gw.connect();
+    const client = await env.gw.connect({ events: "all" });
     const events = recordEvents(client);
     env.upstream.reply({ toolCalls: [messageCall("telegram", "555", "hello")] }, { text: "ok" });
     await client.request("chat.send", { message: "send it" });

@@ -6,7 +6,7 @@ const call = (name: string, args: Record<string, unknown> = {}) => ({ name, argu
 
 Deno.test("sessions_send with wait: the other session answers and the answer comes back", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
     {
@@ -42,7 +42,7 @@ Deno.test("sessions_send with wait: the other session answers and the answer com
 
 Deno.test("sessions_send: a wait that would close a cycle, the own session and unknown agents are refused", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
     {
@@ -80,7 +80,7 @@ Deno.test("sessions_send: a wait that would close a cycle, the own session and u
 
 Deno.test("sessions_send: without wait the turn runs on its own; an abort of the waiting run stops the other's", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
     {
@@ -125,7 +125,7 @@ Deno.test("session_status, sessions_list and agents_list describe the gateway's 
     },
     models: ["gpt-test", "gpt-other"],
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   await client.request("chat.send", { message: "hello", agentId: "helper", sessionId: "h1" });
   env.upstream.reply(
@@ -175,7 +175,7 @@ Deno.test("sessions_send to a channel session: its chat gets the answer, unless 
       },
     },
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply({ text: "hi alice" });
   telegram.push({ chatId: 111, fromId: 111, text: "hello" });

@@ -32,7 +32,7 @@ const subagentsConfig = (limits: Record<string, number>) => ({
 
 Deno.test("sessions_spawn: the sub-agent works in its own session and its result is announced to the parent", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
     [/Research the moon/, {
@@ -95,7 +95,7 @@ Deno.test("sessions_spawn: depth and count limits are enforced", async () => {
   await using env = await startChatGateway({
     config: subagentsConfig({ maxSpawnDepth: 1, maxChildrenPerAgent: 1, maxConcurrent: 8 }),
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
     [/spawn two/, {
@@ -134,7 +134,7 @@ Deno.test("sessions_spawn: aborting the parent session kills its children and th
   await using env = await startChatGateway({
     config: subagentsConfig({ maxSpawnDepth: 2, maxChildrenPerAgent: 5, maxConcurrent: 8 }),
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
     [/Start the tree/, { toolCalls: [call("sessions_spawn", { prompt: "level one" })] }],
@@ -170,7 +170,7 @@ Deno.test("sessions_spawn: aborting the parent session kills its children and th
 
 Deno.test("subagents steer: the child drops its task, follows the new instruction and reports that", async () => {
   await using env = await startChatGateway();
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
     [/Count the stars/, { toolCalls: [call("sessions_spawn", { prompt: "count every star" })] }],
@@ -218,9 +218,9 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
 
 Deno.test("sessions_spawn: a parent run aborted by its client's disconnect kills the children it spawned", async () => {
   await using env = await startChatGateway();
-  const watcher = await env.gw.connect();
+  const watcher = await env.gw.connect({ events: "all" });
   const events = recordEvents(watcher);
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   route(env, [
     [/Start and keep going/, { toolCalls: [call("sessions_spawn", { prompt: "long task" })] }],
     [/Start and keep going/, slow, AFTER_TOOL],
@@ -239,7 +239,7 @@ Deno.test("sessions_spawn: maxConcurrent counts running sub-agents across sessio
   await using env = await startChatGateway({
     config: subagentsConfig({ maxSpawnDepth: 1, maxChildrenPerAgent: 5, maxConcurrent: 1 }),
   });
-  const client = await env.gw.connect();
+  const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
     [/go/, { toolCalls: [call("sessions_spawn", { prompt: "slow job" })] }],
