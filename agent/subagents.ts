@@ -136,7 +136,12 @@ export class SubagentRegistry implements SubagentControl {
       detach: () => input.signal.removeEventListener("abort", kill),
     };
     this.#children.set(keyOf(info), child);
-    this.#launch(child, input.prompt);
+    // The child cannot ask back: it should finish alone, and know its answer is its report.
+    this.#launch(
+      child,
+      `[Task from session ${keyOf(parent)}. You are a sub-agent: work on it on your own; ` +
+        `your final answer is sent back to that session.]\n${input.prompt}`,
+    );
     this.#options.logger.info("sub-agent started", { parent, agentId, sessionId, depth });
     return { ...info };
   }
