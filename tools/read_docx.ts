@@ -34,7 +34,8 @@ export const readDocx = defineTool({
     }
     const result = await runDocxWorker(format, bytes, ctx.signal);
     if (!result.ok) throw new Error(`Could not read the DOCX ${path}: ${result.error}`);
-    const capped = capText(result.value.trim(), maxChars);
+    const value = format === "markdown" ? unescapeMarkdownText(result.value) : result.value;
+    const capped = capText(value.trim(), maxChars);
     return {
       content: wrapExternal(capped.text, { tool: "read_docx", from: path }),
       data: {
@@ -47,6 +48,16 @@ export const readDocx = defineTool({
     };
   },
 });
+
+/**
+ * Undoes mammoth's backslash-escaping of the document's own text (`BLUE\-HERON\-42`): the model
+ * must read the text as written, and mammoth's markup (`#`, `__`, list markers) is never escaped,
+ * so only the text's characters come back. Pairs are read left to right, so an escaped backslash
+ * (`\\`) stays one backslash.
+ */
+export function unescapeMarkdownText(markdown: string): string {
+  return markdown.replace(/\\([\\`*_{}\[\]()#+\-.!])/g, "$1");
+}
 
 type WorkerResult =
   | { ok: true; value: string; warnings: string[] }

@@ -119,6 +119,14 @@ async function readJson(response: Response, label: string, endpoint: string): Pr
   }
 }
 
+/** A hub (or a mirror) that answered JSON, but not in the shape its API documents. */
+function unexpectedAnswer(label: string, endpoint: string, what: string): ModelDownloadError {
+  return new ModelDownloadError(
+    "http",
+    `Unexpected answer from the hub: ${label} at ${endpoint} sent ${what}; check the endpoint variable`,
+  );
+}
+
 function huggingFaceClient(env: Record<string, string | undefined>): HubClient {
   const endpoint = trimEndpoint(env.HF_ENDPOINT || "https://huggingface.co");
   const token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN;
@@ -162,14 +170,17 @@ function huggingFaceClient(env: Record<string, string | undefined>): HubClient {
       while (next) {
         const response = await getJson(next, headers, label, signal);
         await check(response, repo);
-        const entries = await readJson(response, label, endpoint) as {
+        const entries = await readJson(response, label, endpoint) as ({
           type?: string;
           path?: string;
           size?: number;
           lfs?: { oid?: string; sha256?: string; size?: number };
-        }[];
+        } | null)[];
+        if (!Array.isArray(entries)) {
+          throw unexpectedAnswer(label, endpoint, "no file list for the repository tree");
+        }
         for (const entry of entries) {
-          if (entry.type !== "file" || typeof entry.path !== "string") continue;
+          if (entry?.type !== "file" || typeof entry.path !== "string") continue;
           const sha256 = entry.lfs?.oid ?? entry.lfs?.sha256;
           files.push({
             path: entry.path,
@@ -219,12 +230,18 @@ function modelScopeClient(env: Record<string, string | undefined>): HubClient {
       assertRepoId(repo);
       await data(await getJson(`${endpoint}/api/v1/models/${repo}`, {}, label, signal), repo);
       const url = `${endpoint}/api/v1/models/${repo}/repo/files?Revision=master&Recursive=true`;
-      const listing = await data<{ Files?: Record<string, unknown>[] }>(
+      const listing = await data<{ Files?: (Record<string, unknown> | null)[] } | null>(
         await getJson(url, {}, label, signal),
         repo,
       );
-      return (listing.Files ?? [])
-        .filter((f) => f.Type !== "tree" && typeof f.Path === "string")
+      const files = listing?.Files ?? [];
+      if (!Array.isArray(files)) {
+        throw unexpectedAnswer(label, endpoint, "no file list for the repository");
+      }
+      return files
+        .filter((f): f is Record<string, unknown> =>
+          f !== null && typeof f === "object" && f.Type !== "tree" && typeof f.Path === "string"
+        )
         .map((f) => ({
           path: f.Path as string,
           size: typeof f.Size === "number" ? f.Size : 0,

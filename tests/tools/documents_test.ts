@@ -87,6 +87,20 @@ Deno.test("read_docx returns markdown with headings and plain text, through the 
   assertEquals(({} as Record<string, unknown>).__proto__, undefined);
 });
 
+Deno.test("read_docx markdown gives the document's text as written, without markdown escapes", async () => {
+  await using t = await toolContext();
+  const line = "BLUE-HERON-42 costs $1.50 (net) + tax! See [a] {b} #tag snake_case a*b C:\\dir";
+  await Deno.writeFile(
+    join(t.dir, "codes.docx"),
+    buildDocx([{ text: "Code list", heading: 2 }, { text: line }, { text: "Key", bold: true }]),
+  );
+  const markdown = unwrapExternal(
+    (await t.call(readDocx, { path: "codes.docx" })).content,
+    "read_docx",
+  );
+  assertEquals(markdown, `## Code list\n\n${line}\n\n__Key__`);
+});
+
 Deno.test("read_docx refuses a file that is not a DOCX", async () => {
   await using t = await toolContext();
   await Deno.writeTextFile(join(t.dir, "fake.docx"), "just text");

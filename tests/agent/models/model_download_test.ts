@@ -273,6 +273,41 @@ Deno.test("downloadModel explains an endpoint that is not a hub API and stores e
   }
 });
 
+Deno.test("downloadModel says 'unexpected answer from the hub' for JSON of the wrong shape", async () => {
+  // A mirror that answers every API path with JSON, just not the hub's.
+  const odd = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => {
+      const path = new URL(request.url).pathname;
+      const body = path.includes("/tree/") || path.endsWith("/repo/files")
+        ? { entries: "none", Code: 200, Success: true, Data: { Files: { a: 1 } } }
+        : { id: "x", Code: 200, Success: true, Data: { id: "x" } };
+      return Response.json(body);
+    },
+  );
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-models-" });
+  try {
+    const store = new LocalModelStore(join(dir, "models"));
+    const url = `http://127.0.0.1:${odd.addr.port}`;
+    for (const source of ["huggingface", "modelscope"] as const) {
+      const error = await assertRejects(() =>
+        downloadModel(store, {
+          repo: REPO,
+          source,
+          env: { HF_ENDPOINT: url, MODELSCOPE_ENDPOINT: url },
+        })
+      );
+      assert(error instanceof ModelDownloadError, String(error));
+      assertMatch(error.message, /^Unexpected answer from the hub: /);
+      assert(!error.message.includes("not iterable"), error.message);
+    }
+    assertEquals((await store.list()).length, 0);
+  } finally {
+    await odd.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("downloadModel refuses a second download of the same model while one runs", async () => {
   await using t = await setup();
   t.hub.throttle(16 * 1024, 20);
