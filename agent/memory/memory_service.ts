@@ -107,7 +107,8 @@ export class MemoryService implements MemoryBackend {
   embedder(): Embedder | undefined {
     const { provider, model, remote, local } = this.#settings();
     const key = JSON.stringify([provider, model, remote, local]);
-    if (this.#embedder?.key !== key) {
+    // A failed build is tried again: the model may have been downloaded or configured since.
+    if (this.#embedder?.key !== key || this.#embedder.error) {
       this.#embedder?.embedder?.close().catch(() => {});
       try {
         this.#embedder = { key, embedder: createEmbedder(this.#settings(), this.#deps) };
@@ -153,7 +154,11 @@ export class MemoryService implements MemoryBackend {
   ): Promise<MemorySearchResult> {
     if (!this.#settings().enabled) return { results: [], mode: "text", disabled: true };
     if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
-    return await this.index(agentId).search(query, options);
+    const result = await this.index(agentId).search(query, options);
+    const unusable = this.#settings().query.hybrid.enabled ? this.embedderError() : undefined;
+    return unusable && !result.warning
+      ? { ...result, warning: `Embedding provider unusable, full-text results only: ${unusable}` }
+      : result;
   }
 
   get(agentId: string, request: MemoryGetRequest): Promise<MemoryGetResult> {

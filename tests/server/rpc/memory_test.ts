@@ -3,6 +3,7 @@ import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
+import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import type { MemorySearchResult } from "../../../tools/memory/memory_types.ts";
 
@@ -140,4 +141,32 @@ Deno.test("memory search ranks hybrid hits when an embedding provider is configu
   const textOnly = await client.request<MemorySearchResult>("memory.search", { query: "feline" });
   assertEquals(textOnly.mode, "text");
   assertEquals(textOnly.results.map((hit) => hit.path), ["memory/lions.md"]);
+});
+
+Deno.test("memory search embeds with a downloaded GGUF when memorySearch.provider is local", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      models: { local: { threads: 1 } },
+      agents: {
+        defaults: {
+          memorySearch: { provider: "local", model: TINY_MODEL_ID, sync: { watch: false } },
+        },
+      },
+    },
+  });
+  const client = await gw.connect();
+  await Deno.mkdir(join(gw.stateDir, "workspace"), { recursive: true });
+  await Deno.writeTextFile(join(gw.stateDir, "workspace", "MEMORY.md"), "Bike lock code 2468\n");
+  // Before the model is downloaded: full text, and a warning that says why.
+  const early = await client.request<MemorySearchResult>("memory.search", { query: "bike lock" });
+  assertEquals([early.mode, early.results[0].path], ["text", "MEMORY.md"]);
+  assertMatch(early.warning!, /Embedding provider unusable.*downloaded model id/);
+  await using _tiny = await tinyModelStore(gw.stateDir);
+  const found = await client.request<MemorySearchResult>("memory.search", { query: "bike lock" });
+  assertEquals(found.mode, "hybrid");
+  assertEquals(found.embedding, { provider: "local", model: TINY_MODEL_ID });
+  assertEquals(found.results[0].path, "MEMORY.md");
+  // deno-lint-ignore no-explicit-any
+  const status = await client.request<{ agents: any[] }>("memory.status", {});
+  assertEquals([status.agents[0].embedded, status.agents[0].chunks], [1, 1]);
 });
