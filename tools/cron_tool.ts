@@ -40,26 +40,24 @@ export interface CronScheduler {
 const parameters = z.strictObject({
   action: z.enum(["add", "remove", "list"]).describe("What to do"),
   name: z.string().trim().min(1).max(100).optional()
-    .describe("Job name (add: optional, unique; remove: the job to remove)"),
+    .describe("Job name (unique; remove takes it)"),
   schedule: z.string().trim().min(1).max(200).optional()
-    .describe("Cron expression for schedule_type 'cron', e.g. '0 9 * * *' (9:00 every day)"),
+    .describe("Cron expression, e.g. '0 9 * * *'"),
   schedule_type: z.enum(["cron", "every", "once"]).optional()
-    .describe("'cron', 'every' (every_seconds) or 'once' (at); inferred when omitted"),
+    .describe("cron: schedule; every: every_seconds; once: at"),
   every_seconds: z.number().int().min(1).max(366 * 86_400).optional()
-    .describe("Interval in seconds, for schedule_type 'every'"),
+    .describe("Interval in seconds"),
   at: z.string().trim().min(1).max(64).optional()
-    .describe("When to run once: ISO 8601 time, or HH:MM (the next such time)"),
+    .describe("ISO 8601 time or HH:MM"),
   message: z.string().trim().min(1).max(20_000).optional()
-    .describe("What you will be told when the job fires; write it as the reminder itself"),
+    .describe("What you are told when it fires, written as the reminder"),
 });
 
 export const cronTool = defineTool({
   name: "cron",
   group: "group:cron",
-  description: "Schedule work for yourself: reminders and recurring checks. " +
-    "schedule_type 'cron' (schedule: cron expression), 'every' (every_seconds) or 'once' " +
-    "(at: ISO time or HH:MM). When a job fires you get its message in this session, and your " +
-    "answer reaches the user here. Actions: add, list, remove (by name).",
+  description: "Schedule reminders and recurring checks for yourself. When a job fires you " +
+    "get its message in this session, and your answer reaches the user.",
   parameters,
   async run(args, ctx) {
     const scheduler = ctx.services.cron as CronScheduler | undefined;

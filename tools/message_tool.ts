@@ -38,8 +38,8 @@ const parameters = z.strictObject({
 export const messageTool = defineTool({
   name: "message",
   group: "group:message",
-  description: "Send a message to a recipient on a configured channel (e.g. a Telegram chat), " +
-    `or to another session (channel '${SESSION_CHANNEL}'). Only recipients the channel allows.`,
+  description: "Send a message to a channel recipient or another session. " +
+    `Channel e.g. 'telegram' (recipient: chat id) or '${SESSION_CHANNEL}'.`,
   parameters,
   async run({ channel, recipient, text }, ctx) {
     const router = ctx.services.messages as MessageRouter | undefined;

@@ -10,9 +10,8 @@ import { callerOf, subagentControl } from "./_service.ts";
 export const sessionsSpawnTool = defineTool({
   name: "sessions_spawn",
   group: "group:subagent",
-  description: "Start a sub-agent that does a task in its own session, in the background. " +
-    "Its result is sent back to this session when it finishes; do not wait for it. " +
-    "Manage running ones with the subagents tool.",
+  description: "Run a task in a background sub-agent. It works in its own session and its " +
+    "result is reported back here when done; do not wait for it.",
   parameters: z.strictObject({
     prompt: z.string().min(1).max(20_000).describe("The task, complete in itself"),
     agent_id: z.string().min(1).max(64).optional().describe("Agent to run it (this one)"),

@@ -8,16 +8,16 @@ import { callerOf, subagentControl } from "./_service.ts";
 export const subagentsTool = defineTool({
   name: "subagents",
   group: "group:subagent",
-  description: "Manage the sub-agents this session started: 'list' them, 'kill' one, or " +
-    "'steer' one (it stops what it is doing and continues with your instruction).",
+  description: "List, kill or steer (stop and redirect with a new instruction) the " +
+    "sub-agents this session started.",
   parameters: z.strictObject({
-    action: z.enum(["list", "kill", "steer"]).describe("What to do"),
+    action: z.enum(["list", "kill", "steer"]),
     session_id: z.string().min(1).max(128).optional()
-      .describe("The sub-agent's session id (kill, steer)"),
-    id: z.string().min(1).max(128).optional().describe("Same as session_id"),
+      .describe("The sub-agent (kill, steer)"),
+    id: z.string().min(1).max(128).optional().describe("= session_id"),
     instruction: z.string().min(1).max(20_000).optional()
-      .describe("The new instruction (steer)"),
-    message: z.string().min(1).max(20_000).optional().describe("Same as instruction"),
+      .describe("For steer"),
+    message: z.string().min(1).max(20_000).optional().describe("= instruction"),
   }),
   run(args, ctx) {
     const { action } = args;
