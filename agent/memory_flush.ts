@@ -9,7 +9,7 @@
 import { errorMessage, isAbortError } from "../core/errors.ts";
 import type { ToolContext } from "../tools/tool.ts";
 import { type ContextBudget, estimateToolTokens, fitToBudget } from "./context_window.ts";
-import type { AgentRunDeps, PreparedRun } from "./run.ts";
+import type { AgentRunDeps, PreparedRun } from "./run_types.ts";
 import { contextMessages } from "./session_context.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
 import { runToolCall, type ToolSet } from "./tool_calls.ts";

@@ -5,15 +5,10 @@
  */
 
 import { resolve } from "node:path";
-import type { Config } from "../core/config/schema.ts";
-import { type ErrorCode, errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
-import type { SessionEventPayload } from "../core/event_bus.ts";
-import type { Logger } from "../core/logger.ts";
-import type { StatePaths } from "../core/paths.ts";
-import type { ToolRegistry } from "../tools/registry.ts";
-import type { ToolContext, ToolServices } from "../tools/tool.ts";
-import { type AgentSettings, resolveAgent } from "./agents.ts";
-import { type Attachment, validateAttachments } from "./attachments.ts";
+import { errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
+import type { ToolContext } from "../tools/tool.ts";
+import { resolveAgent } from "./agents.ts";
+import { validateAttachments } from "./attachments.ts";
 import { costOf, priceOf } from "./pricing.ts";
 import { buildSystemPrompt, sanitizeUserMessage } from "./prompt.ts";
 import { startTurn, withoutImages } from "./turn_input.ts";
@@ -26,80 +21,18 @@ import {
 import { contextMessages } from "./session_context.ts";
 import { turnContext, withSummary } from "./turn_context.ts";
 import { memoryFlush } from "./memory_flush.ts";
-import type { SessionCompactor } from "./compaction.ts";
 import { gatewayCodeOf } from "./providers/errors.ts";
-import type { ProviderRegistry, ResolvedModel } from "./providers/registry.ts";
+import type { ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
-import type { SessionMessage, SessionStore } from "./sessions/session_store.ts";
-import type { SystemEventQueue } from "./system_events.ts";
+import type { SessionMessage } from "./sessions/session_store.ts";
 import { buildToolSet, runToolCall } from "./tool_calls.ts";
 import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
-import type { UsageStore } from "./usage_store.ts";
 import { selectModel } from "./model_select.ts";
 import { skillsPrompt } from "./skills.ts";
 import { memoryPromptSection } from "./memory/memory_prompt.ts";
+import type { AgentEvent, AgentRunDeps, AgentRunRequest, PreparedRun } from "./run_types.ts";
 
-/** What a run yields. */
-export type AgentEvent =
-  | { type: "delta"; text: string }
-  | { type: "tool_call"; id: string; tool: string; args: unknown }
-  | { type: "tool_result"; id: string; tool: string; result: unknown; isError: boolean }
-  | {
-    type: "done";
-    usage: Usage;
-    /** The final answer's text (the last model call's). */
-    text: string;
-    aborted: boolean;
-    provider: string;
-    model: string;
-  }
-  | {
-    type: "error";
-    error: { code: ErrorCode; message: string; retryAfterMs?: number };
-    /** Text streamed before the failure (kept in the session). */
-    text: string;
-  };
-
-/** What the loop needs from the gateway. */
-export interface AgentRunDeps {
-  config(): Config;
-  providers: ProviderRegistry;
-  sessions: SessionStore;
-  paths: StatePaths;
-  logger: Logger;
-  tools?: ToolRegistry;
-  usage?: UsageStore;
-  systemEvents?: SystemEventQueue;
-  toolServices?: ToolServices;
-  /** Events tools send to the session's clients (`ToolContext.emit`). */
-  emit?(event: string, payload: SessionEventPayload): void;
-  /** Compacts sessions whose history outgrows the model (one at a time per session). */
-  compactor?: SessionCompactor;
-}
-
-/** One turn to run. */
-export interface AgentRunRequest {
-  agentId: string;
-  sessionId: string;
-  /** `send` appends `message`; `resend` reruns the last user message; `edit` replaces it. */
-  mode?: "send" | "resend" | "edit";
-  message?: string;
-  attachments?: Attachment[];
-  model?: string;
-  provider?: string;
-  systemPrompt?: string;
-  temperature?: number;
-  /** Offer the agent's tools. @default true */
-  tools?: boolean;
-  signal?: AbortSignal;
-}
-
-/** A request checked and resolved before it waits for its session. */
-export interface PreparedRun {
-  request: AgentRunRequest;
-  agent: AgentSettings;
-  resolved: ResolvedModel;
-}
+export type { AgentEvent, AgentRunDeps, AgentRunRequest, PreparedRun } from "./run_types.ts";
 
 /**
  * Resolves the agent and the model, so a bad request fails before anything runs.

@@ -7,7 +7,7 @@
 import type { ContextBudget } from "./context_window.ts";
 import { loadSessionContext, type SessionContext } from "./session_context.ts";
 import { SessionCompactor } from "./compaction.ts";
-import type { AgentRunDeps, PreparedRun } from "./run.ts";
+import type { AgentRunDeps, PreparedRun } from "./run_types.ts";
 import type { CompactionEntry, SessionMessage } from "./sessions/session_store.ts";
 
 /** Options of {@linkcode turnContext}. */

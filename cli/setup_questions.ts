@@ -24,7 +24,24 @@ import {
 } from "./_setup_plan.ts";
 import { currentToken } from "./_token_store.ts";
 import { bold, maskSecret } from "./_style.ts";
-import type { SetupFlags } from "./setup_run.ts";
+
+/** The flags of `pyclaw setup`. */
+export interface SetupFlags {
+  nonInteractive?: boolean;
+  provider?: string;
+  apiKey?: string;
+  baseUrl?: string;
+  api?: string;
+  model?: string;
+  port?: number;
+  bind?: string;
+  gatewayToken?: string;
+  rotateToken?: boolean;
+  mcp?: string[];
+  skipProbe?: boolean;
+  strict?: boolean;
+  json?: boolean;
+}
 
 interface AskContext {
   store: ConfigStore;

@@ -23,25 +23,8 @@ import {
   SetupInputError,
 } from "./_setup_plan.ts";
 import { currentToken, replaceToken, type TokenInfo } from "./_token_store.ts";
-import { askAnswers } from "./setup_questions.ts";
+import { askAnswers, type SetupFlags } from "./setup_questions.ts";
 import { bold, green, maskSecret, yellow } from "./_style.ts";
-
-export interface SetupFlags {
-  nonInteractive?: boolean;
-  provider?: string;
-  apiKey?: string;
-  baseUrl?: string;
-  api?: string;
-  model?: string;
-  port?: number;
-  bind?: string;
-  gatewayToken?: string;
-  rotateToken?: boolean;
-  mcp?: string[];
-  skipProbe?: boolean;
-  strict?: boolean;
-  json?: boolean;
-}
 
 /** What setup did, for the summary and `--json`. */
 interface SetupReport {

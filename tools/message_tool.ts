@@ -4,26 +4,11 @@
  */
 
 import { z } from "zod";
+import type { MessageRouter } from "./message_types.ts";
 import { defineTool } from "./tool.ts";
 
 /** The pseudo-channel whose recipients are sessions: `<sessionId>` or `<agentId>/<sessionId>`. */
 export const SESSION_CHANNEL = "session";
-
-/** What the `message` tool needs from the gateway (`ToolServices.messages`). */
-export interface MessageRouter {
-  /**
-   * Delivers `text`; resolves with where it went, in words.
-   *
-   * @throws {GatewayError} NOT_FOUND for an unknown channel or session; INVALID_PARAMS for a
-   * recipient the channel does not allow
-   */
-  send(input: {
-    channel: string;
-    recipient: string;
-    text: string;
-    from: { agentId: string; sessionId: string };
-  }): Promise<string>;
-}
 
 const parameters = z.strictObject({
   channel: z.string().trim().min(1).max(64)

@@ -10,8 +10,8 @@ import type { BrowserManager } from "./browser/manager.ts";
 import type { PlanService } from "./plans/plan_types.ts";
 import type { BackgroundProcesses } from "./process/background_processes.ts";
 import type { SkillCatalog } from "./skills/skill_catalog.ts";
-import type { CronScheduler } from "./cron_tool.ts";
-import type { MessageRouter } from "./message_tool.ts";
+import type { CronScheduler } from "./cron_types.ts";
+import type { MessageRouter } from "./message_types.ts";
 import type { SessionDirectory, SubagentControl } from "./sessions/session_services.ts";
 import type { MemoryBackend } from "./memory/memory_types.ts";
 

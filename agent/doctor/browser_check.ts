@@ -6,7 +6,7 @@ import {
   INSTALL_ADVICE,
   readBrowserVersion,
 } from "../../tools/browser/executable.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** Finds the browser the `browser.*` methods and tool would launch, and asks its version. */
 export async function checkBrowser(input: DoctorInput): Promise<DoctorCheck> {

@@ -2,7 +2,7 @@
 
 import { join } from "node:path";
 import { isLoopbackHost, readTokenFile } from "../../core/gateway_token.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 export function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];

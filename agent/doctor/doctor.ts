@@ -4,9 +4,7 @@
  * {@linkcode DOCTOR_CHECKS}.
  */
 
-import type { Config } from "../../core/config/schema.ts";
-import type { ConfigIssue } from "../../core/config/load.ts";
-import type { StatePaths } from "../../core/paths.ts";
+import type { CheckStatus, DoctorCheckFn, DoctorInput, DoctorReport } from "./doctor_types.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
@@ -22,46 +20,14 @@ import {
   checkSpeech,
   checkTelegram,
 } from "./operations_checks.ts";
-import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
 
-export type CheckStatus = "ok" | "warn" | "fail";
-
-/** One finding. */
-export interface DoctorCheck {
-  id: string;
-  name: string;
-  status: CheckStatus;
-  message: string;
-  /** What to do about a warning or failure. */
-  hint?: string;
-}
-
-/** What `doctor.run` and `pyclaw doctor --json` return. */
-export interface DoctorReport {
-  checks: DoctorCheck[];
-  summary: { total: number; ok: number; warn: number; fail: number; healthy: boolean };
-}
-
-/** What the checks look at. */
-export interface DoctorInput {
-  configPath: string;
-  /** The config in force, absent when it could not be loaded. */
-  config?: Config;
-  /** Why the config could not be loaded. */
-  configIssues?: ConfigIssue[];
-  /** Unknown keys in the config. */
-  configWarnings?: readonly ConfigIssue[];
-  paths: StatePaths;
-  env: Record<string, string | undefined>;
-  /** Bind and token from the command line of the gateway being checked, if any. */
-  overrides?: { bind?: string; authToken?: string };
-  /** The gateway's live MCP connections; without them the check connects to each server. */
-  mcp?: { status(): McpServerStatus[]; ready(): Promise<void> };
-  /** The auth of a running gateway, when the doctor runs inside one. */
-  activeAuth?: { mode: "token" | "password" | "none"; source?: string };
-}
-
-export type DoctorCheckFn = (input: DoctorInput) => Promise<DoctorCheck | DoctorCheck[]>;
+export type {
+  CheckStatus,
+  DoctorCheck,
+  DoctorCheckFn,
+  DoctorInput,
+  DoctorReport,
+} from "./doctor_types.ts";
 
 /** Every check, in the order they are reported. */
 export const DOCTOR_CHECKS: DoctorCheckFn[] = [

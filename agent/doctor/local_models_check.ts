@@ -4,7 +4,7 @@
  */
 
 import { LocalModelStore, type LocalModelView, parseLocalModelRef } from "../models/model_store.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const id = "models.local";
 const name = "Local models";

@@ -7,7 +7,7 @@ import { Logger } from "../../core/logger.ts";
 import { McpManager } from "../../tools/mcp/manager.ts";
 import type { McpServerConfig } from "../../tools/mcp/server_config.ts";
 import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** The doctor does not wait longer than this for a server. */
 const DOCTOR_CONNECT_MS = 10_000;

@@ -12,7 +12,7 @@ import { findMemoryFiles } from "../memory/_sources.ts";
 import { LocalModelStore } from "../models/model_store.ts";
 import { ProviderRegistry } from "../providers/registry.ts";
 import { agentWorkspaceDir } from "../skills.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const ID = "memory.index";
 const NAME = "Memory index";

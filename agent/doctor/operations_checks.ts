@@ -9,7 +9,7 @@ import { DeviceStore } from "../devices/device_store.ts";
 import { listBackups } from "../backups/backup_store.ts";
 import { TelegramApi, TelegramApiError } from "../channels/telegram_api.ts";
 import { listVoices } from "../tts/voices.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** Saved cron jobs load, and every schedule still parses. */
 export async function checkCron(input: DoctorInput): Promise<DoctorCheck> {

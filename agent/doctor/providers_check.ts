@@ -5,7 +5,7 @@
 
 import { listAgents } from "../agents.ts";
 import { ProviderRegistry } from "../providers/registry.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const name = "Model providers";
 /** Providers served by the local-models check, and hosts that need no key. */

@@ -4,7 +4,7 @@
  */
 
 import { LocalModelStore } from "../models/model_store.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const GIB = 1024 ** 3;
 

@@ -6,7 +6,7 @@
 
 import { screenshotSupport } from "../../tools/desktop_screenshot.ts";
 import { runDocxWorker } from "../../tools/read_docx.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor.ts";
+import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** Each document library, imported as its tool imports it. */
 const LIBRARIES: [string, () => Promise<unknown>][] = [

@@ -1,0 +1,48 @@
+/**
+ * @module The shapes of the doctor: a check's finding, the report, and what checks look at. Apart
+ * from `doctor.ts` so that the check modules it lists do not import it back.
+ */
+
+import type { Config } from "../../core/config/schema.ts";
+import type { ConfigIssue } from "../../core/config/load.ts";
+import type { StatePaths } from "../../core/paths.ts";
+import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One finding. */
+export interface DoctorCheck {
+  id: string;
+  name: string;
+  status: CheckStatus;
+  message: string;
+  /** What to do about a warning or failure. */
+  hint?: string;
+}
+
+/** What `doctor.run` and `pyclaw doctor --json` return. */
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  summary: { total: number; ok: number; warn: number; fail: number; healthy: boolean };
+}
+
+/** What the checks look at. */
+export interface DoctorInput {
+  configPath: string;
+  /** The config in force, absent when it could not be loaded. */
+  config?: Config;
+  /** Why the config could not be loaded. */
+  configIssues?: ConfigIssue[];
+  /** Unknown keys in the config. */
+  configWarnings?: readonly ConfigIssue[];
+  paths: StatePaths;
+  env: Record<string, string | undefined>;
+  /** Bind and token from the command line of the gateway being checked, if any. */
+  overrides?: { bind?: string; authToken?: string };
+  /** The gateway's live MCP connections; without them the check connects to each server. */
+  mcp?: { status(): McpServerStatus[]; ready(): Promise<void> };
+  /** The auth of a running gateway, when the doctor runs inside one. */
+  activeAuth?: { mode: "token" | "password" | "none"; source?: string };
+}
+
+export type DoctorCheckFn = (input: DoctorInput) => Promise<DoctorCheck | DoctorCheck[]>;

@@ -1,0 +1,82 @@
+/**
+ * @module The shapes of the agent run loop (what it needs, what it is asked, what it yields),
+ * apart from `run.ts` so that the modules the loop uses can name them without importing it back.
+ */
+
+import type { Config } from "../core/config/schema.ts";
+import type { ErrorCode } from "../core/errors.ts";
+import type { SessionEventPayload } from "../core/event_bus.ts";
+import type { Logger } from "../core/logger.ts";
+import type { StatePaths } from "../core/paths.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
+import type { ToolServices } from "../tools/tool.ts";
+import type { AgentSettings } from "./agents.ts";
+import type { Attachment } from "./attachments.ts";
+import type { SessionCompactor } from "./compaction.ts";
+import type { ProviderRegistry, ResolvedModel } from "./providers/registry.ts";
+import type { Usage } from "./providers/types.ts";
+import type { SessionStore } from "./sessions/session_store.ts";
+import type { SystemEventQueue } from "./system_events.ts";
+import type { UsageStore } from "./usage_store.ts";
+
+/** What a run yields. */
+export type AgentEvent =
+  | { type: "delta"; text: string }
+  | { type: "tool_call"; id: string; tool: string; args: unknown }
+  | { type: "tool_result"; id: string; tool: string; result: unknown; isError: boolean }
+  | {
+    type: "done";
+    usage: Usage;
+    /** The final answer's text (the last model call's). */
+    text: string;
+    aborted: boolean;
+    provider: string;
+    model: string;
+  }
+  | {
+    type: "error";
+    error: { code: ErrorCode; message: string; retryAfterMs?: number };
+    /** Text streamed before the failure (kept in the session). */
+    text: string;
+  };
+
+/** What the loop needs from the gateway. */
+export interface AgentRunDeps {
+  config(): Config;
+  providers: ProviderRegistry;
+  sessions: SessionStore;
+  paths: StatePaths;
+  logger: Logger;
+  tools?: ToolRegistry;
+  usage?: UsageStore;
+  systemEvents?: SystemEventQueue;
+  toolServices?: ToolServices;
+  /** Events tools send to the session's clients (`ToolContext.emit`). */
+  emit?(event: string, payload: SessionEventPayload): void;
+  /** Compacts sessions whose history outgrows the model (one at a time per session). */
+  compactor?: SessionCompactor;
+}
+
+/** One turn to run. */
+export interface AgentRunRequest {
+  agentId: string;
+  sessionId: string;
+  /** `send` appends `message`; `resend` reruns the last user message; `edit` replaces it. */
+  mode?: "send" | "resend" | "edit";
+  message?: string;
+  attachments?: Attachment[];
+  model?: string;
+  provider?: string;
+  systemPrompt?: string;
+  temperature?: number;
+  /** Offer the agent's tools. @default true */
+  tools?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A request checked and resolved before it waits for its session. */
+export interface PreparedRun {
+  request: AgentRunRequest;
+  agent: AgentSettings;
+  resolved: ResolvedModel;
+}

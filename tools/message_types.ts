@@ -1,0 +1,20 @@
+/**
+ * @module What the `message` tool needs from the gateway (`ToolServices.messages`), apart from
+ * the tool so that `tool.ts` can name it without importing the tool back.
+ */
+
+/** What the `message` tool needs from the gateway (`ToolServices.messages`). */
+export interface MessageRouter {
+  /**
+   * Delivers `text`; resolves with where it went, in words.
+   *
+   * @throws {GatewayError} NOT_FOUND for an unknown channel or session; INVALID_PARAMS for a
+   * recipient the channel does not allow
+   */
+  send(input: {
+    channel: string;
+    recipient: string;
+    text: string;
+    from: { agentId: string; sessionId: string };
+  }): Promise<string>;
+}
