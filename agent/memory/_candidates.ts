@@ -4,7 +4,11 @@
  * rarity is judged within the candidates.
  */
 
-import type { TextHit } from "./memory_db.ts";
+/** A full-text hit: the chunk id and its bm25 relevance (higher is better). */
+export interface TextHit {
+  id: number;
+  relevance: number;
+}
 
 const K1 = 1.2;
 const B = 0.75;

@@ -7,7 +7,9 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Chunk } from "./_chunking.ts";
 import { buildFtsQuery, cjkColumn } from "./_fts_query.ts";
-import { rankCandidates } from "./_candidates.ts";
+import { rankCandidates, type TextHit } from "./_candidates.ts";
+
+export type { TextHit } from "./_candidates.ts";
 
 /** Matches fetched before ranking; past this many, a query is ranked over the newest only. */
 export const CANDIDATE_CAP = 400;
@@ -50,12 +52,6 @@ export interface IndexSummary {
   /** `provider/model` of the stored vectors. */
   embedding: string | null;
   indexed: { path: string; size: number; mtimeMs: number }[];
-}
-
-/** A full-text hit: the chunk id and its bm25 relevance (higher is better). */
-export interface TextHit {
-  id: number;
-  relevance: number;
 }
 
 const SCHEMA = `
