@@ -1,6 +1,6 @@
 /** @module pyclaw's entry point: the command tree. Each command loads its code when it runs. */
 
-import { Command } from "@commander-js/extra-typings";
+import { Command, CommanderError } from "@commander-js/extra-typings";
 import { VERSION } from "./core/version.ts";
 import { registerGatewayCommands } from "./cli/gateway.ts";
 import { registerDoctorCommand } from "./cli/doctor.ts";
@@ -29,7 +29,10 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version", "print the version")
     .showHelpAfterError()
     .enablePositionalOptions()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    // Commander exits 1 on its own errors; the README promises 2 for every bad usage, so its
+    // errors are thrown (every subcommand inherits this) and mapped in one place below.
+    .exitOverride();
   registerGatewayCommands(program);
   registerDoctorCommand(program);
   registerModelsCommands(program);
@@ -50,6 +53,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Exit status of a commander error: 0 for `--help`/`--version`, 2 for any bad usage. */
+export function usageExitCode(error: CommanderError): number {
+  return error.exitCode === 0 ? 0 : 2;
+}
+
 if (import.meta.main) {
-  await buildProgram().parseAsync(Deno.args, { from: "user" });
+  try {
+    await buildProgram().parseAsync(Deno.args, { from: "user" });
+  } catch (error) {
+    // Commander has already printed the message (and the help) by the time it throws.
+    if (error instanceof CommanderError) Deno.exit(usageExitCode(error));
+    throw error;
+  }
 }

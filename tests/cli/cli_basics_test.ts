@@ -49,8 +49,34 @@ Deno.test("pyclaw --help lists every command group and each group's help has an 
     const version = await runPyclaw(["--version"], { stateDir: dir });
     assertMatch(version.stdout, /^\d+\.\d+\.\d+/);
     const unknown = await runPyclaw(["frobnicate"], { stateDir: dir });
-    assertEquals(unknown.code, 1);
+    assertEquals(unknown.code, 2);
     assertMatch(unknown.stderr, /unknown command 'frobnicate'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw exits 2 on every bad usage and 0 on --help", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-basics-" });
+  try {
+    const usage: [string[], RegExp][] = [
+      [["frobnicate"], /unknown command 'frobnicate'/],
+      [["gateway", "call"], /missing required argument 'method'/],
+      [["config", "set", "gateway.port"], /missing required argument 'value'/],
+      [["gateway", "run", "--port", "abc"], /argument 'abc' is invalid/],
+      [["logs", "--level", "loud"], /argument 'loud' is invalid/],
+      [["gateway", "--bogus"], /unknown option '--bogus'/],
+      [["token"], /Usage: pyclaw token/],
+      [["completion", "tcsh"], /Unknown shell/],
+    ];
+    for (const [args, message] of usage) {
+      const run = await runPyclaw(args, { stateDir: dir });
+      assertEquals(run.code, 2, `pyclaw ${args.join(" ")}: ${run.stderr}`);
+      assertMatch(run.stderr, message);
+    }
+    for (const args of [["--help"], ["gateway", "--help"], ["--version"]]) {
+      assertEquals((await runPyclaw(args, { stateDir: dir })).code, 0, args.join(" "));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

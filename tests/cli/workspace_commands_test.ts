@@ -141,7 +141,7 @@ Deno.test("pyclaw logs filters by level and prints JSON lines", async () => {
     const last = await runPyclaw(["logs", "-n", "1"], { stateDir: dir });
     assertMatch(last.stdout, /ERROR broke/);
     const badLevel = await runPyclaw(["logs", "--level", "loud"], { stateDir: dir });
-    assertEquals(badLevel.code, 1);
+    assertEquals(badLevel.code, 2);
     assertMatch(badLevel.stderr, /Allowed choices are debug, info, warn, error/);
   } finally {
     await Deno.remove(dir, { recursive: true });
