@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: format check, lint, type check, then the whole test suite; ends with the plain
-# "N passed, N failed" line CI reads.
+# "N passed, N failed, N skipped" line CI reads (scripts/test_summary.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
@@ -12,13 +12,13 @@ mkdir -p .tmp
 step() { echo "== $*" >&2; }
 
 step "format check"
-"$deno" fmt --check || { echo "0 passed, 1 failed"; exit 1; }
+"$deno" fmt --check || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 step "lint"
-"$deno" lint || { echo "0 passed, 1 failed"; exit 1; }
+"$deno" lint || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 step "type check"
-"$deno" check --quiet . || { echo "0 passed, 1 failed"; exit 1; }
+"$deno" check --quiet . || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 step "layer check"
-"$deno" run --quiet --allow-read scripts/check_layers.ts || { echo "0 passed, 1 failed"; exit 1; }
+"$deno" run --quiet --allow-read scripts/check_layers.ts || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 step "tests"
 # A log of its own, so two runs at once never mix their output.
@@ -26,14 +26,6 @@ log=$(mktemp .tmp/test-output.XXXXXX)
 trap 'rm -f "$log"' EXIT
 NO_COLOR=1 "$deno" test -A --no-lock --quiet "$@" tests/ 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-summary=$(grep -aE '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
-passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
-failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
-ignored=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")
 echo
-if [ -n "${ignored:-}" ] && [ "$ignored" != "0" ]; then
-  echo "${passed:-0} passed, ${failed:-1} failed, ${ignored} skipped"
-else
-  echo "${passed:-0} passed, ${failed:-1} failed"
-fi
+bash scripts/test_summary.sh "$log"
 exit "$status"

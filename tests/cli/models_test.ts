@@ -212,14 +212,38 @@ function mountTinyDisk(dir: string, size = "64k"): boolean {
   }
 }
 
-Deno.test("pyclaw models download stops with a clear message on a full disk", async (t) => {
+/** Whether this machine lets the tests mount a tmpfs (root or CAP_SYS_ADMIN); asked once. */
+const CAN_MOUNT = (() => {
+  const dir = Deno.makeTempDirSync({ prefix: "pyclaw-mount-probe-" });
+  try {
+    const mounted = mountTinyDisk(dir);
+    if (mounted) new Deno.Command("umount", { args: [dir] }).outputSync();
+    return mounted;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+})();
+
+/** Whether util-linux `script` (a pseudo-terminal for the command) is installed. */
+const HAS_SCRIPT = (() => {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+// Registered with `ignore`, so a machine that cannot mount shows them as ignored (and
+// scripts/test.sh as skipped), never as passed.
+Deno.test({
+  name: "pyclaw models download stops with a clear message on a full disk",
+  ignore: !CAN_MOUNT,
+}, async () => {
   await using env = await setup();
   const disk = join(env.stateDir, "disk");
   await Deno.mkdir(disk);
-  if (!mountTinyDisk(disk)) {
-    await t.step({ name: "needs a tmpfs mount (root)", ignore: true, fn: () => {} });
-    return;
-  }
+  assert(mountTinyDisk(disk), "mounting a tmpfs worked for the probe but not here");
   try {
     const result = await pyclaw(["download", REPO], disk, env.hub);
     assertEquals(result.code, 1);
@@ -234,14 +258,14 @@ Deno.test("pyclaw models download stops with a clear message on a full disk", as
   }
 });
 
-Deno.test("pyclaw models download keeps the partial file when the disk fills up mid-file", async (t) => {
+Deno.test({
+  name: "pyclaw models download keeps the partial file when the disk fills up mid-file",
+  ignore: !CAN_MOUNT,
+}, async () => {
   await using env = await setup();
   const disk = join(env.stateDir, "disk");
   await Deno.mkdir(disk);
-  if (!mountTinyDisk(disk, "400k")) {
-    await t.step({ name: "needs a tmpfs mount (root)", ignore: true, fn: () => {} });
-    return;
-  }
+  assert(mountTinyDisk(disk, "400k"), "mounting a tmpfs worked for the probe but not here");
   try {
     env.hub.throttle(8 * 1024, 30);
     const child = command(["download", REPO], disk, env.hub).spawn();
@@ -265,15 +289,11 @@ Deno.test("pyclaw models download keeps the partial file when the disk fills up 
   }
 });
 
-Deno.test("pyclaw models download draws a progress bar on a terminal", async (t) => {
+Deno.test({
+  name: "pyclaw models download draws a progress bar on a terminal",
+  ignore: !HAS_SCRIPT,
+}, async () => {
   await using env = await setup();
-  // util-linux `script` gives the command a pseudo-terminal.
-  const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
-    .output().then((o) => o.success, () => false);
-  if (!hasScript) {
-    await t.step({ name: "needs util-linux script", ignore: true, fn: () => {} });
-    return;
-  }
   env.hub.throttle(32 * 1024, 10);
   const deno = join(root, "node_modules/.bin/deno");
   const line = `${deno} run -A --no-lock --quiet ${join(root, "main.ts")} models download ${REPO}`;
