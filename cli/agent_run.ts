@@ -114,12 +114,17 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
   Deno.exit(result.ok ? 0 : result.aborted && !result.error ? 130 : 1);
 }
 
-/** The message from the arguments, else from stdin when it is not a terminal. */
+/**
+ * The message: the arguments, then what is piped on stdin after a blank line, so that
+ * `git diff | pyclaw agent "Review this change"` sends the instruction and the diff, as other
+ * LLM CLIs (llm, aichat) do. Either part alone is the whole message.
+ */
 async function readMessage(words: string[]): Promise<string> {
-  let message = words.join(" ");
-  if (!message && !Deno.stdin.isTerminal()) {
-    message = (await new Response(Deno.stdin.readable).text()).trim();
-  }
+  const typed = words.join(" ").trim();
+  const piped = Deno.stdin.isTerminal()
+    ? ""
+    : (await new Response(Deno.stdin.readable).text()).replace(/^\s*\n/, "").trimEnd();
+  const message = [typed, piped].filter(Boolean).join("\n\n");
   if (!message.trim()) {
     fail(new Error('No message: pass one (pyclaw agent "Hello") or pipe it on stdin'), 2);
   }

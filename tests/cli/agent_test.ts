@@ -89,6 +89,27 @@ Deno.test("pyclaw agent reads the message from stdin and prints parseable --json
   }
 });
 
+Deno.test("pyclaw agent sends the message and then the piped stdin, as the README's git diff example", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    const diff = "diff --git a/x b/x\n-old\n+new\n";
+    const run = await runPyclaw(["agent", "Review", "this", "change"], {
+      stateDir: dir,
+      stdin: diff,
+    });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(
+      upstream.requests[0].body.messages.at(-1).content,
+      "Review this change\n\ndiff --git a/x b/x\n-old\n+new",
+    );
+    const help = await runPyclaw(["agent", "--help"], { stateDir: dir });
+    assertMatch(help.stdout, /both a message and piped stdin, both are sent/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pyclaw agent exits non-zero with a clear message when the provider fails", async () => {
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
   const dir = await tempState(providerConfig(upstream.url));
