@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { isLoopbackHost, readTokenFile } from "../../core/gateway_token.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
-export function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
+export async function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   if (input.configIssues?.length) {
     checks.push({
@@ -14,6 +14,15 @@ export function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
       message: `${input.configPath} is invalid: ` +
         input.configIssues.map((i) => `${i.path || "<root>"}: ${i.message}`).join("; "),
       hint: "Fix the keys named above; the gateway will not start until then",
+    });
+  } else if (!(await fileExists(input.configPath))) {
+    // Nothing was validated: "is valid" would tell a new user their file was found and read.
+    checks.push({
+      id: "config.valid",
+      name: "Config file",
+      status: "ok",
+      message: `${input.configPath} does not exist: the defaults are in use`,
+      hint: "Run `pyclaw setup` to create it",
     });
   } else {
     checks.push({
@@ -32,7 +41,16 @@ export function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
       hint: "Check these keys for typos",
     });
   }
-  return Promise.resolve(checks);
+  return checks;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
 }
 
 export async function checkStateDir(input: DoctorInput): Promise<DoctorCheck> {

@@ -59,7 +59,7 @@ export class GatewayClient {
       this.#closeInfo = { code, reason };
       for (const pending of this.#pending.values()) {
         clearTimeout(pending.timer);
-        pending.reject(new Error(`Connection closed (${code}${reason ? `: ${reason}` : ""})`));
+        pending.reject(new Error(lostConnection(code, reason)));
       }
       this.#pending.clear();
       markClosed({ code, reason });
@@ -178,4 +178,14 @@ export class GatewayClient {
 
 function toGatewayError(error: ErrorShape): GatewayError {
   return new GatewayError(error.code, error.message, error.details);
+}
+
+/**
+ * What a request learns when the socket closes under it. A raw close code (`0`, `1006`) means
+ * nothing to a user; the gateway's reason ("gateway shutting down") does.
+ */
+function lostConnection(code: number, reason: string): string {
+  return reason
+    ? `Lost connection to the gateway: ${reason} (close code ${code})`
+    : "Lost connection to the gateway";
 }

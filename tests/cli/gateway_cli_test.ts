@@ -107,6 +107,11 @@ Deno.test("doctor: exit 0 on a good setup, 1 with the key path on an invalid con
     const good = await pyclaw(["doctor", "--json"], { PYCLAW_STATE_DIR: dir });
     assertEquals(good.code, 0, good.stdout + good.stderr);
     assertEquals(JSON.parse(good.stdout).summary.fail, 0);
+    // No file: nothing was validated, and a new user is told the defaults apply.
+    const config = JSON.parse(good.stdout).checks.find((c: { id: string }) =>
+      c.id === "config.valid"
+    );
+    assertMatch(config.message, /pyclaw\.json does not exist: the defaults are in use/);
     await Deno.writeTextFile(`${dir}/pyclaw.json`, '{ gateway: { port: "high" } }');
     const bad = await pyclaw(["doctor"], { PYCLAW_STATE_DIR: dir });
     assertEquals(bad.code, 1);
