@@ -18,7 +18,10 @@ export function withConnectionOptions<
   timeoutHelp = "time limit in milliseconds",
 ) {
   return command
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:<port>)")
+    .option(
+      "--url <url>",
+      "gateway WebSocket URL (default: PYCLAW_GATEWAY_URL, else the running gateway of the state dir, else ws://127.0.0.1:<gateway.port>)",
+    )
     .option("--token <token>", "auth token")
     .option("--password <password>", "auth password")
     .option("--timeout <ms>", timeoutHelp, parseInteger, timeoutMs);

@@ -1,6 +1,8 @@
 /**
- * @module How client commands find and reach the local gateway: URL from config, credentials
- * from the flags, the environment, the config, or the generated token file.
+ * @module How client commands find and reach the local gateway: the URL from `--url`, else
+ * `PYCLAW_GATEWAY_URL`, else the record of the gateway that owns the state dir (wherever it
+ * listens), else the configured port; credentials from the flags, the environment, the config,
+ * or the generated token file.
  */
 
 import { ConfigError, loadConfigFile } from "../core/config/load.ts";
@@ -8,6 +10,7 @@ import type { Config } from "../core/config/schema.ts";
 import { readTokenFile } from "../core/gateway_token.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { GatewayClient } from "../core/protocol/client.ts";
+import { type StateDirOwner, stateDirOwner } from "../core/state_owner.ts";
 
 /** The flags every client command takes. */
 export interface ClientFlags {
@@ -25,6 +28,10 @@ export interface ClientTarget {
   timeoutMs: number;
   config?: Config;
   configError?: string;
+  /** Where the URL came from: `--url`/`PYCLAW_GATEWAY_URL` (`explicit`), the owner's record, or config. */
+  urlSource: "explicit" | "record" | "config";
+  /** The gateway that holds the state dir's lock, if one does. */
+  owner: StateDirOwner;
 }
 
 /** Works out the target from flags, environment, config and token file. */
@@ -38,12 +45,15 @@ export async function resolveTarget(flags: ClientFlags): Promise<ClientTarget> {
     if (!(error instanceof ConfigError)) throw error;
     configError = error.message;
   }
-  const port = config?.gateway.port ?? 18789;
-  const url = flags.url ?? `ws://127.0.0.1:${port}`;
+  const paths = statePaths(stateDir(env));
+  const owner = await stateDirOwner(paths.root);
+  const explicit = flags.url ?? (env.PYCLAW_GATEWAY_URL || undefined);
+  const recorded = owner.owned ? owner.record?.url : undefined;
+  const url = explicit ?? recorded ?? `ws://127.0.0.1:${config?.gateway.port ?? 18789}`;
   const password = flags.password ?? env.PYCLAW_AUTH_PASSWORD ?? config?.gateway.auth.password;
   let token: string | undefined = flags.token ?? env.PYCLAW_AUTH_TOKEN ??
     config?.gateway.auth.token;
-  if (!token && !password) token = await readTokenFile(statePaths(stateDir(env)).tokenFile);
+  if (!token && !password) token = await readTokenFile(paths.tokenFile);
   return {
     url: normalizeUrl(url),
     token,
@@ -51,6 +61,8 @@ export async function resolveTarget(flags: ClientFlags): Promise<ClientTarget> {
     timeoutMs: flags.timeout ?? 10_000,
     config,
     configError,
+    urlSource: explicit ? "explicit" : recorded ? "record" : "config",
+    owner,
   };
 }
 

@@ -1,10 +1,12 @@
 /**
  * @module The one place that decides where a client command runs: through a running gateway
  * when one answers, otherwise in this process on the local state dir. A gateway that answers
- * but refuses the credentials is an error, never a silent fallback.
+ * but refuses the credentials is an error, never a silent fallback, and a command that writes
+ * never runs in-process beside a live gateway that owns the state dir.
  */
 
 import type { GatewayClient } from "../core/protocol/client.ts";
+import type { GatewayRecord } from "../core/state_owner.ts";
 import {
   type ClientFlags,
   type ClientTarget,
@@ -26,23 +28,50 @@ export type Route =
 /** How long to wait for the socket of a gateway that may not be there. */
 const REACH_TIMEOUT_MS = 1_500;
 
+/** Options of {@linkcode openRoute}. */
+export interface RouteOptions {
+  /**
+   * The command only reads, so `--local` may run beside a live gateway.
+   * @default false
+   */
+  readOnly?: boolean;
+}
+
 /**
  * Connects to the gateway when it answers; otherwise returns a local route.
  *
  * @throws {GatewayError} when the gateway answers but refuses the handshake (AUTH_REQUIRED, …)
  * @throws {Error} when the gateway accepts the connection but does not complete the handshake
- * in time, or when `--url` names a gateway that cannot be reached: the user asked for it
+ * in time, when `--url` names a gateway that cannot be reached (the user asked for it), or when
+ * a writing command would run in-process while a live gateway owns the state dir
  */
-export async function openRoute(flags: GatewayOrLocalFlags): Promise<Route> {
+export async function openRoute(
+  flags: GatewayOrLocalFlags,
+  options: RouteOptions = {},
+): Promise<Route> {
   const target = await resolveTarget(flags);
-  if (flags.local) return { via: "local", target, reason: "--local" };
+  const { owner } = target;
+  if (flags.local) {
+    if (owner.owned && !options.readOnly) throw new Error(ownedMessage(owner.record, "--local"));
+    return { via: "local", target, reason: "--local" };
+  }
   // Reachable means something accepts TCP there; after that, a slow or refusing gateway is an
-  // error rather than a reason to run beside it on the same files.
-  if (!flags.url && !(await accepts(target.url))) {
+  // error rather than a reason to run beside it on the same files. The gateway that owns the
+  // state dir is never bypassed: it must answer.
+  if (target.urlSource === "config" && !(await accepts(target.url))) {
+    if (owner.owned && !options.readOnly) throw new Error(ownedMessage(owner.record));
     return { via: "local", target, reason: `no gateway at ${target.url}` };
   }
   const client = await connectTo(target);
   return { via: "gateway", client, target };
+}
+
+/** Why a command refuses to run in this process while a gateway owns the state dir. */
+function ownedMessage(record: GatewayRecord | undefined, flag?: string): string {
+  if (!flag) return "A gateway is starting on this state dir: try again once it is ready";
+  const who = record ? `A gateway (pid ${record.pid}, ${record.url})` : "A gateway";
+  return `${who} owns this state dir; ${flag} would write beside it. Drop ${flag} to go ` +
+    "through the gateway, or stop it first (pyclaw gateway stop)";
 }
 
 /** True when a TCP connection to the URL's host and port opens within the reach timeout. */
@@ -78,8 +107,9 @@ export async function gatewayOrLocal<T>(
   flags: GatewayOrLocalFlags,
   remote: (client: GatewayClient, target: ClientTarget) => Promise<T>,
   local: (target: ClientTarget) => Promise<T>,
+  options: RouteOptions = {},
 ): Promise<{ result: T; via: Route["via"] }> {
-  const route = await openRoute(flags);
+  const route = await openRoute(flags, options);
   if (route.via === "local") return { result: await local(route.target), via: "local" };
   try {
     return { result: await remote(route.client, route.target), via: "gateway" };

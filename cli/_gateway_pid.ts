@@ -1,46 +1,20 @@
 /**
- * @module The running gateway's pid file (`<state>/gateway.pid`), so `gateway stop` and
- * `gateway restart` can find a gateway started by hand, not only one run as a service.
+ * @module The running gateway's pid, so `gateway stop` and `gateway restart` can find a gateway
+ * started by hand, not only one run as a service. The state dir's lock says whether one runs;
+ * its record (or `<state>/gateway.pid`) says which process it is.
  */
 
-import { join } from "node:path";
-import { readTextIfExists, writeFileAtomic } from "../core/fs.ts";
+import { ownerFiles, stateDirOwner } from "../core/state_owner.ts";
 
 /** The pid file of the gateway of state dir `root`. */
 export function pidFile(root: string): string {
-  return join(root, "gateway.pid");
+  return ownerFiles(root).pid;
 }
 
-/** Records this process as the state dir's gateway. */
-export async function writePidFile(root: string): Promise<void> {
-  await writeFileAtomic(pidFile(root), `${Deno.pid}\n`, { mode: 0o600 });
-}
-
-/** Removes the pid file if it is still this process's. */
-export function removePidFileSync(root: string): void {
-  try {
-    if (Deno.readTextFileSync(pidFile(root)).trim() === String(Deno.pid)) {
-      Deno.removeSync(pidFile(root));
-    }
-  } catch { /* already gone */ }
-}
-
-/** The recorded pid when that process still exists. */
+/** The pid of the gateway that holds the state dir's lock, if one does. */
 export async function runningPid(root: string): Promise<number | undefined> {
-  const pid = Number((await readTextIfExists(pidFile(root)))?.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return processExists(pid) && looksLikeGateway(pid) ? pid : undefined;
-}
-
-/** Guards against a stale pid file whose number now belongs to another program. */
-function looksLikeGateway(pid: number): boolean {
-  if (Deno.build.os !== "linux") return true;
-  try {
-    const args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
-    return args.includes("gateway") || args.some((arg) => arg.endsWith("main.ts"));
-  } catch {
-    return false;
-  }
+  const owner = await stateDirOwner(root);
+  return owner.owned ? owner.record?.pid : undefined;
 }
 
 export function processExists(pid: number): boolean {

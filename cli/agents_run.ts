@@ -37,6 +37,7 @@ export async function agentsList(
           bindings: flags.bindings ? listBindings(config) : [],
         };
       },
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);

@@ -5,6 +5,7 @@ import type { Config } from "../core/config/schema.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { restoreBackup } from "../agent/backups/backup_restore.ts";
 import { exportBackup, listBackups } from "../agent/backups/backup_store.ts";
+import { stateDirOwner } from "../core/state_owner.ts";
 import { fail, printJson } from "./_output.ts";
 
 function where() {
@@ -49,6 +50,16 @@ export async function backupRestore(
   const { env, paths, configPath } = where();
   const config = await loadConfig(configPath, env);
   const port = config?.gateway.port ?? 18789;
+  const owner = await stateDirOwner(paths.root);
+  if (!options.force && owner.owned) {
+    const who = owner.record ? ` (pid ${owner.record.pid}, ${owner.record.url})` : "";
+    fail(
+      new Error(
+        `A gateway${who} owns this state dir: stop it before restoring (or pass --force), ` +
+          "so it does not overwrite the restored files",
+      ),
+    );
+  }
   if (!options.force && await gatewayAnswers(port)) {
     fail(
       new Error(

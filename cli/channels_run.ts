@@ -60,6 +60,7 @@ export async function channelsList(flags: Flags): Promise<void> {
           type: c.channel_id,
           status: c.status,
         })),
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);
@@ -92,6 +93,7 @@ export async function channelsStatus(channel: string, flags: Flags): Promise<voi
         if (!found) throw new GatewayError("NOT_FOUND", `Channel not found: ${channel}`);
         return found;
       },
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);

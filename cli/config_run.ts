@@ -6,6 +6,7 @@ import { isPlainObject, splitKey } from "../core/config/key_path.ts";
 import { REDACTED, SECRET_KEY } from "../core/config/schema.ts";
 import { configPath } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
+import { applyConfigChange, type ConfigChangeResult, printConfigChange } from "./_config_change.ts";
 import { green, red, yellow } from "./_style.ts";
 
 async function openStore(): Promise<ConfigStore> {
@@ -43,10 +44,13 @@ export async function configSet(
 ): Promise<void> {
   const store = await openStore();
   const value = options.string ? text : parseValue(text);
+  let applied: ConfigChangeResult;
   try {
-    await store.set(key, value);
+    applied = await applyConfigChange({ key, value }, store);
   } catch (error) {
     fail(error);
+  } finally {
+    store.close();
   }
   const secret = SECRET_KEY.test(splitKey(key).at(-1) ?? "");
   console.log(
@@ -54,6 +58,7 @@ export async function configSet(
       ? `Set ${key} (secret, not shown) in ${store.path}`
       : `Set ${key} = ${JSON.stringify(value)} in ${store.path}`,
   );
+  printConfigChange(applied);
 }
 
 /** JSON when it parses (numbers, booleans, arrays, objects, quoted strings), else the text. */

@@ -40,6 +40,7 @@ export async function cronList(flags: Flags): Promise<void> {
       (client, target) =>
         client.request<CronJobInfo[]>("cron.list", {}, { timeoutMs: target.timeoutMs }),
       () => withLocalCron((cron) => cron.list()),
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);

@@ -2,6 +2,7 @@
 
 import { GatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
+import type { GatewayRecord } from "../core/state_owner.ts";
 import { fail, printJson } from "./_output.ts";
 import { type ClientFlags, connectTo, resolveTarget } from "./_gateway_client.ts";
 import type { ServiceStatus } from "./gateway_service.ts";
@@ -64,8 +65,19 @@ export async function gatewayStatus(
 ): Promise<void> {
   const target = await resolveTarget(flags);
   const config = target.config;
+  const record = target.owner.owned ? target.owner.record : undefined;
   const status: Record<string, unknown> = {
     url: target.url,
+    // What the gateway of this state dir really uses, which `--port` may have changed.
+    running: record
+      ? {
+        pid: record.pid,
+        port: record.port,
+        url: record.url,
+        httpUrl: record.httpUrl,
+        startedAt: record.startedAt,
+      }
+      : null,
     config: config
       ? { port: config.gateway.port, bind: config.gateway.bind, authMode: config.gateway.auth.mode }
       : { error: target.configError },
@@ -96,9 +108,21 @@ export async function gatewayStatus(
 
 function printStatus(status: Record<string, unknown>): void {
   const config = status.config as Record<string, unknown>;
+  const running = status.running as GatewayRecord | null;
   console.log(`Gateway  ${status.url}`);
+  if (running) {
+    const http = running.httpUrl ? `, HTTP ${running.httpUrl}` : "";
+    console.log(
+      `Running  pid ${running.pid}, port ${running.port}${http}, since ${running.startedAt}`,
+    );
+  } else console.log("Running  no gateway owns this state dir");
   if (config.error) console.log(`Config   INVALID: ${config.error}`);
-  else console.log(`Config   port ${config.port}, bind ${config.bind}, auth ${config.authMode}`);
+  else {
+    const differs = running && running.port !== config.port ? " (the gateway runs on another)" : "";
+    console.log(
+      `Config   port ${config.port}${differs}, bind ${config.bind}, auth ${config.authMode}`,
+    );
+  }
   printService(status.service as ServiceStatus);
   const probe = status.probe as ProbeResult | undefined;
   if (probe) {

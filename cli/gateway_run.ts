@@ -3,11 +3,11 @@
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { Logger } from "../core/logger.ts";
-import { isLoopbackHost } from "../core/gateway_token.ts";
+import { bindAddress, isLoopbackHost, isValidBind } from "../core/gateway_token.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { type Gateway, startGateway } from "../server/gateway.ts";
 import { VERSION } from "../core/version.ts";
-import { removePidFileSync, writePidFile } from "./_gateway_pid.ts";
+import { claimStateDir, StateDirBusyError, type StateDirClaim } from "../core/state_owner.ts";
 
 export interface RunOptions {
   port?: number;
@@ -19,6 +19,10 @@ export async function runGateway(options: RunOptions): Promise<void> {
   const env = Deno.env.toObject();
   const paths = statePaths(stateDir(env));
   const file = configPath(env);
+  if (options.bind !== undefined && !isValidBind(options.bind)) {
+    console.error(`Error: ${badBind("--bind", options.bind)}`);
+    Deno.exit(2);
+  }
   let configStore: ConfigStore;
   try {
     configStore = await ConfigStore.open(file, { env, watch: true });
@@ -31,6 +35,22 @@ export async function runGateway(options: RunOptions): Promise<void> {
       Deno.exit(1);
     }
     throw error;
+  }
+  const { bind, port } = configStore.current.gateway;
+  if (options.bind === undefined && !isValidBind(bind)) {
+    console.error(`Error: ${badBind("gateway.bind", bind)}`);
+    Deno.exit(1);
+  }
+  // Before anything starts (cron, channels, the log): two gateways on one state dir would fire
+  // every job twice and write the same session files.
+  let claim: StateDirClaim;
+  try {
+    claim = await claimStateDir(paths.root);
+  } catch (error) {
+    if (!(error instanceof StateDirBusyError)) throw error;
+    console.error(`Error: ${error.message}`);
+    configStore.close();
+    Deno.exit(1);
   }
   const { logging } = configStore.current;
   const logger = new Logger({
@@ -48,9 +68,17 @@ export async function runGateway(options: RunOptions): Promise<void> {
   try {
     gateway = await startGateway({ configStore, paths, logger, env, ...options });
   } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
+    const wanted = options.port ?? port;
+    console.error(
+      `Error: ${
+        error instanceof Deno.errors.AddrInUse
+          ? portInUse(wanted, options.port !== undefined, bindAddress(options.bind ?? bind))
+          : (error as Error).message
+      }`,
+    );
     configStore.close();
     logger.close();
+    claim.release();
     Deno.exit(1);
   }
 
@@ -74,20 +102,51 @@ export async function runGateway(options: RunOptions): Promise<void> {
     clearTimeout(force);
     logger.info("stopped");
     logger.close();
-    removePidFileSync(paths.root);
+    claim.release();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
-  // `gateway stop` / `restart` find a hand-started gateway by this file; it is written before
-  // the ready line so that whoever waits for the line finds it.
-  await writePidFile(paths.root).catch((error) =>
-    logger.warn("could not write the pid file", { error: (error as Error).message })
+  // The CLI finds the gateway (`--port` included) and `gateway stop` its pid by this record; it
+  // is written before the ready line so that whoever waits for the line finds it.
+  await claim.record({
+    url: gateway.url,
+    port: gateway.port,
+    httpUrl: gateway.httpUrl,
+    bind: gateway.runtime.bindHost,
+    configPath: file,
+  }).catch((error) =>
+    logger.warn("could not record the gateway in the state dir", {
+      error: (error as Error).message,
+    })
   );
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
+}
+
+function badBind(source: string, value: string): string {
+  return `${source} ${JSON.stringify(value)} is not an address: use loopback, lan, or an IP ` +
+    "address such as 127.0.0.1 or 0.0.0.0";
+}
+
+/**
+ * Names the port that is taken and where it came from. The HTTP listener fails the same way
+ * when its port is configured, so look which one is really taken.
+ */
+function portInUse(wanted: number, fromFlag: boolean, hostname: string): string {
+  let wsFree = false;
+  try {
+    Deno.listen({ hostname, port: wanted }).close();
+    wsFree = true;
+  } catch { /* taken: the WebSocket port is the one */ }
+  if (wsFree) {
+    return "The HTTP port (gateway.http.port) is in use: choose another or set it to false";
+  }
+  const source = fromFlag ? "--port" : "gateway.port";
+  return `Port ${wanted} (${source}) is in use: another gateway? Try --port <port>, or ` +
+    "`pyclaw gateway stop` if it is an old pyclaw gateway";
 }
 
 /** Says where the gateway's secret came from, never the secret itself. */

@@ -20,6 +20,7 @@ import {
   terminalProgress,
 } from "./_download_progress.ts";
 import { fail, printJson } from "./_output.ts";
+import { applyConfigChange, printConfigChange } from "./_config_change.ts";
 
 function openStore(env: Record<string, string | undefined>): LocalModelStore {
   return new LocalModelStore(statePaths(stateDir(env)).modelsDir);
@@ -174,8 +175,12 @@ export async function modelsDeleteLocal(id: string): Promise<void> {
     console.log(`Deleted ${model.id} (${formatBytes(model.size)}) from ${model.path}`);
     if (config.current.agents.defaults.model === localModelRef(model)) {
       // Leaving the default on a deleted file would break every agent that relies on it.
-      await config.patch({ agents: { defaults: { model: null } } });
+      const applied = await applyConfigChange(
+        { patch: { agents: { defaults: { model: null } } } },
+        config,
+      );
       console.log("It was the default model of agents; agents.defaults.model is now unset");
+      printConfigChange(applied);
     }
   } catch (error) {
     fail(error);
@@ -199,10 +204,11 @@ export async function modelsSelect(id: string): Promise<void> {
       );
     }
     const ref = localModelRef(model);
-    await config.set("agents.defaults.model", ref);
+    const applied = await applyConfigChange({ key: "agents.defaults.model", value: ref }, config);
     await store.select(model.id);
     console.log(`Default model of agents is now ${ref}`);
-    console.log(`(agents.defaults.model in ${config.path}; a running gateway picks it up)`);
+    console.log(`(agents.defaults.model in ${config.path})`);
+    printConfigChange(applied);
   } catch (error) {
     fail(error);
   } finally {

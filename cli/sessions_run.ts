@@ -37,6 +37,7 @@ export async function sessionsList(flags: Flags): Promise<void> {
         const all = await new SessionStore(localPaths()).list();
         return flags.agent ? all.filter((s) => s.agentId === flags.agent) : all;
       },
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);
@@ -69,6 +70,7 @@ export async function sessionsShow(
       (client, target) =>
         client.request<SessionPage>("sessions.preview", params, { timeoutMs: target.timeoutMs }),
       () => new SessionStore(localPaths()).page(path, flags.limit, flags.cursor),
+      { readOnly: true },
     ));
   } catch (error) {
     fail(error);

@@ -38,7 +38,7 @@ export async function showStatus(flags: Flags): Promise<void> {
   }
   let route: Route;
   try {
-    route = await openRoute(flags);
+    route = await openRoute(flags, { readOnly: true });
   } catch (error) {
     // A gateway that refuses us still counts as running; the rest comes from the config.
     route = { via: "local", target: await openTarget(flags), reason: (error as Error).message };

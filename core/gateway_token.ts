@@ -40,3 +40,21 @@ export function bindAddress(bind: string): string {
   if (b === "lan" || b === "all") return "0.0.0.0";
   return bind.trim().replace(/^\[|\]$/g, "");
 }
+
+/**
+ * True for a `gateway.bind` / `--bind` value the gateway can listen on: `loopback`,
+ * `localhost`, `lan`, `all`, or an IPv4 or IPv6 address. Host names are not taken, since a name
+ * that resolves elsewhere would expose the gateway where the user did not mean it.
+ */
+export function isValidBind(bind: string): boolean {
+  const b = bind.trim().toLowerCase();
+  if (["loopback", "localhost", "lan", "all"].includes(b)) return true;
+  if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(b)) return b.split(".").every((part) => Number(part) < 256);
+  const v6 = b.replace(/^\[|\]$/g, "");
+  if (!v6.includes(":")) return false;
+  try {
+    return new URL(`http://[${v6}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * @module One way for CLI commands to change the config: through the running gateway when it
+ * owns this state dir and loaded this same file (`config.set` / `config.patch`), so the change
+ * is in force when the command returns and the next command sees it; otherwise on the file.
+ * A file write alone reaches a gateway only when its watcher fires, a moment later.
+ */
+
+import type { ConfigStore } from "../core/config/store.ts";
+import { configPath } from "../core/paths.ts";
+import { isGatewayError } from "../core/errors.ts";
+import { connectTo, resolveTarget } from "./_gateway_client.ts";
+
+/** A change: one key, or a JSON merge patch. */
+export type ConfigChange =
+  | { key: string; value: unknown }
+  | { patch: Record<string, unknown> };
+
+/** How the change was applied. */
+export interface ConfigChangeResult {
+  via: "gateway" | "file";
+  /** Keys that only a gateway restart applies (`gateway.port`, …), as the gateway reports. */
+  restartRequired?: string[];
+  /** Why the gateway did not take it, when it was there but the file was written instead. */
+  fallback?: string;
+}
+
+/**
+ * Applies `change` through the owning gateway, else with `store` on the file.
+ *
+ * @throws {GatewayError} INVALID_PARAMS when the change is invalid, from either route
+ */
+export async function applyConfigChange(
+  change: ConfigChange,
+  store: ConfigStore,
+): Promise<ConfigChangeResult> {
+  const target = await resolveTarget({});
+  const owner = target.owner.owned ? target.owner.record : undefined;
+  // A gateway that loaded another file (PYCLAW_CONFIG_PATH differs) is not affected by this one.
+  if (owner && owner.configPath === configPath(Deno.env.toObject())) {
+    let fallback: string;
+    try {
+      const client = await connectTo({ ...target, url: owner.url });
+      try {
+        const result = "key" in change
+          ? await client.request<{ restartRequired?: string[] }>("config.set", change)
+          : await client.request<{ restartRequired?: string[] }>("config.patch", change);
+        return { via: "gateway", restartRequired: result.restartRequired };
+      } finally {
+        client.close();
+        await client.closed;
+      }
+    } catch (error) {
+      // The gateway judged the change itself: its verdict stands, and nothing was written.
+      if (isGatewayError(error) && error.code === "INVALID_PARAMS") throw error;
+      fallback = error instanceof Error ? error.message : String(error);
+    }
+    // Still write the file, so a gateway that cannot be reached (a bad token, say) can be fixed
+    // from here; it reloads the file on its own.
+    await writeLocally(change, store);
+    return { via: "file", fallback };
+  }
+  await writeLocally(change, store);
+  return { via: "file" };
+}
+
+async function writeLocally(change: ConfigChange, store: ConfigStore): Promise<void> {
+  if ("key" in change) await store.set(change.key, change.value);
+  else await store.patch(change.patch);
+}
+
+/** Tells the user how the change was applied, beyond the command's own message. */
+export function printConfigChange(result: ConfigChangeResult): void {
+  if (result.via === "gateway") console.log("Applied by the running gateway");
+  if (result.fallback) {
+    console.error(
+      `Warning: the running gateway did not take the change (${result.fallback}); the file ` +
+        "was written and the gateway reloads it on its own",
+    );
+  }
+  if (result.restartRequired?.length) {
+    const keys = result.restartRequired.join(", ");
+    console.log(`Restart the gateway to apply ${keys} (pyclaw gateway restart)`);
+  }
+}

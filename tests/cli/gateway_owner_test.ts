@@ -1,0 +1,316 @@
+/**
+ * @module One gateway per state dir, found wherever it listens: `gateway run` takes the state
+ * dir's lock and records its URL, a second one is refused, and the CLI (`gateway call`,
+ * `status`, `agent`, `config set`, `models select`) reaches it even when started with `--port`.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
+import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
+import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
+import { LocalModelStore } from "../../agent/models/model_store.ts";
+
+/** A `pyclaw gateway run` child, once it printed its ready line. */
+interface GatewayProcess {
+  child: Deno.ChildProcess;
+  url: string;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>;
+}
+
+async function spawnGateway(stateDir: string, args: string[] = []): Promise<GatewayProcess> {
+  const child = new Deno.Command(PYCLAW, {
+    args: ["gateway", "run", "--port", "0", ...args],
+    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let errors = "";
+  const drainErrors = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (errors += chunk) }),
+  );
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`gateway exited before it was ready: ${errors}`);
+    out += value;
+  }
+  const drainOut = (async () => {
+    while (!(await lines.read()).done) { /* keep the pipe flowing */ }
+  })();
+  const url = out.match(/ready: (ws:\/\/[^,\s]+)/)?.[1];
+  assert(url, `no URL in the ready line: ${out}`);
+  return {
+    child,
+    url,
+    stderr: () => errors,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const { code } = await child.status;
+      await Promise.all([drainErrors, drainOut]);
+      return code;
+    },
+  };
+}
+
+async function tempState(config: Record<string, unknown> = {}): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-owner-" });
+  await Deno.writeTextFile(
+    join(dir, "pyclaw.json"),
+    JSON.stringify({ logging: { consoleLevel: "silent" }, ...config }),
+  );
+  return dir;
+}
+
+const readJson = async (path: string) => JSON.parse(await Deno.readTextFile(path));
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+Deno.test("gateway run refuses a second gateway on the same state dir and keeps the first one's files", async () => {
+  const dir = await tempState();
+  const first = await spawnGateway(dir);
+  try {
+    const record = await readJson(join(dir, "gateway.json"));
+    assertEquals(record.pid, first.child.pid);
+    assertEquals(record.url, first.url);
+    assertEquals(record.port, Number(new URL(first.url).port));
+
+    const second = await runPyclaw(["gateway", "run", "--port", "0"], { stateDir: dir });
+    assertEquals(second.code, 1);
+    assertMatch(
+      second.stderr,
+      new RegExp(`Another gateway \\(pid ${first.child.pid}, ${first.url}\\) uses this state dir`),
+    );
+    // The refused start touched nothing of the running gateway's.
+    assertEquals((await readJson(join(dir, "gateway.json"))).pid, first.child.pid);
+    assertEquals((await Deno.readTextFile(join(dir, "gateway.pid"))).trim(), `${first.child.pid}`);
+    const health = await runPyclaw(["gateway", "call", "health"], { stateDir: dir });
+    assertEquals(health.code, 0, health.stderr);
+
+    assertEquals(await first.stop(), 0);
+    assertEquals(await exists(join(dir, "gateway.json")), false);
+    assertEquals(await exists(join(dir, "gateway.pid")), false);
+  } finally {
+    await first.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gateway run takes over the state dir of a gateway that crashed", async () => {
+  const dir = await tempState();
+  const crashed = await spawnGateway(dir);
+  crashed.child.kill("SIGKILL");
+  await crashed.stop();
+  // The crash left its record behind, but not its lock.
+  assertEquals((await readJson(join(dir, "gateway.json"))).pid, crashed.child.pid);
+  const next = await spawnGateway(dir);
+  try {
+    assertEquals((await readJson(join(dir, "gateway.json"))).pid, next.child.pid);
+  } finally {
+    assertEquals(await next.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI finds a gateway started with --port; PYCLAW_GATEWAY_URL and --url override", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  // gateway.port says 9 (discard): only the gateway's own record leads to it.
+  const dir = await tempState({
+    gateway: { port: 9 },
+    models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-test" } } },
+    agents: { defaults: { model: "fake/gpt-test" } },
+  });
+  const gateway = await spawnGateway(dir);
+  try {
+    const port = Number(new URL(gateway.url).port);
+    const call = await runPyclaw(["gateway", "call", "health"], { stateDir: dir });
+    assertEquals(call.code, 0, call.stderr);
+
+    const status = await runPyclaw(["gateway", "status", "--json"], { stateDir: dir });
+    assertEquals(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout);
+    assertEquals(parsed.url, gateway.url);
+    assertEquals(parsed.running.port, port);
+    assertEquals(parsed.running.pid, gateway.child.pid);
+    const text = await runPyclaw(["gateway", "status", "--no-probe"], { stateDir: dir });
+    assertMatch(text.stdout, new RegExp(`Running  pid ${gateway.child.pid}, port ${port}`));
+
+    const agent = await runPyclaw(["agent", "--json", "hello"], { stateDir: dir });
+    assertEquals(agent.code, 0, agent.stderr);
+    assertEquals(JSON.parse(agent.stdout).via, "gateway");
+
+    // A local run would write the gateway's session files beside it: refused, nothing written.
+    const local = await runPyclaw(["agent", "--local", "--session", "beside", "hi"], {
+      stateDir: dir,
+    });
+    assertEquals(local.code, 1);
+    assertMatch(local.stderr, /A gateway \(pid \d+, ws:\/\/.+\) owns this state dir/);
+    assertEquals(await exists(join(dir, "agents/main/sessions/beside.jsonl")), false);
+    // Reading beside it is harmless.
+    const list = await runPyclaw(["sessions", "list", "--local"], { stateDir: dir });
+    assertEquals(list.code, 0, list.stderr);
+
+    const elsewhere = "ws://127.0.0.1:9";
+    const byEnv = await runPyclaw(["gateway", "call", "health", "--timeout", "2000"], {
+      stateDir: dir,
+      env: { PYCLAW_GATEWAY_URL: elsewhere },
+    });
+    assertEquals(byEnv.code, 1);
+    assertMatch(byEnv.stderr, /127\.0\.0\.1:9/);
+    const byFlag = await runPyclaw(["gateway", "call", "health", "--url", elsewhere], {
+      stateDir: dir,
+    });
+    assertEquals(byFlag.code, 1);
+    assertMatch(byFlag.stderr, /127\.0\.0\.1:9/);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config set and models select apply through the running gateway before they return", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState({
+    models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-test" } } },
+  });
+  const gateway = await spawnGateway(dir);
+  try {
+    const set = await runPyclaw(["config", "set", "agents.defaults.model", "fake/gpt-test"], {
+      stateDir: dir,
+    });
+    assertEquals(set.code, 0, set.stderr);
+    assertMatch(set.stdout, /Applied by the running gateway/);
+    // The very next command sees the model: no "No model configured".
+    const send = await runPyclaw([
+      "gateway",
+      "call",
+      "chat.send",
+      "--params",
+      JSON.stringify({ message: "hi", sessionId: "right-after" }),
+    ], { stateDir: dir });
+    assertEquals(send.code, 0, send.stderr);
+    assertEquals(JSON.parse(send.stdout).completed, true);
+    assertMatch(await Deno.readTextFile(join(dir, "pyclaw.json")), /fake\/gpt-test/);
+
+    const bad = await runPyclaw(["config", "set", "gateway.port", "high"], { stateDir: dir });
+    assertEquals(bad.code, 1);
+    assertMatch(bad.stderr, /INVALID_PARAMS/);
+
+    const store = new LocalModelStore(join(dir, "models"));
+    const file = join(dir, "models", "tiny.gguf");
+    await Deno.mkdir(join(dir, "models"), { recursive: true });
+    await Deno.writeFile(file, new Uint8Array(16));
+    await store.add({
+      id: "acme/Tiny-GGUF/tiny.gguf",
+      backend: "llamacpp",
+      size: 16,
+      path: file,
+      source: "huggingface",
+      repo: "acme/Tiny-GGUF",
+      downloadedAt: new Date().toISOString(),
+    });
+    const select = await runPyclaw(["models", "select", "acme/Tiny-GGUF/tiny.gguf"], {
+      stateDir: dir,
+    });
+    assertEquals(select.code, 0, select.stderr);
+    assertMatch(select.stdout, /Applied by the running gateway/);
+    const live = await runPyclaw([
+      "gateway",
+      "call",
+      "config.get",
+      "--params",
+      '{"key":"agents.defaults.model"}',
+    ], { stateDir: dir });
+    assertEquals(JSON.parse(live.stdout).value, "llamacpp/acme/Tiny-GGUF/tiny.gguf");
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gateway run names the flag or key and the value of a bad bind or a taken port", async () => {
+  const dir = await tempState();
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const flag = await runPyclaw(["gateway", "run", "--bind", "everywhere"], { stateDir: dir });
+    assertEquals(flag.code, 2);
+    assertMatch(flag.stderr, /--bind "everywhere" is not an address/);
+
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), '{ gateway: { bind: "everywhere" } }');
+    const key = await runPyclaw(["gateway", "run"], { stateDir: dir });
+    assertEquals(key.code, 1);
+    assertMatch(key.stderr, /gateway\.bind "everywhere" is not an address/);
+
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), "{}");
+    const byFlag = await runPyclaw(["gateway", "run", "--port", `${port}`], { stateDir: dir });
+    assertEquals(byFlag.code, 1);
+    assertMatch(
+      byFlag.stderr,
+      new RegExp(`Port ${port} \\(--port\\) is in use: another gateway\\?`),
+    );
+
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), JSON.stringify({ gateway: { port } }));
+    const byKey = await runPyclaw(["gateway", "run"], { stateDir: dir });
+    assertEquals(byKey.code, 1);
+    assertMatch(byKey.stderr, new RegExp(`Port ${port} \\(gateway\\.port\\) is in use`));
+    // A refused start leaves no lock holder and no record behind.
+    assertEquals(await exists(join(dir, "gateway.json")), false);
+  } finally {
+    taken.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gateway run never prints Deno's request.signal legacy-behaviour warning", async () => {
+  const dir = await tempState();
+  const gateway = await spawnGateway(dir);
+  try {
+    const token = (await Deno.readTextFile(join(dir, "gateway.token"))).trim();
+    const http = gateway.url.replace(/^ws/, "http");
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${http}/v1/models`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    }
+  } finally {
+    assertEquals(await gateway.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert(!/legacy behavior|request\.signal/.test(gateway.stderr()), gateway.stderr());
+});
+
+Deno.test("a client whose gateway dies mid-request says it lost the connection", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const dir = await tempState({
+    models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-test" } } },
+    agents: { defaults: { model: "fake/gpt-test" } },
+  });
+  const gateway = await spawnGateway(dir);
+  try {
+    upstream.reply({ chunks: ["Once ", "upon ", "a ", "time"], chunkDelayMs: 1_000 });
+    const call = runPyclaw([
+      "gateway",
+      "call",
+      "chat.send",
+      "--params",
+      '{"message":"tell me a story"}',
+    ], { stateDir: dir });
+    await waitFor(() => upstream.requests.length > 0, 20_000);
+    gateway.child.kill("SIGKILL");
+    const result = await call;
+    assertEquals(result.code, 1);
+    assertMatch(result.stderr, /Lost connection to the gateway/);
+    assert(!/Connection closed \(/.test(result.stderr), result.stderr);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
