@@ -7,6 +7,8 @@
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const CJK_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+/** Clauses one query may have: FTS5 parses 2,000 ORed pairs for a tenth of a second. */
+const MAX_CLAUSES = 32;
 /** Splits a query into terms: anything that is not a letter, digit or mark separates them. */
 const TERMS = /[\p{L}\p{N}\p{M}_]+/gu;
 
@@ -47,6 +49,7 @@ export function buildFtsQuery(query: string): FtsQuery {
   const terms = new Set<string>();
   const needles = new Set<string>();
   for (const word of query.toLowerCase().match(TERMS) ?? []) {
+    if (clauses.size >= MAX_CLAUSES) break;
     for (const part of splitScripts(word)) {
       if (hasCjk(part)) {
         const chars = [...part];
@@ -55,7 +58,7 @@ export function buildFtsQuery(query: string): FtsQuery {
           clauses.add(cjkPhrase(chars));
           needles.add(part);
         }
-        for (let i = 0; i + 1 < chars.length; i++) {
+        for (let i = 0; i + 1 < chars.length && clauses.size < MAX_CLAUSES; i++) {
           clauses.add(cjkPhrase(chars.slice(i, i + 2)));
           needles.add(chars[i] + chars[i + 1]);
         }

@@ -54,6 +54,8 @@ export class MemoryService implements MemoryBackend {
   #named = new Map<string, { key: string; embedder: Embedder }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #watchers: Deno.FsWatcher[] = [];
+  /** Folders watched now (`agentId:folder`); one missing at start is tried again later. */
+  #watched = new Set<string>();
   #stops: (() => void)[] = [];
 
   constructor(deps: MemoryServiceDeps) {
@@ -173,6 +175,7 @@ export class MemoryService implements MemoryBackend {
     const statuses: MemoryStatus[] = [];
     for (const id of ids) {
       const index = this.index(id);
+      index.markAllDirty();
       if (settings.enabled) await index.sync();
       statuses.push({
         ...index.status(),
@@ -209,6 +212,9 @@ export class MemoryService implements MemoryBackend {
       } catch {
         return; // the agent was removed from config
       }
+      // In the background a whole scan is cheap, and it finds sessions deleted or reset.
+      index.markAllDirty();
+      if (this.#settings().sync.watch) this.#watch(agentId);
       index.sync()
         .then(() => index.embedInBackground())
         .catch((error) =>
@@ -228,6 +234,7 @@ export class MemoryService implements MemoryBackend {
       [sessions, false],
     ];
     for (const [dir, recursive] of targets) {
+      if (this.#watched.has(`${agentId}:${dir}`)) continue;
       let watcher: Deno.FsWatcher;
       try {
         watcher = Deno.watchFs(dir, { recursive });
@@ -235,6 +242,7 @@ export class MemoryService implements MemoryBackend {
         continue; // not there yet: searches and finished turns still find what changes
       }
       this.#watchers.push(watcher);
+      this.#watched.add(`${agentId}:${dir}`);
       (async () => {
         for await (const event of watcher) {
           const index = this.#indexes.get(agentId);
@@ -254,6 +262,7 @@ export class MemoryService implements MemoryBackend {
     for (const stop of this.#stops.splice(0)) stop();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#watched.clear();
     for (const watcher of this.#watchers.splice(0)) {
       try {
         watcher.close();

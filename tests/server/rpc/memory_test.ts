@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
@@ -169,4 +175,31 @@ Deno.test("memory search embeds with a downloaded GGUF when memorySearch.provide
   // deno-lint-ignore no-explicit-any
   const status = await client.request<{ agents: any[] }>("memory.status", {});
   assertEquals([status.agents[0].embedded, status.agents[0].chunks], [1, 1]);
+});
+
+Deno.test("the gateway indexes an edited memory file and a finished turn in the background", async () => {
+  const workspace = await Deno.makeTempDir({ prefix: "pyclaw-memory-ws-" });
+  await Deno.mkdir(join(workspace, "memory"), { recursive: true });
+  await using env = await startChatGateway({
+    config: {
+      agents: { defaults: { workspace, memorySearch: { sync: { watchDebounceMs: 50 } } } },
+    },
+  });
+  const index = env.gw.gateway.services.memory.index("main");
+  const reindexed = (path: string) => index.status().lastSync?.reindexed.includes(path);
+  // No search runs here: the watcher and the turn's `chat.done` start the syncs.
+  await Deno.writeTextFile(join(workspace, "memory", "garden.md"), "Tomatoes need water\n");
+  await waitFor(() => reindexed("memory/garden.md"), 10_000, "the watcher's sync");
+  const client = await env.gw.connect();
+  await client.request("chat.send", { sessionId: "garden", message: "Plant basil in May" });
+  await waitFor(() => reindexed("sessions/garden.jsonl"), 10_000, "the turn's sync");
+  assertEquals(index.status().chunks, 2);
+  // A deleted session leaves memory with it.
+  await client.request("sessions.delete", { path: "agents/main/sessions/garden.jsonl" });
+  // deno-lint-ignore no-explicit-any
+  const status = await client.request<{ agents: any[] }>("memory.status", {});
+  assertEquals([status.agents[0].chunks, status.agents[0].lastSync.removed], [1, [
+    "sessions/garden.jsonl",
+  ]]);
+  await Deno.remove(workspace, { recursive: true });
 });
