@@ -140,6 +140,19 @@ Deno.test("the CLI finds a gateway started with --port; PYCLAW_GATEWAY_URL and -
     const text = await runPyclaw(["gateway", "status", "--no-probe"], { stateDir: dir });
     assertMatch(text.stdout, new RegExp(`Running  pid ${gateway.child.pid}, port ${port}`));
 
+    const overview = await runPyclaw(["status", "--json"], { stateDir: dir });
+    assertEquals(overview.code, 0, overview.stderr);
+    assertEquals(JSON.parse(overview.stdout).gateway.running, true);
+    assertEquals(JSON.parse(overview.stdout).gateway.url, gateway.url);
+
+    const rotate = await runPyclaw(["token", "rotate", "--json"], { stateDir: dir });
+    assertEquals(rotate.code, 0, rotate.stderr);
+    assertEquals(JSON.parse(rotate.stdout).gateway, {
+      running: true,
+      accepted: true,
+      url: gateway.url,
+    });
+
     const agent = await runPyclaw(["agent", "--json", "hello"], { stateDir: dir });
     assertEquals(agent.code, 0, agent.stderr);
     assertEquals(JSON.parse(agent.stdout).via, "gateway");
