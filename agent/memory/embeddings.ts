@@ -175,7 +175,9 @@ class LocalEmbedder implements Embedder {
   readonly model: string;
   #path: string;
   #settings: () => Config["models"]["local"];
-  #loaded: Promise<{ model: LlamaModel; context: LlamaEmbeddingContext }> | undefined;
+  #loaded:
+    | Promise<{ model: LlamaModel; context: LlamaEmbeddingContext; maxTokens: number }>
+    | undefined;
 
   constructor(model: string, path: string, settings: () => Config["models"]["local"]) {
     this.model = model;
@@ -204,19 +206,35 @@ class LocalEmbedder implements Embedder {
         maxThreads: threads,
       });
       const model = await llama.loadModel({ modelPath: this.#path });
-      const context = await model.createEmbeddingContext({ threads });
-      return { model, context };
+      const contextSize = Math.min(model.trainContextSize || 2_048, 2_048);
+      const context = await model.createEmbeddingContext({ threads, contextSize });
+      // Room for the tokens the model adds around the input (BOS, EOS).
+      return { model, context, maxTokens: Math.max(1, contextSize - 4) };
     })();
     this.#loaded.catch(() => (this.#loaded = undefined));
     return this.#loaded;
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const { context } = await this.#load();
+    const { model, context, maxTokens } = await this.#load();
     const vectors: Float32Array[] = [];
     for (const text of texts) {
       signal?.throwIfAborted();
-      const embedding = await context.getEmbeddingFor(text);
+      let embedding;
+      try {
+        // A text longer than the context is embedded by its beginning, as remote APIs truncate.
+        embedding = await context.getEmbeddingFor(model.tokenize(text).slice(0, maxTokens));
+      } catch (error) {
+        // Too long for the model's context, most often: the caller's input, not a crash.
+        throw new ProviderError(
+          "upstream",
+          "local",
+          `Local embedding failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
       vectors.push(normalize(Float32Array.from(embedding.vector)));
     }
     return vectors;

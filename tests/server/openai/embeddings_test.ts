@@ -67,4 +67,11 @@ Deno.test("/v1/embeddings runs a downloaded GGUF through node-llama-cpp", async 
   assert(first.length > 0 && first.length === second.length);
   assert(Math.abs(Math.hypot(...first) - 1) < 1e-3, "normalised");
   assert(first.some((x, i) => x !== second[i]), "different texts, different vectors");
+  // Longer than the model's context: embedded by its beginning, not refused.
+  const long = await openai.embeddings.create({
+    model: `llamacpp/${TINY_MODEL_ID}`,
+    input: "word ".repeat(20_000),
+    encoding_format: "float",
+  });
+  assertEquals(long.data[0].embedding.length, first.length);
 });
