@@ -13,7 +13,13 @@ import { estimateStoredTokens } from "./session_context.ts";
 import { summaryRequest, transcriptLine } from "./_compaction_transcript.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { Usage } from "./providers/types.ts";
-import { type CompactionEntry, isCompaction, type SessionStore } from "./sessions/session_store.ts";
+import { startsWith } from "../core/jsonl_lines.ts";
+import {
+  COMPACTION_LINE_PREFIX,
+  type CompactionEntry,
+  isCompaction,
+  type SessionStore,
+} from "./sessions/session_store.ts";
 
 /** What compaction needs. */
 export interface CompactionDeps {
@@ -87,7 +93,19 @@ export class SessionCompactor {
     let keeping = true;
     let previous: CompactionEntry | undefined;
     let previousTokens = 0;
-    for await (const { offset, entry } of sessions.backward(agentId, sessionId)) {
+    // Past the kept turns only compaction lines are parsed: a legacy file of 20,000 messages
+    // is then scanned without parsing (or keeping) what the forward pass will read anyway.
+    const lines = sessions.scanBackward(
+      agentId,
+      sessionId,
+      (line) => keeping || startsWith(line, COMPACTION_LINE_PREFIX),
+    );
+    for await (const { offset, end, entry } of lines) {
+      if (previous && offset < previous.keptFrom) break;
+      if (!entry) {
+        olderTokens += Math.ceil((end - offset) / 4);
+        continue;
+      }
       if (isCompaction(entry)) {
         if (!previous) {
           previous = entry;
@@ -96,7 +114,6 @@ export class SessionCompactor {
         if (keptFrom !== undefined && previous.keptFrom >= keptFrom) break;
         continue;
       }
-      if (previous && offset < previous.keptFrom) break;
       const tokens = estimateStoredTokens(entry);
       if (!keeping) {
         olderTokens += tokens;

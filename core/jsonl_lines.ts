@@ -25,7 +25,10 @@ const decoder = new TextDecoder();
 export async function* linesBackward(
   path: string,
   before?: number,
+  options: LineOptions = {},
 ): AsyncGenerator<LocatedLine> {
+  const parse = (line: Uint8Array) =>
+    options.parseIf && !options.parseIf(line) ? UNPARSED : parseLine(line);
   const file = await openIfExists(path);
   if (!file) return;
   try {
@@ -63,6 +66,26 @@ export async function* linesBackward(
   }
 }
 
+/** Options of {@linkcode linesBackward}. */
+export interface LineOptions {
+  /**
+   * Parse only the lines whose bytes pass this test; the others are yielded with the value
+   * {@linkcode UNPARSED} (their offsets and sizes still count). A scan past thousands of lines
+   * for one kind then costs no JSON parsing and leaves little garbage.
+   */
+  parseIf?(line: Uint8Array): boolean;
+}
+
+/** The value of a line that `parseIf` chose not to parse. */
+export const UNPARSED: unique symbol = Symbol("unparsed");
+
+/** True when `line` starts with the bytes of `prefix`. */
+export function startsWith(line: Uint8Array, prefix: Uint8Array): boolean {
+  if (line.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (line[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** Lines of `path` starting in `[start, end)`, oldest first; `start` must be a line start. */
 export async function* linesForward(
   path: string,
@@ -84,7 +107,7 @@ export async function* linesForward(
       let lineStart = 0;
       for (let i = 0; i < joined.length; i++) {
         if (joined[i] !== NEWLINE) continue;
-        const value = i > lineStart ? parse(joined.subarray(lineStart, i)) : undefined;
+        const value = i > lineStart ? parseLine(joined.subarray(lineStart, i)) : undefined;
         const offset = carryStart + lineStart;
         if (value !== undefined) yield { offset, end: carryStart + i + 1, value };
         lineStart = i + 1;
@@ -93,7 +116,7 @@ export async function* linesForward(
       carryStart += lineStart;
     }
     if (carry.length) {
-      const value = parse(carry);
+      const value = parseLine(carry);
       if (value !== undefined) yield { offset: carryStart, end: stop, value };
     }
   } finally {
@@ -145,7 +168,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return joined;
 }
 
-function parse(bytes: Uint8Array): unknown {
+function parseLine(bytes: Uint8Array): unknown {
   const text = decoder.decode(bytes);
   if (!text.trim()) return undefined;
   try {

@@ -7,13 +7,20 @@
  * the next append; rewrites go through a temp file, cuts (resend, edit) truncate.
  */
 
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/fs.ts";
-import { containedRealPath, type StatePaths } from "../../core/paths.ts";
+import type { StatePaths } from "../../core/paths.ts";
 import type { ToolCall, Usage } from "../providers/types.ts";
-import { isLineStart, linesBackward, linesForward } from "../../core/jsonl_lines.ts";
+import { isLineStart, linesBackward, linesForward, UNPARSED } from "../../core/jsonl_lines.ts";
 import { type StoredPart, storeImages } from "./session_images.ts";
+import {
+  isValidSessionId,
+  listSessionFiles,
+  resolveSessionPath,
+  type SessionFileInfo,
+  type SessionRef,
+} from "./_session_files.ts";
 
 export type { StoredPart } from "./session_images.ts";
 
@@ -79,29 +86,7 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-/** A session file as `sessions.list` shows it. */
-export interface SessionFileInfo {
-  agentId: string;
-  sessionId: string;
-  file: string;
-  path: string;
-  size: number;
-  updatedAt: string | null;
-}
-
-/** A file named by a client, resolved and checked to be a session file. */
-export interface SessionRef {
-  agentId: string;
-  sessionId: string;
-  path: string;
-}
-
-const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
-
-/** True for an agent or session id that is safe as a file name. */
-export function isValidSessionId(id: string): boolean {
-  return ID.test(id) && !id.includes("..");
-}
+export { isValidSessionId, type SessionFileInfo, type SessionRef } from "./_session_files.ts";
 
 /** Reads, appends and rewrites session files; one writer at a time per file. */
 export class SessionStore {
@@ -155,6 +140,22 @@ export class SessionStore {
   ): AsyncGenerator<LocatedEntry> {
     for await (const line of linesBackward(this.file(agentId, sessionId), before)) {
       if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
+    }
+  }
+
+  /**
+   * Like {@linkcode backward}, but only lines passing `parseIf` (checked on the raw bytes when
+   * reached) are parsed; the others come with no entry, just their place and size.
+   */
+  async *scanBackward(
+    agentId: string,
+    sessionId: string,
+    parseIf: (line: Uint8Array) => boolean,
+  ): AsyncGenerator<{ offset: number; end: number; entry?: SessionEntry }> {
+    const lines = linesBackward(this.file(agentId, sessionId), undefined, { parseIf });
+    for await (const line of lines) {
+      if (line.value === UNPARSED) yield { offset: line.offset, end: line.end };
+      else if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
     }
   }
 
@@ -263,26 +264,7 @@ export class SessionStore {
 
   /** Every session file of every agent, newest first. */
   async list(): Promise<SessionFileInfo[]> {
-    const sessions: SessionFileInfo[] = [];
-    for (const agentId of await directoryNames(this.paths.agentsDir, "dir")) {
-      const dir = this.paths.sessionsDir(agentId);
-      for (const file of await directoryNames(dir, "file")) {
-        if (!file.endsWith(".jsonl")) continue;
-        const path = join(dir, file);
-        try {
-          const stat = await Deno.stat(path);
-          sessions.push({
-            agentId,
-            sessionId: file.slice(0, -".jsonl".length),
-            file,
-            path,
-            size: stat.size,
-            updatedAt: stat.mtime?.toISOString() ?? null,
-          });
-        } catch { /* removed while listing */ }
-      }
-    }
-    return sessions.sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
+    return await listSessionFiles(this.paths);
   }
 
   /**
@@ -294,56 +276,7 @@ export class SessionStore {
    * that several agents have), NOT_FOUND for a session file that does not exist
    */
   async resolvePath(path: string): Promise<SessionRef> {
-    const outside = () =>
-      new GatewayError(
-        ErrorCode.INVALID_PARAMS,
-        `Not a session: ${path} (pass a path or file that sessions.list gives)`,
-      );
-    if (path.includes("\0")) throw outside();
-    if (!/[\\/]/.test(path) && path.endsWith(".jsonl")) path = await this.#byFileName(path);
-    const full = resolve(this.paths.root, path);
-    const parts = relative(this.paths.agentsDir, full).split(sep);
-    if (
-      parts.length !== 3 || parts[1] !== "sessions" || !parts[2].endsWith(".jsonl") ||
-      !isValidSessionId(parts[0]) || !isValidSessionId(parts[2].slice(0, -".jsonl".length))
-    ) {
-      throw outside();
-    }
-    if (!(await containedRealPath(this.paths.agentsDir, full))) throw outside();
-    let stat: Deno.FileInfo;
-    try {
-      stat = await Deno.lstat(full);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${path}`);
-      }
-      throw error;
-    }
-    if (!stat.isFile) throw outside();
-    return { agentId: parts[0], sessionId: basename(full, ".jsonl"), path: full };
-  }
-
-  /** The path of the one agent's session file named `file`. */
-  async #byFileName(file: string): Promise<string> {
-    if (!isValidSessionId(file.slice(0, -".jsonl".length))) return file;
-    const owners: string[] = [];
-    for (const agentId of await directoryNames(this.paths.agentsDir, "dir")) {
-      if (!isValidSessionId(agentId)) continue;
-      const candidate = join(this.paths.sessionsDir(agentId), file);
-      if (await Deno.lstat(candidate).then((info) => info.isFile, () => false)) {
-        owners.push(agentId);
-      }
-    }
-    if (owners.length > 1) {
-      throw new GatewayError(
-        ErrorCode.INVALID_PARAMS,
-        `Session file ${file} exists for agents ${
-          owners.join(", ")
-        }: pass its path from sessions.list`,
-      );
-    }
-    if (!owners.length) throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${file}`);
-    return join(this.paths.sessionsDir(owners[0]), file);
+    return await resolveSessionPath(this.paths, path);
   }
 
   /** The last `limit` entries of the session file at `path`. */
@@ -386,6 +319,9 @@ function isEntry(value: unknown): value is SessionEntry {
     typeof (value as { role?: unknown }).role === "string";
 }
 
+/** The bytes every compaction line starts with (the store writes `role` first). */
+export const COMPACTION_LINE_PREFIX = new TextEncoder().encode('{"role":"compaction"');
+
 /** True for a compaction line. */
 export function isCompaction(entry: SessionEntry): entry is CompactionEntry {
   return entry.role === "compaction";
@@ -416,16 +352,4 @@ async function tailState(path: string): Promise<{ size: number; newline: boolean
   } finally {
     file.close();
   }
-}
-
-async function directoryNames(dir: string, kind: "dir" | "file"): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (kind === "dir" ? entry.isDirectory : entry.isFile) names.push(entry.name);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return names.sort();
 }

@@ -1,0 +1,125 @@
+/** @module Where session files are: ids that are safe file names, listing, and client paths. */
+
+import { basename, join, relative, resolve, sep } from "node:path";
+import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import { containedRealPath, type StatePaths } from "../../core/paths.ts";
+
+/** A session file as `sessions.list` shows it. */
+export interface SessionFileInfo {
+  agentId: string;
+  sessionId: string;
+  file: string;
+  path: string;
+  size: number;
+  updatedAt: string | null;
+}
+
+/** A file named by a client, resolved and checked to be a session file. */
+export interface SessionRef {
+  agentId: string;
+  sessionId: string;
+  path: string;
+}
+
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+
+/** True for an agent or session id that is safe as a file name. */
+export function isValidSessionId(id: string): boolean {
+  return ID.test(id) && !id.includes("..");
+}
+
+/** Every session file of every agent, newest first. */
+export async function listSessionFiles(paths: StatePaths): Promise<SessionFileInfo[]> {
+  const sessions: SessionFileInfo[] = [];
+  for (const agentId of await directoryNames(paths.agentsDir, "dir")) {
+    const dir = paths.sessionsDir(agentId);
+    for (const file of await directoryNames(dir, "file")) {
+      if (!file.endsWith(".jsonl")) continue;
+      const path = join(dir, file);
+      try {
+        const stat = await Deno.stat(path);
+        sessions.push({
+          agentId,
+          sessionId: file.slice(0, -".jsonl".length),
+          file,
+          path,
+          size: stat.size,
+          updatedAt: stat.mtime?.toISOString() ?? null,
+        });
+      } catch { /* removed while listing */ }
+    }
+  }
+  return sessions.sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
+}
+
+/**
+ * Resolves a client-supplied path to a session file: a `path` or a `file` as `sessions.list`
+ * gives them (absolute, relative to the state dir, or the bare `<sessionId>.jsonl` when one
+ * agent has it). Nothing outside `agents/<id>/sessions/` is ever opened.
+ *
+ * @throws {GatewayError} INVALID_PARAMS for what is not a session file (or a bare file name
+ * that several agents have), NOT_FOUND for a session file that does not exist
+ */
+export async function resolveSessionPath(paths: StatePaths, path: string): Promise<SessionRef> {
+  const outside = () =>
+    new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Not a session: ${path} (pass a path or file that sessions.list gives)`,
+    );
+  if (path.includes("\0")) throw outside();
+  if (!/[\\/]/.test(path) && path.endsWith(".jsonl")) path = await byFileName(paths, path);
+  const full = resolve(paths.root, path);
+  const parts = relative(paths.agentsDir, full).split(sep);
+  if (
+    parts.length !== 3 || parts[1] !== "sessions" || !parts[2].endsWith(".jsonl") ||
+    !isValidSessionId(parts[0]) || !isValidSessionId(parts[2].slice(0, -".jsonl".length))
+  ) {
+    throw outside();
+  }
+  if (!(await containedRealPath(paths.agentsDir, full))) throw outside();
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.lstat(full);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${path}`);
+    }
+    throw error;
+  }
+  if (!stat.isFile) throw outside();
+  return { agentId: parts[0], sessionId: basename(full, ".jsonl"), path: full };
+}
+
+/** The path of the one agent's session file named `file`. */
+async function byFileName(paths: StatePaths, file: string): Promise<string> {
+  if (!isValidSessionId(file.slice(0, -".jsonl".length))) return file;
+  const owners: string[] = [];
+  for (const agentId of await directoryNames(paths.agentsDir, "dir")) {
+    if (!isValidSessionId(agentId)) continue;
+    const candidate = join(paths.sessionsDir(agentId), file);
+    if (await Deno.lstat(candidate).then((info) => info.isFile, () => false)) {
+      owners.push(agentId);
+    }
+  }
+  if (owners.length > 1) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Session file ${file} exists for agents ${
+        owners.join(", ")
+      }: pass its path from sessions.list`,
+    );
+  }
+  if (!owners.length) throw new GatewayError(ErrorCode.NOT_FOUND, `Session not found: ${file}`);
+  return join(paths.sessionsDir(owners[0]), file);
+}
+async function directoryNames(dir: string, kind: "dir" | "file"): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (kind === "dir" ? entry.isDirectory : entry.isFile) names.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
+}
