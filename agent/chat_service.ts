@@ -141,6 +141,7 @@ export class ChatService {
             ...base,
             tool: event.tool,
             result: event.result,
+            output: event.output,
             callId: event.id,
             isError: event.isError,
           });

@@ -183,6 +183,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           id: call.id,
           tool: toolName,
           result: output.data ?? output.content,
+          output: eventOutput(output.content, output.images?.length ?? 0),
           isError: output.isError === true,
         };
         const content: string | ContentPart[] = output.images?.length
@@ -260,4 +261,20 @@ function parseArgs(text: string): unknown {
 
 function names(resolved: ResolvedModel) {
   return { provider: resolved.providerId, model: resolved.model };
+}
+
+/** Most characters of a tool's text sent in a `chat.tool_result` event. */
+export const EVENT_OUTPUT_MAX_CHARS = 32_000;
+
+/**
+ * The tool's text as a client sees it in `chat.tool_result`: what the model read, so a client can
+ * show it (a document tool's `data` holds only its path and page count), capped with a marker so
+ * one large read does not flood every watching client.
+ */
+export function eventOutput(content: string, images: number): string {
+  const note = images ? `\n[${images} image${images > 1 ? "s" : ""} sent to the model]` : "";
+  if (content.length <= EVENT_OUTPUT_MAX_CHARS) return content + note;
+  const rest = content.length - EVENT_OUTPUT_MAX_CHARS;
+  return content.slice(0, EVENT_OUTPUT_MAX_CHARS) +
+    `\n[… ${rest} more characters not shown here; the model read all ${content.length}]` + note;
 }

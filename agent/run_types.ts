@@ -23,7 +23,16 @@ import type { UsageStore } from "./usage_store.ts";
 export type AgentEvent =
   | { type: "delta"; text: string }
   | { type: "tool_call"; id: string; tool: string; args: unknown }
-  | { type: "tool_result"; id: string; tool: string; result: unknown; isError: boolean }
+  | {
+    type: "tool_result";
+    id: string;
+    tool: string;
+    /** The tool's structured data when it has any, else its text. */
+    result: unknown;
+    /** The text the model reads (capped for the event; see run.ts `eventOutput`). */
+    output: string;
+    isError: boolean;
+  }
   | {
     type: "done";
     usage: Usage;

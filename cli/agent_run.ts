@@ -170,6 +170,7 @@ async function viaGateway(
         id: String(p.callId ?? ""),
         tool: String(p.tool),
         result: p.result,
+        output: typeof p.output === "string" ? p.output : "",
         isError: Boolean(p.isError),
       });
     }

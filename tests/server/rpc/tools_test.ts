@@ -268,6 +268,13 @@ Deno.test("read_pdf, read_docx and read_pptx in one chat round give the model ea
       ["s", "--- Slide 1 ---\nPPTX words\n\nNotes:\nSay hi"],
     ],
   );
+  // Clients see what the model read, not only the tools' metadata (path, page count).
+  const results = events.named("chat.tool_result");
+  assertEquals(
+    results.map((r) => unwrapExternal(r.output)),
+    toolMessages.map((m: { content: string }) => unwrapExternal(m.content)),
+  );
+  assertEquals(results[0].result.pageCount, 1);
 });
 
 Deno.test({
