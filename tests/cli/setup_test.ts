@@ -64,6 +64,32 @@ Deno.test("pyclaw setup --non-interactive writes a config that validate and doct
   }
 });
 
+Deno.test("pyclaw setup over a commented config with an unknown key keeps both and succeeds", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: KEY });
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
+  try {
+    const file = join(dir, "pyclaw.json");
+    await Deno.writeTextFile(file, "{\n  // written by hand\n  oldSetting: true,\n}\n");
+    const run = await runPyclaw([
+      "setup",
+      "--non-interactive",
+      "--provider",
+      "openai",
+      "--base-url",
+      upstream.url,
+      "--model",
+      "gpt-test",
+      "--json",
+    ], { stateDir: dir, env: { OPENAI_API_KEY: KEY } });
+    assertEquals(run.code, 0, run.stderr);
+    const text = await Deno.readTextFile(file);
+    assertMatch(text, /\/\/ written by hand\n {2}oldSetting: true,/);
+    assertMatch(text, /openai\/gpt-test/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pyclaw setup --non-interactive refuses bad answers and reports a failed probe", async () => {
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: KEY });
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
