@@ -1,4 +1,8 @@
-/** @module `grep`: searches the workspace's text files for a regular expression. */
+/**
+ * @module `grep`: searches the workspace's text files for a regular expression. Patterns run on
+ * RE2 (re2js), in time linear in the text as ripgrep's do: a pattern from the model (or from a
+ * page it read) cannot stall the gateway with catastrophic backtracking.
+ */
 
 import { relative } from "node:path";
 import { z } from "zod";
@@ -16,7 +20,7 @@ import {
 const MAX_LINE_CHARS = 300;
 
 const parameters = z.strictObject({
-  pattern: z.string().min(1).max(1_000).describe("Regular expression (JavaScript)"),
+  pattern: z.string().min(1).max(1_000).describe("Regular expression (RE2, as ripgrep)"),
   path: z.string().min(1).optional().describe("Folder or file"),
   include: z.string().min(1).optional().describe('File glob, e.g. "*.ts"'),
   case_insensitive: z.boolean().optional(),
@@ -30,11 +34,15 @@ export const grepTool = defineTool({
   description: "Search file contents for a regex; returns path:line:text.",
   parameters,
   async run({ pattern, path, include, case_insensitive, context_lines, limit }, ctx) {
-    let regex: RegExp;
+    const { RE2JS } = await import("re2js");
+    let regex: { test(input: string): boolean };
     try {
-      regex = new RegExp(pattern, case_insensitive ? "i" : "");
+      regex = RE2JS.compile(pattern, case_insensitive ? RE2JS.CASE_INSENSITIVE : 0);
     } catch (error) {
-      throw new Error(`Invalid regular expression ${pattern}: ${(error as Error).message}`);
+      throw new Error(
+        `Invalid regular expression ${pattern}: ${(error as Error).message} (RE2 syntax: ` +
+          "no lookaround or backreferences)",
+      );
     }
     const root = await resolveDir(ctx, path);
     const info = await Deno.stat(root);

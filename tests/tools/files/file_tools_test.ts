@@ -163,3 +163,11 @@ Deno.test("grep, find and ls cap their results with a marker", async () => {
   const tree = await t.call(lsTool, { path: "src", recursive: true });
   assertEquals(tree.content.split("\n")[0], "deep/");
 });
+
+Deno.test("grep runs in linear time: a backtracking bomb of a pattern answers at once", async () => {
+  await using t = await toolContext();
+  await Deno.writeTextFile(join(t.dir, "a.txt"), "a".repeat(5_000) + "!\n");
+  // A backtracking engine takes exponential time on this; RE2 does not.
+  const result = await t.call(grepTool, { pattern: "^(a+)+$" });
+  assertEquals(result.content, "No matches (1 files searched)");
+});
