@@ -56,7 +56,8 @@ export function registerGatewayCommands(program: Command): void {
     .command("discover")
     .description(
       "Find gateways: mDNS (when gateway.discovery.mdns is on, or --mdns) and a probe of the " +
-        "configured port and 18789-18799 on loopback, plus --host",
+        "configured port, the state dir's running gateway and 18789-18799 on loopback, " +
+        "plus --host",
     )
     .option("--timeout <ms>", "how long to look, in milliseconds", parseInteger, 2000)
     .option("--host <host...>", "also probe these hosts (host or host:port)")

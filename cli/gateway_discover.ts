@@ -1,7 +1,8 @@
 /** @module `pyclaw gateway discover`: gateways found by mDNS and by a bounded local probe. */
 
 import { loadConfigFile } from "../core/config/load.ts";
-import { configPath } from "../core/paths.ts";
+import { configPath, stateDir } from "../core/paths.ts";
+import { stateDirOwner } from "../core/state_owner.ts";
 import { browseGateways } from "../agent/discovery/mdns.ts";
 import {
   type DiscoveredGateway,
@@ -24,7 +25,10 @@ export async function gatewayDiscover(flags: DiscoverFlags): Promise<void> {
   );
   const port = config?.gateway.port ?? 18789;
   const mdns = flags.mdns === true || config?.gateway.discovery.mdns === true;
-  const candidates = discoveryCandidates(port, flags.host ?? []);
+  // The gateway of this state dir is found wherever it listens (`gateway run --port 29310`).
+  const owner = await stateDirOwner(stateDir(env));
+  const recorded = owner.owned && owner.record ? [new URL(owner.record.url).host] : [];
+  const candidates = discoveryCandidates(port, [...recorded, ...(flags.host ?? [])]);
   const [probed, announced] = await Promise.all([
     probeCandidates(candidates, flags.timeout),
     mdns ? browseGateways(flags.timeout) : Promise.resolve([]),

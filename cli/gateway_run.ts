@@ -72,7 +72,9 @@ export async function runGateway(options: RunOptions): Promise<void> {
     console.error(
       `Error: ${
         error instanceof Deno.errors.AddrInUse
-          ? portInUse(wanted, options.port !== undefined, bindAddress(options.bind ?? bind))
+          ? portInUse(wanted, options.port !== undefined, bindAddress(options.bind ?? bind), {
+            httpPort: configStore.current.gateway.http.port,
+          })
           : (error as Error).message
       }`,
     );
@@ -135,14 +137,20 @@ function badBind(source: string, value: string): string {
  * Names the port that is taken and where it came from. The HTTP listener fails the same way
  * when its port is configured, so look which one is really taken.
  */
-function portInUse(wanted: number, fromFlag: boolean, hostname: string): string {
+function portInUse(
+  wanted: number,
+  fromFlag: boolean,
+  hostname: string,
+  options: { httpPort?: number | false },
+): string {
   let wsFree = false;
   try {
     Deno.listen({ hostname, port: wanted }).close();
     wsFree = true;
   } catch { /* taken: the WebSocket port is the one */ }
   if (wsFree) {
-    return "The HTTP port (gateway.http.port) is in use: choose another or set it to false";
+    return `HTTP port ${options.httpPort} (gateway.http.port) is in use: choose another, or ` +
+      "set it to false to serve the HTTP API on the WebSocket port only";
   }
   const source = fromFlag ? "--port" : "gateway.port";
   return `Port ${wanted} (${source}) is in use: another gateway? Try --port <port>, or ` +

@@ -140,6 +140,13 @@ Deno.test("the CLI finds a gateway started with --port; PYCLAW_GATEWAY_URL and -
     const text = await runPyclaw(["gateway", "status", "--no-probe"], { stateDir: dir });
     assertMatch(text.stdout, new RegExp(`Running  pid ${gateway.child.pid}, port ${port}`));
 
+    const discover = await runPyclaw(["gateway", "discover", "--json"], { stateDir: dir });
+    assertEquals(discover.code, 0, discover.stderr);
+    assert(
+      JSON.parse(discover.stdout).gateways.some((g: { url: string }) => g.url === gateway.url),
+      discover.stdout,
+    );
+
     const overview = await runPyclaw(["status", "--json"], { stateDir: dir });
     assertEquals(overview.code, 0, overview.stderr);
     assertEquals(JSON.parse(overview.stdout).gateway.running, true);
@@ -272,6 +279,13 @@ Deno.test("gateway run names the flag or key and the value of a bad bind or a ta
     const byKey = await runPyclaw(["gateway", "run"], { stateDir: dir });
     assertEquals(byKey.code, 1);
     assertMatch(byKey.stderr, new RegExp(`Port ${port} \\(gateway\\.port\\) is in use`));
+    await Deno.writeTextFile(
+      join(dir, "pyclaw.json"),
+      JSON.stringify({ gateway: { http: { port } } }),
+    );
+    const http = await runPyclaw(["gateway", "run", "--port", "0"], { stateDir: dir });
+    assertEquals(http.code, 1);
+    assertMatch(http.stderr, new RegExp(`HTTP port ${port} \\(gateway\\.http\\.port\\) is in use`));
     // A refused start leaves no lock holder and no record behind.
     assertEquals(await exists(join(dir, "gateway.json")), false);
   } finally {
