@@ -2,17 +2,7 @@
 
 import { Badge, formatTime, Loaded, Page, toneOf } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
-
-interface CronJob {
-  id: string;
-  cron: string;
-  message: string;
-  agentId: string;
-  timezone?: string;
-  nextRunAt?: string | null;
-  lastRunAt?: string;
-  lastStatus?: string;
-}
+import { type CronJob, madeBy } from "./cron_jobs.ts";
 
 interface CronRun {
   id: string;
@@ -52,6 +42,7 @@ export function CronView() {
                       <th scope="col">Schedule</th>
                       <th scope="col">Agent</th>
                       <th scope="col">Message</th>
+                      <th scope="col">Made by</th>
                       <th scope="col">Next run</th>
                       <th scope="col">Last run</th>
                     </tr>
@@ -64,7 +55,10 @@ export function CronView() {
                           {job.timezone && <span class="meta">{job.timezone}</span>}
                         </th>
                         <td>{job.agentId}</td>
-                        <td>{job.message}</td>
+                        <td>
+                          {job.name && <strong>{job.name}:</strong>} {job.message}
+                        </td>
+                        <td>{madeBy(job)}</td>
                         <td>{formatTime(job.nextRunAt)}</td>
                         <td>
                           {formatTime(job.lastRunAt)}{" "}
