@@ -19,6 +19,7 @@ import { startFakeAnthropic } from "./fake_anthropic.ts";
 import { startFakeOpenAI } from "./fake_openai.ts";
 import type { FakeProvider } from "./fake_script.ts";
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from "./gateway.ts";
+import { type InProcessGateway, startInProcessGateway } from "./in_process_gateway.ts";
 
 /** Options of {@linkcode startChatGateway}. */
 export interface ChatGatewayOptions extends TestGatewayOptions {
@@ -33,16 +34,27 @@ export interface ChatGatewayOptions extends TestGatewayOptions {
 }
 
 /** A gateway whose default agent talks to a stand-in upstream. */
-export interface ChatGateway {
-  gw: TestGateway;
+export interface ChatGateway<G = TestGateway> {
+  gw: G;
   upstream: FakeProvider;
   providerId: string;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts a stand-in upstream and a gateway configured to use it (API key `sk-fake`). */
-export async function startChatGateway(options: ChatGatewayOptions = {}): Promise<ChatGateway> {
+/**
+ * Starts a stand-in upstream and a gateway configured to use it (API key `sk-fake`); with
+ * `inProcess`, the gateway's core with in-memory clients (see in_process_gateway.ts).
+ */
+export function startChatGateway(
+  options: ChatGatewayOptions & { inProcess: true },
+): Promise<ChatGateway<InProcessGateway>>;
+export function startChatGateway(
+  options?: ChatGatewayOptions & { inProcess?: false },
+): Promise<ChatGateway<TestGateway>>;
+export async function startChatGateway(
+  options: ChatGatewayOptions & { inProcess?: boolean } = {},
+): Promise<ChatGateway<TestGateway | InProcessGateway>> {
   const wire = options.wire ?? "openai";
   const providerId = options.providerId ?? (wire === "anthropic" ? "anthropic" : "fake");
   const models = options.models ?? [wire === "anthropic" ? "claude-test" : "gpt-test"];
@@ -63,9 +75,11 @@ export async function startChatGateway(options: ChatGatewayOptions = {}): Promis
     agents: { defaults: { model: `${providerId}/${models[0]}` } },
     ...options.config,
   };
-  let gw: TestGateway;
+  let gw: TestGateway | InProcessGateway;
   try {
-    gw = await startTestGateway({ ...options, config });
+    gw = options.inProcess
+      ? await startInProcessGateway({ ...options, config })
+      : await startTestGateway({ ...options, config });
   } catch (error) {
     await upstream.close();
     throw error;

@@ -42,8 +42,8 @@ export interface TestGateway {
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 
-/** Starts a gateway on `127.0.0.1:0`. Close it (or `await using` it) at the end of the test. */
-export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+/** A temporary state dir with the test's config, the config store over it, and a logger. */
+export async function prepareTestState(options: TestGatewayOptions) {
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "pyclaw-test-" });
   const configPath = join(stateDir, "pyclaw.json");
   // Tests keep the console quiet unless they ask otherwise (reloads re-apply logging settings).
@@ -58,6 +58,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   const logger = new Logger({ file: paths.logFile, level: "debug", consoleLevel: "silent" });
   const authToken = options.authToken === null ? undefined : options.authToken ?? TEST_TOKEN;
+  return { stateDir, configPath, env, paths, configStore, logger, authToken };
+}
+
+/** Starts a gateway on `127.0.0.1:0`. Close it (or `await using` it) at the end of the test. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const { stateDir, configPath, env, paths, configStore, logger, authToken } =
+    await prepareTestState(options);
   const gateway = await startGateway({
     configStore,
     paths,

@@ -16,7 +16,7 @@ async function flush(sender: GatewayClient, client: GatewayClient, text: string)
 }
 
 Deno.test("chat events reach the sender, the session's readers and all-event observers only", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const sender = await env.gw.connect();
   const reader = await env.gw.connect();
   const observer = await env.gw.connect({ events: "all" });
@@ -46,7 +46,7 @@ Deno.test("chat events reach the sender, the session's readers and all-event obs
 });
 
 Deno.test("each connection numbers its own events, however many share one frame", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const first = await env.gw.connect({ events: "all" });
   const firstEvents = recordEvents(first);
   // The first client gets events the second never sees, so their seq counters drift apart.
@@ -73,7 +73,7 @@ Deno.test("each connection numbers its own events, however many share one frame"
 });
 
 Deno.test("a file send_file delivers inline reaches the session's clients, not every client", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
   await Deno.writeTextFile(`${env.gw.paths.workspaceDir}/note.txt`, "private note");
   const sender = await env.gw.connect();

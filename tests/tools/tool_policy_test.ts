@@ -45,6 +45,7 @@ Deno.test("config refuses an unknown group in an allow or deny list", () => {
 
 Deno.test("a denied group is not offered to the model, and a call to it is refused", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       tools: { deny: ["group:exec"], exec: { policy: "allow" } },
       agents: {

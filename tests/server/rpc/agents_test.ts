@@ -1,10 +1,10 @@
 import { assertEquals, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { GatewayError } from "../../../core/errors.ts";
 
 Deno.test("agents.list shows main and the configured agents with their models", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: {
       agents: {
         defaults: { model: "openai/gpt-4o" },
@@ -24,7 +24,7 @@ Deno.test("agents.list shows main and the configured agents with their models", 
 });
 
 Deno.test("agents.list has the default agent main when none is configured", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   assertEquals(await client.request("agents.list"), [{ id: "main", name: "Main", model: null }]);
   assertEquals(await client.request("agents.bindings"), []);
@@ -32,6 +32,7 @@ Deno.test("agents.list has the default agent main when none is configured", asyn
 
 Deno.test("chat.send runs a configured agent with its own system prompt", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       agents: {
         defaults: { model: "fake/gpt-test" },

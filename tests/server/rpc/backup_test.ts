@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { unpackTar } from "modern-tar";
 import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 
 interface ExportResult {
   path: string;
@@ -10,7 +10,7 @@ interface ExportResult {
 }
 
 Deno.test("backup.export writes one tar.gz of config, sessions, cron, plans and pairings", async () => {
-  await using gw = await startTestGateway({ config: { backup: { keep: 2 } } });
+  await using gw = await startInProcessGateway({ config: { backup: { keep: 2 } } });
   const { paths } = gw;
   await Deno.mkdir(paths.sessionsDir("main"), { recursive: true });
   await Deno.writeTextFile(join(paths.sessionsDir("main"), "abc.jsonl"), '{"role":"user"}\n');
@@ -48,7 +48,7 @@ Deno.test("backup.export writes one tar.gz of config, sessions, cron, plans and 
 });
 
 Deno.test("backup.export keeps only the newest backup.keep archives", async () => {
-  await using gw = await startTestGateway({ config: { backup: { keep: 2 } } });
+  await using gw = await startInProcessGateway({ config: { backup: { keep: 2 } } });
   const client = await gw.connect();
   const made: string[] = [];
   for (let i = 0; i < 3; i++) {

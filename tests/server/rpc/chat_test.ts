@@ -12,7 +12,7 @@ const echoTool = defineTool({
 });
 
 Deno.test("chat.send streams deltas then done, answers completed and writes the session", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply({ chunks: ["Hel", "lo!"], usage: { prompt: 12, completion: 2 } });
   const client = await env.gw.connect();
   const events = recordEvents(client);
@@ -51,7 +51,7 @@ Deno.test("chat.send streams deltas then done, answers completed and writes the 
 });
 
 Deno.test("chat.send runs a scripted tool call and feeds the result back", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.gw.gateway.services.tools.register(echoTool);
   env.upstream.reply(
     { toolCalls: [{ name: "echo", arguments: { text: "ping" }, id: "call_1" }] },
@@ -92,6 +92,7 @@ Deno.test("chat.send runs a scripted tool call and feeds the result back", async
 
 Deno.test("chat.send stops offering tools at agents.defaults.maxIterations", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: { agents: { defaults: { model: "fake/gpt-test", maxIterations: 2 } } },
   });
   env.gw.gateway.services.tools.register(echoTool);
@@ -109,7 +110,7 @@ Deno.test("chat.send stops offering tools at agents.defaults.maxIterations", asy
 });
 
 Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the upstream stream", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply({ chunks: ["one ", "two ", "three ", "four ", "five "], chunkDelayMs: 150 });
   const client = await env.gw.connect();
   const watcher = await env.gw.connect({ events: "all" });
@@ -138,7 +139,7 @@ Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the 
 });
 
 Deno.test("chat.send queues a second message, or aborts the first with abortPrevious", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   env.upstream.reply(
     { chunks: ["a", "b", "c"], chunkDelayMs: 60 },
@@ -170,7 +171,7 @@ Deno.test("chat.send queues a second message, or aborts the first with abortPrev
 });
 
 Deno.test("chat.resend regenerates the last answer and chat.edit replaces the last message", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   env.upstream.reply({ text: "first answer" }, { text: "second answer" }, {
     text: "edited answer",
@@ -197,7 +198,7 @@ Deno.test("chat.resend regenerates the last answer and chat.edit replaces the la
 });
 
 Deno.test("chat.send reports upstream failures as chat.error with the mapped code", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const events = recordEvents(client);
   env.upstream.reply({ error: { status: 429, retryAfter: 3 } });
@@ -218,7 +219,7 @@ Deno.test("chat.send reports upstream failures as chat.error with the mapped cod
 });
 
 Deno.test("chat.send refuses unknown agents and models, empty and oversized messages", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   for (
     const [params, code] of [
@@ -248,7 +249,7 @@ Deno.test("chat.send refuses unknown agents and models, empty and oversized mess
 });
 
 Deno.test("chat.send applies per-request model, systemPrompt and temperature overrides", async () => {
-  await using env = await startChatGateway({ models: ["gpt-test", "gpt-other"] });
+  await using env = await startChatGateway({ inProcess: true, models: ["gpt-test", "gpt-other"] });
   const client = await env.gw.connect();
   await client.request("chat.send", {
     message: "x",
@@ -264,7 +265,7 @@ Deno.test("chat.send applies per-request model, systemPrompt and temperature ove
 });
 
 Deno.test("chat.send records usage with the configured price, and usage.get shows it", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   env.upstream.reply({ text: "ok", usage: { prompt: 1000, completion: 500 } });
   await client.request("chat.send", { message: "x" });
@@ -279,7 +280,7 @@ Deno.test("chat.send records usage with the configured price, and usage.get show
 });
 
 Deno.test("chat.send injects pending system events into the next turn", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   await client.request("system.event", { text: "Backup finished", mode: "now" });
   await client.request("chat.send", { message: "x" });
@@ -289,7 +290,7 @@ Deno.test("chat.send injects pending system events into the next turn", async ()
 });
 
 Deno.test("chat.send sends image attachments to the model and saves other files", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const png = "iVBORw0KGgo=";
   await client.request("chat.send", {
@@ -309,7 +310,7 @@ Deno.test("chat.send sends image attachments to the model and saves other files"
 });
 
 Deno.test("chat works against an Anthropic upstream, tool calls included", async () => {
-  await using env = await startChatGateway({ wire: "anthropic" });
+  await using env = await startChatGateway({ inProcess: true, wire: "anthropic" });
   env.gw.gateway.services.tools.register(echoTool);
   env.upstream.reply(
     { toolCalls: [{ name: "echo", arguments: { text: "hey" }, id: "toolu_9" }] },
@@ -328,7 +329,7 @@ Deno.test("chat works against an Anthropic upstream, tool calls included", async
 });
 
 Deno.test("chat.abort stops a running tool through its signal and keeps the session consistent", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   let sawAbort = false;
   env.gw.gateway.services.tools.register(defineTool({
     name: "wait",
@@ -370,7 +371,7 @@ Deno.test("chat.abort stops a running tool through its signal and keeps the sess
 });
 
 Deno.test("chat.send tells the model about an unknown tool or bad arguments instead of failing", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.gw.gateway.services.tools.register(echoTool);
   env.upstream.reply(
     {
@@ -396,7 +397,7 @@ Deno.test("chat.send tells the model about an unknown tool or bad arguments inst
 });
 
 Deno.test("a client that disconnects aborts the run it started", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply({ chunks: ["a ", "b ", "c ", "d ", "e "], chunkDelayMs: 150 });
   const leaving = await env.gw.connect();
   const watcher = await env.gw.connect({ events: "all" });

@@ -27,7 +27,7 @@ const history = (client: GatewayClient, params: { jobId?: string; limit?: number
   client.request<{ records: Record[]; count: number }>("cron.history", params);
 
 Deno.test("cron.add runs the agent on schedule; history, list and remove", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const { id } = await client.request<{ id: string }>("cron.add", {
     cron: "* * * * * *",
@@ -58,7 +58,7 @@ Deno.test("cron.add runs the agent on schedule; history, list and remove", async
 });
 
 Deno.test("cron.add refuses bad expressions and unknown agents; unknown ids are NOT_FOUND", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   for (
     const params of [
@@ -92,7 +92,7 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
   try {
     let id: string;
     {
-      await using env = await startChatGateway({ stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
       ({ id } = await client.request<{ id: string }>("cron.add", {
         cron: "*/2 * * * * *",
@@ -105,7 +105,7 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
       });
       await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000);
     }
-    await using env = await startChatGateway({ stateDir });
+    await using env = await startChatGateway({ inProcess: true, stateDir });
     const client = await env.gw.connect();
     const jobs = await client.request<Job[]>("cron.list");
     assertEquals(jobs.map((j) => j.message).sort(), ["tick", "weekday briefing"]);

@@ -5,7 +5,7 @@ import { GatewayError } from "../../../core/errors.ts";
 type Model = { id: string; provider: string; source: string };
 
 Deno.test("models.list merges config entries with the provider's own list, cached", async () => {
-  await using env = await startChatGateway({ models: ["gpt-test", "gpt-extra"] });
+  await using env = await startChatGateway({ inProcess: true, models: ["gpt-test", "gpt-extra"] });
   const client = await env.gw.connect();
   const models = await client.request<Model[]>("models.list");
   // The stand-in's /models answers gpt-test, already listed in config.
@@ -22,7 +22,7 @@ Deno.test("models.list merges config entries with the provider's own list, cache
 });
 
 Deno.test("models.probe answers available with a latency, or why not", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const ok = await client.request<Record<string, unknown>>("models.probe", { model: "gpt-test" });
   assertEquals([ok.available, ok.provider, ok.model], [true, "fake", "gpt-test"]);

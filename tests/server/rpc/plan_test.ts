@@ -33,7 +33,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
   try {
     let planId: string;
     {
-      await using env = await startChatGateway({ stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
       assertEquals(await client.request("plan.list"), { plans: [], count: 0 });
       env.upstream.reply(
@@ -52,7 +52,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
       assertEquals([plan.agentId, plan.sessionId], ["main", "main"]);
     }
     {
-      await using env = await startChatGateway({ stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
       const kept = await client.request<Plan>("plan.get", { planId });
       assertEquals(kept.status, "paused");
@@ -106,7 +106,7 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
   try {
     let planId: string;
     {
-      await using env = await startChatGateway({ stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
       env.upstream.reply(
         { toolCalls: [planCall({ action: "create", title: "Long", steps: ["a", "b"] })] },
@@ -133,7 +133,7 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
       await env.close();
     }
     {
-      await using env = await startChatGateway({ stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
       const plan = await client.request<Plan>("plan.get", { planId });
       assertEquals(plan.status, "paused");
@@ -145,7 +145,7 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
 });
 
 Deno.test("a plan pauses while its step waits for an exec approval, and goes on once approved", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply(
     { toolCalls: [planCall({ action: "create", title: "Ops", steps: ["List files", "Report"] })] },
     { toolCalls: [{ name: "exec", arguments: { command: "echo listed" } }] },

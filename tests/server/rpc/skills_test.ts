@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { GatewayError } from "../../../core/errors.ts";
 
 async function writeSkill(root: string, folder: string, name: string, description: string) {
@@ -15,7 +15,7 @@ async function writeSkill(root: string, folder: string, name: string, descriptio
 Deno.test("skills.list finds skills in the state dir, skills.dirs and the agent's workspace", async () => {
   const extra = await Deno.makeTempDir({ prefix: "pyclaw-extra-skills-" });
   try {
-    await using gw = await startTestGateway({
+    await using gw = await startInProcessGateway({
       config: {
         skills: { dirs: [extra] },
         agents: { list: [{ id: "writer", workspace: "writer-ws" }] },
@@ -51,7 +51,7 @@ Deno.test("skills.list finds skills in the state dir, skills.dirs and the agent'
 });
 
 Deno.test("the agent sees skills in its system prompt and loads one with read_skill", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   await writeSkill(env.gw.paths.skillsDir, "haiku", "haiku", "Write a haiku");
   const client = await env.gw.connect();
   const events = recordEvents(client);

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../_helpers/assert.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 
 interface Voices {
   voices: { id: string; name: string; language: string }[];
@@ -20,7 +20,7 @@ async function espeakVoiceIds(): Promise<string[] | undefined> {
 }
 
 Deno.test("tts.voices lists the system engine's voices, the same ones espeak-ng reports", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const result = await client.request<Voices>("tts.voices");
   const expected = Deno.build.os === "linux" ? await espeakVoiceIds() : undefined;

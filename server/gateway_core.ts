@@ -1,0 +1,208 @@
+/**
+ * @module The gateway without its sockets: auth, the event bus, the services, the dispatcher and
+ * the connection registry. `startGateway` puts listeners in front of it; tests can attach
+ * in-memory transports to it directly and run the same connections, handlers and events.
+ */
+
+import type { ConfigStore } from "../core/config/store.ts";
+import { EventBus, sessionKeyOf } from "../core/event_bus.ts";
+import type { Logger } from "../core/logger.ts";
+import type { StatePaths } from "../core/paths.ts";
+import type { Transport } from "../core/protocol/transport.ts";
+import { AuthFailureLimiter, type GatewayAuth, resolveGatewayAuth } from "./auth.ts";
+import { watchGatewayAuth } from "./auth_reload.ts";
+import type { ClientAddress } from "./client_address.ts";
+import { CloseCode, Connection, type ConnectionDeps } from "./connection.ts";
+import { ConnectionRegistry } from "./connection_registry.ts";
+import { followConfigChanges } from "./config_events.ts";
+import type { GatewayRuntime } from "./context.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { METHOD_TABLES } from "./rpc_tables.ts";
+import { createServices, type GatewayServices } from "./services.ts";
+
+/** Options for {@linkcode startGatewayCore}. */
+export interface GatewayCoreOptions {
+  configStore: ConfigStore;
+  paths: StatePaths;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  /** The address the gateway binds (auth refuses a non-loopback bind without a secret). */
+  bindHost: string;
+  /** `--auth-token`. */
+  authToken?: string;
+  /** Where the gateway listens, once it does (`system.info`, origin checks). */
+  ports?(): { port: number; httpPort: number | undefined };
+}
+
+/** A started gateway core. */
+export interface GatewayCore {
+  readonly auth: GatewayAuth;
+  readonly services: GatewayServices;
+  readonly bus: EventBus;
+  readonly runtime: GatewayRuntime;
+  readonly registry: ConnectionRegistry;
+  readonly authLimiter: AuthFailureLimiter;
+  /** Accepts a paired device's own token (HTTP and `connect` alike). */
+  checkDeviceToken(token: string): ReturnType<GatewayServices["devices"]["deviceOf"]>;
+  /**
+   * Serves one client over `transport`; undefined when its address has its connections open.
+   * `reserved`: the caller already took the slot with `registry.reserve` (to answer 429 before
+   * upgrading a socket).
+   */
+  attach(transport: Transport, client: ClientAddress, reserved?: boolean): Connection | undefined;
+  /** Stops following config, auth and devices, and closes every client. */
+  disconnect(): void;
+  /** {@linkcode disconnect}s, then stops the services in reverse order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Resolves auth, builds and starts the services, and wires the registry to the event bus.
+ *
+ * @throws {Error} when the bind/auth combination is unsafe
+ */
+export async function startGatewayCore(options: GatewayCoreOptions): Promise<GatewayCore> {
+  const { configStore, paths, logger, env } = options;
+  const resolveAuth = () =>
+    resolveGatewayAuth({
+      flagToken: options.authToken,
+      env,
+      config: configStore.current,
+      tokenFile: paths.tokenFile,
+      bindHost: options.bindHost,
+    });
+  // Replaced when the token file or gateway.auth changes (see auth_reload.ts).
+  let auth = await resolveAuth();
+  if (auth.mode === "none") {
+    logger.warn("gateway auth is OFF: any local program can use this gateway");
+  }
+
+  const bus = new EventBus();
+  const { services, lifecycle } = createServices({ configStore, paths, logger, bus, env });
+  const stopFailed = (service: string, error: unknown) =>
+    logger.error("service did not stop cleanly", { service, error });
+  await lifecycle.start(stopFailed);
+  const registry = new ConnectionRegistry({
+    maxPerAddress: () => configStore.current.gateway.limits.maxConnectionsPerAddress,
+    onPresence: (connections) => bus.publish({ event: "presence", payload: { connections } }),
+  });
+  const runtime: GatewayRuntime = {
+    startedAt: Date.now(),
+    paths,
+    bindHost: options.bindHost,
+    get port() {
+      return options.ports?.().port ?? 0;
+    },
+    get httpPort() {
+      return options.ports?.().httpPort;
+    },
+    get auth() {
+      return auth.mode === "token" ? { mode: auth.mode, source: auth.source } : { mode: auth.mode };
+    },
+    env,
+    clients: () => registry.clients(),
+  };
+  // Stopped in reverse order at close.
+  const stops: (() => void)[] = [
+    bus.subscribe((event) => registry.deliver(event)),
+    followConfigChanges(configStore, { logger, bus }),
+    watchGatewayAuth({
+      tokenFile: paths.tokenFile,
+      configStore,
+      resolve: resolveAuth,
+      current: () => auth,
+      apply: (next) => {
+        auth = next;
+        // What the old secret opened closes; paired devices keep their own tokens.
+        registry.closeWhere(
+          (connection) => connection.credential === "gateway",
+          CloseCode.policyViolation,
+          "credentials rotated",
+        );
+      },
+      logger,
+    }),
+    // A revoked device loses the connections it has open, not only its next connect.
+    services.devices.onRevoked((deviceId) =>
+      registry.closeWhere(
+        (connection) => connection.deviceId === deviceId,
+        CloseCode.policyViolation,
+        "device revoked",
+      )
+    ),
+  ];
+
+  const authLimiter = new AuthFailureLimiter(() =>
+    configStore.current.gateway.limits.authFailuresPerMinute
+  );
+  // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
+  const checkDeviceToken = (token: string) => services.devices.deviceOf(token);
+  const connectionDeps: ConnectionDeps = {
+    dispatcher: new Dispatcher(METHOD_TABLES, logger),
+    auth: () => auth,
+    extraCredential: checkDeviceToken,
+    authLimiter,
+    config: () => configStore.current,
+    logger,
+    context: (connection, signal) => ({
+      connId: connection.id,
+      client: connection.info,
+      signal,
+      notify: (event, payload) => connection.sendEvent(event, payload),
+      watchSession: (agentId, sessionId) =>
+        registry.watch(connection, sessionKeyOf(agentId, sessionId)),
+      config: () => configStore.current,
+      configStore,
+      logger,
+      bus,
+      gateway: runtime,
+      services,
+    }),
+    onAuthenticated: (connection) => {
+      logger.debug("client connected", {
+        connId: connection.id,
+        clientName: connection.clientName,
+        address: connection.address,
+      });
+      registry.authenticated(connection);
+    },
+    onClose: (connection) => {
+      registry.remove(connection);
+      if (connection.authenticated || connection.protocol) {
+        logger.debug("client disconnected", { connId: connection.id });
+      }
+    },
+  };
+
+  let closing: Promise<void> | undefined;
+  let disconnected = false;
+  const disconnect = () => {
+    if (disconnected) return;
+    disconnected = true;
+    for (const stop of stops.reverse()) stop();
+    registry.closeAll(CloseCode.goingAway, "gateway shutting down");
+  };
+  return {
+    get auth() {
+      return auth;
+    },
+    services,
+    bus,
+    runtime,
+    registry,
+    authLimiter,
+    checkDeviceToken,
+    attach(transport, client, reserved = false) {
+      if (!reserved && !registry.reserve(client)) return undefined;
+      const connection = new Connection(transport, client, connectionDeps);
+      registry.add(connection);
+      return connection;
+    },
+    disconnect,
+    close: () =>
+      closing ??= (async () => {
+        disconnect();
+        await lifecycle.stop(stopFailed);
+      })(),
+  };
+}
