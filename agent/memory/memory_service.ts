@@ -26,6 +26,7 @@ import {
   embedderForModel,
 } from "./embeddings.ts";
 import { MemoryIndex, type SyncReport } from "./memory_index.ts";
+import type { SearchSettings } from "./_ranking.ts";
 
 /** What the memory service is built from. */
 export interface MemoryServiceDeps extends EmbedderDeps {
@@ -49,7 +50,8 @@ export type MemoryReindexReport = ReturnType<MemoryIndex["status"]> & SyncReport
 export class MemoryService implements MemoryBackend {
   #deps: MemoryServiceDeps;
   #indexes = new Map<string, MemoryIndex>();
-  #embedder: { key: string; embedder: Embedder | undefined; error?: string } | undefined;
+  /** Embedders by their settings (agents may override the provider and model). */
+  #embedders = new Map<string, { embedder: Embedder | undefined; error?: string }>();
   /** Embedders `/v1/embeddings` asked for by name, kept (a local model stays loaded). */
   #named = new Map<string, { key: string; embedder: Embedder }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -62,18 +64,24 @@ export class MemoryService implements MemoryBackend {
     this.#deps = deps;
   }
 
-  #settings() {
-    return this.#deps.config().agents.defaults.memorySearch;
+  /** `agents.defaults.memorySearch`, with the agent's own `memorySearch` keys over it. */
+  #settings(agentId?: string): SearchSettings {
+    const config = this.#deps.config();
+    const base = config.agents.defaults.memorySearch;
+    const own = agentId ? config.agents.list.find((agent) => agent.id === agentId) : undefined;
+    if (!own?.memorySearch) return base;
+    const overrides = Object.entries(own.memorySearch).filter(([, value]) => value !== undefined);
+    return { ...base, ...Object.fromEntries(overrides) };
   }
 
   /** Starts the background work: first sync of every agent, the watchers, the turn listener. */
   start(): void {
-    if (!this.#settings().enabled) return;
     this.#stops.push(this.#deps.bus.subscribe(({ event, payload }) => {
       if (event !== "chat.done" && event !== "chat.error") return;
       const { agentId, sessionId } = payload as { agentId?: string; sessionId?: string };
       if (!agentId || !sessionId) return;
       try {
+        if (!this.#settings(agentId).enabled) return;
         this.index(agentId).markSessionDirty(sessionId);
       } catch {
         return; // an agent no longer in config
@@ -81,6 +89,7 @@ export class MemoryService implements MemoryBackend {
       this.#schedule(agentId);
     }));
     for (const agent of listAgents(this.#deps.config())) {
+      if (!this.#settings(agent.id).enabled) continue;
       this.#schedule(agent.id, 0);
       if (this.#settings().sync.watch) this.#watch(agent.id);
     }
@@ -97,28 +106,34 @@ export class MemoryService implements MemoryBackend {
       dbPath: join(this.#deps.paths.memoryDir, `${agentId}.sqlite`),
       workspaceDir: () => agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId),
       sessionsDir: this.#deps.paths.sessionsDir(agentId),
-      settings: () => this.#settings(),
-      embedder: () => this.embedder(),
+      settings: () => this.#settings(agentId),
+      embedder: () => this.embedder(agentId),
       logger: this.#deps.logger,
     });
     this.#indexes.set(agentId, index);
     return index;
   }
 
-  /** The configured embedding model, rebuilt when its settings change; undefined when none. */
-  embedder(): Embedder | undefined {
-    const { provider, model, remote, local } = this.#settings();
+  /** The agent's embedding model (one per distinct settings); undefined when none. */
+  embedder(agentId?: string): Embedder | undefined {
+    return this.#embedderEntry(agentId).embedder;
+  }
+
+  #embedderEntry(agentId?: string): { embedder: Embedder | undefined; error?: string } {
+    const settings = this.#settings(agentId);
+    const { provider, model, remote, local } = settings;
     const key = JSON.stringify([provider, model, remote, local]);
+    let entry = this.#embedders.get(key);
     // A failed build is tried again: the model may have been downloaded or configured since.
-    if (this.#embedder?.key !== key || this.#embedder.error) {
-      this.#embedder?.embedder?.close().catch(() => {});
+    if (!entry || entry.error) {
       try {
-        this.#embedder = { key, embedder: createEmbedder(this.#settings(), this.#deps) };
+        entry = { embedder: createEmbedder(settings, this.#deps) };
       } catch (error) {
-        this.#embedder = { key, embedder: undefined, error: (error as Error).message };
+        entry = { embedder: undefined, error: (error as Error).message };
       }
+      this.#embedders.set(key, entry);
     }
-    return this.#embedder.embedder;
+    return entry;
   }
 
   /**
@@ -143,10 +158,9 @@ export class MemoryService implements MemoryBackend {
     return await named.embedder.embed(texts, signal);
   }
 
-  /** Why the configured embedding model cannot be used, if it cannot. */
-  embedderError(): string | undefined {
-    this.embedder();
-    return this.#embedder?.error;
+  /** Why the agent's embedding model cannot be used, if it cannot. */
+  embedderError(agentId?: string): string | undefined {
+    return this.#embedderEntry(agentId).error;
   }
 
   async search(
@@ -154,10 +168,12 @@ export class MemoryService implements MemoryBackend {
     query: string,
     options: { maxResults?: number; signal?: AbortSignal } = {},
   ): Promise<MemorySearchResult> {
-    if (!this.#settings().enabled) return { results: [], mode: "text", disabled: true };
+    resolveAgent(this.#deps.config(), agentId);
+    const settings = this.#settings(agentId);
+    if (!settings.enabled) return { results: [], mode: "text", disabled: true };
     if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
     const result = await this.index(agentId).search(query, options);
-    const unusable = this.#settings().query.hybrid.enabled ? this.embedderError() : undefined;
+    const unusable = settings.query.hybrid.enabled ? this.embedderError(agentId) : undefined;
     return unusable && !result.warning
       ? { ...result, warning: `Embedding provider unusable, full-text results only: ${unusable}` }
       : result;
@@ -169,11 +185,11 @@ export class MemoryService implements MemoryBackend {
 
   /** What the index of each agent (or one) holds. */
   async status(agentId?: string): Promise<MemoryStatus[]> {
-    const settings = this.#settings();
     const ids = agentId ? [agentId] : listAgents(this.#deps.config()).map((agent) => agent.id);
-    const embedder = this.embedder();
     const statuses: MemoryStatus[] = [];
     for (const id of ids) {
+      const settings = this.#settings(id);
+      const embedder = this.embedder(id);
       const index = this.index(id);
       index.markAllDirty();
       if (settings.enabled) await index.sync();
@@ -270,8 +286,8 @@ export class MemoryService implements MemoryBackend {
     }
     for (const index of this.#indexes.values()) await index.close();
     this.#indexes.clear();
-    await this.#embedder?.embedder?.close().catch(() => {});
-    this.#embedder = undefined;
+    for (const { embedder } of this.#embedders.values()) await embedder?.close().catch(() => {});
+    this.#embedders.clear();
     for (const { embedder } of this.#named.values()) await embedder.close().catch(() => {});
     this.#named.clear();
   }

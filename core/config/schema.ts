@@ -181,6 +181,13 @@ const agentSettings = {
     allow: toolList.optional(),
     deny: toolList.optional(),
   }).optional(),
+  /** An agent's own memory search settings over `agents.defaults.memorySearch`. */
+  memorySearch: z.strictObject({
+    enabled: z.boolean().optional(),
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    sources: z.array(z.enum(["memory", "sessions"])).optional(),
+  }).optional(),
 };
 
 const compactionSchema = section({

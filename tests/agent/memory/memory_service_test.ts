@@ -12,11 +12,11 @@ import { SessionStore } from "../../../agent/sessions/session_store.ts";
 import { CANDIDATE_CAP } from "../../../agent/memory/memory_db.ts";
 import { VectorSet } from "../../../agent/memory/_vectors.ts";
 
-async function memoryFixture(memorySearch: Record<string, unknown> = {}) {
+async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: unknown[] = []) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
   const paths = statePaths(root);
   const config = configSchema.parse({
-    agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } } },
+    agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
   });
   const service = new MemoryService({
     config: () => config,
@@ -196,4 +196,21 @@ Deno.test("vector set finds the nearest vectors and survives deletes", () => {
   assert(nearest.every((hit) => hit.id >= 2000));
   assertEquals(vectors.similarity(2001, unit(1)), 1);
   assertEquals(vectors.similarity(5, unit(1)), undefined);
+});
+
+Deno.test("an agent's own memorySearch settings win over the defaults", async () => {
+  await using env = await memoryFixture({}, [
+    { id: "private", memorySearch: { enabled: false } },
+    { id: "notes", memorySearch: { sources: ["memory"] } },
+  ]);
+  const time = new Date().toISOString();
+  await env.write("MEMORY.md", "Passport number is in the drawer\n");
+  await env.sessions.append("notes", "s1", { role: "user", content: "Remember the pelican", time });
+  await env.sessions.append("main", "s1", { role: "user", content: "Remember the pelican", time });
+  assertEquals((await env.service.search("private", "passport")).disabled, true);
+  assertEquals((await env.service.search("notes", "passport")).results[0].path, "MEMORY.md");
+  assertEquals((await env.service.search("notes", "pelican")).results, []);
+  assertEquals((await env.service.search("main", "pelican")).results[0].sessionId, "s1");
+  const [status] = await env.service.status("notes");
+  assertEquals([status.enabled, status.sources], [true, ["memory"]]);
 });
