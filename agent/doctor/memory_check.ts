@@ -17,7 +17,12 @@ import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 const ID = "memory.index";
 const NAME = "Memory index";
 
-export async function checkMemory(input: DoctorInput): Promise<DoctorCheck> {
+export function checkMemory(input: DoctorInput): Promise<DoctorCheck> {
+  return Promise.resolve(inspectMemory(input));
+}
+
+/** The check itself: SQLite and the `stat`s are synchronous. */
+function inspectMemory(input: DoctorInput): DoctorCheck {
   const config = input.config;
   if (!config) return { id: ID, name: NAME, status: "warn", message: "Config not loaded" };
   const settings = config.agents.defaults.memorySearch;
