@@ -5,7 +5,7 @@
  * {@linkcode AgentRuntime.lifecycle} list starts and stops it.
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ConfigStore } from "../core/config/store.ts";
 import { type EventBus, type SessionEventPayload, sessionKeyOf } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
@@ -19,6 +19,7 @@ import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
 import { McpManager } from "../tools/mcp/manager.ts";
 import { BackgroundProcesses } from "../tools/process/background_processes.ts";
 import { ToolRegistry } from "../tools/registry.ts";
+import { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
 import { SkillCatalog } from "../tools/skills/skill_catalog.ts";
 import type { ToolServices } from "../tools/tool.ts";
 import { ChatService } from "./chat_service.ts";
@@ -85,6 +86,8 @@ export interface AgentRuntime<M extends RuntimeMode = RuntimeMode> {
   processes: BackgroundProcesses;
   /** Long-term memory indexes (`memory.*`, the `memory_*` tools, `/v1/embeddings`). */
   memory: MemoryService;
+  /** Confines `exec` and `process` commands in bubblewrap (doctor and the start line ask it). */
+  sandbox: CommandSandbox;
   /** What tools reach through `ToolContext.services`. */
   toolServices: ToolServices;
   /**
@@ -149,8 +152,15 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     localModels,
     localSettings: () => config().models.local,
   });
+  // Commands never see the state dir (token, config, sessions, device keys), the config file's
+  // folder or the home folder; the workspace is mounted back where it lives inside them.
+  const sandbox = new CommandSandbox({
+    hidden: [...new Set([paths.root, dirname(configStore.path), env.HOME].filter(isPath))],
+    env,
+  });
   const toolServices: ToolServices = {
     env,
+    sandbox,
     approvals,
     fileDelivery,
     browser,
@@ -215,6 +225,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     plans,
     processes,
     memory,
+    sandbox,
     toolServices,
     lifecycle,
   };
@@ -238,4 +249,8 @@ function mcpStarter(deps: AgentRuntimeDeps, mcp: McpManager): Service {
     start: () => watcher.start(),
     stop: () => watcher.stop(),
   };
+}
+
+function isPath(value: string | undefined): value is string {
+  return typeof value === "string" && value.startsWith("/");
 }

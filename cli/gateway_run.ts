@@ -7,6 +7,8 @@ import { bindAddress, isLoopbackHost, isValidBind } from "../core/gateway_token.
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { type Gateway, startGateway } from "../server/gateway.ts";
 import { VERSION } from "../core/version.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
 import { claimStateDir, StateDirBusyError, type StateDirClaim } from "../core/state_owner.ts";
 
 export interface RunOptions {
@@ -126,6 +128,8 @@ export async function runGateway(options: RunOptions): Promise<void> {
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
+  // After the ready line, so the probe (one bwrap run) never delays the first answer.
+  await warnWhenUnsandboxed(gateway.services.sandbox, configStore.current);
 }
 
 function badBind(source: string, value: string): string {
@@ -193,4 +197,22 @@ async function announce(gateway: Gateway, logger: Logger) {
     logger.warn("mDNS announcement failed", { error: (error as Error).message });
     return undefined;
   }
+}
+
+/** Says plainly, on the console, when agent commands will run on the host. */
+async function warnWhenUnsandboxed(sandbox: CommandSandbox, config: Config): Promise<void> {
+  const { sandbox: mode } = config.tools.exec;
+  if (mode === "none") {
+    console.error("pyclaw: tools.exec.sandbox is none: agent commands run on the host");
+    return;
+  }
+  const availability = await sandbox.availability();
+  if (availability.available) return;
+  console.error(
+    mode === "bwrap"
+      ? `pyclaw: tools.exec.sandbox is bwrap but ${
+        availability.reason.replace(/; commands run on the host$/, "")
+      }: agent commands will be refused`
+      : `pyclaw: agent commands run unsandboxed: ${availability.reason}`,
+  );
 }

@@ -4,6 +4,8 @@
  * past the cap it is read and dropped, so a chatty command never blocks on a full pipe.
  */
 
+import { type CommandLaunch, hostLaunch } from "./sandbox/command_sandbox.ts";
+
 /** Options for {@linkcode runShellCommand}. */
 export interface ShellRunOptions {
   cwd: string;
@@ -11,6 +13,8 @@ export interface ShellRunOptions {
   /** Bytes of stdout and stderr kept, together. */
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** How the command is started; the host's shell when absent. */
+  launch?: CommandLaunch;
 }
 
 /** What happened. */
@@ -35,19 +39,20 @@ const KILL_GRACE_MS = 1_000;
 const isWindows = Deno.build.os === "windows";
 
 /**
- * Starts `command` through the platform's shell (`sh -c`, or `cmd /d /s /c` on Windows) as the
- * leader of a new process group, with stdout and stderr piped. The one place agent commands are
- * spawned (`exec`, `process`), so a sandbox wraps them all here.
+ * Starts a shell command as the leader of a new process group, with stdout and stderr piped.
+ * The one place agent commands are spawned (`exec`, `process`): `launch` says how (inside the
+ * bubblewrap sandbox, or through the host's shell), and defaults to the host's shell.
  */
 export function spawnShell(
   command: string,
-  options: { cwd: string; stdin?: "null" | "piped" },
+  options: { cwd: string; stdin?: "null" | "piped"; launch?: CommandLaunch },
 ): Deno.ChildProcess {
-  return new Deno.Command(isWindows ? "cmd.exe" : "/bin/sh", {
-    // cmd.exe parses its own command line: pass it verbatim, quoted whole, as Node's shell does.
-    args: isWindows ? ["/d", "/s", "/c", `"${command}"`] : ["-c", command],
+  const launch = options.launch ?? hostLaunch(command);
+  return new Deno.Command(launch.program, {
+    args: launch.args,
     windowsRawArguments: isWindows,
     cwd: options.cwd,
+    clearEnv: launch.clearEnv,
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
@@ -62,7 +67,7 @@ export async function runShellCommand(
   options: ShellRunOptions,
 ): Promise<ShellRunResult> {
   const started = performance.now();
-  const child = spawnShell(command, { cwd: options.cwd });
+  const child = spawnShell(command, { cwd: options.cwd, launch: options.launch });
 
   let budget = options.maxOutputBytes;
   let truncated = false;

@@ -7,6 +7,7 @@
 import { globMatch } from "../core/glob.ts";
 import type { ExecApprovalOutcome } from "./exec_approvals.ts";
 import { resolveToolPath } from "./tool_paths.ts";
+import { type CommandLaunch, execSandboxSettings, hostLaunch } from "./sandbox/command_sandbox.ts";
 import type { ToolContext, ToolOutput } from "./tool.ts";
 
 /**
@@ -63,6 +64,28 @@ function refused(command: string, why: string): ToolOutput {
     data: { command, approved: false, reason: why },
     isError: true,
   };
+}
+
+/**
+ * How `command` is started for this agent: in the sandbox the settings ask for (or by default
+ * where bubblewrap works), else through the host's shell.
+ *
+ * @throws {Error} when the agent's settings require the sandbox and it does not work here
+ */
+export async function commandLaunch(
+  command: string,
+  cwd: string,
+  ctx: ToolContext,
+): Promise<CommandLaunch> {
+  const sandbox = ctx.services.sandbox;
+  const settings = execSandboxSettings(ctx.config(), ctx.agentId);
+  if (!sandbox) {
+    if (settings.mode === "bwrap") {
+      throw new Error('tools.exec.sandbox is "bwrap" but this runtime has no sandbox');
+    }
+    return hostLaunch(command);
+  }
+  return await sandbox.launch(command, { workspace: ctx.workspaceDir, cwd }, settings);
 }
 
 /** The folder a command runs in: `cwd` inside the workspace, or the workspace (made if new). */

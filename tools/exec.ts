@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { runShellCommand, type ShellRunResult } from "./_process_tree.ts";
-import { authorizeCommand, commandDir } from "./command_policy.ts";
+import { authorizeCommand, commandDir, commandLaunch } from "./command_policy.ts";
 import { startBackground } from "./process/process_tool.ts";
 import { defineTool, type ToolOutput } from "./tool.ts";
 
@@ -36,18 +36,26 @@ export const execTool = defineTool({
     const dir = await commandDir(ctx, cwd);
     const refusal = await authorizeCommand(command, dir, ctx);
     if (refusal) return refusal;
+    const launch = await commandLaunch(command, dir, ctx);
     const result = await runShellCommand(command, {
       cwd: dir,
+      launch,
       timeoutMs: Math.min(timeoutMs ?? policy.timeoutMs, policy.timeoutMs),
       maxOutputBytes: policy.maxOutputBytes,
       signal: ctx.signal,
     });
     ctx.signal.throwIfAborted();
-    return report(command, dir, result, policy.maxOutputBytes);
+    return report(command, dir, result, policy.maxOutputBytes, launch.sandboxed);
   },
 });
 
-function report(command: string, cwd: string, r: ShellRunResult, cap: number): ToolOutput {
+function report(
+  command: string,
+  cwd: string,
+  r: ShellRunResult,
+  cap: number,
+  sandboxed: boolean,
+): ToolOutput {
   const status = r.timedOut
     ? `timed out after ${r.durationMs} ms; its process group was killed`
     : r.exitCode === null
@@ -67,6 +75,7 @@ function report(command: string, cwd: string, r: ShellRunResult, cap: number): T
       timedOut: r.timedOut,
       truncated: r.truncated,
       durationMs: r.durationMs,
+      sandboxed,
       stdout: r.stdout,
       stderr: r.stderr,
     },

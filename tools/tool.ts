@@ -14,6 +14,7 @@ import type { CronScheduler } from "./cron_types.ts";
 import type { MessageRouter } from "./message_types.ts";
 import type { SessionDirectory, SubagentControl } from "./sessions/session_services.ts";
 import type { MemoryBackend } from "./memory/memory_types.ts";
+import type { CommandSandbox } from "./sandbox/command_sandbox.ts";
 
 /** What a tool returns: text for the model, plus optional structured data and images. */
 export interface ToolOutput {
@@ -57,6 +58,8 @@ export interface ToolServices {
   processes?: BackgroundProcesses;
   /** Long-term memory search (`memory_search`, `memory_get`). */
   memory?: MemoryBackend;
+  /** Confines `exec` and `process` commands (bubblewrap); absent: commands run on the host. */
+  sandbox?: CommandSandbox;
 }
 
 /** What a tool gets for one call. */

@@ -6,7 +6,12 @@
 
 import type { CheckStatus, DoctorCheckFn, DoctorInput, DoctorReport } from "./doctor_types.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
-import { checkDocumentLibraries, checkExecPolicy, checkScreenshot } from "./tool_checks.ts";
+import {
+  checkDocumentLibraries,
+  checkExecPolicy,
+  checkExecSandbox,
+  checkScreenshot,
+} from "./tool_checks.ts";
 import { checkBrowser } from "./browser_check.ts";
 import { checkLocalModels } from "./local_models_check.ts";
 import { checkMcpServers } from "./mcp_check.ts";
@@ -43,6 +48,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkDocumentLibraries,
   checkScreenshot,
   checkExecPolicy,
+  checkExecSandbox,
   checkMcpServers,
   checkMemory,
   checkCron,

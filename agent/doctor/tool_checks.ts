@@ -1,11 +1,12 @@
 /**
  * @module The doctor's checks of the built-in tools: the document libraries load (mammoth in its
  * `--unsafe-proto` subprocess, as `read_docx` runs it), a screenshot can be taken on this
- * platform, and what the exec policy lets the agent do.
+ * platform, what the exec policy lets the agent do, and whether its commands are sandboxed.
  */
 
 import { screenshotSupport } from "../../tools/desktop_screenshot.ts";
 import { runDocxWorker } from "../../tools/read_docx.ts";
+import { CommandSandbox } from "../../tools/sandbox/command_sandbox.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** Each document library, imported as its tool imports it. */
@@ -93,4 +94,59 @@ export function checkExecPolicy(input: DoctorInput): Promise<DoctorCheck> {
         message: `tools.exec.policy is ${exec.policy}${patterns}`,
       },
   );
+}
+
+/**
+ * Whether `exec`/`process` commands run in bubblewrap: ok when they do, warn when they run on the
+ * host (by choice or because bubblewrap does not work here), fail when the config requires the
+ * sandbox and it does not work (every command is then refused).
+ */
+export async function checkExecSandbox(input: DoctorInput): Promise<DoctorCheck> {
+  const id = "tools.sandbox";
+  const name = "Command sandbox";
+  const exec = input.config?.tools.exec;
+  if (!exec) {
+    return { id, name, status: "warn", message: "Unknown: the config could not be loaded" };
+  }
+  const onHost = (input.config?.agents.list ?? [])
+    .filter((agent) => agent.tools?.exec?.sandbox === "none")
+    .map((agent) => agent.id);
+  if (exec.sandbox === "none") {
+    return {
+      id,
+      name,
+      status: "warn",
+      message: "tools.exec.sandbox is none: commands run on the host with the gateway's rights",
+      hint: 'Remove tools.exec.sandbox (or set it to "bwrap") to confine commands to the workspace',
+    };
+  }
+  const availability = await new CommandSandbox({ hidden: [], env: input.env }).availability();
+  if (!availability.available) {
+    return exec.sandbox === "bwrap"
+      ? {
+        id,
+        name,
+        status: "fail",
+        message: `tools.exec.sandbox is bwrap, but ${
+          availability.reason.replace(/; commands run on the host$/, "")
+        }: every command is refused`,
+        hint: "Install bubblewrap (Debian: apt install bubblewrap) or allow user namespaces",
+      }
+      : {
+        id,
+        name,
+        status: "warn",
+        message: `Commands run unsandboxed: ${availability.reason}`,
+        hint: "Install bubblewrap (Debian: apt install bubblewrap) to confine commands",
+      };
+  }
+  const network = exec.network ? "with network" : "no network";
+  const exceptions = onHost.length ? `; on the host for agent(s) ${onHost.join(", ")}` : "";
+  return {
+    id,
+    name,
+    status: onHost.length ? "warn" : "ok",
+    message: `Commands run in bubblewrap (${availability.version}): workspace read-write, ` +
+      `state dir and home hidden, ${network}${exceptions}`,
+  };
 }

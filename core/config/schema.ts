@@ -168,6 +168,9 @@ const memorySearchSchema = section({
   }),
 });
 
+/** `bwrap`: commands run in a bubblewrap sandbox; `none`: on the host, with the gateway's rights. */
+const execSandboxMode = z.enum(["bwrap", "none"]);
+
 const agentSettings = {
   name: z.string().optional(),
   /** `provider/model` or a model id. */
@@ -180,6 +183,11 @@ const agentSettings = {
   tools: z.strictObject({
     allow: toolList.optional(),
     deny: toolList.optional(),
+    /** This agent's command sandbox, over `tools.exec`. */
+    exec: z.strictObject({
+      sandbox: execSandboxMode.optional(),
+      network: z.boolean().optional(),
+    }).optional(),
   }).optional(),
   /** An agent's own memory search settings over `agents.defaults.memorySearch`. */
   memorySearch: z.strictObject({
@@ -286,6 +294,16 @@ const toolsSchema = section({
     timeoutMs: positiveInt.default(120_000),
     approvalTimeoutMs: positiveInt.default(120_000),
     maxOutputBytes: positiveInt.default(200_000),
+    /** Where commands run; absent: in bubblewrap where it works, else on the host (and said so). */
+    sandbox: execSandboxMode.optional(),
+    /** Whether sandboxed commands reach the network (off: a private loopback only). */
+    network: z.boolean().default(false),
+    /** Limits of each sandboxed command tree. */
+    limits: section({
+      cpuSeconds: positiveInt.default(3_600),
+      /** Writable memory (RLIMIT_DATA), MiB. */
+      memoryMb: positiveInt.default(4_096),
+    }),
   }),
   process: section({
     /** Background commands running at once (`process`, `exec` with `background`). */

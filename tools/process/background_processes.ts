@@ -6,6 +6,7 @@
  */
 
 import { killTree, spawnShell } from "../_process_tree.ts";
+import type { CommandLaunch } from "../sandbox/command_sandbox.ts";
 import { OutputBuffer, type OutputCursor } from "./output_buffer.ts";
 
 /** A background command as the tool reports it. */
@@ -65,7 +66,7 @@ export class BackgroundProcesses {
    */
   start(
     command: string,
-    options: { cwd: string; agentId: string; sessionId: string },
+    options: { cwd: string; agentId: string; sessionId: string; launch?: CommandLaunch },
   ): ProcessInfo {
     if (this.#closed) throw new Error("The gateway is stopping; no new processes");
     const limits = this.#limits();
@@ -75,7 +76,7 @@ export class BackgroundProcesses {
         `${running} processes run already (tools.process.maxRunning); kill one first`,
       );
     }
-    const child = spawnShell(command, { cwd: options.cwd, stdin: "piped" });
+    const child = spawnShell(command, { cwd: options.cwd, stdin: "piped", launch: options.launch });
     const info: ProcessInfo = {
       pid: child.pid,
       command,

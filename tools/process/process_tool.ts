@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { authorizeCommand, commandDir } from "../command_policy.ts";
+import { authorizeCommand, commandDir, commandLaunch } from "../command_policy.ts";
 import { defineTool, type ToolContext, type ToolOutput } from "../tool.ts";
 import type { BackgroundProcesses, ProcessInfo } from "./background_processes.ts";
 
@@ -73,8 +73,10 @@ export async function startBackground(
   const dir = await commandDir(ctx, cwd);
   const refusal = await authorizeCommand(command, dir, ctx);
   if (refusal) return refusal;
+  const launch = await commandLaunch(command, dir, ctx);
   const info = processes.start(command, {
     cwd: dir,
+    launch,
     agentId: ctx.agentId,
     sessionId: ctx.sessionId,
   });

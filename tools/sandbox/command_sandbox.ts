@@ -1,0 +1,198 @@
+/**
+ * @module Where agent commands run: inside bubblewrap when `tools.exec.sandbox` (or the agent's
+ * own setting) says `bwrap`, or by default where bubblewrap works; on the host with `none`, or
+ * by default where it does not (macOS, Windows, no user namespaces), which doctor and the
+ * gateway's start line say plainly.
+ */
+
+import type { Config } from "../../core/config/schema.ts";
+import {
+  bwrapArgs,
+  isInside,
+  limitedShell,
+  type PathKind,
+  type SandboxSpec,
+} from "./bwrap_args.ts";
+
+/** Whether bubblewrap can confine commands on this host, and if not, why. */
+export type SandboxAvailability = { available: true; version: string } | {
+  available: false;
+  reason: string;
+};
+
+/** The program and arguments that run one shell command (possibly inside the sandbox). */
+export interface CommandLaunch {
+  program: string;
+  args: string[];
+  /** The environment, when the launch replaces the gateway's (the sandbox passes its own). */
+  clearEnv?: boolean;
+  /** True when the command runs confined. */
+  sandboxed: boolean;
+}
+
+/** The exec sandbox settings in force for one agent. */
+export interface ExecSandboxSettings {
+  /** `undefined`: bubblewrap where it works. */
+  mode: "bwrap" | "none" | undefined;
+  network: boolean;
+  cpuSeconds: number;
+  memoryMb: number;
+}
+
+/** Reads `tools.exec` with the agent's `tools.exec` (or `agents.defaults.tools.exec`) on top. */
+export function execSandboxSettings(config: Config, agentId: string): ExecSandboxSettings {
+  const global = config.tools.exec;
+  const agent = config.agents.list.find((entry) => entry.id === agentId)?.tools?.exec;
+  const defaults = config.agents.defaults.tools?.exec;
+  return {
+    mode: agent?.sandbox ?? defaults?.sandbox ?? global.sandbox,
+    network: agent?.network ?? defaults?.network ?? global.network,
+    cpuSeconds: global.limits.cpuSeconds,
+    memoryMb: global.limits.memoryMb,
+  };
+}
+
+/** Options of {@linkcode CommandSandbox}. */
+export interface CommandSandboxOptions {
+  /** Folders commands must never see: the state dir, the config file's folder, home. */
+  hidden: string[];
+  /** The gateway's environment; only PATH and locale settings pass into the sandbox. */
+  env: Record<string, string | undefined>;
+  /** The bubblewrap program. @default "bwrap" */
+  bwrap?: string;
+}
+
+/** Environment variables carried into the sandbox (never tokens or keys). */
+const PASSED_ENV = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ"];
+const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+/** Builds the launch of each agent command; probes bubblewrap once, on first use. */
+export class CommandSandbox {
+  #options: CommandSandboxOptions;
+  #probe?: Promise<
+    { availability: SandboxAvailability; layout: Map<string, ReturnType<PathKind>> }
+  >;
+
+  constructor(options: CommandSandboxOptions) {
+    this.#options = options;
+  }
+
+  /** Whether bubblewrap works here (probed once: a real `bwrap … true`). */
+  async availability(): Promise<SandboxAvailability> {
+    return (await this.#probed()).availability;
+  }
+
+  /**
+   * The launch of `command` in `cwd` for an agent with these settings.
+   *
+   * @throws {Error} when the settings ask for `bwrap` and it does not work here
+   */
+  async launch(
+    command: string,
+    where: { workspace: string; cwd: string },
+    settings: ExecSandboxSettings,
+  ): Promise<CommandLaunch> {
+    if (settings.mode === "none") return hostLaunch(command);
+    const { availability, layout } = await this.#probed();
+    if (!availability.available) {
+      if (settings.mode === "bwrap") {
+        throw new Error(
+          `tools.exec.sandbox is "bwrap" but the sandbox does not work here: ` +
+            `${availability.reason}; the command was not run`,
+        );
+      }
+      return hostLaunch(command);
+    }
+    const spec: SandboxSpec = {
+      workspace: where.workspace,
+      cwd: where.cwd,
+      writable: isInside(where.cwd, where.workspace) ? [] : [where.cwd],
+      hidden: this.#options.hidden,
+      network: settings.network,
+      cpuSeconds: settings.cpuSeconds,
+      memoryMb: settings.memoryMb,
+      env: this.#sandboxEnv(where.workspace),
+    };
+    const kind: PathKind = (path) => layout.get(path);
+    return {
+      program: this.#options.bwrap ?? "bwrap",
+      args: [...bwrapArgs(spec, kind), ...limitedShell(spec, command)],
+      clearEnv: true,
+      sandboxed: true,
+    };
+  }
+
+  #sandboxEnv(workspace: string): Record<string, string> {
+    const env: Record<string, string> = { HOME: workspace, TMPDIR: "/tmp" };
+    for (const name of PASSED_ENV) {
+      const value = this.#options.env[name];
+      if (value !== undefined) env[name] = value;
+    }
+    env.PATH ??= DEFAULT_PATH;
+    return env;
+  }
+
+  #probed() {
+    this.#probe ??= probe(this.#options.bwrap ?? "bwrap");
+    return this.#probe;
+  }
+}
+
+/** The host's shell: `sh -c`, or `cmd /d /s /c` on Windows. */
+export function hostLaunch(command: string): CommandLaunch {
+  const windows = Deno.build.os === "windows";
+  return windows
+    // cmd.exe parses its own command line: pass it verbatim, quoted whole, as Node's shell does.
+    ? { program: "cmd.exe", args: ["/d", "/s", "/c", `"${command}"`], sandboxed: false }
+    : { program: "/bin/sh", args: ["-c", command], sandboxed: false };
+}
+
+async function probe(bwrap: string) {
+  const layout = new Map<string, ReturnType<PathKind>>();
+  if (Deno.build.os !== "linux") {
+    const reason = `bubblewrap is Linux-only (this is ${Deno.build.os}); commands run on the host`;
+    return { availability: { available: false as const, reason }, layout };
+  }
+  for (const path of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+    const info = await Deno.lstat(path).catch(() => undefined);
+    if (info?.isSymlink) layout.set(path, { link: await Deno.readLink(path) });
+    else if (info?.isDirectory) layout.set(path, "dir");
+  }
+  let availability: SandboxAvailability;
+  try {
+    const { success, stderr, stdout } = await new Deno.Command(bwrap, {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!success) throw new Error(new TextDecoder().decode(stderr).trim());
+    const version = new TextDecoder().decode(stdout).trim();
+    // A real confinement, as commands get it: user namespaces may be off even when bwrap exists.
+    const trial = await new Deno.Command(bwrap, {
+      args: [
+        "--unshare-all",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "true",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    availability = trial.success ? { available: true, version } : {
+      available: false,
+      reason: `bubblewrap cannot create namespaces here (${
+        new TextDecoder().decode(trial.stderr).trim() || `exit ${trial.code}`
+      }); commands run on the host`,
+    };
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "bubblewrap (bwrap) is not installed (Debian: apt install bubblewrap); commands run on the host"
+      : `bubblewrap does not run: ${(error as Error).message}; commands run on the host`;
+    availability = { available: false, reason };
+  }
+  return { availability, layout };
+}
