@@ -19,10 +19,15 @@ const encoder = new TextEncoder();
 
 export async function showLogs(flags: LogsFlags): Promise<void> {
   const file = localPaths().logFile;
+  // Ctrl-C is taken before anything is printed: whoever saw a line may stop us and get 0.
+  const stop = flags.follow ? stopOnInterrupt() : undefined;
+  // The tail ends where following starts, so a line written in between is printed exactly once.
+  const end = await sizeOf(file);
   // Read more than asked when filtering, so the filter still leaves `lines` lines.
   const raw = await readLastLines(
     file,
     flags.level ? Math.max(flags.lines * 20, 2_000) : flags.lines,
+    end,
   );
   const shown = raw.filter((line) => passes(line, flags.level)).slice(-flags.lines);
   for (const line of shown) print(line, flags);
@@ -30,7 +35,14 @@ export async function showLogs(flags: LogsFlags): Promise<void> {
     if (raw.length === 0) console.error(dim(`No log lines yet in ${file}`, Deno.stderr));
     return;
   }
-  await follow(file, flags);
+  await follow(file, flags, end, stop!);
+}
+
+/** Ctrl-C ends following (exit 0, as the README says); `stopped()` tells whether it came. */
+function stopOnInterrupt(): () => boolean {
+  let stopped = false;
+  Deno.addSignalListener("SIGINT", () => (stopped = true));
+  return () => stopped;
 }
 
 function passes(line: string, level: LogLevel | undefined): boolean {
@@ -66,13 +78,16 @@ function print(line: string, flags: LogsFlags): void {
 }
 
 /** Polls the file for growth; Ctrl-C ends the command with 0. */
-async function follow(file: string, flags: LogsFlags): Promise<void> {
-  let offset = await sizeOf(file);
+async function follow(
+  file: string,
+  flags: LogsFlags,
+  start: number,
+  stopped: () => boolean,
+): Promise<void> {
+  let offset = start;
   let partial = "";
-  let stopped = false;
-  Deno.addSignalListener("SIGINT", () => (stopped = true));
   const decoder = new TextDecoder();
-  while (!stopped) {
+  while (!stopped()) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const size = await sizeOf(file);
     if (size < offset) offset = 0; // rotated: the new file starts from the top

@@ -205,8 +205,9 @@ function formatForConsole(record: LogRecord): string {
 /**
  * Reads the last `limit` lines of a log file without loading all of it. Chunks are read from the
  * end as bytes and decoded once, so a multi-byte character split by a chunk edge stays whole.
+ * `end` (a byte offset) reads the lines before it only, so a follower can go on from there.
  */
-export async function readLastLines(file: string, limit: number): Promise<string[]> {
+export async function readLastLines(file: string, limit: number, end?: number): Promise<string[]> {
   let handle: Deno.FsFile;
   try {
     handle = await Deno.open(file, { read: true });
@@ -215,7 +216,7 @@ export async function readLastLines(file: string, limit: number): Promise<string
     throw error;
   }
   try {
-    const size = (await handle.stat()).size;
+    const size = Math.min(end ?? Infinity, (await handle.stat()).size);
     const chunkSize = 64 * 1024;
     const chunks: Uint8Array[] = [];
     let position = size;
