@@ -3,7 +3,7 @@
  * comparison, and the per-address limit on failed attempts.
  */
 
-import { timingSafeEqual } from "node:crypto";
+import { bytesEqual } from "../core/bytes_equal.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Config } from "../core/config/schema.ts";
 import {
@@ -91,7 +91,7 @@ export function secretsEqual(given: string, expected: string): boolean {
   const pb = new Uint8Array(length);
   pa.set(a);
   pb.set(b);
-  return timingSafeEqual(pa, pb) && a.length === b.length;
+  return bytesEqual(pa, pb) && a.length === b.length;
 }
 
 /**

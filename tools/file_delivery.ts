@@ -4,7 +4,7 @@
  * and gets an unguessable token; the gateway's `/files/<id>` route serves it until it expires.
  */
 
-import { timingSafeEqual } from "node:crypto";
+import { bytesEqual } from "../core/bytes_equal.ts";
 import { join } from "node:path";
 
 /** A file ready for download. */
@@ -120,5 +120,5 @@ function randomId(bytes: number): string {
 function sameToken(expected: string, given: string): boolean {
   const a = new TextEncoder().encode(expected);
   const b = new TextEncoder().encode(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return bytesEqual(a, b);
 }

@@ -45,7 +45,8 @@ export class LocalModelStore {
   readonly dir: string;
   readonly indexFile: string;
   #writing: Promise<unknown> = Promise.resolve();
-  #snapshot: { mtime: number; keys: Set<string> } | undefined;
+  #snapshot: { mtime: number; checkedAt: number; keys: Set<string> } | undefined;
+  #refreshing: Promise<void> | undefined;
 
   constructor(modelsDir: string) {
     this.dir = modelsDir;
@@ -53,8 +54,8 @@ export class LocalModelStore {
   }
 
   /**
-   * True when the store holds a model for `backend`. Synchronous (and cached by the index file's
-   * mtime) because provider resolution asks it on every request.
+   * True when the store holds a model for `backend`. Synchronous because provider resolution asks
+   * it on every request, and answered from memory: see {@linkcode LocalModelStore.#keysSync}.
    */
   hasModelsSync(backend: LocalBackend): boolean {
     return this.#keysSync().has(backend);
@@ -65,26 +66,33 @@ export class LocalModelStore {
     return this.#keysSync().has(`${backend}/${id}`);
   }
 
+  /**
+   * The backends and model refs in the index, from memory. The file is read synchronously only
+   * the first time; after that a request never touches the file system: this store's own writes
+   * update the snapshot at once, and another process's (a CLI `models pull`) are picked up by a
+   * background check at most once a second.
+   */
   #keysSync(): Set<string> {
-    let mtime: number;
-    try {
-      mtime = Deno.statSync(this.indexFile).mtime?.getTime() ?? 0;
-    } catch {
-      return new Set();
-    }
-    if (this.#snapshot?.mtime !== mtime) {
-      const keys = new Set<string>();
+    if (!this.#snapshot) {
+      let text: string | undefined;
       try {
-        const index = JSON.parse(Deno.readTextFileSync(this.indexFile));
-        if (isIndex(index)) {
-          for (const model of index.models) keys.add(model.backend).add(localModelRef(model));
-        }
+        text = Deno.readTextFileSync(this.indexFile);
       } catch {
-        // An unreadable index has no models; `models local` and the doctor say why.
+        // No index yet: no models.
       }
-      this.#snapshot = { mtime, keys };
+      this.#snapshot = { keys: keysOf(text), checkedAt: performance.now(), mtime: 0 };
+    } else if (performance.now() - this.#snapshot.checkedAt > 1_000 && !this.#refreshing) {
+      this.#snapshot.checkedAt = performance.now();
+      this.#refreshing = this.#refresh().finally(() => (this.#refreshing = undefined));
     }
     return this.#snapshot.keys;
+  }
+
+  async #refresh(): Promise<void> {
+    const mtime = await Deno.stat(this.indexFile).then((s) => s.mtime?.getTime() ?? 0, () => -1);
+    if (!this.#snapshot || mtime === this.#snapshot.mtime) return;
+    const text = mtime < 0 ? undefined : await readTextIfExists(this.indexFile).catch(() => "");
+    this.#snapshot = { keys: keysOf(text), checkedAt: performance.now(), mtime };
   }
 
   /** Where a model's file (or snapshot folder) lives, or `undefined` for an id that escapes the store. */
@@ -207,11 +215,27 @@ export class LocalModelStore {
     const run = this.#writing.then(async () => {
       const index = await this.#read();
       await edit(index);
-      await writeFileAtomic(this.indexFile, JSON.stringify(index, null, 2) + "\n");
+      const text = JSON.stringify(index, null, 2) + "\n";
+      await writeFileAtomic(this.indexFile, text);
+      this.#snapshot = { keys: keysOf(text), checkedAt: performance.now(), mtime: -2 };
     });
     this.#writing = run.catch(() => {});
     return run;
   }
+}
+
+/** The backends and model refs an index file's text lists (none when absent or unreadable). */
+function keysOf(text: string | undefined): Set<string> {
+  const keys = new Set<string>();
+  try {
+    const index = text === undefined ? undefined : JSON.parse(text);
+    if (isIndex(index)) {
+      for (const model of index.models) keys.add(model.backend).add(localModelRef(model));
+    }
+  } catch {
+    // An unreadable index has no models; `models local` and the doctor say why.
+  }
+  return keys;
 }
 
 /** The files of a model: the path itself, plus every part when it is a split GGUF's first part. */

@@ -50,12 +50,21 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
   const controller = new AbortController();
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // Every streamed chunk re-arms the idle timeout: it only notes the time, and the one timer
+  // re-arms itself for the rest when it fires early (a timer per chunk cost the hot path).
+  let lastActivity = 0;
+  const fire = () => {
+    const idle = performance.now() - lastActivity;
+    if (idle < options.timeoutMs) {
+      timer = setTimeout(fire, options.timeoutMs - idle);
+      return;
+    }
+    timedOut = true;
+    controller.abort();
+  };
   const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutMs);
+    lastActivity = performance.now();
+    timer ??= setTimeout(fire, options.timeoutMs);
   };
   const onAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });

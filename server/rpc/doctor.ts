@@ -1,14 +1,17 @@
-/** @module `doctor.run`: the doctor's checks against the running gateway's config. */
+/**
+ * @module `doctor.run`: the doctor's checks against the running gateway's config. The checks
+ * (and what they pull in: backups, MCP, browser probes) load on the first run, not at start.
+ */
 
 import { z } from "zod";
-import { runDoctor } from "../../agent/doctor/doctor.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const doctorMethods = defineMethods({
   "doctor.run": {
     params: z.object({}).passthrough(),
-    handler: (_params, ctx) =>
-      runDoctor({
+    handler: async (_params, ctx) => {
+      const { runDoctor } = await import("../../agent/doctor/doctor.ts");
+      return await runDoctor({
         configPath: ctx.configStore.path,
         config: ctx.config(),
         configWarnings: ctx.configStore.warnings,
@@ -17,6 +20,7 @@ export const doctorMethods = defineMethods({
         overrides: { bind: ctx.gateway.bindHost },
         activeAuth: ctx.gateway.auth,
         mcp: ctx.services.mcp,
-      }),
+      });
+    },
   },
 });

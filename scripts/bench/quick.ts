@@ -1,0 +1,242 @@
+/**
+ * @module The quick benchmark run on every change (`npm run bench:quick`, well under 40 s): the
+ * headline costs of a tree against the floor measured in the same run, printed as one table —
+ * warm start to the first answered HTTP request and idle RSS against a bare Deno.serve server
+ * started the same way, the `/v1/chat/completions` time added over the stand-in upstream (whole
+ * reply and first streamed chunk), the `chat.send` turn overhead beyond the provider, a turn
+ * with 1,000 idle clients connected against none, and 1,000 concurrent loopback connections
+ * (connect + health) on the default config.
+ *
+ * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 5]
+ *        [--requests 150] [--turns 40] [--clients 1000]
+ * `--tree` measures another checkout (its own scripts/pyclaw and node_modules), so a commit
+ * before a change and after it can be measured on the same machine state.
+ */
+
+import {
+  atInterrupt,
+  type ChatTarget,
+  deno,
+  flag,
+  freePort,
+  machine,
+  median,
+  nonStreaming,
+  printTable,
+  root,
+  rssMb,
+  sleep,
+  startFakeUpstream,
+  stopTree,
+  streaming,
+  track,
+  wsSession,
+} from "./_common.ts";
+
+const treeAt = Deno.args.indexOf("--tree");
+const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
+const STARTS = flag("starts", 5);
+const REQUESTS = flag("requests", 150);
+const TURNS = flag("turns", 40);
+const CLIENTS = flag("clients", 1000);
+const TOKEN = "bench-token-0123456789abcdef";
+const connectParams = { minProtocol: 3, maxProtocol: 3, auth: { token: TOKEN } };
+const progress = (text: string) => console.error(`… ${text}`);
+
+const upstream = await startFakeUpstream(20);
+const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-quick-" });
+atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
+/** The provider is all the config says, unless `limits` (raised for the timed loops) is given. */
+const writeConfig = (limits?: Record<string, number>) =>
+  Deno.writeTextFile(
+    `${stateDir}/pyclaw.json`,
+    JSON.stringify({
+      ...(limits ? { gateway: { limits } } : {}),
+      models: { providers: { fake: { baseUrl: upstream.url, models: [{ id: "gpt-test" }] } } },
+      agents: { defaults: { model: "fake/gpt-test" } },
+      logging: { consoleLevel: "warn", level: "warn" },
+      update: { enabled: false },
+    }),
+  );
+
+// Both go through bash like the `pyclaw` launcher, so the start times compare like for like.
+const startFloor = (port: number) =>
+  new Deno.Command("bash", {
+    args: [
+      "-c",
+      `exec "${deno}" run -A --no-lock --quiet "${root}scripts/bench/bare_ws_server.ts" ${port}`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+const startGateway = (port: number) =>
+  new Deno.Command(`${tree}/scripts/pyclaw`, {
+    args: ["gateway", "run", "--port", String(port), "--bind", "127.0.0.1", "--auth-token", TOKEN],
+    env: { PYCLAW_STATE_DIR: stateDir },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+
+/** Starts a server and polls until its first HTTP answer; returns the elapsed ms. */
+async function start(launch: (port: number) => Deno.ChildProcess) {
+  const port = freePort();
+  const started = performance.now();
+  const child = track(launch(port));
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      await response.body?.cancel();
+      if (response.ok) return { ms: performance.now() - started, child, port };
+    } catch { /* not listening yet */ }
+    await sleep(2);
+  }
+}
+
+/** Median warm start and idle RSS; the last server is left running for the caller. */
+async function startsAndRss(launch: (port: number) => Deno.ChildProcess) {
+  await stopTree((await start(launch)).child); // warms the Deno cache
+  const times: number[] = [];
+  for (let i = 0; i < STARTS - 1; i++) {
+    const { ms, child } = await start(launch);
+    times.push(ms);
+    await stopTree(child, 5_000);
+  }
+  const last = await start(launch);
+  times.push(last.ms);
+  await sleep(1_500);
+  return { start: median(times), rss: rssMb(last.child.pid).tree, ...last };
+}
+
+/** `promise`, or a rejection after `ms`: a client the server never answers must not hang the run. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** `CLIENTS` sockets at once, each connect + health; answered count and elapsed ms. */
+async function burst(port: number, handshake: boolean) {
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: CLIENTS }, () =>
+      within(
+        (async () => {
+          const { socket, call } = await wsSession(
+            `ws://127.0.0.1:${port}`,
+            handshake ? connectParams : undefined,
+          );
+          const reply = await call("health");
+          socket.close();
+          return reply.ok;
+        })(),
+        20_000,
+      )),
+  );
+  const answered = outcomes.filter((o) => o.status === "fulfilled" && o.value).length;
+  return { answered, ms: performance.now() - started };
+}
+
+progress("floor: starts and idle RSS");
+const floor = await startsAndRss(startFloor);
+await stopTree(floor.child, 5_000);
+
+progress("gateway (default config): starts, idle RSS, concurrent connections");
+await writeConfig();
+const plain = await startsAndRss(startGateway);
+const crowd = await burst(plain.port, true);
+await stopTree(plain.child, 5_000);
+
+progress("gateway: /v1 proxy and chat.send turns");
+await writeConfig({
+  requestsPerSecond: 100_000,
+  requestBurst: 100_000,
+  maxConnectionsPerAddress: CLIENTS + 100,
+});
+const timed = await start(startGateway);
+const direct: ChatTarget = { base: upstream.url, headers: {}, model: "gpt-test" };
+const proxied: ChatTarget = {
+  base: `http://127.0.0.1:${timed.port}/v1`,
+  headers: { authorization: `Bearer ${TOKEN}` },
+  model: "gpt-test",
+};
+for (let i = 0; i < 30; i++) {
+  await nonStreaming(direct);
+  await nonStreaming(proxied);
+  await streaming(direct);
+  await streaming(proxied);
+}
+const added: number[] = [];
+const addedFirst: number[] = [];
+for (let i = 0; i < REQUESTS; i++) {
+  // Paired and alternated, so drift in the machine's load hits both sides alike.
+  added.push(await nonStreaming(proxied) - await nonStreaming(direct));
+  addedFirst.push((await streaming(proxied)).first - (await streaming(direct)).first);
+}
+
+const { socket, call } = await wsSession(`ws://127.0.0.1:${timed.port}`, connectParams);
+async function turns(): Promise<{ turn: number; overhead: number }> {
+  const took: number[] = [];
+  const over: number[] = [];
+  for (let i = 0; i < TURNS; i++) {
+    const started = performance.now();
+    const reply = await call("chat.send", { message: "Say something", sessionId: `q-${i % 5}` });
+    if (!reply.ok) throw new Error(`chat.send failed: ${JSON.stringify(reply.error)}`);
+    const turn = performance.now() - started;
+    took.push(turn);
+    over.push(turn - (await streaming(direct)).total);
+  }
+  return { turn: median(took), overhead: median(over) };
+}
+for (let i = 0; i < 10; i++) await call("chat.send", { message: "warm", sessionId: "q-warm" });
+const alone = await turns();
+progress(`gateway: ${CLIENTS} idle clients`);
+const idle = await Promise.allSettled(
+  Array.from(
+    { length: CLIENTS },
+    () =>
+      within(
+        wsSession(`ws://127.0.0.1:${timed.port}`, connectParams).then((s) => s.socket),
+        20_000,
+      ),
+  ),
+);
+const idleConnected = idle.filter((o) => o.status === "fulfilled").length;
+const crowded = await turns();
+for (const o of idle) if (o.status === "fulfilled") o.value.close();
+socket.close();
+await stopTree(timed.child, 5_000);
+await upstream.stop();
+await Deno.remove(stateDir, { recursive: true });
+
+const f = (value: number, digits = 1) => value.toFixed(digits);
+console.log(`bench:quick ${tree} — ${new Date().toISOString()}`);
+console.log(`Machine: ${machine()}`);
+printTable(["measure", "pyclaw", "floor", "ratio", "target"], [
+  [
+    "warm start to first answer (ms)",
+    f(plain.start),
+    f(floor.start),
+    `${f(plain.start / floor.start, 2)}×`,
+    "≤ 1.6×",
+  ],
+  ["idle RSS (MB)", f(plain.rss), f(floor.rss), `${f(plain.rss / floor.rss, 2)}×`, "≤ 1.6×"],
+  ["/v1 added p50 (ms)", f(median(added), 3), "-", "-", "≤ 0.3"],
+  ["/v1 added to first chunk p50 (ms)", f(median(addedFirst), 3), "-", "-", "≤ 0.5"],
+  ["chat.send overhead p50 (ms)", f(alone.overhead, 2), "-", "-", "≤ 1.5"],
+  [
+    `turn with ${idleConnected} idle clients vs none (ms)`,
+    f(crowded.turn, 2),
+    f(alone.turn, 2),
+    `${f(crowded.turn / alone.turn, 2)}×`,
+    "≤ 1.1×",
+  ],
+  [
+    `${CLIENTS} concurrent connect+health`,
+    `${crowd.answered}`,
+    "-",
+    `${f(crowd.ms, 0)} ms`,
+    "all, ≤ 2 s",
+  ],
+]);
