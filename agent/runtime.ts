@@ -5,7 +5,7 @@
  * {@linkcode AgentRuntime.lifecycle} list starts and stops it.
  */
 
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ConfigStore } from "../core/config/store.ts";
 import { type EventBus, type SessionEventPayload, sessionKeyOf } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
@@ -19,7 +19,7 @@ import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
 import { McpManager } from "../tools/mcp/manager.ts";
 import { BackgroundProcesses } from "../tools/process/background_processes.ts";
 import { ToolRegistry } from "../tools/registry.ts";
-import { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
+import { CommandSandbox, hiddenFromCommands } from "../tools/sandbox/command_sandbox.ts";
 import { SkillCatalog } from "../tools/skills/skill_catalog.ts";
 import type { ToolServices } from "../tools/tool.ts";
 import { ChatService } from "./chat_service.ts";
@@ -131,7 +131,13 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     env,
     logger: logger.child({ component: "browser" }),
   });
-  const mcp = new McpManager({ logger: logger.child({ component: "mcp" }), registry: tools });
+  // Commands and sandboxed MCP servers never see the state dir, the config's folder or home.
+  const hidden = hiddenFromCommands(paths.root, configStore.path, env);
+  const mcp = new McpManager({
+    logger: logger.child({ component: "mcp" }),
+    registry: tools,
+    sandboxHidden: hidden,
+  });
   const skills = new SkillCatalog(() => config().skills.dirs, paths.root);
   // The plan store runs turns through the chat service, which needs the plan store as a tool
   // service: the closures below reach `chat` only when called, after it is built.
@@ -152,12 +158,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     localModels,
     localSettings: () => config().models.local,
   });
-  // Commands never see the state dir (token, config, sessions, device keys), the config file's
-  // folder or the home folder; the workspace is mounted back where it lives inside them.
-  const sandbox = new CommandSandbox({
-    hidden: [...new Set([paths.root, dirname(configStore.path), env.HOME].filter(isPath))],
-    env,
-  });
+  const sandbox = new CommandSandbox({ hidden, env });
   const toolServices: ToolServices = {
     env,
     sandbox,
@@ -249,8 +250,4 @@ function mcpStarter(deps: AgentRuntimeDeps, mcp: McpManager): Service {
     start: () => watcher.start(),
     stop: () => watcher.stop(),
   };
-}
-
-function isPath(value: string | undefined): value is string {
-  return typeof value === "string" && value.startsWith("/");
 }

@@ -132,7 +132,12 @@ async function direct(): Promise<McpReport> {
   } catch (error) {
     fail(error);
   }
-  const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }) });
+  const { hiddenFromCommands } = await import("../tools/sandbox/command_sandbox.ts");
+  const { stateDir } = await import("../core/paths.ts");
+  const manager = new McpManager({
+    logger: new Logger({ consoleLevel: "silent" }),
+    sandboxHidden: hiddenFromCommands(stateDir(env), configPath(env), env),
+  });
   try {
     await manager.apply(config.tools.mcpServers);
     await manager.ready();

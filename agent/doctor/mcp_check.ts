@@ -4,6 +4,7 @@
  */
 
 import { Logger } from "../../core/logger.ts";
+import { hiddenFromCommands } from "../../tools/sandbox/command_sandbox.ts";
 import { McpManager } from "../../tools/mcp/manager.ts";
 import type { McpServerConfig } from "../../tools/mcp/server_config.ts";
 import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
@@ -15,7 +16,9 @@ const DOCTOR_CONNECT_MS = 10_000;
 export async function checkMcpServers(input: DoctorInput): Promise<DoctorCheck[]> {
   const servers = input.config?.tools.mcpServers ?? {};
   if (!Object.keys(servers).length) return [];
-  const statuses = input.mcp ? await live(input.mcp) : await probe(servers);
+  const statuses = input.mcp
+    ? await live(input.mcp)
+    : await probe(servers, hiddenFromCommands(input.paths.root, input.configPath, input.env));
   return statuses.map((status) => toCheck(status));
 }
 
@@ -27,8 +30,11 @@ async function live(mcp: NonNullable<DoctorInput["mcp"]>): Promise<McpServerStat
   return mcp.status();
 }
 
-async function probe(servers: Record<string, McpServerConfig>): Promise<McpServerStatus[]> {
-  const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }) });
+async function probe(
+  servers: Record<string, McpServerConfig>,
+  sandboxHidden: string[],
+): Promise<McpServerStatus[]> {
+  const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }), sandboxHidden });
   const capped = Object.fromEntries(
     Object.entries(servers).map((
       [name, server],

@@ -267,6 +267,21 @@ const stdioServerSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).optional(),
   cwd: z.string().optional(),
+  /**
+   * Run the server in bubblewrap: system folders and its own folder (`cwd`) read-only, the state
+   * dir and home hidden. Off by default: many servers need the network, home or caches.
+   */
+  sandbox: z.union([
+    z.boolean(),
+    z.strictObject({
+      /** Keep the host's network. @default true */
+      network: z.boolean().default(true),
+      /** More folders it may read. */
+      readable: z.array(z.string()).default([]),
+      /** Folders it may write. */
+      writable: z.array(z.string()).default([]),
+    }),
+  ]).default(false),
   ...mcpServerCommon,
 });
 

@@ -15,6 +15,7 @@ import type * as StreamableHttpModule from "@modelcontextprotocol/sdk/client/str
 import type * as SseModule from "@modelcontextprotocol/sdk/client/sse.js";
 import { errorMessage } from "../../core/errors.ts";
 import { VERSION } from "../../core/version.ts";
+import { sandboxedServer } from "../sandbox/mcp_sandbox.ts";
 import {
   type HttpServerConfig,
   isStdioServer,
@@ -42,6 +43,8 @@ export interface OpenSessionOptions {
   signal: AbortSignal;
   /** Called when the server says its tool list changed. */
   onToolsChanged: () => void;
+  /** What a server with `sandbox` on must not see (the state dir, home). */
+  sandboxHidden?: string[];
 }
 
 /**
@@ -73,7 +76,10 @@ async function openStdio(
   const { StdioClientTransport } = await import(
     "@modelcontextprotocol/sdk/client/stdio.js"
   ) as typeof StdioModule;
-  const [command, args] = await withParentDeathSignal(server.command, server.args);
+  const sandboxed = server.sandbox
+    ? await sandboxedServer(server, options.sandboxHidden ?? [])
+    : [server.command, server.args] as const;
+  const [command, args] = await withParentDeathSignal(sandboxed[0], [...sandboxed[1]]);
   const transport = new StdioClientTransport({
     command,
     args,

@@ -24,6 +24,8 @@ export interface McpManagerOptions {
   registry?: ToolRegistry;
   /** Reconnect delays. @default { initialMs: 1000, maxMs: 60000 } */
   backoff?: Backoff;
+  /** What a server with `sandbox` on must not see (the state dir, home). */
+  sandboxHidden?: string[];
 }
 
 interface Entry {
@@ -120,6 +122,7 @@ export class McpManager {
     const connection = new McpServerConnection(name, config, {
       logger: this.#options.logger,
       backoff: this.#options.backoff,
+      sandboxHidden: this.#options.sandboxHidden,
     });
     const entry: Entry = { fingerprint: serverFingerprint(config), connection };
     entry.unregister = this.#options.registry?.addSource(`mcp:${name}`, () => connection.tools());

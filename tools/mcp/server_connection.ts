@@ -48,6 +48,8 @@ export interface Backoff {
 export interface ServerConnectionOptions {
   logger: Logger;
   backoff?: Backoff;
+  /** What a server with `sandbox` on must not see (the state dir, home). */
+  sandboxHidden?: string[];
 }
 
 const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000 };
@@ -136,6 +138,7 @@ export class McpServerConnection {
       session = await openSession(this.config, {
         signal,
         onToolsChanged: () => void this.#refreshTools(),
+        sandboxHidden: this.#options.sandboxHidden,
       });
       const tools = await this.#listTools(session, signal);
       if (this.#abort.signal.aborted) throw this.#abort.signal.reason;

@@ -6,23 +6,28 @@
 
 /** What one sandboxed command may see and use. */
 export interface SandboxSpec {
-  /** The agent's workspace: mounted read-write at its own path. */
-  workspace: string;
-  /** Where the command starts (the workspace or a folder in it, or a writable folder). */
+  /** Folders mounted read-write at their own paths (the agent's workspace first). */
+  writable: readonly string[];
+  /** Folders mounted read-only at their own paths (an MCP server's install folder). */
+  readOnly?: readonly string[];
+  /** Where the command starts (inside one of the folders above). */
   cwd: string;
-  /** Extra folders mounted read-write (the command's folder when it is outside the workspace). */
-  writable?: readonly string[];
   /** Folders that must not be visible even where a system folder holds them (state dir, home). */
   hidden: readonly string[];
   /** Keep the host's network (false: only a private loopback). */
   network: boolean;
+  /** Environment inside the sandbox; nothing of the gateway's is passed otherwise. When absent,
+   * the caller's environment passes as it is (MCP servers get the SDK's short safe list). */
+  env?: Record<string, string>;
+}
+
+/** CPU and memory limits of an agent command tree. */
+export interface SandboxLimits {
   /** CPU seconds the command tree may use (RLIMIT_CPU). */
   cpuSeconds: number;
   /** Writable memory the command may use, in MiB (RLIMIT_DATA; address-space reservations of
    * runtimes such as V8 are not counted, so node and deno still start). */
   memoryMb: number;
-  /** Environment inside the sandbox; nothing of the gateway's is passed otherwise. */
-  env: Record<string, string>;
 }
 
 /**
@@ -41,7 +46,8 @@ export type PathKind = (path: string) => { link: string } | "dir" | undefined;
 /**
  * Builds bubblewrap's arguments, up to and including `--`; the program to run follows.
  * Order matters: later mounts cover earlier ones, so hidden folders are covered by an empty
- * tmpfs first, and the workspace is bound back on top where it lives inside one of them.
+ * tmpfs first, and the workspace (and other named folders) are bound back on top where they live
+ * inside one of them: a folder named on purpose wins over a hidden one.
  */
 export function bwrapArgs(spec: SandboxSpec, pathKind: PathKind): string[] {
   const args = [
@@ -49,9 +55,11 @@ export function bwrapArgs(spec: SandboxSpec, pathKind: PathKind): string[] {
     "--new-session", // no TIOCSTI on a terminal the gateway might have
     "--unshare-all", // pid, ipc, uts, cgroup, user where allowed, and network
     ...(spec.network ? ["--share-net"] : []),
-    "--clearenv",
   ];
-  for (const [name, value] of Object.entries(spec.env)) args.push("--setenv", name, value);
+  if (spec.env) {
+    args.push("--clearenv");
+    for (const [name, value] of Object.entries(spec.env)) args.push("--setenv", name, value);
+  }
   for (const dir of SYSTEM_DIRS) args.push("--ro-bind-try", dir, dir);
   for (const path of TOP_LEVEL_LINKS) {
     const kind = pathKind(path);
@@ -64,7 +72,8 @@ export function bwrapArgs(spec: SandboxSpec, pathKind: PathKind): string[] {
     // Only a folder a system mount exposes needs covering; the rest is not there at all.
     if (SYSTEM_DIRS.some((system) => isInside(dir, system))) args.push("--tmpfs", dir);
   }
-  for (const dir of [spec.workspace, ...(spec.writable ?? [])]) args.push("--bind", dir, dir);
+  for (const dir of spec.readOnly ?? []) args.push("--ro-bind", dir, dir);
+  for (const dir of spec.writable) args.push("--bind", dir, dir);
   args.push("--chdir", spec.cwd, "--");
   return args;
 }
@@ -74,10 +83,10 @@ export function bwrapArgs(spec: SandboxSpec, pathKind: PathKind): string[] {
  * shell, and the agent's command is passed as an argument, never spliced into the prelude.
  * `ulimit` without -S sets the hard limit too, so the command cannot raise it.
  */
-export function limitedShell(spec: SandboxSpec, command: string): string[] {
+export function limitedShell(limits: SandboxLimits, command: string): string[] {
   const prelude = 'ulimit -t "$1" && ulimit -d "$2" && exec /bin/sh -c "$3"';
-  const memoryKb = String(spec.memoryMb * 1024);
-  return ["/bin/sh", "-c", prelude, "sandbox", String(spec.cpuSeconds), memoryKb, command];
+  const memoryKb = String(limits.memoryMb * 1024);
+  return ["/bin/sh", "-c", prelude, "sandbox", String(limits.cpuSeconds), memoryKb, command];
 }
 
 /** True when `path` is `dir` or inside it. */

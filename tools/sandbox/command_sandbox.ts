@@ -5,6 +5,7 @@
  * gateway's start line say plainly.
  */
 
+import { dirname, isAbsolute } from "node:path";
 import type { Config } from "../../core/config/schema.ts";
 import {
   bwrapArgs,
@@ -62,6 +63,20 @@ export interface CommandSandboxOptions {
   bwrap?: string;
 }
 
+/**
+ * What sandboxed commands and servers never see: the state dir (token, config, sessions, device
+ * keys), the config file's folder and the home folder. Named folders such as the workspace are
+ * mounted back where they live inside these.
+ */
+export function hiddenFromCommands(
+  stateDir: string,
+  configPath: string,
+  env: Record<string, string | undefined>,
+): string[] {
+  const candidates = [stateDir, dirname(configPath), env.HOME];
+  return [...new Set(candidates.filter((p): p is string => !!p && isAbsolute(p)))];
+}
+
 /** Environment variables carried into the sandbox (never tokens or keys). */
 const PASSED_ENV = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ"];
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
@@ -104,19 +119,18 @@ export class CommandSandbox {
       return hostLaunch(command);
     }
     const spec: SandboxSpec = {
-      workspace: where.workspace,
+      writable: isInside(where.cwd, where.workspace)
+        ? [where.workspace]
+        : [where.workspace, where.cwd],
       cwd: where.cwd,
-      writable: isInside(where.cwd, where.workspace) ? [] : [where.cwd],
       hidden: this.#options.hidden,
       network: settings.network,
-      cpuSeconds: settings.cpuSeconds,
-      memoryMb: settings.memoryMb,
       env: this.#sandboxEnv(where.workspace),
     };
     const kind: PathKind = (path) => layout.get(path);
     return {
       program: this.#options.bwrap ?? "bwrap",
-      args: [...bwrapArgs(spec, kind), ...limitedShell(spec, command)],
+      args: [...bwrapArgs(spec, kind), ...limitedShell(settings, command)],
       clearEnv: true,
       sandboxed: true,
     };
@@ -133,8 +147,7 @@ export class CommandSandbox {
   }
 
   #probed() {
-    this.#probe ??= probe(this.#options.bwrap ?? "bwrap");
-    return this.#probe;
+    return probeBwrap(this.#options.bwrap ?? "bwrap");
   }
 }
 
@@ -147,7 +160,22 @@ export function hostLaunch(command: string): CommandLaunch {
     : { program: "/bin/sh", args: ["-c", command], sandboxed: false };
 }
 
-async function probe(bwrap: string) {
+/** What the probe found: whether bwrap works, and how `/bin`, `/lib`, … exist on this host. */
+export interface BwrapProbe {
+  availability: SandboxAvailability;
+  layout: Map<string, ReturnType<PathKind>>;
+}
+
+const probes = new Map<string, Promise<BwrapProbe>>();
+
+/** Probes `bwrap` once per process (a real confinement of `true`). */
+export function probeBwrap(bwrap = "bwrap"): Promise<BwrapProbe> {
+  let probe = probes.get(bwrap);
+  if (!probe) probes.set(bwrap, probe = runProbe(bwrap));
+  return probe;
+}
+
+async function runProbe(bwrap: string): Promise<BwrapProbe> {
   const layout = new Map<string, ReturnType<PathKind>>();
   if (Deno.build.os !== "linux") {
     const reason = `bubblewrap is Linux-only (this is ${Deno.build.os}); commands run on the host`;
