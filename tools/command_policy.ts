@@ -4,11 +4,13 @@
  * `allowPatterns`, `ask` (the default) runs `allowPatterns` and asks a client for the rest.
  */
 
-import { globMatch } from "../core/glob.ts";
+import { matchesAllowPattern } from "./_command_allowlist.ts";
 import type { ExecApprovalOutcome } from "./exec_approvals.ts";
 import { resolveToolPath } from "./tool_paths.ts";
 import { type CommandLaunch, execSandboxSettings, hostLaunch } from "./sandbox/command_sandbox.ts";
 import type { ToolContext, ToolOutput } from "./tool.ts";
+
+export { matchesAllowPattern } from "./_command_allowlist.ts";
 
 /**
  * Decides whether `command` may run in `cwd`, asking a client when the policy says so.
@@ -21,7 +23,10 @@ export async function authorizeCommand(
   ctx: ToolContext,
 ): Promise<ToolOutput | undefined> {
   const policy = ctx.config().tools.exec;
-  const preApproved = matchesAllowPattern(command, policy.allowPatterns);
+  const preApproved = matchesAllowPattern(command, policy.allowPatterns, {
+    workspaceDir: ctx.workspaceDir,
+    cwd,
+  });
   if (policy.policy === "deny" && !preApproved) {
     return refused(command, "tools.exec.policy is deny and no allowPatterns entry matches");
   }
@@ -98,20 +103,4 @@ export async function commandDir(ctx: ToolContext, cwd: string | undefined): Pro
   const info = await Deno.stat(dir).catch(() => undefined);
   if (!info?.isDirectory) throw new Error(`Working folder not found: ${cwd ?? dir}`);
   return dir;
-}
-
-/** Shell syntax that chains or substitutes commands, which an allow pattern must not vouch for. */
-const CHAINING = /[;&|`\n\r<>]|\$\(/;
-
-/**
- * True when `command` matches one of the glob `patterns` (`*` any text, `?` one character), as a
- * whole. A command that chains or substitutes others only matches a pattern that allows that
- * syntax itself, so `git status*` does not approve `git status; rm -rf ~`.
- */
-export function matchesAllowPattern(command: string, patterns: readonly string[]): boolean {
-  const text = command.trim();
-  return patterns.some((pattern) => {
-    if (CHAINING.test(text) && !CHAINING.test(pattern)) return false;
-    return globMatch(pattern.trim(), text);
-  });
 }
