@@ -54,18 +54,39 @@ export function matchesAllowPattern(
   if (!simple || !simple.every((cmd) => staysInside(cmd, place))) return false;
   const texts = simple.map((cmd) => cmd.words.join(" "));
   const shape = simple.map((cmd) => cmd.separator).join(" ");
-  const chains = patterns.map((pattern) => pattern.trim().split(CHAIN));
-  const singles = chains.filter((parts) => parts.length === 1).map(([part]) => part);
+  const chains = patterns.map(patternChain);
+  const singles = chains.filter((chain) => chain.globs.length === 1).map(({ globs }) => globs[0]);
   if (texts.every((text) => singles.some((glob) => globMatch(glob, text)))) return true;
-  return chains.some((parts) => {
-    const globs = parts.filter((_, i) => i % 2 === 0);
-    const ops = [...parts.filter((_, i) => i % 2 === 1), ""].join(" ");
-    return ops === shape && globs.every((glob, i) => globMatch(glob, texts[i]));
-  });
+  return chains.some((chain) =>
+    chain.shape === shape && chain.globs.every((glob, i) => globMatch(glob, texts[i]))
+  );
 }
 
-/** How a pattern chains commands; the capture keeps each operator for the shape comparison. */
-const CHAIN = /\s*(\|\||&&|\|&|[;|&])\s*/;
+/**
+ * A pattern read the way commands are: quotes removed (`sh -c 'make *'` is the words `sh`, `-c`,
+ * `make *`), split at its operators into one glob per simple command, plus its shape.
+ */
+function patternChain(pattern: string): { globs: string[]; shape: string } {
+  const parts: string[][] = [[]];
+  const ops: string[] = [];
+  let entries: ParseEntry[];
+  try {
+    entries = parse(pattern.trim(), (name) => `$${name}`);
+  } catch {
+    return { globs: [pattern.trim()], shape: "" };
+  }
+  for (const entry of entries) {
+    const words = parts[parts.length - 1];
+    if (typeof entry === "string") words.push(entry);
+    else if ("comment" in entry) words.push(`#${entry.comment}`);
+    else if (entry.op === "glob") words.push(entry.pattern);
+    else if (SEPARATORS.has(entry.op)) {
+      ops.push(entry.op);
+      parts.push([]);
+    } else words.push(entry.op);
+  }
+  return { globs: parts.map((words) => words.join(" ")), shape: [...ops, ""].join(" ") };
+}
 
 /** The simple commands of `command`, or undefined when any part of it cannot be vouched for. */
 function splitCommand(command: string): SimpleCommand[] | undefined {

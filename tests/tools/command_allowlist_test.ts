@@ -40,6 +40,9 @@ Deno.test("allow patterns never vouch for a chained command that is not allowed 
   assert(!matchesAllowPattern("ls src | sort | sh", ["ls * | *"], place));
   assert(!matchesAllowPattern("ls src && sh", ["ls * | *"], place));
   assert(!matchesAllowPattern("ls src | sort; rm -rf .", ["ls * | *"], place));
+  // Patterns lose their quotes as commands do; a quoted `|` or `;` is a word, not an operator.
+  assert(matchesAllowPattern(`sh -c "make test"`, ["sh -c 'make *'"], place));
+  assert(!matchesAllowPattern("sh -c 'make x; rm -rf .' | sh", ["sh -c 'make *; *'"], place));
 });
 
 Deno.test("allow patterns never vouch for substitution, subshells or here-docs", () => {

@@ -303,7 +303,7 @@ Deno.test("stopping the gateway kills a running exec's process group and denies 
   const marker = `pyclaw-stop-${crypto.randomUUID().slice(0, 8)}`;
   const env = await startChatGateway({
     config: {
-      tools: { exec: { policy: "ask", allowPatterns: [`sh -c 'sleep 60 # ${marker}' & *`] } },
+      tools: { exec: { policy: "ask", allowPatterns: [`sh -c 'sleep * # ${marker}'`] } },
     },
   });
   let closed = false;
@@ -312,7 +312,9 @@ Deno.test("stopping the gateway kills a running exec's process group and denies 
       {
         toolCalls: [{
           name: "exec",
-          arguments: { command: `sh -c 'sleep 60 # ${marker}' & sleep 61 # ${marker}` },
+          arguments: {
+            command: `sh -c 'sleep 60 # ${marker}' & sh -c 'sleep 61 # ${marker}'`,
+          },
           id: "long",
         }],
       },
