@@ -7,9 +7,9 @@ import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { SystemEvent } from "./system_events.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
+import { MAX_MESSAGE_CHARS } from "../core/protocol/methods/chat.ts";
 
-/** The longest user message accepted, in characters. */
-export const MAX_MESSAGE_CHARS = 100_000;
+export { MAX_MESSAGE_CHARS };
 
 const DEFAULT_SYSTEM_PROMPT = "You are a helpful personal assistant. Answer clearly and briefly, " +
   "and use the tools you have when they help.";

@@ -42,8 +42,8 @@ export async function applyConfigChange(
       const client = await connectTo({ ...target, url: owner.url });
       try {
         const result = "key" in change
-          ? await client.request<{ restartRequired?: string[] }>("config.set", change)
-          : await client.request<{ restartRequired?: string[] }>("config.patch", change);
+          ? await client.request("config.set", change)
+          : await client.request("config.patch", change);
         return { via: "gateway", restartRequired: result.restartRequired };
       } finally {
         client.close();

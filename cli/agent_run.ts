@@ -181,12 +181,7 @@ async function viaGateway(
       .catch(() => {});
   options.signal.addEventListener("abort", abort, { once: true });
   try {
-    const answer = await client.request<{
-      completed: boolean;
-      aborted?: boolean;
-      usage?: unknown;
-      error?: { code?: string; message: string };
-    }>("chat.send", {
+    const answer = await client.request("chat.send", {
       message: request.message,
       agentId: request.agentId,
       sessionId: request.sessionId,

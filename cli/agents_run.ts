@@ -19,7 +19,7 @@ export async function agentsList(
     ({ result: data } = await gatewayOrLocal(
       flags,
       async (client, target) => ({
-        agents: await client.request<AgentRow[]>("agents.list", {}, {
+        agents: await client.request("agents.list", {}, {
           timeoutMs: target.timeoutMs,
         }),
         bindings: flags.bindings

@@ -52,8 +52,7 @@ export async function channelsList(flags: Flags): Promise<void> {
   try {
     ({ result: rows, via } = await gatewayOrLocal(
       flags,
-      (client, target) =>
-        client.request<ChannelRow[]>("channels.list", {}, { timeoutMs: target.timeoutMs }),
+      (client, target) => client.request("channels.list", {}, { timeoutMs: target.timeoutMs }),
       async () =>
         configuredChannels(await loadLocalConfig()).map((c) => ({
           id: c.channel_id,
@@ -83,7 +82,7 @@ export async function channelsStatus(channel: string, flags: Flags): Promise<voi
     ({ result: status } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<ChannelStatus>("channels.status", { channelId: channel }, {
+        client.request("channels.status", { channelId: channel }, {
           timeoutMs: target.timeoutMs,
         }),
       async () => {

@@ -37,8 +37,7 @@ export async function cronList(flags: Flags): Promise<void> {
   try {
     ({ result: jobs } = await gatewayOrLocal(
       flags,
-      (client, target) =>
-        client.request<CronJobInfo[]>("cron.list", {}, { timeoutMs: target.timeoutMs }),
+      (client, target) => client.request("cron.list", {}, { timeoutMs: target.timeoutMs }),
       () => withLocalCron((cron) => cron.list()),
       { readOnly: true },
     ));
@@ -76,7 +75,7 @@ export async function cronAdd(
     const { result, via } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<{ id: string; cron: string; nextRunAt: string | null }>("cron.add", params, {
+        client.request("cron.add", params, {
           timeoutMs: target.timeoutMs,
         }),
       () => withLocalCron((cron) => cron.add(params)),
@@ -98,7 +97,9 @@ export async function cronRemove(id: string, flags: Flags): Promise<void> {
   try {
     await gatewayOrLocal(
       flags,
-      (client, target) => client.request("cron.remove", { id }, { timeoutMs: target.timeoutMs }),
+      async (client, target) => {
+        await client.request("cron.remove", { id }, { timeoutMs: target.timeoutMs });
+      },
       () => withLocalCron((cron) => cron.remove(id)),
     );
     if (flags.json) printJson({ ok: true, id });

@@ -97,12 +97,12 @@ async function fromGateway(flags: Flags): Promise<McpReport | undefined> {
   }
   try {
     const options = { timeoutMs: target.timeoutMs };
-    const { servers } = await client.request<{ servers: McpServerStatus[] }>(
+    const { servers } = await client.request(
       "mcp.status",
       {},
       options,
     );
-    const listed = await client.request<{ name: string; description: string }[]>(
+    const listed = await client.request(
       "tools.list",
       {},
       options,

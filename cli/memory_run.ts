@@ -51,7 +51,7 @@ export async function memorySearch(query: string, flags: Flags & { limit?: numbe
     ({ result, via } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<MemorySearchResult>(
+        client.request(
           "memory.search",
           { query, agentId, ...(flags.limit ? { limit: flags.limit } : {}) },
           { timeoutMs: target.timeoutMs },
@@ -80,7 +80,7 @@ export async function memoryStatus(flags: Flags) {
     ({ result: agents, via } = await gatewayOrLocal(
       flags,
       async (client, target) =>
-        (await client.request<{ agents: MemoryStatus[] }>(
+        (await client.request(
           "memory.status",
           flags.agent ? { agentId: flags.agent } : {},
           { timeoutMs: target.timeoutMs },
@@ -113,7 +113,7 @@ export async function memoryReindex(flags: Flags) {
     ({ result: agents, via } = await gatewayOrLocal(
       flags,
       async (client, target) =>
-        (await client.request<{ agents: typeof agents }>(
+        (await client.request(
           "memory.reindex",
           flags.agent ? { agentId: flags.agent } : {},
           { timeoutMs: Math.max(target.timeoutMs, 120_000) },

@@ -1,10 +1,6 @@
 /** @module The `pyclaw sessions` commands' work: `sessions.*` on the gateway, else the files. */
 
-import type {
-  SessionEntry,
-  SessionFileInfo,
-  SessionPage,
-} from "../agent/sessions/session_store.ts";
+import type { SessionEntry, SessionFileInfo } from "../agent/sessions/session_store.ts";
 import { SessionStore } from "../agent/sessions/session_store.ts";
 import { fail, printJson } from "./_output.ts";
 import { gatewayOrLocal, type GatewayOrLocalFlags } from "./_gateway_or_local.ts";
@@ -28,7 +24,7 @@ export async function sessionsList(flags: Flags): Promise<void> {
     ({ result: sessions } = await gatewayOrLocal(
       flags,
       async (client, target) =>
-        (await client.request<{ sessions: SessionFileInfo[] }>(
+        (await client.request(
           "sessions.list",
           flags.agent ? { agentId: flags.agent } : {},
           { timeoutMs: target.timeoutMs },
@@ -68,7 +64,7 @@ export async function sessionsShow(
     ({ result: { messages, nextCursor } } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<SessionPage>("sessions.preview", params, { timeoutMs: target.timeoutMs }),
+        client.request("sessions.preview", params, { timeoutMs: target.timeoutMs }),
       () => new SessionStore(localPaths()).page(path, flags.limit, flags.cursor),
       { readOnly: true },
     ));
@@ -121,7 +117,7 @@ export async function sessionsCompact(session: string, flags: Flags): Promise<vo
     const { result } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<CompactAnswer>("sessions.compact", { path }, {
+        client.request("sessions.compact", { path }, {
           timeoutMs: Math.max(target.timeoutMs, 300_000),
         }),
       async () => {
@@ -148,7 +144,7 @@ export async function sessionsDelete(session: string, flags: Flags): Promise<voi
     const { result } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request<{ deleted: boolean; path: string }>("sessions.delete", { path }, {
+        client.request("sessions.delete", { path }, {
           timeoutMs: target.timeoutMs,
         }),
       async () => {

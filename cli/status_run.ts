@@ -6,6 +6,7 @@
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
+import type { MethodName, MethodParams } from "../core/protocol/methods.ts";
 import { fail, printJson } from "./_output.ts";
 import { type GatewayOrLocalFlags, openRoute, type Route } from "./_gateway_or_local.ts";
 import { loadLocalConfig } from "./_local_state.ts";
@@ -79,14 +80,14 @@ async function openTarget(flags: Flags) {
 
 /** Fills in what the running gateway knows; a method that fails leaves the config's view. */
 async function live(client: GatewayClient, timeoutMs: number, status: Status, flags: Flags) {
-  const ask = <T>(method: string, params: unknown = {}) =>
-    client.request<T>(method, params, { timeoutMs }).catch(() => undefined);
+  const ask = <M extends MethodName>(method: M, params?: MethodParams<M>) =>
+    client.request(method, params, { timeoutMs }).catch(() => undefined);
   const [models, mcp, channels] = await Promise.all([
-    ask<{ id: string }[]>("models.list"),
-    ask<{ servers: { name: string; state: string; toolCount: number; lastError?: string }[] }>(
+    ask("models.list"),
+    ask(
       "mcp.status",
     ),
-    ask<{ id: string; status: string }[]>("channels.list"),
+    ask("channels.list"),
   ]);
   if (models) status.models.available = models.length;
   if (mcp) {
@@ -99,7 +100,7 @@ async function live(client: GatewayClient, timeoutMs: number, status: Status, fl
   }
   if (channels) status.channels = channels.map((c) => ({ id: c.id, status: c.status }));
   if (flags.deep && status.models.default) {
-    const probe = await ask<{ available: boolean; latency: number; error?: string }>(
+    const probe = await ask(
       "models.probe",
       { model: status.models.default },
     );

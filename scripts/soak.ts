@@ -92,7 +92,7 @@ async function clientLoop(index: number): Promise<void> {
       }
       if (turn % 10 === 0) {
         // A fresh session; the old file is deleted, so disk and history stay bounded.
-        const list = await client.request<{ sessions: { file: string; path: string }[] }>(
+        const list = await client.request(
           "sessions.list",
         );
         const old = list.sessions.find((s) => s.file === `${sessionId}.jsonl`);

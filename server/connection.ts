@@ -3,7 +3,7 @@
  * rate limiting, frame size limit, and a bound on unsent data for clients that stop reading.
  */
 
-import { z } from "zod";
+import { METHODS } from "../core/protocol/methods.ts";
 import { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "../core/errors.ts";
 import {
   type FrameId,
@@ -34,22 +34,6 @@ export const CloseCode = {
   policyViolation: 1008,
   messageTooBig: 1009,
 } as const;
-
-const connectParamsSchema = z.object({
-  minProtocol: z.number().int().optional(),
-  maxProtocol: z.number().int().optional(),
-  clientName: z.string().max(128).optional(),
-  auth: z.object({
-    token: z.string().max(4096).optional(),
-    password: z.string().max(4096).optional(),
-  })
-    .optional(),
-  /**
-   * `all`: every session's events (observers such as dashboards). By default a client gets the
-   * events of the sessions it sends to or reads (`chat.*`), and every non-session event.
-   */
-  events: z.enum(["all", "watched"]).optional(),
-});
 
 /** An event frame serialised once, with the place of the per-connection `seq` left open. */
 export interface EncodedEvent {
@@ -264,7 +248,7 @@ export class Connection {
       this.close(CloseCode.policyViolation, "rate limited");
       return;
     }
-    const parsed = connectParamsSchema.safeParse(rawParams ?? {});
+    const parsed = METHODS.connect.params.safeParse(rawParams ?? {});
     if (!parsed.success) {
       const text = parsed.error.issues.map((i) => `${i.path.join(".") || "<params>"}: ${i.message}`)
         .join("; ");

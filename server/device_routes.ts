@@ -5,7 +5,7 @@
 
 import { isGatewayError } from "../core/errors.ts";
 import { gatewayErrorResponse, httpError, type HttpRoute, jsonResponse } from "./http_routes.ts";
-import { completeParams } from "./rpc/device.ts";
+import { completeParams } from "../core/protocol/methods/device.ts";
 
 export const deviceRoutes: HttpRoute[] = [{
   method: "POST",

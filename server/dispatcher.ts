@@ -3,17 +3,11 @@
 import type { z } from "zod";
 import { ErrorCode, GatewayError, isGatewayError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
+import { NOT_IMPLEMENTED_METHODS } from "../core/protocol/methods.ts";
 import type { RpcContext } from "./context.ts";
 import type { MethodSpec, MethodTable } from "./method_table.ts";
 
-/** Methods the spec lists as registered but not implemented: they answer NOT_IMPLEMENTED. */
-export const NOT_IMPLEMENTED_METHODS = [
-  "tts.speak",
-  "wizard.start",
-  "wizard.step",
-  "push.send",
-  "voicewake.status",
-] as const;
+export { NOT_IMPLEMENTED_METHODS };
 
 /** Routes a method name to its handler, validating params on the way. */
 export class Dispatcher {

@@ -1,29 +1,58 @@
-/** @module How a method family is declared: a table of method name → { params schema, handler }. */
+/**
+ * @module How a method family is implemented: a table of method name → handler, typed against
+ * the catalogue in `core/protocol/methods.ts` (params from its schema, result checked against
+ * its result schema).
+ */
 
 import type { z } from "zod";
+import {
+  type MethodName,
+  type MethodResult,
+  METHODS,
+  type ParsedParams,
+} from "../core/protocol/methods.ts";
 import type { RpcContext } from "./context.ts";
 
-/** One RPC method: its params schema and the handler that gets the parsed params. */
-export interface MethodSpec<S extends z.ZodType = z.ZodType> {
-  params: S;
-  handler: (params: z.output<S>, ctx: RpcContext) => unknown | Promise<unknown>;
+/** What a handler may return for method `M`: the result schema's input, or a promise of it. */
+type HandlerResult<M extends MethodName> =
+  | z.input<typeof METHODS[M]["result"]>
+  | MethodResult<M>
+  | Promise<z.input<typeof METHODS[M]["result"]> | MethodResult<M>>;
+
+/** One method's implementation. */
+export interface MethodImpl<M extends MethodName> {
+  handler: (params: ParsedParams<M>, ctx: RpcContext) => HandlerResult<M>;
 }
 
-/** A family's table. The method name is written once, as the key. */
+/** One RPC method as the dispatcher runs it: the catalogue's params schema and the handler. */
+export interface MethodSpec {
+  params: z.ZodType;
+  handler: (params: unknown, ctx: RpcContext) => unknown;
+}
+
+/** A family's table, ready for the dispatcher. */
 export type MethodTable = Record<string, MethodSpec>;
 
 /**
- * Declares a method family with each handler's params typed from its schema.
+ * Declares a method family. The names come from the catalogue; each handler gets its params
+ * typed from the catalogue's schema and must answer its result type.
  *
  * @example
  * ```ts
  * export const healthMethods = defineMethods({
- *   health: { params: z.object({}), handler: (_params, ctx) => ctx.gateway.health() },
+ *   health: { handler: (_params, ctx) => ctx.gateway.health() },
  * });
  * ```
  */
-export function defineMethods<T extends Record<string, z.ZodType>>(
-  table: { [K in keyof T]: MethodSpec<T[K]> },
+export function defineMethods<M extends Exclude<MethodName, "connect">>(
+  table: { [K in M]: MethodImpl<K> },
 ): MethodTable {
-  return table as unknown as MethodTable;
+  const specs: MethodTable = {};
+  for (const [name, impl] of Object.entries(table) as [M, MethodImpl<M>][]) {
+    specs[name] = {
+      params: METHODS[name].params,
+      handler: impl.handler as MethodSpec["handler"],
+    };
+  }
+  return specs;
 }

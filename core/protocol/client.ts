@@ -5,7 +5,9 @@
 
 import { type ErrorShape, GatewayError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
-import type { EventFrame, HelloPayload, ServerFrame } from "./frames.ts";
+import type { TypedEventFrame } from "./events.ts";
+import type { HelloPayload, ServerFrame } from "./frames.ts";
+import type { MethodName, MethodParams, MethodResult } from "./methods.ts";
 import { type Transport, webSocketTransport } from "./transport.ts";
 
 /** Options for {@linkcode GatewayClient.connect}. */
@@ -45,7 +47,7 @@ export class GatewayClient {
   #transport: Transport;
   #pending = new Map<string, Pending>();
   #nextId = 1;
-  #listeners = new Set<(frame: EventFrame) => void>();
+  #listeners = new Set<(frame: TypedEventFrame) => void>();
   #closeInfo: { code: number; reason: string } | undefined;
   #closed: Promise<{ code: number; reason: string }>;
   hello: HelloPayload | undefined;
@@ -73,28 +75,17 @@ export class GatewayClient {
    * @throws {Error} when the gateway cannot be reached in time
    */
   static async connect(url: string, options: ConnectOptions = {}): Promise<GatewayClient> {
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    const socket = options.headers
-      // Deno accepts headers on the upgrade request; browsers do not.
-      ? new WebSocket(url, { headers: options.headers } as unknown as string[])
-      : new WebSocket(url);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.close();
-        reject(new Error(`Timed out after ${timeoutMs} ms connecting to ${url}`));
-      }, timeoutMs);
-      socket.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      socket.onerror = (event) => {
-        clearTimeout(timer);
-        const message = (event as ErrorEvent).message || "connection failed";
-        reject(new Error(`Cannot reach ${url}: ${message}`));
-      };
-    });
-    socket.onerror = null;
-    const client = new GatewayClient(webSocketTransport(socket));
+    const socket = await openWebSocket(url, options);
+    return await GatewayClient.over(webSocketTransport(socket), options);
+  }
+
+  /**
+   * Performs the `connect` handshake over an open transport; closes it when the gateway refuses.
+   *
+   * @throws {GatewayError} when the gateway refuses the handshake
+   */
+  static async over(transport: Transport, options: ConnectOptions = {}): Promise<GatewayClient> {
+    const client = new GatewayClient(transport);
     try {
       await client.handshake(options);
     } catch (error) {
@@ -107,30 +98,41 @@ export class GatewayClient {
 
   /** Sends `connect` and stores the server's hello. */
   async handshake(options: ConnectOptions = {}): Promise<HelloPayload> {
-    const auth: Record<string, string> = {};
+    const auth: { token?: string; password?: string } = {};
     if (options.token) auth.token = options.token;
     if (options.password) auth.password = options.password;
-    this.hello = await this.request<HelloPayload>("connect", {
+    const hello = await this.request("connect", {
       minProtocol: options.minProtocol ?? PROTOCOL.min,
       maxProtocol: options.maxProtocol ?? PROTOCOL.max,
       clientName: options.clientName ?? `pyclaw-cli/${VERSION}`,
       auth,
       ...(options.events ? { events: options.events } : {}),
     }, { timeoutMs: options.timeoutMs ?? 10_000 });
-    return this.hello;
+    this.hello = hello;
+    return hello;
   }
 
-  /** Sends a request and resolves with its payload, or rejects with the gateway's error. */
-  request<T = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<T> {
+  /**
+   * Sends a request and resolves with its payload, or rejects with the gateway's error. A method
+   * of the catalogue (`core/protocol/methods.ts`) is typed from it: its params, and its result.
+   */
+  request<M extends MethodName>(
+    method: M,
+    params?: MethodParams<M>,
+    options?: RequestOptions,
+  ): Promise<MethodResult<M>>;
+  /** Any other method, or params the catalogue refuses (a test of the server's checks). */
+  request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown>;
+  request(method: string, params?: unknown, options: RequestOptions = {}): Promise<unknown> {
     if (this.#closeInfo) return Promise.reject(new Error("Connection is closed"));
     const id = String(this.#nextId++);
     const timeoutMs = options.timeoutMs ?? 30_000;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${method}`));
       }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (p: unknown) => void, reject, timer });
+      this.#pending.set(id, { resolve, reject, timer });
       options.signal?.addEventListener("abort", () => {
         if (!this.#pending.delete(id)) return;
         clearTimeout(timer);
@@ -140,8 +142,11 @@ export class GatewayClient {
     });
   }
 
-  /** Listens to event frames; returns the unsubscribe function. */
-  onEvent(listener: (frame: EventFrame) => void): () => void {
+  /**
+   * Listens to event frames, each typed by its name from the catalogue (`core/protocol/events.ts`);
+   * returns the unsubscribe function.
+   */
+  onEvent(listener: (frame: TypedEventFrame) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -163,7 +168,7 @@ export class GatewayClient {
       return;
     }
     if (frame.type === "event") {
-      for (const listener of this.#listeners) listener(frame);
+      for (const listener of this.#listeners) listener(frame as TypedEventFrame);
       return;
     }
     if (frame.type !== "res" || frame.id === null) return;
@@ -174,6 +179,39 @@ export class GatewayClient {
     if (frame.ok) pending.resolve(frame.payload);
     else pending.reject(toGatewayError(frame.error));
   }
+}
+
+/**
+ * Opens a WebSocket to `url` within `options.timeoutMs`.
+ *
+ * @throws {Error} when the socket does not open in time or fails to
+ */
+export async function openWebSocket(
+  url: string,
+  options: Pick<ConnectOptions, "timeoutMs" | "headers"> = {},
+): Promise<WebSocket> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = options.headers
+    // Deno accepts headers on the upgrade request; browsers do not.
+    ? new WebSocket(url, { headers: options.headers } as unknown as string[])
+    : new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`Timed out after ${timeoutMs} ms connecting to ${url}`));
+    }, timeoutMs);
+    socket.onopen = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    socket.onerror = (event) => {
+      clearTimeout(timer);
+      const message = (event as ErrorEvent).message || "connection failed";
+      reject(new Error(`Cannot reach ${url}: ${message}`));
+    };
+  });
+  socket.onerror = null;
+  return socket;
 }
 
 function toGatewayError(error: ErrorShape): GatewayError {

@@ -1,6 +1,7 @@
 /** @module The JSON frames of gateway protocol v3 (spec section 1): `req`, `res`, `event`. */
 
 import type { ErrorCode, ErrorShape } from "../errors.ts";
+import type { MethodParams, MethodResult } from "./methods.ts";
 
 export type FrameId = string | number;
 
@@ -29,19 +30,10 @@ export interface EventFrame {
 export type ServerFrame = ResponseFrame | EventFrame;
 
 /** Parameters of the `connect` request. */
-export interface ConnectParams {
-  minProtocol?: number;
-  maxProtocol?: number;
-  clientName?: string;
-  auth?: { token?: string; password?: string };
-}
+export type ConnectParams = MethodParams<"connect">;
 
 /** Reply to `connect`. */
-export interface HelloPayload {
-  protocol: number;
-  server: { name: string; version: string };
-  connId?: string;
-}
+export type HelloPayload = MethodResult<"connect">;
 
 /** Why a frame could not be taken as a request. */
 export interface FrameProblem {

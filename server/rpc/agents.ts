@@ -1,12 +1,10 @@
 /** @module `agents.*`: the configured agents and the routing bindings of channel traffic. */
 
-import { z } from "zod";
 import { listAgents, listBindings } from "../../agent/agents.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const agentsMethods = defineMethods({
   "agents.list": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) =>
       listAgents(ctx.config()).map((agent) => ({
         id: agent.id,
@@ -15,7 +13,6 @@ export const agentsMethods = defineMethods({
       })),
   },
   "agents.bindings": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) => listBindings(ctx.config()),
   },
 });

@@ -3,12 +3,10 @@
  * The backup store (and its tar library) loads on the first call, not at the gateway's start.
  */
 
-import { z } from "zod";
 import { defineMethods } from "../method_table.ts";
 
 export const backupMethods = defineMethods({
   "backup.export": {
-    params: z.object({}).passthrough(),
     handler: async (_params, ctx) => {
       const { exportBackup } = await import("../../agent/backups/backup_store.ts");
       const result = await exportBackup(
@@ -24,7 +22,6 @@ export const backupMethods = defineMethods({
     },
   },
   "backup.status": {
-    params: z.object({}).passthrough(),
     handler: async (_params, ctx) => {
       const { listBackups } = await import("../../agent/backups/backup_store.ts");
       const backups = await listBackups(ctx.gateway.paths);

@@ -5,43 +5,11 @@
  * ended.
  */
 
-import { z } from "zod";
 import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../../agent/agents.ts";
 import type { ChatRunOptions } from "../../agent/chat_service.ts";
 import type { AgentRunRequest } from "../../agent/run.ts";
 import type { RpcContext } from "../context.ts";
-import { MAX_MESSAGE_CHARS } from "../../agent/prompt.ts";
 import { defineMethods } from "../method_table.ts";
-
-const id = z.string().min(1).max(128);
-const overrides = {
-  agentId: id.optional(),
-  sessionId: id.optional(),
-  provider: z.string().min(1).max(128).optional(),
-  model: z.string().min(1).max(256).optional(),
-};
-const attachment = z.object({
-  type: z.enum(["image", "file"]).optional(),
-  mimeType: z.string().max(200).optional(),
-  fileName: z.string().max(255).optional(),
-  /** Base64 bytes or a data URL; `data` is accepted as an alias. */
-  content: z.string().optional(),
-  data: z.string().optional(),
-}).refine((a) => a.content !== undefined || a.data !== undefined, {
-  message: "Attachment needs content (base64)",
-});
-
-const sendParams = z.object({
-  message: z.string().max(MAX_MESSAGE_CHARS),
-  ...overrides,
-  systemPrompt: z.string().max(100_000).optional(),
-  attachments: z.array(attachment).max(20).optional(),
-  abortPrevious: z.boolean().optional(),
-  temperature: z.number().min(0).max(2).optional(),
-}).refine((p) => p.message.trim() !== "" || (p.attachments?.length ?? 0) > 0, {
-  message: "Message is empty",
-  path: ["message"],
-});
 
 /**
  * Runs one turn for a run-starting method (default agent and session filled in) and answers
@@ -74,7 +42,6 @@ async function runTurn(
 
 export const chatMethods = defineMethods({
   "chat.send": {
-    params: sendParams,
     handler: (params, ctx) =>
       runTurn(ctx, {
         agentId: params.agentId,
@@ -94,20 +61,12 @@ export const chatMethods = defineMethods({
       }, { abortPrevious: params.abortPrevious }),
   },
   "chat.abort": {
-    params: z.object({ sessionId: id, agentId: id.optional() }),
     handler: ({ sessionId, agentId = DEFAULT_AGENT_ID }, ctx) => {
       ctx.watchSession(agentId, sessionId);
       return { aborted: ctx.services.chat.abort(agentId, sessionId) };
     },
   },
   "chat.history": {
-    params: z.object({
-      sessionId: id,
-      agentId: id.optional(),
-      limit: z.number().int().positive().max(10_000).default(200),
-      /** `nextCursor` of the newer page: the page before it. */
-      cursor: z.string().min(1).max(32).optional(),
-    }),
     handler: ({ sessionId, agentId = DEFAULT_AGENT_ID, limit, cursor }, ctx) => {
       // A reader sees the session's next runs too, even before it has a file.
       ctx.watchSession(agentId, sessionId);
@@ -115,7 +74,6 @@ export const chatMethods = defineMethods({
     },
   },
   "chat.resend": {
-    params: z.object(overrides),
     handler: (params, ctx) =>
       runTurn(ctx, {
         agentId: params.agentId,
@@ -126,10 +84,6 @@ export const chatMethods = defineMethods({
       }),
   },
   "chat.edit": {
-    params: z.object({
-      message: z.string().max(MAX_MESSAGE_CHARS).refine((m) => m.trim() !== "", "Message is empty"),
-      ...overrides,
-    }),
     handler: (params, ctx) =>
       runTurn(ctx, {
         agentId: params.agentId,

@@ -1,17 +1,13 @@
 /** @module `config.*`: read (secrets redacted), set one key, or merge-patch the config file. */
 
-import { z } from "zod";
-import { isPlainObject } from "../../core/config/key_path.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const configMethods = defineMethods({
   "config.get": {
-    params: z.object({ key: z.string().min(1).max(512).optional() }),
     handler: ({ key }, ctx) => ({ value: ctx.configStore.get(key) }),
   },
   "config.set": {
-    params: z.object({ key: z.string().min(1).max(512), value: z.unknown() }),
     handler: async ({ key, value }, ctx) => {
       const before = ctx.config();
       await ctx.configStore.set(key, value);
@@ -20,11 +16,6 @@ export const configMethods = defineMethods({
     },
   },
   "config.patch": {
-    // Not z.record: it rebuilds the object, and assigning a parsed "__proto__" key there sets a
-    // prototype instead, so the key would vanish unseen rather than be refused.
-    params: z.object({
-      patch: z.custom<Record<string, unknown>>(isPlainObject, "Expected an object"),
-    }),
     handler: async ({ patch }, ctx) => {
       const before = ctx.config();
       await ctx.configStore.patch(patch);

@@ -3,12 +3,10 @@
  * (and what they pull in: backups, MCP, browser probes) load on the first run, not at start.
  */
 
-import { z } from "zod";
 import { defineMethods } from "../method_table.ts";
 
 export const doctorMethods = defineMethods({
   "doctor.run": {
-    params: z.object({}).passthrough(),
     handler: async (_params, ctx) => {
       const { runDoctor } = await import("../../agent/doctor/doctor.ts");
       return await runDoctor({

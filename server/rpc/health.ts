@@ -1,20 +1,18 @@
 /** @module `health` (alias `health.check`): is the gateway up, for how long, with how many clients. */
 
-import { z } from "zod";
 import type { RpcContext } from "../context.ts";
 import { defineMethods } from "../method_table.ts";
 
-const health = {
-  params: z.object({}).passthrough(),
-  handler: (_params: unknown, ctx: RpcContext) => ({
+function health(_params: unknown, ctx: RpcContext) {
+  return {
     status: "ok",
     uptime: Date.now() - ctx.gateway.startedAt,
     connections: ctx.gateway.clients().length,
-  }),
-};
+  };
+}
 
 export const healthMethods = defineMethods({
-  health,
+  health: { handler: health },
   // openclaw-py's own CLI (`pyclaw gateway probe` / `status`) probes with this name.
-  "health.check": health,
+  "health.check": { handler: health },
 });

@@ -1,18 +1,10 @@
 /** @module `logs.tail`: the last lines of the gateway's log file. */
 
-import { z } from "zod";
 import { type LogRecord, readLastLines } from "../../core/logger.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const logsMethods = defineMethods({
   "logs.tail": {
-    params: z.object({
-      limit: z.number().int().positive().max(5_000).default(100),
-      /** Raw JSON lines instead of readable text. */
-      json: z.boolean().default(false),
-      /** Readable lines show local time instead of UTC. */
-      localTime: z.boolean().default(false),
-    }),
     handler: async ({ limit, json, localTime }, ctx) => {
       const path = ctx.gateway.paths.logFile;
       const raw = await readLastLines(path, limit);

@@ -4,31 +4,20 @@
  * and must name a file inside an agent's sessions folder; anything else is refused unread.
  */
 
-import { z } from "zod";
 import type { RpcContext } from "../context.ts";
 import { defineMethods } from "../method_table.ts";
 
-const path = z.string().min(1).max(4096);
-
 export const sessionsMethods = defineMethods({
   "sessions.list": {
-    params: z.object({ agentId: z.string().min(1).max(128).optional() }),
     handler: async ({ agentId }, ctx) => {
       const sessions = await ctx.services.sessions.list();
       return { sessions: agentId ? sessions.filter((s) => s.agentId === agentId) : sessions };
     },
   },
   "sessions.preview": {
-    params: z.object({
-      path,
-      limit: z.number().int().positive().max(10_000).default(50),
-      /** `nextCursor` of the newer page: the page before it. */
-      cursor: z.string().min(1).max(32).optional(),
-    }),
     handler: ({ path, limit, cursor }, ctx) => ctx.services.sessions.page(path, limit, cursor),
   },
   "sessions.compact": {
-    params: z.object({ path }),
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
       const result = await ctx.services.chat.compact(ref.agentId, ref.sessionId, ctx.signal);
@@ -53,7 +42,6 @@ export const sessionsMethods = defineMethods({
     },
   },
   "sessions.delete": {
-    params: z.object({ path }),
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
       // A run still answering would recreate the file it is deleted under.
@@ -65,7 +53,6 @@ export const sessionsMethods = defineMethods({
     },
   },
   "sessions.reset": {
-    params: z.object({ path }),
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
       ctx.services.chat.abort(ref.agentId, ref.sessionId);

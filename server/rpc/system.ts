@@ -1,13 +1,11 @@
 /** @module `system.*`: runtime info, system events, heartbeat, presence and filtered logs. */
 
-import { z } from "zod";
-import { LOG_LEVELS, type LogLevel, readLastLines } from "../../core/logger.ts";
+import { LOG_LEVELS, type LogRecord, readLastLines } from "../../core/logger.ts";
 import { VERSION } from "../../core/version.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const systemMethods = defineMethods({
   "system.info": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) => ({
       platform: Deno.build.os,
       arch: Deno.build.arch,
@@ -24,10 +22,6 @@ export const systemMethods = defineMethods({
     }),
   },
   "system.event": {
-    params: z.object({
-      text: z.string().trim().min(1).max(10_000),
-      mode: z.enum(["now", "next-heartbeat"]).default("next-heartbeat"),
-    }),
     handler: ({ text, mode }, ctx) => {
       const event = ctx.services.systemEvents.enqueue(text, mode);
       ctx.bus.publish({ event: "system.event", payload: { ...event, eventType: "system" } });
@@ -35,30 +29,24 @@ export const systemMethods = defineMethods({
     },
   },
   "system.heartbeat.last": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) => ({
       enabled: ctx.config().agents.defaults.heartbeat.enabled,
       lastHeartbeatAt: ctx.services.systemEvents.lastHeartbeatAt,
     }),
   },
   "system.presence": {
-    params: z.object({}).passthrough(),
     // Connected clients, then the channels that are up (`kind` tells them apart).
     handler: (_params, ctx) => ({
       entries: [
-        ...ctx.gateway.clients().map((client) => ({ kind: "client", ...client })),
+        ...ctx.gateway.clients().map((client) => ({ kind: "client" as const, ...client })),
         ...ctx.services.channels.list().filter((c) => c.status === "running").map((c) => ({
-          kind: "channel",
+          kind: "channel" as const,
           ...c,
         })),
       ],
     }),
   },
   "system.logs": {
-    params: z.object({
-      lines: z.number().int().positive().max(5_000).default(100),
-      level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    }),
     handler: async ({ lines, level }, ctx) => {
       const min = LOG_LEVELS[level ?? "debug"];
       // Read more than asked so a level filter still fills the page.
@@ -66,12 +54,14 @@ export const systemMethods = defineMethods({
       const logs = raw
         .map((line) => {
           try {
-            return JSON.parse(line) as { level: LogLevel };
+            return JSON.parse(line) as LogRecord;
           } catch {
             return undefined;
           }
         })
-        .filter((record) => record && LOG_LEVELS[record.level] >= min)
+        .filter((record): record is LogRecord =>
+          record !== undefined && LOG_LEVELS[record.level] >= min
+        )
         .slice(-lines);
       return { logs, count: logs.length };
     },

@@ -3,7 +3,6 @@
  * approvals.
  */
 
-import { z } from "zod";
 import { DEFAULT_AGENT_ID, resolveAgent } from "../../agent/agents.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { toolAllowed } from "../../tools/tool_policy.ts";
@@ -11,8 +10,6 @@ import { defineMethods } from "../method_table.ts";
 
 export const toolsMethods = defineMethods({
   "tools.list": {
-    // `agentId` is ours (the spec lists no params): whose allow/deny lists `allowed` reflects.
-    params: z.object({ agentId: z.string().min(1).optional() }),
     // Built-ins first, then each MCP server's tools as `mcp:<server>:<tool>`.
     handler: ({ agentId }, ctx) => {
       const config = ctx.config();
@@ -26,7 +23,6 @@ export const toolsMethods = defineMethods({
     },
   },
   "tools.exec_approve": {
-    params: z.object({ requestId: z.string().min(1), approved: z.boolean() }),
     handler: ({ requestId, approved }, ctx) => {
       if (!ctx.services.approvals.resolve(requestId, approved)) {
         throw new GatewayError("NOT_FOUND", `Approval request not found: ${requestId}`);
@@ -37,7 +33,6 @@ export const toolsMethods = defineMethods({
   // Not in the spec: a client that connects while a command waits (a reloaded control UI, a phone
   // opened later) must still be able to see and answer it.
   "tools.exec_pending": {
-    params: z.object({}),
     handler: (_params, ctx) => {
       const requests = ctx.services.approvals.pending();
       return { requests, count: requests.length };

@@ -1,12 +1,10 @@
 /** @module `update.check`: is a newer version published? Answers within its timeout, offline too. */
 
-import { z } from "zod";
 import { checkForUpdate } from "../../core/update_check.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const updateMethods = defineMethods({
   "update.check": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) => {
       const update = ctx.config().update;
       return checkForUpdate({

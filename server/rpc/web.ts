@@ -1,6 +1,5 @@
 /** @module `web.status`: whether the web chat / control UI has connected clients. */
 
-import { z } from "zod";
 import { defineMethods } from "../method_table.ts";
 
 /** Client names the control UI and web chat connect with. */
@@ -8,7 +7,6 @@ export const WEB_CLIENT_NAMES = /^(pyclaw-control-ui|webchat)\b/;
 
 export const webMethods = defineMethods({
   "web.status": {
-    params: z.object({}).passthrough(),
     handler: (_params, ctx) => {
       const webClients = ctx.gateway.clients().filter((c) => WEB_CLIENT_NAMES.test(c.clientName));
       return {

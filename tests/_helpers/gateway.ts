@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { ConfigStore } from "../../core/config/store.ts";
 import { Logger } from "../../core/logger.ts";
 import { statePaths } from "../../core/paths.ts";
-import { type ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
+import type { ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
 import { type Gateway, startGateway } from "../../server/gateway.ts";
+import { assertNoContractDrift, connectChecked } from "./contract.ts";
 
 /** Options for {@linkcode startTestGateway}. */
 export interface TestGatewayOptions {
@@ -84,6 +85,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     configStore.close();
     logger.close();
     if (!options.stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    assertNoContractDrift();
   };
   return {
     gateway,
@@ -95,7 +97,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     configStore,
     paths,
     async connect(connectOptions: ConnectOptions = {}) {
-      const client = await GatewayClient.connect(gateway.url, {
+      const client = await connectChecked(gateway.url, {
         token,
         clientName: "test",
         ...connectOptions,

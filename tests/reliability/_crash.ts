@@ -7,7 +7,8 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { everythingStdio } from "../_helpers/mcp.ts";
-import { GatewayClient } from "../../core/protocol/client.ts";
+import type { GatewayClient } from "../../core/protocol/client.ts";
+import { connectChecked } from "../_helpers/contract.ts";
 import {
   commandLine,
   descendants,
@@ -43,7 +44,7 @@ export function crashConfig(upstreamUrl: string): Record<string, unknown> {
 export async function mcpPid(client: GatewayClient): Promise<number> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const status = await client.request<{ servers: { state: string; pid?: number }[] }>(
+    const status = await client.request(
       "mcp.status",
     );
     const server = status.servers[0];
@@ -71,7 +72,7 @@ export async function crashRound(
   const clients: GatewayClient[] = [];
   const completed = new Map<string, string[]>();
   try {
-    const client = await GatewayClient.connect(gateway.url, {
+    const client = await connectChecked(gateway.url, {
       token: PROCESS_TOKEN,
       clientName: "crash",
     });
@@ -130,12 +131,12 @@ export async function verifySessions(
   completed: Map<string, string[][]>,
 ): Promise<number> {
   const gateway = await startGatewayProcess(stateDir);
-  const client = await GatewayClient.connect(gateway.url, {
+  const client = await connectChecked(gateway.url, {
     token: PROCESS_TOKEN,
     clientName: "verify",
   });
   try {
-    const listed = await client.request<Listed>("sessions.list");
+    const listed = await client.request("sessions.list");
     assertEquals(
       listed.sessions.map((s) => s.file).sort(),
       [...completed.keys()].map((id) => `${id}.jsonl`).sort(),
@@ -145,7 +146,7 @@ export async function verifySessions(
       // Every file loads through both readers.
       await client.request("sessions.preview", { path: session.path, limit: 10_000 });
       const sessionId = session.file.replace(/\.jsonl$/, "");
-      const history = await client.request<History>("chat.history", { sessionId, limit: 10_000 });
+      const history = await client.request("chat.history", { sessionId, limit: 10_000 });
       const contents = history.messages.map((m) => m.content);
       for (const pair of completed.get(sessionId)!) {
         for (const text of pair) assert(contents.includes(text), `${sessionId} lost "${text}"`);

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertEquals, assertRejects } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects } from "../_helpers/assert.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { sameCredentials } from "../../server/auth_reload.ts";
@@ -26,13 +26,12 @@ Deno.test("a rewritten token file swaps the gateway token, closes what the old o
   await using gw = await startTestGateway({ authToken: null });
   const oldToken = gw.token!;
   const owner = await gw.connect();
-  const { code } = await owner.request<{ code: string }>("device.initiate", {
+  const { code } = await owner.request("device.initiate", {
     deviceName: "phone",
   });
-  const { token: deviceToken } = await owner.request<{ token: string }>("device.complete", {
-    code,
-    response: "accept",
-  });
+  const paired = await owner.request("device.complete", { code, response: "accept" });
+  assert(paired.paired);
+  const deviceToken = paired.token;
   const device = await gw.connect({ token: deviceToken });
 
   await Deno.writeTextFile(join(gw.stateDir, "gateway.token"), "rotated-token-0123456789abcdef\n");
@@ -46,9 +45,9 @@ Deno.test("a rewritten token file swaps the gateway token, closes what the old o
   const refused = await assertRejects(() => gw.connect({ token: oldToken }), GatewayError);
   assertEquals(refused.code, "AUTH_REQUIRED");
   const fresh = await gw.connect({ token: "rotated-token-0123456789abcdef" });
-  assertEquals((await fresh.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await fresh.request("health")).status, "ok");
   // The paired device connected with its own token and stays.
-  assertEquals((await device.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await device.request("health")).status, "ok");
 });
 
 Deno.test("an unsafe auth change is refused and the current credentials stay", async () => {
@@ -67,7 +66,7 @@ Deno.test("an unsafe auth change is refused and the current credentials stay", a
   await until(() => gw.configStore.current.gateway.auth.mode === "password", "config reloaded");
   await new Promise((resolve) => setTimeout(resolve, 200));
   assertEquals(gw.gateway.auth.mode, "token");
-  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await client.request("health")).status, "ok");
   const log = await Deno.readTextFile(gw.paths.logFile);
   assertEquals(log.includes("new gateway credentials refused"), true);
 });

@@ -50,7 +50,7 @@ Deno.test("failed connects from loopback lock nobody out: the right token still 
     assertEquals(error.code, "AUTH_REQUIRED");
   }
   const client = await gw.connect({ token: TEST_TOKEN });
-  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await client.request("health")).status, "ok");
   const http = await fetch(`${gw.baseUrl}/v1/models`, {
     headers: { authorization: `Bearer ${TEST_TOKEN}` },
   });

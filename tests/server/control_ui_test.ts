@@ -269,7 +269,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
         await page.locator(".msg.user .text").last().innerText(),
         "Tell me a short story",
       );
-      const history = await (await env.gw.connect()).request<{ messages: { role: string }[] }>(
+      const history = await (await env.gw.connect()).request(
         "chat.history",
         { sessionId: "main" },
       );
@@ -316,14 +316,14 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await scratch.getByRole("button", { name: "Reset scratch" }).click();
       await scratch.getByRole("button", { name: "Yes, reset" }).click();
       await scratch.getByRole("cell", { name: "0 B" }).waitFor();
-      const cleared = await client.request<{ messages: unknown[] }>("chat.history", {
+      const cleared = await client.request("chat.history", {
         sessionId: "scratch",
       });
       assertEquals(cleared.messages, []);
       await scratch.getByRole("button", { name: "Delete scratch" }).click();
       await scratch.getByRole("button", { name: "Yes, delete" }).click();
       await page.getByRole("row", { name: /scratch/ }).waitFor({ state: "detached" });
-      const left = await client.request<{ sessions: { sessionId: string }[] }>("sessions.list");
+      const left = await client.request("sessions.list");
       assertEquals(left.sessions.map((s) => s.sessionId), ["main"]);
       // A session's name opens it in the chat.
       await page.getByRole("link", { name: "main", exact: true }).click();
@@ -342,7 +342,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.getByLabel("Message", { exact: true }).press("Enter");
       await page.locator(".msg.assistant", { hasText: "Echo: Hello coder" }).waitFor();
       const client = await env.gw.connect();
-      const { sessions } = await client.request<{ sessions: { sessionId: string }[] }>(
+      const { sessions } = await client.request(
         "sessions.list",
         { agentId: "coder" },
       );

@@ -56,7 +56,7 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
   const client = await gw.connect();
   await waitFor(
     async () => {
-      const { value } = await client.request<{ value: unknown }>("config.get", {
+      const { value } = await client.request("config.get", {
         key: "agents.defaults.model",
       });
       return value === `llamacpp/${ID}`;
@@ -65,18 +65,18 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
     "the gateway to reload the selected model",
   );
 
-  const models = await client.request<{ id: string; provider: string }[]>("models.list", {});
+  const models = await client.request("models.list", {});
   assert(
     models.some((m) => m.id === ID && m.provider === "llamacpp"),
     JSON.stringify(models),
   );
-  const probe = await client.request<{ available: boolean; latency: number }>("models.probe", {
+  const probe = await client.request("models.probe", {
     model: `llamacpp/${ID}`,
   });
   assertEquals(probe.available, true);
 
   const events = recordEvents(client);
-  const answer = await client.request<{ completed: boolean }>("chat.send", {
+  const answer = await client.request("chat.send", {
     message: "Say something",
   }, { timeoutMs: 60_000 });
   assertEquals(answer.completed, true);
@@ -88,7 +88,7 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
   assert(completion >= 1 && completion <= 6, `capped by the model entry: ${completion}`);
   assert(done.usage.promptTokens > 0, JSON.stringify(done.usage));
 
-  const usage = await client.request<{ byModel: { provider: string; model: string }[] }>(
+  const usage = await client.request(
     "usage.get",
     {},
   );
@@ -131,11 +131,11 @@ Deno.test("chat.abort stops a local generation and the model answers the next me
   await using _tiny = await tinyModelStore(gw.stateDir);
   const client = await gw.connect();
   const events = recordEvents(client);
-  const sending = client.request<Record<string, unknown>>("chat.send", { message: "Go on" }, {
+  const sending = client.request("chat.send", { message: "Go on" }, {
     timeoutMs: 60_000,
   });
   await events.next("chat.delta", undefined, 30_000);
-  const aborted = await client.request<{ aborted: boolean }>("chat.abort", { sessionId: "main" });
+  const aborted = await client.request("chat.abort", { sessionId: "main" });
   assertEquals(aborted.aborted, true);
   const answer = await sending;
   assertEquals([answer.completed, answer.aborted], [false, true]);
@@ -143,7 +143,7 @@ Deno.test("chat.abort stops a local generation and the model answers the next me
   assertEquals(done.aborted, true);
   assert(events.named("chat.delta").length < 4000, "stopped before the token limit");
 
-  const next = await client.request<{ completed: boolean }>("chat.send", { message: "Again" }, {
+  const next = await client.request("chat.send", { message: "Again" }, {
     timeoutMs: 60_000,
   });
   assertEquals(next.completed, true, JSON.stringify(events.named("chat.error")));
@@ -179,7 +179,7 @@ Deno.test("chat.send runs a tool the local model calls and feeds the result back
   await using _tiny = await tinyModelStore(gw.stateDir, CALLING_MODEL);
   const client = await gw.connect();
   const events = recordEvents(client);
-  const answer = await client.request<{ completed: boolean }>("chat.send", {
+  const answer = await client.request("chat.send", {
     message: "What time is it?",
   }, { timeoutMs: 60_000 });
   assertEquals(answer.completed, true, JSON.stringify(events.named("chat.error")));

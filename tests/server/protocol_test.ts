@@ -7,7 +7,7 @@ Deno.test("connect returns protocol and server, then health answers", async () =
   const client = await gw.connect();
   assertEquals(client.hello?.protocol, 3);
   assertEquals(client.hello?.server.name, "pyclaw");
-  const health = await client.request<{ status: string; uptime: number; connections: number }>(
+  const health = await client.request(
     "health",
   );
   assertEquals(health.status, "ok");
@@ -131,7 +131,7 @@ Deno.test("a second connect on an open connection is refused", async () => {
     GatewayError,
   );
   assertEquals(error.code, "INVALID_PARAMS");
-  assertEquals((await client.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await client.request("health")).status, "ok");
 });
 
 Deno.test("events carry a per-connection seq from 1 without gaps", async () => {

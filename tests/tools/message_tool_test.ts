@@ -97,7 +97,7 @@ Deno.test("message tool: posts into another session, whose clients see it; unkno
     text: "Note from main: lunch at noon",
     from: { agentId: "main", sessionId: "main" },
   });
-  const history = await client.request<{ messages: { role: string; content: string }[] }>(
+  const history = await client.request(
     "chat.history",
     { sessionId: "other" },
   );

@@ -64,7 +64,7 @@ Deno.test("sessions_spawn: the sub-agent works in its own session and its result
   );
   assertEquals(report.aborted, false);
   assert(events.named("chat.done").some((p) => p.sessionId === child.sessionId));
-  const history = await client.request<{ messages: { role: string; content: string }[] }>(
+  const history = await client.request(
     "chat.history",
     { sessionId: "main" },
   );
@@ -162,7 +162,7 @@ Deno.test("sessions_spawn: aborting the parent session kills its children and th
   await client.request("chat.send", { message: "what runs" });
   const listed = events.named("chat.tool_result").at(-1).result.subagents;
   assertEquals(listed.map((s: { state: string }) => s.state), ["killed"]);
-  const history = await client.request<{ messages: { content: string }[] }>("chat.history", {
+  const history = await client.request("chat.history", {
     sessionId: "main",
   });
   assert(!/\[Sub-agent \S+ (finished|failed)/.test(JSON.stringify(history.messages)), "no report");
@@ -198,7 +198,7 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
   assertEquals(events.named("chat.tool_result").at(-1).result.state, "running");
   await waitFor(
     async () => {
-      const { messages } = await client.request<{ messages: { content: string }[] }>(
+      const { messages } = await client.request(
         "chat.history",
         { sessionId: "main" },
       );
@@ -207,7 +207,7 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
     10_000,
     "the steered result to be reported",
   );
-  const history = await client.request<{ messages: { content: string }[] }>("chat.history", {
+  const history = await client.request("chat.history", {
     sessionId: "main",
   });
   assertEquals(

@@ -6,15 +6,13 @@
 import { join } from "node:path";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedPath } from "../../core/paths.ts";
+import { PROFILE_NAME_PATTERN, PROFILE_NAME_RULE } from "../../core/protocol/methods/browser.ts";
 
 /** The profile that always exists. */
 export const DEFAULT_PROFILE = "default";
 
-/** Lowercase only, so two names never share a folder on a case-insensitive file system. */
-export const PROFILE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-export const PROFILE_NAME_RULE =
-  "use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit";
+// The rule is part of the wire contract (`browser.*` params); it lives in the catalogue.
+export { PROFILE_NAME_PATTERN, PROFILE_NAME_RULE };
 
 /**
  * Returns `name` when it is a valid profile name.

@@ -30,7 +30,7 @@ const telegramConfig = (telegram: FakeTelegram, extra: Record<string, unknown> =
 });
 
 const status = (client: GatewayClient, id: string) =>
-  client.request<Status>("channels.status", { channelId: id });
+  client.request("channels.status", { channelId: id });
 
 Deno.test("channels.list and channels.status show webchat; bad ids are refused", async () => {
   await using gw = await startTestGateway();
@@ -38,7 +38,7 @@ Deno.test("channels.list and channels.status show webchat; bad ids are refused",
   assertEquals(await client.request("channels.list"), [
     { id: "webchat", type: "webchat", status: "running" },
   ]);
-  const webchat = await client.request<Status>("channels.status", { channel_id: "webchat" });
+  const webchat = await client.request("channels.status", { channel_id: "webchat" });
   assertEquals([webchat.channel_id, webchat.running, webchat.status], ["webchat", true, "running"]);
   const missing = await assertRejects(
     () => client.request("channels.status", { channelId: "telegram" }),
@@ -94,12 +94,12 @@ Deno.test("telegram messages are routed by bindings, allowFrom gates senders, re
   const tg = await status(client, "telegram");
   assertEquals([tg.running, tg.status, tg.name], [true, "running", "Telegram (@fakebot)"]);
   assertEquals([tg.metrics?.received, tg.metrics?.sent, tg.metrics?.rejected], [3, 2, 1]);
-  const list = await client.request<{ id: string; status: string }[]>("channels.list");
+  const list = await client.request("channels.list");
   assertEquals(list.map((c) => [c.id, c.status]), [["webchat", "running"], [
     "telegram",
     "running",
   ]]);
-  const presence = await client.request<{ entries: { kind?: string; id?: string }[] }>(
+  const presence = await client.request(
     "system.presence",
   );
   assert(presence.entries.some((e) => e.kind === "channel" && e.id === "telegram"));

@@ -15,21 +15,22 @@ interface Paired {
 Deno.test("device pairing: the new token connects, a reused code fails, a revoked device is cut off", async () => {
   await using gw = await startTestGateway({ config: { devices: { codeTtlMs: 120_000 } } });
   const owner = await gw.connect();
-  const { code, expiresInMs } = await owner.request<Code>("device.initiate", {
+  const { code, expiresInMs } = await owner.request("device.initiate", {
     deviceName: "phone",
   });
   assertMatch(code, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
   assertEquals(expiresInMs, 120_000);
 
-  const paired = await owner.request<Paired>("device.complete", {
+  const paired = await owner.request("device.complete", {
     code: code.toLowerCase(),
     response: "accept",
   });
   assertEquals(paired.paired, true);
+  assert(paired.paired);
   assertMatch(paired.token, /^pcd_[A-Za-z0-9_-]{43}$/);
 
   const device = await gw.connect({ token: paired.token, clientName: "phone" });
-  const health = await device.request<{ status: string }>("health");
+  const health = await device.request("health");
   assertEquals(health.status, "ok");
 
   const reused = await assertRejects(
@@ -41,7 +42,7 @@ Deno.test("device pairing: the new token connects, a reused code fails, a revoke
   const stored = await Deno.readTextFile(gw.paths.pairingsFile);
   assert(!stored.includes(paired.token), "the token itself is never stored");
   assertEquals((await Deno.stat(gw.paths.pairingsFile)).mode! & 0o777, 0o600);
-  const list = await owner.request<{ devices: { deviceId: string; deviceName: string }[] }>(
+  const list = await owner.request(
     "device.list",
   );
   assertEquals(list.devices.map((d) => [d.deviceId, d.deviceName]), [[paired.deviceId, "phone"]]);
@@ -52,7 +53,7 @@ Deno.test("device pairing: the new token connects, a reused code fails, a revoke
   });
   // The device's open connection is closed too, not only its next connect; the owner's stays.
   assertEquals((await device.closed).code, 1008);
-  assertEquals((await owner.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await owner.request("health")).status, "ok");
   const refused = await assertRejects(() => gw.connect({ token: paired.token }), GatewayError);
   assertEquals(refused.code, "AUTH_REQUIRED");
   const unknown = await assertRejects(
@@ -65,7 +66,7 @@ Deno.test("device pairing: the new token connects, a reused code fails, a revoke
 Deno.test("device.complete refuses an expired code and a rejected one is spent", async () => {
   await using gw = await startTestGateway({ config: { devices: { codeTtlMs: 50 } } });
   const owner = await gw.connect();
-  const { code } = await owner.request<Code>("device.initiate", { deviceName: "tablet" });
+  const { code } = await owner.request("device.initiate", { deviceName: "tablet" });
   await new Promise((resolve) => setTimeout(resolve, 120));
   const expired = await assertRejects(
     () => owner.request("device.complete", { code, response: "accept" }),
@@ -74,7 +75,7 @@ Deno.test("device.complete refuses an expired code and a rejected one is spent",
   assertEquals(expired.code, "INVALID_PARAMS");
 
   await gw.configStore.set("devices.codeTtlMs", 60_000);
-  const second = await owner.request<Code>("device.initiate", { deviceName: "tablet" });
+  const second = await owner.request("device.initiate", { deviceName: "tablet" });
   assertEquals(
     await owner.request("device.complete", { code: second.code, response: "reject" }),
     { paired: false },
@@ -94,7 +95,7 @@ Deno.test("device.complete refuses an expired code and a rejected one is spent",
 Deno.test("device.complete is rate limited after repeated wrong codes", async () => {
   await using gw = await startTestGateway();
   const owner = await gw.connect();
-  const { code } = await owner.request<Code>("device.initiate", { deviceName: "laptop" });
+  const { code } = await owner.request("device.initiate", { deviceName: "laptop" });
   for (let i = 0; i < 5; i++) {
     const wrong = await assertRejects(
       () => owner.request("device.complete", { code: "AAAA-AAAA", response: "accept" }),
@@ -113,7 +114,7 @@ Deno.test("device.complete is rate limited after repeated wrong codes", async ()
 Deno.test("POST /v1/devices/complete pairs a device that has no credentials yet", async () => {
   await using gw = await startTestGateway();
   const owner = await gw.connect();
-  const { code } = await owner.request<Code>("device.initiate", { deviceName: "kiosk" });
+  const { code } = await owner.request("device.initiate", { deviceName: "kiosk" });
   const post = (body: unknown) =>
     fetch(`${gw.baseUrl}/v1/devices/complete`, {
       method: "POST",
@@ -128,5 +129,5 @@ Deno.test("POST /v1/devices/complete pairs a device that has no credentials yet"
   const paired = await ok.json() as Paired;
   assertEquals(paired.paired, true);
   const device = await gw.connect({ token: paired.token });
-  assertEquals((await device.request<{ status: string }>("health")).status, "ok");
+  assertEquals((await device.request("health")).status, "ok");
 });

@@ -11,7 +11,6 @@ import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
 import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 import { GatewayError } from "../../../core/errors.ts";
-import type { MemorySearchResult } from "../../../tools/memory/memory_types.ts";
 
 /** The text of the tool result the model got back in the last request. */
 // deno-lint-ignore no-explicit-any
@@ -68,27 +67,25 @@ Deno.test("memory.search picks up an edited MEMORY.md, reindexing that file only
   await Deno.mkdir(join(workspace, "memory"), { recursive: true });
   await Deno.writeTextFile(join(workspace, "MEMORY.md"), "Favourite colour: teal\n");
   await Deno.writeTextFile(join(workspace, "memory", "work.md"), "Standup at 9:30\n");
-  const first = await client.request<MemorySearchResult>("memory.search", { query: "teal" });
+  const first = await client.request("memory.search", { query: "teal" });
   assertEquals(first.results.map((hit) => hit.id), ["MEMORY.md#L1-L1"]);
 
   await Deno.writeTextFile(join(workspace, "MEMORY.md"), "Favourite colour: saffron\n");
-  const second = await client.request<MemorySearchResult>("memory.search", {
+  const second = await client.request("memory.search", {
     query: "saffron",
     agentId: "main",
     limit: 1,
   });
   assertEquals(second.results[0].path, "MEMORY.md");
   assertEquals(
-    (await client.request<MemorySearchResult>("memory.search", { query: "teal" })).results,
+    (await client.request("memory.search", { query: "teal" })).results,
     [],
   );
-  // deno-lint-ignore no-explicit-any
-  const status = await client.request<{ agents: any[] }>("memory.status", { agentId: "main" });
-  assertEquals(status.agents[0].lastSync.reindexed, ["MEMORY.md"]);
+  const status = await client.request("memory.status", { agentId: "main" });
+  assertEquals(status.agents[0].lastSync?.reindexed, ["MEMORY.md"]);
   assertEquals([status.agents[0].files, status.agents[0].embedding], [2, null]);
 
-  // deno-lint-ignore no-explicit-any
-  const rebuilt = await client.request<{ agents: any[] }>("memory.reindex", {});
+  const rebuilt = await client.request("memory.reindex", {});
   assertEquals(rebuilt.agents[0].reindexed.sort(), ["MEMORY.md", "memory/work.md"]);
 
   for (
@@ -129,7 +126,7 @@ Deno.test("memory search ranks hybrid hits when an embedding provider is configu
   await Deno.writeTextFile(join(memoryDir, "lions.md"), "The feline family includes lions\n");
   await Deno.writeTextFile(join(memoryDir, "drinks.md"), "I drink oolong every morning\n");
 
-  const found = await client.request<MemorySearchResult>("memory.search", { query: "feline" });
+  const found = await client.request("memory.search", { query: "feline" });
   assertEquals(found.mode, "hybrid");
   assertEquals(found.embedding, { provider: "fake", model: "embed-test" });
   // The note holding the word wins; the cat note is found by meaning alone; tea is not a cat.
@@ -137,14 +134,13 @@ Deno.test("memory search ranks hybrid hits when an embedding provider is configu
   assert(found.results[0].score > found.results[1].score);
   const embedded = upstream.requests.filter((r) => r.path === "/v1/embeddings");
   assert(embedded.length >= 2 && embedded.every((r) => r.body.model === "embed-test"));
-  // deno-lint-ignore no-explicit-any
-  const status = await client.request<{ agents: any[] }>("memory.status", {});
+  const status = await client.request("memory.status", {});
   assertEquals(status.agents[0].embedded, status.agents[0].chunks);
   assertEquals(status.agents[0].embedding, { provider: "fake", model: "embed-test" });
 
   // Without the embedding provider, the same query finds only the word.
   await gw.configStore.patch({ agents: { defaults: { memorySearch: { provider: null } } } });
-  const textOnly = await client.request<MemorySearchResult>("memory.search", { query: "feline" });
+  const textOnly = await client.request("memory.search", { query: "feline" });
   assertEquals(textOnly.mode, "text");
   assertEquals(textOnly.results.map((hit) => hit.path), ["memory/lions.md"]);
 });
@@ -164,16 +160,15 @@ Deno.test("memory search embeds with a downloaded GGUF when memorySearch.provide
   await Deno.mkdir(join(gw.stateDir, "workspace"), { recursive: true });
   await Deno.writeTextFile(join(gw.stateDir, "workspace", "MEMORY.md"), "Bike lock code 2468\n");
   // Before the model is downloaded: full text, and a warning that says why.
-  const early = await client.request<MemorySearchResult>("memory.search", { query: "bike lock" });
+  const early = await client.request("memory.search", { query: "bike lock" });
   assertEquals([early.mode, early.results[0].path], ["text", "MEMORY.md"]);
   assertMatch(early.warning!, /Embedding provider unusable.*downloaded model id/);
   await using _tiny = await tinyModelStore(gw.stateDir);
-  const found = await client.request<MemorySearchResult>("memory.search", { query: "bike lock" });
+  const found = await client.request("memory.search", { query: "bike lock" });
   assertEquals(found.mode, "hybrid");
   assertEquals(found.embedding, { provider: "local", model: TINY_MODEL_ID });
   assertEquals(found.results[0].path, "MEMORY.md");
-  // deno-lint-ignore no-explicit-any
-  const status = await client.request<{ agents: any[] }>("memory.status", {});
+  const status = await client.request("memory.status", {});
   assertEquals([status.agents[0].embedded, status.agents[0].chunks], [1, 1]);
 });
 
@@ -196,9 +191,8 @@ Deno.test("the gateway indexes an edited memory file and a finished turn in the 
   assertEquals(index.status().chunks, 2);
   // A deleted session leaves memory with it.
   await client.request("sessions.delete", { path: "agents/main/sessions/garden.jsonl" });
-  // deno-lint-ignore no-explicit-any
-  const status = await client.request<{ agents: any[] }>("memory.status", {});
-  assertEquals([status.agents[0].chunks, status.agents[0].lastSync.removed], [1, [
+  const status = await client.request("memory.status", {});
+  assertEquals([status.agents[0].chunks, status.agents[0].lastSync?.removed], [1, [
     "sessions/garden.jsonl",
   ]]);
   await Deno.remove(workspace, { recursive: true });

@@ -19,11 +19,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 async function firstPlan(client: GatewayClient): Promise<Plan | undefined> {
-  return (await client.request<{ plans: Plan[] }>("plan.list")).plans[0];
+  return (await client.request("plan.list")).plans[0];
 }
 
 async function onlyPlan(client: GatewayClient): Promise<Plan> {
-  const { plans, count } = await client.request<{ plans: Plan[]; count: number }>("plan.list");
+  const { plans, count } = await client.request("plan.list");
   assertEquals(count, 1);
   return plans[0];
 }
@@ -54,7 +54,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
     {
       await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
-      const kept = await client.request<Plan>("plan.get", { planId });
+      const kept = await client.request("plan.get", { planId });
       assertEquals(kept.status, "paused");
       assertEquals(kept.steps[0].note, "train at 9");
 
@@ -68,7 +68,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
         },
         { text: "All done" },
       );
-      const resumed = await client.request<{ resumed: boolean; plan: Plan }>("plan.resume", {
+      const resumed = await client.request("plan.resume", {
         planId,
       });
       assertEquals(resumed.resumed, true);
@@ -77,7 +77,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
       const prompt = JSON.stringify(env.upstream.requests[0].body.messages.at(-1));
       assertMatch(prompt, /Continue from step 2: Pack/);
       const done = await waitFor(async () => {
-        const plan = await client.request<Plan>("plan.get", { planId });
+        const plan = await client.request("plan.get", { planId });
         return plan.status === "completed" && plan;
       });
       assert(done);
@@ -94,7 +94,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
       }
       assertEquals(await client.request("plan.delete", { planId }), { deleted: true });
       assertEquals(await codeOf(client.request("plan.get", { planId })), "NOT_FOUND");
-      assertEquals((await client.request<{ count: number }>("plan.list")).count, 0);
+      assertEquals((await client.request("plan.list")).count, 0);
     }
   } finally {
     await Deno.remove(stateDir, { recursive: true });
@@ -135,7 +135,7 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
     {
       await using env = await startChatGateway({ inProcess: true, stateDir });
       const client = await env.gw.connect();
-      const plan = await client.request<Plan>("plan.get", { planId });
+      const plan = await client.request("plan.get", { planId });
       assertEquals(plan.status, "paused");
       assertEquals(plan.pausedReason, "gateway stopped");
     }
@@ -160,7 +160,7 @@ Deno.test("a plan pauses while its step waits for an exec approval, and goes on 
   const client = await env.gw.connect();
   const operator = await env.gw.connect({ clientName: "operator" });
   const events = recordEvents(operator);
-  const sent = client.request<{ completed: boolean }>("chat.send", { message: "List and report" });
+  const sent = client.request("chat.send", { message: "List and report" });
   const request = await events.next("exec.approval.requested");
   const waiting = await onlyPlan(operator);
   assertEquals([waiting.status, waiting.pausedReason], ["paused", "awaiting approval"]);

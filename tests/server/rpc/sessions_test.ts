@@ -6,7 +6,7 @@ import { GatewayError } from "../../../core/errors.ts";
 import { ConfigStore } from "../../../core/config/store.ts";
 import { Logger } from "../../../core/logger.ts";
 import { statePaths } from "../../../core/paths.ts";
-import { GatewayClient } from "../../../core/protocol/client.ts";
+import { connectChecked } from "../../_helpers/contract.ts";
 import { startGateway } from "../../../server/gateway.ts";
 
 type Listed = { sessions: { agentId: string; file: string; path: string; size: number }[] };
@@ -16,20 +16,20 @@ Deno.test("sessions.list, preview, reset and delete work on real session files",
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "one", sessionId: "alpha" });
   await client.request("chat.send", { message: "two", sessionId: "beta" });
-  const listed = await client.request<Listed>("sessions.list");
+  const listed = await client.request("sessions.list");
   const alpha = listed.sessions.find((s) => s.file === "alpha.jsonl")!;
   assertEquals(alpha.agentId, "main");
   assertEquals(alpha.path, join(env.gw.paths.sessionsDir("main"), "alpha.jsonl"));
   assert(alpha.size > 0);
   assertEquals(listed.sessions.length, 2);
 
-  const preview = await client.request<{ messages: { content: string }[] }>(
+  const preview = await client.request(
     "sessions.preview",
     { path: alpha.path, limit: 1 },
   );
   assertEquals(preview.messages.map((m) => m.content), ["Echo: one"]);
   // A path relative to the state dir names the same file.
-  const relative = await client.request<{ messages: unknown[] }>("sessions.preview", {
+  const relative = await client.request("sessions.preview", {
     path: "agents/main/sessions/alpha.jsonl",
   });
   assertEquals(relative.messages.length, 2);
@@ -39,12 +39,12 @@ Deno.test("sessions.list, preview, reset and delete work on real session files",
     path: alpha.path,
   });
   assertEquals((await Deno.stat(alpha.path)).size, 0);
-  const history = await client.request<{ messages: unknown[] }>("chat.history", {
+  const history = await client.request("chat.history", {
     sessionId: "alpha",
   });
   assertEquals(history.messages, []);
 
-  const deleted = await client.request<{ deleted: boolean }>("sessions.delete", {
+  const deleted = await client.request("sessions.delete", {
     path: alpha.path,
   });
   assertEquals(deleted.deleted, true);
@@ -60,15 +60,15 @@ Deno.test("sessions.preview, reset and delete accept the file that sessions.list
   await using env = await startChatGateway();
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "one", sessionId: "alpha" });
-  const listed = await client.request<Listed>("sessions.list");
+  const listed = await client.request("sessions.list");
   const { file } = listed.sessions.find((s) => s.path.endsWith("alpha.jsonl"))!;
   assertEquals(file, "alpha.jsonl");
-  const preview = await client.request<{ messages: { content: string }[] }>("sessions.preview", {
+  const preview = await client.request("sessions.preview", {
     path: file,
   });
   assertEquals(preview.messages.map((m) => m.content), ["one", "Echo: one"]);
   assertEquals(
-    (await client.request<{ reset: boolean }>("sessions.reset", { path: file })).reset,
+    (await client.request("sessions.reset", { path: file })).reset,
     true,
   );
   // The same file name under a second agent: a bare name is ambiguous, so it is refused.
@@ -83,7 +83,7 @@ Deno.test("sessions.preview, reset and delete accept the file that sessions.list
   assert(ambiguous.message.includes("main, work"), ambiguous.message);
   await Deno.remove(other);
   assertEquals(
-    (await client.request<{ deleted: boolean }>("sessions.delete", { path: file })).deleted,
+    (await client.request("sessions.delete", { path: file })).deleted,
     true,
   );
   const gone = await assertRejects(
@@ -131,12 +131,12 @@ Deno.test("a torn last line is skipped on read and the next append stays readabl
   await client.request("chat.send", { message: "before", sessionId: "torn" });
   const file = join(env.gw.paths.sessionsDir("main"), "torn.jsonl");
   await Deno.writeTextFile(file, '{"role":"assistant","content":"half a li', { append: true });
-  const history = await client.request<{ messages: { content: string }[] }>("chat.history", {
+  const history = await client.request("chat.history", {
     sessionId: "torn",
   });
   assertEquals(history.messages.map((m) => m.content), ["before", "Echo: before"]);
   await client.request("chat.send", { message: "after", sessionId: "torn" });
-  const again = await client.request<{ messages: { content: string }[] }>("chat.history", {
+  const again = await client.request("chat.history", {
     sessionId: "torn",
   });
   assertEquals(again.messages.map((m) => m.content), [
@@ -172,7 +172,7 @@ Deno.test("chat.history survives a gateway restart", async () => {
       authToken: "restart-token-0123456789",
       httpPort: false,
     });
-    const client = await GatewayClient.connect(gateway.url, { token: "restart-token-0123456789" });
+    const client = await connectChecked(gateway.url, { token: "restart-token-0123456789" });
     return {
       client,
       async close() {
@@ -189,7 +189,7 @@ Deno.test("chat.history survives a gateway restart", async () => {
     await first.client.request("chat.send", { message: "remember me" });
     await first.close();
     const second = await start();
-    const history = await second.client.request<{ messages: { content: string }[] }>(
+    const history = await second.client.request(
       "chat.history",
       { sessionId: "main" },
     );
@@ -215,29 +215,28 @@ Deno.test("sessions.preview and chat.history page from the end with a cursor", a
   lines.splice(10, 0, '{"role":"user","content":"to');
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
 
-  type Page = { messages: { content: string }[]; nextCursor: string | null };
   const seen: string[] = [];
   let cursor: string | null | undefined;
   let pages = 0;
   do {
-    const page: Page = await client.request<Page>("sessions.preview", {
+    const page = await client.request("sessions.preview", {
       path,
       limit: 10,
       ...(cursor ? { cursor } : {}),
     });
-    seen.unshift(...page.messages.map((m) => m.content));
+    seen.unshift(...page.messages.map((m) => String(m.content)));
     cursor = page.nextCursor;
     pages++;
   } while (cursor);
   assertEquals(pages, 3);
   assertEquals(seen, Array.from({ length: 25 }, (_, i) => `m${i}`));
 
-  const last = await client.request<Page>("chat.history", { sessionId: "paged", limit: 3 });
+  const last = await client.request("chat.history", { sessionId: "paged", limit: 3 });
   assertEquals(last.messages.map((m) => m.content), ["m22", "m23", "m24"]);
-  const older = await client.request<Page>("chat.history", {
+  const older = await client.request("chat.history", {
     sessionId: "paged",
     limit: 3,
-    cursor: last.nextCursor,
+    cursor: last.nextCursor ?? undefined,
   });
   assertEquals(older.messages.map((m) => m.content), ["m19", "m20", "m21"]);
 

@@ -5,7 +5,7 @@ import { startTestGateway } from "../../_helpers/gateway.ts";
 Deno.test("system.info reports platform, uptime, version and the Deno runtime", async () => {
   await using gw = await startTestGateway();
   const client = await gw.connect();
-  const info = await client.request<Record<string, unknown>>("system.info");
+  const info = await client.request("system.info");
   assertEquals(info.platform, Deno.build.os);
   assert(typeof info.uptime === "number");
   assertEquals((info.runtime as { name: string }).name, "deno");
@@ -16,8 +16,8 @@ Deno.test("system.info reports platform, uptime, version and the Deno runtime", 
 Deno.test("health.check (openclaw-py's probe) answers like health", async () => {
   await using gw = await startTestGateway();
   const client = await gw.connect();
-  const probe = await client.request<Record<string, unknown>>("health.check", {});
-  const health = await client.request<Record<string, unknown>>("health");
+  const probe = await client.request("health.check", {});
+  const health = await client.request("health");
   assertEquals(probe.status, "ok");
   assertEquals(Object.keys(probe).sort(), Object.keys(health).sort());
 });
@@ -26,18 +26,7 @@ Deno.test("system.presence lists each connected client and the running channels"
   await using gw = await startTestGateway();
   const a = await gw.connect({ clientName: "app-a" });
   await gw.connect({ clientName: "app-b" });
-  const { entries } = await a.request<
-    {
-      entries: {
-        kind: string;
-        id?: string;
-        clientName: string;
-        address: string;
-        protocol: number;
-        connectedAt: string;
-      }[];
-    }
-  >(
+  const { entries } = await a.request(
     "system.presence",
   );
   const clients = entries.filter((e) => e.kind === "client");
@@ -59,7 +48,7 @@ Deno.test("system.event queues the text and broadcasts it; heartbeat.last answer
   const reply = await a.request("system.event", { text: "Backup finished", mode: "now" });
   assertEquals(reply, { ok: true, eventType: "system", mode: "now" });
   assertEquals(
-    (await a.request<{ mode: string }>("system.event", { text: "later" })).mode,
+    (await a.request("system.event", { text: "later" })).mode,
     "next-heartbeat",
   );
   await waitFor(() => got.length === 2);
@@ -81,16 +70,16 @@ Deno.test("logs.tail returns the log file's path and lines; system.logs filters 
   // Produce records at several levels: a failed auth logs a warning.
   await assertRejects(() => gw.connect({ token: "wrong" }), GatewayError);
   await client.request("config.set", { key: "logging.level", value: "debug" });
-  const tail = await client.request<{ lines: string[]; count: number; path: string }>("logs.tail", {
+  const tail = await client.request("logs.tail", {
     limit: 50,
   });
   assertEquals(tail.path, gw.paths.logFile);
   assertEquals(tail.count, tail.lines.length);
   assert(tail.lines.some((line) => line.includes("gateway listening")));
-  const json = await client.request<{ lines: string[] }>("logs.tail", { limit: 2, json: true });
+  const json = await client.request("logs.tail", { limit: 2, json: true });
   assertEquals(json.lines.length, 2);
   for (const line of json.lines) assert(typeof JSON.parse(line).level === "string");
-  const warnings = await client.request<{ logs: { level: string; msg: string }[]; count: number }>(
+  const warnings = await client.request(
     "system.logs",
     {
       level: "warn",
@@ -109,7 +98,7 @@ Deno.test("logs.tail returns the log file's path and lines; system.logs filters 
 Deno.test("usage.get sums recorded usage by day and model", async () => {
   await using gw = await startTestGateway();
   const client = await gw.connect();
-  const empty = await client.request<{ totalTokens: number; estimatedCost: number }>("usage.get");
+  const empty = await client.request("usage.get");
   assertEquals(empty.totalTokens, 0);
   assertEquals(empty.estimatedCost, 0);
   await gw.gateway.services.usage.record({
@@ -132,9 +121,7 @@ Deno.test("usage.get sums recorded usage by day and model", async () => {
     completionTokens: 0,
     time: "2020-01-01T00:00:00.000Z",
   });
-  const usage = await client.request<
-    { totalTokens: number; estimatedCost: number; byModel: unknown[]; byDay: unknown[] }
-  >(
+  const usage = await client.request(
     "usage.get",
     { days: 7 },
   );
@@ -164,9 +151,7 @@ Deno.test("update.check compares with the registry's latest version", async () =
     const base = `http://127.0.0.1:${registry.addr.port}`;
     await using gw = await startTestGateway({ config: { update: { registry: base } } });
     const client = await gw.connect();
-    const newer = await client.request<
-      { currentVersion: string; updateAvailable: boolean; latestVersion: string }
-    >(
+    const newer = await client.request(
       "update.check",
     );
     assertEquals(newer.updateAvailable, true);
@@ -176,23 +161,23 @@ Deno.test("update.check compares with the registry's latest version", async () =
       patch: { update: { packageName: "slow", timeoutMs: 300 } },
     });
     const started = Date.now();
-    const slow = await client.request<{ updateAvailable: boolean; reason: string }>("update.check");
+    const slow = await client.request("update.check");
     assert(Date.now() - started < 3_000);
     assertEquals(slow.updateAvailable, false);
-    assert(slow.reason.includes("did not answer"), slow.reason);
+    assert(slow.reason?.includes("did not answer"), slow.reason);
 
     await client.request("config.patch", {
       patch: { update: { registry: "http://127.0.0.1:9", timeoutMs: 3000 } },
     });
-    const offline = await client.request<{ updateAvailable: boolean; reason: string }>(
+    const offline = await client.request(
       "update.check",
     );
     assertEquals(offline.updateAvailable, false);
-    assert(offline.reason.length > 0);
+    assert(offline.reason && offline.reason.length > 0);
 
     await client.request("config.patch", { patch: { update: { enabled: false } } });
-    const off = await client.request<{ reason: string }>("update.check");
-    assert(off.reason.includes("turned off"));
+    const off = await client.request("update.check");
+    assert(off.reason?.includes("turned off"));
   } finally {
     await registry.shutdown();
   }
@@ -201,9 +186,9 @@ Deno.test("update.check compares with the registry's latest version", async () =
 Deno.test("web.status counts web clients", async () => {
   await using gw = await startTestGateway();
   const cli = await gw.connect({ clientName: "cli" });
-  assertEquals((await cli.request<{ connected: boolean }>("web.status")).connected, false);
+  assertEquals((await cli.request("web.status")).connected, false);
   await gw.connect({ clientName: "pyclaw-control-ui/1.0" });
-  const status = await cli.request<{ connected: boolean; clients: number; uptime: number }>(
+  const status = await cli.request(
     "web.status",
   );
   assertEquals(status.connected, true);
@@ -214,9 +199,7 @@ Deno.test("web.status counts web clients", async () => {
 Deno.test("doctor.run returns checks and a summary", async () => {
   await using gw = await startTestGateway({ config: { gateway: { typo: 1 } } });
   const client = await gw.connect();
-  const report = await client.request<
-    { checks: { id: string; status: string }[]; summary: { fail: number; warn: number } }
-  >(
+  const report = await client.request(
     "doctor.run",
   );
   const ids = report.checks.map((check) => check.id);

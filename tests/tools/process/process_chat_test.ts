@@ -74,7 +74,7 @@ Deno.test("exec background hands over to process; a deleted session's commands a
   assertMatch(String(started.result.command), /sleep 300/);
   assertEquals(started.result.running, true);
   await waitFor(async () => (await running(marker)).length > 0, 5_000, "child running");
-  const { sessions } = await client.request<{ sessions: { sessionId: string; path: string }[] }>(
+  const { sessions } = await client.request(
     "sessions.list",
   );
   const path = sessions.find((s) => s.sessionId === "bg")!.path;
