@@ -7,22 +7,15 @@
 import { useEffect, useState } from "preact/hooks";
 import { ErrorNote, Page } from "./components.tsx";
 import { useGateway, useGatewayEvent, useRpc } from "./gateway_context.ts";
+import type { MethodResult } from "../core/protocol/methods.ts";
 
-/** One command waiting, as `exec.approval.requested` carries it. */
-export interface ApprovalRequest {
-  requestId: string;
-  command: string;
-  cwd: string;
-  sessionId: string;
-  agentId: string;
-  expiresAt: number;
-}
+export type ApprovalRequest = MethodResult<"tools.exec_pending">["requests"][number];
 
 /** The pending requests, kept up to date from events. */
 export function useApprovalQueue(): { pending: ApprovalRequest[] } {
   const [pending, setPending] = useState<ApprovalRequest[]>([]);
   // What already waits when this tab connects (or reconnects): requests made while it was away.
-  const listed = useRpc<{ requests: ApprovalRequest[] }>("tools.exec_pending");
+  const listed = useRpc("tools.exec_pending");
   useEffect(() => {
     if (listed.data) setPending(listed.data.requests);
   }, [listed.data]);

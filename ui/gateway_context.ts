@@ -5,6 +5,8 @@
 
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
+import type { EventName, EventPayload } from "../core/protocol/events.ts";
+import type { MethodName, MethodParams, MethodResult } from "../core/protocol/methods.ts";
 import type { ConnectionState } from "./gateway_client.ts";
 
 /** A signed-in gateway as screens see it. */
@@ -12,7 +14,12 @@ export interface GatewayApi {
   state: ConnectionState;
   /** Bumps each time a connection opens, so screens reload after a reconnect. */
   generation: number;
-  call<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
+  /** Calls a method of the catalogue; params and result are typed from it. */
+  call<M extends MethodName>(
+    method: M,
+    params?: MethodParams<M>,
+    timeoutMs?: number,
+  ): Promise<MethodResult<M>>;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
 }
 
@@ -37,7 +44,12 @@ export interface RpcResult<T> {
  * Calls `method` when the screen opens, whenever `params` change (by JSON) and after each
  * reconnect; `reload()` calls it again.
  */
-export function useRpc<T>(method: string, params: unknown = {}, timeoutMs?: number): RpcResult<T> {
+export function useRpc<M extends MethodName>(
+  method: M,
+  params: MethodParams<M> = {} as MethodParams<M>,
+  timeoutMs?: number,
+): RpcResult<MethodResult<M>> {
+  type T = MethodResult<M>;
   const gateway = useGateway();
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -49,7 +61,7 @@ export function useRpc<T>(method: string, params: unknown = {}, timeoutMs?: numb
     if (!open) return;
     let live = true;
     setLoading(true);
-    gateway.call<T>(method, JSON.parse(key), timeoutMs).then(
+    gateway.call(method, JSON.parse(key), timeoutMs).then(
       (result) => {
         if (!live) return;
         setData(result);
@@ -66,9 +78,9 @@ export function useRpc<T>(method: string, params: unknown = {}, timeoutMs?: numb
 }
 
 /** Runs `listener` for every event named in `names` while the component is mounted. */
-export function useGatewayEvent(
-  names: string[],
-  listener: (event: string, payload: Record<string, unknown>) => void,
+export function useGatewayEvent<E extends EventName>(
+  names: readonly E[],
+  listener: (event: E, payload: EventPayload<E>) => void,
 ): void {
   const gateway = useGateway();
   const latest = useRef(listener);
@@ -77,8 +89,8 @@ export function useGatewayEvent(
   useEffect(
     () =>
       gateway.subscribe((event, payload) => {
-        if (names.includes(event)) {
-          latest.current(event, (payload ?? {}) as Record<string, unknown>);
+        if ((names as readonly string[]).includes(event)) {
+          latest.current(event as E, payload as EventPayload<E>);
         }
       }),
     [key],

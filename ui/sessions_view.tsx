@@ -3,20 +3,14 @@
 import { useState } from "preact/hooks";
 import { ErrorNote, formatBytes, formatTime, Loaded, Page, Refresh } from "./components.tsx";
 import { useGateway, useRpc } from "./gateway_context.ts";
-import { type HistoryMessage, itemsFromHistory } from "./chat/chat_items.ts";
+import { itemsFromHistory } from "./chat/chat_items.ts";
 import { MessageList } from "./chat/message_list.tsx";
+import type { MethodResult } from "../core/protocol/methods.ts";
 
-interface SessionInfo {
-  agentId: string;
-  sessionId: string;
-  file: string;
-  path: string;
-  size: number;
-  updatedAt: string | null;
-}
+type SessionInfo = MethodResult<"sessions.list">["sessions"][number];
 
 export function SessionsView() {
-  const sessions = useRpc<{ sessions: SessionInfo[] }>("sessions.list");
+  const sessions = useRpc("sessions.list");
   const [preview, setPreview] = useState<SessionInfo | null>(null);
   return (
     <Page title="Sessions" actions={<Refresh result={sessions} />}>
@@ -123,7 +117,7 @@ function SessionRow(
 }
 
 function Preview(props: { session: SessionInfo; onClose(): void }) {
-  const preview = useRpc<{ messages: HistoryMessage[] }>("sessions.preview", {
+  const preview = useRpc("sessions.preview", {
     path: props.session.path,
     limit: 50,
   });

@@ -7,11 +7,11 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApprovalList, type ApprovalRequest } from "../approvals.tsx";
 import { ErrorNote, useScreenFocus } from "../components.tsx";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 import { useGateway, useGatewayEvent, useRpc } from "../gateway_context.ts";
 import {
   applyChatEvent,
   type ChatItem,
-  type HistoryMessage,
   itemsFromHistory,
   truncateAfterLastUser,
 } from "./chat_items.ts";
@@ -25,20 +25,9 @@ const CHAT_EVENTS = [
   "chat.file",
   "chat.done",
   "chat.error",
-];
+] as const;
 /** A run may take long (tools, approvals); the request answers when it ends. */
 const RUN_TIMEOUT_MS = 60 * 60 * 1000;
-
-interface Agent {
-  id: string;
-  name?: string;
-  model: string | null;
-}
-
-interface SessionInfo {
-  agentId: string;
-  sessionId: string;
-}
 
 function newSessionId(): string {
   const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -49,10 +38,10 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
   const gateway = useGateway();
   const heading = useRef<HTMLHeadingElement>(null);
   useScreenFocus(heading, "Chat");
-  const agents = useRpc<Agent[]>("agents.list");
+  const agents = useRpc("agents.list");
   const [agentId, setAgentId] = useState(props.query.get("agent") ?? "main");
   const [sessionId, setSessionId] = useState(props.query.get("session") ?? "main");
-  const sessions = useRpc<{ sessions: SessionInfo[] }>("sessions.list", { agentId });
+  const sessions = useRpc("sessions.list", { agentId });
   const [items, setItems] = useState<ChatItem[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -69,7 +58,7 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
   useEffect(() => {
     if (gateway.state.kind !== "open" || busy) return;
     let live = true;
-    gateway.call<{ messages: HistoryMessage[] }>("chat.history", { agentId, sessionId }).then(
+    gateway.call("chat.history", { agentId, sessionId }).then(
       ({ messages }) => {
         if (!live) return;
         setItems(itemsFromHistory(messages));
@@ -93,15 +82,11 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     setItems((current) => applyChatEvent(current, event, payload));
   });
 
-  const run = async (method: string, params: Record<string, unknown>) => {
+  const run = async (start: () => Promise<MethodResult<"chat.send">>) => {
     setBusy(true);
     setError(undefined);
     try {
-      const outcome = await gateway.call<{ error?: { message: string } }>(
-        method,
-        { agentId, sessionId, ...params },
-        RUN_TIMEOUT_MS,
-      );
+      const outcome = await start();
       if (outcome.error) setError(new Error(outcome.error.message));
       sessions.reload();
     } catch (failure) {
@@ -117,18 +102,24 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
       text,
       attachments: attachments.map((a) => a.fileName),
     }]);
-    return run("chat.send", {
-      message: text,
-      ...(attachments.length ? { attachments } : {}),
-    });
+    return run(() =>
+      gateway.call("chat.send", {
+        agentId,
+        sessionId,
+        message: text,
+        ...(attachments.length ? { attachments } : {}),
+      }, RUN_TIMEOUT_MS)
+    );
   };
   const regenerate = () => {
     setItems((current) => truncateAfterLastUser(current));
-    return run("chat.resend", {});
+    return run(() => gateway.call("chat.resend", { agentId, sessionId }, RUN_TIMEOUT_MS));
   };
   const edit = (text: string) => {
     setItems((current) => truncateAfterLastUser(current, text));
-    return run("chat.edit", { message: text });
+    return run(() =>
+      gateway.call("chat.edit", { agentId, sessionId, message: text }, RUN_TIMEOUT_MS)
+    );
   };
   const abort = async () => {
     try {
@@ -155,7 +146,7 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
               onChange={(e) => setAgentId((e.target as HTMLSelectElement).value)}
               disabled={busy}
             >
-              {(agents.data ?? [{ id: agentId, model: null }]).map((agent) => (
+              {(agents.data ?? [{ id: agentId, name: agentId, model: null }]).map((agent) => (
                 <option key={agent.id} value={agent.id}>
                   {agent.name && agent.name !== agent.id ? `${agent.name} (${agent.id})` : agent.id}
                 </option>

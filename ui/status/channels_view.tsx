@@ -2,31 +2,14 @@
 
 import { Badge, ErrorNote, formatTime, Loaded, Page, Refresh, toneOf } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
-interface ChannelSummary {
-  id: string;
-  type: string;
-  status: string;
-}
+type ChannelSummary = MethodResult<"channels.list">[number];
 
-interface ChannelStatus {
-  channel_id: string;
-  name: string;
-  running: boolean;
-  status: string;
-  metrics?: {
-    received: number;
-    sent: number;
-    rejected: number;
-    errors: number;
-    reconnects: number;
-    lastMessageAt?: string;
-    lastError?: string;
-  };
-}
+type ChannelStatus = MethodResult<"channels.status">;
 
 export function ChannelsView() {
-  const channels = useRpc<ChannelSummary[]>("channels.list");
+  const channels = useRpc("channels.list");
   return (
     <Page title="Channels" actions={<Refresh result={channels} />}>
       <Loaded result={channels} what="Channels">
@@ -56,7 +39,7 @@ export function ChannelsView() {
 }
 
 function ChannelRow(props: { channel: ChannelSummary }) {
-  const status = useRpc<ChannelStatus>("channels.status", { channelId: props.channel.id });
+  const status = useRpc("channels.status", { channelId: props.channel.id });
   const metrics = status.data?.metrics;
   return (
     <tr>

@@ -3,21 +3,13 @@
 import { Badge, formatTime, Loaded, Page, toneOf } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
 import { type CronJob, madeBy } from "./cron_jobs.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
-interface CronRun {
-  id: string;
-  jobId: string;
-  trigger: string;
-  start: string;
-  durationMs: number;
-  status: string;
-  error?: string;
-  preview?: string;
-}
+type CronRun = MethodResult<"cron.history">["records"][number];
 
 export function CronView() {
-  const jobs = useRpc<CronJob[]>("cron.list");
-  const history = useRpc<{ records: CronRun[] }>("cron.history", { limit: 50 });
+  const jobs = useRpc("cron.list");
+  const history = useRpc("cron.history", { limit: 50 });
   return (
     <Page
       title="Cron"

@@ -2,20 +2,12 @@
 
 import { Badge, Loaded, Page, Refresh } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
-interface DoctorReport {
-  checks: {
-    id: string;
-    name: string;
-    status: "ok" | "warn" | "fail";
-    message: string;
-    hint?: string;
-  }[];
-  summary: { total: number; ok: number; warn: number; fail: number; healthy: boolean };
-}
+type DoctorReport = MethodResult<"doctor.run">;
 
 export function DoctorView() {
-  const report = useRpc<DoctorReport>("doctor.run", {}, 120_000);
+  const report = useRpc("doctor.run", {}, 120_000);
   return (
     <Page title="Doctor" actions={<Refresh result={report} label="Run again" />}>
       <Loaded result={report} what="Doctor">

@@ -7,7 +7,7 @@ import { useRpc } from "../gateway_context.ts";
 export function LogsView() {
   const [limit, setLimit] = useState(200);
   const [follow, setFollow] = useState(false);
-  const logs = useRpc<{ lines: string[]; path: string }>("logs.tail", { limit, localTime: true });
+  const logs = useRpc("logs.tail", { limit, localTime: true });
   useEffect(() => {
     if (!follow) return;
     const timer = setInterval(logs.reload, 3_000);

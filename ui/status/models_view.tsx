@@ -3,24 +3,15 @@
 import { useState } from "preact/hooks";
 import { Badge, ErrorNote, Loaded, Page } from "../components.tsx";
 import { useGateway, useRpc } from "../gateway_context.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
-interface ModelInfo {
-  id: string;
-  provider: string;
-  name?: string;
-  contextWindow?: number;
-  source?: string;
-}
+type ModelInfo = MethodResult<"models.list">[number];
 
-interface ProbeResult {
-  available: boolean;
-  latency: number;
-  error?: string;
-}
+type ProbeResult = MethodResult<"models.probe">;
 
 export function ModelsView() {
   const [refresh, setRefresh] = useState(false);
-  const models = useRpc<ModelInfo[]>("models.list", { refresh });
+  const models = useRpc("models.list", { refresh });
   return (
     <Page
       title="Models"
@@ -78,7 +69,7 @@ function ModelRow(props: { model: ModelInfo }) {
     setError(undefined);
     try {
       setResult(
-        await gateway.call<ProbeResult>(
+        await gateway.call(
           "models.probe",
           { model: model.id, provider: model.provider },
           60_000,

@@ -2,18 +2,9 @@
 
 import { Badge, formatTime, Loaded, Page } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
-interface McpServer {
-  name: string;
-  transport: string;
-  state: string;
-  toolCount: number;
-  tools: string[];
-  lastError?: string;
-  connectedAt?: string;
-  failures: number;
-  nextRetryAt?: string;
-}
+type McpServer = MethodResult<"mcp.status">["servers"][number];
 
 const STATE_TONE: Record<string, "ok" | "warn" | "fail" | "info"> = {
   connected: "ok",
@@ -24,8 +15,8 @@ const STATE_TONE: Record<string, "ok" | "warn" | "fail" | "info"> = {
 };
 
 export function ToolsView() {
-  const servers = useRpc<{ servers: McpServer[] }>("mcp.status");
-  const tools = useRpc<{ name: string; description: string }[]>("tools.list");
+  const servers = useRpc("mcp.status");
+  const tools = useRpc("tools.list");
   return (
     <Page
       title="Tools & MCP"

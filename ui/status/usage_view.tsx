@@ -4,28 +4,11 @@ import { useState } from "preact/hooks";
 import { formatCost, Loaded, Page, Refresh } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
 import { UsageChart } from "./usage_chart.tsx";
-import { fillDays, type UsageDay } from "./usage_days.ts";
-
-interface UsageSummary {
-  days: number;
-  totalTokens: number;
-  promptTokens: number;
-  completionTokens: number;
-  estimatedCost: number;
-  requests: number;
-  byDay: UsageDay[];
-  byModel: {
-    provider: string;
-    model: string;
-    totalTokens: number;
-    estimatedCost: number;
-    requests: number;
-  }[];
-}
+import { fillDays } from "./usage_days.ts";
 
 export function UsageView() {
   const [days, setDays] = useState(30);
-  const usage = useRpc<UsageSummary>("usage.get", { days });
+  const usage = useRpc("usage.get", { days });
   return (
     <Page
       title="Usage"
