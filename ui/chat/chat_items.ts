@@ -42,7 +42,8 @@ export type ChatItem =
 
 /** A session message as `chat.history` returns it. */
 export interface HistoryMessage {
-  role: "user" | "assistant" | "tool";
+  /** `compaction` lines (a summary of older turns) are not shown. */
+  role: "user" | "assistant" | "tool" | "compaction";
   content: string | ({ type: "text"; text: string } | { type: "image"; mimeType: string })[];
   toolCalls?: { id: string; name: string; arguments: string }[];
   toolCallId?: string;
@@ -104,7 +105,7 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
           done: false,
         });
       }
-    } else {
+    } else if (message.role === "tool") {
       const tool = items.findLast((item) =>
         item.kind === "tool" && item.callId === message.toolCallId
       );
