@@ -84,7 +84,7 @@ async function turnTimes(client: GatewayClient, sessionId: string, turns: number
   const times: number[] = [];
   for (let i = 0; i < turns; i++) {
     const started = performance.now();
-    const result = await client.request<{ completed: boolean }>("chat.send", {
+    const result = await client.request("chat.send", {
       sessionId,
       message: `Turn ${i}: what next?`,
       ...(model ? { model } : {}),

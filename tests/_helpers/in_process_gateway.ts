@@ -13,6 +13,7 @@
 
 import { type ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
 import { createLinkedPair } from "../../core/protocol/transport.ts";
+import { assertNoContractDrift, contractCheckedTransport } from "./contract.ts";
 import { type GatewayCore, startGatewayCore } from "../../server/gateway_core.ts";
 import { prepareTestState, type TestGatewayOptions } from "./gateway.ts";
 
@@ -53,6 +54,7 @@ export async function startInProcessGateway(
     configStore.close();
     logger.close();
     if (!options.stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    assertNoContractDrift();
   };
   return {
     gateway,
@@ -65,7 +67,7 @@ export async function startInProcessGateway(
       const [serverSide, clientSide] = createLinkedPair();
       // An in-memory client is local: it is spared the per-address cap, as loopback clients are.
       gateway.attach(serverSide, { address: "127.0.0.1", local: true });
-      const client = new GatewayClient(clientSide);
+      const client = new GatewayClient(contractCheckedTransport(clientSide));
       clients.push(client);
       await client.handshake({ token, clientName: "test", ...connectOptions });
       return client;

@@ -2,7 +2,7 @@
 
 import { Badge, formatTime, Loaded, Page, toneOf } from "../components.tsx";
 import { useRpc } from "../gateway_context.ts";
-import { type CronJob, madeBy } from "./cron_jobs.ts";
+import { madeBy } from "./cron_jobs.ts";
 import type { MethodResult } from "../../core/protocol/methods.ts";
 
 type CronRun = MethodResult<"cron.history">["records"][number];
