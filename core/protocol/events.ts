@@ -26,6 +26,8 @@ export const EVENTS = events({
       ...run,
       tool: z.string(),
       result: z.unknown(),
+      /** The text the model read (capped, with a marker where it was cut). */
+      output: z.string(),
       callId: z.string(),
       isError: z.boolean(),
     }),

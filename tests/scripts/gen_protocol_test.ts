@@ -21,7 +21,7 @@ Deno.test("docs/openrpc.json describes every method with params and a result sch
   const preview = document.methods.find((m: { name: string }) => m.name === "sessions.preview");
   assertEquals(
     preview.params.map((p: { name: string; required: boolean }) => [p.name, p.required]),
-    [["path", true], ["limit", false]],
+    [["path", true], ["limit", false], ["cursor", false]],
   );
   assertEquals(document["x-events"][0].name, "chat.delta");
 });
