@@ -32,6 +32,13 @@ export interface TinyGgufOptions {
    * start a function call.
    */
   nextToken?: Record<string, string>;
+  /**
+   * Words the vocabulary also holds whole (with and without the leading `▁`, and every prefix,
+   * since SentencePiece reaches a word by merging through them). Without them every character is
+   * a token, so a window holds about a quarter of the text a real model's does; with the words of
+   * a prompt, its token count comes near a real tokenizer's.
+   */
+  words?: readonly string[];
 }
 
 const ALIGNMENT = 32;
@@ -142,6 +149,18 @@ function random(seed: number): () => number {
   };
 }
 
+/** Each word's prefixes of two or more characters, bare and after `▁` (a space). */
+function wordPieces(words: readonly string[]): string[] {
+  const pieces: string[] = [];
+  for (const word of words) {
+    for (let end = 1; end <= word.length; end++) {
+      if (end > 1) pieces.push(word.slice(0, end));
+      pieces.push("▁" + word.slice(0, end));
+    }
+  }
+  return pieces;
+}
+
 /** The vocabulary: control tokens, 256 byte tokens, then printable ASCII pieces. */
 function vocabulary(extra: string[] = []): { tokens: string[]; scores: number[]; types: number[] } {
   const tokens = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"];
@@ -161,8 +180,10 @@ function vocabulary(extra: string[] = []): { tokens: string[]; scores: number[];
   for (const word of ["▁the", "▁a", "▁is", "▁of", "▁and", "▁to", "▁in", "▁hello", "▁world"]) {
     pieces.push(word);
   }
+  const known = new Set([...tokens, ...pieces]);
   for (const piece of extra) {
-    if (!tokens.includes(piece) && !pieces.includes(piece)) pieces.push(piece);
+    if (!known.has(piece)) pieces.push(piece);
+    known.add(piece);
   }
   for (const piece of pieces) {
     tokens.push(piece);
@@ -186,7 +207,11 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
   const headDim = n.embd / n.heads;
   const kvDim = headDim * n.kvHeads;
   const chain = options.nextToken ?? {};
-  const vocab = vocabulary([...Object.keys(chain), ...Object.values(chain)]);
+  const vocab = vocabulary([
+    ...Object.keys(chain),
+    ...Object.values(chain),
+    ...wordPieces(options.words ?? []),
+  ]);
   const nVocab = vocab.tokens.length;
 
   const metadata: [string, Value][] = [

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { runPyclaw } from "../_helpers/cli.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { TerminalSession } from "../_helpers/terminal.ts";
-import { TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
+import { agentPromptWords, TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
 
 const KEY = "sk-test-0123456789abcdefSECRET";
 const root = new URL("../..", import.meta.url).pathname;
@@ -205,7 +205,9 @@ Deno.test({
 Deno.test("pyclaw setup with a downloaded local model probes it for real, and agent answers with it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-local-" });
   try {
-    await using _store = await tinyModelStore(dir);
+    // Its vocabulary holds the prompt's words, as a real model's does (one token a character
+    // would make its 8,192 tokens hold a quarter of a real 8k model's prompt).
+    await using _store = await tinyModelStore(dir, { words: agentPromptWords() });
     const missing = await runPyclaw(
       ["setup", "--non-interactive", "--provider", "llamacpp", "--model", "nope"],
       { stateDir: dir },
@@ -240,6 +242,8 @@ Deno.test("pyclaw setup with a downloaded local model probes it for real, and ag
     const answer = JSON.parse(agent.stdout);
     assertEquals(answer.via, "local");
     assert(answer.usage.completionTokens > 0);
+    // The default tools fit an 8k window with room to talk (issue 15), not just barely.
+    assert(answer.usage.promptTokens < 6_000, JSON.stringify(answer.usage));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
