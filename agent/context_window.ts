@@ -72,10 +72,37 @@ export interface ContextBudget {
 }
 
 /** Config entry, then the local runtime's size, then the table, then the default. */
+function windowOf(
+  config: Config,
+  entry: { contextWindow?: number } | undefined,
+  local: boolean,
+  model: string,
+): number {
+  return entry?.contextWindow ??
+    (local ? config.models.local.contextSize ?? 4_096 : undefined) ??
+    knownContextWindow(model) ?? DEFAULT_CONTEXT_WINDOW;
+}
+
+/**
+ * The window a run with `provider/model` is sized to, from config alone (for reports such as
+ * `session_status`): as {@linkcode contextBudget} counts it.
+ */
+export function contextWindowOf(config: Config, provider: string, model: string): number {
+  const settings = config.models.providers[provider];
+  const entry = settings?.models?.find((candidate) => candidate.id === model);
+  const local =
+    (settings?.api ?? (provider === "llamacpp" ? "llamacpp" : undefined)) === "llamacpp";
+  return windowOf(config, entry, local, model);
+}
+
+/** The token budget of one request to `resolved`. */
 export function contextBudget(resolved: ResolvedModel, config: Config): ContextBudget {
-  const window = resolved.entry?.contextWindow ??
-    (resolved.provider.api === "llamacpp" ? config.models.local.contextSize ?? 4_096 : undefined) ??
-    knownContextWindow(resolved.model) ?? DEFAULT_CONTEXT_WINDOW;
+  const window = windowOf(
+    config,
+    resolved.entry,
+    resolved.provider.api === "llamacpp",
+    resolved.model,
+  );
   const reserve = Math.min(resolved.entry?.maxTokens ?? 8_192, Math.floor(window / 4));
   // Estimates are rough; a tenth of the window stays unused as a margin.
   const prompt = Math.max(256, window - reserve - Math.floor(window / 10));

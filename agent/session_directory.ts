@@ -16,9 +16,14 @@ import type {
 } from "../tools/sessions/session_services.ts";
 import { listAgents, resolveAgent } from "./agents.ts";
 import { costOf, priceOf } from "./pricing.ts";
-import { DEFAULT_CONTEXT_WINDOW, knownContextWindow } from "./context_window.ts";
+import { contextWindowOf } from "./context_window.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
-import { isCompaction, type SessionStore } from "./sessions/session_store.ts";
+import {
+  COMPACTION_LINE_PREFIX,
+  isCompaction,
+  type SessionStore,
+} from "./sessions/session_store.ts";
+import { startsWith } from "../core/jsonl_lines.ts";
 
 /** What {@linkcode SessionDirectory} is built from. */
 export interface SessionDirectoryOptions {
@@ -118,52 +123,70 @@ export class SessionDirectory implements SessionDirectoryShape {
 
   async status(key: SessionKey): Promise<SessionStatusInfo> {
     const config = this.#options.config();
-    // The whole file, compacted turns included: their tokens were spent too.
-    const entries = await this.#options.sessions.read(key.agentId, key.sessionId);
-    const messages = entries.filter((entry) => !isCompaction(entry));
+    const { agentId, sessionId } = key;
     const tokens = { prompt: 0, completion: 0, total: 0 };
     let cost: number | null = 0;
     let last: { model: string; provider: string; tokens: number } | undefined;
-    for (const message of messages) {
-      if (message.role !== "assistant" || !message.usage) continue;
-      const { usage } = message;
+    let messages = 0;
+    let updatedAt: string | null = null;
+    // Newest first, parsing only the newest line, compaction lines and lines with a usage key
+    // (a tool's output, however large, is counted without being parsed). Compacted turns stay
+    // in the file and count: their tokens were spent too.
+    let newest = true;
+    const lines = this.#options.sessions.scanBackward(agentId, sessionId, (line) => {
+      const parse = newest || startsWith(line, COMPACTION_LINE_PREFIX) || includes(line, USAGE);
+      newest = false;
+      return parse;
+    });
+    for await (const { entry } of lines) {
+      if (entry && isCompaction(entry)) continue;
+      messages++;
+      if (!entry) continue;
+      updatedAt ??= entry.time ?? null;
+      if (entry.role !== "assistant" || !entry.usage) continue;
+      const { usage } = entry;
       tokens.prompt += usage.promptTokens;
       tokens.completion += usage.completionTokens;
       tokens.total += usage.totalTokens;
       const price = priceOf(
-        message.model ?? "",
-        modelEntry(config, message.provider, message.model)?.cost,
+        entry.model ?? "",
+        modelEntry(config, entry.provider, entry.model)?.cost,
       );
       const spent = costOf(usage, price);
       cost = spent === undefined || cost === null ? null : cost + spent;
-      last = {
-        provider: message.provider ?? "",
-        model: message.model ?? "",
+      // The newest model turn tells how full the context is now.
+      last ??= {
+        provider: entry.provider ?? "",
+        model: entry.model ?? "",
         tokens: usage.promptTokens + usage.completionTokens,
       };
     }
-    const configured = resolveAgent(config, key.agentId).model ?? null;
-    // As the run loop sizes requests: the config entry, else the known table, else the default.
-    const window = last
-      ? modelEntry(config, last.provider, last.model)?.contextWindow ??
-        knownContextWindow(last.model) ?? DEFAULT_CONTEXT_WINDOW
-      : undefined;
+    const configured = resolveAgent(config, agentId).model ?? null;
+    const window = last ? contextWindowOf(config, last.provider, last.model) : undefined;
     const used = last?.tokens ?? 0;
     return {
       ...key,
       model: last ? `${last.provider}/${last.model}` : configured,
-      messages: messages.length,
+      messages,
       tokens,
       cost: tokens.total === 0 ? 0 : cost,
       now: new Date().toISOString(),
-      startedAt: messages[0]?.time ?? null,
-      updatedAt: messages.at(-1)?.time ?? null,
+      startedAt: messages ? await this.#firstTime(key) : null,
+      updatedAt,
       context: {
         tokens: used,
         window: window ?? null,
         percent: window ? Math.round((used / window) * 1000) / 10 : null,
       },
     };
+  }
+
+  /** The time of a session's first message: its first line that is not a compaction. */
+  async #firstTime(key: SessionKey): Promise<string | null> {
+    for await (const { entry } of this.#options.sessions.forward(key.agentId, key.sessionId, 0)) {
+      if (!isCompaction(entry)) return entry.time ?? null;
+    }
+    return null;
   }
 
   async agents(): Promise<AgentSummary[]> {
@@ -180,4 +203,15 @@ export class SessionDirectory implements SessionDirectoryShape {
 function modelEntry(config: Config, provider?: string, model?: string) {
   if (!provider || !model) return undefined;
   return config.models.providers[provider]?.models?.find((entry) => entry.id === model);
+}
+
+/** A usage key as JSON writes it; inside a JSON string its quotes would be escaped. */
+const USAGE = new TextEncoder().encode('"usage":{');
+
+function includes(line: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= line.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (line[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }
