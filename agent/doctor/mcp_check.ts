@@ -10,21 +10,25 @@ import type { McpServerConfig } from "../../tools/mcp/server_config.ts";
 import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
-/** The doctor does not wait longer than this for a server. */
-const DOCTOR_CONNECT_MS = 10_000;
-
 export async function checkMcpServers(input: DoctorInput): Promise<DoctorCheck[]> {
   const servers = input.config?.tools.mcpServers ?? {};
   if (!Object.keys(servers).length) return [];
+  // A server gets its own connectTimeoutMs, as in the gateway: a shorter cap here reported
+  // servers that start slowly (node on a busy machine) as unreachable though the gateway
+  // would have connected.
+  const waitMs = Math.max(...Object.values(servers).map((server) => server.connectTimeoutMs));
   const statuses = input.mcp
-    ? await live(input.mcp)
+    ? await live(input.mcp, waitMs)
     : await probe(servers, hiddenFromCommands(input.paths.root, input.configPath, input.env));
   return statuses.map((status) => toCheck(status));
 }
 
-async function live(mcp: NonNullable<DoctorInput["mcp"]>): Promise<McpServerStatus[]> {
+async function live(
+  mcp: NonNullable<DoctorInput["mcp"]>,
+  waitMs: number,
+): Promise<McpServerStatus[]> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const cap = new Promise((resolve) => (timer = setTimeout(resolve, DOCTOR_CONNECT_MS)));
+  const cap = new Promise((resolve) => (timer = setTimeout(resolve, waitMs)));
   await Promise.race([mcp.ready(), cap]);
   clearTimeout(timer);
   return mcp.status();
@@ -35,16 +39,8 @@ async function probe(
   sandboxHidden: string[],
 ): Promise<McpServerStatus[]> {
   const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }), sandboxHidden });
-  const capped = Object.fromEntries(
-    Object.entries(servers).map((
-      [name, server],
-    ) => [name, {
-      ...server,
-      connectTimeoutMs: Math.min(server.connectTimeoutMs, DOCTOR_CONNECT_MS),
-    }]),
-  );
   try {
-    await manager.apply(capped);
+    await manager.apply(servers);
     await manager.ready();
     return manager.status();
   } finally {
