@@ -143,10 +143,22 @@ export function estimateMessageTokens(message: ChatMessage): number {
 export function estimateToolTokens(tools: readonly ToolSpec[]): number {
   return tools.reduce(
     (n, tool) =>
-      n + estimateTextTokens(tool.name + tool.description) + 8 +
-      estimateTextTokens(JSON.stringify(tool.parameters)),
+      n + estimateTextTokens(tool.name + tool.description) + 8 + schemaTokens(tool.parameters),
     0,
   );
+}
+
+// A tool's JSON Schema object is built once and reused by every run (tool_calls.ts caches it),
+// so its estimate is too: serialising ~30 schemas on every turn was a measurable part of a turn.
+const schemaTokenCache = new WeakMap<object, number>();
+
+function schemaTokens(parameters: Record<string, unknown>): number {
+  let tokens = schemaTokenCache.get(parameters);
+  if (tokens === undefined) {
+    tokens = estimateTextTokens(JSON.stringify(parameters));
+    schemaTokenCache.set(parameters, tokens);
+  }
+  return tokens;
 }
 
 const CUT_NOTE = (n: number) => `\n[… ${n} characters cut to fit the model's context window …]\n`;

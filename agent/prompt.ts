@@ -80,13 +80,22 @@ function formattersFor(timeZone: string): ZoneFormatters | null {
 /** One line saying the date, time and time zone, so the model knows "today". */
 export function timeContext(now: Date, timezone?: string): string {
   const timeZone = effectiveTimeZone(timezone);
+  // The line changes once a minute: formatting it (three Intl calls) on every turn was a
+  // measurable part of a turn's overhead, so it is kept for the minute it names.
+  const minute = Math.floor(now.getTime() / 60_000);
+  const kept = timeLines.get(timeZone);
+  if (kept?.minute === minute) return kept.text;
   const zone = formattersFor(timeZone)!;
   const offset = zone.offset.formatToParts(now).find((part) => part.type === "timeZoneName")
     ?.value ?? "GMT";
-  return `Current date and time: ${zone.date.format(now)}, ${
+  const text = `Current date and time: ${zone.date.format(now)}, ${
     zone.time.format(now)
   } (time zone ${timeZone}, ${offset}).`;
+  if (timeLines.size < 64 || timeLines.has(timeZone)) timeLines.set(timeZone, { minute, text });
+  return text;
 }
+
+const timeLines = new Map<string, { minute: number; text: string }>();
 
 /** The system prompt of one turn. */
 export function buildSystemPrompt(options: {
