@@ -4,7 +4,6 @@
  * failed-auth lockout spare it (one misconfigured local script must not lock out the CLI and UI).
  */
 
-import proxyaddr from "proxy-addr";
 import { isLoopbackHost } from "../core/gateway_token.ts";
 
 /** The client a request is counted against. */
@@ -16,6 +15,21 @@ export interface ClientAddress {
    * not relaying anyone (no forwarding header), or a loopback client named by a trusted proxy.
    */
   local: boolean;
+}
+
+let proxyaddr: typeof import("proxy-addr") | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads proxy-addr, needed only with `gateway.trustedProxies` set. It is CommonJS, whose loader
+ * cost every gateway ~100 ms of start-up when imported statically (issue 17), so the gateway
+ * awaits this before listening when its config names proxies, and a reload kicks it off.
+ */
+export function loadProxyAddr(): Promise<void> {
+  loading ??= import("proxy-addr").then((module) => {
+    proxyaddr = module.default;
+  });
+  return loading;
 }
 
 /** Resolves client addresses for one `gateway.trustedProxies` list (compiled once per list). */
@@ -34,11 +48,24 @@ export class ClientAddressResolver {
     exemptLoopback: boolean,
   ): ClientAddress {
     if (trustedProxies !== this.#list) {
-      this.#list = trustedProxies;
-      this.#trust = proxyaddr.compile([...trustedProxies]);
+      if (trustedProxies.length === 0) {
+        this.#list = trustedProxies;
+        this.#trust = () => false;
+      } else if (proxyaddr) {
+        this.#list = trustedProxies;
+        try {
+          this.#trust = proxyaddr.compile([...trustedProxies]);
+        } catch {
+          this.#trust = () => false; // the config check refuses such a list; trust nobody
+        }
+      } else {
+        // Set by a config reload: until the library has loaded no proxy is trusted, which
+        // only errs towards limiting (the proxy counts as the client, never as local).
+        void loadProxyAddr();
+      }
     }
     const forwardedFor = request.headers.get("x-forwarded-for");
-    const address = forwardedFor === null ? peer : proxyaddr({
+    const address = forwardedFor === null || !proxyaddr ? peer : proxyaddr({
       socket: { remoteAddress: peer },
       headers: { "x-forwarded-for": forwardedFor },
     } as never, this.#trust);

@@ -13,6 +13,7 @@ import { webSocketTransport } from "../core/protocol/transport.ts";
 import type { GatewayAuth } from "./auth.ts";
 import type { GatewayRuntime } from "./context.ts";
 import { startGatewayCore } from "./gateway_core.ts";
+import { loadProxyAddr } from "./client_address.ts";
 import { createRequestHandler } from "./http_handler.ts";
 import { isOwnOrigin } from "./origin.ts";
 import { type Listeners, openListeners } from "./listeners.ts";
@@ -65,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ports: () => ({ port: listeners?.port ?? 0, httpPort: listeners?.httpPort }),
   });
   const { services, bus, runtime } = core;
+  if (configStore.current.gateway.trustedProxies.length) await loadProxyAddr();
   const handler = createRequestHandler({
     config: () => configStore.current,
     logger,

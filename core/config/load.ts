@@ -1,6 +1,9 @@
 /** @module Reading `pyclaw.json`: JSON5 text, `${ENV}` substitution, schema validation. */
 
-import JSON5 from "json5";
+// The ES module build: the package's CommonJS main made Deno start its CommonJS loader at
+// start-up (~100 ms on a loaded machine, issue 17).
+// @ts-types="json5"
+import JSON5 from "json5/dist/index.mjs";
 import type { z } from "zod";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./key_path.ts";

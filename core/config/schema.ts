@@ -3,7 +3,6 @@
  * declared here, so a full config never blocks start-up and a typo is caught with its key path.
  */
 
-import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { toolEntryProblem } from "../tool_groups.ts";
 
@@ -76,9 +75,40 @@ const gatewaySchema = section({
   ).default([]),
 });
 
-function isProxySpec(spec: string): boolean {
+/**
+ * What proxy-addr's `compile` takes: `loopback`, `linklocal`, `uniquelocal`, or an address with
+ * an optional `/prefix` (or an IPv4 netmask). Checked here without the library, which is
+ * CommonJS and loads only for a gateway that names proxies (server/client_address.ts).
+ */
+export function isProxySpec(spec: string): boolean {
+  if (spec === "loopback" || spec === "linklocal" || spec === "uniquelocal") return true;
+  const slash = spec.lastIndexOf("/");
+  const address = slash < 0 ? spec : spec.slice(0, slash);
+  const range = slash < 0 ? undefined : spec.slice(slash + 1);
+  const v4 = isIpv4(address);
+  if (!v4 && !isIpv6(address)) return false;
+  if (range === undefined) return true;
+  if (/^[0-9]+$/.test(range)) {
+    const bits = Number(range);
+    return bits > 0 && bits <= (v4 ? 32 : 128);
+  }
+  // A netmask must be contiguous ones then zeros, and not all zeros.
+  if (!v4 || !isIpv4(range)) return false;
+  const mask = range.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+  const inverted = 2 ** 32 - 1 - mask;
+  return mask !== 0 && (inverted & (inverted + 1)) === 0;
+}
+
+function isIpv4(text: string): boolean {
+  const parts = text.split(".");
+  return parts.length === 4 &&
+    parts.every((part) => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255);
+}
+
+function isIpv6(text: string): boolean {
+  if (!text.includes(":") || !/^[0-9a-fA-F:.]+$/.test(text)) return false;
   try {
-    proxyaddr.compile(spec);
+    new URL(`http://[${text}]/`); // the WHATWG parser checks IPv6 strictly
     return true;
   } catch {
     return false;
