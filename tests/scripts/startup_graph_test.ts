@@ -1,0 +1,69 @@
+/**
+ * @module What `pyclaw gateway run` loads before its first answer (issue 17), checked on the
+ * module graph rather than by timing: the modules kept off the start-up path on purpose must
+ * stay off it, so a new static import that drags one back in fails here instead of slowly
+ * making every start dearer. `npm run bench:quick` measures the time itself.
+ */
+
+import { assert, assertEquals } from "../_helpers/assert.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+interface ModuleInfo {
+  specifier: string;
+  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
+}
+
+/** The specifiers `entry` loads statically (dynamic `import()`s are not followed). */
+async function staticGraph(entry: string): Promise<Set<string>> {
+  const output = await new Deno.Command(`${root}node_modules/.bin/deno`, {
+    args: ["info", "--json", entry],
+    cwd: root,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assertEquals(output.code, 0);
+  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    roots: string[];
+    modules: ModuleInfo[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length) {
+    const specifier = stack.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
+      const target = dependency.code?.specifier;
+      if (target && !dependency.isDynamic) stack.push(target);
+    }
+  }
+  return seen;
+}
+
+Deno.test("gateway run loads no doctor, backup, CommonJS config library or node:crypto at start", async () => {
+  const graph = [...await staticGraph("cli/gateway_run.ts")];
+  assert(graph.some((s) => s.endsWith("/server/gateway.ts")), "the graph was not followed");
+  const offPath = [
+    // Needed on first use only: `doctor.run`, `backup.*`.
+    /\/agent\/doctor\//,
+    /\/agent\/backups\//,
+    /\/node_modules\/modern-tar\//,
+    // CommonJS: importing any of them starts Deno's CommonJS loader (~100 ms on 2 loaded cores).
+    /\/node_modules\/json5\/lib\//,
+    /\/node_modules\/proxy-addr\//,
+    // Secrets are compared by core/bytes_equal.ts; node:crypto cost its own ~100 ms.
+    /^node:crypto$/,
+  ];
+  const found = graph.filter((s) => offPath.some((pattern) => pattern.test(s)));
+  assertEquals(found, []);
+});
+
+Deno.test("the entry point builds only the command tree: each command's code loads when it runs", async () => {
+  const local = [...await staticGraph("main.ts")].filter((s) =>
+    s.startsWith("file://") && !s.includes("/node_modules/")
+  );
+  const heavy = local.filter((s) => /\/(server|agent|tools)\//.test(s));
+  assertEquals(heavy, []);
+});
