@@ -5,6 +5,7 @@ import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
+import type { Credential } from "./auth.ts";
 import type { GatewayServices } from "./services.ts";
 
 /** One connected client, as `system.presence` shows it. */
@@ -35,6 +36,11 @@ export interface GatewayRuntime {
 export interface RpcContext {
   readonly connId: string;
   readonly client: ClientInfo;
+  /**
+   * What the caller authenticated with; a device is held to its role (`server/method_scopes.ts`).
+   * Absent for in-process callers, which hold the gateway's rights.
+   */
+  readonly credential?: Credential;
   /** Aborted when the client disconnects (and, for chats, on `chat.abort`). */
   readonly signal: AbortSignal;
   /** Sends an event to this connection only. */

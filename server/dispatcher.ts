@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger.ts";
 import { NOT_IMPLEMENTED_METHODS } from "../core/protocol/methods.ts";
 import type { RpcContext } from "./context.ts";
 import type { MethodSpec, MethodTable } from "./method_table.ts";
+import { authorizeMethod } from "./method_scopes.ts";
 
 export { NOT_IMPLEMENTED_METHODS };
 
@@ -32,7 +33,8 @@ export class Dispatcher {
   /**
    * Runs `method` with `params`.
    *
-   * @throws {GatewayError} always a GatewayError: the handler's own, INVALID_PARAMS for params
+   * @throws {GatewayError} always a GatewayError: the handler's own, AUTH_REQUIRED for a device
+   * whose role does not cover the method, INVALID_PARAMS for params
    * that fail the schema, METHOD_NOT_FOUND, NOT_IMPLEMENTED, or INTERNAL_ERROR for anything else
    */
   async dispatch(method: string, params: unknown, ctx: RpcContext): Promise<unknown> {
@@ -43,6 +45,7 @@ export class Dispatcher {
       }
       throw new GatewayError(ErrorCode.METHOD_NOT_FOUND, `Unknown method: ${method}`);
     }
+    await authorizeMethod(method, ctx);
     const parsed = spec.params.safeParse(params ?? {});
     if (!parsed.success) throw invalidParams(method, parsed.error);
     try {

@@ -147,6 +147,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     context: (connection, signal) => ({
       connId: connection.id,
       client: connection.info,
+      credential: { kind: connection.credential ?? "none", deviceId: connection.deviceId },
       signal,
       notify: (event, payload) => connection.sendEvent(event, payload),
       watchSession: (agentId, sessionId) =>

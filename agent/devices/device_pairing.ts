@@ -5,6 +5,7 @@
  */
 
 import { GatewayError } from "../../core/errors.ts";
+import { DEFAULT_DEVICE_ROLE, type DeviceRole } from "./device_roles.ts";
 import { type DeviceRecord, DeviceStore, hashToken } from "./device_store.ts";
 
 /** Crockford base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong. */
@@ -20,6 +21,7 @@ export const PAIRING_LIMITS = { perAddress: 5, total: 30, windowMs: 60_000 };
 export interface PairingCode {
   code: string;
   deviceName: string;
+  role: DeviceRole;
   expiresAt: string;
   expiresInMs: number;
 }
@@ -29,6 +31,7 @@ export interface PairingResult {
   paired: true;
   deviceId: string;
   deviceName: string;
+  role: DeviceRole;
   token: string;
   pairedAt: string;
 }
@@ -37,12 +40,14 @@ export interface PairingResult {
 export interface DeviceInfo {
   deviceId: string;
   deviceName: string;
+  role: DeviceRole;
   pairedAt: string;
   lastSeenAt?: string;
 }
 
 interface Pending {
   deviceName: string;
+  role: DeviceRole;
   expiresAt: number;
 }
 
@@ -69,19 +74,20 @@ export class DevicePairing {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Issues a one-time code for a device to be called `deviceName`. */
-  initiate(deviceName: string): PairingCode {
+  /** Issues a one-time code for a device to be called `deviceName`, to hold `role`. */
+  initiate(deviceName: string, role: DeviceRole = DEFAULT_DEVICE_ROLE): PairingCode {
     this.#expire();
     const code = randomCode();
     const ttl = this.#ttl();
     const expiresAt = this.#now() + ttl;
-    this.#pending.set(code, { deviceName, expiresAt });
+    this.#pending.set(code, { deviceName, role, expiresAt });
     if (this.#pending.size > MAX_PENDING) {
       this.#pending.delete(this.#pending.keys().next().value!);
     }
     return {
       code: `${code.slice(0, 4)}-${code.slice(4)}`,
       deviceName,
+      role,
       expiresAt: new Date(expiresAt).toISOString(),
       expiresInMs: ttl,
     };
@@ -114,12 +120,14 @@ export class DevicePairing {
       name: pending.deviceName,
       tokenHash: await hashToken(token),
       pairedAt: new Date(this.#now()).toISOString(),
+      role: pending.role,
     };
     await this.store.add(record);
     return {
       paired: true,
       deviceId: record.id,
       deviceName: record.name,
+      role: pending.role,
       token,
       pairedAt: record.pairedAt,
     };
@@ -152,9 +160,23 @@ export class DevicePairing {
     return (await this.store.list()).map((d) => ({
       deviceId: d.id,
       deviceName: d.name,
+      role: d.role ?? DEFAULT_DEVICE_ROLE,
       pairedAt: d.pairedAt,
       ...(d.lastSeenAt ? { lastSeenAt: d.lastSeenAt } : {}),
     }));
+  }
+
+  /** The role of a paired device; undefined once it is revoked (or never was). */
+  async roleOf(deviceId: string): Promise<DeviceRole | undefined> {
+    const device = await this.store.get(deviceId).catch(() => undefined);
+    return device ? device.role ?? DEFAULT_DEVICE_ROLE : undefined;
+  }
+
+  /** @throws {GatewayError} NOT_FOUND for an unknown device */
+  async setRole(deviceId: string, role: DeviceRole): Promise<void> {
+    if (!(await this.store.setRole(deviceId, role))) {
+      throw new GatewayError("NOT_FOUND", `Device not found: ${deviceId}`);
+    }
   }
 
   /** @throws {GatewayError} NOT_FOUND for an unknown device */

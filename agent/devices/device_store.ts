@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { type DeviceRole, deviceRoleSchema } from "./device_roles.ts";
 
 /** One paired device, as stored. */
 export interface DeviceRecord {
@@ -13,6 +14,8 @@ export interface DeviceRecord {
   tokenHash: string;
   pairedAt: string;
   lastSeenAt?: string;
+  /** What it may do; devices paired before roles existed read as the default role. */
+  role?: DeviceRole;
 }
 
 const fileSchema = z.object({
@@ -23,6 +26,7 @@ const fileSchema = z.object({
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
     pairedAt: z.string(),
     lastSeenAt: z.string().optional(),
+    role: deviceRoleSchema.optional(),
   })),
 });
 
@@ -59,6 +63,20 @@ export class DeviceStore {
   async add(device: DeviceRecord): Promise<void> {
     (await this.#load()).set(device.id, device);
     await this.#save();
+  }
+
+  /** The device with this id, if any. */
+  async get(id: string): Promise<DeviceRecord | undefined> {
+    return (await this.#load()).get(id);
+  }
+
+  /** @returns false when no device has this id */
+  async setRole(id: string, role: DeviceRole): Promise<boolean> {
+    const device = (await this.#load()).get(id);
+    if (!device) return false;
+    device.role = role;
+    await this.#save();
+    return true;
   }
 
   /** @returns false when no device has this id */

@@ -1,16 +1,20 @@
 /**
- * @module `device.*`: pair a new device with a one-time code (`initiate`, `complete`), and list
- * or revoke paired devices. A new device without credentials completes over HTTP instead
- * (`POST /v1/devices/complete`, see `server/http_route_list.ts`).
+ * @module `device.*`: pair a new device with a one-time code (`initiate`, `complete`), list or
+ * revoke paired devices, and set what each may do (`setRole`; see `server/method_scopes.ts`).
+ * A new device without credentials completes over HTTP instead (`POST /v1/devices/complete`).
  */
 
 import { defineMethods } from "../method_table.ts";
 
 export const deviceMethods = defineMethods({
   "device.initiate": {
-    handler: ({ deviceName }, ctx) => {
-      const code = ctx.services.devices.initiate(deviceName);
-      ctx.logger.info("device pairing started", { deviceName, connId: ctx.connId });
+    handler: ({ deviceName, role }, ctx) => {
+      const code = ctx.services.devices.initiate(deviceName, role);
+      ctx.logger.info("device pairing started", {
+        deviceName,
+        role: code.role,
+        connId: ctx.connId,
+      });
       return code;
     },
   },
@@ -28,6 +32,13 @@ export const deviceMethods = defineMethods({
     handler: async (_params, ctx) => {
       const devices = await ctx.services.devices.list();
       return { devices, count: devices.length };
+    },
+  },
+  "device.setRole": {
+    handler: async ({ deviceId, role }, ctx) => {
+      await ctx.services.devices.setRole(deviceId, role);
+      ctx.logger.info("device role set", { deviceId, role, connId: ctx.connId });
+      return { deviceId, role };
     },
   },
   "device.revoke": {

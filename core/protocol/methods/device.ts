@@ -1,8 +1,15 @@
-/** @module Contract of `device.*`: pair a device with a one-time code, list and revoke devices. */
+/**
+ * @module Contract of `device.*`: pair a device with a one-time code, list and revoke devices,
+ * and set each one's role.
+ */
 
 import { z } from "zod";
 import { methods } from "../contract.ts";
 import { isoTime, noParams } from "./_shared.ts";
+
+/** The roles a paired device may hold (what each may do: `agent/devices/device_roles.ts`). */
+export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;
+export const deviceRole = z.enum(DEVICE_ROLES);
 
 /** The params of `device.complete`, shared with its HTTP route. */
 export const completeParams = z.object({
@@ -17,6 +24,7 @@ export const completeResult = z.union([
     paired: z.literal(true),
     deviceId: z.string(),
     deviceName: z.string(),
+    role: deviceRole,
     token: z.string(),
     pairedAt: isoTime,
   }),
@@ -26,10 +34,15 @@ export const completeResult = z.union([
 export const deviceContract = methods({
   "device.initiate": {
     summary: "Start pairing: a one-time code for the new device",
-    params: z.object({ deviceName: z.string().trim().min(1).max(64) }),
+    params: z.object({
+      deviceName: z.string().trim().min(1).max(64),
+      /** What the new device may do; chosen by the admin issuing the code, never by the device. */
+      role: deviceRole.optional(),
+    }),
     result: z.object({
       code: z.string(),
       deviceName: z.string(),
+      role: deviceRole,
       expiresAt: isoTime,
       expiresInMs: z.number(),
     }),
@@ -46,11 +59,17 @@ export const deviceContract = methods({
       devices: z.array(z.object({
         deviceId: z.string(),
         deviceName: z.string(),
+        role: deviceRole,
         pairedAt: isoTime,
         lastSeenAt: isoTime.optional(),
       })),
       count: z.number(),
     }),
+  },
+  "device.setRole": {
+    summary: "Set what a paired device may do (admin only)",
+    params: z.object({ deviceId: z.string().min(1).max(128), role: deviceRole }),
+    result: z.object({ deviceId: z.string(), role: deviceRole }),
   },
   "device.revoke": {
     summary: "Revoke a device's token and close its connections",
