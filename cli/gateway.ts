@@ -33,7 +33,10 @@ export function registerGatewayCommands(program: Command): void {
     5000,
   )
     .option("--no-probe", "do not connect, only show the configuration")
-    .option("--deep", "also ask for system info, presence and doctor results")
+    .option(
+      "--deep",
+      "also ask for system info, presence and doctor results (the doctor gets at least 60 s)",
+    )
     .option("--json", "print JSON")
     .action(async (options) => {
       const { gatewayStatus } = await import("./gateway_client_commands.ts");

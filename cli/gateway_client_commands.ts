@@ -60,6 +60,9 @@ export async function gatewayProbe(flags: ClientFlags & { json?: boolean }): Pro
   Deno.exit(result.ok ? 0 : 1);
 }
 
+/** How long `status --deep` waits for `doctor.run` at least. */
+const DEEP_DOCTOR_TIMEOUT_MS = 60_000;
+
 export async function gatewayStatus(
   flags: ClientFlags & { probe?: boolean; deep?: boolean; json?: boolean },
 ): Promise<void> {
@@ -92,7 +95,13 @@ export async function gatewayStatus(
       const deep: Record<string, unknown> = {};
       for (const method of ["system.info", "system.presence", "doctor.run"]) {
         try {
-          deep[method] = await client.request(method, {}, { timeoutMs: target.timeoutMs });
+          // The doctor spawns Chromium, loads the local runtime and waits for MCP servers (up
+          // to their connectTimeoutMs): seconds on an idle machine, often past --timeout's 5 s
+          // default on a busy one.
+          const timeoutMs = method === "doctor.run"
+            ? Math.max(target.timeoutMs, DEEP_DOCTOR_TIMEOUT_MS)
+            : target.timeoutMs;
+          deep[method] = await client.request(method, {}, { timeoutMs });
         } catch (error) {
           deep[method] = { error: (error as Error).message };
         }

@@ -81,8 +81,11 @@ Deno.test("gateway probe and status: exit 0 against a gateway, 1 against nothing
   assertEquals(status.code, 0, status.stderr);
   const parsed = JSON.parse(status.stdout);
   assertEquals(parsed.probe.ok, true);
-  assert(parsed.deep["system.info"].platform);
-  assert(Array.isArray(parsed.deep["doctor.run"].checks));
+  assert(parsed.deep["system.info"].platform, JSON.stringify(parsed.deep["system.info"]));
+  assert(
+    Array.isArray(parsed.deep["doctor.run"].checks),
+    JSON.stringify(parsed.deep["doctor.run"]),
+  );
   const dead = await pyclaw(["gateway", "probe", "--url", "ws://127.0.0.1:9", "--timeout", "2000"]);
   assertEquals(dead.code, 1);
   assertMatch(dead.stderr, /FAILED/);
