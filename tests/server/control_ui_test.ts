@@ -224,8 +224,16 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       assertEquals(await sent.locator("b").count(), 0);
       const tools = page.locator(".msg.tool");
       assertEquals(await tools.count(), 2);
-      await tools.first().locator("summary").click();
+      await tools.first().locator("summary").first().click();
       assertMatch(await tools.first().innerText(), /send_file[\s\S]*done[\s\S]*report\.txt/);
+      // What the model read (chat.tool_result output) sits collapsed under the result.
+      const read = tools.first().locator(".model-output");
+      assertEquals(await read.locator("pre").isVisible(), false);
+      await read.locator("summary").click();
+      assertMatch(
+        await read.locator("pre").innerText(),
+        /^Sent report\.txt \(text\/plain.* inline$/,
+      );
       // Inline bytes become a blob download; a large file a link to the gateway.
       const [inline] = await Promise.all([
         page.waitForEvent("download"),
@@ -296,7 +304,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.getByRole("link", { name: "Chat" }).click();
       await page.locator(".msg.assistant", { hasText: "Ran it" }).waitFor();
       const tool = page.locator(".msg.tool").last();
-      await tool.locator("summary").click();
+      await tool.locator("summary").first().click();
       assertMatch(await tool.innerText(), /approved-from-ui/);
     });
 

@@ -34,6 +34,8 @@ export type ChatItem =
     tool: string;
     args: unknown;
     result?: unknown;
+    /** The text the model read (`chat.tool_result` `output`, capped by the gateway). */
+    output?: string;
     isError?: boolean;
     done: boolean;
   }
@@ -148,7 +150,13 @@ export function applyChatEvent(
     case "chat.tool_result":
       return items.map((item) =>
         item.kind === "tool" && item.callId === payload.callId
-          ? { ...item, result: payload.result, isError: payload.isError === true, done: true }
+          ? {
+            ...item,
+            result: payload.result,
+            ...(typeof payload.output === "string" ? { output: payload.output } : {}),
+            isError: payload.isError === true,
+            done: true,
+          }
           : item
       );
     case "chat.file":

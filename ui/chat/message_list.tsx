@@ -77,6 +77,7 @@ function Item(props: { item: ChatItem }) {
             <p class="label">Arguments</p>
             <pre>{formatJson(item.args)}</pre>
             {item.done && <ToolResult result={item.result} />}
+            {item.done && <ModelOutput output={item.output} result={item.result} />}
           </details>
         </li>
       );
@@ -135,6 +136,22 @@ function ToolResult(props: { result: unknown }) {
       <p class="label">Result</p>
       <pre>{formatJson(props.result)}</pre>
     </>
+  );
+}
+
+/**
+ * What the model read of a tool's result (its text, capped), collapsed under the call: it can
+ * differ from the structured result (a file's text with line numbers, a cut long output). Not
+ * shown when it says nothing the result above does not.
+ */
+function ModelOutput(props: { output?: string; result: unknown }) {
+  const { output, result } = props;
+  if (output === undefined || output === result || output === formatJson(result)) return null;
+  return (
+    <details class="model-output">
+      <summary>What the model read</summary>
+      <pre>{output || "(empty)"}</pre>
+    </details>
   );
 }
 

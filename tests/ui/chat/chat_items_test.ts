@@ -102,3 +102,27 @@ Deno.test("truncateAfterLastUser drops the answer and can replace the question",
   });
   assertEquals(truncateAfterLastUser([]), []);
 });
+
+Deno.test("a chat.tool_result's output (what the model read) is kept beside its result", () => {
+  let items: ChatItem[] = applyChatEvent([], "chat.tool_call", {
+    tool: "read",
+    args: { path: "a.txt" },
+    callId: "r1",
+  });
+  items = applyChatEvent(items, "chat.tool_result", {
+    callId: "r1",
+    result: { path: "a.txt", lines: 1 },
+    output: "1\thello",
+    isError: false,
+  });
+  assertEquals(items[0], {
+    kind: "tool",
+    callId: "r1",
+    tool: "read",
+    args: { path: "a.txt" },
+    result: { path: "a.txt", lines: 1 },
+    output: "1\thello",
+    isError: false,
+    done: true,
+  });
+});
