@@ -69,6 +69,20 @@ function unitFile(manager: ServiceManager, dir: string): string {
   return join(dir, SERVICE_NAME.systemd);
 }
 
+/**
+ * The launcher's permissions (scripts/pyclaw, docs/permissions.md): everything but
+ * `--allow-import`: every import resolves in node_modules, none comes from the network.
+ */
+export const GATEWAY_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-env",
+  "--allow-run",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
 /** The command that runs this very program's gateway in the foreground. */
 export function gatewayCommand(): string[] {
   const main = new URL("../main.ts", import.meta.url);
@@ -79,7 +93,7 @@ export function gatewayCommand(): string[] {
   return [
     Deno.execPath(),
     "run",
-    "-A",
+    ...GATEWAY_PERMISSIONS,
     "--no-lock",
     "--no-prompt",
     "--quiet",

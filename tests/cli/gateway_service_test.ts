@@ -30,7 +30,10 @@ Deno.test("pyclaw gateway install writes a systemd user unit that systemd-analyz
     const file = join(units, "pyclaw-gateway.service");
     assertEquals(result.unitFile, file);
     const unit = await Deno.readTextFile(file);
-    assertMatch(unit, /^ExecStart=".*deno" "run" "-A" .*"[^"]*main\.ts" "gateway" "run"$/m);
+    assertMatch(
+      unit,
+      /^ExecStart=".*deno" "run" "--allow-read" .*"--allow-sys" .*"[^"]*main\.ts" "gateway" "run"$/m,
+    );
     assertMatch(unit, new RegExp(`^Environment="PYCLAW_STATE_DIR=${state}"$`, "m"));
     assertMatch(unit, /^Restart=on-failure$/m);
     assertMatch(unit, /^WantedBy=default.target$/m);
