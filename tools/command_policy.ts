@@ -4,13 +4,10 @@
  * `allowPatterns`, `ask` (the default) runs `allowPatterns` and asks a client for the rest.
  */
 
-import { matchesAllowPattern } from "./_command_allowlist.ts";
 import type { ExecApprovalOutcome } from "./exec_approvals.ts";
 import { resolveToolPath } from "./tool_paths.ts";
 import { type CommandLaunch, execSandboxSettings, hostLaunch } from "./sandbox/command_sandbox.ts";
 import type { ToolContext, ToolOutput } from "./tool.ts";
-
-export { matchesAllowPattern } from "./_command_allowlist.ts";
 
 /**
  * Decides whether `command` may run in `cwd`, asking a client when the policy says so.
@@ -23,6 +20,8 @@ export async function authorizeCommand(
   ctx: ToolContext,
 ): Promise<ToolOutput | undefined> {
   const policy = ctx.config().tools.exec;
+  // shell-quote is CommonJS: loaded on the first command, not at the gateway's start (issue 17).
+  const { matchesAllowPattern } = await import("./_command_allowlist.ts");
   const preApproved = matchesAllowPattern(command, policy.allowPatterns, {
     workspaceDir: ctx.workspaceDir,
     cwd,

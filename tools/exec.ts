@@ -10,8 +10,6 @@ import { authorizeCommand, commandDir, commandLaunch } from "./command_policy.ts
 import { startBackground } from "./process/process_tool.ts";
 import { defineTool, type ToolOutput } from "./tool.ts";
 
-export { matchesAllowPattern } from "./command_policy.ts";
-
 const parameters = z.strictObject({
   command: z.string().min(1).max(100_000).describe("Shell command (sh -c; cmd on Windows)"),
   cwd: z.string().optional().describe("Working folder, relative to the workspace"),

@@ -53,6 +53,7 @@ Deno.test("gateway run loads no doctor, backup, CommonJS config library or node:
     // CommonJS: importing any of them starts Deno's CommonJS loader (~100 ms on 2 loaded cores).
     /\/node_modules\/json5\/lib\//,
     /\/node_modules\/proxy-addr\//,
+    /\/node_modules\/shell-quote\//,
     // Secrets are compared by core/bytes_equal.ts; node:crypto cost its own ~100 ms.
     /^node:crypto$/,
   ];

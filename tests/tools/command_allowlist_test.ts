@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
-import { execTool, matchesAllowPattern } from "../../tools/exec.ts";
+import { execTool } from "../../tools/exec.ts";
+import { matchesAllowPattern } from "../../tools/_command_allowlist.ts";
 
 const ws = "/home/u/.pyclaw/workspace";
 const place = { workspaceDir: ws, cwd: `${ws}/src` };

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
-import { execTool, matchesAllowPattern } from "../../tools/exec.ts";
+import { execTool } from "../../tools/exec.ts";
+import { matchesAllowPattern } from "../../tools/_command_allowlist.ts";
 import { APPROVAL_REQUESTED, ExecApprovalBroker } from "../../tools/exec_approvals.ts";
 
 const allow = { tools: { exec: { policy: "allow" } } };
