@@ -8,6 +8,7 @@
 
 import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
+import type { MethodResult } from "../core/protocol/methods.ts";
 import { type ContextBudget, estimateTextTokens } from "./context_window.ts";
 import { estimateStoredTokens } from "./session_context.ts";
 import { summaryRequest, transcriptLine } from "./_compaction_transcript.ts";
@@ -49,6 +50,27 @@ export interface CompactResult {
   /** Why nothing was compacted. */
   reason?: string;
   entry?: CompactionEntry;
+}
+
+/** The `sessions.compact` answer: the RPC method and the local CLI give the same. */
+export function compactionReport(
+  path: string,
+  result: CompactResult,
+): MethodResult<"sessions.compact"> {
+  const { entry } = result;
+  return {
+    compacted: result.compacted,
+    path,
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(entry
+      ? {
+        summary: entry.content,
+        messagesCompacted: entry.messagesCompacted,
+        tokensBefore: entry.tokensBefore,
+        tokensAfter: entry.tokensAfter,
+      }
+      : {}),
+  };
 }
 
 /** Runs compactions, at most one per session at a time. */

@@ -7,6 +7,7 @@
 
 import type { AgentEvent } from "../agent/run.ts";
 import type { ChatOutcome } from "../agent/chat_service.ts";
+import { compactionReport } from "../agent/compaction.ts";
 import { type AgentRuntime, buildAgentRuntime } from "../agent/runtime.ts";
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
@@ -62,19 +63,7 @@ export async function compactLocally(path: string) {
   return await withLocalRuntime(configStore, statePaths(stateDir(env)), async (runtime) => {
     const ref = await runtime.sessions.resolvePath(path);
     const result = await runtime.chat.compact(ref.agentId, ref.sessionId);
-    return {
-      compacted: result.compacted,
-      path: ref.path,
-      ...(result.reason ? { reason: result.reason } : {}),
-      ...(result.entry
-        ? {
-          summary: result.entry.content,
-          messagesCompacted: result.entry.messagesCompacted,
-          tokensBefore: result.entry.tokensBefore,
-          tokensAfter: result.entry.tokensAfter,
-        }
-        : {}),
-    };
+    return compactionReport(ref.path, result);
   });
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { RpcContext } from "../context.ts";
+import { compactionReport } from "../../agent/compaction.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const sessionsMethods = defineMethods({
@@ -26,19 +27,7 @@ export const sessionsMethods = defineMethods({
         compacted: result.compacted,
         connId: ctx.connId,
       });
-      return {
-        compacted: result.compacted,
-        path: ref.path,
-        ...(result.reason ? { reason: result.reason } : {}),
-        ...(result.entry
-          ? {
-            summary: result.entry.content,
-            messagesCompacted: result.entry.messagesCompacted,
-            tokensBefore: result.entry.tokensBefore,
-            tokensAfter: result.entry.tokensAfter,
-          }
-          : {}),
-      };
+      return compactionReport(ref.path, result);
     },
   },
   "sessions.delete": {
