@@ -70,18 +70,11 @@ function unitFile(manager: ServiceManager, dir: string): string {
 }
 
 /**
- * The launcher's permissions (scripts/pyclaw, docs/permissions.md): everything but
- * `--allow-import`: every import resolves in node_modules, none comes from the network.
+ * The launcher's permissions (scripts/pyclaw, docs/permissions.md): all of them, because
+ * playwright-core reads `/proc/sys/…` paths that Deno grants only with `--allow-all`; the
+ * gateway's own boundaries (workspace checks, the command sandbox, device roles) do the confining.
  */
-export const GATEWAY_PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-env",
-  "--allow-run",
-  "--allow-ffi",
-  "--allow-sys",
-];
+export const GATEWAY_PERMISSIONS = ["--allow-all"];
 
 /** The command that runs this very program's gateway in the foreground. */
 export function gatewayCommand(): string[] {

@@ -30,9 +30,8 @@ if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
   includes+=(--include "node_modules/@node-llama-cpp/$llama")
 fi
 
-# The launcher's permissions (docs/permissions.md): all but --allow-import, baked into the binary.
-"$deno" compile --allow-read --allow-write --allow-net --allow-env --allow-run --allow-ffi \
-  --allow-sys --no-lock --no-prompt \
+# The launcher's permissions (docs/permissions.md), baked into the binary.
+"$deno" compile -A --no-lock --no-prompt \
   ${target:+--target "$target"} \
   "${includes[@]}" \
   --output "$out" \
