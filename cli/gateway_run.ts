@@ -210,9 +210,7 @@ async function warnWhenUnsandboxed(sandbox: CommandSandbox, config: Config): Pro
   if (availability.available) return;
   console.error(
     mode === "bwrap"
-      ? `pyclaw: tools.exec.sandbox is bwrap but ${
-        availability.reason.replace(/; commands run on the host$/, "")
-      }: agent commands will be refused`
+      ? `pyclaw: tools.exec.sandbox is bwrap but ${availability.reason}: agent commands will be refused`
       : `pyclaw: agent commands run unsandboxed: ${availability.reason}`,
   );
 }

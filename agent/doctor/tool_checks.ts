@@ -127,9 +127,8 @@ export async function checkExecSandbox(input: DoctorInput): Promise<DoctorCheck>
         id,
         name,
         status: "fail",
-        message: `tools.exec.sandbox is bwrap, but ${
-          availability.reason.replace(/; commands run on the host$/, "")
-        }: every command is refused`,
+        message:
+          `tools.exec.sandbox is bwrap, but ${availability.reason}: every command is refused`,
         hint: "Install bubblewrap (Debian: apt install bubblewrap) or allow user namespaces",
       }
       : {

@@ -178,7 +178,7 @@ export function probeBwrap(bwrap = "bwrap"): Promise<BwrapProbe> {
 async function runProbe(bwrap: string): Promise<BwrapProbe> {
   const layout = new Map<string, ReturnType<PathKind>>();
   if (Deno.build.os !== "linux") {
-    const reason = `bubblewrap is Linux-only (this is ${Deno.build.os}); commands run on the host`;
+    const reason = `bubblewrap is Linux-only (this is ${Deno.build.os})`;
     return { availability: { available: false as const, reason }, layout };
   }
   for (const path of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
@@ -214,12 +214,12 @@ async function runProbe(bwrap: string): Promise<BwrapProbe> {
       available: false,
       reason: `bubblewrap cannot create namespaces here (${
         new TextDecoder().decode(trial.stderr).trim() || `exit ${trial.code}`
-      }); commands run on the host`,
+      })`,
     };
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
-      ? "bubblewrap (bwrap) is not installed (Debian: apt install bubblewrap); commands run on the host"
-      : `bubblewrap does not run: ${(error as Error).message}; commands run on the host`;
+      ? "bubblewrap (bwrap) is not installed (Debian: apt install bubblewrap)"
+      : `bubblewrap does not run: ${(error as Error).message}`;
     availability = { available: false, reason };
   }
   return { availability, layout };

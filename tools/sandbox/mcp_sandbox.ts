@@ -21,7 +21,7 @@ export async function sandboxedServer(
   const { availability, layout } = await probeBwrap();
   if (!availability.available) {
     throw new Error(
-      `sandbox is on, but ${availability.reason.replace(/; commands run on the host$/, "")}`,
+      `sandbox is on, but ${availability.reason}`,
     );
   }
   const settings = typeof server.sandbox === "object"
