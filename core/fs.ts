@@ -1,6 +1,6 @@
 /** @module Small file-system operations that keep saved data whole across crashes. */
 
-import { dirname } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -65,4 +65,13 @@ export async function readJsonLines(path: string): Promise<unknown[]> {
     } catch { /* a torn line */ }
   }
   return values;
+}
+
+/**
+ * True when `path` is `dir` or lies inside it, after resolving both (no file system access, so
+ * links are not followed: callers that must see through them resolve real paths first).
+ */
+export function isInsideDir(path: string, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

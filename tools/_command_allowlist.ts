@@ -7,7 +7,7 @@
  * outright: it falls back to the policy (asked under `ask`, refused under `deny`).
  */
 
-import { isAbsolute, relative, resolve } from "node:path";
+import { isInsideDir } from "../core/fs.ts";
 import { parse, type ParseEntry } from "shell-quote";
 import { globMatch } from "../core/glob.ts";
 
@@ -179,6 +179,5 @@ function insideWorkspace(path: string, place: AllowlistPlace): boolean {
   // A glob reaches anything under the folder before its first wildcard: `/ws*` reaches `/ws2`.
   const wild = path.search(/[*?[]/);
   const base = wild < 0 ? path : path.slice(0, path.lastIndexOf("/", wild)) || "/";
-  const rel = relative(resolve(place.workspaceDir), resolve(base));
-  return rel !== ".." && !rel.startsWith("../") && !isAbsolute(rel);
+  return isInsideDir(base, place.workspaceDir);
 }

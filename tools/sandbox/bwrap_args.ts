@@ -4,6 +4,8 @@
  * `/proc` of its own pid namespace, no network unless allowed, and CPU-time and memory limits.
  */
 
+import { isInsideDir } from "../../core/fs.ts";
+
 /** What one sandboxed command may see and use. */
 export interface SandboxSpec {
   /** Folders mounted read-write at their own paths (the agent's workspace first). */
@@ -70,7 +72,7 @@ export function bwrapArgs(spec: SandboxSpec, pathKind: PathKind): string[] {
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
   for (const dir of spec.hidden) {
     // Only a folder a system mount exposes needs covering; the rest is not there at all.
-    if (SYSTEM_DIRS.some((system) => isInside(dir, system))) args.push("--tmpfs", dir);
+    if (SYSTEM_DIRS.some((system) => isInsideDir(dir, system))) args.push("--tmpfs", dir);
   }
   for (const dir of spec.readOnly ?? []) args.push("--ro-bind", dir, dir);
   for (const dir of spec.writable) args.push("--bind", dir, dir);
@@ -87,10 +89,4 @@ export function limitedShell(limits: SandboxLimits, command: string): string[] {
   const prelude = 'ulimit -t "$1" && ulimit -d "$2" && exec /bin/sh -c "$3"';
   const memoryKb = String(limits.memoryMb * 1024);
   return ["/bin/sh", "-c", prelude, "sandbox", String(limits.cpuSeconds), memoryKb, command];
-}
-
-/** True when `path` is `dir` or inside it. */
-export function isInside(path: string, dir: string): boolean {
-  const base = dir.endsWith("/") ? dir : `${dir}/`;
-  return path === dir || path.startsWith(base);
 }

@@ -7,13 +7,8 @@
 
 import { dirname, isAbsolute } from "node:path";
 import type { Config } from "../../core/config/schema.ts";
-import {
-  bwrapArgs,
-  isInside,
-  limitedShell,
-  type PathKind,
-  type SandboxSpec,
-} from "./bwrap_args.ts";
+import { isInsideDir } from "../../core/fs.ts";
+import { bwrapArgs, limitedShell, type PathKind, type SandboxSpec } from "./bwrap_args.ts";
 
 /** Whether bubblewrap can confine commands on this host, and if not, why. */
 export type SandboxAvailability = { available: true; version: string } | {
@@ -119,7 +114,7 @@ export class CommandSandbox {
       return hostLaunch(command);
     }
     const spec: SandboxSpec = {
-      writable: isInside(where.cwd, where.workspace)
+      writable: isInsideDir(where.cwd, where.workspace)
         ? [where.workspace]
         : [where.workspace, where.cwd],
       cwd: where.cwd,
