@@ -11,6 +11,7 @@ import { readTokenFile } from "../core/gateway_token.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { GatewayClient } from "../core/protocol/client.ts";
 import { type StateDirOwner, stateDirOwner } from "../core/state_owner.ts";
+import { VERSION } from "../core/version.ts";
 
 /** The flags every client command takes. */
 export interface ClientFlags {
@@ -73,9 +74,13 @@ export function normalizeUrl(url: string): string {
   return url;
 }
 
+/** How the CLI names itself to the gateway (`system.presence`). */
+export const CLI_CLIENT_NAME = `pyclaw-cli/${VERSION}`;
+
 /** Connects and authenticates. */
 export function connectTo(target: ClientTarget): Promise<GatewayClient> {
   return GatewayClient.connect(target.url, {
+    clientName: CLI_CLIENT_NAME,
     token: target.token,
     password: target.password,
     timeoutMs: target.timeoutMs,

@@ -6,7 +6,7 @@ import { isGatewayError } from "../core/errors.ts";
 import { configPath } from "../core/paths.ts";
 import { GatewayClient } from "../core/protocol/client.ts";
 import { fail, printJson } from "./_output.ts";
-import { resolveTarget } from "./_gateway_client.ts";
+import { CLI_CLIENT_NAME, resolveTarget } from "./_gateway_client.ts";
 import { localPaths } from "./_local_state.ts";
 import { maskSecret } from "./_style.ts";
 import { currentToken, replaceToken, type TokenInfo } from "./_token_store.ts";
@@ -87,7 +87,11 @@ async function confirmGateway(token: string) {
   for (const delayMs of [300, 700, 1_500]) {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     try {
-      const client = await GatewayClient.connect(target.url, { token, timeoutMs: 1_500 });
+      const client = await GatewayClient.connect(target.url, {
+        token,
+        clientName: CLI_CLIENT_NAME,
+        timeoutMs: 1_500,
+      });
       client.close();
       await client.closed;
       return { running: true, accepted: true, url: target.url };

@@ -1,19 +1,12 @@
-/** @module The one error type of pyclaw, carrying the spec's error codes. */
+/**
+ * @module The one error type of pyclaw and the one table of how its codes read over HTTP. The
+ * class and the codes live with the wire contract in `core/protocol/errors.ts` (the Control UI
+ * may import nothing else of `core/`); server-side code imports them from here.
+ */
 
-/** The nine error codes of the protocol (spec section 7), and nothing else. */
-export const ErrorCode = {
-  AUTH_REQUIRED: "AUTH_REQUIRED",
-  NOT_FOUND: "NOT_FOUND",
-  INVALID_PARAMS: "INVALID_PARAMS",
-  RATE_LIMITED: "RATE_LIMITED",
-  INTERNAL_ERROR: "INTERNAL_ERROR",
-  METHOD_NOT_FOUND: "METHOD_NOT_FOUND",
-  ALREADY_EXISTS: "ALREADY_EXISTS",
-  ABORTED: "ABORTED",
-  NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
-} as const;
+import { ErrorCode, isGatewayError } from "./protocol/errors.ts";
 
-export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+export { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "./protocol/errors.ts";
 
 /**
  * The one table of how each code reads over HTTP: its status and OpenAI's error `type` (which the
@@ -39,56 +32,6 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, { status: number; type: str
 /** The one HTTP error body, on every status: `{ error: { message, type, code, param } }`. */
 export interface HttpErrorBody {
   error: { message: string; type: string; code: ErrorCode; param: string | null };
-}
-
-/** The error body of a `res` frame. */
-export interface ErrorShape {
-  code: ErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-/**
- * An error a client may see. Handlers throw it; the dispatcher turns it into an error frame.
- * Anything else thrown becomes `INTERNAL_ERROR` with no stack sent to the client.
- *
- * @example
- * ```ts
- * throw new GatewayError("NOT_FOUND", `Session not found: ${path}`);
- * ```
- */
-export class GatewayError extends Error {
-  readonly code: ErrorCode;
-  readonly details?: Record<string, unknown>;
-
-  /** @param options.cause the error this one reports (kept for logs; never sent to clients) */
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "GatewayError";
-    this.code = code;
-    this.details = details;
-  }
-
-  toShape(): ErrorShape {
-    return this.details
-      ? { code: this.code, message: this.message, details: this.details }
-      : { code: this.code, message: this.message };
-  }
-}
-
-const codes = new Set<string>(Object.values(ErrorCode));
-
-/** True for anything shaped like a {@linkcode GatewayError}, even from another copy of this module. */
-export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError ||
-    (typeof error === "object" && error !== null &&
-      codes.has((error as { code?: unknown }).code as string) &&
-      typeof (error as { message?: unknown }).message === "string");
 }
 
 /** True when `error` is the result of an aborted signal (ours or the platform's). */

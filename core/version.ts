@@ -5,6 +5,3 @@ export const PACKAGE_NAME = "pyclaw";
 
 /** Program version. A test keeps it equal to package.json. */
 export const VERSION = "0.1.0";
-
-/** Highest and lowest protocol versions this gateway speaks. */
-export const PROTOCOL = { min: 1, max: 3 } as const;

@@ -2,7 +2,8 @@
  * @module Checks that imports point one way: main.ts → cli → server → agent → tools → core,
  * and that no modules import each other in a cycle (type-only imports included: a cycle of
  * types still ties the modules together). Run by `npm test`; prints each upward import and each
- * cycle, and exits 1 if there is any.
+ * cycle, and exits 1 if there is any. The Control UI (ui/, bundled for the browser) may import
+ * only itself, npm packages and `core/protocol/`, which imports nothing else of `core/`.
  */
 
 const LAYERS = ["core", "tools", "agent", "server", "cli"] as const;
@@ -48,24 +49,10 @@ for (const file of files) {
 for (const cycle of importCycles(graph)) {
   problems.push(`import cycle: ${cycle.map((file) => file.slice(root.length)).join(" → ")}`);
 }
-// The Control UI is bundled for the browser: it may import only itself, npm packages and the
-// wire contract in core/protocol/ (types only, so the catalogue's schemas stay out of the bundle).
-for await (const file of sourceFiles(`${root}ui`)) {
-  const text = await Deno.readTextFile(file);
-  for (const match of text.matchAll(IMPORT)) {
-    const target = new URL(match[1] ?? match[2], `file://${file}`).pathname;
-    const contractTypes = target.startsWith(`${root}core/protocol/`) &&
-      /^import type\s/.test(match[0]);
-    if (!target.startsWith(`${root}ui/`) && !contractTypes) {
-      problems.push(
-        `${file.slice(root.length)} imports ${target.slice(root.length)} (outside ui/)`,
-      );
-    }
-  }
-}
+problems.push(...await uiProblems(graph));
 if (problems.length) {
   console.error(
-    "Upward imports (layers: main.ts → cli → server → agent → tools → core) and cycles:",
+    "Upward imports (layers: main.ts → cli → server → agent → tools → core), cycles, UI imports:",
   );
   for (const problem of problems) console.error(`  ${problem}`);
   Deno.exit(1);
@@ -133,4 +120,50 @@ function loopThrough(group: string[], edges: Map<string, string[]>): string[] {
     }
   }
   return [...group, start];
+}
+
+/**
+ * The Control UI's rules: ui/ imports only ui/ and core/protocol/; core/protocol/ imports nothing
+ * else of core/ (so the page never loads the config, the logger or the server's half); and what
+ * the page loads of core/protocol/ at run time loads no zod (the catalogue's schemas are types
+ * to the UI, not bytes in its bundle).
+ */
+async function uiProblems(graph: Map<string, string[]>): Promise<string[]> {
+  const found: string[] = [];
+  const protocol = `${root}core/protocol/`;
+  const name = (file: string) => file.slice(root.length);
+  for (const file of graph.keys()) {
+    if (!file.startsWith(protocol)) continue;
+    for (const target of graph.get(file)!) {
+      if (target.startsWith(`${root}core/`) && !target.startsWith(protocol)) {
+        found.push(`${name(file)} imports ${name(target)} (core/protocol/ imports only itself)`);
+      }
+    }
+  }
+  const queue: string[] = [];
+  for await (const file of sourceFiles(`${root}ui`)) queue.push(file);
+  const seen = new Set(queue);
+  while (queue.length) {
+    const file = queue.shift()!;
+    const text = await Deno.readTextFile(file);
+    for (const match of text.matchAll(IMPORT)) {
+      const target = new URL(match[1] ?? match[2], `file://${file}`).pathname;
+      if (file.startsWith(`${root}ui/`) && !/^(ui|core\/protocol)\//.test(name(target))) {
+        found.push(
+          `${name(file)} imports ${name(target)} (ui/ imports only ui/ and core/protocol/)`,
+        );
+      }
+      const runtime = !/^(import|export) type\s/.test(match[0]);
+      if (runtime && !seen.has(target) && /\.tsx?$/.test(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+    if (file.startsWith(protocol)) {
+      for (const match of text.matchAll(/^import (?!type\s)[^;]*?from\s+["'](zod[^"']*)["']/gm)) {
+        found.push(`${name(file)} loads ${match[1]} into the Control UI's bundle`);
+      }
+    }
+  }
+  return found;
 }

@@ -9,10 +9,11 @@ import {
   type FrameId,
   isFrameProblem,
   parseRequestFrame,
+  PROTOCOL,
   type ServerFrame,
 } from "../core/protocol/frames.ts";
 import type { Transport } from "../core/protocol/transport.ts";
-import { PACKAGE_NAME, PROTOCOL, VERSION } from "../core/version.ts";
+import { PACKAGE_NAME, VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ClientInfo, RpcContext } from "./context.ts";

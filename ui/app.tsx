@@ -6,7 +6,8 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type ApprovalRequest, ApprovalsView, useApprovalQueue } from "./approvals.tsx";
 import { ChatView } from "./chat/chat_view.tsx";
-import { type ConnectionState, GatewayConnection, gatewayUrl } from "./gateway_client.ts";
+import type { TypedEventFrame } from "../core/protocol/events.ts";
+import { type ConnectionState, GatewayConnection, gatewayUrl } from "./gateway_connection.ts";
 import { type GatewayApi, GatewayContext } from "./gateway_context.ts";
 import { SessionsView } from "./sessions_view.tsx";
 import { SignIn } from "./sign_in.tsx";
@@ -70,7 +71,7 @@ export function App() {
 function SignedIn(props: { token: string; onSignOut(reason?: string): void }) {
   const [state, setState] = useState<ConnectionState>({ kind: "connecting", attempt: 1 });
   const [generation, setGeneration] = useState(0);
-  const listeners = useRef(new Set<(event: string, payload: unknown) => void>());
+  const listeners = useRef(new Set<(frame: TypedEventFrame) => void>());
   const connection = useRef<GatewayConnection | null>(null);
   useEffect(() => {
     const conn = new GatewayConnection({
@@ -87,8 +88,8 @@ function SignedIn(props: { token: string; onSignOut(reason?: string): void }) {
           );
         }
       },
-      onEvent: (event, payload) => {
-        for (const listener of listeners.current) listener(event, payload);
+      onEvent: (frame) => {
+        for (const listener of listeners.current) listener(frame);
       },
     });
     connection.current = conn;
@@ -100,7 +101,7 @@ function SignedIn(props: { token: string; onSignOut(reason?: string): void }) {
     generation,
     call: (method, params, timeoutMs) =>
       connection.current
-        ? connection.current.request(method, params, timeoutMs)
+        ? connection.current.request(method, params, { timeoutMs })
         : Promise.reject(new Error("Not connected")),
     subscribe: (listener) => {
       listeners.current.add(listener);

@@ -19,14 +19,14 @@ export function useApprovalQueue(): { pending: ApprovalRequest[] } {
   useEffect(() => {
     if (listed.data) setPending(listed.data.requests);
   }, [listed.data]);
-  useGatewayEvent(["exec.approval.requested", "exec.approval.resolved"], (event, payload) => {
-    if (event === "exec.approval.requested") {
-      const request = payload as unknown as ApprovalRequest;
+  useGatewayEvent(["exec.approval.requested", "exec.approval.resolved"], (frame) => {
+    if (frame.event === "exec.approval.requested") {
+      const request = frame.payload;
       setPending((list) =>
         list.some((r) => r.requestId === request.requestId) ? list : [...list, request]
       );
     } else {
-      setPending((list) => list.filter((r) => r.requestId !== payload.requestId));
+      setPending((list) => list.filter((r) => r.requestId !== frame.payload.requestId));
     }
   });
   // Expired requests are denied by the gateway; drop them even if the event was missed.

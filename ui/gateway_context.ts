@@ -5,9 +5,9 @@
 
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { EventName, EventPayload } from "../core/protocol/events.ts";
+import type { EventName, TypedEventFrame } from "../core/protocol/events.ts";
 import type { MethodName, MethodParams, MethodResult } from "../core/protocol/methods.ts";
-import type { ConnectionState } from "./gateway_client.ts";
+import type { ConnectionState } from "./gateway_connection.ts";
 
 /** A signed-in gateway as screens see it. */
 export interface GatewayApi {
@@ -20,7 +20,8 @@ export interface GatewayApi {
     params?: MethodParams<M>,
     timeoutMs?: number,
   ): Promise<MethodResult<M>>;
-  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+  /** Listens to every event frame, typed by its name; returns the unsubscribe function. */
+  subscribe(listener: (frame: TypedEventFrame) => void): () => void;
 }
 
 export const GatewayContext = createContext<GatewayApi | null>(null);
@@ -77,10 +78,13 @@ export function useRpc<M extends MethodName>(
   return { data, error, loading, reload };
 }
 
+/** An event frame of one of the names `E`; a check of `frame.event` narrows its payload. */
+export type EventFrameOf<E extends EventName> = Extract<TypedEventFrame, { event: E }>;
+
 /** Runs `listener` for every event named in `names` while the component is mounted. */
 export function useGatewayEvent<E extends EventName>(
   names: readonly E[],
-  listener: (event: E, payload: EventPayload<E>) => void,
+  listener: (frame: EventFrameOf<E>) => void,
 ): void {
   const gateway = useGateway();
   const latest = useRef(listener);
@@ -88,11 +92,16 @@ export function useGatewayEvent<E extends EventName>(
   const key = names.join(",");
   useEffect(
     () =>
-      gateway.subscribe((event, payload) => {
-        if ((names as readonly string[]).includes(event)) {
-          latest.current(event as E, payload as EventPayload<E>);
-        }
+      gateway.subscribe((frame) => {
+        if (isOneOf(frame, names)) latest.current(frame);
       }),
     [key],
   );
+}
+
+function isOneOf<E extends EventName>(
+  frame: TypedEventFrame,
+  names: readonly E[],
+): frame is EventFrameOf<E> {
+  return (names as readonly string[]).includes(frame.event);
 }

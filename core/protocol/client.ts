@@ -1,12 +1,12 @@
 /**
  * @module The protocol's client: request ids, pending requests, timeouts and error mapping over
- * a {@linkcode Transport}. The CLI and the tests use it; it never loads the server.
+ * a {@linkcode Transport}. The CLI, the Control UI (in the browser) and the tests use it; it
+ * never loads the server, and imports nothing of `core/` outside `core/protocol/`.
  */
 
-import { type ErrorShape, GatewayError } from "../errors.ts";
-import { PROTOCOL, VERSION } from "../version.ts";
+import { GatewayError } from "./errors.ts";
 import type { TypedEventFrame } from "./events.ts";
-import type { HelloPayload, ServerFrame } from "./frames.ts";
+import { type HelloPayload, PROTOCOL, type ServerFrame } from "./frames.ts";
 import type { MethodName, MethodParams, MethodResult } from "./methods.ts";
 import { type Transport, webSocketTransport } from "./transport.ts";
 
@@ -14,7 +14,7 @@ import { type Transport, webSocketTransport } from "./transport.ts";
 export interface ConnectOptions {
   token?: string;
   password?: string;
-  /** Name recorded by the gateway (`system.presence`). @default "pyclaw-cli" */
+  /** Name recorded by the gateway (`system.presence`). @default "pyclaw-client" */
   clientName?: string;
   /** Limit for opening the socket and for the `connect` reply, in ms. @default 10000 */
   timeoutMs?: number;
@@ -104,7 +104,7 @@ export class GatewayClient {
     const hello = await this.request("connect", {
       minProtocol: options.minProtocol ?? PROTOCOL.min,
       maxProtocol: options.maxProtocol ?? PROTOCOL.max,
-      clientName: options.clientName ?? `pyclaw-cli/${VERSION}`,
+      clientName: options.clientName ?? "pyclaw-client",
       auth,
       ...(options.events ? { events: options.events } : {}),
     }, { timeoutMs: options.timeoutMs ?? 10_000 });
@@ -177,7 +177,7 @@ export class GatewayClient {
     this.#pending.delete(String(frame.id));
     clearTimeout(pending.timer);
     if (frame.ok) pending.resolve(frame.payload);
-    else pending.reject(toGatewayError(frame.error));
+    else pending.reject(GatewayError.fromShape(frame.error));
   }
 }
 
@@ -212,10 +212,6 @@ export async function openWebSocket(
   });
   socket.onerror = null;
   return socket;
-}
-
-function toGatewayError(error: ErrorShape): GatewayError {
-  return new GatewayError(error.code, error.message, error.details);
 }
 
 /**

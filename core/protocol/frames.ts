@@ -1,7 +1,10 @@
 /** @module The JSON frames of gateway protocol v3 (spec section 1): `req`, `res`, `event`. */
 
-import type { ErrorCode, ErrorShape } from "../errors.ts";
+import type { ErrorCode, ErrorShape } from "./errors.ts";
 import type { MethodParams, MethodResult } from "./methods.ts";
+
+/** Highest and lowest protocol versions this program speaks (the gateway and its clients). */
+export const PROTOCOL = { min: 1, max: 3 } as const;
 
 export type FrameId = string | number;
 

@@ -76,7 +76,7 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     };
   }, [agentId, sessionId, gateway.generation]);
 
-  useGatewayEvent(CHAT_EVENTS, (event, payload) => {
+  useGatewayEvent(CHAT_EVENTS, ({ event, payload }) => {
     if (payload.sessionId !== sessionId) return;
     if (payload.agentId !== undefined && payload.agentId !== agentId) return;
     setItems((current) => applyChatEvent(current, event, payload));

@@ -1,7 +1,7 @@
 /** @module Schemas more than one method family answers with: token usage, errors, ok. */
 
 import { z } from "zod";
-import { ErrorCode } from "../../errors.ts";
+import { ErrorCode } from "../errors.ts";
 
 /** Token counts of one run or one message. */
 export const usage = z.object({
