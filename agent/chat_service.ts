@@ -1,10 +1,10 @@
 /**
  * @module Runs chats on sessions: one run at a time per session (later ones wait, or abort the
- * earlier with `abortPrevious`), `chat.*` events published to the session's clients, and abort.
+ * earlier with `abortPrevious`), each run's events handed to the runtime's sink for the session's
+ * clients, and abort.
  */
 
 import { ErrorCode, GatewayError } from "../core/errors.ts";
-import type { SessionEventPayload } from "../core/event_bus.ts";
 import {
   type AgentEvent,
   type AgentRunDeps,
@@ -31,11 +31,11 @@ export interface ChatOutcome {
   error?: { code: ErrorCode; message: string; retryAfterMs?: number };
 }
 
-/** What the chat service needs: the run loop's deps plus where `chat.*` events go. */
-export interface ChatServiceDeps extends AgentRunDeps {
-  /** Publishes a `chat.*` event to the clients of its session. */
-  publish(event: string, payload: SessionEventPayload): void;
-}
+/**
+ * What the chat service needs: the run loop's deps, whose `onRunEvent` also receives every event
+ * of every run (the gateway shapes them into `chat.*` events for the session's clients).
+ */
+export type ChatServiceDeps = AgentRunDeps;
 
 /** Options of {@linkcode ChatService.run}. */
 export interface ChatRunOptions {
@@ -107,7 +107,8 @@ export class ChatService {
     options: ChatRunOptions,
   ): Promise<ChatOutcome> {
     const { agentId, sessionId } = prepared.request;
-    const base = { sessionId, agentId };
+    // One object for the whole run: the sink sees it with every event.
+    const session = { sessionId, agentId };
     const outcome: ChatOutcome = {
       completed: false,
       aborted: false,
@@ -119,59 +120,26 @@ export class ChatService {
     if (prepared.request.signal?.aborted) {
       // Aborted while waiting for the session: nothing ran, nothing was written.
       outcome.aborted = true;
-      this.#deps.publish("chat.done", { ...base, usage: outcome.usage, aborted: true });
+      this.#deps.onRunEvent?.(session, {
+        type: "done",
+        usage: outcome.usage,
+        text: "",
+        aborted: true,
+      });
       return outcome;
     }
     for await (const event of runAgent(this.#deps, prepared)) {
       options.onEvent?.(event);
-      switch (event.type) {
-        case "delta":
-          this.#deps.publish("chat.delta", { ...base, delta: event.text, role: "assistant" });
-          break;
-        case "tool_call":
-          this.#deps.publish("chat.tool_call", {
-            ...base,
-            tool: event.tool,
-            args: event.args,
-            callId: event.id,
-          });
-          break;
-        case "tool_result":
-          this.#deps.publish("chat.tool_result", {
-            ...base,
-            tool: event.tool,
-            result: event.result,
-            output: event.output,
-            callId: event.id,
-            isError: event.isError,
-          });
-          break;
-        case "done":
-          Object.assign(outcome, {
-            completed: !event.aborted,
-            aborted: event.aborted,
-            text: event.text,
-            usage: event.usage,
-          });
-          this.#deps.publish("chat.done", {
-            ...base,
-            usage: event.usage,
-            aborted: event.aborted,
-            provider: event.provider,
-            model: event.model,
-          });
-          break;
-        case "error":
-          Object.assign(outcome, { text: event.text, error: event.error });
-          this.#deps.publish("chat.error", {
-            ...base,
-            error: event.error.message,
-            code: event.error.code,
-            ...(event.error.retryAfterMs !== undefined
-              ? { retryAfterMs: event.error.retryAfterMs }
-              : {}),
-          });
-          break;
+      this.#deps.onRunEvent?.(session, event);
+      if (event.type === "done") {
+        Object.assign(outcome, {
+          completed: !event.aborted,
+          aborted: event.aborted,
+          text: event.text,
+          usage: event.usage,
+        });
+      } else if (event.type === "error") {
+        Object.assign(outcome, { text: event.text, error: event.error });
       }
     }
     return outcome;

@@ -54,6 +54,7 @@ const ZERO: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGenerator<AgentEvent> {
   const { request, agent, resolved } = run;
   const { agentId, sessionId } = request;
+  const session = { sessionId, agentId };
   const signal = request.signal ?? new AbortController().signal;
   const config = deps.config();
   const vision = resolved.entry?.vision !== false;
@@ -97,8 +98,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       restrictToWorkspace: config.tools.restrictToWorkspace,
       config: deps.config,
       logger: deps.logger,
-      emit: (event, payload) =>
-        deps.emit?.(event, { ...(payload as Record<string, unknown>), sessionId, agentId }),
+      emit: (event) => deps.onRunEvent?.(session, event),
       services: deps.toolServices ?? {},
     };
     const toolTokens = estimateToolTokens(toolSet.specs);

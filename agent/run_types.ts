@@ -5,11 +5,11 @@
 
 import type { Config } from "../core/config/schema.ts";
 import type { ErrorCode } from "../core/errors.ts";
-import type { SessionEventPayload } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
-import type { ToolServices } from "../tools/tool.ts";
+import type { ToolEvent, ToolServices } from "../tools/tool.ts";
+import type { SessionKey } from "../tools/sessions/session_services.ts";
 import type { AgentSettings } from "./agents.ts";
 import type { Attachment } from "./attachments.ts";
 import type { SessionCompactor } from "./compaction.ts";
@@ -49,6 +49,37 @@ export type AgentEvent =
     text: string;
   };
 
+/**
+ * What a session's clients are told, in the agent's terms: its runs' events, what its tools
+ * report, and words posted into it without a run. The server names each on the wire (`chat.*`,
+ * `server/chat_events.ts`); nothing in the agent does.
+ */
+export type RunEvent =
+  | Exclude<AgentEvent, { type: "done" }>
+  | {
+    type: "done";
+    usage: Usage;
+    text: string;
+    aborted: boolean;
+    /** Absent when the run was aborted before it started (nothing was asked of a model). */
+    provider?: string;
+    model?: string;
+  }
+  | ToolEvent
+  | {
+    /** Words posted into the session by another session's agent (`sessions_send`, `message`). */
+    type: "message";
+    text: string;
+    from: SessionKey;
+  };
+
+/**
+ * Receives the events of a session's clients ({@linkcode RunEvent}). Called once per event on
+ * the run's path (every streamed delta), so it must be cheap: `session` is the same object for
+ * the whole run.
+ */
+export type RunEventSink = (session: SessionKey, event: RunEvent) => void;
+
 /** What the loop needs from the gateway. */
 export interface AgentRunDeps {
   config(): Config;
@@ -60,8 +91,8 @@ export interface AgentRunDeps {
   usage?: UsageStore;
   systemEvents?: SystemEventQueue;
   toolServices?: ToolServices;
-  /** Events tools send to the session's clients (`ToolContext.emit`). */
-  emit?(event: string, payload: SessionEventPayload): void;
+  /** Where the session's clients are told what tools report (`ToolContext.emit`). */
+  onRunEvent?: RunEventSink;
   /** Compacts sessions whose history outgrows the model (one at a time per session). */
   compactor?: SessionCompactor;
 }

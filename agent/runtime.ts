@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import type { ConfigStore } from "../core/config/store.ts";
-import { type EventBus, type SessionEventPayload, sessionKeyOf } from "../core/event_bus.ts";
+import type { EventBus } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -26,6 +26,7 @@ import { ChatService } from "./chat_service.ts";
 import { MemoryService } from "./memory/memory_service.ts";
 import { LocalModelStore } from "./models/model_store.ts";
 import { PlanStore } from "./plans/plan_store.ts";
+import type { RunEventSink } from "./run_types.ts";
 import { registerLocalProvider } from "./providers/llamacpp.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
 import { SessionStore } from "./sessions/session_store.ts";
@@ -37,8 +38,13 @@ export interface AgentRuntimeDeps<M extends RuntimeMode = RuntimeMode> {
   configStore: ConfigStore;
   paths: StatePaths;
   logger: Logger;
-  /** Where `chat.*` events, tool events and approval requests are published. */
+  /** Where approval requests are published, and the memory index hears that a turn ended. */
   bus: EventBus;
+  /**
+   * Told every event of every run, what tools report, and words posted into sessions: the
+   * gateway publishes them to the session's clients as `chat.*` events. Absent: nobody listens.
+   */
+  onRunEvent?: RunEventSink;
   /** The environment the process started with (tools and providers never read `Deno.env`). */
   env: Record<string, string | undefined>;
   /**
@@ -106,9 +112,6 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const { configStore, paths, logger, bus, env } = deps;
   const config = () => configStore.current;
   const clients = deps.mode === "gateway";
-  const publish = (event: string, payload: unknown) => bus.publish({ event, payload });
-  const publishToSession = (event: string, payload: SessionEventPayload) =>
-    bus.publish({ event, payload, sessionKey: sessionKeyOf(payload.agentId, payload.sessionId) });
 
   const providers = new ProviderRegistry({ config, env });
   // Downloaded GGUFs are served as `llamacpp/<id>`; node-llama-cpp loads on the first request.
@@ -118,7 +121,9 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const tools = new ToolRegistry(BUILTIN_TOOLS);
   const usage = new UsageStore(paths.usageFile);
   const systemEvents = new SystemEventQueue();
-  const approvals = clients ? new ExecApprovalBroker(publish) : undefined;
+  const approvals = clients
+    ? new ExecApprovalBroker((event, payload) => bus.publish(event, payload))
+    : undefined;
   const fileDelivery = clients
     ? new FileDeliveryStore({
       dir: join(paths.mediaDir, "outgoing"),
@@ -180,8 +185,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     usage,
     systemEvents,
     toolServices,
-    publish: publishToSession,
-    emit: publishToSession,
+    ...(deps.onRunEvent ? { onRunEvent: deps.onRunEvent } : {}),
   });
 
   const lifecycle = (runners: Service[] = []) =>

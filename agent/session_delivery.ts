@@ -12,19 +12,16 @@ import { SESSION_CHANNEL } from "../tools/message_tool.ts";
 import type { SessionKey } from "../tools/sessions/session_services.ts";
 import type { ChannelManager } from "./channels/channel_manager.ts";
 import type { SessionStore } from "./sessions/session_store.ts";
-import type { SessionEventPayload } from "../core/event_bus.ts";
+import type { RunEventSink } from "./run_types.ts";
 import { type ChatRunner, runTurn, type Turn } from "./turn_runner.ts";
-
-/** The event a message posted into a session reaches its clients as. */
-export const MESSAGE_EVENT = "chat.message";
 
 /** What {@linkcode SessionDelivery} is built from. */
 export interface SessionDeliveryOptions {
   chat: ChatRunner;
   sessions: SessionStore;
   channels: ChannelManager;
-  /** Publishes an event for the session's clients. */
-  publish(event: string, payload: SessionEventPayload): void;
+  /** Tells the session's clients (a posted message; the gateway names it `chat.message`). */
+  onRunEvent: RunEventSink;
   logger: Logger;
 }
 
@@ -60,7 +57,7 @@ export class SessionDelivery implements MessageRouter {
    * @throws {GatewayError} NOT_FOUND for a session that does not exist
    */
   async post(to: SessionKey, text: string, from: SessionKey): Promise<void> {
-    const { sessions, publish } = this.#options;
+    const { sessions, onRunEvent } = this.#options;
     if (!(await sessions.exists(to.agentId, to.sessionId))) {
       throw new GatewayError(
         ErrorCode.NOT_FOUND,
@@ -72,7 +69,7 @@ export class SessionDelivery implements MessageRouter {
       content: text,
       time: new Date().toISOString(),
     });
-    publish(MESSAGE_EVENT, { ...to, role: "assistant", text, from });
+    onRunEvent(to, { type: "message", text, from });
     await this.#options.channels.deliverToSession(to.sessionId, text);
   }
 

@@ -1,9 +1,13 @@
-/** @module The in-process event bus: services publish, the WebSocket layer and others listen. */
+/**
+ * @module The in-process event bus: services publish the catalogue's events (`core/protocol/
+ * events.ts`), the WebSocket layer and others listen. Names and payloads are typed from the
+ * catalogue, so an unknown event or a wrong payload does not compile.
+ */
 
-/** A published event: a name from the spec (`chat.delta`, …) or an internal one, and a payload. */
-export interface BusEvent {
-  event: string;
-  payload: unknown;
+import type { EventName, EventPayload } from "./protocol/events.ts";
+
+/** Where an event goes. */
+export interface EventRoute {
   /**
    * A session's event ({@linkcode sessionKeyOf}): delivered to the clients watching that
    * session and those that asked for every event. Absent: delivered to every client.
@@ -11,19 +15,17 @@ export interface BusEvent {
   sessionKey?: string;
 }
 
-/** What every event of a session carries, so clients can tell sessions apart. */
-export interface SessionEventPayload {
-  agentId: string;
-  sessionId: string;
-  [field: string]: unknown;
-}
+/** A published event: its name in the catalogue, its payload, and its route. */
+export type BusEvent = {
+  [E in EventName]: { event: E; payload: EventPayload<E>; sessionKey?: string };
+}[EventName];
 
 /**
  * The key that routes a session's events.
  *
  * @example
  * ```ts
- * bus.publish({ event: "chat.delta", payload, sessionKey: sessionKeyOf("main", "main") });
+ * bus.publish("chat.delta", payload, { sessionKey: sessionKeyOf("main", "main") });
  * ```
  */
 export function sessionKeyOf(agentId: string, sessionId: string): string {
@@ -31,6 +33,13 @@ export function sessionKeyOf(agentId: string, sessionId: string): string {
 }
 
 export type BusListener = (event: BusEvent) => void;
+
+/** Publishes one event of the catalogue (the bus's `publish`, passed around as a function). */
+export type EventPublisher = <E extends EventName>(
+  event: E,
+  payload: EventPayload<E>,
+  route?: EventRoute,
+) => void;
 
 /** A synchronous fan-out bus. A failing listener never stops the others. */
 export class EventBus {
@@ -42,10 +51,12 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  publish(event: BusEvent): void {
+  /** Hands `payload` as event `event` to every listener, in the order they subscribed. */
+  publish<E extends EventName>(event: E, payload: EventPayload<E>, route?: EventRoute): void {
+    const published = { event, payload, sessionKey: route?.sessionKey } as BusEvent;
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        listener(published);
       } catch (error) {
         console.error("event listener failed:", error);
       }

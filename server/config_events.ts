@@ -16,10 +16,7 @@ export function followConfigChanges(
   const { logger, bus } = options;
   const stopErrors = configStore.onError((error) => {
     logger.error("config reload failed; keeping the last good config", { error: error.message });
-    bus.publish({
-      event: "config.error",
-      payload: { message: error.message, issues: error.issues },
-    });
+    bus.publish("config.error", { message: error.message, issues: error.issues });
   });
   const stopChanges = configStore.subscribe((next, previous) => {
     logger.configure({
@@ -40,7 +37,7 @@ export function followConfigChanges(
         bind: g.bind,
       });
     }
-    bus.publish({ event: "config.changed", payload: { changed } });
+    bus.publish("config.changed", { changed });
   });
   return () => {
     stopErrors();

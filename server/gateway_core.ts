@@ -84,7 +84,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   await lifecycle.start(stopFailed);
   const registry = new ConnectionRegistry({
     maxPerAddress: () => configStore.current.gateway.limits.maxConnectionsPerAddress,
-    onPresence: (connections) => bus.publish({ event: "presence", payload: { connections } }),
+    onPresence: (connections) => bus.publish("presence", { connections }),
   });
   const runtime: GatewayRuntime = {
     startedAt: Date.now(),

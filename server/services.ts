@@ -5,11 +5,12 @@
  */
 
 import type { ConfigStore } from "../core/config/store.ts";
-import { type EventBus, sessionKeyOf } from "../core/event_bus.ts";
+import type { EventBus } from "../core/event_bus.ts";
 import type { ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { type AgentRuntime, buildAgentRuntime } from "../agent/runtime.ts";
+import { chatEventPublisher } from "./chat_events.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
 import { CronService } from "../agent/cron/cron_service.ts";
 import { HeartbeatScheduler } from "../agent/heartbeat.ts";
@@ -59,7 +60,11 @@ export interface BuiltServices {
 export function createServices(deps: ServiceDeps): BuiltServices {
   const { configStore, logger, bus } = deps;
   const config = () => configStore.current;
-  const runtime = buildAgentRuntime({ ...deps, mode: "gateway" });
+  // Runs, tools and posts reach the session's clients as `chat.*` events shaped in one place.
+  const onRunEvent = chatEventPublisher((event, payload, route) =>
+    bus.publish(event, payload, route)
+  );
+  const runtime = buildAgentRuntime({ ...deps, mode: "gateway", onRunEvent });
   const { lifecycle: runtimeLifecycle, ...parts } = runtime;
   const { chat, systemEvents } = parts;
   const devices = new DevicePairing(deps.paths.pairingsFile, {
@@ -92,8 +97,7 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     chat,
     sessions: parts.sessions,
     channels,
-    publish: (event, payload) =>
-      bus.publish({ event, payload, sessionKey: sessionKeyOf(payload.agentId, payload.sessionId) }),
+    onRunEvent,
     logger: logger.child({ component: "messages" }),
   });
   const sessionDirectory = new SessionDirectory({
@@ -125,7 +129,7 @@ export function createServices(deps: ServiceDeps): BuiltServices {
         heartbeat.onStop(configStore.subscribe(() => heartbeat.arm()));
         // `system.event` with mode "now" does not wait for the next beat.
         heartbeat.onStop(bus.subscribe(({ event, payload }) => {
-          if (event === "system.event" && (payload as { mode?: string }).mode === "now") {
+          if (event === "system.event" && payload.mode === "now") {
             heartbeat.beat();
           }
         }));

@@ -4,6 +4,8 @@
  * The gateway builds one and publishes its events to every connected client.
  */
 
+import type { EventName, EventPayload } from "../core/protocol/events.ts";
+
 /** A command waiting for a decision, as clients see it in `exec.approval.requested`. */
 export interface ExecApprovalRequest {
   requestId: string;
@@ -27,8 +29,11 @@ export interface ExecApprovals {
   ): Promise<ExecApprovalOutcome>;
 }
 
-/** Sends an event to every connected client. */
-export type ApprovalPublisher = (event: string, payload: unknown) => void;
+/** Sends an approval event to every connected client. */
+export type ApprovalPublisher = <E extends typeof APPROVAL_REQUESTED | typeof APPROVAL_RESOLVED>(
+  event: E,
+  payload: EventPayload<E>,
+) => void;
 
 interface Pending {
   request: ExecApprovalRequest;
@@ -36,8 +41,8 @@ interface Pending {
 }
 
 /** Event names, after OpenClaw's. */
-export const APPROVAL_REQUESTED = "exec.approval.requested";
-export const APPROVAL_RESOLVED = "exec.approval.resolved";
+export const APPROVAL_REQUESTED = "exec.approval.requested" satisfies EventName;
+export const APPROVAL_RESOLVED = "exec.approval.resolved" satisfies EventName;
 
 /** Holds pending approval requests; one per gateway. */
 export class ExecApprovalBroker implements ExecApprovals {

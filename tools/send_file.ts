@@ -1,6 +1,6 @@
 /**
  * @module `send_file`: delivers a workspace file to the user. The session's clients get a
- * `chat.file` event with its name, MIME type (sniffed from the content with file-type, the
+ * file event (`chat.file` on the wire) with its name, MIME type (sniffed from the content with file-type, the
  * extension only as a fallback), size, and either the bytes inline (base64, small files) or a
  * token-protected download URL on the gateway that expires.
  */
@@ -9,16 +9,13 @@ import { Buffer } from "node:buffer";
 import { basename, extname } from "node:path";
 import { z } from "zod";
 import { resolveToolPath, statFile } from "./tool_paths.ts";
-import { defineTool } from "./tool.ts";
+import { defineTool, type ToolEvent } from "./tool.ts";
 
 const parameters = z.strictObject({
   path: z.string().min(1).describe("File to send, relative to the workspace"),
   name: z.string().min(1).max(255).optional().describe("File name the user sees"),
   caption: z.string().max(4_000).optional().describe("A short message shown with the file"),
 });
-
-/** The event a delivered file arrives as. */
-export const FILE_EVENT = "chat.file";
 
 export const sendFile = defineTool({
   name: "send_file",
@@ -32,16 +29,15 @@ export const sendFile = defineTool({
     const shownName = safeName(name ?? basename(full));
     const mimeType = await detectMimeType(full, shownName);
     const inlineMax = ctx.config().tools.sendFile.inlineMaxBytes;
-    const payload: Record<string, unknown> = {
-      sessionId: ctx.sessionId,
-      agentId: ctx.agentId,
+    const file: Extract<ToolEvent, { type: "file" }> = {
+      type: "file",
       name: shownName,
       mimeType,
       size,
       ...(caption ? { caption } : {}),
     };
     if (size <= inlineMax) {
-      payload.data = Buffer.from(await Deno.readFile(full)).toString("base64");
+      file.data = Buffer.from(await Deno.readFile(full)).toString("base64");
     } else {
       const delivery = ctx.services.fileDelivery;
       if (!delivery) {
@@ -55,12 +51,13 @@ export const sendFile = defineTool({
         mimeType,
         sessionId: ctx.sessionId,
       });
-      payload.url = offer.url;
-      payload.expiresAt = offer.expiresAt;
+      file.url = offer.url;
+      file.expiresAt = offer.expiresAt;
     }
-    ctx.emit(FILE_EVENT, payload);
-    const how = payload.url ? "as a download link" : "inline";
-    const { data: _bytes, ...summary } = payload;
+    ctx.emit(file);
+    const how = file.url ? "as a download link" : "inline";
+    const { type: _type, data: _bytes, ...sent } = file;
+    const summary = { sessionId: ctx.sessionId, agentId: ctx.agentId, ...sent };
     return {
       content: `Sent ${shownName} (${mimeType}, ${size} bytes) to the user ${how}`,
       data: summary,

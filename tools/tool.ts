@@ -73,10 +73,37 @@ export interface ToolContext {
   restrictToWorkspace: boolean;
   config(): Config;
   logger: Logger;
-  /** Sends an event to the clients of this session (e.g. a file delivered by `send_file`). */
-  emit(event: string, payload: unknown): void;
+  /** Tells the clients of this session something while the tool runs (see {@linkcode ToolEvent}). */
+  emit(event: ToolEvent): void;
   services: ToolServices;
 }
+
+/**
+ * What a tool tells its session's clients while it runs, in the tool's own terms; the server
+ * turns each into its wire event (`chat.file`, `chat.tool_progress`).
+ */
+export type ToolEvent =
+  | {
+    /** A file for the user (`send_file`): inline base64 `data`, or a download `url`. */
+    type: "file";
+    name: string;
+    mimeType: string;
+    size: number;
+    caption?: string;
+    data?: string;
+    url?: string;
+    /** Epoch ms when the download link stops working. */
+    expiresAt?: number;
+  }
+  | {
+    /** Progress an MCP tool reported. */
+    type: "progress";
+    /** The tool's name as the agent calls it (`mcp:<server>:<tool>`). */
+    tool: string;
+    progress: number;
+    total?: number;
+    message?: string;
+  };
 
 /** An agent tool: a value, not a class. */
 export interface Tool<P extends z.ZodType = z.ZodType> {

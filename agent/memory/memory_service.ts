@@ -78,8 +78,7 @@ export class MemoryService implements MemoryBackend {
   start(): void {
     this.#stops.push(this.#deps.bus.subscribe(({ event, payload }) => {
       if (event !== "chat.done" && event !== "chat.error") return;
-      const { agentId, sessionId } = payload as { agentId?: string; sessionId?: string };
-      if (!agentId || !sessionId) return;
+      const { agentId, sessionId } = payload;
       try {
         if (!this.#settings(agentId).enabled) return;
         this.index(agentId).markSessionDirty(sessionId);

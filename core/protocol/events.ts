@@ -35,7 +35,7 @@ export const EVENTS = events({
   "chat.tool_progress": {
     summary: "Progress an MCP tool reported while it runs",
     payload: z.object({
-      sessionId: z.string(),
+      ...run,
       tool: z.string(),
       progress: z.number(),
       total: z.number().optional(),

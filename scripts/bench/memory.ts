@@ -174,7 +174,12 @@ try {
       append: true,
     });
     let t = performance.now();
-    bus.publish({ event: "chat.done", payload: { agentId: "main", sessionId } });
+    bus.publish("chat.done", {
+      agentId: "main",
+      sessionId,
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      aborted: false,
+    });
     turnCost.push(performance.now() - t);
     t = performance.now();
     await index.sync();

@@ -24,7 +24,7 @@ export const systemMethods = defineMethods({
   "system.event": {
     handler: ({ text, mode }, ctx) => {
       const event = ctx.services.systemEvents.enqueue(text, mode);
-      ctx.bus.publish({ event: "system.event", payload: { ...event, eventType: "system" } });
+      ctx.bus.publish("system.event", { ...event, eventType: "system" });
       return { ok: true, eventType: "system", mode };
     },
   },

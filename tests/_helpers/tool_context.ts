@@ -2,7 +2,7 @@
 
 import { configSchema } from "../../core/config/schema.ts";
 import { Logger } from "../../core/logger.ts";
-import type { Tool, ToolContext, ToolOutput, ToolServices } from "../../tools/tool.ts";
+import type { Tool, ToolContext, ToolEvent, ToolOutput, ToolServices } from "../../tools/tool.ts";
 
 /** Options for {@linkcode toolContext}. */
 export interface ToolContextOptions {
@@ -17,7 +17,7 @@ export interface ToolContextOptions {
 export interface TestToolContext extends AsyncDisposable {
   dir: string;
   ctx: ToolContext;
-  events: { event: string; payload: unknown }[];
+  events: ToolEvent[];
   /** Validates `args` with the tool's schema, as the run loop does, and runs it. */
   call(tool: Tool, args: Record<string, unknown>): Promise<ToolOutput>;
 }
@@ -26,7 +26,7 @@ export interface TestToolContext extends AsyncDisposable {
 export async function toolContext(options: ToolContextOptions = {}): Promise<TestToolContext> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pyclaw-ws-" }));
   const config = configSchema.parse(options.config ?? {});
-  const events: { event: string; payload: unknown }[] = [];
+  const events: ToolEvent[] = [];
   const ctx: ToolContext = {
     signal: options.signal ?? new AbortController().signal,
     agentId: "main",
@@ -35,7 +35,7 @@ export async function toolContext(options: ToolContextOptions = {}): Promise<Tes
     restrictToWorkspace: options.restrictToWorkspace ?? config.tools.restrictToWorkspace,
     config: () => config,
     logger: new Logger({ consoleLevel: "silent" }),
-    emit: (event, payload) => events.push({ event, payload }),
+    emit: (event) => void events.push(event),
     services: options.services ?? {},
   };
   return {

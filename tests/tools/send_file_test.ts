@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
 import { buildDocx, buildPdf } from "../_helpers/documents.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
-import { FILE_EVENT, sendFile } from "../../tools/send_file.ts";
+import { sendFile } from "../../tools/send_file.ts";
 import { FileDeliveryStore } from "../../tools/file_delivery.ts";
 
 const PNG_1x1 = Uint8Array.from(
@@ -18,16 +18,13 @@ Deno.test("send_file sends a small file inline with the MIME type sniffed from i
   await Deno.writeFile(join(t.dir, "picture.txt"), PNG_1x1);
   const result = await t.call(sendFile, { path: "picture.txt", caption: "Look" });
   assertEquals(t.events.length, 1);
-  const { event, payload } = t.events[0] as {
-    event: string;
-    payload: Record<string, unknown>;
-  };
-  assertEquals(event, FILE_EVENT);
+  const payload = t.events[0];
+  assert(payload.type === "file");
   assertEquals(payload.name, "picture.txt");
   assertEquals(payload.mimeType, "image/png");
   assertEquals(payload.size, PNG_1x1.length);
-  assertEquals(payload.sessionId, "test-session");
   assertEquals(payload.caption, "Look");
+  assertEquals((result.data as { sessionId: string }).sessionId, "test-session");
   assertEquals(
     Uint8Array.from(atob(payload.data as string), (c) => c.charCodeAt(0)),
     PNG_1x1,
@@ -45,7 +42,7 @@ Deno.test("send_file detects office documents, text by extension, and unknown by
   const types: Record<string, unknown> = {};
   for (const path of ["memo.bin", "doc", "data.csv", "notes", "blob"]) {
     await t.call(sendFile, { path });
-    types[path] = (t.events.at(-1)!.payload as { mimeType: string }).mimeType;
+    types[path] = (t.events.at(-1) as { mimeType: string }).mimeType;
   }
   assertEquals(types, {
     "memo.bin": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -70,7 +67,8 @@ Deno.test("send_file offers a large file as an expiring download", async () => {
     });
     await Deno.writeFile(join(t.dir, "report.pdf"), buildPdf(["Big enough"]));
     const result = await t.call(sendFile, { path: "report.pdf", name: "../Q3 report.pdf" });
-    const payload = t.events[0].payload as Record<string, unknown>;
+    const payload = t.events[0];
+    assert(payload.type === "file");
     assertEquals(payload.name, "Q3 report.pdf");
     assertEquals(payload.data, undefined);
     assertEquals(payload.expiresAt, now + 60_000);

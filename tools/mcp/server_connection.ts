@@ -241,7 +241,7 @@ export class McpServerConnection {
   async callTool(
     tool: string,
     args: Record<string, unknown>,
-    ctx: Pick<ToolContext, "signal" | "emit" | "sessionId">,
+    ctx: Pick<ToolContext, "signal" | "emit">,
   ): Promise<ToolOutput> {
     const qualified = mcpToolName(this.name, tool);
     const session = this.#session;
@@ -258,8 +258,8 @@ export class McpServerConnection {
         timeout: this.config.timeoutMs,
         resetTimeoutOnProgress: true,
         onprogress: (progress) =>
-          ctx.emit("chat.tool_progress", {
-            sessionId: ctx.sessionId,
+          ctx.emit({
+            type: "progress",
             tool: qualified,
             progress: progress.progress,
             total: progress.total,

@@ -12,7 +12,7 @@ import { Logger } from "../../../core/logger.ts";
 import { McpManager } from "../../../tools/mcp/manager.ts";
 import type { McpServerConfig } from "../../../tools/mcp/server_config.ts";
 import { ToolRegistry } from "../../../tools/registry.ts";
-import type { ToolContext, ToolOutput } from "../../../tools/tool.ts";
+import type { ToolContext, ToolEvent, ToolOutput } from "../../../tools/tool.ts";
 
 const logger = new Logger({ consoleLevel: "silent" });
 const FAST_RETRY = { initialMs: 100, maxMs: 400 };
@@ -23,7 +23,7 @@ function servers(raw: Record<string, unknown>): Record<string, McpServerConfig> 
 }
 
 function toolContext(
-  events: { event: string; payload: unknown }[] = [],
+  events: ToolEvent[] = [],
   signal = new AbortController().signal,
 ): ToolContext {
   const config = configSchema.parse({});
@@ -35,7 +35,7 @@ function toolContext(
     restrictToWorkspace: true,
     config: () => config,
     logger,
-    emit: (event, payload) => events.push({ event, payload }),
+    emit: (event) => void events.push(event),
     services: {},
   };
 }
@@ -183,7 +183,7 @@ Deno.test("mcp tool calls report progress, honour the timeout and the abort sign
   try {
     await manager.apply(servers({ slow: everythingStdio({ timeoutMs: 400 }) }));
     await manager.ready();
-    const events: { event: string; payload: unknown }[] = [];
+    const events: ToolEvent[] = [];
     // Progress every 0.3 s keeps a 0.4 s timeout from firing.
     const done = await call(
       registry,
@@ -193,9 +193,9 @@ Deno.test("mcp tool calls report progress, honour the timeout and the abort sign
     );
     assertEquals(done.isError, undefined, done.content);
     // The last notification may race the result; the earlier ones cannot.
-    assert(events.filter((e) => e.event === "chat.tool_progress").length >= 2);
-    assertEquals(events[0].payload, {
-      sessionId: "s1",
+    assert(events.filter((e) => e.type === "progress").length >= 2);
+    assertEquals(events[0], {
+      type: "progress",
       tool: "mcp:slow:trigger-long-running-operation",
       progress: 1,
       total: 3,
