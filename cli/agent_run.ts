@@ -150,28 +150,30 @@ async function viaGateway(
   request: TurnRequest,
   options: { signal: AbortSignal; timeoutMs: number; onEvent(event: AgentEvent): void },
 ): Promise<Outcome> {
-  const mine = (p: Record<string, unknown>) =>
-    p.sessionId === request.sessionId && (p.agentId ?? request.agentId) === request.agentId;
   const stop = client.onEvent((frame) => {
-    const p = (frame.payload ?? {}) as Record<string, unknown>;
-    if (!mine(p)) return;
+    if (
+      frame.event !== "chat.delta" && frame.event !== "chat.tool_call" &&
+      frame.event !== "chat.tool_result"
+    ) return;
+    const p = frame.payload;
+    if (p.sessionId !== request.sessionId || p.agentId !== request.agentId) return;
     if (frame.event === "chat.delta") {
-      options.onEvent({ type: "delta", text: String(p.delta ?? "") });
+      options.onEvent({ type: "delta", text: frame.payload.delta });
     } else if (frame.event === "chat.tool_call") {
       options.onEvent({
         type: "tool_call",
-        id: String(p.callId ?? ""),
-        tool: String(p.tool),
-        args: p.args,
+        id: frame.payload.callId,
+        tool: frame.payload.tool,
+        args: frame.payload.args,
       });
-    } else if (frame.event === "chat.tool_result") {
+    } else {
       options.onEvent({
         type: "tool_result",
-        id: String(p.callId ?? ""),
-        tool: String(p.tool),
-        result: p.result,
-        output: typeof p.output === "string" ? p.output : "",
-        isError: Boolean(p.isError),
+        id: frame.payload.callId,
+        tool: frame.payload.tool,
+        result: frame.payload.result,
+        output: frame.payload.output,
+        isError: frame.payload.isError,
       });
     }
   });

@@ -4,6 +4,7 @@
  */
 
 import { METHODS } from "../core/protocol/methods.ts";
+import type { EventName, EventPayload } from "../core/protocol/events.ts";
 import { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "../core/errors.ts";
 import {
   type FrameId,
@@ -43,7 +44,7 @@ export interface EncodedEvent {
 }
 
 /** Serialises an event frame once for any number of connections. */
-export function encodeEvent(event: string, payload: unknown): EncodedEvent {
+export function encodeEvent<E extends EventName>(event: E, payload: EventPayload<E>): EncodedEvent {
   return {
     head: `{"type":"event","event":${JSON.stringify(event)},"seq":`,
     tail: `,"payload":${JSON.stringify(payload ?? null)}}`,
@@ -119,7 +120,7 @@ export class Connection {
   }
 
   /** Pushes an event frame with the next `seq`. */
-  sendEvent(event: string, payload: unknown): void {
+  sendEvent<E extends EventName>(event: E, payload: EventPayload<E>): void {
     this.sendEncoded(encodeEvent(event, payload));
   }
 

@@ -43,8 +43,6 @@ export interface RpcContext {
   readonly credential?: Credential;
   /** Aborted when the client disconnects (and, for chats, on `chat.abort`). */
   readonly signal: AbortSignal;
-  /** Sends an event to this connection only. */
-  notify(event: string, payload: unknown): void;
   /**
    * Delivers a session's events (`chat.*`) to this connection from now on: called by the
    * methods that send to or read a session, so its sender and readers see its runs.

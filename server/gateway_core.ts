@@ -149,7 +149,6 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
       client: connection.info,
       credential: { kind: connection.credential ?? "none", deviceId: connection.deviceId },
       signal,
-      notify: (event, payload) => connection.sendEvent(event, payload),
       watchSession: (agentId, sessionId) =>
         registry.watch(connection, sessionKeyOf(agentId, sessionId)),
       config: () => configStore.current,

@@ -47,14 +47,15 @@ Deno.test("Connection closes a client that stops reading once its send buffer pa
   transport.onmessage!(JSON.stringify({ type: "req", id: "1", method: "connect", params: {} }));
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert(connection.authenticated);
+  const run = { sessionId: "s1", agentId: "main" };
   for (let i = 0; i < 100 && !closed; i++) {
-    connection.sendEvent("chat.delta", { delta: "x".repeat(200) });
+    connection.sendEvent("chat.delta", { ...run, delta: "x".repeat(200), role: "assistant" });
   }
   assert(closed, "the connection was closed");
   assertEquals(closedWith(), 1008);
   // Memory stays bounded: nothing more is queued after the close.
   const count = sent.length;
-  connection.sendEvent("chat.delta", { delta: "more" });
+  connection.sendEvent("chat.delta", { ...run, delta: "more", role: "assistant" });
   assertEquals(sent.length, count);
   assert(count < 30);
 });
