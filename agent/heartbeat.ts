@@ -5,6 +5,7 @@
  * next beat forward. Each completed beat is recorded as `system.heartbeat.last`.
  */
 
+import { type Clock, type ClockTimer, systemClock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { SystemEventQueue } from "./system_events.ts";
 
@@ -22,6 +23,8 @@ export interface HeartbeatOptions {
   run: (message: string, signal: AbortSignal) => Promise<string>;
   systemEvents: SystemEventQueue;
   logger: Logger;
+  /** Where the time and the timer come from (tests pass a manual clock). @default systemClock */
+  clock?: Clock;
 }
 
 export const DEFAULT_HEARTBEAT_PROMPT =
@@ -49,7 +52,8 @@ export function parseInterval(text: string): number | undefined {
 /** Schedules heartbeat turns; re-reads its settings whenever it is re-armed. */
 export class HeartbeatScheduler {
   #options: HeartbeatOptions;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #clock: Clock;
+  #timer: ClockTimer | undefined;
   #running: AbortController | undefined;
   #run: Promise<void> | undefined;
   #stopped = false;
@@ -58,11 +62,12 @@ export class HeartbeatScheduler {
 
   constructor(options: HeartbeatOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** (Re)arms the timer from the current settings; call after a config change. */
   arm(): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#stopped) return;
     const settings = this.#options.settings();
@@ -77,7 +82,7 @@ export class HeartbeatScheduler {
       }
       return;
     }
-    this.#timer = setTimeout(() => this.beat(), interval);
+    this.#timer = this.#clock.setTimeout(() => this.beat(), interval);
   }
 
   /** Beats now (when enabled and not already beating), then re-arms. */
@@ -85,14 +90,14 @@ export class HeartbeatScheduler {
     if (this.#stopped || this.#running || !this.#options.settings().enabled) {
       return this.#run ?? Promise.resolve();
     }
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     const controller = new AbortController();
     this.#running = controller;
     this.#run = (async () => {
       const { prompt } = this.#options.settings();
       try {
         await this.#options.run(prompt ?? DEFAULT_HEARTBEAT_PROMPT, controller.signal);
-        this.#options.systemEvents.lastHeartbeatAt = new Date().toISOString();
+        this.#options.systemEvents.lastHeartbeatAt = new Date(this.#clock.now()).toISOString();
       } catch (error) {
         if (!controller.signal.aborted) {
           this.#options.logger.warn("heartbeat turn failed", { error: (error as Error).message });
@@ -113,7 +118,7 @@ export class HeartbeatScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#running?.abort();
     await this.#run?.catch(() => {});
   }

@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { type Clock, systemClock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
@@ -54,6 +55,8 @@ export interface AgentRuntimeDeps<M extends RuntimeMode = RuntimeMode> {
    * MCP servers are connected before the turn starts.
    */
   mode: M;
+  /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
+  clock?: Clock;
 }
 
 /** Who the runtime serves: a gateway's clients, or one turn of the local CLI. */
@@ -64,6 +67,8 @@ type GatewayOnly<M extends RuntimeMode, T> = M extends "gateway" ? T : undefined
 
 /** The built runtime: its parts, and the services a tool can reach. */
 export interface AgentRuntime<M extends RuntimeMode = RuntimeMode> {
+  /** The time and timers of schedules and timeouts (cron, heartbeat, approvals). */
+  clock: Clock;
   /** Model providers from `models.providers` (`models.*`, the run loop, `/v1/*`). */
   providers: ProviderRegistry;
   /** Session files (`sessions.*`, `chat.history`). */
@@ -110,6 +115,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   deps: AgentRuntimeDeps<M>,
 ): AgentRuntime<M> {
   const { configStore, paths, logger, bus, env } = deps;
+  const clock = deps.clock ?? systemClock;
   const config = () => configStore.current;
   const clients = deps.mode === "gateway";
 
@@ -122,7 +128,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const usage = new UsageStore(paths.usageFile);
   const systemEvents = new SystemEventQueue();
   const approvals = clients
-    ? new ExecApprovalBroker((event, payload) => bus.publish(event, payload))
+    ? new ExecApprovalBroker((event, payload) => bus.publish(event, payload), clock)
     : undefined;
   const fileDelivery = clients
     ? new FileDeliveryStore({
@@ -216,6 +222,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     );
 
   return {
+    clock,
     approvals: approvals as GatewayOnly<M, ExecApprovalBroker>,
     fileDelivery: fileDelivery as GatewayOnly<M, FileDeliveryStore>,
     providers,

@@ -4,6 +4,7 @@
  * in-memory transports to it directly and run the same connections, handlers and events.
  */
 
+import type { Clock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import { EventBus, sessionKeyOf } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
@@ -32,6 +33,8 @@ export interface GatewayCoreOptions {
   authToken?: string;
   /** Where the gateway listens, once it does (`system.info`, origin checks). */
   ports?(): { port: number; httpPort: number | undefined };
+  /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
+  clock?: Clock;
 }
 
 /** A started gateway core. */
@@ -78,7 +81,14 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   }
 
   const bus = new EventBus();
-  const { services, lifecycle } = createServices({ configStore, paths, logger, bus, env });
+  const { services, lifecycle } = createServices({
+    configStore,
+    paths,
+    logger,
+    bus,
+    env,
+    clock: options.clock,
+  });
   const stopFailed = (service: string, error: unknown) =>
     logger.error("service did not stop cleanly", { service, error });
   await lifecycle.start(stopFailed);

@@ -4,6 +4,7 @@
  * starts them in order and stops them in reverse.
  */
 
+import type { Clock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import type { ServiceList } from "../core/lifecycle.ts";
@@ -45,6 +46,8 @@ export interface ServiceDeps {
   logger: Logger;
   bus: EventBus;
   env: Record<string, string | undefined>;
+  /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
+  clock?: Clock;
 }
 
 /** The gateway's services, built, and the list that starts and stops them. */
@@ -66,13 +69,14 @@ export function createServices(deps: ServiceDeps): BuiltServices {
   );
   const runtime = buildAgentRuntime({ ...deps, mode: "gateway", onRunEvent });
   const { lifecycle: runtimeLifecycle, ...parts } = runtime;
-  const { chat, systemEvents } = parts;
+  const { chat, systemEvents, clock } = parts;
   const devices = new DevicePairing(deps.paths.pairingsFile, {
     codeTtlMs: () => config().devices.codeTtlMs,
   });
   const cron = new CronService({
     cronDir: deps.paths.cronDir,
     logger: logger.child({ component: "cron" }),
+    clock,
     settings: () => config().cron,
     runner: {
       // A job the agent made in a channel session answers on that channel too.
@@ -86,6 +90,7 @@ export function createServices(deps: ServiceDeps): BuiltServices {
       runTurn(chat, { agentId: "main", sessionId: "heartbeat", message }, signal),
     systemEvents,
     logger: logger.child({ component: "heartbeat" }),
+    clock,
   });
   const channels = new ChannelManager({
     config,

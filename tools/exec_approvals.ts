@@ -4,6 +4,7 @@
  * The gateway builds one and publishes its events to every connected client.
  */
 
+import { type Clock, systemClock } from "../core/clock.ts";
 import type { EventName, EventPayload } from "../core/protocol/events.ts";
 
 /** A command waiting for a decision, as clients see it in `exec.approval.requested`. */
@@ -48,9 +49,12 @@ export const APPROVAL_RESOLVED = "exec.approval.resolved" satisfies EventName;
 export class ExecApprovalBroker implements ExecApprovals {
   #pending = new Map<string, Pending>();
   #publish: ApprovalPublisher;
+  #clock: Clock;
 
-  constructor(publish: ApprovalPublisher) {
+  /** @param clock where requests expire (tests pass a manual clock) */
+  constructor(publish: ApprovalPublisher, clock: Clock = systemClock) {
     this.#publish = publish;
+    this.#clock = clock;
   }
 
   request(
@@ -61,14 +65,14 @@ export class ExecApprovalBroker implements ExecApprovals {
     const request: ExecApprovalRequest = {
       requestId: crypto.randomUUID(),
       ...info,
-      expiresAt: Date.now() + options.timeoutMs,
+      expiresAt: this.#clock.now() + options.timeoutMs,
     };
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish("timeout"), options.timeoutMs);
+      const timer = this.#clock.setTimeout(() => finish("timeout"), options.timeoutMs);
       const onAbort = () => finish("aborted");
       const finish = (outcome: ExecApprovalOutcome) => {
         if (!this.#pending.delete(request.requestId)) return;
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         this.#publish(APPROVAL_RESOLVED, {
           requestId: request.requestId,

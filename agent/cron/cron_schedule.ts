@@ -30,6 +30,8 @@ export function isValidTimezone(timezone: string): boolean {
 
 /** Options of {@linkcode parseSchedule}. */
 export interface ParseOptions {
+  /** The current time (the service's clock). @default new Date() */
+  now?: Date;
   /** Where `@every` counts from (the job's creation). @default now */
   anchor?: Date;
   /** Refuse a schedule with no run after now (new jobs; saved ones may be overdue). @default true */
@@ -56,10 +58,11 @@ export function parseSchedule(
   if (timezone !== undefined && !isValidTimezone(timezone)) {
     throw new GatewayError("INVALID_PARAMS", `Unknown timezone: ${timezone}`);
   }
+  const now = options.now ?? new Date();
   const schedule = trimmed.startsWith("@")
-    ? special(trimmed, timezone, options.anchor ?? new Date())
+    ? special(trimmed, timezone, options.anchor ?? now)
     : cronExpression(trimmed, expression, timezone);
-  if (options.requireFuture !== false && !schedule.nextRun(new Date())) {
+  if (options.requireFuture !== false && !schedule.nextRun(now)) {
     throw new GatewayError(
       "INVALID_PARAMS",
       schedule.once

@@ -5,6 +5,7 @@
  * (however many runs it missed), `skip` records one `skipped` entry and waits for the next time.
  */
 
+import { type Clock, type ClockTimer, systemClock } from "../../core/clock.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type CronSchedule, parseSchedule } from "./cron_schedule.ts";
@@ -47,8 +48,8 @@ export interface CronServiceOptions {
   runner: CronRunner;
   settings: () => CronSettings;
   logger: Logger;
-  /** Clock, for tests. @default Date.now */
-  now?: () => number;
+  /** Where the time and the timer come from (tests pass a manual clock). @default systemClock */
+  clock?: Clock;
 }
 
 /** A job as `cron.list` shows it. */
@@ -73,19 +74,22 @@ export class CronService {
   readonly store: CronStore;
   #options: CronServiceOptions;
   #entries = new Map<string, Entry>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #runs = new Set<Promise<void>>();
+  #clock: Clock;
+  #timer: ClockTimer | undefined;
+  /** Runs in progress, with their job's entry (which `remove` may have taken out of the table). */
+  #runs = new Map<Promise<void>, Entry>();
   #started = false;
   #loading: Promise<void> | undefined;
   #stopped = false;
 
   constructor(options: CronServiceOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.store = new CronStore(options.cronDir);
   }
 
   #now(): Date {
-    return new Date((this.#options.now ?? Date.now)());
+    return new Date(this.#clock.now());
   }
 
   /**
@@ -106,6 +110,7 @@ export class CronService {
       try {
         schedule = parseSchedule(job.cron, job.timezone ?? settings.timezone, {
           anchor: new Date(job.createdAt),
+          now,
           requireFuture: false,
         });
       } catch (error) {
@@ -145,9 +150,7 @@ export class CronService {
     const schedule = parseSchedule(
       input.cron,
       input.timezone ?? this.#options.settings().timezone,
-      {
-        anchor: now,
-      },
+      { now, anchor: now },
     );
     this.#options.runner.checkAgent?.(agentId);
     const id = `job_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
@@ -202,9 +205,10 @@ export class CronService {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#loading?.catch(() => {});
-    clearTimeout(this.#timer);
-    for (const entry of this.#entries.values()) entry.running?.abort();
-    await Promise.allSettled([...this.#runs]);
+    this.#clock.clearTimeout(this.#timer);
+    // Every run, including those of jobs removed while they ran: shutdown waits for no turn.
+    for (const entry of this.#runs.values()) entry.running?.abort();
+    await Promise.allSettled([...this.#runs.keys()]);
   }
 
   #info(entry: Entry): CronJobInfo {
@@ -216,7 +220,7 @@ export class CronService {
   }
 
   #arm(): void {
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#stopped || !this.#started) return;
     const soonest = Math.min(
@@ -224,7 +228,7 @@ export class CronService {
     );
     if (soonest === Infinity) return;
     const delay = Math.min(Math.max(0, soonest - this.#now().getTime()), MAX_DELAY_MS);
-    this.#timer = setTimeout(() => this.#tick(), delay);
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), delay);
   }
 
   #tick(): void {
@@ -246,7 +250,7 @@ export class CronService {
 
   #launch(entry: Entry, trigger: CronRunRecord["trigger"]): void {
     const run = this.#run(entry, trigger).finally(() => this.#runs.delete(run));
-    this.#runs.add(run);
+    this.#runs.set(run, entry);
   }
 
   async #run(entry: Entry, trigger: CronRunRecord["trigger"]): Promise<void> {

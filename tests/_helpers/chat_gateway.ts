@@ -19,7 +19,11 @@ import { startFakeAnthropic } from "./fake_anthropic.ts";
 import { startFakeOpenAI } from "./fake_openai.ts";
 import type { FakeProvider } from "./fake_script.ts";
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from "./gateway.ts";
-import { type InProcessGateway, startInProcessGateway } from "./in_process_gateway.ts";
+import {
+  type InProcessGateway,
+  type InProcessGatewayOptions,
+  startInProcessGateway,
+} from "./in_process_gateway.ts";
 
 /** Options of {@linkcode startChatGateway}. */
 export interface ChatGatewayOptions extends TestGatewayOptions {
@@ -47,13 +51,14 @@ export interface ChatGateway<G = TestGateway> {
  * `inProcess`, the gateway's core with in-memory clients (see in_process_gateway.ts).
  */
 export function startChatGateway(
-  options: ChatGatewayOptions & { inProcess: true },
+  options: ChatGatewayOptions & Pick<InProcessGatewayOptions, "clock"> & { inProcess: true },
 ): Promise<ChatGateway<InProcessGateway>>;
 export function startChatGateway(
   options?: ChatGatewayOptions & { inProcess?: false },
 ): Promise<ChatGateway<TestGateway>>;
 export async function startChatGateway(
-  options: ChatGatewayOptions & { inProcess?: boolean } = {},
+  options: ChatGatewayOptions & Pick<InProcessGatewayOptions, "clock"> & { inProcess?: boolean } =
+    {},
 ): Promise<ChatGateway<TestGateway | InProcessGateway>> {
   const wire = options.wire ?? "openai";
   const providerId = options.providerId ?? (wire === "anthropic" ? "anthropic" : "fake");

@@ -11,11 +11,18 @@
  * ```
  */
 
+import type { Clock } from "../../core/clock.ts";
 import { type ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
 import { createLinkedPair } from "../../core/protocol/transport.ts";
 import { assertNoContractDrift, contractCheckedTransport } from "./contract.ts";
 import { type GatewayCore, startGatewayCore } from "../../server/gateway_core.ts";
 import { prepareTestState, type TestGatewayOptions } from "./gateway.ts";
+
+/** Options of {@linkcode startInProcessGateway}. */
+export interface InProcessGatewayOptions extends Omit<TestGatewayOptions, "httpPort"> {
+  /** The time cron, heartbeat and approvals run on (a `ManualClock`). @default systemClock */
+  clock?: Clock;
+}
 
 /** A gateway core and what tests need to talk to it. */
 export interface InProcessGateway {
@@ -33,7 +40,7 @@ export interface InProcessGateway {
 
 /** Starts a gateway core on a temporary state dir. Close it at the end of the test. */
 export async function startInProcessGateway(
-  options: Omit<TestGatewayOptions, "httpPort"> = {},
+  options: InProcessGatewayOptions = {},
 ): Promise<InProcessGateway> {
   const state = await prepareTestState(options);
   const { stateDir, configPath, env, paths, configStore, logger, authToken } = state;
@@ -44,6 +51,7 @@ export async function startInProcessGateway(
     env,
     bindHost: "127.0.0.1",
     authToken,
+    clock: options.clock,
   });
   const token = gateway.auth.mode === "token" ? gateway.auth.token : undefined;
   const clients: GatewayClient[] = [];

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
+import { ManualClock } from "../../_helpers/manual_clock.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { Logger } from "../../../core/logger.ts";
 import {
@@ -40,20 +41,25 @@ async function withService(
   fn: (
     ctx: {
       dir: string;
+      /** The time every service of the test runs on. */
+      clock: ManualClock;
       make: (runner: CronRunner, settings?: Partial<CronSettings>) => CronService;
     },
   ) => Promise<void>,
 ) {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-cron-" });
   const services: CronService[] = [];
+  const clock = new ManualClock();
   try {
     await fn({
       dir,
+      clock,
       make: (runner, settings = {}) => {
         const service = new CronService({
           cronDir: join(dir, "cron"),
           runner,
           logger,
+          clock,
           settings: () => ({
             enabled: true,
             missedRuns: "run-once",
@@ -72,13 +78,16 @@ async function withService(
 }
 
 Deno.test("CronService runs a job on time and records its answer in the history", async () => {
-  await withService(async ({ make }) => {
+  await withService(async ({ clock, make }) => {
     const { runner, turns } = recordingRunner();
     const cron = make(runner);
     await cron.start();
     const job = await cron.add({ cron: "* * * * * *", message: "ping", agentId: "helper" });
     assertEquals(job.sessionId, `cron-${job.id}`);
-    await waitFor(async () => (await cron.history({ jobId: job.id, limit: 10 })).length > 0, 4_000);
+    assertEquals(turns.length, 0, "nothing runs before its time");
+    await clock.advance(1_000);
+    // The run was started on time; it records its end on disk, which takes real time.
+    await waitFor(async () => (await cron.history({ jobId: job.id, limit: 10 })).length > 0);
     const [record] = await cron.history({ jobId: job.id, limit: 10 });
     assertEquals(record.status, "ok");
     assertEquals(record.trigger, "schedule");
@@ -117,16 +126,17 @@ Deno.test("CronService refuses bad expressions, timezones and agents, and saves 
   });
 });
 
-Deno.test("CronService records failures and never overlaps a job with itself", async () => {
-  await withService(async ({ make }) => {
+Deno.test("CronService records failures, never overlaps a job with itself, and stops runs of removed jobs", async () => {
+  await withService(async ({ clock, make }) => {
     let calls = 0;
-    const { runner } = recordingRunner(async (_turn, signal) => {
+    let aborted = false;
+    const { runner, turns } = recordingRunner(async (_turn, signal) => {
       calls++;
       if (calls === 1) throw new Error("Provider unreachable: http://127.0.0.1:9");
-      await new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, 1_600);
+      // The second run is still going when the next second comes; stopping the service ends it.
+      await new Promise((_resolve, reject) => {
         signal.addEventListener("abort", () => {
-          clearTimeout(timer);
+          aborted = true;
           reject(new Error("aborted"));
         });
       });
@@ -134,31 +144,44 @@ Deno.test("CronService records failures and never overlaps a job with itself", a
     });
     const cron = make(runner);
     const job = await cron.add({ cron: "* * * * * *", message: "work" });
+    const records = () => cron.history({ jobId: job.id, limit: 50 });
+    await clock.advance(1_000);
     await waitFor(
-      async () =>
-        (await cron.history({ jobId: job.id, limit: 50 })).some((r) => r.status === "skipped"),
-      6_000,
+      async () => (await records()).some((r) => r.status === "error"),
+      5_000,
+      "a failure",
+    );
+    await clock.advance(1_000);
+    assertEquals(turns.length, 2, "the second run started");
+    await clock.advance(1_000);
+    await waitFor(
+      async () => (await records()).some((r) => r.status === "skipped"),
+      5_000,
       "a skipped run",
     );
-    const records = await cron.history({ jobId: job.id, limit: 50 });
-    const failed = records.find((r) => r.status === "error");
+    assertEquals(turns.length, 2, "the run that came due while the last one ran was skipped");
+    const recorded = await records();
+    const failed = recorded.find((r) => r.status === "error");
     assertEquals(failed?.error, "Provider unreachable: http://127.0.0.1:9");
-    const skipped = records.find((r) => r.status === "skipped");
+    const skipped = recorded.find((r) => r.status === "skipped");
     assertEquals(skipped?.error, "The previous run is still running");
     await cron.remove(job.id);
     assertEquals(await cron.list(), []);
+    // The removed job's run is still going; shutting down aborts it rather than waiting on it.
+    await cron.stop();
+    assert(aborted, "stop aborts the run of a job removed while it ran");
   });
 });
 
 Deno.test("CronService jobs survive a restart, and missed runs follow cron.missedRuns", async () => {
-  await withService(async ({ dir, make }) => {
+  await withService(async ({ dir, clock, make }) => {
     const first = make(recordingRunner().runner);
     const job = await first.add({ cron: "0 3 * * *", message: "nightly" });
     await first.stop();
     // Pretend the job was made two days ago and never ran: its 03:00 runs were missed.
     const jobsFile = join(dir, "cron", "jobs.json");
     const saved = JSON.parse(await Deno.readTextFile(jobsFile));
-    saved.jobs[0].createdAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    saved.jobs[0].createdAt = new Date(clock.now() - 2 * 86_400_000).toISOString();
     await Deno.writeTextFile(jobsFile, JSON.stringify(saved));
 
     const skipping = recordingRunner();

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/ass
 import { GatewayError } from "../../../core/errors.ts";
 import type { GatewayClient } from "../../../core/protocol/client.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { ManualClock } from "../../_helpers/manual_clock.ts";
 
 interface Job {
   id: string;
@@ -27,12 +28,15 @@ const history = (client: GatewayClient, params: { jobId?: string; limit?: number
   client.request("cron.history", params);
 
 Deno.test("cron.add runs the agent on schedule; history, list and remove", async () => {
-  await using env = await startChatGateway({ inProcess: true });
+  const clock = new ManualClock();
+  await using env = await startChatGateway({ inProcess: true, clock });
   const client = await env.gw.connect();
   const { id } = await client.request("cron.add", {
     cron: "* * * * * *",
     message: "status report please",
   });
+  assertEquals((await history(client, { jobId: id })).count, 0, "nothing runs before its time");
+  await clock.advance(1_000);
   await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000, "a run");
   const { records } = await history(client, { jobId: id });
   assertEquals(records[0].status, "ok", records[0].error);
@@ -51,10 +55,20 @@ Deno.test("cron.add runs the agent on schedule; history, list and remove", async
 
   assertEquals(await client.request("cron.remove", { id }), { ok: true });
   assertEquals(await client.request("cron.list"), []);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let a run that had started finish
-  const settled = (await history(client, { jobId: id })).count;
-  await new Promise((resolve) => setTimeout(resolve, 1_300));
-  assertEquals((await history(client, { jobId: id })).count, settled, "no runs after removal");
+  await clock.advance(5_000);
+  assertEquals(env.gw.gateway.services.chat.isActive("main", jobs[0].sessionId), false);
+  assertEquals((await history(client, { jobId: id })).count, 1, "no runs after removal");
+});
+
+Deno.test("cron: a job added on a real gateway runs on the machine's clock", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const { id } = await client.request("cron.add", { cron: "* * * * * *", message: "tick tock" });
+  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000, "a run");
+  const { records } = await history(client, { jobId: id });
+  assertEquals(records[0].status, "ok", records[0].error);
+  assert(records[0].preview?.includes("tick tock"), records[0].preview);
+  assertEquals(await client.request("cron.remove", { id }), { ok: true });
 });
 
 Deno.test("cron.add refuses bad expressions and unknown agents; unknown ids are NOT_FOUND", async () => {
@@ -89,10 +103,11 @@ Deno.test("cron.add refuses bad expressions and unknown agents; unknown ids are 
 
 Deno.test("cron jobs and history survive a gateway restart", async () => {
   const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-cron-restart-" });
+  const clock = new ManualClock();
   try {
     let id: string;
     {
-      await using env = await startChatGateway({ inProcess: true, stateDir });
+      await using env = await startChatGateway({ inProcess: true, stateDir, clock });
       const client = await env.gw.connect();
       ({ id } = await client.request("cron.add", {
         cron: "*/2 * * * * *",
@@ -103,9 +118,10 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
         message: "weekday briefing",
         timezone: "Europe/Berlin",
       });
+      await clock.advance(2_000);
       await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000);
     }
-    await using env = await startChatGateway({ inProcess: true, stateDir });
+    await using env = await startChatGateway({ inProcess: true, stateDir, clock });
     const client = await env.gw.connect();
     const jobs = await client.request("cron.list");
     assertEquals(jobs.map((j) => j.message).sort(), ["tick", "weekday briefing"]);
@@ -121,6 +137,7 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
     assert(/^(Mon|Tue|Wed|Thu|Fri) 08:30$/.test(berlin), berlin);
     const before = (await history(client, { jobId: id })).count;
     assert(before >= 1, "the history from before the restart is kept");
+    await clock.advance(2_000);
     await waitFor(async () => (await history(client, { jobId: id })).count > before, 5_000);
   } finally {
     await Deno.remove(stateDir, { recursive: true });
