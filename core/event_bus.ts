@@ -6,18 +6,17 @@
 
 import type { EventName, EventPayload } from "./protocol/events.ts";
 
-/** Where an event goes. */
-export interface EventRoute {
-  /**
-   * A session's event ({@linkcode sessionKeyOf}): delivered to the clients watching that
-   * session and those that asked for every event. Absent: delivered to every client.
-   */
-  sessionKey?: string;
-}
-
-/** A published event: its name in the catalogue, its payload, and its route. */
+/** A published event: its name in the catalogue, its payload, and where it goes. */
 export type BusEvent = {
-  [E in EventName]: { event: E; payload: EventPayload<E>; sessionKey?: string };
+  [E in EventName]: {
+    event: E;
+    payload: EventPayload<E>;
+    /**
+     * A session's event ({@linkcode sessionKeyOf}): delivered to the clients watching that
+     * session and those that asked for every event. Absent: delivered to every client.
+     */
+    sessionKey?: string;
+  };
 }[EventName];
 
 /**
@@ -25,7 +24,7 @@ export type BusEvent = {
  *
  * @example
  * ```ts
- * bus.publish("chat.delta", payload, { sessionKey: sessionKeyOf("main", "main") });
+ * bus.publish("chat.delta", payload, sessionKeyOf("main", "main"));
  * ```
  */
 export function sessionKeyOf(agentId: string, sessionId: string): string {
@@ -38,7 +37,7 @@ export type BusListener = (event: BusEvent) => void;
 export type EventPublisher = <E extends EventName>(
   event: E,
   payload: EventPayload<E>,
-  route?: EventRoute,
+  sessionKey?: string,
 ) => void;
 
 /** A synchronous fan-out bus. A failing listener never stops the others. */
@@ -51,9 +50,12 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Hands `payload` as event `event` to every listener, in the order they subscribed. */
-  publish<E extends EventName>(event: E, payload: EventPayload<E>, route?: EventRoute): void {
-    const published = { event, payload, sessionKey: route?.sessionKey } as BusEvent;
+  /**
+   * Hands `payload` as event `event` to every listener, in the order they subscribed; with a
+   * `sessionKey` ({@linkcode sessionKeyOf}), to that session's clients only.
+   */
+  publish<E extends EventName>(event: E, payload: EventPayload<E>, sessionKey?: string): void {
+    const published = { event, payload, sessionKey } as BusEvent;
     for (const listener of this.#listeners) {
       try {
         listener(published);

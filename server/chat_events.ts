@@ -19,13 +19,10 @@ export function chatEventPublisher(publish: EventPublisher): RunEventSink {
 }
 
 /** Publishes `event` of `session` as its `chat.*` event to the session's clients. */
-export function publishChatEvent(
-  publish: EventPublisher,
-  session: SessionKey,
-  event: RunEvent,
-): void {
+function publishChatEvent(publish: EventPublisher, session: SessionKey, event: RunEvent): void {
   const { sessionId, agentId } = session;
-  const route = { sessionKey: sessionKeyOf(agentId, sessionId) };
+  // Built per event: measured here, caching it per session object (a WeakMap) cost more.
+  const route = sessionKeyOf(agentId, sessionId);
   switch (event.type) {
     case "delta":
       return publish(

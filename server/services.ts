@@ -64,8 +64,8 @@ export function createServices(deps: ServiceDeps): BuiltServices {
   const { configStore, logger, bus } = deps;
   const config = () => configStore.current;
   // Runs, tools and posts reach the session's clients as `chat.*` events shaped in one place.
-  const onRunEvent = chatEventPublisher((event, payload, route) =>
-    bus.publish(event, payload, route)
+  const onRunEvent = chatEventPublisher((event, payload, sessionKey) =>
+    bus.publish(event, payload, sessionKey)
   );
   const runtime = buildAgentRuntime({ ...deps, mode: "gateway", onRunEvent });
   const { lifecycle: runtimeLifecycle, ...parts } = runtime;

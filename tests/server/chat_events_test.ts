@@ -3,22 +3,22 @@
 import { assertEquals } from "../_helpers/assert.ts";
 import { contractDrift } from "../_helpers/contract.ts";
 import type { RunEvent } from "../../agent/run_types.ts";
-import type { EventPublisher, EventRoute } from "../../core/event_bus.ts";
+import type { EventPublisher } from "../../core/event_bus.ts";
 import { EVENTS } from "../../core/protocol/events.ts";
-import { publishChatEvent } from "../../server/chat_events.ts";
+import { chatEventPublisher } from "../../server/chat_events.ts";
 
 const session = { sessionId: "s1", agentId: "main" };
 const usage = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };
 
 /** The event's name, its payload as the wire carries it (JSON), and its route. */
-function published(event: RunEvent): { event: string; json: string; route?: EventRoute } {
-  const seen: { event: string; json: string; route?: EventRoute }[] = [];
+function published(event: RunEvent): { event: string; json: string; route?: string } {
+  const seen: { event: string; json: string; route?: string }[] = [];
   const publish: EventPublisher = (name, payload, route) => {
     const drift = contractDrift(EVENTS[name].payload, JSON.parse(JSON.stringify(payload)));
     assertEquals(drift, undefined, `${name}: ${drift}`);
     seen.push({ event: name, json: JSON.stringify(payload), route });
   };
-  publishChatEvent(publish, session, event);
+  chatEventPublisher(publish)(session, event);
   assertEquals(seen.length, 1);
   return seen[0];
 }
@@ -74,7 +74,7 @@ Deno.test("chat events: a run's events keep their wire shape, routed to the sess
     assertEquals(out.event, name);
     // Byte for byte: key order included, as clients received it before the mapping moved here.
     assertEquals(out.json, JSON.stringify(payload));
-    assertEquals(out.route, { sessionKey: "main/s1" });
+    assertEquals(out.route, "main/s1");
   }
 });
 
@@ -129,4 +129,14 @@ Deno.test("chat events: words posted into a session arrive as chat.message with 
     out.json,
     JSON.stringify({ agentId: "main", sessionId: "s1", role: "assistant", text: "Done", from }),
   );
+});
+
+Deno.test("chat events: one sink routes each session's events to that session", () => {
+  const routes: (string | undefined)[] = [];
+  const sink = chatEventPublisher((_name, _payload, route) => routes.push(route));
+  const other = { sessionId: "s2", agentId: "ops" };
+  for (const who of [session, other, session, { ...session }]) {
+    sink(who, { type: "delta", text: "x" });
+  }
+  assertEquals(routes, ["main/s1", "ops/s2", "main/s1", "main/s1"]);
 });
