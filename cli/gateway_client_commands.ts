@@ -1,7 +1,8 @@
 /** @module `gateway status`, `gateway probe` and `gateway call`: client-side commands. */
 
-import { GatewayError } from "../core/errors.ts";
+import { errorMessage, GatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
+import type { MethodResult } from "../core/protocol/methods.ts";
 import type { GatewayRecord } from "../core/state_owner.ts";
 import { fail, printJson } from "./_output.ts";
 import { type ClientFlags, connectTo, resolveTarget } from "./_gateway_client.ts";
@@ -63,15 +64,35 @@ export async function gatewayProbe(flags: ClientFlags & { json?: boolean }): Pro
 /** How long `status --deep` waits for `doctor.run` at least. */
 const DEEP_DOCTOR_TIMEOUT_MS = 60_000;
 
+/** What `gateway status` reports (`--json` prints it as it is). */
+interface GatewayStatus {
+  url: string;
+  /** What the gateway of this state dir really uses, which `--port` may have changed. */
+  running: Pick<GatewayRecord, "pid" | "port" | "url" | "httpUrl" | "startedAt"> | null;
+  config: { port: number; bind: string; authMode: string } | { error: string | undefined };
+  service: ServiceStatus;
+  probe?: ProbeResult;
+  deep?: DeepStatus;
+}
+
+/** A method's answer, or why it did not come. */
+type Answer<T> = T | { error: string };
+
+/** What `status --deep` asks the gateway. */
+interface DeepStatus {
+  "system.info": Answer<MethodResult<"system.info">>;
+  "system.presence": Answer<MethodResult<"system.presence">>;
+  "doctor.run": Answer<MethodResult<"doctor.run">>;
+}
+
 export async function gatewayStatus(
   flags: ClientFlags & { probe?: boolean; deep?: boolean; json?: boolean },
 ): Promise<void> {
   const target = await resolveTarget(flags);
   const config = target.config;
   const record = target.owner.owned ? target.owner.record : undefined;
-  const status: Record<string, unknown> = {
+  const status: GatewayStatus = {
     url: target.url,
-    // What the gateway of this state dir really uses, which `--port` may have changed.
     running: record
       ? {
         pid: record.pid,
@@ -92,21 +113,19 @@ export async function gatewayStatus(
     status.probe = result;
     ok = result.ok;
     if (client && flags.deep) {
-      const deep: Record<string, unknown> = {};
-      for (const method of ["system.info", "system.presence", "doctor.run"]) {
-        try {
-          // The doctor spawns Chromium, loads the local runtime and waits for MCP servers (up
-          // to their connectTimeoutMs): seconds on an idle machine, often past --timeout's 5 s
-          // default on a busy one.
-          const timeoutMs = method === "doctor.run"
-            ? Math.max(target.timeoutMs, DEEP_DOCTOR_TIMEOUT_MS)
-            : target.timeoutMs;
-          deep[method] = await client.request(method, {}, { timeoutMs });
-        } catch (error) {
-          deep[method] = { error: (error as Error).message };
-        }
-      }
-      status.deep = deep;
+      const timeoutMs = target.timeoutMs;
+      status.deep = {
+        "system.info": await answer(client.request("system.info", {}, { timeoutMs })),
+        "system.presence": await answer(client.request("system.presence", {}, { timeoutMs })),
+        // The doctor spawns Chromium, loads the local runtime and waits for MCP servers (up
+        // to their connectTimeoutMs): seconds on an idle machine, often past --timeout's 5 s
+        // default on a busy one.
+        "doctor.run": await answer(
+          client.request("doctor.run", {}, {
+            timeoutMs: Math.max(timeoutMs, DEEP_DOCTOR_TIMEOUT_MS),
+          }),
+        ),
+      };
     }
     client?.close();
   }
@@ -115,9 +134,16 @@ export async function gatewayStatus(
   Deno.exit(ok ? 0 : 1);
 }
 
-function printStatus(status: Record<string, unknown>): void {
-  const config = status.config as Record<string, unknown>;
-  const running = status.running as GatewayRecord | null;
+async function answer<T>(request: Promise<T>): Promise<Answer<T>> {
+  try {
+    return await request;
+  } catch (error) {
+    return { error: errorMessage(error) };
+  }
+}
+
+function printStatus(status: GatewayStatus): void {
+  const { config, running } = status;
   console.log(`Gateway  ${status.url}`);
   if (running) {
     const http = running.httpUrl ? `, HTTP ${running.httpUrl}` : "";
@@ -125,15 +151,15 @@ function printStatus(status: Record<string, unknown>): void {
       `Running  pid ${running.pid}, port ${running.port}${http}, since ${running.startedAt}`,
     );
   } else console.log("Running  no gateway owns this state dir");
-  if (config.error) console.log(`Config   INVALID: ${config.error}`);
+  if ("error" in config) console.log(`Config   INVALID: ${config.error}`);
   else {
     const differs = running && running.port !== config.port ? " (the gateway runs on another)" : "";
     console.log(
       `Config   port ${config.port}${differs}, bind ${config.bind}, auth ${config.authMode}`,
     );
   }
-  printService(status.service as ServiceStatus);
-  const probe = status.probe as ProbeResult | undefined;
+  printService(status.service);
+  const probe = status.probe;
   if (probe) {
     console.log(
       probe.ok
@@ -143,30 +169,29 @@ function printStatus(status: Record<string, unknown>): void {
         }${probe.error?.message}`,
     );
   }
-  const deep = status.deep as Record<string, Record<string, unknown>> | undefined;
-  if (deep) {
-    const info = deep["system.info"];
-    if (info && !info.error) {
-      console.log(
-        `System   ${info.platform}/${info.arch}, deno ${
-          (info.runtime as { version: string })?.version
-        }, up ${Math.round(Number(info.uptime) / 1000)} s`,
-      );
-    }
-    const presence = deep["system.presence"] as { entries?: { clientName: string }[] };
-    if (presence?.entries) {
-      console.log(
-        `Clients  ${presence.entries.length}: ${
-          presence.entries.map((e) => e.clientName).join(", ")
-        }`,
-      );
-    }
-    const doctor = deep["doctor.run"] as { summary?: { ok: number; warn: number; fail: number } };
-    if (doctor?.summary) {
-      console.log(
-        `Doctor   ${doctor.summary.ok} ok, ${doctor.summary.warn} warn, ${doctor.summary.fail} fail`,
-      );
-    }
+  if (status.deep) printDeep(status.deep);
+}
+
+function printDeep(deep: DeepStatus): void {
+  const info = deep["system.info"];
+  if (!("error" in info)) {
+    console.log(
+      `System   ${info.platform}/${info.arch}, deno ${info.runtime.version}, up ${
+        Math.round(info.uptime / 1000)
+      } s`,
+    );
+  }
+  const presence = deep["system.presence"];
+  if (!("error" in presence)) {
+    // Presence lists the channels that are up after the clients; they have no client name.
+    const clients = presence.entries.flatMap((e) => e.kind === "client" ? [e.clientName] : []);
+    console.log(`Clients  ${clients.length}: ${clients.join(", ")}`);
+  }
+  const doctor = deep["doctor.run"];
+  if (!("error" in doctor)) {
+    console.log(
+      `Doctor   ${doctor.summary.ok} ok, ${doctor.summary.warn} warn, ${doctor.summary.fail} fail`,
+    );
   }
 }
 

@@ -86,6 +86,16 @@ Deno.test("gateway probe and status: exit 0 against a gateway, 1 against nothing
     Array.isArray(parsed.deep["doctor.run"].checks),
     JSON.stringify(parsed.deep["doctor.run"]),
   );
+  // Presence lists the webchat channel after the clients; only clients have a name to print.
+  const human = await pyclaw(
+    ["gateway", "status", "--deep", "--url", gw.url, "--token", gw.token!],
+    {
+      PYCLAW_STATE_DIR: gw.stateDir,
+    },
+  );
+  assertEquals(human.code, 0, human.stderr);
+  assertMatch(human.stdout, /^Clients  1: pyclaw-cli\/\S+$/m);
+  assertMatch(human.stdout, /^Doctor   \d+ ok, \d+ warn, \d+ fail$/m);
   const dead = await pyclaw(["gateway", "probe", "--url", "ws://127.0.0.1:9", "--timeout", "2000"]);
   assertEquals(dead.code, 1);
   assertMatch(dead.stderr, /FAILED/);
