@@ -2,6 +2,7 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
+import { isGatewayError } from "../core/protocol/errors.ts";
 import type { RpcResult } from "./gateway_context.ts";
 
 let firstScreen = true;
@@ -40,7 +41,7 @@ export function Page(
 /** An error from the gateway, in words. */
 export function ErrorNote(props: { error: Error | undefined; what?: string }) {
   if (!props.error) return null;
-  const code = (props.error as { code?: string }).code;
+  const code = isGatewayError(props.error) ? props.error.code : undefined;
   return (
     <p class="note error" role="alert">
       {props.what ? `${props.what}: ` : ""}

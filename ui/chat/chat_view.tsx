@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApprovalList, type ApprovalRequest } from "../approvals.tsx";
 import { ErrorNote, useScreenFocus } from "../components.tsx";
+import { isGatewayError } from "../../core/protocol/errors.ts";
 import type { MethodResult } from "../../core/protocol/methods.ts";
 import { useGateway, useGatewayEvent, useRpc } from "../gateway_context.ts";
 import {
@@ -64,11 +65,13 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
         setItems(itemsFromHistory(messages));
         setHistoryError(undefined);
       },
-      (failure) => {
+      (failure: Error) => {
         if (!live) return;
         // A session with no file yet is simply empty.
         setItems([]);
-        setHistoryError(failure.code === "NOT_FOUND" ? undefined : failure);
+        setHistoryError(
+          isGatewayError(failure) && failure.code === "NOT_FOUND" ? undefined : failure,
+        );
       },
     );
     return () => {
