@@ -29,7 +29,7 @@ Deno.test("chat.send streams deltas then done, answers completed and writes the 
     role: "assistant",
   });
   assert(chat[1].seq > chat[0].seq && chat[2].seq > chat[1].seq);
-  const done = chat[2].payload as Record<string, unknown>;
+  const done = events.named("chat.done")[0];
   assertEquals(done.sessionId, "main");
   assertEquals(done.usage, { promptTokens: 12, completionTokens: 2, totalTokens: 14 });
 
@@ -74,9 +74,9 @@ Deno.test("chat.send runs a scripted tool call and feeds the result back", async
     "chat.delta",
     "chat.done",
   ]);
-  const call = chat[0].payload as Record<string, unknown>;
+  const call = events.named("chat.tool_call")[0];
   assertEquals([call.sessionId, call.tool, call.args], ["tools", "echo", { text: "ping" }]);
-  const result = chat[1].payload as Record<string, unknown>;
+  const result = events.named("chat.tool_result")[0];
   assertEquals([result.tool, result.result], ["echo", { echoed: "ping" }]);
 
   const [first, second] = env.upstream.requests.map((r) => r.body);

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
+import type { EventPayload } from "../../../core/protocol/events.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
 
 Deno.test("system.info reports platform, uptime, version and the Deno runtime", async () => {
@@ -43,7 +44,7 @@ Deno.test("system.event queues the text and broadcasts it; heartbeat.last answer
   await using gw = await startTestGateway();
   const a = await gw.connect();
   const b = await gw.connect();
-  const got: unknown[] = [];
+  const got: EventPayload<"system.event">[] = [];
   b.onEvent((frame) => frame.event === "system.event" && got.push(frame.payload));
   const reply = await a.request("system.event", { text: "Backup finished", mode: "now" });
   assertEquals(reply, { ok: true, eventType: "system", mode: "now" });
@@ -52,7 +53,7 @@ Deno.test("system.event queues the text and broadcasts it; heartbeat.last answer
     "next-heartbeat",
   );
   await waitFor(() => got.length === 2);
-  assertEquals((got[0] as { text: string }).text, "Backup finished");
+  assertEquals(got[0].text, "Backup finished");
   assertEquals(gw.gateway.services.systemEvents.pending.length, 2);
   const empty = await assertRejects(() => a.request("system.event", { text: "   " }), GatewayError);
   assertEquals(empty.code, "INVALID_PARAMS");
