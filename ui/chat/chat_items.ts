@@ -3,6 +3,8 @@
  * (`chat.history`) and then advanced by the `chat.*` events of the open session.
  */
 
+import type { EventName } from "../../core/protocol/events.ts";
+
 /** A file `send_file` delivered (`chat.file`): inline bytes or a download link. */
 export interface FileItem {
   kind: "file";
@@ -126,7 +128,7 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
 /** The list after one `chat.*` event of this session (a new array; items are copied on change). */
 export function applyChatEvent(
   items: ChatItem[],
-  event: string,
+  event: EventName,
   payload: Record<string, unknown>,
 ): ChatItem[] {
   const last = items.at(-1);

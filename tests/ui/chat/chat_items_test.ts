@@ -82,8 +82,8 @@ Deno.test("applyChatEvent streams deltas into one answer and closes it on tool c
   });
   items = applyChatEvent(items, "chat.error", { error: "Upstream failed", code: "UNAVAILABLE" });
   assertEquals(items.at(-1), { kind: "error", text: "Upstream failed", code: "UNAVAILABLE" });
-  // Unknown events change nothing.
-  assertEquals(applyChatEvent(items, "chat.other", {}), items);
+  // Events the list does not show change nothing.
+  assertEquals(applyChatEvent(items, "chat.tool_progress", {}), items);
 });
 
 Deno.test("truncateAfterLastUser drops the answer and can replace the question", () => {
