@@ -24,7 +24,7 @@ export type BusEvent = {
  *
  * @example
  * ```ts
- * bus.publish("chat.delta", payload, sessionKeyOf("main", "main"));
+ * sessionKeyOf("main", "telegram-42"); // "main/telegram-42", the third argument of `publish`
  * ```
  */
 export function sessionKeyOf(agentId: string, sessionId: string): string {

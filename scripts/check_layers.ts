@@ -4,6 +4,8 @@
  * types still ties the modules together). Run by `npm test`; prints each upward import and each
  * cycle, and exits 1 if there is any. The Control UI (ui/, bundled for the browser) may import
  * only itself, npm packages and `core/protocol/`, which imports nothing else of `core/`.
+ * `chat.*` events are published from `server/chat_events.ts` only: the one place that shapes
+ * their payloads from the agent's run events.
  */
 
 const LAYERS = ["core", "tools", "agent", "server", "cli"] as const;
@@ -23,6 +25,10 @@ async function* sourceFiles(dir: string): AsyncGenerator<string> {
   }
 }
 
+/** The only module that may publish a `chat.*` event. */
+const CHAT_EVENTS_MODULE = "server/chat_events.ts";
+const CHAT_PUBLISH = /\b(?:publish|sendEvent|encodeEvent)\(\s*["'`]chat\./;
+
 const IMPORT =
   /(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']|import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 const problems: string[] = [];
@@ -35,6 +41,11 @@ const graph = new Map<string, string[]>();
 for (const file of files) {
   const from = layerOf(file);
   const text = await Deno.readTextFile(file);
+  if (CHAT_PUBLISH.test(text) && file.slice(root.length) !== CHAT_EVENTS_MODULE) {
+    problems.push(
+      `${file.slice(root.length)} publishes a chat.* event (only ${CHAT_EVENTS_MODULE})`,
+    );
+  }
   const edges: string[] = [];
   graph.set(file, edges);
   for (const match of text.matchAll(IMPORT)) {
@@ -52,7 +63,8 @@ for (const cycle of importCycles(graph)) {
 problems.push(...await uiProblems(graph));
 if (problems.length) {
   console.error(
-    "Upward imports (layers: main.ts → cli → server → agent → tools → core), cycles, UI imports:",
+    "Upward imports (layers: main.ts → cli → server → agent → tools → core), cycles, UI imports, " +
+      "chat.* events published outside " + CHAT_EVENTS_MODULE + ":",
   );
   for (const problem of problems) console.error(`  ${problem}`);
   Deno.exit(1);
