@@ -148,9 +148,16 @@ export class ChannelManager {
     if (key === this.#telegramKey && this.#channels.has("telegram")) return;
     this.#telegramKey = key;
     const previous = this.#channels.get("telegram");
-    this.#channels.delete("telegram");
-    await previous?.stop();
-    if (!settings || this.#controller.signal.aborted) return;
+    // While the old channel stops, the channel reads as starting: a client that polls
+    // `channels.status` through a restart must not be told the channel does not exist.
+    if (previous) {
+      this.#channels.set("telegram", placeholder("starting"));
+      await previous.stop();
+    }
+    if (!settings || this.#controller.signal.aborted) {
+      this.#channels.delete("telegram");
+      return;
+    }
     if (!settings.enabled || !settings.botToken) {
       this.#channels.set("telegram", placeholder(settings.enabled ? "unconfigured" : "disabled"));
       return;
@@ -203,8 +210,8 @@ export class ChannelManager {
   }
 }
 
-/** A channel that is configured off, or lacks what it needs to start. */
-function placeholder(state: "disabled" | "unconfigured"): Channel {
+/** A channel that is configured off, lacks what it needs to start, or is restarting. */
+function placeholder(state: "disabled" | "unconfigured" | "starting"): Channel {
   return {
     id: "telegram",
     type: "telegram",

@@ -36,7 +36,7 @@ Deno.test("the default tool set fits its token budgets (a 4k-context model keeps
 });
 
 Deno.test("a model with a small context window is offered lean tool schemas", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   await env.gw.configStore.patch({
     models: {
       providers: {

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.t
 import { recordEvents } from "../_helpers/chat_gateway.ts";
 import { startFakeHub } from "../_helpers/fake_hub.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
+import { startInProcessGateway } from "../_helpers/in_process_gateway.ts";
 import { CALLING_MODEL, TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
 import { defineTool } from "../../tools/tool.ts";
 import { z } from "zod";
@@ -118,7 +119,7 @@ Deno.test("download, select, then models.list, models.probe and chat.send on a l
 });
 
 Deno.test("chat.abort stops a local generation and the model answers the next message", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: {
       models: {
         local: { threads: 1, gpuLayers: 0, contextSize: 8192 },
@@ -150,7 +151,7 @@ Deno.test("chat.abort stops a local generation and the model answers the next me
 });
 
 Deno.test("chat.send runs a tool the local model calls and feeds the result back", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: {
       models: {
         local: { threads: 1, gpuLayers: 0, contextSize: 8192 },

@@ -25,7 +25,7 @@ const telegramConfig = (telegram: FakeTelegram) => ({
 });
 
 Deno.test("cron tool: a one-time reminder made in a chat fires in that session, then goes", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const events = recordEvents(client);
   const at = new Date(Date.now() + 2_000).toISOString();
@@ -74,6 +74,7 @@ Deno.test("cron tool: a one-time reminder made in a chat fires in that session, 
 Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list and remove by name", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: { channels: { telegram: telegramConfig(telegram) } },
   });
   const client = await env.gw.connect({ events: "all" });
@@ -125,7 +126,7 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
 });
 
 Deno.test("cron tool: incomplete, past and duplicate schedules are refused and change nothing", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(

@@ -10,6 +10,7 @@ const messageCall = (channel: string, recipient: string, text: string) => ({
 Deno.test("message tool: sends to an allowed Telegram chat; unknown channels and recipients are refused", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       channels: {
         telegram: {
@@ -52,6 +53,7 @@ Deno.test("message tool: a disabled dmPolicy refuses every recipient, an open on
   for (const [dmPolicy, refused] of [["disabled", true], ["open", false]] as const) {
     await using telegram = await startFakeTelegram();
     await using env = await startChatGateway({
+      inProcess: true,
       config: {
         channels: {
           telegram: { botToken: telegram.token, apiBaseUrl: telegram.url, dmPolicy },
@@ -68,7 +70,7 @@ Deno.test("message tool: a disabled dmPolicy refuses every recipient, an open on
 });
 
 Deno.test("message tool: posts into another session, whose clients see it; unknown sessions are refused", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const events = recordEvents(client);
   await client.request("chat.send", { message: "I am the other session", sessionId: "other" });

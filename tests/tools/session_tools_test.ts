@@ -5,7 +5,7 @@ import { startFakeTelegram } from "../_helpers/fake_telegram.ts";
 const call = (name: string, args: Record<string, unknown> = {}) => ({ name, arguments: args });
 
 Deno.test("sessions_send with wait: the other session answers and the answer comes back", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
@@ -41,7 +41,7 @@ Deno.test("sessions_send with wait: the other session answers and the answer com
 });
 
 Deno.test("sessions_send: a wait that would close a cycle, the own session and unknown agents are refused", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
@@ -79,7 +79,7 @@ Deno.test("sessions_send: a wait that would close a cycle, the own session and u
 });
 
 Deno.test("sessions_send: without wait the turn runs on its own; an abort of the waiting run stops the other's", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   env.upstream.reply(
@@ -117,6 +117,7 @@ Deno.test("sessions_send: without wait the turn runs on its own; an abort of the
 
 Deno.test("session_status, sessions_list and agents_list describe the gateway's sessions and agents", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       agents: {
         defaults: { model: "fake/gpt-test" },
@@ -163,6 +164,7 @@ Deno.test("session_status, sessions_list and agents_list describe the gateway's 
 Deno.test("sessions_send to a channel session: its chat gets the answer, unless the channel never admitted that chat", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       channels: {
         telegram: {

@@ -11,7 +11,7 @@ const slow: ScriptedReply = { chunks: Array(20).fill("."), chunkDelayMs: 300 };
  * sub-agents' requests interleave, so a queue in arrival order would not do.
  */
 function route(
-  env: ChatGateway,
+  env: Pick<ChatGateway, "upstream">,
   routes: [RegExp, ScriptedReply, { afterTool?: boolean }?][],
 ): void {
   env.upstream.setDefault((request) => {
@@ -31,7 +31,7 @@ const subagentsConfig = (limits: Record<string, number>) => ({
 });
 
 Deno.test("sessions_spawn: the sub-agent works in its own session and its result is announced to the parent", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
@@ -93,6 +93,7 @@ Deno.test("sessions_spawn: the sub-agent works in its own session and its result
 
 Deno.test("sessions_spawn: depth and count limits are enforced", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: subagentsConfig({ maxSpawnDepth: 1, maxChildrenPerAgent: 1, maxConcurrent: 8 }),
   });
   const client = await env.gw.connect({ events: "all" });
@@ -132,6 +133,7 @@ Deno.test("sessions_spawn: depth and count limits are enforced", async () => {
 
 Deno.test("sessions_spawn: aborting the parent session kills its children and theirs, with no report", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: subagentsConfig({ maxSpawnDepth: 2, maxChildrenPerAgent: 5, maxConcurrent: 8 }),
   });
   const client = await env.gw.connect({ events: "all" });
@@ -169,7 +171,7 @@ Deno.test("sessions_spawn: aborting the parent session kills its children and th
 });
 
 Deno.test("subagents steer: the child drops its task, follows the new instruction and reports that", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect({ events: "all" });
   const events = recordEvents(client);
   route(env, [
@@ -217,7 +219,7 @@ Deno.test("subagents steer: the child drops its task, follows the new instructio
 });
 
 Deno.test("sessions_spawn: a parent run aborted by its client's disconnect kills the children it spawned", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const watcher = await env.gw.connect({ events: "all" });
   const events = recordEvents(watcher);
   const client = await env.gw.connect({ events: "all" });
@@ -237,6 +239,7 @@ Deno.test("sessions_spawn: a parent run aborted by its client's disconnect kills
 
 Deno.test("sessions_spawn: maxConcurrent counts running sub-agents across sessions", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: subagentsConfig({ maxSpawnDepth: 1, maxChildrenPerAgent: 5, maxConcurrent: 1 }),
   });
   const client = await env.gw.connect({ events: "all" });

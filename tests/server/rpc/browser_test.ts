@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { pidsMentioning, pngSize, startPageServer } from "../../_helpers/browser_pages.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import type { GatewayClient } from "../../../core/protocol/client.ts";
 
 async function rejectsWith(code: string, call: () => Promise<unknown>): Promise<GatewayError> {
@@ -19,7 +19,7 @@ type Tab = { tabId: string; url: string; title: string; active: boolean };
 // One gateway and one Chromium for the whole family: launching is the slow part.
 Deno.test("browser.* drive a real Chromium through the gateway", async (t) => {
   await using site = startPageServer();
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client: GatewayClient = await gw.connect();
 
   await t.step("status before start reports a stopped default profile", async () => {
@@ -293,7 +293,7 @@ Deno.test("browser.* drive a real Chromium through the gateway", async (t) => {
 });
 
 Deno.test("browser methods with autoStart off need browser.start first", async () => {
-  await using gw = await startTestGateway({ config: { browser: { autoStart: false } } });
+  await using gw = await startInProcessGateway({ config: { browser: { autoStart: false } } });
   const client = await gw.connect();
   const error = await rejectsWith(
     "NOT_FOUND",
@@ -305,7 +305,7 @@ Deno.test("browser methods with autoStart off need browser.start first", async (
 });
 
 Deno.test("browser.start without a browser says how to install one", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: { browser: { executablePath: "/nonexistent/chromium" } },
   });
   const client = await gw.connect();
@@ -315,7 +315,7 @@ Deno.test("browser.start without a browser says how to install one", async () =>
 });
 
 Deno.test("closing the gateway leaves no Chromium behind", async () => {
-  const gw = await startTestGateway();
+  const gw = await startInProcessGateway();
   let closed = false;
   try {
     const client = await gw.connect();
@@ -331,7 +331,7 @@ Deno.test("closing the gateway leaves no Chromium behind", async () => {
 });
 
 Deno.test("browser methods with browser.enabled off are refused, status still answers", async () => {
-  await using gw = await startTestGateway({ config: { browser: { enabled: false } } });
+  await using gw = await startInProcessGateway({ config: { browser: { enabled: false } } });
   const client = await gw.connect();
   const error = await rejectsWith("INVALID_PARAMS", () => client.request("browser.start"));
   assertMatch(error.message, /browser\.enabled/);
@@ -341,7 +341,7 @@ Deno.test("browser methods with browser.enabled off are refused, status still an
 });
 
 Deno.test("a browser that dies is reported stopped and starts again on the next call", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const first = await client.request("browser.start");
   const profileDir = `${gw.paths.browserDir}/profiles/default`;

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/ass
 import { GatewayError } from "../../../core/errors.ts";
 import type { GatewayClient } from "../../../core/protocol/client.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { type FakeTelegram, startFakeTelegram } from "../../_helpers/fake_telegram.ts";
 
 interface Status {
@@ -33,7 +33,7 @@ const status = (client: GatewayClient, id: string) =>
   client.request("channels.status", { channelId: id });
 
 Deno.test("channels.list and channels.status show webchat; bad ids are refused", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   assertEquals(await client.request("channels.list"), [
     { id: "webchat", type: "webchat", status: "running" },
@@ -52,6 +52,7 @@ Deno.test("channels.list and channels.status show webchat; bad ids are refused",
 Deno.test("telegram messages are routed by bindings, allowFrom gates senders, replies go back", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       channels: {
         telegram: telegramConfig(telegram, { dmPolicy: "allowlist", allowFrom: [111, "@carol"] }),
@@ -108,6 +109,7 @@ Deno.test("telegram messages are routed by bindings, allowFrom gates senders, re
 Deno.test("telegram reconnects with backoff after the API goes away, and says so", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: { channels: { telegram: telegramConfig(telegram, { dmPolicy: "open" }) } },
   });
   const client = await env.gw.connect();
@@ -134,6 +136,7 @@ Deno.test("telegram reconnects with backoff after the API goes away, and says so
 Deno.test("telegram dmPolicy pairing tells a stranger their id; disabled says nothing", async () => {
   await using telegram = await startFakeTelegram();
   await using env = await startChatGateway({
+    inProcess: true,
     config: { channels: { telegram: telegramConfig(telegram, { dmPolicy: "pairing" }) } },
   });
   const client = await env.gw.connect();

@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { REDACTED } from "../../../core/config/schema.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 
 Deno.test("config.get redacts secrets; a redacted value sent back keeps the secret", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: { models: { providers: { openai: { apiKey: "sk-secret-value" } } } },
   });
   const client = await gw.connect();
@@ -23,7 +23,7 @@ Deno.test("config.get redacts secrets; a redacted value sent back keeps the secr
 });
 
 Deno.test("config.set rejects unknown keys and bad values with INVALID_PARAMS, file unchanged", async () => {
-  await using gw = await startTestGateway({ config: { logging: { level: "info" } } });
+  await using gw = await startInProcessGateway({ config: { logging: { level: "info" } } });
   const client = await gw.connect();
   const before = await Deno.readTextFile(gw.configPath);
   for (
@@ -44,7 +44,7 @@ Deno.test("config.set rejects unknown keys and bad values with INVALID_PARAMS, f
 });
 
 Deno.test("config.patch is all or nothing and refuses prototype keys", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const bad = await assertRejects(
     () =>
@@ -70,7 +70,7 @@ Deno.test("config.patch is all or nothing and refuses prototype keys", async () 
 });
 
 Deno.test("config.patch refuses a top-level __proto__; a value nested 5,000 deep is INVALID_PARAMS", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const before = await Deno.readTextFile(gw.configPath);
   const proto = await assertRejects(
@@ -96,7 +96,10 @@ Deno.test("config.patch refuses a top-level __proto__; a value nested 5,000 deep
 });
 
 Deno.test("the gateway reloads an edited config file; a broken edit keeps the last good config", async () => {
-  await using gw = await startTestGateway({ watch: true, config: { logging: { level: "info" } } });
+  await using gw = await startInProcessGateway({
+    watch: true,
+    config: { logging: { level: "info" } },
+  });
   const client = await gw.connect();
   const events: string[] = [];
   client.onEvent((frame) => events.push(frame.event));

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch, waitFor } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { everythingStdio, processAlive, startEverythingHttp } from "../../_helpers/mcp.ts";
 import type { GatewayClient } from "../../../core/protocol/client.ts";
 import type { McpServerStatus } from "../../../tools/mcp/server_connection.ts";
@@ -27,7 +27,7 @@ async function toolNames(client: GatewayClient): Promise<string[]> {
 
 Deno.test("mcp.status and tools.list show each server; a broken one does not hold up the others", async () => {
   await using http = await startEverythingHttp("streamableHttp");
-  const gw = await startTestGateway({
+  const gw = await startInProcessGateway({
     config: {
       tools: {
         mcpServers: {
@@ -76,7 +76,7 @@ Deno.test("mcp.status and tools.list show each server; a broken one does not hol
 });
 
 Deno.test("mcp hot reload: editing the config file adds and removes servers, unchanged ones stay", async () => {
-  const gw = await startTestGateway({
+  const gw = await startInProcessGateway({
     watch: true,
     config: { tools: { mcpServers: { keep: everythingStdio(), drop: everythingStdio() } } },
   });
@@ -116,6 +116,7 @@ Deno.test("mcp hot reload: editing the config file adds and removes servers, unc
 
 Deno.test("an MCP tool runs in a chat from the model's tool call, with the server's schema", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: { tools: { mcpServers: { everything: everythingStdio() } } },
   });
   const client = await env.gw.connect();
@@ -147,7 +148,7 @@ Deno.test("mcp hot reload also works by polling the file's mtime when no file ev
   const config = (servers: Record<string, unknown>) => ({
     tools: { mcpPollIntervalMs: 100, mcpServers: servers },
   });
-  const gw = await startTestGateway({ watch: false, config: config({}) });
+  const gw = await startInProcessGateway({ watch: false, config: config({}) });
   try {
     const client = await gw.connect();
     assertEquals(await statusOf(client), {});

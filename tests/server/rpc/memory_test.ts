@@ -8,7 +8,7 @@ import {
 } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 import { GatewayError } from "../../../core/errors.ts";
 
@@ -20,7 +20,7 @@ function lastToolResult(requests: { body?: any }[]): string {
 }
 
 Deno.test("memory_search finds a fact told in another session, in English and in Chinese", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   env.upstream.reply({ text: "Noted" }, { text: "记住了" });
   await client.request("chat.send", {
@@ -48,7 +48,7 @@ Deno.test("memory_search finds a fact told in another session, in English and in
 
 Deno.test("the system prompt tells the agent to search memory, unless memory tools are denied", async () => {
   for (const deny of [[], ["group:memory"]]) {
-    await using env = await startChatGateway({ config: { tools: { deny } } });
+    await using env = await startChatGateway({ inProcess: true, config: { tools: { deny } } });
     const client = await env.gw.connect();
     await client.request("chat.send", { message: "Hi" });
     const system = env.upstream.requests[0].body.messages[0].content as string;
@@ -60,6 +60,7 @@ Deno.test("the system prompt tells the agent to search memory, unless memory too
 
 Deno.test("memory.search picks up an edited MEMORY.md, reindexing that file only", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: { agents: { defaults: { memorySearch: { sync: { watch: false } } } } },
   });
   const client = await env.gw.connect();
@@ -113,7 +114,7 @@ function concepts(text: string): number[] {
 Deno.test("memory search ranks hybrid hits when an embedding provider is configured", async () => {
   await using upstream = await startFakeOpenAI({ apiKey: "sk-embed", embed: concepts });
   const memorySearch = { provider: "fake", model: "embed-test", sync: { watch: false } };
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: {
       models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-embed" } } },
       agents: { defaults: { memorySearch } },
@@ -146,7 +147,7 @@ Deno.test("memory search ranks hybrid hits when an embedding provider is configu
 });
 
 Deno.test("memory search embeds with a downloaded GGUF when memorySearch.provider is local", async () => {
-  await using gw = await startTestGateway({
+  await using gw = await startInProcessGateway({
     config: {
       models: { local: { threads: 1 } },
       agents: {
@@ -186,6 +187,7 @@ Deno.test("the gateway indexes an edited memory file and a finished turn in the 
   const workspace = await Deno.makeTempDir({ prefix: "pyclaw-memory-ws-" });
   await Deno.mkdir(join(workspace, "memory"), { recursive: true });
   await using env = await startChatGateway({
+    inProcess: true,
     config: {
       agents: { defaults: { workspace, memorySearch: { sync: { watchDebounceMs: 50 } } } },
     },

@@ -12,7 +12,7 @@ import { startGateway } from "../../../server/gateway.ts";
 type Listed = { sessions: { agentId: string; file: string; path: string; size: number }[] };
 
 Deno.test("sessions.list, preview, reset and delete work on real session files", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "one", sessionId: "alpha" });
   await client.request("chat.send", { message: "two", sessionId: "beta" });
@@ -57,7 +57,7 @@ Deno.test("sessions.list, preview, reset and delete work on real session files",
 });
 
 Deno.test("sessions.preview, reset and delete accept the file that sessions.list gives", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "one", sessionId: "alpha" });
   const listed = await client.request("sessions.list");
@@ -99,7 +99,7 @@ Deno.test("sessions.preview, reset and delete accept the file that sessions.list
 });
 
 Deno.test("sessions.* refuse paths outside the sessions folders without reading them", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "hi" });
   const outsideFile = join(env.gw.stateDir, "secret.jsonl");
@@ -126,7 +126,7 @@ Deno.test("sessions.* refuse paths outside the sessions folders without reading 
 });
 
 Deno.test("a torn last line is skipped on read and the next append stays readable", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "before", sessionId: "torn" });
   const file = join(env.gw.paths.sessionsDir("main"), "torn.jsonl");
@@ -201,7 +201,7 @@ Deno.test("chat.history survives a gateway restart", async () => {
 });
 
 Deno.test("sessions.preview and chat.history page from the end with a cursor", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();
   const dir = env.gw.paths.sessionsDir("main");
   await Deno.mkdir(dir, { recursive: true });

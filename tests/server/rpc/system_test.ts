@@ -2,9 +2,10 @@ import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/ass
 import { GatewayError } from "../../../core/errors.ts";
 import type { EventPayload } from "../../../core/protocol/events.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 
 Deno.test("system.info reports platform, uptime, version and the Deno runtime", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const info = await client.request("system.info");
   assertEquals(info.platform, Deno.build.os);
@@ -15,7 +16,7 @@ Deno.test("system.info reports platform, uptime, version and the Deno runtime", 
 });
 
 Deno.test("health.check (openclaw-py's probe) answers like health", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const probe = await client.request("health.check", {});
   const health = await client.request("health");
@@ -24,7 +25,7 @@ Deno.test("health.check (openclaw-py's probe) answers like health", async () => 
 });
 
 Deno.test("system.presence lists each connected client and the running channels", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const a = await gw.connect({ clientName: "app-a" });
   await gw.connect({ clientName: "app-b" });
   const { entries } = await a.request(
@@ -41,7 +42,7 @@ Deno.test("system.presence lists each connected client and the running channels"
 });
 
 Deno.test("system.event queues the text and broadcasts it; heartbeat.last answers", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const a = await gw.connect();
   const b = await gw.connect();
   const got: EventPayload<"system.event">[] = [];
@@ -97,7 +98,7 @@ Deno.test("logs.tail returns the log file's path and lines; system.logs filters 
 });
 
 Deno.test("usage.get sums recorded usage by day and model", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const empty = await client.request("usage.get");
   assertEquals(empty.totalTokens, 0);
@@ -150,7 +151,7 @@ Deno.test("update.check compares with the registry's latest version", async () =
   });
   try {
     const base = `http://127.0.0.1:${registry.addr.port}`;
-    await using gw = await startTestGateway({ config: { update: { registry: base } } });
+    await using gw = await startInProcessGateway({ config: { update: { registry: base } } });
     const client = await gw.connect();
     const newer = await client.request(
       "update.check",
@@ -185,7 +186,7 @@ Deno.test("update.check compares with the registry's latest version", async () =
 });
 
 Deno.test("web.status counts web clients", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const cli = await gw.connect({ clientName: "cli" });
   assertEquals((await cli.request("web.status")).connected, false);
   await gw.connect({ clientName: "pyclaw-control-ui/1.0" });
@@ -198,7 +199,7 @@ Deno.test("web.status counts web clients", async () => {
 });
 
 Deno.test("doctor.run returns checks and a summary", async () => {
-  await using gw = await startTestGateway({ config: { gateway: { typo: 1 } } });
+  await using gw = await startInProcessGateway({ config: { gateway: { typo: 1 } } });
   const client = await gw.connect();
   const report = await client.request(
     "doctor.run",

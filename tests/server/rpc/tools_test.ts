@@ -9,7 +9,7 @@ import {
 } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { buildDocx, buildPdf, buildPptx, buildXlsx } from "../../_helpers/documents.ts";
-import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { HAS_XVFB, startXvfb } from "../../_helpers/xvfb.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { defineTool } from "../../../tools/tool.ts";
@@ -26,7 +26,7 @@ const BUILTINS = [
 ];
 
 Deno.test("tools.list lists the built-in tools and those of dynamic sources", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const before = await client.request("tools.list");
   const names = before.map((tool) => tool.name);
@@ -50,7 +50,7 @@ Deno.test("tools.list lists the built-in tools and those of dynamic sources", as
 });
 
 Deno.test("tools.exec_approve with an unknown requestId is NOT_FOUND, bad params INVALID_PARAMS", async () => {
-  await using gw = await startTestGateway();
+  await using gw = await startInProcessGateway();
   const client = await gw.connect();
   const unknown = await assertRejects(
     () => client.request("tools.exec_approve", { requestId: "nope", approved: true }),
@@ -66,7 +66,7 @@ Deno.test("tools.exec_approve with an unknown requestId is NOT_FOUND, bad params
 });
 
 Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket client", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply(
     { toolCalls: [{ name: "exec", arguments: { command: "echo approved-run" }, id: "c1" }] },
     { text: "Ran it" },
@@ -134,6 +134,7 @@ Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket cl
 
 Deno.test("exec in a chat is denied when nobody answers in time", async () => {
   await using env = await startChatGateway({
+    inProcess: true,
     config: { tools: { exec: { approvalTimeoutMs: 300 } } },
   });
   env.upstream.reply(
@@ -195,7 +196,7 @@ Deno.test("send_file in a chat emits chat.file with a download URL that needs it
 });
 
 Deno.test("read_xlsx in a chat: the scripted call and its result stream as chat events", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   await Deno.mkdir(env.gw.paths.workspaceDir, { recursive: true });
   await Deno.writeFile(join(env.gw.paths.workspaceDir, "book.xlsx"), await buildXlsx());
   env.upstream.reply(
@@ -225,7 +226,7 @@ Deno.test("read_xlsx in a chat: the scripted call and its result stream as chat 
 });
 
 Deno.test("read_pdf, read_docx and read_pptx in one chat round give the model each document's text", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const dir = env.gw.paths.workspaceDir;
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeFile(join(dir, "a.pdf"), buildPdf(["PDF words"]));
@@ -281,6 +282,7 @@ Deno.test({
   async fn() {
     await using xvfb = await startXvfb(320, 200);
     await using env = await startChatGateway({
+      inProcess: true,
       env: { DISPLAY: xvfb.display, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
     });
     env.upstream.reply(
@@ -300,6 +302,7 @@ Deno.test({
 Deno.test("stopping the gateway kills a running exec's process group and denies waiting approvals", async () => {
   const marker = `pyclaw-stop-${crypto.randomUUID().slice(0, 8)}`;
   const env = await startChatGateway({
+    inProcess: true,
     config: {
       tools: { exec: { policy: "ask", allowPatterns: [`sh -c 'sleep * # ${marker}'`] } },
     },

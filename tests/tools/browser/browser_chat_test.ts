@@ -5,6 +5,7 @@ import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 Deno.test("the browser tool in a chat: the model reads a page, sees a screenshot, is kept out of internal addresses", async () => {
   await using site = startPageServer();
   await using env = await startChatGateway({
+    inProcess: true,
     config: { browser: { ssrf: { allowedHosts: ["127.0.0.1"] } } },
   });
   env.upstream.reply(

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 
 Deno.test("file tools in a chat: write, read, edit, apply_patch, grep, find, ls", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const patch = [
     "--- a/notes/todo.md",
     "+++ b/notes/todo.md",
@@ -65,7 +65,7 @@ Deno.test("file tools in a chat: write, read, edit, apply_patch, grep, find, ls"
 });
 
 Deno.test("file tools in a chat refuse paths that leave the workspace", async () => {
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   const outside = await Deno.realPath(await Deno.makeTempDir({ prefix: "pyclaw-outside-" }));
   try {
     await Deno.writeTextFile(join(outside, "secret.txt"), "secret\n");

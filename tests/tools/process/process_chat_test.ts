@@ -22,7 +22,7 @@ function lastPid(request: RecordedRequest): number {
 }
 
 Deno.test("process in a chat: start, poll, list, kill, with nothing left behind", async () => {
-  await using env = await startChatGateway({ config: allow });
+  await using env = await startChatGateway({ inProcess: true, config: allow });
   const marker = `pyclaw-bg-${crypto.randomUUID().slice(0, 8)}`;
   env.upstream.reply(
     {
@@ -59,7 +59,7 @@ Deno.test("process in a chat: start, poll, list, kill, with nothing left behind"
 });
 
 Deno.test("exec background hands over to process; a deleted session's commands are killed", async () => {
-  await using env = await startChatGateway({ config: allow });
+  await using env = await startChatGateway({ inProcess: true, config: allow });
   const marker = `pyclaw-bg-${crypto.randomUUID().slice(0, 8)}`;
   env.upstream.reply(
     {
@@ -85,6 +85,7 @@ Deno.test("exec background hands over to process; a deleted session's commands a
 Deno.test("process start obeys the exec policy, and stopping the gateway kills what runs", async () => {
   const marker = `pyclaw-bg-${crypto.randomUUID().slice(0, 8)}`;
   const env = await startChatGateway({
+    inProcess: true,
     config: { tools: { exec: { policy: "deny", allowPatterns: ["echo ready*"] } } },
   });
   try {
@@ -109,7 +110,7 @@ Deno.test("process start obeys the exec policy, and stopping the gateway kills w
   } finally {
     await env.close();
   }
-  const env2 = await startChatGateway({ config: allow });
+  const env2 = await startChatGateway({ inProcess: true, config: allow });
   env2.upstream.reply(
     {
       toolCalls: [{

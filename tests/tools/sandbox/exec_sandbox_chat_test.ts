@@ -9,7 +9,10 @@ Deno.test({
   name: "exec in a chat runs in the sandbox by default: the state dir is out of reach",
   ignore,
   fn: async () => {
-    await using env = await startChatGateway({ config: { tools: { exec: { policy: "allow" } } } });
+    await using env = await startChatGateway({
+      inProcess: true,
+      config: { tools: { exec: { policy: "allow" } } },
+    });
     const secret = join(env.gw.stateDir, "secret-note.txt");
     await Deno.writeTextFile(secret, "prompt-injection-target\n");
     env.upstream.reply(

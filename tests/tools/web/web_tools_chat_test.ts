@@ -14,6 +14,7 @@ function toolContents(request: any): string[] {
 Deno.test("web_fetch in a chat: readable markdown, wrapped as untrusted; redirects to loopback refused", async () => {
   await using site = startSite();
   await using env = await startChatGateway({
+    inProcess: true,
     config: { tools: { web: { ssrf: { allowedHosts: ["127.0.0.1"] } } } },
   });
   env.upstream.reply(
@@ -61,7 +62,7 @@ Deno.test("web_fetch in a chat: readable markdown, wrapped as untrusted; redirec
 
 Deno.test("web_fetch refuses loopback addresses unless tools.web.ssrf allows them", async () => {
   await using site = startSite();
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply(
     { toolCalls: [{ name: "web_fetch", arguments: { url: `${site.origin}/article` } }] },
     { text: "Blocked" },
@@ -86,7 +87,7 @@ Deno.test("web_search in a chat against stand-in Brave and SearXNG APIs", async 
     },
   };
   {
-    await using env = await startChatGateway({ config: braveConfig });
+    await using env = await startChatGateway({ inProcess: true, config: braveConfig });
     env.upstream.reply(
       { toolCalls: [{ name: "web_search", arguments: { query: "otters", count: 2 } }] },
       { text: "Found" },
@@ -121,6 +122,7 @@ Deno.test("web_search in a chat against stand-in Brave and SearXNG APIs", async 
   }
   {
     await using env = await startChatGateway({
+      inProcess: true,
       config: { tools: { web: { search: { provider: "searxng", baseUrl: searxng.origin } } } },
     });
     env.upstream.reply(
@@ -142,7 +144,7 @@ Deno.test("web_search in a chat against stand-in Brave and SearXNG APIs", async 
 
 Deno.test("web_search without configuration, or with a bad key, is a clear tool error", async () => {
   await using brave = startFakeBrave("right-key");
-  await using env = await startChatGateway();
+  await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply(
     { toolCalls: [{ name: "web_search", arguments: { query: "x" } }] },
     { text: "Not configured" },
