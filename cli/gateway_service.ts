@@ -70,11 +70,10 @@ function unitFile(manager: ServiceManager, dir: string): string {
 }
 
 /**
- * The launcher's permissions (scripts/pyclaw, docs/permissions.md): all of them, because
- * playwright-core reads `/proc/sys/…` paths that Deno grants only with `--allow-all`; the
- * gateway's own boundaries (workspace checks, the command sandbox, device roles) do the confining.
+ * The launcher's permissions (scripts/pyclaw, docs/permissions.md): the `pyclaw` permission set
+ * of deno.json, which Deno finds beside main.ts, so the unit follows that file when it changes.
  */
-export const GATEWAY_PERMISSIONS = ["--allow-all"];
+export const GATEWAY_PERMISSIONS = ["--permission-set=pyclaw"];
 
 /** The command that runs this very program's gateway in the foreground. */
 export function gatewayCommand(): string[] {

@@ -30,8 +30,9 @@ if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
   includes+=(--include "node_modules/@node-llama-cpp/$llama")
 fi
 
-# The launcher's permissions (docs/permissions.md), baked into the binary.
-"$deno" compile -A --no-lock --no-prompt \
+# The launcher's permissions, the `pyclaw` set of deno.json (docs/permissions.md), baked into the
+# binary.
+"$deno" compile --permission-set=pyclaw --no-lock --no-prompt \
   ${target:+--target "$target"} \
   "${includes[@]}" \
   --output "$out" \

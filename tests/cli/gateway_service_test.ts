@@ -32,7 +32,7 @@ Deno.test("pyclaw gateway install writes a systemd user unit that systemd-analyz
     const unit = await Deno.readTextFile(file);
     assertMatch(
       unit,
-      /^ExecStart=".*deno" "run" "--allow-all" .*"[^"]*main\.ts" "gateway" "run"$/m,
+      /^ExecStart=".*deno" "run" "--permission-set=pyclaw" .*"[^"]*main\.ts" "gateway" "run"$/m,
     );
     assertMatch(unit, new RegExp(`^Environment="PYCLAW_STATE_DIR=${state}"$`, "m"));
     assertMatch(unit, /^Restart=on-failure$/m);

@@ -35,10 +35,15 @@ export async function writeConfig(stateDir: string, config: Record<string, unkno
 /** Starts the gateway over `stateDir` on a free port and waits until `/health` answers. */
 export async function startGatewayProcess(
   stateDir: string,
-  options: { port?: number; timeoutMs?: number; v8Flags?: string } = {},
+  options: { port?: number; timeoutMs?: number; v8Flags?: string; env?: Record<string, string> } =
+    {},
 ): Promise<GatewayProcess> {
   const port = options.port ?? freePort();
-  const env: Record<string, string> = { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" };
+  const env: Record<string, string> = {
+    PYCLAW_STATE_DIR: stateDir,
+    NO_COLOR: "1",
+    ...options.env,
+  };
   if (options.v8Flags) env.DENO_V8_FLAGS = options.v8Flags;
   const child = new Deno.Command(PYCLAW, {
     args: ["gateway", "run", "--port", String(port), "--auth-token", PROCESS_TOKEN],
