@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { PYCLAW } from "../_helpers/cli.ts";
 import { statePaths } from "../../core/paths.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-
 async function pyclaw(args: string[], stateDir: string) {
-  const output = await new Deno.Command(join(root, "node_modules/.bin/deno"), {
-    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), ...args],
+  const output = await new Deno.Command(PYCLAW, {
+    args,
     env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1", PYCLAW_CONFIG_PATH: "" },
     stdout: "piped",
     stderr: "piped",

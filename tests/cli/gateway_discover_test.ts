@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
+import { PYCLAW } from "../_helpers/cli.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const deno = join(root, "node_modules/.bin/deno");
-const main = join(root, "main.ts");
 
 interface Found {
   gateways: { url: string; source: string; name?: string }[];
@@ -15,13 +15,8 @@ Deno.test("pyclaw gateway discover --json finds a gateway named with --host", as
   await using gw = await startTestGateway();
   const state = await Deno.makeTempDir({ prefix: "pyclaw-discover-" });
   try {
-    const output = await new Deno.Command(deno, {
+    const output = await new Deno.Command(PYCLAW, {
       args: [
-        "run",
-        "-A",
-        "--no-lock",
-        "--quiet",
-        main,
         "gateway",
         "discover",
         "--json",
@@ -64,9 +59,9 @@ Deno.test({
       const script = [
         "ip link set lo up",
         "ip route add 224.0.0.0/4 dev lo",
-        `"${deno}" run -A --no-lock --quiet "${main}" gateway run >/dev/null & pid=$!`,
+        `"${PYCLAW}" gateway run >/dev/null & pid=$!`,
         `for i in $(seq 50); do "${deno}" eval 'await fetch("http://127.0.0.1:28789/health")' 2>/dev/null && break; sleep 0.2; done`,
-        `"${deno}" run -A --no-lock --quiet "${main}" gateway discover --json --timeout 2000 --mdns`,
+        `"${PYCLAW}" gateway discover --json --timeout 2000 --mdns`,
         "status=$?",
         "kill $pid; wait $pid",
         "exit $status",

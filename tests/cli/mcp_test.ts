@@ -3,14 +3,11 @@ import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.t
 import { startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
 import { everythingStdio, processAlive } from "../_helpers/mcp.ts";
 import { freePort } from "../_helpers/net.ts";
-
-const root = new URL("../..", import.meta.url).pathname;
-const deno = join(root, "node_modules/.bin/deno");
-const mainTs = join(root, "main.ts");
+import { PYCLAW } from "../_helpers/cli.ts";
 
 async function pyclaw(args: string[], stateDir: string) {
-  const output = await new Deno.Command(deno, {
-    args: ["run", "-A", "--no-lock", "--quiet", mainTs, ...args],
+  const output = await new Deno.Command(PYCLAW, {
+    args,
     env: {
       PYCLAW_STATE_DIR: stateDir,
       NO_COLOR: "1",
@@ -130,18 +127,9 @@ Deno.test({
     await withStateDir(
       { tools: { mcpServers: { everything: everythingStdio() } } },
       async (dir) => {
-        const gateway = new Deno.Command(deno, {
-          args: [
-            "run",
-            "-A",
-            "--no-lock",
-            "--quiet",
-            mainTs,
-            "gateway",
-            "run",
-            "--port",
-            String(port),
-          ],
+        // The launcher, so the gateway runs with the permissions users give it.
+        const gateway = new Deno.Command(PYCLAW, {
+          args: ["gateway", "run", "--port", String(port)],
           env: { PYCLAW_STATE_DIR: dir, NO_COLOR: "1", PYCLAW_CONFIG_PATH: "" },
           stdin: "null",
           stdout: "null",

@@ -5,8 +5,8 @@ import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.t
 import { type FakeFile, type FakeHub, startFakeHub } from "../_helpers/fake_hub.ts";
 import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
 import { LocalModelStore } from "../../agent/models/model_store.ts";
+import { PYCLAW } from "../_helpers/cli.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 const REPO = "Qwen/Qwen3-4B-GGUF";
 const MAIN = "qwen3-4b-q4_k_m.gguf";
 
@@ -18,8 +18,8 @@ const FILES: FakeFile[] = [
 ];
 
 function command(args: string[], stateDir: string, hub: FakeHub) {
-  return new Deno.Command(join(root, "node_modules/.bin/deno"), {
-    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), "models", ...args],
+  return new Deno.Command(PYCLAW, {
+    args: ["models", ...args],
     env: {
       PYCLAW_STATE_DIR: stateDir,
       PYCLAW_CONFIG_PATH: "",
@@ -295,8 +295,7 @@ Deno.test({
 }, async () => {
   await using env = await setup();
   env.hub.throttle(32 * 1024, 10);
-  const deno = join(root, "node_modules/.bin/deno");
-  const line = `${deno} run -A --no-lock --quiet ${join(root, "main.ts")} models download ${REPO}`;
+  const line = `${PYCLAW} models download ${REPO}`;
   const output = await new Deno.Command("script", {
     args: ["-qec", line, "/dev/null"],
     env: { PYCLAW_STATE_DIR: env.stateDir, PYCLAW_CONFIG_PATH: "", HF_ENDPOINT: env.hub.url },

@@ -4,25 +4,24 @@
  * node-llama-cpp (a tiny random-weight GGUF: gibberish, so the test checks structure and counts).
  */
 
-import { join } from "node:path";
 import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { recordEvents } from "../_helpers/chat_gateway.ts";
 import { startFakeHub } from "../_helpers/fake_hub.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { startInProcessGateway } from "../_helpers/in_process_gateway.ts";
+import { PYCLAW } from "../_helpers/cli.ts";
 import { CALLING_MODEL, TINY_MODEL_ID, tinyModelStore } from "../_helpers/tiny_model.ts";
 import { defineTool } from "../../tools/tool.ts";
 import { z } from "zod";
 import { buildTinyGguf } from "../../scripts/make_tiny_gguf.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 const REPO = "pyclaw/Tiny-GGUF";
 const ID = `${REPO}/tiny-q4_k_m.gguf`;
 
 async function pyclaw(args: string[], env: Record<string, string>) {
-  const output = await new Deno.Command(join(root, "node_modules/.bin/deno"), {
-    args: ["run", "-A", "--no-lock", "--quiet", join(root, "main.ts"), "models", ...args],
+  const output = await new Deno.Command(PYCLAW, {
+    args: ["models", ...args],
     env: { NO_COLOR: "1", PYCLAW_CONFIG_PATH: "", ...env },
     stdout: "piped",
     stderr: "piped",
