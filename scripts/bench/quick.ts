@@ -39,6 +39,8 @@ const STARTS = flag("starts", 5);
 const REQUESTS = flag("requests", 150);
 const TURNS = flag("turns", 40);
 const CLIENTS = flag("clients", 1000);
+/** `--requests-only`: skips the starts, RSS and the burst (about half the run), e.g. to bisect. */
+const REQUESTS_ONLY = Deno.args.includes("--requests-only");
 const TOKEN = "bench-token-0123456789abcdef";
 const connectParams = { minProtocol: 3, maxProtocol: 3, auth: { token: TOKEN } };
 const progress = (text: string) => console.error(`… ${text}`);
@@ -138,16 +140,22 @@ async function burst(port: number, handshake: boolean) {
   return { answered, ms: performance.now() - started };
 }
 
-progress("floor: starts and idle RSS");
-const floor = await startsAndRss(startFloor);
-const floorCrowd = await burst(floor.port, false);
-await stopTree(floor.child, 5_000);
+const none = { start: NaN, rss: NaN, answered: NaN, ms: NaN };
+let [floor, floorCrowd, plain, crowd] = [none, none, none, none];
+if (!REQUESTS_ONLY) {
+  progress("floor: starts and idle RSS");
+  const floorServer = await startsAndRss(startFloor);
+  floorCrowd = { ...none, ...await burst(floorServer.port, false) };
+  await stopTree(floorServer.child, 5_000);
+  floor = { ...none, ...floorServer };
 
-progress("gateway (default config): starts, idle RSS, concurrent connections");
-await writeConfig();
-const plain = await startsAndRss(startGateway);
-const crowd = await burst(plain.port, true);
-await stopTree(plain.child, 5_000);
+  progress("gateway (default config): starts, idle RSS, concurrent connections");
+  await writeConfig();
+  const plainServer = await startsAndRss(startGateway);
+  crowd = { ...none, ...await burst(plainServer.port, true) };
+  await stopTree(plainServer.child, 5_000);
+  plain = { ...none, ...plainServer };
+}
 
 progress("gateway: /v1 proxy and chat.send turns");
 await writeConfig({
