@@ -146,7 +146,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           usage = event.usage;
         }
       }
-      if (usage) await addUsage(deps, run, total, usage);
+      if (usage) addUsage(deps, run, total, usage);
       const assistant: SessionMessage = {
         role: "assistant",
         content: partial,
@@ -219,12 +219,13 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   }
 }
 
-async function addUsage(deps: AgentRunDeps, run: PreparedRun, total: Usage, usage: Usage) {
+/** Adds a model call to the turn's total and records it; the record is written in the background. */
+function addUsage(deps: AgentRunDeps, run: PreparedRun, total: Usage, usage: Usage): void {
   total.promptTokens += usage.promptTokens;
   total.completionTokens += usage.completionTokens;
   total.totalTokens += usage.totalTokens;
   const cost = costOf(usage, priceOf(run.resolved.model, run.resolved.entry?.cost));
-  await deps.usage?.record({
+  deps.usage?.record({
     agentId: run.request.agentId,
     sessionId: run.request.sessionId,
     provider: run.resolved.providerId,

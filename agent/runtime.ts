@@ -201,6 +201,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       { name: "plans", stop: () => plans.close() },
       { name: "browser", stop: () => browser.close() },
       { name: "usage", stop: () => usage.flush() },
+      // Provider resolution asks the model index on every request: read it now, not then.
+      { name: "localModels", start: () => localModels.load() },
       { name: "providers", stop: () => providers.close() },
       // The gateway indexes in the background; one local turn searches on demand only.
       {

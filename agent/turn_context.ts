@@ -30,13 +30,15 @@ export function compactorOf(deps: AgentRunDeps): SessionCompactor {
     compactor = new SessionCompactor({
       sessions: deps.sessions,
       logger: deps.logger,
-      onUsage: (usage, resolved) =>
+      // Recorded in the background: the summary need not wait for the usage file's batch.
+      onUsage: (usage, resolved) => {
         deps.usage?.record({
           provider: resolved.providerId,
           model: resolved.model,
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
-        }),
+        }).catch((error) => deps.logger.error("usage record failed", { error: String(error) }));
+      },
     });
     compactors.set(deps.sessions, compactor);
   }

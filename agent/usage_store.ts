@@ -76,6 +76,9 @@ function addRecord(aggregates: Aggregates, record: UsageRecord): void {
   totals.requests += 1;
 }
 
+/** How long records wait to share one append: a busy gateway writes a few times a second. */
+export const USAGE_BATCH_MS = 200;
+
 /** Appends usage records and answers summaries over the last N days. */
 export class UsageStore {
   readonly file: string;
@@ -83,16 +86,22 @@ export class UsageStore {
   /** Lines not yet on disk, and the write that will take them. */
   #pending: string[] = [];
   #writing: Promise<void> | undefined;
-  #dirReady = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | undefined;
+  #created = false;
+  #batchMs: number;
 
-  constructor(file: string) {
+  /** @param options.batchMs how long records wait to share one append */
+  constructor(file: string, options: { batchMs?: number } = {}) {
     this.file = file;
+    this.#batchMs = options.batchMs ?? USAGE_BATCH_MS;
   }
 
   /**
    * Records one model call. It counts in summaries at once; the returned promise resolves once
-   * it is on disk. Records arriving together share one append, and the file's folder is made
-   * only once.
+   * it is on disk. Records arriving within {@linkcode USAGE_BATCH_MS} share one append, made
+   * off the request's path (an append per request cost each `/v1` request and turn an fs call);
+   * callers on a request path should not wait for it.
    */
   async record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
     const record: UsageRecord = {
@@ -111,20 +120,25 @@ export class UsageStore {
 
   async #writePending(): Promise<void> {
     try {
-      // One microtask lets the records of this moment join one append (a timer turn would
-      // cost a turn of the run loop milliseconds).
-      await Promise.resolve();
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.#timer = setTimeout(resolve, this.#batchMs);
+      });
       while (this.#pending.length) {
         const text = this.#pending.join("");
         this.#pending = [];
-        if (!this.#dirReady) {
+        if (!this.#created) {
           await Deno.mkdir(dirname(this.file), { recursive: true });
-          this.#dirReady = true;
+          // The mode applies when the file is made; later appends need not set it again.
+          await Deno.writeTextFile(this.file, text, { append: true, mode: 0o600 });
+          this.#created = true;
+        } else {
+          await Deno.writeTextFile(this.file, text, { append: true });
         }
-        await Deno.writeTextFile(this.file, text, { append: true, mode: 0o600 });
       }
     } finally {
       this.#writing = undefined;
+      this.#wake = undefined;
     }
   }
 
@@ -132,6 +146,8 @@ export class UsageStore {
   async flush(): Promise<void> {
     // Records called before this one queue themselves once the file has been read.
     await this.#load().catch(() => {});
+    clearTimeout(this.#timer);
+    this.#wake?.();
     await this.#writing;
   }
 

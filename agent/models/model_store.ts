@@ -67,8 +67,19 @@ export class LocalModelStore {
   }
 
   /**
+   * Reads the index into memory (a service start), so that no request reads it synchronously:
+   * a synchronous read on a request path stalls every other client while it runs.
+   */
+  async load(): Promise<void> {
+    if (this.#snapshot) return;
+    const mtime = await Deno.stat(this.indexFile).then((s) => s.mtime?.getTime() ?? 0, () => -1);
+    const text = mtime < 0 ? undefined : await readTextIfExists(this.indexFile).catch(() => "");
+    this.#snapshot ??= { keys: keysOf(text), checkedAt: performance.now(), mtime };
+  }
+
+  /**
    * The backends and model refs in the index, from memory. The file is read synchronously only
-   * the first time; after that a request never touches the file system: this store's own writes
+   * when nothing called {@linkcode LocalModelStore.load} first; after that a request never touches the file system: this store's own writes
    * update the snapshot at once, and another process's (a CLI `models pull`) are picked up by a
    * background check at most once a second.
    */

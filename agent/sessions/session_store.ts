@@ -88,10 +88,15 @@ export interface SessionPage {
 
 export { isValidSessionId, type SessionFileInfo, type SessionRef } from "./_session_files.ts";
 
+/** How many session files' ends the store remembers (the most recently written). */
+const MAX_REMEMBERED_ENDS = 1_024;
+
 /** Reads, appends and rewrites session files; one writer at a time per file. */
 export class SessionStore {
   readonly paths: StatePaths;
   #locks = new Map<string, Promise<unknown>>();
+  /** Session file → its size after this store's last append (forgotten by cuts and rewrites). */
+  #ends = new Map<string, number>();
 
   constructor(paths: StatePaths) {
     this.paths = paths;
@@ -193,14 +198,24 @@ export class SessionStore {
       entries.map((entry) => storeImages(entry, dirname(path), sessionId)),
     );
     return await this.#locked(path, async () => {
-      await Deno.mkdir(dirname(path), { recursive: true });
+      const text = stored.map((entry) => JSON.stringify(entry)).join("\n") + "\n";
+      // Where this store's last append ended: when the file still has that size, nothing else
+      // wrote to it and it ends on a newline, so one stat replaces reading its last byte.
+      const known = this.#ends.get(path);
+      const size = known === undefined ? -1 : await fileSize(path);
+      if (size >= 0 && size === known) {
+        await Deno.writeTextFile(path, text, { append: true });
+        this.#remember(path, size + byteLength(text));
+        return size;
+      }
       // A crash (or another writer) may have left half a line; start ours on a fresh line so
-      // both stay readable. One byte read per append is cheap next to a model call.
-      const { size, newline } = await tailState(path);
-      const prefix = newline ? "" : "\n";
-      const text = prefix + stored.map((entry) => JSON.stringify(entry)).join("\n") + "\n";
-      await Deno.writeTextFile(path, text, { append: true, create: true, mode: 0o600 });
-      return size + prefix.length;
+      // both stay readable.
+      const tail = await tailState(path);
+      if (!tail.exists) await Deno.mkdir(dirname(path), { recursive: true });
+      const prefix = tail.newline ? "" : "\n";
+      await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
+      this.#remember(path, tail.size + byteLength(prefix + text));
+      return tail.size + prefix.length;
     });
   }
 
@@ -217,6 +232,7 @@ export class SessionStore {
           "The session changed while it was being cut",
         );
       }
+      this.#ends.delete(path);
       await Deno.truncate(path, offset);
     });
   }
@@ -257,6 +273,7 @@ export class SessionStore {
 
   async #replacePath(path: string, messages: SessionEntry[]): Promise<void> {
     await this.#locked(path, async () => {
+      this.#ends.delete(path);
       const text = messages.map((message) => JSON.stringify(message) + "\n").join("");
       await writeFileAtomic(path, text, { mode: 0o600 });
     });
@@ -288,6 +305,7 @@ export class SessionStore {
   async delete(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
     await this.#locked(ref.path, async () => {
+      this.#ends.delete(ref.path);
       await Deno.remove(ref.path);
       await removeFiles(ref);
     });
@@ -300,6 +318,12 @@ export class SessionStore {
     await this.#replacePath(ref.path, []);
     await removeFiles(ref);
     return ref;
+  }
+
+  #remember(path: string, end: number): void {
+    this.#ends.delete(path); // re-added last: the most recently written
+    this.#ends.set(path, end);
+    if (this.#ends.size > MAX_REMEMBERED_ENDS) this.#ends.delete(this.#ends.keys().next().value!);
   }
 
   async #locked<T>(path: string, work: () => Promise<T>): Promise<T> {
@@ -334,21 +358,36 @@ async function removeFiles(ref: SessionRef): Promise<void> {
     });
 }
 
-async function tailState(path: string): Promise<{ size: number; newline: boolean }> {
+/** The size of the file at `path`, or -1 when there is none. */
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return -1;
+    throw error;
+  }
+}
+
+const encoder = new TextEncoder();
+const byteLength = (text: string) => encoder.encode(text).length;
+
+async function tailState(
+  path: string,
+): Promise<{ exists: boolean; size: number; newline: boolean }> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { size: 0, newline: true };
+    if (error instanceof Deno.errors.NotFound) return { exists: false, size: 0, newline: true };
     throw error;
   }
   try {
     const size = (await file.stat()).size;
-    if (size === 0) return { size, newline: true };
+    if (size === 0) return { exists: true, size, newline: true };
     await file.seek(size - 1, Deno.SeekMode.Start);
     const byte = new Uint8Array(1);
     await file.read(byte);
-    return { size, newline: byte[0] === 10 };
+    return { exists: true, size, newline: byte[0] === 10 };
   } finally {
     file.close();
   }

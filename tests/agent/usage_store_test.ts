@@ -34,6 +34,37 @@ Deno.test("UsageStore counts a record at once, writes it once, and batches a bur
   }
 });
 
+Deno.test("UsageStore writes the records of a busy moment in one append, off the caller's path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  const writeTextFile = Deno.writeTextFile;
+  const writes: string[] = [];
+  Deno.writeTextFile = (path, data, options) => {
+    writes.push(String(path));
+    return writeTextFile(path, data, options);
+  };
+  try {
+    // A window no test outlasts: what is written before flush() was written per record.
+    const store = new UsageStore(join(dir, "usage.jsonl"), { batchMs: 600_000 });
+    const recorded: Promise<void>[] = [];
+    for (let i = 0; i < 5; i++) {
+      recorded.push(
+        store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1 }),
+      );
+      // Requests finish in turns of the event loop of their own.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assertEquals((await store.summary(1)).requests, 5);
+    assertEquals(writes, []);
+    await store.flush();
+    await Promise.all(recorded);
+    assertEquals(writes.length, 1);
+    assertEquals((await Deno.readTextFile(join(dir, "usage.jsonl"))).trim().split("\n").length, 5);
+  } finally {
+    Deno.writeTextFile = writeTextFile;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("UsageStore sums a long file into day and model totals, and counts only the asked days", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
   try {

@@ -1,0 +1,111 @@
+/**
+ * @module What a turn and a `/v1` request may cost in file system calls, counted rather than
+ * timed (issue 17: `npm run bench:quick` is the timed check). A synchronous call stops every
+ * client's stream while it runs, so none is allowed on a request path, not even the first; and a
+ * warm turn has a budget of asynchronous calls, so a per-turn write or scan that creeps back in
+ * fails here, with the list of calls in the message.
+ */
+
+import OpenAI from "openai";
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { startChatGateway } from "../_helpers/chat_gateway.ts";
+
+/** The `Deno` file system calls made while `work` runs, as `name path` strings. */
+async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const calls: string[] = [];
+  const deno = Deno as unknown as Record<string, unknown>;
+  const originals = new Map<string, unknown>();
+  for (const name of FS_CALLS) {
+    for (const variant of [name, `${name}Sync`]) {
+      const original = deno[variant];
+      if (typeof original !== "function") continue;
+      originals.set(variant, original);
+      deno[variant] = function (this: unknown, ...args: unknown[]) {
+        calls.push(`${variant} ${String(args[0])}`);
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+  }
+  try {
+    await work();
+  } finally {
+    for (const [variant, original] of originals) deno[variant] = original;
+  }
+  return calls;
+}
+
+const FS_CALLS = [
+  "open",
+  "create",
+  "stat",
+  "lstat",
+  "readFile",
+  "readTextFile",
+  "writeFile",
+  "writeTextFile",
+  "readDir",
+  "mkdir",
+  "remove",
+  "rename",
+  "realPath",
+  "truncate",
+  "chmod",
+  "copyFile",
+  "readLink",
+  "makeTempDir",
+  "makeTempFile",
+];
+
+/** Most asynchronous file system calls a warm `chat.send` turn in an existing session may make. */
+const TURN_FS_BUDGET = 7;
+
+Deno.test("a chat.send turn and /v1 requests make no synchronous file system call", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ chunks: ["Hel", "lo"], text: "Hello" });
+  const client = await env.gw.connect();
+  const openai = new OpenAI({
+    baseURL: `${env.gw.baseUrl}/v1`,
+    apiKey: env.gw.token!,
+    maxRetries: 0,
+  });
+  const calls = await fsCallsDuring(async () => {
+    // The first turn and requests of a fresh gateway too: lazy first uses count.
+    for (const sessionId of ["one", "one", "two"]) {
+      await client.request("chat.send", { message: "Hi", sessionId });
+    }
+    await openai.chat.completions.create({
+      model: "gpt-test",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    const stream = await openai.chat.completions.create({
+      model: "gpt-test",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+    });
+    for await (const _ of stream) { /* read to the end */ }
+  });
+  assertEquals(calls.filter((call) => /^\w+Sync /.test(call)), []);
+});
+
+Deno.test("a warm chat.send turn stays within its budget of file system calls", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ chunks: ["Hel", "lo"] });
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "Hi", sessionId: "warm" });
+  await env.gw.gateway.services.usage.flush();
+  // Usage records are batched off the turn's path (usage_store_test.ts): their write is not the
+  // turn's, whenever its timer fires.
+  const calls =
+    (await fsCallsDuring(() =>
+      client.request("chat.send", { message: "Again", sessionId: "warm" })
+    )).filter((call) => !call.endsWith("usage.jsonl"));
+  assert(
+    calls.length <= TURN_FS_BUDGET,
+    `${calls.length} file system calls in one turn (budget ${TURN_FS_BUDGET}):\n` +
+      calls.join("\n"),
+  );
+  // The session file is opened once, to read its context backwards; its folder exists, and its
+  // last byte is known from the store's own last append.
+  assertEquals(calls.filter((call) => /^open .*warm\.jsonl$/.test(call)).length, 1);
+  assertEquals(calls.filter((call) => call.startsWith("mkdir")), []);
+});
