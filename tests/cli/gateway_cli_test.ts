@@ -94,8 +94,8 @@ Deno.test("gateway probe and status: exit 0 against a gateway, 1 against nothing
     },
   );
   assertEquals(human.code, 0, human.stderr);
-  assertMatch(human.stdout, /^Clients  1: pyclaw-cli\/\S+$/m);
-  assertMatch(human.stdout, /^Doctor   \d+ ok, \d+ warn, \d+ fail$/m);
+  assertMatch(human.stdout, /^Clients {2}1: pyclaw-cli\/\S+$/m);
+  assertMatch(human.stdout, /^Doctor {3}\d+ ok, \d+ warn, \d+ fail$/m);
   const dead = await pyclaw(["gateway", "probe", "--url", "ws://127.0.0.1:9", "--timeout", "2000"]);
   assertEquals(dead.code, 1);
   assertMatch(dead.stderr, /FAILED/);
