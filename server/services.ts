@@ -72,6 +72,7 @@ export function createServices(deps: ServiceDeps): BuiltServices {
   const { chat, systemEvents, clock } = parts;
   const devices = new DevicePairing(deps.paths.pairingsFile, {
     codeTtlMs: () => config().devices.codeTtlMs,
+    now: () => clock.now(),
   });
   const cron = new CronService({
     cronDir: deps.paths.cronDir,

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../_helpers/assert.ts";
 import {
   isSummaryRequest,
   legacySessionText,
@@ -122,9 +122,11 @@ Deno.test("a compaction that fails or is aborted leaves the session as it was", 
     sessionId: "fragile",
     message: "second try",
   });
-  while (env.upstream.requests.filter(isSummaryRequest).length <= asked) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(
+    () => env.upstream.requests.filter(isSummaryRequest).length > asked,
+    5_000,
+    "the summary request",
+  );
   assertEquals(await client.request("chat.abort", { sessionId: "fragile" }), { aborted: true });
   assertEquals((await sending).aborted, true);
   assert(!(await fileEntries(path)).some((e) => e.role === "compaction"));

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../_helpers/assert.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { sameCredentials } from "../../server/auth_reload.ts";
@@ -12,14 +12,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms)
     ),
   ]);
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 Deno.test("a rewritten token file swaps the gateway token, closes what the old one opened, keeps devices", async () => {
@@ -37,8 +29,9 @@ Deno.test("a rewritten token file swaps the gateway token, closes what the old o
   await Deno.writeTextFile(join(gw.stateDir, "gateway.token"), "rotated-token-0123456789abcdef\n");
   const closed = await within(owner.closed, 5_000, "the owner's connection closes");
   assertEquals(closed, { code: 1008, reason: "credentials rotated" });
-  await until(
+  await waitFor(
     () => gw.gateway.auth.mode === "token" && gw.gateway.auth.token.startsWith("rotated"),
+    5_000,
     "new token in force",
   );
 
@@ -63,12 +56,20 @@ Deno.test("an unsafe auth change is refused and the current credentials stay", a
     gw.configPath,
     JSON.stringify({ ...config, gateway: { auth: { mode: "password" } } }),
   );
-  await until(() => gw.configStore.current.gateway.auth.mode === "password", "config reloaded");
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await waitFor(
+    () => gw.configStore.current.gateway.auth.mode === "password",
+    5_000,
+    "config reloaded",
+  );
+  // The refusal is logged once the reload has been judged.
+  await waitFor(
+    async () =>
+      (await Deno.readTextFile(gw.paths.logFile)).includes("new gateway credentials refused"),
+    5_000,
+    "the refusal in the log",
+  );
   assertEquals(gw.gateway.auth.mode, "token");
   assertEquals((await client.request("health")).status, "ok");
-  const log = await Deno.readTextFile(gw.paths.logFile);
-  assertEquals(log.includes("new gateway credentials refused"), true);
 });
 
 Deno.test("sameCredentials compares mode and secret", () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { validateConfig } from "../../core/config/load.ts";
 import { Logger, readLastLines } from "../../core/logger.ts";
 import type { Transport } from "../../core/protocol/transport.ts";
@@ -45,7 +45,7 @@ Deno.test("Connection closes a client that stops reading once its send buffer pa
     onClose: () => (closed = true),
   });
   transport.onmessage!(JSON.stringify({ type: "req", id: "1", method: "connect", params: {} }));
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => sent.length > 0, 5_000, "the answer to connect");
   assert(connection.authenticated);
   const run = { sessionId: "s1", agentId: "main" };
   for (let i = 0; i < 100 && !closed; i++) {

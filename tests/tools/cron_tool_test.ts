@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../_helpers/chat_gateway.ts";
 import { type FakeTelegram, startFakeTelegram } from "../_helpers/fake_telegram.ts";
+import { ManualClock } from "../_helpers/manual_clock.ts";
 import type { GatewayClient } from "../../core/protocol/client.ts";
 
 interface Job {
@@ -25,10 +26,11 @@ const telegramConfig = (telegram: FakeTelegram) => ({
 });
 
 Deno.test("cron tool: a one-time reminder made in a chat fires in that session, then goes", async () => {
-  await using env = await startChatGateway({ inProcess: true });
+  const clock = new ManualClock();
+  await using env = await startChatGateway({ inProcess: true, clock });
   const client = await env.gw.connect();
   const events = recordEvents(client);
-  const at = new Date(Date.now() + 2_000).toISOString();
+  const at = new Date(clock.now() + 2_000).toISOString();
   env.upstream.reply(
     {
       toolCalls: [cronCall({
@@ -49,6 +51,7 @@ Deno.test("cron tool: a one-time reminder made in a chat fires in that session, 
   assertEquals(job.createdBy, { via: "tool", agentId: "main", sessionId: "main" });
   assertEquals(job.cron, `@at ${at}`);
 
+  await clock.advance(2_000);
   // The reminder's turn runs in session "main"; its answer reaches main's clients.
   const reminder = await events.next(
     "chat.done",
@@ -73,13 +76,15 @@ Deno.test("cron tool: a one-time reminder made in a chat fires in that session, 
 
 Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list and remove by name", async () => {
   await using telegram = await startFakeTelegram();
+  const clock = new ManualClock();
   await using env = await startChatGateway({
     inProcess: true,
+    clock,
     config: { channels: { telegram: telegramConfig(telegram) } },
   });
   const client = await env.gw.connect({ events: "all" });
-  // The job fires every second while the test goes on, so replies go by what was asked rather
-  // than by arrival order: a firing must not take a reply meant for another turn.
+  // Replies go by what was asked rather than by arrival order: a firing must not take a reply
+  // meant for another turn.
   const admin = [
     { toolCalls: [cronCall({ action: "list" })] },
     { toolCalls: [cronCall({ action: "remove", name: "oven" })] },
@@ -99,6 +104,8 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
     return admin.shift() ?? { text: "?" };
   });
   telegram.push({ chatId: 111, fromId: 111, text: "check the oven every second" });
+  await telegram.waitForSent(1, 10_000);
+  await clock.advance(1_000);
   const sent = await telegram.waitForSent(2, 10_000);
   assertEquals(String(sent[0].chat_id), "111");
   assertEquals(sent[0].text, "Every second, then.");

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
+import { ManualClock } from "../_helpers/manual_clock.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
 import { execTool } from "../../tools/exec.ts";
 import { matchesAllowPattern } from "../../tools/_command_allowlist.ts";
@@ -73,10 +74,13 @@ Deno.test("exec kills the whole process tree on timeout", async () => {
 Deno.test("exec stops when the run is aborted", async () => {
   const controller = new AbortController();
   await using t = await toolContext({ config: allow, signal: controller.signal });
-  setTimeout(() => controller.abort(), 200);
   const started = Date.now();
   let error: unknown;
-  await t.call(execTool, { command: "sleep 30" }).catch((e) => error = e);
+  const running = t.call(execTool, { command: "touch running; sleep 30" }).catch((e) => error = e);
+  // Abort once the command is really running, not at a guessed moment.
+  await waitFor(() => Deno.stat(join(t.dir, "running")).then(() => true, () => false));
+  controller.abort();
+  await running;
   assert(Date.now() - started < 5_000);
   assertEquals((error as Error)?.name, "AbortError");
 });
@@ -98,8 +102,10 @@ Deno.test("exec with policy deny refuses, except allowPatterns", async () => {
 
 Deno.test("exec with policy ask waits for the broker: approved, denied, timeout", async () => {
   const events: { event: string; payload: Record<string, unknown> }[] = [];
-  const broker = new ExecApprovalBroker((event, payload) =>
-    events.push({ event, payload: payload as Record<string, unknown> })
+  const clock = new ManualClock();
+  const broker = new ExecApprovalBroker(
+    (event, payload) => events.push({ event, payload: payload as Record<string, unknown> }),
+    clock,
   );
   await using t = await toolContext({
     config: { tools: { exec: { approvalTimeoutMs: 300 } } },
@@ -123,7 +129,11 @@ Deno.test("exec with policy ask waits for the broker: approved, denied, timeout"
   assertMatch(deniedResult.content, /Command not run: the user denied it/);
   assertEquals(await Deno.stat(join(t.dir, "denied")).catch(() => null), null);
 
-  const timedOut = await t.call(execTool, { command: "touch late" });
+  const late = t.call(execTool, { command: "touch late" });
+  const third = await waitFor(() => broker.pending()[0], 2_000, "third request");
+  assertEquals(third.expiresAt, clock.now() + 300);
+  await clock.advance(300);
+  const timedOut = await late;
   assertMatch(timedOut.content, /nobody approved it in time/);
   assertEquals(broker.pending(), []);
 });

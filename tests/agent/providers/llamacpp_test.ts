@@ -8,7 +8,13 @@ import {
 import { ProviderRegistry } from "../../../agent/providers/registry.ts";
 import { configSchema } from "../../../core/config/schema.ts";
 import { isProviderError, type StreamEvent } from "../../../agent/providers/types.ts";
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { CALLING_MODEL, TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 
 const settings = () => ({ threads: 1, gpuLayers: 0, contextSize: 2048, idleUnloadMs: 60_000 });
@@ -119,8 +125,7 @@ Deno.test("llamacpp provider accepts tools and unloads when idle", async () => {
       temperature: 0,
     }));
     assertEquals(events.at(-1)?.type, "finish");
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert(!provider.runtime.isLoaded, "unloaded after the idle time");
+    await waitFor(() => !provider.runtime.isLoaded, 5_000, "the model to unload when idle");
   } finally {
     await provider.close!();
   }

@@ -76,7 +76,12 @@ Deno.test("telegram messages are routed by bindings, allowFrom gates senders, re
     chatType: "supergroup",
   });
   const sent = await telegram.waitForSent(2);
-  await new Promise((resolve) => setTimeout(resolve, 200)); // a reply to 999 would show up now
+  // The stranger is refused (counted) before anything could be sent to them.
+  await waitFor(
+    async () => (await status(client, "telegram")).metrics?.rejected === 1,
+    5_000,
+    "the stranger's message refused",
+  );
   assertEquals(telegram.sent.length, 2, "the stranger got no answer");
   const byChat = new Map(sent.map((m) => [String(m.chat_id), m.text]));
   assert(byChat.get("111")?.includes("hello from alice"), byChat.get("111"));

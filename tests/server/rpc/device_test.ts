@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
+import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
+import { ManualClock } from "../../_helpers/manual_clock.ts";
 
 interface Code {
   code: string;
@@ -64,10 +66,11 @@ Deno.test("device pairing: the new token connects, a reused code fails, a revoke
 });
 
 Deno.test("device.complete refuses an expired code and a rejected one is spent", async () => {
-  await using gw = await startTestGateway({ config: { devices: { codeTtlMs: 50 } } });
+  const clock = new ManualClock();
+  await using gw = await startInProcessGateway({ clock, config: { devices: { codeTtlMs: 50 } } });
   const owner = await gw.connect();
   const { code } = await owner.request("device.initiate", { deviceName: "tablet" });
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  await clock.advance(51);
   const expired = await assertRejects(
     () => owner.request("device.complete", { code, response: "accept" }),
     GatewayError,
