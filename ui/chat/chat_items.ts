@@ -3,7 +3,7 @@
  * (`chat.history`) and then advanced by the `chat.*` events of the open session.
  */
 
-import type { EventName } from "../../core/protocol/events.ts";
+import type { TypedEventFrame } from "../../core/protocol/events.ts";
 
 /** A file `send_file` delivered (`chat.file`): inline bytes or a download link. */
 export interface FileItem {
@@ -125,73 +125,48 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
   return items;
 }
 
-/** The list after one `chat.*` event of this session (a new array; items are copied on change). */
-export function applyChatEvent(
-  items: ChatItem[],
-  event: EventName,
-  payload: Record<string, unknown>,
-): ChatItem[] {
+/**
+ * The list after one event of this session (a new array; items are copied on change). Its payload
+ * is typed by its name from the catalogue, so a misspelt case does not compile; events the list
+ * does not show change nothing.
+ */
+export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatItem[] {
   const last = items.at(-1);
   const streaming = last?.kind === "assistant" && last.streaming ? last : undefined;
-  switch (event) {
+  const closed = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
+  switch (frame.event) {
     case "chat.delta": {
-      const delta = String(payload.delta ?? "");
+      const { delta } = frame.payload;
       if (streaming) return [...items.slice(0, -1), { ...streaming, text: streaming.text + delta }];
       return [...items, { kind: "assistant", text: delta, streaming: true }];
     }
     case "chat.tool_call": {
-      const base = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
-      return [...base, {
-        kind: "tool",
-        callId: String(payload.callId ?? ""),
-        tool: String(payload.tool ?? "tool"),
-        args: payload.args,
-        done: false,
-      }];
+      const { callId, tool, args } = frame.payload;
+      return [...closed, { kind: "tool", callId, tool, args, done: false }];
     }
-    case "chat.tool_result":
+    case "chat.tool_result": {
+      const { callId, result, output, isError } = frame.payload;
       return items.map((item) =>
-        item.kind === "tool" && item.callId === payload.callId
-          ? {
-            ...item,
-            result: payload.result,
-            ...(typeof payload.output === "string" ? { output: payload.output } : {}),
-            isError: payload.isError === true,
-            done: true,
-          }
+        item.kind === "tool" && item.callId === callId
+          ? { ...item, result, output, isError, done: true }
           : item
       );
-    case "chat.file":
-      return [...items, {
-        kind: "file",
-        name: String(payload.name ?? "file"),
-        mimeType: String(payload.mimeType ?? "application/octet-stream"),
-        size: Number(payload.size ?? 0),
-        caption: payload.caption as string | undefined,
-        data: payload.data as string | undefined,
-        url: payload.url as string | undefined,
-        expiresAt: payload.expiresAt as number | undefined,
-      }];
+    }
+    case "chat.file": {
+      const { name, mimeType, size, caption, data, url, expiresAt } = frame.payload;
+      return [...items, { kind: "file", name, mimeType, size, caption, data, url, expiresAt }];
+    }
     case "chat.done": {
-      const aborted = payload.aborted === true;
+      const { aborted, model } = frame.payload;
       if (streaming) {
-        return [...items.slice(0, -1), {
-          ...streaming,
-          streaming: false,
-          aborted,
-          model: payload.model as string | undefined,
-        }];
+        return [...items.slice(0, -1), { ...streaming, streaming: false, aborted, model }];
       }
       if (aborted) return [...items, { kind: "assistant", text: "", streaming: false, aborted }];
       return items;
     }
     case "chat.error": {
-      const base = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
-      return [...base, {
-        kind: "error",
-        text: String(payload.error ?? "The run failed"),
-        code: payload.code as string | undefined,
-      }];
+      const { error, code } = frame.payload;
+      return [...closed, { kind: "error", text: error, code }];
     }
   }
   return items;

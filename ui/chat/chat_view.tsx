@@ -79,10 +79,11 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     };
   }, [agentId, sessionId, gateway.generation]);
 
-  useGatewayEvent(CHAT_EVENTS, ({ event, payload }) => {
+  useGatewayEvent(CHAT_EVENTS, (frame) => {
+    const { payload } = frame;
     if (payload.sessionId !== sessionId) return;
     if (payload.agentId !== undefined && payload.agentId !== agentId) return;
-    setItems((current) => applyChatEvent(current, event, payload));
+    setItems((current) => applyChatEvent(current, frame));
   });
 
   const run = async (start: () => Promise<MethodResult<"chat.send">>) => {

@@ -10,8 +10,8 @@ Deno.test("system.info reports platform, uptime, version and the Deno runtime", 
   const info = await client.request("system.info");
   assertEquals(info.platform, Deno.build.os);
   assert(typeof info.uptime === "number");
-  assertEquals((info.runtime as { name: string }).name, "deno");
-  assertEquals((info.runtime as { version: string }).version, Deno.version.deno);
+  assertEquals(info.runtime.name, "deno");
+  assertEquals(info.runtime.version, Deno.version.deno);
   assert(typeof info.version === "string");
 });
 

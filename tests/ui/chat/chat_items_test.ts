@@ -1,4 +1,5 @@
 import { assertEquals } from "../../_helpers/assert.ts";
+import type { TypedEventFrame } from "../../../core/protocol/events.ts";
 import {
   applyChatEvent,
   type ChatItem,
@@ -51,28 +52,59 @@ Deno.test("itemsFromHistory pairs tool calls with their results and keeps images
   ]);
 });
 
+/** Each event of the catalogue without the frame's envelope: `{ event, payload }`. */
+type Event = TypedEventFrame extends infer F
+  ? F extends TypedEventFrame ? Omit<F, "type" | "seq"> : never
+  : never;
+
+/** An event frame as the gateway sends it, its payload checked against the catalogue. */
+function frame(event: Event): TypedEventFrame {
+  return { type: "event", seq: 1, ...event };
+}
+
+/** The open session of these events. */
+const run = { sessionId: "main", agentId: "main" };
+
 Deno.test("applyChatEvent streams deltas into one answer and closes it on tool calls and done", () => {
   let items: ChatItem[] = [{ kind: "user", text: "Hi", attachments: [] }];
-  for (const delta of ["Hel", "lo"]) items = applyChatEvent(items, "chat.delta", { delta });
+  for (const delta of ["Hel", "lo"]) {
+    items = applyChatEvent(
+      items,
+      frame({ event: "chat.delta", payload: { ...run, delta, role: "assistant" } }),
+    );
+  }
   assertEquals(items[1], { kind: "assistant", text: "Hello", streaming: true });
-  items = applyChatEvent(items, "chat.tool_call", { tool: "exec", args: {}, callId: "c1" });
-  assertEquals((items[1] as { streaming: boolean }).streaming, false);
-  items = applyChatEvent(items, "chat.tool_result", {
-    callId: "c1",
-    result: "ok",
-    isError: false,
-  });
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.tool_call", payload: { ...run, tool: "exec", args: {}, callId: "c1" } }),
+  );
+  assertEquals(items[1], { kind: "assistant", text: "Hello", streaming: false });
+  items = applyChatEvent(
+    items,
+    frame({
+      event: "chat.tool_result",
+      payload: { ...run, tool: "exec", callId: "c1", result: "ok", output: "ok", isError: false },
+    }),
+  );
   assertEquals(items[2], {
     kind: "tool",
     callId: "c1",
     tool: "exec",
     args: {},
     result: "ok",
+    output: "ok",
     isError: false,
     done: true,
   });
-  items = applyChatEvent(items, "chat.delta", { delta: "After" });
-  items = applyChatEvent(items, "chat.done", { aborted: true, model: "m" });
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.delta", payload: { ...run, delta: "After", role: "assistant" } }),
+  );
+  const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.done", payload: { ...run, usage, aborted: true, model: "m" } }),
+  );
   assertEquals(items[3], {
     kind: "assistant",
     text: "After",
@@ -80,10 +112,24 @@ Deno.test("applyChatEvent streams deltas into one answer and closes it on tool c
     aborted: true,
     model: "m",
   });
-  items = applyChatEvent(items, "chat.error", { error: "Upstream failed", code: "UNAVAILABLE" });
-  assertEquals(items.at(-1), { kind: "error", text: "Upstream failed", code: "UNAVAILABLE" });
+  items = applyChatEvent(
+    items,
+    frame({
+      event: "chat.error",
+      payload: { ...run, error: "Upstream failed", code: "RATE_LIMITED" },
+    }),
+  );
+  assertEquals(items.at(-1), { kind: "error", text: "Upstream failed", code: "RATE_LIMITED" });
   // Events the list does not show change nothing.
-  assertEquals(applyChatEvent(items, "chat.tool_progress", {}), items);
+  const progress = { ...run, tool: "fetch", progress: 1 };
+  assertEquals(
+    applyChatEvent(items, frame({ event: "chat.tool_progress", payload: progress })),
+    items,
+  );
+  assertEquals(
+    applyChatEvent(items, frame({ event: "presence", payload: { connections: 1 } })),
+    items,
+  );
 });
 
 Deno.test("truncateAfterLastUser drops the answer and can replace the question", () => {
@@ -104,17 +150,27 @@ Deno.test("truncateAfterLastUser drops the answer and can replace the question",
 });
 
 Deno.test("a chat.tool_result's output (what the model read) is kept beside its result", () => {
-  let items: ChatItem[] = applyChatEvent([], "chat.tool_call", {
-    tool: "read",
-    args: { path: "a.txt" },
-    callId: "r1",
-  });
-  items = applyChatEvent(items, "chat.tool_result", {
-    callId: "r1",
-    result: { path: "a.txt", lines: 1 },
-    output: "1\thello",
-    isError: false,
-  });
+  let items: ChatItem[] = applyChatEvent(
+    [],
+    frame({
+      event: "chat.tool_call",
+      payload: { ...run, tool: "read", args: { path: "a.txt" }, callId: "r1" },
+    }),
+  );
+  items = applyChatEvent(
+    items,
+    frame({
+      event: "chat.tool_result",
+      payload: {
+        ...run,
+        tool: "read",
+        callId: "r1",
+        result: { path: "a.txt", lines: 1 },
+        output: "1\thello",
+        isError: false,
+      },
+    }),
+  );
   assertEquals(items[0], {
     kind: "tool",
     callId: "r1",
