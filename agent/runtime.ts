@@ -57,6 +57,12 @@ export interface AgentRuntimeDeps<M extends RuntimeMode = RuntimeMode> {
   mode: M;
   /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
   clock?: Clock;
+  /**
+   * Local mode: connect the configured MCP servers before the runtime is ready. A command that
+   * runs no agent turn (`pyclaw cron list --local`) needs no tools and leaves them unstarted.
+   * @default true
+   */
+  connectMcp?: boolean;
 }
 
 /** Who the runtime serves: a gateway's clients, or one turn of the local CLI. */
@@ -248,6 +254,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
 /** Connects the configured MCP servers: followed in the background (gateway) or once, awaited. */
 function mcpStarter(deps: AgentRuntimeDeps, mcp: McpManager): Service {
   if (deps.mode === "local") {
+    if (deps.connectMcp === false) return { name: "mcp.servers" };
     return {
       name: "mcp.servers",
       start: async () => {

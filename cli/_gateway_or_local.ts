@@ -99,20 +99,38 @@ async function accepts(url: string): Promise<boolean> {
   return true;
 }
 
+/** Options of {@linkcode gatewayOrLocal}. */
+export interface GatewayOrLocalOptions extends RouteOptions {
+  /**
+   * In this process, connect the configured MCP servers first (commands that run a turn or
+   * report on the servers).
+   * @default false
+   */
+  connectMcp?: boolean;
+}
+
 /**
- * Runs `remote` on the gateway when it answers, else `local` in this process, and closes the
- * connection afterwards.
+ * Runs `work` with a client of the gateway when it answers, else of the same services and
+ * method tables started in this process (`cli/_local_gateway.ts`), and closes it afterwards.
+ * Either way the command sends the same requests and gets the same answers.
  */
 export async function gatewayOrLocal<T>(
   flags: GatewayOrLocalFlags,
-  remote: (client: GatewayClient, target: ClientTarget) => Promise<T>,
-  local: (target: ClientTarget) => Promise<T>,
-  options: RouteOptions = {},
+  work: (client: GatewayClient, target: ClientTarget) => Promise<T>,
+  options: GatewayOrLocalOptions = {},
 ): Promise<{ result: T; via: Route["via"] }> {
   const route = await openRoute(flags, options);
-  if (route.via === "local") return { result: await local(route.target), via: "local" };
+  if (route.via === "local") {
+    const { openLocalGateway } = await import("./_local_gateway.ts");
+    const local = await openLocalGateway({ connectMcp: options.connectMcp });
+    try {
+      return { result: await work(local.client, route.target), via: "local" };
+    } finally {
+      await local.close();
+    }
+  }
   try {
-    return { result: await remote(route.client, route.target), via: "gateway" };
+    return { result: await work(route.client, route.target), via: "gateway" };
   } finally {
     route.client.close();
     await route.client.closed;

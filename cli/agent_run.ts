@@ -6,10 +6,7 @@
 
 import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../agent/agents.ts";
 import type { AgentEvent } from "../agent/run.ts";
-import { ConfigError } from "../core/config/load.ts";
-import { ConfigStore } from "../core/config/store.ts";
-import { GatewayError, isGatewayError } from "../core/errors.ts";
-import { configPath, stateDir, statePaths } from "../core/paths.ts";
+import { isGatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
 import { fail, printJson } from "./_output.ts";
 import { type GatewayOrLocalFlags, openRoute } from "./_gateway_or_local.ts";
@@ -74,17 +71,11 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
         out.note(red(`  ✗ ${event.tool}: ${compact(event.result)}`, Deno.stderr));
       }
     };
+    const request = { agentId, sessionId, message, model: flags.model };
+    const options = { signal: controller.signal, timeoutMs: route.target.timeoutMs, onEvent };
     const outcome = route.via === "gateway"
-      ? await viaGateway(route.client, { agentId, sessionId, message, model: flags.model }, {
-        signal: controller.signal,
-        timeoutMs: route.target.timeoutMs,
-        onEvent,
-      })
-      : await viaLocal(
-        { agentId, sessionId, message, model: flags.model },
-        controller.signal,
-        onEvent,
-      );
+      ? await sendTurn(route.client, request, options)
+      : await sendLocally(request, options);
     result.usage = outcome.usage;
     result.aborted = outcome.aborted;
     if (outcome.error) result.error = outcome.error;
@@ -144,11 +135,17 @@ interface Outcome {
   error?: { code?: string; message: string };
 }
 
-/** `chat.send` on the gateway, turning its `chat.*` events for this session into run events. */
-async function viaGateway(
+interface TurnOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  onEvent(event: AgentEvent): void;
+}
+
+/** `chat.send` on a gateway, turning its `chat.*` events for this session into run events. */
+async function sendTurn(
   client: GatewayClient,
   request: TurnRequest,
-  options: { signal: AbortSignal; timeoutMs: number; onEvent(event: AgentEvent): void },
+  options: TurnOptions,
 ): Promise<Outcome> {
   const stop = client.onEvent((frame) => {
     if (
@@ -196,27 +193,19 @@ async function viaGateway(
   }
 }
 
-async function viaLocal(
-  request: TurnRequest,
-  signal: AbortSignal,
-  onEvent: (event: AgentEvent) => void,
-): Promise<Outcome> {
-  const env = Deno.env.toObject();
-  let configStore: ConfigStore;
+/**
+ * The same `chat.send` on the gateway's services started in this process: the same runtime,
+ * system prompt and tools (MCP servers connected first), but no schedulers and no client to
+ * approve `exec`.
+ */
+async function sendLocally(request: TurnRequest, options: TurnOptions): Promise<Outcome> {
+  const { openLocalGateway } = await import("./_local_gateway.ts");
+  const local = await openLocalGateway({ connectMcp: true });
   try {
-    configStore = await ConfigStore.open(configPath(env), { env });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new GatewayError("INVALID_PARAMS", error.message);
-    throw error;
+    return await sendTurn(local.client, request, options);
+  } finally {
+    await local.close();
   }
-  const { runLocalTurn } = await import("./_local_agent.ts");
-  const outcome = await runLocalTurn(configStore, statePaths(stateDir(env)), {
-    ...request,
-    signal,
-    onEvent,
-  });
-  configStore.close();
-  return { usage: outcome.usage, aborted: outcome.aborted, error: outcome.error };
 }
 
 /** One line of arguments or result, cut to fit. */

@@ -1,17 +1,15 @@
 /**
  * @module `pyclaw mcp …`: asks the running gateway (`mcp.status`, `tools.list`); when none
- * answers, connects to the configured servers itself, reports, and disconnects.
+ * answers, the same methods in this process connect to the configured servers, report, and
+ * disconnect.
  */
 
-import { isGatewayError } from "../core/errors.ts";
-import { Logger } from "../core/logger.ts";
-import { McpManager } from "../tools/mcp/manager.ts";
+import type { MethodResult } from "../core/protocol/methods.ts";
 import { MCP_TOOL_PREFIX, parseMcpToolName } from "../tools/mcp/server_config.ts";
-import type { McpServerStatus } from "../tools/mcp/server_connection.ts";
-import { type ClientFlags, connectTo, resolveTarget } from "./_gateway_client.ts";
+import { gatewayOrLocal, type GatewayOrLocalFlags } from "./_gateway_or_local.ts";
 import { fail, printJson } from "./_output.ts";
 
-type Flags = ClientFlags & { local?: boolean; json?: boolean };
+type Flags = GatewayOrLocalFlags & { json?: boolean };
 
 interface McpTool {
   name: string;
@@ -23,7 +21,7 @@ interface McpTool {
 interface McpReport {
   /** Where the answer came from: the gateway's URL, or `direct`. */
   source: string;
-  servers: McpServerStatus[];
+  servers: MethodResult<"mcp.status">["servers"];
   tools: McpTool[];
 }
 
@@ -77,36 +75,16 @@ function failing(report: McpReport): boolean {
   return report.servers.some((s) => s.state === "error");
 }
 
+/**
+ * `mcp.status` and `tools.list` on the running gateway, else on the same services started in
+ * this process, which connect to every configured server, wait for each to answer or fail, and
+ * disconnect afterwards.
+ */
 async function gather(flags: Flags): Promise<McpReport> {
-  if (!flags.local) {
-    const viaGateway = await fromGateway(flags);
-    if (viaGateway) return viaGateway;
-  }
-  return await direct();
-}
-
-/** The running gateway's view, or `undefined` when no gateway answers. */
-async function fromGateway(flags: Flags): Promise<McpReport | undefined> {
-  const target = await resolveTarget(flags);
-  let client;
-  try {
-    client = await connectTo(target);
-  } catch (error) {
-    if (isGatewayError(error)) fail(error); // a gateway is there but refused us: say so
-    return undefined;
-  }
-  try {
+  const { result, via } = await gatewayOrLocal(flags, async (client, target) => {
     const options = { timeoutMs: target.timeoutMs };
-    const { servers } = await client.request(
-      "mcp.status",
-      {},
-      options,
-    );
-    const listed = await client.request(
-      "tools.list",
-      {},
-      options,
-    );
+    const { servers } = await client.request("mcp.status", {}, options);
+    const listed = await client.request("tools.list", {}, options);
     const tools = listed.flatMap((entry) => {
       const parsed = entry.name.startsWith(MCP_TOOL_PREFIX)
         ? parseMcpToolName(entry.name)
@@ -114,42 +92,8 @@ async function fromGateway(flags: Flags): Promise<McpReport | undefined> {
       return parsed ? [{ name: entry.name, ...parsed, description: entry.description }] : [];
     });
     return { source: target.url, servers, tools };
-  } catch (error) {
-    fail(error);
-  } finally {
-    client.close();
-  }
-}
-
-/** Connects to every configured server, waits for each to answer or fail, and disconnects. */
-async function direct(): Promise<McpReport> {
-  const { loadConfigFile } = await import("../core/config/load.ts");
-  const { configPath } = await import("../core/paths.ts");
-  const env = Deno.env.toObject();
-  let config;
-  try {
-    config = (await loadConfigFile(configPath(env), env)).config;
-  } catch (error) {
-    fail(error);
-  }
-  const { hiddenFromCommands } = await import("../tools/sandbox/command_sandbox.ts");
-  const { stateDir } = await import("../core/paths.ts");
-  const manager = new McpManager({
-    logger: new Logger({ consoleLevel: "silent" }),
-    sandboxHidden: hiddenFromCommands(stateDir(env), configPath(env), env),
-  });
-  try {
-    await manager.apply(config.tools.mcpServers);
-    await manager.ready();
-    const tools = manager.tools().map((tool) => ({
-      name: tool.name,
-      ...parseMcpToolName(tool.name)!,
-      description: tool.description,
-    }));
-    return { source: "direct", servers: manager.status(), tools };
-  } finally {
-    await manager.close();
-  }
+  }, { readOnly: true, connectMcp: true }).catch((error) => fail(error));
+  return via === "local" ? { ...result, source: "direct" } : result;
 }
 
 function firstLine(text: string): string {

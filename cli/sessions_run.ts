@@ -1,10 +1,10 @@
-/** @module The `pyclaw sessions` commands' work: `sessions.*` on the gateway, else the files. */
+/**
+ * @module The `pyclaw sessions` commands' work: `sessions.*` on the gateway, else on the same
+ * services in this process.
+ */
 
-import type { SessionEntry, SessionFileInfo } from "../agent/sessions/session_store.ts";
-import { SessionStore } from "../agent/sessions/session_store.ts";
 import { fail, printJson } from "./_output.ts";
 import { gatewayOrLocal, type GatewayOrLocalFlags } from "./_gateway_or_local.ts";
-import { localPaths } from "./_local_state.ts";
 import { bold, dim } from "./_style.ts";
 
 type Flags = GatewayOrLocalFlags & { json?: boolean; agent?: string };
@@ -19,25 +19,14 @@ export function sessionPath(session: string, agent?: string): string {
 }
 
 export async function sessionsList(flags: Flags): Promise<void> {
-  let sessions: SessionFileInfo[];
-  try {
-    ({ result: sessions } = await gatewayOrLocal(
-      flags,
-      async (client, target) =>
-        (await client.request(
-          "sessions.list",
-          flags.agent ? { agentId: flags.agent } : {},
-          { timeoutMs: target.timeoutMs },
-        )).sessions,
-      async () => {
-        const all = await new SessionStore(localPaths()).list();
-        return flags.agent ? all.filter((s) => s.agentId === flags.agent) : all;
-      },
-      { readOnly: true },
-    ));
-  } catch (error) {
-    fail(error);
-  }
+  const { result: { sessions } } = await gatewayOrLocal(
+    flags,
+    (client, target) =>
+      client.request("sessions.list", flags.agent ? { agentId: flags.agent } : {}, {
+        timeoutMs: target.timeoutMs,
+      }),
+    { readOnly: true },
+  ).catch((error) => fail(error));
   if (flags.json) {
     printJson({ sessions, count: sessions.length });
     return;
@@ -57,20 +46,12 @@ export async function sessionsShow(
   flags: Flags & { limit: number; cursor?: string },
 ): Promise<void> {
   const path = sessionPath(session, flags.agent);
-  let messages: SessionEntry[];
-  let nextCursor: string | null;
   const params = { path, limit: flags.limit, ...(flags.cursor ? { cursor: flags.cursor } : {}) };
-  try {
-    ({ result: { messages, nextCursor } } = await gatewayOrLocal(
-      flags,
-      (client, target) =>
-        client.request("sessions.preview", params, { timeoutMs: target.timeoutMs }),
-      () => new SessionStore(localPaths()).page(path, flags.limit, flags.cursor),
-      { readOnly: true },
-    ));
-  } catch (error) {
-    fail(error);
-  }
+  const { result: { messages, nextCursor } } = await gatewayOrLocal(
+    flags,
+    (client, target) => client.request("sessions.preview", params, { timeoutMs: target.timeoutMs }),
+    { readOnly: true },
+  ).catch((error) => fail(error));
   if (flags.json) {
     printJson({ path, messages, nextCursor });
     return;
@@ -100,17 +81,6 @@ export async function sessionsShow(
   if (nextCursor) console.log(dim(`Older messages: --cursor ${nextCursor}`));
 }
 
-/** What `sessions.compact` answers. */
-interface CompactAnswer {
-  compacted: boolean;
-  path: string;
-  reason?: string;
-  summary?: string;
-  messagesCompacted?: number;
-  tokensBefore?: number;
-  tokensAfter?: number;
-}
-
 export async function sessionsCompact(session: string, flags: Flags): Promise<void> {
   const path = sessionPath(session, flags.agent);
   try {
@@ -120,10 +90,6 @@ export async function sessionsCompact(session: string, flags: Flags): Promise<vo
         client.request("sessions.compact", { path }, {
           timeoutMs: Math.max(target.timeoutMs, 300_000),
         }),
-      async () => {
-        const { compactLocally } = await import("./_local_agent.ts");
-        return await compactLocally(path);
-      },
     );
     if (flags.json) printJson(result);
     else if (!result.compacted) console.log(`Not compacted: ${result.reason ?? "nothing to do"}`);
@@ -144,13 +110,7 @@ export async function sessionsDelete(session: string, flags: Flags): Promise<voi
     const { result } = await gatewayOrLocal(
       flags,
       (client, target) =>
-        client.request("sessions.delete", { path }, {
-          timeoutMs: target.timeoutMs,
-        }),
-      async () => {
-        const ref = await new SessionStore(localPaths()).delete(path);
-        return { deleted: true, path: ref.path };
-      },
+        client.request("sessions.delete", { path }, { timeoutMs: target.timeoutMs }),
     );
     if (flags.json) printJson(result);
     else console.log(`Deleted ${result.path}`);

@@ -10,7 +10,6 @@ import type { MethodName, MethodParams } from "../core/protocol/methods.ts";
 import { fail, printJson } from "./_output.ts";
 import { type GatewayOrLocalFlags, openRoute, type Route } from "./_gateway_or_local.ts";
 import { loadLocalConfig } from "./_local_state.ts";
-import { configuredChannels } from "./channels_run.ts";
 import { serviceStatus } from "./gateway_service.ts";
 import { bold, green, red, yellow } from "./_style.ts";
 
@@ -56,7 +55,7 @@ export async function showStatus(flags: Flags): Promise<void> {
       name,
       state: server.enabled === false ? "disabled" : "configured",
     })),
-    channels: configuredChannels(config).map((c) => ({ id: c.channel_id, status: c.status })),
+    channels: await configuredChannels(config),
   };
   if (route.via === "gateway") {
     status.gateway.version = route.client.hello?.server.version;
@@ -71,6 +70,15 @@ export async function showStatus(flags: Flags): Promise<void> {
   }
   if (flags.json) printJson(status);
   else print(status);
+}
+
+/** What the config turns on, none of it running (channels run inside the gateway). */
+async function configuredChannels(config: Config): Promise<Status["channels"]> {
+  const { declaredChannels } = await import("../agent/channels/channel_manager.ts");
+  return [...declaredChannels(config).values()].map((channel) => ({
+    id: channel.id,
+    status: channel.status().status,
+  }));
 }
 
 async function openTarget(flags: Flags) {

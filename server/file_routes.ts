@@ -16,7 +16,7 @@ export const fileRoutes: HttpRoute[] = [{
   handle: async (request, ctx, match) => {
     const token = new URL(request.url).searchParams.get("token");
     if (!token) return new Response("A token is required", { status: 401 });
-    const stored = await ctx.services.fileDelivery.open(match![1], token);
+    const stored = await ctx.services.fileDelivery?.open(match![1], token);
     if (!stored) return new Response("Not found or expired", { status: 404 });
     let file: Deno.FsFile;
     try {

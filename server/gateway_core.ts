@@ -20,6 +20,7 @@ import type { GatewayRuntime } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { METHOD_TABLES } from "./rpc_tables.ts";
 import { createServices, type GatewayServices } from "./services.ts";
+import type { RuntimeMode } from "../agent/runtime.ts";
 
 /** Options for {@linkcode startGatewayCore}. */
 export interface GatewayCoreOptions {
@@ -35,6 +36,14 @@ export interface GatewayCoreOptions {
   ports?(): { port: number; httpPort: number | undefined };
   /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
   clock?: Clock;
+  /**
+   * `local`: the CLI's in-process route. Services in local mode (nothing scheduled, see
+   * `createServices`), and the only credential a one-off token that never leaves the process.
+   * @default "gateway"
+   */
+  mode?: RuntimeMode;
+  /** Local mode: connect the configured MCP servers at start. @default true */
+  connectMcp?: boolean;
 }
 
 /** A started gateway core. */
@@ -75,7 +84,10 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
       bindHost: options.bindHost,
     });
   // Replaced when the token file or gateway.auth changes (see auth_reload.ts).
-  let auth = await resolveAuth();
+  const local = options.mode === "local";
+  let auth: GatewayAuth = local
+    ? { mode: "token", token: crypto.randomUUID(), source: "generated" }
+    : await resolveAuth();
   if (auth.mode === "none") {
     logger.warn("gateway auth is OFF: any local program can use this gateway");
   }
@@ -88,6 +100,8 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     bus,
     env,
     clock: options.clock,
+    mode: options.mode,
+    connectMcp: options.connectMcp,
   });
   const stopFailed = (service: string, error: unknown) =>
     logger.error("service did not stop cleanly", { service, error });
@@ -116,7 +130,8 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   const stops: (() => void)[] = [
     bus.subscribe((event) => registry.deliver(event)),
     followConfigChanges(configStore, { logger, bus }),
-    watchGatewayAuth({
+    // The in-process route's token is its own: no file or config change rotates it.
+    local ? () => {} : watchGatewayAuth({
       tokenFile: paths.tokenFile,
       configStore,
       resolve: resolveAuth,

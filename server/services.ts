@@ -1,16 +1,18 @@
 /**
  * @module The gateway's long-lived services: the agent runtime (shared with the local CLI) plus
  * what only a gateway runs (paired devices, cron, heartbeat, channels), in one ordered list that
- * starts them in order and stops them in reverse.
+ * starts them in order and stops them in reverse. In local mode (the CLI's in-process route) the
+ * same services answer the same methods, but nothing is scheduled: no cron run, heartbeat or
+ * channel starts there.
  */
 
 import type { Clock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
-import type { ServiceList } from "../core/lifecycle.ts";
+import type { Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
-import { type AgentRuntime, buildAgentRuntime } from "../agent/runtime.ts";
+import { type AgentRuntime, buildAgentRuntime, type RuntimeMode } from "../agent/runtime.ts";
 import { chatEventPublisher } from "./chat_events.ts";
 import { DevicePairing } from "../agent/devices/device_pairing.ts";
 import { CronService } from "../agent/cron/cron_service.ts";
@@ -22,7 +24,7 @@ import { SessionDirectory } from "../agent/session_directory.ts";
 import { SubagentRegistry } from "../agent/subagents.ts";
 
 /** Services grouped by domain; each method family reads the ones it needs. */
-export interface GatewayServices extends Omit<AgentRuntime<"gateway">, "lifecycle"> {
+export interface GatewayServices extends Omit<AgentRuntime, "lifecycle"> {
   /** Pairing codes and paired devices' tokens (`device.*`, `connect`). */
   devices: DevicePairing;
   /** Scheduled agent turns (`cron.*`). */
@@ -48,6 +50,15 @@ export interface ServiceDeps {
   env: Record<string, string | undefined>;
   /** Where schedules and timeouts read the time (tests pass a manual clock). @default systemClock */
   clock?: Clock;
+  /**
+   * `local`: services for one CLI command in this process. Cron jobs load but never run (the
+   * gateway runs them), channels and the heartbeat stay stopped, and the agent runtime is built
+   * for a local turn (no client to approve `exec`; see `buildAgentRuntime`).
+   * @default "gateway"
+   */
+  mode?: RuntimeMode;
+  /** Local mode: connect the configured MCP servers at start. @default true */
+  connectMcp?: boolean;
 }
 
 /** The gateway's services, built, and the list that starts and stops them. */
@@ -62,12 +73,13 @@ export interface BuiltServices {
  */
 export function createServices(deps: ServiceDeps): BuiltServices {
   const { configStore, logger, bus } = deps;
+  const mode = deps.mode ?? "gateway";
   const config = () => configStore.current;
   // Runs, tools and posts reach the session's clients as `chat.*` events shaped in one place.
   const onRunEvent = chatEventPublisher((event, payload, sessionKey) =>
     bus.publish(event, payload, sessionKey)
   );
-  const runtime = buildAgentRuntime({ ...deps, mode: "gateway", onRunEvent });
+  const runtime = buildAgentRuntime({ ...deps, mode, onRunEvent });
   const { lifecycle: runtimeLifecycle, ...parts } = runtime;
   const { chat, systemEvents, clock } = parts;
   const devices = new DevicePairing(deps.paths.pairingsFile, {
@@ -78,7 +90,8 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     cronDir: deps.paths.cronDir,
     logger: logger.child({ component: "cron" }),
     clock,
-    settings: () => config().cron,
+    // Disabled locally: loading neither catches up missed runs nor records them.
+    settings: () => mode === "gateway" ? config().cron : { ...config().cron, enabled: false },
     runner: {
       // A job the agent made in a channel session answers on that channel too.
       run: (turn, signal) => messages.runTurn(turn, signal),
@@ -119,14 +132,17 @@ export function createServices(deps: ServiceDeps): BuiltServices {
     settings: () => config().agents.defaults.subagents,
     logger: logger.child({ component: "subagents" }),
   });
-  // The tools that schedule, send and spawn exist in a gateway only.
-  const { toolServices } = parts;
-  toolServices.cron = cron;
-  toolServices.messages = messages;
-  toolServices.sessionDirectory = sessionDirectory;
-  toolServices.subagents = subagents;
-  const lifecycle = runtimeLifecycle([
-    { name: "devices", stop: () => devices.store.flush() },
+  const schedulers = mode === "gateway";
+  if (schedulers) {
+    // The tools that schedule, send and spawn exist in a gateway only: a local turn ends with
+    // its command, before a job, a channel message or a sub-agent could follow up.
+    const { toolServices } = parts;
+    toolServices.cron = cron;
+    toolServices.messages = messages;
+    toolServices.sessionDirectory = sessionDirectory;
+    toolServices.subagents = subagents;
+  }
+  const channelsAndHeartbeat: Service[] = [
     { name: "channels", start: () => channels.start(), stop: () => channels.stop() },
     {
       name: "heartbeat",
@@ -142,6 +158,10 @@ export function createServices(deps: ServiceDeps): BuiltServices {
       },
       stop: () => heartbeat.stop(),
     },
+  ];
+  const lifecycle = runtimeLifecycle([
+    { name: "devices", stop: () => devices.store.flush() },
+    ...(schedulers ? channelsAndHeartbeat : []),
     {
       name: "cron",
       // Saved jobs load in the background; cron.* methods wait for them.

@@ -38,6 +38,7 @@ export class ChannelManager {
   #telegramKey: string | undefined;
   #controller = new AbortController();
   #unsubscribe: (() => void) | undefined;
+  #started = false;
 
   constructor(options: ChannelManagerOptions) {
     this.#options = options;
@@ -45,6 +46,7 @@ export class ChannelManager {
 
   /** Starts the channels the config turns on. */
   start(): void {
+    this.#started = true;
     const webchat = new WebchatChannel(() => this.#options.config().channels.webchat.enabled);
     webchat.start();
     this.#channels.set(webchat.id, webchat);
@@ -63,8 +65,16 @@ export class ChannelManager {
     return this.#syncTelegram();
   }
 
+  /**
+   * The channels to report: the started ones, or, in a manager never started (the CLI's
+   * in-process route, where channels do not run), what the config declares, none running.
+   */
+  #reported(): Map<string, Channel> {
+    return this.#started ? this.#channels : declaredChannels(this.#options.config());
+  }
+
   list(): ChannelSummary[] {
-    return [...this.#channels.values()].map((channel) => {
+    return [...this.#reported().values()].map((channel) => {
       const { status } = channel.status();
       return { id: channel.id, type: channel.type, status };
     });
@@ -72,7 +82,7 @@ export class ChannelManager {
 
   /** @throws {GatewayError} NOT_FOUND for an unknown channel */
   status(id: string): ChannelStatus {
-    const channel = this.#channels.get(id);
+    const channel = this.#reported().get(id);
     if (!channel) throw new GatewayError("NOT_FOUND", `Channel not found: ${id}`);
     return channel.status();
   }
@@ -210,8 +220,20 @@ export class ChannelManager {
   }
 }
 
-/** A channel that is configured off, lacks what it needs to start, or is restarting. */
-function placeholder(state: "disabled" | "unconfigured" | "starting"): Channel {
+/** The channels `config` declares, as they read before they start. */
+export function declaredChannels(config: Config): Map<string, Channel> {
+  const webchat = new WebchatChannel(() => config.channels.webchat.enabled);
+  const channels = new Map<string, Channel>([[webchat.id, webchat]]);
+  const telegram = config.channels.telegram;
+  if (telegram) {
+    const state = !telegram.enabled ? "disabled" : telegram.botToken ? "stopped" : "unconfigured";
+    channels.set("telegram", placeholder(state));
+  }
+  return channels;
+}
+
+/** A channel that is configured off, lacks what it needs to start, is restarting, or is not started. */
+function placeholder(state: "disabled" | "unconfigured" | "starting" | "stopped"): Channel {
   return {
     id: "telegram",
     type: "telegram",

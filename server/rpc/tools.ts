@@ -24,7 +24,8 @@ export const toolsMethods = defineMethods({
   },
   "tools.exec_approve": {
     handler: ({ requestId, approved }, ctx) => {
-      if (!ctx.services.approvals.resolve(requestId, approved)) {
+      // Without a broker (the CLI's in-process route) no command ever waits for approval.
+      if (!ctx.services.approvals?.resolve(requestId, approved)) {
         throw new GatewayError("NOT_FOUND", `Approval request not found: ${requestId}`);
       }
       return { ok: true };
@@ -34,7 +35,7 @@ export const toolsMethods = defineMethods({
   // opened later) must still be able to see and answer it.
   "tools.exec_pending": {
     handler: (_params, ctx) => {
-      const requests = ctx.services.approvals.pending();
+      const requests = ctx.services.approvals?.pending() ?? [];
       return { requests, count: requests.length };
     },
   },
