@@ -14,6 +14,7 @@ import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { GatewayClient } from "../core/protocol/client.ts";
 import { createLinkedPair } from "../core/protocol/transport.ts";
 import { startGatewayCore } from "../server/gateway_core.ts";
+import { CLI_CLIENT_NAME } from "./_gateway_client.ts";
 
 /** A client of the in-process gateway. */
 export interface LocalGateway {
@@ -86,7 +87,7 @@ export async function openLocalGateway(options: LocalGatewayOptions = {}): Promi
     release();
   };
   try {
-    await client.handshake({ token });
+    await client.handshake({ token, clientName: CLI_CLIENT_NAME });
   } catch (error) {
     await close();
     throw error;

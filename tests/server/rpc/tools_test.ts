@@ -338,7 +338,7 @@ Deno.test("stopping the gateway kills a running exec's process group and denies 
     await Promise.all([running, waiting]);
     assertEquals(await alive(), []);
     // Clients are gone by then; the request itself is settled, not left hanging.
-    assertEquals(env.gw.gateway.services.approvals.pending(), []);
+    assertEquals(env.gw.gateway.services.approvals!.pending(), []);
   } finally {
     if (!closed) await env.close();
   }
