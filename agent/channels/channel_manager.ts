@@ -232,7 +232,7 @@ export function declaredChannels(config: Config): Map<string, Channel> {
   return channels;
 }
 
-/** A channel that is configured off, lacks what it needs to start, is restarting, or is not started. */
+/** A channel that is off, lacks what it needs to start, is restarting, or is not started. */
 function placeholder(state: "disabled" | "unconfigured" | "starting" | "stopped"): Channel {
   return {
     id: "telegram",
