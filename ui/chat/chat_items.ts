@@ -4,6 +4,7 @@
  */
 
 import type { TypedEventFrame } from "../../core/protocol/events.ts";
+import type { MethodResult } from "../../core/protocol/methods.ts";
 
 /** A file `send_file` delivered (`chat.file`): inline bytes or a download link. */
 export interface FileItem {
@@ -44,19 +45,8 @@ export type ChatItem =
   | { kind: "error"; text: string; code?: string }
   | FileItem;
 
-/** A session message as `chat.history` returns it. */
-export interface HistoryMessage {
-  /** `compaction` lines (a summary of older turns) are not shown. */
-  role: "user" | "assistant" | "tool" | "compaction";
-  content: string | ({ type: "text"; text: string } | { type: "image"; mimeType: string })[];
-  toolCalls?: { id: string; name: string; arguments: string }[];
-  toolCallId?: string;
-  name?: string;
-  isError?: boolean;
-  aborted?: boolean;
-  error?: string;
-  model?: string;
-}
+/** A session line as `chat.history` returns it (`compaction` lines, a summary of older turns, are not shown). */
+export type HistoryMessage = MethodResult<"chat.history">["messages"][number];
 
 function textOf(content: HistoryMessage["content"]): string {
   if (typeof content === "string") return content;
@@ -85,7 +75,7 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
       const images = typeof message.content === "string"
         ? []
         : message.content.filter((part) => part.type === "image").map((part) =>
-          `image (${(part as { mimeType: string }).mimeType})`
+          `image (${part.mimeType})`
         );
       items.push({ kind: "user", text: textOf(message.content), attachments: images });
     } else if (message.role === "assistant") {

@@ -1,19 +1,9 @@
 /** @module A cron job as `cron.list` gives it, and who made it, in words for the cron screen. */
 
-export interface CronJob {
-  id: string;
-  /** A cron expression, `@every <n>s` or `@at <ISO time>`. */
-  cron: string;
-  name?: string;
-  message: string;
-  agentId: string;
-  timezone?: string;
-  sessionId: string;
-  nextRunAt?: string | null;
-  lastRunAt?: string;
-  lastStatus?: string;
-  createdBy?: { via: "rpc"; client?: string } | { via: "tool"; agentId: string; sessionId: string };
-}
+import type { MethodResult } from "../../core/protocol/methods.ts";
+
+/** One job of `cron.list`, as the catalogue types it. */
+export type CronJob = MethodResult<"cron.list">[number];
 
 /** Who made a job: the agent itself (its `cron` tool, in which session) or a client. */
 export function madeBy(job: Pick<CronJob, "createdBy">): string {

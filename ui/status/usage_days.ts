@@ -1,12 +1,9 @@
 /** @module Usage by day as the chart plots it: every day of the period, gaps filled with zeros. */
 
-/** One day of `usage.get`'s `byDay`. */
-export interface UsageDay {
-  date: string;
-  totalTokens: number;
-  estimatedCost: number;
-  requests: number;
-}
+import type { MethodResult } from "../../core/protocol/methods.ts";
+
+/** One day of `usage.get`'s `byDay`, as the catalogue types it. */
+export type UsageDay = MethodResult<"usage.get">["byDay"][number];
 
 /** Every day of the last `days` days ending `today` (UTC), zero where nothing was used. */
 export function fillDays(byDay: UsageDay[], days: number, today = new Date()): UsageDay[] {

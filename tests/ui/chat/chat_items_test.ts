@@ -8,19 +8,32 @@ import {
 } from "../../../ui/chat/chat_items.ts";
 
 Deno.test("itemsFromHistory pairs tool calls with their results and keeps images as notes", () => {
+  const time = "2026-01-01T00:00:00.000Z";
   const items = itemsFromHistory([
     {
       role: "user",
-      content: [{ type: "text", text: "Look" }, { type: "image", mimeType: "image/png" }],
+      content: [{ type: "text", text: "Look" }, {
+        type: "image",
+        mimeType: "image/png",
+        file: "main.images/1.png",
+      }],
+      time,
     },
     {
       role: "assistant",
       content: "",
       toolCalls: [{ id: "c1", name: "exec", arguments: '{"command":"ls"}' }],
+      time,
     },
-    { role: "tool", toolCallId: "c1", name: "exec", content: '{"stdout":"a\\n","exitCode":0}' },
-    { role: "assistant", content: "Done", model: "gpt-test" },
-    { role: "assistant", content: "Half", aborted: true },
+    {
+      role: "tool",
+      toolCallId: "c1",
+      name: "exec",
+      content: '{"stdout":"a\\n","exitCode":0}',
+      time,
+    },
+    { role: "assistant", content: "Done", model: "gpt-test", time },
+    { role: "assistant", content: "Half", aborted: true, time },
   ]);
   assertEquals(items, [
     { kind: "user", text: "Look", attachments: ["image (image/png)"] },
