@@ -159,15 +159,25 @@ export function startFakeTelegram(
       });
       wake();
     },
-    async waitForSent(count, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (sent.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`Timed out waiting for ${count} sent messages (have ${sent.length})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return sent.slice();
+    waitForSent(count, timeoutMs = 5_000) {
+      // Each sendMessage wakes the waiters, so this answers as soon as the count is reached.
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (sent.length < count) return;
+          finish();
+          resolve(sent.slice());
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`Timed out waiting for ${count} sent messages (have ${sent.length})`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          wakers.delete(check);
+        };
+        wakers.add(check);
+        check();
+      });
     },
     setDown(value) {
       down = value;

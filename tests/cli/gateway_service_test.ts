@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { freePort } from "../_helpers/net.ts";
 import { launchdPlist, scheduledTaskXml, systemdUnit } from "../../cli/_service_units.ts";
@@ -103,26 +103,24 @@ Deno.test("service files quote what each platform needs quoted", async () => {
 });
 
 async function waitForHealth(port: number, up: boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(async (r) => {
+  const healthy = () =>
+    fetch(`http://127.0.0.1:${port}/health`).then(async (r) => {
       await r.body?.cancel();
       return r.ok;
     }, () => false);
-    if (ok === up) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Gateway on ${port} did not become ${up ? "healthy" : "unreachable"}`);
+  await waitFor(
+    async () => (await healthy()) === up,
+    15_000,
+    `the gateway on ${port} to become ${up ? "healthy" : "unreachable"}`,
+  );
 }
 
-async function waitForPidFile(file: string): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const pid = Number((await Deno.readTextFile(file).catch(() => "")).trim());
-    if (pid > 0) return pid;
-    if (Date.now() > deadline) throw new Error(`No pid in ${file}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitForPidFile(file: string): Promise<number> {
+  return waitFor(
+    async () => Number((await Deno.readTextFile(file).catch(() => "")).trim()),
+    10_000,
+    `a pid in ${file}`,
+  );
 }
 
 Deno.test("pyclaw gateway stop and restart handle a gateway started by hand, through its pid file", async () => {

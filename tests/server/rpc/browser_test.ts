@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { pidsMentioning, pngSize, startPageServer } from "../../_helpers/browser_pages.ts";
 import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
@@ -352,12 +358,11 @@ Deno.test("a browser that dies is reported stopped and starts again on the next 
       // already gone with its parent
     }
   }
-  let status = await client.request("browser.status");
-  for (let i = 0; i < 50 && status.started; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    status = await client.request("browser.status");
-  }
-  assertEquals(status.started, false);
+  await waitFor(
+    async () => !(await client.request("browser.status")).started,
+    5_000,
+    "the killed browser to read as stopped",
+  );
   const opened = await client.request("browser.open", { url: "about:blank" });
   assertEquals(opened.opened, true);
   const again = await client.request("browser.status");

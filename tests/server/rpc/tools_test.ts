@@ -8,6 +8,7 @@ import {
   waitFor,
 } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { ManualClock } from "../../_helpers/manual_clock.ts";
 import { buildDocx, buildPdf, buildPptx, buildXlsx } from "../../_helpers/documents.ts";
 import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 import { HAS_XVFB, startXvfb } from "../../_helpers/xvfb.ts";
@@ -133,8 +134,10 @@ Deno.test("exec in a chat waits for tools.exec_approve from another WebSocket cl
 });
 
 Deno.test("exec in a chat is denied when nobody answers in time", async () => {
+  const clock = new ManualClock();
   await using env = await startChatGateway({
     inProcess: true,
+    clock,
     config: { tools: { exec: { approvalTimeoutMs: 300 } } },
   });
   env.upstream.reply(
@@ -143,8 +146,11 @@ Deno.test("exec in a chat is denied when nobody answers in time", async () => {
   );
   const client = await env.gw.connect();
   const events = recordEvents(client);
-  await client.request("chat.send", { message: "Run", sessionId: "late" });
-  const request = events.named("exec.approval.requested")[0];
+  const sent = client.request("chat.send", { message: "Run", sessionId: "late" });
+  const request = await events.next("exec.approval.requested");
+  assertEquals(request.expiresAt, clock.now() + 300);
+  await clock.advance(300);
+  await sent;
   const result = events.named("chat.tool_result")[0];
   assertMatch(String(result.result.reason), /nobody approved it in time/);
   assertEquals(events.named("exec.approval.resolved")[0].outcome, "timeout");

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { pngSize, startPageServer } from "../../_helpers/browser_pages.ts";
 import { toolContext } from "../../_helpers/tool_context.ts";
 import { configSchema } from "../../../core/config/schema.ts";
@@ -166,10 +172,7 @@ Deno.test("browser tool browses under the SSRF policy", async (t) => {
       fn: `() => { window.open(${JSON.stringify(`${secret}-popup`)});
         window.open(${JSON.stringify(`${site.base}/popup-ok`)}); }`,
     });
-    for (let i = 0; i < 50 && !site.hits.includes("/popup-ok"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert(site.hits.includes("/popup-ok"), "the allowed popup loaded");
+    await waitFor(() => site.hits.includes("/popup-ok"), 5_000, "the allowed popup to load");
     assert(!site.hits.includes("/secret-popup"), "the internal popup was never requested");
     const after = (await run({ action: "tabs" })).data as { tabs: { tabId: string }[] };
     for (const tab of after.tabs) {
