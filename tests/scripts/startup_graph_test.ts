@@ -61,8 +61,14 @@ Deno.test("gateway run loads no doctor, backup, CommonJS config library or node:
   assertEquals(found, []);
 });
 
-Deno.test("the entry point builds only the command tree: each command's code loads when it runs", async () => {
-  const local = [...await staticGraph("main.ts")].filter((s) =>
+Deno.test("the entry point loads no command tree: gateway run skips it, other commands import it", async () => {
+  const entry = [...await staticGraph("main.ts")];
+  assertEquals(entry.filter((s) => !s.startsWith("file://") || s.includes("/node_modules/")), []);
+  assertEquals(entry.filter((s) => /\/cli\/program\.ts$|\/(server|agent|tools)\//.test(s)), []);
+});
+
+Deno.test("the command tree builds only the commands: each command's code loads when it runs", async () => {
+  const local = [...await staticGraph("cli/program.ts")].filter((s) =>
     s.startsWith("file://") && !s.includes("/node_modules/")
   );
   const heavy = local.filter((s) => /\/(server|agent|tools)\//.test(s));
