@@ -4,6 +4,7 @@
  */
 
 import { bytesEqual } from "../core/bytes_equal.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Config } from "../core/config/schema.ts";
 import {
@@ -104,13 +105,16 @@ export type CredentialCheck = (token: string) => string | undefined | Promise<st
 export class AuthFailureLimiter {
   #failures = new Map<string, number[]>();
   #limit: () => number;
+  #clock: Clock;
 
-  constructor(limitPerMinute: () => number) {
+  /** @param clock where the window's minute passes (tests pass a manual clock) */
+  constructor(limitPerMinute: () => number, clock: Clock = systemClock) {
     this.#limit = limitPerMinute;
+    this.#clock = clock;
   }
 
   /** @throws {GatewayError} RATE_LIMITED when `address` has failed too often */
-  check(address: string, now = Date.now()): void {
+  check(address: string, now = this.#clock.now()): void {
     const recent = this.#recent(address, now);
     if (recent.length >= this.#limit()) {
       const retryAfterMs = Math.max(0, recent[0] + 60_000 - now);
@@ -124,7 +128,7 @@ export class AuthFailureLimiter {
     }
   }
 
-  fail(address: string, now = Date.now()): void {
+  fail(address: string, now = this.#clock.now()): void {
     const recent = this.#recent(address, now);
     recent.push(now);
     this.#failures.set(address, recent);

@@ -157,8 +157,9 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     ),
   ];
 
-  const authLimiter = new AuthFailureLimiter(() =>
-    configStore.current.gateway.limits.authFailuresPerMinute
+  const authLimiter = new AuthFailureLimiter(
+    () => configStore.current.gateway.limits.authFailuresPerMinute,
+    services.clock,
   );
   // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
   const checkDeviceToken = (token: string) => services.devices.deviceOf(token);
