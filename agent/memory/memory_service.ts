@@ -5,7 +5,7 @@
  * `memory_*` tools, `memory.*` methods and `/v1/embeddings` need.
  */
 
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Config } from "../../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/event_bus.ts";
@@ -240,13 +240,14 @@ export class MemoryService implements MemoryBackend {
     this.#timers.set(agentId, timer);
   }
 
+  // Sessions are not watched: a finished turn marks its own, and every background sync rescans
+  // the folder. A watcher there cost each turn a dozen events (every read and append of the
+  // session file, each also opened again by the watcher thread) and a timer re-armed per event.
   #watch(agentId: string): void {
     const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
-    const sessions = this.#deps.paths.sessionsDir(agentId);
     const targets: [string, boolean][] = [
       [workspace, false],
       [join(workspace, "memory"), true],
-      [sessions, false],
     ];
     for (const [dir, recursive] of targets) {
       if (this.#watched.has(`${agentId}:${dir}`)) continue;
@@ -259,15 +260,7 @@ export class MemoryService implements MemoryBackend {
       this.#watchers.push(watcher);
       this.#watched.add(`${agentId}:${dir}`);
       (async () => {
-        for await (const event of watcher) {
-          const index = this.#indexes.get(agentId);
-          for (const path of event.paths) {
-            if (dir === sessions && path.endsWith(".jsonl")) {
-              index?.markSessionDirty(basename(path, ".jsonl"));
-            }
-          }
-          this.#schedule(agentId);
-        }
+        for await (const _ of watcher) this.#schedule(agentId);
       })().catch(() => {});
     }
   }

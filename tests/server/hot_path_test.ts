@@ -7,7 +7,7 @@
  */
 
 import OpenAI from "openai";
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
 
 /** The `Deno` file system calls made while `work` runs, as `name path` strings. */
@@ -108,4 +108,47 @@ Deno.test("a warm chat.send turn stays within its budget of file system calls", 
   // last byte is known from the store's own last append.
   assertEquals(calls.filter((call) => /^open .*warm\.jsonl$/.test(call)).length, 1);
   assertEquals(calls.filter((call) => call.startsWith("mkdir")), []);
+});
+
+Deno.test("the memory index does not watch session files, which every turn reads and appends", async () => {
+  const watched: string[] = [];
+  const watchFs = Deno.watchFs;
+  Deno.watchFs = (paths, options) => {
+    watched.push(...[paths].flat());
+    return watchFs(paths, options);
+  };
+  try {
+    await using env = await startChatGateway({
+      inProcess: true,
+      config: {
+        agents: {
+          defaults: { model: "fake/gpt-test", memorySearch: { sync: { watchDebounceMs: 50 } } },
+        },
+      },
+    });
+    const index = env.gw.gateway.services.memory.index("main");
+    const client = await env.gw.connect();
+    await client.request("chat.send", { sessionId: "watched", message: "Hi" });
+    // The sync after the turn is when folders that exist by now start being watched.
+    await waitFor(
+      () => index.status().lastSync?.reindexed.includes("sessions/watched.jsonl"),
+      10_000,
+      "the turn's sync",
+    );
+    const sessionsDir = env.gw.paths.sessionsDir("main");
+    assertEquals(watched.filter((path) => path.startsWith(sessionsDir)), []);
+    // Without the watcher, the turn's chat.done is what gets its session read again.
+    const first = index.status().lastSync?.at;
+    await client.request("chat.send", { sessionId: "watched", message: "Again" });
+    await waitFor(
+      () => {
+        const sync = index.status().lastSync;
+        return sync?.at !== first && sync?.reindexed.includes("sessions/watched.jsonl");
+      },
+      10_000,
+      "the second turn's sync",
+    );
+  } finally {
+    Deno.watchFs = watchFs;
+  }
 });
