@@ -1,11 +1,13 @@
 /**
- * @module One way for CLI commands to change the config: through the running gateway when it
- * owns this state dir and loaded this same file (`config.set` / `config.patch`), so the change
- * is in force when the command returns and the next command sees it; otherwise on the file.
- * A file write alone reaches a gateway only when its watcher fires, a moment later.
+ * @module One way for CLI commands to change the config: `config.set` / `config.patch` through
+ * the running gateway when it owns this state dir and loaded this same file, so the change is in
+ * force when the command returns and the next command sees it; otherwise the same methods on the
+ * gateway's services in this process, which write the file (the same params schema, errors and
+ * validation either way). A file write alone reaches a gateway only when its watcher fires.
  */
 
 import type { ConfigStore } from "../core/config/store.ts";
+import type { GatewayClient } from "../core/protocol/client.ts";
 import { configPath } from "../core/paths.ts";
 import { isGatewayError } from "../core/errors.ts";
 import { connectTo, resolveTarget } from "./_gateway_client.ts";
@@ -41,9 +43,7 @@ export async function applyConfigChange(
     try {
       const client = await connectTo({ ...target, url: owner.url });
       try {
-        const result = "key" in change
-          ? await client.request("config.set", change)
-          : await client.request("config.patch", change);
+        const result = await request(client, change);
         return { via: "gateway", restartRequired: result.restartRequired };
       } finally {
         client.close();
@@ -55,17 +55,26 @@ export async function applyConfigChange(
       fallback = error instanceof Error ? error.message : String(error);
     }
     // Still write the file, so a gateway that cannot be reached (a bad token, say) can be fixed
-    // from here; it reloads the file on its own.
-    await writeLocally(change, store);
+    // from here; it reloads the file on its own. The gateway holds the state dir, so this is the
+    // store's own validated write rather than a second set of services beside it.
+    if ("key" in change) await store.set(change.key, change.value);
+    else await store.patch(change.patch);
     return { via: "file", fallback };
   }
-  await writeLocally(change, store);
+  const { openLocalGateway } = await import("./_local_gateway.ts");
+  const local = await openLocalGateway();
+  try {
+    await request(local.client, change);
+  } finally {
+    await local.close();
+  }
   return { via: "file" };
 }
 
-async function writeLocally(change: ConfigChange, store: ConfigStore): Promise<void> {
-  if ("key" in change) await store.set(change.key, change.value);
-  else await store.patch(change.patch);
+function request(client: GatewayClient, change: ConfigChange) {
+  return "key" in change
+    ? client.request("config.set", change)
+    : client.request("config.patch", change);
 }
 
 /** Tells the user how the change was applied, beyond the command's own message. */

@@ -6,7 +6,7 @@
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
-import type { MethodName, MethodParams } from "../core/protocol/methods.ts";
+import type { MethodName, MethodParams, MethodResult } from "../core/protocol/methods.ts";
 import { fail, printJson } from "./_output.ts";
 import { type GatewayOrLocalFlags, openRoute, type Route } from "./_gateway_or_local.ts";
 import { loadLocalConfig } from "./_local_state.ts";
@@ -14,6 +14,11 @@ import { serviceStatus } from "./gateway_service.ts";
 import { bold, green, red, yellow } from "./_style.ts";
 
 type Flags = GatewayOrLocalFlags & { deep?: boolean; json?: boolean };
+
+/** `models.probe`'s answer, or a failed probe's reason. */
+type Probe =
+  | MethodResult<"models.probe">
+  | { available: false; latency: number; error: string };
 
 interface Status {
   version: string;
@@ -23,7 +28,7 @@ interface Status {
     default: string | null;
     providers: string[];
     available?: number;
-    probe?: { available: boolean; latency: number; error?: string };
+    probe?: Probe;
   };
   mcp: { name: string; state: string; tools?: number; error?: string }[];
   channels: { id: string; status: string }[];
@@ -66,7 +71,7 @@ export async function showStatus(flags: Flags): Promise<void> {
     status.gateway.error = route.reason;
   }
   if (flags.deep && route.via === "local" && status.models.default) {
-    status.models.probe = await localProbe(config, status.models.default);
+    status.models.probe = await localProbe(status.models.default, route.target.timeoutMs);
   }
   if (flags.json) printJson(status);
   else print(status);
@@ -108,24 +113,27 @@ async function live(client: GatewayClient, timeoutMs: number, status: Status, fl
   }
   if (channels) status.channels = channels.map((c) => ({ id: c.id, status: c.status }));
   if (flags.deep && status.models.default) {
-    const probe = await ask(
-      "models.probe",
-      { model: status.models.default },
-    );
-    if (probe) status.models.probe = probe;
+    status.models.probe = await probe(client, status.models.default, timeoutMs);
   }
 }
 
-async function localProbe(config: Config, model: string) {
-  const { ProviderRegistry } = await import("../agent/providers/registry.ts");
-  const providers = new ProviderRegistry({ config: () => config, env: Deno.env.toObject() });
+/** `models.probe`: the model's answer, or why the probe itself failed (an unknown provider). */
+async function probe(client: GatewayClient, model: string, timeoutMs: number): Promise<Probe> {
   try {
-    const result = await providers.probe(model, undefined, 15_000);
-    return { available: result.available, latency: result.latency, error: result.error };
+    return await client.request("models.probe", { model }, { timeoutMs });
   } catch (error) {
     return { available: false, latency: 0, error: (error as Error).message };
+  }
+}
+
+/** The same probe on the gateway's services started in this process. */
+async function localProbe(model: string, timeoutMs: number): Promise<Probe> {
+  const { openLocalGateway } = await import("./_local_gateway.ts");
+  const local = await openLocalGateway();
+  try {
+    return await probe(local.client, model, timeoutMs);
   } finally {
-    await providers.close().catch(() => {});
+    await local.close();
   }
 }
 

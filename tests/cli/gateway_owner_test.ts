@@ -220,6 +220,22 @@ Deno.test("config set and models select apply through the running gateway before
     const bad = await runPyclaw(["config", "set", "gateway.port", "high"], { stateDir: dir });
     assertEquals(bad.code, 1);
     assertMatch(bad.stderr, /INVALID_PARAMS/);
+    // Without a gateway the same method runs in-process: the same schema, code and message.
+    const longKey = `agents.${"x".repeat(600)}`;
+    const alone = await tempState();
+    try {
+      const before = await Deno.readTextFile(join(alone, "pyclaw.json"));
+      const [viaGateway, viaLocal] = await Promise.all([
+        runPyclaw(["config", "set", longKey, "1"], { stateDir: dir }),
+        runPyclaw(["config", "set", longKey, "1"], { stateDir: alone }),
+      ]);
+      assertEquals([viaGateway.code, viaLocal.code], [1, 1]);
+      assertMatch(viaGateway.stderr, /INVALID_PARAMS: Invalid params for config\.set: key: /);
+      assertEquals(viaLocal.stderr, viaGateway.stderr);
+      assertEquals(await Deno.readTextFile(join(alone, "pyclaw.json")), before);
+    } finally {
+      await Deno.remove(alone, { recursive: true });
+    }
 
     const store = new LocalModelStore(join(dir, "models"));
     const file = join(dir, "models", "tiny.gguf");
