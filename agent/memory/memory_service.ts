@@ -74,7 +74,11 @@ export class MemoryService implements MemoryBackend {
     return { ...base, ...Object.fromEntries(overrides) };
   }
 
-  /** Starts the background work: first sync of every agent, the watchers, the turn listener. */
+  /**
+   * Starts the background work: the watchers and the turn listener. Nothing is read at start:
+   * an index opens on its first search, status or finished turn, and its first sync scans
+   * everything that changed while the gateway was down, so an idle gateway never loads SQLite.
+   */
   start(): void {
     this.#stops.push(this.#deps.bus.subscribe(({ event, payload }) => {
       if (event !== "chat.done" && event !== "chat.error") return;
@@ -89,7 +93,6 @@ export class MemoryService implements MemoryBackend {
     }));
     for (const agent of listAgents(this.#deps.config())) {
       if (!this.#settings(agent.id).enabled) continue;
-      this.#schedule(agent.id, 0);
       if (this.#settings().sync.watch) this.#watch(agent.id);
     }
   }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { configSchema } from "../../../core/config/schema.ts";
 import { EventBus } from "../../../core/event_bus.ts";
 import { Logger } from "../../../core/logger.ts";
@@ -18,10 +18,11 @@ async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: u
   const config = configSchema.parse({
     agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
   });
+  const bus = new EventBus();
   const service = new MemoryService({
     config: () => config,
     paths,
-    bus: new EventBus(),
+    bus,
     logger: new Logger({ consoleLevel: "silent" }),
     providers: new ProviderRegistry({ config: () => config }),
     localModels: new LocalModelStore(paths.modelsDir),
@@ -31,6 +32,7 @@ async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: u
   return {
     paths,
     service,
+    bus,
     sessions: new SessionStore(paths),
     write: (path: string, text: string) => Deno.writeTextFile(join(paths.workspaceDir, path), text),
     async [Symbol.asyncDispose]() {
@@ -214,3 +216,26 @@ Deno.test("an agent's own memorySearch settings win over the defaults", async ()
   const [status] = await env.service.status("notes");
   assertEquals([status.enabled, status.sources], [true, ["memory"]]);
 });
+
+Deno.test("memory service opens no index at start; the first finished turn catches up", async () => {
+  await using fx = await memoryFixture({ sync: { watch: false, watchDebounceMs: 0 } });
+  await fx.write("MEMORY.md", "The cat is called Whiskers.\n");
+  const dbPath = join(fx.paths.memoryDir, "main.sqlite");
+  fx.service.start();
+  // A zero-delay timer set now fires after any the start set (timers of one delay keep order).
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(await exists(dbPath), false);
+  fx.bus.publish("chat.done", {
+    agentId: "main",
+    sessionId: "s1",
+    usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+    aborted: false,
+  });
+  await waitFor(() => exists(dbPath), 5_000, "the index");
+  const { results } = await fx.service.search("main", "Whiskers");
+  assertEquals(results.length, 1);
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
