@@ -73,6 +73,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       : "";
     const budget = contextBudget(resolved, config);
     // A small window gets lean tool schemas: every token of them is paid on every request.
+    if (request.tools !== false) await deps.tools?.ready();
     const toolSet = request.tools === false || !deps.tools
       ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
       : buildToolSet(deps.tools.list(), [config.tools, agent.tools], {

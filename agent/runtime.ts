@@ -13,7 +13,6 @@ import { type Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
-import { BUILTIN_TOOLS } from "../tools/builtin_tools.ts";
 import { ExecApprovalBroker } from "../tools/exec_approvals.ts";
 import { FileDeliveryStore } from "../tools/file_delivery.ts";
 import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
@@ -130,7 +129,10 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const localModels = new LocalModelStore(paths.modelsDir);
   registerLocalProvider(providers, { store: localModels, settings: () => config().models.local });
   const sessions = new SessionStore(paths);
-  const tools = new ToolRegistry(BUILTIN_TOOLS);
+  // The tool modules load on the first turn or `tools.list`, not at start.
+  const tools = new ToolRegistry(async () =>
+    (await import("../tools/builtin_tools.ts")).BUILTIN_TOOLS
+  );
   const usage = new UsageStore(paths.usageFile);
   const systemEvents = new SystemEventQueue();
   const approvals = clients

@@ -5,13 +5,38 @@ import type { Tool } from "./tool.ts";
 /** A provider of tools that may change over time (an MCP server's tool list). */
 export type ToolSource = () => readonly Tool[];
 
+/** The built-in tools, or what loads them: the gateway imports their modules on first use. */
+export type BuiltinTools = readonly Tool[] | (() => Promise<readonly Tool[]>);
+
 /** Every tool an agent can call. */
 export class ToolRegistry {
   #builtins = new Map<string, Tool>();
   #sources = new Map<string, ToolSource>();
+  #load: (() => Promise<readonly Tool[]>) | undefined;
+  #loading: Promise<void> | undefined;
 
-  constructor(builtins: readonly Tool[] = []) {
-    for (const tool of builtins) this.register(tool);
+  constructor(builtins: BuiltinTools = []) {
+    if (typeof builtins === "function") this.#load = builtins;
+    else for (const tool of builtins) this.register(tool);
+  }
+
+  /**
+   * Loads the built-ins given as a loader, once; {@linkcode list} and {@linkcode get} need it
+   * first. Every tool module (and its parameter schemas) thus stays off the gateway's start-up.
+   */
+  ready(): Promise<void> {
+    const load = this.#load;
+    if (!load) return Promise.resolve();
+    return this.#loading ??= load().then(
+      (tools) => {
+        for (const tool of tools) this.register(tool);
+        this.#load = undefined;
+      },
+      (error) => {
+        this.#loading = undefined; // tried again on the next call
+        throw error;
+      },
+    );
   }
 
   /** Adds a built-in tool. @throws {Error} if the name is taken */
@@ -26,14 +51,17 @@ export class ToolRegistry {
     return () => this.#sources.delete(name);
   }
 
-  /** Every tool now: built-ins first, then each source's. */
+  /** Every tool now: built-ins first, then each source's. @throws {Error} before `ready()` */
   list(): Tool[] {
+    if (this.#load) throw new Error("The built-in tools are not loaded: await ready() first");
     const tools = [...this.#builtins.values()];
     for (const source of this.#sources.values()) tools.push(...source());
     return tools;
   }
 
+  /** The tool named `name`. @throws {Error} before `ready()` */
   get(name: string): Tool | undefined {
+    if (this.#load) throw new Error("The built-in tools are not loaded: await ready() first");
     return this.#builtins.get(name) ?? this.list().find((tool) => tool.name === name);
   }
 }

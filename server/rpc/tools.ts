@@ -11,9 +11,10 @@ import { defineMethods } from "../method_table.ts";
 export const toolsMethods = defineMethods({
   "tools.list": {
     // Built-ins first, then each MCP server's tools as `mcp:<server>:<tool>`.
-    handler: ({ agentId }, ctx) => {
+    handler: async ({ agentId }, ctx) => {
       const config = ctx.config();
       const agent = resolveAgent(config, agentId ?? DEFAULT_AGENT_ID);
+      await ctx.services.tools.ready();
       return ctx.services.tools.list().map((tool) => ({
         name: tool.name,
         description: tool.description,

@@ -42,7 +42,7 @@ async function staticGraph(entry: string): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("gateway run loads no doctor, backup, CommonJS config library or node:crypto at start", async () => {
+Deno.test("gateway run loads no doctor, backup, tool module, CommonJS config library or node:crypto at start", async () => {
   const graph = [...await staticGraph("cli/gateway_run.ts")];
   assert(graph.some((s) => s.endsWith("/server/gateway.ts")), "the graph was not followed");
   const offPath = [
@@ -56,6 +56,11 @@ Deno.test("gateway run loads no doctor, backup, CommonJS config library or node:
     /\/node_modules\/shell-quote\//,
     // Secrets are compared by core/bytes_equal.ts; node:crypto cost its own ~100 ms.
     /^node:crypto$/,
+    // The tool modules and their parameter schemas: loaded on the first turn or tools.list.
+    /\/tools\/builtin_tools\.ts$/,
+    /\/tools\/files\//,
+    /\/tools\/web\//,
+    /\/tools\/(exec|read_pdf|read_docx|read_xlsx|read_pptx|send_file|cron_tool)\.ts$/,
   ];
   const found = graph.filter((s) => offPath.some((pattern) => pattern.test(s)));
   assertEquals(found, []);
