@@ -33,15 +33,16 @@ export async function memorySearch(query: string, flags: Flags & { limit?: numbe
 }
 
 export async function memoryStatus(flags: Flags) {
-  const { result: { agents }, via } = await gatewayOrLocal(
+  const { result, via } = await gatewayOrLocal(
     flags,
     (client, target) =>
       client.request("memory.status", flags.agent ? { agentId: flags.agent } : {}, {
         timeoutMs: target.timeoutMs,
       }),
   ).catch((error) => fail(error));
-  if (flags.json) return printJson({ agents, via });
-  for (const agent of agents) {
+  // `memory.status`'s answer as it is (`embeddingError` included), and the route.
+  if (flags.json) return printJson({ ...result, via });
+  for (const agent of result.agents) {
     const embedding = agent.embedding
       ? `${agent.embedding.provider}/${agent.embedding.model} (${agent.embedded}/${agent.chunks} embedded)`
       : "none (full-text search only)";
@@ -57,15 +58,15 @@ export async function memoryStatus(flags: Flags) {
 }
 
 export async function memoryReindex(flags: Flags) {
-  const { result: { agents }, via } = await gatewayOrLocal(
+  const { result, via } = await gatewayOrLocal(
     flags,
     (client, target) =>
       client.request("memory.reindex", flags.agent ? { agentId: flags.agent } : {}, {
         timeoutMs: Math.max(target.timeoutMs, 120_000),
       }),
   ).catch((error) => fail(error));
-  if (flags.json) return printJson({ agents, via });
-  for (const agent of agents) {
+  if (flags.json) return printJson({ ...result, via });
+  for (const agent of result.agents) {
     console.log(
       `${agent.agentId}: ${agent.reindexed.length} files, ${agent.chunks} chunks in ${
         Math.round(agent.durationMs)

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { assertEquals } from "../_helpers/assert.ts";
 import { type PyclawResult, runPyclaw } from "../_helpers/cli.ts";
 import { contractDrift } from "../_helpers/contract.ts";
+import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { startTestGateway, type TestGateway } from "../_helpers/gateway.ts";
 import { type MethodName, METHODS } from "../../core/protocol/methods.ts";
 
@@ -157,6 +158,16 @@ Deno.test("gateway or local commands print the same --json both ways, in the cat
       method: "memory.search",
       pick: withoutVia,
     });
+    // The last sync is what this process did: the gateway's own reindex, or the local one's.
+    await both(["memory", "status", "--json"], {
+      method: "memory.status",
+      pick: withoutVia,
+      live: ["lastSync"],
+    });
+
+    const { gateway: servers } = await both(["mcp", "status", "--json"]);
+    assertEquals(servers, { source: gw.url, servers: [], count: 0 });
+    await both(["mcp", "list-tools", "--json"]);
   } finally {
     await Deno.remove(localDir, { recursive: true });
   }
@@ -201,6 +212,7 @@ Deno.test("gateway or local commands refuse bad input with the same code and mes
     await refusedAlike(["cron", "remove", "job_000000000000"], "NOT_FOUND");
     await refusedAlike(["sessions", "show", "../../../etc/passwd.jsonl"], "INVALID_PARAMS");
     await refusedAlike(["sessions", "delete", "nope"], "NOT_FOUND");
+    await refusedAlike(["sessions", "compact", "chat"], "INVALID_PARAMS");
     await refusedAlike(["channels", "status", "irc"], "NOT_FOUND");
     await refusedAlike(["memory", "search", "x", "--agent", "ghost"], "NOT_FOUND");
 
@@ -213,6 +225,57 @@ Deno.test("gateway or local commands refuse bad input with the same code and mes
       });
       assertEquals(JSON.parse(sessions.stdout).count, 2);
     }
+  } finally {
+    await Deno.remove(localDir, { recursive: true });
+  }
+});
+
+Deno.test("agent --json answers alike through the gateway and in-process, with the same tools", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const config = (port: number) => ({
+    gateway: { port },
+    models: { providers: { fake: { baseUrl: upstream.url, apiKey: "sk-test" } } },
+    agents: { defaults: { model: "fake/gpt-test" } },
+    tools: { exec: { policy: "allow" } },
+  });
+  await using gw = await startTestGateway({ config: config(9) });
+  await Deno.writeTextFile(gw.configPath, JSON.stringify(config(gw.gateway.port)));
+  const localDir = await Deno.makeTempDir({ prefix: "pyclaw-cli-parity-" });
+  try {
+    await Deno.writeTextFile(join(localDir, "pyclaw.json"), JSON.stringify(config(9)));
+    const turn = async (stateDir: string, extra: string[], env?: Record<string, string>) => {
+      const first = upstream.requests.length;
+      upstream.reply(
+        { toolCalls: [{ name: "exec", arguments: { command: "echo parity" } }] },
+        { chunks: ["Same ", "answer"] },
+      );
+      const run = await runPyclaw(["agent", "--json", "--session", "parity", "Hi", ...extra], {
+        stateDir,
+        env,
+      });
+      const tools = upstream.requests[first].body.tools.map((t: { function: { name: string } }) =>
+        t.function.name
+      );
+      return { json: parsed(run, ["agent"], stateDir), tools };
+    };
+    const viaGateway = await turn(gw.stateDir, [], { PYCLAW_AUTH_TOKEN: gw.token! });
+    const viaLocal = await turn(localDir, ["--local"]);
+    assertEquals((viaGateway.json as { via: string }).via, "gateway");
+    assertEquals((viaLocal.json as { via: string }).via, "local");
+    assertEquals(normalized(viaLocal.json, localDir), normalized(viaGateway.json, gw.stateDir));
+    assertEquals(viaLocal.tools, viaGateway.tools);
+
+    const [ghostViaGateway, ghostLocally] = await Promise.all([
+      runPyclaw(["agent", "--json", "--agent", "ghost", "Hi"], {
+        stateDir: gw.stateDir,
+        env: { PYCLAW_AUTH_TOKEN: gw.token! },
+      }),
+      runPyclaw(["agent", "--json", "--agent", "ghost", "Hi", "--local"], { stateDir: localDir }),
+    ]);
+    assertEquals([ghostViaGateway.code, ghostLocally.code], [1, 1]);
+    const error = (run: PyclawResult) => JSON.parse(run.stdout).error;
+    assertEquals(error(ghostLocally), error(ghostViaGateway));
+    assertEquals(error(ghostViaGateway).code, "NOT_FOUND");
   } finally {
     await Deno.remove(localDir, { recursive: true });
   }
