@@ -3,7 +3,7 @@
  * rate limiting, frame size limit, and a bound on unsent data for clients that stop reading.
  */
 
-import { METHODS } from "../core/protocol/methods.ts";
+import { gatewayContract } from "../core/protocol/methods/gateway.ts";
 import type { EventName, EventPayload } from "../core/protocol/events.ts";
 import { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "../core/errors.ts";
 import {
@@ -250,7 +250,7 @@ export class Connection {
       this.close(CloseCode.policyViolation, "rate limited");
       return;
     }
-    const parsed = METHODS.connect.params.safeParse(rawParams ?? {});
+    const parsed = gatewayContract.connect.params.safeParse(rawParams ?? {});
     if (!parsed.success) {
       const text = parsed.error.issues.map((i) => `${i.path.join(".") || "<params>"}: ${i.message}`)
         .join("; ");

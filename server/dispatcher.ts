@@ -3,20 +3,30 @@
 import type { z } from "zod";
 import { ErrorCode, GatewayError, isGatewayError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
-import { NOT_IMPLEMENTED_METHODS } from "../core/protocol/methods.ts";
+import { NOT_IMPLEMENTED_METHODS } from "../core/protocol/not_implemented.ts";
 import type { RpcContext } from "./context.ts";
 import type { MethodSpec, MethodTable } from "./method_table.ts";
 import { authorizeMethod } from "./method_scopes.ts";
 
 export { NOT_IMPLEMENTED_METHODS };
 
+/** The method tables, or what loads them: the gateway imports its families on the first call. */
+export type MethodTables = MethodTable[] | (() => Promise<MethodTable[]>);
+
 /** Routes a method name to its handler, validating params on the way. */
 export class Dispatcher {
   #methods = new Map<string, MethodSpec>();
   #logger: Logger;
+  #load: (() => Promise<MethodTable[]>) | undefined;
+  #loading: Promise<void> | undefined;
 
-  constructor(tables: MethodTable[], logger: Logger) {
+  constructor(tables: MethodTables, logger: Logger) {
     this.#logger = logger;
+    if (typeof tables === "function") this.#load = tables;
+    else this.#add(tables);
+  }
+
+  #add(tables: MethodTable[]): void {
     for (const table of tables) {
       for (const [name, spec] of Object.entries(table)) {
         if (this.#methods.has(name)) throw new Error(`Method registered twice: ${name}`);
@@ -25,8 +35,31 @@ export class Dispatcher {
     }
   }
 
-  /** Every method name a client may call, `connect` and the not-implemented ones included. */
+  /**
+   * Loads tables given as a loader, once. The families' modules, their schemas and what their
+   * handlers import stay off the gateway's start-up; the first call after start pays for them.
+   */
+  ready(): Promise<void> {
+    const load = this.#load;
+    if (!load) return Promise.resolve();
+    return this.#loading ??= load().then(
+      (tables) => {
+        this.#add(tables);
+        this.#load = undefined;
+      },
+      (error) => {
+        this.#loading = undefined; // tried again on the next call
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Every method name a client may call, `connect` and the not-implemented ones included.
+   * @throws {Error} before `ready()` when the tables load lazily
+   */
   get methodNames(): string[] {
+    if (this.#load) throw new Error("The method tables are not loaded: await ready() first");
     return ["connect", ...this.#methods.keys(), ...NOT_IMPLEMENTED_METHODS].sort();
   }
 
@@ -38,6 +71,7 @@ export class Dispatcher {
    * that fail the schema, METHOD_NOT_FOUND, NOT_IMPLEMENTED, or INTERNAL_ERROR for anything else
    */
   async dispatch(method: string, params: unknown, ctx: RpcContext): Promise<unknown> {
+    if (this.#load) await this.ready();
     const spec = this.#methods.get(method);
     if (!spec) {
       if ((NOT_IMPLEMENTED_METHODS as readonly string[]).includes(method)) {

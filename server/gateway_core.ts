@@ -18,7 +18,6 @@ import { ConnectionRegistry } from "./connection_registry.ts";
 import { followConfigChanges } from "./config_events.ts";
 import type { GatewayRuntime } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { METHOD_TABLES } from "./rpc_tables.ts";
 import { createServices, type GatewayServices } from "./services.ts";
 import type { RuntimeMode } from "../agent/runtime.ts";
 
@@ -164,7 +163,11 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
   const checkDeviceToken = (token: string) => services.devices.deviceOf(token);
   const connectionDeps: ConnectionDeps = {
-    dispatcher: new Dispatcher(METHOD_TABLES, logger),
+    // The method families load on the first call, not at start.
+    dispatcher: new Dispatcher(
+      async () => (await import("./rpc_tables.ts")).METHOD_TABLES,
+      logger,
+    ),
     auth: () => auth,
     extraCredential: checkDeviceToken,
     authLimiter,

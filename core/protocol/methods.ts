@@ -38,13 +38,7 @@ export const METHODS = {
 };
 
 /** Methods the spec lists as registered but not implemented: they answer NOT_IMPLEMENTED. */
-export const NOT_IMPLEMENTED_METHODS = [
-  "tts.speak",
-  "wizard.start",
-  "wizard.step",
-  "push.send",
-  "voicewake.status",
-] as const;
+export { NOT_IMPLEMENTED_METHODS } from "./not_implemented.ts";
 
 /** Every method name in the catalogue (`connect` included). */
 export type MethodName = keyof typeof METHODS;
