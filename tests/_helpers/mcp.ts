@@ -1,6 +1,7 @@
 /** @module Real MCP servers for tests: `@modelcontextprotocol/server-everything` over stdio and HTTP. */
 
 import { fileURLToPath } from "node:url";
+import { waitFor } from "./assert.ts";
 import { freePort } from "./net.ts";
 
 /** The everything server's entry point (run with `node`). */
@@ -43,20 +44,13 @@ export async function startEverythingHttp(mode: "streamableHttp" | "sse"): Promi
     }
     await child.status;
   };
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await close();
-        throw new Error(`The everything server (${mode}) did not listen on ${port}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const listening = () =>
+    Deno.connect({ hostname: "127.0.0.1", port }).then((conn) => (conn.close(), true), () => false);
+  await waitFor(listening, 15_000, `the everything server (${mode}) to listen on ${port}`)
+    .catch(async (error) => {
+      await close();
+      throw error;
+    });
   const path = mode === "sse" ? "/sse" : "/mcp";
   return { url: `http://127.0.0.1:${port}${path}`, port, close, [Symbol.asyncDispose]: close };
 }

@@ -1,6 +1,7 @@
 /** @module Starts a real Xvfb X server on a free display number for screenshot tests. */
 
 import { existsSync } from "node:fs";
+import { waitFor } from "./assert.ts";
 
 /** True when the Xvfb binary is installed (Debian package `xvfb`). */
 export const HAS_XVFB = ["/usr/bin/Xvfb", "/usr/local/bin/Xvfb"].some((path) => existsSync(path));
@@ -23,15 +24,13 @@ export async function startXvfb(width = 800, height = 600): Promise<Xvfb> {
     stderr: "null",
   }).spawn();
   const socket = `/tmp/.X11-unix/X${number}`;
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(socket)) {
-    if (Date.now() > deadline) {
+  await waitFor(() => existsSync(socket), 10_000, `Xvfb :${number} to start`).catch(
+    async (error) => {
       child.kill("SIGKILL");
       await child.status;
-      throw new Error(`Xvfb :${number} did not start`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      throw error;
+    },
+  );
   return {
     display: `:${number}`,
     width,
