@@ -8,7 +8,7 @@
 import { type Clock, type ClockTimer, systemClock } from "../../core/clock.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
-import { type CronSchedule, parseSchedule } from "./cron_schedule.ts";
+import type { CronSchedule } from "./cron_schedule.ts";
 import { type CronCreator, type CronJob, type CronRunRecord, CronStore } from "./cron_store.ts";
 
 /** What {@linkcode CronService.add} takes. */
@@ -105,10 +105,13 @@ export class CronService {
     this.#started = true;
     const now = this.#now();
     const settings = this.#options.settings();
-    for (const job of await this.store.loadJobs()) {
+    const jobs = await this.store.loadJobs();
+    // The cron parser (croner) loads with the first job: a gateway without jobs never needs it.
+    const { parseSchedule } = jobs.length ? await scheduleParser() : { parseSchedule: undefined };
+    for (const job of jobs) {
       let schedule: CronSchedule;
       try {
-        schedule = parseSchedule(job.cron, job.timezone ?? settings.timezone, {
+        schedule = parseSchedule!(job.cron, job.timezone ?? settings.timezone, {
           anchor: new Date(job.createdAt),
           now,
           requireFuture: false,
@@ -147,6 +150,7 @@ export class CronService {
     await this.start();
     const agentId = input.agentId ?? "main";
     const now = this.#now();
+    const { parseSchedule } = await scheduleParser();
     const schedule = parseSchedule(
       input.cron,
       input.timezone ?? this.#options.settings().timezone,
@@ -330,4 +334,9 @@ export class CronService {
 function runMessage(job: CronJob): string {
   if (job.createdBy?.via !== "tool") return job.message;
   return `[Scheduled job "${job.name ?? job.id}" is due] ${job.message}`;
+}
+
+/** The schedule parser and croner with it, imported on first need. */
+function scheduleParser() {
+  return import("./cron_schedule.ts");
 }
