@@ -66,11 +66,14 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   const append = (...messages: SessionMessage[]) =>
     deps.sessions.append(agentId, sessionId, ...messages);
   try {
-    await startTurn(deps, request, { vision, workspaceDir });
-    // Skills are listed by name and description; the agent loads one with `read_skill`.
-    const skills = request.tools !== false && deps.toolServices?.skills
-      ? await skillsPrompt(deps.toolServices.skills, workspaceDir)
-      : "";
+    // Skills are listed by name and description; the agent loads one with `read_skill`. The
+    // listing does not wait for the user's message to be stored: the two file reads overlap.
+    const [, skills] = await Promise.all([
+      startTurn(deps, request, { vision, workspaceDir }),
+      request.tools !== false && deps.toolServices?.skills
+        ? skillsPrompt(deps.toolServices.skills, workspaceDir)
+        : "",
+    ]);
     const budget = contextBudget(resolved, config);
     // A small window gets lean tool schemas: every token of them is paid on every request.
     if (request.tools !== false) await deps.tools?.ready();

@@ -41,8 +41,12 @@ const MAX_SKILL_BYTES = 256 * 1024;
 /** Every skill, sorted by name; unreadable folders and files are skipped. */
 export async function listSkills(roots: SkillRoots): Promise<Skill[]> {
   const found = new Map<string, Skill>();
-  for (const { dir, source } of rootFolders(roots)) {
-    for (const skill of await skillsIn(dir, source)) {
+  // The folders are read at once (a turn lists them all); precedence is their order here.
+  const listed = await Promise.all(
+    rootFolders(roots).map(({ dir, source }) => skillsIn(dir, source)),
+  );
+  for (const skills of listed) {
+    for (const skill of skills) {
       if (!found.has(skill.name)) found.set(skill.name, skill);
     }
   }
