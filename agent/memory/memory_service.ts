@@ -85,10 +85,12 @@ export class MemoryService implements MemoryBackend {
       const { agentId, sessionId } = payload;
       try {
         if (!this.#settings(agentId).enabled) return;
-        this.index(agentId).markSessionDirty(sessionId);
       } catch {
         return; // an agent no longer in config
       }
+      // This runs inside the turn: opening the index (a folder made and SQLite opened, both
+      // synchronously) is left to the scheduled sync, whose first pass scans every session.
+      this.#indexes.get(agentId)?.markSessionDirty(sessionId);
       this.#schedule(agentId);
     }));
     for (const agent of listAgents(this.#deps.config())) {
