@@ -60,16 +60,16 @@ export function assertThrows<E extends Error = Error>(
   throw new Error("Expected the function to throw");
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+/** Polls `check` until it returns a truthy value (which it resolves with) or `timeoutMs` passes. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   timeoutMs = 5_000,
   label = "condition",
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${label}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -4,7 +4,7 @@
  * `scripts/crash_loop.ts`.
  */
 
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { everythingStdio } from "../_helpers/mcp.ts";
 import type { GatewayClient } from "../../core/protocol/client.ts";
@@ -42,18 +42,15 @@ export function crashConfig(upstreamUrl: string): Record<string, unknown> {
 
 /** Waits until the MCP server reports connected; returns its pid. */
 export async function mcpPid(client: GatewayClient): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const status = await client.request(
-      "mcp.status",
-    );
-    const server = status.servers[0];
-    if (server?.state === "connected" && server.pid) return server.pid;
-    if (Date.now() > deadline) {
-      throw new Error(`MCP server not connected: ${JSON.stringify(status)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let status: unknown;
+  return await waitFor(async () => {
+    const current = await client.request("mcp.status");
+    status = current;
+    const server = current.servers[0];
+    return server?.state === "connected" ? server.pid : undefined;
+  }, 20_000).catch(() => {
+    throw new Error(`MCP server not connected: ${JSON.stringify(status)}`);
+  });
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 
 import { join } from "node:path";
+import { waitFor } from "../_helpers/assert.ts";
 import { freePort } from "../_helpers/net.ts";
 
 const PYCLAW = new URL("../../scripts/pyclaw", import.meta.url).pathname;
@@ -53,22 +54,17 @@ export async function startGatewayProcess(
     stderr: "null",
   }).spawn();
   const httpUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    try {
-      const response = await fetch(`${httpUrl}/health`);
+  const healthy = () =>
+    fetch(`${httpUrl}/health`).then(async (response) => {
       await response.body?.cancel();
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
+      return response.ok;
+    }, () => false); // not listening yet
+  await waitFor(healthy, options.timeoutMs ?? 20_000, `the gateway to answer /health on ${port}`)
+    .catch(async (error) => {
       child.kill("SIGKILL");
       await child.status;
-      throw new Error(`The gateway did not answer /health on ${port}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      throw error;
+    });
   const kill = async () => {
     try {
       child.kill("SIGKILL");
