@@ -227,7 +227,8 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       // Plans pause before their runs are aborted, so they read as stopped, not failed.
       {
         name: "plans.pause",
-        stop: () => plans.pauseAll(clients ? "gateway stopped" : "local run ended"),
+        // A local run pauses only its own: the CLI also runs beside a gateway (`--local` reads).
+        stop: () => clients ? plans.pauseAll("gateway stopped") : plans.pauseOwn("local run ended"),
       },
     );
 

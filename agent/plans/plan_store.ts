@@ -39,6 +39,8 @@ export class PlanStore implements PlanService {
   #recovered: Promise<void> | undefined;
   #watched = new WeakSet<AbortSignal>();
   #resumes = new Set<Promise<unknown>>();
+  /** Plans this process wrote (created, advanced, resumed): the ones a local run may pause. */
+  #written = new Set<string>();
 
   constructor(options: PlanStoreOptions) {
     this.#options = options;
@@ -205,6 +207,14 @@ export class PlanStore implements PlanService {
     return this.#pauseWhere(() => true, reason);
   }
 
+  /**
+   * Pauses the active plans this process wrote: a local run is ending. Any other active plan
+   * belongs to a gateway on the same state dir (or to the next one to start), not to it.
+   */
+  pauseOwn(reason: string): Promise<void> {
+    return this.#pauseWhere((plan) => this.#written.has(plan.id), reason);
+  }
+
   /** Waits for resumed runs to end and every write to land. */
   async close(): Promise<void> {
     await Promise.all([...this.#resumes]);
@@ -295,6 +305,7 @@ export class PlanStore implements PlanService {
   }
 
   async #write(plan: Plan): Promise<Plan> {
+    this.#written.add(plan.id);
     plan.updatedAt = new Date().toISOString();
     await writeFileAtomic(this.#file(plan.id), JSON.stringify(plan, null, 2) + "\n");
     return plan;

@@ -11,6 +11,8 @@ import { contractDrift } from "../_helpers/contract.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { startTestGateway, type TestGateway } from "../_helpers/gateway.ts";
 import { type MethodName, METHODS } from "../../core/protocol/methods.ts";
+import { Logger } from "../../core/logger.ts";
+import { PlanStore } from "../../agent/plans/plan_store.ts";
 
 const CONFIG = {
   agents: { list: [{ id: "writer", name: "Writer", model: "openai/gpt-4o" }] },
@@ -278,5 +280,23 @@ Deno.test("agent --json answers alike through the gateway and in-process, with t
     assertEquals(error(ghostViaGateway).code, "NOT_FOUND");
   } finally {
     await Deno.remove(localDir, { recursive: true });
+  }
+});
+
+Deno.test("an in-process command leaves plans it did not write alone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-parity-" });
+  try {
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), JSON.stringify({ gateway: { port: 9 } }));
+    // A plan a gateway was working on when it stopped: the next gateway's to resume or pause.
+    const plans = new PlanStore({
+      dir: join(dir, "plans"),
+      logger: new Logger({ consoleLevel: "silent" }),
+    });
+    const plan = await plans.create({ agentId: "main", sessionId: "s", title: "T", steps: ["a"] });
+    const listed = await runPyclaw(["sessions", "list", "--json"], { stateDir: dir });
+    assertEquals(listed.code, 0, listed.stderr);
+    assertEquals((await plans.get(plan.id)).status, "active");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -165,3 +165,23 @@ Deno.test("plan store: a resumed run that is aborted pauses the plan again", asy
     assertEquals(after.pausedReason, "aborted");
   });
 });
+
+Deno.test("pauseOwn pauses only the plans this store wrote, not another process's", async () => {
+  await withDir(async (dir) => {
+    const gateway = store(dir);
+    const local = store(dir);
+    // Both have recovered (nothing was left active) before either writes.
+    await Promise.all([gateway.list(), local.list()]);
+    const theirs = await gateway.create({
+      agentId: "main",
+      sessionId: "a",
+      title: "T",
+      steps: ["x"],
+    });
+    const mine = await local.create({ agentId: "main", sessionId: "b", title: "M", steps: ["y"] });
+    await local.pauseOwn("local run ended");
+    assertEquals((await gateway.get(theirs.id)).status, "active");
+    const own = await gateway.get(mine.id);
+    assertEquals([own.status, own.pausedReason], ["paused", "local run ended"]);
+  });
+});
