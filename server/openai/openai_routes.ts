@@ -1,17 +1,42 @@
 /**
  * @module The OpenAI-compatible HTTP API: `/v1/chat/completions`, `/v1/models`,
- * `/v1/responses`, `/v1/embeddings`.
+ * `/v1/responses`, `/v1/embeddings`. Each route's module (its request schemas, the stream
+ * translation) loads on its first request, not at start; a test keeps the method, path and
+ * auth written here equal to the module's own route.
  */
 
-import type { HttpRoute } from "../http_routes.ts";
-import { chatCompletionsRoute } from "./chat_completions.ts";
-import { embeddingsRoute } from "./embeddings.ts";
-import { modelsRoute } from "./models.ts";
-import { responsesRoute } from "./responses.ts";
+import type { HttpContext, HttpRoute } from "../http_routes.ts";
+
+/** A route whose handler module is imported on the first request, then called directly. */
+function lazyRoute(
+  declared: Omit<HttpRoute, "handle">,
+  load: () => Promise<HttpRoute>,
+): HttpRoute {
+  let loaded: HttpRoute | undefined;
+  return {
+    ...declared,
+    handle(request: Request, ctx: HttpContext, match: RegExpMatchArray | null) {
+      if (loaded) return loaded.handle(request, ctx, match);
+      return load().then((route) => (loaded = route).handle(request, ctx, match));
+    },
+  };
+}
 
 export const openAiRoutes: HttpRoute[] = [
-  chatCompletionsRoute,
-  modelsRoute,
-  responsesRoute,
-  embeddingsRoute,
+  lazyRoute(
+    { method: "POST", path: "/v1/chat/completions", auth: true },
+    async () => (await import("./chat_completions.ts")).chatCompletionsRoute,
+  ),
+  lazyRoute(
+    { method: "GET", path: "/v1/models", auth: true },
+    async () => (await import("./models.ts")).modelsRoute,
+  ),
+  lazyRoute(
+    { method: "POST", path: "/v1/responses", auth: true },
+    async () => (await import("./responses.ts")).responsesRoute,
+  ),
+  lazyRoute(
+    { method: "POST", path: "/v1/embeddings", auth: true },
+    async () => (await import("./embeddings.ts")).embeddingsRoute,
+  ),
 ];

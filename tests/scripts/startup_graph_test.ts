@@ -65,6 +65,8 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     /\/server\/rpc\//,
     /\/server\/rpc_tables\.ts$/,
     /\/core\/protocol\/methods\.ts$/,
+    // The OpenAI-compatible routes' modules and request schemas: their first request.
+    /\/server\/openai\/(?!openai_routes\.ts$)/,
     // The cron parser: loaded with the first saved or added job.
     /\/node_modules\/croner\//,
   ];
