@@ -54,8 +54,13 @@ Deno.test("/v1/embeddings answers the official openai client through the embeddi
 });
 
 Deno.test("/v1/embeddings runs a downloaded GGUF through node-llama-cpp", async () => {
-  await using gw = await startTestGateway({ config: { models: { local: { threads: 1 } } } });
-  await using _tiny = await tinyModelStore(gw.stateDir);
+  // The model is on disk before the gateway starts, as after `pyclaw models download`: the store
+  // reads its index at start (a model downloaded later is noticed by a background check).
+  await using tiny = await tinyModelStore();
+  await using gw = await startTestGateway({
+    stateDir: tiny.stateDir,
+    config: { models: { local: { threads: 1 } } },
+  });
   const openai = new OpenAI({ baseURL: `${gw.baseUrl}/v1`, apiKey: gw.token!, maxRetries: 0 });
   const created = await openai.embeddings.create({
     model: `llamacpp/${TINY_MODEL_ID}`,
