@@ -5,6 +5,7 @@
  */
 
 import { gatewayRunArgs } from "./cli/gateway_run_args.ts";
+import { importLazily } from "./core/lazy_module.ts";
 import { VERSION } from "./core/version.ts";
 
 if (import.meta.main) {
@@ -15,7 +16,9 @@ if (import.meta.main) {
     const { runGateway } = await import("./cli/gateway_run.ts");
     await runGateway(gateway);
   } else {
-    const { runProgram } = await import("./cli/program.ts");
+    const { runProgram } = await importLazily<typeof import("./cli/program.ts")>(
+      new URL("./cli/program.ts", import.meta.url),
+    );
     await runProgram(Deno.args);
   }
 }

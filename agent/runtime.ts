@@ -11,6 +11,7 @@ import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";
 import { type Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
+import { importLazily } from "../core/lazy_module.ts";
 import type { StatePaths } from "../core/paths.ts";
 import { BrowserManager } from "../tools/browser/manager.ts";
 import { ExecApprovalBroker } from "../tools/exec_approvals.ts";
@@ -131,7 +132,9 @@ export function buildAgentRuntime<M extends RuntimeMode>(
   const sessions = new SessionStore(paths);
   // The tool modules load on the first turn or `tools.list`, not at start.
   const tools = new ToolRegistry(async () =>
-    (await import("../tools/builtin_tools.ts")).BUILTIN_TOOLS
+    (await importLazily<typeof import("../tools/builtin_tools.ts")>(
+      new URL("../tools/builtin_tools.ts", import.meta.url),
+    )).BUILTIN_TOOLS
   );
   const usage = new UsageStore(paths.usageFile);
   const systemEvents = new SystemEventQueue();

@@ -26,6 +26,19 @@ case "${target:-$(uname -s)-$(uname -m)}" in
   *windows* | MINGW* | MSYS*) llama=win-x64 ;;
   *) llama="" ;;
 esac
+# Modules imported with core/lazy_module.ts's importLazily: a URL built at run time keeps them
+# out of the start-up module graph, and out of what deno compile can follow.
+# tests/scripts/startup_graph_test.ts keeps this list equal to the importLazily calls.
+lazy_modules=(
+  cli/program.ts
+  server/rpc_tables.ts
+  tools/builtin_tools.ts
+  server/openai/chat_completions.ts
+  server/openai/models.ts
+  server/openai/responses.ts
+  server/openai/embeddings.ts
+)
+for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
   includes+=(--include "node_modules/@node-llama-cpp/$llama")
 fi

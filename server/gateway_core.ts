@@ -8,6 +8,7 @@ import type { Clock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import { EventBus, sessionKeyOf } from "../core/event_bus.ts";
 import type { Logger } from "../core/logger.ts";
+import { importLazily } from "../core/lazy_module.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { Transport } from "../core/protocol/transport.ts";
 import { AuthFailureLimiter, type GatewayAuth, resolveGatewayAuth } from "./auth.ts";
@@ -165,7 +166,10 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   const connectionDeps: ConnectionDeps = {
     // The method families load on the first call, not at start.
     dispatcher: new Dispatcher(
-      async () => (await import("./rpc_tables.ts")).METHOD_TABLES,
+      async () =>
+        (await importLazily<typeof import("./rpc_tables.ts")>(
+          new URL("./rpc_tables.ts", import.meta.url),
+        )).METHOD_TABLES,
       logger,
     ),
     auth: () => auth,

@@ -5,6 +5,7 @@
  * auth written here equal to the module's own route.
  */
 
+import { importLazily } from "../../core/lazy_module.ts";
 import type { HttpContext, HttpRoute } from "../http_routes.ts";
 
 /** A route whose handler module is imported on the first request, then called directly. */
@@ -25,18 +26,32 @@ function lazyRoute(
 export const openAiRoutes: HttpRoute[] = [
   lazyRoute(
     { method: "POST", path: "/v1/chat/completions", auth: true },
-    async () => (await import("./chat_completions.ts")).chatCompletionsRoute,
+    async () =>
+      (await importLazily<typeof import("./chat_completions.ts")>(
+        new URL("./chat_completions.ts", import.meta.url),
+      ))
+        .chatCompletionsRoute,
   ),
   lazyRoute(
     { method: "GET", path: "/v1/models", auth: true },
-    async () => (await import("./models.ts")).modelsRoute,
+    async () =>
+      (await importLazily<typeof import("./models.ts")>(new URL("./models.ts", import.meta.url)))
+        .modelsRoute,
   ),
   lazyRoute(
     { method: "POST", path: "/v1/responses", auth: true },
-    async () => (await import("./responses.ts")).responsesRoute,
+    async () =>
+      (await importLazily<typeof import("./responses.ts")>(
+        new URL("./responses.ts", import.meta.url),
+      ))
+        .responsesRoute,
   ),
   lazyRoute(
     { method: "POST", path: "/v1/embeddings", auth: true },
-    async () => (await import("./embeddings.ts")).embeddingsRoute,
+    async () =>
+      (await importLazily<typeof import("./embeddings.ts")>(
+        new URL("./embeddings.ts", import.meta.url),
+      ))
+        .embeddingsRoute,
   ),
 ];
