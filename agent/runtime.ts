@@ -159,6 +159,9 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     logger: logger.child({ component: "mcp" }),
     registry: tools,
     sandboxHidden: hidden,
+    // A local (one-off CLI) run reports one attempt per server: a retry timer firing while a
+    // slow command runs would turn a failed server back to "connecting" in its report.
+    ...(deps.mode === "local" ? { backoff: null } : {}),
   });
   const skills = new SkillCatalog(() => config().skills.dirs, paths.root);
   // The plan store runs turns through the chat service, which needs the plan store as a tool

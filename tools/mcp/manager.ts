@@ -22,8 +22,11 @@ export interface McpManagerOptions {
   logger: Logger;
   /** Where each server's tools are published; none for one-off use (the CLI). */
   registry?: ToolRegistry;
-  /** Reconnect delays. @default { initialMs: 1000, maxMs: 60000 } */
-  backoff?: Backoff;
+  /**
+   * Reconnect delays; `null` connects each server once and never retries.
+   * @default { initialMs: 1000, maxMs: 60000 }
+   */
+  backoff?: Backoff | null;
   /** What a server with `sandbox` on must not see (the state dir, home). */
   sandboxHidden?: string[];
 }

@@ -47,7 +47,8 @@ export interface Backoff {
 /** Options for {@linkcode McpServerConnection}. */
 export interface ServerConnectionOptions {
   logger: Logger;
-  backoff?: Backoff;
+  /** Reconnect delays; `null` for one attempt only (a one-off CLI run reports that attempt). */
+  backoff?: Backoff | null;
   /** What a server with `sandbox` on must not see (the state dir, home). */
   sandboxHidden?: string[];
 }
@@ -176,6 +177,10 @@ export class McpServerConnection {
     this.#failures++;
     this.#lastError = message;
     this.#state = "error";
+    if (this.#options.backoff === null) {
+      this.#options.logger.warn("mcp server unavailable", { server: this.name, error: message });
+      return;
+    }
     const backoff = this.#options.backoff ?? DEFAULT_BACKOFF;
     const delay = Math.min(backoff.initialMs * 2 ** (this.#failures - 1), backoff.maxMs);
     this.#nextRetryAt = Date.now() + delay;

@@ -126,6 +126,22 @@ Deno.test("mcp manager: a broken server is reported and retried while the others
   }
 });
 
+Deno.test("mcp manager with backoff null tries a broken server once and keeps reporting it", async () => {
+  // What a one-off CLI run uses: a retry firing while the command still works would turn the
+  // failed server back to "connecting" in its report (tests/cli/mcp_test.ts saw that under load).
+  const manager = new McpManager({ logger, backoff: null });
+  try {
+    await manager.apply(servers({ broken: { command: "pyclaw-no-such-mcp-server" } }));
+    await manager.ready();
+    const [broken] = manager.status();
+    assertEquals(broken.state, "error");
+    assertEquals(broken.failures, 1);
+    assertEquals(broken.nextRetryAt, undefined, "no retry is scheduled");
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("mcp manager reconnects a server whose process died", async () => {
   const registry = new ToolRegistry();
   const manager = new McpManager({ logger, registry, backoff: FAST_RETRY });
