@@ -1,9 +1,9 @@
 /**
  * @module The quick benchmark run on every change (`npm run bench:quick`, well under 40 s): the
  * headline costs of a tree against the floor measured in the same run, printed as one table —
- * warm start to the first answered HTTP request and idle RSS against a bare Deno.serve server
- * started the same way, the `/v1/chat/completions` time added over the stand-in upstream (whole
- * reply and first streamed chunk), the `chat.send` turn overhead beyond the provider, a turn
+ * warm start to the first answered HTTP request, idle RSS and the first start on an empty Deno
+ * cache against a bare Deno.serve server started the same way, the `/v1/chat/completions` time
+ * added over the stand-in upstream (whole reply and first streamed chunk), the `chat.send` turn overhead beyond the provider, a turn
  * with 1,000 idle clients connected against none, and 1,000 concurrent loopback connections
  * (connect + health) on the default config.
  *
@@ -62,19 +62,20 @@ const writeConfig = (limits?: Record<string, number>) =>
   );
 
 // Both go through bash like the `pyclaw` launcher, so the start times compare like for like.
-const startFloor = (port: number) =>
+const startFloor = (port: number, env: Record<string, string> = {}) =>
   new Deno.Command("bash", {
     args: [
       "-c",
       `exec "${deno}" run -A --no-lock --quiet "${root}scripts/bench/bare_ws_server.ts" ${port}`,
     ],
+    env,
     stdout: "null",
     stderr: "null",
   }).spawn();
-const startGateway = (port: number) =>
+const startGateway = (port: number, env: Record<string, string> = {}) =>
   new Deno.Command(`${tree}/scripts/pyclaw`, {
     args: ["gateway", "run", "--port", String(port), "--bind", "127.0.0.1", "--auth-token", TOKEN],
-    env: { PYCLAW_STATE_DIR: stateDir },
+    env: { PYCLAW_STATE_DIR: stateDir, ...env },
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -109,6 +110,25 @@ async function startsAndRss(launch: (port: number) => Deno.ChildProcess) {
   return { start: median(times), rss: rssMb(last.child.pid).tree, ...last };
 }
 
+/**
+ * Median of three first starts on an empty Deno cache (a fresh `DENO_DIR` each): every module
+ * parsed, transpiled and compiled anew, as after an install or a Deno upgrade.
+ */
+async function coldStart(launch: (port: number, env: Record<string, string>) => Deno.ChildProcess) {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const denoDir = await Deno.makeTempDir({ prefix: "pyclaw-quick-deno-" });
+    try {
+      const { ms, child } = await start((port) => launch(port, { DENO_DIR: denoDir }));
+      times.push(ms);
+      await stopTree(child, 5_000);
+    } finally {
+      await Deno.remove(denoDir, { recursive: true });
+    }
+  }
+  return median(times);
+}
+
 /** `promise`, or a rejection after `ms`: a client the server never answers must not hang the run. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -140,21 +160,21 @@ async function burst(port: number, handshake: boolean) {
   return { answered, ms: performance.now() - started };
 }
 
-const none = { start: NaN, rss: NaN, answered: NaN, ms: NaN };
+const none = { start: NaN, rss: NaN, answered: NaN, ms: NaN, cold: NaN };
 let [floor, floorCrowd, plain, crowd] = [none, none, none, none];
 if (!REQUESTS_ONLY) {
   progress("floor: starts and idle RSS");
   const floorServer = await startsAndRss(startFloor);
   floorCrowd = { ...none, ...await burst(floorServer.port, false) };
   await stopTree(floorServer.child, 5_000);
-  floor = { ...none, ...floorServer };
+  floor = { ...none, ...floorServer, cold: await coldStart(startFloor) };
 
   progress("gateway (default config): starts, idle RSS, concurrent connections");
   await writeConfig();
   const plainServer = await startsAndRss(startGateway);
   crowd = { ...none, ...await burst(plainServer.port, true) };
   await stopTree(plainServer.child, 5_000);
-  plain = { ...none, ...plainServer };
+  plain = { ...none, ...plainServer, cold: await coldStart(startGateway) };
 }
 
 progress("gateway: /v1 proxy and chat.send turns");
@@ -242,6 +262,13 @@ printTable(["measure", "pyclaw", "floor", "ratio", "target"], [
     "≤ 1.6×",
   ],
   ["idle RSS (MB)", f(plain.rss), f(floor.rss), `${f(plain.rss / floor.rss, 2)}×`, "≤ 1.6×"],
+  [
+    "first start, empty Deno cache (ms)",
+    f(plain.cold),
+    f(floor.cold),
+    `${f(plain.cold / floor.cold, 2)}×`,
+    "≤ 4×",
+  ],
   ["/v1 added p50 (ms)", f(median(added), 3), "-", "-", "≤ 0.3"],
   ["/v1 added to first chunk p50 (ms)", f(median(addedFirst), 3), "-", "-", "≤ 0.5"],
   ["chat.send overhead p50 (ms)", f(alone.overhead, 2), "-", "-", "≤ 1.5"],
