@@ -37,8 +37,21 @@ export interface SessionContext {
   rangeStart: number;
 }
 
+// Entries from a session's cached tail are the same objects turn after turn, so each one's
+// estimate is made once.
+const storedTokens = new WeakMap<SessionMessage, number>();
+
 /** Estimated tokens of a stored message as the model will get it. */
 export function estimateStoredTokens(message: SessionMessage): number {
+  let tokens = storedTokens.get(message);
+  if (tokens === undefined) {
+    tokens = estimateUncached(message);
+    storedTokens.set(message, tokens);
+  }
+  return tokens;
+}
+
+function estimateUncached(message: SessionMessage): number {
   let tokens = 4;
   if (typeof message.content === "string") tokens += estimateTextTokens(message.content);
   else {

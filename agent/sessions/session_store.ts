@@ -21,6 +21,7 @@ import {
   type SessionFileInfo,
   type SessionRef,
 } from "./_session_files.ts";
+import { SessionTails } from "./_session_tails.ts";
 
 export type { StoredPart } from "./session_images.ts";
 
@@ -97,6 +98,8 @@ export class SessionStore {
   #locks = new Map<string, Promise<unknown>>();
   /** Session file → its size after this store's last append (forgotten by cuts and rewrites). */
   #ends = new Map<string, number>();
+  /** Parsed ends of active sessions, so a turn's context needs no read of its file. */
+  #tails = new SessionTails<LocatedEntry>();
 
   constructor(paths: StatePaths) {
     this.paths = paths;
@@ -137,14 +140,40 @@ export class SessionStore {
     return entries;
   }
 
-  /** Entries ending at or before byte `before` (default: the end), newest first. */
+  /**
+   * Entries ending at or before byte `before` (default: the end), newest first. From the end,
+   * a session's cached tail serves what it holds after one `stat`, and what is read from the
+   * file is kept for the next turn. Entries from the end are frozen: readers share them.
+   */
   async *backward(
     agentId: string,
     sessionId: string,
     before?: number,
   ): AsyncGenerator<LocatedEntry> {
-    for await (const line of linesBackward(this.file(agentId, sessionId), before)) {
-      if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
+    const path = this.file(agentId, sessionId);
+    const info = before === undefined ? await statIfExists(path) : undefined;
+    if (!info) {
+      yield* entriesBackward(path, before);
+      return;
+    }
+    const epoch = this.#tails.epoch;
+    const tail = this.#tails.valid(path, info);
+    const read: LocatedEntry[] = [];
+    try {
+      if (tail) {
+        // A copy: an append while the caller holds this generator must not shift it.
+        const cached = tail.entries.slice();
+        for (let i = cached.length - 1; i >= 0; i--) yield cached[i];
+        if (tail.from === 0) return;
+      }
+      for await (const located of entriesBackward(path, tail ? tail.from : info.size)) {
+        read.push(located);
+        yield located;
+      }
+    } finally {
+      // Kept also when the caller stopped early: what it read is a suffix all the same.
+      if (tail) this.#tails.prepend(path, tail, read, epoch);
+      else this.#tails.store(path, info, read, epoch);
     }
   }
 
@@ -198,7 +227,8 @@ export class SessionStore {
       entries.map((entry) => storeImages(entry, dirname(path), sessionId)),
     );
     return await this.#locked(path, async () => {
-      const text = stored.map((entry) => JSON.stringify(entry)).join("\n") + "\n";
+      const lines = stored.map((entry) => JSON.stringify(entry));
+      const text = lines.join("\n") + "\n";
       // Where this store's last append ended: when the file still has that size, nothing else
       // wrote to it and it ends on a newline, so one stat replaces reading its last byte.
       const known = this.#ends.get(path);
@@ -206,8 +236,10 @@ export class SessionStore {
       if (size >= 0 && size === known) {
         await Deno.writeTextFile(path, text, { append: true });
         this.#remember(path, size + byteLength(text));
+        this.#tails.appended(path, size, located(lines, size), size + byteLength(text));
         return size;
       }
+      this.#tails.invalidate(path);
       // A crash (or another writer) may have left half a line; start ours on a fresh line so
       // both stay readable.
       const tail = await tailState(path);
@@ -233,6 +265,7 @@ export class SessionStore {
         );
       }
       this.#ends.delete(path);
+      this.#tails.invalidate(path);
       await Deno.truncate(path, offset);
     });
   }
@@ -274,6 +307,7 @@ export class SessionStore {
   async #replacePath(path: string, messages: SessionEntry[]): Promise<void> {
     await this.#locked(path, async () => {
       this.#ends.delete(path);
+      this.#tails.invalidate(path);
       const text = messages.map((message) => JSON.stringify(message) + "\n").join("");
       await writeFileAtomic(path, text, { mode: 0o600 });
     });
@@ -306,6 +340,7 @@ export class SessionStore {
     const ref = await this.resolvePath(path);
     await this.#locked(ref.path, async () => {
       this.#ends.delete(ref.path);
+      this.#tails.invalidate(ref.path);
       await Deno.remove(ref.path);
       await removeFiles(ref);
     });
@@ -356,6 +391,30 @@ async function removeFiles(ref: SessionRef): Promise<void> {
     .catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
+}
+
+async function* entriesBackward(path: string, before?: number): AsyncGenerator<LocatedEntry> {
+  for await (const line of linesBackward(path, before)) {
+    if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
+  }
+}
+
+/** Appended lines as a read would find them, the first starting at `start`. */
+function located(lines: string[], start: number): LocatedEntry[] {
+  return lines.map((line) => {
+    const offset = start;
+    start += byteLength(line) + 1;
+    return { offset, end: start, entry: JSON.parse(line) };
+  });
+}
+
+async function statIfExists(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** The size of the file at `path`, or -1 when there is none. */

@@ -1,0 +1,137 @@
+/**
+ * @module The session store's in-memory tails (issue 17): a warm read from the end opens no
+ * file, and every way a file changes (own appends, a cut, a rewrite, a reset, a delete, another
+ * session's delivery, an edit from outside) is seen by the next read, never served stale.
+ */
+
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { statePaths } from "../../core/paths.ts";
+import { loadSessionContext } from "../../agent/session_context.ts";
+import { SessionDelivery } from "../../agent/session_delivery.ts";
+import {
+  type SessionEntry,
+  type SessionMessage,
+  SessionStore,
+} from "../../agent/sessions/session_store.ts";
+
+const user = (content: string): SessionMessage => ({ role: "user", content, time: "t" });
+
+/** The contents of a read from the end, oldest first, and the files it opened. */
+async function readTail(store: SessionStore, sessionId: string) {
+  const opened: string[] = [];
+  const open = Deno.open;
+  Deno.open = (path, options) => {
+    opened.push(String(path));
+    return open(path, options);
+  };
+  try {
+    const context = await loadSessionContext(store, "main", sessionId, Infinity);
+    return { contents: context.messages.map((m) => m.message.content), opened };
+  } finally {
+    Deno.open = open;
+  }
+}
+
+async function withStore(test: (store: SessionStore, file: string) => Promise<void>) {
+  const root = await Deno.makeTempDir();
+  try {
+    const store = new SessionStore(statePaths(root));
+    await store.append("main", "s", user("one"), user("two"));
+    await test(store, store.file("main", "s"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("a warm read from the end opens no file and sees the store's own appends", async () => {
+  await withStore(async (store) => {
+    assertEquals((await readTail(store, "s")).contents, ["one", "two"]);
+    await store.append("main", "s", user("three"));
+    const warm = await readTail(store, "s");
+    assertEquals(warm.contents, ["one", "two", "three"]);
+    assertEquals(warm.opened, []);
+    // What the cache yields is what a read of the file gives, offsets included.
+    const cached = await Array.fromAsync(store.backward("main", "s"));
+    const fresh = await Array.fromAsync(store.backward("main", "s", Number.MAX_SAFE_INTEGER));
+    assertEquals(cached, fresh);
+    assert(Object.isFrozen(cached[0].entry), "shared entries are frozen");
+  });
+});
+
+Deno.test("a cut, a rewrite, a reset and a delete are never served from the cache", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s");
+    const [two] = await Array.fromAsync(store.backward("main", "s"));
+    await store.truncate("main", "s", two.offset);
+    assertEquals((await readTail(store, "s")).contents, ["one"]);
+    // Back to the cut size with other text: the size alone would not tell.
+    await store.append("main", "s", user("TWO"));
+    assertEquals((await readTail(store, "s")).contents, ["one", "TWO"]);
+
+    await store.replace("main", "s", [user("new"), user("ONE")] as SessionEntry[]);
+    assertEquals((await readTail(store, "s")).contents, ["new", "ONE"]);
+    await store.reset(file);
+    assertEquals((await readTail(store, "s")).contents, []);
+    await store.append("main", "s", user("after reset"));
+    assertEquals((await readTail(store, "s")).contents, ["after reset"]);
+    await store.delete(file);
+    assertEquals((await readTail(store, "s")).contents, []);
+    await store.append("main", "s", user("x"));
+    assertEquals((await readTail(store, "s")).contents, ["x"]);
+  });
+});
+
+Deno.test("edits from outside the store are read from the file", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s");
+    await readTail(store, "s");
+    // Same size, other bytes: the mtime tells.
+    const text = await Deno.readTextFile(file);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later mtime than the read's
+    await Deno.writeTextFile(file, text.replace('"two"', '"TWO"'));
+    assertEquals((await readTail(store, "s")).contents, ["one", "TWO"]);
+    // Appended by another process: the size tells.
+    await Deno.writeTextFile(file, JSON.stringify(user("three")) + "\n", { append: true });
+    assertEquals((await readTail(store, "s")).contents, ["one", "TWO", "three"]);
+    // Replaced by a rename (how editors save): the inode tells.
+    await readTail(store, "s");
+    const other = `${file}.tmp`;
+    await Deno.writeTextFile(other, (await Deno.readTextFile(file)).replace("one", "ONE"));
+    await Deno.rename(other, file);
+    assertEquals((await readTail(store, "s")).contents, ["ONE", "TWO", "three"]);
+  });
+});
+
+Deno.test("a delivery from another session and a compaction line reach the cached tail", async () => {
+  await withStore(async (store) => {
+    await readTail(store, "s");
+    // How `sessions_send`'s and the message tool's posts reach another session.
+    const delivery = new SessionDelivery(
+      {
+        sessions: store,
+        channels: { deliverToSession: () => Promise.resolve() },
+        onRunEvent: () => {},
+      } as unknown as ConstructorParameters<typeof SessionDelivery>[0],
+    );
+    await delivery.post(
+      { agentId: "main", sessionId: "s" },
+      "from elsewhere",
+      { agentId: "main", sessionId: "other" },
+    );
+    assertEquals((await readTail(store, "s")).contents, ["one", "two", "from elsewhere"]);
+    const [, last] = await Array.fromAsync(store.backward("main", "s"));
+    await store.append("main", "s", {
+      role: "compaction",
+      content: "summary",
+      time: "t",
+      keptFrom: last.offset,
+      compactedFrom: 0,
+      messagesCompacted: 1,
+      tokensBefore: 10,
+      tokensAfter: 5,
+    });
+    const context = await loadSessionContext(store, "main", "s", Infinity);
+    assertEquals(context.compaction?.content, "summary");
+    assertEquals(context.rangeStart, last.offset);
+  });
+});
