@@ -213,6 +213,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       { name: "mcp", stop: () => mcp.close() },
       mcpStarter(deps, mcp),
       { name: "plans", stop: () => plans.close() },
+      { name: "skills", stop: () => skills.close() },
       { name: "browser", stop: () => browser.close() },
       { name: "usage", stop: () => usage.flush() },
       // Provider resolution asks the model index on every request: read it now, not then.

@@ -33,5 +33,5 @@ export function agentSkills(
 
 /** The system prompt's skills section for a workspace; empty when there are none. */
 export async function skillsPrompt(catalog: SkillCatalog, workspaceDir: string): Promise<string> {
-  return skillsPromptSection(await catalog.list(workspaceDir));
+  return skillsPromptSection(await catalog.listCached(workspaceDir));
 }

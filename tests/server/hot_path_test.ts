@@ -57,7 +57,7 @@ const FS_CALLS = [
 ];
 
 /** Most asynchronous file system calls a warm `chat.send` turn in an existing session may make. */
-const TURN_FS_BUDGET = 7;
+const TURN_FS_BUDGET = 5;
 
 Deno.test("a chat.send turn and /v1 requests make no synchronous file system call", async () => {
   await using env = await startChatGateway();
@@ -108,6 +108,8 @@ Deno.test("a warm chat.send turn stays within its budget of file system calls", 
   // with a stat; its folder exists, and its last byte is known from the store's last append.
   assertEquals(calls.filter((call) => /^open .*warm\.jsonl$/.test(call)), []);
   assertEquals(calls.filter((call) => call.startsWith("mkdir")), []);
+  // The skills folders were listed by the first turn; watchers say when to list them again.
+  assertEquals(calls.filter((call) => call.startsWith("readDir")), []);
 });
 
 Deno.test("the memory index does not watch session files, which every turn reads and appends", async () => {

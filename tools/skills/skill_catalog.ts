@@ -5,7 +5,7 @@
  * override a shared skill.
  */
 
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep as SEP } from "node:path";
 import { homedir } from "node:os";
 
 /** Where a skill was found. */
@@ -156,6 +156,8 @@ export function skillsPromptSection(
 export class SkillCatalog {
   #dirs: () => readonly string[];
   #stateDir: string;
+  #closed = false;
+  #cached = new Map<string, { skills: Promise<Skill[]>; forget: () => void }>();
 
   /**
    * @param dirs the config's `skills.dirs`, read on every call so a reload applies
@@ -179,7 +181,75 @@ export class SkillCatalog {
     return listSkills(this.roots(workspaceDir));
   }
 
+  /**
+   * The skills as {@linkcode list} finds them, listed once and kept until a watcher on their
+   * folders sees a change (issue 17: a turn does not list folders). A folder that does not
+   * exist yet is watched through its parent, so creating it counts as a change.
+   */
+  listCached(workspaceDir?: string): Promise<Skill[]> {
+    const roots = this.roots(workspaceDir);
+    if (this.#closed) return listSkills(roots); // a turn still running at shutdown
+    const key = rootFolders(roots).map(({ dir }) => dir).join("\0");
+    let entry = this.#cached.get(key);
+    if (!entry) {
+      const watchers: Deno.FsWatcher[] = [];
+      const forget = () => {
+        if (this.#cached.get(key) === entry) this.#cached.delete(key);
+        for (const watcher of watchers.splice(0)) watcher.close();
+      };
+      // Watch first, then list: a change while listing is a change after it.
+      const skills = watchFolders(roots, watchers, forget).then(() => listSkills(roots));
+      entry = { skills, forget };
+      this.#cached.set(key, entry);
+      skills.catch(forget);
+      // A reload that changes `skills.dirs` leaves old keys behind; a few are plenty.
+      if (this.#cached.size > MAX_CACHED_ROOTS) this.#cached.values().next().value!.forget();
+    }
+    return entry.skills;
+  }
+
+  /** Stops watching skills folders (the gateway's shutdown). */
+  close(): void {
+    this.#closed = true;
+    for (const entry of [...this.#cached.values()]) entry.forget();
+  }
+
   read(name: string, workspaceDir?: string): Promise<{ skill: Skill; body: string } | undefined> {
     return readSkill(this.roots(workspaceDir), name);
   }
+}
+
+const MAX_CACHED_ROOTS = 16;
+
+/**
+ * Starts watchers that call `changed` once anything in the skills folders changes: each folder
+ * recursively, or its parent when the folder is not there yet. Creating a watcher is a quick
+ * system call; deciding what to watch is asynchronous.
+ */
+async function watchFolders(
+  roots: SkillRoots,
+  watchers: Deno.FsWatcher[],
+  changed: () => void,
+): Promise<void> {
+  const targets = await Promise.all(
+    rootFolders(roots).map(async ({ dir }) => {
+      if (await isDirectory(dir)) return { dir, path: dir, recursive: true };
+      const parent = dirname(dir);
+      return await isDirectory(parent) ? { dir, path: parent, recursive: false } : undefined;
+    }),
+  );
+  for (const target of targets) {
+    if (!target) continue;
+    const watcher = Deno.watchFs(target.path, { recursive: target.recursive });
+    watchers.push(watcher);
+    // A parent (the state dir, a workspace) sees other writes too; only the skills folder counts.
+    const ours = (path: string) => path === target.dir || path.startsWith(target.dir + SEP);
+    (async () => {
+      for await (const event of watcher) if (event.paths.some(ours)) return changed();
+    })().catch(changed);
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((info) => info.isDirectory, () => false);
 }
