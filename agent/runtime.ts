@@ -179,6 +179,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
     paths,
     bus,
     logger: logger.child({ component: "memory" }),
+    sessions,
     providers,
     localModels,
     localSettings: () => config().models.local,

@@ -11,6 +11,7 @@ import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/event_bus.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { StatePaths } from "../../core/paths.ts";
+import type { SessionChange } from "../sessions/session_store.ts";
 import type {
   MemoryBackend,
   MemoryGetRequest,
@@ -34,6 +35,8 @@ export interface MemoryServiceDeps extends EmbedderDeps {
   paths: StatePaths;
   bus: EventBus;
   logger: Logger;
+  /** The session store whose changes (deletes, resets, cuts, appends) the index follows. */
+  sessions?: { onChange(listener: (change: SessionChange) => void): () => void };
 }
 
 /** `memory.status` for one agent. */
@@ -62,6 +65,26 @@ export class MemoryService implements MemoryBackend {
 
   constructor(deps: MemoryServiceDeps) {
     this.#deps = deps;
+    // Followed for the service's life, also in a local run and after `stop()` (a no-op while
+    // no index is open): a session deleted or reset must leave an open index before the next
+    // search, whichever path deleted it.
+    deps.sessions?.onChange((change) => this.#sessionChanged(change));
+  }
+
+  /**
+   * A session file changed. An open index marks it, so the next search reads it first (a
+   * deleted or reset session is never found again); a removal is also synced at once, so its
+   * text leaves the index on disk too. An index not open yet scans every session when it opens.
+   */
+  #sessionChanged({ agentId, sessionId, kind }: SessionChange): void {
+    const index = this.#indexes.get(agentId);
+    if (!index) return;
+    index.markSessionDirty(sessionId);
+    // Appends and cuts (resend, edit) happen in a turn, whose `chat.done` schedules one sync.
+    if (kind === "append" || kind === "truncate") return;
+    index.sync().catch((error) =>
+      this.#deps.logger.warn("memory sync failed", { agentId, error: error.message })
+    );
   }
 
   /** `agents.defaults.memorySearch`, with the agent's own `memorySearch` keys over it. */

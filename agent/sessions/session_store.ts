@@ -89,6 +89,13 @@ export interface SessionPage {
 
 export { isValidSessionId, type SessionFileInfo, type SessionRef } from "./_session_files.ts";
 
+/** A change this store made to a session file (for copies kept elsewhere: the memory index). */
+export interface SessionChange {
+  agentId: string;
+  sessionId: string;
+  kind: "append" | "truncate" | "replace" | "reset" | "delete";
+}
+
 /** How many session files' ends the store remembers (the most recently written). */
 const MAX_REMEMBERED_ENDS = 1_024;
 
@@ -100,9 +107,28 @@ export class SessionStore {
   #ends = new Map<string, number>();
   /** Parsed ends of active sessions, so a turn's context needs no read of its file. */
   #tails = new SessionTails<LocatedEntry>();
+  #listeners = new Set<(change: SessionChange) => void>();
 
   constructor(paths: StatePaths) {
     this.paths = paths;
+  }
+
+  /**
+   * Calls `listener` after each change this store makes to a session file (every path that
+   * deletes, resets or cuts a session goes through here: RPC, the CLI's local route, turns).
+   * It runs synchronously, before the changing call resolves. Returns the unsubscribe.
+   */
+  onChange(listener: (change: SessionChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(agentId: string, sessionId: string, kind: SessionChange["kind"]): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener({ agentId, sessionId, kind });
+      } catch { /* a listener's failure is its own; the file changed regardless */ }
+    }
   }
 
   /**
@@ -226,7 +252,7 @@ export class SessionStore {
     const stored = await Promise.all(
       entries.map((entry) => storeImages(entry, dirname(path), sessionId)),
     );
-    return await this.#locked(path, async () => {
+    const offset = await this.#locked(path, async () => {
       const lines = stored.map((entry) => JSON.stringify(entry));
       const text = lines.join("\n") + "\n";
       // Where this store's last append ended: when the file still has that size, nothing else
@@ -249,6 +275,8 @@ export class SessionStore {
       this.#remember(path, tail.size + byteLength(prefix + text));
       return tail.size + prefix.length;
     });
+    this.#changed(agentId, sessionId, "append");
+    return offset;
   }
 
   /**
@@ -268,6 +296,7 @@ export class SessionStore {
       this.#tails.invalidate(path);
       await Deno.truncate(path, offset);
     });
+    this.#changed(agentId, sessionId, "truncate");
   }
 
   /**
@@ -302,6 +331,7 @@ export class SessionStore {
   /** Replaces a session's entries through a temp file. */
   async replace(agentId: string, sessionId: string, entries: SessionEntry[]): Promise<void> {
     await this.#replacePath(this.file(agentId, sessionId), entries);
+    this.#changed(agentId, sessionId, "replace");
   }
 
   async #replacePath(path: string, messages: SessionEntry[]): Promise<void> {
@@ -342,6 +372,7 @@ export class SessionStore {
       this.#ends.delete(ref.path);
       this.#tails.invalidate(ref.path);
       await Deno.remove(ref.path);
+      this.#changed(ref.agentId, ref.sessionId, "delete"); // even if its images fail to go
       await removeFiles(ref);
     });
     return ref;
@@ -351,6 +382,7 @@ export class SessionStore {
   async reset(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
     await this.#replacePath(ref.path, []);
+    this.#changed(ref.agentId, ref.sessionId, "reset");
     await removeFiles(ref);
     return ref;
   }

@@ -209,3 +209,28 @@ Deno.test("the gateway indexes an edited memory file and a finished turn in the 
   ]]);
   await Deno.remove(workspace, { recursive: true });
 });
+
+Deno.test("a deleted or reset session is not found by the next memory search", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    // No background sync runs here: only the delete or the reset itself may drop the session.
+    config: {
+      agents: { defaults: { memorySearch: { sync: { watch: false, watchDebounceMs: 600_000 } } } },
+    },
+  });
+  const client = await env.gw.connect();
+  env.upstream.reply({ text: "Noted" }, { text: "Noted" });
+  await client.request("chat.send", { sessionId: "gone", message: "My safe word is periwinkle" });
+  await client.request("chat.send", { sessionId: "emptied", message: "Bike lock: marigold 9182" });
+  const found = async (query: string) =>
+    (await client.request("memory.search", { query })).results.map((hit) => hit.path);
+  assertEquals(await found("periwinkle"), ["sessions/gone.jsonl"]);
+  assertEquals(await found("marigold"), ["sessions/emptied.jsonl"]);
+
+  await client.request("sessions.delete", { path: "agents/main/sessions/gone.jsonl" });
+  assertEquals(await found("periwinkle"), []);
+  await client.request("sessions.reset", { path: "agents/main/sessions/emptied.jsonl" });
+  assertEquals(await found("marigold"), []);
+  // Their text left the index on disk too, not only the answers.
+  assertEquals(env.gw.gateway.services.memory.index("main").status().chunks, 0);
+});
