@@ -151,6 +151,20 @@ export class UsageStore {
     await this.#writing;
   }
 
+  /**
+   * Writes what is pending now, synchronously: for an exit that cannot wait (the shutdown
+   * timeout, a second Ctrl-C), where an async write would be cut off. A batch already handed
+   * to an async append is that append's.
+   */
+  flushSync(): void {
+    if (!this.#pending.length) return;
+    const text = this.#pending.join("");
+    this.#pending = [];
+    Deno.mkdirSync(dirname(this.file), { recursive: true });
+    Deno.writeTextFileSync(this.file, text, { append: true, mode: 0o600 });
+    this.#created = true;
+  }
+
   /** Totals over the last `days` days (today included), by day and by model. */
   async summary(days = 30, now = new Date()): Promise<UsageSummary> {
     const since = new Date(now);

@@ -91,14 +91,24 @@ export async function runGateway(options: RunOptions): Promise<void> {
   // line may stop it at once, and must get a clean shutdown.
   let announcer: Awaited<ReturnType<typeof announce>>;
 
+  // An exit that does not wait for the services still writes the usage records of the last
+  // batch window (`USAGE_BATCH_MS`); a hard kill loses them (docs/sessions.md).
+  const exitNow = (code: number): never => {
+    try {
+      gateway.services.usage.flushSync();
+    } catch (error) {
+      logger.error("usage records not written", { error: (error as Error).message });
+    }
+    Deno.exit(code);
+  };
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) Deno.exit(130); // a second Ctrl-C means now
+    if (stopping) exitNow(130); // a second Ctrl-C means now
     stopping = true;
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.error("shutdown took over 5 s; exiting");
-      Deno.exit(1);
+      exitNow(1);
     }, 5_000);
     await announcer?.stop().catch(() => {});
     await gateway.close();

@@ -94,3 +94,30 @@ Deno.test("UsageStore sums a long file into day and model totals, and counts onl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UsageStore.flushSync writes a batch still waiting, before an exit that cannot wait", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "state", "usage.jsonl");
+    // A window no test outlasts: only flushSync can write the record.
+    const store = new UsageStore(file, { batchMs: 3_600_000 });
+    const written = store.record({
+      provider: "p",
+      model: "m",
+      promptTokens: 3,
+      completionTokens: 4,
+    });
+    // Queued once the (missing) file has been read.
+    await store.summary(1);
+    store.flushSync();
+    const lines = (await Deno.readTextFile(file)).trim().split("\n");
+    assertEquals(lines.map((line) => JSON.parse(line).promptTokens), [3]);
+    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+    // The batch's own append, woken now, finds nothing left to write: no line twice.
+    await store.flush();
+    await written;
+    assertEquals((await Deno.readTextFile(file)).trim().split("\n").length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
