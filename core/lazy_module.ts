@@ -21,3 +21,17 @@
 export function importLazily<T>(url: URL): Promise<T> {
   return import(url.href) as Promise<T>;
 }
+
+/**
+ * Runs `load` when first awaited and shares its promise with every later caller. A failed load
+ * is forgotten, so the next call tries again: one failed import does not break a method
+ * family, the tools or a route for the life of the process.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    loading ??= load().catch((error) => {
+      loading = undefined;
+      throw error;
+    });
+}

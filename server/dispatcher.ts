@@ -2,6 +2,7 @@
 
 import type { z } from "zod";
 import { ErrorCode, GatewayError, isGatewayError } from "../core/errors.ts";
+import { loadOnce } from "../core/lazy_module.ts";
 import type { Logger } from "../core/logger.ts";
 import { NOT_IMPLEMENTED_METHODS } from "../core/protocol/not_implemented.ts";
 import type { RpcContext } from "./context.ts";
@@ -17,13 +18,18 @@ export type MethodTables = MethodTable[] | (() => Promise<MethodTable[]>);
 export class Dispatcher {
   #methods = new Map<string, MethodSpec>();
   #logger: Logger;
-  #load: (() => Promise<MethodTable[]>) | undefined;
-  #loading: Promise<void> | undefined;
+  /** Set while the tables given as a loader are still to load. */
+  #ready: (() => Promise<void>) | undefined;
 
   constructor(tables: MethodTables, logger: Logger) {
     this.#logger = logger;
-    if (typeof tables === "function") this.#load = tables;
-    else this.#add(tables);
+    if (typeof tables !== "function") this.#add(tables);
+    else {
+      this.#ready = loadOnce(async () => {
+        this.#add(await tables());
+        this.#ready = undefined;
+      });
+    }
   }
 
   #add(tables: MethodTable[]): void {
@@ -40,18 +46,7 @@ export class Dispatcher {
    * handlers import stay off the gateway's start-up; the first call after start pays for them.
    */
   ready(): Promise<void> {
-    const load = this.#load;
-    if (!load) return Promise.resolve();
-    return this.#loading ??= load().then(
-      (tables) => {
-        this.#add(tables);
-        this.#load = undefined;
-      },
-      (error) => {
-        this.#loading = undefined; // tried again on the next call
-        throw error;
-      },
-    );
+    return this.#ready?.() ?? Promise.resolve();
   }
 
   /**
@@ -59,7 +54,7 @@ export class Dispatcher {
    * @throws {Error} before `ready()` when the tables load lazily
    */
   get methodNames(): string[] {
-    if (this.#load) throw new Error("The method tables are not loaded: await ready() first");
+    if (this.#ready) throw new Error("The method tables are not loaded: await ready() first");
     return ["connect", ...this.#methods.keys(), ...NOT_IMPLEMENTED_METHODS].sort();
   }
 
@@ -71,7 +66,7 @@ export class Dispatcher {
    * that fail the schema, METHOD_NOT_FOUND, NOT_IMPLEMENTED, or INTERNAL_ERROR for anything else
    */
   async dispatch(method: string, params: unknown, ctx: RpcContext): Promise<unknown> {
-    if (this.#load) await this.ready();
+    if (this.#ready) await this.ready();
     const spec = this.#methods.get(method);
     if (!spec) {
       if ((NOT_IMPLEMENTED_METHODS as readonly string[]).includes(method)) {

@@ -1,5 +1,6 @@
 /** @module The tool pool: built-in tools plus dynamic sources (MCP servers), looked up by name. */
 
+import { loadOnce } from "../core/lazy_module.ts";
 import type { Tool } from "./tool.ts";
 
 /** A provider of tools that may change over time (an MCP server's tool list). */
@@ -12,12 +13,17 @@ export type BuiltinTools = readonly Tool[] | (() => Promise<readonly Tool[]>);
 export class ToolRegistry {
   #builtins = new Map<string, Tool>();
   #sources = new Map<string, ToolSource>();
-  #load: (() => Promise<readonly Tool[]>) | undefined;
-  #loading: Promise<void> | undefined;
+  /** Set while the built-ins given as a loader are still to load. */
+  #ready: (() => Promise<void>) | undefined;
 
   constructor(builtins: BuiltinTools = []) {
-    if (typeof builtins === "function") this.#load = builtins;
-    else for (const tool of builtins) this.register(tool);
+    if (typeof builtins !== "function") { for (const tool of builtins) this.register(tool); }
+    else {
+      this.#ready = loadOnce(async () => {
+        for (const tool of await builtins()) this.register(tool);
+        this.#ready = undefined;
+      });
+    }
   }
 
   /**
@@ -25,18 +31,7 @@ export class ToolRegistry {
    * first. Every tool module (and its parameter schemas) thus stays off the gateway's start-up.
    */
   ready(): Promise<void> {
-    const load = this.#load;
-    if (!load) return Promise.resolve();
-    return this.#loading ??= load().then(
-      (tools) => {
-        for (const tool of tools) this.register(tool);
-        this.#load = undefined;
-      },
-      (error) => {
-        this.#loading = undefined; // tried again on the next call
-        throw error;
-      },
-    );
+    return this.#ready?.() ?? Promise.resolve();
   }
 
   /** Adds a built-in tool. @throws {Error} if the name is taken */
@@ -53,7 +48,7 @@ export class ToolRegistry {
 
   /** Every tool now: built-ins first, then each source's. @throws {Error} before `ready()` */
   list(): Tool[] {
-    if (this.#load) throw new Error("The built-in tools are not loaded: await ready() first");
+    if (this.#ready) throw new Error("The built-in tools are not loaded: await ready() first");
     const tools = [...this.#builtins.values()];
     for (const source of this.#sources.values()) tools.push(...source());
     return tools;
@@ -61,7 +56,7 @@ export class ToolRegistry {
 
   /** The tool named `name`. @throws {Error} before `ready()` */
   get(name: string): Tool | undefined {
-    if (this.#load) throw new Error("The built-in tools are not loaded: await ready() first");
+    if (this.#ready) throw new Error("The built-in tools are not loaded: await ready() first");
     return this.#builtins.get(name) ?? this.list().find((tool) => tool.name === name);
   }
 }

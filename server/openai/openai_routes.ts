@@ -5,7 +5,7 @@
  * auth written here equal to the module's own route.
  */
 
-import { importLazily } from "../../core/lazy_module.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import type { HttpContext, HttpRoute } from "../http_routes.ts";
 
 /** A route whose handler module is imported on the first request, then called directly. */
@@ -13,12 +13,13 @@ function lazyRoute(
   declared: Omit<HttpRoute, "handle">,
   load: () => Promise<HttpRoute>,
 ): HttpRoute {
-  let loaded: HttpRoute | undefined;
+  const route = loadOnce(load);
+  let loaded: HttpRoute | undefined; // once loaded, a request skips the promise
   return {
     ...declared,
     handle(request: Request, ctx: HttpContext, match: RegExpMatchArray | null) {
       if (loaded) return loaded.handle(request, ctx, match);
-      return load().then((route) => (loaded = route).handle(request, ctx, match));
+      return route().then((ready) => (loaded = ready).handle(request, ctx, match));
     },
   };
 }
