@@ -35,6 +35,13 @@ export interface RouteOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * In this process, connect the configured MCP servers first (commands that run a turn or
+   * report on the servers). Refused beside a live gateway like a write: it would start a
+   * second copy of every stdio server (each with its own state, locks and side effects).
+   * @default false
+   */
+  connectMcp?: boolean;
 }
 
 /**
@@ -51,15 +58,18 @@ export async function openRoute(
 ): Promise<Route> {
   const target = await resolveTarget(flags);
   const { owner } = target;
+  const writes = !options.readOnly || options.connectMcp === true;
   if (flags.local) {
-    if (owner.owned && !options.readOnly) throw new Error(ownedMessage(owner.record, "--local"));
+    if (owner.owned && writes) {
+      throw new Error(ownedMessage(owner.record, "--local", options.connectMcp === true));
+    }
     return { via: "local", target, reason: "--local" };
   }
   // Reachable means something accepts TCP there; after that, a slow or refusing gateway is an
   // error rather than a reason to run beside it on the same files. The gateway that owns the
   // state dir is never bypassed: it must answer.
   if (target.urlSource === "config" && !(await accepts(target.url))) {
-    if (owner.owned && !options.readOnly) throw new Error(ownedMessage(owner.record));
+    if (owner.owned && writes) throw new Error(ownedMessage(owner.record));
     return { via: "local", target, reason: `no gateway at ${target.url}` };
   }
   const client = await connectTo(target);
@@ -67,10 +77,13 @@ export async function openRoute(
 }
 
 /** Why a command refuses to run in this process while a gateway owns the state dir. */
-function ownedMessage(record: GatewayRecord | undefined, flag?: string): string {
+function ownedMessage(record: GatewayRecord | undefined, flag?: string, mcp = false): string {
   if (!flag) return "A gateway is starting on this state dir: try again once it is ready";
   const who = record ? `A gateway (pid ${record.pid}, ${record.url})` : "A gateway";
-  return `${who} owns this state dir; ${flag} would write beside it. Drop ${flag} to go ` +
+  const what = mcp
+    ? "would start a second copy of each MCP server beside it"
+    : "would write beside it";
+  return `${who} owns this state dir; ${flag} ${what}. Drop ${flag} to go ` +
     "through the gateway, or stop it first (pyclaw gateway stop)";
 }
 
@@ -100,14 +113,7 @@ async function accepts(url: string): Promise<boolean> {
 }
 
 /** Options of {@linkcode gatewayOrLocal}. */
-export interface GatewayOrLocalOptions extends RouteOptions {
-  /**
-   * In this process, connect the configured MCP servers first (commands that run a turn or
-   * report on the servers).
-   * @default false
-   */
-  connectMcp?: boolean;
-}
+export type GatewayOrLocalOptions = RouteOptions;
 
 /**
  * Runs `work` with a client of the gateway when it answers, else of the same services and

@@ -13,6 +13,7 @@ import { Logger } from "../core/logger.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { GatewayClient } from "../core/protocol/client.ts";
 import { createLinkedPair } from "../core/protocol/transport.ts";
+import { stateDirOwnedSync } from "../core/state_owner.ts";
 import { startGatewayCore } from "../server/gateway_core.ts";
 import { CLI_CLIENT_NAME } from "./_gateway_client.ts";
 
@@ -50,12 +51,15 @@ export async function openLocalGateway(options: LocalGatewayOptions = {}): Promi
   const paths = statePaths(stateDir(env));
   const logging = configStore.current.logging;
   // The work leaves the same trail in the log file as the gateway's, and nothing on the console.
+  // A full file is rotated here only while no gateway owns the state dir: a rename under a live
+  // gateway would leave it writing to `gateway.log.1` (the reads `--local` allows beside one).
   const logger = new Logger({
     file: paths.logFile,
     level: logging.level,
     consoleLevel: "silent",
     maxFileBytes: logging.maxFileBytes,
     maxFiles: logging.maxFiles,
+    rotate: () => !stateDirOwnedSync(paths.root),
   }).child({ via: "cli" });
   const release = () => {
     configStore.close();

@@ -37,6 +37,11 @@ export interface LoggerOptions {
   maxFileBytes?: number;
   /** Rotated files kept (`.1` … `.N`). @default 3 */
   maxFiles?: number;
+  /**
+   * Whether this process may rotate the file when it is full, asked then (a CLI run must not
+   * rename the log under a live gateway); once false, the file only grows. @default true
+   */
+  rotate?: boolean | (() => boolean);
 }
 
 /** A structured logger. Child loggers share the file and add fixed fields. */
@@ -90,10 +95,12 @@ class LogSink {
   #maxFiles = 3;
   #handle: Deno.FsFile | undefined;
   #size = 0;
+  #mayRotate: boolean | (() => boolean);
   #encoder = new TextEncoder();
 
   constructor(options: LoggerOptions) {
     this.file = options.file;
+    this.#mayRotate = options.rotate ?? true;
     this.configure(options);
   }
 
@@ -129,7 +136,9 @@ class LogSink {
     try {
       if (!this.#handle) this.#open();
       const bytes = this.#encoder.encode(line);
-      if (this.#size + bytes.length > this.#maxFileBytes && this.#size > 0) this.#rotate();
+      if (this.#size + bytes.length > this.#maxFileBytes && this.#size > 0 && this.#rotates()) {
+        this.#rotate();
+      }
       // Synchronous appends keep lines whole and ordered, and lose nothing on a crash.
       this.#handle!.writeSync(bytes);
       this.#size += bytes.length;
@@ -142,6 +151,14 @@ class LogSink {
     Deno.mkdirSync(dirname(this.file!), { recursive: true });
     this.#handle = Deno.openSync(this.file!, { append: true, create: true, mode: 0o600 });
     this.#size = this.#handle.statSync().size;
+  }
+
+  #rotates(): boolean {
+    if (typeof this.#mayRotate === "function") {
+      // Asked once: the answer holds for this (short-lived) process.
+      this.#mayRotate = this.#mayRotate();
+    }
+    return this.#mayRotate;
   }
 
   #rotate() {

@@ -121,6 +121,21 @@ export async function stateDirOwner(root: string): Promise<StateDirOwner> {
   return { owned: true, record: record && processAlive(record.pid) ? record : undefined };
 }
 
+/** {@linkcode stateDirOwner}'s `owned`, synchronously (asked where a caller cannot wait). */
+export function stateDirOwnedSync(root: string): boolean {
+  let lock: Deno.FsFile;
+  try {
+    lock = Deno.openSync(ownerFiles(root).lock, { read: true });
+  } catch {
+    return false;
+  }
+  try {
+    return !lock.tryLockSync(false);
+  } finally {
+    lock.close();
+  }
+}
+
 function readRecordSync(path: string): GatewayRecord | undefined {
   const text = readTextSync(path);
   if (!text) return undefined;

@@ -193,6 +193,40 @@ Deno.test("the CLI finds a gateway started with --port; PYCLAW_GATEWAY_URL and -
   }
 });
 
+Deno.test("--local beside a live gateway neither rotates its log nor starts a second MCP server", async () => {
+  // At debug the local route logs its client connecting: one line is enough to fill the file.
+  const dir = await tempState({
+    logging: { consoleLevel: "silent", level: "debug", maxFileBytes: 100_000 },
+  });
+  const gateway = await spawnGateway(dir);
+  try {
+    // Written from outside the gateway, so its own count stays low and it does not rotate.
+    const log = join(dir, "logs", "pyclaw.log");
+    await Deno.writeTextFile(log, `${"x".repeat(99)}\n`.repeat(1_001), { append: true });
+    const list = await runPyclaw(["sessions", "list", "--local"], { stateDir: dir });
+    assertEquals(list.code, 0, list.stderr);
+    assertEquals(await exists(`${log}.1`), false);
+    assertMatch(await Deno.readTextFile(log), /"via":"cli"/);
+
+    for (const command of [["mcp", "status"], ["mcp", "list-tools"]]) {
+      const mcp = await runPyclaw([...command, "--local"], { stateDir: dir });
+      assertEquals(mcp.code, 1, command.join(" "));
+      assertMatch(mcp.stderr, /--local would start a second copy of each MCP server beside it/);
+    }
+    const through = await runPyclaw(["mcp", "status", "--json"], { stateDir: dir });
+    assertEquals(through.code, 0, through.stderr);
+
+    // With no gateway left, the local route rotates the full file itself.
+    await gateway.stop();
+    const alone = await runPyclaw(["sessions", "list", "--local"], { stateDir: dir });
+    assertEquals(alone.code, 0, alone.stderr);
+    assertEquals(await exists(`${log}.1`), true);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("config set and models select apply through the running gateway before they return", async () => {
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
   const dir = await tempState({
