@@ -150,6 +150,17 @@ export class SessionTails<T extends LocatedEntry> {
 }
 
 function freeze<T extends LocatedEntry>(located: T): T {
-  Object.freeze(located.entry);
+  deepFreeze(located.entry);
   return Object.freeze(located);
+}
+
+/**
+ * Freezes `value` and everything it holds: an entry's content parts are shared by every later
+ * turn, so an edit in place (say, replacing an image's data) must throw, not quietly change the
+ * history those turns send.
+ */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
 }

@@ -58,6 +58,21 @@ Deno.test("a warm read from the end opens no file and sees the store's own appen
   });
 });
 
+Deno.test("a cached entry's content parts are frozen too, so an edit in place throws", async () => {
+  await withStore(async (store) => {
+    const parts: SessionMessage = {
+      role: "user",
+      content: [{ type: "text", text: "look" }],
+      time: "t",
+    };
+    await store.append("main", "s", parts);
+    await readTail(store, "s");
+    const [newest] = await Array.fromAsync(store.backward("main", "s"));
+    const message = newest.entry as SessionMessage;
+    assert(Array.isArray(message.content) && Object.isFrozen(message.content[0]));
+  });
+});
+
 Deno.test("a cut, a rewrite, a reset and a delete are never served from the cache", async () => {
   await withStore(async (store, file) => {
     await readTail(store, "s");
