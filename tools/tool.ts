@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Config } from "../core/config/schema.ts";
 import type { ToolGroup } from "../core/tool_groups.ts";
 import type { Logger } from "../core/logger.ts";
+import type { SentFile } from "../core/protocol/events.ts";
 import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
 import type { BrowserManager } from "./browser/manager.ts";
@@ -83,18 +84,8 @@ export interface ToolContext {
  * turns each into its wire event (`chat.file`, `chat.tool_progress`).
  */
 export type ToolEvent =
-  | {
-    /** A file for the user (`send_file`): inline base64 `data`, or a download `url`. */
-    type: "file";
-    name: string;
-    mimeType: string;
-    size: number;
-    caption?: string;
-    data?: string;
-    url?: string;
-    /** Epoch ms when the download link stops working. */
-    expiresAt?: number;
-  }
+  /** A file for the user (`send_file`): inline base64 `data`, or a download `url`. */
+  | ({ type: "file" } & SentFile)
   | {
     /** Progress an MCP tool reported. */
     type: "progress";

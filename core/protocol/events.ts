@@ -128,6 +128,9 @@ export type EventName = keyof typeof EVENTS;
 /** The payload of event `E`. */
 export type EventPayload<E extends EventName> = z.output<typeof EVENTS[E]["payload"]>;
 
+/** A file `send_file` delivered, without the run it came from: what the tool emits and the UI shows. */
+export type SentFile = Omit<EventPayload<"chat.file">, "sessionId" | "agentId">;
+
 /** An event frame whose payload is typed by its name. */
 export type TypedEventFrame = {
   [E in EventName]: { type: "event"; event: E; seq: number; payload: EventPayload<E> };

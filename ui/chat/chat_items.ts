@@ -3,22 +3,11 @@
  * (`chat.history`) and then advanced by the `chat.*` events of the open session.
  */
 
-import type { TypedEventFrame } from "../../core/protocol/events.ts";
+import type { SentFile, TypedEventFrame } from "../../core/protocol/events.ts";
 import type { MethodResult } from "../../core/protocol/methods.ts";
 
 /** A file `send_file` delivered (`chat.file`): inline bytes or a download link. */
-export interface FileItem {
-  kind: "file";
-  name: string;
-  mimeType: string;
-  size: number;
-  caption?: string;
-  /** Base64 bytes (small files). */
-  data?: string;
-  /** A gateway path with its own token (large files). */
-  url?: string;
-  expiresAt?: number;
-}
+export type FileItem = { kind: "file" } & SentFile;
 
 /** One line of the conversation. */
 export type ChatItem =
