@@ -4,8 +4,8 @@
  * the message names where.
  */
 
-import { Buffer } from "node:buffer";
-import { basename, extname, join } from "node:path";
+import { decodeBase64 } from "../core/base64.ts";
+import { basename, extname, join } from "../core/path.ts";
 import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { ContentPart } from "./providers/types.ts";
 
@@ -64,7 +64,7 @@ export async function prepareAttachments(
       prepared.parts.push({ type: "image", mimeType, base64 });
       continue;
     }
-    const bytes = new Uint8Array(Buffer.from(base64, "base64"));
+    const bytes = await decodeBase64(base64);
     await Deno.mkdir(options.dir, { recursive: true });
     const path = await freePath(options.dir, name);
     await Deno.writeFile(path, bytes, { mode: 0o600 });

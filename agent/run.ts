@@ -4,7 +4,7 @@
  * session file as it goes.
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../core/path.ts";
 import { errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
 import type { ToolContext } from "../tools/tool.ts";
 import { resolveAgent } from "./agents.ts";

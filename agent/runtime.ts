@@ -5,7 +5,7 @@
  * {@linkcode AgentRuntime.lifecycle} list starts and stops it.
  */
 
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { EventBus } from "../core/event_bus.ts";

@@ -4,7 +4,7 @@
  * budget. Its cost depends on the window, not on how long the session has lived.
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../core/path.ts";
 import { estimateTextTokens, IMAGE_TOKENS } from "./context_window.ts";
 import { historyToMessages, type ResolvedMessage } from "./prompt.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";

@@ -1,6 +1,6 @@
 /** @module An agent's skills: its workspace's `skills/` over the shared ones, for `skills.list` and the system prompt. */
 
-import { resolve } from "node:path";
+import { resolve } from "../core/path.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { StatePaths } from "../core/paths.ts";
 import {

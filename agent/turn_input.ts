@@ -4,7 +4,7 @@
  * inline and are kept there as files.
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../core/path.ts";
 import { prepareAttachments } from "./attachments.ts";
 import { sanitizeUserMessage } from "./prompt.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";

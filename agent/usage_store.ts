@@ -4,7 +4,7 @@
  * day, however many calls), from which `usage.get` sums its answer.
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../core/path.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
 
 /** One model call's usage. */

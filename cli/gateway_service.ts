@@ -4,7 +4,7 @@
  * scheduled task), and stopping or restarting a gateway started by hand through its pid file.
  */
 
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";

@@ -3,7 +3,7 @@
  * lines on the console. Secret-named fields are redacted before anything is written.
  */
 
-import { dirname } from "node:path";
+import { dirname } from "./path.ts";
 import { redactSecrets } from "./config/key_path.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -1,13 +1,34 @@
 /** @module Where pyclaw keeps its state on disk. Every path under the state dir is built here. */
 
-import { join, resolve, sep } from "node:path";
-import { homedir } from "node:os";
+import { join, resolve, sep } from "./path.ts";
 
 /** Environment the paths are computed from; tests pass their own. */
 export type PathEnv = Record<string, string | undefined>;
 
 function env(): PathEnv {
   return Deno.env.toObject();
+}
+
+/**
+ * The user's home folder: `HOME`, else the user's entry in /etc/passwd. node:os's homedir (which
+ * loads Deno's Node compatibility layer at start, issue 17) asks getpwuid instead; the two differ
+ * only without HOME for a user whose entry comes from another source (LDAP), refused here.
+ */
+export function homedir(): string {
+  const home = Deno.env.get("HOME");
+  if (home) return home;
+  const uid = Deno.uid();
+  let passwd = "";
+  try {
+    passwd = Deno.readTextFileSync("/etc/passwd");
+  } catch { /* no passwd file: refused below */ }
+  for (const line of passwd.split("\n")) {
+    const fields = line.split(":");
+    if (fields.length >= 7 && fields[2] === String(uid) && fields[5]) return fields[5];
+  }
+  throw new Error(
+    "HOME is not set and /etc/passwd names no home for this user: set HOME or PYCLAW_STATE_DIR",
+  );
 }
 
 /** The state dir: `PYCLAW_STATE_DIR`, else `~/.pyclaw`. */

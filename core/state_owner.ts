@@ -5,7 +5,7 @@
  * running one wherever it listens (`--port 29310` included).
  */
 
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { writeFileAtomic } from "./fs.ts";
 
 /** What the owning gateway records about itself in `<state>/gateway.json`. */

@@ -4,7 +4,7 @@
  * resolved again, and the new ones apply to every later `connect` and HTTP request.
  */
 
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../core/path.ts";
 import type { ConfigStore } from "../core/config/store.ts";
 import type { Logger } from "../core/logger.ts";
 import type { GatewayAuth } from "./auth.ts";

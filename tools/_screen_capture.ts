@@ -3,7 +3,7 @@
  * the platform and display found in the environment, tried in order until one is installed.
  */
 
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 
 /** The environment a capture reads: display variables, PATH, HOME. */
 export type CaptureEnv = Record<string, string | undefined>;

@@ -5,7 +5,7 @@
  */
 
 import { bytesEqual } from "../core/bytes_equal.ts";
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 
 /** A file ready for download. */
 export interface FileOffer {

@@ -3,7 +3,7 @@
  * a subprocess (mammoth needs `--unsafe-proto`, which the gateway itself must not run with).
  */
 
-import { basename } from "node:path";
+import { basename } from "../core/path.ts";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { readToolFile } from "./tool_paths.ts";

@@ -6,7 +6,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { basename, extname } from "node:path";
+import { basename, extname } from "../core/path.ts";
 import { z } from "zod";
 import { resolveToolPath, statFile } from "./tool_paths.ts";
 import { defineTool, type ToolEvent } from "./tool.ts";

@@ -4,7 +4,7 @@
  * followed before the check, so a link inside the workspace that points out is refused too.
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../core/path.ts";
 import { containedRealPath } from "../core/paths.ts";
 import type { ToolContext } from "./tool.ts";
 

@@ -4,7 +4,7 @@
  * and whatever they replace is moved aside to `<state>/backups/replaced-<time>/`, never deleted.
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import { containedPath, containedRealPath } from "../../core/paths.ts";
 import { BackupArchiveError, readBackupArchive } from "./backup_archive.ts";
 import { type BackupSourcePaths, isBackupEntryName } from "./backup_store.ts";

@@ -4,7 +4,7 @@
  * time), and how many are kept.
  */
 
-import { join, relative, sep } from "node:path";
+import { join, relative, sep } from "../../core/path.ts";
 import type { StatePaths } from "../../core/paths.ts";
 import { type ArchiveSource, writeBackupArchive } from "./backup_archive.ts";
 

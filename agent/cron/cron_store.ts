@@ -3,7 +3,7 @@
  * atomically) and `<state>/cron/history.jsonl` (appended; trimmed to the configured length).
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import { z } from "zod";
 import { readJsonLines, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 

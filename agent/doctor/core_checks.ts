@@ -1,6 +1,6 @@
 /** @module The doctor's checks of the foundation: config, state dir, and auth for the bind. */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { isLoopbackHost, readTokenFile } from "../../core/gateway_token.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 

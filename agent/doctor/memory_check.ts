@@ -4,7 +4,7 @@
  * provider can be used.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { listAgents } from "../agents.ts";
 import { createEmbedder } from "../memory/embeddings.ts";
 import { MemoryDb } from "../memory/memory_db.ts";

@@ -4,7 +4,7 @@
  * of the agent), resolved and checked to stay inside their folder.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedRealPath } from "../../core/paths.ts";
 import type { MemoryGetRequest, MemoryGetResult } from "../../tools/memory/memory_types.ts";

@@ -4,7 +4,7 @@
  * which are read from where the last indexing stopped, since sessions only grow between edits.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import type { SourceLine } from "./_chunking.ts";
 import type { MemorySource } from "./memory_db.ts";
 

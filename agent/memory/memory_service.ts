@@ -5,7 +5,7 @@
  * `memory_*` tools, `memory.*` methods and `/v1/embeddings` need.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/event_bus.ts";

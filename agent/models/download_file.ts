@@ -5,7 +5,7 @@
 
 import { createHash, type Hash } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { dirname } from "node:path";
+import { dirname } from "../../core/path.ts";
 import { type DownloadRequest, ModelDownloadError } from "./hub.ts";
 
 /** Options for {@linkcode downloadToPartial}. */

@@ -4,7 +4,7 @@
  * same partial file, and a lock left by a crashed process is taken over once it goes stale.
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../../core/path.ts";
 import { ModelDownloadError } from "./hub.ts";
 
 /** A held lock; release it when the download ends, however it ends. */

@@ -4,7 +4,7 @@
  * into partial files, and moves them into the store only once every file checked out.
  */
 
-import { dirname } from "node:path";
+import { dirname } from "../../core/path.ts";
 import { downloadToPartial } from "./download_file.ts";
 import { acquireDownloadLock } from "./download_lock.ts";
 import { type GgufChoice, pickGguf } from "./gguf_pick.ts";

@@ -3,7 +3,7 @@
  * index file (`index.json`, replaced atomically) that says what each model is and which is selected.
  */
 
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative } from "../../core/path.ts";
 import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import { containedPath } from "../../core/paths.ts";
 

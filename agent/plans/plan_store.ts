@@ -5,7 +5,7 @@
  * agent again on the plan's session from the first unfinished step.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { ErrorCode, errorMessage, GatewayError } from "../../core/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";

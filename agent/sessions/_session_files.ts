@@ -1,6 +1,6 @@
 /** @module Where session files are: ids that are safe file names, listing, and client paths. */
 
-import { basename, join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, resolve, sep } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 

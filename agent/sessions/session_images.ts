@@ -4,8 +4,8 @@
  * stay small and an old screenshot is never re-read (or re-sent) unless asked for.
  */
 
-import { Buffer } from "node:buffer";
-import { join } from "node:path";
+import { decodeBase64 } from "../../core/base64.ts";
+import { join } from "../../core/path.ts";
 import type { ContentPart } from "../providers/types.ts";
 
 /** A content part as a session line holds it. */
@@ -41,7 +41,7 @@ export async function storeImages<T extends { content?: unknown }>(
   if (!parts.some((part) => part.type === "image" && "base64" in part)) return entry;
   const stored = await Promise.all(parts.map(async (part): Promise<StoredPart> => {
     if (part.type !== "image" || !("base64" in part)) return part;
-    const bytes = new Uint8Array(Buffer.from(part.base64, "base64"));
+    const bytes = await decodeBase64(part.base64);
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
     const file = `${sessionId}.files/${hex}.${EXTENSIONS[part.mimeType] ?? "bin"}`;
@@ -76,7 +76,7 @@ export async function loadImage(
     return {
       type: "image",
       mimeType: part.mimeType,
-      base64: Buffer.from(bytes).toString("base64"),
+      base64: bytes.toBase64(),
     };
   } catch {
     return undefined;

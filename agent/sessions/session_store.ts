@@ -7,7 +7,7 @@
  * the next append; rewrites go through a temp file, cuts (resend, edit) truncate.
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/fs.ts";
 import type { StatePaths } from "../../core/paths.ts";

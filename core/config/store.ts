@@ -3,7 +3,7 @@
  * before they are written (atomically), and one file watcher that publishes every change.
  */
 
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../path.ts";
 import { GatewayError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { editConfigText } from "./document_edit.ts";

@@ -3,7 +3,7 @@
  * Playwright never downloads a browser for us: the one used is always an installed one.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 
 /** The environment variable that names a browser executable. */

@@ -5,7 +5,7 @@
  */
 
 import type { Page } from "playwright-core";
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";

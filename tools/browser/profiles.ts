@@ -3,7 +3,7 @@
  * Names are validated before any path is built from them, so no name can reach outside.
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedPath } from "../../core/paths.ts";
 import { PROFILE_NAME_PATTERN, PROFILE_NAME_RULE } from "../../core/protocol/methods/browser.ts";

@@ -4,7 +4,7 @@
  * the caps on what a tool returns.
  */
 
-import { extname, join, relative } from "node:path";
+import { extname, join, relative } from "../../core/path.ts";
 import { writeFileAtomic } from "../../core/fs.ts";
 import { containedPath } from "../../core/paths.ts";
 import { resolveToolPath } from "../tool_paths.ts";

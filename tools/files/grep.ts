@@ -4,7 +4,7 @@
  * page it read) cannot stall the gateway with catastrophic backtracking.
  */
 
-import { relative } from "node:path";
+import { relative } from "../../core/path.ts";
 import { z } from "zod";
 import { defineTool } from "../tool.ts";
 import {

@@ -5,7 +5,7 @@
  * gateway's start line say plainly.
  */
 
-import { dirname, isAbsolute } from "node:path";
+import { dirname, isAbsolute } from "../../core/path.ts";
 import type { Config } from "../../core/config/schema.ts";
 import { isInsideDir } from "../../core/fs.ts";
 import { bwrapArgs, limitedShell, type PathKind, type SandboxSpec } from "./bwrap_args.ts";

@@ -4,7 +4,7 @@
  * `/tmp` and `/proc`), with the server's own folder readable and the network kept unless said.
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../../core/path.ts";
 import type { StdioServerConfig } from "../mcp/server_config.ts";
 import { bwrapArgs, type PathKind } from "./bwrap_args.ts";
 import { probeBwrap } from "./command_sandbox.ts";

@@ -5,8 +5,8 @@
  * override a shared skill.
  */
 
-import { basename, dirname, join, resolve, sep as SEP } from "node:path";
-import { homedir } from "node:os";
+import { basename, dirname, join, resolve, sep as SEP } from "../../core/path.ts";
+import { homedir } from "../../core/paths.ts";
 
 /** Where a skill was found. */
 export type SkillSource = "workspace" | "config" | "state";
