@@ -13,7 +13,7 @@ import { type Service, ServiceList } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import { importLazily } from "../core/lazy_module.ts";
 import type { StatePaths } from "../core/paths.ts";
-import { BrowserManager } from "../tools/browser/manager.ts";
+import { type BrowserControl, LazyBrowserManager } from "../tools/browser/lazy_manager.ts";
 import { ExecApprovalBroker } from "../tools/exec_approvals.ts";
 import { FileDeliveryStore } from "../tools/file_delivery.ts";
 import { McpConfigWatcher } from "../tools/mcp/config_watcher.ts";
@@ -92,7 +92,7 @@ export interface AgentRuntime<M extends RuntimeMode = RuntimeMode> {
   /** Files `send_file` offered for download, `GET /files/<id>?token=` (gateway mode only). */
   fileDelivery: GatewayOnly<M, FileDeliveryStore>;
   /** Running Chromium profiles (`browser.*`, the agent's `browser` tool). */
-  browser: BrowserManager;
+  browser: BrowserControl;
   /** MCP server connections; their tools are sources of `tools` (`mcp.status`). */
   mcp: McpManager;
   /** Skill folders (`skills.list`, the `read_skill` tool, the system prompt). */
@@ -147,7 +147,7 @@ export function buildAgentRuntime<M extends RuntimeMode>(
       ttlMs: () => config().tools.sendFile.urlTtlMs,
     })
     : undefined;
-  const browser = new BrowserManager({
+  const browser = new LazyBrowserManager({
     browserDir: paths.browserDir,
     config: () => config().browser,
     env,

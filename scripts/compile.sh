@@ -37,6 +37,7 @@ lazy_modules=(
   server/openai/models.ts
   server/openai/responses.ts
   server/openai/embeddings.ts
+  tools/browser/manager.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

@@ -7,7 +7,7 @@ import type { Logger } from "../core/logger.ts";
 import type { SentFile } from "../core/protocol/events.ts";
 import type { ExecApprovals } from "./exec_approvals.ts";
 import type { FileDelivery } from "./file_delivery.ts";
-import type { BrowserManager } from "./browser/manager.ts";
+import type { BrowserControl } from "./browser/lazy_manager.ts";
 import type { PlanService } from "./plans/plan_types.ts";
 import type { BackgroundProcesses } from "./process/background_processes.ts";
 import type { SkillCatalog } from "./skills/skill_catalog.ts";
@@ -40,7 +40,7 @@ export interface ToolServices {
   /** Serves files `send_file` delivers at a token-protected download URL. */
   fileDelivery?: FileDelivery;
   /** Running Chromium profiles, for the `browser` tool. */
-  browser?: BrowserManager;
+  browser?: BrowserControl;
   /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, … */
   env?: Record<string, string | undefined>;
   /** The skills `read_skill` loads. */

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { capText } from "../text_cap.ts";
 import { defineTool, type ToolContext, type ToolOutput } from "../tool.ts";
-import type { BrowserManager, TargetOptions } from "./manager.ts";
+import type { TargetOptions } from "./manager.ts";
+import type { BrowserControl } from "./lazy_manager.ts";
 import { formatDigest, readPage, selectorOf } from "./page_digest.ts";
 
 export const BROWSER_ACTIONS = [
@@ -64,14 +65,14 @@ function need<K extends keyof Args>(args: Args, key: K): NonNullable<Args[K]> {
   return value as NonNullable<Args[K]>;
 }
 
-function managerOf(ctx: ToolContext): BrowserManager {
+function managerOf(ctx: ToolContext): BrowserControl {
   const manager = ctx.services.browser;
   if (!manager) throw new Error("The browser is not available in this gateway");
   return manager;
 }
 
 /** The current page as text for the model, after an action that may have changed it. */
-async function describePage(manager: BrowserManager, target: TargetOptions, lead: string) {
+async function describePage(manager: BrowserControl, target: TargetOptions, lead: string) {
   const page = await manager.page(target);
   const digest = await readPage(page);
   return {
