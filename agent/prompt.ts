@@ -7,7 +7,7 @@ import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { SystemEvent } from "./system_events.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
-import { MAX_MESSAGE_CHARS } from "../core/protocol/methods/chat.ts";
+import { MAX_MESSAGE_CHARS } from "../core/protocol/limits.ts";
 
 export { MAX_MESSAGE_CHARS };
 

@@ -7,9 +7,9 @@ import { z } from "zod";
 import { methods } from "../contract.ts";
 import { errorCode, usage } from "./_shared.ts";
 import { sessionPage } from "./sessions.ts";
+import { MAX_MESSAGE_CHARS } from "../limits.ts";
 
-/** The longest user message accepted, in characters. */
-export const MAX_MESSAGE_CHARS = 100_000;
+export { MAX_MESSAGE_CHARS };
 
 const id = z.string().min(1).max(128);
 const overrides = {
