@@ -38,6 +38,7 @@ lazy_modules=(
   server/openai/responses.ts
   server/openai/embeddings.ts
   tools/browser/manager.ts
+  tools/mcp/server_connection.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

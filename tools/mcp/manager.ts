@@ -8,7 +8,18 @@ import type { Logger } from "../../core/logger.ts";
 import type { ToolRegistry } from "../registry.ts";
 import type { Tool } from "../tool.ts";
 import { type McpServerConfig, parseMcpToolName, serverFingerprint } from "./server_config.ts";
-import { type Backoff, McpServerConnection, type McpServerStatus } from "./server_connection.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
+import type { Backoff, McpServerConnection, McpServerStatus } from "./server_connection.ts";
+
+/**
+ * The connection module (the MCP client glue, tool results, the sandboxed launch): loaded with
+ * the first configured server, so a gateway without MCP servers never loads it (issue 17).
+ */
+const connectionModule = loadOnce(() =>
+  importLazily<typeof import("./server_connection.ts")>(
+    new URL("./server_connection.ts", import.meta.url),
+  )
+);
 
 /** What {@linkcode McpManager.apply} changed. */
 export interface McpConfigDiff {
@@ -93,6 +104,10 @@ export class McpManager {
   async #apply(servers: Readonly<Record<string, McpServerConfig>>): Promise<McpConfigDiff> {
     const diff: McpConfigDiff = { added: [], removed: [], changed: [] };
     if (this.#closed) return diff;
+    const Connection = Object.keys(servers).length
+      ? (await connectionModule()).McpServerConnection
+      : undefined;
+    if (this.#closed) return diff;
     const stale: Entry[] = [];
     for (const [name, entry] of this.#servers) {
       const next = servers[name];
@@ -113,7 +128,7 @@ export class McpManager {
         continue;
       }
       if (!diff.changed.includes(name)) diff.added.push(name);
-      this.#servers.set(name, this.#add(name, config));
+      this.#servers.set(name, this.#add(Connection!, name, config));
     }
     if (diff.added.length || diff.removed.length || diff.changed.length) {
       this.#options.logger.info("mcp servers updated", { ...diff });
@@ -121,8 +136,8 @@ export class McpManager {
     return diff;
   }
 
-  #add(name: string, config: McpServerConfig): Entry {
-    const connection = new McpServerConnection(name, config, {
+  #add(Connection: typeof McpServerConnection, name: string, config: McpServerConfig): Entry {
+    const connection = new Connection(name, config, {
       logger: this.#options.logger,
       backoff: this.#options.backoff,
       sandboxHidden: this.#options.sandboxHidden,
