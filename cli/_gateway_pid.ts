@@ -16,13 +16,3 @@ export async function runningPid(root: string): Promise<number | undefined> {
   const owner = await stateDirOwner(root);
   return owner.owned ? owner.record?.pid : undefined;
 }
-
-export function processExists(pid: number): boolean {
-  if (Deno.build.os === "windows") return true; // no signal 0 there; the stop attempt tells
-  try {
-    Deno.kill(pid, "SIGCONT"); // harmless to a running process; fails when there is none
-    return true;
-  } catch {
-    return false;
-  }
-}

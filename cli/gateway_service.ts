@@ -9,7 +9,8 @@ import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
-import { pidFile, processExists, runningPid } from "./_gateway_pid.ts";
+import { processAlive } from "../core/state_owner.ts";
+import { pidFile, runningPid } from "./_gateway_pid.ts";
 import {
   launchdPlist,
   scheduledTaskXml,
@@ -248,10 +249,10 @@ async function stopGateway(
     return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
   }
   const deadline = Date.now() + 10_000;
-  while (processExists(pid) && Date.now() < deadline) {
+  while (processAlive(pid) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (processExists(pid)) fail(new Error(`Gateway (pid ${pid}) did not stop within 10 s`));
+  if (processAlive(pid)) fail(new Error(`Gateway (pid ${pid}) did not stop within 10 s`));
   return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
 }
 

@@ -161,9 +161,13 @@ function removeSync(path: string): void {
   } catch { /* already gone */ }
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether process `pid` still runs. Windows has no signal 0, so it answers true there and the
+ * caller's other evidence (the lock, a stop attempt) tells.
+ */
+export function processAlive(pid: number): boolean {
   if (pid === Deno.pid) return true;
-  if (Deno.build.os === "windows") return true; // no signal 0 there; the lock already told
+  if (Deno.build.os === "windows") return true;
   try {
     Deno.kill(pid, "SIGCONT"); // harmless to a running process; fails when there is none
     return true;
