@@ -62,10 +62,34 @@ export async function prepareTestState(options: TestGatewayOptions) {
   return { stateDir, configPath, env, paths, configStore, logger, authToken };
 }
 
+/**
+ * What ends a test gateway: its clients first, then the gateway, the config store and the log;
+ * the state dir unless the test gave its own; and a check that nothing crossed the wire outside
+ * the catalogue's contract.
+ */
+export function testGatewayCloser(
+  state: Awaited<ReturnType<typeof prepareTestState>>,
+  gateway: { close(): Promise<void> },
+  clients: GatewayClient[],
+  options: { stateDir?: string },
+): () => Promise<void> {
+  return async () => {
+    for (const client of clients) client.close();
+    await Promise.all(clients.map((client) => client.closed));
+    await gateway.close();
+    state.configStore.close();
+    state.logger.close();
+    if (!options.stateDir) {
+      await Deno.remove(state.stateDir, { recursive: true }).catch(() => {});
+    }
+    assertNoContractDrift();
+  };
+}
+
 /** Starts a gateway on `127.0.0.1:0`. Close it (or `await using` it) at the end of the test. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { stateDir, configPath, env, paths, configStore, logger, authToken } =
-    await prepareTestState(options);
+  const state = await prepareTestState(options);
+  const { stateDir, configPath, env, paths, configStore, logger, authToken } = state;
   const gateway = await startGateway({
     configStore,
     paths,
@@ -78,15 +102,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   const token = gateway.auth.mode === "token" ? gateway.auth.token : undefined;
   const clients: GatewayClient[] = [];
-  const close = async () => {
-    for (const client of clients) client.close();
-    await Promise.all(clients.map((client) => client.closed));
-    await gateway.close();
-    configStore.close();
-    logger.close();
-    if (!options.stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    assertNoContractDrift();
-  };
+  const close = testGatewayCloser(state, gateway, clients, options);
   return {
     gateway,
     url: gateway.url,

@@ -14,9 +14,9 @@
 import type { Clock } from "../../core/clock.ts";
 import { type ConnectOptions, GatewayClient } from "../../core/protocol/client.ts";
 import { createLinkedPair } from "../../core/protocol/transport.ts";
-import { assertNoContractDrift, contractCheckedTransport } from "./contract.ts";
+import { contractCheckedTransport } from "./contract.ts";
 import { type GatewayCore, startGatewayCore } from "../../server/gateway_core.ts";
-import { prepareTestState, type TestGatewayOptions } from "./gateway.ts";
+import { prepareTestState, testGatewayCloser, type TestGatewayOptions } from "./gateway.ts";
 
 /** Options of {@linkcode startInProcessGateway}. */
 export interface InProcessGatewayOptions extends Omit<TestGatewayOptions, "httpPort"> {
@@ -55,15 +55,7 @@ export async function startInProcessGateway(
   });
   const token = gateway.auth.mode === "token" ? gateway.auth.token : undefined;
   const clients: GatewayClient[] = [];
-  const close = async () => {
-    for (const client of clients) client.close();
-    await Promise.all(clients.map((client) => client.closed));
-    await gateway.close();
-    configStore.close();
-    logger.close();
-    if (!options.stateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    assertNoContractDrift();
-  };
+  const close = testGatewayCloser(state, gateway, clients, options);
   return {
     gateway,
     token,
