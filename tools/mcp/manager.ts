@@ -7,7 +7,12 @@
 import type { Logger } from "../../core/logger.ts";
 import type { ToolRegistry } from "../registry.ts";
 import type { Tool } from "../tool.ts";
-import { type McpServerConfig, parseMcpToolName, serverFingerprint } from "./server_config.ts";
+import {
+  configuredTransport,
+  type McpServerConfig,
+  parseMcpToolName,
+  serverFingerprint,
+} from "./server_config.ts";
 import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import type { Backoff, McpServerConnection, McpServerStatus } from "./server_connection.ts";
 
@@ -52,6 +57,8 @@ export class McpManager {
   #options: McpManagerOptions;
   #servers = new Map<string, Entry>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** The newest config handed to `apply` while it waits for the connection module or the queue. */
+  #pending: Readonly<Record<string, McpServerConfig>> | undefined;
   #closed = false;
 
   constructor(options: McpManagerOptions) {
@@ -64,7 +71,10 @@ export class McpManager {
    * closed; new ones connect in the background (see {@linkcode ready}).
    */
   apply(servers: Readonly<Record<string, McpServerConfig>>): Promise<McpConfigDiff> {
-    const run = this.#queue.then(() => this.#apply(servers));
+    this.#pending = servers;
+    const run = this.#queue.then(() => this.#apply(servers)).finally(() => {
+      if (this.#pending === servers) this.#pending = undefined;
+    });
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -75,9 +85,26 @@ export class McpManager {
     await Promise.all([...this.#servers.values()].map((entry) => entry.connection.ready()));
   }
 
-  /** Every configured server, in config order. */
+  /**
+   * Every configured server, in config order. A server whose connection is not built yet (the
+   * connection module still loading, or an earlier apply still closing servers) shows as
+   * `connecting`, so a status asked right after start never says "no servers".
+   */
   status(): McpServerStatus[] {
-    return [...this.#servers.values()].map((entry) => entry.connection.status());
+    const pending = this.#pending;
+    if (!pending) return [...this.#servers.values()].map((entry) => entry.connection.status());
+    return Object.entries(pending).map(([name, config]) => {
+      const entry = this.#servers.get(name);
+      if (entry?.fingerprint === serverFingerprint(config)) return entry.connection.status();
+      return {
+        name,
+        transport: configuredTransport(config),
+        state: config.enabled ? "connecting" : "disabled",
+        toolCount: 0,
+        tools: [],
+        failures: 0,
+      };
+    });
   }
 
   /** Every connected server's tools. */

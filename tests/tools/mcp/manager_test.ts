@@ -142,6 +142,40 @@ Deno.test("mcp manager with backoff null tries a broken server once and keeps re
   }
 });
 
+Deno.test("mcp manager lists configured servers from the moment apply is called", async () => {
+  // The connection module loads lazily; a status asked before it has loaded (CI saw an empty
+  // list right after gateway start) must still list every configured server.
+  const manager = new McpManager({ logger, backoff: null });
+  try {
+    const applied = manager.apply(servers({
+      everything: everythingStdio(),
+      off: { command: "pyclaw-no-such-mcp-server", enabled: false },
+    }));
+    assertEquals(
+      manager.status().map(({ name, state, transport }) => ({ name, state, transport })),
+      [
+        { name: "everything", state: "connecting", transport: "stdio" },
+        { name: "off", state: "disabled", transport: "stdio" },
+      ],
+    );
+    await applied;
+    await manager.ready();
+    assertEquals(manager.status().map((s) => s.state), ["connected", "disabled"]);
+    const [everything] = manager.status();
+    // A new apply shows the new config at once and keeps the unchanged server's live status.
+    const reapplied = manager.apply(
+      servers({ everything: everythingStdio(), more: everythingStdio() }),
+    );
+    const now = manager.status();
+    assertEquals(now.map((s) => s.name), ["everything", "more"]);
+    assertEquals(now[0].pid, everything.pid);
+    assertEquals(now[1].state, "connecting");
+    await reapplied;
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("mcp manager reconnects a server whose process died", async () => {
   const registry = new ToolRegistry();
   const manager = new McpManager({ logger, registry, backoff: FAST_RETRY });
