@@ -223,30 +223,40 @@ const MAX_CACHED_ROOTS = 16;
 
 /**
  * Starts watchers that call `changed` once anything in the skills folders changes: each folder
- * recursively, or its parent when the folder is not there yet. Creating a watcher is a quick
- * system call; deciding what to watch is asynchronous.
+ * recursively, or, when it is not there yet, the nearest folder above it that is (a workspace
+ * is made with its first file, so an agent's `skills/` may lack its parent too), where making
+ * any folder on the way counts. Creating a watcher is a quick system call; deciding what to
+ * watch is asynchronous.
  */
 async function watchFolders(
   roots: SkillRoots,
   watchers: Deno.FsWatcher[],
   changed: () => void,
 ): Promise<void> {
-  const targets = await Promise.all(
-    rootFolders(roots).map(async ({ dir }) => {
-      if (await isDirectory(dir)) return { dir, path: dir, recursive: true };
-      const parent = dirname(dir);
-      return await isDirectory(parent) ? { dir, path: parent, recursive: false } : undefined;
-    }),
-  );
+  const targets = await Promise.all(rootFolders(roots).map(({ dir }) => watchTarget(dir)));
   for (const target of targets) {
     if (!target) continue;
-    const watcher = Deno.watchFs(target.path, { recursive: target.recursive });
+    const { dir, path } = target;
+    const watcher = Deno.watchFs(path, { recursive: path === dir });
     watchers.push(watcher);
-    // A parent (the state dir, a workspace) sees other writes too; only the skills folder counts.
-    const ours = (path: string) => path === target.dir || path.startsWith(target.dir + SEP);
+    // A folder above (the state dir, a workspace) sees other writes too: only the skills folder
+    // and the folders on the way to it count.
+    const ours = (changedPath: string) =>
+      changedPath === dir || changedPath.startsWith(dir + SEP) ||
+      (changedPath.startsWith(path + SEP) && dir.startsWith(changedPath + SEP));
     (async () => {
       for await (const event of watcher) if (event.paths.some(ours)) return changed();
     })().catch(changed);
+    // A folder made between the look and the watch sent no event to this watcher.
+    if (path !== dir && (await watchTarget(dir))?.path !== path) changed();
+  }
+}
+
+/** What watches `dir`: itself when it exists, else the nearest folder above it that does. */
+async function watchTarget(dir: string): Promise<{ dir: string; path: string } | undefined> {
+  for (let path = dir;; path = dirname(path)) {
+    if (await isDirectory(path)) return { dir, path };
+    if (dirname(path) === path) return undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * @module The skills a turn's system prompt lists come from a cached listing (issue 17), kept
  * true by watchers: a skill added, edited or removed after the first listing is seen without a
- * restart, including in a skills folder created after it.
+ * restart, including in a skills folder created after it, and in one whose workspace did not
+ * exist yet.
  */
 
 import { join } from "node:path";
@@ -51,6 +52,24 @@ Deno.test("a cached skills listing lists no folder when warm and follows changes
     );
     await Deno.remove(join(workspace, "skills", "local"), { recursive: true });
     await waitFor(async () => (await names()).join() === "shared: edited", 10_000, "a removal");
+  } finally {
+    catalog.close();
+    await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("a cached skills listing sees skills in a workspace made after it", async () => {
+  // A workspace is made with its first file: the first turn lists skills before it exists.
+  const state = await Deno.makeTempDir();
+  const workspace = join(state, "agents", "writer", "workspace");
+  const catalog = new SkillCatalog(() => [], state);
+  try {
+    const names = async () => (await catalog.listCached(workspace)).map((skill) => skill.name);
+    assertEquals(await names(), []);
+    await writeSkill(join(workspace, "skills"), "late", "made with the workspace");
+    await waitFor(async () => (await names()).join() === "late", 10_000, "the new workspace");
+    await writeSkill(join(workspace, "skills"), "later", "in the folder now watched");
+    await waitFor(async () => (await names()).join() === "late,later", 10_000, "a second skill");
   } finally {
     catalog.close();
     await Deno.remove(state, { recursive: true });
