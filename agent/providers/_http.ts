@@ -4,6 +4,7 @@
  */
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { unwatchIdle, watchIdle } from "./_idle_watch.ts";
 import { ProviderError, type ProviderErrorKind } from "./types.ts";
 
 /** An upstream call in progress: its response, and a guard to re-arm on every chunk. */
@@ -49,27 +50,19 @@ export async function readJson<T>(call: UpstreamCall): Promise<T> {
 export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamCall> {
   const controller = new AbortController();
   let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // Every streamed chunk re-arms the idle timeout: it only notes the time, and the one timer
-  // re-arms itself for the rest when it fires early (a timer per chunk cost the hot path).
-  let lastActivity = 0;
-  const fire = () => {
-    const idle = performance.now() - lastActivity;
-    if (idle < options.timeoutMs) {
-      timer = setTimeout(fire, options.timeoutMs - idle);
-      return;
-    }
+  // Every streamed chunk notes the time; the shared idle timer (_idle_watch.ts) aborts a call
+  // that stays quiet for timeoutMs.
+  const watch = watchIdle(options.timeoutMs, () => {
     timedOut = true;
     controller.abort();
-  };
+  });
   const touch = () => {
-    lastActivity = performance.now();
-    timer ??= setTimeout(fire, options.timeoutMs);
+    watch.last = performance.now();
   };
   const onAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const done = () => {
-    clearTimeout(timer);
+    unwatchIdle(watch);
     options.signal?.removeEventListener("abort", onAbort);
   };
   const mapError = (error: unknown): ProviderError => {
@@ -97,7 +90,6 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     done();
     throw mapError(new DOMException("aborted", "AbortError"));
   }
-  touch();
   let response: Response;
   try {
     response = await fetch(options.url, {
@@ -198,29 +190,67 @@ export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSource
   const parser = createParser({ onEvent: (event) => queue.push(event) });
   // Decoding inline spares a transform stream (and its promise hops) per chunk.
   const decoder = new TextDecoder();
-  const reader = body.getReader();
+  const reader = byteReader(body);
   let finished = false;
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Uint8Array | undefined;
       try {
         chunk = await reader.read();
       } catch (error) {
         throw call.mapError(error);
       }
-      if (chunk.done) {
+      if (!chunk) {
         finished = true;
         break;
       }
       call.touch();
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      parser.feed(decoder.decode(chunk, { stream: true }));
       while (queue.length) yield queue.shift()!;
     }
   } finally {
     call.done();
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    if (!finished) await reader.cancel();
+    reader.release();
   }
+}
+
+/** Bytes read into one buffer per stream, reused for every read. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * Reads a body chunk by chunk. A fetched body is a byte stream, read here into one buffer kept
+ * for the whole stream: its default reader allocates a fresh 64 KiB buffer for every read, which
+ * for a streamed answer (a read per token) was most of the proxy's garbage (issue 17). Chunks
+ * are valid until the next read. Other streams are read as they come.
+ */
+function byteReader(body: ReadableStream<Uint8Array>) {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch { /* not a byte stream */ }
+  if (!byob) {
+    const reader = body.getReader();
+    return {
+      read: async (): Promise<Uint8Array | undefined> => {
+        const { value, done } = await reader.read();
+        return done ? undefined : value;
+      },
+      cancel: () => reader.cancel().catch(() => {}),
+      release: () => reader.releaseLock(),
+    };
+  }
+  const reader = byob;
+  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  return {
+    async read(): Promise<Uint8Array | undefined> {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      if (value) buffer = value.buffer as ArrayBuffer;
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+    release: () => reader.releaseLock(),
+  };
 }
 
 /** Joins a base URL and a path without doubling slashes. */

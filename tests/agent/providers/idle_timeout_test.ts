@@ -1,0 +1,57 @@
+/**
+ * @module A provider call's idle timeout (agent/providers/_idle_watch.ts, one timer shared by all
+ * calls): it measures quiet, not the whole answer, and each call keeps its own timeout.
+ */
+
+import { assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
+import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
+import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
+import { type ChatProvider, ProviderError } from "../../../agent/providers/types.ts";
+
+const provider = (baseUrl: string, timeoutMs: number): ChatProvider =>
+  createOpenAiProvider({ id: "fake", api: "openai", baseUrl, timeoutMs });
+
+async function answer(target: ChatProvider): Promise<string> {
+  let text = "";
+  for await (const event of target.stream({ model: "m", messages: [] })) {
+    if (event.type === "text") text += event.text;
+  }
+  return text;
+}
+
+Deno.test("a stream that keeps sending outlives its idle timeout", async () => {
+  await using upstream = await startFakeOpenAI();
+  const chunks = Array.from({ length: 12 }, (_, i) => `w${i} `);
+  upstream.reply({ chunks, chunkDelayMs: 100 });
+  // 1.2 s of answer against a 1 s timeout: only quiet counts.
+  assertEquals(await answer(provider(upstream.url, 1_000)), chunks.join(""));
+});
+
+Deno.test("a stream that goes quiet mid-answer fails with a timeout", async () => {
+  await using upstream = await startFakeOpenAI();
+  upstream.reply({ chunks: ["never "], chunkDelayMs: 5_000 });
+  const error = await assertRejects(
+    () => answer(provider(upstream.url, 200)),
+    ProviderError,
+    "did not answer within 200 ms",
+  );
+  assertEquals(error.kind, "timeout");
+});
+
+Deno.test("a short timeout fires on time while a call with a long one waits", async () => {
+  await using slow = await startFakeOpenAI();
+  await using quiet = await startFakeOpenAI();
+  slow.reply({ text: "late", delayMs: 1_500 });
+  quiet.reply({ text: "later", delayMs: 10_000 });
+  let slowDone = false;
+  // The long call arms the shared timer first, for a minute from now.
+  const slowAnswer = answer(provider(slow.url, 60_000)).finally(() => (slowDone = true));
+  await waitFor(() => slow.requests.length === 1, 5_000, "the long call to reach its upstream");
+  const error = await assertRejects(
+    () => answer(provider(quiet.url, 150)),
+    ProviderError,
+    "did not answer within 150 ms",
+  );
+  assertEquals([error.kind, slowDone], ["timeout", false]);
+  assertEquals(await slowAnswer, "late");
+});
