@@ -1,0 +1,96 @@
+/**
+ * @module What a warm `/v1/chat/completions` request may cost, counted rather than timed (issue
+ * 17; `npm run bench:compare -- A B --modes v1,first` is the timed check): no timer armed and no
+ * file touched per request (usage records share one batched append), and the provider built once.
+ * Each of these crept onto the proxy's path once and made it slower without anyone noticing.
+ */
+
+import OpenAI from "openai";
+import { assert, assertEquals } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+
+const root = new URL("../../../", import.meta.url).href;
+
+/** Where the project's own code (not tests, not libraries) armed a timer while `work` ran. */
+async function timersArmedDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const armed: string[] = [];
+  const originals = { setTimeout, setInterval };
+  const wrap = <F extends (...args: never[]) => unknown>(original: F, name: string): F =>
+    function (this: unknown, ...args: Parameters<F>) {
+      // The frame that called the timer function: the project's own files only.
+      const caller = new Error().stack?.split("\n")[2] ?? "";
+      const inProject = caller.includes(root) && !/\/(tests|node_modules)\//.test(caller);
+      if (inProject) armed.push(`${name} ${caller.trim()}`);
+      return original.apply(this, args);
+    } as F;
+  globalThis.setTimeout = wrap(originals.setTimeout, "setTimeout");
+  globalThis.setInterval = wrap(originals.setInterval, "setInterval");
+  try {
+    await work();
+  } finally {
+    Object.assign(globalThis, originals);
+  }
+  return armed;
+}
+
+/** The `Deno` file system calls made while `work` runs. */
+async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const calls: string[] = [];
+  const deno = Deno as unknown as Record<string, unknown>;
+  const originals = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(deno)) {
+    const fsCall = /^(open|create|stat|lstat|read|write|mkdir|remove|rename|realPath|truncate)/;
+    if (typeof value !== "function" || !fsCall.test(name)) continue;
+    originals.set(name, value);
+    deno[name] = function (this: unknown, ...args: unknown[]) {
+      calls.push(`${name} ${String(args[0])}`);
+      return (value as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  try {
+    await work();
+  } finally {
+    for (const [name, original] of originals) deno[name] = original;
+  }
+  return calls;
+}
+
+Deno.test("warm /v1/chat/completions requests arm no timer, touch no file and reuse the provider", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ chunks: ["Hel", "lo"], text: "Hello" });
+  const openai = new OpenAI({
+    baseURL: `${env.gw.baseUrl}/v1`,
+    apiKey: env.gw.token!,
+    maxRetries: 0,
+  });
+  const requests = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const plain = await openai.chat.completions.create({
+        model: "gpt-test",
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      assertEquals(plain.choices[0].message.content, "Hello");
+      const stream = await openai.chat.completions.create({
+        model: "gpt-test",
+        messages: [{ role: "user", content: "Hi" }],
+        stream: true,
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      assertEquals(text, "Hello");
+    }
+  };
+  await requests(2);
+  // The first batch of usage records creates the file (and its folder): a first use, not warm.
+  await env.gw.gateway.services.usage.flush();
+  const providers = env.gw.gateway.services.providers;
+  const provider = providers.resolve("gpt-test").provider;
+  let fsCalls: string[] = [];
+  const timers = await timersArmedDuring(async () => {
+    fsCalls = await fsCallsDuring(() => requests(10));
+  });
+  // Usage records are appended in batches (their timer is per batch, not per request).
+  assertEquals(timers.filter((timer) => !timer.includes("/agent/usage_store.ts")), []);
+  assertEquals(fsCalls.filter((call) => !call.endsWith("usage.jsonl")), []);
+  assert(providers.resolve("gpt-test").provider === provider, "the provider was built again");
+});
