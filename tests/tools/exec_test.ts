@@ -112,7 +112,7 @@ Deno.test("exec with policy ask waits for the broker: approved, denied, timeout"
     services: { approvals: broker },
   });
   const approved = t.call(execTool, { command: "echo approved" });
-  const request = await waitFor(() => broker.pending()[0], 2_000, "approval request");
+  const request = await waitFor(() => broker.pending()[0], 10_000, "approval request");
   assertEquals(request.command, "echo approved");
   assertEquals(request.cwd, t.dir);
   assertEquals(request.sessionId, "test-session");
@@ -122,7 +122,7 @@ Deno.test("exec with policy ask waits for the broker: approved, denied, timeout"
   assertEquals(broker.resolve(request.requestId, true), false);
 
   const denied = t.call(execTool, { command: "touch denied" });
-  const second = await waitFor(() => broker.pending()[0], 2_000, "second request");
+  const second = await waitFor(() => broker.pending()[0], 10_000, "second request");
   broker.resolve(second.requestId, false);
   const deniedResult = await denied;
   assertEquals(deniedResult.isError, true);
@@ -130,7 +130,7 @@ Deno.test("exec with policy ask waits for the broker: approved, denied, timeout"
   assertEquals(await Deno.stat(join(t.dir, "denied")).catch(() => null), null);
 
   const late = t.call(execTool, { command: "touch late" });
-  const third = await waitFor(() => broker.pending()[0], 2_000, "third request");
+  const third = await waitFor(() => broker.pending()[0], 10_000, "third request");
   assertEquals(third.expiresAt, clock.now() + 300);
   await clock.advance(300);
   const timedOut = await late;
