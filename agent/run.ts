@@ -68,7 +68,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   try {
     // Skills are listed by name and description; the agent loads one with `read_skill`. The
     // listing does not wait for the user's message to be stored: the two file reads overlap.
-    const [, skills] = await Promise.all([
+    const [tail, skills] = await Promise.all([
       startTurn(deps, request, { vision, workspaceDir }),
       request.tools !== false && deps.toolServices?.skills
         ? skillsPrompt(deps.toolServices.skills, workspaceDir)
@@ -110,6 +110,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       budget,
       fixedTokens: estimateTextTokens(system) + toolTokens,
       signal,
+      tail,
       flush: (messages) =>
         memoryFlush(deps, run, { system, messages, toolSet, toolContext, budget }),
     });

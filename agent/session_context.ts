@@ -12,8 +12,10 @@ import { loadImage, type StoredPart } from "./sessions/session_images.ts";
 import {
   type CompactionEntry,
   isCompaction,
+  type LocatedEntry,
   type SessionMessage,
   type SessionStore,
+  type SessionTailSnapshot,
 } from "./sessions/session_store.ts";
 
 /** A message line and where it is. */
@@ -67,37 +69,67 @@ function estimateUncached(message: SessionMessage): number {
 
 /**
  * Reads the session backwards until the newest compaction's cover (or the first line), or
- * until more than `maxTokens` have been read.
+ * until more than `maxTokens` have been read. Given the tail the turn's own append left
+ * (`SessionStore.appendAndTail`), it is read from that in memory: no stat, no promise per line;
+ * only a context that reaches past it reads the store.
  */
 export async function loadSessionContext(
   sessions: SessionStore,
   agentId: string,
   sessionId: string,
   maxTokens: number,
+  tail?: SessionTailSnapshot,
 ): Promise<SessionContext> {
-  const context: SessionContext = { messages: [], tokens: 0, overflow: false, rangeStart: 0 };
-  let stopAt = 0;
-  for await (const { offset, entry } of sessions.backward(agentId, sessionId)) {
-    if (offset < stopAt) break;
+  if (tail) {
+    const reader = new ContextReader(maxTokens);
+    let i = tail.entries.length - 1;
+    while (i >= 0 && reader.add(tail.entries[i])) i--;
+    if (i >= 0 || tail.from === 0) return reader.finish();
+  }
+  const reader = new ContextReader(maxTokens);
+  for await (const located of sessions.backward(agentId, sessionId)) {
+    if (!reader.add(located)) break;
+  }
+  return reader.finish();
+}
+
+/** Builds a context from a session's entries, newest first, until it has what it needs. */
+class ContextReader {
+  #context: SessionContext = { messages: [], tokens: 0, overflow: false, rangeStart: 0 };
+  #stopAt = 0;
+  #maxTokens: number;
+
+  constructor(maxTokens: number) {
+    this.#maxTokens = maxTokens;
+  }
+
+  /** Takes the next older entry; false once the context is complete without it. */
+  add({ offset, entry }: LocatedEntry): boolean {
+    const context = this.#context;
+    if (offset < this.#stopAt) return false;
     if (isCompaction(entry)) {
       // Only the newest summary counts; older ones inside its kept range are covered by it.
       if (!context.compaction) {
         context.compaction = entry;
         context.tokens += estimateTextTokens(entry.content) + 20;
-        context.rangeStart = stopAt = entry.keptFrom;
+        context.rangeStart = this.#stopAt = entry.keptFrom;
       }
-      continue;
+      return true;
     }
     const tokens = estimateStoredTokens(entry);
-    if (context.tokens + tokens > maxTokens) {
+    if (context.tokens + tokens > this.#maxTokens) {
       context.overflow = true;
-      break;
+      return false;
     }
     context.tokens += tokens;
     context.messages.push({ offset, message: entry, tokens });
+    return true;
   }
-  context.messages.reverse();
-  return context;
+
+  finish(): SessionContext {
+    this.#context.messages.reverse();
+    return this.#context;
+  }
 }
 
 /**
@@ -111,6 +143,10 @@ export async function contextMessages(
   messages: readonly SessionMessage[],
   options: { vision: boolean },
 ): Promise<ChatMessage[]> {
+  // Text-only histories (most) need no image resolved: no promise per message.
+  if (messages.every((message) => typeof message.content === "string")) {
+    return historyToMessages(messages as ResolvedMessage[]);
+  }
   const sessionsDir = dirname(sessions.file(agentId, "x"));
   const lastUser = messages.findLastIndex((message) => message.role === "user");
   const resolved = await Promise.all(messages.map(async (message, index) => {

@@ -8,7 +8,11 @@ import type { ContextBudget } from "./context_window.ts";
 import { loadSessionContext, type SessionContext } from "./session_context.ts";
 import { SessionCompactor } from "./compaction.ts";
 import type { AgentRunDeps, PreparedRun } from "./run_types.ts";
-import type { CompactionEntry, SessionMessage } from "./sessions/session_store.ts";
+import type {
+  CompactionEntry,
+  SessionMessage,
+  SessionTailSnapshot,
+} from "./sessions/session_store.ts";
 
 /** Options of {@linkcode turnContext}. */
 export interface TurnContextOptions {
@@ -18,6 +22,8 @@ export interface TurnContextOptions {
   signal: AbortSignal;
   /** Runs before an automatic compaction, with the history about to be folded. */
   flush?(messages: SessionMessage[]): Promise<unknown>;
+  /** The session's tail as the turn's own append left it (see `startTurn`). */
+  tail?: SessionTailSnapshot;
 }
 
 const compactors = new WeakMap<object, SessionCompactor>();
@@ -53,7 +59,13 @@ export async function turnContext(
 ): Promise<SessionContext> {
   const { agentId, sessionId } = run.request;
   const historyTokens = Math.max(1_000, options.budget.prompt - options.fixedTokens);
-  const context = await loadSessionContext(deps.sessions, agentId, sessionId, historyTokens);
+  const context = await loadSessionContext(
+    deps.sessions,
+    agentId,
+    sessionId,
+    historyTokens,
+    options.tail,
+  );
   if (!context.overflow) return context;
   const settings = deps.config().agents.defaults.compaction;
   await compactorOf(deps).compact({

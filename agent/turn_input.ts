@@ -9,7 +9,12 @@ import { prepareAttachments } from "./attachments.ts";
 import { sanitizeUserMessage } from "./prompt.ts";
 import type { ChatMessage, ContentPart } from "./providers/types.ts";
 import type { Attachment } from "./attachments.ts";
-import type { LocatedEntry, SessionMessage, SessionStore } from "./sessions/session_store.ts";
+import type {
+  LocatedEntry,
+  SessionMessage,
+  SessionStore,
+  SessionTailSnapshot,
+} from "./sessions/session_store.ts";
 
 /** The user side of a turn request. */
 export interface TurnInput {
@@ -35,12 +40,13 @@ export async function lastUserMessage(
 /**
  * Writes the user side of the turn: appends the message (`send`), or cuts the session after
  * (`resend`) or before (`edit`) its last user message. Only the end of the file is read.
+ * Returns the session's cached tail as the message's append left it, when the store has one.
  */
 export async function startTurn(
   deps: { sessions: SessionStore },
   request: TurnInput,
   options: { vision: boolean; workspaceDir: string },
-): Promise<void> {
+): Promise<SessionTailSnapshot | undefined> {
   const { agentId, sessionId } = request;
   const mode = request.mode ?? "send";
   if (mode === "resend") {
@@ -48,7 +54,7 @@ export async function startTurn(
     if (last && last.end < await deps.sessions.size(agentId, sessionId)) {
       await deps.sessions.truncate(agentId, sessionId, last.end);
     }
-    return;
+    return undefined;
   }
   let content: string | ContentPart[] = sanitizeUserMessage(request.message ?? "");
   if (request.attachments?.length) {
@@ -64,7 +70,7 @@ export async function startTurn(
     const last = await lastUserMessage(deps.sessions, agentId, sessionId);
     if (last) await deps.sessions.truncate(agentId, sessionId, last.offset);
   }
-  await deps.sessions.append(agentId, sessionId, user);
+  return (await deps.sessions.appendAndTail(agentId, sessionId, user)).tail;
 }
 
 /** A message with its images replaced by a note, for models without vision. */

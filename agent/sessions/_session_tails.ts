@@ -29,6 +29,12 @@ export interface SessionTail<T extends LocatedEntry = LocatedEntry> {
   used: number;
 }
 
+/** A tail as one moment saw it: entries of the lines from byte `from` to the end, oldest first. */
+export interface CachedTail<T extends LocatedEntry = LocatedEntry> {
+  from: number;
+  entries: readonly T[];
+}
+
 /** The bytes a single session's tail may cover; older entries past it are read from disk. */
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 /** The bytes all tails together may cover, and how many sessions are kept at most. */
@@ -103,6 +109,12 @@ export class SessionTails<T extends LocatedEntry> {
     tail.end = end;
     tail.mtime = null; // the write changed it; the next stat tells the new one
     this.#fit(tail);
+  }
+
+  /** The tail of `path` as it is now, whatever it reads next, when there is one. */
+  snapshot(path: string): CachedTail<T> | undefined {
+    const tail = this.#tails.get(path);
+    return tail && { from: tail.from, entries: tail.entries.slice() };
   }
 
   /** Forgets the tail of `path` (and stops reads in flight from keeping theirs). */

@@ -21,7 +21,7 @@ import {
   type SessionFileInfo,
   type SessionRef,
 } from "./_session_files.ts";
-import { SessionTails } from "./_session_tails.ts";
+import { type CachedTail, SessionTails } from "./_session_tails.ts";
 
 export type { StoredPart } from "./session_images.ts";
 
@@ -79,6 +79,9 @@ export interface LocatedEntry {
   end: number;
   entry: SessionEntry;
 }
+
+/** The parsed end of a session as an append left it (see `appendAndTail`), oldest first. */
+export type SessionTailSnapshot = CachedTail<LocatedEntry>;
 
 /** One page of a session, newest last; `nextCursor` fetches the page before it. */
 export interface SessionPage {
@@ -247,23 +250,39 @@ export class SessionStore {
    * the first appended line.
    */
   async append(agentId: string, sessionId: string, ...entries: SessionEntry[]): Promise<number> {
-    const path = this.file(agentId, sessionId);
     if (!entries.length) return await this.size(agentId, sessionId);
-    const stored = await Promise.all(
-      entries.map((entry) => storeImages(entry, dirname(path), sessionId)),
-    );
-    const offset = await this.#locked(path, async () => {
+    return (await this.appendAndTail(agentId, sessionId, ...entries)).offset;
+  }
+
+  /**
+   * Appends like {@linkcode append}, and returns the session's cached tail as this append left
+   * it, when the store has one: the stat before the write checked the file against it, so a
+   * turn that stored its user message builds its context from this without another stat.
+   */
+  async appendAndTail(
+    agentId: string,
+    sessionId: string,
+    ...entries: SessionEntry[]
+  ): Promise<{ offset: number; tail?: SessionTailSnapshot }> {
+    const path = this.file(agentId, sessionId);
+    // Most entries carry no image: no promise per entry for them.
+    const stored = entries.some((entry) => Array.isArray(entry.content))
+      ? await Promise.all(entries.map((entry) => storeImages(entry, dirname(path), sessionId)))
+      : entries;
+    const appended = await this.#locked(path, async () => {
       const lines = stored.map((entry) => JSON.stringify(entry));
       const text = lines.join("\n") + "\n";
       // Where this store's last append ended: when the file still has that size, nothing else
       // wrote to it and it ends on a newline, so one stat replaces reading its last byte.
       const known = this.#ends.get(path);
-      const size = known === undefined ? -1 : await fileSize(path);
-      if (size >= 0 && size === known) {
+      const info = known === undefined ? undefined : await statIfExists(path);
+      if (info && info.size === known) {
+        const size = info.size;
+        this.#tails.valid(path, info); // drops a tail the inode or mtime says was rewritten
         await Deno.writeTextFile(path, text, { append: true });
         this.#remember(path, size + byteLength(text));
         this.#tails.appended(path, size, located(lines, size), size + byteLength(text));
-        return size;
+        return { offset: size, tail: this.#tails.snapshot(path) };
       }
       this.#tails.invalidate(path);
       // A crash (or another writer) may have left half a line; start ours on a fresh line so
@@ -273,10 +292,10 @@ export class SessionStore {
       const prefix = tail.newline ? "" : "\n";
       await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
       this.#remember(path, tail.size + byteLength(prefix + text));
-      return tail.size + prefix.length;
+      return { offset: tail.size + prefix.length };
     });
     this.#changed(agentId, sessionId, "append");
-    return offset;
+    return appended;
   }
 
   /**
@@ -445,16 +464,6 @@ async function statIfExists(path: string): Promise<Deno.FileInfo | undefined> {
     return await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-/** The size of the file at `path`, or -1 when there is none. */
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return -1;
     throw error;
   }
 }

@@ -150,3 +150,56 @@ Deno.test("a delivery from another session and a compaction line reach the cache
     assertEquals(context.rangeStart, last.offset);
   });
 });
+
+Deno.test("the tail an append returns is the file as it left it, and builds a context with no stat", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s"); // the first read from the end keeps the tail
+    const { tail } = await store.appendAndTail("main", "s", user("three"));
+    assertEquals(tail?.entries.map((located) => (located.entry as SessionMessage).content), [
+      "one",
+      "two",
+      "three",
+    ]);
+    const fresh = await Array.fromAsync(store.backward("main", "s", Number.MAX_SAFE_INTEGER));
+    assertEquals([...tail!.entries].reverse(), fresh);
+    const stats: string[] = [];
+    const stat = Deno.stat;
+    Deno.stat = (path) => {
+      stats.push(String(path));
+      return stat(path);
+    };
+    try {
+      const context = await loadSessionContext(store, "main", "s", Infinity, tail);
+      assertEquals(context.messages.map((m) => m.message.content), ["one", "two", "three"]);
+    } finally {
+      Deno.stat = stat;
+    }
+    assertEquals(stats, []);
+    // A later append does not change a tail already handed out.
+    await store.append("main", "s", user("four"));
+    assertEquals(tail!.entries.length, 3);
+    // Rewritten from outside at the same size after a read: the next append's stat drops the
+    // tail (the mtime tells), rather than extending a stale one.
+    await readTail(store, "s");
+    const text = await Deno.readTextFile(file);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later mtime than the read's
+    await Deno.writeTextFile(file, text.replace('"one"', '"ONE"'));
+    const after = await store.appendAndTail("main", "s", user("five"));
+    assertEquals(after.tail, undefined);
+    assertEquals((await readTail(store, "s")).contents, ["ONE", "two", "three", "four", "five"]);
+  });
+});
+
+Deno.test("a context that reaches past the tail it was given reads the rest from the file", async () => {
+  await withStore(async (store) => {
+    const tail = { from: 0, entries: [] };
+    // An empty tail from byte 0 is a whole (empty) session; one from later needs the file.
+    assertEquals((await loadSessionContext(store, "main", "s", Infinity, tail)).messages, []);
+    const [two] = await Array.fromAsync(store.backward("main", "s"));
+    const context = await loadSessionContext(store, "main", "s", Infinity, {
+      from: two.offset,
+      entries: [two],
+    });
+    assertEquals(context.messages.map((m) => m.message.content), ["one", "two"]);
+  });
+});
