@@ -102,12 +102,15 @@ async function* chunks(
   meta: Meta,
   includeUsage: boolean,
 ): AsyncGenerator<string> {
+  // Every chunk is the same object around its delta, written as JSON once: the chunk's
+  // `{ ...meta, object, choices: [{ index, delta, logprobs, finish_reason }] }`.
+  const head = `data: {"id":${JSON.stringify(meta.id)},"created":${meta.created},"model":${
+    JSON.stringify(meta.model)
+  },"object":"chat.completion.chunk","choices":[{"index":0,"delta":`;
   const frame = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
-    sseFrame({
-      ...meta,
-      object: "chat.completion.chunk",
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    });
+    `${head}${JSON.stringify(delta)},"logprobs":null,"finish_reason":${
+      finish === null ? "null" : JSON.stringify(finish)
+    }}]}\n\n`;
   // The role chunk rides with the first real one: one write less before the first token.
   let opening = frame({ role: "assistant", content: "" });
   const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) => {
