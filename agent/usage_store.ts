@@ -83,6 +83,7 @@ export const USAGE_BATCH_MS = 200;
 export class UsageStore {
   readonly file: string;
   #loading: Promise<Aggregates> | undefined;
+  #loaded: Aggregates | undefined;
   /** Lines not yet on disk, and the write that will take them. */
   #pending: string[] = [];
   #writing: Promise<void> | undefined;
@@ -103,19 +104,21 @@ export class UsageStore {
    * off the request's path (an append per request cost each `/v1` request and turn an fs call);
    * callers on a request path should not wait for it.
    */
-  async record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
+  record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
     const record: UsageRecord = {
       time: entry.time ?? new Date().toISOString(),
       ...entry,
     } as UsageRecord;
     // Load first: loading after the append would read this record from the file and then
-    // push it a second time.
-    const writing = await this.#load().then((aggregates) => {
-      addRecord(aggregates, record);
-      this.#pending.push(JSON.stringify(record) + "\n");
-      return (this.#writing ??= this.#writePending());
-    });
-    await writing;
+    // push it a second time. Once loaded, no promise hop (this runs on every request's path).
+    if (this.#loaded) return this.#add(this.#loaded, record);
+    return this.#load().then((aggregates) => this.#add(aggregates, record));
+  }
+
+  #add(aggregates: Aggregates, record: UsageRecord): Promise<void> {
+    addRecord(aggregates, record);
+    this.#pending.push(JSON.stringify(record) + "\n");
+    return (this.#writing ??= this.#writePending());
   }
 
   async #writePending(): Promise<void> {
@@ -245,6 +248,7 @@ export class UsageStore {
         addRecord(aggregates, record);
       }
     }
+    this.#loaded = aggregates;
     return aggregates;
   }
 }
