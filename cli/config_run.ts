@@ -3,7 +3,7 @@
 import { ConfigError, loadConfigFile } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { isPlainObject, splitKey } from "../core/config/key_path.ts";
-import { REDACTED, SECRET_KEY } from "../core/config/schema.ts";
+import { REDACTED, SECRET_KEY } from "../core/config/secrets.ts";
 import { configPath } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
 import { applyConfigChange, type ConfigChangeResult, printConfigChange } from "./_config_change.ts";

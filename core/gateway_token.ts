@@ -58,3 +58,35 @@ export function isValidBind(bind: string): boolean {
     return false;
   }
 }
+
+/** What {@linkcode authRefusal} weighs: the auth settings, with whether each secret is set. */
+export interface AuthSetting {
+  mode: "token" | "password" | "none";
+  tokenSet: boolean;
+  passwordSet: boolean;
+}
+
+/**
+ * Why the gateway must not start with these credentials on `bindHost`, or undefined when it
+ * may: `gateway run` asks before it listens, the auth resolution again when it resolves.
+ */
+export function authRefusal(
+  auth: AuthSetting,
+  sources: { flagToken?: string; env: Record<string, string | undefined>; bindHost: string },
+): string | undefined {
+  const { flagToken, env, bindHost } = sources;
+  const loopback = isLoopbackHost(bindHost);
+  if (auth.mode === "none") {
+    return loopback ? undefined : `Refusing to start: gateway.auth.mode "none" is allowed only ` +
+      `on a loopback bind (bind is ${bindHost})`;
+  }
+  if (auth.mode === "password") {
+    return env.PYCLAW_AUTH_PASSWORD || auth.passwordSet ? undefined : "Refusing to start: " +
+      'gateway.auth.mode is "password" but no password is set ' +
+      "(set gateway.auth.password or PYCLAW_AUTH_PASSWORD)";
+  }
+  if (flagToken || env.PYCLAW_AUTH_TOKEN || auth.tokenSet || loopback) return undefined;
+  return `Refusing to bind ${bindHost} without an explicit auth token: pass --auth-token, set ` +
+    "PYCLAW_AUTH_TOKEN, or set gateway.auth.token in the config (e.g. " +
+    '"${PYCLAW_AUTH_TOKEN}"), so nobody on the network can use your gateway';
+}

@@ -4,7 +4,7 @@
  */
 
 import { dirname } from "./path.ts";
-import { redactSecrets } from "./config/key_path.ts";
+import { redactSecrets } from "./config/secrets.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type ConsoleLevel = LogLevel | "silent";

@@ -8,8 +8,8 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Config } from "../core/config/schema.ts";
 import {
+  authRefusal,
   generateToken,
-  isLoopbackHost,
   readTokenFile,
   writeTokenFile,
 } from "../core/gateway_token.ts";
@@ -42,37 +42,21 @@ export interface AuthSources {
  * `auth.mode: "none"` off loopback
  */
 export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayAuth> {
-  const { flagToken, env, config, tokenFile, bindHost } = sources;
-  const loopback = isLoopbackHost(bindHost);
+  const { flagToken, env, config, tokenFile } = sources;
   const auth = config.gateway.auth;
-  if (auth.mode === "none") {
-    if (!loopback) {
-      throw new Error(
-        `Refusing to start: gateway.auth.mode "none" is allowed only on a loopback bind (bind is ${bindHost})`,
-      );
-    }
-    return { mode: "none" };
-  }
+  const refusal = authRefusal(
+    { mode: auth.mode, tokenSet: Boolean(auth.token), passwordSet: Boolean(auth.password) },
+    sources,
+  );
+  if (refusal) throw new Error(refusal);
+  if (auth.mode === "none") return { mode: "none" };
   if (auth.mode === "password") {
-    const password = env.PYCLAW_AUTH_PASSWORD || auth.password;
-    if (!password) {
-      throw new Error(
-        'Refusing to start: gateway.auth.mode is "password" but no password is set ' +
-          "(set gateway.auth.password or PYCLAW_AUTH_PASSWORD)",
-      );
-    }
+    const password = env.PYCLAW_AUTH_PASSWORD || auth.password!;
     return { mode: "password", password, source: env.PYCLAW_AUTH_PASSWORD ? "env" : "config" };
   }
   if (flagToken) return { mode: "token", token: flagToken, source: "flag" };
   if (env.PYCLAW_AUTH_TOKEN) return { mode: "token", token: env.PYCLAW_AUTH_TOKEN, source: "env" };
   if (auth.token) return { mode: "token", token: auth.token, source: "config" };
-  if (!loopback) {
-    throw new Error(
-      `Refusing to bind ${bindHost} without an explicit auth token: pass --auth-token, set ` +
-        "PYCLAW_AUTH_TOKEN, or set gateway.auth.token in the config (e.g. " +
-        '"${PYCLAW_AUTH_TOKEN}"), so nobody on the network can use your gateway',
-    );
-  }
   const existing = await readTokenFile(tokenFile);
   if (existing) return { mode: "token", token: existing, source: "file", file: tokenFile };
   const token = generateToken();

@@ -1,7 +1,6 @@
 /** @module Dot-path access, JSON merge patch (RFC 7396) and secret redaction over plain JSON data. */
 
 import { GatewayError } from "../errors.ts";
-import { REDACTED, SECRET_KEY } from "./schema.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -97,43 +96,4 @@ export function mergePatch(target: Json, patch: Json): Json {
     else result[key] = mergePatch(result[key], value);
   }
   return result;
-}
-
-/** A deep copy of `data` with every secret-named string value replaced by {@linkcode REDACTED}. */
-export function redactSecrets(data: Json, keyName = ""): Json {
-  if (Array.isArray(data)) return data.map((item) => redactSecrets(item, keyName));
-  if (isPlainObject(data)) {
-    // Values of env/headers maps are secrets as often as not (API keys, bearer headers).
-    const secretMap = keyName === "env" || keyName === "headers";
-    return Object.fromEntries(
-      Object.entries(data).map((
-        [key, value],
-      ) => [
-        key,
-        secretMap && typeof value === "string" ? REDACTED : redactSecrets(value, key),
-      ]),
-    );
-  }
-  if (typeof data === "string" && SECRET_KEY.test(keyName) && data !== "") return REDACTED;
-  return data;
-}
-
-/**
- * Puts back the secrets of `previous` wherever `next` holds the redacted placeholder, so a
- * client that read the config and sends it back does not wipe them.
- */
-export function restoreRedacted(next: Json, previous: Json): Json {
-  if (next === REDACTED) return previous;
-  if (Array.isArray(next)) {
-    return next.map((item, i) =>
-      restoreRedacted(item, Array.isArray(previous) ? previous[i] : undefined)
-    );
-  }
-  if (isPlainObject(next)) {
-    const prev = isPlainObject(previous) ? previous : {};
-    return Object.fromEntries(
-      Object.entries(next).map(([key, value]) => [key, restoreRedacted(value, prev[key])]),
-    );
-  }
-  return next;
 }

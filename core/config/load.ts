@@ -166,17 +166,32 @@ export async function loadConfigFile(
   file: string,
   env: Record<string, string | undefined>,
 ): Promise<LoadedConfig & { exists: boolean }> {
-  let text: string;
+  return loadConfigText(await readConfigText(file), file, env);
+}
+
+/**
+ * The config file's text, or undefined when there is none.
+ *
+ * @throws {ConfigError} when the file exists but cannot be read
+ */
+export async function readConfigText(file: string): Promise<string | undefined> {
   try {
-    text = await Deno.readTextFile(file);
+    return await Deno.readTextFile(file);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      return { ...validateConfig({}, env, file), exists: false };
-    }
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw new ConfigError(
       [{ path: "", message: `Cannot read: ${(error as Error).message}` }],
       file,
     );
   }
+}
+
+/** Validates text already read from `file` (undefined: no file, so the defaults). */
+export function loadConfigText(
+  text: string | undefined,
+  file: string,
+  env: Record<string, string | undefined>,
+): LoadedConfig & { exists: boolean } {
+  if (text === undefined) return { ...validateConfig({}, env, file), exists: false };
   return { ...validateConfig(parseConfigText(text, file), env, file), exists: true };
 }

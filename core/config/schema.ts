@@ -451,12 +451,6 @@ export const configSchema = z.strictObject({
 /** A parsed, defaulted config. */
 export type Config = z.output<typeof configSchema>;
 
-/** Key names whose values are secrets: redacted in `config.get`, logs and doctor output. */
-export const SECRET_KEY = /(api_?key|token|password|secret|authorization|cookie)$/i;
-
-/** What `config.get` shows instead of a secret; sent back unchanged, it keeps the secret. */
-export const REDACTED = "__PYCLAW_REDACTED__";
-
 type AnySchema = z.core.$ZodType;
 
 /** True when `parts` names a key the schema declares (records accept any key). */

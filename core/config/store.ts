@@ -8,20 +8,14 @@ import { GatewayError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { editConfigText } from "./document_edit.ts";
 import { type Config, isKnownConfigKey } from "./schema.ts";
-import {
-  assertNoForbiddenKeys,
-  getAt,
-  mergePatch,
-  redactSecrets,
-  restoreRedacted,
-  setAt,
-  splitKey,
-} from "./key_path.ts";
+import { assertNoForbiddenKeys, getAt, mergePatch, setAt, splitKey } from "./key_path.ts";
+import { redactSecrets, restoreRedacted } from "./secrets.ts";
 import {
   ConfigError,
   type ConfigIssue,
-  loadConfigFile,
+  loadConfigText,
   parseConfigText,
+  readConfigText,
   validateConfig,
 } from "./load.ts";
 
@@ -39,6 +33,11 @@ export interface ConfigStoreOptions {
   watch?: boolean;
   /** Quiet period after the last file event before reloading. @default 150 */
   debounceMs?: number;
+  /**
+   * The file's text as the caller already read it (`null`: there was no file), so the store
+   * validates exactly what the caller saw. @default read from `path`
+   */
+  text?: string | null;
 }
 
 /** The config in force, and the only writer of the config file. */
@@ -79,8 +78,10 @@ export class ConfigStore {
    */
   static async open(path: string, options: ConfigStoreOptions = {}): Promise<ConfigStore> {
     const env = options.env ?? Deno.env.toObject();
-    const loaded = await loadConfigFile(path, env);
-    const text = loaded.exists ? await Deno.readTextFile(path).catch(() => undefined) : undefined;
+    const text = options.text === undefined
+      ? await readConfigText(path)
+      : options.text ?? undefined;
+    const loaded = loadConfigText(text, path, env);
     const store = new ConfigStore(path, env, loaded, text, options.debounceMs ?? 150);
     if (options.watch) store.#watch();
     return store;

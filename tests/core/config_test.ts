@@ -1,8 +1,9 @@
 import JSON5 from "json5";
 import { assert, assertEquals, assertThrows } from "../_helpers/assert.ts";
 import { ConfigError, parseConfigText, validateConfig } from "../../core/config/load.ts";
-import { mergePatch, redactSecrets, restoreRedacted } from "../../core/config/key_path.ts";
-import { isKnownConfigKey, REDACTED } from "../../core/config/schema.ts";
+import { mergePatch } from "../../core/config/key_path.ts";
+import { isKnownConfigKey } from "../../core/config/schema.ts";
+import { REDACTED, redactSecrets, restoreRedacted } from "../../core/config/secrets.ts";
 import { ConfigStore } from "../../core/config/store.ts";
 import { GatewayError } from "../../core/errors.ts";
 

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { Logger, readLastLines } from "../../core/logger.ts";
-import { REDACTED } from "../../core/config/schema.ts";
+import { REDACTED } from "../../core/config/secrets.ts";
 
 Deno.test("Logger writes an Error's name, message, stack and cause; secret fields stay redacted", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-logger-" });

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { GatewayError } from "../../../core/errors.ts";
-import { REDACTED } from "../../../core/config/schema.ts";
+import { REDACTED } from "../../../core/config/secrets.ts";
 import { startInProcessGateway } from "../../_helpers/in_process_gateway.ts";
 
 Deno.test("config.get redacts secrets; a redacted value sent back keeps the secret", async () => {
