@@ -35,3 +35,30 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
       throw error;
     });
 }
+
+/**
+ * Imports `specifiers` (URLs, or package names) one after another, with a turn of the event
+ * loop between them. Deno loads and evaluates a module graph in one block, during which nothing
+ * else in the process runs, so a server that already listens answers nobody until the block
+ * ends; a large graph imported in steps (leaves first, each step a part of the next) keeps that
+ * wait to one step.
+ */
+export async function importInSteps(specifiers: readonly string[]): Promise<void> {
+  for (const specifier of specifiers) {
+    // A step only orders the loading: whatever imports the module for use reports a failure.
+    await import(specifier).catch(() => {});
+    await nextTurn();
+  }
+}
+
+/**
+ * Resolves after one turn of the event loop, in which pending requests are served (a resolved
+ * promise or a finished file operation leaves them waiting). A timer does it; `setTimeout` is
+ * not used because its first call loads Deno's Node timers (~12-30 ms measured), which would
+ * land before the first answer.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) =>
+    AbortSignal.timeout(0).addEventListener("abort", () => resolve(), { once: true })
+  );
+}

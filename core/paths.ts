@@ -64,6 +64,8 @@ export function statePaths(root: string) {
     mediaDir: join(root, "media"),
     /** Memory search indexes, one SQLite file per agent (never in the workspace). */
     memoryDir: join(root, "memory"),
+    /** What `gateway run` remembers of the last config it validated (core/config/start_memo.ts). */
+    startMemoFile: join(root, "cache", "gateway-start.json"),
   };
 }
 

@@ -31,6 +31,8 @@ esac
 # tests/scripts/startup_graph_test.ts keeps this list equal to the importLazily calls.
 lazy_modules=(
   cli/program.ts
+  cli/gateway_serve.ts
+  cli/_gateway_config.ts
   server/rpc_tables.ts
   tools/builtin_tools.ts
   server/openai/chat_completions.ts

@@ -19,6 +19,7 @@ import { isOwnOrigin } from "./origin.ts";
 import { type Listeners, openListeners } from "./listeners.ts";
 import type { GatewayServices } from "./services.ts";
 import { HTTP_ROUTES } from "./http_route_list.ts";
+import type { Front } from "./front.ts";
 
 /** Options for {@linkcode startGateway}; flags from the command line win over config. */
 export interface GatewayOptions {
@@ -34,6 +35,11 @@ export interface GatewayOptions {
   authToken?: string;
   /** Second HTTP listener; default from config, else port + 1 (0 when port is 0). */
   httpPort?: number | false;
+  /**
+   * Listeners already open (`gateway run`, see front.ts): the gateway serves on them instead of
+   * opening its own, and takes their start as its own.
+   */
+  front?: Front;
 }
 
 /** A running gateway. */
@@ -59,12 +65,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { configStore, logger } = options;
   const config = configStore.current;
   const hostname = bindAddress(options.bind ?? config.gateway.bind);
-  let listeners: Listeners | undefined;
-  const core = await startGatewayCore({
-    ...options,
-    bindHost: hostname,
-    ports: () => ({ port: listeners?.port ?? 0, httpPort: listeners?.httpPort }),
-  });
+  const { front } = options;
+  let listeners: Listeners | undefined = front?.listeners;
+  let core;
+  try {
+    core = await startGatewayCore({
+      ...options,
+      bindHost: hostname,
+      startedAt: front?.startedAt,
+      ports: () => ({ port: listeners?.port ?? 0, httpPort: listeners?.httpPort }),
+    });
+  } catch (error) {
+    front?.fail();
+    await front?.listeners.shutdown(1_000);
+    throw error;
+  }
   const { services, bus, runtime } = core;
   if (configStore.current.gateway.trustedProxies.length) await loadProxyAddr();
   const handler = createRequestHandler({
@@ -107,17 +122,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await listeners?.shutdown(3_000);
       await core.close();
     })();
-  try {
-    listeners = await openListeners({
-      hostname,
-      port: options.port ?? config.gateway.port,
-      httpPort: options.httpPort ?? config.gateway.http.port,
-      handler,
-      logger,
-    });
-  } catch (error) {
-    await close();
-    throw error;
+  if (front) {
+    listeners = front.listeners;
+    front.serve(handler);
+  } else {
+    try {
+      listeners = await openListeners({
+        hostname,
+        port: options.port ?? config.gateway.port,
+        httpPort: options.httpPort ?? config.gateway.http.port,
+        handler,
+        logger,
+      });
+    } catch (error) {
+      await close();
+      throw error;
+    }
   }
   const { port, httpPort } = listeners;
   const host = hostname.includes(":")

@@ -44,6 +44,8 @@ export interface GatewayCoreOptions {
   mode?: RuntimeMode;
   /** Local mode: connect the configured MCP servers at start. @default true */
   connectMcp?: boolean;
+  /** When the gateway started (Date.now()), for `uptime`. @default now */
+  startedAt?: number;
 }
 
 /** A started gateway core. */
@@ -111,7 +113,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     onPresence: (connections) => bus.publish("presence", { connections }),
   });
   const runtime: GatewayRuntime = {
-    startedAt: Date.now(),
+    startedAt: options.startedAt ?? Date.now(),
     paths,
     bindHost: options.bindHost,
     get port() {

@@ -78,8 +78,11 @@ export async function probeCandidates(
         const body = await response.json().catch(() => undefined) as
           | { status?: unknown; uptime?: unknown }
           | undefined;
-        // A gateway's /health is `{ status: "ok", uptime }`; anything else is some other server.
-        if (!response.ok || body?.status !== "ok" || typeof body.uptime !== "number") return;
+        // A gateway's /health is `{ status: "ok", uptime }` (`"starting"` while it loads, see
+        // server/front.ts); anything else is some other server.
+        const status = body?.status;
+        if (!response.ok || (status !== "ok" && status !== "starting")) return;
+        if (typeof body?.uptime !== "number") return;
         const gateway: DiscoveredGateway = {
           url: `ws://${host}:${c.port}`,
           host: c.host,

@@ -1,5 +1,7 @@
 import { assert, assertEquals } from "../../_helpers/assert.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
+import { Logger } from "../../../core/logger.ts";
+import { openFront } from "../../../server/front.ts";
 import {
   DEFAULT_PORTS,
   discoveryCandidates,
@@ -41,4 +43,20 @@ Deno.test("probeCandidates finds a gateway and ignores other servers and closed 
   assertEquals(found.map((g) => g.url), [`ws://127.0.0.1:${gw.gateway.port}`]);
   assertEquals(found[0].source, "probe");
   assert(typeof found[0].uptimeMs === "number");
+});
+
+Deno.test("probeCandidates finds a gateway that is still loading behind its listeners", async () => {
+  const front = await openFront({
+    hostname: "127.0.0.1",
+    port: 0,
+    httpPort: false,
+    logger: new Logger({ consoleLevel: "silent" }),
+  });
+  try {
+    const found = await probeCandidates([{ host: "127.0.0.1", port: front.listeners.port }], 1_500);
+    assertEquals(found.map((g) => g.url), [`ws://127.0.0.1:${front.listeners.port}`]);
+  } finally {
+    front.fail();
+    await front.listeners.shutdown(1_000);
+  }
 });

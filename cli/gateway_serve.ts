@@ -1,0 +1,191 @@
+/**
+ * @module `pyclaw gateway run` once it listens (or is about to): validates the config where the
+ * start memo stood in for it, starts the gateway on the listeners, records it in the state dir,
+ * prints the ready line, and stops cleanly on a signal.
+ */
+
+import type { ConfigStore } from "../core/config/store.ts";
+import { type StartFacts, startFacts, writeStartMemo } from "../core/config/start_memo.ts";
+import type { Logger } from "../core/logger.ts";
+import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
+import type { StatePaths } from "../core/paths.ts";
+import type { StateDirClaim } from "../core/state_owner.ts";
+import { VERSION } from "../core/version.ts";
+import type { Config } from "../core/config/schema.ts";
+import type { Front } from "../server/front.ts";
+import { type Gateway, startGateway } from "../server/gateway.ts";
+import type { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
+import { openGatewayConfig } from "./_gateway_config.ts";
+import { portInUse } from "./_gateway_messages.ts";
+import type { RunOptions } from "./gateway_run.ts";
+
+/** What `runGateway` hands over. */
+export interface ServeInput {
+  options: RunOptions;
+  env: Record<string, string>;
+  paths: StatePaths;
+  file: string;
+  /** The config file's text as read (null: no file; undefined: read it again). */
+  text: string | null | undefined;
+  /** The start memo's key, and the facts it held (none: they came from validating). */
+  memo?: { key: string; facts?: StartFacts };
+  /** Open when the config was validated before listening. */
+  configStore?: ConfigStore;
+  claim: StateDirClaim;
+  logger: Logger;
+  /** The listeners, when they opened before the gateway loaded. */
+  front?: Front;
+}
+
+export async function serveGateway(input: ServeInput): Promise<void> {
+  const { options, env, paths, file, memo, claim, logger, front } = input;
+  const configStore = input.configStore ?? await openGatewayConfig(file, env, input.text);
+  const facts = startFacts(configStore.current);
+  if (memo?.facts && JSON.stringify(memo.facts) !== JSON.stringify(facts)) {
+    // The key covers all the validation depends on, so this means a damaged memo: listening
+    // went by it, so start again without it rather than serve on what the config did not say.
+    await Deno.remove(paths.startMemoFile).catch(() => {});
+    console.error("Error: the remembered start settings did not match the config; start again");
+    Deno.exit(1);
+  }
+  for (const warning of configStore.warnings) {
+    logger.warn("unknown config key ignored", { key: warning.path, file });
+  }
+
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ configStore, paths, logger, env, ...options, front });
+  } catch (error) {
+    const wanted = options.port ?? facts.port;
+    console.error(
+      `Error: ${
+        error instanceof Deno.errors.AddrInUse
+          ? portInUse(wanted, options.port !== undefined, bindAddress(options.bind ?? facts.bind), {
+            httpPort: facts.httpPort,
+          })
+          : (error as Error).message
+      }`,
+    );
+    configStore.close();
+    logger.close();
+    claim.release();
+    Deno.exit(1);
+  }
+
+  const authNote = describeAuth(gateway.auth);
+  // Signal handlers go in before anything announces the gateway: whoever waits for the ready
+  // line may stop it at once, and must get a clean shutdown.
+  let announcer: Awaited<ReturnType<typeof announce>>;
+
+  // An exit that does not wait for the services still writes the usage records of the last
+  // batch window (`USAGE_BATCH_MS`); a hard kill loses them (docs/sessions.md).
+  const exitNow = (code: number): never => {
+    try {
+      gateway.services.usage.flushSync();
+    } catch (error) {
+      logger.error("usage records not written", { error: (error as Error).message });
+    }
+    Deno.exit(code);
+  };
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) exitNow(130); // a second Ctrl-C means now
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.error("shutdown took over 5 s; exiting");
+      exitNow(1);
+    }, 5_000);
+    await announcer?.stop().catch(() => {});
+    await gateway.close();
+    configStore.close();
+    clearTimeout(force);
+    logger.info("stopped");
+    logger.close();
+    claim.release();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
+  // The CLI finds the gateway (`--port` included) and `gateway stop` its pid by this record; it
+  // is written before the ready line so that whoever waits for the line finds it. So is the
+  // start memo (only a config that started a gateway is remembered): a stop right after the
+  // line must not cut it short.
+  await Promise.all([
+    claim.record({
+      url: gateway.url,
+      port: gateway.port,
+      httpUrl: gateway.httpUrl,
+      bind: gateway.runtime.bindHost,
+      configPath: file,
+    }).catch((error) =>
+      logger.warn("could not record the gateway in the state dir", {
+        error: (error as Error).message,
+      })
+    ),
+    memo && !memo.facts &&
+    writeStartMemo(paths.startMemoFile, memo.key, facts).catch((error) =>
+      logger.warn("could not remember the start settings", { error: (error as Error).message })
+    ),
+  ]);
+  console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
+
+  if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
+  // After the ready line, so the probe (one bwrap run) never delays the first answer.
+  await warnWhenUnsandboxed(gateway.services.sandbox, configStore.current);
+}
+
+/** Says where the gateway's secret came from, never the secret itself. */
+function describeAuth(auth: Gateway["auth"]): string {
+  if (auth.mode === "none") return "auth OFF";
+  if (auth.mode === "password") return "password auth";
+  const from = { flag: "--auth-token", env: "PYCLAW_AUTH_TOKEN", config: "config" } as const;
+  if (auth.source === "generated") return `auth token generated into ${auth.file}`;
+  if (auth.source === "file") return `auth token from ${auth.file}`;
+  return `auth token from ${from[auth.source]}`;
+}
+
+/** Announces the gateway over mDNS (`gateway.discovery.mdns`); a failure is logged, not fatal. */
+async function announce(gateway: Gateway, logger: Logger) {
+  if (isLoopbackHost(gateway.runtime.bindHost)) {
+    logger.warn(
+      "gateway.discovery.mdns is on but the gateway binds loopback only: other " +
+        "machines will see the announcement and fail to connect",
+    );
+  }
+  try {
+    const { announceGateway } = await import("../agent/discovery/mdns.ts");
+    const announcer = await announceGateway({
+      name: `pyclaw on ${Deno.hostname()}`,
+      port: gateway.port,
+      txt: {
+        version: VERSION,
+        protocol: "3",
+        auth: gateway.auth.mode,
+        ...(gateway.httpPort ? { httpPort: String(gateway.httpPort) } : {}),
+      },
+    }, (error) => logger.warn("mDNS announcement failed", { error: error.message }));
+    logger.info("announcing the gateway over mDNS", { type: "_pyclaw._tcp", port: gateway.port });
+    return announcer;
+  } catch (error) {
+    logger.warn("mDNS announcement failed", { error: (error as Error).message });
+    return undefined;
+  }
+}
+
+/** Says plainly, on the console, when agent commands will run on the host. */
+async function warnWhenUnsandboxed(sandbox: CommandSandbox, config: Config): Promise<void> {
+  const { sandbox: mode } = config.tools.exec;
+  if (mode === "none") {
+    console.error("pyclaw: tools.exec.sandbox is none: agent commands run on the host");
+    return;
+  }
+  const availability = await sandbox.availability();
+  if (availability.available) return;
+  console.error(
+    mode === "bwrap"
+      ? `pyclaw: tools.exec.sandbox is bwrap but ${availability.reason}: agent commands will be refused`
+      : `pyclaw: agent commands run unsandboxed: ${availability.reason}`,
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * @module What `gateway run` must know of a config before it listens (bind, ports, auth mode,
+ * logging), remembered from the last start that validated the same input, so that an unchanged
+ * config lets the gateway listen before zod and the schema load (about a third of its start-up,
+ * issue 17). The full config is still validated before any request but `/health` is served.
+ *
+ * The memo is keyed by a SHA-256 digest of everything the validated config depends on: the
+ * config file's path and text, the value of every variable its `${NAME}`s name, the source of
+ * each module of the validation (CONFIG_VALIDATION_MODULES; a test holds the list to the module
+ * graph), the zod and json5 packages' manifests and the Deno version. Any change to one of them
+ * changes the key, so a memo is never used for input it was not made from; where one of them
+ * cannot be read (a compiled binary without its sources), there is no memo. The memo file holds
+ * the key and the start facts: no secret, only whether one is set.
+ */
+
+import type { Config } from "./schema.ts";
+import type { ConsoleLevel, LogLevel } from "../logger.ts";
+import { writeFileAtomic } from "../fs.ts";
+
+/** The part of a validated config that `gateway run` needs before it listens. */
+export interface StartFacts {
+  bind: string;
+  port: number;
+  /** `gateway.http.port`; absent when not set. */
+  httpPort?: number | false;
+  auth: { mode: "token" | "password" | "none"; tokenSet: boolean; passwordSet: boolean };
+  logging: { level: LogLevel; consoleLevel: ConsoleLevel; maxFileBytes: number; maxFiles: number };
+}
+
+/** The start facts of a validated config. */
+export function startFacts(config: Config): StartFacts {
+  const { gateway, logging } = config;
+  return {
+    bind: gateway.bind,
+    port: gateway.port,
+    ...(gateway.http.port === undefined ? {} : { httpPort: gateway.http.port }),
+    auth: {
+      mode: gateway.auth.mode,
+      tokenSet: Boolean(gateway.auth.token),
+      passwordSet: Boolean(gateway.auth.password),
+    },
+    logging: {
+      level: logging.level,
+      consoleLevel: logging.consoleLevel,
+      maxFileBytes: logging.maxFileBytes,
+      maxFiles: logging.maxFiles,
+    },
+  };
+}
+
+/**
+ * The program's modules whose code decides what a config text validates to, relative to this
+ * file. tests/core/config/start_memo_test.ts checks it against the module graph of load.ts.
+ */
+export const CONFIG_VALIDATION_MODULES = [
+  "./load.ts",
+  "./schema.ts",
+  "./key_path.ts",
+  "../errors.ts",
+  "../protocol/errors.ts",
+  "../tool_groups.ts",
+];
+
+/** The third-party packages the validation runs, by their manifests. */
+const PACKAGE_MANIFESTS = ["zod", "json5"].map((name) =>
+  new URL(`../../node_modules/${name}/package.json`, import.meta.url)
+);
+
+/** Bumped when the memo file's layout or the facts' meaning changes. */
+const MEMO_FORMAT = 1;
+
+const ENV_NAME = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * The memo key of a config: its file, its text (undefined: no file), the variables it names
+ * and the code that validates it; undefined when that code cannot be read.
+ */
+export async function startMemoKey(
+  file: string,
+  text: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
+  let code: string[];
+  try {
+    // Read synchronously: a few small files, before anything else runs (a third of the time).
+    code = [
+      ...CONFIG_VALIDATION_MODULES.map((path) => new URL(path, import.meta.url)),
+      ...PACKAGE_MANIFESTS,
+    ].map((url) => Deno.readTextFileSync(url));
+  } catch {
+    return undefined;
+  }
+  // Every name the text mentions (in a comment, or escaped as `$${NAME}`, too): more than
+  // substitution reads, never less.
+  const names = [...new Set([...(text ?? "").matchAll(ENV_NAME)].map((match) => match[1]))].sort();
+  const input = JSON.stringify([
+    MEMO_FORMAT,
+    Deno.version.deno,
+    code,
+    file,
+    text ?? null,
+    names.map((name) => [name, env[name] ?? null]),
+  ]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The facts remembered under `key`, if the memo file holds them. */
+export async function readStartMemo(
+  memoFile: string,
+  key: string,
+): Promise<StartFacts | undefined> {
+  let memo: unknown;
+  try {
+    memo = JSON.parse(await Deno.readTextFile(memoFile));
+  } catch {
+    return undefined; // none yet, or unreadable: validate as if there were none
+  }
+  const { key: saved, facts } = (memo ?? {}) as { key?: unknown; facts?: unknown };
+  return saved === key && isStartFacts(facts) ? facts : undefined;
+}
+
+/** Remembers `facts` under `key`, replacing the memo of any earlier config. */
+export async function writeStartMemo(memoFile: string, key: string, facts: StartFacts) {
+  await writeFileAtomic(memoFile, JSON.stringify({ key, facts }) + "\n", { mode: 0o600 });
+}
+
+/** A shape check of what was read back: a damaged file is no memo. */
+function isStartFacts(value: unknown): value is StartFacts {
+  const facts = value as Partial<StartFacts> | null;
+  const port = (p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535;
+  return typeof facts === "object" && facts !== null &&
+    typeof facts.bind === "string" && port(facts.port) &&
+    (facts.httpPort === undefined || facts.httpPort === false || port(facts.httpPort)) &&
+    typeof facts.auth === "object" && facts.auth !== null &&
+    ["token", "password", "none"].includes(facts.auth.mode) &&
+    typeof facts.auth.tokenSet === "boolean" && typeof facts.auth.passwordSet === "boolean" &&
+    typeof facts.logging === "object" && facts.logging !== null &&
+    ["debug", "info", "warn", "error"].includes(facts.logging.level) &&
+    ["debug", "info", "warn", "error", "silent"].includes(facts.logging.consoleLevel) &&
+    Number.isInteger(facts.logging.maxFileBytes) && facts.logging.maxFileBytes > 0 &&
+    Number.isInteger(facts.logging.maxFiles) && facts.logging.maxFiles > 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * @module The listeners `gateway run` opens before the gateway has loaded (server/front.ts):
+ * `/health` says the gateway is starting, every other request waits for the gateway's handler
+ * and gets its answer, and a gateway that fails to start leaves 503s, never a wrong answer.
+ */
+
+import { assertEquals } from "../_helpers/assert.ts";
+import { Logger } from "../../core/logger.ts";
+import { openFront } from "../../server/front.ts";
+
+const logger = new Logger({ consoleLevel: "silent" });
+
+Deno.test("the front answers /health as starting and holds other requests for the gateway", async () => {
+  const front = await openFront({ hostname: "127.0.0.1", port: 0, httpPort: false, logger });
+  try {
+    const base = `http://127.0.0.1:${front.listeners.port}`;
+    const health = await fetch(`${base}/health`);
+    assertEquals(health.status, 200);
+    const body = await health.json();
+    assertEquals(body.status, "starting");
+    assertEquals(typeof body.uptime, "number");
+
+    let settled = false;
+    const waiting = fetch(`${base}/v1/models`).finally(() => (settled = true));
+    // Answered after the waiting request was sent, so that one has reached the front too.
+    await (await fetch(`${base}/health`)).body?.cancel();
+    assertEquals(settled, false);
+
+    const seen: string[] = [];
+    front.serve((request) => {
+      seen.push(new URL(request.url).pathname);
+      return Promise.resolve(new Response("from the gateway", { status: 401 }));
+    });
+    const answer = await waiting;
+    assertEquals(answer.status, 401);
+    assertEquals(await answer.text(), "from the gateway");
+    // Once served, /health is the gateway's too.
+    await (await fetch(`${base}/health`)).body?.cancel();
+    assertEquals(seen, ["/v1/models", "/health"]);
+  } finally {
+    await front.listeners.shutdown(1_000);
+  }
+});
+
+Deno.test("a front whose gateway failed answers 503 to waiting and later requests", async () => {
+  const front = await openFront({ hostname: "127.0.0.1", port: 0, httpPort: false, logger });
+  try {
+    const base = `http://127.0.0.1:${front.listeners.port}`;
+    const waiting = fetch(`${base}/`, { headers: { upgrade: "websocket" } });
+    await (await fetch(`${base}/health`)).body?.cancel();
+    front.fail();
+    const answer = await waiting;
+    assertEquals(answer.status, 503);
+    await answer.body?.cancel();
+    const later = await fetch(`${base}/health`);
+    assertEquals(later.status, 503);
+    await later.body?.cancel();
+  } finally {
+    await front.listeners.shutdown(1_000);
+  }
+});
