@@ -80,28 +80,38 @@ export async function startMemoKey(
   text: string | undefined,
   env: Record<string, string | undefined>,
 ): Promise<string | undefined> {
-  let code: string[];
+  let code: Uint8Array[];
   try {
-    // Read synchronously: a few small files, before anything else runs (a third of the time).
+    // Bytes, read synchronously: a few small files before anything else runs, hashed as they are.
     code = [
       ...CONFIG_VALIDATION_MODULES.map((path) => new URL(path, import.meta.url)),
       ...PACKAGE_MANIFESTS,
-    ].map((url) => Deno.readTextFileSync(url));
+    ].map((url) => Deno.readFileSync(url));
   } catch {
     return undefined;
   }
   // Every name the text mentions (in a comment, or escaped as `$${NAME}`, too): more than
   // substitution reads, never less.
   const names = [...new Set([...(text ?? "").matchAll(ENV_NAME)].map((match) => match[1]))].sort();
-  const input = JSON.stringify([
+  const encoder = new TextEncoder();
+  const head = encoder.encode(JSON.stringify([
     MEMO_FORMAT,
     Deno.version.deno,
-    code,
     file,
-    text ?? null,
+    text === undefined ? null : text.length,
     names.map((name) => [name, env[name] ?? null]),
-  ]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input));
+  ]));
+  const parts = [head, ...code, encoder.encode(text ?? "")];
+  // Each part behind its length, so no two different inputs make the same bytes.
+  const input = new Uint8Array(parts.reduce((sum, part) => sum + 4 + part.length, 0));
+  const view = new DataView(input.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setUint32(at, part.length);
+    input.set(part, at + 4);
+    at += 4 + part.length;
+  }
+  const digest = await crypto.subtle.digest("SHA-256", input);
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
