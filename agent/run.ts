@@ -25,7 +25,7 @@ import { gatewayCodeOf } from "./providers/errors.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
-import { buildToolSet, runToolCall } from "./tool_calls.ts";
+import { buildToolSet, runToolCall, type ToolSet } from "./tool_calls.ts";
 import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
 import { selectModel } from "./model_select.ts";
 import { skillsPrompt } from "./skills.ts";
@@ -49,6 +49,7 @@ export function prepareRun(deps: AgentRunDeps, request: AgentRunRequest): Prepar
 }
 
 const ZERO: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+const NO_TOOLS: ToolSet = { specs: [], byWireName: new Map(), denied: new Set(), names: new Set() };
 
 /** Runs one turn. Never throws: failures end the stream with an `error` event. */
 export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGenerator<AgentEvent> {
@@ -78,7 +79,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
     // A small window gets lean tool schemas: every token of them is paid on every request.
     if (request.tools !== false) await deps.tools?.ready();
     const toolSet = request.tools === false || !deps.tools
-      ? { specs: [], byWireName: new Map(), denied: new Set<string>() }
+      ? NO_TOOLS
       : buildToolSet(deps.tools.list(), [config.tools, agent.tools], {
         lean: budget.window <= LEAN_SCHEMA_WINDOW,
       });
@@ -91,7 +92,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       }),
       skills,
       config.agents.defaults.memorySearch.enabled
-        ? memoryPromptSection(new Set([...toolSet.byWireName.values()].map((tool) => tool.name)))
+        ? memoryPromptSection(toolSet.names)
         : "",
     ].filter(Boolean).join("\n\n");
     const toolContext: ToolContext = {

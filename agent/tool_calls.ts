@@ -10,12 +10,17 @@ import { toolAllowed, type ToolPolicyList } from "../tools/tool_policy.ts";
 import type { ToolCall, ToolSpec } from "./providers/types.ts";
 import { compactSchema } from "./tool_schema.ts";
 
-/** The tools of one run: specs for the model, and the tool behind each wire name. */
+/**
+ * The tools of one run: specs for the model, and the tool behind each wire name. Shared by every
+ * run built from the same tools and lists, so nothing in it is changed.
+ */
 export interface ToolSet {
-  specs: ToolSpec[];
-  byWireName: Map<string, Tool>;
+  readonly specs: readonly ToolSpec[];
+  readonly byWireName: ReadonlyMap<string, Tool>;
   /** Wire names of tools the policy keeps from this agent; a call to one is refused. */
-  denied: Set<string>;
+  readonly denied: ReadonlySet<string>;
+  /** The offered tools' own names (`mcp:fs:read`, not the wire name). */
+  readonly names: ReadonlySet<string>;
 }
 
 const schemas = new WeakMap<Tool, Record<string, unknown>>();
@@ -32,12 +37,58 @@ export interface ToolSetOptions {
   lean?: boolean;
 }
 
-/** The tool set for a run, filtered by allow/deny lists (names, globs and `group:` entries). */
+/** A built set and what it was built from. */
+interface BuiltSet {
+  tools: readonly Tool[];
+  lists: readonly ToolPolicyList[];
+  lean: boolean;
+  set: ToolSet;
+}
+
+/** The sets built last, newest first: a few agents' sets, reused turn after turn. */
+const built: BuiltSet[] = [];
+const MAX_BUILT = 8;
+
+/**
+ * The tool set for a run, filtered by allow/deny lists (names, globs and `group:` entries).
+ * A warm turn builds none (issue 17): a set is reused while the tools are the same objects and
+ * the lists the same arrays, which holds until a config reload swaps them or an MCP server's
+ * tools change.
+ */
 export function buildToolSet(
   tools: readonly Tool[],
   lists: readonly ToolPolicyList[],
   options: ToolSetOptions = {},
 ): ToolSet {
+  const lean = options.lean === true;
+  const index = built.findIndex((entry) =>
+    entry.lean === lean && sameItems(entry.tools, tools) && sameLists(entry.lists, lists)
+  );
+  if (index >= 0) {
+    const [entry] = built.splice(index, 1);
+    built.unshift(entry);
+    return entry.set;
+  }
+  const set = newToolSet(tools, lists, lean);
+  built.unshift({ tools: [...tools], lists: lists.map((l) => ({ ...l })), lean, set });
+  if (built.length > MAX_BUILT) built.pop();
+  return set;
+}
+
+function sameItems<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Entries are compared as arrays, not by content: config is frozen and a reload makes new ones.
+function sameLists(a: readonly ToolPolicyList[], b: readonly ToolPolicyList[]): boolean {
+  return a.length === b.length &&
+    a.every((list, i) => list.allow === b[i].allow && list.deny === b[i].deny);
+}
+
+function newToolSet(tools: readonly Tool[], lists: readonly ToolPolicyList[], lean: boolean) {
   const specs: ToolSpec[] = [];
   const byWireName = new Map<string, Tool>();
   const denied = new Set<string>();
@@ -51,11 +102,12 @@ export function buildToolSet(
     byWireName.set(name, tool);
     specs.push({
       name,
-      description: options.lean ? firstSentence(tool.description) : tool.description,
-      parameters: jsonSchemaOf(tool, options.lean === true),
+      description: lean ? firstSentence(tool.description) : tool.description,
+      parameters: jsonSchemaOf(tool, lean),
     });
   }
-  return { specs, byWireName, denied };
+  const names = new Set([...byWireName.values()].map((tool) => tool.name));
+  return Object.freeze({ specs: Object.freeze(specs), byWireName, denied, names });
 }
 
 /** A description's first sentence: the gist, for a lean tool set. */

@@ -65,7 +65,7 @@ function parseArguments(text: string): unknown {
 }
 
 /** Tool specs as node-llama-cpp functions. */
-export function toFunctions(tools: ToolSpec[]): ChatModelFunctions {
+export function toFunctions(tools: readonly ToolSpec[]): ChatModelFunctions {
   const functions: Record<string, { description?: string; params?: GbnfJsonSchema }> = {};
   for (const tool of tools) {
     functions[tool.name] = {

@@ -44,7 +44,7 @@ export interface ChatRequest {
   /** The model id as the provider knows it (no `provider/` prefix). */
   model: string;
   messages: ChatMessage[];
-  tools?: ToolSpec[];
+  tools?: readonly ToolSpec[];
   /** @default "auto" when tools are given */
   toolChoice?: "auto" | "none" | "required" | { name: string };
   temperature?: number;

@@ -3,7 +3,7 @@ import { buildToolSet, runToolCall, wireName } from "../../agent/tool_calls.ts";
 import { configSchema } from "../../core/config/schema.ts";
 import { Logger } from "../../core/logger.ts";
 import { defineTool, type ToolContext } from "../../tools/tool.ts";
-import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 
 const add = defineTool({
   name: "mcp:math:add",
@@ -40,6 +40,22 @@ Deno.test("buildToolSet gives wire-safe names and JSON Schemas, honouring allow 
   assertEquals(set.specs[0].parameters.required, ["a", "b"]);
   assertEquals(set.byWireName.get("mcp_math_add"), add);
   assertEquals([...set.denied], ["broken"]);
+});
+
+Deno.test("a warm turn's tool set is the one built before, until the tools or the lists change", () => {
+  const deny = ["broken"];
+  const first = buildToolSet([add, broken], [{}, { deny }]);
+  // A fresh list of the same tools and fresh list objects holding the same arrays: no rebuild.
+  const again = buildToolSet([add, broken], [{}, { deny }]);
+  assert(again === first, "the same inputs give the same set");
+  assert(Object.isFrozen(first) && Object.isFrozen(first.specs), "a shared set cannot change");
+  assertEquals([...first.names], ["mcp:math:add"]);
+  // A reload swaps the config's arrays; an MCP server's tool list changes the tools.
+  const reloaded = buildToolSet([add, broken], [{}, { deny: ["mcp:*"] }]);
+  assertEquals(reloaded.specs.map((spec) => spec.name), ["broken"]);
+  assert(buildToolSet([add], [{}, { deny }]) !== first, "other tools give another set");
+  assert(buildToolSet([add, broken], [{}, { deny }], { lean: true }) !== first, "lean is its own");
+  assert(buildToolSet([add, broken], [{}, { deny }]) === first, "still kept");
 });
 
 Deno.test("runToolCall validates arguments and turns failures into error results", async () => {
