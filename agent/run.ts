@@ -69,7 +69,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
   try {
     // Skills are listed by name and description; the agent loads one with `read_skill`. The
     // listing does not wait for the user's message to be stored: the two file reads overlap.
-    const [tail, skills] = await Promise.all([
+    const [{ tail, written }, skills] = await Promise.all([
       startTurn(deps, request, { vision, workspaceDir }),
       request.tools !== false && deps.toolServices?.skills
         ? skillsPrompt(deps.toolServices.skills, workspaceDir)
@@ -91,9 +91,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         events: deps.systemEvents?.drain(),
       }),
       skills,
-      config.agents.defaults.memorySearch.enabled
-        ? memoryPromptSection(toolSet.names)
-        : "",
+      config.agents.defaults.memorySearch.enabled ? memoryPromptSection(toolSet.names) : "",
     ].filter(Boolean).join("\n\n");
     const toolContext: ToolContext = {
       signal,
@@ -124,6 +122,9 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         { vision },
       )),
     ];
+    // The user's message was being written while the context was built; it is in the file
+    // before the model sees it.
+    await written;
     for (let round = 0;; round++) {
       // The last allowed round offers no tools, so the model has to answer in words.
       const offerTools = toolSet.specs.length > 0 && round < agent.maxIterations - 1;

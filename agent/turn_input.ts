@@ -40,13 +40,15 @@ export async function lastUserMessage(
 /**
  * Writes the user side of the turn: appends the message (`send`), or cuts the session after
  * (`resend`) or before (`edit`) its last user message. Only the end of the file is read.
- * Returns the session's cached tail as the message's append left it, when the store has one.
+ * Answers once the message's append is under way (see `SessionStore.appendAndTail`): with the
+ * session's cached tail as that append leaves it, when the store has one, and `written`, to
+ * await before the model is called.
  */
 export async function startTurn(
   deps: { sessions: SessionStore },
   request: TurnInput,
   options: { vision: boolean; workspaceDir: string },
-): Promise<SessionTailSnapshot | undefined> {
+): Promise<{ tail?: SessionTailSnapshot; written?: Promise<void> }> {
   const { agentId, sessionId } = request;
   const mode = request.mode ?? "send";
   if (mode === "resend") {
@@ -54,7 +56,7 @@ export async function startTurn(
     if (last && last.end < await deps.sessions.size(agentId, sessionId)) {
       await deps.sessions.truncate(agentId, sessionId, last.end);
     }
-    return undefined;
+    return {};
   }
   let content: string | ContentPart[] = sanitizeUserMessage(request.message ?? "");
   if (request.attachments?.length) {
@@ -70,7 +72,7 @@ export async function startTurn(
     const last = await lastUserMessage(deps.sessions, agentId, sessionId);
     if (last) await deps.sessions.truncate(agentId, sessionId, last.offset);
   }
-  return (await deps.sessions.appendAndTail(agentId, sessionId, user)).tail;
+  return await deps.sessions.appendAndTail(agentId, sessionId, user);
 }
 
 /** A message with its images replaced by a note, for models without vision. */

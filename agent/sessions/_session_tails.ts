@@ -111,10 +111,13 @@ export class SessionTails<T extends LocatedEntry> {
     this.#fit(tail);
   }
 
-  /** The tail of `path` as it is now, whatever it reads next, when there is one. */
-  snapshot(path: string): CachedTail<T> | undefined {
+  /**
+   * The tail of `path` as it is now with `added` after it (an append under way), whatever it
+   * holds later, when there is one.
+   */
+  snapshot(path: string, added: readonly T[] = []): CachedTail<T> | undefined {
     const tail = this.#tails.get(path);
-    return tail && { from: tail.from, entries: tail.entries.slice() };
+    return tail && { from: tail.from, entries: [...tail.entries, ...added.map(freeze)] };
   }
 
   /** Forgets the tail of `path` (and stops reads in flight from keeping theirs). */

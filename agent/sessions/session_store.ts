@@ -251,25 +251,34 @@ export class SessionStore {
    */
   async append(agentId: string, sessionId: string, ...entries: SessionEntry[]): Promise<number> {
     if (!entries.length) return await this.size(agentId, sessionId);
-    return (await this.appendAndTail(agentId, sessionId, ...entries)).offset;
+    const appended = await this.appendAndTail(agentId, sessionId, ...entries);
+    await appended.written;
+    return appended.offset;
   }
 
   /**
-   * Appends like {@linkcode append}, and returns the session's cached tail as this append left
-   * it, when the store has one: the stat before the write checked the file against it, so a
-   * turn that stored its user message builds its context from this without another stat.
+   * Appends like {@linkcode append}, but answers once the file is checked and the write is
+   * under way: with the offset, the session's cached tail as the append leaves it (when the
+   * store has one: the stat before the write checked the file against it), and `written`,
+   * which settles when the lines are in the file. A turn builds its context from the tail
+   * while its message is written, with no second stat, and awaits `written` before it calls
+   * the model. The session stays locked until the write is done.
    */
   async appendAndTail(
     agentId: string,
     sessionId: string,
     ...entries: SessionEntry[]
-  ): Promise<{ offset: number; tail?: SessionTailSnapshot }> {
+  ): Promise<{ offset: number; tail?: SessionTailSnapshot; written: Promise<void> }> {
     const path = this.file(agentId, sessionId);
     // Most entries carry no image: no promise per entry for them.
     const stored = entries.some((entry) => Array.isArray(entry.content))
       ? await Promise.all(entries.map((entry) => storeImages(entry, dirname(path), sessionId)))
       : entries;
-    const appended = await this.#locked(path, async () => {
+    let checked!: (early: { offset: number; tail?: SessionTailSnapshot }) => void;
+    const early = new Promise<{ offset: number; tail?: SessionTailSnapshot }>((resolve) => {
+      checked = resolve;
+    });
+    const done = this.#locked(path, async () => {
       const lines = stored.map((entry) => JSON.stringify(entry));
       const text = lines.join("\n") + "\n";
       // Where this store's last append ended: when the file still has that size, nothing else
@@ -278,11 +287,20 @@ export class SessionStore {
       const info = known === undefined ? undefined : await statIfExists(path);
       if (info && info.size === known) {
         const size = info.size;
+        const end = size + byteLength(text);
+        const added = located(lines, size);
         this.#tails.valid(path, info); // drops a tail the inode or mtime says was rewritten
-        await Deno.writeTextFile(path, text, { append: true });
-        this.#remember(path, size + byteLength(text));
-        this.#tails.appended(path, size, located(lines, size), size + byteLength(text));
-        return { offset: size, tail: this.#tails.snapshot(path) };
+        checked({ offset: size, tail: this.#tails.snapshot(path, added) });
+        try {
+          await Deno.writeTextFile(path, text, { append: true });
+        } catch (error) {
+          this.#ends.delete(path);
+          this.#tails.invalidate(path);
+          throw error;
+        }
+        this.#remember(path, end);
+        this.#tails.appended(path, size, added, end);
+        return size;
       }
       this.#tails.invalidate(path);
       // A crash (or another writer) may have left half a line; start ours on a fresh line so
@@ -292,10 +310,13 @@ export class SessionStore {
       const prefix = tail.newline ? "" : "\n";
       await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
       this.#remember(path, tail.size + byteLength(prefix + text));
-      return { offset: tail.size + prefix.length };
+      return tail.size + prefix.length;
     });
-    this.#changed(agentId, sessionId, "append");
-    return appended;
+    const written = done.then(() => this.#changed(agentId, sessionId, "append"));
+    // Whoever takes the early answer awaits `written`; a failure before it comes is thrown here.
+    written.catch(() => {});
+    const answer = await Promise.race([early, done.then((offset) => ({ offset }))]);
+    return { ...answer, written };
   }
 
   /**

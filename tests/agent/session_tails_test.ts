@@ -151,17 +151,25 @@ Deno.test("a delivery from another session and a compaction line reach the cache
   });
 });
 
-Deno.test("the tail an append returns is the file as it left it, and builds a context with no stat", async () => {
+Deno.test("the tail an append answers with is the file as its write leaves it, and builds a context with no stat", async () => {
   await withStore(async (store, file) => {
     await readTail(store, "s"); // the first read from the end keeps the tail
-    const { tail } = await store.appendAndTail("main", "s", user("three"));
+    const { tail, written } = await store.appendAndTail("main", "s", user("three"));
+    // An append queued behind it waits for its write: the file keeps their order.
+    const queued = store.append("main", "s", user("queued"));
+    await written;
+    await queued;
+    assertEquals(
+      (await Deno.readTextFile(file)).trim().split("\n").map((line) => JSON.parse(line).content),
+      ["one", "two", "three", "queued"],
+    );
     assertEquals(tail?.entries.map((located) => (located.entry as SessionMessage).content), [
       "one",
       "two",
       "three",
     ]);
     const fresh = await Array.fromAsync(store.backward("main", "s", Number.MAX_SAFE_INTEGER));
-    assertEquals([...tail!.entries].reverse(), fresh);
+    assertEquals([...tail!.entries].reverse(), fresh.slice(1));
     const stats: string[] = [];
     const stat = Deno.stat;
     Deno.stat = (path) => {
@@ -171,6 +179,7 @@ Deno.test("the tail an append returns is the file as it left it, and builds a co
     try {
       const context = await loadSessionContext(store, "main", "s", Infinity, tail);
       assertEquals(context.messages.map((m) => m.message.content), ["one", "two", "three"]);
+      assert(tail!.entries.every((located) => Object.isFrozen(located.entry)));
     } finally {
       Deno.stat = stat;
     }
@@ -186,7 +195,15 @@ Deno.test("the tail an append returns is the file as it left it, and builds a co
     await Deno.writeTextFile(file, text.replace('"one"', '"ONE"'));
     const after = await store.appendAndTail("main", "s", user("five"));
     assertEquals(after.tail, undefined);
-    assertEquals((await readTail(store, "s")).contents, ["ONE", "two", "three", "four", "five"]);
+    await after.written;
+    assertEquals((await readTail(store, "s")).contents, [
+      "ONE",
+      "two",
+      "three",
+      "queued",
+      "four",
+      "five",
+    ]);
   });
 });
 
