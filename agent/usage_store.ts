@@ -84,6 +84,8 @@ export class UsageStore {
   readonly file: string;
   #loading: Promise<Aggregates> | undefined;
   #loaded: Aggregates | undefined;
+  /** Calls recorded but not yet counted (with when: ms, or the ISO time they were given). */
+  #queued: { entry: Omit<UsageRecord, "time">; at: number | string }[] = [];
   /** Lines not yet on disk, and the write that will take them. */
   #pending: string[] = [];
   #writing: Promise<void> | undefined;
@@ -102,23 +104,30 @@ export class UsageStore {
    * Records one model call. It counts in summaries at once; the returned promise resolves once
    * it is on disk. Records arriving within {@linkcode USAGE_BATCH_MS} share one append, made
    * off the request's path (an append per request cost each `/v1` request and turn an fs call);
-   * callers on a request path should not wait for it.
+   * callers on a request path should not wait for it. Only the call and its time are noted
+   * here: the record's JSON and the day's totals are made with the batch, or by a summary that
+   * comes first (on every `/v1` request they were a tenth of the gateway's own code).
    */
   record(entry: Omit<UsageRecord, "time"> & { time?: string }): Promise<void> {
-    const record: UsageRecord = {
-      time: entry.time ?? new Date().toISOString(),
-      ...entry,
-    } as UsageRecord;
-    // Load first: loading after the append would read this record from the file and then
-    // push it a second time. Once loaded, no promise hop (this runs on every request's path).
-    if (this.#loaded) return this.#add(this.#loaded, record);
-    return this.#load().then((aggregates) => this.#add(aggregates, record));
+    this.#queued.push({ entry, at: entry.time ?? Date.now() });
+    return (this.#writing ??= this.#writePending());
   }
 
-  #add(aggregates: Aggregates, record: UsageRecord): Promise<void> {
-    addRecord(aggregates, record);
-    this.#pending.push(JSON.stringify(record) + "\n");
-    return (this.#writing ??= this.#writePending());
+  /**
+   * Turns the queued calls into records: counted in `aggregates` (when loaded) and lines for the
+   * next append. Counting needs the file read first: loading after the append would read these
+   * records from the file and then count them a second time.
+   */
+  #drain(aggregates: Aggregates | undefined): void {
+    for (const { entry, at } of this.#queued) {
+      const record = {
+        time: typeof at === "string" ? at : new Date(at).toISOString(),
+        ...entry,
+      } as UsageRecord;
+      if (aggregates) addRecord(aggregates, record);
+      this.#pending.push(JSON.stringify(record) + "\n");
+    }
+    this.#queued = [];
   }
 
   async #writePending(): Promise<void> {
@@ -127,7 +136,11 @@ export class UsageStore {
         this.#wake = resolve;
         this.#timer = setTimeout(resolve, this.#batchMs);
       });
-      while (this.#pending.length) {
+      // A file that cannot be read now gets the lines uncounted: the next read counts them there.
+      const aggregates = await this.#load().catch(() => undefined);
+      for (;;) {
+        this.#drain(aggregates);
+        if (!this.#pending.length) break;
         const text = this.#pending.join("");
         this.#pending = [];
         if (!this.#created) {
@@ -147,8 +160,6 @@ export class UsageStore {
 
   /** Writes what is pending now (gateway shutdown). */
   async flush(): Promise<void> {
-    // Records called before this one queue themselves once the file has been read.
-    await this.#load().catch(() => {});
     clearTimeout(this.#timer);
     this.#wake?.();
     await this.#writing;
@@ -160,6 +171,8 @@ export class UsageStore {
    * to an async append is that append's.
    */
   flushSync(): void {
+    // Not counted when the file was never read: it will be, with these lines in it.
+    this.#drain(this.#loaded);
     if (!this.#pending.length) return;
     const text = this.#pending.join("");
     this.#pending = [];
@@ -188,7 +201,9 @@ export class UsageStore {
     };
     const byProvider = new Map<string, UsageSummary["byProvider"][number]>();
     const sinceDate = since.toISOString().slice(0, 10);
-    for (const [date, models] of await this.#load()) {
+    const aggregates = await this.#load();
+    this.#drain(aggregates);
+    for (const [date, models] of aggregates) {
       if (date < sinceDate) continue;
       for (const [key, record] of models) {
         const tokens = record.promptTokens + record.completionTokens;
