@@ -87,6 +87,9 @@ export class ProviderRegistry {
   #byId = new Map<string, ProviderFactory>([["ollama", createOllamaProvider]]);
   #built = new Map<string, { key: string; provider: ChatProvider }>();
   #lists = new Map<string, { at: number; ttl: number; models: ModelInfo[] }>();
+  #resolutionCache:
+    | { config: Config; present: string; byModel: Map<string, ResolvedModel> }
+    | undefined;
 
   constructor(options: ProviderRegistryOptions) {
     this.#options = options;
@@ -199,18 +202,23 @@ export class ProviderRegistry {
    * @throws {GatewayError} NOT_FOUND when no provider serves the model
    */
   resolve(model: string, provider?: string): ResolvedModel {
-    const ids = this.providerIds();
     if (provider) {
       const bare = model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
       return this.#resolved(provider, bare);
     }
+    const cache = this.#resolutions();
+    const cached = cache.get(model);
+    if (cached) return cached;
+    const ids = this.providerIds();
     const slash = model.indexOf("/");
     if (slash > 0 && ids.includes(model.slice(0, slash))) {
-      return this.#resolved(model.slice(0, slash), model.slice(slash + 1));
+      return remember(cache, model, this.#resolved(model.slice(0, slash), model.slice(slash + 1)));
     }
     const config = this.#options.config().models.providers;
     for (const id of ids) {
-      if (config[id]?.models?.some((entry) => entry.id === model)) return this.#resolved(id, model);
+      if (config[id]?.models?.some((entry) => entry.id === model)) {
+        return remember(cache, model, this.#resolved(id, model));
+      }
     }
     for (const [id, implicit] of this.#implicit) {
       if (ids.includes(id) && implicit.serves?.(model)) return this.#resolved(id, model);
@@ -249,6 +257,23 @@ export class ProviderRegistry {
         ? `Unknown model: ${model} (write provider/model, one of: ${ids.join(", ")})`
         : `Unknown model: ${model} (no provider is configured under models.providers)`,
     );
+  }
+
+  /**
+   * Resolutions by `provider/model` prefix or config entry, which depend only on the config and
+   * on which local providers are present: kept while both stay the same (every `/v1` request
+   * and turn resolves its model). The later rules (local store, listed models, owner by name,
+   * the only provider) look at state that changes on its own and are worked out each time.
+   */
+  #resolutions(): Map<string, ResolvedModel> {
+    const config = this.#options.config();
+    let present = "";
+    for (const id of this.#implicit.keys()) if (this.#isImplicit(id)) present += `${id}\n`;
+    const cache = this.#resolutionCache;
+    if (cache?.config !== config || cache.present !== present) {
+      this.#resolutionCache = { config, present, byModel: new Map() };
+    }
+    return this.#resolutionCache!.byModel;
   }
 
   /** A provider pyclaw knows by name (defaults, key variable, or a registered local one). */
@@ -361,6 +386,7 @@ export class ProviderRegistry {
   }
 
   #drop(id: string): void {
+    this.#resolutionCache = undefined;
     const built = this.#built.get(id);
     this.#built.delete(id);
     this.#lists.delete(id);
@@ -369,8 +395,22 @@ export class ProviderRegistry {
 
   /** Releases every built provider. */
   async close(): Promise<void> {
+    this.#resolutionCache = undefined;
     const providers = [...this.#built.values()].map((built) => built.provider);
     this.#built.clear();
     await Promise.all(providers.map((provider) => provider.close?.().catch(() => {})));
   }
+}
+
+/** Most models a registry remembers the resolution of (a client may name any number). */
+const RESOLUTIONS_KEPT = 256;
+
+function remember(
+  cache: Map<string, ResolvedModel>,
+  model: string,
+  resolved: ResolvedModel,
+): ResolvedModel {
+  if (cache.size >= RESOLUTIONS_KEPT) cache.clear();
+  cache.set(model, resolved);
+  return resolved;
 }

@@ -37,6 +37,41 @@ Deno.test("ProviderRegistry refuses a known provider's prefix when that provider
   assertEquals(withKey.resolve("anthropic/claude-x").providerId, "anthropic");
 });
 
+Deno.test("ProviderRegistry resolves a model again when the config or the local providers change", () => {
+  const configOf = (baseUrl: string, owner: string) =>
+    configSchema.parse({
+      models: {
+        providers: {
+          fake: { baseUrl, models: owner === "fake" ? [{ id: "m" }, { id: "llamacpp/tiny" }] : [] },
+          other: { baseUrl, models: owner === "other" ? [{ id: "m" }] : [] },
+        },
+      },
+    });
+  let current = configOf("http://127.0.0.1:9/v1", "fake");
+  let localModels = false;
+  const registry = new ProviderRegistry({ config: () => current, env: {} });
+  registry.registerApi("llamacpp", (settings) => ({
+    id: settings.id,
+    api: "llamacpp",
+    async *stream() {},
+  }));
+  registry.registerImplicit("llamacpp", () => localModels);
+  const first = registry.resolve("m");
+  assertEquals(first.providerId, "fake");
+  assert(registry.resolve("m") === first, "an unchanged config resolves the same way");
+  // A reload: a new base URL builds a new provider, and a model that moved goes with it.
+  current = configOf("http://127.0.0.1:10/v1", "fake");
+  const rebuilt = registry.resolve("m");
+  assert(rebuilt.provider !== first.provider, "the provider was not rebuilt for its new config");
+  current = configOf("http://127.0.0.1:10/v1", "other");
+  assertEquals(registry.resolve("m").providerId, "other");
+  // A local provider that appears takes its own prefix back from a config entry of that name.
+  current = configOf("http://127.0.0.1:10/v1", "fake");
+  assertEquals(registry.resolve("llamacpp/tiny").providerId, "fake");
+  localModels = true;
+  assertEquals(registry.resolve("llamacpp/tiny").providerId, "llamacpp");
+});
+
 Deno.test("/v1/chat/completions answers 404 naming the provider, and nothing reaches the upstream", async () => {
   await using env = await startChatGateway({ providerId: "openai" });
   const client = new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: TEST_TOKEN, maxRetries: 0 });
