@@ -19,10 +19,16 @@ export type Turn = Omit<ChatRequest, "model" | "signal"> & {
   user?: string;
 };
 
+/** Events pulled one by one, and closed early with `return` (an async generator is one). */
+export interface EventStream {
+  next(): Promise<IteratorResult<StreamEvent>>;
+  return(value?: undefined): Promise<IteratorResult<StreamEvent>>;
+}
+
 /** An opened stream whose first event has arrived. */
 export interface OpenedStream {
   first: IteratorResult<StreamEvent>;
-  rest: AsyncGenerator<StreamEvent>;
+  rest: EventStream;
 }
 
 /** The prefix that addresses an agent as a model. */
@@ -48,20 +54,17 @@ export async function openModelStream(
   return { first, rest };
 }
 
-async function* providerStream(
-  ctx: HttpContext,
-  model: string,
-  turn: Turn,
-): AsyncGenerator<StreamEvent> {
+function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStream {
   const resolved = ctx.services.providers.resolve(model);
   const { user: _user, ...request } = turn;
   const stream = resolved.provider.stream({
     ...request,
     model: resolved.model,
     signal: ctx.signal,
-  });
-  for await (const event of stream) {
-    if (event.type === "finish" && event.usage) {
+  })[Symbol.asyncIterator]();
+  const recordUsage = (next: IteratorResult<StreamEvent>) => {
+    const event = next.value;
+    if (!next.done && event.type === "finish" && event.usage) {
       const cost = costOf(event.usage, priceOf(resolved.model, resolved.entry?.cost));
       // Recorded in the background: the client's last chunk must not wait for the disk.
       ctx.services.usage.record({
@@ -72,8 +75,14 @@ async function* providerStream(
         ...(cost !== undefined ? { cost } : {}),
       }).catch((error) => ctx.logger.error("usage record failed", { error: String(error) }));
     }
-    yield event;
-  }
+    return next;
+  };
+  // The provider's own stream with a look at each event, not a generator around it: a layer of
+  // generator costs every streamed token a few promise hops.
+  return {
+    next: () => stream.next().then(recordUsage),
+    return: (value) => stream.return?.(value) ?? Promise.resolve({ done: true, value }),
+  };
 }
 
 /** Runs an agent turn: the last user message goes in, the agent's own tools run server-side. */
