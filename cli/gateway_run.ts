@@ -12,6 +12,7 @@ import {
   type StartFacts,
   startFacts,
   startMemoKey,
+  writeStartMemo,
 } from "../core/config/start_memo.ts";
 import { authRefusal, bindAddress, isValidBind } from "../core/gateway_token.ts";
 import { importInSteps, importLazily } from "../core/lazy_module.ts";
@@ -82,6 +83,9 @@ export async function runGateway(options: RunOptions): Promise<void> {
     configStore?.close();
     Deno.exit(1);
   }
+  // A config that validated is remembered at once (the lock is held, so no other gateway
+  // writes the memo now): a gateway stopped before it is ready still spares the next start.
+  if (key && !remembered) await writeStartMemo(paths.startMemoFile, key, facts).catch(() => {});
   const logger = new Logger({ file: paths.logFile, ...facts.logging });
   const hostname = bindAddress(options.bind ?? facts.bind);
   // Credentials the gateway would refuse are refused by the full start, before it listens.
@@ -123,7 +127,7 @@ export async function runGateway(options: RunOptions): Promise<void> {
     paths,
     file,
     text: text === false ? undefined : text ?? null,
-    memo: key ? { key, facts: remembered || undefined } : undefined,
+    remembered: remembered || undefined,
     configStore,
     claim,
     logger,

@@ -5,7 +5,7 @@
  */
 
 import type { ConfigStore } from "../core/config/store.ts";
-import { type StartFacts, startFacts, writeStartMemo } from "../core/config/start_memo.ts";
+import { type StartFacts, startFacts } from "../core/config/start_memo.ts";
 import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -27,8 +27,8 @@ export interface ServeInput {
   file: string;
   /** The config file's text as read (null: no file; undefined: read it again). */
   text: string | null | undefined;
-  /** The start memo's key, and the facts it held (none: they came from validating). */
-  memo?: { key: string; facts?: StartFacts };
+  /** The facts the start memo held, when the gateway listened by them. */
+  remembered?: StartFacts;
   /** Open when the config was validated before listening. */
   configStore?: ConfigStore;
   claim: StateDirClaim;
@@ -38,10 +38,10 @@ export interface ServeInput {
 }
 
 export async function serveGateway(input: ServeInput): Promise<void> {
-  const { options, env, paths, file, memo, claim, logger, front } = input;
+  const { options, env, paths, file, remembered, claim, logger, front } = input;
   const configStore = input.configStore ?? await openGatewayConfig(file, env, input.text);
   const facts = startFacts(configStore.current);
-  if (memo?.facts && JSON.stringify(memo.facts) !== JSON.stringify(facts)) {
+  if (remembered && JSON.stringify(remembered) !== JSON.stringify(facts)) {
     // The key covers all the validation depends on, so this means a damaged memo: listening
     // went by it, so start again without it rather than serve on what the config did not say.
     await Deno.remove(paths.startMemoFile).catch(() => {});
@@ -109,26 +109,18 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   const http = gateway.httpUrl ? `, HTTP ${gateway.httpUrl}` : "";
   // The CLI finds the gateway (`--port` included) and `gateway stop` its pid by this record; it
-  // is written before the ready line so that whoever waits for the line finds it. So is the
-  // start memo (only a config that started a gateway is remembered): a stop right after the
-  // line must not cut it short.
-  await Promise.all([
-    claim.record({
-      url: gateway.url,
-      port: gateway.port,
-      httpUrl: gateway.httpUrl,
-      bind: gateway.runtime.bindHost,
-      configPath: file,
-    }).catch((error) =>
-      logger.warn("could not record the gateway in the state dir", {
-        error: (error as Error).message,
-      })
-    ),
-    memo && !memo.facts &&
-    writeStartMemo(paths.startMemoFile, memo.key, facts).catch((error) =>
-      logger.warn("could not remember the start settings", { error: (error as Error).message })
-    ),
-  ]);
+  // is written before the ready line so that whoever waits for the line finds it.
+  await claim.record({
+    url: gateway.url,
+    port: gateway.port,
+    httpUrl: gateway.httpUrl,
+    bind: gateway.runtime.bindHost,
+    configPath: file,
+  }).catch((error) =>
+    logger.warn("could not record the gateway in the state dir", {
+      error: (error as Error).message,
+    })
+  );
   console.log(`pyclaw gateway ready: ${gateway.url}${http} (${authNote}; logs ${paths.logFile})`);
 
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);

@@ -15,7 +15,7 @@
 
 import type { Config } from "./schema.ts";
 import type { ConsoleLevel, LogLevel } from "../logger.ts";
-import { writeFileAtomic } from "../fs.ts";
+import { dirname } from "../path.ts";
 
 /** The part of a validated config that `gateway run` needs before it listens. */
 export interface StartFacts {
@@ -130,9 +130,13 @@ export async function readStartMemo(
   return saved === key && isStartFacts(facts) ? facts : undefined;
 }
 
-/** Remembers `facts` under `key`, replacing the memo of any earlier config. */
+/**
+ * Remembers `facts` under `key`, replacing the memo of any earlier config. Written in place,
+ * without a flush: a torn or lost memo reads back as none, which only costs one start its speed.
+ */
 export async function writeStartMemo(memoFile: string, key: string, facts: StartFacts) {
-  await writeFileAtomic(memoFile, JSON.stringify({ key, facts }) + "\n", { mode: 0o600 });
+  await Deno.mkdir(dirname(memoFile), { recursive: true });
+  await Deno.writeTextFile(memoFile, JSON.stringify({ key, facts }) + "\n", { mode: 0o600 });
 }
 
 /** A shape check of what was read back: a damaged file is no memo. */
