@@ -58,6 +58,8 @@ export class MemoryService implements MemoryBackend {
   /** Embedders `/v1/embeddings` asked for by name, kept (a local model stays loaded). */
   #named = new Map<string, { key: string; embedder: Embedder }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Agent → when its scheduled sync may run (ms, `performance.now()`): the last change + debounce. */
+  #due = new Map<string, number>();
   #watchers: Deno.FsWatcher[] = [];
   /** Folders watched now (`agentId:folder`); one missing at start is tried again later. */
   #watched = new Set<string>();
@@ -244,11 +246,23 @@ export class MemoryService implements MemoryBackend {
     return reports;
   }
 
-  /** Reads what changed after a quiet moment, off the turn's path. */
+  /**
+   * Reads what changed after a quiet moment, off the turn's path. A change while the timer runs
+   * only moves the time it is due: the timer re-arms for the rest when it fires early, rather
+   * than being cleared and made again on every turn (issue 17: a timer per turn was a measurable
+   * part of a turn's cost).
+   */
   #schedule(agentId: string, delayMs = this.#settings().sync.watchDebounceMs): void {
-    clearTimeout(this.#timers.get(agentId));
+    this.#due.set(agentId, performance.now() + delayMs);
+    if (!this.#timers.has(agentId)) this.#arm(agentId, delayMs);
+  }
+
+  #arm(agentId: string, delayMs: number): void {
     const timer = setTimeout(() => {
+      const early = (this.#due.get(agentId) ?? 0) - performance.now();
+      if (early > 0) return this.#arm(agentId, early);
       this.#timers.delete(agentId);
+      this.#due.delete(agentId);
       let index: MemoryIndex;
       try {
         index = this.index(agentId);
@@ -298,6 +312,7 @@ export class MemoryService implements MemoryBackend {
     for (const stop of this.#stops.splice(0)) stop();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#due.clear();
     this.#watched.clear();
     for (const watcher of this.#watchers.splice(0)) {
       try {

@@ -9,6 +9,7 @@
 import OpenAI from "openai";
 import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
+import { timersArmedDuring } from "../_helpers/timers.ts";
 
 /** The `Deno` file system calls made while `work` runs, as `name path` strings. */
 async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
@@ -112,6 +113,29 @@ Deno.test("a warm chat.send turn stays within its budget of file system calls", 
   assertEquals(calls.filter((call) => call.startsWith("mkdir")), []);
   // The skills folders were listed by the first turn; watchers say when to list them again.
   assertEquals(calls.filter((call) => call.startsWith("readDir")), []);
+});
+
+Deno.test("warm chat.send turns arm no timer each", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ chunks: ["Hel", "lo"] });
+  const client = await env.gw.connect();
+  const turns = (count: number) => async () => {
+    for (let i = 0; i < count; i++) {
+      await client.request("chat.send", { message: `Turn ${i}`, sessionId: "timers" });
+    }
+  };
+  await turns(2)();
+  const armed = await timersArmedDuring(turns(10));
+  // Usage records are appended in batches (a timer per batch); the memory index's sync after
+  // a quiet moment is one timer that turns move, not one per turn; the test's client times its
+  // own requests. Nothing else arms any.
+  const perTurn = armed.filter((timer) =>
+    !timer.includes("/agent/usage_store.ts") && !timer.includes("/core/protocol/client.ts")
+  );
+  assert(
+    perTurn.length <= 1 && perTurn.every((timer) => timer.includes("/agent/memory/")),
+    `timers armed over 10 warm turns:\n${perTurn.join("\n")}`,
+  );
 });
 
 Deno.test("the memory index does not watch session files, which every turn reads and appends", async () => {

@@ -8,30 +8,7 @@
 import OpenAI from "openai";
 import { assert, assertEquals } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
-
-const root = new URL("../../../", import.meta.url).href;
-
-/** Where the project's own code (not tests, not libraries) armed a timer while `work` ran. */
-async function timersArmedDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const armed: string[] = [];
-  const originals = { setTimeout, setInterval };
-  const wrap = <F extends (...args: never[]) => unknown>(original: F, name: string): F =>
-    function (this: unknown, ...args: Parameters<F>) {
-      // The frame that called the timer function: the project's own files only.
-      const caller = new Error().stack?.split("\n")[2] ?? "";
-      const inProject = caller.includes(root) && !/\/(tests|node_modules)\//.test(caller);
-      if (inProject) armed.push(`${name} ${caller.trim()}`);
-      return original.apply(this, args);
-    } as F;
-  globalThis.setTimeout = wrap(originals.setTimeout, "setTimeout");
-  globalThis.setInterval = wrap(originals.setInterval, "setInterval");
-  try {
-    await work();
-  } finally {
-    Object.assign(globalThis, originals);
-  }
-  return armed;
-}
+import { timersArmedDuring } from "../../_helpers/timers.ts";
 
 /** The `Deno` file system calls made while `work` runs. */
 async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
