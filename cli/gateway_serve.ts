@@ -10,6 +10,7 @@ import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { StateDirClaim } from "../core/state_owner.ts";
+import { collectAfterStartup } from "../core/startup_gc.ts";
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Front } from "../server/front.ts";
@@ -88,9 +89,11 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     Deno.exit(code);
   };
   let stopping = false;
+  let cancelStartupGc = () => {};
   const stop = async (signal: string) => {
     if (stopping) exitNow(130); // a second Ctrl-C means now
     stopping = true;
+    cancelStartupGc();
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.error("shutdown took over 5 s; exiting");
@@ -126,6 +129,12 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
   // After the ready line, so the probe (one bwrap run) never delays the first answer.
   await warnWhenUnsandboxed(gateway.services.sandbox, configStore.current);
+  // Start-up's garbage and grown young generation, given back once the start has gone quiet.
+  if (!stopping) {
+    cancelStartupGc = collectAfterStartup({
+      onCollected: (sizes) => logger.debug("start-up garbage collected", { ...sizes }),
+    });
+  }
 }
 
 /** Says where the gateway's secret came from, never the secret itself. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
 import { processAlive } from "../core/state_owner.ts";
+import { GATEWAY_V8_FLAGS } from "../core/startup_gc.ts";
 import { pidFile, runningPid } from "./_gateway_pid.ts";
 import {
   launchdPlist,
@@ -87,6 +88,7 @@ export function gatewayCommand(): string[] {
     Deno.execPath(),
     "run",
     ...GATEWAY_PERMISSIONS,
+    GATEWAY_V8_FLAGS,
     "--no-lock",
     "--no-prompt",
     "--quiet",

@@ -47,9 +47,9 @@ if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
   includes+=(--include "node_modules/@node-llama-cpp/$llama")
 fi
 
-# The launcher's permissions, the `pyclaw` set of deno.json (docs/permissions.md), baked into the
-# binary.
-"$deno" compile --permission-set=pyclaw --no-lock --no-prompt \
+# The launcher's permissions, the `pyclaw` set of deno.json (docs/permissions.md), and its V8 flags
+# (core/startup_gc.ts), baked into the binary.
+"$deno" compile --permission-set=pyclaw --v8-flags=--expose-gc --no-lock --no-prompt \
   ${target:+--target "$target"} \
   "${includes[@]}" \
   --output "$out" \

@@ -1,0 +1,60 @@
+/**
+ * @module The gateway gives back its start-up garbage once start-up has settled (issue 17, idle
+ * RSS; core/startup_gc.ts): every way of launching it passes the V8 flag that collection needs,
+ * and a gateway started through the real launcher runs the collection and logs it. Checked by
+ * what happened, not by timing; `npm run bench:quick` measures the RSS itself.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
+import { gatewayCommand } from "../../cli/gateway_service.ts";
+import { GATEWAY_V8_FLAGS } from "../../core/startup_gc.ts";
+import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+/** Every `--v8-flags=...` argument in a shell script, comments left out. */
+async function v8FlagsIn(path: string): Promise<string[]> {
+  const text = (await Deno.readTextFile(join(root, path))).replace(/^\s*#.*$/gm, "");
+  return [...text.matchAll(/--v8-flags=\S+/g)].map((match) => match[0]);
+}
+
+Deno.test("the launcher, the service unit and scripts/compile.sh pass the same V8 flags", async () => {
+  assertEquals(await v8FlagsIn("scripts/pyclaw"), [GATEWAY_V8_FLAGS]);
+  assertEquals(await v8FlagsIn("scripts/compile.sh"), [GATEWAY_V8_FLAGS]);
+  const unit = gatewayCommand();
+  assertEquals(unit.filter((arg) => arg.startsWith("--v8-flags")), [GATEWAY_V8_FLAGS]);
+  // Deno reads its own flags only before the script's path.
+  assert(unit.indexOf(GATEWAY_V8_FLAGS) < unit.findIndex((arg) => arg.endsWith("main.ts")));
+});
+
+Deno.test("a gateway started through the launcher collects its start-up garbage once", async () => {
+  const state = await Deno.makeTempDir({ prefix: "pyclaw-startup-gc-" });
+  await writeConfig(state, { logging: { level: "debug", consoleLevel: "error" } });
+  const gateway = await startGatewayProcess(state);
+  try {
+    const logFile = join(state, "logs", "pyclaw.log");
+    const collected = () =>
+      Deno.readTextFile(logFile).then(
+        (text) =>
+          text.split("\n").filter((line) => line.includes('"start-up garbage collected"'))
+            .map((line) => JSON.parse(line)),
+        () => [], // the log is not written yet
+      );
+    const [entry] = await waitFor(
+      async () => (await collected()).length ? await collected() : undefined,
+      20_000,
+      "the start-up collection's log line",
+    );
+    // Start-up leaves garbage behind (the config parse, module evaluation): a collection that
+    // ran frees some of it.
+    assert(entry.heapUsedAfter < entry.heapUsedBefore, JSON.stringify(entry));
+    assert(entry.rssBefore > 0 && entry.rssAfter > 0);
+    // Once only: the health polls since start did not schedule another.
+    await fetch(`${gateway.httpUrl}/health`).then((response) => response.body?.cancel());
+    assertEquals((await collected()).length, 1);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(state, { recursive: true });
+  }
+});
