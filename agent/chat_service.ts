@@ -81,7 +81,8 @@ export class ChatService {
       }
     }
     const key = `${agentId}/${sessionId}`;
-    const queue = this.#queues.get(key) ?? { tail: Promise.resolve(), controllers: new Set() };
+    const waiting = this.#queues.get(key);
+    const queue = waiting ?? { tail: Promise.resolve(), controllers: new Set() };
     this.#queues.set(key, queue);
     if (options.abortPrevious) { for (const controller of queue.controllers) controller.abort(); }
     const controller = new AbortController();
@@ -89,9 +90,10 @@ export class ChatService {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
     queue.controllers.add(controller);
-    const turn = queue.tail.catch(() => {}).then(() =>
-      this.#execute({ ...prepared, request: { ...request, signal: controller.signal } }, options)
-    );
+    const execute = () =>
+      this.#execute({ ...prepared, request: { ...request, signal: controller.signal } }, options);
+    // A session with nothing running starts at once; otherwise after the runs before it.
+    const turn = waiting ? queue.tail.catch(() => {}).then(execute) : execute();
     queue.tail = turn;
     try {
       return await turn;

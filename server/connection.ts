@@ -45,11 +45,16 @@ export interface EncodedEvent {
 
 /** Serialises an event frame once for any number of connections. */
 export function encodeEvent<E extends EventName>(event: E, payload: EventPayload<E>): EncodedEvent {
-  return {
-    head: `{"type":"event","event":${JSON.stringify(event)},"seq":`,
-    tail: `,"payload":${JSON.stringify(payload ?? null)}}`,
-  };
+  let head = heads.get(event);
+  if (head === undefined) {
+    head = `{"type":"event","event":${JSON.stringify(event)},"seq":`;
+    heads.set(event, head);
+  }
+  return { head, tail: `,"payload":${JSON.stringify(payload ?? null)}}` };
 }
+
+/** Each event name's frame head, written once (the catalogue's names are a fixed few). */
+const heads = new Map<string, string>();
 
 /** What a connection needs from the gateway. */
 export interface ConnectionDeps {

@@ -93,14 +93,21 @@ export class ConnectionRegistry {
 
   /** Delivers a bus event to the connections that should see it. */
   deliver(event: BusEvent): void {
-    const recipients = event.sessionKey === undefined
-      ? this.#connections.values()
-      : this.#sessionRecipients(event.sessionKey);
     let encoded: ReturnType<typeof encodeEvent> | undefined;
-    for (const connection of recipients) {
-      if (!connection.authenticated) continue;
+    const send = (connection: Connection) => {
+      if (!connection.authenticated) return;
       encoded ??= encodeEvent(event.event, event.payload);
       connection.sendEncoded(encoded);
+    };
+    if (event.sessionKey === undefined) {
+      for (const connection of this.#connections.values()) send(connection);
+      return;
+    }
+    // A session's event (every streamed delta): its watchers, then those that want everything.
+    const watchers = this.#watchers.get(event.sessionKey);
+    if (watchers) { for (const connection of watchers) send(connection); }
+    for (const connection of this.#everything) {
+      if (!watchers?.has(connection)) send(connection);
     }
   }
 
@@ -126,14 +133,6 @@ export class ConnectionRegistry {
 
   get size(): number {
     return this.#connections.size;
-  }
-
-  *#sessionRecipients(sessionKey: string): Iterable<Connection> {
-    const watchers = this.#watchers.get(sessionKey);
-    if (watchers) yield* watchers;
-    for (const connection of this.#everything) {
-      if (!watchers?.has(connection)) yield connection;
-    }
   }
 
   #unwatch(connection: Connection, sessionKey: string): void {
