@@ -11,8 +11,33 @@ export function pidFile(root: string): string {
   return ownerFiles(root).pid;
 }
 
-/** The pid of the gateway that holds the state dir's lock, if one does. */
-export async function runningPid(root: string): Promise<number | undefined> {
-  const owner = await stateDirOwner(root);
-  return owner.owned ? owner.record?.pid : undefined;
+/** Options of {@linkcode runningPid}. */
+export interface RunningPidOptions {
+  /** How long to wait for a gateway that holds the lock but is still starting. @default 0 */
+  waitMs?: number;
+  /** Called once, when that wait begins. */
+  onWait?: () => void;
+}
+
+/**
+ * The pid of the gateway that holds the state dir's lock, if one does. A gateway records itself
+ * only once it serves: it listens, and answers `/health` with `starting`, while the rest of it
+ * loads (issue 17). With `waitMs`, such a gateway is waited for, so a `stop` asked right after a
+ * start stops it instead of saying that none runs.
+ */
+export async function runningPid(
+  root: string,
+  options: RunningPidOptions = {},
+): Promise<number | undefined> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let waiting = false;
+  for (;;) {
+    const owner = await stateDirOwner(root);
+    if (!owner.owned) return undefined;
+    if (owner.record) return owner.record.pid;
+    if (Date.now() >= deadline) return undefined;
+    if (!waiting) options.onWait?.();
+    waiting = true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
-import { processAlive } from "../core/state_owner.ts";
+import { processAlive, stateDirOwner } from "../core/state_owner.ts";
 import { GATEWAY_V8_FLAGS } from "../core/startup_gc.ts";
 import { pidFile, runningPid } from "./_gateway_pid.ts";
 import {
@@ -213,6 +213,9 @@ export async function serviceStatus(flags: ServiceFlags = {}): Promise<ServiceSt
   return status;
 }
 
+/** How long `stop` waits for a gateway that is still starting (loading after it listens). */
+const START_WAIT_MS = 15_000;
+
 /** Stops the service, or the gateway recorded in the pid file. */
 export async function serviceStop(flags: ServiceFlags): Promise<void> {
   const result = await stopGateway(flags);
@@ -233,8 +236,20 @@ async function stopGateway(
     return { stopped: true, via: status.manager, message: `Stopped the ${status.manager} service` };
   }
   const root = stateDir();
-  const pid = await runningPid(root);
+  const pid = await runningPid(root, {
+    waitMs: START_WAIT_MS,
+    onWait: () => console.error("A gateway is starting on this state dir: waiting to stop it"),
+  });
   if (!pid) {
+    if ((await stateDirOwner(root)).owned) {
+      fail(
+        new Error(
+          `A gateway is starting on this state dir and was not ready within ${
+            START_WAIT_MS / 1000
+          } s; see \`pyclaw logs\``,
+        ),
+      );
+    }
     return {
       stopped: false,
       via: "none",
@@ -310,8 +325,11 @@ async function waitForGateway(timeoutMs: number): Promise<boolean> {
   while (Date.now() < deadline) {
     try {
       const response = await fetch(health, { signal: AbortSignal.timeout(1_000) });
-      await response.body?.cancel();
-      if (response.ok) return true;
+      // `starting`: it listens while the rest of it loads, and records its pid only after.
+      const body = response.ok
+        ? await response.json().catch(() => undefined)
+        : await response.body?.cancel();
+      if (body?.status && body.status !== "starting") return true;
     } catch { /* not up yet */ }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

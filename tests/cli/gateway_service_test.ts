@@ -4,6 +4,9 @@ import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { freePort } from "../_helpers/net.ts";
 import { launchdPlist, scheduledTaskXml, systemdUnit } from "../../cli/_service_units.ts";
 
+/** A gateway that holds the state dir's lock and records itself when told (see the file). */
+const STARTING_GATEWAY = new URL("./_starting_gateway.ts", import.meta.url).pathname;
+
 const hasSystemdAnalyze = (() => {
   try {
     return new Deno.Command("systemd-analyze", {
@@ -174,4 +177,64 @@ Deno.test("pyclaw gateway stop and restart handle a gateway started by hand, thr
     await gateway.status;
     await Deno.remove(state, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "pyclaw gateway stop waits for a gateway that is still starting, then stops it",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const state = await Deno.makeTempDir({ prefix: "pyclaw-cli-stop-starting-" });
+    const starting = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-lock", STARTING_GATEWAY, state],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const startingOut = starting.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      assertEquals((await startingOut.read()).value, "claimed\n");
+      const stopper = new Deno.Command(PYCLAW, {
+        args: ["gateway", "stop", "--json"],
+        env: {
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          HOME: Deno.env.get("HOME") ?? "/tmp",
+          PYCLAW_STATE_DIR: state,
+          PYCLAW_SERVICE_DIR: join(state, "units"),
+          NO_COLOR: "1",
+        },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stdout = new Response(stopper.stdout).text();
+      const stderr = stopper.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      let said = "";
+      // Before it answered at once that no gateway ran, and the gateway went on starting.
+      while (!said.includes("waiting to stop it")) {
+        const { value, done } = await stderr.read();
+        if (done) throw new Error(`stop did not wait: ${said} ${await stdout}`);
+        said += value;
+      }
+      // The gateway is ready: it records itself, and the waiting stop finds it.
+      const writer = starting.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("ready\n"));
+      await writer.close();
+      assertEquals((await startingOut.read()).value, "recorded\n");
+      assertEquals((await stopper.status).code, 0, said);
+      assertEquals(JSON.parse(await stdout), {
+        stopped: true,
+        via: "pid",
+        message: `Stopped the gateway (pid ${starting.pid})`,
+      });
+      assertEquals((await starting.status).code, 0);
+      await stderr.cancel();
+    } finally {
+      try {
+        starting.kill("SIGKILL");
+      } catch { /* stopped */ }
+      await starting.status;
+      await startingOut.cancel().catch(() => {});
+      await Deno.remove(state, { recursive: true });
+    }
+  },
 });
