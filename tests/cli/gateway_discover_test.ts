@@ -3,9 +3,6 @@ import { assert, assertEquals } from "../_helpers/assert.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { PYCLAW } from "../_helpers/cli.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-const deno = join(root, "node_modules/.bin/deno");
-
 interface Found {
   gateways: { url: string; source: string; name?: string }[];
   mdns: boolean;
@@ -56,11 +53,14 @@ Deno.test({
           logging: { consoleLevel: "silent" },
         }),
       );
+      const logFile = join(state, "logs", "pyclaw.log");
       const script = [
         "ip link set lo up",
         "ip route add 224.0.0.0/4 dev lo",
         `"${PYCLAW}" gateway run >/dev/null & pid=$!`,
-        `for i in $(seq 50); do "${deno}" eval 'await fetch("http://127.0.0.1:28789/health")' 2>/dev/null && break; sleep 0.2; done`,
+        // Announced, not only listening: /health answers while the gateway still loads (issue
+        // 17), and the announcement starts after the ready line.
+        `for i in $(seq 100); do grep -qs "announcing the gateway over mDNS" "${logFile}" && break; sleep 0.2; done`,
         `"${PYCLAW}" gateway discover --json --timeout 2000 --mdns`,
         "status=$?",
         "kill $pid; wait $pid",
