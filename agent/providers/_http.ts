@@ -22,7 +22,8 @@ export interface UpstreamCall {
 export interface UpstreamOptions {
   provider: string;
   url: string;
-  headers: Record<string, string>;
+  /** A list of pairs is the form fetch takes in fastest (a record is converted key by key). */
+  headers: Record<string, string> | [string, string][];
   body: unknown;
   timeoutMs: number;
   signal?: AbortSignal;

@@ -26,14 +26,17 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
     ...(settings.apiKey ? { "x-api-key": settings.apiKey } : {}),
     ...settings.headers,
   });
+  // Built once per provider: every request sends the same.
+  const messageHeaders = Object.entries({ ...headers(), accept: "text/event-stream" });
+  const messagesUrl = joinUrl(settings.baseUrl, "messages");
   return {
     id: settings.id,
     api: "anthropic",
     async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
       const call = await upstreamFetch({
         provider: settings.id,
-        url: joinUrl(settings.baseUrl, "messages"),
-        headers: { ...headers(), accept: "text/event-stream" },
+        url: messagesUrl,
+        headers: messageHeaders,
         body: toAnthropicBody(request),
         timeoutMs: settings.timeoutMs,
         signal: request.signal,

@@ -28,14 +28,17 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
     ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
     ...settings.headers,
   });
+  // Built once per provider: every request sends the same.
+  const chatHeaders = Object.entries(headers());
+  const chatUrl = joinUrl(settings.baseUrl, "chat/completions");
   return {
     id: settings.id,
     api: "openai",
     async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
       const call = await upstreamFetch({
         provider: settings.id,
-        url: joinUrl(settings.baseUrl, "chat/completions"),
-        headers: headers(),
+        url: chatUrl,
+        headers: chatHeaders,
         body: toOpenAiBody(request, { officialApi }),
         timeoutMs: settings.timeoutMs,
         signal: request.signal,
