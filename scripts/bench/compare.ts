@@ -6,18 +6,24 @@
  * which moves less with the machine's load than wall time does. Where `bench:quick` run after
  * run cannot tell two trees apart on a busy machine, this can.
  *
+ * `floor` in place of a tree is a bare Deno.serve proxy (scripts/bench/bare_proxy.ts) for the
+ * `v1` and `first` modes: what any proxy in Deno adds, measured in the same run.
+ *
  * Usage: node_modules/.bin/deno run -A scripts/bench/compare.ts TREE... [--requests 300]
  *        [--modes v1,first,turn,idle]
  */
 
 import {
   type ChatTarget,
+  deno,
+  firstLine,
   flag,
   freePort,
   machine,
   median,
   nonStreaming,
   printTable,
+  root,
   sleep,
   startFakeUpstream,
   stopTree,
@@ -26,9 +32,10 @@ import {
   wsSession,
 } from "./_common.ts";
 
+const FLOOR = "floor";
 const trees = Deno.args
   .filter((arg, i) => !arg.startsWith("--") && !(Deno.args[i - 1] ?? "").startsWith("--"))
-  .map((tree) => Deno.realPathSync(tree));
+  .map((tree) => tree === FLOOR ? tree : Deno.realPathSync(tree));
 const REQUESTS = flag("requests", 300);
 const modesAt = Deno.args.indexOf("--modes");
 const MODES = (modesAt >= 0 ? Deno.args[modesAt + 1] : "v1,first,turn,idle").split(",");
@@ -38,8 +45,38 @@ const connectParams = { minProtocol: 3, maxProtocol: 3, auth: { token: TOKEN } }
 const upstream = await startFakeUpstream(20);
 const direct: ChatTarget = { base: upstream.url, headers: {}, model: "gpt-test" };
 
+/** The bare proxy of `floor`, as a gateway that serves only `/v1` requests. */
+async function startFloor() {
+  const port = freePort();
+  const child = track(
+    new Deno.Command(deno, {
+      args: [
+        "run",
+        "-A",
+        "--no-lock",
+        "--quiet",
+        `${root}scripts/bench/bare_proxy.ts`,
+        upstream.url,
+        String(port),
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn(),
+  );
+  await firstLine(child);
+  return { child, port, base: `http://127.0.0.1:${port}`, headers: {} };
+}
+
 /** One tree's gateway, a client of it, and its CPU clock. */
 async function startTree(tree: string) {
+  if (tree === FLOOR) {
+    const floor = await startFloor();
+    return gatewayOf(tree, floor.child, floor.port, undefined, "", {
+      base: floor.base,
+      headers: floor.headers,
+      model: "gpt-test",
+    });
+  }
   const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-compare-" });
   await Deno.writeTextFile(
     `${stateDir}/pyclaw.json`,
@@ -83,22 +120,34 @@ async function startTree(tree: string) {
     } catch { /* not listening yet */ }
     await sleep(10);
   }
-  const { socket, call } = await wsSession(`ws://127.0.0.1:${port}`, connectParams);
+  const session = await wsSession(`ws://127.0.0.1:${port}`, connectParams);
+  return gatewayOf(tree, child, port, session, stateDir, {
+    base: `http://127.0.0.1:${port}/v1`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    model: "gpt-test",
+  });
+}
+
+function gatewayOf(
+  tree: string,
+  child: Deno.ChildProcess,
+  port: number,
+  session: Awaited<ReturnType<typeof wsSession>> | undefined,
+  stateDir: string,
+  target: ChatTarget,
+) {
   let turnNo = 0;
   return {
     tree,
     port,
     child,
-    socket,
+    socket: session?.socket,
     stateDir,
-    target: {
-      base: `http://127.0.0.1:${port}/v1`,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      model: "gpt-test",
-    } as ChatTarget,
+    target,
     async turn(): Promise<number> {
+      if (!session) throw new Error("The floor proxy runs no turns");
       const started = performance.now();
-      const reply = await call("chat.send", {
+      const reply = await session.call("chat.send", {
         message: "Say something",
         sessionId: `c-${turnNo++ % 5}`,
       });
@@ -126,11 +175,13 @@ const MEASURES: Record<string, [(g: Gateway) => Promise<number>, () => Promise<n
   idle: [(g) => g.turn(), async () => (await streaming(direct)).total],
 };
 
-const gateways: Gateway[] = [];
-for (const tree of trees) gateways.push(await startTree(tree));
+const all: Gateway[] = [];
+for (const tree of trees) all.push(await startTree(tree));
 const idleSockets: WebSocket[] = [];
 for (const mode of MODES) {
   const [measure, baseline] = MEASURES[mode];
+  // The floor proxy takes part in the /v1 modes only.
+  const gateways = all.filter((g) => g.socket || mode === "v1" || mode === "first");
   if (mode === "idle") {
     for (const g of gateways) {
       const sessions = await Promise.all(
@@ -164,16 +215,19 @@ const label: Record<string, string> = {
   idle: "chat.send overhead, 1,000 idle clients (ms)",
 };
 printTable(
-  ["measure", ...gateways.map((g) => g.tree)],
+  ["measure", ...all.map((g) => g.tree)],
   MODES.flatMap((mode) => [
-    [label[mode], ...gateways.map((g) => g.results.get(mode)!.added.toFixed(3))],
-    [`  gateway CPU per request (ms)`, ...gateways.map((g) => g.results.get(mode)!.cpu.toFixed(2))],
+    [label[mode], ...all.map((g) => g.results.get(mode)?.added.toFixed(3) ?? "-")],
+    [
+      `  gateway CPU per request (ms)`,
+      ...all.map((g) => g.results.get(mode)?.cpu.toFixed(2) ?? "-"),
+    ],
   ]),
 );
 for (const socket of idleSockets) socket.close();
-for (const g of gateways) {
-  g.socket.close();
+for (const g of all) {
+  g.socket?.close();
   await stopTree(g.child, 5_000);
-  await Deno.remove(g.stateDir, { recursive: true });
+  if (g.stateDir) await Deno.remove(g.stateDir, { recursive: true });
 }
 await upstream.stop();
