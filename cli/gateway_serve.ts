@@ -73,6 +73,9 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     Deno.exit(1);
   }
 
+  // The file was read before the gateway loaded, and its watcher started after: an edit in
+  // between is picked up now, with the gateway's listeners subscribed to log and publish it.
+  await configStore.reload();
   const authNote = describeAuth(gateway.auth);
   // Signal handlers go in before anything announces the gateway: whoever waits for the ready
   // line may stop it at once, and must get a clean shutdown.
