@@ -60,17 +60,30 @@ export function assertThrows<E extends Error = Error>(
   throw new Error("Expected the function to throw");
 }
 
-/** Polls `check` until it returns a truthy value (which it resolves with) or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns a truthy value (which it resolves with) or `timeoutMs` passes.
+ * A check that throws counts as not yet: state filled in after start (a list still empty, a
+ * file not written yet) makes `list[0].field` throw at first, and CI once failed on exactly
+ * that at the first poll. The last error is in the timeout's message.
+ */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   timeoutMs = 5_000,
   label = "condition",
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${label}`);
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const last = lastError === undefined ? "" : ` (the check last threw: ${lastError})`;
+      throw new Error(`Timed out waiting for ${label}${last}`, { cause: lastError });
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
