@@ -96,10 +96,17 @@ Deno.test("a warm chat.send turn stays within its budget of file system calls", 
   await env.gw.gateway.services.usage.flush();
   // Usage records are batched off the turn's path (usage_store_test.ts): their write is not the
   // turn's, whenever its timer fires.
-  const calls =
-    (await fsCallsDuring(() =>
-      client.request("chat.send", { message: "Again", sessionId: "warm" })
-    )).filter((call) => !call.endsWith("usage.jsonl"));
+  const started = performance.now();
+  const all = await fsCallsDuring(() =>
+    client.request("chat.send", { message: "Again", sessionId: "warm" })
+  );
+  const seconds = (performance.now() - started) / 1000;
+  // The local model index is checked for another process's `models pull` at most once a
+  // second, off the turn's path (agent/models/model_store.ts): a turn on a busy machine may
+  // come more than a second after the last check, and start one.
+  const indexChecks = all.filter((call) => call.endsWith("/models/index.json"));
+  assert(indexChecks.length <= 1 + Math.floor(seconds), `${indexChecks.length} in ${seconds} s`);
+  const calls = all.filter((call) => !call.endsWith("usage.jsonl") && !indexChecks.includes(call));
   assert(
     calls.length <= TURN_FS_BUDGET,
     `${calls.length} file system calls in one turn (budget ${TURN_FS_BUDGET}):\n` +
