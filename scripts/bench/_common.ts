@@ -334,3 +334,24 @@ export async function wsSession(url: string, connect?: unknown) {
   }
   return { socket, call };
 }
+
+/**
+ * `count` idle clients connected to `url` from a process of their own
+ * (scripts/bench/idle_clients.ts), so the measuring process carries none of them; `close()`
+ * disconnects them all and ends the process.
+ */
+export async function holdIdleClients(url: string, count: number, connect?: unknown) {
+  const args = ["run", "-A", "--no-lock", "--quiet", `${root}scripts/bench/idle_clients.ts`, url];
+  args.push(String(count), ...(connect ? [JSON.stringify(connect)] : []));
+  const child = track(
+    new Deno.Command(deno, { args, stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn(),
+  );
+  const connected = Number((await firstLine(child)).replace("connected ", ""));
+  return {
+    connected,
+    async close() {
+      await child.stdin.close();
+      await child.status;
+    },
+  };
+}

@@ -19,6 +19,7 @@ import {
   firstLine,
   flag,
   freePort,
+  holdIdleClients,
   machine,
   median,
   nonStreaming,
@@ -177,17 +178,14 @@ const MEASURES: Record<string, [(g: Gateway) => Promise<number>, () => Promise<n
 
 const all: Gateway[] = [];
 for (const tree of trees) all.push(await startTree(tree));
-const idleSockets: WebSocket[] = [];
+const idleClients: { close(): Promise<void> }[] = [];
 for (const mode of MODES) {
   const [measure, baseline] = MEASURES[mode];
   // The floor proxy takes part in the /v1 modes only.
   const gateways = all.filter((g) => g.socket || mode === "v1" || mode === "first");
   if (mode === "idle") {
     for (const g of gateways) {
-      const sessions = await Promise.all(
-        Array.from({ length: 1000 }, () => wsSession(`ws://127.0.0.1:${g.port}`, connectParams)),
-      );
-      idleSockets.push(...sessions.map((s) => s.socket));
+      idleClients.push(await holdIdleClients(`ws://127.0.0.1:${g.port}`, 1000, connectParams));
     }
   }
   // What follows a quiet moment (presence, the memory sync) settles before either side counts.
@@ -224,7 +222,7 @@ printTable(
     ],
   ]),
 );
-for (const socket of idleSockets) socket.close();
+for (const clients of idleClients) await clients.close();
 for (const g of all) {
   g.socket?.close();
   await stopTree(g.child, 5_000);

@@ -3,8 +3,9 @@
  * headline costs of a tree against the floor measured in the same run, printed as one table —
  * warm start to the first answered HTTP request, idle RSS and the first start on an empty Deno
  * cache against a bare Deno.serve server started the same way, the `/v1/chat/completions` time
- * added over the stand-in upstream (whole reply and first streamed chunk), the `chat.send` turn overhead beyond the provider, a turn
- * with 1,000 idle clients connected against none, and 1,000 concurrent loopback connections
+ * added over the stand-in upstream (whole reply and first streamed chunk), the `chat.send` turn
+ * overhead beyond the provider, a turn with 1,000 idle clients connected (held by a process of
+ * their own) against none before and after, and 1,000 concurrent loopback connections
  * (connect + health) on the default config.
  *
  * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 5]
@@ -20,6 +21,7 @@ import {
   deno,
   flag,
   freePort,
+  holdIdleClients,
   machine,
   median,
   nonStreaming,
@@ -237,22 +239,21 @@ async function settle() {
   for (let i = 0; i < 10; i++) await call("chat.send", { message: "warm", sessionId: "q-warm" });
 }
 await settle();
-const alone = await turns();
+const aloneBefore = await turns();
 progress(`gateway: ${CLIENTS} idle clients`);
-const idle = await Promise.allSettled(
-  Array.from(
-    { length: CLIENTS },
-    () =>
-      within(
-        wsSession(`ws://127.0.0.1:${timed.port}`, connectParams).then((s) => s.socket),
-        20_000,
-      ),
-  ),
-);
-const idleConnected = idle.filter((o) => o.status === "fulfilled").length;
+const idle = await holdIdleClients(`ws://127.0.0.1:${timed.port}`, CLIENTS, connectParams);
+const idleConnected = idle.connected;
 await settle();
 const crowded = await turns();
-for (const o of idle) if (o.status === "fulfilled") o.value.close();
+await idle.close();
+// Alone again after the crowd (A-B-A), so a drift in the machine's load over the run weighs
+// on both sides of the ratio alike.
+await settle();
+const aloneAfter = await turns();
+const alone = {
+  turn: (aloneBefore.turn + aloneAfter.turn) / 2,
+  overhead: (aloneBefore.overhead + aloneAfter.overhead) / 2,
+};
 socket.close();
 await stopTree(timed.child, 5_000);
 await upstream.stop();
