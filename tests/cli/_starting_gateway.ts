@@ -20,6 +20,5 @@ await claim.record({
   bind: "127.0.0.1",
   configPath: `${Deno.args[0]}/pyclaw.json`,
 });
-console.log("recorded");
 // Runs until stopped.
 setInterval(() => {}, 60_000);
