@@ -7,10 +7,10 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { unwatchIdle, watchIdle } from "./_idle_watch.ts";
 import { ProviderError, type ProviderErrorKind } from "./types.ts";
 
-/** An upstream call in progress: its response, and a guard to re-arm on every chunk. */
+/** An upstream call in progress: its response, and its idle timeout to feed on every chunk. */
 export interface UpstreamCall {
   response: Response;
-  /** Re-arms the idle timeout; call whenever bytes arrive. */
+  /** Counts as activity for the idle timeout; call whenever bytes arrive. */
   touch(): void;
   /** Stops the timer and detaches from the caller's signal. */
   done(): void;
@@ -181,7 +181,7 @@ function origin(url: string): string {
 }
 
 /**
- * Reads an SSE body and yields each event, re-arming the idle timeout as bytes arrive.
+ * Reads an SSE body and yields each event, feeding the idle timeout as bytes arrive.
  * Cancels the body (closing the upstream connection) when the consumer stops early.
  */
 export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSourceMessage> {

@@ -1,7 +1,8 @@
 /**
  * @module What a warm `/v1/chat/completions` request may cost, counted rather than timed (issue
  * 17; `npm run bench:compare -- A B --modes v1,first` is the timed check): no timer armed and no
- * file touched per request (usage records share one batched append), and the provider built once.
+ * file touched per request (usage records share one batched append), the provider built once,
+ * and a streamed answer read into one buffer.
  * Each of these crept onto the proxy's path once and made it slower without anyone noticing.
  */
 
@@ -81,4 +82,37 @@ Deno.test("warm /v1/chat/completions requests arm no timer, touch no file and re
     [],
   );
   assert(providers.resolve("gpt-test").provider === provider, "the provider was built again");
+});
+
+Deno.test("a streamed upstream answer is read into one buffer, not a new one per read", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ chunks: ["Hel", "lo", " there"] });
+  const openai = new OpenAI({
+    baseURL: `${env.gw.baseUrl}/v1`,
+    apiKey: env.gw.token!,
+    maxRetries: 0,
+  });
+  // Deno's default reader of a fetched body allocates a fresh 64 KiB buffer for every read, a
+  // read per token; the providers read with a BYOB reader into a buffer of their own.
+  const modes: string[] = [];
+  const getReader = ReadableStream.prototype.getReader;
+  ReadableStream.prototype.getReader = function (this: ReadableStream, ...args: unknown[]) {
+    if (new Error().stack?.includes("/agent/providers/_http.ts")) {
+      modes.push((args[0] as { mode?: string } | undefined)?.mode ?? "default");
+    }
+    return getReader.apply(this, args as never);
+  } as typeof getReader;
+  try {
+    const stream = await openai.chat.completions.create({
+      model: "gpt-test",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    assertEquals(text, "Hello there");
+  } finally {
+    ReadableStream.prototype.getReader = getReader;
+  }
+  assertEquals(modes, ["byob"]);
 });
