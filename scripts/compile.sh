@@ -41,6 +41,7 @@ lazy_modules=(
   server/openai/embeddings.ts
   tools/browser/manager.ts
   tools/mcp/server_connection.ts
+  agent/memory/memory_index.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

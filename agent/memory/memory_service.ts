@@ -26,7 +26,8 @@ import {
   type EmbedderDeps,
   embedderForModel,
 } from "./embeddings.ts";
-import { MemoryIndex, type SyncReport } from "./memory_index.ts";
+import type { MemoryIndex, SyncReport } from "./memory_index.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import type { SearchSettings } from "./_ranking.ts";
 
 /** What the memory service is built from. */
@@ -49,6 +50,14 @@ export type MemoryStatus = ReturnType<MemoryIndex["status"]> & {
 
 /** What `memory.reindex` reports for one agent. */
 export type MemoryReindexReport = ReturnType<MemoryIndex["status"]> & SyncReport;
+
+/**
+ * The index and its SQLite store (node:sqlite, the chunker, the ranking: ~10 modules) load with
+ * the first index opened, not with the service: an idle gateway keeps none of them (issue 17).
+ */
+const loadIndexModule = loadOnce(() =>
+  importLazily<typeof import("./memory_index.ts")>(new URL("./memory_index.ts", import.meta.url))
+);
 
 export class MemoryService implements MemoryBackend {
   #deps: MemoryServiceDeps;
@@ -125,12 +134,16 @@ export class MemoryService implements MemoryBackend {
   }
 
   /** The index of an agent, opened on first use. @throws {GatewayError} NOT_FOUND */
-  index(agentId: string): MemoryIndex {
-    let index = this.#indexes.get(agentId);
-    if (index) return index;
+  async index(agentId: string): Promise<MemoryIndex> {
+    const open = this.#indexes.get(agentId);
+    if (open) return open;
     resolveAgent(this.#deps.config(), agentId);
+    const { MemoryIndex } = await loadIndexModule();
+    // Another caller may have opened it while the module loaded.
+    const opened = this.#indexes.get(agentId);
+    if (opened) return opened;
     Deno.mkdirSync(this.#deps.paths.memoryDir, { recursive: true, mode: 0o700 });
-    index = new MemoryIndex({
+    const index = new MemoryIndex({
       agentId,
       dbPath: join(this.#deps.paths.memoryDir, `${agentId}.sqlite`),
       workspaceDir: () => agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId),
@@ -201,15 +214,15 @@ export class MemoryService implements MemoryBackend {
     const settings = this.#settings(agentId);
     if (!settings.enabled) return { results: [], mode: "text", disabled: true };
     if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
-    const result = await this.index(agentId).search(query, options);
+    const result = await (await this.index(agentId)).search(query, options);
     const unusable = settings.query.hybrid.enabled ? this.embedderError(agentId) : undefined;
     return unusable && !result.warning
       ? { ...result, warning: `Embedding provider unusable, full-text results only: ${unusable}` }
       : result;
   }
 
-  get(agentId: string, request: MemoryGetRequest): Promise<MemoryGetResult> {
-    return this.index(agentId).get(request);
+  async get(agentId: string, request: MemoryGetRequest): Promise<MemoryGetResult> {
+    return await (await this.index(agentId)).get(request);
   }
 
   /** What the index of each agent (or one) holds. */
@@ -219,7 +232,7 @@ export class MemoryService implements MemoryBackend {
     for (const id of ids) {
       const settings = this.#settings(id);
       const embedder = this.embedder(id);
-      const index = this.index(id);
+      const index = await this.index(id);
       index.markAllDirty();
       if (settings.enabled) await index.sync();
       statuses.push({
@@ -238,7 +251,7 @@ export class MemoryService implements MemoryBackend {
     const ids = agentId ? [agentId] : listAgents(this.#deps.config()).map((agent) => agent.id);
     const reports: MemoryReindexReport[] = [];
     for (const id of ids) {
-      const index = this.index(id);
+      const index = await this.index(id);
       const report = await index.sync({ full: true });
       await index.embedInBackground();
       reports.push({ ...index.status(), ...report });
@@ -263,20 +276,24 @@ export class MemoryService implements MemoryBackend {
       if (early > 0) return this.#arm(agentId, early);
       this.#timers.delete(agentId);
       this.#due.delete(agentId);
-      let index: MemoryIndex;
-      try {
-        index = this.index(agentId);
-      } catch {
-        return; // the agent was removed from config
-      }
-      // In the background a whole scan is cheap, and it finds sessions deleted or reset.
-      index.markAllDirty();
-      if (this.#settings().sync.watch) this.#watch(agentId);
-      index.sync()
-        .then(() => index.embedInBackground())
-        .catch((error) =>
-          this.#deps.logger.warn("memory sync failed", { agentId, error: error.message })
-        );
+      this.index(agentId).then(
+        (index) => {
+          // In the background a whole scan is cheap, and it finds sessions deleted or reset.
+          index.markAllDirty();
+          if (this.#settings().sync.watch) this.#watch(agentId);
+          index.sync()
+            .then(() => index.embedInBackground())
+            .catch((error) =>
+              this.#deps.logger.warn("memory sync failed", { agentId, error: error.message })
+            );
+        },
+        (error) => {
+          // A removed agent is expected; a module that failed to load is worth a line.
+          if (!(error instanceof GatewayError)) {
+            this.#deps.logger.warn("memory sync failed", { agentId, error: error.message });
+          }
+        },
+      );
     }, delayMs);
     Deno.unrefTimer(timer as unknown as number);
     this.#timers.set(agentId, timer);

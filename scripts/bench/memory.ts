@@ -111,7 +111,7 @@ try {
     `wrote ${SESSIONS} sessions in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   started = performance.now();
-  const index = memory.index("main");
+  const index = await memory.index("main");
   await index.sync();
   const built = index.status();
   console.log(

@@ -169,7 +169,7 @@ Deno.test("the memory index does not watch session files, which every turn reads
         },
       },
     });
-    const index = env.gw.gateway.services.memory.index("main");
+    const index = await env.gw.gateway.services.memory.index("main");
     const client = await env.gw.connect();
     await client.request("chat.send", { sessionId: "watched", message: "Hi" });
     // The sync after the turn is when folders that exist by now start being watched.

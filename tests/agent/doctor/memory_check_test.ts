@@ -28,7 +28,7 @@ Deno.test("doctor memory check reports each agent's index and memory files chang
       localModels: new LocalModelStore(paths.modelsDir),
       localSettings: () => config.models.local,
     });
-    await memory.index("main").sync();
+    await (await memory.index("main")).sync();
     const indexed = await checkMemory(input);
     assertEquals(indexed.status, "ok");
     assertMatch(indexed.message, /main: 1 files, 1 chunks, last indexed 20\d\d-/);

@@ -66,16 +66,16 @@ Deno.test("memory index reindexes only the file that changed, and forgets remove
   await using env = await memoryFixture();
   await env.write("MEMORY.md", "The project codename is Bluebird.\n");
   await env.write("memory/notes.md", "Dentist on Tuesday.\n");
-  const first = await env.service.index("main").sync();
+  const first = await (await env.service.index("main")).sync();
   assertEquals(first.reindexed.sort(), ["MEMORY.md", "memory/notes.md"]);
   await env.write("MEMORY.md", "The project codename is Redwing now.\n");
-  const second = await env.service.index("main").sync();
+  const second = await (await env.service.index("main")).sync();
   assertEquals(second.reindexed, ["MEMORY.md"]);
   assertEquals((await env.service.search("main", "redwing")).results[0].path, "MEMORY.md");
   assertEquals((await env.service.search("main", "bluebird")).results, []);
   assertEquals((await env.service.search("main", "dentist")).results.length, 1);
   await Deno.remove(join(env.paths.workspaceDir, "memory/notes.md"));
-  const third = await env.service.index("main").sync();
+  const third = await (await env.service.index("main")).sync();
   assertEquals(third.removed, ["memory/notes.md"]);
   assertEquals((await env.service.search("main", "dentist")).results, []);
 });
@@ -93,7 +93,7 @@ Deno.test("memory search reads sessions as they grow, and summaries too", async 
   assertEquals(hits.results[0].source, "sessions");
   assertEquals(hits.results[0].sessionId, "trip");
   assertEquals(hits.results[0].time, time);
-  env.service.index("main").markSessionDirty("trip");
+  (await env.service.index("main")).markSessionDirty("trip");
   await env.sessions.append("main", "trip", {
     role: "user",
     content: [{ type: "text", text: "Book the ryokan in Kyoto too" }],
@@ -112,7 +112,7 @@ Deno.test("memory search reads sessions as they grow, and summaries too", async 
     tokensBefore: 100,
     tokensAfter: 10,
   });
-  env.service.index("main").markSessionDirty("trip");
+  (await env.service.index("main")).markSessionDirty("trip");
   assertEquals((await env.service.search("main", "aisle seats")).results[0].startLine, 4);
   const got = await env.service.get("main", { id: grown.results[0].id });
   assert(got.text.includes("user: Book the ryokan in Kyoto too"), got.text);
@@ -141,7 +141,7 @@ Deno.test("memory index reads a long session in windows, and a rewritten one afr
     file,
     JSON.stringify({ role: "user", content: "Only a yacht", time }) + "\n",
   );
-  env.service.index("main").markSessionDirty("long");
+  (await env.service.index("main")).markSessionDirty("long");
   assertEquals((await env.service.search("main", "zeppelin")).results, []);
   assertEquals((await env.service.search("main", "yacht")).results[0].startLine, 1);
 });

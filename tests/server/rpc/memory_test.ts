@@ -192,7 +192,7 @@ Deno.test("the gateway indexes an edited memory file and a finished turn in the 
       agents: { defaults: { workspace, memorySearch: { sync: { watchDebounceMs: 50 } } } },
     },
   });
-  const index = env.gw.gateway.services.memory.index("main");
+  const index = await env.gw.gateway.services.memory.index("main");
   const reindexed = (path: string) => index.status().lastSync?.reindexed.includes(path);
   // No search runs here: the watcher and the turn's `chat.done` start the syncs.
   await Deno.writeTextFile(join(workspace, "memory", "garden.md"), "Tomatoes need water\n");
@@ -232,5 +232,5 @@ Deno.test("a deleted or reset session is not found by the next memory search", a
   await client.request("sessions.reset", { path: "agents/main/sessions/emptied.jsonl" });
   assertEquals(await found("marigold"), []);
   // Their text left the index on disk too, not only the answers.
-  assertEquals(env.gw.gateway.services.memory.index("main").status().chunks, 0);
+  assertEquals((await env.gw.gateway.services.memory.index("main")).status().chunks, 0);
 });
