@@ -64,8 +64,9 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
     : deps.paths.workspaceDir;
   const total: Usage = { ...ZERO };
   let partial = "";
+  // The turn's message was appended with a check; its later lines need none (appendToTurn).
   const append = (...messages: SessionMessage[]) =>
-    deps.sessions.append(agentId, sessionId, ...messages);
+    deps.sessions.appendToTurn(agentId, sessionId, ...messages);
   try {
     // Skills are listed by name and description; the agent loads one with `read_skill`. The
     // listing does not wait for the user's message to be stored: the two file reads overlap.

@@ -28,7 +28,7 @@ export async function* linesBackward(
   options: LineOptions = {},
 ): AsyncGenerator<LocatedLine> {
   const parse = (line: Uint8Array) =>
-    options.parseIf && !options.parseIf(line) ? UNPARSED : parseLine(line);
+    options.parseIf && !options.parseIf(line) ? UNPARSED : parseLine(line, options.lineStart);
   const file = await openIfExists(path);
   if (!file) return;
   try {
@@ -74,6 +74,12 @@ export interface LineOptions {
    * for one kind then costs no JSON parsing and leaves little garbage.
    */
   parseIf?(line: Uint8Array): boolean;
+  /**
+   * The bytes every whole line starts with. A line that does not parse is tried again from the
+   * last place they occur in it: a whole line a writer appended onto the torn end another left
+   * (without reading the last byte first) is read back, and the torn part is skipped.
+   */
+  lineStart?: Uint8Array;
 }
 
 /** The value of a line that `parseIf` chose not to parse. */
@@ -91,7 +97,9 @@ export async function* linesForward(
   path: string,
   start = 0,
   end?: number,
+  options: Pick<LineOptions, "lineStart"> = {},
 ): AsyncGenerator<LocatedLine> {
+  const parse = (line: Uint8Array) => parseLine(line, options.lineStart);
   const file = await openIfExists(path);
   if (!file) return;
   try {
@@ -107,7 +115,7 @@ export async function* linesForward(
       let lineStart = 0;
       for (let i = 0; i < joined.length; i++) {
         if (joined[i] !== NEWLINE) continue;
-        const value = i > lineStart ? parseLine(joined.subarray(lineStart, i)) : undefined;
+        const value = i > lineStart ? parse(joined.subarray(lineStart, i)) : undefined;
         const offset = carryStart + lineStart;
         if (value !== undefined) yield { offset, end: carryStart + i + 1, value };
         lineStart = i + 1;
@@ -116,7 +124,7 @@ export async function* linesForward(
       carryStart += lineStart;
     }
     if (carry.length) {
-      const value = parseLine(carry);
+      const value = parse(carry);
       if (value !== undefined) yield { offset: carryStart, end: stop, value };
     }
   } finally {
@@ -168,12 +176,22 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return joined;
 }
 
-function parseLine(bytes: Uint8Array): unknown {
+function parseLine(bytes: Uint8Array, lineStart?: Uint8Array): unknown {
   const text = decoder.decode(bytes);
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    return undefined; // a torn line
+    // A torn line, or a whole one glued onto it.
+    const at = lineStart ? lastIndexOf(bytes, lineStart) : -1;
+    return at > 0 ? parseLine(bytes.subarray(at)) : undefined;
   }
+}
+
+function lastIndexOf(bytes: Uint8Array, part: Uint8Array): number {
+  outer: for (let i = bytes.length - part.length; i >= 0; i--) {
+    for (let j = 0; j < part.length; j++) if (bytes[i + j] !== part[j]) continue outer;
+    return i;
+  }
+  return -1;
 }

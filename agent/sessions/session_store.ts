@@ -163,7 +163,7 @@ export class SessionStore {
    */
   async read(agentId: string, sessionId: string): Promise<SessionEntry[]> {
     const entries: SessionEntry[] = [];
-    for await (const line of linesForward(this.file(agentId, sessionId))) {
+    for await (const line of linesForward(this.file(agentId, sessionId), 0, undefined, LINES)) {
       if (isEntry(line.value)) entries.push(line.value);
     }
     return entries;
@@ -215,7 +215,7 @@ export class SessionStore {
     sessionId: string,
     parseIf: (line: Uint8Array) => boolean,
   ): AsyncGenerator<{ offset: number; end: number; entry?: SessionEntry }> {
-    const lines = linesBackward(this.file(agentId, sessionId), undefined, { parseIf });
+    const lines = linesBackward(this.file(agentId, sessionId), undefined, { ...LINES, parseIf });
     for await (const line of lines) {
       if (line.value === UNPARSED) yield { offset: line.offset, end: line.end };
       else if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
@@ -229,7 +229,7 @@ export class SessionStore {
     start: number,
     end?: number,
   ): AsyncGenerator<LocatedEntry> {
-    for await (const line of linesForward(this.file(agentId, sessionId), start, end)) {
+    for await (const line of linesForward(this.file(agentId, sessionId), start, end, LINES)) {
       if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
     }
   }
@@ -251,9 +251,26 @@ export class SessionStore {
    */
   async append(agentId: string, sessionId: string, ...entries: SessionEntry[]): Promise<number> {
     if (!entries.length) return await this.size(agentId, sessionId);
-    const appended = await this.appendAndTail(agentId, sessionId, ...entries);
+    const appended = await this.#append(agentId, sessionId, entries, false);
     await appended.written;
     return appended.offset;
+  }
+
+  /**
+   * Appends a turn's later lines (answers, tool results) like {@linkcode append}, after the
+   * turn's message was appended with a check: while this store wrote the file last, with no
+   * `stat` first, so an answer's line is written right after the model's last token. The next
+   * turn's message stats the file anyway and finds any change from outside by its size, inode
+   * or mtime; a line written meanwhile onto a torn one from outside is read back all the same
+   * (`lineStart` in core/jsonl_lines.ts), and the next checked append starts on a fresh line.
+   */
+  async appendToTurn(
+    agentId: string,
+    sessionId: string,
+    ...entries: SessionMessage[]
+  ): Promise<void> {
+    if (!entries.length) return;
+    await (await this.#append(agentId, sessionId, entries, true)).written;
   }
 
   /**
@@ -268,6 +285,16 @@ export class SessionStore {
     agentId: string,
     sessionId: string,
     ...entries: SessionEntry[]
+  ): Promise<{ offset: number; tail?: SessionTailSnapshot; written: Promise<void> }> {
+    return await this.#append(agentId, sessionId, entries, false);
+  }
+
+  /** `unchecked`: see {@linkcode appendToTurn}. */
+  async #append(
+    agentId: string,
+    sessionId: string,
+    entries: SessionEntry[],
+    unchecked: boolean,
   ): Promise<{ offset: number; tail?: SessionTailSnapshot; written: Promise<void> }> {
     const path = this.file(agentId, sessionId);
     // Most entries carry no image: no promise per entry for them.
@@ -284,16 +311,22 @@ export class SessionStore {
       // Where this store's last append ended: when the file still has that size, nothing else
       // wrote to it and it ends on a newline, so one stat replaces reading its last byte.
       const known = this.#ends.get(path);
-      const info = known === undefined ? undefined : await statIfExists(path);
-      if (info && info.size === known) {
-        const size = info.size;
+      const info = known === undefined || unchecked ? undefined : await statIfExists(path);
+      if (known !== undefined && (unchecked || info?.size === known)) {
+        const size = known;
         const end = size + byteLength(text);
         const added = located(lines, size);
-        this.#tails.valid(path, info); // drops a tail the inode or mtime says was rewritten
+        if (info) this.#tails.valid(path, info); // drops a tail the inode or mtime says was rewritten
         checked({ offset: size, tail: this.#tails.snapshot(path, added) });
         try {
-          await Deno.writeTextFile(path, text, { append: true });
+          // Never created here: a file deleted from outside is made anew below, mode 0600.
+          await Deno.writeTextFile(path, text, { append: true, create: false });
         } catch (error) {
+          if (error instanceof Deno.errors.NotFound) {
+            this.#ends.delete(path);
+            this.#tails.invalidate(path);
+            return await this.#appendFenced(path, text);
+          }
           this.#ends.delete(path);
           this.#tails.invalidate(path);
           throw error;
@@ -303,14 +336,7 @@ export class SessionStore {
         return size;
       }
       this.#tails.invalidate(path);
-      // A crash (or another writer) may have left half a line; start ours on a fresh line so
-      // both stay readable.
-      const tail = await tailState(path);
-      if (!tail.exists) await Deno.mkdir(dirname(path), { recursive: true });
-      const prefix = tail.newline ? "" : "\n";
-      await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
-      this.#remember(path, tail.size + byteLength(prefix + text));
-      return tail.size + prefix.length;
+      return await this.#appendFenced(path, text);
     });
     const written = done.then(() => this.#changed(agentId, sessionId, "append"));
     // Whoever takes the early answer awaits `written`; a failure before it comes is thrown here.
@@ -427,6 +453,19 @@ export class SessionStore {
     return ref;
   }
 
+  /**
+   * Appends `text` after reading the file's last byte: a crash (or another writer) may have
+   * left half a line, and ours starts on a fresh line so both stay readable.
+   */
+  async #appendFenced(path: string, text: string): Promise<number> {
+    const tail = await tailState(path);
+    if (!tail.exists) await Deno.mkdir(dirname(path), { recursive: true });
+    const prefix = tail.newline ? "" : "\n";
+    await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
+    this.#remember(path, tail.size + byteLength(prefix + text));
+    return tail.size + prefix.length;
+  }
+
   #remember(path: string, end: number): void {
     this.#ends.delete(path); // re-added last: the most recently written
     this.#ends.set(path, end);
@@ -453,6 +492,9 @@ function isEntry(value: unknown): value is SessionEntry {
 /** The bytes every compaction line starts with (the store writes `role` first). */
 export const COMPACTION_LINE_PREFIX = new TextEncoder().encode('{"role":"compaction"');
 
+/** Every line the store writes starts with its role; a line glued onto a torn one is found by it. */
+const LINES = { lineStart: new TextEncoder().encode('{"role":"') };
+
 /** True for a compaction line. */
 export function isCompaction(entry: SessionEntry): entry is CompactionEntry {
   return entry.role === "compaction";
@@ -466,7 +508,7 @@ async function removeFiles(ref: SessionRef): Promise<void> {
 }
 
 async function* entriesBackward(path: string, before?: number): AsyncGenerator<LocatedEntry> {
-  for await (const line of linesBackward(path, before)) {
+  for await (const line of linesBackward(path, before, LINES)) {
     if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
   }
 }

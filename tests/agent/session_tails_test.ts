@@ -207,6 +207,39 @@ Deno.test("the tail an append answers with is the file as its write leaves it, a
   });
 });
 
+Deno.test("a turn's answer is appended with no stat, and one written onto a torn line from outside is read back", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s");
+    await (await store.appendAndTail("main", "s", user("three"))).written;
+    const stats: string[] = [];
+    const stat = Deno.stat;
+    Deno.stat = (path) => (stats.push(String(path)), stat(path));
+    try {
+      await store.appendToTurn("main", "s", { role: "assistant", content: "answer", time: "t" });
+    } finally {
+      Deno.stat = stat;
+    }
+    assertEquals(stats, []);
+    assertEquals((await readTail(store, "s")).contents, ["one", "two", "three", "answer"]);
+
+    // Another process leaves half a line while the model runs: the answer lands on it.
+    await (await store.appendAndTail("main", "s", user("four"))).written;
+    await Deno.writeTextFile(file, '{"role":"user","content":"torn', { append: true });
+    await store.appendToTurn("main", "s", { role: "assistant", content: "glued", time: "t" });
+    const expected = ["one", "two", "three", "answer", "four", "glued"];
+    assertEquals((await readTail(store, "s")).contents, expected);
+    assertEquals((await store.read("main", "s")).map((entry) => entry.content), expected);
+    // The next message's checked append sees the change and starts on a fresh line.
+    await store.append("main", "s", user("five"));
+    assertEquals((await readTail(store, "s")).contents, [...expected, "five"]);
+    assert(
+      (await Deno.readTextFile(file)).endsWith(
+        '"glued","time":"t"}\n' + JSON.stringify(user("five")) + "\n",
+      ),
+    );
+  });
+});
+
 Deno.test("a context that reaches past the tail it was given reads the rest from the file", async () => {
   await withStore(async (store) => {
     const tail = { from: 0, entries: [] };
