@@ -167,9 +167,17 @@ const CUT_NOTE = (n: number) => `\n[… ${n} characters cut to fit the model's c
  * `messages` cut until their estimate fits `maxTokens`: first the largest tool outputs, then
  * the largest other texts, each to its head and tail with a note saying so. The system prompt
  * and the last message are cut last. Compaction keeps this rare (one turn larger than the
- * window); it is the guarantee that a request never overflows.
+ * window); it is the guarantee that a request never overflows. `atMost`: a bound the caller
+ * knows the estimate is under, if any.
  */
-export function fitToBudget(messages: ChatMessage[], maxTokens: number): ChatMessage[] {
+export function fitToBudget(
+  messages: ChatMessage[],
+  maxTokens: number,
+  atMost = Infinity,
+): ChatMessage[] {
+  // A turn knows a bound from its stored messages' kept estimates: most requests fit it, and
+  // estimating every message again would read the whole history's text on every model call.
+  if (atMost <= maxTokens) return messages;
   let total = messages.reduce((n, m) => n + estimateMessageTokens(m), 0);
   if (total <= maxTokens) return messages;
   const fitted = [...messages];

@@ -14,6 +14,7 @@ import { buildSystemPrompt, sanitizeUserMessage } from "./prompt.ts";
 import { startTurn, withoutImages } from "./turn_input.ts";
 import {
   contextBudget,
+  estimateMessageTokens,
   estimateTextTokens,
   estimateToolTokens,
   fitToBudget,
@@ -106,16 +107,23 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       services: deps.toolServices ?? {},
     };
     const toolTokens = estimateToolTokens(toolSet.specs);
+    const systemTokens = estimateTextTokens(system);
     const context = await turnContext(deps, run, {
       budget,
-      fixedTokens: estimateTextTokens(system) + toolTokens,
+      fixedTokens: systemTokens + toolTokens,
       signal,
       tail,
       flush: (messages) =>
         memoryFlush(deps, run, { system, messages, toolSet, toolContext, budget }),
     });
+    const first: ChatMessage = { role: "system", content: withSummary(system, context.compaction) };
+    // A stored message's kept estimate counts all it holds; the provider gets that or less.
+    let tokensAtMost = context.messages.reduce(
+      (n, located) => n + located.tokens,
+      context.compaction ? estimateMessageTokens(first) : systemTokens + 4,
+    );
     const messages: ChatMessage[] = [
-      { role: "system", content: withSummary(system, context.compaction) },
+      first,
       ...(await contextMessages(
         deps.sessions,
         agentId,
@@ -138,6 +146,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           messages: fitToBudget(
             vision ? messages : messages.map(withoutImages),
             budget.prompt - (offerTools ? toolTokens : 0),
+            tokensAtMost,
           ),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
@@ -172,6 +181,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         return;
       }
       messages.push({ role: "assistant", content: text, toolCalls: calls });
+      tokensAtMost += estimateMessageTokens(messages.at(-1)!);
       for (const call of calls) {
         const tool = toolSet.byWireName.get(call.name);
         const toolName = tool?.name ?? call.name;
@@ -202,6 +212,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           : output.content;
         await append(toolMessage(call, toolName, content, output.isError === true));
         messages.push({ role: "tool", toolCallId: call.id, name: toolName, content });
+        tokensAtMost += estimateMessageTokens(messages.at(-1)!);
       }
     }
   } catch (error) {

@@ -9,6 +9,10 @@ import {
 import type { ResolvedModel } from "../../agent/providers/registry.ts";
 import type { ChatMessage } from "../../agent/providers/types.ts";
 import { configSchema } from "../../core/config/schema.ts";
+import { historyToMessages, type ResolvedMessage } from "../../agent/prompt.ts";
+import { estimateStoredTokens } from "../../agent/session_context.ts";
+import type { SessionMessage } from "../../agent/sessions/session_store.ts";
+import { withoutImages } from "../../agent/turn_input.ts";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 
 Deno.test("knownContextWindow matches the longest prefix, with provider prefixes stripped", () => {
@@ -52,4 +56,60 @@ Deno.test("fitToBudget cuts the largest tool output first and says so", () => {
   assert(String(fitted[3].content).includes("cut to fit the model's context window"));
   assertEquals(fitted[4].content, "next question");
   assertEquals(fitToBudget(messages, 1_000_000), messages);
+});
+
+Deno.test("fitToBudget reads no message when the caller's bound fits the budget", () => {
+  const unread = {
+    role: "user",
+    get content(): string {
+      throw new Error("estimated again");
+    },
+  } as ChatMessage;
+  const messages = [unread];
+  assertEquals(fitToBudget(messages, 1_000, 1_000), messages);
+});
+
+Deno.test("a stored message's kept estimate bounds what the provider gets of it", () => {
+  const stored: SessionMessage[] = [
+    { role: "user", content: "question ".repeat(50), time: "t" },
+    {
+      role: "assistant",
+      content: "calling",
+      time: "t",
+      // One call answered, one left without its result (dropped on the way to the provider).
+      toolCalls: [
+        { id: "a", name: "exec", arguments: '{"command":"ls"}' },
+        { id: "b", name: "exec", arguments: "{}".repeat(100) },
+      ],
+    },
+    { role: "tool", toolCallId: "a", name: "exec", content: "out ".repeat(300), time: "t" },
+    {
+      role: "user",
+      content: [{ type: "text", text: "look" }, {
+        type: "image",
+        mimeType: "image/png",
+        file: "a.png",
+      }],
+      time: "t",
+    },
+  ];
+  const bound = stored.reduce((n, message) => n + estimateStoredTokens(message), 0);
+  const sent = historyToMessages(
+    stored.map((message) =>
+      Array.isArray(message.content)
+        ? {
+          ...message,
+          content: [{ type: "text" as const, text: "look" }, {
+            type: "text" as const,
+            text: "[image: a.png]",
+          }],
+        }
+        : message
+    ) as ResolvedMessage[],
+  );
+  const withImage = historyToMessages(stored as ResolvedMessage[]);
+  for (const messages of [sent, withImage, sent.map(withoutImages)]) {
+    const estimate = messages.reduce((n, m) => n + estimateMessageTokens(m), 0);
+    assert(estimate <= bound, `${estimate} <= ${bound}`);
+  }
 });
