@@ -5,19 +5,26 @@
  */
 
 import { ErrorCode, GatewayError } from "../core/errors.ts";
-import {
-  type AgentEvent,
-  type AgentRunDeps,
-  type AgentRunRequest,
-  prepareRun,
-  runAgent,
-} from "./run.ts";
+import { importLazily, loadOnce } from "../core/lazy_module.ts";
+import type { AgentEvent, AgentRunDeps, AgentRunRequest } from "./run_types.ts";
+import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
-import { lastUserMessage } from "./turn_input.ts";
 import type { CompactResult } from "./compaction.ts";
 import { contextBudget } from "./context_window.ts";
-import { compactorOf } from "./turn_context.ts";
 import type { Usage } from "./providers/types.ts";
+
+// The run loop (with the turn's input, context, compaction, memory flush and tool calls: ~11
+// modules) loads with the first turn, resend or compaction: an idle gateway keeps none of it
+// (issue 17). The promise is kept, so later turns wait on nothing.
+const loadRunLoop = loadOnce(() =>
+  importLazily<typeof import("./run.ts")>(new URL("./run.ts", import.meta.url))
+);
+const loadTurnInput = loadOnce(() =>
+  importLazily<typeof import("./turn_input.ts")>(new URL("./turn_input.ts", import.meta.url))
+);
+const loadTurnContext = loadOnce(() =>
+  importLazily<typeof import("./turn_context.ts")>(new URL("./turn_context.ts", import.meta.url))
+);
 
 /** How a run ended, as `chat.send` answers and other callers (cron, channels, HTTP) read it. */
 export interface ChatOutcome {
@@ -73,6 +80,7 @@ export class ChatService {
     const { agentId, sessionId } = request;
     this.#deps.sessions.file(agentId, sessionId); // validates the ids
     if (request.mode === "resend" || request.mode === "edit") {
+      const { lastUserMessage } = await loadTurnInput();
       if (!(await lastUserMessage(this.#deps.sessions, agentId, sessionId))) {
         throw new GatewayError(
           ErrorCode.NOT_FOUND,
@@ -130,6 +138,7 @@ export class ChatService {
       });
       return outcome;
     }
+    const { runAgent } = await loadRunLoop();
     for await (const event of runAgent(this.#deps, prepared)) {
       options.onEvent?.(event);
       this.#deps.onRunEvent?.(session, event);
@@ -219,6 +228,7 @@ export class ChatService {
     const budget = contextBudget(prepared.resolved, this.#deps.config());
     // By hand, everything but the last turn is folded unless config asks to keep more.
     const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens ?? 0;
+    const { compactorOf } = await loadTurnContext();
     return await compactorOf(this.#deps).compact({
       agentId,
       sessionId,

@@ -7,10 +7,8 @@
 import { resolve } from "../core/path.ts";
 import { errorMessage, isAbortError, isGatewayError } from "../core/errors.ts";
 import type { ToolContext } from "../tools/tool.ts";
-import { resolveAgent } from "./agents.ts";
-import { validateAttachments } from "./attachments.ts";
 import { costOf, priceOf } from "./pricing.ts";
-import { buildSystemPrompt, sanitizeUserMessage } from "./prompt.ts";
+import { buildSystemPrompt } from "./prompt.ts";
 import { startTurn, withoutImages } from "./turn_input.ts";
 import {
   contextBudget,
@@ -28,26 +26,13 @@ import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/type
 import type { SessionMessage } from "./sessions/session_store.ts";
 import { buildToolSet, runToolCall, type ToolSet } from "./tool_calls.ts";
 import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
-import { selectModel } from "./model_select.ts";
 import { skillsPrompt } from "./skills.ts";
 import { memoryPromptSection } from "./memory/memory_prompt.ts";
-import type { AgentEvent, AgentRunDeps, AgentRunRequest, PreparedRun } from "./run_types.ts";
+import type { AgentEvent, AgentRunDeps, PreparedRun } from "./run_types.ts";
 
 export type { AgentEvent, AgentRunDeps, AgentRunRequest, PreparedRun } from "./run_types.ts";
 
-/**
- * Resolves the agent and the model, so a bad request fails before anything runs.
- *
- * @throws {GatewayError} NOT_FOUND for an unknown agent, provider or model; INVALID_PARAMS when
- * no model is configured
- */
-export function prepareRun(deps: AgentRunDeps, request: AgentRunRequest): PreparedRun {
-  const agent = resolveAgent(deps.config(), request.agentId);
-  const resolved = selectModel(deps.providers, deps.config(), agent, request);
-  if (request.message !== undefined) sanitizeUserMessage(request.message);
-  if (request.attachments) validateAttachments(request.attachments);
-  return { request, agent, resolved };
-}
+export { prepareRun } from "./run_prepare.ts";
 
 const ZERO: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 const NO_TOOLS: ToolSet = { specs: [], byWireName: new Map(), denied: new Set(), names: new Set() };

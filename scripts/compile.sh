@@ -42,6 +42,9 @@ lazy_modules=(
   tools/browser/manager.ts
   tools/mcp/server_connection.ts
   agent/memory/memory_index.ts
+  agent/run.ts
+  agent/turn_input.ts
+  agent/turn_context.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
