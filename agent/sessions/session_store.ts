@@ -180,6 +180,7 @@ export class SessionStore {
     before?: number,
   ): AsyncGenerator<LocatedEntry> {
     const path = this.file(agentId, sessionId);
+    if (this.#locks.has(path)) await this.#settled(path);
     const info = before === undefined ? await statIfExists(path) : undefined;
     if (!info) {
       yield* entriesBackward(path, before);
@@ -215,7 +216,9 @@ export class SessionStore {
     sessionId: string,
     parseIf: (line: Uint8Array) => boolean,
   ): AsyncGenerator<{ offset: number; end: number; entry?: SessionEntry }> {
-    const lines = linesBackward(this.file(agentId, sessionId), undefined, { ...LINES, parseIf });
+    const path = this.file(agentId, sessionId);
+    if (this.#locks.has(path)) await this.#settled(path);
+    const lines = linesBackward(path, undefined, { ...LINES, parseIf });
     for await (const line of lines) {
       if (line.value === UNPARSED) yield { offset: line.offset, end: line.end };
       else if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
@@ -229,15 +232,19 @@ export class SessionStore {
     start: number,
     end?: number,
   ): AsyncGenerator<LocatedEntry> {
-    for await (const line of linesForward(this.file(agentId, sessionId), start, end, LINES)) {
+    const path = this.file(agentId, sessionId);
+    if (this.#locks.has(path)) await this.#settled(path);
+    for await (const line of linesForward(path, start, end, LINES)) {
       if (isEntry(line.value)) yield { offset: line.offset, end: line.end, entry: line.value };
     }
   }
 
   /** The session file's size in bytes (0 when it does not exist). */
   async size(agentId: string, sessionId: string): Promise<number> {
+    const path = this.file(agentId, sessionId);
+    if (this.#locks.has(path)) await this.#settled(path);
     try {
-      return (await Deno.stat(this.file(agentId, sessionId))).size;
+      return (await Deno.stat(path)).size;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return 0;
       throw error;
@@ -470,6 +477,15 @@ export class SessionStore {
     this.#ends.delete(path); // re-added last: the most recently written
     this.#ends.set(path, end);
     if (this.#ends.size > MAX_REMEMBERED_ENDS) this.#ends.delete(this.#ends.keys().next().value!);
+  }
+
+  /**
+   * Resolves once every write this store has begun on `path` has ended (ok or not): reads wait
+   * for them, so a read after `appendAndTail` answered early (its write still under way) sees
+   * the appended lines. Only a read with a write pending pays the wait.
+   */
+  async #settled(path: string): Promise<void> {
+    await this.#locks.get(path)?.then(() => {}, () => {});
   }
 
   async #locked<T>(path: string, work: () => Promise<T>): Promise<T> {
