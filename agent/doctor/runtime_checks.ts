@@ -22,9 +22,14 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
     const body = await response.json() as { status?: string };
-    return body.status === "ok"
-      ? { id, name, status: "ok", message: `A gateway answers at ${url}` }
-      : { id, name, status: "warn", message: `${url} answered, but not as a pyclaw gateway` };
+    if (body.status === "ok") {
+      return { id, name, status: "ok", message: `A gateway answers at ${url}` };
+    }
+    // `gateway run` listens before its runtime has loaded and says so meanwhile (issue 17).
+    if (body.status === "starting") {
+      return { id, name, status: "ok", message: `A gateway at ${url} is starting` };
+    }
+    return { id, name, status: "warn", message: `${url} answered, but not as a pyclaw gateway` };
   } catch {
     return {
       id,

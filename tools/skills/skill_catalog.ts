@@ -247,8 +247,12 @@ async function watchFolders(
     (async () => {
       for await (const event of watcher) if (event.paths.some(ours)) return changed();
     })().catch(changed);
-    // A folder made between the look and the watch sent no event to this watcher.
-    if (path !== dir && (await watchTarget(dir))?.path !== path) changed();
+  }
+  // A folder made between the look and the watch sent no event to its watcher. Checked once
+  // every watcher is in `watchers`: `changed` closes those, so none made after it would leak.
+  for (const target of targets) {
+    if (!target || target.path === target.dir) continue;
+    if ((await watchTarget(target.dir))?.path !== target.path) return changed();
   }
 }
 

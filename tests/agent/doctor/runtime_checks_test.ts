@@ -7,6 +7,8 @@ import {
   checkLocalRuntime,
 } from "../../../agent/doctor/runtime_checks.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
+import { Logger } from "../../../core/logger.ts";
+import { openFront } from "../../../server/front.ts";
 
 function input(port: number, root: string) {
   const { config } = validateConfig({ gateway: { port } }, {});
@@ -23,6 +25,21 @@ Deno.test("doctor gateway check: ok when a gateway answers on the port, a warnin
   const down = await checkGatewayReachable(input(freePort, gw.stateDir));
   assertEquals(down.status, "warn");
   assert(down.hint?.includes("pyclaw gateway run"));
+});
+
+Deno.test("doctor gateway check: a gateway still loading its runtime is reported as starting", async () => {
+  // What `gateway run` listens with before the runtime has loaded (server/front.ts).
+  const logger = new Logger({ consoleLevel: "silent" });
+  const front = await openFront({ hostname: "127.0.0.1", port: 0, httpPort: false, logger });
+  const root = await Deno.makeTempDir();
+  try {
+    const check = await checkGatewayReachable(input(front.listeners.port, root));
+    assertEquals(check.status, "ok");
+    assert(check.message.endsWith("is starting"), check.message);
+  } finally {
+    await front.listeners.shutdown(1_000);
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("doctor disk check reports the free space of the state dir's disk", async () => {
