@@ -45,6 +45,7 @@ lazy_modules=(
   agent/run.ts
   agent/turn_input.ts
   agent/turn_context.ts
+  agent/channels/telegram_channel.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

@@ -12,8 +12,16 @@ import { agentForKey } from "../agents.ts";
 import type { Turn } from "../turn_runner.ts";
 import { type AccessSettings, decideAccess, pairingReply } from "./access.ts";
 import type { Channel, ChannelStatus, IncomingMessage } from "./channel.ts";
-import { TelegramChannel } from "./telegram_channel.ts";
 import { WebchatChannel } from "./webchat_channel.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
+
+// The Telegram client loads with the first bot configured to run, not with the manager: a
+// gateway without one keeps neither it nor its Bot API code in memory (issue 17).
+const loadTelegram = loadOnce(() =>
+  importLazily<typeof import("./telegram_channel.ts")>(
+    new URL("./telegram_channel.ts", import.meta.url),
+  )
+);
 
 /** Options for {@linkcode ChannelManager}. */
 export interface ChannelManagerOptions {
@@ -172,7 +180,11 @@ export class ChannelManager {
       this.#channels.set("telegram", placeholder(settings.enabled ? "unconfigured" : "disabled"));
       return;
     }
-    const channel: TelegramChannel = new TelegramChannel({
+    // Reads as starting while the client loads; a newer config or a stop meanwhile wins.
+    this.#channels.set("telegram", placeholder("starting"));
+    const { TelegramChannel } = await loadTelegram();
+    if (this.#telegramKey !== key || this.#controller.signal.aborted) return;
+    const channel: InstanceType<typeof TelegramChannel> = new TelegramChannel({
       settings: { ...settings, botToken: settings.botToken },
       onMessage: (message): Promise<void> => this.#route(channel, message),
       logger: this.#options.logger.child({ channel: "telegram" }),
