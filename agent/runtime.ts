@@ -28,7 +28,7 @@ import { MemoryService } from "./memory/memory_service.ts";
 import { LocalModelStore } from "./models/model_store.ts";
 import { PlanStore } from "./plans/plan_store.ts";
 import type { RunEventSink } from "./run_types.ts";
-import { registerLocalProvider } from "./providers/llamacpp.ts";
+import { registerLocalProvider } from "./providers/local_provider.ts";
 import { ProviderRegistry } from "./providers/registry.ts";
 import { SessionStore } from "./sessions/session_store.ts";
 import { SystemEventQueue } from "./system_events.ts";

@@ -6,7 +6,7 @@
 
 import { LocalModelStore } from "../agent/models/model_store.ts";
 import { DEFAULT_BASE_URLS, ProviderRegistry } from "../agent/providers/registry.ts";
-import { registerLocalProvider } from "../agent/providers/llamacpp.ts";
+import { registerLocalProvider } from "../agent/providers/local_provider.ts";
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";

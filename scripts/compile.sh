@@ -46,6 +46,10 @@ lazy_modules=(
   agent/turn_input.ts
   agent/turn_context.ts
   agent/channels/telegram_channel.ts
+  agent/providers/openai_compat.ts
+  agent/providers/anthropic.ts
+  agent/providers/ollama.ts
+  agent/providers/llamacpp.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

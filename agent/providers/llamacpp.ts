@@ -179,33 +179,9 @@ async function* streamLocal(
   }
 }
 
-/** Options for {@linkcode registerLocalProvider}. */
-export interface RegisterLocalOptions {
-  store: LocalModelStore;
-  /** Config `models.local`. */
-  settings: () => LocalRuntimeSettings;
-  /** Provider id local models are served under. @default "llamacpp" */
-  id?: string;
-}
-
-/** The slice of the provider registry local models plug into. */
-export interface LocalProviderHost {
-  registerApi(api: "llamacpp", factory: ProviderFactory): void;
-  registerImplicit(id: string, active: () => boolean, serves?: (model: string) => boolean): void;
-}
-
-/**
- * Serves the store's GGUF models as provider `llamacpp` (`llamacpp/<model id>`), present without
- * any config entry as soon as one model is downloaded.
- */
-export function registerLocalProvider(
-  host: LocalProviderHost,
-  options: RegisterLocalOptions,
-): void {
-  host.registerApi("llamacpp", llamaCppFactory(options));
-  host.registerImplicit(
-    options.id ?? "llamacpp",
-    () => options.store.hasModelsSync("llamacpp"),
-    (model) => options.store.hasModelSync(model, "llamacpp"),
-  );
-}
+// Registration lives apart so that registering loads nothing; re-exported for callers here.
+export {
+  type LocalProviderHost,
+  type RegisterLocalOptions,
+  registerLocalProvider,
+} from "./local_provider.ts";

@@ -5,9 +5,8 @@
 
 import type { Config } from "../../core/config/schema.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { createAnthropicProvider } from "./anthropic.ts";
-import { createOpenAiProvider } from "./openai_compat.ts";
-import { createOllamaProvider } from "./ollama.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
+import { lazyFactory } from "./lazy_provider.ts";
 import {
   type ChatProvider,
   isProviderError,
@@ -16,6 +15,30 @@ import {
   type ProviderFactory,
   type ProviderSettings,
 } from "./types.ts";
+
+// Each wire API's code loads with the first request to a provider of it (lazy_provider.ts).
+const loadOpenAi = loadOnce(() =>
+  importLazily<typeof import("./openai_compat.ts")>(new URL("./openai_compat.ts", import.meta.url))
+);
+const loadAnthropic = loadOnce(() =>
+  importLazily<typeof import("./anthropic.ts")>(new URL("./anthropic.ts", import.meta.url))
+);
+const loadOllama = loadOnce(() =>
+  importLazily<typeof import("./ollama.ts")>(new URL("./ollama.ts", import.meta.url))
+);
+const createOpenAiProvider = lazyFactory(
+  "openai",
+  async () => (await loadOpenAi()).createOpenAiProvider,
+);
+const createAnthropicProvider = lazyFactory(
+  "anthropic",
+  async () => (await loadAnthropic()).createAnthropicProvider,
+);
+// Ollama speaks the OpenAI wire API, with its own model list.
+const createOllamaProvider = lazyFactory(
+  "openai",
+  async () => (await loadOllama()).createOllamaProvider,
+);
 
 /** Default base URLs of the providers pyclaw knows by name. */
 export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = {
