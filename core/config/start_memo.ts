@@ -7,7 +7,8 @@
  * The memo is keyed by a SHA-256 digest of everything the validated config depends on: the
  * config file's path and text, the value of every variable its `${NAME}`s name, the source of
  * each module of the validation (CONFIG_VALIDATION_MODULES; a test holds the list to the module
- * graph), the zod and json5 packages' manifests and the Deno version. Any change to one of them
+ * graph) and of this module (which derives the facts), the zod and json5 packages' manifests
+ * and the Deno version. Any change to one of them
  * changes the key, so a memo is never used for input it was not made from; where one of them
  * cannot be read (a compiled binary without its sources), there is no memo. The memo file holds
  * the key and the start facts: no secret, only whether one is set.
@@ -84,6 +85,8 @@ export async function startMemoKey(
   try {
     // Bytes, read synchronously: a few small files before anything else runs, hashed as they are.
     code = [
+      // This module too: what startFacts derives from a valid config is part of the answer.
+      new URL(import.meta.url),
       ...CONFIG_VALIDATION_MODULES.map((path) => new URL(path, import.meta.url)),
       ...PACKAGE_MANIFESTS,
     ].map((url) => Deno.readFileSync(url));
