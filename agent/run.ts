@@ -62,6 +62,15 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
         ? skillsPrompt(deps.toolServices.skills, workspaceDir)
         : "",
     ]);
+    // Logged whatever else happens: a turn that fails before it awaits `written` would otherwise
+    // report only its own error, and the lost message would go unseen.
+    written?.catch((error) =>
+      deps.logger.error("the user's message could not be stored", {
+        agentId,
+        sessionId,
+        error: errorMessage(error),
+      })
+    );
     const budget = contextBudget(resolved, config);
     // A small window gets lean tool schemas: every token of them is paid on every request.
     if (request.tools !== false) await deps.tools?.ready();

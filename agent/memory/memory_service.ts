@@ -73,6 +73,7 @@ export class MemoryService implements MemoryBackend {
   /** Folders watched now (`agentId:folder`); one missing at start is tried again later. */
   #watched = new Set<string>();
   #stops: (() => void)[] = [];
+  #stopped = false;
 
   constructor(deps: MemoryServiceDeps) {
     this.#deps = deps;
@@ -139,9 +140,13 @@ export class MemoryService implements MemoryBackend {
     if (open) return open;
     resolveAgent(this.#deps.config(), agentId);
     const { MemoryIndex } = await loadIndexModule();
-    // Another caller may have opened it while the module loaded.
+    // Another caller may have opened it while the module loaded, or the service stopped: an
+    // index opened then would hold its SQLite file open with nobody left to close it.
     const opened = this.#indexes.get(agentId);
     if (opened) return opened;
+    if (this.#stopped) {
+      throw new GatewayError(ErrorCode.INTERNAL_ERROR, "The memory service has stopped");
+    }
     Deno.mkdirSync(this.#deps.paths.memoryDir, { recursive: true, mode: 0o700 });
     const index = new MemoryIndex({
       agentId,
@@ -326,6 +331,7 @@ export class MemoryService implements MemoryBackend {
 
   /** Stops the watchers and timers and closes every index. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     for (const stop of this.#stops.splice(0)) stop();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();

@@ -236,6 +236,16 @@ Deno.test("memory service opens no index at start; the first finished turn catch
   assertEquals(results.length, 1);
 });
 
+Deno.test("an index asked for while the memory service stops is never opened", async () => {
+  // index() awaits its module first; a stop meanwhile closed every index it knew, so one opened
+  // after it would keep its SQLite file open for good.
+  await using fx = await memoryFixture();
+  const asked = fx.service.index("main");
+  await fx.service.stop();
+  await assertRejects(() => asked, GatewayError, "stopped");
+  assertEquals(await exists(join(fx.paths.memoryDir, "main.sqlite")), false);
+});
+
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
