@@ -139,9 +139,11 @@ export class ChatService {
       return outcome;
     }
     const { runAgent } = await loadRunLoop();
-    for await (const event of runAgent(this.#deps, prepared)) {
-      options.onEvent?.(event);
-      this.#deps.onRunEvent?.(session, event);
+    const { onEvent } = options;
+    const sink = this.#deps.onRunEvent;
+    await runAgent(this.#deps, prepared, (event) => {
+      onEvent?.(event);
+      sink?.(session, event);
       if (event.type === "done") {
         Object.assign(outcome, {
           completed: !event.aborted,
@@ -152,7 +154,7 @@ export class ChatService {
       } else if (event.type === "error") {
         Object.assign(outcome, { text: event.text, error: event.error });
       }
-    }
+    });
     return outcome;
   }
 

@@ -1,5 +1,5 @@
 /**
- * @module The agent run loop: one user turn through the model and its tool calls, yielding
+ * @module The agent run loop: one user turn through the model and its tool calls, emitting
  * `delta | tool_call | tool_result | done | error` and appending each finished message to the
  * session file as it goes.
  */
@@ -37,8 +37,16 @@ export { prepareRun } from "./run_prepare.ts";
 const ZERO: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 const NO_TOOLS: ToolSet = { specs: [], byWireName: new Map(), denied: new Set(), names: new Set() };
 
-/** Runs one turn. Never throws: failures end the stream with an `error` event. */
-export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGenerator<AgentEvent> {
+/**
+ * Runs one turn, handing each event to `emit` as it happens. Never rejects: failures end the turn
+ * with an `error` event. A callback, not an async generator: every streamed delta went through one
+ * more generator hop (a promise and its microtasks) between the provider and the socket (issue 17).
+ */
+export async function runAgent(
+  deps: AgentRunDeps,
+  run: PreparedRun,
+  emit: (event: AgentEvent) => void,
+): Promise<void> {
   const { request, agent, resolved } = run;
   const { agentId, sessionId } = request;
   const session = { sessionId, agentId };
@@ -150,7 +158,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       ) {
         if (event.type === "text") {
           partial += event.text;
-          yield { type: "delta", text: event.text };
+          emit({ type: "delta", text: event.text });
         } else if (event.type === "tool_call") {
           calls.push(event.call);
         } else if (event.type === "finish") {
@@ -171,7 +179,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       const text = partial;
       partial = "";
       if (!calls.length) {
-        yield { type: "done", usage: total, text, aborted: false, ...names(resolved) };
+        emit({ type: "done", usage: total, text, aborted: false, ...names(resolved) });
         return;
       }
       messages.push({ role: "assistant", content: text, toolCalls: calls });
@@ -179,7 +187,7 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       for (const call of calls) {
         const tool = toolSet.byWireName.get(call.name);
         const toolName = tool?.name ?? call.name;
-        yield { type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) };
+        emit({ type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) });
         let outcome;
         try {
           outcome = await runToolCall(tool, call, toolContext, {
@@ -190,14 +198,14 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
           throw error;
         }
         const { output } = outcome;
-        yield {
+        emit({
           type: "tool_result",
           id: call.id,
           tool: toolName,
           result: output.data ?? output.content,
           output: eventOutput(output.content, output.images?.length ?? 0),
           isError: output.isError === true,
-        };
+        });
         const content: string | ContentPart[] = output.images?.length
           ? [
             { type: "text", text: output.content },
@@ -222,13 +230,13 @@ export async function* runAgent(deps: AgentRunDeps, run: PreparedRun): AsyncGene
       }).catch((e) => deps.logger.error("session append failed", { error: errorMessage(e) }));
     }
     if (aborted) {
-      yield { type: "done", usage: total, text: partial, aborted: true, ...names(resolved) };
+      emit({ type: "done", usage: total, text: partial, aborted: true, ...names(resolved) });
       return;
     }
     if (!isGatewayError(error)) {
       deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
     }
-    yield { type: "error", error: gatewayCodeOf(error), text: partial };
+    emit({ type: "error", error: gatewayCodeOf(error), text: partial });
   }
 }
 
