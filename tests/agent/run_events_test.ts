@@ -1,0 +1,31 @@
+/**
+ * @module How the run loop hands over its events: straight to a callback, in order, with no async
+ * generator between it and the chat service (issue 17: each such hop cost a promise and its
+ * microtasks per streamed delta). Counted, not timed.
+ */
+
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { type AgentEvent, type AgentRunDeps, type PreparedRun, runAgent } from "../../agent/run.ts";
+
+Deno.test("runAgent returns a promise and hands a failed turn's one error event to its callback", async () => {
+  const warnings: string[] = [];
+  // Deps with no session store: the turn fails at its first step, before any model is called.
+  const deps = {
+    config: () => ({}),
+    paths: { root: "/nonexistent", workspaceDir: "/nonexistent" },
+    logger: { warn: (message: string) => warnings.push(message), error: () => {} },
+  } as unknown as AgentRunDeps;
+  const run = {
+    request: { agentId: "main", sessionId: "s1", message: "hi", tools: false },
+    agent: {},
+    resolved: { providerId: "p", model: "m" },
+  } as unknown as PreparedRun;
+  const events: AgentEvent[] = [];
+  const result = runAgent(deps, run, (event) => events.push(event));
+  // A plain promise, not an async iterator: nothing sits between an event and its consumer.
+  assert(result instanceof Promise, "runAgent should return a promise");
+  assert(!(Symbol.asyncIterator in result), "runAgent should not be an async generator");
+  await result;
+  assertEquals(events.map((event) => event.type), ["error"]);
+  assertEquals(warnings, ["agent run failed"]);
+});
