@@ -42,6 +42,7 @@ lazy_modules=(
   tools/browser/manager.ts
   tools/mcp/server_connection.ts
   agent/memory/memory_index.ts
+  agent/memory/embeddings.ts
   agent/run.ts
   agent/turn_input.ts
   agent/turn_context.ts

@@ -20,12 +20,7 @@ import type {
 } from "../../tools/memory/memory_types.ts";
 import { listAgents, resolveAgent } from "../agents.ts";
 import { agentWorkspaceDir } from "../skills.ts";
-import {
-  createEmbedder,
-  type Embedder,
-  type EmbedderDeps,
-  embedderForModel,
-} from "./embeddings.ts";
+import type { Embedder, EmbedderDeps } from "./embeddings.ts";
 import type { MemoryIndex, SyncReport } from "./memory_index.ts";
 import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import type { SearchSettings } from "./_ranking.ts";
@@ -52,12 +47,19 @@ export type MemoryStatus = ReturnType<MemoryIndex["status"]> & {
 export type MemoryReindexReport = ReturnType<MemoryIndex["status"]> & SyncReport;
 
 /**
- * The index and its SQLite store (node:sqlite, the chunker, the ranking: ~10 modules) load with
- * the first index opened, not with the service: an idle gateway keeps none of them (issue 17).
+ * The index and its SQLite store (node:sqlite, the chunker, the ranking: ~10 modules) and the
+ * embedding clients (with the provider HTTP and SSE code) load with the first index opened or
+ * embedding asked for, not with the service: an idle gateway keeps none of them (issue 17).
  */
-const loadIndexModule = loadOnce(() =>
-  importLazily<typeof import("./memory_index.ts")>(new URL("./memory_index.ts", import.meta.url))
-);
+let embeddings: typeof import("./embeddings.ts") | undefined;
+const loadIndexModule = loadOnce(async () => {
+  const [index, loaded] = await Promise.all([
+    importLazily<typeof import("./memory_index.ts")>(new URL("./memory_index.ts", import.meta.url)),
+    importLazily<typeof import("./embeddings.ts")>(new URL("./embeddings.ts", import.meta.url)),
+  ]);
+  embeddings = loaded;
+  return index;
+});
 
 export class MemoryService implements MemoryBackend {
   #deps: MemoryServiceDeps;
@@ -154,7 +156,7 @@ export class MemoryService implements MemoryBackend {
       workspaceDir: () => agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId),
       sessionsDir: this.#deps.paths.sessionsDir(agentId),
       settings: () => this.#settings(agentId),
-      embedder: () => this.embedder(agentId),
+      embedder: () => this.#embedderEntry(agentId).embedder,
       logger: this.#deps.logger,
     });
     this.#indexes.set(agentId, index);
@@ -162,10 +164,12 @@ export class MemoryService implements MemoryBackend {
   }
 
   /** The agent's embedding model (one per distinct settings); undefined when none. */
-  embedder(agentId?: string): Embedder | undefined {
+  async embedder(agentId?: string): Promise<Embedder | undefined> {
+    await loadIndexModule();
     return this.#embedderEntry(agentId).embedder;
   }
 
+  /** Once the embedding module has loaded (an open index implies it). */
   #embedderEntry(agentId?: string): { embedder: Embedder | undefined; error?: string } {
     const settings = this.#settings(agentId);
     const { provider, model, remote, local } = settings;
@@ -174,7 +178,7 @@ export class MemoryService implements MemoryBackend {
     // A failed build is tried again: the model may have been downloaded or configured since.
     if (!entry || entry.error) {
       try {
-        entry = { embedder: createEmbedder(settings, this.#deps) };
+        entry = { embedder: embeddings!.createEmbedder(settings, this.#deps) };
       } catch (error) {
         entry = { embedder: undefined, error: (error as Error).message };
       }
@@ -185,7 +189,7 @@ export class MemoryService implements MemoryBackend {
 
   /**
    * Embeds texts with the model a `/v1/embeddings` request names (see
-   * {@linkcode embedderForModel}).
+   * `embedderForModel` in embeddings.ts).
    *
    * @throws {GatewayError} NOT_FOUND for an unknown model
    */
@@ -199,14 +203,16 @@ export class MemoryService implements MemoryBackend {
     let named = this.#named.get(model);
     if (named?.key !== key) {
       await named?.embedder.close().catch(() => {});
-      named = { key, embedder: embedderForModel(model, settings, this.#deps) };
+      await loadIndexModule();
+      named = { key, embedder: embeddings!.embedderForModel(model, settings, this.#deps) };
       this.#named.set(model, named);
     }
     return await named.embedder.embed(texts, signal);
   }
 
   /** Why the agent's embedding model cannot be used, if it cannot. */
-  embedderError(agentId?: string): string | undefined {
+  async embedderError(agentId?: string): Promise<string | undefined> {
+    await loadIndexModule();
     return this.#embedderEntry(agentId).error;
   }
 
@@ -220,7 +226,7 @@ export class MemoryService implements MemoryBackend {
     if (!settings.enabled) return { results: [], mode: "text", disabled: true };
     if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
     const result = await (await this.index(agentId)).search(query, options);
-    const unusable = settings.query.hybrid.enabled ? this.embedderError(agentId) : undefined;
+    const unusable = settings.query.hybrid.enabled ? this.#embedderEntry(agentId).error : undefined;
     return unusable && !result.warning
       ? { ...result, warning: `Embedding provider unusable, full-text results only: ${unusable}` }
       : result;
@@ -236,7 +242,7 @@ export class MemoryService implements MemoryBackend {
     const statuses: MemoryStatus[] = [];
     for (const id of ids) {
       const settings = this.#settings(id);
-      const embedder = this.embedder(id);
+      const embedder = await this.embedder(id);
       const index = await this.index(id);
       index.markAllDirty();
       if (settings.enabled) await index.sync();

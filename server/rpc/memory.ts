@@ -17,7 +17,7 @@ export const memoryMethods = defineMethods({
   "memory.status": {
     handler: async ({ agentId }, ctx) => {
       const agents = await ctx.services.memory.status(agentId);
-      return { agents, embeddingError: ctx.services.memory.embedderError() ?? null };
+      return { agents, embeddingError: (await ctx.services.memory.embedderError()) ?? null };
     },
   },
   "memory.reindex": {

@@ -95,9 +95,9 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     // An MCP server's connection, client glue and sandboxed launch: the first configured server.
     /\/tools\/mcp\/(server_connection|connect|tool_result)\.ts$/,
     /\/tools\/sandbox\/mcp_sandbox\.ts$/,
-    // The memory index, its SQLite store and node:sqlite: the first search, status or synced
-    // turn (an idle gateway opens no index).
-    /\/agent\/memory\/(?!memory_service\.ts$|embeddings\.ts$|memory_prompt\.ts$)/,
+    // The memory index, its SQLite store and node:sqlite, and the embedding clients: the first
+    // search, status, embedding or synced turn (an idle gateway opens no index).
+    /\/agent\/memory\/(?!memory_service\.ts$)/,
     /^node:sqlite$/,
     // The run loop and what only a running turn uses (its input, context, compaction, memory
     // flush, tool calls): the first turn; run_prepare.ts checks a request before it.
@@ -107,6 +107,8 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     /\/agent\/channels\/telegram_(channel|api)\.ts$/,
     // Each wire API's provider code: the first request to a provider of it.
     /\/agent\/providers\/(openai_compat|anthropic|ollama|llamacpp|_llama_history)\.ts$/,
+    /\/agent\/providers\/(_http|_idle_watch|_llama_runtime)\.ts$/,
+    /\/node_modules\/eventsource-parser\//,
     // Deno's Node compatibility layer (its errors, assert, util and inspect: ~15 ms a start):
     // core/path.ts stands for node:path, core/paths.ts reads the home folder, and node:buffer
     // is imported with the first attachment (core/base64.ts).
@@ -159,16 +161,16 @@ Deno.test("gateway run's start-up graph stays within its module budget", async (
   const local = (graph: Set<string>) =>
     [...graph].filter((s) => s.startsWith("file://") && !s.includes("/node_modules/"));
   // Before it listens (and answers `/health`): 17 of the program's modules (2026-12-05, issue 17;
-  // 140 when the gateway loaded everything first). Before it is ready: 120, core/startup_gc.ts
+  // 140 when the gateway loaded everything first). Before it is ready: 116, core/startup_gc.ts
   // included (255 before the first pass; 146 before the memory index, the run loop, the Telegram
-  // client and the providers' wire APIs loaded on first use). A new module on the start path
-  // belongs there only if the gateway needs it to serve; otherwise import it on first use
-  // (core/lazy_module.ts keeps it out of the walk as well).
+  // client, the providers' wire APIs and the embedding clients loaded on first use). A new
+  // module on the start path belongs there only if the gateway needs it to serve; otherwise
+  // import it on first use (core/lazy_module.ts keeps it out of the walk as well).
   const main = local(await staticGraph("main.ts"));
   const front = new Set([...main, ...local(await staticGraph("cli/gateway_run.ts"))]);
   assert(front.size <= 17, `gateway run loads ${front.size} of the program's modules to listen`);
   const ready = new Set([...front, ...local(await staticGraph("cli/gateway_serve.ts"))]);
-  assert(ready.size <= 120, `gateway run loads ${ready.size} of the program's modules at start`);
+  assert(ready.size <= 116, `gateway run loads ${ready.size} of the program's modules at start`);
   const walked = local(await staticGraph("main.ts", true)).length;
   assert(walked <= 16, `Deno walks ${walked} of the program's modules before gateway run starts`);
 });
