@@ -138,6 +138,17 @@ export interface Credential {
 }
 
 /**
+ * Whether `secret` is the gateway's own (or auth is off): the check every HTTP request with the
+ * right Bearer makes, answered without a promise. Anything else (a paired device's token, a wrong
+ * one) goes to {@linkcode verifyCredentials}.
+ */
+export function isGatewaySecret(auth: GatewayAuth, secret: string | undefined): boolean {
+  if (auth.mode === "none") return true;
+  if (!secret) return false;
+  return secretsEqual(secret, auth.mode === "password" ? auth.password : auth.token);
+}
+
+/**
  * Checks `connect`'s credentials against the gateway's.
  *
  * @returns which credential matched

@@ -14,7 +14,7 @@ import { type Listeners, openListeners } from "./listeners.ts";
 export type GatewayHandler = (
   request: Request,
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 /** Listeners whose handler comes later. */
 export interface Front {
@@ -44,33 +44,36 @@ export interface FrontOptions {
 export async function openFront(options: FrontOptions): Promise<Front> {
   let settle!: (handler: GatewayHandler | undefined) => void;
   const ready = new Promise<GatewayHandler | undefined>((resolve) => (settle = resolve));
-  let handler: GatewayHandler | undefined;
   let failed = false;
   let startedAt = Date.now();
   const unavailable = () => new Response("The gateway is not running", { status: 503 });
+  const waiting: GatewayHandler = async (request, info) => {
+    if (failed) return unavailable();
+    if (request.method === "GET" && new URL(request.url).pathname === "/health") {
+      return new Response(
+        JSON.stringify({ status: "starting", uptime: Date.now() - startedAt }),
+        {
+          headers: { "content-type": "application/json; charset=utf-8" },
+        },
+      );
+    }
+    const served = await ready;
+    return served ? served(request, info) : unavailable();
+  };
+  // Once served, a request goes straight to the full handler and its answer straight back: the
+  // listeners' handler reads this variable and adds no async layer (no promise, no await) of its
+  // own to every request for the rest of the gateway's life.
+  let current = waiting;
   const listeners = await openListeners({
     ...options,
-    handler: async (request, info) => {
-      if (handler) return handler(request, info);
-      if (failed) return unavailable();
-      if (request.method === "GET" && new URL(request.url).pathname === "/health") {
-        return new Response(
-          JSON.stringify({ status: "starting", uptime: Date.now() - startedAt }),
-          {
-            headers: { "content-type": "application/json; charset=utf-8" },
-          },
-        );
-      }
-      const served = await ready;
-      return served ? served(request, info) : unavailable();
-    },
+    handler: (request, info) => current(request, info),
   });
   startedAt = Date.now();
   return {
     listeners,
     startedAt,
     serve(next) {
-      handler = next;
+      current = next;
       settle(next);
     },
     fail() {

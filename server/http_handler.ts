@@ -10,6 +10,7 @@ import {
   type AuthFailureLimiter,
   type CredentialCheck,
   type GatewayAuth,
+  isGatewaySecret,
   verifyCredentials,
 } from "./auth.ts";
 import { withLimitedBody } from "./body_limit.ts";
@@ -38,10 +39,18 @@ export interface RequestHandlerDeps {
   context(address: string, signal: AbortSignal): HttpContext;
 }
 
-/** Builds the handler for `Deno.serve`. */
+/**
+ * Builds the handler for `Deno.serve`. A request with the gateway's own secret reaches its route
+ * in the turn `Deno.serve` called in, and the route's answer goes back with one promise around it
+ * (for its errors): no `async` layer or `await` of this module's own on the way (issue 17,
+ * `/v1` added time; tests/server/openai/proxy_path_test.ts counts them).
+ */
 export function createRequestHandler(deps: RequestHandlerDeps) {
   const clients = new ClientAddressResolver();
-  return async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+  return (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Response | Promise<Response> => {
     const gateway = deps.config().gateway;
     const client = clients.resolve(
       request,
@@ -79,7 +88,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (!match) continue;
       pathKnown = true;
       if (request.method !== route.method) continue;
-      return await serveRoute(deps, route, match, request, client);
+      return serveRoute(deps, route, match, request, client);
     }
     if (pathKnown) {
       return httpError(
@@ -91,18 +100,32 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
   };
 }
 
-async function serveRoute(
+function serveRoute(
   deps: RequestHandlerDeps,
   route: HttpRoute,
   match: RegExpMatchArray,
   request: Request,
   client: ClientAddress,
-): Promise<Response> {
-  const address = client.address;
+): Response | Promise<Response> {
   if (route.auth) {
-    const denied = await authorizeHttp(deps, request, client);
+    const denied = authorizeHttp(deps, request, client);
+    if (denied instanceof Promise) {
+      return denied.then((refused) =>
+        refused ?? serveAuthorized(deps, route, match, request, client)
+      );
+    }
     if (denied) return denied;
   }
+  return serveAuthorized(deps, route, match, request, client);
+}
+
+function serveAuthorized(
+  deps: RequestHandlerDeps,
+  route: HttpRoute,
+  match: RegExpMatchArray,
+  request: Request,
+  client: ClientAddress,
+): Response | Promise<Response> {
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
   const length = request.headers.get("content-length");
   const tooLarge = () =>
@@ -111,25 +134,43 @@ async function serveRoute(
   const signal = request.signal;
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
-    const bounded = await withLimitedBody(request, maxBody);
-    if (!bounded) return tooLarge();
-    request = bounded;
+    return withLimitedBody(request, maxBody).then((bounded) =>
+      bounded ? handleRoute(deps, route, match, bounded, client.address, signal) : tooLarge()
+    );
   }
-  try {
-    return await route.handle(request, deps.context(address, signal), match);
-  } catch (error) {
+  return handleRoute(deps, route, match, request, client.address, signal);
+}
+
+function handleRoute(
+  deps: RequestHandlerDeps,
+  route: HttpRoute,
+  match: RegExpMatchArray,
+  request: Request,
+  address: string,
+  signal: AbortSignal,
+): Response | Promise<Response> {
+  const failed = (error: unknown): Response => {
     if (isGatewayError(error)) return gatewayErrorResponse(error);
     deps.logger.error("http handler failed", { path: new URL(request.url).pathname, error });
     return httpError("INTERNAL_ERROR", "Internal server error");
+  };
+  try {
+    const answer = route.handle(request, deps.context(address, signal), match);
+    return answer instanceof Promise ? answer.catch(failed) : answer;
+  } catch (error) {
+    return failed(error);
   }
 }
 
-/** Checks `Authorization: Bearer …` like `connect` checks its token; a Response when refused. */
-async function authorizeHttp(
+/**
+ * Checks `Authorization: Bearer …` like `connect` checks its token; a Response when refused. The
+ * gateway's own secret is answered at once; a paired device's token may need a look-up.
+ */
+function authorizeHttp(
   deps: RequestHandlerDeps,
   request: Request,
   client: ClientAddress,
-): Promise<Response | undefined> {
+): Response | undefined | Promise<Response | undefined> {
   const secret = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   try {
     if (!client.local) deps.authLimiter.check(client.address);
@@ -137,6 +178,16 @@ async function authorizeHttp(
     return gatewayErrorResponse(error as GatewayError);
   }
   const auth = deps.auth();
+  if (isGatewaySecret(auth, secret)) return undefined;
+  return verifyDevice(deps, auth, secret, client);
+}
+
+async function verifyDevice(
+  deps: RequestHandlerDeps,
+  auth: GatewayAuth,
+  secret: string | undefined,
+  client: ClientAddress,
+): Promise<Response | undefined> {
   try {
     await verifyCredentials(
       auth,

@@ -16,7 +16,10 @@ export interface ListenOptions {
    * it is free (an ephemeral one when `port` is 0), else none with a warning.
    */
   httpPort: number | false | undefined;
-  handler: (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response>;
+  handler: (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ) => Response | Promise<Response>;
   logger: Logger;
 }
 

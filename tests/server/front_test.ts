@@ -59,3 +59,35 @@ Deno.test("a front whose gateway failed answers 503 to waiting and later request
     await front.listeners.shutdown(1_000);
   }
 });
+
+Deno.test("once served, the listeners hand each request to the gateway's handler with no layer of their own", async () => {
+  // What Deno.serve was given: the front's own handler, called here directly.
+  let listening: ((request: Request, info: unknown) => unknown) | undefined;
+  const serve = Deno.serve;
+  (Deno as { serve: unknown }).serve = (options: { handler: typeof listening }) => {
+    listening ??= options.handler;
+    return (serve as (options: unknown) => unknown)(options);
+  };
+  let front;
+  try {
+    front = await openFront({ hostname: "127.0.0.1", port: 0, httpPort: false, logger });
+  } finally {
+    (Deno as { serve: unknown }).serve = serve;
+  }
+  try {
+    const answers: Promise<Response>[] = [];
+    front.serve(() => {
+      const answer = Promise.resolve(new Response("ok"));
+      answers.push(answer);
+      return answer;
+    });
+    const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } };
+    // The very promise the gateway's handler returned: no async wrapper (a promise and its
+    // ticks on every request) between Deno.serve and the gateway.
+    const returned = listening!(new Request("http://127.0.0.1/v1/models"), info);
+    assertEquals(answers.length, 1);
+    assertEquals(returned === answers[0], true);
+  } finally {
+    await front.listeners.shutdown(1_000);
+  }
+});

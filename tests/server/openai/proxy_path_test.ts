@@ -116,3 +116,61 @@ Deno.test("a streamed upstream answer is read into one buffer, not a new one per
   }
   assertEquals(modes, ["byob"]);
 });
+
+Deno.test("a /v1 request with the gateway's token reaches its route in the turn Deno.serve called in", async () => {
+  // Deno.serve's handler, wrapped to say whether a body read began while it was still running:
+  // every `await` or async layer between them (auth, routing, limits) costs the request a turn
+  // of the event loop's microtasks and a promise.
+  let inHandler = false;
+  const readsInHandler: boolean[] = [];
+  const serve = Deno.serve;
+  // The gateway's listeners pass their handler in the options (the stand-in upstream does not).
+  (Deno as { serve: unknown }).serve = (
+    options: { handler?: (...args: unknown[]) => unknown },
+    ...rest: unknown[]
+  ) => {
+    const handler = options.handler;
+    const wrapped = handler
+      ? {
+        ...options,
+        // Two parameters: Deno.serve passes the connection info only to a handler that takes it.
+        handler: (request: unknown, info: unknown) => {
+          inHandler = true;
+          try {
+            return handler(request, info);
+          } finally {
+            inHandler = false;
+          }
+        },
+      }
+      : options;
+    return (serve as (...args: unknown[]) => unknown)(wrapped, ...rest);
+  };
+  const json = Request.prototype.json;
+  Request.prototype.json = function (this: Request) {
+    if (new URL(this.url).pathname === "/v1/chat/completions") readsInHandler.push(inHandler);
+    return json.call(this);
+  };
+  try {
+    await using env = await startChatGateway();
+    env.upstream.setDefault({ chunks: ["Hel", "lo"], text: "Hello" });
+    const openai = new OpenAI({
+      baseURL: `${env.gw.baseUrl}/v1`,
+      apiKey: env.gw.token!,
+      maxRetries: 0,
+    });
+    for (let i = 0; i < 3; i++) {
+      const plain = await openai.chat.completions.create({
+        model: "gpt-test",
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      assertEquals(plain.choices[0].message.content, "Hello");
+    }
+  } finally {
+    (Deno as { serve: unknown }).serve = serve;
+    Request.prototype.json = json;
+  }
+  // The first request may load the route's module (once per process); warm ones read at once.
+  assertEquals(readsInHandler.length, 3);
+  assertEquals(readsInHandler.slice(1), [true, true]);
+});
