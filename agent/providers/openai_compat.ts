@@ -34,21 +34,23 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   return {
     id: settings.id,
     api: "openai",
-    async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
-      const call = await upstreamFetch({
-        provider: settings.id,
-        url: chatUrl,
-        headers: chatHeaders,
-        body: toOpenAiBody(request, { officialApi }),
-        timeoutMs: settings.timeoutMs,
-        signal: request.signal,
-        model: request.model,
-      });
-      if (request.stream === false) {
-        yield* completionEvents(settings.id, call);
-        return;
-      }
-      yield* parseOpenAiStream(settings.id, sseEvents(call));
+    // Not a generator itself: the parser's generator is the stream, so a streamed delta takes
+    // no extra `yield*` hop on its way to the run loop (issue 17, turn overhead). The fetch
+    // still starts with the first read.
+    stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
+      const open = () =>
+        upstreamFetch({
+          provider: settings.id,
+          url: chatUrl,
+          headers: chatHeaders,
+          body: toOpenAiBody(request, { officialApi }),
+          timeoutMs: settings.timeoutMs,
+          signal: request.signal,
+          model: request.model,
+        });
+      return request.stream === false
+        ? completionEvents(settings.id, open)
+        : parseOpenAiStream(settings.id, async () => sseEvents(await open()));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({
@@ -173,11 +175,12 @@ interface OpenAiChunk {
   error?: { message?: string };
 }
 
-/** Turns an OpenAI SSE stream into provider events. */
+/** Turns an OpenAI SSE stream, opened with the first read, into provider events. */
 export async function* parseOpenAiStream(
   provider: string,
-  events: AsyncIterable<{ data: string }>,
+  open: () => Promise<AsyncIterable<{ data: string }>>,
 ): AsyncGenerator<StreamEvent> {
+  const events = await open();
   const calls = new Map<number, ToolCall>();
   let finish: FinishReason | undefined;
   let usage: Usage | undefined;
@@ -269,9 +272,9 @@ interface OpenAiCompletion {
 /** The events of a plain (non-streamed) completion. */
 async function* completionEvents(
   provider: string,
-  call: UpstreamCall,
+  open: () => Promise<UpstreamCall>,
 ): AsyncGenerator<StreamEvent> {
-  const body = await readJson<OpenAiCompletion>(call);
+  const body = await readJson<OpenAiCompletion>(await open());
   const choice = body.choices?.[0];
   if (!choice) {
     throw new ProviderError("upstream", provider, `Provider ${provider} answered no choices`);

@@ -193,3 +193,19 @@ Deno.test("toOpenAiBody names the token limit as each kind of server expects", (
   const official = toOpenAiBody(request, { officialApi: true });
   assertEquals([official.max_completion_tokens, official.max_tokens], [50, undefined]);
 });
+
+Deno.test("openai provider's stream is the parser's own generator and asks upstream with the first read", async () => {
+  await using upstream = await startFakeOpenAI({ apiKey: "key-1" });
+  upstream.reply({ chunks: ["a", "b"] });
+  const provider = wires[0].make(upstream.url, "key-1");
+  // A plain method that returns the parser's generator: a delegating `yield*` generator around it
+  // cost every streamed delta one more promise hop (issue 17, turn overhead).
+  assertEquals(Object.getPrototypeOf(provider.stream), Function.prototype);
+  const stream = provider.stream({ model: "m1", messages: [{ role: "user", content: "Hi" }] });
+  await Promise.resolve();
+  assertEquals(upstream.requests.length, 0);
+  const texts: string[] = [];
+  for await (const event of stream) if (event.type === "text") texts.push(event.text);
+  assertEquals(texts, ["a", "b"]);
+  assertEquals(upstream.requests.length, 1);
+});
