@@ -39,8 +39,9 @@ const NO_TOOLS: ToolSet = { specs: [], byWireName: new Map(), denied: new Set(),
 
 /**
  * Runs one turn, handing each event to `emit` as it happens. Never rejects: failures end the turn
- * with an `error` event. A callback, not an async generator: every streamed delta went through one
- * more generator hop (a promise and its microtasks) between the provider and the socket (issue 17).
+ * with an `error` event, and a throw from `emit` itself is logged while the turn goes on. A
+ * callback, not an async generator: every streamed delta went through one more generator hop (a
+ * promise and its microtasks) between the provider and the socket (issue 17).
  */
 export async function runAgent(
   deps: AgentRunDeps,
@@ -49,6 +50,24 @@ export async function runAgent(
 ): Promise<void> {
   const { request, agent, resolved } = run;
   const { agentId, sessionId } = request;
+  // A consumer's failure is its own, as with the bus's listeners: it neither fails the turn (no
+  // error line written for it) nor makes this reject; it is logged once per turn.
+  let consumerFailed = false;
+  const send = (event: AgentEvent) => {
+    try {
+      emit(event);
+    } catch (error) {
+      if (!consumerFailed) {
+        deps.logger.error("a turn's event consumer failed", {
+          agentId,
+          sessionId,
+          event: event.type,
+          error: errorMessage(error),
+        });
+      }
+      consumerFailed = true;
+    }
+  };
   const session = { sessionId, agentId };
   const signal = request.signal ?? new AbortController().signal;
   const config = deps.config();
@@ -158,7 +177,7 @@ export async function runAgent(
       ) {
         if (event.type === "text") {
           partial += event.text;
-          emit({ type: "delta", text: event.text });
+          send({ type: "delta", text: event.text });
         } else if (event.type === "tool_call") {
           calls.push(event.call);
         } else if (event.type === "finish") {
@@ -179,7 +198,7 @@ export async function runAgent(
       const text = partial;
       partial = "";
       if (!calls.length) {
-        emit({ type: "done", usage: total, text, aborted: false, ...names(resolved) });
+        send({ type: "done", usage: total, text, aborted: false, ...names(resolved) });
         return;
       }
       messages.push({ role: "assistant", content: text, toolCalls: calls });
@@ -187,7 +206,7 @@ export async function runAgent(
       for (const call of calls) {
         const tool = toolSet.byWireName.get(call.name);
         const toolName = tool?.name ?? call.name;
-        emit({ type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) });
+        send({ type: "tool_call", id: call.id, tool: toolName, args: parseArgs(call.arguments) });
         let outcome;
         try {
           outcome = await runToolCall(tool, call, toolContext, {
@@ -198,7 +217,7 @@ export async function runAgent(
           throw error;
         }
         const { output } = outcome;
-        emit({
+        send({
           type: "tool_result",
           id: call.id,
           tool: toolName,
@@ -230,13 +249,13 @@ export async function runAgent(
       }).catch((e) => deps.logger.error("session append failed", { error: errorMessage(e) }));
     }
     if (aborted) {
-      emit({ type: "done", usage: total, text: partial, aborted: true, ...names(resolved) });
+      send({ type: "done", usage: total, text: partial, aborted: true, ...names(resolved) });
       return;
     }
     if (!isGatewayError(error)) {
       deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
     }
-    emit({ type: "error", error: gatewayCodeOf(error), text: partial });
+    send({ type: "error", error: gatewayCodeOf(error), text: partial });
   }
 }
 

@@ -67,7 +67,7 @@ export class MemoryService implements MemoryBackend {
   /** Embedders by their settings (agents may override the provider and model). */
   #embedders = new Map<string, { embedder: Embedder | undefined; error?: string }>();
   /** Embedders `/v1/embeddings` asked for by name, kept (a local model stays loaded). */
-  #named = new Map<string, { key: string; embedder: Embedder }>();
+  #named = new Map<string, { key: string; embedder: Promise<Embedder> }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Agent → when its scheduled sync may run (ms, `performance.now()`): the last change + debounce. */
   #due = new Map<string, number>();
@@ -202,12 +202,25 @@ export class MemoryService implements MemoryBackend {
     const key = JSON.stringify([settings.provider, settings.model, settings.remote]);
     let named = this.#named.get(model);
     if (named?.key !== key) {
-      await named?.embedder.close().catch(() => {});
-      await loadIndexModule();
-      named = { key, embedder: embeddings!.embedderForModel(model, settings, this.#deps) };
-      this.#named.set(model, named);
+      // The entry is set before any await, so concurrent first requests share one embedder (a
+      // second one, for a local GGUF model, would be a loaded model nobody closes).
+      const replaced = named;
+      const entry: { key: string; embedder: Promise<Embedder> } = {
+        key,
+        embedder: (async () => {
+          await replaced?.embedder.then((old) => old.close()).catch(() => {});
+          await loadIndexModule();
+          return embeddings!.embedderForModel(model, settings, this.#deps);
+        })(),
+      };
+      // An unknown model is asked about afresh next time: it may have been downloaded since.
+      entry.embedder.catch(() => {
+        if (this.#named.get(model) === entry) this.#named.delete(model);
+      });
+      this.#named.set(model, entry);
+      named = entry;
     }
-    return await named.embedder.embed(texts, signal);
+    return await (await named.embedder).embed(texts, signal);
   }
 
   /** Why the agent's embedding model cannot be used, if it cannot. */
@@ -352,7 +365,9 @@ export class MemoryService implements MemoryBackend {
     this.#indexes.clear();
     for (const { embedder } of this.#embedders.values()) await embedder?.close().catch(() => {});
     this.#embedders.clear();
-    for (const { embedder } of this.#named.values()) await embedder.close().catch(() => {});
+    for (const { embedder } of this.#named.values()) {
+      await embedder.then((built) => built.close()).catch(() => {});
+    }
     this.#named.clear();
   }
 }

@@ -29,3 +29,24 @@ Deno.test("runAgent returns a promise and hands a failed turn's one error event 
   assertEquals(events.map((event) => event.type), ["error"]);
   assertEquals(warnings, ["agent run failed"]);
 });
+
+Deno.test("a consumer that throws is logged once and neither fails the turn nor makes runAgent reject", async () => {
+  const errors: string[] = [];
+  const deps = {
+    config: () => ({}),
+    paths: { root: "/nonexistent", workspaceDir: "/nonexistent" },
+    logger: { warn: () => {}, error: (message: string) => errors.push(message) },
+  } as unknown as AgentRunDeps;
+  const run = {
+    request: { agentId: "main", sessionId: "s1", message: "hi", tools: false },
+    agent: {},
+    resolved: { providerId: "p", model: "m" },
+  } as unknown as PreparedRun;
+  let calls = 0;
+  await runAgent(deps, run, () => {
+    calls++;
+    throw new Error("consumer failed");
+  });
+  assertEquals(calls, 1, "the turn's error event was offered");
+  assertEquals(errors, ["a turn's event consumer failed"]);
+});
