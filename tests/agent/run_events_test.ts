@@ -7,19 +7,26 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { type AgentEvent, type AgentRunDeps, type PreparedRun, runAgent } from "../../agent/run.ts";
 
-Deno.test("runAgent returns a promise and hands a failed turn's one error event to its callback", async () => {
-  const warnings: string[] = [];
-  // Deps with no session store: the turn fails at its first step, before any model is called.
+/** A turn that fails at its first step (no session store), before any model is called. */
+function failingTurn(
+  logger: { warn?: (message: string) => void; error?: (message: string) => void },
+) {
   const deps = {
     config: () => ({}),
     paths: { root: "/nonexistent", workspaceDir: "/nonexistent" },
-    logger: { warn: (message: string) => warnings.push(message), error: () => {} },
+    logger: { warn: () => {}, error: () => {}, ...logger },
   } as unknown as AgentRunDeps;
   const run = {
     request: { agentId: "main", sessionId: "s1", message: "hi", tools: false },
     agent: {},
     resolved: { providerId: "p", model: "m" },
   } as unknown as PreparedRun;
+  return { deps, run };
+}
+
+Deno.test("runAgent returns a promise and hands a failed turn's one error event to its callback", async () => {
+  const warnings: string[] = [];
+  const { deps, run } = failingTurn({ warn: (message) => warnings.push(message) });
   const events: AgentEvent[] = [];
   const result = runAgent(deps, run, (event) => events.push(event));
   // A plain promise, not an async iterator: nothing sits between an event and its consumer.
@@ -32,16 +39,7 @@ Deno.test("runAgent returns a promise and hands a failed turn's one error event 
 
 Deno.test("a consumer that throws is logged once and neither fails the turn nor makes runAgent reject", async () => {
   const errors: string[] = [];
-  const deps = {
-    config: () => ({}),
-    paths: { root: "/nonexistent", workspaceDir: "/nonexistent" },
-    logger: { warn: () => {}, error: (message: string) => errors.push(message) },
-  } as unknown as AgentRunDeps;
-  const run = {
-    request: { agentId: "main", sessionId: "s1", message: "hi", tools: false },
-    agent: {},
-    resolved: { providerId: "p", model: "m" },
-  } as unknown as PreparedRun;
+  const { deps, run } = failingTurn({ error: (message) => errors.push(message) });
   let calls = 0;
   await runAgent(deps, run, () => {
     calls++;
