@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { isGatewayError } from "../core/errors.ts";
+import { portNumber } from "./gateway_run_args.ts";
 
 /** Prints `value` as indented JSON on stdout. */
 export function printJson(value: unknown): void {
@@ -30,9 +31,10 @@ export function parseInteger(value: string): number {
   return n;
 }
 
-/** Commander parser for a port option. */
+/** Commander parser for a port option: `portNumber`'s rule, which `gateway run`'s short path uses. */
 export function parsePort(value: string): number {
-  const n = parseInteger(value);
-  if (n > 65535) throw new InvalidArgumentError(`Not a port: ${value}`);
-  return n;
+  const port = portNumber(value);
+  if (port !== undefined) return port;
+  parseInteger(value); // throws its own message for what is not a non-negative integer
+  throw new InvalidArgumentError(`Not a port: ${value}`);
 }

@@ -41,7 +41,7 @@ export function gatewayRunArgs(args: readonly string[]): RunOptions | undefined 
   return options;
 }
 
-/** `value` as a port, or undefined: the rule of commander's `parsePort` (`cli/_output.ts`). */
+/** `value` as a port, or undefined; commander's `parsePort` (`cli/_output.ts`) applies it too. */
 export function portNumber(value: string): number | undefined {
   const n = Number(value);
   return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
