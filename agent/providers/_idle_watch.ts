@@ -16,9 +16,8 @@ export interface IdleWatch {
   readonly onIdle: () => void;
 }
 
-interface Watched {
-  watch: IdleWatch;
-  /** `activity` when last looked at, and when that was (performance.now() ms). */
+/** `activity` when last looked at, and when that was (performance.now() ms). */
+interface Seen {
   seen: number;
   since: number;
 }
@@ -29,7 +28,7 @@ interface Watched {
  */
 const CHECKS = 4;
 
-const watched = new Map<IdleWatch, Watched>();
+const watched = new Map<IdleWatch, Seen>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** When the armed timer fires (performance.now() ms); Infinity when none is armed. */
 let timerAt = Infinity;
@@ -38,7 +37,7 @@ let timerAt = Infinity;
 export function watchIdle(timeoutMs: number, onIdle: () => void): IdleWatch {
   const watch: IdleWatch = { activity: 0, timeoutMs, onIdle };
   const now = performance.now();
-  watched.set(watch, { watch, seen: 0, since: now });
+  watched.set(watch, { seen: 0, since: now });
   armAt(now + timeoutMs / CHECKS);
   return watch;
 }
@@ -64,8 +63,7 @@ function sweep(): void {
   timerAt = Infinity;
   const now = performance.now();
   let next = Infinity;
-  for (const entry of watched.values()) {
-    const { watch } = entry;
+  for (const [watch, entry] of watched) {
     if (watch.activity !== entry.seen) {
       entry.seen = watch.activity;
       entry.since = now;
