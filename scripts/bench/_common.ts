@@ -167,22 +167,48 @@ export async function firstLine(child: Deno.ChildProcess): Promise<string> {
   return text.split("\n")[0].trim();
 }
 
-/** The stand-in OpenAI upstream (scripts/bench/_fake_upstream.ts) in its own process. */
-export async function startFakeUpstream(chunks: number) {
-  const child = track(
+/**
+ * `scripts/pyclaw gateway run` of the checkout at `tree` (default: this one) on 127.0.0.1:`port`
+ * with the gateway token `token` and the state dir `stateDir`; its output is discarded.
+ */
+export function spawnGateway(options: {
+  tree?: string;
+  port: number;
+  token: string;
+  stateDir: string;
+  env?: Record<string, string>;
+}): Deno.ChildProcess {
+  const { tree = root.replace(/\/$/, ""), port, token, stateDir, env = {} } = options;
+  return new Deno.Command(`${tree}/scripts/pyclaw`, {
+    args: ["gateway", "run", "--port", String(port), "--bind", "127.0.0.1", "--auth-token", token],
+    env: { PYCLAW_STATE_DIR: stateDir, ...env },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/**
+ * Runs `scripts/bench/<script>` with `args` in a tracked child process, its stdout piped (read
+ * its first line with {@linkcode firstLine}).
+ */
+export function spawnBenchScript(
+  script: string,
+  args: string[],
+  options: { stdin?: "piped" | "null"; stderr?: "inherit" | "null" } = {},
+): Deno.ChildProcess {
+  return track(
     new Deno.Command(deno, {
-      args: [
-        "run",
-        "-A",
-        "--no-lock",
-        "--quiet",
-        `${root}scripts/bench/_fake_upstream.ts`,
-        String(chunks),
-      ],
+      args: ["run", "-A", "--no-lock", "--quiet", `${root}scripts/bench/${script}`, ...args],
+      stdin: options.stdin ?? "null",
       stdout: "piped",
-      stderr: "null",
+      stderr: options.stderr ?? "null",
     }).spawn(),
   );
+}
+
+/** The stand-in OpenAI upstream (scripts/bench/_fake_upstream.ts) in its own process. */
+export async function startFakeUpstream(chunks: number) {
+  const child = spawnBenchScript("_fake_upstream.ts", [String(chunks)]);
   const url = await firstLine(child);
   return {
     url,
@@ -341,10 +367,10 @@ export async function wsSession(url: string, connect?: unknown) {
  * disconnects them all and ends the process.
  */
 export async function holdIdleClients(url: string, count: number, connect?: unknown) {
-  const args = ["run", "-A", "--no-lock", "--quiet", `${root}scripts/bench/idle_clients.ts`, url];
-  args.push(String(count), ...(connect ? [JSON.stringify(connect)] : []));
-  const child = track(
-    new Deno.Command(deno, { args, stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn(),
+  const child = spawnBenchScript(
+    "idle_clients.ts",
+    [url, String(count), ...(connect ? [JSON.stringify(connect)] : [])],
+    { stdin: "piped", stderr: "inherit" },
   );
   const connected = Number((await firstLine(child)).replace("connected ", ""));
   return {

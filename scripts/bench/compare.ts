@@ -15,7 +15,6 @@
 
 import {
   type ChatTarget,
-  deno,
   firstLine,
   flag,
   freePort,
@@ -24,8 +23,9 @@ import {
   median,
   nonStreaming,
   printTable,
-  root,
   sleep,
+  spawnBenchScript,
+  spawnGateway,
   startFakeUpstream,
   stopTree,
   streaming,
@@ -49,21 +49,7 @@ const direct: ChatTarget = { base: upstream.url, headers: {}, model: "gpt-test" 
 /** The bare proxy of `floor`, as a gateway that serves only `/v1` requests. */
 async function startFloor() {
   const port = freePort();
-  const child = track(
-    new Deno.Command(deno, {
-      args: [
-        "run",
-        "-A",
-        "--no-lock",
-        "--quiet",
-        `${root}scripts/bench/bare_proxy.ts`,
-        upstream.url,
-        String(port),
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn(),
-  );
+  const child = spawnBenchScript("bare_proxy.ts", [upstream.url, String(port)]);
   await firstLine(child);
   return { child, port, base: `http://127.0.0.1:${port}`, headers: {} };
 }
@@ -96,23 +82,7 @@ async function startTree(tree: string) {
     }),
   );
   const port = freePort();
-  const child = track(
-    new Deno.Command(`${tree}/scripts/pyclaw`, {
-      args: [
-        "gateway",
-        "run",
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--auth-token",
-        TOKEN,
-      ],
-      env: { PYCLAW_STATE_DIR: stateDir },
-      stdout: "null",
-      stderr: "null",
-    }).spawn(),
-  );
+  const child = track(spawnGateway({ tree, port, token: TOKEN, stateDir }));
   for (;;) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`);

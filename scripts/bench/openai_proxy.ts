@@ -14,6 +14,7 @@ import {
   freePort,
   nonStreaming as timeNonStreaming,
   percentile as pct,
+  spawnGateway,
   startFakeUpstream,
   streaming as timeStreaming,
 } from "./_common.ts";
@@ -22,7 +23,6 @@ const REQUESTS = flag("requests", 400);
 const CONCURRENT = flag("concurrent", 100);
 const CHUNKS = flag("chunks", 20);
 const TOKEN = "bench-token-0123456789abcdef";
-const root = new URL("../../", import.meta.url).pathname;
 
 const upstream = await startFakeUpstream(CHUNKS);
 const upstreamUrl = upstream.url;
@@ -42,12 +42,7 @@ await Deno.writeTextFile(
     update: { enabled: false },
   }),
 );
-const gateway = new Deno.Command(`${root}scripts/pyclaw`, {
-  args: ["gateway", "run", "--port", String(port), "--bind", "127.0.0.1", "--auth-token", TOKEN],
-  env: { PYCLAW_STATE_DIR: stateDir },
-  stdout: "null",
-  stderr: "null",
-}).spawn();
+const gateway = spawnGateway({ port, token: TOKEN, stateDir });
 const gatewayUrl = `http://127.0.0.1:${port}/v1`;
 for (;;) {
   try {

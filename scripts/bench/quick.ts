@@ -29,6 +29,7 @@ import {
   root,
   rssMb,
   sleep,
+  spawnGateway,
   startFakeUpstream,
   stopTree,
   streaming,
@@ -76,12 +77,7 @@ const startFloor = (port: number, env: Record<string, string> = {}) =>
     stderr: "null",
   }).spawn();
 const startGateway = (port: number, env: Record<string, string> = {}) =>
-  new Deno.Command(`${tree}/scripts/pyclaw`, {
-    args: ["gateway", "run", "--port", String(port), "--bind", "127.0.0.1", "--auth-token", TOKEN],
-    env: { PYCLAW_STATE_DIR: stateDir, ...env },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  spawnGateway({ tree, port, token: TOKEN, stateDir, env });
 
 /**
  * Starts a server and polls until its first HTTP answer; returns the elapsed ms and the CPU ms

@@ -23,9 +23,9 @@ import {
   nonStreaming,
   percentile,
   printTable,
-  root,
   rssMb,
   sleep,
+  spawnGateway,
   startFakeUpstream,
   stopTree,
   track,
@@ -125,22 +125,7 @@ await Deno.writeTextFile(
 const gateways: Gateway[] = [
   {
     name: "pyclaw",
-    start: (port) =>
-      new Deno.Command(`${root}scripts/pyclaw`, {
-        args: [
-          "gateway",
-          "run",
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--auth-token",
-          TOKEN,
-        ],
-        env: { PYCLAW_STATE_DIR: `${work}/pyclaw` },
-        stdout: "null",
-        stderr: "null",
-      }).spawn(),
+    start: (port) => spawnGateway({ port, token: TOKEN, stateDir: `${work}/pyclaw` }),
     connect: { minProtocol: 3, maxProtocol: 3, clientName: "bench", auth: { token: TOKEN } },
     agentModel: "agent:main",
   },

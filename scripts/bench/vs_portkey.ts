@@ -21,9 +21,9 @@ import {
   nonStreaming,
   percentile,
   printTable,
-  root,
   rssMb,
   sleep,
+  spawnGateway,
   startFakeUpstream,
   stopTree,
   streaming,
@@ -55,23 +55,7 @@ await Deno.writeTextFile(
 );
 
 const pyclawPort = freePort();
-const pyclaw = track(
-  new Deno.Command(`${root}scripts/pyclaw`, {
-    args: [
-      "gateway",
-      "run",
-      "--port",
-      String(pyclawPort),
-      "--bind",
-      "127.0.0.1",
-      "--auth-token",
-      TOKEN,
-    ],
-    env: { PYCLAW_STATE_DIR: stateDir },
-    stdout: "null",
-    stderr: "null",
-  }).spawn(),
-);
+const pyclaw = track(spawnGateway({ port: pyclawPort, token: TOKEN, stateDir }));
 const portkeyPort = freePort();
 const portkey = track(
   new Deno.Command(node, {
