@@ -40,12 +40,20 @@ Deno.test({
     }).spawn();
     try {
       await using t = await toolContext({ services: { env: { PATH, DISPLAY: xvfb.display } } });
+      // The viewer maps its window at 201x101 and resizes it to the image a moment later (seen
+      // under load), so wait for the window's final size rather than take the first capture.
+      const expected = new RegExp(`^Screenshot of window "${title}": 200x100 PNG`);
       const shot = await waitFor(
-        () => t.call(desktopScreenshot, { window: title }).catch(() => undefined),
+        () =>
+          t.call(desktopScreenshot, { window: title })
+            .then((shot) => expected.test(shot.content) ? shot : undefined)
+            .catch(() => undefined),
         10_000,
-        "the viewer window",
+        "the viewer window at 200x100",
       );
-      assertMatch(shot!.content, new RegExp(`^Screenshot of window "${title}": 200x100 PNG`));
+      assertMatch(shot!.content, expected);
+      const png = Uint8Array.from(atob(shot!.images![0].base64), (c) => c.charCodeAt(0));
+      assertEquals(pngSize(png), { width: 200, height: 100 });
       const started = Date.now();
       await assertRejects(
         () => t.call(desktopScreenshot, { window: "no-such-window" }),
