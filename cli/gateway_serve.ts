@@ -49,6 +49,12 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     console.error("Error: the remembered start settings did not match the config; start again");
     Deno.exit(1);
   }
+  // Both ways of starting listen alike; the log says which one this start took, for an
+  // operator asking why an edit did not seem to apply (and for tests/cli/gateway_run_test.ts).
+  logger.info("config validated", {
+    listenedBy: remembered ? "start memo" : "validated config",
+    file,
+  });
   for (const warning of configStore.warnings) {
     logger.warn("unknown config key ignored", { key: warning.path, file });
   }

@@ -10,6 +10,19 @@ import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { freePort } from "../_helpers/net.ts";
 import { startMemoKey, writeStartMemo } from "../../core/config/start_memo.ts";
 
+/**
+ * How each start's gateway came to listen, oldest first, as its log says: by the start memo, or
+ * by the config validated before it listened. The log is the one place that tells the two apart
+ * (both listen on the same port and answer the same), so a memo that stopped being used, or
+ * one used for an edited config, shows here.
+ */
+async function listenedBy(stateDir: string): Promise<string[]> {
+  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log"));
+  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line))
+    .filter((record) => record.msg === "config validated")
+    .map((record) => record.listenedBy);
+}
+
 /** Starts `gateway run` and waits for its ready line; returns the URL and a stop function. */
 async function startGateway(stateDir: string) {
   const child = new Deno.Command(PYCLAW, {
@@ -74,6 +87,7 @@ Deno.test("gateway run listens from the start memo of an unchanged config, and v
     assertEquals(answered.code, 0, answered.stderr);
     assertEquals(JSON.parse(answered.stdout).status, "ok");
     assertEquals(await warm.stop(), 0);
+    assertEquals(await listenedBy(dir), ["validated config", "start memo"]);
 
     // An edit the memo has not seen is validated before anything listens.
     await Deno.writeTextFile(config, "{ gateway: { port: -5 } }");
@@ -85,6 +99,7 @@ Deno.test("gateway run listens from the start memo of an unchanged config, and v
     const edited = await startGateway(dir);
     assertEquals(edited.url, `ws://127.0.0.1:${second}`);
     assertEquals(await edited.stop(), 0);
+    assertEquals(await listenedBy(dir), ["validated config", "start memo", "validated config"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
