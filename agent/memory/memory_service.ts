@@ -51,14 +51,12 @@ export type MemoryReindexReport = ReturnType<MemoryIndex["status"]> & SyncReport
  * embedding clients (with the provider HTTP and SSE code) load with the first index opened or
  * embedding asked for, not with the service: an idle gateway keeps none of them (issue 17).
  */
-let embeddings: typeof import("./embeddings.ts") | undefined;
-const loadIndexModule = loadOnce(async () => {
-  const [index, loaded] = await Promise.all([
+const loadModules = loadOnce(async () => {
+  const [index, embeddings] = await Promise.all([
     importLazily<typeof import("./memory_index.ts")>(new URL("./memory_index.ts", import.meta.url)),
     importLazily<typeof import("./embeddings.ts")>(new URL("./embeddings.ts", import.meta.url)),
   ]);
-  embeddings = loaded;
-  return index;
+  return { index, embeddings };
 });
 
 export class MemoryService implements MemoryBackend {
@@ -76,6 +74,12 @@ export class MemoryService implements MemoryBackend {
   #watched = new Set<string>();
   #stops: (() => void)[] = [];
   #stopped = false;
+  /**
+   * The embedding clients' module, once this service has loaded it: each service holds its own
+   * reference (a process may run several gateways, as the tests do), so none builds an embedder
+   * on the strength of another service's load.
+   */
+  #embeddings: typeof import("./embeddings.ts") | undefined;
 
   constructor(deps: MemoryServiceDeps) {
     this.#deps = deps;
@@ -136,12 +140,19 @@ export class MemoryService implements MemoryBackend {
     }
   }
 
+  /** The index and embedding modules, loaded with this service's first need of either. */
+  async #load(): Promise<typeof import("./memory_index.ts")> {
+    const { index, embeddings } = await loadModules();
+    this.#embeddings = embeddings;
+    return index;
+  }
+
   /** The index of an agent, opened on first use. @throws {GatewayError} NOT_FOUND */
   async index(agentId: string): Promise<MemoryIndex> {
     const open = this.#indexes.get(agentId);
     if (open) return open;
     resolveAgent(this.#deps.config(), agentId);
-    const { MemoryIndex } = await loadIndexModule();
+    const { MemoryIndex } = await this.#load();
     // Another caller may have opened it while the module loaded, or the service stopped: an
     // index opened then would hold its SQLite file open with nobody left to close it.
     const opened = this.#indexes.get(agentId);
@@ -165,7 +176,7 @@ export class MemoryService implements MemoryBackend {
 
   /** The agent's embedding model (one per distinct settings); undefined when none. */
   async embedder(agentId?: string): Promise<Embedder | undefined> {
-    await loadIndexModule();
+    await this.#load();
     return this.#embedderEntry(agentId).embedder;
   }
 
@@ -178,7 +189,7 @@ export class MemoryService implements MemoryBackend {
     // A failed build is tried again: the model may have been downloaded or configured since.
     if (!entry || entry.error) {
       try {
-        entry = { embedder: embeddings!.createEmbedder(settings, this.#deps) };
+        entry = { embedder: this.#embeddings!.createEmbedder(settings, this.#deps) };
       } catch (error) {
         entry = { embedder: undefined, error: (error as Error).message };
       }
@@ -209,8 +220,8 @@ export class MemoryService implements MemoryBackend {
         key,
         embedder: (async () => {
           await replaced?.embedder.then((old) => old.close()).catch(() => {});
-          await loadIndexModule();
-          return embeddings!.embedderForModel(model, settings, this.#deps);
+          await this.#load();
+          return this.#embeddings!.embedderForModel(model, settings, this.#deps);
         })(),
       };
       // An unknown model is asked about afresh next time: it may have been downloaded since.
@@ -225,7 +236,7 @@ export class MemoryService implements MemoryBackend {
 
   /** Why the agent's embedding model cannot be used, if it cannot. */
   async embedderError(agentId?: string): Promise<string | undefined> {
-    await loadIndexModule();
+    await this.#load();
     return this.#embedderEntry(agentId).error;
   }
 
