@@ -1,11 +1,27 @@
 /**
  * @module How the run loop hands over its events: straight to a callback, in order, with no async
  * generator between it and the chat service (issue 17: each such hop cost a promise and its
- * microtasks per streamed delta). Counted, not timed.
+ * microtasks per streamed delta), for a failed turn and for a streamed one with a tool call.
+ * Counted, not timed.
  */
 
 import { assert, assertEquals } from "../_helpers/assert.ts";
-import { type AgentEvent, type AgentRunDeps, type PreparedRun, runAgent } from "../../agent/run.ts";
+import { z } from "zod";
+import {
+  type AgentEvent,
+  type AgentRunDeps,
+  type PreparedRun,
+  prepareRun,
+  runAgent,
+} from "../../agent/run.ts";
+import { ProviderRegistry } from "../../agent/providers/registry.ts";
+import { SessionStore } from "../../agent/sessions/session_store.ts";
+import { configSchema } from "../../core/config/schema.ts";
+import { Logger } from "../../core/logger.ts";
+import { statePaths } from "../../core/paths.ts";
+import { ToolRegistry } from "../../tools/registry.ts";
+import { defineTool } from "../../tools/tool.ts";
+import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 
 /** A turn that fails at its first step (no session store), before any model is called. */
 function failingTurn(
@@ -48,3 +64,82 @@ Deno.test("a consumer that throws is logged once and neither fails the turn nor 
   assertEquals(calls, 1, "the turn's error event was offered");
   assertEquals(errors, ["a turn's event consumer failed"]);
 });
+
+Deno.test("runAgent hands a streamed turn with a tool call its events in order: deltas, the call, its result, more deltas, done", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  upstream.reply(
+    {
+      chunks: ["Let me ", "add."],
+      toolCalls: [{ id: "call_1", name: "add", arguments: { a: 2, b: 3 } }],
+      usage: { prompt: 10, completion: 4 },
+    },
+    { chunks: ["It is ", "5."], usage: { prompt: 20, completion: 2 } },
+  );
+  await using turn = await successfulTurn(upstream.url);
+  const events: AgentEvent[] = [];
+  await runAgent(turn.deps, turn.run, (event) => events.push(event));
+
+  assertEquals(events, [
+    { type: "delta", text: "Let me " },
+    { type: "delta", text: "add." },
+    { type: "tool_call", id: "call_1", tool: "add", args: { a: 2, b: 3 } },
+    { type: "tool_result", id: "call_1", tool: "add", result: "5", output: "5", isError: false },
+    { type: "delta", text: "It is " },
+    { type: "delta", text: "5." },
+    {
+      type: "done",
+      usage: { promptTokens: 30, completionTokens: 6, totalTokens: 36 },
+      text: "It is 5.",
+      aborted: false,
+      provider: "fake",
+      model: "gpt-test",
+    },
+  ]);
+  // The model saw the tool's answer on its second call, and the session holds the whole turn.
+  const second = upstream.requests[1].body.messages.at(-1);
+  assertEquals([second.role, second.tool_call_id, second.content], ["tool", "call_1", "5"]);
+  const stored = (await turn.deps.sessions.read("main", "s1")).map((entry) =>
+    entry.role === "compaction" ? [entry.role] : [entry.role, entry.content]
+  );
+  assertEquals(stored, [
+    ["user", "What is 2 + 3?"],
+    ["assistant", "Let me add."],
+    ["tool", "5"],
+    ["assistant", "It is 5."],
+  ]);
+});
+
+/**
+ * A turn on real parts: the OpenAI-compatible provider against the stand-in at `baseUrl`, a
+ * session store in a temporary state dir, and a tool registry holding one `add` tool.
+ */
+async function successfulTurn(baseUrl: string) {
+  const root = await Deno.makeTempDir({ prefix: "pyclaw-run-events-" });
+  const config = configSchema.parse({
+    models: { providers: { fake: { baseUrl, apiKey: "sk-test" } } },
+    agents: { defaults: { model: "fake/gpt-test" } },
+  });
+  const paths = statePaths(root);
+  const add = defineTool({
+    name: "add",
+    description: "Adds two numbers",
+    parameters: z.object({ a: z.number(), b: z.number() }),
+    run: ({ a, b }) => Promise.resolve(String(a + b)),
+  });
+  const deps: AgentRunDeps = {
+    config: () => config,
+    providers: new ProviderRegistry({ config: () => config }),
+    sessions: new SessionStore(paths),
+    paths,
+    logger: new Logger({ consoleLevel: "silent" }),
+    tools: new ToolRegistry([add]),
+  };
+  const run = prepareRun(deps, { agentId: "main", sessionId: "s1", message: "What is 2 + 3?" });
+  return {
+    deps,
+    run,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
