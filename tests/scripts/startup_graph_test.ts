@@ -105,7 +105,9 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     /\/agent\/(memory_flush|tool_calls|tool_schema)\.ts$/,
     // The Telegram client and its Bot API calls: the first bot configured to run.
     /\/agent\/channels\/telegram_(channel|api)\.ts$/,
-    // Each wire API's provider code: the first request to a provider of it.
+    // Each wire API's provider code: the first request to a provider of it. Imported by URL, so
+    // this catches a static import only; tests/agent/providers/lazy_provider_test.ts watches a
+    // running gateway for one loaded early.
     /\/agent\/providers\/(openai_compat|anthropic|ollama|llamacpp|_llama_history)\.ts$/,
     /\/agent\/providers\/(_http|_idle_watch|_llama_runtime)\.ts$/,
     /\/node_modules\/eventsource-parser\//,
