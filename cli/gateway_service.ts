@@ -20,8 +20,8 @@ import {
   type ServiceSpec,
   systemdUnit,
 } from "./_service_units.ts";
-import { resolveTarget } from "./_gateway_client.ts";
 import { exec, managerSteps, runSteps } from "./_service_manager.ts";
+import { startInBackground } from "./_gateway_background.ts";
 
 export type { ServiceManager };
 
@@ -282,55 +282,52 @@ export async function serviceRestart(flags: ServiceFlags): Promise<void> {
     } catch (error) {
       fail(error);
     }
+    // The manager's restart returns once it has launched the process, ready or not.
+    if (!(await waitForNewGateway(status.pid, START_WAIT_MS))) {
+      fail(
+        new Error(
+          `Restarted the ${status.manager} service, but no new gateway answered within ${
+            START_WAIT_MS / 1000
+          } s; see \`pyclaw logs\``,
+        ),
+      );
+    }
     const message = `Restarted the ${status.manager} service`;
     if (flags.json) printJson({ restarted: true, via: status.manager });
     else console.log(message);
     return;
   }
   const stopped = await stopGateway(flags);
-  const command = gatewayCommand();
-  const child = new Deno.Command(command[0], {
-    args: command.slice(1),
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    env: Deno.env.toObject(),
-  }).spawn();
-  child.unref();
-  const answered = await waitForGateway(15_000);
-  if (!answered) {
-    fail(
-      new Error(
-        `Started a gateway (pid ${child.pid}) but it did not answer within 15 s; see \`pyclaw logs\``,
-      ),
-    );
-  }
-  // The pid file follows the listener by a moment; a `stop` right after must find it.
-  for (let i = 0; i < 40 && !(await runningPid(stateDir())); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const result = { restarted: true, via: "pid", pid: child.pid, wasRunning: stopped.stopped };
+  const started = await startInBackground(gatewayCommand(), START_WAIT_MS);
+  if (!started.ready) fail(new Error(started.reason));
+  const result = { restarted: true, via: "pid", pid: started.pid, wasRunning: stopped.stopped };
   if (flags.json) printJson(result);
-  else {console.log(
+  else {
+    console.log(
       `${
         stopped.stopped ? "Restarted" : "Started"
-      } the gateway in the background (pid ${child.pid})`,
-    );}
+      } the gateway in the background (pid ${started.pid}, ${started.url})`,
+    );
+  }
 }
 
-async function waitForGateway(timeoutMs: number): Promise<boolean> {
-  const target = await resolveTarget({});
-  const health = target.url.replace(/^ws/, "http").replace(/\/(ws)?$/, "") + "/health";
+/**
+ * Waits until the state dir records a gateway other than `previous` (the one the service ran
+ * before) and its `/health` says `ok`; false when none did within `timeoutMs`.
+ */
+async function waitForNewGateway(previous: number | undefined, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      const response = await fetch(health, { signal: AbortSignal.timeout(1_000) });
-      // `starting`: it listens while the rest of it loads, and records its pid only after.
-      const body = response.ok
-        ? await response.json().catch(() => undefined)
-        : await response.body?.cancel();
-      if (body?.status && body.status !== "starting") return true;
-    } catch { /* not up yet */ }
+    const owner = await stateDirOwner(stateDir());
+    const record = owner.owned ? owner.record : undefined;
+    if (record && record.pid !== previous) {
+      const health = record.url.replace(/^ws/, "http").replace(/\/+$/, "") + "/health";
+      try {
+        const response = await fetch(health, { signal: AbortSignal.timeout(1_000) });
+        const body = await response.json().catch(() => undefined);
+        if (body?.status === "ok") return true;
+      } catch { /* not up yet */ }
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return false;

@@ -179,6 +179,45 @@ Deno.test("pyclaw gateway stop and restart handle a gateway started by hand, thr
   }
 });
 
+Deno.test("pyclaw gateway restart fails, with the new gateway's own reason, when the gateway it started never gets ready", async () => {
+  const other = await Deno.makeTempDir({ prefix: "pyclaw-cli-restart-other-" });
+  const state = await Deno.makeTempDir({ prefix: "pyclaw-cli-restart-" });
+  const env = { PYCLAW_SERVICE_DIR: join(state, "units") };
+  const port = freePort();
+  const config = (gateway: Record<string, unknown>) =>
+    JSON.stringify({ gateway, logging: { consoleLevel: "silent" } });
+  await Deno.writeTextFile(join(other, "pyclaw.json"), config({ port, http: { port: false } }));
+  await Deno.writeTextFile(join(state, "pyclaw.json"), config({ port, http: { port: false } }));
+  // Another state dir's gateway answers on the port this one's config names: its /health says
+  // ok, but the gateway the restart started cannot listen there and exits.
+  const occupant = new Deno.Command(PYCLAW, {
+    args: ["gateway", "run"],
+    env: { PYCLAW_STATE_DIR: other, NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForHealth(port, true);
+    const taken = await runPyclaw(["gateway", "restart", "--json"], { stateDir: state, env });
+    assertEquals(taken.code, 1, taken.stdout);
+    assertEquals(taken.stdout, "");
+    assertMatch(taken.stderr, /exited with code 1 before it was ready/);
+    assertMatch(taken.stderr, new RegExp(`Port ${port} \\(gateway\\.port\\) is in use`));
+
+    // A config the gateway refuses: its validation error, not a wait for an answer.
+    await Deno.writeTextFile(join(state, "pyclaw.json"), "{ gateway: { port: -5 } }");
+    const invalid = await runPyclaw(["gateway", "restart"], { stateDir: state, env });
+    assertEquals(invalid.code, 1, invalid.stdout);
+    assertMatch(invalid.stderr, /exited with code 1 before it was ready/);
+    assertMatch(invalid.stderr, /gateway\.port/);
+  } finally {
+    occupant.kill("SIGTERM");
+    await occupant.status;
+    await Deno.remove(other, { recursive: true });
+    await Deno.remove(state, { recursive: true });
+  }
+});
+
 Deno.test({
   name: "pyclaw gateway stop waits for a gateway that is still starting, then stops it",
   ignore: Deno.build.os === "windows",
