@@ -24,7 +24,10 @@ export interface UpstreamOptions {
   url: string;
   /** A list of pairs is the form fetch takes in fastest (a record is converted key by key). */
   headers: Record<string, string> | [string, string][];
-  body: unknown;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The body already serialised as JSON, sent as it is (in place of `body`). */
+  bodyText?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   /** The model asked for, named in a model-not-found message. */
@@ -96,7 +99,8 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     response = await fetch(options.url, {
       method: options.method ?? "POST",
       headers: options.headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.bodyText ??
+        (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: controller.signal,
     });
   } catch (error) {

@@ -16,6 +16,7 @@ import {
   type ProviderSettings,
   type StreamEvent,
   type ToolCall,
+  type ToolSpec,
   type Usage,
 } from "./types.ts";
 
@@ -43,7 +44,7 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
           provider: settings.id,
           url: chatUrl,
           headers: chatHeaders,
-          body: toOpenAiBody(request, { officialApi }),
+          bodyText: openAiBodyText(request, { officialApi }),
           timeoutMs: settings.timeoutMs,
           signal: request.signal,
           model: request.model,
@@ -78,7 +79,7 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
  */
 export function toOpenAiBody(
   request: ChatRequest,
-  options: { officialApi?: boolean } = {},
+  options: { officialApi?: boolean; leaveOutTools?: boolean } = {},
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
@@ -88,10 +89,7 @@ export function toOpenAiBody(
       : { stream: true, stream_options: { include_usage: true } }),
   };
   if (request.tools?.length) {
-    body.tools = request.tools.map((tool) => ({
-      type: "function",
-      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-    }));
+    if (!options.leaveOutTools) body.tools = request.tools.map(openAiTool);
     if (request.toolChoice) {
       body.tool_choice = typeof request.toolChoice === "string"
         ? request.toolChoice
@@ -107,6 +105,37 @@ export function toOpenAiBody(
   if (request.responseFormat) body.response_format = request.responseFormat;
   if (request.seed !== undefined) body.seed = request.seed;
   return body;
+}
+
+/**
+ * The request body as JSON text: {@linkcode toOpenAiBody}'s, with the `tools` array serialised
+ * once per array. A turn offers the same frozen specs turn after turn (agent/tool_calls.ts),
+ * and their schemas were most of the body: serialising them again was a turn's largest cost
+ * on the way to the upstream (about 15 KB of JSON for the built-in tools; issue 17).
+ */
+export function openAiBodyText(
+  request: ChatRequest,
+  options: { officialApi?: boolean } = {},
+): string {
+  const text = JSON.stringify(toOpenAiBody(request, { ...options, leaveOutTools: true }));
+  if (!request.tools?.length) return text;
+  let tools = toolsText.get(request.tools);
+  if (tools === undefined) {
+    tools = JSON.stringify(request.tools.map(openAiTool));
+    toolsText.set(request.tools, tools);
+  }
+  // The body is an object with `model` first: its text ends with the closing brace.
+  return `${text.slice(0, -1)},"tools":${tools}}`;
+}
+
+/** Each tool array's `tools` JSON; `ChatRequest.tools` is read-only, so it stays true. */
+const toolsText = new WeakMap<readonly ToolSpec[], string>();
+
+function openAiTool(tool: ToolSpec) {
+  return {
+    type: "function",
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  };
 }
 
 function toOpenAiContent(content: string | ContentPart[]): unknown {

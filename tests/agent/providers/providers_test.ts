@@ -1,7 +1,11 @@
 import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
-import { createOpenAiProvider, toOpenAiBody } from "../../../agent/providers/openai_compat.ts";
+import {
+  createOpenAiProvider,
+  openAiBodyText,
+  toOpenAiBody,
+} from "../../../agent/providers/openai_compat.ts";
 import { createAnthropicProvider } from "../../../agent/providers/anthropic.ts";
 import {
   type ChatProvider,
@@ -192,6 +196,29 @@ Deno.test("toOpenAiBody names the token limit as each kind of server expects", (
   assertEquals(toOpenAiBody(request).max_tokens, 50);
   const official = toOpenAiBody(request, { officialApi: true });
   assertEquals([official.max_completion_tokens, official.max_tokens], [50, undefined]);
+});
+
+Deno.test("openAiBodyText is toOpenAiBody's JSON, its tools serialised once per tool array", () => {
+  const tools = Object.freeze([
+    { name: "read", description: "Read a file", parameters: { type: "object", properties: {} } },
+    { name: "ls", description: "List a folder", parameters: { type: "object" } },
+  ]);
+  const requests: ChatRequest[] = [
+    { model: "m", messages: [{ role: "user", content: "Hi" }], temperature: 0.5 },
+    { model: "m", messages: [{ role: "user", content: "Hi" }], tools, maxTokens: 9 },
+    { model: "m", messages: [], tools, toolChoice: { name: "ls" }, stream: false },
+  ];
+  for (const request of requests) {
+    assertEquals(JSON.parse(openAiBodyText(request)), toOpenAiBody(request));
+    assertEquals(
+      JSON.parse(openAiBodyText(request, { officialApi: true })),
+      toOpenAiBody(request, { officialApi: true }),
+    );
+  }
+  // A second request with the same array (a warm turn) sends the same tools.
+  const again = JSON.parse(openAiBodyText({ model: "n", messages: [], tools }));
+  assertEquals(again.tools, toOpenAiBody(requests[1]).tools);
+  assertEquals(again.model, "n");
 });
 
 Deno.test("openai provider's stream is the parser's own generator and asks upstream with the first read", async () => {
