@@ -231,12 +231,12 @@ Deno.test("mcp tool calls report progress, honour the timeout and the abort sign
   const registry = new ToolRegistry();
   const manager = new McpManager({ logger, registry });
   try {
-    await manager.apply(servers({ slow: everythingStdio({ timeoutMs: 1_000 }) }));
+    await manager.apply(servers({ slow: everythingStdio({ timeoutMs: 2_000 }) }));
     await manager.ready();
     const events: ToolEvent[] = [];
-    // Progress every 0.3 s keeps a 1 s timeout from firing through a 1.5 s call. (A 0.4 s
+    // Progress every 0.3 s keeps a 2 s timeout from firing through a 1.5 s call. (A 0.4 s
     // timeout left 0.1 s for the child and the gateway to pass each notification on: too
-    // little on a busy machine.)
+    // little on a busy machine; 1 s is still a single stall of a starved child away.)
     const done = await call(
       registry,
       "mcp:slow:trigger-long-running-operation",
@@ -255,24 +255,29 @@ Deno.test("mcp tool calls report progress, honour the timeout and the abort sign
     });
 
     const timedOut = await call(registry, "mcp:slow:trigger-long-running-operation", {
-      duration: 2,
+      duration: 3,
       steps: 1,
     });
     assertEquals(timedOut.isError, true);
-    assertMatch(timedOut.content, /timed out after 1000 ms/);
+    assertMatch(timedOut.content, /timed out after 2000 ms/);
 
+    // Aborted once the call is under way (its first progress), a call that progress would keep
+    // going for 30 s: ignoring the abort would end it with a result, or with the timeout's.
     const abort = new AbortController();
     const started = Date.now();
-    setTimeout(() => abort.abort(new DOMException("stop", "AbortError")), 100);
-    await assertRejects(() =>
+    const aborted = await assertRejects(() =>
       call(
         registry,
         "mcp:slow:trigger-long-running-operation",
-        { duration: 1.5, steps: 1 },
-        toolContext([], abort.signal),
+        { duration: 30, steps: 100 },
+        {
+          ...toolContext([], abort.signal),
+          emit: () => abort.abort(new DOMException("stop", "AbortError")),
+        },
       )
     );
-    assert(Date.now() - started < 1_000, "the abort ends a 1.5 s call at once");
+    assertEquals([aborted.name, aborted.message], ["AbortError", "stop"]);
+    assert(Date.now() - started < 10_000, "the abort ends a 30 s call at once");
   } finally {
     await manager.close();
   }
