@@ -16,6 +16,7 @@ import {
   type FakeProvider,
   type FakeProviderOptions,
   FakeServer,
+  pacer,
   type RecordedRequest,
   replyChunks,
   type ScriptedReply,
@@ -148,12 +149,7 @@ function stream(server: FakeServer, body: any, reply: ScriptedReply): Response {
     `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const usage = usageOf(reply);
   return server.sse(async (send, signal) => {
-    let sent = 0;
-    const pace = async () => {
-      await sleep(reply.chunkDelayMs ?? 0, signal);
-      sent += 1;
-      return !signal.aborted && (reply.breakAfter === undefined || sent <= reply.breakAfter);
-    };
+    const pace = pacer(reply, signal);
     send(event("message_start", {
       message: {
         id: `msg_fake${crypto.randomUUID().slice(0, 8)}`,

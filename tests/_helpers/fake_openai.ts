@@ -17,6 +17,7 @@ import {
   type FakeProvider,
   type FakeProviderOptions,
   FakeServer,
+  pacer,
   type RecordedRequest,
   replyChunks,
   type ScriptedReply,
@@ -154,12 +155,7 @@ function stream(server: FakeServer, body: any, reply: ScriptedReply): Response {
       })
     }\n\n`;
   return server.sse(async (send, signal) => {
-    let sent = 0;
-    const pace = async () => {
-      await sleep(reply.chunkDelayMs ?? 0, signal);
-      sent += 1;
-      return !signal.aborted && (reply.breakAfter === undefined || sent <= reply.breakAfter);
-    };
+    const pace = pacer(reply, signal);
     send(chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]));
     for (const text of replyChunks(reply)) {
       if (!await pace()) return;

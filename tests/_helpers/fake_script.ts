@@ -45,6 +45,15 @@ export interface ScriptedReply {
   };
   /** End the stream after this many chunks, without finishing (a broken upstream). */
   breakAfter?: number;
+  /**
+   * Send this many chunks, then nothing more until `release` resolves (or, without `release`,
+   * until the client goes away or the stand-in closes): a test that acts on a partial answer
+   * (abort it, look at it while it streams) then has all the time it needs, however slow the
+   * machine, where a chunk delay only gave it a window.
+   */
+  holdAfter?: number;
+  /** Ends a `holdAfter` hold. */
+  release?: Promise<unknown>;
 }
 
 /** A reply, or a function that builds one from the request. */
@@ -110,6 +119,33 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * What a stream awaits before each chunk: the reply's hold, then its delay. Resolves false when
+ * the stream is to end there (the client left, or the reply breaks off).
+ */
+export function pacer(reply: ScriptedReply, signal: AbortSignal): () => Promise<boolean> {
+  let sent = 0;
+  return async () => {
+    if (sent === reply.holdAfter) await held(reply.release, signal);
+    await sleep(reply.chunkDelayMs ?? 0, signal);
+    sent += 1;
+    return !signal.aborted && (reply.breakAfter === undefined || sent <= reply.breakAfter);
+  };
+}
+
+/** Resolves once `release` does or `signal` aborts, whichever comes first. */
+function held(release: Promise<unknown> | undefined, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    release?.then(done, done);
   });
 }
 

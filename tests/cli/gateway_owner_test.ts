@@ -372,7 +372,7 @@ Deno.test("a client whose gateway dies mid-request says it lost the connection",
   });
   const gateway = await spawnGateway(dir);
   try {
-    upstream.reply({ chunks: ["Once ", "upon ", "a ", "time"], chunkDelayMs: 1_000 });
+    upstream.reply({ chunks: ["Once ", "upon ", "a ", "time"], holdAfter: 0 });
     const call = runPyclaw([
       "gateway",
       "call",

@@ -174,11 +174,18 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
     });
 
     await t.step("a message streams the stand-in's answer in", async () => {
-      env.upstream.reply({ chunks: ["Hello", " from", " the", " stand-in"], chunkDelayMs: 150 });
+      // Held after "Hello" until the page has shown it still streaming, then complete: a paced
+      // stream could finish before a busy machine painted the streaming state.
+      const seen = Promise.withResolvers<void>();
+      env.upstream.reply({
+        chunks: ["Hello", " from", " the", " stand-in"],
+        holdAfter: 1,
+        release: seen.promise,
+      });
       await page.getByLabel("Message", { exact: true }).fill("Hi there");
       await page.getByLabel("Message", { exact: true }).press("Enter");
-      // Seen while still streaming, then complete.
       await page.locator(".msg.assistant.streaming", { hasText: "Hello" }).waitFor();
+      seen.resolve();
       const answer = page.locator(".msg.assistant:not(.streaming)", {
         hasText: "Hello from the stand-in",
       });
@@ -251,7 +258,7 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
     await t.step("Stop aborts a slow answer", async () => {
       env.upstream.reply({
         text: "This answer is very slow and will never finish because the user stops it",
-        chunkDelayMs: 250,
+        holdAfter: 1,
       });
       await page.getByLabel("Message", { exact: true }).fill("Tell me a long story");
       await page.getByLabel("Message", { exact: true }).press("Enter");

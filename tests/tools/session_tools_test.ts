@@ -105,7 +105,7 @@ Deno.test("sessions_send: without wait the turn runs on its own; an abort of the
         wait: true,
       })],
     },
-    { chunks: ["a", "b", "c", "d", "e", "f", "g", "h"], chunkDelayMs: 500 },
+    { chunks: ["a", "b", "c", "d", "e", "f", "g", "h"], holdAfter: 1 },
   );
   const send = client.request("chat.send", { message: "ask slow" });
   await events.next("chat.delta", (p) => p.sessionId === "slow");

@@ -3,7 +3,9 @@ import { type ChatGateway, recordEvents, startChatGateway } from "../_helpers/ch
 import type { ScriptedReply } from "../_helpers/fake_openai.ts";
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ name, arguments: args });
-const slow: ScriptedReply = { chunks: Array(20).fill("."), chunkDelayMs: 300 };
+// An answer that stops after its first chunk until its run is aborted: a sub-agent on it is still
+// running whenever the test acts, however slow the machine (a paced stream once gave 6 s).
+const slow: ScriptedReply = { chunks: Array(20).fill("."), holdAfter: 1 };
 
 /**
  * Answers each request by the first route whose pattern its last user message matches, and
@@ -117,7 +119,7 @@ Deno.test("sessions_spawn: depth and count limits are enforced", async () => {
   const nested = await events.next("chat.tool_result", (p) => p.sessionId === child);
   assertEquals(nested.isError, true);
   assertMatch(nested.result, /nest 1 deep.*maxSpawnDepth/);
-  // The child goes on, slowly, so it is still running when the parent kills it.
+  // The child is held mid-answer, so it is still running when the parent kills it.
   await events.next("chat.delta", (p) => p.sessionId === child);
 
   route(env, [

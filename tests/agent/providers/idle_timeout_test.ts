@@ -41,7 +41,10 @@ Deno.test("a stream that goes quiet mid-answer fails with a timeout", async () =
 Deno.test("a short timeout fires on time while a call with a long one waits", async () => {
   await using slow = await startFakeOpenAI();
   await using quiet = await startFakeOpenAI();
-  slow.reply({ text: "late", delayMs: 1_500 });
+  // The long call's answer waits until the short one has failed: a fixed 1.5 s delay was a race
+  // against the short call's whole run on a busy machine.
+  const shortFailed = Promise.withResolvers<void>();
+  slow.reply({ text: "late", holdAfter: 0, release: shortFailed.promise });
   quiet.reply({ text: "later", delayMs: 10_000 });
   let slowDone = false;
   // The long call arms the shared timer first, for a minute from now.
@@ -53,5 +56,6 @@ Deno.test("a short timeout fires on time while a call with a long one waits", as
     "did not answer within 150 ms",
   );
   assertEquals([error.kind, slowDone], ["timeout", false]);
+  shortFailed.resolve();
   assertEquals(await slowAnswer, "late");
 });

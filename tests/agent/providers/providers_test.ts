@@ -111,7 +111,7 @@ for (const wire of wires) {
 
   Deno.test(`${wire.name} provider abort closes the upstream stream`, async () => {
     await using upstream = await wire.start();
-    upstream.reply({ chunks: ["a", "b", "c", "d", "e", "f"], chunkDelayMs: 100 });
+    upstream.reply({ chunks: ["a", "b", "c", "d", "e", "f"], holdAfter: 1 });
     const controller = new AbortController();
     const error = await assertRejects(async () => {
       for await (

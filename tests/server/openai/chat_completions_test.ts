@@ -253,7 +253,7 @@ Deno.test("/v1/chat/completions errors are OpenAI-shaped with the right status",
 
 Deno.test("/v1/chat/completions closes the upstream stream when the client goes away", async () => {
   await using env = await startChatGateway();
-  env.upstream.reply({ chunks: ["1 ", "2 ", "3 ", "4 ", "5 ", "6 "], chunkDelayMs: 100 });
+  env.upstream.reply({ chunks: ["1 ", "2 ", "3 ", "4 ", "5 ", "6 "], holdAfter: 1 });
   const controller = new AbortController();
   const stream = await sdk(env).chat.completions.create({
     model: "gpt-test",
