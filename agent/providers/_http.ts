@@ -1,5 +1,6 @@
 /**
- * @module What the HTTP providers share: a fetch with an idle timeout and the caller's abort,
+ * @module What the HTTP providers share: a request with an idle timeout and the caller's abort
+ * (over a kept HTTP/1.1 connection for plain-http upstreams, _http1.ts, and fetch for the rest),
  * upstream errors mapped to {@linkcode ProviderError}s, and SSE parsing (eventsource-parser).
  */
 
@@ -7,9 +8,54 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { unwatchIdle, watchIdle } from "./_idle_watch.ts";
 import { ProviderError, type ProviderErrorKind } from "./types.ts";
 
+/** Chunks read after an answer's last event before its connection is given up instead. */
+const DRAIN_CHUNKS = 4;
+
+let http1: typeof import("./_http1.ts") | undefined;
+/**
+ * The kept-connection client, loaded with the first plain-http upstream: its parser is
+ * CommonJS, whose loader costs ~40-130 ms and ~12 MB once, which providers on https never need.
+ */
+async function loadHttp1(): Promise<typeof import("./_http1.ts")> {
+  return http1 ??= await import("./_http1.ts");
+}
+
+let proxyConfigured: boolean | undefined;
+/** Whether fetch would send plain-http requests through a proxy (a kept connection would not). */
+function proxied(): boolean {
+  if (proxyConfigured === undefined) {
+    try {
+      proxyConfigured = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .some((name) => Deno.env.get(name));
+    } catch {
+      proxyConfigured = false;
+    }
+  }
+  return proxyConfigured;
+}
+
+/** An upstream's answer, from fetch or from a kept HTTP/1.1 connection. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  /** The next chunk of the body, or undefined at its end; valid until the next read. */
+  read(): Promise<Uint8Array | undefined>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** Stops reading the body (closing the upstream request). */
+  cancel(): Promise<void>;
+  /**
+   * Reads what little is left of a body whose content the caller has whole (the last chunk's
+   * framing after an SSE stream's last event), so the connection is kept for the next request;
+   * a body that goes on is cancelled. Never rejects.
+   */
+  release(): Promise<void>;
+}
+
 /** An upstream call in progress: its response, and its idle timeout to feed on every chunk. */
 export interface UpstreamCall {
-  response: Response;
+  response: UpstreamResponse;
   /** Counts as activity for the idle timeout; call whenever bytes arrive. */
   touch(): void;
   /** Stops the timer and detaches from the caller's signal. */
@@ -22,7 +68,10 @@ export interface UpstreamCall {
 export interface UpstreamOptions {
   provider: string;
   url: string;
-  /** A list of pairs is the form fetch takes in fastest (a record is converted key by key). */
+  /**
+   * A list of pairs built once per provider is the fastest form: fetch takes it as is, and a
+   * kept connection writes its lines out once (a record is converted key by key every time).
+   */
   headers: Record<string, string> | [string, string][];
   /** Sent as JSON. */
   body?: unknown;
@@ -94,15 +143,29 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     done();
     throw mapError(new DOMException("aborted", "AbortError"));
   }
-  let response: Response;
+  let response: UpstreamResponse;
   try {
-    response = await fetch(options.url, {
-      method: options.method ?? "POST",
-      headers: options.headers,
-      body: options.bodyText ??
-        (options.body === undefined ? undefined : JSON.stringify(options.body)),
-      signal: controller.signal,
-    });
+    const method = options.method ?? "POST";
+    const body = options.bodyText ??
+      (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const url = urlOf(options.url);
+    response = url?.protocol === "http:" && !proxied()
+      ? await (http1 ?? await loadHttp1()).http1Request({
+        method,
+        url,
+        headers: Array.isArray(options.headers) ? options.headers : pairsOf(options.headers),
+        body,
+        signal: controller.signal,
+        drainChunks: DRAIN_CHUNKS,
+      })
+      : fetched(
+        await fetch(options.url, {
+          method,
+          headers: options.headers,
+          body,
+          signal: controller.signal,
+        }),
+      );
   } catch (error) {
     done();
     throw mapError(error);
@@ -118,10 +181,58 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
   return { response, touch, done, mapError };
 }
 
+const urls = new Map<string, URL>();
+/** The parsed URL, kept per string (a provider sends every request to the same few). */
+function urlOf(text: string): URL | undefined {
+  let url = urls.get(text);
+  if (!url) {
+    try {
+      url = new URL(text);
+    } catch {
+      return undefined; // fetch reports it
+    }
+    if (urls.size > 256) urls.clear();
+    urls.set(text, url);
+  }
+  return url;
+}
+
+const pairs = new WeakMap<Record<string, string>, [string, string][]>();
+function pairsOf(headers: Record<string, string>): [string, string][] {
+  let list = pairs.get(headers);
+  if (!list) pairs.set(headers, list = Object.entries(headers));
+  return list;
+}
+
+/** A fetched response as an {@linkcode UpstreamResponse}. */
+function fetched(response: Response): UpstreamResponse {
+  let reader: ReturnType<typeof byteReader> | undefined;
+  const body = () => reader ??= response.body ? byteReader(response.body) : undefined;
+  return {
+    status: response.status,
+    ok: response.ok,
+    headers: response.headers,
+    read: () => body()?.read() ?? Promise.resolve(undefined),
+    text: () => response.text(),
+    json: () => response.json(),
+    cancel: () =>
+      reader ? reader.cancel() : response.body?.cancel().catch(() => {}) ?? Promise.resolve(),
+    async release() {
+      const chunks = body();
+      try {
+        for (let left = DRAIN_CHUNKS; left > 0; left--) {
+          if (!chunks || await chunks.read() === undefined) return;
+        }
+      } catch { /* cancelled below */ }
+      await chunks?.cancel();
+    },
+  };
+}
+
 /** Maps an error status and its body to a clear {@linkcode ProviderError}. */
 export function statusError(
   provider: string,
-  response: Response,
+  response: { status: number; headers: { get(name: string): string | null } },
   body: string,
   model?: string,
 ): ProviderError {
@@ -155,7 +266,9 @@ export function statusError(
 }
 
 /** `retry-after` (seconds or an HTTP date) or `retry-after-ms`, in ms. */
-export function parseRetryAfter(headers: Headers): number | undefined {
+export function parseRetryAfter(
+  headers: { get(name: string): string | null },
+): number | undefined {
   const ms = Number(headers.get("retry-after-ms"));
   if (Number.isFinite(ms) && ms > 0) return ms;
   const value = headers.get("retry-after");
@@ -186,22 +299,26 @@ function origin(url: string): string {
 
 /**
  * Reads an SSE body and yields each event, feeding the idle timeout as bytes arrive.
- * Cancels the body (closing the upstream connection) when the consumer stops early.
+ * Cancels the body (closing the upstream connection) when the consumer stops early; a consumer
+ * that stops at the event `last` says is the stream's last one (OpenAI's `[DONE]`) leaves the
+ * connection for the next request instead, its idle timeout watching the rest of the body.
  */
-export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSourceMessage> {
-  const body = call.response.body;
-  if (!body) return;
+export async function* sseEvents(
+  call: UpstreamCall,
+  last?: (event: EventSourceMessage) => boolean,
+): AsyncGenerator<EventSourceMessage> {
+  const body = call.response;
   const queue: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => queue.push(event) });
   // Decoding inline spares a transform stream (and its promise hops) per chunk.
   const decoder = new TextDecoder();
-  const reader = byteReader(body);
   let finished = false;
+  let complete = false;
   try {
     for (;;) {
       let chunk: Uint8Array | undefined;
       try {
-        chunk = await reader.read();
+        chunk = await body.read();
       } catch (error) {
         throw call.mapError(error);
       }
@@ -211,14 +328,19 @@ export async function* sseEvents(call: UpstreamCall): AsyncGenerator<EventSource
       }
       call.touch();
       parser.feed(decoder.decode(chunk, { stream: true }));
-      while (queue.length) yield queue.shift()!;
+      while (queue.length) {
+        const event = queue.shift()!;
+        if (last?.(event)) complete = true;
+        yield event;
+      }
     }
   } finally {
-    call.done();
-    // The lock is not released: the body is read to its end or cancelled, and nothing reads it
-    // after us. (Releasing rejects the reader's closed promise with a new TypeError, whose stack
-    // cost a streamed request tens of µs.)
-    if (!finished) await reader.cancel();
+    if (finished) call.done();
+    else if (complete) body.release().then(call.done);
+    else {
+      call.done();
+      await body.cancel();
+    }
   }
 }
 

@@ -46,7 +46,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
         yield* messageEvents(settings.id, call);
         return;
       }
-      yield* parseAnthropicStream(settings.id, sseEvents(call));
+      yield* parseAnthropicStream(settings.id, sseEvents(call, isStop));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({
@@ -70,6 +70,9 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
 }
 
 type Block = Record<string, unknown>;
+
+const isStop = (event: { event?: string; data: string }) =>
+  event.event === "message_stop" || event.data.includes('"type":"message_stop"');
 
 /** The request body of `POST /v1/messages`. */
 export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {

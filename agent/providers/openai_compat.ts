@@ -20,6 +20,8 @@ import {
   type Usage,
 } from "./types.ts";
 
+const isDone = (event: { data: string }) => event.data === "[DONE]";
+
 /** Builds an OpenAI-compatible provider. */
 export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   const officialApi = /^https:\/\/api\.openai\.com\//.test(settings.baseUrl);
@@ -51,7 +53,7 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
         });
       return request.stream === false
         ? completionEvents(settings.id, open)
-        : parseOpenAiStream(settings.id, async () => sseEvents(await open()));
+        : parseOpenAiStream(settings.id, async () => sseEvents(await open(), isDone));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({

@@ -1,0 +1,191 @@
+/**
+ * @module The kept HTTP/1.1 connections of plain-http providers (agent/providers/_http1.ts):
+ * one connection for many requests, streamed or not; a connection the server closed is not
+ * used again, and one that fails before any answer is retried; bodies framed by length, by
+ * chunks or by the connection's end; headers checked; idle connections keep no process alive.
+ */
+
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
+import { type ChatProvider, ProviderError } from "../../../agent/providers/types.ts";
+
+const provider = (baseUrl: string, headers?: Record<string, string>): ChatProvider =>
+  createOpenAiProvider({ id: "local", api: "openai", baseUrl, timeoutMs: 10_000, headers });
+
+async function answer(target: ChatProvider, stream: boolean): Promise<string> {
+  let text = "";
+  for await (
+    const event of target.stream({
+      model: "m",
+      messages: [{ role: "user", content: "Hi" }],
+      stream,
+    })
+  ) {
+    if (event.type === "text") text += event.text;
+  }
+  return text;
+}
+
+const completion = (text: string) =>
+  JSON.stringify({
+    choices: [{ message: { role: "assistant", content: text }, finish_reason: "stop" }],
+  });
+
+const sse = (words: string[]) =>
+  words.map((word) => `data: {"choices":[{"delta":{"content":"${word}"}}]}\n\n`).join("") +
+  `data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`;
+
+Deno.test("an http provider sends its requests, streamed or not, over one kept connection", async () => {
+  const ports: number[] = [];
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request, info) => {
+      ports.push(info.remoteAddr.port);
+      const body = await request.json();
+      return body.stream
+        ? new Response(sse(["Hel", "lo"]), { headers: { "content-type": "text/event-stream" } })
+        : new Response(completion("Hello"), { headers: { "content-type": "application/json" } });
+    },
+  );
+  const local = provider(`http://127.0.0.1:${server.addr.port}/v1`);
+  for (let i = 0; i < 3; i++) {
+    assertEquals(await answer(local, false), "Hello");
+    assertEquals(await answer(local, true), "Hello");
+  }
+  assertEquals(ports.length, 6);
+  assertEquals(new Set(ports).size, 1);
+});
+
+/**
+ * A raw HTTP/1.1 server on 127.0.0.1: `respond(conn, n)` answers the n-th request (from 1) of
+ * each connection, or returns false to close the connection instead, or `{ cut }` to send those
+ * bytes and close.
+ */
+function rawServer(
+  respond: (connection: number, request: number) => string | false | { cut: string },
+) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const serve = async (conn: Deno.Conn, id: number) => {
+    const buffer = new Uint8Array(64 * 1024);
+    let text = "";
+    let served = 0;
+    try {
+      for (;;) {
+        const count = await conn.read(buffer);
+        if (count === null) break;
+        text += new TextDecoder().decode(buffer.subarray(0, count));
+        const end = text.indexOf("\r\n\r\n");
+        if (end < 0) continue;
+        const length = Number(text.slice(0, end).match(/content-length: (\d+)/i)?.[1] ?? 0);
+        if (text.length < end + 4 + length) continue;
+        text = text.slice(end + 4 + length);
+        const reply = respond(id, ++served);
+        if (reply === false) break;
+        if (typeof reply !== "string") {
+          await conn.write(new TextEncoder().encode(reply.cut));
+          break;
+        }
+        await conn.write(new TextEncoder().encode(reply));
+        if (/connection: close/i.test(reply) || !/content-length|chunked/i.test(reply)) break;
+      }
+    } catch { /* the client went away */ }
+    conn.close();
+  };
+  (async () => {
+    try {
+      for await (const conn of listener) serve(conn, ++connections);
+    } catch { /* closed */ }
+  })();
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1`,
+    get connections() {
+      return connections;
+    },
+    [Symbol.dispose]: () => listener.close(),
+  };
+}
+
+const ok = (body: string, extra = "") =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${
+    new TextEncoder().encode(body).length
+  }\r\n${extra}\r\n${body}`;
+
+Deno.test("a kept connection that fails before its answer is retried once on a new one", async () => {
+  // The first connection answers one request, then closes as the second arrives: what a server
+  // closing an idle connection looks like when the request crosses its close.
+  using server = rawServer((connection, request) =>
+    connection === 1 && request === 2 ? false : ok(completion(`c${connection}`))
+  );
+  const local = provider(server.url);
+  assertEquals(await answer(local, false), "c1");
+  assertEquals(await answer(local, false), "c2");
+  assertEquals(server.connections, 2);
+});
+
+Deno.test("a connection the server closes while idle is not used again", async () => {
+  using server = rawServer((connection) =>
+    ok(completion(`c${connection}`), "connection: close\r\n")
+  );
+  const local = provider(server.url);
+  assertEquals(await answer(local, false), "c1");
+  assertEquals(await answer(local, false), "c2");
+  assertEquals(server.connections, 2);
+});
+
+Deno.test("an answer framed by the connection's end is read whole", async () => {
+  const body = completion("to the end");
+  using server = rawServer(() =>
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${body}`
+  );
+  const local = provider(server.url);
+  assertEquals(await answer(local, false), "to the end");
+  assertEquals(await answer(local, false), "to the end");
+});
+
+Deno.test("an answer cut short fails with an upstream error, and the next request works", async () => {
+  let cut = true;
+  using server = rawServer(() => {
+    const reply = ok(completion("whole"));
+    if (!cut) return reply;
+    cut = false;
+    return { cut: reply.slice(0, -5) }; // less than its content-length, then the connection's end
+  });
+  const local = provider(server.url);
+  const error = await assertRejects(() => answer(local, false), ProviderError);
+  assert(["unreachable", "upstream"].includes(error.kind), error.kind);
+  assertEquals(await answer(local, false), "whole");
+});
+
+Deno.test("a provider header with a line break is refused before anything is sent", async () => {
+  using server = rawServer(() => ok(completion("never")));
+  const local = provider(server.url, { "x-note": "one\r\nx-injected: two" });
+  await assertRejects(() => answer(local, false), ProviderError, "Invalid header");
+  assertEquals(server.connections, 0);
+});
+
+Deno.test("kept connections keep no process alive once its work is done", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(completion("bye"), { headers: { "content-type": "application/json" } }),
+  );
+  const module = new URL("../../../agent/providers/openai_compat.ts", import.meta.url).href;
+  const script = `
+    const { createOpenAiProvider } = await import(${JSON.stringify(module)});
+    const p = createOpenAiProvider({ id: "l", api: "openai", timeoutMs: 10000,
+      baseUrl: "http://127.0.0.1:${server.addr.port}/v1" });
+    for await (const e of p.stream({ model: "m", messages: [], stream: false })) {
+      if (e.type === "text") console.log(e.text);
+    }`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-lock", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The child's own exit is the check: a kept connection holding its event loop would hang it
+  // (the test runner's sanitizers then report the leaked child).
+  const output = await child.output();
+  assertEquals(new TextDecoder().decode(output.stderr), "");
+  assertEquals(new TextDecoder().decode(output.stdout).trim(), "bye");
+  assertEquals(output.code, 0);
+});
