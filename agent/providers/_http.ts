@@ -11,13 +11,15 @@ import { ProviderError, type ProviderErrorKind } from "./types.ts";
 /** Chunks read after an answer's last event before its connection is given up instead. */
 const DRAIN_CHUNKS = 4;
 
-let http1: typeof import("./_http1.ts") | undefined;
+let http1: typeof import("./_http1.ts") | null | undefined;
 /**
  * The kept-connection client, loaded with the first plain-http upstream: its parser is
  * CommonJS, whose loader costs ~40-130 ms and ~12 MB once, which providers on https never need.
+ * Null when it cannot load (a checkout whose node_modules predates the parser): fetch serves.
  */
-async function loadHttp1(): Promise<typeof import("./_http1.ts")> {
-  return http1 ??= await import("./_http1.ts");
+async function loadHttp1(): Promise<typeof import("./_http1.ts") | null> {
+  if (http1 === undefined) http1 = await import("./_http1.ts").catch(() => null);
+  return http1;
 }
 
 let proxyConfigured: boolean | undefined;
@@ -149,8 +151,11 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     const body = options.bodyText ??
       (options.body === undefined ? undefined : JSON.stringify(options.body));
     const url = urlOf(options.url);
-    response = url?.protocol === "http:" && !proxied()
-      ? await (http1 ?? await loadHttp1()).http1Request({
+    const kept = url?.protocol === "http:" && !proxied()
+      ? http1 === undefined ? await loadHttp1() : http1
+      : null;
+    response = url && kept
+      ? await kept.http1Request({
         method,
         url,
         headers: Array.isArray(options.headers) ? options.headers : pairsOf(options.headers),
