@@ -177,6 +177,10 @@ async function announce(gateway: Gateway, logger: Logger) {
       },
     }, (error) => logger.warn("mDNS announcement failed", { error: error.message }));
     logger.info("announcing the gateway over mDNS", { type: "_pyclaw._tcp", port: gateway.port });
+    // Only from here on does `gateway discover` find it: the log says when.
+    announcer.announced.then(() =>
+      logger.info("the gateway is announced over mDNS", { port: gateway.port })
+    );
     return announcer;
   } catch (error) {
     logger.warn("mDNS announcement failed", { error: (error as Error).message });

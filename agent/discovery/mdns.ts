@@ -19,6 +19,11 @@ export interface GatewayAnnouncement {
 
 /** A running announcement. */
 export interface Announcer {
+  /**
+   * Resolves once the announcement went out: before that the name is still being probed for
+   * (three queries, about a second), and a query for gateways gets no answer from this one.
+   */
+  announced: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +48,9 @@ export async function announceGateway(
     txt: announcement.txt,
   });
   service.on("error", (error: Error) => onError(error));
+  const announced = new Promise<void>((resolve) => service.once("up", () => resolve()));
   return {
+    announced,
     stop: () =>
       new Promise<void>((resolve) => {
         bonjour.unpublishAll(() => {
