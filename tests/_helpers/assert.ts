@@ -64,11 +64,12 @@ export function assertThrows<E extends Error = Error>(
  * Polls `check` until it returns a truthy value (which it resolves with) or `timeoutMs` passes.
  * A check that throws counts as not yet: state filled in after start (a list still empty, a
  * file not written yet) makes `list[0].field` throw at first, and CI once failed on exactly
- * that at the first poll. The last error is in the timeout's message.
+ * that at the first poll. The last error is in the timeout's message. The timeout only bounds a
+ * failure, so it is roomy: CI is a 2-core machine that runs the suite 3–5× slower when loaded.
  */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  timeoutMs = 5_000,
+  timeoutMs = 20_000,
   label = "condition",
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

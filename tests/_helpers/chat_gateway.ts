@@ -119,7 +119,7 @@ export function recordEvents(client: GatewayClient): EventRecorder {
   return {
     frames,
     named: (event) => frames.filter((f) => f.event === event).map((f) => f.payload),
-    next(event, where = () => true, timeoutMs = 5_000) {
+    next(event, where = () => true, timeoutMs = 20_000) {
       const find = () =>
         frames.find((f) => f.event === event && where(f.payload as Record<string, unknown>));
       const found = find();

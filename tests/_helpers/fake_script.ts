@@ -239,7 +239,7 @@ export class FakeServer {
     });
   }
 
-  waitForAborted(count = 1, timeoutMs = 5_000): Promise<void> {
+  waitForAborted(count = 1, timeoutMs = 20_000): Promise<void> {
     if (this.aborted >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

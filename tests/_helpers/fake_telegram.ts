@@ -159,7 +159,7 @@ export function startFakeTelegram(
       });
       wake();
     },
-    waitForSent(count, timeoutMs = 5_000) {
+    waitForSent(count, timeoutMs = 20_000) {
       // Each sendMessage wakes the waiters, so this answers as soon as the count is reached.
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -46,7 +46,7 @@ export async function startEverythingHttp(mode: "streamableHttp" | "sse"): Promi
   };
   const listening = () =>
     Deno.connect({ hostname: "127.0.0.1", port }).then((conn) => (conn.close(), true), () => false);
-  await waitFor(listening, 15_000, `the everything server (${mode}) to listen on ${port}`)
+  await waitFor(listening, 30_000, `the everything server (${mode}) to listen on ${port}`)
     .catch(async (error) => {
       await close();
       throw error;

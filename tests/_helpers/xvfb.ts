@@ -24,7 +24,7 @@ export async function startXvfb(width = 800, height = 600): Promise<Xvfb> {
     stderr: "null",
   }).spawn();
   const socket = `/tmp/.X11-unix/X${number}`;
-  await waitFor(() => existsSync(socket), 10_000, `Xvfb :${number} to start`).catch(
+  await waitFor(() => existsSync(socket), 20_000, `Xvfb :${number} to start`).catch(
     async (error) => {
       child.kill("SIGKILL");
       await child.status;

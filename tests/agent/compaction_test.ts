@@ -124,7 +124,7 @@ Deno.test("a compaction that fails or is aborted leaves the session as it was", 
   });
   await waitFor(
     () => env.upstream.requests.filter(isSummaryRequest).length > asked,
-    5_000,
+    20_000,
     "the summary request",
   );
   assertEquals(await client.request("chat.abort", { sessionId: "fragile" }), { aborted: true });

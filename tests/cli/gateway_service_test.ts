@@ -113,7 +113,7 @@ async function waitForHealth(port: number, up: boolean): Promise<void> {
     }, () => false);
   await waitFor(
     async () => (await healthy()) === up,
-    15_000,
+    30_000,
     `the gateway on ${port} to become ${up ? "healthy" : "unreachable"}`,
   );
 }
@@ -121,7 +121,7 @@ async function waitForHealth(port: number, up: boolean): Promise<void> {
 function waitForPidFile(file: string): Promise<number> {
   return waitFor(
     async () => Number((await Deno.readTextFile(file).catch(() => "")).trim()),
-    10_000,
+    20_000,
     `a pid in ${file}`,
   );
 }

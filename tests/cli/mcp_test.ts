@@ -80,7 +80,7 @@ Deno.test("pyclaw mcp status and list-tools ask a running gateway", async () => 
   await using gw = await startTestGateway({
     config: { tools: { mcpServers: { everything: everythingStdio() } } },
   });
-  await waitFor(() => gw.gateway.services.mcp.status()[0].state === "connected", 15_000);
+  await waitFor(() => gw.gateway.services.mcp.status()[0].state === "connected", 30_000);
   const pid = gw.gateway.services.mcp.status()[0].pid;
   const flags = ["--url", gw.url, "--token", TEST_TOKEN];
   const status = await pyclaw(["mcp", "status", "--json", ...flags], gw.stateDir);
@@ -144,7 +144,7 @@ Deno.test({
           assert(processAlive(child.pid));
           gateway.kill("SIGKILL");
           await gateway.status;
-          await waitFor(() => !processAlive(child.pid), 5_000, "the orphan to die");
+          await waitFor(() => !processAlive(child.pid), 20_000, "the orphan to die");
         } finally {
           try {
             gateway.kill("SIGKILL");

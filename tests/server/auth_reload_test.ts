@@ -27,11 +27,11 @@ Deno.test("a rewritten token file swaps the gateway token, closes what the old o
   const device = await gw.connect({ token: deviceToken });
 
   await Deno.writeTextFile(join(gw.stateDir, "gateway.token"), "rotated-token-0123456789abcdef\n");
-  const closed = await within(owner.closed, 5_000, "the owner's connection closes");
+  const closed = await within(owner.closed, 20_000, "the owner's connection closes");
   assertEquals(closed, { code: 1008, reason: "credentials rotated" });
   await waitFor(
     () => gw.gateway.auth.mode === "token" && gw.gateway.auth.token.startsWith("rotated"),
-    5_000,
+    20_000,
     "new token in force",
   );
 
@@ -58,14 +58,14 @@ Deno.test("an unsafe auth change is refused and the current credentials stay", a
   );
   await waitFor(
     () => gw.configStore.current.gateway.auth.mode === "password",
-    5_000,
+    20_000,
     "config reloaded",
   );
   // The refusal is logged once the reload has been judged.
   await waitFor(
     async () =>
       (await Deno.readTextFile(gw.paths.logFile)).includes("new gateway credentials refused"),
-    5_000,
+    20_000,
     "the refusal in the log",
   );
   assertEquals(gw.gateway.auth.mode, "token");

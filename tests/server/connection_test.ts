@@ -45,7 +45,7 @@ Deno.test("Connection closes a client that stops reading once its send buffer pa
     onClose: () => (closed = true),
   });
   transport.onmessage!(JSON.stringify({ type: "req", id: "1", method: "connect", params: {} }));
-  await waitFor(() => sent.length > 0, 5_000, "the answer to connect");
+  await waitFor(() => sent.length > 0, 20_000, "the answer to connect");
   assert(connection.authenticated);
   const run = { sessionId: "s1", agentId: "main" };
   for (let i = 0; i < 100 && !closed; i++) {

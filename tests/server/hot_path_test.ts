@@ -176,7 +176,7 @@ Deno.test("the memory index does not watch session files, which every turn reads
     // The sync after the turn is when folders that exist by now start being watched.
     await waitFor(
       () => index.status().lastSync?.reindexed.includes("sessions/watched.jsonl"),
-      10_000,
+      20_000,
       "the turn's sync",
     );
     const sessionsDir = env.gw.paths.sessionsDir("main");
@@ -189,7 +189,7 @@ Deno.test("the memory index does not watch session files, which every turn reads
         const sync = index.status().lastSync;
         return sync?.at !== first && sync?.reindexed.includes("sessions/watched.jsonl");
       },
-      10_000,
+      20_000,
       "the second turn's sync",
     );
   } finally {

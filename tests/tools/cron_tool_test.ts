@@ -56,7 +56,7 @@ Deno.test("cron tool: a one-time reminder made in a chat fires in that session, 
   const reminder = await events.next(
     "chat.done",
     (p) => p.sessionId === "main" && events.named("chat.done").length >= 2,
-    10_000,
+    20_000,
   );
   assertEquals(reminder.aborted, false);
   const asked = JSON.stringify(env.upstream.requests.at(-1)?.body.messages.at(-1));
@@ -67,7 +67,7 @@ Deno.test("cron tool: a one-time reminder made in a chat fires in that session, 
   );
   assertMatch(history.messages.at(-1)!.content as string, /^Echo: .*Drink a glass of water/);
   // A one-time job is gone once it ran; its run stays in the history.
-  await waitFor(async () => (await jobs(client)).length === 0, 5_000, "the job to go");
+  await waitFor(async () => (await jobs(client)).length === 0, 20_000, "the job to go");
   const { records } = await client.request("cron.history", {
     jobId: job.id,
   });
@@ -104,9 +104,9 @@ Deno.test("cron tool: a job made in a Telegram chat answers in that chat; list a
     return admin.shift() ?? { text: "?" };
   });
   telegram.push({ chatId: 111, fromId: 111, text: "check the oven every second" });
-  await telegram.waitForSent(1, 10_000);
+  await telegram.waitForSent(1, 20_000);
   await clock.advance(1_000);
-  const sent = await telegram.waitForSent(2, 10_000);
+  const sent = await telegram.waitForSent(2, 20_000);
   assertEquals(String(sent[0].chat_id), "111");
   assertEquals(sent[0].text, "Every second, then.");
   assertEquals(String(sent[1].chat_id), "111");

@@ -62,7 +62,7 @@ Deno.test("sessions_spawn: the sub-agent works in its own session and its result
     (p) =>
       p.sessionId === "main" &&
       events.named("chat.done").filter((d) => d.sessionId === "main").length >= 2,
-    10_000,
+    20_000,
   );
   assertEquals(report.aborted, false);
   assert(events.named("chat.done").some((p) => p.sessionId === child.sessionId));
@@ -234,7 +234,7 @@ Deno.test("sessions_spawn: a parent run aborted by its client's disconnect kills
   const child = (await events.next("chat.tool_result")).result.sessionId;
   await events.next("chat.delta", (p) => p.sessionId === child);
   await client.close();
-  const done = await events.next("chat.done", (p) => p.sessionId === child, 10_000);
+  const done = await events.next("chat.done", (p) => p.sessionId === child, 20_000);
   assertEquals(done.aborted, true);
   assertEquals((await events.next("chat.done", (p) => p.sessionId === "main")).aborted, true);
 });

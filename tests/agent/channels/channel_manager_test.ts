@@ -24,7 +24,7 @@ Deno.test("channels.status of a restarting channel reads starting, never unknown
   });
   manager.start();
   try {
-    await waitFor(() => manager.status("telegram").running, 5_000, "telegram running");
+    await waitFor(() => manager.status("telegram").running, 20_000, "telegram running");
     config = configSchema.parse({ channels: { telegram: telegramSettings("disabled") } });
     const restart = manager.reload();
     // The old channel is still stopping: the channel exists, and is not yet running.
@@ -32,7 +32,7 @@ Deno.test("channels.status of a restarting channel reads starting, never unknown
     assertEquals([during.status, during.running], ["starting", false]);
     assert(manager.list().some((channel) => channel.id === "telegram"));
     await restart;
-    await waitFor(() => manager.status("telegram").running, 5_000, "telegram restarted");
+    await waitFor(() => manager.status("telegram").running, 20_000, "telegram restarted");
   } finally {
     await manager.stop();
   }

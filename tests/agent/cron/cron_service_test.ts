@@ -148,7 +148,7 @@ Deno.test("CronService records failures, never overlaps a job with itself, and s
     await clock.advance(1_000);
     await waitFor(
       async () => (await records()).some((r) => r.status === "error"),
-      5_000,
+      20_000,
       "a failure",
     );
     await clock.advance(1_000);
@@ -156,7 +156,7 @@ Deno.test("CronService records failures, never overlaps a job with itself, and s
     await clock.advance(1_000);
     await waitFor(
       async () => (await records()).some((r) => r.status === "skipped"),
-      5_000,
+      20_000,
       "a skipped run",
     );
     assertEquals(turns.length, 2, "the run that came due while the last one ran was skipped");

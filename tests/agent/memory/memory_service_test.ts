@@ -231,7 +231,7 @@ Deno.test("memory service opens no index at start; the first finished turn catch
     usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
     aborted: false,
   });
-  await waitFor(() => exists(dbPath), 5_000, "the index");
+  await waitFor(() => exists(dbPath), 20_000, "the index");
   const { results } = await fx.service.search("main", "Whiskers");
   assertEquals(results.length, 1);
 });

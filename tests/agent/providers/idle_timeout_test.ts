@@ -49,7 +49,7 @@ Deno.test("a short timeout fires on time while a call with a long one waits", as
   let slowDone = false;
   // The long call arms the shared timer first, for a minute from now.
   const slowAnswer = answer(provider(slow.url, 60_000)).finally(() => (slowDone = true));
-  await waitFor(() => slow.requests.length === 1, 5_000, "the long call to reach its upstream");
+  await waitFor(() => slow.requests.length === 1, 20_000, "the long call to reach its upstream");
   const error = await assertRejects(
     () => answer(provider(quiet.url, 150)),
     ProviderError,

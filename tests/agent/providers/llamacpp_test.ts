@@ -125,7 +125,7 @@ Deno.test("llamacpp provider accepts tools and unloads when idle", async () => {
       temperature: 0,
     }));
     assertEquals(events.at(-1)?.type, "finish");
-    await waitFor(() => !provider.runtime.isLoaded, 5_000, "the model to unload when idle");
+    await waitFor(() => !provider.runtime.isLoaded, 20_000, "the model to unload when idle");
   } finally {
     await provider.close!();
   }

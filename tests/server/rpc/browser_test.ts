@@ -360,7 +360,7 @@ Deno.test("a browser that dies is reported stopped and starts again on the next 
   }
   await waitFor(
     async () => !(await client.request("browser.status")).started,
-    5_000,
+    20_000,
     "the killed browser to read as stopped",
   );
   const opened = await client.request("browser.open", { url: "about:blank" });

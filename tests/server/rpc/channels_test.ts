@@ -64,7 +64,7 @@ Deno.test("telegram messages are routed by bindings, allowFrom gates senders, re
     },
   });
   const client = await env.gw.connect();
-  await waitFor(async () => (await status(client, "telegram")).running, 5_000, "telegram running");
+  await waitFor(async () => (await status(client, "telegram")).running, 20_000, "telegram running");
 
   telegram.push({ chatId: 111, fromId: 111, text: "hello from alice" });
   telegram.push({ chatId: 999, fromId: 999, text: "let me in" }); // not in allowFrom
@@ -82,7 +82,7 @@ Deno.test("telegram messages are routed by bindings, allowFrom gates senders, re
       const { metrics } = await status(client, "telegram");
       return metrics?.sent === 2 && metrics.rejected === 1;
     },
-    5_000,
+    20_000,
     "two replies and one refusal counted",
   );
   assertEquals(telegram.sent.length, 2, "the stranger got no answer");
@@ -121,21 +121,25 @@ Deno.test("telegram reconnects with backoff after the API goes away, and says so
     config: { channels: { telegram: telegramConfig(telegram, { dmPolicy: "open" }) } },
   });
   const client = await env.gw.connect();
-  await waitFor(async () => (await status(client, "telegram")).running, 5_000, "telegram running");
+  await waitFor(async () => (await status(client, "telegram")).running, 20_000, "telegram running");
   telegram.setDown(true);
   const down = await waitFor(
     async () => {
       const s = await status(client, "telegram");
       return s.status === "reconnecting" && s.metrics!.reconnects >= 2 ? s : undefined;
     },
-    5_000,
+    20_000,
     "reconnecting",
   );
   assertEquals(down?.running, false);
   assert(down?.metrics?.lastError?.includes("502"), down?.metrics?.lastError);
   assert(!down?.metrics?.lastError?.includes(telegram.token), "the token never shows");
   telegram.setDown(false);
-  await waitFor(async () => (await status(client, "telegram")).status === "running", 5_000, "back");
+  await waitFor(
+    async () => (await status(client, "telegram")).status === "running",
+    20_000,
+    "back",
+  );
   telegram.push({ chatId: 7, fromId: 7, text: "still there?" });
   const [reply] = await telegram.waitForSent(1);
   assert(reply.text.includes("still there?"));
@@ -148,15 +152,15 @@ Deno.test("telegram dmPolicy pairing tells a stranger their id; disabled says no
     config: { channels: { telegram: telegramConfig(telegram, { dmPolicy: "pairing" }) } },
   });
   const client = await env.gw.connect();
-  await waitFor(async () => (await status(client, "telegram")).running, 5_000, "telegram running");
+  await waitFor(async () => (await status(client, "telegram")).running, 20_000, "telegram running");
   telegram.push({ chatId: 4242, fromId: 4242, text: "hi" });
   const [reply] = await telegram.waitForSent(1);
   assert(reply.text.includes("4242") && reply.text.includes("allowFrom"), reply.text);
   assertEquals(env.upstream.requests.length, 0, "the agent never saw the stranger");
 
   await env.gw.configStore.set("channels.telegram.dmPolicy", "disabled");
-  await waitFor(async () => (await status(client, "telegram")).running, 5_000, "restarted");
+  await waitFor(async () => (await status(client, "telegram")).running, 20_000, "restarted");
   telegram.push({ chatId: 4242, fromId: 4242, text: "hi again" });
-  await waitFor(async () => (await status(client, "telegram")).metrics!.rejected >= 1, 5_000);
+  await waitFor(async () => (await status(client, "telegram")).metrics!.rejected >= 1, 20_000);
   assertEquals(telegram.sent.length, 1);
 });

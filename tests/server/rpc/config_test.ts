@@ -104,9 +104,9 @@ Deno.test("the gateway reloads an edited config file; a broken edit keeps the la
   const events: string[] = [];
   client.onEvent((frame) => events.push(frame.event));
   await Deno.writeTextFile(gw.configPath, '{ logging: { level: "warn" } }');
-  await waitFor(() => gw.configStore.current.logging.level === "warn", 5_000, "reload");
+  await waitFor(() => gw.configStore.current.logging.level === "warn", 20_000, "reload");
   await Deno.writeTextFile(gw.configPath, "{ logging: { level: ");
-  await waitFor(() => events.includes("config.error"), 5_000, "config.error event");
+  await waitFor(() => events.includes("config.error"), 20_000, "config.error event");
   assertEquals(gw.configStore.current.logging.level, "warn");
   const value = await client.request("config.get", { key: "logging.level" });
   assertEquals(value.value, "warn");

@@ -37,7 +37,7 @@ Deno.test("cron.add runs the agent on schedule; history, list and remove", async
   });
   assertEquals((await history(client, { jobId: id })).count, 0, "nothing runs before its time");
   await clock.advance(1_000);
-  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000, "a run");
+  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 20_000, "a run");
   const { records } = await history(client, { jobId: id });
   assertEquals(records[0].status, "ok", records[0].error);
   assert(records[0].preview?.includes("status report please"), records[0].preview);
@@ -64,7 +64,7 @@ Deno.test("cron: a job added on a real gateway runs on the machine's clock", asy
   await using env = await startChatGateway();
   const client = await env.gw.connect();
   const { id } = await client.request("cron.add", { cron: "* * * * * *", message: "tick tock" });
-  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000, "a run");
+  await waitFor(async () => (await history(client, { jobId: id })).count > 0, 20_000, "a run");
   const { records } = await history(client, { jobId: id });
   assertEquals(records[0].status, "ok", records[0].error);
   assert(records[0].preview?.includes("tick tock"), records[0].preview);
@@ -119,7 +119,7 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
         timezone: "Europe/Berlin",
       });
       await clock.advance(2_000);
-      await waitFor(async () => (await history(client, { jobId: id })).count > 0, 5_000);
+      await waitFor(async () => (await history(client, { jobId: id })).count > 0, 20_000);
     }
     await using env = await startChatGateway({ inProcess: true, stateDir, clock });
     const client = await env.gw.connect();
@@ -138,7 +138,7 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
     const before = (await history(client, { jobId: id })).count;
     assert(before >= 1, "the history from before the restart is kept");
     await clock.advance(2_000);
-    await waitFor(async () => (await history(client, { jobId: id })).count > before, 5_000);
+    await waitFor(async () => (await history(client, { jobId: id })).count > before, 20_000);
   } finally {
     await Deno.remove(stateDir, { recursive: true });
   }

@@ -173,7 +173,7 @@ Deno.test("memory search embeds with a downloaded GGUF when memorySearch.provide
       found = await client.request("memory.search", { query: "bike lock" });
       return found.mode === "hybrid";
     },
-    10_000,
+    20_000,
     "the downloaded embedding model in use",
   );
   assertEquals(found.mode, "hybrid", found.warning);
@@ -196,10 +196,10 @@ Deno.test("the gateway indexes an edited memory file and a finished turn in the 
   const reindexed = (path: string) => index.status().lastSync?.reindexed.includes(path);
   // No search runs here: the watcher and the turn's `chat.done` start the syncs.
   await Deno.writeTextFile(join(workspace, "memory", "garden.md"), "Tomatoes need water\n");
-  await waitFor(() => reindexed("memory/garden.md"), 10_000, "the watcher's sync");
+  await waitFor(() => reindexed("memory/garden.md"), 20_000, "the watcher's sync");
   const client = await env.gw.connect();
   await client.request("chat.send", { sessionId: "garden", message: "Plant basil in May" });
-  await waitFor(() => reindexed("sessions/garden.jsonl"), 10_000, "the turn's sync");
+  await waitFor(() => reindexed("sessions/garden.jsonl"), 20_000, "the turn's sync");
   assertEquals(index.status().chunks, 2);
   // A deleted session leaves memory with it.
   await client.request("sessions.delete", { path: "agents/main/sessions/garden.jsonl" });

@@ -73,7 +73,7 @@ Deno.test("plan lifecycle: written in a chat, paused when the run ends, kept acr
       });
       assertEquals(resumed.resumed, true);
       assertEquals(resumed.plan.status, "active");
-      await events.next("chat.done", undefined, 10_000);
+      await events.next("chat.done", undefined, 20_000);
       const prompt = JSON.stringify(env.upstream.requests[0].body.messages.at(-1));
       assertMatch(prompt, /Continue from step 2: Pack/);
       const done = await waitFor(async () => {
@@ -129,7 +129,7 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
       // A resumed run belongs to no connection; the gateway stops under it.
       env.upstream.reply({ text: "still never", delayMs: 30_000 });
       await other.request("plan.resume", { planId });
-      await waitFor(() => env.upstream.requests.length === 3, 5_000, "the resumed run");
+      await waitFor(() => env.upstream.requests.length === 3, 20_000, "the resumed run");
       await env.close();
     }
     {

@@ -164,7 +164,9 @@ Deno.test("update.check compares with the registry's latest version", async () =
     });
     const started = Date.now();
     const slow = await client.request("update.check");
-    assert(Date.now() - started < 3_000);
+    // The registry never answers: only the 300 ms limit ends the check (well within 10 s, also
+    // on a loaded machine).
+    assert(Date.now() - started < 10_000);
     assertEquals(slow.updateAvailable, false);
     assert(slow.reason?.includes("did not answer"), slow.reason);
 

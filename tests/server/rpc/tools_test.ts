@@ -334,7 +334,7 @@ Deno.test("stopping the gateway kills a running exec's process group and denies 
       e
     );
     const alive = () => processesWith(marker);
-    await waitFor(async () => (await alive()).length >= 2, 5_000, "the command's processes");
+    await waitFor(async () => (await alive()).length >= 2, 20_000, "the command's processes");
     const waiting = waiter.request("chat.send", { message: "Wait", sessionId: "b" }).catch((e) =>
       e
     );

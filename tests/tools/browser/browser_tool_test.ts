@@ -172,7 +172,7 @@ Deno.test("browser tool browses under the SSRF policy", async (t) => {
       fn: `() => { window.open(${JSON.stringify(`${secret}-popup`)});
         window.open(${JSON.stringify(`${site.base}/popup-ok`)}); }`,
     });
-    await waitFor(() => site.hits.includes("/popup-ok"), 5_000, "the allowed popup to load");
+    await waitFor(() => site.hits.includes("/popup-ok"), 20_000, "the allowed popup to load");
     assert(!site.hits.includes("/secret-popup"), "the internal popup was never requested");
     const after = (await run({ action: "tabs" })).data as { tabs: { tabId: string }[] };
     for (const tab of after.tabs) {

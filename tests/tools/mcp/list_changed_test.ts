@@ -64,7 +64,7 @@ Deno.test("an HTTP server gets the configured headers; tools/list_changed refres
     assertEquals(manager.status()[0].tools, ["mcp:tiny:first", "mcp:tiny:add_second"]);
     await using tc = await toolContext();
     assertEquals((await tc.call(registry.get("mcp:tiny:add_second")!, {})).content, "added");
-    await waitFor(() => registry.get("mcp:tiny:second"), 5_000, "the refreshed tool list");
+    await waitFor(() => registry.get("mcp:tiny:second"), 20_000, "the refreshed tool list");
     assertEquals((await tc.call(registry.get("mcp:tiny:second")!, {})).content, "two");
     assert(manager.status()[0].toolCount === 3);
     assertEquals([...tiny.authorization], ["Bearer t0k"], "every request carries the header");

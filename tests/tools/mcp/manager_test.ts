@@ -184,13 +184,13 @@ Deno.test("mcp manager reconnects a server whose process died", async () => {
     await manager.ready();
     const first = manager.status()[0].pid!;
     Deno.kill(first, "SIGKILL");
-    await waitFor(() => manager.status()[0].state === "error", 5_000, "the death to be seen");
+    await waitFor(() => manager.status()[0].state === "error", 20_000, "the death to be seen");
     assertMatch(manager.status()[0].lastError!, /closed/i);
     const down = await call(registry, "mcp:everything:echo", { message: "x" }).catch(() =>
       undefined
     );
     assert(down === undefined || down.isError, "a call while down is an error result");
-    await waitFor(() => manager.status()[0].state === "connected", 10_000, "the reconnect");
+    await waitFor(() => manager.status()[0].state === "connected", 20_000, "the reconnect");
     assert(manager.status()[0].pid !== first);
     assertEquals(
       (await call(registry, "mcp:everything:echo", { message: "back" })).content,

@@ -73,7 +73,7 @@ Deno.test("exec background hands over to process; a deleted session's commands a
   const started = events.named("chat.tool_result")[0];
   assertMatch(String(started.result.command), /sleep 300/);
   assertEquals(started.result.running, true);
-  await waitFor(async () => (await running(marker)).length > 0, 5_000, "child running");
+  await waitFor(async () => (await running(marker)).length > 0, 20_000, "child running");
   const { sessions } = await client.request(
     "sessions.list",
   );
@@ -122,7 +122,7 @@ Deno.test("process start obeys the exec policy, and stopping the gateway kills w
   );
   const client = await env2.gw.connect();
   await client.request("chat.send", { message: "Go" });
-  await waitFor(async () => (await running(marker)).length > 0, 5_000, "child running");
+  await waitFor(async () => (await running(marker)).length > 0, 20_000, "child running");
   await env2.close();
   assertEquals(await running(marker), []);
 });

@@ -41,17 +41,17 @@ Deno.test("a cached skills listing lists no folder when warm and follows changes
     assertEquals(reads, 0);
     // The state dir's skills/ did not exist at the first listing.
     await writeSkill(join(state, "skills"), "shared", "one");
-    await waitFor(async () => (await names()).join() === "shared: one", 10_000, "a new folder");
+    await waitFor(async () => (await names()).join() === "shared: one", 20_000, "a new folder");
     await writeSkill(join(workspace, "skills"), "local", "two");
-    await waitFor(async () => (await names()).length === 2, 10_000, "a workspace skill");
+    await waitFor(async () => (await names()).length === 2, 20_000, "a workspace skill");
     await writeSkill(join(state, "skills"), "shared", "edited");
     await waitFor(
       async () => (await names()).includes("shared: edited"),
-      10_000,
+      20_000,
       "an edited SKILL.md",
     );
     await Deno.remove(join(workspace, "skills", "local"), { recursive: true });
-    await waitFor(async () => (await names()).join() === "shared: edited", 10_000, "a removal");
+    await waitFor(async () => (await names()).join() === "shared: edited", 20_000, "a removal");
   } finally {
     catalog.close();
     await Deno.remove(state, { recursive: true });
@@ -67,9 +67,9 @@ Deno.test("a cached skills listing sees skills in a workspace made after it", as
     const names = async () => (await catalog.listCached(workspace)).map((skill) => skill.name);
     assertEquals(await names(), []);
     await writeSkill(join(workspace, "skills"), "late", "made with the workspace");
-    await waitFor(async () => (await names()).join() === "late", 10_000, "the new workspace");
+    await waitFor(async () => (await names()).join() === "late", 20_000, "the new workspace");
     await writeSkill(join(workspace, "skills"), "later", "in the folder now watched");
-    await waitFor(async () => (await names()).join() === "late,later", 10_000, "a second skill");
+    await waitFor(async () => (await names()).join() === "late,later", 20_000, "a second skill");
   } finally {
     catalog.close();
     await Deno.remove(state, { recursive: true });
