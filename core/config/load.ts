@@ -129,7 +129,7 @@ export function validateConfig(
   for (let round = 0; round < 64; round++) {
     // Parsed once per load: zod's compiled fast path would cost more to build (20-100 ms at
     // start, measured) than it saves on one parse.
-    const result = configSchema.safeParse(data, { jitless: true });
+    const result = configSchema().safeParse(data, { jitless: true });
     if (result.success) {
       if (envIssues.length) throw new ConfigError(envIssues, file);
       return { config: deepFreeze(result.data), raw, warnings };

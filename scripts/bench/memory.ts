@@ -87,7 +87,7 @@ async function writeSessions(dir: string): Promise<void> {
 const root = await Deno.makeTempDir({ prefix: "pyclaw-bench-memory-" });
 try {
   const paths = statePaths(root);
-  const config = configSchema.parse({
+  const config = configSchema().parse({
     agents: {
       defaults: {
         memorySearch: { chunking: { tokens: CHUNK_TOKENS, overlap: 0 }, sync: { watch: false } },

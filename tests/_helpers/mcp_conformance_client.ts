@@ -10,7 +10,7 @@ import { McpManager } from "../../tools/mcp/manager.ts";
 
 const url = Deno.args.at(-1)!;
 const scenario = Deno.env.get("MCP_CONFORMANCE_SCENARIO") ?? "initialize";
-const servers = configSchema.parse({
+const servers = configSchema().parse({
   tools: { mcpServers: { conformance: { url, transport: "streamable-http" } } },
 }).tools.mcpServers;
 const manager = new McpManager({ logger: new Logger({ consoleLevel: "warn" }) });
@@ -35,7 +35,7 @@ try {
       sessionId: "conformance",
       workspaceDir: Deno.cwd(),
       restrictToWorkspace: true,
-      config: () => configSchema.parse({}),
+      config: () => configSchema().parse({}),
       logger: new Logger({ consoleLevel: "warn" }),
       emit: () => {},
       services: {},

@@ -25,7 +25,7 @@ export interface TestToolContext extends AsyncDisposable {
 /** Creates a temporary workspace; dispose of the result to remove it. */
 export async function toolContext(options: ToolContextOptions = {}): Promise<TestToolContext> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pyclaw-ws-" }));
-  const config = configSchema.parse(options.config ?? {});
+  const config = configSchema().parse(options.config ?? {});
   const events: ToolEvent[] = [];
   const ctx: ToolContext = {
     signal: options.signal ?? new AbortController().signal,

@@ -4,7 +4,7 @@ import { configSchema } from "../../core/config/schema.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { assertEquals, assertThrows } from "../_helpers/assert.ts";
 
-const config = configSchema.parse({
+const config = configSchema().parse({
   agents: {
     defaults: { model: "openai/gpt-4o", temperature: 0.5, maxIterations: 4 },
     list: [{ id: "ops", name: "Ops", temperature: 0.1, tools: { deny: ["exec"] } }],

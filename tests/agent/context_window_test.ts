@@ -23,7 +23,7 @@ Deno.test("knownContextWindow matches the longest prefix, with provider prefixes
 });
 
 Deno.test("contextBudget prefers the config entry, then the table, then the default", () => {
-  const config = configSchema.parse({});
+  const config = configSchema().parse({});
   const model = (id: string, entry?: ResolvedModel["entry"]) =>
     ({ model: id, providerId: "p", provider: { api: "openai" }, entry }) as ResolvedModel;
   assertEquals(

@@ -115,7 +115,7 @@ Deno.test("runAgent hands a streamed turn with a tool call its events in order: 
  */
 async function successfulTurn(baseUrl: string) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-run-events-" });
-  const config = configSchema.parse({
+  const config = configSchema().parse({
     models: { providers: { fake: { baseUrl, apiKey: "sk-test" } } },
     agents: { defaults: { model: "fake/gpt-test" } },
   });

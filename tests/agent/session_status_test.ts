@@ -18,7 +18,7 @@ Deno.test("session_status counts messages but not compaction lines, sums every t
   const root = await Deno.makeTempDir({ prefix: "pyclaw-session-status-" });
   try {
     const paths = statePaths(root);
-    const config = configSchema.parse({ models: { local: { contextSize: 8192 } } });
+    const config = configSchema().parse({ models: { local: { contextSize: 8192 } } });
     const sessions = new SessionStore(paths);
     const directory = new SessionDirectory({
       config: () => config,

@@ -19,7 +19,7 @@ const broken = defineTool({
 });
 
 function context(): ToolContext {
-  const config = configSchema.parse({});
+  const config = configSchema().parse({});
   return {
     signal: new AbortController().signal,
     agentId: "main",

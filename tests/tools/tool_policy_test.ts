@@ -32,15 +32,15 @@ Deno.test("every built-in tool names a known group", () => {
 });
 
 Deno.test("config refuses an unknown group in an allow or deny list", () => {
-  const bad = configSchema.safeParse({ tools: { deny: ["group:files"] } });
+  const bad = configSchema().safeParse({ tools: { deny: ["group:files"] } });
   assert(!bad.success);
   assertMatch(bad.error.issues[0].message, /Unknown tool group: group:files/);
   assertEquals(bad.error.issues[0].path, ["tools", "deny", 0]);
-  const agent = configSchema.safeParse({
+  const agent = configSchema().safeParse({
     agents: { list: [{ id: "ops", tools: { allow: ["group:nope"] } }] },
   });
   assert(!agent.success);
-  assert(configSchema.safeParse({ tools: { allow: ["group:web", "group:*", "exec"] } }).success);
+  assert(configSchema().safeParse({ tools: { allow: ["group:web", "group:*", "exec"] } }).success);
 });
 
 Deno.test("a denied group is not offered to the model, and a call to it is refused", async () => {

@@ -14,7 +14,7 @@ Deno.test("channels.status of a restarting channel reads starting, never unknown
     pollTimeoutSec: 1,
     dmPolicy,
   });
-  let config: Config = configSchema.parse({
+  let config: Config = configSchema().parse({
     channels: { telegram: telegramSettings("pairing") },
   });
   const manager = new ChannelManager({
@@ -25,7 +25,7 @@ Deno.test("channels.status of a restarting channel reads starting, never unknown
   manager.start();
   try {
     await waitFor(() => manager.status("telegram").running, 20_000, "telegram running");
-    config = configSchema.parse({ channels: { telegram: telegramSettings("disabled") } });
+    config = configSchema().parse({ channels: { telegram: telegramSettings("disabled") } });
     const restart = manager.reload();
     // The old channel is still stopping: the channel exists, and is not yet running.
     const during = manager.status("telegram");

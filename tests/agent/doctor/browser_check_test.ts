@@ -7,7 +7,7 @@ import { DOCTOR_CHECKS, type DoctorInput } from "../../../agent/doctor/doctor.ts
 function input(browser: Record<string, unknown>, env: Record<string, string> = {}): DoctorInput {
   return {
     configPath: "/tmp/pyclaw.json",
-    config: configSchema.parse({ browser }),
+    config: configSchema().parse({ browser }),
     paths: statePaths("/tmp/pyclaw-doctor"),
     env,
   };

@@ -10,7 +10,7 @@ import { TINY_MODEL_ID, tinyModelStore } from "../../_helpers/tiny_model.ts";
 function input(stateDir: string, model?: string) {
   return {
     configPath: join(stateDir, "pyclaw.json"),
-    config: configSchema.parse(model ? { agents: { defaults: { model } } } : {}),
+    config: configSchema().parse(model ? { agents: { defaults: { model } } } : {}),
     paths: statePaths(stateDir),
     env: {},
   };

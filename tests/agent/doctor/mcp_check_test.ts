@@ -5,7 +5,7 @@ import { configSchema } from "../../../core/config/schema.ts";
 import { statePaths } from "../../../core/paths.ts";
 
 Deno.test("doctor MCP check connects to each configured server and reports its tool count", async () => {
-  const config = configSchema.parse({
+  const config = configSchema().parse({
     tools: {
       mcpServers: {
         everything: everythingStdio(),
@@ -34,7 +34,7 @@ Deno.test("doctor MCP check connects to each configured server and reports its t
   assertEquals(
     await checkMcpServers({
       configPath: "x",
-      config: configSchema.parse({}),
+      config: configSchema().parse({}),
       paths: statePaths("/nowhere"),
       env: {},
     }),

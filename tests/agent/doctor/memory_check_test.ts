@@ -13,7 +13,7 @@ Deno.test("doctor memory check reports each agent's index and memory files chang
   const root = await Deno.makeTempDir({ prefix: "pyclaw-doctor-memory-" });
   try {
     const paths = statePaths(root);
-    const config = configSchema.parse({});
+    const config = configSchema().parse({});
     const input = { configPath: join(root, "pyclaw.json"), config, paths, env: {} };
     assertMatch((await checkMemory(input)).message, /full-text search only.*main: not indexed yet/);
 
@@ -36,7 +36,7 @@ Deno.test("doctor memory check reports each agent's index and memory files chang
     assertMatch((await checkMemory(input)).message, /1 memory files changed since/);
     await memory.stop();
 
-    const broken = configSchema.parse({
+    const broken = configSchema().parse({
       agents: { defaults: { memorySearch: { provider: "nowhere", model: "m" } } },
     });
     const failed = await checkMemory({ ...input, config: broken });

@@ -18,7 +18,7 @@ async function withState(fn: (input: (config?: unknown) => DoctorInput) => Promi
     const paths = statePaths(root);
     await fn((config = {}) => ({
       configPath: join(root, "pyclaw.json"),
-      config: configSchema.parse(config),
+      config: configSchema().parse(config),
       paths,
       env: {},
     }));

@@ -8,7 +8,7 @@ import { assertEquals, assertMatch } from "../../_helpers/assert.ts";
 function input(config: Record<string, unknown>, env: Record<string, string> = {}) {
   return {
     configPath: "/nonexistent/pyclaw.json",
-    config: configSchema.parse(config),
+    config: configSchema().parse(config),
     paths: statePaths("/nonexistent"),
     env,
   };

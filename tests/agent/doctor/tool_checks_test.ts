@@ -14,7 +14,7 @@ const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
 function input(env: Record<string, string>, config: Record<string, unknown> = {}): DoctorInput {
   return {
     configPath: "/nonexistent/pyclaw.json",
-    config: configSchema.parse(config),
+    config: configSchema().parse(config),
     paths: statePaths("/nonexistent"),
     env,
   };

@@ -15,7 +15,7 @@ import { VectorSet } from "../../../agent/memory/_vectors.ts";
 async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: unknown[] = []) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
   const paths = statePaths(root);
-  const config = configSchema.parse({
+  const config = configSchema().parse({
     agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
   });
   const bus = new EventBus();

@@ -133,7 +133,7 @@ Deno.test("llamacpp provider accepts tools and unloads when idle", async () => {
 
 Deno.test("registerLocalProvider serves downloaded models as llamacpp/<id> without config", async () => {
   await using tiny = await tinyModelStore();
-  const config = configSchema.parse({ models: { local: { threads: 1, gpuLayers: 0 } } });
+  const config = configSchema().parse({ models: { local: { threads: 1, gpuLayers: 0 } } });
   const registry = new ProviderRegistry({ config: () => config });
   const empty = new LocalModelStore(tiny.stateDir + "/none");
   registerLocalProvider(registry, { store: empty, settings: () => config.models.local });
@@ -153,7 +153,7 @@ Deno.test("registerLocalProvider serves downloaded models as llamacpp/<id> witho
 
 Deno.test("registry still sends unknown ids to the only configured provider when local models exist", async () => {
   await using tiny = await tinyModelStore();
-  const config = configSchema.parse({
+  const config = configSchema().parse({
     models: { providers: { proxy: { baseUrl: "http://127.0.0.1:9/v1" } } },
   });
   const registry = new ProviderRegistry({ config: () => config });

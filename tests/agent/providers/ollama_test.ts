@@ -46,7 +46,7 @@ function startFakeOllama() {
 Deno.test("ollama provider lists models from /api/tags and chats over /v1", async () => {
   const ollama = startFakeOllama();
   try {
-    const config = configSchema.parse({
+    const config = configSchema().parse({
       models: { providers: { ollama: { baseUrl: `${ollama.url}/v1` } } },
     });
     const registry = new ProviderRegistry({ config: () => config });

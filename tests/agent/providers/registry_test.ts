@@ -11,7 +11,7 @@ import { ProviderRegistry } from "../../../agent/providers/registry.ts";
 import { configSchema } from "../../../core/config/schema.ts";
 import { GatewayError } from "../../../core/errors.ts";
 
-const config = configSchema.parse({
+const config = configSchema().parse({
   models: {
     providers: { openai: { baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-x", models: [] } },
   },
@@ -39,7 +39,7 @@ Deno.test("ProviderRegistry refuses a known provider's prefix when that provider
 
 Deno.test("ProviderRegistry resolves a model again when the config or the local providers change", () => {
   const configOf = (baseUrl: string, owner: string) =>
-    configSchema.parse({
+    configSchema().parse({
       models: {
         providers: {
           fake: { baseUrl, models: owner === "fake" ? [{ id: "m" }, { id: "llamacpp/tiny" }] : [] },

@@ -14,7 +14,7 @@ import { browserTool } from "../../../tools/browser/browser_tool.ts";
 import { type BrowserConfig, BrowserManager } from "../../../tools/browser/manager.ts";
 
 function browserConfig(browser: Record<string, unknown> = {}): BrowserConfig {
-  return configSchema.parse({ browser }).browser;
+  return configSchema().parse({ browser }).browser;
 }
 
 async function blocked(call: () => Promise<unknown>, pattern: RegExp): Promise<void> {

@@ -11,7 +11,7 @@ import { Logger } from "../../../core/logger.ts";
 import { LazyBrowserManager } from "../../../tools/browser/lazy_manager.ts";
 
 function manager(browserDir: string) {
-  const config = configSchema.parse({}).browser;
+  const config = configSchema().parse({}).browser;
   return new LazyBrowserManager({
     browserDir,
     config: () => config,

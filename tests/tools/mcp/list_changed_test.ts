@@ -53,7 +53,7 @@ Deno.test("an HTTP server gets the configured headers; tools/list_changed refres
   const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }), registry });
   try {
     await manager.apply(
-      configSchema.parse({
+      configSchema().parse({
         tools: {
           mcpServers: { tiny: { url: tiny.url, headers: { Authorization: "Bearer t0k" } } },
         },

@@ -19,14 +19,14 @@ const FAST_RETRY = { initialMs: 100, maxMs: 400 };
 
 /** Parses `tools.mcpServers` the way the config loader does, defaults included. */
 function servers(raw: Record<string, unknown>): Record<string, McpServerConfig> {
-  return configSchema.parse({ tools: { mcpServers: raw } }).tools.mcpServers;
+  return configSchema().parse({ tools: { mcpServers: raw } }).tools.mcpServers;
 }
 
 function toolContext(
   events: ToolEvent[] = [],
   signal = new AbortController().signal,
 ): ToolContext {
-  const config = configSchema.parse({});
+  const config = configSchema().parse({});
   return {
     signal,
     agentId: "main",

@@ -22,7 +22,7 @@ Deno.test("the filesystem MCP server: write and read a file in its folder, refus
   const manager = new McpManager({ logger: new Logger({ consoleLevel: "silent" }), registry });
   try {
     await manager.apply(
-      configSchema.parse({
+      configSchema().parse({
         tools: { mcpServers: { fs: { command: "node", args: [FILESYSTEM_SERVER, allowed] } } },
       }).tools.mcpServers,
     );

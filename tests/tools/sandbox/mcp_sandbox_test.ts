@@ -31,7 +31,7 @@ Deno.test({
     const manager = new McpManager({ logger, registry, sandboxHidden: [state] });
     const marker = `sbx-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      const servers = configSchema.parse({
+      const servers = configSchema().parse({
         tools: {
           mcpServers: {
             boxed: everythingStdio({ sandbox: { network: false }, env: { MARKER: marker } }),
@@ -72,7 +72,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const { sandboxedServer } = await import("../../../tools/sandbox/mcp_sandbox.ts");
-    const server = configSchema.parse({
+    const server = configSchema().parse({
       tools: { mcpServers: { s: { command: "node", args: ["x.js"], sandbox: true } } },
     }).tools.mcpServers.s;
     const [program, args] = await sandboxedServer(server as never, ["/hidden"]);
