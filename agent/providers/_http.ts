@@ -78,7 +78,7 @@ export interface UpstreamOptions {
   /** Sent as JSON. */
   body?: unknown;
   /** The body already serialised as JSON, sent as it is (in place of `body`). */
-  bodyText?: string;
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   timeoutMs: number;
   signal?: AbortSignal;
   /** The model asked for, named in a model-not-found message. */
@@ -148,7 +148,7 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
   let response: UpstreamResponse;
   try {
     const method = options.method ?? "POST";
-    const body = options.bodyText ??
+    const body = options.rawBody ??
       (options.body === undefined ? undefined : JSON.stringify(options.body));
     const url = urlOf(options.url);
     const kept = url?.protocol === "http:" && !proxied()

@@ -41,7 +41,8 @@ export interface Http1Request {
   url: URL;
   /** Built once per provider and reused: checked and written out once per array. */
   headers: readonly (readonly [string, string])[];
-  body?: string;
+  /** Text is sent UTF-8 encoded; bytes as they are. */
+  body?: string | Uint8Array;
   /** Aborting closes the connection: the upstream sees its client go. */
   signal?: AbortSignal;
   /** Chunks {@linkcode Http1Response.release} reads before it gives the connection up. */
@@ -217,7 +218,7 @@ export async function http1Request(request: Http1Request): Promise<Http1Response
   const key = url.host;
   let pool = pools.get(key);
   if (!pool) pools.set(key, pool = []);
-  const body = request.body === undefined ? undefined : encoder.encode(request.body);
+  const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
   const head = encoder.encode(
     `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${
       headerLines(request.headers)

@@ -46,7 +46,7 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
           provider: settings.id,
           url: chatUrl,
           headers: chatHeaders,
-          bodyText: openAiBodyText(request, { officialApi }),
+          rawBody: openAiBodyBytes(request, { officialApi }),
           timeoutMs: settings.timeoutMs,
           signal: request.signal,
           model: request.model,
@@ -110,28 +110,36 @@ export function toOpenAiBody(
 }
 
 /**
- * The request body as JSON text: {@linkcode toOpenAiBody}'s, with the `tools` array serialised
- * once per array. A turn offers the same frozen specs turn after turn (agent/tool_calls.ts),
- * and their schemas were most of the body: serialising them again was a turn's largest cost
- * on the way to the upstream (about 15 KB of JSON for the built-in tools; issue 17).
+ * The request body as JSON bytes: {@linkcode toOpenAiBody}'s, with the `tools` array serialised
+ * and encoded once per array. A turn offers the same frozen specs turn after turn
+ * (agent/tool_calls.ts), and their schemas were most of the body: serialising and encoding them
+ * again was a turn's largest cost on the way to the upstream (about 15 KB of JSON for the
+ * built-in tools; issue 17).
  */
-export function openAiBodyText(
+export function openAiBodyBytes(
   request: ChatRequest,
   options: { officialApi?: boolean } = {},
-): string {
+): Uint8Array<ArrayBuffer> {
   const text = JSON.stringify(toOpenAiBody(request, { ...options, leaveOutTools: true }));
-  if (!request.tools?.length) return text;
-  let tools = toolsText.get(request.tools);
+  if (!request.tools?.length) return utf8.encode(text);
+  let tools = toolsBytes.get(request.tools);
   if (tools === undefined) {
-    tools = JSON.stringify(request.tools.map(openAiTool));
-    toolsText.set(request.tools, tools);
+    tools = utf8.encode(JSON.stringify(request.tools.map(openAiTool)));
+    toolsBytes.set(request.tools, tools);
   }
   // The body is an object with `model` first: its text ends with the closing brace.
-  return `${text.slice(0, -1)},"tools":${tools}}`;
+  const head = utf8.encode(`${text.slice(0, -1)},"tools":`);
+  const body = new Uint8Array(head.length + tools.length + 1);
+  body.set(head);
+  body.set(tools, head.length);
+  body[body.length - 1] = 0x7d; // "}"
+  return body;
 }
 
+const utf8 = new TextEncoder();
+
 /** Each tool array's `tools` JSON; `ChatRequest.tools` is read-only, so it stays true. */
-const toolsText = new WeakMap<readonly ToolSpec[], string>();
+const toolsBytes = new WeakMap<readonly ToolSpec[], Uint8Array<ArrayBuffer>>();
 
 function openAiTool(tool: ToolSpec) {
   return {

@@ -3,7 +3,7 @@ import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
 import {
   createOpenAiProvider,
-  openAiBodyText,
+  openAiBodyBytes,
   toOpenAiBody,
 } from "../../../agent/providers/openai_compat.ts";
 import { createAnthropicProvider } from "../../../agent/providers/anthropic.ts";
@@ -198,7 +198,8 @@ Deno.test("toOpenAiBody names the token limit as each kind of server expects", (
   assertEquals([official.max_completion_tokens, official.max_tokens], [50, undefined]);
 });
 
-Deno.test("openAiBodyText is toOpenAiBody's JSON, its tools serialised once per tool array", () => {
+Deno.test("openAiBodyBytes is toOpenAiBody's JSON, its tools serialised once per tool array", () => {
+  const json = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
   const tools = Object.freeze([
     { name: "read", description: "Read a file", parameters: { type: "object", properties: {} } },
     { name: "ls", description: "List a folder", parameters: { type: "object" } },
@@ -209,14 +210,14 @@ Deno.test("openAiBodyText is toOpenAiBody's JSON, its tools serialised once per 
     { model: "m", messages: [], tools, toolChoice: { name: "ls" }, stream: false },
   ];
   for (const request of requests) {
-    assertEquals(JSON.parse(openAiBodyText(request)), toOpenAiBody(request));
+    assertEquals(json(openAiBodyBytes(request)), toOpenAiBody(request));
     assertEquals(
-      JSON.parse(openAiBodyText(request, { officialApi: true })),
+      json(openAiBodyBytes(request, { officialApi: true })),
       toOpenAiBody(request, { officialApi: true }),
     );
   }
   // A second request with the same array (a warm turn) sends the same tools.
-  const again = JSON.parse(openAiBodyText({ model: "n", messages: [], tools }));
+  const again = json(openAiBodyBytes({ model: "n", messages: [], tools }));
   assertEquals(again.tools, toOpenAiBody(requests[1]).tools);
   assertEquals(again.model, "n");
 });
