@@ -141,12 +141,21 @@ export function estimateMessageTokens(message: ChatMessage): number {
 
 /** Tokens the tool specs take in a request. */
 export function estimateToolTokens(tools: readonly ToolSpec[]): number {
-  return tools.reduce(
-    (n, tool) =>
-      n + estimateTextTokens(tool.name + tool.description) + 8 + schemaTokens(tool.parameters),
-    0,
-  );
+  let tokens = toolTokenCache.get(tools);
+  if (tokens === undefined) {
+    tokens = tools.reduce(
+      (n, tool) =>
+        n + estimateTextTokens(tool.name + tool.description) + 8 + schemaTokens(tool.parameters),
+      0,
+    );
+    toolTokenCache.set(tools, tokens);
+  }
+  return tokens;
 }
+
+// A warm turn offers the frozen specs of a tool set it reuses (tool_calls.ts): their estimate,
+// a pass over every description, is kept with them.
+const toolTokenCache = new WeakMap<readonly ToolSpec[], number>();
 
 // A tool's JSON Schema object is built once and reused by every run (tool_calls.ts caches it),
 // so its estimate is too: serialising ~30 schemas on every turn was a measurable part of a turn.

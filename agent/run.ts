@@ -83,21 +83,27 @@ export async function runAgent(
   try {
     // Skills are listed by name and description; the agent loads one with `read_skill`. The
     // listing does not wait for the user's message to be stored: the two file reads overlap.
-    const [{ tail, written }, skills] = await Promise.all([
-      startTurn(deps, request, { vision, workspaceDir }),
+    const started = Promise.all([
+      startTurn(deps, request, { vision, workspaceDir }).then((turn) => {
+        // Logged whatever else happens: a turn that fails before it awaits `written` would
+        // otherwise report only its own error, and the lost message would go unseen.
+        turn.written?.catch((error) =>
+          deps.logger.error("the user's message could not be stored", {
+            agentId,
+            sessionId,
+            error: errorMessage(error),
+          })
+        );
+        return turn;
+      }),
       request.tools !== false && deps.toolServices?.skills
         ? skillsPrompt(deps.toolServices.skills, workspaceDir)
         : "",
     ]);
-    // Logged whatever else happens: a turn that fails before it awaits `written` would otherwise
-    // report only its own error, and the lost message would go unseen.
-    written?.catch((error) =>
-      deps.logger.error("the user's message could not be stored", {
-        agentId,
-        sessionId,
-        error: errorMessage(error),
-      })
-    );
+    // Awaited below; a failure meanwhile (the tools still loading) is not left unhandled.
+    started.catch(() => {});
+    // What does not depend on the session is built while its file is checked and the message
+    // written (issue 17, turn overhead): the budget, the tool set and its token count.
     const budget = contextBudget(resolved, config);
     // A small window gets lean tool schemas: every token of them is paid on every request.
     if (request.tools !== false) await deps.tools?.ready();
@@ -106,6 +112,8 @@ export async function runAgent(
       : buildToolSet(deps.tools.list(), [config.tools, agent.tools], {
         lean: budget.window <= LEAN_SCHEMA_WINDOW,
       });
+    const toolTokens = estimateToolTokens(toolSet.specs);
+    const [{ tail, written }, skills] = await started;
     const system = [
       buildSystemPrompt({
         base: request.systemPrompt ?? agent.systemPrompt,
@@ -127,7 +135,6 @@ export async function runAgent(
       emit: (event) => deps.onRunEvent?.(session, event),
       services: deps.toolServices ?? {},
     };
-    const toolTokens = estimateToolTokens(toolSet.specs);
     const systemTokens = estimateTextTokens(system);
     const context = await turnContext(deps, run, {
       budget,
