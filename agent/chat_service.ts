@@ -90,6 +90,11 @@ export class ChatService {
     }
     const key = `${agentId}/${sessionId}`;
     const waiting = this.#queues.get(key);
+    // The message's append checks the file with a stat: started now, it runs while the turn is
+    // prepared. A session with a run in progress appends later, and stats then.
+    if (!waiting && (request.mode ?? "send") === "send") {
+      this.#deps.sessions.prepareAppend(agentId, sessionId);
+    }
     const queue = waiting ?? { tail: Promise.resolve(), controllers: new Set() };
     this.#queues.set(key, queue);
     if (options.abortPrevious) { for (const controller of queue.controllers) controller.abort(); }

@@ -102,6 +102,14 @@ export interface SessionChange {
 /** How many session files' ends the store remembers (the most recently written). */
 const MAX_REMEMBERED_ENDS = 1_024;
 
+/**
+ * How old a stat started by `prepareAppend` may be when its append uses it: a turn takes it
+ * within a fraction of a millisecond; a change from outside in between goes unseen, as one
+ * between an append's stat and its write always could.
+ */
+const PRESTAT_MS = 50;
+const MAX_PRESTATS = 64;
+
 /** Reads, appends and rewrites session files; one writer at a time per file. */
 export class SessionStore {
   readonly paths: StatePaths;
@@ -110,6 +118,10 @@ export class SessionStore {
   #ends = new Map<string, number>();
   /** Parsed ends of active sessions, so a turn's context needs no read of its file. */
   #tails = new SessionTails<LocatedEntry>();
+  /** Session ids → file paths, as {@linkcode file} checked and built them. */
+  #files = new Map<string, string>();
+  /** Stats started ahead of a checked append (see {@linkcode prepareAppend}). */
+  #prestats = new Map<string, { at: number; info: Promise<Deno.FileInfo | undefined> }>();
   #listeners = new Set<(change: SessionChange) => void>();
 
   constructor(paths: StatePaths) {
@@ -140,12 +152,45 @@ export class SessionStore {
    * @throws {GatewayError} INVALID_PARAMS for an id that is not a safe file name
    */
   file(agentId: string, sessionId: string): string {
+    // Valid ids hold no "/": the key names one pair. A turn asks several times.
+    const key = `${agentId}/${sessionId}`;
+    let path = this.#files.get(key);
+    if (path !== undefined) return path;
     for (const [what, id] of [["agent", agentId], ["session", sessionId]]) {
       if (!isValidSessionId(id)) {
         throw new GatewayError(ErrorCode.INVALID_PARAMS, `Invalid ${what} id: ${id}`);
       }
     }
-    return join(this.paths.sessionsDir(agentId), `${sessionId}.jsonl`);
+    path = join(this.paths.sessionsDir(agentId), `${sessionId}.jsonl`);
+    if (this.#files.size >= MAX_REMEMBERED_ENDS) this.#files.clear();
+    this.#files.set(key, path);
+    return path;
+  }
+
+  /**
+   * Starts the `stat` that the session's next checked append ({@linkcode appendAndTail}) makes,
+   * so that it runs while the turn is prepared instead of after (issue 17, turn overhead). The
+   * append uses it only when it begins within {@linkcode PRESTAT_MS} with no write of this store
+   * to the file in between; otherwise it stats anew. Nothing is started for a session this
+   * store has not written, or while a write to it is under way.
+   */
+  prepareAppend(agentId: string, sessionId: string): void {
+    const path = this.file(agentId, sessionId);
+    if (this.#locks.has(path) || !this.#ends.has(path)) return;
+    const info = statIfExists(path);
+    info.catch(() => {}); // whoever takes it awaits it; a stat left untaken fails quietly
+    if (this.#prestats.size >= MAX_PRESTATS) this.#prestats.clear();
+    this.#prestats.set(path, { at: performance.now(), info });
+  }
+
+  /** The stat {@linkcode prepareAppend} started for `path`, if it may stand in for a fresh one. */
+  #takePrestat(path: string): Promise<Deno.FileInfo | undefined> | undefined {
+    const prestat = this.#prestats.get(path);
+    if (!prestat) return undefined;
+    this.#prestats.delete(path);
+    // With a write queued first, the file may change before this append's turn comes.
+    if (this.#locks.has(path) || performance.now() - prestat.at > PRESTAT_MS) return undefined;
+    return prestat.info;
   }
 
   async exists(agentId: string, sessionId: string): Promise<boolean> {
@@ -308,6 +353,7 @@ export class SessionStore {
     const stored = entries.some((entry) => Array.isArray(entry.content))
       ? await Promise.all(entries.map((entry) => storeImages(entry, dirname(path), sessionId)))
       : entries;
+    const prestat = unchecked ? undefined : this.#takePrestat(path);
     let checked!: (early: { offset: number; tail?: SessionTailSnapshot }) => void;
     const early = new Promise<{ offset: number; tail?: SessionTailSnapshot }>((resolve) => {
       checked = resolve;
@@ -318,7 +364,9 @@ export class SessionStore {
       // Where this store's last append ended: when the file still has that size, nothing else
       // wrote to it and it ends on a newline, so one stat replaces reading its last byte.
       const known = this.#ends.get(path);
-      const info = known === undefined || unchecked ? undefined : await statIfExists(path);
+      const info = known === undefined || unchecked
+        ? undefined
+        : await (prestat ?? statIfExists(path));
       if (known !== undefined && (unchecked || info?.size === known)) {
         const size = known;
         const end = size + byteLength(text);
@@ -489,6 +537,8 @@ export class SessionStore {
   }
 
   async #locked<T>(path: string, work: () => Promise<T>): Promise<T> {
+    // A stat taken ahead of an append does not outlive a write, cut or rewrite begun after it.
+    this.#prestats.delete(path);
     const previous = this.#locks.get(path) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(work);
     this.#locks.set(path, next);

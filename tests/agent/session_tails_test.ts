@@ -288,3 +288,75 @@ Deno.test("a read right after appendAndTail answered, its write still under way,
     });
   }
 });
+
+/** The paths `Deno.stat` is called with while `work` runs. */
+async function statsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const stats: string[] = [];
+  const stat = Deno.stat;
+  Deno.stat = (path) => {
+    stats.push(String(path));
+    return stat(path);
+  };
+  try {
+    await work();
+  } finally {
+    Deno.stat = stat;
+  }
+  return stats;
+}
+
+Deno.test("a stat prepareAppend starts stands in for the next append's own", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s");
+    let tail: Awaited<ReturnType<SessionStore["appendAndTail"]>>["tail"];
+    const stats = await statsDuring(async () => {
+      store.prepareAppend("main", "s");
+      const appended = await store.appendAndTail("main", "s", user("three"));
+      await appended.written;
+      tail = appended.tail;
+    });
+    assertEquals(stats, [file]);
+    assertEquals(tail?.entries.map((located) => (located.entry as SessionMessage).content), [
+      "one",
+      "two",
+      "three",
+    ]);
+  });
+});
+
+Deno.test("an old stat from prepareAppend is not trusted: a change from outside since is seen", async () => {
+  await withStore(async (store, file) => {
+    await readTail(store, "s");
+    store.prepareAppend("main", "s");
+    await (await Deno.stat(file)); // its stat has answered by now, showing the file unchanged
+    // Longer than a prepared turn takes (PRESTAT_MS): elapsed time, not a wait for an event.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await Deno.writeTextFile(file, JSON.stringify(user("outside")) + "\n", { append: true });
+    const after = await store.appendAndTail("main", "s", user("three"));
+    assertEquals(after.tail, undefined);
+    await after.written;
+    assertEquals((await readTail(store, "s")).contents, ["one", "two", "outside", "three"]);
+  });
+});
+
+Deno.test("a stat from prepareAppend does not outlive a write of the store begun after it", async () => {
+  await withStore(async (store) => {
+    await readTail(store, "s");
+    store.prepareAppend("main", "s");
+    // Another run's answer gets in first (no stat of its own): the prepared stat, older than
+    // that write, would show the file short of it, and the append would take it for a change
+    // from outside and drop the tail. It stats anew and keeps the tail.
+    const stats = await statsDuring(async () => {
+      await store.appendToTurn("main", "s", user("answer"));
+      const after = await store.appendAndTail("main", "s", user("three"));
+      await after.written;
+      assertEquals(after.tail?.entries.map((l) => (l.entry as SessionMessage).content), [
+        "one",
+        "two",
+        "answer",
+        "three",
+      ]);
+    });
+    assertEquals(stats.length, 1);
+  });
+});
