@@ -71,8 +71,11 @@ export class ClientAddressResolver {
     } as never, this.#trust);
     // A loopback peer that forwards for someone else, without being trusted, is a local reverse
     // proxy relaying unknown (maybe remote) clients: it gets no local exemption.
+    // `get`, not `has`: Deno answers `get` from the request's own header map, while `has`
+    // copies every header into JavaScript arrays, which the upgraded request of a WebSocket
+    // then keeps for the connection's life (~1.1 KB a connection, scripts/bench/connection_heap.ts).
     const relaying = address === peer &&
-      (forwardedFor !== null || request.headers.has("forwarded"));
+      (forwardedFor !== null || request.headers.get("forwarded") !== null);
     return { address, local: exemptLoopback && !relaying && isLoopbackAddress(address) };
   }
 }

@@ -76,7 +76,8 @@ export class Connection {
   readonly address: string;
   /** A local client, spared the failed-auth lockout (see client_address.ts). */
   readonly local: boolean;
-  readonly connectedAt = new Date();
+  /** When it connected (ms since the epoch): a number, not a `Date`, held by every connection. */
+  readonly connectedAt = Date.now();
   clientName = "unknown";
   protocol = 0;
   /** What let this client in; rotating the gateway's secret closes the "gateway" ones. */
@@ -89,7 +90,8 @@ export class Connection {
   #seq = 0;
   #transport: Transport;
   #deps: ConnectionDeps;
-  #inflight = new Set<AbortController>();
+  /** Requests being handled; made with the first (most connections sit idle with none). */
+  #inflight: Set<AbortController> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #tokens: number;
   #lastRefill = performance.now();
@@ -119,7 +121,7 @@ export class Connection {
       connId: this.id,
       clientName: this.clientName,
       address: this.address,
-      connectedAt: this.connectedAt.toISOString(),
+      connectedAt: new Date(this.connectedAt).toISOString(),
       protocol: this.protocol,
     };
   }
@@ -231,7 +233,7 @@ export class Connection {
 
   async #dispatch(id: FrameId, method: string, params: unknown): Promise<void> {
     const controller = new AbortController();
-    this.#inflight.add(controller);
+    (this.#inflight ??= new Set()).add(controller);
     try {
       const ctx = this.#deps.context(this, controller.signal);
       const payload = await this.#deps.dispatcher.dispatch(method, params, ctx);
@@ -242,7 +244,7 @@ export class Connection {
         : { code: ErrorCode.INTERNAL_ERROR, message: `Internal error in ${method}` };
       this.#fail(id, shape);
     } finally {
-      this.#inflight.delete(controller);
+      this.#inflight?.delete(controller);
     }
   }
 
@@ -299,6 +301,9 @@ export class Connection {
     }
     if (this.#state !== "connecting") return; // closed while verifying
     clearTimeout(this.#connectTimer);
+    // A cleared timer object (with its callback and arguments) would stay for the connection's
+    // life otherwise.
+    this.#connectTimer = undefined;
     this.protocol = Math.min(max, PROTOCOL.max);
     this.clientName = params.clientName || "unknown";
     this.wantsAllEvents = params.events === "all";
@@ -328,8 +333,8 @@ export class Connection {
     if (this.#state === "closed") return;
     this.#state = "closed";
     clearTimeout(this.#connectTimer);
-    for (const controller of this.#inflight) controller.abort();
-    this.#inflight.clear();
+    for (const controller of this.#inflight ?? []) controller.abort();
+    this.#inflight = undefined;
     this.#deps.onClose(this);
   }
 }

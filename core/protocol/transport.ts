@@ -12,24 +12,50 @@ export interface Transport {
 
 /** Adapts a WebSocket (server or client side) to a {@linkcode Transport}. */
 export function webSocketTransport(socket: WebSocket): Transport {
-  const transport: Transport = {
-    send: (text) => socket.send(text),
-    close: (code, reason) => {
-      try {
-        socket.close(code, reason);
-      } catch { /* already closing */ }
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-  };
-  socket.onmessage = (event) => {
-    const text = typeof event.data === "string" ? event.data : undefined;
-    // Binary frames are not part of the protocol; hand over a marker the parser rejects.
-    transport.onmessage?.(text ?? "\u0000binary");
-  };
-  socket.onclose = (event) => transport.onclose?.(event.code, event.reason);
-  return transport;
+  return new WebSocketTransport(socket);
+}
+
+/**
+ * One object per socket whose methods are shared, and which is itself the socket's listener
+ * (`handleEvent`): a gateway holds one per connected client, and closures per socket (an object
+ * of arrow functions, `onmessage`/`onclose` handlers and Deno's wrappers of those) cost about
+ * 0.4 KB each (scripts/bench/connection_heap.ts).
+ */
+class WebSocketTransport implements Transport, EventListenerObject {
+  onmessage?: (text: string) => void;
+  onclose?: (code: number, reason: string) => void;
+  #socket: WebSocket;
+
+  constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.addEventListener("message", this);
+    socket.addEventListener("close", this);
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  send(text: string): void {
+    this.#socket.send(text);
+  }
+
+  close(code?: number, reason?: string): void {
+    try {
+      this.#socket.close(code, reason);
+    } catch { /* already closing */ }
+  }
+
+  handleEvent(event: Event): void {
+    if (event.type === "message") {
+      const { data } = event as MessageEvent;
+      // Binary frames are not part of the protocol; hand over a marker the parser rejects.
+      this.onmessage?.(typeof data === "string" ? data : "\u0000binary");
+    } else if (event.type === "close") {
+      const { code, reason } = event as CloseEvent;
+      this.onclose?.(code, reason);
+    }
+  }
 }
 
 /** Two transports linked to each other, for fast in-process tests. */
