@@ -34,9 +34,11 @@ async function settlesAtOnce(pending: Promise<unknown>): Promise<boolean> {
  * model's tokens come faster than the gateway writes them) go out in one write: a write per
  * frame cost each a syscall and a wake-up of the client (issue 17, first chunk and CPU per
  * streamed request). One frame beyond a write may be asked for ahead; it is sent with the next.
+ * The first frame goes out alone, at once: the time to the first token is what a client sees.
  */
 export function sseResponse(frames: AsyncGenerator<string>): Response {
   let ahead: Promise<IteratorResult<string>> | undefined;
+  let first = true;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let text = "";
@@ -51,13 +53,14 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
             return;
           }
           text += result.value;
-          if (text.length >= MAX_WRITE) break;
+          if (first || text.length >= MAX_WRITE) break;
           next = frames.next();
           if (!await settlesAtOnce(next)) {
             ahead = next;
             break;
           }
         }
+        first = false;
         controller.enqueue(encoder.encode(text));
       } catch {
         // The generator reports failures in-band; anything left is a dropped client.

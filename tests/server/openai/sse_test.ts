@@ -9,10 +9,11 @@ import { sseResponse } from "../../../server/openai/_sse.ts";
 
 const decoder = new TextDecoder();
 
-Deno.test("sseResponse writes the frames that are ready together as one chunk", async () => {
+Deno.test("sseResponse writes the first frame alone, then the frames ready together as one chunk", async () => {
   let release!: () => void;
   const later = new Promise<void>((resolve) => (release = resolve));
   async function* frames() {
+    yield "data: 0\n\n";
     yield "data: 1\n\n";
     yield "data: 2\n\n";
     yield "data: 3\n\n";
@@ -21,6 +22,7 @@ Deno.test("sseResponse writes the frames that are ready together as one chunk", 
     yield "data: [DONE]\n\n";
   }
   const reader = sseResponse(frames()).body!.getReader();
+  assertEquals(decoder.decode((await reader.read()).value), "data: 0\n\n");
   const first = await reader.read();
   assertEquals(decoder.decode(first.value), "data: 1\n\ndata: 2\n\ndata: 3\n\n");
   release();
@@ -50,6 +52,7 @@ Deno.test("sseResponse stops the frames when the client cancels", async () => {
   const upstream = new Promise<void>((_, reject) => (abort = reject));
   async function* frames() {
     try {
+      yield "data: 0\n\n";
       yield "data: 1\n\n";
       yield "data: 2\n\n";
       await upstream;
@@ -59,6 +62,7 @@ Deno.test("sseResponse stops the frames when the client cancels", async () => {
     }
   }
   const reader = sseResponse(frames()).body!.getReader();
+  assertEquals(decoder.decode((await reader.read()).value), "data: 0\n\n");
   assertEquals(decoder.decode((await reader.read()).value), "data: 1\n\ndata: 2\n\n");
   // The frame asked for ahead waits on the upstream; in the gateway the client's going away
   // aborts the upstream call (the request's signal), which ends that wait.
