@@ -7,7 +7,8 @@
  * run cannot tell two trees apart on a busy machine, this can.
  *
  * `floor` in place of a tree is a bare Deno.serve proxy (scripts/bench/bare_proxy.ts) for the
- * `v1` and `first` modes: what any proxy in Deno adds, measured in the same run.
+ * `v1` and `first` modes: what the fastest proxy found in Deno adds (kept HTTP/1.1 connections
+ * upstream), measured in the same run; `floor-fetch` is the same proxy with Deno's fetch.
  *
  * Usage: node_modules/.bin/deno run -A scripts/bench/compare.ts TREE... [--requests 300]
  *        [--modes v1,first,turn,idle]
@@ -34,9 +35,11 @@ import {
 } from "./_common.ts";
 
 const FLOOR = "floor";
+const FLOOR_FETCH = "floor-fetch";
+const isFloor = (tree: string) => tree === FLOOR || tree === FLOOR_FETCH;
 const trees = Deno.args
   .filter((arg, i) => !arg.startsWith("--") && !(Deno.args[i - 1] ?? "").startsWith("--"))
-  .map((tree) => tree === FLOOR ? tree : Deno.realPathSync(tree));
+  .map((tree) => isFloor(tree) ? tree : Deno.realPathSync(tree));
 const REQUESTS = flag("requests", 300);
 const modesAt = Deno.args.indexOf("--modes");
 const MODES = (modesAt >= 0 ? Deno.args[modesAt + 1] : "v1,first,turn,idle").split(",");
@@ -47,17 +50,21 @@ const upstream = await startFakeUpstream(20);
 const direct: ChatTarget = { base: upstream.url, headers: {}, model: "gpt-test" };
 
 /** The bare proxy of `floor`, as a gateway that serves only `/v1` requests. */
-async function startFloor() {
+async function startFloor(viaFetch: boolean) {
   const port = freePort();
-  const child = spawnBenchScript("bare_proxy.ts", [upstream.url, String(port)]);
+  const child = spawnBenchScript("bare_proxy.ts", [
+    upstream.url,
+    String(port),
+    ...(viaFetch ? ["--fetch"] : []),
+  ]);
   await firstLine(child);
   return { child, port, base: `http://127.0.0.1:${port}`, headers: {} };
 }
 
 /** One tree's gateway, a client of it, and its CPU clock. */
 async function startTree(tree: string) {
-  if (tree === FLOOR) {
-    const floor = await startFloor();
+  if (isFloor(tree)) {
+    const floor = await startFloor(tree === FLOOR_FETCH);
     return gatewayOf(tree, floor.child, floor.port, undefined, "", {
       base: floor.base,
       headers: floor.headers,
