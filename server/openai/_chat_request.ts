@@ -66,6 +66,58 @@ export const chatCompletionSchema = z.object({
 
 export type ChatCompletionBody = z.output<typeof chatCompletionSchema>;
 
+const SIMPLE_ROLES = new Set(["system", "developer", "user", "assistant"]);
+const nullish = (value: unknown) => value === undefined || value === null;
+const inRange = (value: unknown, max: number) =>
+  nullish(value) || (typeof value === "number" && value >= 0 && value <= max);
+const positiveInt = (value: unknown) =>
+  nullish(value) || (Number.isSafeInteger(value) && (value as number) > 0);
+
+/**
+ * The body itself when it is a plain chat request that {@linkcode chatCompletionSchema} accepts
+ * as it is: text messages, and the scalar options in their simple forms. Anything else (content
+ * parts, tools, tool calls, a value out of range) returns undefined, for the schema to check and
+ * to word the error. A zod parse cost a warm `/v1` request ~10-25 µs (issue 17); this look at a
+ * few fields a fraction of that. Keys the schema does not know stay on the body: the schema
+ * would drop them, and nothing reads them.
+ */
+export function plainChatBody(raw: unknown): ChatCompletionBody | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
+  const body = raw as Record<string, unknown>;
+  const { model, messages } = body;
+  if (typeof model !== "string" || model.length < 1 || model.length > 256) return undefined;
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  for (const message of messages) {
+    if (typeof message !== "object" || message === null || Array.isArray(message)) return;
+    const { role, content } = message as Record<string, unknown>;
+    if (typeof role !== "string" || !SIMPLE_ROLES.has(role)) return undefined;
+    if (role === "assistant") {
+      if ((message as Record<string, unknown>).tool_calls !== undefined) return undefined;
+      if (typeof content !== "string" && !nullish(content)) return undefined;
+    } else if (typeof content !== "string") return undefined;
+  }
+  const options = body.stream_options;
+  if (!nullish(body.stream) && typeof body.stream !== "boolean") return undefined;
+  if (!nullish(options)) {
+    if (typeof options !== "object" || Array.isArray(options)) return undefined;
+    const include = (options as Record<string, unknown>).include_usage;
+    if (include !== undefined && typeof include !== "boolean") return undefined;
+  }
+  if (!inRange(body.temperature, 2) || !inRange(body.top_p, 1)) return undefined;
+  if (!positiveInt(body.max_tokens) || !positiveInt(body.max_completion_tokens)) return undefined;
+  if (!nullish(body.seed) && !Number.isSafeInteger(body.seed)) return undefined;
+  if (!nullish(body.n) && body.n !== 1) return undefined;
+  if (!nullish(body.stop) && typeof body.stop !== "string") return undefined;
+  if (body.user !== undefined && (typeof body.user !== "string" || body.user.length > 256)) {
+    return undefined;
+  }
+  if (
+    body.tools !== undefined || body.tool_choice !== undefined ||
+    body.response_format !== undefined
+  ) return undefined;
+  return body as ChatCompletionBody;
+}
+
 /** A data: URL as an image part; remote URLs are refused (the gateway fetches nothing). */
 export function imageFromUrl(url: string): ContentPart {
   const match = url.match(/^data:([^;,]+);base64,(.*)$/s);

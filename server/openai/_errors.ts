@@ -11,11 +11,14 @@ import { RequestError } from "./_chat_request.ts";
 /**
  * Reads and validates a JSON body.
  *
+ * @param plain a cheaper check that returns the body where `schema` would accept it unchanged,
+ * and undefined where `schema` must look (and word any error)
  * @throws {RequestError} for a body that is not JSON or fails `schema`
  */
 export async function readJsonBody<S extends z.ZodType>(
   request: Request,
   schema: S,
+  plain?: (raw: unknown) => z.output<S> | undefined,
 ): Promise<z.output<S>> {
   let raw: unknown;
   try {
@@ -23,6 +26,8 @@ export async function readJsonBody<S extends z.ZodType>(
   } catch {
     throw new RequestError("The request body is not valid JSON");
   }
+  const simple = plain?.(raw);
+  if (simple !== undefined) return simple;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

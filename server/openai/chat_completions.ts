@@ -5,7 +5,7 @@
 
 import type { FinishReason, ToolCall, Usage } from "../../agent/providers/types.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
-import { chatCompletionSchema, chatCompletionTurn } from "./_chat_request.ts";
+import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
 import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
 import { type OpenedStream, openModelStream } from "./_model_source.ts";
 import { sseFrame, sseResponse } from "./_sse.ts";
@@ -28,7 +28,7 @@ export const chatCompletionsRoute: HttpRoute = {
     let opened: OpenedStream;
     let body;
     try {
-      body = await readJsonBody(request, chatCompletionSchema);
+      body = await readJsonBody(request, chatCompletionSchema, plainChatBody);
       // A non-streaming client needs only the whole answer: the upstream call need not stream.
       const turn = chatCompletionTurn(body);
       opened = await openModelStream(
