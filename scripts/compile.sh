@@ -34,6 +34,8 @@ lazy_modules=(
   cli/gateway_serve.ts
   cli/_gateway_config.ts
   server/rpc_tables.ts
+  core/protocol/methods/gateway.ts
+  core/protocol/methods/device.ts
   tools/builtin_tools.ts
   server/openai/chat_completions.ts
   server/openai/models.ts

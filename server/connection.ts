@@ -3,7 +3,6 @@
  * rate limiting, frame size limit, and a bound on unsent data for clients that stop reading.
  */
 
-import { gatewayContract } from "../core/protocol/methods/gateway.ts";
 import type { EventName, EventPayload } from "../core/protocol/events.ts";
 import { ErrorCode, type ErrorShape, GatewayError, isGatewayError } from "../core/errors.ts";
 import {
@@ -15,6 +14,7 @@ import {
 } from "../core/protocol/frames.ts";
 import type { Transport } from "../core/protocol/transport.ts";
 import { PACKAGE_NAME, VERSION } from "../core/version.ts";
+import { importLazily, loadOnce } from "../core/lazy_module.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ClientInfo, RpcContext } from "./context.ts";
@@ -27,6 +27,16 @@ import {
   type GatewayAuth,
   verifyCredentials,
 } from "./auth.ts";
+
+/**
+ * The `connect` contract, loaded by the first handshake: the `gateway.*` family's schemas are
+ * not built while no client connects (issue 17, idle RSS).
+ */
+const connectContract = loadOnce(() =>
+  importLazily<typeof import("../core/protocol/methods/gateway.ts")>(
+    new URL("../core/protocol/methods/gateway.ts", import.meta.url),
+  ).then((module) => module.gatewayContract.connect)
+);
 
 /** Close codes used by the gateway. */
 export const CloseCode = {
@@ -257,7 +267,7 @@ export class Connection {
       this.close(CloseCode.policyViolation, "rate limited");
       return;
     }
-    const parsed = gatewayContract.connect.params.safeParse(rawParams ?? {});
+    const parsed = (await connectContract()).params.safeParse(rawParams ?? {});
     if (!parsed.success) {
       const text = parsed.error.issues.map((i) => `${i.path.join(".") || "<params>"}: ${i.message}`)
         .join("; ");

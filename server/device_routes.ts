@@ -5,7 +5,14 @@
 
 import { isGatewayError } from "../core/errors.ts";
 import { gatewayErrorResponse, httpError, type HttpRoute, jsonResponse } from "./http_routes.ts";
-import { completeParams } from "../core/protocol/methods/device.ts";
+import { importLazily, loadOnce } from "../core/lazy_module.ts";
+
+/** `device.complete`'s params schema, loaded by the route's first request (issue 17, idle RSS). */
+const completeParams = loadOnce(() =>
+  importLazily<typeof import("../core/protocol/methods/device.ts")>(
+    new URL("../core/protocol/methods/device.ts", import.meta.url),
+  ).then((module) => module.completeParams)
+);
 
 export const deviceRoutes: HttpRoute[] = [{
   method: "POST",
@@ -18,7 +25,7 @@ export const deviceRoutes: HttpRoute[] = [{
     } catch {
       return httpError("INVALID_PARAMS", "The request body is not valid JSON");
     }
-    const parsed = completeParams.safeParse(body);
+    const parsed = (await completeParams()).safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const param = issue.path.map(String).join(".") || null;

@@ -4,14 +4,13 @@
  * `server/method_scopes.ts`). The gateway's own token or password holds every scope.
  */
 
-import { DEVICE_ROLES, deviceRole } from "../../core/protocol/methods/device.ts";
+import { DEVICE_ROLES } from "../../core/protocol/limits.ts";
 
 /** The kinds of thing a method does, from harmless to widening the host's exposure. */
 export type Scope = "read" | "chat" | "approvals" | "admin";
 
 /** The roles a device may hold, as `device.*` params name them. */
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
-export const deviceRoleSchema = deviceRole;
 
 /** A new device's role when the admin names none: chat, read and approve, nothing more. */
 export const DEFAULT_DEVICE_ROLE: DeviceRole = "operator";

@@ -5,7 +5,8 @@
 
 import { z } from "zod";
 import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
-import { type DeviceRole, deviceRoleSchema } from "./device_roles.ts";
+import { DEVICE_ROLES } from "../../core/protocol/limits.ts";
+import type { DeviceRole } from "./device_roles.ts";
 
 /** One paired device, as stored. */
 export interface DeviceRecord {
@@ -26,7 +27,7 @@ const fileSchema = z.object({
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
     pairedAt: z.string(),
     lastSeenAt: z.string().optional(),
-    role: deviceRoleSchema.optional(),
+    role: z.enum(DEVICE_ROLES).optional(),
   })),
 });
 

@@ -1,8 +1,11 @@
 /**
- * @module Limits the protocol's schemas enforce and the agent checks again, in a module of
- * their own: importing them from a method's contract would build that family's zod schemas
- * (and those it borrows) at every gateway start (issue 17).
+ * @module Limits and names the protocol's schemas enforce and the agent checks again, in a
+ * module of their own: importing them from a method's contract would build that family's zod
+ * schemas (and those it borrows) at every gateway start (issue 17).
  */
 
 /** The longest user message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
+
+/** The roles a paired device may hold (what each may do: `agent/devices/device_roles.ts`). */
+export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;

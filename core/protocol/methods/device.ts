@@ -5,10 +5,10 @@
 
 import { z } from "zod";
 import { methods } from "../contract.ts";
+import { DEVICE_ROLES } from "../limits.ts";
 import { isoTime, noParams } from "./_shared.ts";
 
-/** The roles a paired device may hold (what each may do: `agent/devices/device_roles.ts`). */
-export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;
+export { DEVICE_ROLES };
 export const deviceRole = z.enum(DEVICE_ROLES);
 
 /** The params of `device.complete`, shared with its HTTP route. */
