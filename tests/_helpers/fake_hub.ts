@@ -36,6 +36,12 @@ export interface FakeHub {
   requests: HubRequest[];
   /** The next download of `repo/path` sends `bytes` bytes, then breaks the connection. */
   dropAfter(repoPath: string, bytes: number): void;
+  /**
+   * The next download of `repo/path` sends `bytes` bytes, then nothing more until the returned
+   * function is called (or the hub closes): a test acts on a download under way, however slow
+   * the machine, where a throttled one might have finished first.
+   */
+  stallAfter(repoPath: string, bytes: number): () => void;
   /** Advertise a wrong sha256 for `repo/path` in listings from now on. */
   wrongChecksum(repoPath: string): void;
   /** Answer every download whole (200), ignoring `Range`, like some mirrors do. */
@@ -61,10 +67,13 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
 export function startFakeHub(options: FakeHubOptions): FakeHub {
   const requests: HubRequest[] = [];
   const drops = new Map<string, number>();
+  const stalls = new Map<string, { at: number; released: Promise<void>; release(): void }>();
   const wrong = new Set<string>();
   let pace: { chunk: number; delayMs: number } | undefined;
   let rangeIgnored = false;
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Every stall's release, called at close so that no download waits on past the hub. */
+  const releases = new Set<() => void>();
 
   const fileOf = (repo: string, path: string) => options.repos[repo]?.find((f) => f.path === path);
   const advertisedSha = (repo: string, file: FakeFile) =>
@@ -96,11 +105,20 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
     const key = `${repo}/${file.path}`;
     const dropAt = drops.get(key);
     drops.delete(key);
+    let stall = stalls.get(key);
+    stalls.delete(key);
     const chunk = pace?.chunk ?? 64 * 1024;
     const delayMs = pace?.delayMs ?? 0;
     let offset = 0;
+    let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
+      cancel: () => void (cancelled = true),
       async pull(controller) {
+        if (stall && start + offset >= stall.at) {
+          await stall.released;
+          stall = undefined;
+          if (cancelled) return;
+        }
         if (dropAt !== undefined && start + offset >= dropAt) {
           controller.close(); // fewer bytes than content-length: the client sees a cut connection
           return;
@@ -117,6 +135,7 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
         }
         let end = Math.min(body.length, offset + chunk);
         if (dropAt !== undefined) end = Math.min(end, Math.max(dropAt - start, offset + 1));
+        if (stall) end = Math.min(end, Math.max(stall.at - start, offset + 1));
         controller.enqueue(body.slice(offset, end));
         offset = end;
       },
@@ -228,12 +247,20 @@ export function startFakeHub(options: FakeHubOptions): FakeHub {
 
   const close = async () => {
     for (const id of timers) clearTimeout(id);
+    for (const release of releases) release();
     await server.shutdown();
   };
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     requests,
     dropAfter: (repoPath, bytes) => drops.set(repoPath, bytes),
+    stallAfter(repoPath, bytes) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      const stall = { at: bytes, released: promise, release: () => resolve() };
+      stalls.set(repoPath, stall);
+      releases.add(stall.release);
+      return stall.release;
+    },
     wrongChecksum: (repoPath) => wrong.add(repoPath),
     ignoreRange: () => (rangeIgnored = true),
     throttle: (chunk, delayMs) => (pace = { chunk, delayMs }),

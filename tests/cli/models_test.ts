@@ -82,7 +82,9 @@ Deno.test("pyclaw models download resumes after a dropped connection", async () 
 
 Deno.test("pyclaw models download keeps a resumable partial on Ctrl-C", async () => {
   await using t = await setup();
-  t.hub.throttle(8 * 1024, 40);
+  // Stalled a quarter of the way in until Ctrl-C: a throttled download (about 1.2 s) could end
+  // before a loaded machine delivered the signal.
+  t.hub.stallAfter(`${REPO}/${MAIN}`, 64 * 1024);
   const child = command(["download", REPO], t.stateDir, t.hub).spawn();
   const partial = join(t.stateDir, "models", ".partial", "huggingface", REPO, `${MAIN}.part`);
   await waitFor(async () => (await Deno.stat(partial).catch(() => undefined))?.size, 20_000);
@@ -92,7 +94,6 @@ Deno.test("pyclaw models download keeps a resumable partial on Ctrl-C", async ()
   assertMatch(new TextDecoder().decode(output.stderr), /Interrupted after \d+ of \d+ bytes/);
   const kept = (await Deno.stat(partial)).size;
   assert(kept > 0 && kept < gguf.length, `kept ${kept} bytes`);
-  t.hub.throttle(64 * 1024, 0);
   const resumed = await pyclaw(["download", REPO], t.stateDir, t.hub);
   assertEquals(resumed.code, 0, resumed.stderr);
   assert(t.hub.requests.some((r) => r.range && Number(r.range.slice(6, -1)) >= kept));
@@ -267,7 +268,8 @@ Deno.test({
   await Deno.mkdir(disk);
   assert(mountTinyDisk(disk, "400k"), "mounting a tmpfs worked for the probe but not here");
   try {
-    env.hub.throttle(8 * 1024, 30);
+    // Stalled until the disk is full, so the rest of the file meets it.
+    const release = env.hub.stallAfter(`${REPO}/${MAIN}`, 64 * 1024);
     const child = command(["download", REPO], disk, env.hub).spawn();
     const partial = join(disk, "models", ".partial", "huggingface", REPO, `${MAIN}.part`);
     await waitFor(async () => (await Deno.stat(partial).catch(() => undefined))?.size, 20_000);
@@ -280,6 +282,7 @@ Deno.test({
     } finally {
       filler.close();
     }
+    release();
     const output = await child.output();
     assertEquals(output.code, 1);
     assertMatch(new TextDecoder().decode(output.stderr), /Disk full while writing .*resume/);

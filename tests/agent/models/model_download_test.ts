@@ -310,16 +310,18 @@ Deno.test("downloadModel says 'unexpected answer from the hub' for JSON of the w
 
 Deno.test("downloadModel refuses a second download of the same model while one runs", async () => {
   await using t = await setup();
-  t.hub.throttle(16 * 1024, 20);
+  // The first download stalls part way until the second has been refused (a throttled one ran
+  // about 0.4 s: a race on a loaded machine).
+  const release = t.hub.stallAfter(`${REPO}/tiny-q4_k_m.gguf`, 64 * 1024);
   const first = downloadModel(t.store, { repo: REPO, env: t.env });
   const partial = t.store.partialPathFor("huggingface", `${REPO}/tiny-q4_k_m.gguf`)!;
   await waitFor(() => Deno.stat(partial).then(() => true, () => false));
   const second = await assertRejects(() => downloadModel(t.store, { repo: REPO, env: t.env }));
   assertEquals((second as ModelDownloadError).failure, "busy");
   assertMatch(second.message, /Another download of Qwen\/Tiny-GGUF\/tiny-q4_k_m\.gguf is running/);
+  release();
   assertEquals((await first).model.size, 300_000);
   // The lock is gone with the download that held it.
-  t.hub.throttle(64 * 1024, 0);
   assert((await downloadModel(t.store, { repo: REPO, env: t.env })).alreadyPresent);
 });
 
