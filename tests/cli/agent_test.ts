@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
-import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
+import { type FakeProvider, startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 
 function providerConfig(url: string, port = 9) {
@@ -173,7 +173,18 @@ Deno.test("pyclaw agent goes through a running gateway, found from config and to
   assertMatch(wrongToken.stderr, /AUTH_REQUIRED: Invalid token/);
 });
 
-async function interruptAfterFirstChunk(stateDir: string): Promise<{ code: number; out: string }> {
+/**
+ * Queues a slow story on `upstream`, runs `pyclaw agent` and sends Ctrl-C once the first chunk is
+ * out. The story holds after that chunk until the signal is sent and then goes on a chunk per
+ * 400 ms, so the window for the CLI to stop starts at the signal, not at a first chunk that a
+ * loaded machine may have taken long to pass on.
+ */
+async function interruptAfterFirstChunk(
+  stateDir: string,
+  upstream: FakeProvider,
+): Promise<{ code: number; out: string }> {
+  const interrupted = Promise.withResolvers<void>();
+  upstream.reply({ ...SLOW, holdAfter: 1, release: interrupted.promise });
   const child = new Deno.Command(PYCLAW, {
     args: ["agent", "--session", "slow", "tell me a long story"],
     env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" },
@@ -189,6 +200,7 @@ async function interruptAfterFirstChunk(stateDir: string): Promise<{ code: numbe
     out += value;
   }
   child.kill("SIGINT");
+  interrupted.resolve();
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -206,8 +218,7 @@ Deno.test("pyclaw agent stops on Ctrl-C with exit 130, in-process and on the gat
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
   const dir = await tempState(providerConfig(upstream.url));
   try {
-    upstream.reply(SLOW);
-    const local = await interruptAfterFirstChunk(dir);
+    const local = await interruptAfterFirstChunk(dir, upstream);
     assertEquals(local.code, 130);
     assert(!local.out.includes("more"), "the answer went on after Ctrl-C");
     const session = await Deno.readTextFile(join(dir, "agents/main/sessions/slow.jsonl"));
@@ -224,8 +235,7 @@ Deno.test("pyclaw agent stops on Ctrl-C with exit 130, in-process and on the gat
     gw.configPath,
     JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
   );
-  upstream.reply(SLOW);
-  const remote = await interruptAfterFirstChunk(gw.stateDir);
+  const remote = await interruptAfterFirstChunk(gw.stateDir, upstream);
   assertEquals(remote.code, 130);
   // chat.abort reached the gateway: its run ended early, recorded as aborted.
   const history = await gw.gateway.services.sessions.read("main", "slow");

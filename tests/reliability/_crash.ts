@@ -82,10 +82,11 @@ export async function crashRound(
       await client.request("chat.send", { message, sessionId });
       completed.set(sessionId, [message, `Answer to ${message}`]);
     }));
-    // Now slow streams everywhere, and the kill once each has started streaming.
+    // Now streams everywhere that hold after their first chunk (until the kill ends them), and
+    // the kill once each has started: paced ones (5 s) could finish first on a loaded machine.
     upstream.setDefault({
       chunks: Array.from({ length: 50 }, (_, i) => `w${i} `),
-      chunkDelayMs: 100,
+      holdAfter: 1,
     });
     let streaming = 0;
     const started = new Promise<void>((resolve) =>
