@@ -34,6 +34,7 @@ lazy_modules=(
   cli/gateway_serve.ts
   cli/_gateway_config.ts
   server/rpc_tables.ts
+  server/ui/assets.gen.ts
   core/protocol/methods/gateway.ts
   core/protocol/methods/device.ts
   tools/builtin_tools.ts

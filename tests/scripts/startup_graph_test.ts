@@ -124,6 +124,17 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
   assertEquals(found, []);
 });
 
+Deno.test("gateway run does not read the Control UI's bundle at start", async () => {
+  // Deno reads, and keeps in its module graph, every module a literal `import()` names (68 KB
+  // here) whether or not it is imported: the bundle is imported by a URL on the first page.
+  const walked = [
+    ...await staticGraph("cli/gateway_run.ts", true),
+    ...await staticGraph("cli/gateway_serve.ts", true),
+  ];
+  assert(walked.some((s) => s.endsWith("/server/ui/ui_routes.ts")), "the graph was not followed");
+  assertEquals(walked.filter((s) => s.endsWith("/server/ui/assets.gen.ts")), []);
+});
+
 Deno.test("the entry point loads no command tree: gateway run skips it, other commands import it", async () => {
   const entry = [...await staticGraph("main.ts")];
   assertEquals(entry.filter((s) => !s.startsWith("file://") || s.includes("/node_modules/")), []);
