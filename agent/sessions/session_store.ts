@@ -372,7 +372,9 @@ export class SessionStore {
         const end = size + byteLength(text);
         const added = located(lines, size);
         if (info) this.#tails.valid(path, info); // drops a tail the inode or mtime says was rewritten
-        checked({ offset: size, tail: this.#tails.snapshot(path, added) });
+        // A turn's later lines (unchecked) are written with no one to read a tail: copying the
+        // cached entries for it cost a pass over the whole tail per answer.
+        checked({ offset: size, tail: unchecked ? undefined : this.#tails.snapshot(path, added) });
         try {
           // Never created here: a file deleted from outside is made anew below, mode 0600.
           await Deno.writeTextFile(path, text, { append: true, create: false });
