@@ -329,8 +329,8 @@ Deno.test("an old stat from prepareAppend is not trusted: a change from outside 
     await readTail(store, "s");
     store.prepareAppend("main", "s");
     await (await Deno.stat(file)); // its stat has answered by now, showing the file unchanged
-    // Longer than a prepared turn takes (PRESTAT_MS): elapsed time, not a wait for an event.
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // Older than the store trusts one (PRESTAT_MS, 1 s): elapsed time, not a wait for an event.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await Deno.writeTextFile(file, JSON.stringify(user("outside")) + "\n", { append: true });
     const after = await store.appendAndTail("main", "s", user("three"));
     assertEquals(after.tail, undefined);
