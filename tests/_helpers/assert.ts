@@ -88,3 +88,23 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Asserts that `list` comes back empty within `timeoutMs`, showing what it still held if not.
+ * For processes just killed: a tool's kill returns once the group was signalled and its pipes
+ * closed or a short grace passed, and on a loaded machine the kernel may not have ended every
+ * member by then. The bound stays far below the sleeps such tests start, so a process that
+ * outlived its kill still fails the test.
+ */
+export async function assertEmptySoon<T>(
+  list: () => Promise<T[]>,
+  label: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  let last: T[] = [];
+  try {
+    await waitFor(async () => (last = await list()).length === 0, timeoutMs, label);
+  } catch {
+    assertEquals(last, [], `${label}: still there after ${timeoutMs} ms`);
+  }
+}

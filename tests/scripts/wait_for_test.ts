@@ -4,7 +4,13 @@
  * throws, and a timeout says what the check last threw.
  */
 
-import { assertEquals, assertMatch, assertRejects, waitFor } from "../_helpers/assert.ts";
+import {
+  assertEmptySoon,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../_helpers/assert.ts";
 
 Deno.test("waitFor polls through a check that throws until its state is there", async () => {
   // As the MCP manager's status() right after start, before it listed its servers.
@@ -23,4 +29,16 @@ Deno.test("waitFor's timeout names what the check last threw", async () => {
   const error = await assertRejects(() => waitFor(() => empty[0].state, 50, "a server"));
   assertMatch(error.message, /^Timed out waiting for a server \(the check last threw: TypeError/);
   assertEquals((error.cause as Error).name, "TypeError");
+});
+
+Deno.test("assertEmptySoon waits for a list to empty and shows what stayed", async () => {
+  const dying = ["sh -c sleep 30"];
+  let polls = 0;
+  await assertEmptySoon(() => Promise.resolve(++polls < 3 ? dying : []), "the processes");
+  assertEquals(polls, 3);
+  const error = await assertRejects(() =>
+    assertEmptySoon(() => Promise.resolve(dying), "the processes", 50)
+  );
+  assertMatch(error.message, /the processes: still there after 50 ms/);
+  assertMatch(error.message, /sh -c sleep 30/);
 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
+import { assert, assertEmptySoon, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { ManualClock } from "../_helpers/manual_clock.ts";
 import { toolContext } from "../_helpers/tool_context.ts";
 import { execTool } from "../../tools/exec.ts";
@@ -67,9 +67,10 @@ Deno.test("exec kills the whole process tree on timeout", async () => {
   assertEquals(data.timedOut, true);
   assertEquals(data.stdout, "started\n");
   assertMatch(result.content, /timed out after \d+ ms; its process group was killed/);
-  const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
-  const left = new TextDecoder().decode(ps.stdout).split("\n").filter((l) => l.includes(marker));
-  assertEquals(left, []);
+  await assertEmptySoon(async () => {
+    const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
+    return new TextDecoder().decode(ps.stdout).split("\n").filter((l) => l.includes(marker));
+  }, "the killed group's processes");
 });
 
 Deno.test("exec stops when the run is aborted", async () => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import {
   assert,
+  assertEmptySoon,
   assertEquals,
   assertMatch,
   assertRejects,
@@ -342,7 +343,7 @@ Deno.test("stopping the gateway kills a running exec's process group and denies 
     await env.close();
     closed = true;
     await Promise.all([running, waiting]);
-    assertEquals(await alive(), []);
+    await assertEmptySoon(alive, "the command's processes");
     // Clients are gone by then; the request itself is settled, not left hanging.
     assertEquals(env.gw.gateway.services.approvals!.pending(), []);
   } finally {

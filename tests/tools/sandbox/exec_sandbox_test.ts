@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
+import { assert, assertEmptySoon, assertEquals, assertMatch } from "../../_helpers/assert.ts";
 import { toolContext } from "../../_helpers/tool_context.ts";
 import { execTool } from "../../../tools/exec.ts";
 import { CommandSandbox } from "../../../tools/sandbox/command_sandbox.ts";
@@ -136,7 +136,7 @@ Deno.test({
       `setsid sh -c 'sleep 300; echo ${marker}' > /dev/null 2>&1 & echo started`,
     );
     assertEquals(result.stdout, "started\n");
-    assertEquals(await running(marker), []);
+    await assertEmptySoon(() => running(marker), "the sandbox's processes");
     // A background process too: kill ends its whole namespace.
     const started = await t.call(processTool, {
       action: "start",
@@ -146,7 +146,7 @@ Deno.test({
     const polled = await t.call(processTool, { action: "poll", pid, timeout: 5_000 });
     assertMatch(polled.content, /ready/);
     await t.call(processTool, { action: "kill", pid });
-    assertEquals(await running(marker), []);
+    await assertEmptySoon(() => running(marker), "the sandbox's processes");
   },
 });
 
