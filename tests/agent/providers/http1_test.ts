@@ -189,3 +189,40 @@ Deno.test("kept connections keep no process alive once its work is done", async 
   assertEquals(new TextDecoder().decode(output.stdout).trim(), "bye");
   assertEquals(output.code, 0);
 });
+
+Deno.test("with HTTP_PROXY set, plain-http requests go through the proxy as fetch sends them", async () => {
+  const proxy = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new Response(completion(`via proxy ${new URL(request.url).pathname}`), {
+        headers: { "content-type": "application/json" },
+      }),
+  );
+  // An address nothing listens on: only the proxy can answer for it.
+  const unused = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (unused.addr as Deno.NetAddr).port;
+  unused.close();
+  const module = new URL("../../../agent/providers/openai_compat.ts", import.meta.url).href;
+  const script = `
+    const { createOpenAiProvider } = await import(${JSON.stringify(module)});
+    const p = createOpenAiProvider({ id: "l", api: "openai", timeoutMs: 10000,
+      baseUrl: "http://127.0.0.1:${port}/v1" });
+    for await (const e of p.stream({ model: "m", messages: [], stream: false })) {
+      if (e.type === "text") console.log(e.text);
+    }`;
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-lock", script],
+      env: { HTTP_PROXY: `http://127.0.0.1:${proxy.addr.port}` },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(output.stderr), "");
+    assertEquals(
+      new TextDecoder().decode(output.stdout).trim(),
+      "via proxy /v1/chat/completions",
+    );
+  } finally {
+    await proxy.shutdown();
+  }
+});
