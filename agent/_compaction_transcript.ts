@@ -23,9 +23,9 @@ export function pruneText(text: string, keep: number): string {
   if (text.length <= keep) return text;
   const head = Math.ceil(keep * 0.7);
   const tail = keep - head;
-  return `${text.slice(0, head)}\n[… ${text.length - keep} characters pruned for the summary …]\n${
-    text.slice(text.length - tail)
-  }`;
+  return `${text.slice(0, head)}\n[\u2026 ${
+    text.length - keep
+  } characters pruned for the summary \u2026]\n${text.slice(text.length - tail)}`;
 }
 
 function textOf(content: SessionMessage["content"]): string {

@@ -1,6 +1,6 @@
 /**
  * @module Agents from config (`agents.defaults` merged under each `agents.list` entry, and the
- * default agent `main`), and routing bindings (`telegram:*` → agent).
+ * default agent `main`), and routing bindings (`telegram:*` -> agent).
  */
 
 import type { Config } from "../core/config/schema.ts";

@@ -114,7 +114,7 @@ export const IMAGE_TOKENS = 1_600;
 
 /**
  * Tokens of `text`, estimated without a tokenizer: ASCII runs at about four characters a
- * token, other scripts (Chinese, Japanese, …) at about one a character.
+ * token, other scripts (Chinese, Japanese, ...) at about one a character.
  */
 export function estimateTextTokens(text: string): number {
   let other = 0;
@@ -170,7 +170,8 @@ function schemaTokens(parameters: Record<string, unknown>): number {
   return tokens;
 }
 
-const CUT_NOTE = (n: number) => `\n[… ${n} characters cut to fit the model's context window …]\n`;
+const CUT_NOTE = (n: number) =>
+  `\n[\u2026 ${n} characters cut to fit the model's context window \u2026]\n`;
 
 /**
  * `messages` cut until their estimate fits `maxTokens`: first the largest tool outputs, then

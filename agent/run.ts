@@ -324,5 +324,6 @@ export function eventOutput(content: string, images: number): string {
   if (content.length <= EVENT_OUTPUT_MAX_CHARS) return content + note;
   const rest = content.length - EVENT_OUTPUT_MAX_CHARS;
   return content.slice(0, EVENT_OUTPUT_MAX_CHARS) +
-    `\n[… ${rest} more characters not shown here; the model read all ${content.length}]` + note;
+    `\n[\u2026 ${rest} more characters not shown here; the model read all ${content.length}]` +
+    note;
 }

@@ -39,7 +39,7 @@ const keyOf = (key: SessionKey) => `${key.agentId}/${key.sessionId}`;
 
 export class SessionDirectory implements SessionDirectoryShape {
   #options: SessionDirectoryOptions;
-  /** Caller → the session it waits on. */
+  /** Caller -> the session it waits on. */
   #waits = new Map<string, string>();
 
   constructor(options: SessionDirectoryOptions) {

@@ -216,7 +216,7 @@ export class SubagentRegistry implements SubagentControl {
   #report(info: SubagentInfo, result: string): void {
     const name = info.label ? `"${info.label}" (${info.sessionId})` : info.sessionId;
     const body = result.length > REPORT_CHARS
-      ? `${result.slice(0, REPORT_CHARS)}\n[… ${result.length - REPORT_CHARS} characters cut]`
+      ? `${result.slice(0, REPORT_CHARS)}\n[\u2026 ${result.length - REPORT_CHARS} characters cut]`
       : result || "(no answer)";
     const message = info.state === "completed"
       ? `[Sub-agent ${name} finished. Its result:]\n${body}`

@@ -26,7 +26,7 @@ export interface ToolSet {
 const schemas = new WeakMap<Tool, Record<string, unknown>>();
 const leanSchemas = new WeakMap<Tool, Record<string, unknown>>();
 
-/** Tool names as providers accept them (`^[A-Za-z0-9_-]{1,64}$`): `mcp:fs:read` → `mcp_fs_read`. */
+/** Tool names as providers accept them (`^[A-Za-z0-9_-]{1,64}$`): `mcp:fs:read` -> `mcp_fs_read`. */
 export function wireName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "tool";
 }
@@ -113,7 +113,7 @@ function newToolSet(tools: readonly Tool[], lists: readonly ToolPolicyList[], le
 /** A description's first sentence: the gist, for a lean tool set. */
 function firstSentence(text: string): string {
   // A sentence ends at a stop before a capital (or the end), not at "e.g." or "i.e.".
-  for (const match of text.matchAll(/[.!?。](?=\s+[A-Z]|\s*$)/g)) {
+  for (const match of text.matchAll(/[.!?\u3002](?=\s+[A-Z]|\s*$)/g)) {
     const end = match.index + 1;
     if (!/\b(e\.g|i\.e|etc)\.$/i.test(text.slice(0, end))) return text.slice(0, end);
   }

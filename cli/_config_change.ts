@@ -20,7 +20,7 @@ export type ConfigChange =
 /** How the change was applied. */
 export interface ConfigChangeResult {
   via: "gateway" | "file";
-  /** Keys that only a gateway restart applies (`gateway.port`, …), as the gateway reports. */
+  /** Keys that only a gateway restart applies (`gateway.port`, ...), as the gateway reports. */
   restartRequired?: string[];
   /** Why the gateway did not take it, when it was there but the file was written instead. */
   fallback?: string;

@@ -47,7 +47,7 @@ export interface RouteOptions {
 /**
  * Connects to the gateway when it answers; otherwise returns a local route.
  *
- * @throws {GatewayError} when the gateway answers but refuses the handshake (AUTH_REQUIRED, …)
+ * @throws {GatewayError} when the gateway answers but refuses the handshake (AUTH_REQUIRED, ...)
  * @throws {Error} when the gateway accepts the connection but does not complete the handshake
  * in time, when `--url` names a gateway that cannot be reached (the user asked for it), or when
  * a writing command would run in-process while a live gateway owns the state dir

@@ -116,7 +116,7 @@ function windowsQuote(value: string): string {
 /**
  * A Task Scheduler task (XML for `schtasks /Create /XML`): starts at logon, restarts on
  * failure, no time limit. Tasks cannot set environment variables, so the command runs through
- * `cmd /c set …&& …`.
+ * `cmd /c set ...&& ...`.
  */
 export function scheduledTaskXml(spec: ServiceSpec): string {
   const sets = Object.entries(spec.env).map(([key, value]) => `set "${key}=${value}"&& `).join("");

@@ -50,7 +50,7 @@ export function knownProvider(id: string): KnownProvider | undefined {
   return KNOWN_PROVIDERS.find((provider) => provider.id === id);
 }
 
-/** An MCP server from a `name=command args…` or `name=https://…` spec. */
+/** An MCP server from a `name=command args...` or `name=https://...` spec. */
 export type McpServerAnswer =
   | { command: string; args: string[] }
   | { url: string };
@@ -126,7 +126,7 @@ export function answersToPatch(answers: SetupAnswers): Record<string, unknown> {
 }
 
 /**
- * Parses `name=command arg…` (words split on spaces, quotes group) or `name=https://…`.
+ * Parses `name=command arg...` (words split on spaces, quotes group) or `name=https://...`.
  *
  * @throws {SetupInputError} for a spec without a name or a command
  */
@@ -136,7 +136,7 @@ export function parseMcpSpec(spec: string): [string, McpServerAnswer] {
   const rest = eq > 0 ? spec.slice(eq + 1).trim() : "";
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name) || !rest) {
     throw new SetupInputError(
-      `Invalid MCP server: "${spec}" (use name=command args… or name=https://host/path)`,
+      `Invalid MCP server: "${spec}" (use name=command args\u2026 or name=https://host/path)`,
     );
   }
   if (/^https?:\/\//.test(rest)) return [name, { url: rest }];

@@ -26,5 +26,5 @@ export const cyan = paint(36, 39);
 export function maskSecret(secret: string | undefined): string {
   if (!secret) return "(none)";
   if (secret.length <= 12) return "*".repeat(secret.length);
-  return `${secret.slice(0, 4)}…${secret.slice(-4)} (${secret.length} chars)`;
+  return `${secret.slice(0, 4)}\u2026${secret.slice(-4)} (${secret.length} chars)`;
 }

@@ -64,11 +64,11 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
         out.text(event.text);
       } else if (event.type === "tool_call") {
         result.toolCalls.push({ tool: event.tool, args: event.args });
-        out.note(`${cyan("⚙", Deno.stderr)} ${event.tool}(${compact(event.args)})`);
+        out.note(`${cyan("\u2699", Deno.stderr)} ${event.tool}(${compact(event.args)})`);
       } else if (event.type === "tool_result" && event.isError) {
         const call = result.toolCalls.findLast((c) => c.tool === event.tool);
         if (call) call.isError = true;
-        out.note(red(`  ✗ ${event.tool}: ${compact(event.result)}`, Deno.stderr));
+        out.note(red(`  \u2717 ${event.tool}: ${compact(event.result)}`, Deno.stderr));
       }
     };
     const request = { agentId, sessionId, message, model: flags.model };
@@ -217,7 +217,7 @@ function compact(value: unknown, max = 100): string {
     text = String(value);
   }
   text = text.replace(/\s+/g, " ");
-  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+  return text.length > max ? text.slice(0, max - 1) + "\u2026" : text;
 }
 
 /**

@@ -29,6 +29,6 @@ export async function agentsList(
     console.log(
       data.bindings.length ? "\nBindings:" : "\nNo bindings: all channel traffic goes to main",
     );
-    for (const b of data.bindings) console.log(`  ${b.pattern} → ${b.agentId}`);
+    for (const b of data.bindings) console.log(`  ${b.pattern} \u2192 ${b.agentId}`);
   }
 }

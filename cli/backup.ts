@@ -1,4 +1,4 @@
-/** @module `pyclaw backup …`: export, list and restore backups of the state dir. */
+/** @module `pyclaw backup ...`: export, list and restore backups of the state dir. */
 
 import type { Command } from "@commander-js/extra-typings";
 
@@ -28,7 +28,7 @@ export function registerBackupCommands(program: Command): void {
   backup
     .command("restore")
     .description("Restore a backup archive; the parts it replaces are moved aside, not deleted")
-    .argument("<file>", "a pyclaw-backup-….tar.gz archive")
+    .argument("<file>", "a pyclaw-backup-\u2026.tar.gz archive")
     .option("--force", "restore even while a gateway answers on the configured port")
     .option("--json", "print JSON")
     .action(async (file, options) => {

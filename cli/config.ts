@@ -1,4 +1,4 @@
-/** @module `pyclaw config …`: read, change and check `pyclaw.json` from the terminal. */
+/** @module `pyclaw config ...`: read, change and check `pyclaw.json` from the terminal. */
 
 import type { Command } from "@commander-js/extra-typings";
 

@@ -21,7 +21,7 @@ export async function cronList(flags: Flags): Promise<void> {
   if (jobs.length === 0) console.log("No cron jobs");
   for (const job of jobs) {
     const tz = job.timezone ? ` (${job.timezone})` : "";
-    console.log(`${job.id}  ${job.cron}${tz}  → ${job.agentId}: ${job.message.slice(0, 60)}`);
+    console.log(`${job.id}  ${job.cron}${tz}  \u2192 ${job.agentId}: ${job.message.slice(0, 60)}`);
     console.log(
       `    next ${job.nextRunAt ?? "never"}${
         job.lastStatus ? `, last ${job.lastStatus} at ${job.lastRunAt}` : ""

@@ -5,7 +5,7 @@ import { ConfigError, loadConfigFile } from "../core/config/load.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { printJson } from "./_output.ts";
 
-const MARK = { ok: "✓", warn: "!", fail: "✗" } as const;
+const MARK = { ok: "\u2713", warn: "!", fail: "\u2717" } as const;
 
 export async function runDoctorCommand(options: { json?: boolean }): Promise<void> {
   const env = Deno.env.toObject();
@@ -29,7 +29,7 @@ export async function runDoctorCommand(options: { json?: boolean }): Promise<voi
   } else {
     for (const check of report.checks) {
       console.log(`${MARK[check.status]} ${check.name}: ${check.message}`);
-      if (check.hint && check.status !== "ok") console.log(`    → ${check.hint}`);
+      if (check.hint && check.status !== "ok") console.log(`    \u2192 ${check.hint}`);
     }
     const { ok, warn, fail } = report.summary;
     console.log(`\n${ok} ok, ${warn} warning${warn === 1 ? "" : "s"}, ${fail} failed`);

@@ -1,4 +1,4 @@
-/** @module `pyclaw gateway …`: run the server, and the client-side status, probe and call. */
+/** @module `pyclaw gateway ...`: run the server, and the client-side status, probe and call. */
 
 import type { Command } from "@commander-js/extra-typings";
 import { withConnectionOptions } from "./_client_options.ts";

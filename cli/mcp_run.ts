@@ -1,5 +1,5 @@
 /**
- * @module `pyclaw mcp …`: asks the running gateway (`mcp.status`, `tools.list`); when none
+ * @module `pyclaw mcp ...`: asks the running gateway (`mcp.status`, `tools.list`); when none
  * answers, the same methods in this process connect to the configured servers, report, and
  * disconnect.
  */

@@ -16,7 +16,7 @@ export function registerMemoryCommands(program: Command): void {
       `
 Examples:
   pyclaw memory search "dentist appointment"
-  pyclaw memory search 旺财 --agent main --limit 3
+  pyclaw memory search \u65fa\u8d22 --agent main --limit 3
   pyclaw memory status
   pyclaw memory reindex --agent main`,
     );

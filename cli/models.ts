@@ -1,4 +1,4 @@
-/** @module `pyclaw models …`: download, list, delete and select local models. */
+/** @module `pyclaw models ...`: download, list, delete and select local models. */
 
 import { type Command, Option } from "@commander-js/extra-typings";
 

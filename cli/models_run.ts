@@ -1,4 +1,4 @@
-/** @module The `pyclaw models …` commands: download with progress, list, delete, select. */
+/** @module The `pyclaw models ...` commands: download with progress, list, delete, select. */
 
 import { downloadModel, type DownloadModelOptions } from "../agent/models/model_download.ts";
 import { ModelDownloadError } from "../agent/models/hub.ts";

@@ -73,7 +73,7 @@ export async function sessionsShow(
       );
     if (text) console.log(text);
     for (const call of message.toolCalls ?? []) {
-      console.log(dim(`⚙ ${call.name}(${call.arguments.replace(/\s+/g, " ").slice(0, 100)})`));
+      console.log(dim(`\u2699 ${call.name}(${call.arguments.replace(/\s+/g, " ").slice(0, 100)})`));
     }
     if (message.error) console.log(`error: ${message.error}`);
     console.log();
@@ -96,7 +96,7 @@ export async function sessionsCompact(session: string, flags: Flags): Promise<vo
     else {
       console.log(
         `Compacted ${result.messagesCompacted} messages of ${result.path} ` +
-          `(about ${result.tokensBefore} → ${result.tokensAfter} tokens)`,
+          `(about ${result.tokensBefore} \u2192 ${result.tokensAfter} tokens)`,
       );
     }
   } catch (error) {

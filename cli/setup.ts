@@ -19,7 +19,10 @@ export function registerSetupCommand(program: Command): void {
       "--provider <id>",
       "openai, anthropic, deepseek, qwen, moonshot, groq, openrouter, ollama, llamacpp, or a custom id with --base-url",
     )
-    .option("--api-key <key>", "the provider's API key (else OPENAI_API_KEY, ANTHROPIC_API_KEY, …)")
+    .option(
+      "--api-key <key>",
+      "the provider's API key (else OPENAI_API_KEY, ANTHROPIC_API_KEY, \u2026)",
+    )
     .option("--base-url <url>", "the provider's API base URL (custom and self-hosted providers)")
     .option("--api <api>", "wire API of a custom provider: openai (default) or anthropic")
     .option(
@@ -32,7 +35,7 @@ export function registerSetupCommand(program: Command): void {
     .option("--rotate-token", "generate a new gateway token even when one exists")
     .option(
       "--mcp <spec>",
-      "add an MCP server: name=command args… or name=https://url (repeatable)",
+      "add an MCP server: name=command args\u2026 or name=https://url (repeatable)",
       collect,
     )
     .option("--skip-probe", "do not send the test request to the model")
@@ -43,7 +46,7 @@ export function registerSetupCommand(program: Command): void {
       `
 Examples:
   pyclaw setup
-  OPENAI_API_KEY=sk-… pyclaw setup --non-interactive --provider openai --model gpt-4o-mini
+  OPENAI_API_KEY=sk-\u2026 pyclaw setup --non-interactive --provider openai --model gpt-4o-mini
   pyclaw setup --non-interactive --provider ollama --model qwen3:4b \\
     --mcp 'files=npx -y @modelcontextprotocol/server-filesystem /home/me/docs'
 

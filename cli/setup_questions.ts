@@ -255,7 +255,7 @@ async function askMcp(ask: Prompter, flags: SetupFlags): Promise<Record<string, 
   );
   while (await ask.confirm("Add an MCP server (tools from another program)?", false)) {
     const spec = await ask.required(
-      "name=command args… or name=https://url",
+      "name=command args\u2026 or name=https://url",
       undefined,
       (value) => {
         try {

@@ -106,7 +106,7 @@ export async function runSetup(flags: SetupFlags): Promise<void> {
     mcpServers: Object.keys(config.tools.mcpServers),
   };
   if (!flags.skipProbe) {
-    if (!flags.json) console.log(`Probing ${report.model} …`);
+    if (!flags.json) console.log(`Probing ${report.model} \u2026`);
     report.probe = await probeModel(store, paths, env, answers);
   }
   store.close();

@@ -35,7 +35,7 @@ export interface LoggerOptions {
   consoleLevel?: ConsoleLevel;
   /** Rotate the file when it grows past this. @default 10 MiB */
   maxFileBytes?: number;
-  /** Rotated files kept (`.1` … `.N`). @default 3 */
+  /** Rotated files kept (`.1` ... `.N`). @default 3 */
   maxFiles?: number;
   /**
    * Whether this process may rotate the file when it is full, asked then (a CLI run must not

@@ -1,5 +1,5 @@
 /**
- * @module The named tool groups (`group:file`, `group:web`, …) that `tools.allow` / `tools.deny`
+ * @module The named tool groups (`group:file`, `group:web`, ...) that `tools.allow` / `tools.deny`
  * and each agent's lists may use instead of tool names. Names follow openclaw-py; each tool
  * declares its group, so a group means the same thing to the config check, the run loop and
  * `tools.list`.
@@ -11,10 +11,10 @@ export const TOOL_GROUPS = {
   "group:exec": "Shell commands: exec, process",
   "group:web": "The web without a browser: web_fetch, web_search",
   "group:memory": "Long-term memory: memory_search, memory_get",
-  "group:session": "Other sessions: sessions_list, sessions_send, session_status, …",
+  "group:session": "Other sessions: sessions_list, sessions_send, session_status, \u2026",
   "group:subagent": "Sub-agents and agents: sessions_spawn, subagents, agents_list",
   "group:browser": "The Chromium browser: browser",
-  "group:media": "Screens, images and speech: desktop_screenshot, …",
+  "group:media": "Screens, images and speech: desktop_screenshot, \u2026",
   "group:cron": "Scheduled turns: cron",
   "group:message": "Sending to the user or a channel: message, send_file",
   "group:documents": "Office documents and PDFs: read_pdf, read_docx, read_xlsx, read_pptx",

@@ -7,7 +7,7 @@ export interface UpdateStatus {
   currentVersion: string;
   updateAvailable: boolean;
   latestVersion?: string;
-  /** Why no answer could be had (offline, turned off, …). */
+  /** Why no answer could be had (offline, turned off, ...). */
   reason?: string;
   checkedAt: string;
 }

@@ -28,9 +28,9 @@ export class ConnectionRegistry {
   #options: ConnectionRegistryOptions;
   #connections = new Map<string, Connection>();
   #perAddress = new Map<string, number>();
-  /** Session key → the connections watching it. */
+  /** Session key -> the connections watching it. */
   #watchers = new Map<string, Set<Connection>>();
-  /** Connection → the session keys it watches, oldest use first. */
+  /** Connection -> the session keys it watches, oldest use first. */
   #watching = new Map<Connection, Set<string>>();
   /** Connections that asked for every session's events. */
   #everything = new Set<Connection>();

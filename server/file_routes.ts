@@ -1,5 +1,5 @@
 /**
- * @module `GET /files/<id>?token=…`: downloads of files `send_file` delivered. Only offered files
+ * @module `GET /files/<id>?token=...`: downloads of files `send_file` delivered. Only offered files
  * are served, only with their own token (a link a browser can open, so no bearer header), and
  * only until they expire; anything else is the same 404, so ids cannot be probed.
  */

@@ -163,7 +163,7 @@ function handleRoute(
 }
 
 /**
- * Checks `Authorization: Bearer …` like `connect` checks its token; a Response when refused. The
+ * Checks `Authorization: Bearer ...` like `connect` checks its token; a Response when refused. The
  * gateway's own secret is answered at once; a paired device's token may need a look-up.
  */
 function authorizeHttp(

@@ -1,5 +1,5 @@
 /**
- * @module How a method family is implemented: a table of method name → handler, typed against
+ * @module How a method family is implemented: a table of method name -> handler, typed against
  * the catalogue in `core/protocol/methods.ts` (params from its schema, result checked against
  * its result schema).
  */

@@ -35,7 +35,7 @@ export interface GatewayServices extends Omit<AgentRuntime, "lifecycle"> {
   channels: ChannelManager;
   /** Turns and messages into sessions on the gateway's initiative; the `message` tool. */
   messages: SessionDelivery;
-  /** Sessions and agents for the session tools (`sessions_list`, `sessions_send`, …). */
+  /** Sessions and agents for the session tools (`sessions_list`, `sessions_send`, ...). */
   sessionDirectory: SessionDirectory;
   /** Sub-agents of `sessions_spawn` and `subagents`. */
   subagents: SubagentRegistry;

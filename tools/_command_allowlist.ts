@@ -34,7 +34,7 @@ const HARMLESS = new Set(["/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr
 
 interface SimpleCommand {
   words: string[];
-  /** The operator after it (`;`, `&&`, `|`, …), "" for the last. */
+  /** The operator after it (`;`, `&&`, `|`, ...), "" for the last. */
   separator: string;
   redirects: { op: string; target: string }[];
 }
@@ -94,7 +94,7 @@ function splitCommand(command: string): SimpleCommand[] | undefined {
   let expands = false;
   let entries: ParseEntry[];
   try {
-    // Every `$NAME`, `${…}`, `$(…)` and `$'…'` calls back here: any of them is a refusal.
+    // Every `$NAME`, `${...}`, `$(...)` and `$'...'` calls back here: any of them is a refusal.
     entries = parse(command, () => {
       expands = true;
       return "";

@@ -89,7 +89,7 @@ export class OoxmlPackage {
   }
 }
 
-/** The element's name without its namespace prefix (`p:sld` → `sld`). */
+/** The element's name without its namespace prefix (`p:sld` -> `sld`). */
 export function localName(node: XmlNode): string | undefined {
   const tag = Object.keys(node).find((key) => key !== ATTRS);
   return tag?.slice(tag.indexOf(":") + 1);

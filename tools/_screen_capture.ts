@@ -129,7 +129,7 @@ export async function captureScreen(
         throw new Error(
           `${plan.backend} produced no image${stderr ? `: ${stderr}` : ""}` +
             (Deno.build.os === "darwin"
-              ? " (allow Screen Recording for this program in System Settings › Privacy)"
+              ? " (allow Screen Recording for this program in System Settings \u203a Privacy)"
               : ""),
         );
       }

@@ -8,7 +8,7 @@ export interface CellRange {
   right: number;
 }
 
-/** Column letters to a 1-based number: A → 1, Z → 26, AA → 27. */
+/** Column letters to a 1-based number: A -> 1, Z -> 26, AA -> 27. */
 function columnNumber(letters: string): number {
   let n = 0;
   for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);

@@ -1,6 +1,6 @@
 /**
  * @module `cron`: the agent schedules work for itself ("remind me at 9", "every 2 hours check
- * …"). A job runs in the session that made it; its answer reaches that session's clients and,
+ * ..."). A job runs in the session that made it; its answer reaches that session's clients and,
  * for a channel session, the channel. The agent sees and removes only its own agent's jobs.
  */
 

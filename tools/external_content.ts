@@ -7,7 +7,7 @@
 
 /** Where the text came from, shown in the opening marker. */
 export interface ExternalSource {
-  /** The tool that fetched it: `web_fetch`, `web_search`, `read_pdf`, … */
+  /** The tool that fetched it: `web_fetch`, `web_search`, `read_pdf`, ... */
   tool: string;
   /** A URL or file path. */
   from?: string;

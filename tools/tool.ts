@@ -41,7 +41,7 @@ export interface ToolServices {
   fileDelivery?: FileDelivery;
   /** Running Chromium profiles, for the `browser` tool. */
   browser?: BrowserControl;
-  /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, … */
+  /** The gateway's environment (tools never read `Deno.env`): `DISPLAY` for screenshots, ... */
   env?: Record<string, string | undefined>;
   /** The skills `read_skill` loads. */
   skills?: SkillCatalog;
@@ -100,7 +100,7 @@ export type ToolEvent =
 export interface Tool<P extends z.ZodType = z.ZodType> {
   /** Unique name; MCP tools are `mcp:<server>:<tool>`. */
   name: string;
-  /** The group `tools.allow` / `tools.deny` may name it by (`group:file`, …). */
+  /** The group `tools.allow` / `tools.deny` may name it by (`group:file`, ...). */
   group?: ToolGroup;
   description: string;
   /** Arguments schema; converted to JSON Schema for the model. */

@@ -96,7 +96,7 @@ export class ChannelManager {
   }
 
   /**
-   * The channel conversation a session belongs to (`telegram-111` → telegram, chat 111), or
+   * The channel conversation a session belongs to (`telegram-111` -> telegram, chat 111), or
    * undefined for a session no channel routes to.
    */
   sessionTarget(sessionId: string): { channel: string; chatId: string } | undefined {

@@ -1,7 +1,7 @@
 /**
  * @module The bounded probe behind `gateway discover`: asks a short, explicit list of
  * `host:port` candidates for the gateway's `/health`. By default the list is loopback only (the
- * configured port and 18789–18799); other hosts are probed only when the user names them.
+ * configured port and 18789-18799); other hosts are probed only when the user names them.
  */
 
 /** A gateway that answered. */

@@ -1,8 +1,10 @@
 /**
  * @module How text reaches the FTS5 trigram index and how a query becomes an FTS5 expression,
  * for English and Chinese alike. Trigrams need three characters, and Chinese words are often one
- * or two, so each CJK run is also indexed as its characters joined by `#` (`#我#的#猫#`): the
- * character 猫 is then the trigram `#猫#`, and the two-character word 小花 the trigram `小#花`.
+ * or two, so each CJK run is also indexed as its characters joined by `#`. Below, capital letters
+ * stand for CJK characters (sources are kept to Latin-1: tests/scripts/latin1_sources_test.ts):
+ * `ABC` is indexed as `#A#B#C#`, so the character A is the trigram `#A#` and the two-character
+ * word BC the trigram `B#C`.
  */
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -40,7 +42,7 @@ export interface FtsQuery {
  * - A word of three or more characters is a trigram phrase (so `whisker` also finds
  *   `Whiskers`); a two-character word is matched at a word's start or end (` ai`, `ai `); a
  *   single letter is dropped.
- * - A CJK run is split into its two-character pieces (`猫叫什么` → 猫叫, 叫什, 什么), each a
+ * - A CJK run is split into its two-character pieces (`ABCD` -> AB, BC, CD), each a
  *   phrase of the `cjk` column, so one shared word is enough to match; a lone character is
  *   matched as itself.
  */
@@ -80,7 +82,7 @@ export function buildFtsQuery(query: string): FtsQuery {
   };
 }
 
-/** Splits a word into its CJK and non-CJK runs (`gpt模型` → gpt, 模型). */
+/** Splits a word into its CJK and non-CJK runs (`gptAB` -> gpt, AB, where A and B are CJK characters). */
 function splitScripts(word: string): string[] {
   const parts: string[] = [];
   let current = "";
@@ -99,9 +101,9 @@ function splitScripts(word: string): string[] {
 }
 
 /**
- * A one- or two-character CJK piece as one trigram of the `cjk` column: `#猫#` for 猫, and the
- * middle trigram `小#花` for 小花 (`#` only ever separates characters, so it names the pair
- * alone) — one posting list each, however long the query.
+ * A one- or two-character CJK piece as one trigram of the `cjk` column: `#A#` for A, and the
+ * middle trigram `B#C` for BC (`#` only ever separates characters, so it names the pair
+ * alone) -- one posting list each, however long the query.
  */
 function cjkPhrase(chars: string[]): string {
   return `cjk : ${phrase(chars.length === 1 ? `#${chars[0]}#` : chars.join("#"))}`;

@@ -80,5 +80,7 @@ function snippet(text: string, terms: string[]): string {
   );
   const start = at === text.length ? 0 : Math.max(0, at - SNIPPET_CHARS / 4);
   const piece = text.slice(start, start + SNIPPET_CHARS);
-  return `${start > 0 ? "…" : ""}${piece}${start + SNIPPET_CHARS < text.length ? "…" : ""}`;
+  return `${start > 0 ? "\u2026" : ""}${piece}${
+    start + SNIPPET_CHARS < text.length ? "\u2026" : ""
+  }`;
 }

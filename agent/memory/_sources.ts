@@ -10,7 +10,7 @@ import type { MemorySource } from "./memory_db.ts";
 
 /** A file the index should hold, as found on disk now. */
 export interface FoundFile {
-  /** `MEMORY.md`, `memory/…md`, or `sessions/<id>.jsonl`. */
+  /** `MEMORY.md`, `memory/...md`, or `sessions/<id>.jsonl`. */
   path: string;
   source: MemorySource;
   /** Absolute path. */
@@ -147,7 +147,7 @@ function parseEntry(raw: string): Record<string, unknown> | undefined {
 }
 
 /**
- * One session entry as a line of text: `user: …`, `assistant: …`, or `summary: …` for a
+ * One session entry as a line of text: `user: ...`, `assistant: ...`, or `summary: ...` for a
  * compaction line (docs/sessions.md), whose summary stands for the turns before it.
  */
 export function renderEntry(

@@ -67,7 +67,7 @@ export class MemoryService implements MemoryBackend {
   /** Embedders `/v1/embeddings` asked for by name, kept (a local model stays loaded). */
   #named = new Map<string, { key: string; embedder: Promise<Embedder> }>();
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Agent → when its scheduled sync may run (ms, `performance.now()`): the last change + debounce. */
+  /** Agent -> when its scheduled sync may run (ms, `performance.now()`): the last change + debounce. */
   #due = new Map<string, number>();
   #watchers: Deno.FsWatcher[] = [];
   /** Folders watched now (`agentId:folder`); one missing at start is tried again later. */

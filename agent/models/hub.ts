@@ -188,7 +188,7 @@ function huggingFaceClient(env: Record<string, string | undefined>): HubClient {
             ...(sha256 ? { sha256 } : {}),
           });
         }
-        // Large repos are paginated with a `Link: <…>; rel="next"` header.
+        // Large repos are paginated with a `Link: <...>; rel="next"` header.
         const link = response.headers.get("link")?.match(/<([^>]+)>;\s*rel="next"/)?.[1];
         next = link ? new URL(link, endpoint).href : undefined;
       }

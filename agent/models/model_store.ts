@@ -276,7 +276,7 @@ export function localModelRef(model: Pick<LocalModel, "id" | "backend">): string
   return `${model.backend}/${model.id}`;
 }
 
-/** The local model a reference names, if it names one (`llamacpp/…` or `mlx/…`). */
+/** The local model a reference names, if it names one (`llamacpp/...` or `mlx/...`). */
 export function parseLocalModelRef(
   ref: string | undefined,
 ): { backend: LocalBackend; id: string } | undefined {

@@ -8,7 +8,7 @@ export function resumeMessage(plan: Plan): string {
   const lines = [
     `Resume the plan ${plan.id} "${plan.title}". Progress so far:`,
     ...plan.steps.map((step) =>
-      `${step.id}. [${step.status}] ${step.title}${step.note ? ` — ${step.note}` : ""}`
+      `${step.id}. [${step.status}] ${step.title}${step.note ? ` \u2014 ${step.note}` : ""}`
     ),
   ];
   if (next) lines.push(`Continue from step ${next.id}: ${next.title}.`);

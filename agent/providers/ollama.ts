@@ -1,5 +1,5 @@
 /**
- * @module Ollama: chat through its OpenAI-compatible API (`…/v1`), models listed from its own
+ * @module Ollama: chat through its OpenAI-compatible API (`.../v1`), models listed from its own
  * API (`GET /api/tags`), which names every pulled model with its size and quantization.
  */
 

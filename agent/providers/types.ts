@@ -103,7 +103,7 @@ export type ProviderApi = "openai" | "anthropic" | "llamacpp";
 
 /** One configured provider, ready to call. */
 export interface ChatProvider {
-  /** The provider id from config (`openai`, `deepseek`, `my-proxy`, …). */
+  /** The provider id from config (`openai`, `deepseek`, `my-proxy`, ...). */
   readonly id: string;
   readonly api: ProviderApi;
   /**

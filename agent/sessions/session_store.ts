@@ -117,11 +117,11 @@ const MAX_PRESTATS = 64;
 export class SessionStore {
   readonly paths: StatePaths;
   #locks = new Map<string, Promise<unknown>>();
-  /** Session file → its size after this store's last append (forgotten by cuts and rewrites). */
+  /** Session file -> its size after this store's last append (forgotten by cuts and rewrites). */
   #ends = new Map<string, number>();
   /** Parsed ends of active sessions, so a turn's context needs no read of its file. */
   #tails = new SessionTails<LocatedEntry>();
-  /** Session ids → file paths, as {@linkcode file} checked and built them. */
+  /** Session ids -> file paths, as {@linkcode file} checked and built them. */
   #files = new Map<string, string>();
   /** Stats started ahead of a checked append (see {@linkcode prepareAppend}). */
   #prestats = new Map<string, { at: number; info: Promise<Deno.FileInfo | undefined> }>();

@@ -28,7 +28,7 @@ export interface VoiceEngine {
   parse(stdout: string): Voice[];
 }
 
-/** `espeak-ng --voices`: a header, then `Pty Language Age/Gender VoiceName File Other…`. */
+/** `espeak-ng --voices`: a header, then `Pty Language Age/Gender VoiceName File Other...`. */
 export function parseEspeakVoices(stdout: string): Voice[] {
   const voices: Voice[] = [];
   for (const line of stdout.split("\n").slice(1)) {

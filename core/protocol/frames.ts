@@ -8,7 +8,7 @@ export const PROTOCOL = { min: 1, max: 3 } as const;
 
 export type FrameId = string | number;
 
-/** Client → server. */
+/** Client -> server. */
 export interface RequestFrame {
   type: "req";
   /** Echoed in the response; a string per the spec, numbers tolerated. */
@@ -17,12 +17,12 @@ export interface RequestFrame {
   params?: unknown;
 }
 
-/** Server → client, answering one request. */
+/** Server -> client, answering one request. */
 export type ResponseFrame =
   | { type: "res"; id: FrameId | null; ok: true; payload: unknown }
   | { type: "res"; id: FrameId | null; ok: false; error: ErrorShape };
 
-/** Server → client, pushed; `seq` counts from 1 on each connection, without gaps. */
+/** Server -> client, pushed; `seq` counts from 1 on each connection, without gaps. */
 export interface EventFrame {
   type: "event";
   event: string;

@@ -2,7 +2,7 @@
  * @module `POST /v1/responses`: OpenAI's Responses API over any configured provider or agent,
  * non-streamed or streamed with its typed events (`response.created`, `response.output_item.added`,
  * `response.output_text.delta`, `response.function_call_arguments.delta/.done`,
- * `response.output_item.done`, `response.completed`, …).
+ * `response.output_item.done`, `response.completed`, ...).
  */
 
 import type { StreamEvent, Usage } from "../../agent/providers/types.ts";

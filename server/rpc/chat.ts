@@ -13,7 +13,7 @@ import { defineMethods } from "../method_table.ts";
 
 /**
  * Runs one turn for a run-starting method (default agent and session filled in) and answers
- * `{ completed, … }` once it has ended.
+ * `{ completed, ... }` once it has ended.
  */
 async function runTurn(
   ctx: RpcContext,

@@ -123,7 +123,7 @@ export async function findBrowserExecutable(
   );
 }
 
-/** The browser's version line (`Chromium 156.0…`), or undefined when it does not say. */
+/** The browser's version line (`Chromium 156.0...`), or undefined when it does not say. */
 export async function readBrowserVersion(path: string, timeoutMs = 10_000): Promise<
   string | undefined
 > {

@@ -176,7 +176,7 @@ export async function htmlSnapshot(page: Page, previewChars = 2_000) {
   };
 }
 
-// A function's source (`() => …`, `async x => …`, `function () {…}`) is called, not just
+// A function's source (`() => ...`, `async x => ...`, `function () {...}`) is called, not just
 // evaluated to a function value that cannot cross back to us.
 const FUNCTION_SOURCE = /^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/;
 

@@ -91,7 +91,7 @@ async function* single(full: string, path: string) {
 
 function excerpt(path: string, lines: string[], at: number, context: number): string[] {
   const clip = (text: string) =>
-    text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
+    text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}\u2026` : text;
   if (context === 0) return [`${path}:${at + 1}:${clip(lines[at])}`];
   const out: string[] = [];
   for (let j = Math.max(0, at - context); j <= Math.min(lines.length - 1, at + context); j++) {

@@ -39,7 +39,7 @@ export const readTool = defineTool({
     for (const [i, raw] of wanted.entries()) {
       let line = raw;
       if (line.length > MAX_LINE_CHARS) {
-        line = `${line.slice(0, MAX_LINE_CHARS)}… [line cut at ${MAX_LINE_CHARS} chars]`;
+        line = `${line.slice(0, MAX_LINE_CHARS)}\u2026 [line cut at ${MAX_LINE_CHARS} chars]`;
         longLines++;
       }
       const numbered = `${String(first + i).padStart(6)}\t${line}`;

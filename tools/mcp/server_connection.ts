@@ -16,7 +16,7 @@ import {
 } from "./server_config.ts";
 import { toToolOutput } from "./tool_result.ts";
 
-/** `connecting` → `connected`; `error` while waiting to retry; `disabled` by config. */
+/** `connecting` -> `connected`; `error` while waiting to retry; `disabled` by config. */
 export type McpServerState = "connecting" | "connected" | "error" | "disabled" | "closed";
 
 /** What `mcp.status` and `pyclaw mcp status` show of one server. */

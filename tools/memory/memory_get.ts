@@ -1,6 +1,6 @@
 /**
  * @module The `memory_get` tool: the text around a `memory_search` hit (by its id), or lines of
- * a memory file (`MEMORY.md`, `memory/…md`) or past session (`sessions/<id>.jsonl`).
+ * a memory file (`MEMORY.md`, `memory/...md`) or past session (`sessions/<id>.jsonl`).
  */
 
 import { z } from "zod";

@@ -7,12 +7,12 @@ export type MemoryHitSource = "memory" | "sessions";
 export interface MemoryHit {
   /** Pass to `memory_get` for the text around the hit: `MEMORY.md#L3-L9`. */
   id: string;
-  /** `MEMORY.md`, `memory/…md` (relative to the workspace) or `sessions/<id>.jsonl`. */
+  /** `MEMORY.md`, `memory/...md` (relative to the workspace) or `sessions/<id>.jsonl`. */
   path: string;
   source: MemoryHitSource;
   startLine: number;
   endLine: number;
-  /** 0–1, higher is better. */
+  /** 0-1, higher is better. */
   score: number;
   snippet: string;
   /** Sessions: which one, and when the chunk's first message was written. */

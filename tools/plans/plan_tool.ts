@@ -118,7 +118,7 @@ function render(plan: Plan, headline: string): ToolOutput {
   const lines = [
     `${headline}: ${plan.id} "${plan.title}" (${plan.status})`,
     ...plan.steps.map((step) =>
-      `${step.id}. ${MARK[step.status]} ${step.title}${step.note ? ` — ${step.note}` : ""}`
+      `${step.id}. ${MARK[step.status]} ${step.title}${step.note ? ` \u2014 ${step.note}` : ""}`
     ),
   ];
   const next = unfinishedSteps(plan)[0];

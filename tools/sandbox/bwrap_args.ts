@@ -39,7 +39,7 @@ export interface SandboxLimits {
 const SYSTEM_DIRS = ["/usr", "/etc", "/opt", "/nix/store"];
 /** On merged-/usr systems these are links into `/usr`; elsewhere real folders. */
 const TOP_LEVEL_LINKS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-/** Where the resolver config often points (`/etc/resolv.conf` → here) when the network is on. */
+/** Where the resolver config often points (`/etc/resolv.conf` -> here) when the network is on. */
 const RESOLVER_DIRS = ["/run/systemd/resolve", "/run/resolvconf"];
 
 /** Reads how a top-level path exists on this host, so the sandbox mirrors it. */

@@ -87,7 +87,7 @@ export class CommandSandbox {
     this.#options = options;
   }
 
-  /** Whether bubblewrap works here (probed once: a real `bwrap … true`). */
+  /** Whether bubblewrap works here (probed once: a real `bwrap ... true`). */
   async availability(): Promise<SandboxAvailability> {
     return (await this.#probed()).availability;
   }
@@ -155,7 +155,7 @@ export function hostLaunch(command: string): CommandLaunch {
     : { program: "/bin/sh", args: ["-c", command], sandboxed: false };
 }
 
-/** What the probe found: whether bwrap works, and how `/bin`, `/lib`, … exist on this host. */
+/** What the probe found: whether bwrap works, and how `/bin`, `/lib`, ... exist on this host. */
 export interface BwrapProbe {
   availability: SandboxAvailability;
   layout: Map<string, ReturnType<PathKind>>;
