@@ -55,8 +55,11 @@ export class TerminalSession {
     return await this.#tmux("capture-pane", "-p", "-J", ...escapes, "-t", "t", "-S", "-200");
   }
 
-  /** Waits until the screen shows `what`; returns the screen. */
-  async waitFor(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
+  /**
+   * Waits until the screen shows `what`; returns the screen. The bound only ends a failure: a
+   * step that spawns a process can take seconds on a loaded 2-core machine.
+   */
+  async waitFor(what: string | RegExp, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = await this.screen();
