@@ -6,7 +6,7 @@
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { unwatchIdle, watchIdle } from "./_idle_watch.ts";
-import { ProviderError, type ProviderErrorKind } from "./types.ts";
+import { ProviderError, type ProviderErrorKind, type UpstreamResponse } from "./types.ts";
 
 /** Chunks read after an answer's last event before its connection is given up instead. */
 const DRAIN_CHUNKS = 4;
@@ -34,25 +34,6 @@ function proxied(): boolean {
     }
   }
   return proxyConfigured;
-}
-
-/** An upstream's answer, from fetch or from a kept HTTP/1.1 connection. */
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly ok: boolean;
-  readonly headers: { get(name: string): string | null };
-  /** The next chunk of the body, or undefined at its end; valid until the next read. */
-  read(): Promise<Uint8Array | undefined>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
-  /** Stops reading the body (closing the upstream request). */
-  cancel(): Promise<void>;
-  /**
-   * Reads what little is left of a body whose content the caller has whole (the last chunk's
-   * framing after an SSE stream's last event), so the connection is kept for the next request;
-   * a body that goes on is cancelled. Never rejects.
-   */
-  release(): Promise<void>;
 }
 
 /** An upstream call in progress: its response, and its idle timeout to feed on every chunk. */

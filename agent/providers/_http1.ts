@@ -15,24 +15,7 @@
 
 import { Buffer } from "node:buffer";
 import HTTPParser from "bare-http-parser";
-
-/** The answer of {@linkcode http1Request}: a status, headers and a body read chunk by chunk. */
-export interface Http1Response {
-  readonly status: number;
-  readonly ok: boolean;
-  readonly headers: { get(name: string): string | null };
-  /** The next chunk of the body, or undefined at its end; valid until the next read. */
-  read(): Promise<Uint8Array | undefined>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
-  /** Stops reading: the connection is closed unless the body had already ended. */
-  cancel(): Promise<void>;
-  /**
-   * The caller has all it wanted (an SSE stream's last event): what is left of the body, its
-   * last chunk's framing as a rule, is read in the background and the connection kept.
-   */
-  release(): Promise<void>;
-}
+import type { UpstreamResponse } from "./types.ts";
 
 /** A request of {@linkcode http1Request}. */
 export interface Http1Request {
@@ -45,7 +28,7 @@ export interface Http1Request {
   body?: string | Uint8Array;
   /** Aborting closes the connection: the upstream sees its client go. */
   signal?: AbortSignal;
-  /** Chunks {@linkcode Http1Response.release} reads before it gives the connection up. */
+  /** Chunks {@linkcode UpstreamResponse.release} reads before it gives the connection up. */
   drainChunks?: number;
 }
 
@@ -217,7 +200,7 @@ async function connect(url: URL, pool: Connection[], signal?: AbortSignal): Prom
  *
  * @throws {TypeError} for a bad header; whatever the connection threw (closed, reset, aborted)
  */
-export async function http1Request(request: Http1Request): Promise<Http1Response> {
+export async function http1Request(request: Http1Request): Promise<UpstreamResponse> {
   const { url, signal } = request;
   const key = url.host;
   let pool = pools.get(key);
@@ -270,7 +253,7 @@ function response(
   head: ParserOp,
   finish: () => void,
   drainChunks: number,
-): Http1Response {
+): UpstreamResponse {
   const headers = head.headers!;
   let ended = false;
   const end = () => {

@@ -180,3 +180,25 @@ export function contentText(content: string | ContentPart[]): string {
   if (typeof content === "string") return content;
   return content.filter((part) => part.type === "text").map((part) => part.text).join("");
 }
+
+/** An upstream's answer, from fetch or from a kept HTTP/1.1 connection. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  /** The next chunk of the body, or undefined at its end; valid until the next read. */
+  read(): Promise<Uint8Array | undefined>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /**
+   * Stops reading the body, closing the upstream request (a kept connection is closed unless the
+   * body had already ended).
+   */
+  cancel(): Promise<void>;
+  /**
+   * Reads what little is left of a body whose content the caller has whole (the last chunk's
+   * framing after an SSE stream's last event), so the connection is kept for the next request;
+   * a body that goes on is cancelled. Never rejects.
+   */
+  release(): Promise<void>;
+}
