@@ -6,21 +6,41 @@
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { unwatchIdle, watchIdle } from "./_idle_watch.ts";
-import { ProviderError, type ProviderErrorKind, type UpstreamResponse } from "./types.ts";
+import {
+  ProviderError,
+  type ProviderErrorKind,
+  UnreadableAnswerError,
+  type UpstreamResponse,
+} from "./types.ts";
 
 /** Chunks read after an answer's last event before its connection is given up instead. */
 const DRAIN_CHUNKS = 4;
 
-let http1: typeof import("./_http1.ts") | null | undefined;
+type Http1 = typeof import("./_http1_redirect.ts");
+let http1: Http1 | null | undefined;
 /**
  * The kept-connection client, loaded with the first plain-http upstream: its parser is
  * CommonJS, whose loader costs ~40-130 ms and ~12 MB once, which providers on https never need.
- * Null when it cannot load (a checkout whose node_modules predates the parser): fetch serves.
+ * Null when it cannot load (a checkout whose node_modules predates the parser): fetch serves,
+ * and the reason is printed once, as the parser is a declared dependency that should be there.
  */
-async function loadHttp1(): Promise<typeof import("./_http1.ts") | null> {
-  if (http1 === undefined) http1 = await import("./_http1.ts").catch(() => null);
+async function loadHttp1(): Promise<Http1 | null> {
+  if (http1 === undefined) {
+    http1 = await import("./_http1_redirect.ts").catch((error) => {
+      // Providers have no logger of their own; stderr is where the gateway's console log goes.
+      console.warn(
+        `pyclaw: kept HTTP/1.1 connections are off (plain-http providers use fetch): ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+      return null;
+    });
+  }
   return http1;
 }
+
+/** Unreadable answers: the upstream's fault, which the network's messages would misstate. */
+const UNREADABLE = new Set(["UnreadableAnswerError", "HTTPParserError"]);
 
 let proxyConfigured: boolean | undefined;
 /** Whether fetch would send plain-http requests through a proxy (a kept connection would not). */
@@ -106,6 +126,16 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     if (options.signal?.aborted) {
       return new ProviderError("aborted", options.provider, "The request was aborted");
     }
+    if (error instanceof UnreadableAnswerError || UNREADABLE.has((error as Error)?.name)) {
+      return new ProviderError(
+        "upstream",
+        options.provider,
+        `Provider ${options.provider} sent an answer that cannot be read: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
     if (timedOut) {
       return new ProviderError(
         "timeout",
@@ -136,14 +166,22 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
       ? http1 === undefined ? await loadHttp1() : http1
       : null;
     response = url && kept
-      ? await kept.http1Request({
+      ? await kept.http1Fetch({
         method,
         url,
         headers: Array.isArray(options.headers) ? options.headers : pairsOf(options.headers),
         body,
         signal: controller.signal,
         drainChunks: DRAIN_CHUNKS,
-      })
+      }, async (next) =>
+        fetched(
+          await fetch(next.url, {
+            method: next.method,
+            headers: next.headers as [string, string][],
+            body: next.body as BodyInit | undefined,
+            signal: next.signal,
+          }),
+        ))
       : fetched(
         await fetch(options.url, {
           method,

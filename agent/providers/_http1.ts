@@ -10,12 +10,16 @@
  *
  * A kept connection has a read pending while it waits, so a server that closes it is seen at
  * once and it is not used again; a reused connection that fails before any byte of the answer
- * is retried once on a new one, as browsers do, since the server never saw that request.
+ * is retried once, on a new connection, as browsers do (the server most likely never saw the
+ * request; a server that read it and closed without answering sees it twice, as with fetch).
+ * What fetch adds is added here too: `authorization` from credentials in the URL, `accept` and
+ * `user-agent`, and gzip, deflate or brotli answers decoded. Redirects are followed by _http1_redirect.ts.
  */
 
 import { Buffer } from "node:buffer";
 import HTTPParser from "bare-http-parser";
-import type { UpstreamResponse } from "./types.ts";
+import { UnreadableAnswerError, type UpstreamResponse } from "./types.ts";
+import { VERSION } from "../../core/version.ts";
 
 /** A request of {@linkcode http1Request}. */
 export interface Http1Request {
@@ -50,6 +54,20 @@ interface Parser {
 }
 
 const ParserClass = HTTPParser as unknown as new (options?: object) => Parser;
+/**
+ * Header bytes an answer may have: the parser's default (16 KiB) refused answers fetch reads
+ * (hyper allows ~400 KB); a proxy's long cookies or a debug header can pass 16 KiB.
+ */
+const PARSER_OPTIONS = { maxHeaderSize: 256 * 1024 };
+
+/** Content codings DecompressionStream decodes, by their HTTP names. */
+const DECODERS: Record<string, CompressionFormat> = {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+  // Deno's DecompressionStream names brotli "brotli" (not in the standard's list).
+  br: "brotli" as CompressionFormat,
+};
 
 /** Idle connections kept per origin; more are closed when they come back. */
 const MAX_IDLE = 16;
@@ -65,7 +83,7 @@ class Connection {
   readonly #conn: Deno.TcpConn;
   readonly #pool: Connection[];
   readonly #buffer = new Uint8Array(READ_BYTES);
-  #parser = new ParserClass();
+  #parser = new ParserClass(PARSER_OPTIONS);
   #ops: ParserOp[] = [];
   #pending: Promise<number | null> | undefined;
   #idle = false;
@@ -169,8 +187,23 @@ function headerLines(headers: Http1Request["headers"]): string {
     if (lower === "host" || lower === "content-length" || lower === "connection") continue;
     lines += `${name}: ${value.trim()}\r\n`;
   }
+  // What fetch sends when the caller does not: a proxy or server may refuse a request without.
+  const has = (wanted: string) => headers.some(([name]) => name.toLowerCase() === wanted);
+  if (!has("accept")) lines += "accept: */*\r\n";
+  if (!has("user-agent")) lines += `user-agent: pyclaw/${VERSION}\r\n`;
   heads.set(headers, lines);
   return lines;
+}
+
+/**
+ * The `authorization` line fetch makes of credentials in the URL (`http://user:pw@host/`),
+ * percent-decoded, unless the provider sets its own.
+ */
+function credentials(url: URL, headers: Http1Request["headers"]): string {
+  if (!url.username && !url.password) return "";
+  if (headers.some(([name]) => name.toLowerCase() === "authorization")) return "";
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `authorization: Basic ${btoa(String.fromCharCode(...encoder.encode(pair)))}\r\n`;
 }
 
 /** A new connection; an abort gives up the connect (an unanswering host takes minutes). */
@@ -209,7 +242,7 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
   const head = encoder.encode(
     `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${
       headerLines(request.headers)
-    }${body ? `content-length: ${body.length}\r\n` : ""}\r\n`,
+    }${credentials(url, request.headers)}${body ? `content-length: ${body.length}\r\n` : ""}\r\n`,
   );
   const bytes = body ? new Uint8Array(head.length + body.length) : head;
   if (body) {
@@ -217,8 +250,9 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
     bytes.set(body, head.length);
   }
   signal?.throwIfAborted();
-  for (;;) {
-    const connection = pool.pop() ?? await connect(url, pool, signal);
+  for (let retried = false;;) {
+    // A retry takes a new connection: the next idle one may be as stale as the last.
+    const connection = (retried ? undefined : pool.pop()) ?? await connect(url, pool, signal);
     connection.take();
     const onAbort = () => connection.close();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -239,10 +273,16 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
       );
     } catch (error) {
       signal?.removeEventListener("abort", onAbort);
-      const stale = connection.reused && connection.received === 0 && !signal?.aborted;
+      const stale = !retried && connection.reused && connection.received === 0 &&
+        !signal?.aborted;
       connection.close();
-      // The server closed a kept connection as the request went out: it never saw the request.
-      if (stale) continue;
+      // The server closed a kept connection as the request went out: it most likely never saw
+      // the request. The idle ones it kept beside it are suspect too (a restarted server).
+      if (stale) {
+        retried = true;
+        for (const idle of pool.splice(0)) idle.close();
+        continue;
+      }
       throw signal?.aborted ? signal.reason : error;
     }
   }
@@ -264,7 +304,7 @@ function response(
     if (typeof close === "string" && /\bclose\b/i.test(close)) connection.close();
     else connection.release();
   };
-  const read = async (): Promise<Uint8Array | undefined> => {
+  const rawRead = async (): Promise<Uint8Array | undefined> => {
     if (ended) return undefined;
     let op: ParserOp | undefined;
     try {
@@ -285,6 +325,31 @@ function response(
     connection.close();
     throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
   };
+  const status = head.code!;
+  const encoding = headers["content-encoding"];
+  let read = rawRead;
+  if (typeof encoding === "string" && !/^\s*(identity)?\s*$/i.test(encoding)) {
+    const format = DECODERS[encoding.trim().toLowerCase()];
+    if (!format) {
+      // No accept-encoding is sent: a server that compresses anyway, in a coding (or a chain of
+      // codings) fetch would not decode either, is refused plainly.
+      connection.close();
+      finish();
+      throw new UnreadableAnswerError(`Unsupported content-encoding ${encoding}`);
+    }
+    // Decoded as fetch decodes it, chunk by chunk, so a compressed event stream still streams.
+    const decoded = new ReadableStream<BufferSource>({
+      async pull(controller) {
+        const chunk = await rawRead();
+        if (chunk) controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
+        else controller.close();
+      },
+    }, { highWaterMark: 0 }).pipeThrough(new DecompressionStream(format)).getReader();
+    read = async () => {
+      const { value, done } = await decoded.read();
+      return done ? undefined : value;
+    };
+  }
   const text = async () => {
     let out = "";
     const stream = new TextDecoder();
@@ -293,14 +358,6 @@ function response(
     }
     return out + stream.decode();
   };
-  const status = head.code!;
-  const encoding = headers["content-encoding"];
-  if (typeof encoding === "string" && encoding !== "identity") {
-    // No accept-encoding is sent: a server that compresses anyway is not understood.
-    connection.close();
-    finish();
-    throw new TypeError(`Unsupported content-encoding ${encoding}`);
-  }
   return {
     status,
     ok: status >= 200 && status < 300,

@@ -144,6 +144,14 @@ export type ProviderErrorKind =
   | "bad_request"
   | "upstream";
 
+/**
+ * An answer that arrived but cannot be read (an unknown content-encoding, endless redirects):
+ * the upstream's fault, not the network's.
+ */
+export class UnreadableAnswerError extends Error {
+  override name = "UnreadableAnswerError";
+}
+
 /** An upstream failure, mapped to a clear message. */
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;

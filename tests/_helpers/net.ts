@@ -14,6 +14,12 @@ function ephemeralStart(): number {
   }
 }
 
+/**
+ * Ports already handed out in this process: a child may not have bound one yet (or has let it
+ * go again), so a second call could find it free and hand it out twice.
+ */
+const handedOut = new Set<number>();
+
 /** Below the ephemeral range and above the ports gateways use by default (18789–18799). */
 const FIRST = 20_000;
 
@@ -28,15 +34,21 @@ export function freePort(): number {
   for (let attempt = 0; end > FIRST + 1000 && attempt < 100; attempt++) {
     const port = FIRST + Math.floor(Math.random() * (end - FIRST));
     try {
+      if (handedOut.has(port)) continue;
       Deno.listen({ hostname: "127.0.0.1", port }).close();
+      handedOut.add(port);
       return port;
     } catch {
       // in use: another one
     }
   }
   // An ephemeral range that starts too low to leave room below it: the kernel's choice.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }

@@ -1,0 +1,71 @@
+/**
+ * @module Redirects of requests sent over kept connections (_http1.ts), followed as fetch
+ * follows them (the Fetch standard's "HTTP-redirect fetch"): 307 and 308 resend the method and
+ * body, 301 and 302 turn a POST into a GET and 303 anything into a GET, each without the body
+ * or its headers; credentials set by the provider are not sent to another origin; at most 20.
+ * A plain-http target is asked over a kept connection; any other is handed to fetch.
+ */
+
+import { type Http1Request, http1Request } from "./_http1.ts";
+import { UnreadableAnswerError, type UpstreamResponse } from "./types.ts";
+
+/** The most redirects fetch follows before it fails the request. */
+const MAX_REDIRECTS = 20;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The Fetch standard's "request-body-header names", dropped with the body. */
+const BODY_HEADERS = new Set([
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+]);
+
+/** Sends a request redirected elsewhere than plain http (fetch's part). */
+export type ViaFetch = (request: Http1Request) => Promise<UpstreamResponse>;
+
+/** The request a redirect answer asks for, or undefined when the answer is not a redirect. */
+export function redirected(
+  request: Http1Request,
+  status: number,
+  location: string | null,
+): Http1Request | undefined {
+  if (!REDIRECTS.has(status) || location === null) return undefined;
+  const url = new URL(location, request.url); // a bad location: TypeError, as from fetch
+  let { method, body, headers } = request;
+  if ((status === 303 || status === 301 || status === 302) && method === "POST") {
+    method = "GET";
+    body = undefined;
+    headers = headers.filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
+  } else if (status === 303) {
+    body = undefined;
+  }
+  if (url.origin !== request.url.origin) {
+    headers = headers.filter(([name]) => name.toLowerCase() !== "authorization");
+  }
+  return { ...request, url, method, body, headers };
+}
+
+/**
+ * {@linkcode http1Request}, following redirects.
+ *
+ * @throws {UnreadableAnswerError} past 20 redirects; whatever the request threw
+ */
+export async function http1Fetch(
+  request: Http1Request,
+  viaFetch: ViaFetch,
+): Promise<UpstreamResponse> {
+  for (let count = 0;; count++) {
+    const response = await http1Request(request);
+    const next = redirected(request, response.status, response.headers.get("location"));
+    if (!next) return response;
+    // The redirect's own body is not wanted; a short one leaves its connection for reuse.
+    await response.release();
+    if (count === MAX_REDIRECTS) {
+      throw new UnreadableAnswerError(
+        `More than ${MAX_REDIRECTS} redirects from ${request.url.origin}`,
+      );
+    }
+    if (next.url.protocol !== "http:") return viaFetch(next);
+    request = next;
+  }
+}

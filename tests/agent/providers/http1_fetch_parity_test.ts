@@ -1,0 +1,235 @@
+/**
+ * @module Where kept HTTP/1.1 connections (agent/providers/_http1.ts) must behave as fetch does:
+ * a request the server read and dropped is resent once, not once per idle connection;
+ * credentials in the URL become `authorization`; `accept` and `user-agent` are sent; redirects
+ * are followed with fetch's method and body rules; compressed answers are decoded; and an
+ * unreadable answer is an upstream error, not "cannot reach". Servers here are raw sockets on
+ * 127.0.0.1, so every byte on the wire is what the client wrote.
+ */
+
+import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { readJson, sseEvents, upstreamFetch } from "../../../agent/providers/_http.ts";
+import { ProviderError } from "../../../agent/providers/types.ts";
+
+interface Seen {
+  connection: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Reply = string | Uint8Array | false | Promise<string | Uint8Array | false>;
+
+/** A raw HTTP/1.1 server: `respond` answers each request, or false closes without an answer. */
+function rawServer(respond: (request: Seen) => Reply, hostname = "127.0.0.1") {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const seen: Seen[] = [];
+  let connections = 0;
+  const serve = async (conn: Deno.Conn, connection: number) => {
+    const buffer = new Uint8Array(64 * 1024);
+    let text = "";
+    try {
+      for (;;) {
+        const count = await conn.read(buffer);
+        if (count === null) break;
+        text += new TextDecoder().decode(buffer.subarray(0, count));
+        for (;;) {
+          const end = text.indexOf("\r\n\r\n");
+          if (end < 0) break;
+          const [start, ...lines] = text.slice(0, end).split("\r\n");
+          const headers: Record<string, string> = {};
+          for (const line of lines) {
+            const colon = line.indexOf(":");
+            headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+          }
+          const length = Number(headers["content-length"] ?? 0);
+          if (text.length < end + 4 + length) break;
+          const [method, path] = start.split(" ");
+          const request = {
+            connection,
+            method,
+            path,
+            headers,
+            body: text.slice(end + 4, end + 4 + length),
+          };
+          text = text.slice(end + 4 + length);
+          seen.push(request);
+          const reply = await respond(request);
+          if (reply === false) return;
+          await conn.write(typeof reply === "string" ? new TextEncoder().encode(reply) : reply);
+        }
+      }
+    } catch {
+      /* the client went away */
+    } finally {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  };
+  (async () => {
+    try {
+      for await (const conn of listener) serve(conn, ++connections);
+    } catch { /* closed */ }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    url: `http://${hostname}:${(listener.addr as Deno.NetAddr).port}`,
+    seen,
+    get connections() {
+      return connections;
+    },
+    [Symbol.dispose]: () => listener.close(),
+  };
+}
+
+const ok = (body: string, extra = "") =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${
+    new TextEncoder().encode(body).length
+  }\r\n${extra}\r\n${body}`;
+
+const post = (url: string, body: unknown = { x: 1 }, headers: [string, string][] = []) =>
+  upstreamFetch({
+    provider: "local",
+    url,
+    headers: [["content-type", "application/json"], ...headers],
+    body,
+    timeoutMs: 10_000,
+  });
+
+async function compressed(text: string, format: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream()
+    .pipeThrough(new CompressionStream(format as CompressionFormat));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function joined(head: string, body: Uint8Array): Uint8Array {
+  const bytes = new TextEncoder().encode(head);
+  const out = new Uint8Array(bytes.length + body.length);
+  out.set(bytes);
+  out.set(body, bytes.length);
+  return out;
+}
+
+Deno.test("a POST the server read and dropped is resent once, not once per idle connection", async () => {
+  // Eight requests at once open eight connections: none is answered until all eight arrived.
+  let release!: () => void;
+  const allIn = new Promise<void>((resolve) => release = resolve);
+  let warm = 0;
+  using server = rawServer(async (request) => {
+    if (request.body.includes("drop")) return false; // read, then closed with no answer
+    if (++warm === 8) release();
+    await allIn;
+    return ok(`{"n":${warm}}`);
+  });
+  await Promise.all(Array.from({ length: 8 }, () => post(server.url).then(readJson)));
+  assertEquals(server.connections, 8);
+  const error = await assertRejects(() => post(server.url, { drop: true }), ProviderError);
+  assertEquals(error.kind, "unreachable");
+  // fetch sends it twice (once, and once more on a new connection); so does the kept client.
+  assertEquals(server.seen.filter((request) => request.body.includes("drop")).length, 2);
+  // The retry went out on a new connection, and the other idle ones were let go as suspect.
+  assertEquals(server.connections, 9);
+  await post(server.url).then(readJson);
+  assertEquals(server.connections, 10);
+});
+
+Deno.test("credentials in the URL are sent as basic authorization, with accept and user-agent", async () => {
+  using server = rawServer(() => ok("{}"));
+  const base = `http://us%40er:p%3Aw%C3%A9@127.0.0.1:${server.port}/v1`;
+  await post(base).then(readJson);
+  const first = server.seen[0];
+  assertEquals(first.headers["authorization"], `Basic ${btoa("us@er:p:w\u00c3\u00a9")}`);
+  assertEquals(first.headers["accept"], "*/*");
+  assert(/^pyclaw\/\d/.test(first.headers["user-agent"]), first.headers["user-agent"]);
+  assertEquals(first.headers["host"], `127.0.0.1:${server.port}`);
+  // The provider's own authorization wins, as with fetch.
+  await post(base, {}, [["authorization", "Bearer sk-own"]]).then(readJson);
+  assertEquals(server.seen[1].headers["authorization"], "Bearer sk-own");
+});
+
+Deno.test("redirects are followed with fetch's method and body rules", async () => {
+  using other = rawServer((request) => ok(JSON.stringify(request)), "localhost");
+  using server = rawServer((request) => {
+    const to = (status: number, location: string) =>
+      `HTTP/1.1 ${status} Moved\r\nlocation: ${location}\r\ncontent-length: 0\r\n\r\n`;
+    const status = Number(request.path.match(/^\/r(\d+)/)?.[1]);
+    if (status) return to(status, "/target");
+    if (request.path === "/away") return to(307, `${other.url}/there`);
+    if (request.path.startsWith("/loop")) return to(302, `/loop${request.path.length}`);
+    return ok(JSON.stringify(request));
+  });
+  for (
+    const [status, method, body] of [
+      [307, "POST", '{"x":1}'],
+      [308, "POST", '{"x":1}'],
+      [301, "GET", ""],
+      [302, "GET", ""],
+      [303, "GET", ""],
+    ] as const
+  ) {
+    const answer = await post(`${server.url}/r${status}`).then(readJson) as Seen;
+    assertEquals([answer.path, answer.method, answer.body], ["/target", method, body], `${status}`);
+    // A body's headers go with the body.
+    assertEquals(answer.headers["content-type"], body ? "application/json" : undefined);
+  }
+  // Another origin gets the body of a 307 but not the provider's credentials.
+  const away = await post(`${server.url}/away`, { y: 2 }, [["authorization", "Bearer sk"]])
+    .then(readJson) as Seen;
+  assertEquals([away.path, away.method, away.body], ["/there", "POST", '{"y":2}']);
+  assertEquals(away.headers["authorization"], undefined);
+  // Twenty redirects are followed; the twenty-first is refused as the upstream's fault.
+  const error = await assertRejects(() => post(`${server.url}/loop`), ProviderError);
+  assertEquals(error.kind, "upstream");
+  assertEquals(server.seen.filter((request) => request.path.startsWith("/loop")).length, 21);
+});
+
+Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream still streams", async () => {
+  const json = JSON.stringify({ choices: [{ message: { content: "squeezed" } }] });
+  const events = "data: one\n\ndata: two\n\ndata: [DONE]\n\n";
+  using server = rawServer(async (request) => {
+    const [coding, format] = request.path.slice(1).split("/");
+    if (format === "stream") {
+      // One chunk per event, each flushed: the client must see them without the stream's end.
+      const body = await compressed(events, coding === "br" ? "brotli" : coding);
+      const size = body.length.toString(16);
+      return joined(
+        `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: ${coding}\r\ntransfer-encoding: chunked\r\n\r\n${size}\r\n`,
+        new Uint8Array([...body, ...new TextEncoder().encode("\r\n0\r\n\r\n")]),
+      );
+    }
+    const body = await compressed(json, format);
+    return joined(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: ${coding}\r\ncontent-length: ${body.length}\r\n\r\n`,
+      body,
+    );
+  });
+  for (const [coding, format] of [["gzip", "gzip"], ["deflate", "deflate"], ["br", "brotli"]]) {
+    assertEquals(await post(`${server.url}/${coding}/${format}`).then(readJson), JSON.parse(json));
+  }
+  const call = await post(`${server.url}/gzip/stream`);
+  const data: string[] = [];
+  for await (const event of sseEvents(call)) data.push(event.data);
+  assertEquals(data, ["one", "two", "[DONE]"]);
+  // All on one kept connection: decoding reads each answer to its end.
+  assertEquals(server.connections, 1);
+});
+
+Deno.test("an unknown content-encoding or an oversized header is an upstream error, not the network", async () => {
+  using server = rawServer((request) =>
+    request.path === "/zstd"
+      ? "HTTP/1.1 200 OK\r\ncontent-encoding: zstd\r\ncontent-length: 2\r\n\r\n{}"
+      : request.path === "/big"
+      ? `HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(20_000)}\r\ncontent-length: 2\r\n\r\n{}`
+      : `HTTP/1.1 200 OK\r\nx-huge: ${"a".repeat(300_000)}\r\ncontent-length: 2\r\n\r\n{}`
+  );
+  // 20 KB of headers is read, as fetch reads it.
+  assertEquals(await post(`${server.url}/big`).then(readJson), {});
+  for (const path of ["/zstd", "/huge"]) {
+    const error = await assertRejects(() => post(`${server.url}${path}`), ProviderError);
+    assertEquals(error.kind, "upstream", path);
+    assert(!/cannot reach/i.test(error.message), error.message);
+    assert(/cannot be read/.test(error.message), error.message);
+  }
+});
