@@ -233,3 +233,45 @@ Deno.test("an unknown content-encoding or an oversized header is an upstream err
     assert(/cannot be read/.test(error.message), error.message);
   }
 });
+
+Deno.test("a kept-connection client that cannot load says so once, and fetch serves", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("{}", { headers: { "content-type": "application/json" } }),
+  );
+  // The parser replaced by a module that fails to load: a node_modules without it.
+  const map = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      map,
+      JSON.stringify({
+        imports: {
+          "bare-http-parser":
+            "data:text/javascript,throw new Error('parser missing');export default 0",
+        },
+      }),
+    );
+    const module = new URL("../../../agent/providers/_http.ts", import.meta.url).href;
+    const script = `
+      const { upstreamFetch, readJson } = await import(${JSON.stringify(module)});
+      for (let i = 0; i < 2; i++) {
+        const call = await upstreamFetch({ provider: "p", headers: [], timeoutMs: 10000,
+          url: "http://127.0.0.1:${server.addr.port}/v1", body: {} });
+        console.log(JSON.stringify(await readJson(call)));
+      }`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-lock", `--import-map=${map}`, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assertEquals(new TextDecoder().decode(output.stdout), "{}\n{}\n", stderr);
+    assertEquals(
+      stderr.match(/kept HTTP\/1\.1 connections are off.*parser missing/g)?.length,
+      1,
+      stderr,
+    );
+  } finally {
+    await Deno.remove(map);
+  }
+});
