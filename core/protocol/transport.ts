@@ -53,7 +53,14 @@ class WebSocketTransport implements Transport, EventListenerObject {
       this.onmessage?.(typeof data === "string" ? data : "\u0000binary");
     } else if (event.type === "close") {
       const { code, reason } = event as CloseEvent;
-      this.onclose?.(code, reason);
+      const onclose = this.onclose;
+      // Deno keeps a closed server socket for up to half its idleTimeout (its ping timer, ~60 s
+      // with the gateway's 120, is not cleared on close), and the socket keeps its listeners:
+      // letting go of ours frees the connection and all it holds when it closes.
+      this.#socket.removeEventListener("message", this);
+      this.#socket.removeEventListener("close", this);
+      this.onmessage = this.onclose = undefined;
+      onclose?.(code, reason);
     }
   }
 }
