@@ -190,6 +190,7 @@ function headerLines(headers: Http1Request["headers"]): string {
   // What fetch sends when the caller does not: a proxy or server may refuse a request without.
   const has = (wanted: string) => headers.some(([name]) => name.toLowerCase() === wanted);
   if (!has("accept")) lines += "accept: */*\r\n";
+  if (!has("accept-language")) lines += "accept-language: *\r\n";
   if (!has("user-agent")) lines += `user-agent: pyclaw/${VERSION}\r\n`;
   heads.set(headers, lines);
   return lines;
@@ -328,7 +329,8 @@ function response(
   const status = head.code!;
   const encoding = headers["content-encoding"];
   let read = rawRead;
-  if (typeof encoding === "string" && !/^\s*(identity)?\s*$/i.test(encoding)) {
+  const bodyless = status === 204 || status === 304;
+  if (typeof encoding === "string" && !bodyless && !/^\s*(identity)?\s*$/i.test(encoding)) {
     const format = DECODERS[encoding.trim().toLowerCase()];
     if (!format) {
       // No accept-encoding is sent: a server that compresses anyway, in a coding (or a chain of

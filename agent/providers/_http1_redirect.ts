@@ -65,7 +65,11 @@ export async function http1Fetch(
         `More than ${MAX_REDIRECTS} redirects from ${request.url.origin}`,
       );
     }
-    if (next.url.protocol !== "http:") return viaFetch(next);
+    if (next.url.protocol === "https:") return viaFetch(next);
+    if (next.url.protocol !== "http:") {
+      // fetch refuses these too (a data: or file: URL is no place for a provider to send to).
+      throw new UnreadableAnswerError(`A redirect to a ${next.url.protocol} URL`);
+    }
     request = next;
   }
 }

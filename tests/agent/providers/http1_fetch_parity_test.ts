@@ -275,3 +275,37 @@ Deno.test("a kept-connection client that cannot load says so once, and fetch ser
     await Deno.remove(map);
   }
 });
+
+Deno.test("a redirect to https is handed to fetch, and one to another scheme is refused", async () => {
+  // A plain TCP listener: what arrives shows who followed the redirect (TLS starts with 0x16).
+  const tls = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const firstByte = (async () => {
+    const conn = await tls.accept();
+    const bytes = new Uint8Array(1);
+    await conn.read(bytes);
+    conn.close();
+    return bytes[0];
+  })();
+  using server = rawServer((request) =>
+    `HTTP/1.1 307 Moved\r\nlocation: ${
+      request.path === "/tls"
+        ? `https://127.0.0.1:${(tls.addr as Deno.NetAddr).port}/v1`
+        : "data:application/json,{}"
+    }\r\ncontent-length: 0\r\n\r\n`
+  );
+  try {
+    await assertRejects(() => post(`${server.url}/tls`), ProviderError);
+    assertEquals(await firstByte, 0x16); // a TLS ClientHello: fetch took it
+    const error = await assertRejects(() => post(`${server.url}/data`), ProviderError);
+    assertEquals(error.kind, "upstream");
+  } finally {
+    tls.close();
+  }
+});
+
+Deno.test("a 204 marked gzip has no body to decode", async () => {
+  using server = rawServer(() => "HTTP/1.1 204 No Content\r\ncontent-encoding: gzip\r\n\r\n");
+  const call = await post(server.url);
+  assertEquals([call.response.status, await call.response.text()], [204, ""]);
+  call.done();
+});
