@@ -348,8 +348,22 @@ function response(
       },
     }, { highWaterMark: 0 }).pipeThrough(new DecompressionStream(format)).getReader();
     read = async () => {
-      const { value, done } = await decoded.read();
-      return done ? undefined : value;
+      try {
+        const { value, done } = await decoded.read();
+        return done ? undefined : value;
+      } catch (error) {
+        // A body that does not decode errors the decoder, not the connection: close it here,
+        // or it stays open (and keeps the process alive) with the rest of the body unread.
+        if (!ended) {
+          ended = true;
+          finish();
+          connection.close();
+        }
+        if (error instanceof Error && error.name !== "TypeError") throw error;
+        throw new UnreadableAnswerError(
+          `Cannot decode its ${encoding} body: ${error instanceof Error ? error.message : error}`,
+        );
+      }
     };
   }
   const text = async () => {

@@ -2,7 +2,8 @@
  * @module Redirects of requests sent over kept connections (_http1.ts), followed as fetch
  * follows them (the Fetch standard's "HTTP-redirect fetch"): 307 and 308 resend the method and
  * body, 301 and 302 turn a POST into a GET and 303 anything into a GET, each without the body
- * or its headers; credentials set by the provider are not sent to another origin; at most 20.
+ * or its headers; credentials (and, unlike fetch, API-key headers) are not sent to another
+ * origin; at most 20.
  * A plain-http target is asked over a kept connection; any other is handed to fetch.
  */
 
@@ -18,6 +19,19 @@ const BODY_HEADERS = new Set([
   "content-encoding",
   "content-language",
   "content-location",
+]);
+
+/**
+ * Headers that carry credentials, not sent to another origin: fetch's three (authorization,
+ * cookie, proxy-authorization) and, stricter than fetch, the API-key headers providers use
+ * (Anthropic's x-api-key, Azure's api-key), so a redirect cannot hand a provider key elsewhere.
+ */
+const CREDENTIAL_HEADERS = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  "x-api-key",
+  "api-key",
 ]);
 
 /** Sends a request redirected elsewhere than plain http (fetch's part). */
@@ -40,7 +54,7 @@ export function redirected(
     body = undefined;
   }
   if (url.origin !== request.url.origin) {
-    headers = headers.filter(([name]) => name.toLowerCase() !== "authorization");
+    headers = headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
   }
   return { ...request, url, method, body, headers };
 }

@@ -7,7 +7,7 @@
  * 127.0.0.1, so every byte on the wire is what the client wrote.
  */
 
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { readJson, sseEvents, upstreamFetch } from "../../../agent/providers/_http.ts";
 import { ProviderError } from "../../../agent/providers/types.ts";
 
@@ -26,6 +26,7 @@ function rawServer(respond: (request: Seen) => Reply, hostname = "127.0.0.1") {
   const listener = Deno.listen({ hostname, port: 0 });
   const seen: Seen[] = [];
   let connections = 0;
+  let closed = 0;
   const serve = async (conn: Deno.Conn, connection: number) => {
     const buffer = new Uint8Array(64 * 1024);
     let text = "";
@@ -63,6 +64,7 @@ function rawServer(respond: (request: Seen) => Reply, hostname = "127.0.0.1") {
     } catch {
       /* the client went away */
     } finally {
+      closed++;
       try {
         conn.close();
       } catch { /* closed */ }
@@ -79,6 +81,10 @@ function rawServer(respond: (request: Seen) => Reply, hostname = "127.0.0.1") {
     seen,
     get connections() {
       return connections;
+    },
+    /** Connections that have ended (the client closed them, or the server dropped them). */
+    get closed() {
+      return closed;
     },
     [Symbol.dispose]: () => listener.close(),
   };
@@ -174,11 +180,23 @@ Deno.test("redirects are followed with fetch's method and body rules", async () 
     // A body's headers go with the body.
     assertEquals(answer.headers["content-type"], body ? "application/json" : undefined);
   }
-  // Another origin gets the body of a 307 but not the provider's credentials.
-  const away = await post(`${server.url}/away`, { y: 2 }, [["authorization", "Bearer sk"]])
+  // Another origin gets the body of a 307 but not the provider's credentials: fetch's three
+  // credential headers and, stricter than fetch, the API-key headers providers send.
+  const credentials: [string, string][] = [
+    ["authorization", "Bearer sk"],
+    ["cookie", "c=1"],
+    ["proxy-authorization", "Basic cA=="],
+    ["x-api-key", "sk-ant"],
+    ["api-key", "sk-azure"],
+  ];
+  const away = await post(`${server.url}/away`, { y: 2 }, [...credentials, ["x-trace", "t"]])
     .then(readJson) as Seen;
   assertEquals([away.path, away.method, away.body], ["/there", "POST", '{"y":2}']);
-  assertEquals(away.headers["authorization"], undefined);
+  for (const [name] of credentials) assertEquals(away.headers[name], undefined, name);
+  assertEquals(away.headers["x-trace"], "t");
+  // The same origin keeps them.
+  const here = await post(`${server.url}/r307`, {}, credentials).then(readJson) as Seen;
+  for (const [name, value] of credentials) assertEquals(here.headers[name], value, name);
   // Twenty redirects are followed; the twenty-first is refused as the upstream's fault.
   const error = await assertRejects(() => post(`${server.url}/loop`), ProviderError);
   assertEquals(error.kind, "upstream");
@@ -214,6 +232,18 @@ Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream
   assertEquals(data, ["one", "two", "[DONE]"]);
   // All on one kept connection: decoding reads each answer to its end.
   assertEquals(server.connections, 1);
+});
+
+Deno.test("a body that does not decode is an upstream error, and its connection is closed", async () => {
+  using server = rawServer(() =>
+    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n" +
+    "content-length: 2000\r\n\r\nthis is not gzip"
+  );
+  const error = await assertRejects(() => post(server.url).then(readJson), ProviderError);
+  assertEquals(error.kind, "upstream");
+  assert(/cannot be read/.test(error.message), error.message);
+  // The rest of the body never comes: only the client closing the connection ends it.
+  await waitFor(() => server.closed === 1, 20_000, "the client to close the connection");
 });
 
 Deno.test("an unknown content-encoding or an oversized header is an upstream error, not the network", async () => {
