@@ -179,19 +179,11 @@ Deno.test("the tail an append answers with is the file as its write leaves it, a
     ]);
     const fresh = await Array.fromAsync(store.backward("main", "s", Number.MAX_SAFE_INTEGER));
     assertEquals([...tail!.entries].reverse(), fresh.slice(1));
-    const stats: string[] = [];
-    const stat = Deno.stat;
-    Deno.stat = (path) => {
-      stats.push(String(path));
-      return stat(path);
-    };
-    try {
+    const stats = await statsDuring(async () => {
       const context = await loadSessionContext(store, "main", "s", Infinity, tail);
       assertEquals(context.messages.map((m) => m.message.content), ["one", "two", "three"]);
       assert(tail!.entries.every((located) => Object.isFrozen(located.entry)));
-    } finally {
-      Deno.stat = stat;
-    }
+    });
     assertEquals(stats, []);
     // A later append does not change a tail already handed out.
     await store.append("main", "s", user("four"));
@@ -218,14 +210,9 @@ Deno.test("a turn's answer is appended with no stat, and one written onto a torn
   await withStore(async (store, file) => {
     await readTail(store, "s");
     await (await store.appendAndTail("main", "s", user("three"))).written;
-    const stats: string[] = [];
-    const stat = Deno.stat;
-    Deno.stat = (path) => (stats.push(String(path)), stat(path));
-    try {
-      await store.appendToTurn("main", "s", { role: "assistant", content: "answer", time: "t" });
-    } finally {
-      Deno.stat = stat;
-    }
+    const stats = await statsDuring(() =>
+      store.appendToTurn("main", "s", { role: "assistant", content: "answer", time: "t" })
+    );
     assertEquals(stats, []);
     assertEquals((await readTail(store, "s")).contents, ["one", "two", "three", "answer"]);
 
