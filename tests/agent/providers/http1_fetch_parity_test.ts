@@ -10,90 +10,7 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { readJson, sseEvents, upstreamFetch } from "../../../agent/providers/_http.ts";
 import { ProviderError } from "../../../agent/providers/types.ts";
-
-interface Seen {
-  connection: number;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-type Reply = string | Uint8Array | false | Promise<string | Uint8Array | false>;
-
-/** A raw HTTP/1.1 server: `respond` answers each request, or false closes without an answer. */
-function rawServer(respond: (request: Seen) => Reply, hostname = "127.0.0.1") {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const seen: Seen[] = [];
-  let connections = 0;
-  let closed = 0;
-  const serve = async (conn: Deno.Conn, connection: number) => {
-    const buffer = new Uint8Array(64 * 1024);
-    let text = "";
-    try {
-      for (;;) {
-        const count = await conn.read(buffer);
-        if (count === null) break;
-        text += new TextDecoder().decode(buffer.subarray(0, count));
-        for (;;) {
-          const end = text.indexOf("\r\n\r\n");
-          if (end < 0) break;
-          const [start, ...lines] = text.slice(0, end).split("\r\n");
-          const headers: Record<string, string> = {};
-          for (const line of lines) {
-            const colon = line.indexOf(":");
-            headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-          }
-          const length = Number(headers["content-length"] ?? 0);
-          if (text.length < end + 4 + length) break;
-          const [method, path] = start.split(" ");
-          const request = {
-            connection,
-            method,
-            path,
-            headers,
-            body: text.slice(end + 4, end + 4 + length),
-          };
-          text = text.slice(end + 4 + length);
-          seen.push(request);
-          const reply = await respond(request);
-          if (reply === false) return;
-          await conn.write(typeof reply === "string" ? new TextEncoder().encode(reply) : reply);
-        }
-      }
-    } catch {
-      /* the client went away */
-    } finally {
-      closed++;
-      try {
-        conn.close();
-      } catch { /* closed */ }
-    }
-  };
-  (async () => {
-    try {
-      for await (const conn of listener) serve(conn, ++connections);
-    } catch { /* closed */ }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    url: `http://${hostname}:${(listener.addr as Deno.NetAddr).port}`,
-    seen,
-    get connections() {
-      return connections;
-    },
-    /** Connections that have ended (the client closed them, or the server dropped them). */
-    get closed() {
-      return closed;
-    },
-    [Symbol.dispose]: () => listener.close(),
-  };
-}
-
-const ok = (body: string, extra = "") =>
-  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${
-    new TextEncoder().encode(body).length
-  }\r\n${extra}\r\n${body}`;
+import { okJson, rawHttpServer, type RawRequest } from "../../_helpers/raw_http_server.ts";
 
 const post = (url: string, body: unknown = { x: 1 }, headers: [string, string][] = []) =>
   upstreamFetch({
@@ -123,11 +40,11 @@ Deno.test("a POST the server read and dropped is resent once, not once per idle 
   let release!: () => void;
   const allIn = new Promise<void>((resolve) => release = resolve);
   let warm = 0;
-  using server = rawServer(async (request) => {
+  using server = rawHttpServer(async (request) => {
     if (request.body.includes("drop")) return false; // read, then closed with no answer
     if (++warm === 8) release();
     await allIn;
-    return ok(`{"n":${warm}}`);
+    return okJson(`{"n":${warm}}`);
   });
   await Promise.all(Array.from({ length: 8 }, () => post(server.url).then(readJson)));
   assertEquals(server.connections, 8);
@@ -142,7 +59,7 @@ Deno.test("a POST the server read and dropped is resent once, not once per idle 
 });
 
 Deno.test("credentials in the URL are sent as basic authorization, with accept and user-agent", async () => {
-  using server = rawServer(() => ok("{}"));
+  using server = rawHttpServer(() => okJson("{}"));
   const base = `http://us%40er:p%3Aw%C3%A9@127.0.0.1:${server.port}/v1`;
   await post(base).then(readJson);
   const first = server.seen[0];
@@ -156,15 +73,15 @@ Deno.test("credentials in the URL are sent as basic authorization, with accept a
 });
 
 Deno.test("redirects are followed with fetch's method and body rules", async () => {
-  using other = rawServer((request) => ok(JSON.stringify(request)), "localhost");
-  using server = rawServer((request) => {
+  using other = rawHttpServer((request) => okJson(JSON.stringify(request)), "localhost");
+  using server = rawHttpServer((request) => {
     const to = (status: number, location: string) =>
       `HTTP/1.1 ${status} Moved\r\nlocation: ${location}\r\ncontent-length: 0\r\n\r\n`;
     const status = Number(request.path.match(/^\/r(\d+)/)?.[1]);
     if (status) return to(status, "/target");
     if (request.path === "/away") return to(307, `${other.url}/there`);
     if (request.path.startsWith("/loop")) return to(302, `/loop${request.path.length}`);
-    return ok(JSON.stringify(request));
+    return okJson(JSON.stringify(request));
   });
   for (
     const [status, method, body] of [
@@ -175,7 +92,7 @@ Deno.test("redirects are followed with fetch's method and body rules", async () 
       [303, "GET", ""],
     ] as const
   ) {
-    const answer = await post(`${server.url}/r${status}`).then(readJson) as Seen;
+    const answer = await post(`${server.url}/r${status}`).then(readJson) as RawRequest;
     assertEquals([answer.path, answer.method, answer.body], ["/target", method, body], `${status}`);
     // A body's headers go with the body.
     assertEquals(answer.headers["content-type"], body ? "application/json" : undefined);
@@ -190,12 +107,12 @@ Deno.test("redirects are followed with fetch's method and body rules", async () 
     ["api-key", "sk-azure"],
   ];
   const away = await post(`${server.url}/away`, { y: 2 }, [...credentials, ["x-trace", "t"]])
-    .then(readJson) as Seen;
+    .then(readJson) as RawRequest;
   assertEquals([away.path, away.method, away.body], ["/there", "POST", '{"y":2}']);
   for (const [name] of credentials) assertEquals(away.headers[name], undefined, name);
   assertEquals(away.headers["x-trace"], "t");
   // The same origin keeps them.
-  const here = await post(`${server.url}/r307`, {}, credentials).then(readJson) as Seen;
+  const here = await post(`${server.url}/r307`, {}, credentials).then(readJson) as RawRequest;
   for (const [name, value] of credentials) assertEquals(here.headers[name], value, name);
   // Twenty redirects are followed; the twenty-first is refused as the upstream's fault.
   const error = await assertRejects(() => post(`${server.url}/loop`), ProviderError);
@@ -206,7 +123,7 @@ Deno.test("redirects are followed with fetch's method and body rules", async () 
 Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream still streams", async () => {
   const json = JSON.stringify({ choices: [{ message: { content: "squeezed" } }] });
   const events = "data: one\n\ndata: two\n\ndata: [DONE]\n\n";
-  using server = rawServer(async (request) => {
+  using server = rawHttpServer(async (request) => {
     const [coding, format] = request.path.slice(1).split("/");
     if (format === "stream") {
       // One chunk per event, each flushed: the client must see them without the stream's end.
@@ -235,7 +152,7 @@ Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream
 });
 
 Deno.test("a body that does not decode is an upstream error, and its connection is closed", async () => {
-  using server = rawServer(() =>
+  using server = rawHttpServer(() =>
     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n" +
     "content-length: 2000\r\n\r\nthis is not gzip"
   );
@@ -247,7 +164,7 @@ Deno.test("a body that does not decode is an upstream error, and its connection 
 });
 
 Deno.test("an unknown content-encoding or an oversized header is an upstream error, not the network", async () => {
-  using server = rawServer((request) =>
+  using server = rawHttpServer((request) =>
     request.path === "/zstd"
       ? "HTTP/1.1 200 OK\r\ncontent-encoding: zstd\r\ncontent-length: 2\r\n\r\n{}"
       : request.path === "/big"
@@ -316,7 +233,7 @@ Deno.test("a redirect to https is handed to fetch, and one to another scheme is 
     conn.close();
     return bytes[0];
   })();
-  using server = rawServer((request) =>
+  using server = rawHttpServer((request) =>
     `HTTP/1.1 307 Moved\r\nlocation: ${
       request.path === "/tls"
         ? `https://127.0.0.1:${(tls.addr as Deno.NetAddr).port}/v1`
@@ -334,7 +251,7 @@ Deno.test("a redirect to https is handed to fetch, and one to another scheme is 
 });
 
 Deno.test("a 204 marked gzip has no body to decode", async () => {
-  using server = rawServer(() => "HTTP/1.1 204 No Content\r\ncontent-encoding: gzip\r\n\r\n");
+  using server = rawHttpServer(() => "HTTP/1.1 204 No Content\r\ncontent-encoding: gzip\r\n\r\n");
   const call = await post(server.url);
   assertEquals([call.response.status, await call.response.text()], [204, ""]);
   call.done();

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
 import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
 import { type ChatProvider, ProviderError } from "../../../agent/providers/types.ts";
+import { okJson, rawHttpServer } from "../../_helpers/raw_http_server.ts";
 
 const provider = (baseUrl: string, headers?: Record<string, string>): ChatProvider =>
   createOpenAiProvider({ id: "local", api: "openai", baseUrl, timeoutMs: 10_000, headers });
@@ -56,78 +57,23 @@ Deno.test("an http provider sends its requests, streamed or not, over one kept c
   assertEquals(new Set(ports).size, 1);
 });
 
-/**
- * A raw HTTP/1.1 server on 127.0.0.1: `respond(conn, n)` answers the n-th request (from 1) of
- * each connection, or returns false to close the connection instead, or `{ cut }` to send those
- * bytes and close.
- */
-function rawServer(
-  respond: (connection: number, request: number) => string | false | { cut: string },
-) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  const serve = async (conn: Deno.Conn, id: number) => {
-    const buffer = new Uint8Array(64 * 1024);
-    let text = "";
-    let served = 0;
-    try {
-      for (;;) {
-        const count = await conn.read(buffer);
-        if (count === null) break;
-        text += new TextDecoder().decode(buffer.subarray(0, count));
-        const end = text.indexOf("\r\n\r\n");
-        if (end < 0) continue;
-        const length = Number(text.slice(0, end).match(/content-length: (\d+)/i)?.[1] ?? 0);
-        if (text.length < end + 4 + length) continue;
-        text = text.slice(end + 4 + length);
-        const reply = respond(id, ++served);
-        if (reply === false) break;
-        if (typeof reply !== "string") {
-          await conn.write(new TextEncoder().encode(reply.cut));
-          break;
-        }
-        await conn.write(new TextEncoder().encode(reply));
-        if (/connection: close/i.test(reply) || !/content-length|chunked/i.test(reply)) break;
-      }
-    } catch { /* the client went away */ }
-    conn.close();
-  };
-  (async () => {
-    try {
-      for await (const conn of listener) serve(conn, ++connections);
-    } catch { /* closed */ }
-  })();
-  return {
-    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1`,
-    get connections() {
-      return connections;
-    },
-    [Symbol.dispose]: () => listener.close(),
-  };
-}
-
-const ok = (body: string, extra = "") =>
-  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${
-    new TextEncoder().encode(body).length
-  }\r\n${extra}\r\n${body}`;
-
 Deno.test("a kept connection that fails before its answer is retried once on a new one", async () => {
   // The first connection answers one request, then closes as the second arrives: what a server
   // closing an idle connection looks like when the request crosses its close.
-  using server = rawServer((connection, request) =>
-    connection === 1 && request === 2 ? false : ok(completion(`c${connection}`))
+  using server = rawHttpServer(({ connection, request }) =>
+    connection === 1 && request === 2 ? false : okJson(completion(`c${connection}`))
   );
-  const local = provider(server.url);
+  const local = provider(`${server.url}/v1`);
   assertEquals(await answer(local, false), "c1");
   assertEquals(await answer(local, false), "c2");
   assertEquals(server.connections, 2);
 });
 
 Deno.test("a connection the server closes while idle is not used again", async () => {
-  using server = rawServer((connection) =>
-    ok(completion(`c${connection}`), "connection: close\r\n")
+  using server = rawHttpServer(({ connection }) =>
+    okJson(completion(`c${connection}`), "connection: close\r\n")
   );
-  const local = provider(server.url);
+  const local = provider(`${server.url}/v1`);
   assertEquals(await answer(local, false), "c1");
   assertEquals(await answer(local, false), "c2");
   assertEquals(server.connections, 2);
@@ -135,31 +81,31 @@ Deno.test("a connection the server closes while idle is not used again", async (
 
 Deno.test("an answer framed by the connection's end is read whole", async () => {
   const body = completion("to the end");
-  using server = rawServer(() =>
+  using server = rawHttpServer(() =>
     `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${body}`
   );
-  const local = provider(server.url);
+  const local = provider(`${server.url}/v1`);
   assertEquals(await answer(local, false), "to the end");
   assertEquals(await answer(local, false), "to the end");
 });
 
 Deno.test("an answer cut short fails with an upstream error, and the next request works", async () => {
   let cut = true;
-  using server = rawServer(() => {
-    const reply = ok(completion("whole"));
+  using server = rawHttpServer(() => {
+    const reply = okJson(completion("whole"));
     if (!cut) return reply;
     cut = false;
     return { cut: reply.slice(0, -5) }; // less than its content-length, then the connection's end
   });
-  const local = provider(server.url);
+  const local = provider(`${server.url}/v1`);
   const error = await assertRejects(() => answer(local, false), ProviderError);
   assert(["unreachable", "upstream"].includes(error.kind), error.kind);
   assertEquals(await answer(local, false), "whole");
 });
 
 Deno.test("a provider header with a line break is refused before anything is sent", async () => {
-  using server = rawServer(() => ok(completion("never")));
-  const local = provider(server.url, { "x-note": "one\r\nx-injected: two" });
+  using server = rawHttpServer(() => okJson(completion("never")));
+  const local = provider(`${server.url}/v1`, { "x-note": "one\r\nx-injected: two" });
   await assertRejects(() => answer(local, false), ProviderError, "Invalid header");
   assertEquals(server.connections, 0);
 });
