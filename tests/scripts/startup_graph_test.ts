@@ -112,7 +112,7 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     // this catches a static import only; tests/agent/providers/lazy_provider_test.ts watches a
     // running gateway for one loaded early.
     /\/agent\/providers\/(openai_compat|anthropic|ollama|llamacpp|_llama_history)\.ts$/,
-    /\/agent\/providers\/(_http|_http1|_http1_redirect|_http_status|_idle_watch|_llama_runtime)\.ts$/,
+    /\/agent\/providers\/(_http|_http_fetched|_http1|_http1_connection|_http1_response|_http1_redirect|_http_status|_idle_watch|_llama_runtime)\.ts$/,
     /\/node_modules\/bare-http-parser\//,
     /\/node_modules\/eventsource-parser\//,
     // Deno's Node compatibility layer (its errors, assert, util and inspect: ~15 ms a start):

@@ -108,7 +108,7 @@ Deno.test("a streamed upstream answer is read into one buffer, not a new one per
   const modes: string[] = [];
   const getReader = ReadableStream.prototype.getReader;
   ReadableStream.prototype.getReader = function (this: ReadableStream, ...args: unknown[]) {
-    if (new Error().stack?.includes("/agent/providers/_http.ts")) {
+    if (new Error().stack?.match(/\/agent\/providers\/_http(_fetched)?\.ts/)) {
       modes.push((args[0] as { mode?: string } | undefined)?.mode ?? "default");
     }
     return getReader.apply(this, args as never);

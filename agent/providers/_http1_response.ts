@@ -1,0 +1,133 @@
+/**
+ * @module The answer read from a kept connection (_http1.ts) as an {@linkcode UpstreamResponse}:
+ * its body chunk by chunk, decoded as fetch decodes gzip, deflate or brotli, and the connection
+ * given back to its pool (or closed) when the body ends. Apart from the connection itself
+ * (_http1_connection.ts), as what a body may be is a concern of its own.
+ */
+
+import { UnreadableAnswerError, type UpstreamResponse } from "./types.ts";
+import { type Connection, DATA, END, type ParserOp } from "./_http1_connection.ts";
+
+/** Content codings DecompressionStream decodes, by their HTTP names. */
+const DECODERS: Record<string, CompressionFormat> = {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+  // Deno's DecompressionStream names brotli "brotli" (not in the standard's list).
+  br: "brotli" as CompressionFormat,
+};
+
+export function response(
+  connection: Connection,
+  head: ParserOp,
+  finish: () => void,
+  drainChunks: number,
+): UpstreamResponse {
+  const headers = head.headers!;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    finish();
+    const close = headers["connection"];
+    if (typeof close === "string" && /\bclose\b/i.test(close)) connection.close();
+    else connection.release();
+  };
+  const rawRead = async (): Promise<Uint8Array | undefined> => {
+    if (ended) return undefined;
+    let op: ParserOp | undefined;
+    try {
+      op = await connection.next();
+    } catch (error) {
+      ended = true;
+      finish();
+      connection.close();
+      throw error;
+    }
+    if (op?.type === DATA) return op.data;
+    if (op?.type === END) {
+      end();
+      return undefined;
+    }
+    ended = true;
+    finish();
+    connection.close();
+    throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
+  };
+  const status = head.code!;
+  const encoding = headers["content-encoding"];
+  let read = rawRead;
+  const bodyless = status === 204 || status === 304;
+  if (typeof encoding === "string" && !bodyless && !/^\s*(identity)?\s*$/i.test(encoding)) {
+    const format = DECODERS[encoding.trim().toLowerCase()];
+    if (!format) {
+      // No accept-encoding is sent: a server that compresses anyway, in a coding (or a chain of
+      // codings) fetch would not decode either, is refused plainly.
+      connection.close();
+      finish();
+      throw new UnreadableAnswerError(`Unsupported content-encoding ${encoding}`);
+    }
+    // Decoded as fetch decodes it, chunk by chunk, so a compressed event stream still streams.
+    const decoded = new ReadableStream<BufferSource>({
+      async pull(controller) {
+        const chunk = await rawRead();
+        if (chunk) controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
+        else controller.close();
+      },
+    }, { highWaterMark: 0 }).pipeThrough(new DecompressionStream(format)).getReader();
+    read = async () => {
+      try {
+        const { value, done } = await decoded.read();
+        return done ? undefined : value;
+      } catch (error) {
+        // A body that does not decode errors the decoder, not the connection: close it here,
+        // or it stays open (and keeps the process alive) with the rest of the body unread.
+        if (!ended) {
+          ended = true;
+          finish();
+          connection.close();
+        }
+        if (error instanceof Error && error.name !== "TypeError") throw error;
+        throw new UnreadableAnswerError(
+          `Cannot decode its ${encoding} body: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    };
+  }
+  const text = async () => {
+    let out = "";
+    const stream = new TextDecoder();
+    for (let chunk = await read(); chunk; chunk = await read()) {
+      out += stream.decode(chunk, { stream: true });
+    }
+    return out + stream.decode();
+  };
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: {
+      get(name: string) {
+        const value = headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+    },
+    read,
+    text,
+    json: async () => JSON.parse(await text()),
+    cancel() {
+      if (!ended) {
+        ended = true;
+        finish();
+        connection.close();
+      }
+      return Promise.resolve();
+    },
+    async release() {
+      try {
+        // A few chunks at most: a server that goes on sending is cut off.
+        for (let left = drainChunks; left > 0 && !ended; left--) await read();
+      } catch { /* the connection is closed */ }
+      if (!ended) await this.cancel();
+    },
+  };
+}
