@@ -18,19 +18,21 @@ const READY_LINE = /pyclaw gateway ready: (ws:\/\/[^,\s]+)/;
 const STDERR_KEPT = 4_000;
 
 /**
- * Runs `command` (a `gateway run`) detached from this process's life, and waits up to
- * `timeoutMs` for its ready line and then for its `/health` to say `ok`.
+ * Runs `command` (a `gateway run`) detached from this process's life, with this process's
+ * environment and `env` over it, and waits up to `timeoutMs` for its ready line and then for
+ * its `/health` to say `ok`.
  */
 export async function startInBackground(
   command: string[],
   timeoutMs: number,
+  env: Record<string, string> = {},
 ): Promise<BackgroundStart> {
   const child = new Deno.Command(command[0], {
     args: command.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: Deno.env.toObject(),
+    env: { ...Deno.env.toObject(), ...env },
   }).spawn();
   const { pid } = child;
   const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

@@ -4,7 +4,7 @@
  * its record (or `<state>/gateway.pid`) says which process it is.
  */
 
-import { ownerFiles, stateDirOwner } from "../core/state_owner.ts";
+import { type GatewayRecord, ownerFiles, stateDirOwner } from "../core/state_owner.ts";
 
 /** The pid file of the gateway of state dir `root`. */
 export function pidFile(root: string): string {
@@ -29,12 +29,20 @@ export async function runningPid(
   root: string,
   options: RunningPidOptions = {},
 ): Promise<number | undefined> {
+  return (await runningRecord(root, options))?.pid;
+}
+
+/** {@linkcode runningPid}'s gateway's whole record: where it listens, and its flags. */
+export async function runningRecord(
+  root: string,
+  options: RunningPidOptions = {},
+): Promise<GatewayRecord | undefined> {
   const deadline = Date.now() + (options.waitMs ?? 0);
   let waiting = false;
   for (;;) {
     const owner = await stateDirOwner(root);
     if (!owner.owned) return undefined;
-    if (owner.record) return owner.record.pid;
+    if (owner.record) return owner.record;
     if (Date.now() >= deadline) return undefined;
     if (!waiting) options.onWait?.();
     waiting = true;

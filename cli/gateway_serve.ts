@@ -128,6 +128,11 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     httpUrl: gateway.httpUrl,
     bind: gateway.runtime.bindHost,
     configPath: file,
+    flags: {
+      port: options.port,
+      bind: options.bind,
+      authToken: options.authToken === undefined ? undefined : true,
+    },
   }).catch((error) =>
     logger.warn("could not record the gateway in the state dir", {
       error: (error as Error).message,

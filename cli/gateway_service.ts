@@ -1,7 +1,7 @@
 /**
- * @module `pyclaw gateway install | uninstall | stop | restart` and the service part of
- * `gateway status`: the gateway as a user service (systemd user unit, launchd agent, or a
- * scheduled task), and stopping or restarting a gateway started by hand through its pid file.
+ * @module `pyclaw gateway install | uninstall` and the service part of `gateway status`: the
+ * gateway as a user service (systemd user unit, launchd agent, or a scheduled task). Stopping
+ * and restarting it, or a gateway started by hand, is gateway_stop_restart.ts.
  */
 
 import { join } from "../core/path.ts";
@@ -9,9 +9,8 @@ import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
-import { processAlive, stateDirOwner } from "../core/state_owner.ts";
 import { GATEWAY_V8_FLAGS } from "../core/startup_gc.ts";
-import { pidFile, runningPid } from "./_gateway_pid.ts";
+import { runningPid } from "./_gateway_pid.ts";
 import {
   launchdPlist,
   scheduledTaskXml,
@@ -21,7 +20,6 @@ import {
   systemdUnit,
 } from "./_service_units.ts";
 import { exec, managerSteps, runSteps } from "./_service_manager.ts";
-import { startInBackground } from "./_gateway_background.ts";
 
 export type { ServiceManager };
 
@@ -211,124 +209,4 @@ export async function serviceStatus(flags: ServiceFlags = {}): Promise<ServiceSt
     status.active = query.ok && /Running/i.test(query.out);
   }
   return status;
-}
-
-/** How long `stop` waits for a gateway that is still starting (loading after it listens). */
-const START_WAIT_MS = 15_000;
-
-/** Stops the service, or the gateway recorded in the pid file. */
-export async function serviceStop(flags: ServiceFlags): Promise<void> {
-  const result = await stopGateway(flags);
-  if (flags.json) printJson(result);
-  else console.log(result.message);
-}
-
-async function stopGateway(
-  flags: ServiceFlags,
-): Promise<{ stopped: boolean; via: string; message: string }> {
-  const status = await serviceStatus(flags);
-  if (status.installed && status.active) {
-    try {
-      await runSteps(managerSteps(status.manager, "stop", status.unitFile));
-    } catch (error) {
-      fail(error);
-    }
-    return { stopped: true, via: status.manager, message: `Stopped the ${status.manager} service` };
-  }
-  const root = stateDir();
-  const pid = await runningPid(root, {
-    waitMs: START_WAIT_MS,
-    onWait: () => console.error("A gateway is starting on this state dir: waiting to stop it"),
-  });
-  if (!pid) {
-    if ((await stateDirOwner(root)).owned) {
-      fail(
-        new Error(
-          `A gateway is starting on this state dir and was not ready within ${
-            START_WAIT_MS / 1000
-          } s; see \`pyclaw logs\``,
-        ),
-      );
-    }
-    return {
-      stopped: false,
-      via: "none",
-      message: `No gateway is running (no live pid in ${pidFile(root)})`,
-    };
-  }
-  try {
-    // Windows has no SIGTERM for another process; the gateway keeps its files consistent anyway.
-    Deno.kill(pid, Deno.build.os === "windows" ? "SIGKILL" : "SIGTERM");
-  } catch {
-    return { stopped: false, via: "none", message: `No gateway is running (stale pid ${pid})` };
-  }
-  if (Deno.build.os === "windows") {
-    return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
-  }
-  const deadline = Date.now() + 10_000;
-  while (processAlive(pid) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (processAlive(pid)) fail(new Error(`Gateway (pid ${pid}) did not stop within 10 s`));
-  return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
-}
-
-/** Restarts the service, or stops the hand-started gateway and starts it in the background. */
-export async function serviceRestart(flags: ServiceFlags): Promise<void> {
-  const status = await serviceStatus(flags);
-  if (status.installed && status.active !== null) {
-    try {
-      await runSteps(managerSteps(status.manager, "restart", status.unitFile));
-    } catch (error) {
-      fail(error);
-    }
-    // The manager's restart returns once it has launched the process, ready or not.
-    if (!(await waitForNewGateway(status.pid, START_WAIT_MS))) {
-      fail(
-        new Error(
-          `Restarted the ${status.manager} service, but no new gateway answered within ${
-            START_WAIT_MS / 1000
-          } s; see \`pyclaw logs\``,
-        ),
-      );
-    }
-    const message = `Restarted the ${status.manager} service`;
-    if (flags.json) printJson({ restarted: true, via: status.manager });
-    else console.log(message);
-    return;
-  }
-  const stopped = await stopGateway(flags);
-  const started = await startInBackground(gatewayCommand(), START_WAIT_MS);
-  if (!started.ready) fail(new Error(started.reason));
-  const result = { restarted: true, via: "pid", pid: started.pid, wasRunning: stopped.stopped };
-  if (flags.json) printJson(result);
-  else {
-    console.log(
-      `${
-        stopped.stopped ? "Restarted" : "Started"
-      } the gateway in the background (pid ${started.pid}, ${started.url})`,
-    );
-  }
-}
-
-/**
- * Waits until the state dir records a gateway other than `previous` (the one the service ran
- * before) and its `/health` says `ok`; false when none did within `timeoutMs`.
- */
-async function waitForNewGateway(previous: number | undefined, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const owner = await stateDirOwner(stateDir());
-    const record = owner.owned ? owner.record : undefined;
-    if (record && record.pid !== previous) {
-      const health = record.url.replace(/^ws/, "http").replace(/\/+$/, "") + "/health";
-      try {
-        const response = await fetch(health, { signal: AbortSignal.timeout(1_000) });
-        const body = await response.json().catch(() => undefined);
-        if (body?.status === "ok") return true;
-      } catch { /* not up yet */ }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
 }

@@ -44,7 +44,7 @@ export function registerGatewayServiceCommands(gateway: AnyCommand): void {
       .command("stop")
       .description("Stop the service, or a gateway started by hand (found by <state>/gateway.pid)"),
   ).action(async (options) => {
-    const { serviceStop } = await import("./gateway_service.ts");
+    const { serviceStop } = await import("./gateway_stop_restart.ts");
     await serviceStop(options);
   });
 
@@ -52,10 +52,15 @@ export function registerGatewayServiceCommands(gateway: AnyCommand): void {
     gateway
       .command("restart")
       .description(
-        "Restart the service; a gateway started by hand is stopped and started again in the background",
+        "Restart the service; a gateway started by hand is stopped and started again in the " +
+          "background, with the --port and --bind it was started with",
+      )
+      .option(
+        "--auth-token <token>",
+        "the gateway's secret, for a gateway started by hand with --auth-token (it is not kept)",
       ),
   ).action(async (options) => {
-    const { serviceRestart } = await import("./gateway_service.ts");
+    const { serviceRestart } = await import("./gateway_stop_restart.ts");
     await serviceRestart(options);
   });
 }

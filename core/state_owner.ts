@@ -21,6 +21,19 @@ export interface GatewayRecord {
   configPath: string;
   /** ISO 8601. */
   startedAt: string;
+  /** What its command line set, which `gateway restart` repeats (absent: nothing, or older). */
+  flags?: GatewayFlags;
+}
+
+/**
+ * The settings a gateway took from its command line rather than its config. Only these are
+ * repeated by a restart: a value from the config follows the config as it is then.
+ */
+export interface GatewayFlags {
+  port?: number;
+  bind?: string;
+  /** Whether `--auth-token` was given; the secret itself is not written down. */
+  authToken?: boolean;
 }
 
 /** The lock file, the record and the pid file of the state dir `root`. */
