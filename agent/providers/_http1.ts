@@ -18,8 +18,9 @@
  */
 
 import type { UpstreamResponse } from "./types.ts";
+export { pooledOrigins } from "./_http1_connection.ts";
 import { VERSION } from "../../core/version.ts";
-import { connect, type Connection, END, RESPONSE } from "./_http1_connection.ts";
+import { closeIdle, connect, END, RESPONSE, takeIdle } from "./_http1_connection.ts";
 import { response } from "./_http1_response.ts";
 
 /** A request of {@linkcode http1Request}. */
@@ -39,7 +40,6 @@ export interface Http1Request {
 
 const encoder = new TextEncoder();
 
-const pools = new Map<string, Connection[]>();
 const heads = new WeakMap<object, string>();
 
 /** The header lines of `headers`, checked as fetch checks them. @throws {TypeError} */
@@ -83,9 +83,7 @@ function credentials(url: URL, headers: Http1Request["headers"]): string {
  */
 export async function http1Request(request: Http1Request): Promise<UpstreamResponse> {
   const { url, signal } = request;
-  const key = url.host;
-  let pool = pools.get(key);
-  if (!pool) pools.set(key, pool = []);
+  const origin = url.host;
   const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
   const head = encoder.encode(
     `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${
@@ -100,7 +98,7 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
   signal?.throwIfAborted();
   for (let retried = false;;) {
     // A retry takes a new connection: the next idle one may be as stale as the last.
-    const connection = (retried ? undefined : pool.pop()) ?? await connect(url, pool, signal);
+    const connection = (retried ? undefined : takeIdle(origin)) ?? await connect(url, signal);
     connection.take();
     const onAbort = () => connection.close();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -128,7 +126,7 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
       // the request. The idle ones it kept beside it are suspect too (a restarted server).
       if (stale) {
         retried = true;
-        for (const idle of pool.splice(0)) idle.close();
+        closeIdle(origin);
         continue;
       }
       throw signal?.aborted ? signal.reason : error;

@@ -40,10 +40,33 @@ const MAX_IDLE = 16;
  */
 const READ_BYTES = 16 * 1024;
 
+/**
+ * Idle connections by origin (`host:port`). An origin's entry goes with its last connection, so
+ * a gateway that talked to many origins over months keeps nothing of those it no longer uses.
+ */
+const pools = new Map<string, Connection[]>();
+
+/** An idle connection to `origin` (`host:port`), taken from its pool. */
+export function takeIdle(origin: string): Connection | undefined {
+  return pools.get(origin)?.pop();
+}
+
+/** Closes every idle connection to `origin` (a server that restarted dropped them all). */
+export function closeIdle(origin: string): void {
+  const pool = pools.get(origin);
+  pools.delete(origin);
+  for (const connection of pool ?? []) connection.close();
+}
+
+/** The origins that have idle connections kept. */
+export function pooledOrigins(): string[] {
+  return [...pools.keys()];
+}
+
 /** One kept connection and the answer it is reading. */
 export class Connection {
   readonly #conn: Deno.TcpConn;
-  readonly #pool: Connection[];
+  readonly #origin: string;
   readonly #buffer = new Uint8Array(READ_BYTES);
   #parser = new ParserClass(PARSER_OPTIONS);
   #ops: ParserOp[] = [];
@@ -57,9 +80,9 @@ export class Connection {
   /** Bytes of the current answer seen. */
   received = 0;
 
-  constructor(conn: Deno.TcpConn, pool: Connection[]) {
+  constructor(conn: Deno.TcpConn, origin: string) {
     this.#conn = conn;
-    this.#pool = pool;
+    this.#origin = origin;
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -89,7 +112,9 @@ export class Connection {
 
   /** Back to the pool once an answer has ended, with a read pending to see the server close. */
   release(): void {
-    if (this.ended || this.#ops.length || this.#pool.length >= MAX_IDLE) return this.close();
+    if (this.ended || this.#ops.length) return this.close();
+    let pool = pools.get(this.#origin);
+    if (pool && pool.length >= MAX_IDLE) return this.close();
     this.reused = true;
     this.received = 0;
     this.#idle = true;
@@ -99,13 +124,14 @@ export class Connection {
     pending.then(
       () => {
         // Anything while idle (an end, or bytes no request asked for) makes it unusable.
-        if (this.#idle && this.#pending === pending) this.#drop();
+        if (this.#idle && this.#pending === pending) this.close();
       },
       () => {
-        if (this.#idle && this.#pending === pending) this.#drop();
+        if (this.#idle && this.#pending === pending) this.close();
       },
     );
-    this.#pool.push(this);
+    if (!pool) pools.set(this.#origin, pool = []);
+    pool.push(this);
   }
 
   /** Takes the connection from the pool for a request. */
@@ -113,14 +139,17 @@ export class Connection {
     this.#idle = false;
   }
 
-  #drop(): void {
-    const at = this.#pool.indexOf(this);
-    if (at >= 0) this.#pool.splice(at, 1);
-    this.close();
-  }
-
-  /** Closes the connection (again is fine); a read pending on it fails. */
+  /**
+   * Closes the connection (again is fine); a read pending on it fails. It leaves its pool, and
+   * the pool's entry goes once empty (one taken for a request left it so until now).
+   */
   close(): void {
+    const pool = pools.get(this.#origin);
+    if (pool) {
+      const at = pool.indexOf(this);
+      if (at >= 0) pool.splice(at, 1);
+      if (pool.length === 0) pools.delete(this.#origin);
+    }
     this.#idle = false;
     this.ended = true;
     this.#pending?.catch(() => {});
@@ -134,11 +163,7 @@ export class Connection {
 }
 
 /** A new connection; an abort gives up the connect (an unanswering host takes minutes). */
-export async function connect(
-  url: URL,
-  pool: Connection[],
-  signal?: AbortSignal,
-): Promise<Connection> {
+export async function connect(url: URL, signal?: AbortSignal): Promise<Connection> {
   const connecting = Deno.connect({
     hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
     port: Number(url.port || 80),
@@ -155,5 +180,5 @@ export async function connect(
     : await connecting;
   // One write per request; the answer's first bytes must not wait for an ACK either.
   conn.setNoDelay(true);
-  return new Connection(conn, pool);
+  return new Connection(conn, url.host);
 }

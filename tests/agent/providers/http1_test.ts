@@ -5,10 +5,11 @@
  * chunks or by the connection's end; headers checked; idle connections keep no process alive.
  */
 
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
 import { type ChatProvider, ProviderError } from "../../../agent/providers/types.ts";
 import { okJson, rawHttpServer } from "../../_helpers/raw_http_server.ts";
+import { http1Request, pooledOrigins } from "../../../agent/providers/_http1.ts";
 
 const provider = (baseUrl: string, headers?: Record<string, string>): ChatProvider =>
   createOpenAiProvider({ id: "local", api: "openai", baseUrl, timeoutMs: 10_000, headers });
@@ -77,6 +78,27 @@ Deno.test("a connection the server closes while idle is not used again", async (
   assertEquals(await answer(local, false), "c1");
   assertEquals(await answer(local, false), "c2");
   assertEquals(server.connections, 2);
+});
+
+Deno.test("an origin whose kept connections are all gone leaves no entry in the pools", async () => {
+  const get = async (url: string) => {
+    const response = await http1Request({ method: "GET", url: new URL(url), headers: [] });
+    return await response.text();
+  };
+  // Its idle connection is closed by the server as it shuts down.
+  const kept = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("kept"),
+  );
+  const keptOrigin = `127.0.0.1:${kept.addr.port}`;
+  assertEquals(await get(`http://${keptOrigin}/`), "kept");
+  assert(pooledOrigins().includes(keptOrigin), "the connection was not kept");
+  await kept.shutdown();
+  await waitFor(() => !pooledOrigins().includes(keptOrigin), 20_000, "the entry to go");
+  // Its only connection is closed by its answer, never going back to the pool.
+  using closing = rawHttpServer(() => okJson("{}", "connection: close\r\n"));
+  assertEquals(await get(closing.url), "{}");
+  assertEquals(pooledOrigins().includes(closing.url.slice("http://".length)), false);
 });
 
 Deno.test("an answer framed by the connection's end is read whole", async () => {
