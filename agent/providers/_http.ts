@@ -175,6 +175,7 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
             headers: next.headers as [string, string][],
             body: next.body as BodyInit | undefined,
             signal: next.signal,
+            redirect: "manual",
           }),
         ))
       : fetched(

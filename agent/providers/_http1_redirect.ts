@@ -3,8 +3,9 @@
  * follows them (the Fetch standard's "HTTP-redirect fetch"): 307 and 308 resend the method and
  * body, 301 and 302 turn a POST into a GET and 303 anything into a GET, each without the body
  * or its headers; credentials (and, unlike fetch, API-key headers) are not sent to another
- * origin; at most 20.
- * A plain-http target is asked over a kept connection; any other is handed to fetch.
+ * origin; at most 20 in all.
+ * A plain-http target is asked over a kept connection and an https one with fetch, a hop at a
+ * time: fetch left to follow on its own would count 20 more of its own after the kept ones.
  */
 
 import { type Http1Request, http1Request } from "./_http1.ts";
@@ -34,7 +35,10 @@ const CREDENTIAL_HEADERS = new Set([
   "api-key",
 ]);
 
-/** Sends a request redirected elsewhere than plain http (fetch's part). */
+/**
+ * Sends a request redirected to https (fetch's part), following no redirect itself (fetch's
+ * `redirect: "manual"`): its answer, redirect or not, comes back here to be counted.
+ */
 export type ViaFetch = (request: Http1Request) => Promise<UpstreamResponse>;
 
 /** The request a redirect answer asks for, or undefined when the answer is not a redirect. */
@@ -69,7 +73,9 @@ export async function http1Fetch(
   viaFetch: ViaFetch,
 ): Promise<UpstreamResponse> {
   for (let count = 0;; count++) {
-    const response = await http1Request(request);
+    const response = request.url.protocol === "http:"
+      ? await http1Request(request)
+      : await viaFetch(request);
     const next = redirected(request, response.status, response.headers.get("location"));
     if (!next) return response;
     // The redirect's own body is not wanted; a short one leaves its connection for reuse.
@@ -79,8 +85,7 @@ export async function http1Fetch(
         `More than ${MAX_REDIRECTS} redirects from ${request.url.origin}`,
       );
     }
-    if (next.url.protocol === "https:") return viaFetch(next);
-    if (next.url.protocol !== "http:") {
+    if (next.url.protocol !== "http:" && next.url.protocol !== "https:") {
       // fetch refuses these too (a data: or file: URL is no place for a provider to send to).
       throw new UnreadableAnswerError(`A redirect to a ${next.url.protocol} URL`);
     }
