@@ -17,8 +17,17 @@ export interface RawRequest {
   body: string;
 }
 
-/** The answer's bytes; false closes the connection unanswered; `cut` sends bytes, then closes. */
-export type RawReply = string | Uint8Array | false | { cut: string };
+/**
+ * The answer's bytes; false closes the connection unanswered; `cut` sends bytes, then closes;
+ * `stream` sends each piece as it comes, so a test can hold the answer between pieces (the
+ * pieces frame the answer themselves, and the connection stays open for the next request).
+ */
+export type RawReply =
+  | string
+  | Uint8Array
+  | false
+  | { cut: string }
+  | { stream: AsyncIterable<string | Uint8Array> };
 
 /** A complete JSON answer of `body`, with `extra` header lines (each ending in CRLF). */
 export const okJson = (body: string, extra = "") =>
@@ -69,6 +78,13 @@ export function rawHttpServer(
           if (typeof reply === "object" && "cut" in reply) {
             await conn.write(new TextEncoder().encode(reply.cut));
             return;
+          }
+          if (typeof reply === "object" && "stream" in reply) {
+            for await (const piece of reply.stream) {
+              const bytes = typeof piece === "string" ? new TextEncoder().encode(piece) : piece;
+              for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+            }
+            continue;
           }
           const bytes = typeof reply === "string" ? new TextEncoder().encode(reply) : reply;
           await conn.write(bytes);

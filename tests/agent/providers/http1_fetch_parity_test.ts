@@ -2,9 +2,10 @@
  * @module Where kept HTTP/1.1 connections (agent/providers/_http1.ts) must behave as fetch does:
  * a request the server read and dropped is resent once, not once per idle connection;
  * credentials in the URL become `authorization`; `accept` and `user-agent` are sent; redirects
- * are followed with fetch's method and body rules; compressed answers are decoded; and an
- * unreadable answer is an upstream error, not "cannot reach". Servers here are raw sockets on
- * 127.0.0.1, so every byte on the wire is what the client wrote.
+ * are followed with fetch's method and body rules; compressed answers are decoded, a streamed
+ * one piece by piece as it arrives; and an unreadable answer is an upstream error, not "cannot
+ * reach". Servers here are raw sockets on 127.0.0.1, so every byte on the wire is what the
+ * client wrote.
  */
 
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
@@ -120,20 +121,10 @@ Deno.test("redirects are followed with fetch's method and body rules", async () 
   assertEquals(server.seen.filter((request) => request.path.startsWith("/loop")).length, 21);
 });
 
-Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream still streams", async () => {
+Deno.test("gzip, deflate and brotli answers are decoded", async () => {
   const json = JSON.stringify({ choices: [{ message: { content: "squeezed" } }] });
-  const events = "data: one\n\ndata: two\n\ndata: [DONE]\n\n";
   using server = rawHttpServer(async (request) => {
     const [coding, format] = request.path.slice(1).split("/");
-    if (format === "stream") {
-      // One chunk per event, each flushed: the client must see them without the stream's end.
-      const body = await compressed(events, coding === "br" ? "brotli" : coding);
-      const size = body.length.toString(16);
-      return joined(
-        `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: ${coding}\r\ntransfer-encoding: chunked\r\n\r\n${size}\r\n`,
-        new Uint8Array([...body, ...new TextEncoder().encode("\r\n0\r\n\r\n")]),
-      );
-    }
     const body = await compressed(json, format);
     return joined(
       `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: ${coding}\r\ncontent-length: ${body.length}\r\n\r\n`,
@@ -143,11 +134,51 @@ Deno.test("gzip, deflate and brotli answers are decoded, and a compressed stream
   for (const [coding, format] of [["gzip", "gzip"], ["deflate", "deflate"], ["br", "brotli"]]) {
     assertEquals(await post(`${server.url}/${coding}/${format}`).then(readJson), JSON.parse(json));
   }
-  const call = await post(`${server.url}/gzip/stream`);
-  const data: string[] = [];
-  for await (const event of sseEvents(call)) data.push(event.data);
-  assertEquals(data, ["one", "two", "[DONE]"]);
   // All on one kept connection: decoding reads each answer to its end.
+  assertEquals(server.connections, 1);
+});
+
+Deno.test("a gzip event stream is decoded as it arrives: each event before the next is sent", async () => {
+  const events = ["one", "two", "[DONE]"];
+  const log: string[] = [];
+  const decoded = events.map(() => Promise.withResolvers<void>());
+  const chunk = (bytes: Uint8Array) =>
+    joined(`${bytes.length.toString(16)}\r\n`, new Uint8Array([...bytes, 13, 10]));
+  async function* answer() {
+    yield "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n" +
+      "transfer-encoding: chunked\r\n\r\n";
+    // Deno's CompressionStream flushes what each write gave it: one gzip piece per event.
+    const gzip = new CompressionStream("gzip");
+    const writer = gzip.writable.getWriter();
+    const pieces = gzip.readable.getReader();
+    for (const [i, data] of events.entries()) {
+      void writer.write(new TextEncoder().encode(`data: ${data}\n\n`));
+      log.push(`sent ${data}`); // before it goes: the client may read it at once
+      yield chunk((await pieces.read()).value!);
+      // The stream is held until the client has decoded this event. The limit only keeps a
+      // client that waits for the body's end (the bug) from hanging the test; such a client
+      // fails by its idle timeout, or the log shows the order it went in.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        decoded[i].promise,
+        new Promise((resolve) => timer = setTimeout(resolve, 10_000)),
+      ]);
+      clearTimeout(timer);
+    }
+    void writer.close();
+    for (let rest = await pieces.read(); !rest.done; rest = await pieces.read()) {
+      yield chunk(rest.value);
+    }
+    yield "0\r\n\r\n";
+  }
+  using server = rawHttpServer(() => ({ stream: answer() }));
+  const call = await post(server.url);
+  let i = 0;
+  for await (const event of sseEvents(call)) {
+    log.push(`got ${event.data}`);
+    decoded[i++]?.resolve();
+  }
+  assertEquals(log, events.flatMap((data) => [`sent ${data}`, `got ${data}`]));
   assertEquals(server.connections, 1);
 });
 
