@@ -5,23 +5,25 @@
  * Request, Headers and body-stream objects, and hyper's pooled connection task hopping between
  * tasks), more than the rest of the gateway's work; a connection kept here writes the request in
  * one write and reads the answer as it comes (issue 17; docs/benchmarks.md has the figures).
- * Responses are parsed by `bare-http-parser` (framing, chunked bodies, smuggling checks); this
- * module only keeps the connections.
+ * Responses are parsed by `bare-http-parser` (framing, chunked bodies, smuggling checks); these
+ * modules only keep the connections: this one writes a request and reads its answer's head,
+ * _http1_connection.ts keeps the connections and their pools, _http1_response.ts reads bodies.
  *
  * A kept connection has a read pending while it waits, so a server that closes it is seen at
  * once and it is not used again; a reused connection that fails before any byte of the answer
  * is retried once, on a new connection, as browsers do (the server most likely never saw the
  * request; a server that read it and closed without answering sees it twice, as with fetch).
  * What fetch adds is added here too: `authorization` from credentials in the URL, `accept` and
- * `user-agent`, and gzip, deflate or brotli answers decoded. Redirects are followed by _http1_redirect.ts;
- * the connection is _http1_connection.ts, and reading its answer _http1_response.ts.
+ * `user-agent`, and gzip, deflate or brotli answers decoded. Redirects are followed by
+ * _http1_redirect.ts.
  */
 
 import type { UpstreamResponse } from "./types.ts";
-export { pooledOrigins } from "./_http1_connection.ts";
 import { VERSION } from "../../core/version.ts";
 import { closeIdle, connect, END, RESPONSE, takeIdle } from "./_http1_connection.ts";
 import { response } from "./_http1_response.ts";
+
+export { pooledOrigins } from "./_http1_connection.ts";
 
 /** A request of {@linkcode http1Request}. */
 export interface Http1Request {
