@@ -8,7 +8,7 @@
 import { ErrorCode, GatewayError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { MessageRouter } from "../tools/message_types.ts";
-import { SESSION_CHANNEL } from "../tools/message_tool.ts";
+import { SESSION_CHANNEL } from "../tools/message_types.ts";
 import type { SessionKey } from "../tools/sessions/session_services.ts";
 import type { ChannelManager } from "./channels/channel_manager.ts";
 import type { SessionStore } from "./sessions/session_store.ts";

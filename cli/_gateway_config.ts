@@ -1,6 +1,6 @@
 /** @module The config `gateway run` starts on, or its refusal to start on an invalid one. */
 
-import { ConfigError } from "../core/config/load.ts";
+import { ConfigError } from "../core/config/config_text.ts";
 import { ConfigStore } from "../core/config/store.ts";
 
 /**

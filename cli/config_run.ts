@@ -27,7 +27,7 @@ export async function configGet(key: string, options: { json?: boolean }): Promi
   const store = await openStore();
   let value: unknown;
   try {
-    value = store.get(key);
+    value = await store.get(key);
   } catch (error) {
     fail(error);
   }
@@ -72,7 +72,7 @@ function parseValue(text: string): unknown {
 
 export async function configList(options: { json?: boolean }): Promise<void> {
   const store = await openStore();
-  const all = store.get();
+  const all = await store.get();
   if (options.json) {
     printJson(all);
     return;

@@ -1,15 +1,22 @@
 /**
- * @module `pyclaw gateway run`, up to listening: the config's start facts (remembered from the
- * last start on the same config, core/config/start_memo.ts, else from validating it), the bind
- * check, the claim of the state dir, the log, and the listeners (server/front.ts). The runtime,
- * the services and the request handler load after that (`gateway_serve.ts`), so the first
- * answer does not wait for them (issue 17).
+ * @module `pyclaw gateway run`, up to listening: the config (remembered from the last start on
+ * the same config, core/config/start_memo.ts, else validated), the bind check, the claim of the
+ * state dir, the log, and the listeners (server/front.ts). The runtime, the services and the
+ * request handler load after that (`gateway_serve.ts`), so the first answer does not wait for
+ * them (issue 17); zod and the config schema load only where the config is validated.
  */
 
 import type { ConfigStore } from "../core/config/store.ts";
+import type { Config } from "../core/config/schema.ts";
+import {
+  configFromMemo,
+  type MemoConfig,
+  memoOfConfig,
+  substitutedText,
+} from "../core/config/config_memo.ts";
+import type { ConfigIssue } from "../core/config/config_text.ts";
 import {
   readStartMemo,
-  type StartFacts,
   startFacts,
   startMemoKey,
   writeStartMemo,
@@ -23,14 +30,10 @@ import { type Front, openFront } from "../server/front.ts";
 import { badBind, portInUse } from "./_gateway_messages.ts";
 
 /**
- * What `gateway_serve.ts` loads, in steps (each a part of the next, zod's in three): the
- * listeners answer `/health` between steps, and only then.
+ * What `gateway_serve.ts` loads, in steps (each a part of the next): the listeners answer
+ * `/health` between steps, and only then. No zod: it loads with the first validation.
  */
 const LOAD_STEPS = [
-  "zod/v4/locales",
-  "zod/v4/core",
-  "zod",
-  "../core/config/schema.ts",
   "../core/config/store.ts",
   "../agent/memory/memory_service.ts",
   "../agent/chat_service.ts",
@@ -56,18 +59,16 @@ export async function runGateway(options: RunOptions): Promise<void> {
   // The text is read once: the facts, the memo's key and the validation all see the same one.
   const text = await readIfReadable(file);
   const key = text === false ? undefined : await startMemoKey(file, text, env);
-  const remembered = key && await readStartMemo(paths.startMemoFile, key);
+  const memo = key && await readStartMemo(paths.startMemoFile, key);
+  const remembered = memo ? await fromMemo(memo, text || undefined, env, file) : undefined;
   let configStore: ConfigStore | undefined;
-  let facts: StartFacts;
-  if (remembered) {
-    facts = remembered;
-  } else {
+  if (!remembered) {
     const { openGatewayConfig } = await importLazily<typeof import("./_gateway_config.ts")>(
       new URL("./_gateway_config.ts", import.meta.url),
     );
     configStore = await openGatewayConfig(file, env, text === false ? undefined : text ?? null);
-    facts = startFacts(configStore.current);
   }
+  const facts = startFacts(remembered?.config ?? configStore!.current);
   if (options.bind === undefined && !isValidBind(facts.bind)) {
     console.error(`Error: ${badBind("gateway.bind", facts.bind)}`);
     Deno.exit(1);
@@ -85,7 +86,9 @@ export async function runGateway(options: RunOptions): Promise<void> {
   }
   // A config that validated is remembered at once (the lock is held, so no other gateway
   // writes the memo now): a gateway stopped before it is ready still spares the next start.
-  if (key && !remembered) await writeStartMemo(paths.startMemoFile, key, facts).catch(() => {});
+  if (key && configStore) {
+    await remember(paths.startMemoFile, key, configStore, text || undefined, env).catch(() => {});
+  }
   const logger = new Logger({ file: paths.logFile, ...facts.logging });
   const hostname = bindAddress(options.bind ?? facts.bind);
   // Credentials the gateway would refuse are refused by the full start, before it listens.
@@ -127,12 +130,48 @@ export async function runGateway(options: RunOptions): Promise<void> {
     paths,
     file,
     text: text === false ? undefined : text ?? null,
-    remembered: remembered || undefined,
+    remembered,
     configStore,
     claim,
     logger,
     front,
   });
+}
+
+/** What the start memo stands for, with the text's strings read again; undefined if it cannot. */
+async function fromMemo(
+  memo: MemoConfig,
+  text: string | undefined,
+  env: Record<string, string>,
+  file: string,
+): Promise<Remembered | undefined> {
+  try {
+    const { raw, substituted } = await substitutedText(text, env, file);
+    const config = configFromMemo(memo, substituted);
+    return config && { config, raw, warnings: memo.warnings };
+  } catch {
+    return undefined; // the text no longer parses as it did: validating reports why
+  }
+}
+
+/** Remembers the config just validated, unless it would not come back exactly. */
+async function remember(
+  memoFile: string,
+  key: string,
+  store: ConfigStore,
+  text: string | undefined,
+  env: Record<string, string>,
+): Promise<void> {
+  const { substituted } = await substitutedText(text, env, store.path);
+  const memo = memoOfConfig(store.current, substituted, store.warnings);
+  if (memo) await writeStartMemo(memoFile, key, memo);
+}
+
+/** A config from the start memo, as ConfigStore.fromValidated takes it. */
+export interface Remembered {
+  config: Config;
+  raw: Record<string, unknown>;
+  warnings: ConfigIssue[];
 }
 
 /** The file's text; undefined when there is none, false when it cannot be read. */

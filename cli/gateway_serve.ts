@@ -1,11 +1,11 @@
 /**
- * @module `pyclaw gateway run` once it listens (or is about to): validates the config where the
- * start memo stood in for it, starts the gateway on the listeners, records it in the state dir,
- * prints the ready line, and stops cleanly on a signal.
+ * @module `pyclaw gateway run` once it listens (or is about to): opens the config store on the
+ * config validated or remembered before it listened, starts the gateway on the listeners,
+ * records it in the state dir, prints the ready line, and stops cleanly on a signal.
  */
 
-import type { ConfigStore } from "../core/config/store.ts";
-import { type StartFacts, startFacts } from "../core/config/start_memo.ts";
+import { ConfigStore } from "../core/config/store.ts";
+import { startFacts } from "../core/config/start_memo.ts";
 import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -18,7 +18,7 @@ import { type Gateway, startGateway } from "../server/gateway.ts";
 import type { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
 import { openGatewayConfig } from "./_gateway_config.ts";
 import { portInUse } from "./_gateway_messages.ts";
-import type { RunOptions } from "./gateway_run.ts";
+import type { Remembered, RunOptions } from "./gateway_run.ts";
 
 /** What `runGateway` hands over. */
 export interface ServeInput {
@@ -28,8 +28,8 @@ export interface ServeInput {
   file: string;
   /** The config file's text as read (null: no file; undefined: read it again). */
   text: string | null | undefined;
-  /** The facts the start memo held, when the gateway listened by them. */
-  remembered?: StartFacts;
+  /** The config the start memo held, when the gateway listened by it. */
+  remembered?: Remembered;
   /** Open when the config was validated before listening. */
   configStore?: ConfigStore;
   claim: StateDirClaim;
@@ -40,15 +40,13 @@ export interface ServeInput {
 
 export async function serveGateway(input: ServeInput): Promise<void> {
   const { options, env, paths, file, remembered, claim, logger, front } = input;
-  const configStore = input.configStore ?? await openGatewayConfig(file, env, input.text);
+  // From the memo, the config is the one validated before from the same text: the store
+  // validates the file again only when it changes.
+  const configStore = input.configStore ??
+    (remembered
+      ? ConfigStore.fromValidated(file, remembered, input.text ?? undefined, { env, watch: true })
+      : await openGatewayConfig(file, env, input.text));
   const facts = startFacts(configStore.current);
-  if (remembered && JSON.stringify(remembered) !== JSON.stringify(facts)) {
-    // The key covers all the validation depends on, so this means a damaged memo: listening
-    // went by it, so start again without it rather than serve on what the config did not say.
-    await Deno.remove(paths.startMemoFile).catch(() => {});
-    console.error("Error: the remembered start settings did not match the config; start again");
-    Deno.exit(1);
-  }
   // Both ways of starting listen alike; the log says which one this start took, for an
   // operator asking why an edit did not seem to apply (and for tests/cli/gateway_run_test.ts).
   logger.info("config validated", {

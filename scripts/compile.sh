@@ -33,6 +33,10 @@ lazy_modules=(
   cli/program.ts
   cli/gateway_serve.ts
   cli/_gateway_config.ts
+  core/config/load.ts
+  core/config/schema.ts
+  agent/cron/_jobs_file_schema.ts
+  agent/devices/_devices_file_schema.ts
   server/rpc_tables.ts
   server/ui/assets.gen.ts
   core/protocol/methods/gateway.ts

@@ -4,11 +4,8 @@
  */
 
 import { z } from "zod";
-import type { MessageRouter } from "./message_types.ts";
+import { type MessageRouter, SESSION_CHANNEL } from "./message_types.ts";
 import { defineTool } from "./tool.ts";
-
-/** The pseudo-channel whose recipients are sessions: `<sessionId>` or `<agentId>/<sessionId>`. */
-export const SESSION_CHANNEL = "session";
 
 const parameters = z.strictObject({
   channel: z.string().trim().min(1).max(64)

@@ -3,6 +3,13 @@
  * the tool so that `tool.ts` can name it without importing the tool back.
  */
 
+/**
+ * The pseudo-channel whose recipients are sessions: `<sessionId>` or `<agentId>/<sessionId>`.
+ * Here rather than in the tool, whose parameter schema (and zod) the gateway loads with the
+ * tools, not at start.
+ */
+export const SESSION_CHANNEL = "session";
+
 /** What the `message` tool needs from the gateway (`ToolServices.messages`). */
 export interface MessageRouter {
   /**

@@ -4,7 +4,7 @@
  */
 
 import { dirname, join } from "../../core/path.ts";
-import { z } from "zod";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import { readJsonLines, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 
 /** Who made a job: a client over `cron.add`, or an agent with the `cron` tool. */
@@ -47,23 +47,13 @@ export interface CronRunRecord {
   preview?: string;
 }
 
-const jobSchema = z.object({
-  id: z.string(),
-  cron: z.string(),
-  name: z.string().optional(),
-  message: z.string(),
-  agentId: z.string(),
-  timezone: z.string().optional(),
-  sessionId: z.string(),
-  createdAt: z.string(),
-  createdBy: z.union([
-    z.object({ via: z.literal("rpc"), client: z.string().optional() }),
-    z.object({ via: z.literal("tool"), agentId: z.string(), sessionId: z.string() }),
-  ]).optional(),
-  lastRunAt: z.string().optional(),
-  lastStatus: z.enum(["ok", "error", "skipped"]).optional(),
-});
-const jobsFileSchema = z.object({ version: z.literal(1), jobs: z.array(jobSchema) });
+// The file's schema (and zod) load with the first jobs file read: a gateway with no jobs idles
+// without them (issue 17).
+const jobsFile = loadOnce(() =>
+  importLazily<typeof import("./_jobs_file_schema.ts")>(
+    new URL("./_jobs_file_schema.ts", import.meta.url),
+  )
+);
 
 /** The files of one state dir's cron. */
 export class CronStore {
@@ -82,7 +72,7 @@ export class CronStore {
   async loadJobs(): Promise<CronJob[]> {
     const text = await readTextIfExists(this.jobsFile);
     if (text === undefined) return [];
-    const parsed = jobsFileSchema.safeParse(JSON.parse(text));
+    const parsed = (await jobsFile()).jobsFileSchema.safeParse(JSON.parse(text));
     if (!parsed.success) throw new Error(`Invalid cron jobs file ${this.jobsFile}`);
     return parsed.data.jobs;
   }

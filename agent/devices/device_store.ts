@@ -3,9 +3,8 @@
  * paired, and the SHA-256 of its token. The token itself is shown once and never stored.
  */
 
-import { z } from "zod";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
-import { DEVICE_ROLES } from "../../core/protocol/limits.ts";
 import type { DeviceRole } from "./device_roles.ts";
 
 /** One paired device, as stored. */
@@ -19,17 +18,13 @@ export interface DeviceRecord {
   role?: DeviceRole;
 }
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  devices: z.array(z.object({
-    id: z.string(),
-    name: z.string(),
-    tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
-    pairedAt: z.string(),
-    lastSeenAt: z.string().optional(),
-    role: z.enum(DEVICE_ROLES).optional(),
-  })),
-});
+// The file's schema (and zod) load with the first pairings file read: a gateway nobody has
+// paired with idles without them (issue 17).
+const devicesFile = loadOnce(() =>
+  importLazily<typeof import("./_devices_file_schema.ts")>(
+    new URL("./_devices_file_schema.ts", import.meta.url),
+  )
+);
 
 /** Hex SHA-256 of a token; what the store keeps instead of the token. */
 export async function hashToken(token: string): Promise<string> {
@@ -106,7 +101,7 @@ export class DeviceStore {
       const devices = new Map<string, DeviceRecord>();
       if (text !== undefined) {
         // A damaged file must not silently unpair everyone (or let anyone in): fail loudly.
-        const parsed = fileSchema.safeParse(JSON.parse(text));
+        const parsed = (await devicesFile()).fileSchema.safeParse(JSON.parse(text));
         if (!parsed.success) throw new Error(`Invalid device pairings file ${this.#file}`);
         for (const device of parsed.data.devices) devices.set(device.id, device);
       }

@@ -7,29 +7,16 @@ import JSON5 from "json5/dist/index.mjs";
 import type { z } from "zod";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./key_path.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  deepFreeze,
+  formatPath,
+  parseConfigTextWith,
+  substituteEnv,
+} from "./config_text.ts";
 
-/** A problem at one key path of the config. */
-export interface ConfigIssue {
-  path: string;
-  message: string;
-}
-
-/** The config could not be used; `issues` say where and why. */
-export class ConfigError extends Error {
-  readonly issues: ConfigIssue[];
-  readonly file?: string;
-
-  constructor(issues: ConfigIssue[], file?: string) {
-    const where = file ? ` (${file})` : "";
-    super(
-      `Invalid config${where}: ` +
-        issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; "),
-    );
-    this.name = "ConfigError";
-    this.issues = issues;
-    this.file = file;
-  }
-}
+export { ConfigError, type ConfigIssue, substituteEnv };
 
 /** A validated config and what was tolerated on the way. */
 export interface LoadedConfig {
@@ -40,61 +27,9 @@ export interface LoadedConfig {
   warnings: ConfigIssue[];
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part, i) =>
-    typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`
-  ).join("");
-}
-
 /** Parses JSON5 text into an object, naming the line and column of a syntax error. */
 export function parseConfigText(text: string, file?: string): Record<string, unknown> {
-  if (text.trim() === "") return {};
-  let data: unknown;
-  try {
-    data = JSON5.parse(text);
-  } catch (error) {
-    throw new ConfigError([{ path: "", message: (error as Error).message }], file);
-  }
-  if (!isPlainObject(data)) {
-    throw new ConfigError([{ path: "", message: "The config must be a JSON object" }], file);
-  }
-  return data;
-}
-
-const ENV_REF = /\$\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/**
- * Replaces `${NAME}` in every string value with the environment variable's value.
- * `$${NAME}` stays as the literal `${NAME}`. A variable that is not set is an issue.
- */
-export function substituteEnv(
-  data: unknown,
-  env: Record<string, string | undefined>,
-  issues: ConfigIssue[] = [],
-  path: PropertyKey[] = [],
-): unknown {
-  if (typeof data === "string") {
-    return data.replace(ENV_REF, (match, name: string | undefined) => {
-      if (name === undefined) return match.slice(1);
-      const value = env[name];
-      if (value === undefined) {
-        issues.push({ path: formatPath(path), message: `Environment variable ${name} is not set` });
-        return "";
-      }
-      return value;
-    });
-  }
-  if (Array.isArray(data)) {
-    return data.map((item, i) => substituteEnv(item, env, issues, [...path, i]));
-  }
-  if (isPlainObject(data)) {
-    return Object.fromEntries(
-      Object.entries(data).map((
-        [key, value],
-      ) => [key, substituteEnv(value, env, issues, [...path, key])]),
-    );
-  }
-  return data;
+  return parseConfigTextWith(JSON5.parse, text, file);
 }
 
 function withoutKeys(data: unknown, path: readonly PropertyKey[], keys: string[]): unknown {
@@ -151,14 +86,6 @@ export function validateConfig(
 
 function toIssue(issue: z.core.$ZodIssue): ConfigIssue {
   return { path: formatPath(issue.path), message: issue.message };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** Reads and validates the config file; a missing file yields the defaults. */

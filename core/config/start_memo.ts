@@ -1,19 +1,22 @@
 /**
- * @module What `gateway run` must know of a config before it listens (bind, ports, auth mode,
- * logging), remembered from the last start that validated the same input, so that an unchanged
- * config lets the gateway listen before zod and the schema load (about a third of its start-up,
- * issue 17). The full config is still validated before any request but `/health` is served.
+ * @module The start memo: the validated config of the last start, remembered (in the form of
+ * core/config/config_memo.ts, without the text's strings) for the next start on the same input,
+ * so that an unchanged config lets the gateway listen and idle without zod or the schema (issue
+ * 17: about a third of its start-up, and ~6 MB of its idle memory). An edited config is
+ * validated afresh before the gateway listens.
  *
  * The memo is keyed by a SHA-256 digest of everything the validated config depends on: the
  * config file's path and text, the value of every variable its `${NAME}`s name, the source of
  * each module of the validation (CONFIG_VALIDATION_MODULES; a test holds the list to the module
- * graph) and of this module (which derives the facts), the zod and json5 packages' manifests
- * and the Deno version. Any change to one of them
- * changes the key, so a memo is never used for input it was not made from; where one of them
- * cannot be read (a compiled binary without its sources), there is no memo. The memo file holds
- * the key and the start facts: no secret, only whether one is set.
+ * graph), of this module and of config_memo.ts (which derive what is kept), the zod and json5
+ * packages' manifests and the Deno version. Any change to one of them changes the key, so a
+ * memo is never used for input it was not made from; where one of them cannot be read (a
+ * compiled binary without its sources), there is no memo. The memo file holds the key, the
+ * config without any string of the text's or the environment's (so no secret), and a digest of
+ * both: a damaged memo is no memo.
  */
 
+import type { MemoConfig } from "./config_memo.ts";
 import type { Config } from "./schema.ts";
 import type { ConsoleLevel, LogLevel } from "../logger.ts";
 import { dirname } from "../path.ts";
@@ -55,6 +58,7 @@ export function startFacts(config: Config): StartFacts {
  */
 export const CONFIG_VALIDATION_MODULES = [
   "./load.ts",
+  "./config_text.ts",
   "./schema.ts",
   "./key_path.ts",
   "../errors.ts",
@@ -68,7 +72,7 @@ const PACKAGE_MANIFESTS = ["zod", "json5"].map((name) =>
 );
 
 /** Bumped when the memo file's layout or the facts' meaning changes. */
-const MEMO_FORMAT = 1;
+const MEMO_FORMAT = 2;
 
 const ENV_NAME = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -85,8 +89,9 @@ export async function startMemoKey(
   try {
     // Bytes, read synchronously: a few small files before anything else runs, hashed as they are.
     code = [
-      // This module too: what startFacts derives from a valid config is part of the answer.
+      // These too: what is kept of a valid config, and how, is part of the answer.
       new URL(import.meta.url),
+      new URL("./config_memo.ts", import.meta.url),
       ...CONFIG_VALIDATION_MODULES.map((path) => new URL(path, import.meta.url)),
       ...PACKAGE_MANIFESTS,
     ].map((url) => Deno.readFileSync(url));
@@ -114,47 +119,60 @@ export async function startMemoKey(
     input.set(part, at + 4);
     at += 4 + part.length;
   }
-  const digest = await crypto.subtle.digest("SHA-256", input);
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", input));
 }
 
-/** The facts remembered under `key`, if the memo file holds them. */
+/** The config remembered under `key`, if the memo file holds it undamaged. */
 export async function readStartMemo(
   memoFile: string,
   key: string,
-): Promise<StartFacts | undefined> {
+): Promise<MemoConfig | undefined> {
   let memo: unknown;
   try {
     memo = JSON.parse(await Deno.readTextFile(memoFile));
   } catch {
     return undefined; // none yet, or unreadable: validate as if there were none
   }
-  const { key: saved, facts } = (memo ?? {}) as { key?: unknown; facts?: unknown };
-  return saved === key && isStartFacts(facts) ? facts : undefined;
+  const { key: saved, config, digest } = (memo ?? {}) as {
+    key?: unknown;
+    config?: unknown;
+    digest?: unknown;
+  };
+  if (saved !== key || !isMemoConfig(config)) return undefined;
+  return digest === await memoDigest(key, config) ? config : undefined;
 }
 
 /**
- * Remembers `facts` under `key`, replacing the memo of any earlier config. Written in place,
+ * Remembers `config` under `key`, replacing the memo of any earlier config. Written in place,
  * without a flush: a torn or lost memo reads back as none, which only costs one start its speed.
  */
-export async function writeStartMemo(memoFile: string, key: string, facts: StartFacts) {
+export async function writeStartMemo(memoFile: string, key: string, config: MemoConfig) {
+  const digest = await memoDigest(key, config);
   await Deno.mkdir(dirname(memoFile), { recursive: true });
-  await Deno.writeTextFile(memoFile, JSON.stringify({ key, facts }) + "\n", { mode: 0o600 });
+  await Deno.writeTextFile(memoFile, JSON.stringify({ key, config, digest }) + "\n", {
+    mode: 0o600,
+  });
 }
 
-/** A shape check of what was read back: a damaged file is no memo. */
-function isStartFacts(value: unknown): value is StartFacts {
-  const facts = value as Partial<StartFacts> | null;
-  const port = (p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535;
-  return typeof facts === "object" && facts !== null &&
-    typeof facts.bind === "string" && port(facts.port) &&
-    (facts.httpPort === undefined || facts.httpPort === false || port(facts.httpPort)) &&
-    typeof facts.auth === "object" && facts.auth !== null &&
-    ["token", "password", "none"].includes(facts.auth.mode) &&
-    typeof facts.auth.tokenSet === "boolean" && typeof facts.auth.passwordSet === "boolean" &&
-    typeof facts.logging === "object" && facts.logging !== null &&
-    ["debug", "info", "warn", "error"].includes(facts.logging.level) &&
-    ["debug", "info", "warn", "error", "silent"].includes(facts.logging.consoleLevel) &&
-    Number.isInteger(facts.logging.maxFileBytes) && facts.logging.maxFileBytes > 0 &&
-    Number.isInteger(facts.logging.maxFiles) && facts.logging.maxFiles > 0;
+async function memoDigest(key: string, config: MemoConfig): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify([key, config]));
+  return hex(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+function hex(digest: ArrayBuffer): string {
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** A shape check of what was read back (the digest checks the rest). */
+function isMemoConfig(value: unknown): value is MemoConfig {
+  const memo = value as Partial<MemoConfig> | null;
+  return typeof memo === "object" && memo !== null &&
+    typeof memo.template === "object" && memo.template !== null &&
+    Array.isArray(memo.fromText) &&
+    memo.fromText.every((path) =>
+      Array.isArray(path) &&
+      path.every((part) => typeof part === "string" || typeof part === "number")
+    ) &&
+    Array.isArray(memo.warnings) &&
+    memo.warnings.every((w) => typeof w?.path === "string" && typeof w?.message === "string");
 }

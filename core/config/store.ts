@@ -7,17 +7,20 @@ import { basename, dirname } from "../path.ts";
 import { GatewayError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { editConfigText } from "./document_edit.ts";
-import { type Config, isKnownConfigKey } from "./schema.ts";
+import { importLazily, loadOnce } from "../lazy_module.ts";
+import type { Config } from "./schema.ts";
 import { assertNoForbiddenKeys, getAt, mergePatch, setAt, splitKey } from "./key_path.ts";
 import { redactSecrets, restoreRedacted } from "./secrets.ts";
-import {
-  ConfigError,
-  type ConfigIssue,
-  loadConfigText,
-  parseConfigText,
-  readConfigText,
-  validateConfig,
-} from "./load.ts";
+import { ConfigError, type ConfigIssue } from "./config_text.ts";
+
+// The validation (zod, the schema, JSON5) loads when a config is first validated: a gateway
+// started from its start memo idles without it until the file is edited or a key looked up.
+const validation = loadOnce(() =>
+  importLazily<typeof import("./load.ts")>(new URL("./load.ts", import.meta.url))
+);
+const schemaModule = loadOnce(() =>
+  importLazily<typeof import("./schema.ts")>(new URL("./schema.ts", import.meta.url))
+);
 
 /** Called with the new and the previous config after every successful change. */
 export type ConfigListener = (next: Config, previous: Config) => void;
@@ -78,6 +81,7 @@ export class ConfigStore {
    */
   static async open(path: string, options: ConfigStoreOptions = {}): Promise<ConfigStore> {
     const env = options.env ?? Deno.env.toObject();
+    const { readConfigText, loadConfigText } = await validation();
     const text = options.text === undefined
       ? await readConfigText(path)
       : options.text ?? undefined;
@@ -87,12 +91,29 @@ export class ConfigStore {
     return store;
   }
 
+  /**
+   * A store over a config validated before from the same `text` (the start memo,
+   * core/config/start_memo.ts), without validating it again; watched like {@linkcode open}'s.
+   */
+  static fromValidated(
+    path: string,
+    loaded: { config: Config; raw: Record<string, unknown>; warnings: ConfigIssue[] },
+    text: string | undefined,
+    options: Omit<ConfigStoreOptions, "text"> = {},
+  ): ConfigStore {
+    const env = options.env ?? Deno.env.toObject();
+    const store = new ConfigStore(path, env, loaded, text, options.debounceMs ?? 150);
+    if (options.watch) store.#watch();
+    return store;
+  }
+
   /** A store over an in-memory document, for tests and in-process tools. */
-  static fromObject(
+  static async fromObject(
     path: string,
     raw: Record<string, unknown>,
     env: Record<string, string | undefined> = {},
-  ): ConfigStore {
+  ): Promise<ConfigStore> {
+    const { validateConfig } = await validation();
     return new ConfigStore(path, env, validateConfig(raw, env, path), undefined, 150);
   }
 
@@ -118,12 +139,16 @@ export class ConfigStore {
     return () => this.#errorListeners.delete(listener);
   }
 
-  /** The effective value at a dot path (or the whole config), secrets redacted. */
-  get(key?: string): unknown {
+  /**
+   * The effective value at a dot path (or the whole config), secrets redacted.
+   *
+   * @throws {GatewayError} INVALID_PARAMS for a key the schema does not declare
+   */
+  async get(key?: string): Promise<unknown> {
     if (!key) return redactSecrets(this.#config);
     const parts = splitKey(key);
     const value = getAt(this.#config, parts);
-    if (value === undefined && !isKnownConfigKey(parts)) {
+    if (value === undefined && !(await schemaModule()).isKnownConfigKey(parts)) {
       throw new GatewayError("INVALID_PARAMS", `Unknown config key: "${key}"`);
     }
     return redactSecrets(value, parts.at(-1));
@@ -168,6 +193,7 @@ export class ConfigStore {
       }
     }
     if (text === this.#lastText) return true;
+    const { parseConfigText, validateConfig } = await validation();
     try {
       const raw = text === undefined ? {} : parseConfigText(text, this.path);
       const loaded = validateConfig(raw, this.#env, this.path);
@@ -193,6 +219,7 @@ export class ConfigStore {
 
   #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
     const run = this.#writing.then(async () => {
+      const { validateConfig } = await validation();
       const nextRaw = edit(structuredClone(this.#raw));
       let loaded;
       try {

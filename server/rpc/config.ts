@@ -5,7 +5,7 @@ import { defineMethods } from "../method_table.ts";
 
 export const configMethods = defineMethods({
   "config.get": {
-    handler: ({ key }, ctx) => ({ value: ctx.configStore.get(key) }),
+    handler: async ({ key }, ctx) => ({ value: await ctx.configStore.get(key) }),
   },
   "config.set": {
     handler: async ({ key, value }, ctx) => {

@@ -124,15 +124,15 @@ Deno.test("ConfigStore: set and patch validate first and leave the file unchange
   }
 });
 
-Deno.test("ConfigStore: get of an unknown key is INVALID_PARAMS", () => {
-  const store = ConfigStore.fromObject("/nonexistent/pyclaw.json", {});
+Deno.test("ConfigStore: get of an unknown key is INVALID_PARAMS", async () => {
+  const store = await ConfigStore.fromObject("/nonexistent/pyclaw.json", {});
   let code = "";
   try {
-    store.get("gateway.nope");
+    await store.get("gateway.nope");
   } catch (error) {
     code = (error as GatewayError).code;
   }
   assertEquals(code, "INVALID_PARAMS");
-  assertEquals(store.get("gateway.auth.token"), undefined);
-  assertEquals(store.get("gateway.port"), 18789);
+  assertEquals(await store.get("gateway.auth.token"), undefined);
+  assertEquals(await store.get("gateway.port"), 18789);
 });

@@ -1,10 +1,12 @@
 /**
  * @module The start memo (core/config/start_memo.ts): its key covers everything a validated
- * config depends on, it is read back only under that key, and it holds no secret.
+ * config depends on, it is read back only under that key and undamaged, and it holds no string
+ * the config text or the environment gave (so no secret).
  */
 
 import { assert, assertEquals, assertNotEquals } from "../../_helpers/assert.ts";
-import { validateConfig } from "../../../core/config/load.ts";
+import { loadConfigText } from "../../../core/config/load.ts";
+import { configFromMemo, memoOfConfig, substitutedText } from "../../../core/config/config_memo.ts";
 import {
   CONFIG_VALIDATION_MODULES,
   readStartMemo,
@@ -48,27 +50,36 @@ Deno.test("the start memo's key changes with the file, its text and the variable
   assertNotEquals(await key("/a/pyclaw.json", undefined, { GW_TOKEN: "one" }), base);
 });
 
-Deno.test("a start memo is read back under its own key only, never damaged, and holds no secret", async () => {
+Deno.test("a start memo is read back under its own key only, never damaged, and holds no string of the text's or the environment's", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const file = `${dir}/cache/gateway-start.json`;
     const env = { GW_TOKEN: "secret-token-value" };
-    const { config } = validateConfig(
-      { gateway: { port: 4321, bind: "lan", auth: { token: "${GW_TOKEN}" } } },
-      env,
-    );
-    const facts = startFacts(config);
-    assertEquals(facts.port, 4321);
-    assertEquals(facts.auth, { mode: "token", tokenSet: true, passwordSet: false });
-    await writeStartMemo(file, "k1", facts);
+    const text = JSON.stringify({
+      gateway: { port: 4321, bind: "lan", auth: { token: "${GW_TOKEN}" } },
+      models: { providers: { p: { baseUrl: "http://10.0.0.1/v1", apiKey: "sk-in-the-file" } } },
+      extra: true,
+    });
+    const { config, warnings } = loadConfigText(text, "/x/pyclaw.json", env);
+    const { substituted } = await substitutedText(text, env);
+    const memo = memoOfConfig(config, substituted, warnings);
+    assert(memo, "no memo was made");
+    await writeStartMemo(file, "k1", memo);
     const written = await Deno.readTextFile(file);
-    assert(!written.includes("secret-token-value"), "the token reached the memo");
+    for (const secret of ["secret-token-value", "sk-in-the-file", "10.0.0.1"]) {
+      assert(!written.includes(secret), `${secret} reached the memo`);
+    }
     assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
-    assertEquals(await readStartMemo(file, "k1"), facts);
+    const read = await readStartMemo(file, "k1");
+    assertEquals(read, memo);
+    assertEquals(configFromMemo(read!, substituted), config);
+    assertEquals(startFacts(configFromMemo(read!, substituted)!).port, 4321);
+    assertEquals(read!.warnings, [{ path: "extra", message: "Unknown key (ignored)" }]);
     assertEquals(await readStartMemo(file, "k2"), undefined);
+    // Damaged: cut short, or changed anywhere (the digest no longer matches).
     await Deno.writeTextFile(file, written.slice(0, 40));
     assertEquals(await readStartMemo(file, "k1"), undefined);
-    await Deno.writeTextFile(file, JSON.stringify({ key: "k1", facts: { ...facts, port: -1 } }));
+    await Deno.writeTextFile(file, written.replace('"port":4321', '"port":4322'));
     assertEquals(await readStartMemo(file, "k1"), undefined);
     assertEquals(await readStartMemo(`${dir}/none.json`, "k1"), undefined);
   } finally {
