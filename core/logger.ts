@@ -5,6 +5,7 @@
 
 import { dirname } from "./path.ts";
 import { redactSecrets } from "./config/secrets.ts";
+import { isoTime } from "./iso_time.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type ConsoleLevel = LogLevel | "silent";
@@ -122,7 +123,7 @@ class LogSink {
     // Errors become plain data first: redaction copies own enumerable properties only, and an
     // Error's name, message and stack are not, so redacting first logged `error={}`.
     const extra = fields ? redactSecrets(serializeErrors({ ...base, ...fields })) as object : base;
-    const record: LogRecord = { time: new Date().toISOString(), level, msg, ...extra };
+    const record: LogRecord = { time: isoTime(), level, msg, ...extra };
     if (rank >= this.#consoleLevel) console.error(formatForConsole(record));
     if (rank >= this.#level && this.file) this.#append(JSON.stringify(record) + "\n");
   }

@@ -13,6 +13,8 @@
  * without it (tests, a bare `deno run`) nothing happens.
  */
 
+import { webTimeout } from "./web_timeout.ts";
+
 /** The launcher's V8 flags; scripts/pyclaw, the service unit and scripts/compile.sh agree. */
 export const GATEWAY_V8_FLAGS = "--v8-flags=--expose-gc";
 
@@ -58,7 +60,7 @@ export interface StartupGcOptions {
 /**
  * Collects once the process is quiet: a request never waits for it, and a gateway busy from its
  * first second does not pay for it (nor does a benchmark's first measured request). Returns a
- * function that cancels it (a gateway stopping first). The timer never keeps the process alive.
+ * function that cancels it (a gateway stopping first, which it then does not hold up).
  */
 export function collectAfterStartup(options: StartupGcOptions = {}): () => void {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
@@ -66,7 +68,7 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
   const quietBytes = options.quietBytes ?? 64 * 1024;
   const scheduledAt = Date.now();
   const giveUpAt = scheduledAt + (options.giveUpAfterMs ?? 30_000);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel = () => {};
   let lastHeap = Deno.memoryUsage().heapUsed;
   const look = async () => {
     const before = Deno.memoryUsage();
@@ -89,11 +91,10 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
       rssAfter: after.rss,
     });
   };
+  // Not setTimeout: its first call loads Deno's Node timers, and an idle gateway has none.
   const arm = () => {
-    const next = setTimeout(look, options.checkEveryMs ?? 250);
-    Deno.unrefTimer(next);
-    timer = next;
+    cancel = webTimeout(look, options.checkEveryMs ?? 250);
   };
   arm();
-  return () => clearTimeout(timer);
+  return () => cancel();
 }

@@ -7,6 +7,7 @@
 
 import { join } from "./path.ts";
 import { writeFileAtomic } from "./fs.ts";
+import { isoTime } from "./iso_time.ts";
 
 /** What the owning gateway records about itself in `<state>/gateway.json`. */
 export interface GatewayRecord {
@@ -88,7 +89,7 @@ export async function claimStateDir(root: string): Promise<StateDirClaim> {
     }
     await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
   }
-  const startedAt = new Date().toISOString();
+  const startedAt = isoTime();
   let released = false;
   return {
     async record(fields) {

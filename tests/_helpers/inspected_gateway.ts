@@ -92,6 +92,11 @@ export async function scriptsOf(inspectorUrl: string) {
       return parsed.filter((url) => url.startsWith(`file://${root}`))
         .map((url) => url.slice(`file://${root}`.length));
     },
+    /** Deno's own modules parsed so far (`ext:...`, `node:...`). */
+    async runtimeModules(): Promise<string[]> {
+      await send("Runtime.getIsolateId");
+      return parsed.filter((url) => url.startsWith("ext:") || url.startsWith("node:"));
+    },
     close() {
       socket.close();
     },

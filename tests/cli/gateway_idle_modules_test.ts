@@ -1,7 +1,8 @@
 /**
  * @module What an idle gateway has loaded (issue 17, idle memory), seen in a real gateway
  * process through its V8 inspector: started from its start memo, it listens, serves and idles
- * without any npm package (zod, the JSON5 parser), and loads zod with the first `connect`. The
+ * without any npm package (zod, the JSON5 parser) and without Deno's Node timers (the global
+ * `setTimeout`'s, core/web_timeout.ts), and loads zod with the first `connect`. The
  * static graph check (tests/scripts/startup_graph_test.ts) cannot see modules imported by URL
  * or by a name built at run time. Counted in modules, never in bytes or milliseconds.
  */
@@ -27,7 +28,7 @@ async function listenedBy(stateDir: string): Promise<string[]> {
 
 const npmPackages = (modules: string[]) => modules.filter((m) => m.startsWith("node_modules/"));
 
-Deno.test("a gateway started from its start memo idles without zod or JSON5, and loads zod with the first connect", async () => {
+Deno.test("a gateway started from its start memo idles without zod, JSON5 or Node's timers, and loads zod with the first connect", async () => {
   const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-idle-modules-" });
   const port = freePort();
   // Plain JSON, read at start without the JSON5 package (the next test's file is JSON5).
@@ -64,6 +65,12 @@ Deno.test("a gateway started from its start memo idles without zod or JSON5, and
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assertEquals(npmPackages(await inspector.modules()), []);
+      const runtime = await inspector.runtimeModules();
+      assert(runtime.includes("ext:deno_http/00_serve.ts"), runtime.join("\n"));
+      assertEquals(
+        runtime.filter((m) => m === "node:timers" || m.includes("/internal/timers")),
+        [],
+      );
 
       const token = (await Deno.readTextFile(join(stateDir, "gateway.token"))).trim();
       const url = `ws://127.0.0.1:${port}`;

@@ -8,6 +8,7 @@
 import type { ConfigStore } from "../../core/config/store.ts";
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { webTimeout } from "../../core/web_timeout.ts";
 import type { McpManager } from "./manager.ts";
 
 /** Options for {@linkcode McpConfigWatcher}. */
@@ -21,7 +22,7 @@ export class McpConfigWatcher {
   #manager: McpManager;
   #logger: Logger;
   #unsubscribe: (() => void) | undefined;
-  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #cancelPoll = () => {};
   #lastStamp: string | undefined;
   #poll: boolean;
   #stopped = false;
@@ -64,13 +65,14 @@ export class McpConfigWatcher {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
-    clearTimeout(this.#pollTimer);
+    this.#cancelPoll();
     await this.#inFlight;
   }
 
   #schedule(): void {
     if (this.#stopped) return;
-    this.#pollTimer = setTimeout(() => {
+    // Not setTimeout, whose first call loads Deno's Node timers: this one runs at idle.
+    this.#cancelPoll = webTimeout(() => {
       this.#inFlight = this.#check();
     }, this.#store.current.tools.mcpPollIntervalMs);
   }
