@@ -23,6 +23,15 @@ export function lazyFactory(
       id: settings.id,
       api,
       stream: (request) => real ? real.stream(request) : loadThenStream(provider, request),
+      // Only OpenAI's wire API has it; whether a provider does is known before its code loads.
+      ...(api === "openai"
+        ? {
+          completeOpenAi: (request) =>
+            real
+              ? real.completeOpenAi!(request)
+              : provider().then((loaded) => loaded.completeOpenAi!(request)),
+        }
+        : {}),
       listModels: async (signal) => (await provider()).listModels?.(signal) ?? [],
       close: async () => await real?.close?.(),
     };

@@ -3,7 +3,7 @@
  * openrouter, ollama and any compatible `baseUrl`.
  */
 
-import { joinUrl, readJson, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
+import { joinUrl, readJson, sseEvents, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
@@ -11,13 +11,16 @@ import {
   type ContentPart,
   contentText,
   type FinishReason,
+  mapFinish,
   type ModelInfo,
+  type OpenAiCompletionBody,
   ProviderError,
   type ProviderSettings,
   type StreamEvent,
   type ToolCall,
   type ToolSpec,
   type Usage,
+  usageOf,
 } from "./types.ts";
 
 const isDone = (event: { data: string }) => event.data === "[DONE]";
@@ -34,6 +37,29 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   // Built once per provider: every request sends the same.
   const chatHeaders = Object.entries(headers());
   const chatUrl = joinUrl(settings.baseUrl, "chat/completions");
+  const open = (request: ChatRequest) =>
+    upstreamFetch({
+      provider: settings.id,
+      url: chatUrl,
+      headers: chatHeaders,
+      rawBody: openAiBodyBytes(request, { officialApi }),
+      timeoutMs: settings.timeoutMs,
+      signal: request.signal,
+      model: request.model,
+    });
+  /** A whole answer, checked to hold a choice. */
+  const complete = async (request: ChatRequest): Promise<OpenAiCompletionBody> => {
+    const body = await readJson<Partial<OpenAiCompletionBody> | null>(await open(request));
+    const choice = Array.isArray(body?.choices) ? body.choices[0] : undefined;
+    if (typeof choice !== "object" || choice === null || Array.isArray(choice)) {
+      throw new ProviderError(
+        "upstream",
+        settings.id,
+        `Provider ${settings.id} answered no choices`,
+      );
+    }
+    return body as OpenAiCompletionBody;
+  };
   return {
     id: settings.id,
     api: "openai",
@@ -41,20 +67,11 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
     // no extra `yield*` hop on its way to the run loop (issue 17, turn overhead). The fetch
     // still starts with the first read.
     stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
-      const open = () =>
-        upstreamFetch({
-          provider: settings.id,
-          url: chatUrl,
-          headers: chatHeaders,
-          rawBody: openAiBodyBytes(request, { officialApi }),
-          timeoutMs: settings.timeoutMs,
-          signal: request.signal,
-          model: request.model,
-        });
       return request.stream === false
-        ? completionEvents(settings.id, open)
-        : parseOpenAiStream(settings.id, async () => sseEvents(await open(), isDone));
+        ? completionEvents(() => complete(request))
+        : parseOpenAiStream(settings.id, async () => sseEvents(await open(request), isDone));
     },
+    completeOpenAi: (request) => complete({ ...request, stream: false }),
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({
         provider: settings.id,
@@ -291,33 +308,12 @@ export async function* parseOpenAiStream(
   };
 }
 
-function mapFinish(reason: string): FinishReason {
-  if (reason === "length" || reason === "tool_calls" || reason === "content_filter") return reason;
-  if (reason === "function_call") return "tool_calls";
-  return "stop";
-}
-
-interface OpenAiCompletion {
-  choices?: {
-    message?: {
-      content?: string | null;
-      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
-    };
-    finish_reason?: string | null;
-  }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
-}
-
 /** The events of a plain (non-streamed) completion. */
 async function* completionEvents(
-  provider: string,
-  open: () => Promise<UpstreamCall>,
+  complete: () => Promise<OpenAiCompletionBody>,
 ): AsyncGenerator<StreamEvent> {
-  const body = await readJson<OpenAiCompletion>(await open());
-  const choice = body.choices?.[0];
-  if (!choice) {
-    throw new ProviderError("upstream", provider, `Provider ${provider} answered no choices`);
-  }
+  const body = await complete();
+  const choice = body.choices[0];
   if (choice.message?.content) yield { type: "text", text: choice.message.content };
   const calls = choice.message?.tool_calls ?? [];
   for (const [index, part] of calls.entries()) {
@@ -331,9 +327,7 @@ async function* completionEvents(
       },
     };
   }
-  const usage = body.usage;
-  const prompt = usage?.prompt_tokens ?? 0;
-  const completion = usage?.completion_tokens ?? 0;
+  const usage = usageOf(body.usage);
   yield {
     type: "finish",
     reason: choice.finish_reason
@@ -341,14 +335,6 @@ async function* completionEvents(
       : calls.length
       ? "tool_calls"
       : "stop",
-    ...(usage
-      ? {
-        usage: {
-          promptTokens: prompt,
-          completionTokens: completion,
-          totalTokens: usage.total_tokens ?? prompt + completion,
-        },
-      }
-      : {}),
+    ...(usage ? { usage } : {}),
   };
 }

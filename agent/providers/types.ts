@@ -113,10 +113,61 @@ export interface ChatProvider {
    * unreachable host, timeout, abort
    */
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /**
+   * One whole (not streamed) answer as the upstream wrote it, where the provider speaks OpenAI's
+   * wire API: `/v1/chat/completions` passes it on with what it must change, rather than taking
+   * it apart into events and building it again (issue 17, `/v1` added time). Absent for the
+   * other wire APIs.
+   *
+   * @throws {ProviderError} as {@linkcode stream} does, and for an answer with no choice
+   */
+  completeOpenAi?(request: ChatRequest): Promise<OpenAiCompletionBody>;
   /** The provider's own model list, when it has one. */
   listModels?(signal?: AbortSignal): Promise<ModelInfo[]>;
   /** Releases what the provider holds (a loaded local model). */
   close?(): Promise<void>;
+}
+
+/** An OpenAI Chat Completions answer as an upstream sent it: at least one choice, any other field kept. */
+export interface OpenAiCompletionBody {
+  id?: unknown;
+  object?: unknown;
+  created?: unknown;
+  model?: unknown;
+  choices: OpenAiChoice[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
+  [field: string]: unknown;
+}
+
+/** The provider-neutral usage of an OpenAI `usage` object, or undefined without one. */
+export function usageOf(usage: unknown): Usage | undefined {
+  if (typeof usage !== "object" || usage === null) return undefined;
+  const { prompt_tokens, completion_tokens, total_tokens } = usage as Record<string, unknown>;
+  const prompt = typeof prompt_tokens === "number" ? prompt_tokens : 0;
+  const completion = typeof completion_tokens === "number" ? completion_tokens : 0;
+  return {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: typeof total_tokens === "number" ? total_tokens : prompt + completion,
+  };
+}
+
+/** OpenAI's finish reason for any an upstream sent (older or other servers' names included). */
+export function mapFinish(reason: string): FinishReason {
+  if (reason === "length" || reason === "tool_calls" || reason === "content_filter") return reason;
+  if (reason === "function_call") return "tool_calls";
+  return "stop";
+}
+
+/** One choice of an {@linkcode OpenAiCompletionBody}. */
+export interface OpenAiChoice {
+  message?: {
+    content?: string | null;
+    tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: string } }[];
+    [field: string]: unknown;
+  };
+  finish_reason?: string | null;
+  [field: string]: unknown;
 }
 
 /** Settings a provider is built from: config `models.providers.<id>` with defaults filled in. */

@@ -9,7 +9,15 @@ import { DEFAULT_AGENT_ID } from "../../agent/agents.ts";
 import type { AgentEvent } from "../../agent/run.ts";
 import type { Attachment } from "../../agent/attachments.ts";
 import { costOf, priceOf } from "../../agent/pricing.ts";
-import { type ChatRequest, contentText, type StreamEvent } from "../../agent/providers/types.ts";
+import type { ResolvedModel } from "../../agent/providers/registry.ts";
+import {
+  type ChatRequest,
+  contentText,
+  type OpenAiCompletionBody,
+  type StreamEvent,
+  type Usage,
+  usageOf,
+} from "../../agent/providers/types.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { HttpContext } from "../http_routes.ts";
 
@@ -54,6 +62,46 @@ export async function openModelStream(
   return { first, rest };
 }
 
+/**
+ * The upstream's own answer to a request that is not streamed, for a provider model whose
+ * provider speaks OpenAI's wire API, its usage recorded; undefined for the rest (agents, the
+ * other wire APIs), which {@linkcode openModelStream} serves.
+ *
+ * @throws {GatewayError} NOT_FOUND for an unknown model (the promise rejects for the rest)
+ */
+export function providerCompletion(
+  ctx: HttpContext,
+  model: string,
+  turn: Turn,
+): Promise<OpenAiCompletionBody> | undefined {
+  if (model.startsWith(AGENT_PREFIX)) return undefined;
+  const resolved = ctx.services.providers.resolve(model);
+  if (!resolved.provider.completeOpenAi) return undefined;
+  const { user: _user, ...request } = turn;
+  return resolved.provider.completeOpenAi({
+    ...request,
+    stream: false,
+    model: resolved.model,
+    signal: ctx.signal,
+  }).then((body) => {
+    const usage = usageOf(body.usage);
+    if (usage) recordUsage(ctx, resolved, usage);
+    return body;
+  });
+}
+
+/** Notes a call's usage and estimated cost, in the background: no answer waits for the disk. */
+function recordUsage(ctx: HttpContext, resolved: ResolvedModel, usage: Usage): void {
+  const cost = costOf(usage, priceOf(resolved.model, resolved.entry?.cost));
+  ctx.services.usage.record({
+    provider: resolved.providerId,
+    model: resolved.model,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    ...(cost !== undefined ? { cost } : {}),
+  }).catch((error) => ctx.logger.error("usage record failed", { error: String(error) }));
+}
+
 function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStream {
   const resolved = ctx.services.providers.resolve(model);
   const { user: _user, ...request } = turn;
@@ -62,25 +110,17 @@ function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStrea
     model: resolved.model,
     signal: ctx.signal,
   })[Symbol.asyncIterator]();
-  const recordUsage = (next: IteratorResult<StreamEvent>) => {
+  const lookAt = (next: IteratorResult<StreamEvent>) => {
     const event = next.value;
     if (!next.done && event.type === "finish" && event.usage) {
-      const cost = costOf(event.usage, priceOf(resolved.model, resolved.entry?.cost));
-      // Recorded in the background: the client's last chunk must not wait for the disk.
-      ctx.services.usage.record({
-        provider: resolved.providerId,
-        model: resolved.model,
-        promptTokens: event.usage.promptTokens,
-        completionTokens: event.usage.completionTokens,
-        ...(cost !== undefined ? { cost } : {}),
-      }).catch((error) => ctx.logger.error("usage record failed", { error: String(error) }));
+      recordUsage(ctx, resolved, event.usage);
     }
     return next;
   };
   // The provider's own stream with a look at each event, not a generator around it: a layer of
   // generator costs every streamed token a few promise hops.
   return {
-    next: () => stream.next().then(recordUsage),
+    next: () => stream.next().then(lookAt),
     return: (value) => stream.return?.(value) ?? Promise.resolve({ done: true, value }),
   };
 }

@@ -3,11 +3,18 @@
  * provider or agent, streamed (SSE, `data: [DONE]`, `stream_options.include_usage`) or not.
  */
 
-import type { FinishReason, ToolCall, Usage } from "../../agent/providers/types.ts";
+import {
+  type FinishReason,
+  mapFinish,
+  type OpenAiCompletionBody,
+  type ToolCall,
+  type Usage,
+  usageOf,
+} from "../../agent/providers/types.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
 import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
 import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
-import { type OpenedStream, openModelStream } from "./_model_source.ts";
+import { type OpenedStream, openModelStream, providerCompletion } from "./_model_source.ts";
 import { sseFrame, sseResponse } from "./_sse.ts";
 
 /** OpenAI's usage object. */
@@ -29,8 +36,12 @@ export const chatCompletionsRoute: HttpRoute = {
     let body;
     try {
       body = await readJsonBody(request, chatCompletionSchema, plainChatBody);
-      // A non-streaming client needs only the whole answer: the upstream call need not stream.
       const turn = chatCompletionTurn(body);
+      // An upstream that speaks this API answers a plain request in its words: they are passed
+      // on, with what must change, rather than taken apart into events and written again.
+      const whole = body.stream ? undefined : providerCompletion(ctx, body.model, turn);
+      if (whole) return jsonResponse(passedOn(await whole, body.model));
+      // A non-streaming client needs only the whole answer: the upstream call need not stream.
       opened = await openModelStream(
         ctx,
         body.model,
@@ -39,11 +50,7 @@ export const chatCompletionsRoute: HttpRoute = {
     } catch (error) {
       return errorResponse(error, ctx.logger);
     }
-    const meta = {
-      id: `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`,
-      created: Math.floor(Date.now() / 1000),
-      model: body.model,
-    };
+    const meta = { id: completionId(), created: nowSeconds(), model: body.model };
     if (body.stream) {
       return sseResponse(chunks(opened, meta, body.stream_options?.include_usage === true));
     }
@@ -56,6 +63,55 @@ export const chatCompletionsRoute: HttpRoute = {
 };
 
 type Meta = { id: string; created: number; model: string };
+
+const completionId = () => `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The upstream's answer as this API's: the model named as the client named it, an id and time
+ * of the upstream's where they have the right form, and what a client reads filled in where
+ * the upstream left it out (the message's content, the finish reason, the usage). Whatever else
+ * the upstream said (`system_fingerprint`, a message's `refusal` or `reasoning_content`) goes on.
+ */
+function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompletionBody {
+  if (typeof upstream.id !== "string" || !upstream.id.startsWith("chatcmpl-")) {
+    upstream.id = completionId();
+  }
+  upstream.object = "chat.completion";
+  if (!Number.isSafeInteger(upstream.created)) upstream.created = nowSeconds();
+  upstream.model = model;
+  const choice = upstream.choices[0];
+  upstream.choices = [choice]; // n is 1
+  choice.index = 0;
+  const message = typeof choice.message === "object" && choice.message !== null
+    ? choice.message
+    : (choice.message = {});
+  message.role = "assistant";
+  const calls = Array.isArray(message.tool_calls) && message.tool_calls.length
+    ? message.tool_calls.map((call, index) => ({
+      ...call,
+      id: call.id || `call_${index}`,
+      type: "function",
+      function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
+    }))
+    : undefined;
+  if (calls) message.tool_calls = calls;
+  else delete message.tool_calls;
+  if (typeof message.content !== "string" || (!message.content && calls)) {
+    message.content = calls ? null : "";
+  }
+  choice.finish_reason = typeof choice.finish_reason === "string" && choice.finish_reason
+    ? mapFinish(choice.finish_reason)
+    : calls
+    ? "tool_calls"
+    : "stop";
+  const usage = openAiUsage(usageOf(upstream.usage));
+  // The counts a client reads, with any detail the upstream gave (cached tokens, reasoning).
+  upstream.usage = typeof upstream.usage === "object" && upstream.usage !== null
+    ? Object.assign(upstream.usage, usage)
+    : usage;
+  return upstream;
+}
 
 async function completion(opened: OpenedStream, meta: Meta) {
   let text = "";
