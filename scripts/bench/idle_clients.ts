@@ -13,11 +13,20 @@ import { wsSession } from "./_common.ts";
 
 const [url, count, connect] = Deno.args;
 const outcomes = await Promise.allSettled(
-  Array.from({ length: Number(count) }, () =>
-    Promise.race([
-      wsSession(url, connect ? JSON.parse(connect) : undefined),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 20_000)),
-    ])),
+  Array.from({ length: Number(count) }, async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        wsSession(url, connect ? JSON.parse(connect) : undefined),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timeout")), 20_000);
+        }),
+      ]);
+    } finally {
+      // Left armed, a thousand timers would fire 20 s on, while the clients should be idle.
+      clearTimeout(timer);
+    }
+  }),
 );
 const sockets = outcomes.flatMap((o) => o.status === "fulfilled" ? [o.value.socket] : []);
 console.log(`connected ${sockets.length}`);
