@@ -5,8 +5,8 @@
  * cache against a bare Deno.serve server started the same way, the `/v1/chat/completions` time
  * added over the stand-in upstream (whole reply and first streamed chunk), the `chat.send` turn
  * overhead beyond the provider, a turn with 1,000 idle clients connected (held by a process of
- * their own) against none before and after, and 1,000 concurrent loopback connections
- * (connect + health) on the default config.
+ * their own) against none, on two gateways turn by turn (scripts/bench/_idle_turns.ts), and
+ * 1,000 concurrent loopback connections (connect + health) on the default config.
  *
  * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 5]
  *        [--requests 150] [--turns 200] [--clients 1000]
@@ -21,7 +21,6 @@ import {
   deno,
   flag,
   freePort,
-  holdIdleClients,
   machine,
   median,
   nonStreaming,
@@ -36,12 +35,13 @@ import {
   track,
   wsSession,
 } from "./_common.ts";
+import { idleClientsRow } from "./_idle_turns.ts";
 
 const treeAt = Deno.args.indexOf("--tree");
 const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
 const STARTS = flag("starts", 5);
 const REQUESTS = flag("requests", 150);
-// 200 turns a side (about 1 s each): with 40, the idle-clients ratio moved 0.7-1.4x between runs.
+// 200 turns a side and phase: with 40, the idle-clients ratio moved 0.7-1.4x between runs.
 const TURNS = flag("turns", 200);
 const CLIENTS = flag("clients", 1000);
 /** `--requests-only`: skips the starts, RSS and the burst (about half the run), e.g. to bisect. */
@@ -212,46 +212,33 @@ for (let i = 0; i < REQUESTS; i++) {
 }
 
 const { socket, call } = await wsSession(`ws://127.0.0.1:${timed.port}`, connectParams);
-async function turns(): Promise<{ turn: number; overhead: number }> {
-  const took: number[] = [];
-  const over: number[] = [];
-  for (let i = 0; i < TURNS; i++) {
-    const started = performance.now();
-    const reply = await call("chat.send", { message: "Say something", sessionId: `q-${i % 5}` });
-    if (!reply.ok) throw new Error(`chat.send failed: ${JSON.stringify(reply.error)}`);
-    const turn = performance.now() - started;
-    took.push(turn);
-    over.push(turn - (await streaming(direct)).total);
-  }
-  return { turn: median(took), overhead: median(over) };
+// Lets the one-off work of what came before settle (the memory index's sync after a quiet
+// moment, 1.5 s), then warms up the turn path.
+await sleep(2_500);
+for (let i = 0; i < 10; i++) await call("chat.send", { message: "warm", sessionId: "q-warm" });
+const over: number[] = [];
+for (let i = 0; i < TURNS; i++) {
+  const started = performance.now();
+  const reply = await call("chat.send", { message: "Say something", sessionId: `q-${i % 5}` });
+  if (!reply.ok) throw new Error(`chat.send failed: ${JSON.stringify(reply.error)}`);
+  over.push(performance.now() - started - (await streaming(direct)).total);
 }
-/**
- * Lets the one-off work of what came before settle, then warms up: the presence event a burst
- * of connects sends every client (1 s), the memory index's sync after a quiet moment (1.5 s) and
- * the burst's garbage belong to connecting, which the concurrent-connection row measures; this
- * row compares a turn's steady cost. Both sides get the same pause.
- */
-async function settle() {
-  await sleep(2_500);
-  for (let i = 0; i < 10; i++) await call("chat.send", { message: "warm", sessionId: "q-warm" });
-}
-await settle();
-const aloneBefore = await turns();
-progress(`gateway: ${CLIENTS} idle clients`);
-const idle = await holdIdleClients(`ws://127.0.0.1:${timed.port}`, CLIENTS, connectParams);
-const idleConnected = idle.connected;
-await settle();
-const crowded = await turns();
-await idle.close();
-// Alone again after the crowd (A-B-A), so a drift in the machine's load over the run weighs
-// on both sides of the ratio alike.
-await settle();
-const aloneAfter = await turns();
-const alone = {
-  turn: (aloneBefore.turn + aloneAfter.turn) / 2,
-  overhead: (aloneBefore.overhead + aloneAfter.overhead) / 2,
-};
 socket.close();
+// The idle-clients row needs a second gateway of the same tree (scripts/bench/_idle_turns.ts
+// says why); it has a state dir of its own, as two gateways cannot share one.
+const secondDir = await Deno.makeTempDir({ prefix: "pyclaw-quick-" });
+atInterrupt(() => Deno.removeSync(secondDir, { recursive: true }));
+await Deno.copyFile(`${stateDir}/pyclaw.json`, `${secondDir}/pyclaw.json`);
+const second = await start((port) =>
+  spawnGateway({ tree, port, token: TOKEN, stateDir: secondDir })
+);
+const idle = await idleClientsRow(
+  { port: timed.port, pid: timed.child.pid },
+  { port: second.port, pid: second.child.pid },
+  { clients: CLIENTS, turns: TURNS, connect: connectParams, progress },
+);
+await stopTree(second.child, 5_000);
+await Deno.remove(secondDir, { recursive: true });
 await stopTree(timed.child, 5_000);
 await upstream.stop();
 await Deno.remove(stateDir, { recursive: true });
@@ -284,13 +271,20 @@ printTable(["measure", "pyclaw", "floor", "ratio", "target"], [
   ],
   ["/v1 added p50 (ms)", f(median(added), 3), "-", "-", "≤ 0.3"],
   ["/v1 added to first chunk p50 (ms)", f(median(addedFirst), 3), "-", "-", "≤ 0.5"],
-  ["chat.send overhead p50 (ms)", f(alone.overhead, 2), "-", "-", "≤ 1.5"],
+  ["chat.send overhead p50 (ms)", f(median(over), 2), "-", "-", "≤ 1.5"],
   [
-    `turn with ${idleConnected} idle clients vs none (ms)`,
-    f(crowded.turn, 2),
-    f(alone.turn, 2),
-    `${f(crowded.turn / alone.turn, 2)}×`,
+    `turn with ${idle.connected} idle clients vs none (ms)`,
+    f(idle.crowdedTurn, 2),
+    f(idle.aloneTurn, 2),
+    `${f(idle.crowdedTurn / idle.aloneTurn, 2)}×`,
     "≤ 1.1×",
+  ],
+  [
+    "  gateway CPU per turn, same (ms)",
+    f(idle.crowdedCpu, 2),
+    f(idle.aloneCpu, 2),
+    `${f(idle.crowdedCpu / idle.aloneCpu, 2)}×`,
+    "-",
   ],
   [
     `${CLIENTS} concurrent connect+health (answered)`,
