@@ -10,7 +10,7 @@ import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { StateDirClaim } from "../core/state_owner.ts";
-import { collectAfterStartup } from "../core/startup_gc.ts";
+import { collectAfterStartup, keepFreedMallocMemory } from "../core/startup_gc.ts";
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Front } from "../server/front.ts";
@@ -141,6 +141,8 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   if (configStore.current.gateway.discovery.mdns) announcer = await announce(gateway, logger);
   // After the ready line, so the probe (one bwrap run) never delays the first answer.
   await warnWhenUnsandboxed(gateway.services.sandbox, configStore.current);
+  // After the ready line: a turn's batches of freed memory stay in malloc's heap from now on.
+  logger.debug("malloc keeps freed memory", { set: keepFreedMallocMemory() });
   // Start-up's garbage and grown young generation, given back once the start has gone quiet.
   if (!stopping) {
     cancelStartupGc = collectAfterStartup({

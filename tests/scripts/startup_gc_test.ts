@@ -8,10 +8,19 @@
 import { join } from "node:path";
 import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { gatewayCommand } from "../../cli/gateway_service.ts";
-import { GATEWAY_V8_FLAGS } from "../../core/startup_gc.ts";
+import { GATEWAY_V8_FLAGS, keepFreedMallocMemory } from "../../core/startup_gc.ts";
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
+/** This machine's libc is glibc on Linux (what keepFreedMallocMemory tunes). */
+const glibc = Deno.build.os === "linux" && (() => {
+  try {
+    Deno.dlopen("libc.so.6", {}).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Every `--v8-flags=...` argument in a shell script, comments left out. */
 async function v8FlagsIn(path: string): Promise<string[]> {
@@ -55,8 +64,36 @@ Deno.test("a gateway started through the launcher collects its start-up garbage 
     // Once only: the health polls since start did not schedule another.
     await fetch(`${gateway.httpUrl}/health`).then((response) => response.body?.cancel());
     assertEquals((await collected()).length, 1);
+    // glibc's malloc keeps a turn's freed memory (the launcher's permission set allows the FFI
+    // call that says so), logged before the collection.
+    const log = await Deno.readTextFile(logFile);
+    const malloc = log.split("\n").find((line) => line.includes('"malloc keeps freed memory"'));
+    assertEquals(malloc && JSON.parse(malloc).set, glibc);
   } finally {
     await gateway.stop();
     await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("keepFreedMallocMemory sets glibc's thresholds, and without the FFI permission does nothing", async () => {
+  assertEquals(keepFreedMallocMemory(), glibc);
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-malloc-" });
+  try {
+    const script = join(dir, "probe.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { keepFreedMallocMemory } from ${
+        JSON.stringify(join(root, "core/startup_gc.ts"))
+      };\n` +
+        "console.log(keepFreedMallocMemory());\n",
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-lock", "--no-prompt", `--allow-read=${root},${dir}`, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(output.stdout).trim(), "false");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
