@@ -1,0 +1,77 @@
+/**
+ * @module A `/v1` client that goes away before any answer ends the gateway's upstream request,
+ * streamed or not (a model left generating for nobody costs its owner). The upstream is a small
+ * server on 127.0.0.1 that answers nothing until its request is closed, and counts the closes.
+ */
+
+import { assertEquals, waitFor } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+
+/** An OpenAI-compatible upstream that holds every request open until its client closes it. */
+function silentUpstream() {
+  let received = 0;
+  let closed = 0;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      received++;
+      await request.text();
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      closed++;
+      return new Response(null, { status: 499 });
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    get received() {
+      return received;
+    },
+    get closed() {
+      return closed;
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+async function startWithSilent() {
+  const upstream = silentUpstream();
+  const env = await startChatGateway({
+    config: {
+      models: {
+        providers: {
+          silent: { api: "openai", baseUrl: upstream.url, models: [{ id: "silent-model" }] },
+        },
+      },
+      agents: { defaults: { model: "silent/silent-model" } },
+    },
+  });
+  return {
+    upstream,
+    env,
+    async [Symbol.asyncDispose]() {
+      await env.close();
+      await upstream.close();
+    },
+  };
+}
+
+for (const stream of [false, true]) {
+  Deno.test(`a ${stream ? "streamed" : "plain"} /v1 request whose client leaves before any answer closes its upstream request`, async () => {
+    await using t = await startWithSilent();
+    const controller = new AbortController();
+    const answer = fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "silent-model",
+        messages: [{ role: "user", content: "Hello?" }],
+        stream,
+      }),
+    }).catch((error) => error);
+    await waitFor(() => t.upstream.received === 1, 20_000, "the upstream to get the request");
+    controller.abort();
+    assertEquals((await answer).name, "AbortError");
+    await waitFor(() => t.upstream.closed === 1, 20_000, "the upstream request to be closed");
+  });
+}
