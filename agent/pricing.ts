@@ -38,14 +38,25 @@ const DEFAULT_PRICES: [string, ModelPrice][] = [
   ["moonshot-v1-8k", { input: 0.17, output: 0.17 }],
 ];
 
+/**
+ * Default prices already looked up, by model name: every `/v1` answer and turn is priced, and
+ * the look-up (a lower-cased copy, a split, a walk of the table) cost each one about a
+ * kilobyte of garbage (issue 17). A gateway names a handful of models; the map is emptied if
+ * it ever holds many.
+ */
+const looked = new Map<string, ModelPrice | undefined>();
+
 /** The price of `model`: configured, else from the default table, else unknown. */
 export function priceOf(model: string, configured?: ModelPrice): ModelPrice | undefined {
   if (configured) return configured;
+  if (looked.has(model)) return looked.get(model);
   const id = model.toLowerCase().split("/").at(-1) ?? "";
   let best: [string, ModelPrice] | undefined;
   for (const entry of DEFAULT_PRICES) {
     if (id.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
   }
+  if (looked.size >= 256) looked.clear();
+  looked.set(model, best?.[1]);
   return best?.[1];
 }
 

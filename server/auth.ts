@@ -3,7 +3,7 @@
  * comparison, and the per-address limit on failed attempts.
  */
 
-import { bytesEqual } from "../core/bytes_equal.ts";
+import { textEqual } from "../core/bytes_equal.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Config } from "../core/config/schema.ts";
@@ -64,17 +64,10 @@ export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayA
   return { mode: "token", token, source: "generated", file: tokenFile };
 }
 
-const encoder = new TextEncoder();
-/** The gateway's own secret, encoded once: every authenticated request compares against it. */
-let expectedBytes: { text: string; bytes: Uint8Array } | undefined;
-
 /** Compares two secrets in time that depends only on their lengths' maximum. */
 export function secretsEqual(given: string, expected: string): boolean {
-  if (expectedBytes?.text !== expected) {
-    expectedBytes = { text: expected, bytes: encoder.encode(expected) };
-  }
-  // bytesEqual walks the longer length whatever the difference: neither content nor length leaks.
-  return bytesEqual(encoder.encode(given), expectedBytes.bytes);
+  // textEqual walks the longer length whatever the difference: neither content nor length leaks.
+  return textEqual(given, expected);
 }
 
 /**

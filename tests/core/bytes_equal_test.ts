@@ -1,7 +1,7 @@
-/** @module bytesEqual: equal only for the same bytes, whatever the lengths. */
+/** @module bytesEqual and textEqual: equal only for the same bytes or text, whatever the lengths. */
 
 import { assertEquals } from "../_helpers/assert.ts";
-import { bytesEqual } from "../../core/bytes_equal.ts";
+import { bytesEqual, textEqual } from "../../core/bytes_equal.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -13,4 +13,16 @@ Deno.test("bytesEqual is true only for the same bytes of the same length", () =>
   assertEquals(bytesEqual(bytes("secret-token"), bytes("secret")), false);
   // A shorter input padded with zeros must not pass for a longer one ending in zeros.
   assertEquals(bytesEqual(new Uint8Array([1, 0]), new Uint8Array([1])), false);
+});
+
+Deno.test("textEqual is true only for the same text of the same length", () => {
+  assertEquals(textEqual("secret-token", "secret-token"), true);
+  assertEquals(textEqual("", ""), true);
+  assertEquals(textEqual("secret-token", "secret-tokeN"), false);
+  assertEquals(textEqual("secret", "secret-token"), false);
+  assertEquals(textEqual("secret-token", "secret"), false);
+  // A shorter text must not pass for a longer one ending in NUL characters.
+  assertEquals(textEqual("a\0", "a"), false);
+  assertEquals(textEqual("p\u00e4ss", "p\u00e4ss"), true);
+  assertEquals(textEqual("p\u00e4ss", "p\u00e5ss"), false);
 });
