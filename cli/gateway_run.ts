@@ -14,7 +14,12 @@ import {
   memoOfConfig,
   substitutedText,
 } from "../core/config/config_memo.ts";
-import type { ConfigIssue } from "../core/config/config_text.ts";
+import {
+  type ConfigIssue,
+  parseConfigTextLazily,
+  substitutedEnvNames,
+  substituteEnv,
+} from "../core/config/config_text.ts";
 import {
   readStartMemo,
   startFacts,
@@ -58,9 +63,13 @@ export async function runGateway(options: RunOptions): Promise<void> {
   }
   // The text is read once: the facts, the memo's key and the validation all see the same one.
   const text = await readIfReadable(file);
-  const key = text === false ? undefined : await startMemoKey(file, text, env);
+  // Parsed before the key: the variables in it are the ones substitution reads from the parsed
+  // strings (an escaped `${NAME}` too). Text that does not parse has no memo; validating says why.
+  const raw = text === false ? undefined : await parsedOrUndefined(text, file);
+  const names = raw && substitutedEnvNames(raw);
+  const key = raw && names && await startMemoKey(file, text || undefined, names, env);
   const memo = key && await readStartMemo(paths.startMemoFile, key);
-  const remembered = memo ? await fromMemo(memo, text || undefined, env, file) : undefined;
+  const remembered = memo && raw && names ? fromMemo(memo, raw, names, env) : undefined;
   let configStore: ConfigStore | undefined;
   if (!remembered) {
     const { openGatewayConfig } = await importLazily<typeof import("./_gateway_config.ts")>(
@@ -138,20 +147,34 @@ export async function runGateway(options: RunOptions): Promise<void> {
   });
 }
 
-/** What the start memo stands for, with the text's strings read again; undefined if it cannot. */
-async function fromMemo(
-  memo: MemoConfig,
+/** The parsed config text ({} for none); undefined when it does not parse. */
+async function parsedOrUndefined(
   text: string | undefined,
-  env: Record<string, string>,
   file: string,
-): Promise<Remembered | undefined> {
-  try {
-    const { raw, substituted } = await substitutedText(text, env, file);
-    const config = configFromMemo(memo, substituted);
-    return config && { config, raw, warnings: memo.warnings };
-  } catch {
-    return undefined; // the text no longer parses as it did: validating reports why
-  }
+): Promise<Record<string, unknown> | undefined> {
+  return text === undefined ? {} : await parseConfigTextLazily(text, file).catch(() => undefined);
+}
+
+/**
+ * What the start memo stands for, with the text's strings read again; undefined if it cannot.
+ * Substitution sees only the variables in the key (`names`): one read that is not there, or
+ * any issue (a variable not set), means the memo does not cover this input, so the config is
+ * validated and the issue reported as without a memo.
+ */
+function fromMemo(
+  memo: MemoConfig,
+  raw: Record<string, unknown>,
+  names: readonly string[],
+  env: Record<string, string>,
+): Remembered | undefined {
+  const keyed = Object.fromEntries(
+    names.filter((name) => Object.hasOwn(env, name)).map((name) => [name, env[name]]),
+  );
+  const issues: ConfigIssue[] = [];
+  const substituted = substituteEnv(raw, keyed, issues);
+  if (issues.length) return undefined;
+  const config = configFromMemo(memo, substituted);
+  return config && { config, raw, warnings: memo.warnings };
 }
 
 /** Remembers the config just validated, unless it would not come back exactly. */

@@ -119,6 +119,23 @@ export function substituteEnv(
   return data;
 }
 
+/**
+ * The names of the variables {@linkcode substituteEnv} reads for `data`, sorted: found in the
+ * parsed strings as substitution finds them, so a `${NAME}` written with an escape
+ * (`"\u0024{NAME}"`, a JSON5 line continuation) is named too, and `$${NAME}` is not.
+ */
+export function substitutedEnvNames(data: unknown): string[] {
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") {
+      for (const match of value.matchAll(ENV_REF)) if (match[1] !== undefined) names.add(match[1]);
+    } else if (Array.isArray(value)) value.forEach(walk);
+    else if (isPlainObject(value)) Object.values(value).forEach(walk);
+  };
+  walk(data);
+  return [...names].sort();
+}
+
 /** `value` with every object in it frozen: the config in force is never changed in place. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {

@@ -6,20 +6,24 @@
  * validated afresh before the gateway listens.
  *
  * The memo is keyed by a SHA-256 digest of everything the validated config depends on: the
- * config file's path and text, the value of every variable its `${NAME}`s name, the source of
+ * config file's path and text, the value of every variable substitution reads (named from the
+ * parsed strings, as substitution finds them, so an escaped `${NAME}` counts), the source of
  * each module of the validation (CONFIG_VALIDATION_MODULES; a test holds the list to the module
  * graph), of this module and of config_memo.ts (which derive what is kept), the zod and json5
  * packages' manifests and the Deno version. Any change to one of them changes the key, so a
  * memo is never used for input it was not made from; where one of them cannot be read (a
- * compiled binary without its sources), there is no memo. The memo file holds the key, the
- * config without any string of the text's or the environment's (so no secret), and a digest of
- * both: a damaged memo is no memo.
+ * compiled binary without its sources), there is no memo. Validation reads nothing else: no
+ * other variable, no home dir, no clock (the schema has no such defaults); the state dir and the
+ * config path come from the environment but name the memo file and sit in the key. The memo
+ * file holds the key, the config without any string of the text's or the environment's (so no
+ * secret), and an HMAC of both under a per-install secret (below): a damaged or forged memo is no
+ * memo.
  */
 
 import type { MemoConfig } from "./config_memo.ts";
 import type { Config } from "./schema.ts";
 import type { ConsoleLevel, LogLevel } from "../logger.ts";
-import { dirname } from "../path.ts";
+import { dirname, join } from "../path.ts";
 
 /** The part of a validated config that `gateway run` needs before it listens. */
 export interface StartFacts {
@@ -72,17 +76,17 @@ const PACKAGE_MANIFESTS = ["zod", "json5"].map((name) =>
 );
 
 /** Bumped when the memo file's layout or the facts' meaning changes. */
-const MEMO_FORMAT = 2;
-
-const ENV_NAME = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const MEMO_FORMAT = 3;
 
 /**
- * The memo key of a config: its file, its text (undefined: no file), the variables it names
- * and the code that validates it; undefined when that code cannot be read.
+ * The memo key of a config: its file, its text (undefined: no file), the variables substitution
+ * reads for it (`names`, from config_text.ts's substitutedEnvNames of the parsed text) and
+ * their values, and the code that validates it; undefined when that code cannot be read.
  */
 export async function startMemoKey(
   file: string,
   text: string | undefined,
+  names: readonly string[],
   env: Record<string, string | undefined>,
 ): Promise<string | undefined> {
   let code: Uint8Array[];
@@ -98,16 +102,13 @@ export async function startMemoKey(
   } catch {
     return undefined;
   }
-  // Every name the text mentions (in a comment, or escaped as `$${NAME}`, too): more than
-  // substitution reads, never less.
-  const names = [...new Set([...(text ?? "").matchAll(ENV_NAME)].map((match) => match[1]))].sort();
   const encoder = new TextEncoder();
   const head = encoder.encode(JSON.stringify([
     MEMO_FORMAT,
     Deno.version.deno,
     file,
     text === undefined ? null : text.length,
-    names.map((name) => [name, env[name] ?? null]),
+    [...names].sort().map((name) => [name, env[name] ?? null]),
   ]));
   const parts = [head, ...code, encoder.encode(text ?? "")];
   // Each part behind its length, so no two different inputs make the same bytes.
@@ -122,24 +123,31 @@ export async function startMemoKey(
   return hex(await crypto.subtle.digest("SHA-256", input));
 }
 
-/** The config remembered under `key`, if the memo file holds it undamaged. */
+/**
+ * The config remembered under `key`, if the memo file holds it undamaged, signed with this
+ * install's secret, and it, its directory and the secret are this user's alone.
+ */
 export async function readStartMemo(
   memoFile: string,
   key: string,
 ): Promise<MemoConfig | undefined> {
   let memo: unknown;
+  let secret: CryptoKey | undefined;
   try {
+    if (!await memoFilesTrusted(memoFile)) return undefined;
+    secret = await memoSecret(memoFile, false);
     memo = JSON.parse(await Deno.readTextFile(memoFile));
   } catch {
     return undefined; // none yet, or unreadable: validate as if there were none
   }
+  if (!secret) return undefined;
   const { key: saved, config, digest } = (memo ?? {}) as {
     key?: unknown;
     config?: unknown;
     digest?: unknown;
   };
   if (saved !== key || !isMemoConfig(config)) return undefined;
-  return digest === await memoDigest(key, config) ? config : undefined;
+  return await memoSigned(secret, memoBody(key, config), digest) ? config : undefined;
 }
 
 /**
@@ -147,16 +155,20 @@ export async function readStartMemo(
  * without a flush: a torn or lost memo reads back as none, which only costs one start its speed.
  */
 export async function writeStartMemo(memoFile: string, key: string, config: MemoConfig) {
-  const digest = await memoDigest(key, config);
-  await Deno.mkdir(dirname(memoFile), { recursive: true });
+  // Makes the directory 0700 and the secret 0600 where they are new; none where they are not
+  // this user's alone (such a memo would be refused when read).
+  const secret = await memoSecret(memoFile, true);
+  if (!secret) return;
+  const digest = await signMemo(secret, memoBody(key, config));
   await Deno.writeTextFile(memoFile, JSON.stringify({ key, config, digest }) + "\n", {
     mode: 0o600,
   });
+  await Deno.chmod(memoFile, 0o600); // mode applies to a new file only
 }
 
-async function memoDigest(key: string, config: MemoConfig): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify([key, config]));
-  return hex(await crypto.subtle.digest("SHA-256", bytes));
+/** What the digest covers. */
+function memoBody(key: string, config: MemoConfig): string {
+  return JSON.stringify([key, config]);
 }
 
 function hex(digest: ArrayBuffer): string {
@@ -175,4 +187,106 @@ function isMemoConfig(value: unknown): value is MemoConfig {
     ) &&
     Array.isArray(memo.warnings) &&
     memo.warnings.every((w) => typeof w?.path === "string" && typeof w?.message === "string");
+}
+
+/*
+ * Whether the memo may be believed. It stands in for a validated config, so it must be no easier to subvert than the config file itself, and a
+ * memo this program did not write after validating must never be used. Two checks, neither of
+ * which loads zod:
+ *
+ * - Ownership, as ssh checks its files: the memo, its directory and the secret below must be
+ *   plain files (a directory), not links, owned by the current user and writable by no group or
+ *   other user. Another user who can write into a loosely set state dir cannot plant a memo.
+ * - A per-install secret (`gateway-start.key`, 32 random bytes, 0600, made on the first memo
+ *   write) keys the memo's digest as an HMAC-SHA-256. A plain digest can be recomputed by whoever
+ *   edits the memo; this one only by whoever can read the secret. That stops a memo copied from
+ *   another install or put in place by a tool that can write but not read the state dir. It does
+ *   not stop a process running as this user (it can read the secret, and equally edit the config
+ *   file or the program): that user is as trusted as the config file.
+ */
+
+/** The secret's file, next to the memo. */
+function secretFile(memoFile: string): string {
+  return join(dirname(memoFile), "gateway-start.key");
+}
+
+/**
+ * True when `path` is a file (or, with `directory`, a directory) that is no link, is owned by
+ * the current user and is not group- or other-writable. False wherever that cannot be told (no
+ * user ids on this system): no memo is better than an unchecked one.
+ */
+async function ownedAndPrivate(path: string, directory: boolean): Promise<boolean> {
+  const uid = Deno.uid();
+  if (uid === null) return false;
+  try {
+    const info = await Deno.lstat(path);
+    return (directory ? info.isDirectory : info.isFile) && info.uid === uid &&
+      info.mode !== null && (info.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the memo file, its directory and the secret pass the ownership check. */
+async function memoFilesTrusted(memoFile: string): Promise<boolean> {
+  const checks = await Promise.all([
+    ownedAndPrivate(dirname(memoFile), true),
+    ownedAndPrivate(memoFile, false),
+    ownedAndPrivate(secretFile(memoFile), false),
+  ]);
+  return checks.every(Boolean);
+}
+
+/**
+ * The HMAC key of the memo's digest: read from the secret file, or (with `create`) made there
+ * first, 0600 in a 0700 directory. Undefined when it cannot be had or fails the ownership check.
+ */
+async function memoSecret(
+  memoFile: string,
+  create: boolean,
+): Promise<CryptoKey | undefined> {
+  const file = secretFile(memoFile);
+  const dir = dirname(memoFile);
+  if (create) {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!await ownedAndPrivate(dir, true)) return undefined;
+    try {
+      // createNew: never overwrites one that is there (a racing start keeps the first).
+      await Deno.writeFile(file, crypto.getRandomValues(new Uint8Array(32)), {
+        createNew: true,
+        mode: 0o600,
+      });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) return undefined;
+    }
+  }
+  if (!await ownedAndPrivate(file, false)) return undefined;
+  try {
+    const bytes = await Deno.readFile(file);
+    if (bytes.length < 32) return undefined;
+    return await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The memo's digest under `secret`, in hex. */
+async function signMemo(secret: CryptoKey, body: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", secret, new TextEncoder().encode(body));
+  return Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether `digest` (hex) is the memo's digest under `secret`; compared in constant time. */
+async function memoSigned(
+  secret: CryptoKey,
+  body: string,
+  digest: unknown,
+): Promise<boolean> {
+  if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest)) return false;
+  const mac = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) mac[i] = parseInt(digest.slice(2 * i, 2 * i + 2), 16);
+  return await crypto.subtle.verify("HMAC", secret, mac, new TextEncoder().encode(body));
 }

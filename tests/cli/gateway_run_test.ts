@@ -7,49 +7,9 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
+import { runPyclaw } from "../_helpers/cli.ts";
+import { listenedBy, startGateway } from "../_helpers/memo_gateway.ts";
 import { freePort } from "../_helpers/net.ts";
-
-/**
- * How each start's gateway came to listen, oldest first, as its log says: by the start memo, or
- * by the config validated before it listened. The log is the one place that tells the two apart
- * (both listen on the same port and answer the same), so a memo that stopped being used, or
- * one used for an edited config, shows here.
- */
-async function listenedBy(stateDir: string): Promise<string[]> {
-  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log"));
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line))
-    .filter((record) => record.msg === "config validated")
-    .map((record) => record.listenedBy);
-}
-
-/** Starts `gateway run` and waits for its ready line; returns the URL and a stop function. */
-async function startGateway(stateDir: string, env: Record<string, string> = {}) {
-  const child = new Deno.Command(PYCLAW, {
-    args: ["gateway", "run"],
-    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    out += value;
-  }
-  lines.releaseLock();
-  return {
-    url: out.match(/ready: (ws:\/\/[^,\s]+)/)?.[1],
-    async stop() {
-      child.kill("SIGTERM");
-      const { code } = await child.status;
-      await child.stdout.cancel().catch(() => {});
-      return code;
-    },
-  };
-}
 
 Deno.test("gateway run listens from the start memo of an unchanged config, and validates an edited one afresh", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-memo-" });

@@ -7,6 +7,8 @@
 import { assert, assertEquals, assertNotEquals } from "../../_helpers/assert.ts";
 import { loadConfigText } from "../../../core/config/load.ts";
 import { configFromMemo, memoOfConfig, substitutedText } from "../../../core/config/config_memo.ts";
+import { substitutedEnvNames } from "../../../core/config/config_text.ts";
+import JSON5 from "json5";
 import {
   CONFIG_VALIDATION_MODULES,
   readStartMemo,
@@ -39,7 +41,7 @@ Deno.test("the start memo's key reads every module the config validation loads",
 Deno.test("the start memo's key changes with the file, its text and the variables it names only", async () => {
   const text = '{ gateway: { auth: { token: "${GW_TOKEN}" } } }';
   const key = (file: string, body: string | undefined, env: Record<string, string>) =>
-    startMemoKey(file, body, env);
+    startMemoKey(file, body, substitutedEnvNames(body ? JSON5.parse(body) : {}), env);
   const base = await key("/a/pyclaw.json", text, { GW_TOKEN: "one", OTHER: "x" });
   assert(base && /^[0-9a-f]{64}$/.test(base), `not a digest: ${base}`);
   assertEquals(await key("/a/pyclaw.json", text, { GW_TOKEN: "one", OTHER: "y" }), base);
@@ -48,6 +50,15 @@ Deno.test("the start memo's key changes with the file, its text and the variable
   assertNotEquals(await key("/b/pyclaw.json", text, { GW_TOKEN: "one" }), base);
   assertNotEquals(await key("/a/pyclaw.json", text + " ", { GW_TOKEN: "one" }), base);
   assertNotEquals(await key("/a/pyclaw.json", undefined, { GW_TOKEN: "one" }), base);
+});
+
+Deno.test("the variables in the key are those substitution reads from the parsed strings, escaped or not", () => {
+  const names = (text: string) => substitutedEnvNames(JSON5.parse(text));
+  assertEquals(names('{"a": "\\u0024{ESC}", "b": ["x\\u0024{B}y"], "c": "$${NOT}"}'), [
+    "B",
+    "ESC",
+  ]);
+  assertEquals(names('{a: "$\\\n{CONT}", /* ${COMMENT} */ b: 1, "${KEY}": "v"}'), ["CONT"]);
 });
 
 Deno.test("a start memo is read back under its own key only, never damaged, and holds no string of the text's or the environment's", async () => {
@@ -82,6 +93,51 @@ Deno.test("a start memo is read back under its own key only, never damaged, and 
     await Deno.writeTextFile(file, written.replace('"port":4321', '"port":4322'));
     assertEquals(await readStartMemo(file, "k1"), undefined);
     assertEquals(await readStartMemo(`${dir}/none.json`, "k1"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a start memo is believed only when it, its dir and the secret are this user's alone and it is signed with that secret", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`;
+    const file = `${cache}/gateway-start.json`;
+    const secret = `${cache}/gateway-start.key`;
+    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
+    const memo = memoOfConfig(config, {}, warnings)!;
+    await writeStartMemo(file, "k1", memo);
+    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
+    assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
+    assertEquals(await readStartMemo(file, "k1"), memo);
+    // Writable by others: the memo, its dir or the secret.
+    for (
+      const [path, loose, tight] of [[file, 0o622, 0o600], [cache, 0o777, 0o700], [
+        secret,
+        0o606,
+        0o600,
+      ]] as const
+    ) {
+      await Deno.chmod(path, loose);
+      assertEquals(await readStartMemo(file, "k1"), undefined, `${path} ${loose.toString(8)}`);
+      await Deno.chmod(path, tight);
+      assertEquals(await readStartMemo(file, "k1"), memo);
+    }
+    // A link in the memo's place, even to the memo itself.
+    await Deno.rename(file, `${dir}/elsewhere.json`);
+    await Deno.symlink(`${dir}/elsewhere.json`, file);
+    assertEquals(await readStartMemo(file, "k1"), undefined);
+    await Deno.remove(file);
+    await Deno.rename(`${dir}/elsewhere.json`, file);
+    assertEquals(await readStartMemo(file, "k1"), memo);
+    // Another install's secret (or none): the digest no longer holds.
+    await Deno.writeFile(secret, crypto.getRandomValues(new Uint8Array(32)));
+    assertEquals(await readStartMemo(file, "k1"), undefined);
+    await Deno.remove(secret);
+    assertEquals(await readStartMemo(file, "k1"), undefined);
+    // Written again, a new secret signs it.
+    await writeStartMemo(file, "k1", memo);
+    assertEquals(await readStartMemo(file, "k1"), memo);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
