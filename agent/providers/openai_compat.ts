@@ -71,7 +71,8 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
         ? completionEvents(() => complete(request))
         : parseOpenAiStream(settings.id, async () => sseEvents(await open(request), isDone));
     },
-    completeOpenAi: (request) => complete({ ...request, stream: false }),
+    completeOpenAi: (request) =>
+      complete(request.stream === false ? request : { ...request, stream: false }),
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({
         provider: settings.id,

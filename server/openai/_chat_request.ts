@@ -188,31 +188,33 @@ export function chatCompletionTurn(body: ChatCompletionBody): Turn {
     }
   });
   // Anthropic wants the tool's name on a result; it is the name of the call it answers.
-  const names = new Map<string, string>();
-  for (const m of messages) {
-    if (m.role === "assistant") m.toolCalls?.forEach((call) => names.set(call.id, call.name));
-    if (m.role === "tool") m.name = names.get(m.toolCallId) ?? m.name;
+  if (messages.some((m) => m.role === "tool")) {
+    const names = new Map<string, string>();
+    for (const m of messages) {
+      if (m.role === "assistant") m.toolCalls?.forEach((call) => names.set(call.id, call.name));
+      if (m.role === "tool") m.name = names.get(m.toolCallId) ?? m.name;
+    }
   }
   const tools: ToolSpec[] | undefined = body.tools?.map((tool) => ({
     name: tool.function.name,
     description: tool.function.description ?? "",
     parameters: tool.function.parameters ?? { type: "object", properties: {} },
   }));
+  // Set field by field: a spread of a conditional object per option made every request about
+  // ten short-lived objects (issue 17, garbage per /v1 request).
+  const turn: Turn = { messages };
+  if (tools?.length) turn.tools = tools;
   const choice = body.tool_choice;
-  return {
-    messages,
-    ...(tools?.length ? { tools } : {}),
-    ...(choice
-      ? { toolChoice: typeof choice === "string" ? choice : { name: choice.function.name } }
-      : {}),
-    ...(body.temperature != null ? { temperature: body.temperature } : {}),
-    ...(body.top_p != null ? { topP: body.top_p } : {}),
-    ...((body.max_completion_tokens ?? body.max_tokens) != null
-      ? { maxTokens: (body.max_completion_tokens ?? body.max_tokens)! }
-      : {}),
-    ...(body.stop != null ? { stop: typeof body.stop === "string" ? [body.stop] : body.stop } : {}),
-    ...(body.response_format ? { responseFormat: body.response_format } : {}),
-    ...(body.seed != null ? { seed: body.seed } : {}),
-    ...(body.user ? { user: body.user } : {}),
-  };
+  if (choice) {
+    turn.toolChoice = typeof choice === "string" ? choice : { name: choice.function.name };
+  }
+  if (body.temperature != null) turn.temperature = body.temperature;
+  if (body.top_p != null) turn.topP = body.top_p;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) turn.maxTokens = maxTokens;
+  if (body.stop != null) turn.stop = typeof body.stop === "string" ? [body.stop] : body.stop;
+  if (body.response_format) turn.responseFormat = body.response_format;
+  if (body.seed != null) turn.seed = body.seed;
+  if (body.user) turn.user = body.user;
+  return turn;
 }

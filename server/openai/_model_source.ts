@@ -77,9 +77,9 @@ export function providerCompletion(
   if (model.startsWith(AGENT_PREFIX)) return undefined;
   const resolved = ctx.services.providers.resolve(model);
   if (!resolved.provider.completeOpenAi) return undefined;
-  const { user: _user, ...request } = turn;
+  // The turn's `user` (an agent session's name) rides along unread: one copy of the turn less.
   return resolved.provider.completeOpenAi({
-    ...request,
+    ...turn,
     stream: false,
     model: resolved.model,
     signal: ctx.signal,
