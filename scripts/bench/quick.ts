@@ -17,25 +17,22 @@
 import {
   atInterrupt,
   type ChatTarget,
-  cpuMs,
   deno,
   flag,
-  freePort,
   machine,
   median,
   nonStreaming,
   printTable,
   root,
-  rssMb,
   sleep,
   spawnGateway,
   startFakeUpstream,
   stopTree,
   streaming,
-  track,
   wsSession,
 } from "./_common.ts";
 import { idleClientsRow } from "./_idle_turns.ts";
+import { burst, coldStarts, start, startsAndRss } from "./_starts.ts";
 
 const treeAt = Deno.args.indexOf("--tree");
 const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
@@ -80,101 +77,6 @@ const startFloor = (port: number, env: Record<string, string> = {}) =>
 const startGateway = (port: number, env: Record<string, string> = {}) =>
   spawnGateway({ tree, port, token: TOKEN, stateDir, env });
 
-/**
- * Starts a server and polls until its first HTTP answer; returns the elapsed ms and the CPU ms
- * the server used until then (its launcher's bash included, which it replaces).
- */
-async function start(launch: (port: number) => Deno.ChildProcess) {
-  const port = freePort();
-  const started = performance.now();
-  const child = track(launch(port));
-  for (;;) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      await response.body?.cancel();
-      const ms = performance.now() - started;
-      if (response.ok) return { ms, cpu: cpuMs(child.pid), child, port };
-    } catch { /* not listening yet */ }
-    await sleep(2);
-  }
-}
-
-/** Median warm start and idle RSS; the last server is left running for the caller. */
-async function startsAndRss(launch: (port: number) => Deno.ChildProcess) {
-  await stopTree((await start(launch)).child); // warms the Deno cache
-  const times: number[] = [];
-  const cpus: number[] = [];
-  for (let i = 0; i < STARTS - 1; i++) {
-    const { ms, cpu, child } = await start(launch);
-    times.push(ms);
-    cpus.push(cpu);
-    await stopTree(child, 5_000);
-  }
-  const last = await start(launch);
-  times.push(last.ms);
-  cpus.push(last.cpu);
-  await sleep(1_500);
-  return { start: median(times), startCpu: median(cpus), rss: rssMb(last.child.pid).tree, ...last };
-}
-
-/**
- * Medians of three first starts on an empty Deno cache (a fresh `DENO_DIR` each), elapsed and
- * CPU: every module parsed, transpiled and compiled anew, as after an install or a Deno upgrade.
- * The floor's and the gateway's alternate, so a drift in the machine's load weighs on both: run
- * one side after the other, the row read 1.52-1.57x on 8c171fd and 1.72-1.74x on de219e5, whose
- * first starts measured alike when alternated.
- */
-async function coldStarts(
-  ...launchers: ((port: number, env: Record<string, string>) => Deno.ChildProcess)[]
-) {
-  const runs = launchers.map(() => ({ times: [] as number[], cpus: [] as number[] }));
-  for (let i = 0; i < 3; i++) {
-    for (const [j, launch] of launchers.entries()) {
-      const denoDir = await Deno.makeTempDir({ prefix: "pyclaw-quick-deno-" });
-      try {
-        const { ms, cpu, child } = await start((port) => launch(port, { DENO_DIR: denoDir }));
-        runs[j].times.push(ms);
-        runs[j].cpus.push(cpu);
-        await stopTree(child, 5_000);
-      } finally {
-        await Deno.remove(denoDir, { recursive: true });
-      }
-    }
-  }
-  return runs.map((run) => ({ cold: median(run.times), coldCpu: median(run.cpus) }));
-}
-
-/** `promise`, or a rejection after `ms`: a client the server never answers must not hang the run. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** `CLIENTS` sockets at once, each connect + health; answered count and elapsed ms. */
-async function burst(port: number, handshake: boolean) {
-  const started = performance.now();
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: CLIENTS }, () =>
-      within(
-        (async () => {
-          const { socket, call } = await wsSession(
-            `ws://127.0.0.1:${port}`,
-            handshake ? connectParams : undefined,
-          );
-          const reply = await call("health");
-          socket.close();
-          return reply.ok;
-        })(),
-        20_000,
-      )),
-  );
-  const answered = outcomes.filter((o) => o.status === "fulfilled" && o.value).length;
-  return { answered, ms: performance.now() - started };
-}
-
 const none = {
   start: NaN,
   startCpu: NaN,
@@ -187,15 +89,15 @@ const none = {
 let [floor, floorCrowd, plain, crowd] = [none, none, none, none];
 if (!REQUESTS_ONLY) {
   progress("floor: starts and idle RSS");
-  const floorServer = await startsAndRss(startFloor);
-  floorCrowd = { ...none, ...await burst(floorServer.port, false) };
+  const floorServer = await startsAndRss(startFloor, STARTS);
+  floorCrowd = { ...none, ...await burst(floorServer.port, CLIENTS) };
   await stopTree(floorServer.child, 5_000);
   floor = { ...none, ...floorServer };
 
   progress("gateway (default config): starts, idle RSS, concurrent connections");
   await writeConfig();
-  const plainServer = await startsAndRss(startGateway);
-  crowd = { ...none, ...await burst(plainServer.port, true) };
+  const plainServer = await startsAndRss(startGateway, STARTS);
+  crowd = { ...none, ...await burst(plainServer.port, CLIENTS, connectParams) };
   await stopTree(plainServer.child, 5_000);
   progress("floor and gateway: first starts on an empty Deno cache, alternated");
   const [floorCold, plainCold] = await coldStarts(startFloor, startGateway);

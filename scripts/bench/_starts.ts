@@ -1,0 +1,109 @@
+/**
+ * @module The start-up half of scripts/bench/quick.ts: a server's warm start to its first
+ * answered HTTP request (elapsed and CPU), its idle RSS, first starts on an empty Deno cache,
+ * and a burst of concurrent WebSocket clients. The floor and the gateway go through the same
+ * functions, so their figures compare like for like.
+ */
+
+import { cpuMs, freePort, median, rssMb, sleep, stopTree, track, wsSession } from "./_common.ts";
+
+/**
+ * Starts a server and polls until its first HTTP answer; returns the elapsed ms and the CPU ms
+ * the server used until then (its launcher's bash included, which it replaces).
+ */
+export async function start(launch: (port: number) => Deno.ChildProcess) {
+  const port = freePort();
+  const started = performance.now();
+  const child = track(launch(port));
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      await response.body?.cancel();
+      const ms = performance.now() - started;
+      if (response.ok) return { ms, cpu: cpuMs(child.pid), child, port };
+    } catch { /* not listening yet */ }
+    await sleep(2);
+  }
+}
+
+/** Median warm start and idle RSS; the last server is left running for the caller. */
+export async function startsAndRss(
+  launch: (port: number) => Deno.ChildProcess,
+  starts: number,
+) {
+  await stopTree((await start(launch)).child); // warms the Deno cache
+  const times: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < starts - 1; i++) {
+    const { ms, cpu, child } = await start(launch);
+    times.push(ms);
+    cpus.push(cpu);
+    await stopTree(child, 5_000);
+  }
+  const last = await start(launch);
+  times.push(last.ms);
+  cpus.push(last.cpu);
+  await sleep(1_500);
+  return { start: median(times), startCpu: median(cpus), rss: rssMb(last.child.pid).tree, ...last };
+}
+
+/**
+ * Medians of three first starts on an empty Deno cache (a fresh `DENO_DIR` each), elapsed and
+ * CPU: every module parsed, transpiled and compiled anew, as after an install or a Deno upgrade.
+ * The floor's and the gateway's alternate, so a drift in the machine's load weighs on both: run
+ * one side after the other, the row read 1.52-1.57x on 8c171fd and 1.72-1.74x on de219e5, whose
+ * first starts measured alike when alternated.
+ */
+export async function coldStarts(
+  ...launchers: ((port: number, env: Record<string, string>) => Deno.ChildProcess)[]
+) {
+  const runs = launchers.map(() => ({ times: [] as number[], cpus: [] as number[] }));
+  for (let i = 0; i < 3; i++) {
+    for (const [j, launch] of launchers.entries()) {
+      const denoDir = await Deno.makeTempDir({ prefix: "pyclaw-quick-deno-" });
+      try {
+        const { ms, cpu, child } = await start((port) => launch(port, { DENO_DIR: denoDir }));
+        runs[j].times.push(ms);
+        runs[j].cpus.push(cpu);
+        await stopTree(child, 5_000);
+      } finally {
+        await Deno.remove(denoDir, { recursive: true });
+      }
+    }
+  }
+  return runs.map((run) => ({ cold: median(run.times), coldCpu: median(run.cpus) }));
+}
+
+/** `promise`, or a rejection after `ms`: a client the server never answers must not hang the run. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `clients` sockets at once, each connect (with `connectParams`, or none for the floor) +
+ * health; answered count and elapsed ms.
+ */
+export async function burst(port: number, clients: number, connectParams?: unknown) {
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: clients }, () =>
+      within(
+        (async () => {
+          const { socket, call } = await wsSession(
+            `ws://127.0.0.1:${port}`,
+            connectParams,
+          );
+          const reply = await call("health");
+          socket.close();
+          return reply.ok;
+        })(),
+        20_000,
+      )),
+  );
+  const answered = outcomes.filter((o) => o.status === "fulfilled" && o.value).length;
+  return { answered, ms: performance.now() - started };
+}
