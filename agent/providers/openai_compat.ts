@@ -5,6 +5,7 @@
 
 import { joinUrl, readJson, sseEvents, upstreamFetch } from "./_http.ts";
 import {
+  answerText,
   type ChatMessage,
   type ChatProvider,
   type ChatRequest,
@@ -315,16 +316,17 @@ async function* completionEvents(
 ): AsyncGenerator<StreamEvent> {
   const body = await complete();
   const choice = body.choices[0];
-  if (choice.message?.content) yield { type: "text", text: choice.message.content };
-  const calls = choice.message?.tool_calls ?? [];
+  const text = answerText(choice.message?.content);
+  if (text) yield { type: "text", text };
+  const calls = Array.isArray(choice.message?.tool_calls) ? choice.message.tool_calls : [];
   for (const [index, part] of calls.entries()) {
     yield {
       type: "tool_call",
       index,
       call: {
-        id: part.id || `call_${index}`,
-        name: part.function?.name ?? "",
-        arguments: part.function?.arguments ?? "",
+        id: part?.id || `call_${index}`,
+        name: part?.function?.name ?? "",
+        arguments: part?.function?.arguments ?? "",
       },
     };
   }

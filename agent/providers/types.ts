@@ -141,7 +141,7 @@ export interface OpenAiCompletionBody {
 
 /** The provider-neutral usage of an OpenAI `usage` object, or undefined without one. */
 export function usageOf(usage: unknown): Usage | undefined {
-  if (typeof usage !== "object" || usage === null) return undefined;
+  if (typeof usage !== "object" || usage === null || Array.isArray(usage)) return undefined;
   const { prompt_tokens, completion_tokens, total_tokens } = usage as Record<string, unknown>;
   const prompt = typeof prompt_tokens === "number" ? prompt_tokens : 0;
   const completion = typeof completion_tokens === "number" ? completion_tokens : 0;
@@ -238,6 +238,22 @@ export function isProviderError(error: unknown): error is ProviderError {
 export function contentText(content: string | ContentPart[]): string {
   if (typeof content === "string") return content;
   return content.filter((part) => part.type === "text").map((part) => part.text).join("");
+}
+
+/**
+ * The text of an upstream answer's `content`: a string as it is, content parts (some servers
+ * answer `[{ type: "text", text }]`) joined, anything else none.
+ */
+export function answerText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) {
+    if (typeof part?.text === "string" && (part.type === "text" || part.type === undefined)) {
+      text += part.text;
+    }
+  }
+  return text;
 }
 
 /** An upstream's answer, from fetch or from a kept HTTP/1.1 connection. */

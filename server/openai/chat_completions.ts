@@ -4,6 +4,7 @@
  */
 
 import {
+  answerText,
   type FinishReason,
   mapFinish,
   type OpenAiCompletionBody,
@@ -67,11 +68,16 @@ type Meta = { id: string; created: number; model: string };
 const completionId = () => `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** A JSON object (not null, not an array): what the answer's objects must be to be kept. */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 /**
  * The upstream's answer as this API's: the model named as the client named it, an id and time
  * of the upstream's where they have the right form, and what a client reads filled in where
- * the upstream left it out (the message's content, the finish reason, the usage). Whatever else
- * the upstream said (`system_fingerprint`, a message's `refusal` or `reasoning_content`) goes on.
+ * the upstream left it out or gave it in another shape (the message's text, `refusal` and
+ * `logprobs` as null, the finish reason, the usage counts). Whatever else the upstream said
+ * (`system_fingerprint`, a message's `reasoning_content`, usage details) goes on.
  */
 function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompletionBody {
   if (typeof upstream.id !== "string" || !upstream.id.startsWith("chatcmpl-")) {
@@ -80,26 +86,30 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   upstream.object = "chat.completion";
   if (!Number.isSafeInteger(upstream.created)) upstream.created = nowSeconds();
   upstream.model = model;
-  const choice = upstream.choices[0];
+  const choice = upstream.choices[0]; // an object: the provider checked
   upstream.choices = [choice]; // n is 1
   choice.index = 0;
-  const message = typeof choice.message === "object" && choice.message !== null
-    ? choice.message
-    : (choice.message = {});
+  if (choice.logprobs === undefined) choice.logprobs = null;
+  const message = isObject(choice.message) ? choice.message : (choice.message = {});
   message.role = "assistant";
   const calls = Array.isArray(message.tool_calls) && message.tool_calls.length
     ? message.tool_calls.map((call, index) => ({
-      ...call,
-      id: call.id || `call_${index}`,
+      ...(isObject(call) ? call : {}),
+      id: (isObject(call) && typeof call.id === "string" && call.id) || `call_${index}`,
       type: "function",
-      function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
+      function: {
+        name: isObject(call) && typeof call.function?.name === "string" ? call.function.name : "",
+        arguments: isObject(call) && typeof call.function?.arguments === "string"
+          ? call.function.arguments
+          : "",
+      },
     }))
     : undefined;
   if (calls) message.tool_calls = calls;
   else delete message.tool_calls;
-  if (typeof message.content !== "string" || (!message.content && calls)) {
-    message.content = calls ? null : "";
-  }
+  if (typeof message.content !== "string") message.content = answerText(message.content);
+  if (!message.content && calls) message.content = null;
+  if (message.refusal === undefined) message.refusal = null;
   choice.finish_reason = typeof choice.finish_reason === "string" && choice.finish_reason
     ? mapFinish(choice.finish_reason)
     : calls
@@ -107,9 +117,7 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
     : "stop";
   const usage = openAiUsage(usageOf(upstream.usage));
   // The counts a client reads, with any detail the upstream gave (cached tokens, reasoning).
-  upstream.usage = typeof upstream.usage === "object" && upstream.usage !== null
-    ? Object.assign(upstream.usage, usage)
-    : usage;
+  upstream.usage = isObject(upstream.usage) ? Object.assign(upstream.usage, usage) : usage;
   return upstream;
 }
 

@@ -91,7 +91,12 @@ Deno.test("a non-streamed answer keeps what the upstream added and the client's 
     system_fingerprint: "fp_abc",
     choices: [{
       index: 0,
-      message: { role: "assistant", content: "Hi there", reasoning_content: "Thinking..." },
+      message: {
+        role: "assistant",
+        content: "Hi there",
+        reasoning_content: "Thinking...",
+        refusal: null,
+      },
       logprobs: null,
       finish_reason: "stop",
     }],
@@ -159,4 +164,92 @@ Deno.test("a non-streamed answer with no choice is an upstream error, not passed
   const body = await response.json();
   assertEquals(response.status, 502);
   assertMatch(body.error.message, /answered no choices/);
+});
+
+/** The JSON body the gateway answers a plain request for `raw-model` with. */
+async function plainAnswer(t: Awaited<ReturnType<typeof startWithRaw>>) {
+  const response = await fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "raw-model", messages: [{ role: "user", content: "Hi" }] }),
+  });
+  assertEquals(response.status, 200);
+  return await response.json();
+}
+
+Deno.test("a non-streamed answer's usage and message of the wrong shape are replaced, not passed on", async () => {
+  await using t = await startWithRaw();
+  t.raw.answer({ choices: [{ message: { content: "ok" }, finish_reason: "stop" }], usage: [] });
+  const completion = await t.sdk.chat.completions.create({
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  assertEquals(completion.usage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+  assertEquals(completion.choices[0].message.content, "ok");
+
+  t.raw.answer({ choices: [{ message: ["Hi"], finish_reason: "stop" }], usage: "lots" });
+  const odd = await plainAnswer(t);
+  assertEquals(odd.choices[0].message, { role: "assistant", content: "", refusal: null });
+  assertEquals(odd.usage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+
+  // Tool calls that are not objects still come out in the form a client reads.
+  t.raw.answer({ choices: [{ message: { tool_calls: [null, "x"] } }] });
+  const calls = await plainAnswer(t);
+  assertEquals(calls.choices[0].message.tool_calls, [
+    { id: "call_0", type: "function", function: { name: "", arguments: "" } },
+    { id: "call_1", type: "function", function: { name: "", arguments: "" } },
+  ]);
+  assertEquals(calls.choices[0].finish_reason, "tool_calls");
+});
+
+Deno.test("a non-streamed answer has refusal and logprobs, null where the upstream left them out", async () => {
+  await using t = await startWithRaw();
+  // As Ollama, llama.cpp and vLLM answer: neither field.
+  t.raw.answer({
+    id: "chatcmpl-local1",
+    created: 1709000000,
+    choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+  assertEquals((await plainAnswer(t)).choices, [{
+    index: 0,
+    message: { role: "assistant", content: "Hi", refusal: null },
+    logprobs: null,
+    finish_reason: "stop",
+  }]);
+  // What the upstream did say is kept.
+  t.raw.answer({
+    choices: [{
+      message: { content: "", refusal: "I can't help with that" },
+      logprobs: { content: [], refusal: null },
+      finish_reason: "stop",
+    }],
+  });
+  const refused = await t.sdk.chat.completions.create({
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  assertEquals(refused.choices[0].message.refusal, "I can't help with that");
+  assertEquals(refused.choices[0].logprobs, { content: [], refusal: null });
+});
+
+Deno.test("a non-streamed answer's content parts become its text", async () => {
+  await using t = await startWithRaw();
+  t.raw.answer({
+    choices: [{
+      message: {
+        content: [
+          { type: "text", text: "Hello, " },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          { type: "text", text: "world" },
+        ],
+      },
+      finish_reason: "stop",
+    }],
+  });
+  const completion = await t.sdk.chat.completions.create({
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  assertEquals(completion.choices[0].message.content, "Hello, world");
 });
