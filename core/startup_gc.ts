@@ -107,14 +107,19 @@ const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
 
 /**
- * Tells glibc's malloc to keep up to 8 MiB of freed memory at the top of its heap and to serve
- * blocks below 4 MiB from the heap rather than their own mappings (issue 17, a turn with 1,000
+ * Tells glibc's malloc not to give freed memory at the top of its heap back to the kernel until
+ * more than 8 MiB of it is free, and to serve blocks below 4 MiB from the heap rather than their
+ * own mappings (issue 17, a turn with 1,000
  * idle clients). A turn's request body (its whole history, tens of KB, more than one copy) lives
  * outside V8's heap and is freed by V8's collector in batches; with the defaults (thresholds that
  * adapt upward from 128 KiB) a gateway whose young generation had grown, as a burst of connects
  * grows it, gave each batch back to the kernel and page-faulted it in again on the next turns:
  * 1-25 faults a turn against ~2, each costly in a virtual machine (~10-15 us here), up to ~25%
- * more CPU per turn. Idle RSS is the same either way (52.5 vs 53.0 MB measured).
+ * more CPU per turn. Idle RSS is the same either way (52.5 vs 53.0 MB measured). The 8 MiB is a
+ * trim threshold, not a cap: what stays resident after a burst is bounded by the burst and by
+ * fragmentation, as with the defaults, whose adaptive mmap threshold (up to 32 MiB) keeps far
+ * more after bursts of large buffers (review: 6 MiB buffers, 2.4 GB after five bursts by default,
+ * 52 MB with these settings).
  * Only for glibc on Linux with the FFI permission (the launcher's set has it); elsewhere nothing
  * happens. Returns whether both settings took.
  */

@@ -35,6 +35,7 @@ lazy_modules=(
   cli/_gateway_config.ts
   core/config/load.ts
   core/config/schema.ts
+  core/config/start_memo_repair.ts
   agent/cron/_jobs_file_schema.ts
   agent/devices/_devices_file_schema.ts
   server/rpc_tables.ts

@@ -66,7 +66,9 @@ export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayA
 
 /** Compares two secrets in time that depends only on their lengths' maximum. */
 export function secretsEqual(given: string, expected: string): boolean {
-  // textEqual walks the longer length whatever the difference: neither content nor length leaks.
+  // textEqual walks the longer length whatever the difference, so the content does not leak;
+  // the expected secret's length can (the time grows with it), which for generated tokens of a
+  // fixed length tells nothing.
   return textEqual(given, expected);
 }
 

@@ -24,6 +24,7 @@ import type { MemoConfig } from "./config_memo.ts";
 import type { Config } from "./schema.ts";
 import type { ConsoleLevel, LogLevel } from "../logger.ts";
 import { dirname, join } from "../path.ts";
+import { importLazily } from "../lazy_module.ts";
 
 /** The part of a validated config that `gateway run` needs before it listens. */
 export interface StartFacts {
@@ -249,6 +250,11 @@ async function memoSecret(
   const dir = dirname(memoFile);
   if (create) {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    // Written only after a full validation, so its repairs load only then.
+    const repair = await importLazily<typeof import("./start_memo_repair.ts")>(
+      new URL("./start_memo_repair.ts", import.meta.url),
+    );
+    await repair.tightenOwnDir(dir);
     if (!await ownedAndPrivate(dir, true)) return undefined;
     try {
       // createNew: never overwrites one that is there (a racing start keeps the first).
@@ -258,6 +264,7 @@ async function memoSecret(
       });
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) return undefined;
+      await repair.replaceShortSecret(file);
     }
   }
   if (!await ownedAndPrivate(file, false)) return undefined;

@@ -12,10 +12,16 @@ import { GATEWAY_V8_FLAGS, keepFreedMallocMemory } from "../../core/startup_gc.t
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-/** This machine's libc is glibc on Linux (what keepFreedMallocMemory tunes). */
+/**
+ * This machine's libc is glibc on Linux (what keepFreedMallocMemory tunes). Told by a symbol
+ * only glibc has: musl answers a dlopen of libc.so.6 with itself, and has a mallopt that does
+ * nothing.
+ */
 const glibc = Deno.build.os === "linux" && (() => {
   try {
-    Deno.dlopen("libc.so.6", {}).close();
+    Deno.dlopen("libc.so.6", {
+      gnu_get_libc_version: { parameters: [], result: "pointer" },
+    }).close();
     return true;
   } catch {
     return false;

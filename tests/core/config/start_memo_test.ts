@@ -142,3 +142,33 @@ Deno.test("a start memo is believed only when it, its dir and the secret are thi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writing a memo repairs what would refuse every later one: a group-writable cache dir of this user's, a short secret", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`;
+    const file = `${cache}/gateway-start.json`;
+    const secret = `${cache}/gateway-start.key`;
+    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
+    const memo = memoOfConfig(config, {}, warnings)!;
+    // As an earlier version made it under umask 002.
+    await Deno.mkdir(cache);
+    await Deno.chmod(cache, 0o775);
+    await writeStartMemo(file, "k1", memo);
+    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
+    assertEquals(await readStartMemo(file, "k1"), memo);
+    // A start killed between creating the secret and writing it.
+    await Deno.writeFile(secret, new Uint8Array(0));
+    assertEquals(await readStartMemo(file, "k1"), undefined);
+    await writeStartMemo(file, "k1", memo);
+    assertEquals((await Deno.stat(secret)).size, 32);
+    assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
+    assertEquals(await readStartMemo(file, "k1"), memo);
+    assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
+      "gateway-start.json",
+      "gateway-start.key",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
