@@ -73,6 +73,11 @@ export function rssMb(pid: number): { main: number; tree: number } {
 /**
  * CPU milliseconds `pid` has used so far, all its threads (V8's compiler and collector threads
  * too), from the scheduler's nanosecond counts: less moved by the machine's load than wall time.
+ * Live threads only: a thread that ends between two readings takes its CPU out of the
+ * difference (a terminated Worker's 400 ms read as -413 ms in review). A gateway's threads are
+ * V8's and tokio's, which live as long as it; an idle one parks a few spare ones after 10-30 s,
+ * having used little. `/proc/<pid>/stat` counts ended threads too, but in 10 ms ticks, too
+ * coarse for a start's ~100 ms.
  */
 export function cpuMs(pid: number): number {
   let ns = 0;
