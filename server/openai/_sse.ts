@@ -35,24 +35,12 @@ async function settlesAtOnce(pending: Promise<unknown>): Promise<boolean> {
  * frame cost each a syscall and a wake-up of the client (issue 17, first chunk and CPU per
  * streamed request). One frame beyond a write may be asked for ahead; it is sent with the next.
  * The first frame goes out alone, at once: the time to the first token is what a client sees.
- * "At once" needs a turn of the event loop after it: the server writes only when JavaScript
- * yields to the loop, and the frames after it, when their input is at hand, are built in
- * microtasks, so without the turn the first waited for all of them (up to 64 KB) and went out in
- * the same write (issue 17: 0.09-0.19 ms of the first chunk's added time, docs/benchmarks.md).
  */
 export function sseResponse(frames: AsyncGenerator<string>): Response {
   let ahead: Promise<IteratorResult<string>> | undefined;
   let first = true;
-  /** The first frame is out: the next pull lets the server write it before building more. */
-  let turn = false;
-  let cancelled = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (turn) {
-        turn = false;
-        await new Promise((resolve) => setImmediate(resolve));
-        if (cancelled) return;
-      }
       let text = "";
       try {
         let next = ahead ?? frames.next();
@@ -72,7 +60,6 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
             break;
           }
         }
-        turn = first;
         first = false;
         controller.enqueue(encoder.encode(text));
       } catch {
@@ -81,7 +68,6 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
       }
     },
     async cancel() {
-      cancelled = true;
       ahead?.catch(() => {});
       await frames.return(undefined);
     },
