@@ -124,19 +124,45 @@ const M_MMAP_THRESHOLD = -3;
  * happens. Returns whether both settings took.
  */
 export function keepFreedMallocMemory(): boolean {
+  return withGlibc((libc) =>
+    libc.mallopt(M_TRIM_THRESHOLD, 8 << 20) === 1 && libc.mallopt(M_MMAP_THRESHOLD, 4 << 20) === 1
+  );
+}
+
+/**
+ * Gives malloc's free memory back to the kernel once (glibc's `malloc_trim(0)`: the heap's top
+ * and free pages inside it): run after the start-up collection, which frees start-up's buffers
+ * while {@linkcode keepFreedMallocMemory}'s threshold would keep them resident. Returns whether
+ * it ran.
+ */
+export function trimFreedMalloc(): boolean {
+  return withGlibc((libc) => {
+    libc.malloc_trim(0);
+    return true;
+  });
+}
+
+/** Calls into glibc on Linux with the FFI permission; false elsewhere or when that fails. */
+function withGlibc(use: (libc: GlibcMalloc) => boolean): boolean {
   if (Deno.build.os !== "linux") return false;
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
     const libc = Deno.dlopen("libc.so.6", {
       mallopt: { parameters: ["i32", "i32"], result: "i32" },
+      malloc_trim: { parameters: ["usize"], result: "i32" },
     });
     try {
-      return libc.symbols.mallopt(M_TRIM_THRESHOLD, 8 << 20) === 1 &&
-        libc.symbols.mallopt(M_MMAP_THRESHOLD, 4 << 20) === 1;
+      return use(libc.symbols);
     } finally {
       libc.close();
     }
   } catch {
     return false; // musl, no libc.so.6, or FFI refused: the defaults stay
   }
+}
+
+/** The two glibc calls used here. */
+interface GlibcMalloc {
+  mallopt(parameter: number, value: number): number;
+  malloc_trim(pad: number | bigint): number;
 }

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { gatewayCommand } from "../../cli/gateway_service.ts";
-import { GATEWAY_V8_FLAGS, keepFreedMallocMemory } from "../../core/startup_gc.ts";
+import { GATEWAY_V8_FLAGS, keepFreedMallocMemory, trimFreedMalloc } from "../../core/startup_gc.ts";
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -67,6 +67,8 @@ Deno.test("a gateway started through the launcher collects its start-up garbage 
     // ran frees some of it.
     assert(entry.heapUsedAfter < entry.heapUsedBefore, JSON.stringify(entry));
     assert(entry.rssBefore > 0 && entry.rssAfter > 0);
+    // And malloc's heap, which now keeps freed memory, gave start-up's back.
+    assertEquals(entry.trimmed, glibc);
     // Once only: the health polls since start did not schedule another.
     await fetch(`${gateway.httpUrl}/health`).then((response) => response.body?.cancel());
     assertEquals((await collected()).length, 1);
@@ -81,24 +83,25 @@ Deno.test("a gateway started through the launcher collects its start-up garbage 
   }
 });
 
-Deno.test("keepFreedMallocMemory sets glibc's thresholds, and without the FFI permission does nothing", async () => {
+Deno.test("keepFreedMallocMemory and trimFreedMalloc call glibc, and without the FFI permission do nothing", async () => {
   assertEquals(keepFreedMallocMemory(), glibc);
+  assertEquals(trimFreedMalloc(), glibc);
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-malloc-" });
   try {
     const script = join(dir, "probe.ts");
     await Deno.writeTextFile(
       script,
-      `import { keepFreedMallocMemory } from ${
+      `import { keepFreedMallocMemory, trimFreedMalloc } from ${
         JSON.stringify(join(root, "core/startup_gc.ts"))
       };\n` +
-        "console.log(keepFreedMallocMemory());\n",
+        "console.log(keepFreedMallocMemory(), trimFreedMalloc());\n",
     );
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-lock", "--no-prompt", `--allow-read=${root},${dir}`, script],
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(new TextDecoder().decode(output.stdout).trim(), "false");
+    assertEquals(new TextDecoder().decode(output.stdout).trim(), "false false");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
