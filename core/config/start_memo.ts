@@ -152,19 +152,26 @@ export async function readStartMemo(
 }
 
 /**
- * Remembers `config` under `key`, replacing the memo of any earlier config. Written in place,
- * without a flush: a torn or lost memo reads back as none, which only costs one start its speed.
+ * Remembers `config` under `key`, replacing any earlier memo; none where the dir or the secret
+ * is not this user's alone. Written aside and renamed over the memo, so a link planted at its
+ * name while the dir was loosely set is replaced, never written through. No flush: a torn or
+ * lost memo reads back as none, which only costs one start its speed.
  */
 export async function writeStartMemo(memoFile: string, key: string, config: MemoConfig) {
-  // Makes the directory 0700 and the secret 0600 where they are new; none where they are not
-  // this user's alone (such a memo would be refused when read).
   const secret = await memoSecret(memoFile, true);
   if (!secret) return;
   const digest = await signMemo(secret, memoBody(key, config));
-  await Deno.writeTextFile(memoFile, JSON.stringify({ key, config, digest }) + "\n", {
-    mode: 0o600,
-  });
-  await Deno.chmod(memoFile, 0o600); // mode applies to a new file only
+  const aside = `${memoFile}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(aside, JSON.stringify({ key, config, digest }) + "\n", {
+      createNew: true,
+      mode: 0o600,
+    });
+    await Deno.rename(aside, memoFile);
+  } catch (error) {
+    await Deno.remove(aside).catch(() => {});
+    throw error;
+  }
 }
 
 /** What the digest covers. */
@@ -191,9 +198,8 @@ function isMemoConfig(value: unknown): value is MemoConfig {
 }
 
 /*
- * Whether the memo may be believed. It stands in for a validated config, so it must be no easier to subvert than the config file itself, and a
- * memo this program did not write after validating must never be used. Two checks, neither of
- * which loads zod:
+ * Whether the memo may be believed. It stands in for a validated config, so it must be no easier
+ * to subvert than the config file itself. Two checks, neither of which loads zod:
  *
  * - Ownership, as ssh checks its files: the memo, its directory and the secret below must be
  *   plain files (a directory), not links, owned by the current user and writable by no group or
@@ -242,10 +248,7 @@ async function memoFilesTrusted(memoFile: string): Promise<boolean> {
  * The HMAC key of the memo's digest: read from the secret file, or (with `create`) made there
  * first, 0600 in a 0700 directory. Undefined when it cannot be had or fails the ownership check.
  */
-async function memoSecret(
-  memoFile: string,
-  create: boolean,
-): Promise<CryptoKey | undefined> {
+async function memoSecret(memoFile: string, create: boolean): Promise<CryptoKey | undefined> {
   const file = secretFile(memoFile);
   const dir = dirname(memoFile);
   if (create) {
@@ -282,16 +285,11 @@ async function memoSecret(
 
 /** The memo's digest under `secret`, in hex. */
 async function signMemo(secret: CryptoKey, body: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", secret, new TextEncoder().encode(body));
-  return Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.sign("HMAC", secret, new TextEncoder().encode(body)));
 }
 
 /** Whether `digest` (hex) is the memo's digest under `secret`; compared in constant time. */
-async function memoSigned(
-  secret: CryptoKey,
-  body: string,
-  digest: unknown,
-): Promise<boolean> {
+async function memoSigned(secret: CryptoKey, body: string, digest: unknown): Promise<boolean> {
   if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest)) return false;
   const mac = new Uint8Array(32);
   for (let i = 0; i < 32; i++) mac[i] = parseInt(digest.slice(2 * i, 2 * i + 2), 16);

@@ -172,3 +172,32 @@ Deno.test("writing a memo repairs what would refuse every later one: a group-wri
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writing a memo replaces a link planted at its name, never writing through it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`;
+    const file = `${cache}/gateway-start.json`;
+    const victim = `${dir}/victim.txt`;
+    await Deno.writeTextFile(victim, "precious");
+    await Deno.chmod(victim, 0o644);
+    // Planted while the cache dir was group-writable; writing the memo tightens the dir first.
+    await Deno.mkdir(cache);
+    await Deno.chmod(cache, 0o775);
+    await Deno.symlink(victim, file);
+    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
+    const memo = memoOfConfig(config, {}, warnings)!;
+    await writeStartMemo(file, "k1", memo);
+    assertEquals(await Deno.readTextFile(victim), "precious");
+    assertEquals((await Deno.stat(victim)).mode! & 0o777, 0o644);
+    assert((await Deno.lstat(file)).isFile);
+    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+    assertEquals(await readStartMemo(file, "k1"), memo);
+    assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
+      "gateway-start.json",
+      "gateway-start.key",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
