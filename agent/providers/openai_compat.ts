@@ -5,7 +5,6 @@
 
 import { joinUrl, readJson, sseEvents, upstreamFetch } from "./_http.ts";
 import {
-  answerText,
   type ChatMessage,
   type ChatProvider,
   type ChatRequest,
@@ -23,6 +22,7 @@ import {
   type Usage,
   usageOf,
 } from "./types.ts";
+import { answerText, answerToolCall } from "./answer_parts.ts";
 
 const isDone = (event: { data: string }) => event.data === "[DONE]";
 
@@ -320,15 +320,7 @@ async function* completionEvents(
   if (text) yield { type: "text", text };
   const calls = Array.isArray(choice.message?.tool_calls) ? choice.message.tool_calls : [];
   for (const [index, part] of calls.entries()) {
-    yield {
-      type: "tool_call",
-      index,
-      call: {
-        id: part?.id || `call_${index}`,
-        name: part?.function?.name ?? "",
-        arguments: part?.function?.arguments ?? "",
-      },
-    };
+    yield { type: "tool_call", index, call: answerToolCall(part, index) };
   }
   const usage = usageOf(body.usage);
   yield {

@@ -240,22 +240,6 @@ export function contentText(content: string | ContentPart[]): string {
   return content.filter((part) => part.type === "text").map((part) => part.text).join("");
 }
 
-/**
- * The text of an upstream answer's `content`: a string as it is, content parts (some servers
- * answer `[{ type: "text", text }]`) joined, anything else none.
- */
-export function answerText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  let text = "";
-  for (const part of content) {
-    if (typeof part?.text === "string" && (part.type === "text" || part.type === undefined)) {
-      text += part.text;
-    }
-  }
-  return text;
-}
-
 /** An upstream's answer, from fetch or from a kept HTTP/1.1 connection. */
 export interface UpstreamResponse {
   readonly status: number;

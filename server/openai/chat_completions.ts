@@ -4,7 +4,6 @@
  */
 
 import {
-  answerText,
   type FinishReason,
   mapFinish,
   type OpenAiCompletionBody,
@@ -12,6 +11,7 @@ import {
   type Usage,
   usageOf,
 } from "../../agent/providers/types.ts";
+import { answerText, answerToolCall } from "../../agent/providers/answer_parts.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
 import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
 import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
@@ -89,27 +89,26 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   const choice = upstream.choices[0]; // an object: the provider checked
   upstream.choices = [choice]; // n is 1
   choice.index = 0;
-  if (choice.logprobs === undefined) choice.logprobs = null;
+  // Null when absent or of another shape: a client reads an object or null.
+  if (!isObject(choice.logprobs)) choice.logprobs = null;
   const message = isObject(choice.message) ? choice.message : (choice.message = {});
   message.role = "assistant";
   const calls = Array.isArray(message.tool_calls) && message.tool_calls.length
-    ? message.tool_calls.map((call, index) => ({
-      ...(isObject(call) ? call : {}),
-      id: (isObject(call) && typeof call.id === "string" && call.id) || `call_${index}`,
-      type: "function",
-      function: {
-        name: isObject(call) && typeof call.function?.name === "string" ? call.function.name : "",
-        arguments: isObject(call) && typeof call.function?.arguments === "string"
-          ? call.function.arguments
-          : "",
-      },
-    }))
+    ? message.tool_calls.map((call, index) => {
+      const { id, name, arguments: args } = answerToolCall(call, index);
+      return {
+        ...(isObject(call) ? call : {}),
+        id,
+        type: "function",
+        function: { name, arguments: args },
+      };
+    })
     : undefined;
   if (calls) message.tool_calls = calls;
   else delete message.tool_calls;
   if (typeof message.content !== "string") message.content = answerText(message.content);
   if (!message.content && calls) message.content = null;
-  if (message.refusal === undefined) message.refusal = null;
+  if (typeof message.refusal !== "string") message.refusal = null;
   choice.finish_reason = typeof choice.finish_reason === "string" && choice.finish_reason
     ? mapFinish(choice.finish_reason)
     : calls

@@ -253,3 +253,35 @@ Deno.test("a non-streamed answer's content parts become its text", async () => {
   });
   assertEquals(completion.choices[0].message.content, "Hello, world");
 });
+
+Deno.test("an answer's fields of the wrong type come out as strings or null, passed on or through events", async () => {
+  await using t = await startWithRaw();
+  const odd = {
+    choices: [{
+      message: {
+        content: "",
+        refusal: 5,
+        tool_calls: [{ id: 7, type: "function", function: { name: 5, arguments: { a: 1 } } }],
+      },
+      logprobs: "no",
+      finish_reason: "tool_calls",
+    }],
+  };
+  t.raw.answer(odd);
+  const passed = await plainAnswer(t);
+  // Arguments given as an object are kept, as their JSON text.
+  assertEquals(passed.choices[0].message.tool_calls, [
+    { id: "call_0", type: "function", function: { name: "", arguments: '{"a":1}' } },
+  ]);
+  assertEquals(passed.choices[0].message.refusal, null);
+  assertEquals(passed.choices[0].logprobs, null);
+
+  // The same answer through the provider's events (/v1/responses builds its items from them).
+  t.raw.answer(odd);
+  const response = await t.sdk.responses.create({ model: "raw-model", input: "Hi" });
+  const call = response.output.find((item) => item.type === "function_call");
+  assertEquals(
+    call && { call_id: call.call_id, name: call.name, arguments: call.arguments },
+    { call_id: "call_0", name: "", arguments: '{"a":1}' },
+  );
+});

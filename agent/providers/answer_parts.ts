@@ -1,0 +1,47 @@
+/**
+ * @module The parts of an OpenAI-wire answer that upstreams give in more than one shape, read
+ * as the contract's: the message's text and its tool calls. One reading for the answer passed on
+ * (server/openai/chat_completions.ts) and the one taken apart into events (openai_compat.ts), so
+ * the two never differ.
+ */
+
+/**
+ * The text of an upstream answer's `content`: a string as it is, content parts (some servers
+ * answer `[{ type: "text", text }]`) joined, anything else none.
+ */
+export function answerText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) {
+    if (typeof part?.text === "string" && (part.type === "text" || part.type === undefined)) {
+      text += part.text;
+    }
+  }
+  return text;
+}
+
+/**
+ * A tool call of an upstream answer as strings: the id (or `call_<index>`), the function's name,
+ * and its arguments, which some servers give as a JSON object rather than its text (kept, as
+ * text). Whatever else is there is not a call's and is dropped.
+ */
+export function answerToolCall(
+  part: unknown,
+  index: number,
+): { id: string; name: string; arguments: string } {
+  const call = (typeof part === "object" && part !== null ? part : {}) as {
+    id?: unknown;
+    function?: { name?: unknown; arguments?: unknown } | null;
+  };
+  const args = call.function?.arguments;
+  return {
+    id: typeof call.id === "string" && call.id ? call.id : `call_${index}`,
+    name: typeof call.function?.name === "string" ? call.function.name : "",
+    arguments: typeof args === "string"
+      ? args
+      : typeof args === "object" && args !== null
+      ? JSON.stringify(args)
+      : "",
+  };
+}
