@@ -34,8 +34,12 @@ async function loadHttp1(): Promise<Http1 | null> {
   return http1;
 }
 
-/** Unreadable answers: the upstream's fault, which the network's messages would misstate. */
-const UNREADABLE = new Set(["UnreadableAnswerError", "HTTPParserError"]);
+/**
+ * Unreadable answers: the upstream's fault, which the network's messages would misstate. A
+ * SyntaxError is a body that is not the JSON it should be (fetch and the network throw
+ * TypeErrors): "Cannot reach" would send the user looking at their network.
+ */
+const UNREADABLE = new Set(["UnreadableAnswerError", "HTTPParserError", "SyntaxError"]);
 
 let proxyConfigured: boolean | undefined;
 /** Whether fetch would send plain-http requests through a proxy (a kept connection would not). */

@@ -20,6 +20,7 @@ function rawUpstream() {
     async (request) => {
       requests.push(await request.json());
       const next = answers.shift();
+      if (next instanceof Response) return next;
       return next === undefined
         ? Response.json({ error: { message: "no answer queued" } }, { status: 500 })
         : Response.json(next);
@@ -284,4 +285,17 @@ Deno.test("an answer's fields of the wrong type come out as strings or null, pas
     call && { call_id: call.call_id, name: call.name, arguments: call.arguments },
     { call_id: "call_0", name: "", arguments: '{"a":1}' },
   );
+});
+
+Deno.test("an answer that is not JSON is the upstream's error, not 'Cannot reach'", async () => {
+  await using t = await startWithRaw();
+  t.raw.answer(new Response("<html>502 from a proxy</html>", { status: 200 }));
+  const response = await fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "raw-model", messages: [{ role: "user", content: "Hi" }] }),
+  });
+  assertEquals(response.status, 502);
+  const { error } = await response.json();
+  assertMatch(error.message, /Provider raw sent an answer that cannot be read/);
 });
