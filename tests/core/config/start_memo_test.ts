@@ -19,6 +19,23 @@ import {
 
 const root = new URL("../../../", import.meta.url);
 
+/**
+ * A temporary state dir's memo paths and the memo of an empty config; removed on dispose.
+ */
+async function memoPlace() {
+  const dir = await Deno.makeTempDir();
+  const cache = `${dir}/cache`;
+  const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
+  return {
+    dir,
+    cache,
+    file: `${cache}/gateway-start.json`,
+    secret: `${cache}/gateway-start.key`,
+    memo: memoOfConfig(config, {}, warnings)!,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
 Deno.test("the start memo's key reads every module the config validation loads", async () => {
   const output = await new Deno.Command(`${root.pathname}node_modules/.bin/deno`, {
     args: ["info", "--json", "core/config/load.ts"],
@@ -99,105 +116,82 @@ Deno.test("a start memo is read back under its own key only, never damaged, and 
 });
 
 Deno.test("a start memo is believed only when it, its dir and the secret are this user's alone and it is signed with that secret", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const cache = `${dir}/cache`;
-    const file = `${cache}/gateway-start.json`;
-    const secret = `${cache}/gateway-start.key`;
-    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
-    const memo = memoOfConfig(config, {}, warnings)!;
-    await writeStartMemo(file, "k1", memo);
-    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
-    assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
+  await using place = await memoPlace();
+  const { dir, cache, file, secret, memo } = place;
+  await writeStartMemo(file, "k1", memo);
+  assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
+  assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
+  assertEquals(await readStartMemo(file, "k1"), memo);
+  // Writable by others: the memo, its dir or the secret.
+  for (
+    const [path, loose, tight] of [[file, 0o622, 0o600], [cache, 0o777, 0o700], [
+      secret,
+      0o606,
+      0o600,
+    ]] as const
+  ) {
+    await Deno.chmod(path, loose);
+    assertEquals(await readStartMemo(file, "k1"), undefined, `${path} ${loose.toString(8)}`);
+    await Deno.chmod(path, tight);
     assertEquals(await readStartMemo(file, "k1"), memo);
-    // Writable by others: the memo, its dir or the secret.
-    for (
-      const [path, loose, tight] of [[file, 0o622, 0o600], [cache, 0o777, 0o700], [
-        secret,
-        0o606,
-        0o600,
-      ]] as const
-    ) {
-      await Deno.chmod(path, loose);
-      assertEquals(await readStartMemo(file, "k1"), undefined, `${path} ${loose.toString(8)}`);
-      await Deno.chmod(path, tight);
-      assertEquals(await readStartMemo(file, "k1"), memo);
-    }
-    // A link in the memo's place, even to the memo itself.
-    await Deno.rename(file, `${dir}/elsewhere.json`);
-    await Deno.symlink(`${dir}/elsewhere.json`, file);
-    assertEquals(await readStartMemo(file, "k1"), undefined);
-    await Deno.remove(file);
-    await Deno.rename(`${dir}/elsewhere.json`, file);
-    assertEquals(await readStartMemo(file, "k1"), memo);
-    // Another install's secret (or none): the digest no longer holds.
-    await Deno.writeFile(secret, crypto.getRandomValues(new Uint8Array(32)));
-    assertEquals(await readStartMemo(file, "k1"), undefined);
-    await Deno.remove(secret);
-    assertEquals(await readStartMemo(file, "k1"), undefined);
-    // Written again, a new secret signs it.
-    await writeStartMemo(file, "k1", memo);
-    assertEquals(await readStartMemo(file, "k1"), memo);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  // A link in the memo's place, even to the memo itself.
+  await Deno.rename(file, `${dir}/elsewhere.json`);
+  await Deno.symlink(`${dir}/elsewhere.json`, file);
+  assertEquals(await readStartMemo(file, "k1"), undefined);
+  await Deno.remove(file);
+  await Deno.rename(`${dir}/elsewhere.json`, file);
+  assertEquals(await readStartMemo(file, "k1"), memo);
+  // Another install's secret (or none): the digest no longer holds.
+  await Deno.writeFile(secret, crypto.getRandomValues(new Uint8Array(32)));
+  assertEquals(await readStartMemo(file, "k1"), undefined);
+  await Deno.remove(secret);
+  assertEquals(await readStartMemo(file, "k1"), undefined);
+  // Written again, a new secret signs it.
+  await writeStartMemo(file, "k1", memo);
+  assertEquals(await readStartMemo(file, "k1"), memo);
 });
 
 Deno.test("writing a memo repairs what would refuse every later one: a group-writable cache dir of this user's, a short secret", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const cache = `${dir}/cache`;
-    const file = `${cache}/gateway-start.json`;
-    const secret = `${cache}/gateway-start.key`;
-    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
-    const memo = memoOfConfig(config, {}, warnings)!;
-    // As an earlier version made it under umask 002.
-    await Deno.mkdir(cache);
-    await Deno.chmod(cache, 0o775);
-    await writeStartMemo(file, "k1", memo);
-    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
-    assertEquals(await readStartMemo(file, "k1"), memo);
-    // A start killed between creating the secret and writing it.
-    await Deno.writeFile(secret, new Uint8Array(0));
-    assertEquals(await readStartMemo(file, "k1"), undefined);
-    await writeStartMemo(file, "k1", memo);
-    assertEquals((await Deno.stat(secret)).size, 32);
-    assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
-    assertEquals(await readStartMemo(file, "k1"), memo);
-    assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
-      "gateway-start.json",
-      "gateway-start.key",
-    ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using place = await memoPlace();
+  const { cache, file, secret, memo } = place;
+  // As an earlier version made it under umask 002.
+  await Deno.mkdir(cache);
+  await Deno.chmod(cache, 0o775);
+  await writeStartMemo(file, "k1", memo);
+  assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
+  assertEquals(await readStartMemo(file, "k1"), memo);
+  // A start killed between creating the secret and writing it.
+  await Deno.writeFile(secret, new Uint8Array(0));
+  assertEquals(await readStartMemo(file, "k1"), undefined);
+  await writeStartMemo(file, "k1", memo);
+  assertEquals((await Deno.stat(secret)).size, 32);
+  assertEquals((await Deno.stat(secret)).mode! & 0o777, 0o600);
+  assertEquals(await readStartMemo(file, "k1"), memo);
+  assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
+    "gateway-start.json",
+    "gateway-start.key",
+  ]);
 });
 
 Deno.test("writing a memo replaces a link planted at its name, never writing through it", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const cache = `${dir}/cache`;
-    const file = `${cache}/gateway-start.json`;
-    const victim = `${dir}/victim.txt`;
-    await Deno.writeTextFile(victim, "precious");
-    await Deno.chmod(victim, 0o644);
-    // Planted while the cache dir was group-writable; writing the memo tightens the dir first.
-    await Deno.mkdir(cache);
-    await Deno.chmod(cache, 0o775);
-    await Deno.symlink(victim, file);
-    const { config, warnings } = loadConfigText("{}", "/x/pyclaw.json", {});
-    const memo = memoOfConfig(config, {}, warnings)!;
-    await writeStartMemo(file, "k1", memo);
-    assertEquals(await Deno.readTextFile(victim), "precious");
-    assertEquals((await Deno.stat(victim)).mode! & 0o777, 0o644);
-    assert((await Deno.lstat(file)).isFile);
-    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
-    assertEquals(await readStartMemo(file, "k1"), memo);
-    assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
-      "gateway-start.json",
-      "gateway-start.key",
-    ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using place = await memoPlace();
+  const { dir, cache, file, memo } = place;
+  const victim = `${dir}/victim.txt`;
+  await Deno.writeTextFile(victim, "precious");
+  await Deno.chmod(victim, 0o644);
+  // Planted while the cache dir was group-writable; writing the memo tightens the dir first.
+  await Deno.mkdir(cache);
+  await Deno.chmod(cache, 0o775);
+  await Deno.symlink(victim, file);
+  await writeStartMemo(file, "k1", memo);
+  assertEquals(await Deno.readTextFile(victim), "precious");
+  assertEquals((await Deno.stat(victim)).mode! & 0o777, 0o644);
+  assert((await Deno.lstat(file)).isFile);
+  assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+  assertEquals(await readStartMemo(file, "k1"), memo);
+  assertEquals([...Deno.readDirSync(cache)].map((e) => e.name).sort(), [
+    "gateway-start.json",
+    "gateway-start.key",
+  ]);
 });
