@@ -45,3 +45,33 @@ export function answerToolCall(
       : "",
   };
 }
+
+/**
+ * A piece of a streamed tool call (a `delta.tool_calls` entry), read as {@linkcode answerToolCall}
+ * reads a whole one: the index a number (a numeric string counts, else 0), and the id, name and
+ * arguments only where they are text (arguments given as a JSON object, as their text).
+ */
+export function answerToolCallDelta(
+  part: unknown,
+): { index: number; id?: string; name?: string; arguments?: string } {
+  const call = (typeof part === "object" && part !== null ? part : {}) as {
+    index?: unknown;
+    id?: unknown;
+    function?: { name?: unknown; arguments?: unknown } | null;
+  };
+  const index = Number(call.index);
+  const args = call.function?.arguments;
+  const text = typeof args === "string"
+    ? args
+    : typeof args === "object" && args !== null
+    ? JSON.stringify(args)
+    : "";
+  return {
+    index: Number.isSafeInteger(index) && index >= 0 ? index : 0,
+    ...(typeof call.id === "string" && call.id ? { id: call.id } : {}),
+    ...(typeof call.function?.name === "string" && call.function.name
+      ? { name: call.function.name }
+      : {}),
+    ...(text ? { arguments: text } : {}),
+  };
+}

@@ -22,7 +22,7 @@ import {
   type Usage,
   usageOf,
 } from "./types.ts";
-import { answerText, answerToolCall } from "./answer_parts.ts";
+import { answerText, answerToolCall, answerToolCallDelta } from "./answer_parts.ts";
 
 const isDone = (event: { data: string }) => event.data === "[DONE]";
 
@@ -261,37 +261,27 @@ export async function* parseOpenAiStream(
         `Provider ${provider} failed mid-answer: ${chunk.error.message ?? "unknown error"}`,
       );
     }
-    if (chunk.usage) {
-      const prompt = chunk.usage.prompt_tokens ?? 0;
-      const completion = chunk.usage.completion_tokens ?? 0;
-      usage = {
-        promptTokens: prompt,
-        completionTokens: completion,
-        totalTokens: chunk.usage.total_tokens ?? prompt + completion,
-      };
-    }
-    const choice = chunk.choices?.[0];
-    if (!choice) continue;
+    if (chunk.usage) usage = usageOf(chunk.usage) ?? usage;
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (typeof choice !== "object" || choice === null) continue;
     const delta = choice.delta;
-    if (delta?.content) yield { type: "text", text: delta.content };
-    for (const part of delta?.tool_calls ?? []) {
-      const index = part.index ?? 0;
-      let call = calls.get(index);
+    // Read as the whole answer is (answer_parts.ts): a frame of another shape is no crash.
+    const text = answerText(delta?.content);
+    if (text) yield { type: "text", text };
+    for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+      const piece = answerToolCallDelta(part);
+      let call = calls.get(piece.index);
       if (!call) {
-        call = { id: part.id || `call_${index}`, name: "", arguments: "" };
-        calls.set(index, call);
+        call = { id: piece.id ?? `call_${piece.index}`, name: "", arguments: "" };
+        calls.set(piece.index, call);
       }
-      if (part.function?.name) call.name += part.function.name;
-      if (part.function?.arguments) call.arguments += part.function.arguments;
-      yield {
-        type: "tool_call_delta",
-        index,
-        ...(part.id ? { id: part.id } : {}),
-        ...(part.function?.name ? { name: part.function.name } : {}),
-        ...(part.function?.arguments ? { arguments: part.function.arguments } : {}),
-      };
+      if (piece.name) call.name += piece.name;
+      if (piece.arguments) call.arguments += piece.arguments;
+      yield { type: "tool_call_delta", ...piece };
     }
-    if (choice.finish_reason) finish = mapFinish(choice.finish_reason);
+    if (typeof choice.finish_reason === "string" && choice.finish_reason) {
+      finish = mapFinish(choice.finish_reason);
+    }
   }
   if (!ended && !finish) {
     throw new ProviderError(
