@@ -56,13 +56,18 @@ export async function startWithRaw() {
   };
 }
 
-/** The JSON body the gateway answers a plain request for `raw-model` with. */
-export async function plainAnswer(t: Awaited<ReturnType<typeof startWithRaw>>) {
-  const response = await fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
+/** The gateway's response to a plain, non-streamed request for `raw-model`. */
+export function postPlain(t: Awaited<ReturnType<typeof startWithRaw>>): Promise<Response> {
+  return fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "raw-model", messages: [{ role: "user", content: "Hi" }] }),
   });
+}
+
+/** The JSON body the gateway answers a plain request for `raw-model` with. */
+export async function plainAnswer(t: Awaited<ReturnType<typeof startWithRaw>>) {
+  const response = await postPlain(t);
   assertEquals(response.status, 200);
   return await response.json();
 }

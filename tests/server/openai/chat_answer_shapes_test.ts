@@ -5,7 +5,7 @@
  */
 
 import { assertEquals, assertMatch } from "../../_helpers/assert.ts";
-import { plainAnswer, startWithRaw } from "./_raw_upstream.ts";
+import { plainAnswer, postPlain, startWithRaw } from "./_raw_upstream.ts";
 
 Deno.test("a non-streamed answer's usage and message of the wrong shape are replaced, not passed on", async () => {
   await using t = await startWithRaw();
@@ -67,11 +67,7 @@ Deno.test("an answer's fields of the wrong type come out as strings or null, pas
 Deno.test("an answer that is not JSON is the upstream's error, not 'Cannot reach'", async () => {
   await using t = await startWithRaw();
   t.raw.answer(new Response("<html>502 from a proxy</html>", { status: 200 }));
-  const response = await fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "raw-model", messages: [{ role: "user", content: "Hi" }] }),
-  });
+  const response = await postPlain(t);
   assertEquals(response.status, 502);
   const { error } = await response.json();
   assertMatch(error.message, /Provider raw sent an answer that cannot be read/);
