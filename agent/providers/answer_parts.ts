@@ -21,22 +21,20 @@ export function answerText(content: unknown): string {
   return text;
 }
 
-/**
- * A tool call of an upstream answer as strings: the id (or `call_<index>`), the function's name,
- * and its arguments, which some servers give as a JSON object rather than its text (kept, as
- * text). Whatever else is there is not a call's and is dropped.
- */
-export function answerToolCall(
+/** A tool call's fields as text ("" or none where they are of another type). */
+function callFields(
   part: unknown,
-  index: number,
-): { id: string; name: string; arguments: string } {
+): { index: number; id?: string; name: string; arguments: string } {
   const call = (typeof part === "object" && part !== null ? part : {}) as {
+    index?: unknown;
     id?: unknown;
     function?: { name?: unknown; arguments?: unknown } | null;
   };
+  const index = Number(call.index);
   const args = call.function?.arguments;
   return {
-    id: typeof call.id === "string" && call.id ? call.id : `call_${index}`,
+    index: Number.isSafeInteger(index) && index >= 0 ? index : 0,
+    ...(typeof call.id === "string" && call.id ? { id: call.id } : {}),
     name: typeof call.function?.name === "string" ? call.function.name : "",
     arguments: typeof args === "string"
       ? args
@@ -47,6 +45,19 @@ export function answerToolCall(
 }
 
 /**
+ * A tool call of an upstream answer as strings: the id (or `call_<index>`), the function's name,
+ * and its arguments, which some servers give as a JSON object rather than its text (kept, as
+ * text). Whatever else is there is not a call's and is dropped.
+ */
+export function answerToolCall(
+  part: unknown,
+  index: number,
+): { id: string; name: string; arguments: string } {
+  const { id, name, arguments: args } = callFields(part);
+  return { id: id ?? `call_${index}`, name, arguments: args };
+}
+
+/**
  * A piece of a streamed tool call (a `delta.tool_calls` entry), read as {@linkcode answerToolCall}
  * reads a whole one: the index a number (a numeric string counts, else 0), and the id, name and
  * arguments only where they are text (arguments given as a JSON object, as their text).
@@ -54,24 +65,11 @@ export function answerToolCall(
 export function answerToolCallDelta(
   part: unknown,
 ): { index: number; id?: string; name?: string; arguments?: string } {
-  const call = (typeof part === "object" && part !== null ? part : {}) as {
-    index?: unknown;
-    id?: unknown;
-    function?: { name?: unknown; arguments?: unknown } | null;
-  };
-  const index = Number(call.index);
-  const args = call.function?.arguments;
-  const text = typeof args === "string"
-    ? args
-    : typeof args === "object" && args !== null
-    ? JSON.stringify(args)
-    : "";
+  const { index, id, name, arguments: args } = callFields(part);
   return {
-    index: Number.isSafeInteger(index) && index >= 0 ? index : 0,
-    ...(typeof call.id === "string" && call.id ? { id: call.id } : {}),
-    ...(typeof call.function?.name === "string" && call.function.name
-      ? { name: call.function.name }
-      : {}),
-    ...(text ? { arguments: text } : {}),
+    index,
+    ...(id ? { id } : {}),
+    ...(name ? { name } : {}),
+    ...(args ? { arguments: args } : {}),
   };
 }
