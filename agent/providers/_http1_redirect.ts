@@ -39,10 +39,10 @@ const CREDENTIAL_HEADERS = new Set([
  * Sends a request redirected to https (fetch's part), following no redirect itself (fetch's
  * `redirect: "manual"`): its answer, redirect or not, comes back here to be counted.
  */
-export type ViaFetch = (request: Http1Request) => Promise<UpstreamResponse>;
+type ViaFetch = (request: Http1Request) => Promise<UpstreamResponse>;
 
 /** The request a redirect answer asks for, or undefined when the answer is not a redirect. */
-export function redirected(
+function redirected(
   request: Http1Request,
   status: number,
   location: string | null,

@@ -43,7 +43,7 @@ export function statusError(
 }
 
 /** `retry-after` (seconds or an HTTP date) or `retry-after-ms`, in ms. */
-export function parseRetryAfter(
+function parseRetryAfter(
   headers: { get(name: string): string | null },
 ): number | undefined {
   const ms = Number(headers.get("retry-after-ms"));

@@ -10,6 +10,7 @@ import {
   type ChatRequest,
   type ContentPart,
   contentText,
+  finishOf,
   type FinishReason,
   mapFinish,
   type ModelInfo,
@@ -315,11 +316,7 @@ async function* completionEvents(
   const usage = usageOf(body.usage);
   yield {
     type: "finish",
-    reason: choice.finish_reason
-      ? mapFinish(choice.finish_reason)
-      : calls.length
-      ? "tool_calls"
-      : "stop",
+    reason: finishOf(choice.finish_reason, calls.length > 0),
     ...(usage ? { usage } : {}),
   };
 }

@@ -159,6 +159,15 @@ export function mapFinish(reason: string): FinishReason {
   return "stop";
 }
 
+/**
+ * The finish reason of a whole answer: the upstream's where it gave one, else `tool_calls` when
+ * the answer has calls, else `stop`.
+ */
+export function finishOf(reason: unknown, hasCalls: boolean): FinishReason {
+  if (typeof reason === "string" && reason) return mapFinish(reason);
+  return hasCalls ? "tool_calls" : "stop";
+}
+
 /** One choice of an {@linkcode OpenAiCompletionBody}. */
 export interface OpenAiChoice {
   message?: {

@@ -4,14 +4,15 @@
  */
 
 import {
+  finishOf,
   type FinishReason,
-  mapFinish,
   type OpenAiCompletionBody,
   type ToolCall,
   type Usage,
   usageOf,
 } from "../../agent/providers/types.ts";
 import { answerText, answerToolCall } from "../../agent/providers/answer_parts.ts";
+import { isPlainObject } from "../../core/config/key_path.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
 import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
 import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
@@ -68,10 +69,6 @@ type Meta = { id: string; created: number; model: string };
 const completionId = () => `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A JSON object (not null, not an array): what the answer's objects must be to be kept. */
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * The upstream's answer as this API's: the model named as the client named it, an id and time
  * of the upstream's where they have the right form, and what a client reads filled in where
@@ -90,14 +87,14 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   upstream.choices = [choice]; // n is 1
   choice.index = 0;
   // Null when absent or of another shape: a client reads an object or null.
-  if (!isObject(choice.logprobs)) choice.logprobs = null;
-  const message = isObject(choice.message) ? choice.message : (choice.message = {});
+  if (!isPlainObject(choice.logprobs)) choice.logprobs = null;
+  const message = isPlainObject(choice.message) ? choice.message : (choice.message = {});
   message.role = "assistant";
   const calls = Array.isArray(message.tool_calls) && message.tool_calls.length
     ? message.tool_calls.map((call, index) => {
       const { id, name, arguments: args } = answerToolCall(call, index);
       return {
-        ...(isObject(call) ? call : {}),
+        ...(isPlainObject(call) ? call : {}),
         id,
         type: "function",
         function: { name, arguments: args },
@@ -109,14 +106,10 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   if (typeof message.content !== "string") message.content = answerText(message.content);
   if (!message.content && calls) message.content = null;
   if (typeof message.refusal !== "string") message.refusal = null;
-  choice.finish_reason = typeof choice.finish_reason === "string" && choice.finish_reason
-    ? mapFinish(choice.finish_reason)
-    : calls
-    ? "tool_calls"
-    : "stop";
+  choice.finish_reason = finishOf(choice.finish_reason, calls !== undefined);
   const usage = openAiUsage(usageOf(upstream.usage));
   // The counts a client reads, with any detail the upstream gave (cached tokens, reasoning).
-  upstream.usage = isObject(upstream.usage) ? Object.assign(upstream.usage, usage) : usage;
+  upstream.usage = isPlainObject(upstream.usage) ? Object.assign(upstream.usage, usage) : usage;
   return upstream;
 }
 
