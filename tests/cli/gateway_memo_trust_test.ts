@@ -1,12 +1,13 @@
 /**
  * @module What `gateway run` believes of its start memo (core/config/start_memo.ts,
  * memo_trust.ts): a `${NAME}` written with an escape still keys the memo by its variable, so a
- * changed or unset variable is validated and refused as without a memo; and a memo edited with
- * its digest recomputed (no secret) is no memo, so its values never get past validation.
+ * changed or unset variable is validated and refused as without a memo; and a memo edited, with
+ * or without its digest recomputed (no secret), is no memo, so its values never get past
+ * validation.
  */
 
 import { join } from "node:path";
-import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { freePort } from "../_helpers/net.ts";
 import { listenedBy, startGateway } from "../_helpers/memo_gateway.ts";
 
@@ -45,39 +46,69 @@ Deno.test("gateway run validates again when a variable written as \\u0024{NAME} 
   }
 });
 
-Deno.test("gateway run does not start from a memo edited with its digest recomputed", async () => {
+/**
+ * A state dir whose gateway has started once on a plain config, so it holds a memo; its port and
+ * memo file. Removed on dispose.
+ */
+async function startedOnce() {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-memo-" });
-  const memoFile = join(dir, "cache", "gateway-start.json");
+  const place = {
+    dir,
+    port: freePort(),
+    memoFile: join(dir, "cache", "gateway-start.json"),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
   try {
-    const port = freePort();
     await Deno.writeTextFile(
       join(dir, "pyclaw.json"),
       JSON.stringify({
-        gateway: { port, http: { port: false } },
+        gateway: { port: place.port, http: { port: false } },
         logging: { consoleLevel: "silent" },
       }),
     );
     assertEquals(await (await startGateway(dir)).stop(), 0);
-    // What a writer of the memo can do without the install's secret: edit the config in it (a
-    // schema-invalid value, an MCP server) and recompute a digest over key and config.
-    const memo = JSON.parse(await Deno.readTextFile(memoFile));
-    const template = memo.config.template;
-    template.logging.maxFiles = -5;
-    template.tools.mcpServers = {
-      ...template.tools.mcpServers,
-      evil: { command: "/bin/sh", args: ["-c", "exit 0"] },
-    };
-    const body = new TextEncoder().encode(JSON.stringify([memo.key, memo.config]));
-    memo.digest = Array.from(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", body)),
-      (byte) => byte.toString(16).padStart(2, "0"),
-    ).join("");
-    await Deno.writeTextFile(memoFile, JSON.stringify(memo) + "\n");
-    const again = await startGateway(dir);
-    assertEquals(again.url, `ws://127.0.0.1:${port}`);
-    assertEquals(await again.stop(), 0);
-    assertEquals(await listenedBy(dir), ["validated config", "validated config"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+    return place;
+  } catch (error) {
+    await place[Symbol.asyncDispose]();
+    throw error;
   }
+}
+
+/** Starts the gateway of `place` again and checks it validated its config, as with no memo. */
+async function assertValidatedAgain(place: { dir: string; port: number }) {
+  const again = await startGateway(place.dir);
+  assertEquals(again.url, `ws://127.0.0.1:${place.port}`);
+  assertEquals(await again.stop(), 0);
+  assertEquals(await listenedBy(place.dir), ["validated config", "validated config"]);
+}
+
+Deno.test("gateway run does not start from a memo edited with its digest recomputed", async () => {
+  await using place = await startedOnce();
+  const { memoFile } = place;
+  // What a writer of the memo can do without the install's secret: edit the config in it (a
+  // schema-invalid value, an MCP server) and recompute a digest over key and config.
+  const memo = JSON.parse(await Deno.readTextFile(memoFile));
+  const template = memo.config.template;
+  template.logging.maxFiles = -5;
+  template.tools.mcpServers = {
+    ...template.tools.mcpServers,
+    evil: { command: "/bin/sh", args: ["-c", "exit 0"] },
+  };
+  const body = new TextEncoder().encode(JSON.stringify([memo.key, memo.config]));
+  memo.digest = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", body)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+  await Deno.writeTextFile(memoFile, JSON.stringify(memo) + "\n");
+  await assertValidatedAgain(place);
+});
+
+Deno.test("gateway run does not start from a start memo that was changed", async () => {
+  await using place = await startedOnce();
+  const { memoFile, port } = place;
+  // The memo's config says another port: its digest no longer matches, so it is no memo.
+  const written = await Deno.readTextFile(memoFile);
+  assert(written.includes(`"port":${port}`), written);
+  await Deno.writeTextFile(memoFile, written.replace(`"port":${port}`, `"port":${freePort()}`));
+  await assertValidatedAgain(place);
 });
