@@ -98,11 +98,14 @@ async function readyUrl(reader: ReadableStreamDefaultReader<string>): Promise<st
   }
 }
 
-/** `/health`'s status at the ready line's address, or why there was none. */
-async function healthOf(wsUrl: string): Promise<string> {
+/**
+ * `/health`'s status at a gateway's WebSocket address (a ready line's or a state dir record's),
+ * or why there was none.
+ */
+export async function healthOf(wsUrl: string, timeoutMs = 5_000): Promise<string> {
   const url = `${wsUrl.replace(/^ws/, "http").replace(/\/+$/, "")}/health`;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = await response.json().catch(() => undefined);
     return body?.status ?? `HTTP ${response.status}`;
   } catch (error) {

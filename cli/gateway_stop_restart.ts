@@ -9,7 +9,7 @@ import { fail, printJson } from "./_output.ts";
 import { type GatewayRecord, processAlive, stateDirOwner } from "../core/state_owner.ts";
 import { pidFile, runningRecord } from "./_gateway_pid.ts";
 import { managerSteps, runSteps } from "./_service_manager.ts";
-import { startInBackground } from "./_gateway_background.ts";
+import { healthOf, startInBackground } from "./_gateway_background.ts";
 import { gatewayCommand, type ServiceFlags, serviceStatus } from "./gateway_service.ts";
 
 /** How long `stop` waits for a gateway that is still starting (loading after it listens). */
@@ -181,13 +181,8 @@ async function waitForNewGateway(previous: number | undefined, timeoutMs: number
   while (Date.now() < deadline) {
     const owner = await stateDirOwner(stateDir());
     const record = owner.owned ? owner.record : undefined;
-    if (record && record.pid !== previous) {
-      const health = record.url.replace(/^ws/, "http").replace(/\/+$/, "") + "/health";
-      try {
-        const response = await fetch(health, { signal: AbortSignal.timeout(1_000) });
-        const body = await response.json().catch(() => undefined);
-        if (body?.status === "ok") return true;
-      } catch { /* not up yet */ }
+    if (record && record.pid !== previous && await healthOf(record.url, 1_000) === "ok") {
+      return true;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
