@@ -7,8 +7,11 @@
 
 const root = new URL("../../", import.meta.url).pathname;
 
-/** A gateway run as the launcher runs it, with its V8 inspector open on a loopback port. */
-export async function inspectedGateway(stateDir: string) {
+/**
+ * A gateway run as the launcher runs it, with its V8 inspector open on a loopback port; `env`
+ * adds to its environment (a `DENO_DIR` of the test's own, say).
+ */
+export async function inspectedGateway(stateDir: string, env: Record<string, string> = {}) {
   const child = new Deno.Command(`${root}node_modules/.bin/deno`, {
     args: [
       "run",
@@ -22,7 +25,7 @@ export async function inspectedGateway(stateDir: string) {
       "run",
     ],
     cwd: root,
-    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1" },
+    env: { PYCLAW_STATE_DIR: stateDir, NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
