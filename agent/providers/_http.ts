@@ -237,24 +237,46 @@ function origin(url: string): string {
 }
 
 /**
- * Reads an SSE body and yields each event, feeding the idle timeout as bytes arrive.
- * Cancels the body (closing the upstream connection) when the consumer stops early; a consumer
- * that stops at the event `last` says is the stream's last one (OpenAI's `[DONE]`) leaves the
- * connection for the next request instead, its idle timeout watching the rest of the body.
+ * Reads an SSE body and yields each event, feeding the idle timeout as bytes arrive; as
+ * {@linkcode sseReads}, one event at a time.
  */
 export async function* sseEvents(
   call: UpstreamCall,
   last?: (event: EventSourceMessage) => boolean,
 ): AsyncGenerator<EventSourceMessage> {
+  for await (const events of sseReads(call, last)) {
+    for (const event of events) yield event;
+  }
+}
+
+/**
+ * Reads an SSE body and yields the events of each read together (never none), feeding the idle
+ * timeout as bytes arrive: a consumer that handles a read's events at once writes them on
+ * together (issue 17, first streamed chunk).
+ * Cancels the body (closing the upstream connection) when the consumer stops early; a consumer
+ * that stops after the event `last` says is the stream's last one (OpenAI's `[DONE]`; the
+ * events after it are dropped) leaves the connection for the next request instead, its idle
+ * timeout watching the rest of the body.
+ */
+export async function* sseReads(
+  call: UpstreamCall,
+  last?: (event: EventSourceMessage) => boolean,
+): AsyncGenerator<EventSourceMessage[]> {
   const body = call.response;
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  let events: EventSourceMessage[] = [];
+  let complete = false;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (complete) return;
+      events.push(event);
+      if (last?.(event)) complete = true;
+    },
+  });
   // Decoding inline spares a transform stream (and its promise hops) per chunk.
   const decoder = new TextDecoder();
   let finished = false;
-  let complete = false;
   try {
-    for (;;) {
+    while (!complete) {
       let chunk: Uint8Array | undefined;
       try {
         chunk = await body.read();
@@ -267,10 +289,10 @@ export async function* sseEvents(
       }
       call.touch();
       parser.feed(decoder.decode(chunk, { stream: true }));
-      while (queue.length) {
-        const event = queue.shift()!;
-        if (last?.(event)) complete = true;
-        yield event;
+      if (events.length) {
+        const read = events;
+        events = [];
+        yield read;
       }
     }
   } finally {

@@ -110,6 +110,12 @@ export class Connection {
     return this.#ops.shift();
   }
 
+  /** Body bytes the last read brought that are parsed and waiting: no read, no wait. */
+  readyData(): Uint8Array | undefined {
+    if (this.#ops[0]?.type !== DATA) return undefined;
+    return this.#ops.shift()!.data;
+  }
+
   /** Back to the pool once an answer has ended, with a read pending to see the server close. */
   release(): void {
     if (this.ended || this.#ops.length) return this.close();

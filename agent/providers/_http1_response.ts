@@ -44,7 +44,7 @@ export function response(
       connection.close();
       throw error;
     }
-    if (op?.type === DATA) return op.data;
+    if (op?.type === DATA) return withReadyData(connection, op.data!);
     if (op?.type === END) {
       end();
       return undefined;
@@ -130,4 +130,27 @@ export function response(
       if (!ended) await this.cancel();
     },
   };
+}
+
+/**
+ * `first` and the rest of the body data its read brought, as one chunk: a server that writes an
+ * event per HTTP chunk sends many in one packet, and a reader of the body handles one read's
+ * events at once (an SSE answer's frames are written on together: issue 17, first chunk).
+ */
+function withReadyData(connection: Connection, first: Uint8Array): Uint8Array {
+  let next = connection.readyData();
+  if (!next) return first;
+  const parts = [first];
+  let length = first.length;
+  for (; next; next = connection.readyData()) {
+    parts.push(next);
+    length += next.length;
+  }
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
 }

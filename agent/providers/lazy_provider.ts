@@ -23,13 +23,15 @@ export function lazyFactory(
       id: settings.id,
       api,
       stream: (request) => real ? real.stream(request) : loadThenStream(provider, request),
-      // Only OpenAI's wire API has it; whether a provider does is known before its code loads.
+      // Only OpenAI's wire API has these; whether a provider does is known before its code loads.
       ...(api === "openai"
         ? {
           completeOpenAi: (request) =>
             real
               ? real.completeOpenAi!(request)
               : provider().then((loaded) => loaded.completeOpenAi!(request)),
+          streamReads: (request) =>
+            real ? real.streamReads!(request) : loadThenRead(provider, request),
         }
         : {}),
       listModels: async (signal) => (await provider()).listModels?.(signal) ?? [],
@@ -43,4 +45,11 @@ async function* loadThenStream(
   request: Parameters<ChatProvider["stream"]>[0],
 ): AsyncGenerator<StreamEvent> {
   yield* (await provider()).stream(request);
+}
+
+async function* loadThenRead(
+  provider: () => Promise<ChatProvider>,
+  request: Parameters<ChatProvider["stream"]>[0],
+): AsyncGenerator<StreamEvent[]> {
+  yield* (await provider()).streamReads!(request);
 }

@@ -3,13 +3,14 @@
  * openrouter, ollama and any compatible `baseUrl`.
  */
 
-import { joinUrl, readJson, sseEvents, upstreamFetch } from "./_http.ts";
+import { joinUrl, readJson, sseReads, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
   type ChatRequest,
   type ContentPart,
   contentText,
+  eachEvent,
   finishOf,
   type FinishReason,
   mapFinish,
@@ -49,6 +50,10 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
       signal: request.signal,
       model: request.model,
     });
+  const streamReads = (request: ChatRequest) =>
+    request.stream === false
+      ? completionReads(() => complete(request))
+      : openAiReads(settings.id, async () => sseReads(await open(request), isDone));
   /** A whole answer, checked to hold a choice. */
   const complete = async (request: ChatRequest): Promise<OpenAiCompletionBody> => {
     const body = await readJson<Partial<OpenAiCompletionBody> | null>(await open(request));
@@ -65,14 +70,10 @@ export function createOpenAiProvider(settings: ProviderSettings): ChatProvider {
   return {
     id: settings.id,
     api: "openai",
-    // Not a generator itself: the parser's generator is the stream, so a streamed delta takes
-    // no extra `yield*` hop on its way to the run loop (issue 17, turn overhead). The fetch
-    // still starts with the first read.
-    stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
-      return request.stream === false
-        ? completionEvents(() => complete(request))
-        : parseOpenAiStream(settings.id, async () => sseEvents(await open(request), isDone));
-    },
+    // The events of the reads, one by one: a streamed delta takes one generator hop on its way
+    // to the run loop (issue 17, turn overhead). The fetch still starts with the first read.
+    stream: (request) => eachEvent(streamReads(request)),
+    streamReads,
     completeOpenAi: (request) =>
       complete(request.stream === false ? request : { ...request, stream: false }),
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -234,89 +235,139 @@ interface OpenAiChunk {
   error?: { message?: string };
 }
 
-/** Turns an OpenAI SSE stream, opened with the first read, into provider events. */
-export async function* parseOpenAiStream(
+/**
+ * Turns an OpenAI SSE stream, opened with the first read, into provider events, those of each
+ * upstream read together (never none): the read's events are made at once, with no promise
+ * between them, and a consumer that writes them on handles them at once too (issue 17, first
+ * streamed chunk).
+ */
+export async function* openAiReads(
   provider: string,
-  open: () => Promise<AsyncIterable<{ data: string }>>,
-): AsyncGenerator<StreamEvent> {
-  const events = await open();
-  const calls = new Map<number, ToolCall>();
-  let finish: FinishReason | undefined;
-  let usage: Usage | undefined;
-  let ended = false;
-  for await (const event of events) {
-    if (event.data === "[DONE]") {
-      ended = true;
-      break;
+  open: () => Promise<AsyncIterable<{ data: string }[]>>,
+): AsyncGenerator<StreamEvent[]> {
+  const reads = await open();
+  const answer = new OpenAiAnswer(provider);
+  for await (const read of reads) {
+    const events: StreamEvent[] = [];
+    try {
+      for (const { data } of read) {
+        if (data === "[DONE]") {
+          answer.end(events);
+          break;
+        }
+        answer.take(data, events);
+      }
+    } catch (error) {
+      // What came before a failure is the client's, as it would be read by read.
+      if (events.length) yield events;
+      throw error;
     }
+    if (events.length) yield events;
+    if (answer.ended) return;
+  }
+  const events: StreamEvent[] = [];
+  answer.end(events, { early: true });
+  yield events;
+}
+
+/** The state of a streamed answer read event by event: its tool calls, finish and usage. */
+class OpenAiAnswer {
+  readonly #provider: string;
+  readonly #calls = new Map<number, ToolCall>();
+  #finish: FinishReason | undefined;
+  #usage: Usage | undefined;
+  ended = false;
+
+  constructor(provider: string) {
+    this.#provider = provider;
+  }
+
+  /**
+   * Adds the events of one SSE event's `data` to `out`.
+   *
+   * @throws {ProviderError} for an `error` frame
+   */
+  take(data: string, out: StreamEvent[]): void {
     let chunk: OpenAiChunk;
     try {
-      chunk = JSON.parse(event.data);
+      chunk = JSON.parse(data);
     } catch {
-      continue; // keep-alive comments and junk lines carry nothing
+      return; // keep-alive comments and junk lines carry nothing
     }
-    if (chunk.error) {
+    if (chunk?.error) {
       throw new ProviderError(
         "upstream",
-        provider,
-        `Provider ${provider} failed mid-answer: ${chunk.error.message ?? "unknown error"}`,
+        this.#provider,
+        `Provider ${this.#provider} failed mid-answer: ${chunk.error.message ?? "unknown error"}`,
       );
     }
-    if (chunk.usage) usage = usageOf(chunk.usage) ?? usage;
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-    if (typeof choice !== "object" || choice === null) continue;
+    if (chunk?.usage) this.#usage = usageOf(chunk.usage) ?? this.#usage;
+    const choice = Array.isArray(chunk?.choices) ? chunk.choices[0] : undefined;
+    if (typeof choice !== "object" || choice === null) return;
     const delta = choice.delta;
     // Read as the whole answer is (answer_parts.ts): a frame of another shape is no crash.
     const text = answerText(delta?.content);
-    if (text) yield { type: "text", text };
+    if (text) out.push({ type: "text", text });
     for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
       const piece = answerToolCallDelta(part);
-      let call = calls.get(piece.index);
+      let call = this.#calls.get(piece.index);
       if (!call) {
         call = { id: piece.id ?? `call_${piece.index}`, name: "", arguments: "" };
-        calls.set(piece.index, call);
+        this.#calls.set(piece.index, call);
       }
       if (piece.name) call.name += piece.name;
       if (piece.arguments) call.arguments += piece.arguments;
-      yield { type: "tool_call_delta", ...piece };
+      out.push({ type: "tool_call_delta", ...piece });
     }
     if (typeof choice.finish_reason === "string" && choice.finish_reason) {
-      finish = mapFinish(choice.finish_reason);
+      this.#finish = mapFinish(choice.finish_reason);
     }
   }
-  if (!ended && !finish) {
-    throw new ProviderError(
-      "upstream",
-      provider,
-      `Provider ${provider} closed the stream before the answer finished`,
-    );
+
+  /**
+   * Adds the closing events to `out`: every tool call whole, then `finish`.
+   *
+   * @param options.early the body ended without `[DONE]`
+   * @throws {ProviderError} for a body that ended before the answer did (no `[DONE]`, no finish)
+   */
+  end(out: StreamEvent[], options: { early?: boolean } = {}): void {
+    if (options.early && !this.#finish) {
+      throw new ProviderError(
+        "upstream",
+        this.#provider,
+        `Provider ${this.#provider} closed the stream before the answer finished`,
+      );
+    }
+    this.ended = true;
+    for (const [index, call] of [...this.#calls.entries()].sort((a, b) => a[0] - b[0])) {
+      out.push({ type: "tool_call", index, call });
+    }
+    out.push({
+      type: "finish",
+      reason: this.#finish ?? (this.#calls.size ? "tool_calls" : "stop"),
+      ...(this.#usage ? { usage: this.#usage } : {}),
+    });
   }
-  for (const [index, call] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
-    yield { type: "tool_call", index, call };
-  }
-  yield {
-    type: "finish",
-    reason: finish ?? (calls.size ? "tool_calls" : "stop"),
-    ...(usage ? { usage } : {}),
-  };
 }
 
-/** The events of a plain (non-streamed) completion. */
-async function* completionEvents(
+/** The events of a plain (non-streamed) completion, as one read. */
+async function* completionReads(
   complete: () => Promise<OpenAiCompletionBody>,
-): AsyncGenerator<StreamEvent> {
+): AsyncGenerator<StreamEvent[]> {
   const body = await complete();
   const choice = body.choices[0];
+  const events: StreamEvent[] = [];
   const text = answerText(choice.message?.content);
-  if (text) yield { type: "text", text };
+  if (text) events.push({ type: "text", text });
   const calls = Array.isArray(choice.message?.tool_calls) ? choice.message.tool_calls : [];
   for (const [index, part] of calls.entries()) {
-    yield { type: "tool_call", index, call: answerToolCall(part, index) };
+    events.push({ type: "tool_call", index, call: answerToolCall(part, index) });
   }
   const usage = usageOf(body.usage);
-  yield {
+  events.push({
     type: "finish",
     reason: finishOf(choice.finish_reason, calls.length > 0),
     ...(usage ? { usage } : {}),
-  };
+  });
+  yield events;
 }

@@ -86,6 +86,15 @@ export type StreamEvent =
   | { type: "tool_call"; index: number; call: ToolCall }
   | { type: "finish"; reason: FinishReason; usage?: Usage };
 
+/** The events of `reads` one by one: {@linkcode ChatProvider.stream} of a provider that reads. */
+export async function* eachEvent(
+  reads: AsyncIterable<StreamEvent[]>,
+): AsyncGenerator<StreamEvent> {
+  for await (const events of reads) {
+    for (const event of events) yield event;
+  }
+}
+
 /** A model as `models.list` shows it. */
 export interface ModelInfo {
   id: string;
@@ -113,6 +122,15 @@ export interface ChatProvider {
    * unreachable host, timeout, abort
    */
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /**
+   * The events of {@linkcode stream}, those of each upstream read together (never none), where
+   * the provider reads an SSE answer: a caller that writes them on handles a read's events at
+   * once, with no promise between them (issue 17, first streamed chunk). Absent where events
+   * come one by one anyway.
+   *
+   * @throws {ProviderError} as {@linkcode stream} does, after the events read before the failure
+   */
+  streamReads?(request: ChatRequest): AsyncGenerator<StreamEvent[]>;
   /**
    * One whole (not streamed) answer as the upstream wrote it, where the provider speaks OpenAI's
    * wire API: `/v1/chat/completions` passes it on with what it must change, rather than taking

@@ -27,15 +27,18 @@ export type Turn = Omit<ChatRequest, "model" | "signal"> & {
   user?: string;
 };
 
-/** Events pulled one by one, and closed early with `return` (an async generator is one). */
+/**
+ * Events pulled a read at a time (those an upstream read brought, never none; one at a time
+ * where a source has no reads), and closed early with `return` (an async generator is one).
+ */
 export interface EventStream {
-  next(): Promise<IteratorResult<StreamEvent>>;
-  return(value?: undefined): Promise<IteratorResult<StreamEvent>>;
+  next(): Promise<IteratorResult<StreamEvent[]>>;
+  return(value?: undefined): Promise<IteratorResult<StreamEvent[]>>;
 }
 
-/** An opened stream whose first event has arrived. */
+/** An opened stream whose first events have arrived. */
 export interface OpenedStream {
-  first: IteratorResult<StreamEvent>;
+  first: IteratorResult<StreamEvent[]>;
   rest: EventStream;
 }
 
@@ -104,24 +107,34 @@ function recordUsage(ctx: HttpContext, resolved: ResolvedModel, usage: Usage): v
 
 function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStream {
   const resolved = ctx.services.providers.resolve(model);
-  const { user: _user, ...request } = turn;
-  const stream = resolved.provider.stream({
-    ...request,
-    model: resolved.model,
-    signal: ctx.signal,
-  })[Symbol.asyncIterator]();
-  const lookAt = (next: IteratorResult<StreamEvent>) => {
-    const event = next.value;
-    if (!next.done && event.type === "finish" && event.usage) {
-      recordUsage(ctx, resolved, event.usage);
-    }
+  const { user: _user, ...rest } = turn;
+  const request = { ...rest, model: resolved.model, signal: ctx.signal };
+  const reads = resolved.provider.streamReads?.(request) ??
+    oneByOne(resolved.provider.stream(request)[Symbol.asyncIterator]());
+  const lookAt = (next: IteratorResult<StreamEvent[]>) => {
+    if (next.done) return next;
+    // The answer's last event (providers end with `finish`) says its usage.
+    const event = next.value[next.value.length - 1];
+    if (event.type === "finish" && event.usage) recordUsage(ctx, resolved, event.usage);
     return next;
   };
-  // The provider's own stream with a look at each event, not a generator around it: a layer of
-  // generator costs every streamed token a few promise hops.
+  // The provider's own stream with a look at each read, not a generator around it: a layer of
+  // generator costs every read a few promise hops.
   return {
-    next: () => stream.next().then(lookAt),
-    return: (value) => stream.return?.(value) ?? Promise.resolve({ done: true, value }),
+    next: () => reads.next().then(lookAt),
+    return: (value) => reads.return(value),
+  };
+}
+
+/** The events of `events` as reads of one event each. */
+function oneByOne(events: AsyncIterator<StreamEvent>): EventStream {
+  return {
+    next: () =>
+      events.next().then((next) => next.done ? next : { done: false, value: [next.value] }),
+    return: async (value) => {
+      await events.return?.(value);
+      return { done: true, value };
+    },
   };
 }
 
@@ -130,7 +143,7 @@ async function* agentStream(
   ctx: HttpContext,
   agentId: string,
   turn: Turn,
-): AsyncGenerator<StreamEvent> {
+): AsyncGenerator<StreamEvent[]> {
   const last = turn.messages.findLast((message) => message.role === "user");
   if (!last || last.role !== "user") {
     throw new GatewayError(ErrorCode.INVALID_PARAMS, "messages must contain a user message");
@@ -157,9 +170,10 @@ async function* agentStream(
     .then(() => queue.end(), (error) => queue.fail(error));
   try {
     for await (const event of queue) {
-      if (event.type === "delta") yield { type: "text", text: event.text };
-      else if (event.type === "done") yield { type: "finish", reason: "stop", usage: event.usage };
-      else if (event.type === "error") {
+      if (event.type === "delta") yield [{ type: "text", text: event.text }];
+      else if (event.type === "done") {
+        yield [{ type: "finish", reason: "stop", usage: event.usage }];
+      } else if (event.type === "error") {
         throw new GatewayError(event.error.code, event.error.message, {
           ...(event.error.retryAfterMs !== undefined
             ? { retryAfterMs: event.error.retryAfterMs }

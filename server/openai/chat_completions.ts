@@ -15,19 +15,10 @@ import { answerText, answerToolCall } from "../../agent/providers/answer_parts.t
 import { isPlainObject } from "../../core/config/key_path.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
 import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
-import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
+import { errorResponse, readJsonBody } from "./_errors.ts";
 import { type OpenedStream, openModelStream, providerCompletion } from "./_model_source.ts";
-import { sseFrame, sseResponse } from "./_sse.ts";
-
-/** OpenAI's usage object. */
-export function openAiUsage(usage: Usage | undefined) {
-  const u = usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.totalTokens,
-  };
-}
+import { sseResponse } from "./_sse.ts";
+import { chatChunks, type ChunkMeta, openAiUsage } from "./_chat_chunks.ts";
 
 export const chatCompletionsRoute: HttpRoute = {
   method: "POST",
@@ -54,7 +45,7 @@ export const chatCompletionsRoute: HttpRoute = {
     }
     const meta = { id: completionId(), created: nowSeconds(), model: body.model };
     if (body.stream) {
-      return sseResponse(chunks(opened, meta, body.stream_options?.include_usage === true));
+      return sseResponse(chatChunks(opened, meta, body.stream_options?.include_usage === true));
     }
     try {
       return jsonResponse(await completion(opened, meta));
@@ -63,8 +54,6 @@ export const chatCompletionsRoute: HttpRoute = {
     }
   },
 };
-
-type Meta = { id: string; created: number; model: string };
 
 const completionId = () => `chatcmpl-${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -113,18 +102,19 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   return upstream;
 }
 
-async function completion(opened: OpenedStream, meta: Meta) {
+async function completion(opened: OpenedStream, meta: ChunkMeta) {
   let text = "";
   const calls: ToolCall[] = [];
   let finish: FinishReason = "stop";
   let usage: Usage | undefined;
   for (let next = opened.first; !next.done; next = await opened.rest.next()) {
-    const event = next.value;
-    if (event.type === "text") text += event.text;
-    else if (event.type === "tool_call") calls.push(event.call);
-    else if (event.type === "finish") {
-      finish = event.reason;
-      usage = event.usage;
+    for (const event of next.value) {
+      if (event.type === "text") text += event.text;
+      else if (event.type === "tool_call") calls.push(event.call);
+      else if (event.type === "finish") {
+        finish = event.reason;
+        usage = event.usage;
+      }
     }
   }
   return {
@@ -151,83 +141,4 @@ async function completion(opened: OpenedStream, meta: Meta) {
     }],
     usage: openAiUsage(usage),
   };
-}
-
-async function* chunks(
-  opened: OpenedStream,
-  meta: Meta,
-  includeUsage: boolean,
-): AsyncGenerator<string> {
-  // Every chunk is the same object around its delta, written as JSON once: the chunk's
-  // `{ ...meta, object, choices: [{ index, delta, logprobs, finish_reason }] }`.
-  const head = `data: {"id":${JSON.stringify(meta.id)},"created":${meta.created},"model":${
-    JSON.stringify(meta.model)
-  },"object":"chat.completion.chunk","choices":[{"index":0,"delta":`;
-  const frame = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
-    `${head}${JSON.stringify(delta)},"logprobs":null,"finish_reason":${
-      finish === null ? "null" : JSON.stringify(finish)
-    }}]}\n\n`;
-  // The role chunk rides with the first real one: one write less before the first token.
-  let opening = frame({ role: "assistant", content: "" });
-  const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) => {
-    const text = opening + frame(delta, finish);
-    opening = "";
-    return text;
-  };
-  const announced = new Set<number>();
-  let usage: Usage | undefined;
-  try {
-    for (let next = opened.first; !next.done; next = await opened.rest.next()) {
-      const event = next.value;
-      switch (event.type) {
-        case "text":
-          yield chunk({ content: event.text });
-          break;
-        case "tool_call_delta":
-          announced.add(event.index);
-          yield chunk({
-            tool_calls: [{
-              index: event.index,
-              ...(event.id ? { id: event.id, type: "function" } : {}),
-              function: {
-                ...(event.name ? { name: event.name } : {}),
-                arguments: event.arguments ?? "",
-              },
-            }],
-          });
-          break;
-        case "tool_call":
-          // Providers that do not stream arguments announce the whole call at once.
-          if (!announced.has(event.index)) {
-            yield chunk({
-              tool_calls: [{
-                index: event.index,
-                id: event.call.id,
-                type: "function",
-                function: { name: event.call.name, arguments: event.call.arguments },
-              }],
-            });
-          }
-          break;
-        case "finish":
-          usage = event.usage;
-          yield chunk({}, event.reason);
-          break;
-      }
-    }
-    if (includeUsage) {
-      yield sseFrame({
-        ...meta,
-        object: "chat.completion.chunk",
-        choices: [],
-        usage: openAiUsage(usage),
-      });
-    }
-    yield sseFrame("[DONE]");
-  } catch (error) {
-    // Headers are gone: report in-band, as OpenAI does, and end the stream.
-    yield sseFrame(errorBody(error).body);
-  } finally {
-    await opened.rest.return(undefined);
-  }
 }

@@ -34,7 +34,7 @@ export const responsesRoute: HttpRoute = {
     if (body.stream) return sseResponse(streamFrames(opened, builder));
     try {
       for (let next = opened.first; !next.done; next = await opened.rest.next()) {
-        builder.consume(next.value);
+        for (const event of next.value) builder.consume(event);
       }
       return jsonResponse(builder.response(builder.finalStatus()));
     } catch (error) {
@@ -48,7 +48,7 @@ async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
     yield* builder.take(["response.created", { response: builder.response("in_progress") }]);
     yield* builder.take(["response.in_progress", { response: builder.response("in_progress") }]);
     for (let next = opened.first; !next.done; next = await opened.rest.next()) {
-      yield* builder.take(...builder.consume(next.value));
+      for (const event of next.value) yield* builder.take(...builder.consume(event));
     }
     const status = builder.finalStatus();
     yield* builder.take([
