@@ -142,13 +142,13 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   // After the ready line, so the probe (one bwrap run) never delays the first answer.
   await warnWhenUnsandboxed(gateway.services.sandbox, configStore.current);
   // After the ready line: a turn's batches of freed memory stay in malloc's heap from now on.
-  logger.debug("malloc keeps freed memory", { set: keepFreedMallocMemory() });
+  logger.debug("malloc keeps freed memory", { set: await keepFreedMallocMemory() });
   // Start-up's garbage and grown young generation, given back once the start has gone quiet.
   if (!stopping) {
     cancelStartupGc = collectAfterStartup({
       // The collection freed start-up's buffers into malloc's heap, which now keeps them.
-      onCollected: (sizes) =>
-        logger.debug("start-up garbage collected", { ...sizes, trimmed: trimFreedMalloc() }),
+      onCollected: async (sizes) =>
+        logger.debug("start-up garbage collected", { ...sizes, trimmed: await trimFreedMalloc() }),
     });
   }
 }

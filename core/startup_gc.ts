@@ -123,9 +123,10 @@ const M_MMAP_THRESHOLD = -3;
  * Only for glibc on Linux with the FFI permission (the launcher's set has it); elsewhere nothing
  * happens. Returns whether both settings took.
  */
-export function keepFreedMallocMemory(): boolean {
-  return withGlibc((libc) =>
-    libc.mallopt(M_TRIM_THRESHOLD, 8 << 20) === 1 && libc.mallopt(M_MMAP_THRESHOLD, 4 << 20) === 1
+export function keepFreedMallocMemory(): Promise<boolean> {
+  return withGlibc(async (libc) =>
+    await libc.mallopt(M_TRIM_THRESHOLD, 8 << 20) === 1 &&
+    await libc.mallopt(M_MMAP_THRESHOLD, 4 << 20) === 1
   );
 }
 
@@ -135,34 +136,38 @@ export function keepFreedMallocMemory(): boolean {
  * while {@linkcode keepFreedMallocMemory}'s threshold would keep them resident. Returns whether
  * it ran.
  */
-export function trimFreedMalloc(): boolean {
-  return withGlibc((libc) => {
-    libc.malloc_trim(0);
+export function trimFreedMalloc(): Promise<boolean> {
+  return withGlibc(async (libc) => {
+    await libc.malloc_trim(0n);
     return true;
   });
 }
 
+/**
+ * The two glibc calls, nonblocking (each a task on Deno's blocking thread pool): for a
+ * synchronous symbol Deno compiles a fast-call trampoline at `dlopen` with its Cranelift JIT
+ * (ext/ffi's turbocall), whose code, run once, stayed resident: 1.4 MB of idle RSS measured
+ * (docs/benchmarks.md, idle memory sixth pass). tests/scripts/startup_gc_test.ts holds them to it.
+ */
+export const GLIBC_MALLOC_SYMBOLS = {
+  mallopt: { parameters: ["i32", "i32"], result: "i32", nonblocking: true },
+  malloc_trim: { parameters: ["usize"], result: "i32", nonblocking: true },
+} as const satisfies Deno.ForeignLibraryInterface;
+
 /** Calls into glibc on Linux with the FFI permission; false elsewhere or when that fails. */
-function withGlibc(use: (libc: GlibcMalloc) => boolean): boolean {
+async function withGlibc(
+  use: (libc: Deno.StaticForeignLibraryInterface<typeof GLIBC_MALLOC_SYMBOLS>) => Promise<boolean>,
+): Promise<boolean> {
   if (Deno.build.os !== "linux") return false;
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return false;
-    const libc = Deno.dlopen("libc.so.6", {
-      mallopt: { parameters: ["i32", "i32"], result: "i32" },
-      malloc_trim: { parameters: ["usize"], result: "i32" },
-    });
+    const libc = Deno.dlopen("libc.so.6", GLIBC_MALLOC_SYMBOLS);
     try {
-      return use(libc.symbols);
+      return await use(libc.symbols);
     } finally {
       libc.close();
     }
   } catch {
     return false; // musl, no libc.so.6, or FFI refused: the defaults stay
   }
-}
-
-/** The two glibc calls used here. */
-interface GlibcMalloc {
-  mallopt(parameter: number, value: number): number;
-  malloc_trim(pad: number | bigint): number;
 }
