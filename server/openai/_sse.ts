@@ -33,7 +33,9 @@ async function settlesAtOnce(pending: Promise<unknown>): Promise<boolean> {
  * The frames that are ready together (an upstream read holds several events as a rule: a
  * model's tokens come faster than the gateway writes them) go out in one write: a write per
  * frame cost each a syscall and a wake-up of the client (issue 17, first chunk and CPU per
- * streamed request). One frame beyond a write may be asked for ahead; it is sent with the next.
+ * streamed request). The routes yield a read's frames as one string where the source has reads
+ * (an OpenAI-wire provider); this joins what comes one event at a time (agents, the other wire
+ * APIs). One frame beyond a write may be asked for ahead; it is sent with the next.
  * The first frame goes out alone, at once: the time to the first token is what a client sees.
  */
 export function sseResponse(frames: AsyncGenerator<string>): Response {

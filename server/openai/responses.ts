@@ -43,22 +43,27 @@ export const responsesRoute: HttpRoute = {
   },
 };
 
+/** The answer's frames, those of an upstream read written together (one string a read). */
 async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
   try {
-    yield* builder.take(["response.created", { response: builder.response("in_progress") }]);
-    yield* builder.take(["response.in_progress", { response: builder.response("in_progress") }]);
+    let text = builder.take(
+      ["response.created", { response: builder.response("in_progress") }],
+      ["response.in_progress", { response: builder.response("in_progress") }],
+    );
     for (let next = opened.first; !next.done; next = await opened.rest.next()) {
-      for (const event of next.value) yield* builder.take(...builder.consume(event));
+      for (const event of next.value) text += builder.take(...builder.consume(event));
+      if (text) yield text;
+      text = "";
     }
     const status = builder.finalStatus();
-    yield* builder.take([
+    yield builder.take([
       status === "completed" ? "response.completed" : "response.incomplete",
       { response: builder.response(status) },
     ]);
   } catch (error) {
     const { body } = errorBody(error);
     builder.error = { code: body.error.code ?? "server_error", message: body.error.message };
-    yield* builder.take(["response.failed", { response: builder.response("failed") }]);
+    yield builder.take(["response.failed", { response: builder.response("failed") }]);
   } finally {
     await opened.rest.return(undefined);
   }
@@ -86,11 +91,13 @@ class ResponseBuilder {
     this.#body = body;
   }
 
-  /** SSE frames for events, numbered in order. */
-  *take(...frames: Frame[]): Generator<string> {
+  /** The SSE frames of events, numbered in order, as one string. */
+  take(...frames: Frame[]): string {
+    let text = "";
     for (const [type, data] of frames) {
-      yield sseFrame({ type, sequence_number: this.#seq++, ...data }, type);
+      text += sseFrame({ type, sequence_number: this.#seq++, ...data }, type);
     }
+    return text;
   }
 
   consume(event: StreamEvent): Frame[] {
