@@ -15,6 +15,7 @@ import {
 } from "./auth.ts";
 import { withLimitedBody } from "./body_limit.ts";
 import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
+import { clientSignal } from "./client_signal.ts";
 import {
   gatewayErrorResponse,
   type HttpContext,
@@ -88,7 +89,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (!match) continue;
       pathKnown = true;
       if (request.method !== route.method) continue;
-      return serveRoute(deps, route, match, request, client);
+      return serveRoute(deps, route, match, request, client, info.completed);
     }
     if (pathKnown) {
       return httpError(
@@ -106,17 +107,18 @@ function serveRoute(
   match: RegExpMatchArray,
   request: Request,
   client: ClientAddress,
+  completed: Promise<void>,
 ): Response | Promise<Response> {
   if (route.auth) {
     const denied = authorizeHttp(deps, request, client);
     if (denied instanceof Promise) {
       return denied.then((refused) =>
-        refused ?? serveAuthorized(deps, route, match, request, client)
+        refused ?? serveAuthorized(deps, route, match, request, client, completed)
       );
     }
     if (denied) return denied;
   }
-  return serveAuthorized(deps, route, match, request, client);
+  return serveAuthorized(deps, route, match, request, client, completed);
 }
 
 function serveAuthorized(
@@ -125,13 +127,14 @@ function serveAuthorized(
   match: RegExpMatchArray,
   request: Request,
   client: ClientAddress,
+  completed: Promise<void>,
 ): Response | Promise<Response> {
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
   const length = request.headers.get("content-length");
   const tooLarge = () =>
     httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, { status: 413 });
   if (Number(length ?? 0) > maxBody) return tooLarge();
-  const signal = request.signal;
+  const signal = clientSignal(request, completed);
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
     return withLimitedBody(request, maxBody).then((bounded) =>

@@ -6,6 +6,7 @@
 
 import { assertEquals, waitFor } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { CLIENT_TICK_MS } from "../../../server/client_signal.ts";
 
 /** An OpenAI-compatible upstream that holds every request open until its client closes it. */
 function silentUpstream() {
@@ -55,8 +56,11 @@ async function startWithSilent() {
   };
 }
 
-for (const stream of [false, true]) {
-  Deno.test(`a ${stream ? "streamed" : "plain"} /v1 request whose client leaves before any answer closes its upstream request`, async () => {
+// A request is tied to its client a tick or two after it came (server/client_signal.ts): a client
+// that leaves at once is seen when that happens, one that leaves later at once.
+for (const [stream, late] of [[false, false], [true, false], [false, true], [true, true]]) {
+  const when = late ? "after the request was tied to it" : "at once";
+  Deno.test(`a ${stream ? "streamed" : "plain"} /v1 request whose client leaves ${when} before any answer closes its upstream request`, async () => {
     await using t = await startWithSilent();
     const controller = new AbortController();
     const answer = fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
@@ -70,6 +74,8 @@ for (const stream of [false, true]) {
       }),
     }).catch((error) => error);
     await waitFor(() => t.upstream.received === 1, 20_000, "the upstream to get the request");
+    // Not a synchronisation: either way the upstream request must close; this picks the path.
+    if (late) await new Promise((resolve) => setTimeout(resolve, 3 * CLIENT_TICK_MS));
     controller.abort();
     assertEquals((await answer).name, "AbortError");
     await waitFor(() => t.upstream.closed === 1, 20_000, "the upstream request to be closed");

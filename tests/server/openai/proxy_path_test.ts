@@ -1,8 +1,9 @@
 /**
  * @module What a warm `/v1/chat/completions` request may cost, counted rather than timed (issue
  * 17; `npm run bench:compare -- A B --modes v1,first` is the timed check): no timer armed, no
- * file touched and no connection opened per request (usage records share one batched append;
- * upstream connections are kept), the provider built once, and a streamed answer read into one
+ * file touched, no connection opened and no watch of the client started per request (usage
+ * records share one batched append; upstream connections are kept; open requests are tied to
+ * their clients a tick later), the provider built once, and a streamed answer read into one
  * buffer.
  * Each of these crept onto the proxy's path once and made it slower without anyone noticing.
  */
@@ -11,6 +12,7 @@ import OpenAI from "openai";
 import { assert, assertEquals } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { timersArmedDuring } from "../../_helpers/timers.ts";
+import { CLIENT_TICK_MS } from "../../../server/client_signal.ts";
 
 /** The `Deno` file system calls made while `work` runs. */
 async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
@@ -73,14 +75,37 @@ Deno.test("warm /v1/chat/completions requests arm no timer, touch no file, open 
     connects++;
     return connect(...args);
   };
+  // Deno watches a request for its client leaving only once its signal is read, an async op per
+  // request: server/client_signal.ts reads it only for requests still open a tick later.
+  const serverDir = new URL("../../../server/", import.meta.url).href;
+  const signalGetter = Object.getOwnPropertyDescriptor(Request.prototype, "signal")!;
+  let signalReads = 0;
+  Object.defineProperty(Request.prototype, "signal", {
+    ...signalGetter,
+    get(this: Request) {
+      const stack = new Error().stack ?? "";
+      if (stack.includes(serverDir) && !stack.includes("/server/client_signal.ts")) signalReads++;
+      return signalGetter.get!.call(this);
+    },
+  });
   const started = performance.now();
   const timers = await timersArmedDuring(async () => {
     fsCalls = await fsCallsDuring(() => requests(10));
-  }).finally(() => (Deno as { connect: unknown }).connect = connect);
+  }).finally(() => {
+    (Deno as { connect: unknown }).connect = connect;
+    Object.defineProperty(Request.prototype, "signal", signalGetter);
+  });
   assertEquals(connects, 0);
+  assertEquals(signalReads, 0);
   const seconds = (performance.now() - started) / 1000;
-  // Usage records are appended in batches (their timer is per batch, not per request).
-  assertEquals(timers.filter((timer) => !timer.includes("/agent/usage_store.ts")), []);
+  // Usage records are appended in batches (their timer is per batch, not per request), and open
+  // requests are looked at once a tick, however many there are.
+  const ticks = timers.filter((timer) => timer.includes("/server/client_signal.ts")).length;
+  assert(ticks <= 1 + Math.ceil(seconds * 1000 / CLIENT_TICK_MS), `${ticks} ticks in ${seconds} s`);
+  assertEquals(
+    timers.filter((timer) => !/\/(agent\/usage_store|server\/client_signal)\.ts/.test(timer)),
+    [],
+  );
   // Besides those, the local model index is looked at in the background, at most once a second
   // (agent/models/model_store.ts), however many requests resolve a model meanwhile: a window of
   // N seconds holds at most N + 1 looks (on a busy machine the 20 requests take more than one).
