@@ -90,6 +90,11 @@ export class AuthFailureLimiter {
     this.#clock = clock;
   }
 
+  /** Whether `address` has a failure on record (kept up to a minute): only then can it be refused. */
+  hasFailed(address: string): boolean {
+    return this.#failures.has(address);
+  }
+
   /** @throws {GatewayError} RATE_LIMITED when `address` has failed too often */
   check(address: string, now = this.#clock.now()): void {
     const recent = this.#recent(address, now);

@@ -64,19 +64,49 @@ export class ClientAddressResolver {
         void loadProxyAddr();
       }
     }
-    const forwardedFor = request.headers.get("x-forwarded-for");
+    // Without a trusted proxy the peer is the client: its forwarding headers are not read.
+    const forwardedFor = trustedProxies.length && proxyaddr
+      ? request.headers.get("x-forwarded-for")
+      : null;
     const address = forwardedFor === null || !proxyaddr ? peer : proxyaddr({
       socket: { remoteAddress: peer },
       headers: { "x-forwarded-for": forwardedFor },
     } as never, this.#trust);
-    // A loopback peer that forwards for someone else, without being trusted, is a local reverse
-    // proxy relaying unknown (maybe remote) clients: it gets no local exemption.
-    // `get`, not `has`: Deno answers `get` from the request's own header map, while `has`
-    // copies every header into JavaScript arrays, which the upgraded request of a WebSocket
-    // then keeps for the connection's life (~1.1 KB a connection, scripts/bench/connection_heap.ts).
-    const relaying = address === peer &&
-      (forwardedFor !== null || request.headers.get("forwarded") !== null);
-    return { address, local: exemptLoopback && !relaying && isLoopbackAddress(address) };
+    if (!exemptLoopback || !isLoopbackAddress(address)) return new Client(address, false);
+    // A loopback client named by a trusted proxy is local; a loopback peer only if it relays
+    // nobody, which its headers say when the exemption is first asked about.
+    return new Client(address, address === peer ? request : true);
+  }
+}
+
+/**
+ * A resolved client. Whether a loopback peer relays anyone is read from its request's headers
+ * when first asked: an HTTP request with an address that never failed auth does not ask, and
+ * each header read cost a `/v1` request a call into Deno (issue 17).
+ */
+class Client implements ClientAddress {
+  readonly address: string;
+  #local: boolean | undefined;
+  #request: Request | undefined;
+
+  constructor(address: string, local: boolean | Request) {
+    this.address = address;
+    if (typeof local === "boolean") this.#local = local;
+    else this.#request = local;
+  }
+
+  get local(): boolean {
+    if (this.#local === undefined) {
+      // A loopback peer that forwards for someone else, without being trusted, is a local
+      // reverse proxy relaying unknown (maybe remote) clients: it gets no local exemption.
+      // `get`, not `has`: Deno answers `get` from the request's own header map, while `has`
+      // copies every header into JavaScript arrays, which the upgraded request of a WebSocket
+      // then keeps for the connection's life (~1.1 KB a connection, connection_heap.ts).
+      const headers = this.#request!.headers;
+      this.#local = headers.get("x-forwarded-for") === null && headers.get("forwarded") === null;
+      this.#request = undefined;
+    }
+    return this.#local;
   }
 }
 

@@ -6,8 +6,10 @@
  * gets a signal of its own at once, and the client's is read only for requests still open a tick
  * or two later ({@linkcode CLIENT_TICK_MS}): one whose client left meanwhile is aborted then,
  * as Deno reports a client that left before the watch began at once. A request whose answer has
- * gone out (Deno's `completed`) is no longer watched; a streamed answer goes out until its end,
- * so a client that leaves a stream aborts it as before.
+ * gone out (Deno's `completed`) is no longer watched. A streamed answer ({@linkcode
+ * streamedAnswer}) is tied at once when the route returns it: its client may leave while the
+ * stream waits on the upstream, and only the signal then ends the upstream call (the stream's
+ * cancel waits behind the read in progress).
  */
 
 /**
@@ -26,21 +28,43 @@ let young = new Set<Watched>();
 let old = new Set<Watched>();
 let armed = false;
 
+/** A request's client watch: the route's signal, and what to do once the route answered. */
+export interface ClientWatch {
+  /** Aborted when the client goes away (with Deno's reason). */
+  readonly signal: AbortSignal;
+  /** Notes the route's answer: a streamed one is tied to its client now. */
+  answered(response: Response): Response;
+}
+
+const streamed = new WeakSet<Response>();
+
+/** Marks `response` as a stream, whose request stays tied to its client until the stream ends. */
+export function streamedAnswer(response: Response): Response {
+  streamed.add(response);
+  return response;
+}
+
 /**
- * The signal of `request`'s client going away (aborted with Deno's reason).
+ * Watches `request`'s client.
  *
  * @param completed Deno's promise that settles when the answer has gone out or failed
  */
-export function clientSignal(request: Request, completed: Promise<void>): AbortSignal {
+export function watchClient(request: Request, completed: Promise<void>): ClientWatch {
   const controller = new AbortController();
-  const watched = { request, controller };
+  const watched: Watched = { request, controller };
   young.add(watched);
   const forget = () => {
     if (!young.delete(watched)) old.delete(watched);
   };
   completed.then(forget, forget);
   if (!armed) arm();
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    answered(response) {
+      if (streamed.has(response) && (young.delete(watched) || old.delete(watched))) tie(watched);
+      return response;
+    },
+  };
 }
 
 function arm(): void {
@@ -52,12 +76,14 @@ function arm(): void {
 /** Ties the requests open for a whole tick to their clients; the younger ones wait a tick. */
 function tick(): void {
   armed = false;
-  for (const { request, controller } of old) {
-    const signal = request.signal;
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  }
+  for (const watched of old) tie(watched);
   old.clear();
   [old, young] = [young, old];
   if (old.size) arm();
+}
+
+function tie({ request, controller }: Watched): void {
+  const signal = request.signal;
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
 }

@@ -53,7 +53,7 @@ export async function openFront(options: FrontOptions): Promise<Front> {
       return new Response(
         JSON.stringify({ status: "starting", uptime: Date.now() - startedAt }),
         {
-          headers: { "content-type": "application/json; charset=utf-8" },
+          headers: { "content-type": "application/json" },
         },
       );
     }

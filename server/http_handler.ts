@@ -15,7 +15,8 @@ import {
 } from "./auth.ts";
 import { withLimitedBody } from "./body_limit.ts";
 import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
-import { clientSignal } from "./client_signal.ts";
+import { type ClientWatch, watchClient } from "./client_signal.ts";
+import { requestPath } from "./request_path.ts";
 import {
   gatewayErrorResponse,
   type HttpContext,
@@ -60,11 +61,14 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       gateway.limits.exemptLoopback,
     );
     const address = client.address;
-    const url = new URL(request.url);
+    const pathname = requestPath(request.url);
     const origin = request.headers.get("origin");
     const foreign = origin !== null && !deps.isOwnOrigin(origin, request.headers.get("host"));
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      if (url.pathname !== "/" && url.pathname !== "/ws") {
+    // A WebSocket handshake is a GET (RFC 6455): other methods are not asked for the header.
+    if (
+      request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket"
+    ) {
+      if (pathname !== "/" && pathname !== "/ws") {
         return new Response("Not found", { status: 404 });
       }
       if (foreign) {
@@ -73,7 +77,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       }
       return deps.upgrade(request, client);
     }
-    if (request.method === "GET" && url.pathname === "/health") {
+    if (request.method === "GET" && pathname === "/health") {
       return jsonResponse({ status: "ok", uptime: Date.now() - deps.startedAt });
     }
     // A browser page from a foreign origin may not use the HTTP API (DNS rebinding, a hostile
@@ -84,8 +88,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     let pathKnown = false;
     for (const route of deps.routes) {
       const match = typeof route.path === "string"
-        ? (route.path === url.pathname ? ([url.pathname] as RegExpMatchArray) : null)
-        : url.pathname.match(route.path);
+        ? (route.path === pathname ? ([pathname] as RegExpMatchArray) : null)
+        : pathname.match(route.path);
       if (!match) continue;
       pathKnown = true;
       if (request.method !== route.method) continue;
@@ -94,10 +98,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     if (pathKnown) {
       return httpError(
         "METHOD_NOT_FOUND",
-        `Method ${request.method} not allowed on ${url.pathname}`,
+        `Method ${request.method} not allowed on ${pathname}`,
       );
     }
-    return httpError("NOT_FOUND", `Not found: ${url.pathname}`);
+    return httpError("NOT_FOUND", `Not found: ${pathname}`);
   };
 }
 
@@ -134,14 +138,14 @@ function serveAuthorized(
   const tooLarge = () =>
     httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, { status: 413 });
   if (Number(length ?? 0) > maxBody) return tooLarge();
-  const signal = clientSignal(request, completed);
+  const watch = watchClient(request, completed);
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
     return withLimitedBody(request, maxBody).then((bounded) =>
-      bounded ? handleRoute(deps, route, match, bounded, client.address, signal) : tooLarge()
+      bounded ? handleRoute(deps, route, match, bounded, client.address, watch) : tooLarge()
     );
   }
-  return handleRoute(deps, route, match, request, client.address, signal);
+  return handleRoute(deps, route, match, request, client.address, watch);
 }
 
 function handleRoute(
@@ -150,7 +154,7 @@ function handleRoute(
   match: RegExpMatchArray,
   request: Request,
   address: string,
-  signal: AbortSignal,
+  watch: ClientWatch,
 ): Response | Promise<Response> {
   const failed = (error: unknown): Response => {
     if (isGatewayError(error)) return gatewayErrorResponse(error);
@@ -158,8 +162,8 @@ function handleRoute(
     return httpError("INTERNAL_ERROR", "Internal server error");
   };
   try {
-    const answer = route.handle(request, deps.context(address, signal), match);
-    return answer instanceof Promise ? answer.catch(failed) : answer;
+    const answer = route.handle(request, deps.context(address, watch.signal), match);
+    return answer instanceof Promise ? answer.then(watch.answered, failed) : watch.answered(answer);
   } catch (error) {
     return failed(error);
   }
@@ -176,7 +180,10 @@ function authorizeHttp(
 ): Response | undefined | Promise<Response | undefined> {
   const secret = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   try {
-    if (!client.local) deps.authLimiter.check(client.address);
+    // An address with no failure on record passes without the look at its headers `local` takes.
+    if (deps.authLimiter.hasFailed(client.address) && !client.local) {
+      deps.authLimiter.check(client.address);
+    }
   } catch (error) {
     return gatewayErrorResponse(error as GatewayError);
   }

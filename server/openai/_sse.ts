@@ -1,5 +1,7 @@
 /** @module Server-sent events out: a pull-driven stream, so nothing is buffered ahead of the client. */
 
+import { streamedAnswer } from "../client_signal.ts";
+
 const encoder = new TextEncoder();
 
 /** One SSE frame; `event` names it (the Responses API), `data` is JSON or `[DONE]`. */
@@ -74,11 +76,13 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
       await frames.return(undefined);
     },
   }, { highWaterMark: 0 });
-  return new Response(stream, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
-    },
-  });
+  return streamedAnswer(
+    new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    }),
+  );
 }

@@ -91,6 +91,24 @@ Deno.test("an untrusted loopback peer relaying X-Forwarded-For is not spared the
   assertEquals((await connectAs(gw.url, TEST_TOKEN, {})).code, "ok");
 });
 
+Deno.test("over HTTP too, an untrusted loopback peer relaying X-Forwarded-For is locked out, the plain loopback client not", async () => {
+  await using gw = await startTestGateway({
+    config: { gateway: { limits: { authFailuresPerMinute: 2 } } },
+  });
+  const status = async (token: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${gw.baseUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+  const relayed = { "x-forwarded-for": "198.51.100.1" };
+  for (let i = 0; i < 2; i++) assertEquals(await status(`wrong-${i}`, relayed), 401);
+  assertEquals(await status(TEST_TOKEN, relayed), 429);
+  assertEquals(await status(TEST_TOKEN, { forwarded: "for=198.51.100.1" }), 429);
+  assertEquals(await status(TEST_TOKEN), 200);
+});
+
 Deno.test("loopback clients are not capped per address; forwarded remote clients are", async () => {
   await using gw = await startTestGateway({
     config: {

@@ -40,6 +40,22 @@ Deno.test("/v1/chat/completions answers in OpenAI's shape, non-streaming", async
   assertEquals(usage.totalTokens, 30);
 });
 
+Deno.test("/v1/chat/completions answers and errors are application/json, without a charset (RFC 8259)", async () => {
+  await using env = await startChatGateway();
+  env.upstream.reply({ text: "Hi" });
+  const post = async (model: string) => {
+    const response = await fetch(`${env.gw.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.gw.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "Hello" }] }),
+    });
+    await response.body?.cancel();
+    return [response.status, response.headers.get("content-type")];
+  };
+  assertEquals(await post("fake/gpt-test"), [200, "application/json"]);
+  assertEquals(await post(""), [400, "application/json"]);
+});
+
 Deno.test("/v1/chat/completions streams chunks, usage and [DONE]", async () => {
   await using env = await startChatGateway();
   env.upstream.reply({ chunks: ["Hel", "lo", "!"] });

@@ -1,10 +1,10 @@
 /**
  * @module What a warm `/v1/chat/completions` request may cost, counted rather than timed (issue
  * 17; `npm run bench:compare -- A B --modes v1,first` is the timed check): no timer armed, no
- * file touched, no connection opened and no watch of the client started per request (usage
- * records share one batched append; upstream connections are kept; open requests are tied to
- * their clients a tick later), the provider built once, and a streamed answer read into one
- * buffer.
+ * file touched, no connection opened and no watch of the client started on the request's way
+ * (usage records share one batched append; upstream connections are kept; requests are tied to
+ * their clients by server/client_signal.ts, a tick later or once a stream is answered), the
+ * provider built once, and a streamed answer read into one buffer.
  * Each of these crept onto the proxy's path once and made it slower without anyone noticing.
  */
 
@@ -76,7 +76,8 @@ Deno.test("warm /v1/chat/completions requests arm no timer, touch no file, open 
     return connect(...args);
   };
   // Deno watches a request for its client leaving only once its signal is read, an async op per
-  // request: server/client_signal.ts reads it only for requests still open a tick later.
+  // request: server/client_signal.ts reads it only for requests still open a tick later, and for
+  // streamed answers.
   const serverDir = new URL("../../../server/", import.meta.url).href;
   const signalGetter = Object.getOwnPropertyDescriptor(Request.prototype, "signal")!;
   let signalReads = 0;
