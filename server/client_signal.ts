@@ -1,7 +1,7 @@
 /**
  * @module The signal an HTTP route gets for its client going away, tied to Deno's own late.
  * Reading `request.signal` starts a watch in Deno's HTTP server (an async op per request,
- * `op_http_request_on_cancel`), which cost every `/v1` request ~15 µs of added time (issue 17),
+ * `op_http_request_on_cancel`), which cost every `/v1` request ~15 us of added time (issue 17),
  * yet only a request that lasts can usefully be cut short when its client leaves. So a route
  * gets a signal of its own at once, and the client's is read only for requests still open a tick
  * or two later ({@linkcode CLIENT_TICK_MS}): one whose client left meanwhile is aborted then,

@@ -1,7 +1,7 @@
-/** @module requestPath: the path of a request URL, as the URL parser gives it, for any URL. */
+/** @module http_handler.ts requestPath: the path of a request URL, as the URL parser gives it, for any URL. */
 
 import { assertEquals } from "../_helpers/assert.ts";
-import { requestPath } from "../../server/request_path.ts";
+import { requestPath } from "../../server/http_handler.ts";
 
 Deno.test("requestPath gives the URL parser's pathname for plain and odd paths alike", () => {
   const urls = [
