@@ -241,7 +241,7 @@ interface OpenAiChunk {
  * between them, and a consumer that writes them on handles them at once too (issue 17, first
  * streamed chunk).
  */
-export async function* openAiReads(
+async function* openAiReads(
   provider: string,
   open: () => Promise<AsyncIterable<{ data: string }[]>>,
 ): AsyncGenerator<StreamEvent[]> {
@@ -258,7 +258,7 @@ export async function* openAiReads(
         answer.take(data, events);
       }
     } catch (error) {
-      // What came before a failure is the client's, as it would be read by read.
+      // The events before the failure go on first, as they did when events went one by one.
       if (events.length) yield events;
       throw error;
     }
