@@ -116,6 +116,11 @@ export class Connection {
     return this.#ops.shift()!.data;
   }
 
+  /** The next parser message if one is parsed already (no read); undefined when none is. */
+  queued(): ParserOp | undefined {
+    return this.#ops.shift();
+  }
+
   /** Back to the pool once an answer has ended, with a read pending to see the server close. */
   release(): void {
     if (this.ended || this.#ops.length) return this.close();

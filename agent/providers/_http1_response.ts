@@ -94,10 +94,32 @@ export function response(
       }
     };
   }
+  /**
+   * A chunk parsed already, with no read and no promise; null at the body's end, undefined when
+   * a read is needed. A small answer's body and end are parsed with its head, from one read:
+   * taking them here spared a whole answer's read three promise hops a chunk (issue 17).
+   */
+  const parsedChunk = (): Uint8Array | null | undefined => {
+    if (ended) return null;
+    const op = connection.queued();
+    if (op === undefined || op.type === DATA) return op?.data;
+    if (op.type === END) {
+      end();
+      return null;
+    }
+    ended = true;
+    finish();
+    connection.close();
+    throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
+  };
   const text = async () => {
     let out = "";
     const stream = new TextDecoder();
-    for (let chunk = await read(); chunk; chunk = await read()) {
+    // A decoded body is read through its decoder, chunk by chunk.
+    const parsed = read === rawRead ? parsedChunk : () => undefined;
+    for (let chunk = parsed();; chunk = parsed()) {
+      if (chunk === undefined) chunk = (await read()) ?? null;
+      if (chunk === null) break;
       out += stream.decode(chunk, { stream: true });
     }
     return out + stream.decode();
