@@ -43,27 +43,30 @@ export const responsesRoute: HttpRoute = {
   },
 };
 
-/** The answer's frames, those of an upstream read written together (one string a read). */
+/**
+ * The answer's frames, those of an upstream read written together (one string a read). Frames
+ * not yet sent (the opening two, when the source ends before any event) go with the last one.
+ */
 async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
+  let text = builder.take(
+    ["response.created", { response: builder.response("in_progress") }],
+    ["response.in_progress", { response: builder.response("in_progress") }],
+  );
   try {
-    let text = builder.take(
-      ["response.created", { response: builder.response("in_progress") }],
-      ["response.in_progress", { response: builder.response("in_progress") }],
-    );
     for (let next = opened.first; !next.done; next = await opened.rest.next()) {
       for (const event of next.value) text += builder.take(...builder.consume(event));
       if (text) yield text;
       text = "";
     }
     const status = builder.finalStatus();
-    yield builder.take([
+    yield text + builder.take([
       status === "completed" ? "response.completed" : "response.incomplete",
       { response: builder.response(status) },
     ]);
   } catch (error) {
     const { body } = errorBody(error);
     builder.error = { code: body.error.code ?? "server_error", message: body.error.message };
-    yield builder.take(["response.failed", { response: builder.response("failed") }]);
+    yield text + builder.take(["response.failed", { response: builder.response("failed") }]);
   } finally {
     await opened.rest.return(undefined);
   }

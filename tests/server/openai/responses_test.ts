@@ -1,6 +1,9 @@
 import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import type { ChatProvider } from "../../../agent/providers/types.ts";
+import type { HttpContext } from "../../../server/http_routes.ts";
+import { responsesRoute } from "../../../server/openai/responses.ts";
 
 function sdk(env: { gw: { baseUrl: string; token: string | undefined } }) {
   return new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: env.gw.token!, maxRetries: 0 });
@@ -138,4 +141,34 @@ Deno.test("/v1/responses reports a mid-stream upstream failure as response.faile
   assert(text.includes("event: response.failed"), text);
   assert(!text.includes("response.completed"));
   assertMatch(text, /closed the stream before the answer finished/);
+});
+
+Deno.test("/v1/responses streams its opening events even when the source ends without an event", async () => {
+  // No built-in provider ends without a `finish`, but a provider of another API may, and so
+  // does an agent run aborted while it waited for its session: the client still gets a whole
+  // stream, numbered from 0.
+  const empty: ChatProvider = {
+    id: "quiet",
+    api: "openai",
+    async *stream() {},
+  };
+  const ctx = {
+    signal: new AbortController().signal,
+    services: {
+      providers: { resolve: () => ({ provider: empty, providerId: "quiet", model: "m" }) },
+    },
+  } as unknown as HttpContext;
+  const request = new Request("http://127.0.0.1/v1/responses", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "quiet/m", input: "hi", stream: true }),
+  });
+  const response = await responsesRoute.handle(request, ctx, [] as unknown as RegExpMatchArray);
+  const frames = (await response.text()).split("\n\n").filter(Boolean).map((frame) =>
+    JSON.parse(frame.split("\n").find((line) => line.startsWith("data: "))!.slice(6))
+  );
+  assertEquals(
+    frames.map((frame) => [frame.type, frame.sequence_number]),
+    [["response.created", 0], ["response.in_progress", 1], ["response.completed", 2]],
+  );
 });
