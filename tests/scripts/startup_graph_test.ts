@@ -127,7 +127,7 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     // Each wire API's provider code: the first request to a provider of it. Imported by URL, so
     // this catches a static import only; tests/agent/providers/lazy_provider_test.ts watches a
     // running gateway for one loaded early.
-    /\/agent\/providers\/(openai_compat|anthropic|ollama|llamacpp|_llama_history)\.ts$/,
+    /\/agent\/providers\/(openai_compat|_openai_reads|anthropic|ollama|llamacpp|_llama_history)\.ts$/,
     /\/agent\/providers\/(_http|_http_fetched|_http1|_http1_connection|_http1_response|_http1_redirect|_http_status|_idle_watch|_llama_runtime)\.ts$/,
     /\/node_modules\/bare-http-parser\//,
     /\/node_modules\/eventsource-parser\//,

@@ -13,7 +13,7 @@ import { inspectedGateway, scriptsOf } from "../../_helpers/inspected_gateway.ts
 import { freePort } from "../../_helpers/net.ts";
 
 /** The wire API modules no configured-but-unused provider may load. */
-const WIRE_APIS = ["openai_compat", "anthropic", "ollama", "llamacpp", "_http"];
+const WIRE_APIS = ["openai_compat", "_openai_reads", "anthropic", "ollama", "llamacpp", "_http"];
 
 const wireApisIn = (modules: string[]) =>
   modules.filter((path) => WIRE_APIS.some((name) => path === `agent/providers/${name}.ts`)).sort();
@@ -55,6 +55,7 @@ Deno.test("a gateway with OpenAI-compatible, Anthropic and Ollama providers conf
     assertEquals((await response.json()).choices[0].message.content, "Echo: hi");
     assertEquals(wireApisIn(await inspector.modules()), [
       "agent/providers/_http.ts",
+      "agent/providers/_openai_reads.ts",
       "agent/providers/openai_compat.ts",
     ]);
   } finally {
