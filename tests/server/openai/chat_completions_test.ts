@@ -1,5 +1,11 @@
 import OpenAI from "openai";
-import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  waitFor,
+} from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
 
@@ -312,4 +318,32 @@ Deno.test("/v1/chat/completions with model agent:main runs the agent and its ses
   assertEquals(text, "streamed");
   // The agent remembers: the second turn carried the first as history.
   assertEquals(env.upstream.requests[1].body.messages.length, 4);
+});
+
+Deno.test("/v1/chat/completions answers while usage cannot be written, and the failure is logged", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ text: "Hi" });
+  // A folder where the usage file should be: every append fails.
+  await Deno.mkdir(env.gw.gateway.services.usage.file, { recursive: true });
+  const openai = sdk(env);
+  const answers = await Promise.all([1, 2, 3].map(() =>
+    openai.chat.completions.create({
+      model: "gpt-test",
+      messages: [{ role: "user", content: "Hello" }],
+    })
+  ));
+  assertEquals(answers.map((answer) => answer.choices[0].message.content), ["Hi", "Hi", "Hi"]);
+  await env.gw.gateway.services.usage.flush().catch(() => {});
+  // Reported once for each batch that failed (the three share one, or a few on a slow machine).
+  let logged = 0;
+  await waitFor(
+    async () => {
+      const log = await Deno.readTextFile(env.gw.paths.logFile).catch(() => "");
+      logged = log.split("\n").filter((line) => line.includes("usage record failed")).length;
+      return logged > 0;
+    },
+    10_000,
+    "the failure to be logged",
+  );
+  assert(logged <= 3, `${logged} reports of three calls`);
 });
