@@ -237,19 +237,6 @@ function origin(url: string): string {
 }
 
 /**
- * Reads an SSE body and yields each event, feeding the idle timeout as bytes arrive; as
- * {@linkcode sseReads}, one event at a time.
- */
-export async function* sseEvents(
-  call: UpstreamCall,
-  last?: (event: EventSourceMessage) => boolean,
-): AsyncGenerator<EventSourceMessage> {
-  for await (const events of sseReads(call, last)) {
-    for (const event of events) yield event;
-  }
-}
-
-/**
  * Reads an SSE body and yields the events of each read together (never none), feeding the idle
  * timeout as bytes arrive: a consumer that handles a read's events at once writes them on
  * together (issue 17, first streamed chunk).

@@ -1,11 +1,12 @@
 /** @module The Anthropic Messages wire API (`POST /v1/messages`, streamed). */
 
-import { joinUrl, readJson, sseEvents, type UpstreamCall, upstreamFetch } from "./_http.ts";
+import { joinUrl, readJson, sseReads, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
   type ChatProvider,
   type ChatRequest,
   type ContentPart,
+  eachEvent,
   type FinishReason,
   type ModelInfo,
   ProviderError,
@@ -46,7 +47,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
         yield* messageEvents(settings.id, call);
         return;
       }
-      yield* parseAnthropicStream(settings.id, sseEvents(call, isStop));
+      yield* parseAnthropicStream(settings.id, eachEvent(sseReads(call, isStop)));
     },
     async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
       const call = await upstreamFetch({

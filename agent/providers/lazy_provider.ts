@@ -6,7 +6,7 @@
  * the real provider.
  */
 
-import type { ChatProvider, ProviderApi, ProviderFactory, StreamEvent } from "./types.ts";
+import type { ChatProvider, ProviderApi, ProviderFactory } from "./types.ts";
 
 /**
  * A factory that builds providers of wire API `api` whose real factory `load` returns on the
@@ -22,7 +22,8 @@ export function lazyFactory(
     return {
       id: settings.id,
       api,
-      stream: (request) => real ? real.stream(request) : loadThenStream(provider, request),
+      stream: (request) =>
+        real ? real.stream(request) : loadThen(provider, (loaded) => loaded.stream(request)),
       // Only OpenAI's wire API has these; whether a provider does is known before its code loads.
       ...(api === "openai"
         ? {
@@ -31,7 +32,9 @@ export function lazyFactory(
               ? real.completeOpenAi!(request)
               : provider().then((loaded) => loaded.completeOpenAi!(request)),
           streamReads: (request) =>
-            real ? real.streamReads!(request) : loadThenRead(provider, request),
+            real
+              ? real.streamReads!(request)
+              : loadThen(provider, (loaded) => loaded.streamReads!(request)),
         }
         : {}),
       listModels: async (signal) => (await provider()).listModels?.(signal) ?? [],
@@ -40,16 +43,10 @@ export function lazyFactory(
   };
 }
 
-async function* loadThenStream(
+/** What `open` streams of the provider, once it has loaded. */
+async function* loadThen<T>(
   provider: () => Promise<ChatProvider>,
-  request: Parameters<ChatProvider["stream"]>[0],
-): AsyncGenerator<StreamEvent> {
-  yield* (await provider()).stream(request);
-}
-
-async function* loadThenRead(
-  provider: () => Promise<ChatProvider>,
-  request: Parameters<ChatProvider["stream"]>[0],
-): AsyncGenerator<StreamEvent[]> {
-  yield* (await provider()).streamReads!(request);
+  open: (loaded: ChatProvider) => AsyncIterable<T>,
+): AsyncGenerator<T> {
+  yield* open(await provider());
 }

@@ -86,10 +86,11 @@ export type StreamEvent =
   | { type: "tool_call"; index: number; call: ToolCall }
   | { type: "finish"; reason: FinishReason; usage?: Usage };
 
-/** The events of `reads` one by one: {@linkcode ChatProvider.stream} of a provider that reads. */
-export async function* eachEvent(
-  reads: AsyncIterable<StreamEvent[]>,
-): AsyncGenerator<StreamEvent> {
+/**
+ * The events of `reads` one by one: {@linkcode ChatProvider.stream} of a provider that reads, or
+ * an SSE body's events for a parser that takes them one at a time.
+ */
+export async function* eachEvent<T>(reads: AsyncIterable<T[]>): AsyncGenerator<T> {
   for await (const events of reads) {
     for (const event of events) yield event;
   }

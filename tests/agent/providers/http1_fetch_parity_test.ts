@@ -9,7 +9,8 @@
  */
 
 import { assert, assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
-import { readJson, sseEvents, upstreamFetch } from "../../../agent/providers/_http.ts";
+import { readJson, sseReads, upstreamFetch } from "../../../agent/providers/_http.ts";
+import { eachEvent } from "../../../agent/providers/types.ts";
 import { ProviderError } from "../../../agent/providers/types.ts";
 import { okJson, rawHttpServer, type RawRequest } from "../../_helpers/raw_http_server.ts";
 
@@ -174,7 +175,7 @@ Deno.test("a gzip event stream is decoded as it arrives: each event before the n
   using server = rawHttpServer(() => ({ stream: answer() }));
   const call = await post(server.url);
   let i = 0;
-  for await (const event of sseEvents(call)) {
+  for await (const event of eachEvent(sseReads(call))) {
     log.push(`got ${event.data}`);
     decoded[i++]?.resolve();
   }
