@@ -153,6 +153,15 @@ const MEASURES: Record<string, [(g: Gateway) => Promise<number>, () => Promise<n
   idle: [(g) => g.turn(), async () => (await streaming(direct)).total],
 };
 
+/** `items` in a random order (Fisher-Yates). */
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
 const all: Gateway[] = [];
 for (const tree of trees) all.push(await startTree(tree));
 const idleClients: { close(): Promise<void> }[] = [];
@@ -172,8 +181,10 @@ for (const mode of MODES) {
   const added = gateways.map(() => [] as number[]);
   const count = mode === "v1" || mode === "first" ? REQUESTS : Math.ceil(REQUESTS / 2);
   for (let i = 0; i < count; i++) {
-    // Alternating order, so neither tree always goes first after the baseline.
-    const order = i % 2 ? [...gateways.keys()].reverse() : [...gateways.keys()];
+    // A fresh random order each round, so no tree holds a place. Alternating A B / B A put the
+    // last tree's requests back to back half the time (its process still warm from the last
+    // one), which read 20-50 us less for the same commit in two columns (docs/benchmarks.md).
+    const order = shuffled([...gateways.keys()]);
     for (const j of order) added[j].push(await measure(gateways[j]) - await baseline());
   }
   gateways.forEach((g, j) =>
