@@ -3,7 +3,7 @@
  * comparison, and the per-address limit on failed attempts.
  */
 
-import { textEqual } from "../core/bytes_equal.ts";
+import { textEqual } from "../core/bytes.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Config } from "../core/config/schema.ts";

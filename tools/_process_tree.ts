@@ -4,6 +4,7 @@
  * past the cap it is read and dropped, so a chatty command never blocks on a full pipe.
  */
 
+import { concatBytes } from "../core/bytes.ts";
 import { type CommandLaunch, hostLaunch } from "./sandbox/command_sandbox.ts";
 
 /** Options for {@linkcode runShellCommand}. */
@@ -92,7 +93,7 @@ export async function runShellCommand(
     } catch {
       // Cancelled after the drain grace: what was read so far is the output.
     }
-    return new TextDecoder().decode(concat(chunks));
+    return new TextDecoder().decode(concatBytes(chunks));
   };
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
@@ -157,14 +158,4 @@ export function killTree(pid: number, signal: Deno.Signal): void {
   } catch {
     // Already gone.
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -4,7 +4,7 @@
  * and gets an unguessable token; the gateway's `/files/<id>` route serves it until it expires.
  */
 
-import { bytesEqual } from "../core/bytes_equal.ts";
+import { bytesEqual } from "../core/bytes.ts";
 import { join } from "../core/path.ts";
 
 /** A file ready for download. */

@@ -5,6 +5,7 @@
  * (_http1_connection.ts), as what a body may be is a concern of its own.
  */
 
+import { concatBytes } from "../../core/bytes.ts";
 import { UnreadableAnswerError, type UpstreamResponse } from "./types.ts";
 import { type Connection, DATA, END, type ParserOp } from "./_http1_connection.ts";
 
@@ -163,16 +164,6 @@ function withReadyData(connection: Connection, first: Uint8Array): Uint8Array {
   let next = connection.readyData();
   if (!next) return first;
   const parts = [first];
-  let length = first.length;
-  for (; next; next = connection.readyData()) {
-    parts.push(next);
-    length += next.length;
-  }
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
+  for (; next; next = connection.readyData()) parts.push(next);
+  return concatBytes(parts);
 }

@@ -87,7 +87,7 @@ Deno.test("gateway run loads no doctor, backup, tool module, RPC family, CommonJ
     /\/node_modules\/json5\/lib\//,
     /\/node_modules\/proxy-addr\//,
     /\/node_modules\/shell-quote\//,
-    // Secrets are compared by core/bytes_equal.ts; node:crypto cost its own ~100 ms.
+    // Secrets are compared by core/bytes.ts; node:crypto cost its own ~100 ms.
     /^node:crypto$/,
     // The tool modules and their parameter schemas: loaded on the first turn or tools.list.
     /\/tools\/builtin_tools\.ts$/,

@@ -4,6 +4,7 @@
  * read.
  */
 
+import { concatBytes } from "../../core/bytes.ts";
 import { VERSION } from "../../core/version.ts";
 import type { SsrfGuard } from "../browser/ssrf_guard.ts";
 
@@ -119,13 +120,7 @@ async function readCapped(
     chunks.push(value);
     size += value.length;
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return { bytes, truncated };
+  return { bytes: concatBytes(chunks), truncated };
 }
 
 /**

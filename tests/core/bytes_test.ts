@@ -1,7 +1,10 @@
-/** @module bytesEqual and textEqual: equal only for the same bytes or text, whatever the lengths. */
+/**
+ * @module bytesEqual and textEqual: equal only for the same bytes or text, whatever the lengths;
+ * concatBytes: the parts in order, in an array of their own.
+ */
 
 import { assertEquals } from "../_helpers/assert.ts";
-import { bytesEqual, textEqual } from "../../core/bytes_equal.ts";
+import { bytesEqual, concatBytes, textEqual } from "../../core/bytes.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -25,4 +28,13 @@ Deno.test("textEqual is true only for the same text of the same length", () => {
   assertEquals(textEqual("a\0", "a"), false);
   assertEquals(textEqual("p\u00e4ss", "p\u00e4ss"), true);
   assertEquals(textEqual("p\u00e4ss", "p\u00e5ss"), false);
+});
+
+Deno.test("concatBytes joins the parts in order into a new array", () => {
+  const parts = [bytes("ab"), new Uint8Array(), bytes("c"), bytes("def").subarray(1)];
+  const joined = concatBytes(parts);
+  assertEquals(new TextDecoder().decode(joined), "abcef");
+  joined[0] = 0x7a;
+  assertEquals(parts[0][0], 0x61); // a copy: the parts stay as they were
+  assertEquals(concatBytes([]).length, 0);
 });
