@@ -78,6 +78,8 @@ function tick(): void {
   armed = false;
   for (const watched of old) tie(watched);
   old.clear();
+  // This tick's young are next tick's old, and the emptied set takes the newcomers: the same two
+  // sets serve for the gateway's life.
   [old, young] = [young, old];
   if (old.size) arm();
 }

@@ -116,8 +116,11 @@ export class Connection {
     return this.#ops.shift()!.data;
   }
 
-  /** The next parser message if one is parsed already (no read); undefined when none is. */
-  queued(): ParserOp | undefined {
+  /**
+   * The next parser message of any kind (body bytes, the end) if one is parsed already: no read;
+   * undefined when none is. {@linkcode readyData} takes body bytes only.
+   */
+  takeParsed(): ParserOp | undefined {
     return this.#ops.shift();
   }
 

@@ -34,6 +34,14 @@ export function response(
     if (typeof close === "string" && /\bclose\b/i.test(close)) connection.close();
     else connection.release();
   };
+  /** After the body's last bytes: its end (`END`), or a connection that closed first (thrown). */
+  const bodyEnd = (op: ParserOp | undefined) => {
+    if (op?.type === END) return end();
+    ended = true;
+    finish();
+    connection.close();
+    throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
+  };
   const rawRead = async (): Promise<Uint8Array | undefined> => {
     if (ended) return undefined;
     let op: ParserOp | undefined;
@@ -46,14 +54,8 @@ export function response(
       throw error;
     }
     if (op?.type === DATA) return withReadyData(connection, op.data!);
-    if (op?.type === END) {
-      end();
-      return undefined;
-    }
-    ended = true;
-    finish();
-    connection.close();
-    throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
+    bodyEnd(op);
+    return undefined;
   };
   const status = head.code!;
   const encoding = headers["content-encoding"];
@@ -102,16 +104,10 @@ export function response(
    */
   const parsedChunk = (): Uint8Array | null | undefined => {
     if (ended) return null;
-    const op = connection.queued();
+    const op = connection.takeParsed();
     if (op === undefined || op.type === DATA) return op?.data;
-    if (op.type === END) {
-      end();
-      return null;
-    }
-    ended = true;
-    finish();
-    connection.close();
-    throw new Deno.errors.UnexpectedEof("The connection closed before the body ended");
+    bodyEnd(op);
+    return null;
   };
   const text = async () => {
     let out = "";
