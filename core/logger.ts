@@ -210,6 +210,8 @@ function formatForConsole(record: LogRecord): string {
   const { time, level, msg, ...fields } = record;
   const clock = time.slice(11, 19);
   const rest = Object.entries(fields)
+    // An absent field is left out, as the file's JSON leaves it out (not `httpUrl=undefined`).
+    .filter(([, value]) => value !== undefined)
     .map(([key, value]) => {
       if (value && typeof value === "object" && "message" in value && key === "error") {
         return `error=${JSON.stringify((value as { message: string }).message)}`;

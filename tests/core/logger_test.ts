@@ -1,7 +1,7 @@
-/** @module The logger's record shape for errors, and reading a log's tail back. */
+/** @module The logger's record shape for errors, its console line, and reading a log's tail back. */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { Logger, readLastLines } from "../../core/logger.ts";
 import { REDACTED } from "../../core/config/secrets.ts";
 
@@ -46,4 +46,20 @@ Deno.test("readLastLines keeps multi-byte characters whole across its 64 KiB rea
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the console line leaves out a field whose value is undefined", () => {
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => lines.push(line);
+  try {
+    new Logger({ consoleLevel: "info" }).info("gateway listening", {
+      url: "ws://127.0.0.1:1",
+      httpUrl: undefined,
+    });
+  } finally {
+    console.error = original;
+  }
+  assertEquals(lines.length, 1);
+  assertMatch(lines[0], /INFO {2}gateway listening url=ws:\/\/127\.0\.0\.1:1$/);
 });
