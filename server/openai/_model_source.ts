@@ -67,8 +67,9 @@ export async function openModelStream(
 
 /**
  * The upstream's own answer to a request that is not streamed, for a provider model whose
- * provider speaks OpenAI's wire API, its usage recorded; undefined for the rest (agents, the
- * other wire APIs), which {@linkcode openModelStream} serves.
+ * provider speaks OpenAI's wire API, with its usage as read once (recorded, and for the answer
+ * passed on); undefined for the rest (agents, the other wire APIs), which
+ * {@linkcode openModelStream} serves.
  *
  * @throws {GatewayError} NOT_FOUND for an unknown model (the promise rejects for the rest)
  */
@@ -76,7 +77,7 @@ export function providerCompletion(
   ctx: HttpContext,
   model: string,
   turn: Turn,
-): Promise<OpenAiCompletionBody> | undefined {
+): Promise<{ answer: OpenAiCompletionBody; usage: Usage | undefined }> | undefined {
   if (model.startsWith(AGENT_PREFIX)) return undefined;
   const resolved = ctx.services.providers.resolve(model);
   if (!resolved.provider.completeOpenAi) return undefined;
@@ -86,10 +87,10 @@ export function providerCompletion(
     stream: false,
     model: resolved.model,
     signal: ctx.signal,
-  }).then((body) => {
-    const usage = usageOf(body.usage);
+  }).then((answer) => {
+    const usage = usageOf(answer.usage);
     if (usage) recordUsage(ctx, resolved, usage);
-    return body;
+    return { answer, usage };
   });
 }
 

@@ -9,7 +9,6 @@ import {
   type OpenAiCompletionBody,
   type ToolCall,
   type Usage,
-  usageOf,
 } from "../../agent/providers/types.ts";
 import { answerText, answerToolCall } from "../../agent/providers/answer_parts.ts";
 import { isPlainObject } from "../../core/config/key_path.ts";
@@ -33,7 +32,10 @@ export const chatCompletionsRoute: HttpRoute = {
       // An upstream that speaks this API answers a plain request in its words: they are passed
       // on, with what must change, rather than taken apart into events and written again.
       const whole = body.stream ? undefined : providerCompletion(ctx, body.model, turn);
-      if (whole) return jsonResponse(passedOn(await whole, body.model));
+      if (whole) {
+        const { answer, usage } = await whole;
+        return jsonResponse(passedOn(answer, body.model, usage));
+      }
       // A non-streaming client needs only the whole answer: the upstream call need not stream.
       opened = await openModelStream(
         ctx,
@@ -64,8 +66,14 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * the upstream left it out or gave it in another shape (the message's text, `refusal` and
  * `logprobs` as null, the finish reason, the usage counts). Whatever else the upstream said
  * (`system_fingerprint`, a message's `reasoning_content`, usage details) goes on.
+ *
+ * @param usage the answer's usage as {@linkcode providerCompletion} read it
  */
-function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompletionBody {
+function passedOn(
+  upstream: OpenAiCompletionBody,
+  model: string,
+  usage: Usage | undefined,
+): OpenAiCompletionBody {
   if (typeof upstream.id !== "string" || !upstream.id.startsWith("chatcmpl-")) {
     upstream.id = completionId();
   }
@@ -96,9 +104,9 @@ function passedOn(upstream: OpenAiCompletionBody, model: string): OpenAiCompleti
   if (!message.content && calls) message.content = null;
   if (typeof message.refusal !== "string") message.refusal = null;
   choice.finish_reason = finishOf(choice.finish_reason, calls !== undefined);
-  const usage = openAiUsage(usageOf(upstream.usage));
+  const counts = openAiUsage(usage);
   // The counts a client reads, with any detail the upstream gave (cached tokens, reasoning).
-  upstream.usage = isPlainObject(upstream.usage) ? Object.assign(upstream.usage, usage) : usage;
+  upstream.usage = isPlainObject(upstream.usage) ? Object.assign(upstream.usage, counts) : counts;
   return upstream;
 }
 
