@@ -234,12 +234,14 @@ async function ownedAndPrivate(path: string, directory: boolean): Promise<boolea
   }
 }
 
-/** Whether the memo file, its directory and the secret pass the ownership check. */
+/**
+ * Whether the memo file and its directory pass the ownership check; the secret passes it as
+ * {@linkcode memoSecret} reads it.
+ */
 async function memoFilesTrusted(memoFile: string): Promise<boolean> {
   const checks = await Promise.all([
     ownedAndPrivate(dirname(memoFile), true),
     ownedAndPrivate(memoFile, false),
-    ownedAndPrivate(secretFile(memoFile), false),
   ]);
   return checks.every(Boolean);
 }
