@@ -224,6 +224,21 @@ export async function startFakeUpstream(chunks: number) {
   };
 }
 
+/**
+ * The bare proxy (scripts/bench/bare_proxy.ts) in front of `upstreamUrl`: the floor of the `/v1`
+ * rows, over kept connections or (`viaFetch`) Deno's fetch. Its child, port and base URL.
+ */
+export async function startBareProxy(upstreamUrl: string, viaFetch = false) {
+  const port = freePort();
+  const child = spawnBenchScript("bare_proxy.ts", [
+    upstreamUrl,
+    String(port),
+    ...(viaFetch ? ["--fetch"] : []),
+  ]);
+  await firstLine(child);
+  return { child, port, base: `http://127.0.0.1:${port}` };
+}
+
 export interface ChatTarget {
   /** The base URL ending in `/v1`. */
   base: string;
@@ -385,4 +400,17 @@ export async function holdIdleClients(url: string, count: number, connect?: unkn
       await child.status;
     },
   };
+}
+
+/**
+ * `promise`, or a rejection after `ms`, its timer cleared either way: a client the server never
+ * answers must not hang a run, and a thousand clients' timers left armed would fire while they
+ * should be idle.
+ */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,17 @@
  * functions, so their figures compare like for like.
  */
 
-import { cpuMs, freePort, median, rssMb, sleep, stopTree, track, wsSession } from "./_common.ts";
+import {
+  cpuMs,
+  freePort,
+  median,
+  rssMb,
+  sleep,
+  stopTree,
+  track,
+  within,
+  wsSession,
+} from "./_common.ts";
 
 /**
  * Starts a server and polls until its first HTTP answer; returns the elapsed ms and the CPU ms
@@ -99,15 +109,6 @@ export async function coldStarts(
     }
   }
   return runs.map((run) => ({ cold: median(run.times), coldCpu: median(run.cpus) }));
-}
-
-/** `promise`, or a rejection after `ms`: a client the server never answers must not hang the run. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -16,7 +16,6 @@
 
 import {
   type ChatTarget,
-  firstLine,
   flag,
   freePort,
   holdIdleClients,
@@ -25,8 +24,8 @@ import {
   nonStreaming,
   printTable,
   sleep,
-  spawnBenchScript,
   spawnGateway,
+  startBareProxy,
   startFakeUpstream,
   stopTree,
   streaming,
@@ -49,25 +48,14 @@ const connectParams = { minProtocol: 3, maxProtocol: 3, auth: { token: TOKEN } }
 const upstream = await startFakeUpstream(20);
 const direct: ChatTarget = { base: upstream.url, headers: {}, model: "gpt-test" };
 
-/** The bare proxy of `floor`, as a gateway that serves only `/v1` requests. */
-async function startFloor(viaFetch: boolean) {
-  const port = freePort();
-  const child = spawnBenchScript("bare_proxy.ts", [
-    upstream.url,
-    String(port),
-    ...(viaFetch ? ["--fetch"] : []),
-  ]);
-  await firstLine(child);
-  return { child, port, base: `http://127.0.0.1:${port}`, headers: {} };
-}
-
 /** One tree's gateway, a client of it, and its CPU clock. */
 async function startTree(tree: string) {
   if (isFloor(tree)) {
-    const floor = await startFloor(tree === FLOOR_FETCH);
+    // The bare proxy of `floor`, as a gateway that serves only `/v1` requests.
+    const floor = await startBareProxy(upstream.url, tree === FLOOR_FETCH);
     return gatewayOf(tree, floor.child, floor.port, undefined, "", {
       base: floor.base,
-      headers: floor.headers,
+      headers: {},
       model: "gpt-test",
     });
   }

@@ -9,24 +9,14 @@
  * until its standard input closes, and closes them.
  */
 
-import { wsSession } from "./_common.ts";
+import { within, wsSession } from "./_common.ts";
 
 const [url, count, connect] = Deno.args;
 const outcomes = await Promise.allSettled(
-  Array.from({ length: Number(count) }, async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      return await Promise.race([
-        wsSession(url, connect ? JSON.parse(connect) : undefined),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timeout")), 20_000);
-        }),
-      ]);
-    } finally {
-      // Left armed, a thousand timers would fire 20 s on, while the clients should be idle.
-      clearTimeout(timer);
-    }
-  }),
+  Array.from(
+    { length: Number(count) },
+    () => within(wsSession(url, connect ? JSON.parse(connect) : undefined), 20_000),
+  ),
 );
 const sockets = outcomes.flatMap((o) => o.status === "fulfilled" ? [o.value.socket] : []);
 console.log(`connected ${sockets.length}`);

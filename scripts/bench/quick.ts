@@ -19,21 +19,18 @@ import {
   atInterrupt,
   type ChatTarget,
   deno,
-  firstLine,
   flag,
-  freePort,
   machine,
   median,
   nonStreaming,
   printTable,
   root,
   sleep,
-  spawnBenchScript,
   spawnGateway,
+  startBareProxy,
   startFakeUpstream,
   stopTree,
   streaming,
-  track,
   wsSession,
 } from "./_common.ts";
 import { idleClientsRow } from "./_idle_turns.ts";
@@ -126,14 +123,8 @@ const proxied: ChatTarget = {
 // The floor for these two rows: a bare Deno.serve proxy over kept connections
 // (scripts/bench/bare_proxy.ts), timed in the same loop, so the rows read against what any
 // proxy in Deno adds on this machine now.
-const floorPort = freePort();
-const floorProxy = track(spawnBenchScript("bare_proxy.ts", [upstream.url, String(floorPort)]));
-await firstLine(floorProxy);
-const floorProxied: ChatTarget = {
-  base: `http://127.0.0.1:${floorPort}`,
-  headers: {},
-  model: "gpt-test",
-};
+const floorProxy = await startBareProxy(upstream.url);
+const floorProxied: ChatTarget = { base: floorProxy.base, headers: {}, model: "gpt-test" };
 const targets = [direct, proxied, floorProxied];
 for (let i = 0; i < 30; i++) {
   for (const target of targets) {
@@ -159,7 +150,7 @@ for (let i = 0; i < REQUESTS; i++) {
   addedFirst.push(first.get(proxied)! - first.get(direct)!);
   floorAddedFirst.push(first.get(floorProxied)! - first.get(direct)!);
 }
-await stopTree(floorProxy, 5_000);
+await stopTree(floorProxy.child, 5_000);
 
 const { socket, call } = await wsSession(`ws://127.0.0.1:${timed.port}`, connectParams);
 // Lets the one-off work of what came before settle (the memory index's sync after a quiet
