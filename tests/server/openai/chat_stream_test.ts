@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals } from "../../_helpers/assert.ts";
-import { startWithRaw } from "./_raw_upstream.ts";
+import { postChat, startWithRaw } from "./_raw_upstream.ts";
 
 type Raw = Awaited<ReturnType<typeof startWithRaw>>;
 
@@ -19,15 +19,11 @@ async function streamedFrames(t: Raw, frames: unknown[], include_usage = false) 
       { headers: { "content-type": "text/event-stream" } },
     ),
   );
-  const response = await fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "raw-model",
-      messages: [{ role: "user", content: "Hi" }],
-      stream: true,
-      ...(include_usage ? { stream_options: { include_usage } } : {}),
-    }),
+  const response = await postChat(t.env, {
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+    stream: true,
+    ...(include_usage ? { stream_options: { include_usage } } : {}),
   });
   assertEquals(response.status, 200);
   const text = await response.text();

@@ -5,7 +5,7 @@
  */
 
 import { assertEquals, waitFor } from "../../_helpers/assert.ts";
-import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { gatewayInFront, postChat } from "./_raw_upstream.ts";
 import { CLIENT_TICK_MS } from "../../../server/client_signal.ts";
 
 /** An OpenAI-compatible upstream that holds every request open until its client closes it. */
@@ -36,24 +36,7 @@ function silentUpstream() {
 
 async function startWithSilent() {
   const upstream = silentUpstream();
-  const env = await startChatGateway({
-    config: {
-      models: {
-        providers: {
-          silent: { api: "openai", baseUrl: upstream.url, models: [{ id: "silent-model" }] },
-        },
-      },
-      agents: { defaults: { model: "silent/silent-model" } },
-    },
-  });
-  return {
-    upstream,
-    env,
-    async [Symbol.asyncDispose]() {
-      await env.close();
-      await upstream.close();
-    },
-  };
+  return { upstream, ...await gatewayInFront(upstream, "silent") };
 }
 
 // A request is tied to its client a tick or two after it came (server/client_signal.ts): a client
@@ -63,16 +46,11 @@ for (const [stream, late] of [[false, false], [true, false], [false, true], [tru
   Deno.test(`a ${stream ? "streamed" : "plain"} /v1 request whose client leaves ${when} before any answer closes its upstream request`, async () => {
     await using t = await startWithSilent();
     const controller = new AbortController();
-    const answer = fetch(`${t.env.gw.baseUrl}/v1/chat/completions`, {
-      method: "POST",
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${t.env.gw.token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "silent-model",
-        messages: [{ role: "user", content: "Hello?" }],
-        stream,
-      }),
-    }).catch((error) => error);
+    const answer = postChat(
+      t.env,
+      { model: "silent-model", messages: [{ role: "user", content: "Hello?" }], stream },
+      controller.signal,
+    ).catch((error) => error);
     await waitFor(() => t.upstream.received === 1, 20_000, "the upstream to get the request");
     // Not a synchronisation: either way the upstream request must close; this picks the path.
     if (late) await new Promise((resolve) => setTimeout(resolve, 3 * CLIENT_TICK_MS));
