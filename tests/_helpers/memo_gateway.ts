@@ -1,11 +1,13 @@
 /**
  * @module `gateway run` processes for the start memo's tests (tests/cli/gateway_run_test.ts,
  * gateway_memo_trust_test.ts): start one and wait for its ready line, and read from its log how
- * each start came to listen.
+ * each start came to listen and when it collected its start-up garbage (the idle-module and
+ * start-up tests wait for that).
  */
 
 import { join } from "node:path";
 import { PYCLAW } from "./cli.ts";
+import type { StartupGcReport } from "../../core/startup_gc.ts";
 
 /**
  * How each start's gateway came to listen, oldest first, as its log says: by the start memo, or
@@ -18,6 +20,18 @@ export async function listenedBy(stateDir: string): Promise<string[]> {
   return text.split("\n").filter(Boolean).map((line) => JSON.parse(line))
     .filter((record) => record.msg === "config validated")
     .map((record) => record.listenedBy);
+}
+
+/**
+ * The log records of each start's start-up collection on `stateDir` (core/startup_gc.ts), oldest
+ * first; none while the log is not written yet. A gateway that has logged one is idle.
+ */
+export async function startupCollections(
+  stateDir: string,
+): Promise<(StartupGcReport & { trimmed?: boolean })[]> {
+  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log")).catch(() => "");
+  return text.split("\n").filter((line) => line.includes('"start-up garbage collected"'))
+    .map((line) => JSON.parse(line));
 }
 
 /**

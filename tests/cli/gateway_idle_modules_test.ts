@@ -12,19 +12,10 @@ import { assert, assertEquals } from "../_helpers/assert.ts";
 import { runPyclaw } from "../_helpers/cli.ts";
 import { inspectedGateway, scriptsOf } from "../_helpers/inspected_gateway.ts";
 import { freePort } from "../_helpers/net.ts";
+import { listenedBy, startupCollections } from "../_helpers/memo_gateway.ts";
 
 /** How many times the gateways on `stateDir` have logged their start-up collection. */
-async function collections(stateDir: string): Promise<number> {
-  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log")).catch(() => "");
-  return text.split("\n").filter((line) => line.includes('"start-up garbage collected"')).length;
-}
-
-/** How each start on `stateDir` came to listen, as the log says (cli/gateway_serve.ts). */
-async function listenedBy(stateDir: string): Promise<string[]> {
-  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log"));
-  return text.split("\n").filter((line) => line.includes('"config validated"'))
-    .map((line) => JSON.parse(line).listenedBy);
-}
+const collections = async (stateDir: string) => (await startupCollections(stateDir)).length;
 
 const npmPackages = (modules: string[]) => modules.filter((m) => m.startsWith("node_modules/"));
 

@@ -12,6 +12,7 @@ import { assert, assertEquals } from "../_helpers/assert.ts";
 import { runPyclaw } from "../_helpers/cli.ts";
 import { inspectedGateway } from "../_helpers/inspected_gateway.ts";
 import { freePort } from "../_helpers/net.ts";
+import { startupCollections } from "../_helpers/memo_gateway.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -32,10 +33,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /** Whether a gateway on `stateDir` has logged its start-up collection (it is idle then). */
-async function collected(stateDir: string): Promise<boolean> {
-  const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log")).catch(() => "");
-  return text.includes('"start-up garbage collected"');
-}
+const collected = async (stateDir: string) => (await startupCollections(stateDir)).length > 0;
 
 Deno.test("after the install's postinstall, a gateway's first start, idle and first connect transpile nothing", async () => {
   const denoDir = await Deno.makeTempDir({ prefix: "pyclaw-deno-dir-" });

@@ -15,6 +15,7 @@ import {
   trimFreedMalloc,
 } from "../../core/startup_gc.ts";
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
+import { startupCollections } from "../_helpers/memo_gateway.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 /**
@@ -54,13 +55,7 @@ Deno.test("a gateway started through the launcher collects its start-up garbage 
   const gateway = await startGatewayProcess(state);
   try {
     const logFile = join(state, "logs", "pyclaw.log");
-    const collected = () =>
-      Deno.readTextFile(logFile).then(
-        (text) =>
-          text.split("\n").filter((line) => line.includes('"start-up garbage collected"'))
-            .map((line) => JSON.parse(line)),
-        () => [], // the log is not written yet
-      );
+    const collected = () => startupCollections(state);
     const [entry] = await waitFor(
       async () => (await collected()).length ? await collected() : undefined,
       // The collection waits for the heap to go quiet and gives up after 30 s (a loaded machine
