@@ -49,8 +49,14 @@ export interface HttpRoute {
  */
 const JSON_HEADERS = { "content-type": "application/json" };
 
-/** A JSON response. */
+/**
+ * A JSON response. A plain 200 is made by `Response.json`, which takes the serialised text as
+ * the body at once: the constructor converts its init (status, a header record of byte strings)
+ * and wraps the text in a body object first, on every `/v1` answer (issue 17). Same bytes, same
+ * header.
+ */
 export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
+  if (status === 200 && headers === undefined && body !== undefined) return Response.json(body);
   return new Response(JSON.stringify(body), {
     status,
     headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS,
