@@ -18,6 +18,9 @@ const DECODERS: Record<string, CompressionFormat> = {
   br: "brotli" as CompressionFormat,
 };
 
+/** Decodes whole bodies that came in one chunk; a call with no `stream` option keeps no state. */
+const wholeChunk = new TextDecoder();
+
 export function response(
   connection: Connection,
   head: ParserOp,
@@ -109,9 +112,11 @@ export function response(
     bodyEnd(op);
     return null;
   };
-  const text = async () => {
-    let out = "";
+  /** The rest of the body as text, the chunks `taken` already at its start. */
+  const readText = async (taken: Uint8Array[]) => {
     const stream = new TextDecoder();
+    let out = "";
+    for (const chunk of taken) out += stream.decode(chunk, { stream: true });
     // A decoded body is read through its decoder, chunk by chunk.
     const parsed = read === rawRead ? parsedChunk : () => undefined;
     for (let chunk = parsed();; chunk = parsed()) {
@@ -120,6 +125,29 @@ export function response(
       out += stream.decode(chunk, { stream: true });
     }
     return out + stream.decode();
+  };
+  /**
+   * The body as text. A small answer's whole body came with its head (one chunk, then its end):
+   * it is decoded at once by the module's one decoder (a whole chunk leaves it no state), with no
+   * decoder made and no async layer (issue 17, `/v1` added time); the rest are read on.
+   *
+   * @throws {Deno.errors.UnexpectedEof} (synchronously) for a body cut short before it ended
+   */
+  const textNow = (): string | Promise<string> => {
+    if (read !== rawRead) return readText([]);
+    const first = parsedChunk();
+    if (first === null) return "";
+    if (first === undefined) return readText([]);
+    const next = parsedChunk();
+    if (next === null) return wholeChunk.decode(first);
+    return readText(next === undefined ? [first] : [first, next]);
+  };
+  const text = (): Promise<string> => {
+    try {
+      return Promise.resolve(textNow());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   return {
     status,
@@ -132,7 +160,16 @@ export function response(
     },
     read,
     text,
-    json: async () => JSON.parse(await text()),
+    json: () => {
+      try {
+        const body = textNow();
+        return typeof body === "string"
+          ? Promise.resolve(JSON.parse(body))
+          : body.then((whole) => JSON.parse(whole));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     cancel() {
       if (!ended) {
         ended = true;

@@ -125,6 +125,40 @@ Deno.test("an answer cut short fails with an upstream error, and the next reques
   assertEquals(await answer(local, false), "whole");
 });
 
+Deno.test("a body is read as UTF-8 whether it came in one chunk, in several, or empty", async () => {
+  const text = '{"word":"caf\u00e9 \u2713"}';
+  const bytes = new TextEncoder().encode(text);
+  // Chunk boundaries inside the two multi-byte characters, all written at once: the parser
+  // yields the chunks from one read, and the body's text is decoded across them.
+  const cuts = [0, text.indexOf("\u00e9") + 1, bytes.length - 2, bytes.length];
+  const chunked = cuts.slice(1).map((end, at) => bytes.subarray(cuts[at], end));
+  const encoder = new TextEncoder();
+  const parts = [
+    encoder.encode("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"),
+    encoder.encode("transfer-encoding: chunked\r\n\r\n"),
+    ...chunked.flatMap((chunk) => [
+      encoder.encode(`${chunk.length.toString(16)}\r\n`),
+      chunk,
+      encoder.encode("\r\n"),
+    ]),
+    encoder.encode("0\r\n\r\n"),
+  ];
+  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (whole.set(part, at), at + part.length), 0);
+  using server = rawHttpServer(({ path }) =>
+    path === "/chunked" ? whole : path === "/empty" ? okJson("") : okJson(text)
+  );
+  const get = (path: string) =>
+    http1Request({ method: "GET", url: new URL(`${server.url}${path}`), headers: [] });
+  for (const path of ["/one", "/chunked"]) {
+    assertEquals(await (await get(path)).text(), text, path);
+    assertEquals(await (await get(path)).json(), { word: "caf\u00e9 \u2713" }, path);
+  }
+  assertEquals(await (await get("/empty")).text(), "");
+  // One connection served them all: each body was read to its end.
+  assertEquals(server.connections, 1);
+});
+
 Deno.test("a provider header with a line break is refused before anything is sent", async () => {
   using server = rawHttpServer(() => okJson(completion("never")));
   const local = provider(`${server.url}/v1`, { "x-note": "one\r\nx-injected: two" });
