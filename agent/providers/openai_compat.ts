@@ -97,13 +97,16 @@ export function toOpenAiBody(
   request: ChatRequest,
   options: { officialApi?: boolean; leaveOutTools?: boolean } = {},
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    model: request.model,
-    messages: request.messages.flatMap(toOpenAiMessages),
-    ...(request.stream === false
-      ? { stream: false }
-      : { stream: true, stream_options: { include_usage: true } }),
-  };
+  // Field by field, and the messages into one array: an array per message (flatMap) and a
+  // spread object per body were garbage on every request (issue 17, `/v1` added time).
+  const messages: Record<string, unknown>[] = [];
+  for (const message of request.messages) addOpenAiMessages(messages, message);
+  const body: Record<string, unknown> = { model: request.model, messages };
+  if (request.stream === false) body.stream = false;
+  else {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  }
   if (request.tools?.length) {
     if (!options.leaveOutTools) body.tools = request.tools.map(openAiTool);
     if (request.toolChoice) {
@@ -134,7 +137,9 @@ export function openAiBodyBytes(
   request: ChatRequest,
   options: { officialApi?: boolean } = {},
 ): Uint8Array<ArrayBuffer> {
-  const text = JSON.stringify(toOpenAiBody(request, { ...options, leaveOutTools: true }));
+  const text = JSON.stringify(
+    toOpenAiBody(request, { officialApi: options.officialApi, leaveOutTools: true }),
+  );
   if (!request.tools?.length) return utf8.encode(text);
   let tools = toolsBytes.get(request.tools);
   if (tools === undefined) {
@@ -171,14 +176,17 @@ function toOpenAiContent(content: string | ContentPart[]): unknown {
   );
 }
 
-function toOpenAiMessages(message: ChatMessage): Record<string, unknown>[] {
+/** Adds `message` to `out` as OpenAI's messages (a tool's result may take two). */
+function addOpenAiMessages(out: Record<string, unknown>[], message: ChatMessage): void {
   switch (message.role) {
     case "system":
-      return [{ role: "system", content: message.content }];
+      out.push({ role: "system", content: message.content });
+      return;
     case "user":
-      return [{ role: "user", content: toOpenAiContent(message.content) }];
+      out.push({ role: "user", content: toOpenAiContent(message.content) });
+      return;
     case "assistant":
-      return [{
+      out.push({
         role: "assistant",
         content: message.content || (message.toolCalls?.length ? null : ""),
         ...(message.toolCalls?.length
@@ -190,14 +198,15 @@ function toOpenAiMessages(message: ChatMessage): Record<string, unknown>[] {
             })),
           }
           : {}),
-      }];
+      });
+      return;
     case "tool": {
       // Tool messages carry text only; images a tool returned follow as a user message.
-      const out: Record<string, unknown>[] = [{
+      out.push({
         role: "tool",
         tool_call_id: message.toolCallId,
         content: contentText(message.content),
-      }];
+      });
       if (typeof message.content !== "string" && message.content.some((p) => p.type === "image")) {
         out.push({
           role: "user",
@@ -207,7 +216,7 @@ function toOpenAiMessages(message: ChatMessage): Record<string, unknown>[] {
           ]),
         });
       }
-      return out;
+      return;
     }
   }
 }
