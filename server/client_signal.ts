@@ -5,11 +5,12 @@
  * yet only a request that lasts can usefully be cut short when its client leaves. So a route
  * gets a signal of its own at once, and the client's is read only for requests still open a tick
  * or two later ({@linkcode CLIENT_TICK_MS}): one whose client left meanwhile is aborted then,
- * as Deno reports a client that left before the watch began at once. A request whose answer has
- * gone out (Deno's `completed`) is no longer watched. A streamed answer ({@linkcode
- * streamedAnswer}) is tied at once when the route returns it: its client may leave while the
- * stream waits on the upstream, and only the signal then ends the upstream call (the stream's
- * cancel waits behind the read in progress).
+ * as Deno reports a client that left before the watch began at once. A request whose route has
+ * answered (or failed) is no longer watched: the route's work is done. Deno's `completed` promise
+ * told that once, a promise and its reactions on every request (issue 17). A streamed answer
+ * ({@linkcode streamedAnswer}) is tied at once when the route returns it: its client may leave
+ * while the stream waits on the upstream, and only the signal then ends the upstream call (the
+ * stream's cancel waits behind the read in progress).
  */
 
 /**
@@ -32,8 +33,13 @@ let armed = false;
 export interface ClientWatch {
   /** Aborted when the client goes away (with Deno's reason). */
   readonly signal: AbortSignal;
-  /** Notes the route's answer: a streamed one is tied to its client now. */
+  /**
+   * Notes the route's answer: a streamed one is tied to its client now, and the watch of any
+   * other ends (its body is whole; Deno sends it, or stops when the client goes).
+   */
   answered(response: Response): Response;
+  /** Ends the watch of a request its route did not answer (it threw, or its body was refused). */
+  forget(): void;
 }
 
 const streamed = new WeakSet<Response>();
@@ -45,26 +51,29 @@ export function streamedAnswer(response: Response): Response {
 }
 
 /**
- * Watches `request`'s client.
- *
- * @param completed Deno's promise that settles when the answer has gone out or failed
+ * Watches `request`'s client until its route answers ({@linkcode ClientWatch.answered}) or
+ * fails ({@linkcode ClientWatch.forget}).
  */
-export function watchClient(request: Request, completed: Promise<void>): ClientWatch {
+export function watchClient(request: Request): ClientWatch {
   const controller = new AbortController();
   const watched: Watched = { request, controller };
   young.add(watched);
-  const forget = () => {
-    if (!young.delete(watched)) old.delete(watched);
-  };
-  completed.then(forget, forget);
   if (!armed) arm();
   return {
     signal: controller.signal,
     answered(response) {
-      if (streamed.has(response) && (young.delete(watched) || old.delete(watched))) tie(watched);
+      if ((young.delete(watched) || old.delete(watched)) && streamed.has(response)) tie(watched);
       return response;
     },
+    forget() {
+      if (!young.delete(watched)) old.delete(watched);
+    },
   };
+}
+
+/** Requests watched now: those whose route has neither answered nor failed yet. */
+export function requestsWatched(): number {
+  return young.size + old.size;
 }
 
 function arm(): void {

@@ -92,7 +92,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (!match) continue;
       pathKnown = true;
       if (request.method !== route.method) continue;
-      return serveRoute(deps, route, match, request, client, info.completed);
+      return serveRoute(deps, route, match, request, client);
     }
     if (pathKnown) {
       return httpError(
@@ -110,18 +110,17 @@ function serveRoute(
   match: RegExpMatchArray,
   request: Request,
   client: ClientAddress,
-  completed: Promise<void>,
 ): Response | Promise<Response> {
   if (route.auth) {
     const denied = authorizeHttp(deps, request, client);
     if (denied instanceof Promise) {
       return denied.then((refused) =>
-        refused ?? serveAuthorized(deps, route, match, request, client, completed)
+        refused ?? serveAuthorized(deps, route, match, request, client)
       );
     }
     if (denied) return denied;
   }
-  return serveAuthorized(deps, route, match, request, client, completed);
+  return serveAuthorized(deps, route, match, request, client);
 }
 
 function serveAuthorized(
@@ -130,19 +129,23 @@ function serveAuthorized(
   match: RegExpMatchArray,
   request: Request,
   client: ClientAddress,
-  completed: Promise<void>,
 ): Response | Promise<Response> {
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
   const length = request.headers.get("content-length");
   const tooLarge = () =>
     httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, { status: 413 });
   if (Number(length ?? 0) > maxBody) return tooLarge();
-  const watch = watchClient(request, completed);
+  const watch = watchClient(request);
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
-    return withLimitedBody(request, maxBody).then((bounded) =>
-      bounded ? handleRoute(deps, route, match, bounded, client.address, watch) : tooLarge()
-    );
+    return withLimitedBody(request, maxBody).then((bounded) => {
+      if (bounded) return handleRoute(deps, route, match, bounded, client.address, watch);
+      watch.forget();
+      return tooLarge();
+    }, (error) => {
+      watch.forget();
+      throw error;
+    });
   }
   return handleRoute(deps, route, match, request, client.address, watch);
 }
@@ -156,6 +159,7 @@ function handleRoute(
   watch: ClientWatch,
 ): Response | Promise<Response> {
   const failed = (error: unknown): Response => {
+    watch.forget();
     if (isGatewayError(error)) return gatewayErrorResponse(error);
     deps.logger.error("http handler failed", { path: new URL(request.url).pathname, error });
     return httpError("INTERNAL_ERROR", "Internal server error");
