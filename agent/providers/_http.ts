@@ -115,7 +115,9 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
     watch.activity++;
   };
   const onAbort = () => controller.abort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  // No `{ once: true }`: `done` removes the listener on every path, and converting an options
+  // object cost each call as much as the rest of adding it (issue 17, `/v1` added time).
+  options.signal?.addEventListener("abort", onAbort);
   const done = () => {
     unwatchIdle(watch);
     options.signal?.removeEventListener("abort", onAbort);

@@ -102,8 +102,10 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
     // A retry takes a new connection: the next idle one may be as stale as the last.
     const connection = (retried ? undefined : takeIdle(origin)) ?? await connect(url, signal);
     connection.take();
+    // Closing again is harmless, and every path removes the listener: no `{ once: true }`, whose
+    // options object is converted on every request (issue 17).
     const onAbort = () => connection.close();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort);
     try {
       await connection.write(bytes);
       let op = await connection.next();
