@@ -89,7 +89,7 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
  * {@linkcode sseResponse} would have sent; the response differs only in having a
  * `content-length` where that one is chunked. The stream
  * (its pulls, Deno's reader of it, the chunked writes, the client watch) cost each such request
- * 0.08-0.15 ms of the gateway's CPU and ~0.04 ms to its first chunk (issue 17).
+ * 0.08-0.2 ms of the gateway's CPU and 0.04-0.07 ms to its first chunk (issue 17).
  */
 export function sseWhole(text: string): Response {
   return new Response(text, { headers: sseHeaders() });
