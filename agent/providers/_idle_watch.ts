@@ -16,10 +16,13 @@ export interface IdleWatch {
   readonly onIdle: () => void;
 }
 
-/** `activity` when last looked at, and when that was (performance.now() ms). */
-interface Seen {
+/** A watch with its bookkeeping: `activity` when last looked at, when that was, and its place. */
+interface Watched extends IdleWatch {
   seen: number;
+  /** performance.now() ms. */
   since: number;
+  /** Its index in {@linkcode watched}; -1 once no longer watched. */
+  at: number;
 }
 
 /**
@@ -28,23 +31,45 @@ interface Seen {
  */
 const CHECKS = 4;
 
-const watched = new Map<IdleWatch, Seen>();
+/**
+ * The calls watched, each leaving by taking the last one's place: a Map's set and delete on every
+ * call made and dropped its table as it went from empty to one and back (issue 17, garbage per
+ * `/v1` request).
+ */
+const watched: Watched[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** When the armed timer fires (performance.now() ms); Infinity when none is armed. */
 let timerAt = Infinity;
 
 /** Starts watching a call, idle from now. Stop with {@linkcode unwatchIdle}. */
 export function watchIdle(timeoutMs: number, onIdle: () => void): IdleWatch {
-  const watch: IdleWatch = { activity: 0, timeoutMs, onIdle };
   const now = performance.now();
-  watched.set(watch, { seen: 0, since: now });
+  const watch: Watched = {
+    activity: 0,
+    timeoutMs,
+    onIdle,
+    seen: 0,
+    since: now,
+    at: watched.length,
+  };
+  watched.push(watch);
   armAt(now + timeoutMs / CHECKS);
   return watch;
 }
 
-/** Stops watching; the shared timer stays armed for the calls that follow, or lapses. */
+/**
+ * Stops watching (again is fine); the shared timer stays armed for the calls that follow, or
+ * lapses.
+ */
 export function unwatchIdle(watch: IdleWatch): void {
-  watched.delete(watch);
+  const entry = watch as Watched;
+  if (entry.at < 0) return;
+  const last = watched.pop()!;
+  if (last !== entry) {
+    watched[entry.at] = last;
+    last.at = entry.at;
+  }
+  entry.at = -1;
 }
 
 function armAt(at: number): void {
@@ -63,16 +88,18 @@ function sweep(): void {
   timerAt = Infinity;
   const now = performance.now();
   let next = Infinity;
-  for (const [watch, entry] of watched) {
-    if (watch.activity !== entry.seen) {
-      entry.seen = watch.activity;
-      entry.since = now;
-    } else if (now - entry.since >= watch.timeoutMs) {
-      watched.delete(watch);
+  // A copy: an aborted call's handlers may stop watching others (or start new ones) meanwhile.
+  for (const watch of watched.slice()) {
+    if (watch.at < 0) continue;
+    if (watch.activity !== watch.seen) {
+      watch.seen = watch.activity;
+      watch.since = now;
+    } else if (now - watch.since >= watch.timeoutMs) {
+      unwatchIdle(watch);
       watch.onIdle();
       continue;
     }
-    next = Math.min(next, Math.min(entry.since + watch.timeoutMs, now + watch.timeoutMs / CHECKS));
+    next = Math.min(next, Math.min(watch.since + watch.timeoutMs, now + watch.timeoutMs / CHECKS));
   }
   if (next < Infinity) armAt(next);
 }

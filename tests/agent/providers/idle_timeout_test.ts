@@ -7,6 +7,7 @@ import { assertEquals, assertRejects, waitFor } from "../../_helpers/assert.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { createOpenAiProvider } from "../../../agent/providers/openai_compat.ts";
 import { type ChatProvider, ProviderError } from "../../../agent/providers/types.ts";
+import { unwatchIdle, watchIdle } from "../../../agent/providers/_idle_watch.ts";
 
 const provider = (baseUrl: string, timeoutMs: number): ChatProvider =>
   createOpenAiProvider({ id: "fake", api: "openai", baseUrl, timeoutMs });
@@ -58,4 +59,26 @@ Deno.test("a short timeout fires on time while a call with a long one waits", as
   assertEquals([error.kind, slowDone], ["timeout", false]);
   shortFailed.resolve();
   assertEquals(await slowAnswer, "late");
+});
+
+Deno.test("a call no longer watched is never timed out, and the calls beside it still are", async () => {
+  const fired: string[] = [];
+  const both = Promise.withResolvers<void>();
+  const onIdle = (name: string) => () => {
+    fired.push(name);
+    if (fired.length === 2) both.resolve();
+  };
+  // Same timeout: all four would go in the same sweep. The first leaves and the last takes its
+  // place in the list; then that one leaves from its new place; leaving again changes nothing.
+  const first = watchIdle(40, onIdle("first"));
+  watchIdle(40, onIdle("second"));
+  watchIdle(40, onIdle("third"));
+  const fourth = watchIdle(40, onIdle("fourth"));
+  unwatchIdle(first);
+  unwatchIdle(fourth);
+  unwatchIdle(first);
+  // The shared timer keeps no process alive (a call in flight does): this one stands in.
+  const alive = setInterval(() => {}, 1_000);
+  await both.promise.finally(() => clearInterval(alive));
+  assertEquals(fired.sort(), ["second", "third"]);
 });
