@@ -22,12 +22,32 @@ export const CLIENT_TICK_MS = 250;
 interface Watched {
   request: Request;
   controller: AbortController;
+  /** The list it is in (undefined once no longer watched), and where. */
+  list: Watched[] | undefined;
+  at: number;
 }
 
-/** Requests that came since the last tick, and those that were already open at it. */
-let young = new Set<Watched>();
-let old = new Set<Watched>();
+/**
+ * Requests that came since the last tick, and those that were already open at it: lists a
+ * request leaves by taking the last one's place. A Set's add and delete on every request made
+ * and dropped its table as it went from empty to one and back (issue 17, garbage per request).
+ */
+let young: Watched[] = [];
+let old: Watched[] = [];
 let armed = false;
+
+/** Takes `watched` out of its list; false when it was in none. */
+function unlist(watched: Watched): boolean {
+  const list = watched.list;
+  if (list === undefined) return false;
+  const last = list.pop()!;
+  if (last !== watched) {
+    list[watched.at] = last;
+    last.at = watched.at;
+  }
+  watched.list = undefined;
+  return true;
+}
 
 /** A request's client watch: the route's signal, and what to do once the route answered. */
 export interface ClientWatch {
@@ -56,24 +76,24 @@ export function streamedAnswer(response: Response): Response {
  */
 export function watchClient(request: Request): ClientWatch {
   const controller = new AbortController();
-  const watched: Watched = { request, controller };
-  young.add(watched);
+  const watched: Watched = { request, controller, list: young, at: young.length };
+  young.push(watched);
   if (!armed) arm();
   return {
     signal: controller.signal,
     answered(response) {
-      if ((young.delete(watched) || old.delete(watched)) && streamed.has(response)) tie(watched);
+      if (unlist(watched) && streamed.has(response)) tie(watched);
       return response;
     },
     forget() {
-      if (!young.delete(watched)) old.delete(watched);
+      unlist(watched);
     },
   };
 }
 
 /** Requests watched now: those whose route has neither answered nor failed yet. */
 export function requestsWatched(): number {
-  return young.size + old.size;
+  return young.length + old.length;
 }
 
 function arm(): void {
@@ -85,12 +105,15 @@ function arm(): void {
 /** Ties the requests open for a whole tick to their clients; the younger ones wait a tick. */
 function tick(): void {
   armed = false;
-  for (const watched of old) tie(watched);
-  old.clear();
-  // This tick's young are next tick's old, and the emptied set takes the newcomers: the same two
-  // sets serve for the gateway's life.
-  [old, young] = [young, old];
-  if (old.size) arm();
+  const due = old;
+  // This tick's young are next tick's old (their entries point at the list, which moves whole).
+  old = young;
+  young = [];
+  for (const watched of due) {
+    watched.list = undefined;
+    tie(watched);
+  }
+  if (old.length) arm();
 }
 
 function tie({ request, controller }: Watched): void {
