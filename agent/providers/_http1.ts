@@ -77,6 +77,33 @@ function credentials(url: URL, headers: Http1Request["headers"]): string {
   return `authorization: Basic ${btoa(String.fromCharCode(...encoder.encode(pair)))}\r\n`;
 }
 
+/** Heads by header list, then by method and URL: a provider sends the same few. */
+const headStarts = new WeakMap<Http1Request["headers"], Map<string, Uint8Array>>();
+/** Per header list: a provider's redirect targets are few, and a list that sees more starts over. */
+const MAX_HEAD_STARTS = 16;
+
+/**
+ * A request's head up to its length line (its request line, host, header lines and URL
+ * credentials), encoded once per method, URL and header list: building and encoding the same
+ * ~200 bytes again cost every request a string, an encoding and a copy (issue 17).
+ *
+ * @throws {TypeError} for a bad header
+ */
+function headStart(method: string, url: URL, headers: Http1Request["headers"]): Uint8Array {
+  let starts = headStarts.get(headers);
+  const key = `${method} ${url.href}`;
+  let head = starts?.get(key);
+  if (head !== undefined) return head;
+  head = encoder.encode(
+    `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${
+      headerLines(headers)
+    }${credentials(url, headers)}`,
+  );
+  if (!starts || starts.size >= MAX_HEAD_STARTS) headStarts.set(headers, starts = new Map());
+  starts.set(key, head);
+  return head;
+}
+
 /**
  * Sends one request over a kept connection (or a new one) and returns once the status and
  * headers have arrived.
@@ -87,16 +114,14 @@ export async function http1Request(request: Http1Request): Promise<UpstreamRespo
   const { url, signal } = request;
   const origin = url.host;
   const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
-  const head = encoder.encode(
-    `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${
-      headerLines(request.headers)
-    }${credentials(url, request.headers)}${body ? `content-length: ${body.length}\r\n` : ""}\r\n`,
-  );
-  const bytes = body ? new Uint8Array(head.length + body.length) : head;
-  if (body) {
-    bytes.set(head);
-    bytes.set(body, head.length);
-  }
+  const head = headStart(request.method, url, request.headers);
+  // The rest of the head is ASCII: written in place, not built and encoded.
+  const tail = body ? `content-length: ${body.length}\r\n\r\n` : "\r\n";
+  const bytes = new Uint8Array(head.length + tail.length + (body ? body.length : 0));
+  bytes.set(head);
+  let at = head.length;
+  for (let i = 0; i < tail.length; i++) bytes[at++] = tail.charCodeAt(i);
+  if (body) bytes.set(body, at);
   signal?.throwIfAborted();
   for (let retried = false;;) {
     // A retry takes a new connection: the next idle one may be as stale as the last.
