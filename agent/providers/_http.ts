@@ -12,6 +12,7 @@ import { ProviderError, UnreadableAnswerError, type UpstreamResponse } from "./t
 import { DRAIN_CHUNKS, fetched } from "./_http_fetched.ts";
 
 type Http1 = typeof import("./_http1_redirect.ts");
+type Http1Request = import("./_http1.ts").Http1Request;
 let http1: Http1 | null | undefined;
 /**
  * The kept-connection client, loaded with the first plain-http upstream: its parser is
@@ -174,16 +175,7 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
         body,
         signal: controller.signal,
         drainChunks: DRAIN_CHUNKS,
-      }, async (next) =>
-        fetched(
-          await fetch(next.url, {
-            method: next.method,
-            headers: next.headers as [string, string][],
-            body: next.body as BodyInit | undefined,
-            signal: next.signal,
-            redirect: "manual",
-          }),
-        ))
+      }, redirectedViaFetch)
       : fetched(
         await fetch(options.url, {
           method,
@@ -206,6 +198,18 @@ export async function upstreamFetch(options: UpstreamOptions): Promise<UpstreamC
   }
   return { response, touch, done, mapError };
 }
+
+/** A hop of a redirect to https, which fetch takes (one closure for all calls, not one a call). */
+const redirectedViaFetch = async (next: Http1Request): Promise<UpstreamResponse> =>
+  fetched(
+    await fetch(next.url, {
+      method: next.method,
+      headers: next.headers as [string, string][],
+      body: next.body as BodyInit | undefined,
+      signal: next.signal,
+      redirect: "manual",
+    }),
+  );
 
 const urls = new Map<string, URL>();
 /** The parsed URL, kept per string (a provider sends every request to the same few). */
