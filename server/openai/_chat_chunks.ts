@@ -6,7 +6,7 @@
 import type { FinishReason, StreamEvent, Usage } from "../../agent/providers/types.ts";
 import { errorBody } from "./_errors.ts";
 import type { OpenedStream } from "./_model_source.ts";
-import { sseFrame, sseResponse, sseWhole } from "./_sse.ts";
+import { sseFrame } from "./_sse.ts";
 
 /** What every chunk of one answer repeats. */
 export type ChunkMeta = { id: string; created: number; model: string };
@@ -22,33 +22,18 @@ export function openAiUsage(usage: Usage | undefined) {
 }
 
 /**
- * The streamed answer's response. The first read's frames are written at once; where that read
- * held the whole answer (its finish) they are the whole body ({@linkcode sseWhole}), else the
- * first of a stream's writes.
+ * The client's frames, those of an upstream read written together (one string a read): a read
+ * of many events is handled at once, with no promise between its frames (issue 17, first
+ * chunk). The answer's last frames (usage, `[DONE]`) go with its finish.
  */
-export function chatStream(opened: OpenedStream, meta: ChunkMeta, includeUsage: boolean): Response {
-  const frames = chunkWriter(meta, includeUsage);
-  const first = opened.first.done ? frames.last(undefined) : frames.of(opened.first.value);
-  if (!frames.ended) return sseResponse(chatChunks(opened, frames, first));
-  // The answer ends with its finish (providers end with it); the source's end gives the
-  // upstream's connection back, in the background, as the stream's last pull did.
-  opened.rest.return(undefined).catch(() => {});
-  return sseWhole(first);
-}
-
-/**
- * The client's frames after `first`, those of an upstream read written together (one string a
- * read): a read of many events is handled at once, with no promise between its frames (issue
- * 17, first chunk). The answer's last frames (usage, `[DONE]`) go with its finish.
- */
-async function* chatChunks(
+export async function* chatChunks(
   opened: OpenedStream,
-  frames: ChunkWriter,
-  first: string,
+  meta: ChunkMeta,
+  includeUsage: boolean,
 ): AsyncGenerator<string> {
+  const frames = chunkWriter(meta, includeUsage);
   try {
-    if (first) yield first;
-    for (let next = await opened.rest.next(); !next.done; next = await opened.rest.next()) {
+    for (let next = opened.first; !next.done; next = await opened.rest.next()) {
       const text = frames.of(next.value);
       if (text) yield text;
     }
@@ -60,8 +45,6 @@ async function* chatChunks(
     await opened.rest.return(undefined);
   }
 }
-
-type ChunkWriter = ReturnType<typeof chunkWriter>;
 
 /** Writes provider events as the chunks of one streamed answer. */
 function chunkWriter(meta: ChunkMeta, includeUsage: boolean) {

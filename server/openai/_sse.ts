@@ -1,7 +1,4 @@
-/**
- * @module Server-sent events out: a pull-driven stream, so nothing is buffered ahead of the
- * client, or one body where the whole answer is at hand.
- */
+/** @module Server-sent events out: a pull-driven stream, so nothing is buffered ahead of the client. */
 
 import { streamedAnswer } from "../client_signal.ts";
 
@@ -79,24 +76,13 @@ export function sseResponse(frames: AsyncGenerator<string>): Response {
       await frames.return(undefined);
     },
   }, { highWaterMark: 0 });
-  return streamedAnswer(new Response(stream, { headers: sseHeaders() }));
+  return streamedAnswer(
+    new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    }),
+  );
 }
-
-/**
- * A `text/event-stream` response of frames that are all at hand (an answer whose upstream sent
- * it whole in its first read): one body with its length, which Deno's server writes with the
- * head, with no stream to pull it through and no client to watch. The frames are those
- * {@linkcode sseResponse} would have sent; the response differs only in having a
- * `content-length` where that one is chunked. The stream
- * (its pulls, Deno's reader of it, the chunked writes, the client watch) cost each such request
- * 0.08-0.2 ms of the gateway's CPU and 0.04-0.07 ms to its first chunk (issue 17).
- */
-export function sseWhole(text: string): Response {
-  return new Response(text, { headers: sseHeaders() });
-}
-
-const sseHeaders = () => ({
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-});

@@ -16,7 +16,8 @@ import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.t
 import { chatCompletionSchema, chatCompletionTurn, plainChatBody } from "./_chat_request.ts";
 import { errorResponse, readJsonBody } from "./_errors.ts";
 import { type OpenedStream, openModelStream, providerCompletion } from "./_model_source.ts";
-import { chatStream, type ChunkMeta, openAiUsage } from "./_chat_chunks.ts";
+import { sseResponse } from "./_sse.ts";
+import { chatChunks, type ChunkMeta, openAiUsage } from "./_chat_chunks.ts";
 
 export const chatCompletionsRoute: HttpRoute = {
   method: "POST",
@@ -46,7 +47,7 @@ export const chatCompletionsRoute: HttpRoute = {
     }
     const meta = { id: completionId(), created: nowSeconds(), model: body.model };
     if (body.stream) {
-      return chatStream(opened, meta, body.stream_options?.include_usage === true);
+      return sseResponse(chatChunks(opened, meta, body.stream_options?.include_usage === true));
     }
     try {
       return jsonResponse(await completion(opened, meta));

@@ -10,7 +10,7 @@ import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.t
 import { errorBody, errorResponse, readJsonBody } from "./_errors.ts";
 import { type OpenedStream, openModelStream } from "./_model_source.ts";
 import { type ResponsesBody, responsesSchema, responsesTurn } from "./_responses_request.ts";
-import { sseFrame, sseResponse, sseWhole } from "./_sse.ts";
+import { sseFrame, sseResponse } from "./_sse.ts";
 
 export const responsesRoute: HttpRoute = {
   method: "POST",
@@ -31,7 +31,7 @@ export const responsesRoute: HttpRoute = {
       return errorResponse(error, ctx.logger);
     }
     const builder = new ResponseBuilder(body);
-    if (body.stream) return responseStream(opened, builder);
+    if (body.stream) return sseResponse(streamFrames(opened, builder));
     try {
       for (let next = opened.first; !next.done; next = await opened.rest.next()) {
         for (const event of next.value) builder.consume(event);
@@ -44,51 +44,25 @@ export const responsesRoute: HttpRoute = {
 };
 
 /**
- * The streamed answer's response. The opening frames and the first read's are written at once;
- * where that read held the whole answer (its finish, the answer's last event) they and the
- * closing frames are the whole body ({@linkcode sseWhole}), else the first of a stream's writes.
+ * The answer's frames, those of an upstream read written together (one string a read). Frames
+ * not yet sent (the opening two, when the source ends before any event) go with the last one.
  */
-function responseStream(opened: OpenedStream, builder: ResponseBuilder): Response {
-  let first = builder.take(
+async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
+  let text = builder.take(
     ["response.created", { response: builder.response("in_progress") }],
     ["response.in_progress", { response: builder.response("in_progress") }],
   );
-  const events = opened.first.done ? [] : opened.first.value;
-  for (const event of events) first += builder.take(...builder.consume(event));
-  if (events.at(-1)?.type !== "finish") return sseResponse(streamFrames(opened, builder, first));
-  // The source's end gives the upstream's connection back, in the background, as the stream's
-  // last pull did.
-  opened.rest.return(undefined).catch(() => {});
-  return sseWhole(first + closing(builder));
-}
-
-/** The frame that closes an answer that did not fail. */
-function closing(builder: ResponseBuilder): string {
-  const status = builder.finalStatus();
-  return builder.take([
-    status === "completed" ? "response.completed" : "response.incomplete",
-    { response: builder.response(status) },
-  ]);
-}
-
-/**
- * The answer's frames after `first`, those of an upstream read written together (one string a
- * read). Frames not yet sent (the opening two, when the source ends before any event) go with
- * the last one.
- */
-async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder, first: string) {
-  let text = first;
   try {
-    if (!opened.first.done) {
+    for (let next = opened.first; !next.done; next = await opened.rest.next()) {
+      for (const event of next.value) text += builder.take(...builder.consume(event));
       if (text) yield text;
       text = "";
-      for (let next = await opened.rest.next(); !next.done; next = await opened.rest.next()) {
-        for (const event of next.value) text += builder.take(...builder.consume(event));
-        if (text) yield text;
-        text = "";
-      }
     }
-    yield text + closing(builder);
+    const status = builder.finalStatus();
+    yield text + builder.take([
+      status === "completed" ? "response.completed" : "response.incomplete",
+      { response: builder.response(status) },
+    ]);
   } catch (error) {
     const { body } = errorBody(error);
     builder.error = { code: body.error.code ?? "server_error", message: body.error.message };
