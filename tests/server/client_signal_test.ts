@@ -1,0 +1,37 @@
+/**
+ * @module The client watch's lists (server/client_signal.ts): requests leave them from any
+ * place, in any order, once or twice, and the rest stay watched and are tied to their clients
+ * at the tick.
+ */
+
+import { assertEquals, waitFor } from "../_helpers/assert.ts";
+import { requestsWatched, streamedAnswer, watchClient } from "../../server/client_signal.ts";
+
+Deno.test("requests that leave the watch lists from any place leave the others tied at the tick", async () => {
+  let seed = 11;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  type Entry = { watch: ReturnType<typeof watchClient>; client: AbortController; tied: boolean };
+  const all: Entry[] = [];
+  const open: Entry[] = [];
+  for (let i = 0; i < 300; i++) {
+    if (next(3) < 2 || open.length === 0) {
+      const client = new AbortController();
+      const watch = watchClient(new Request("http://127.0.0.1/", { signal: client.signal }));
+      const entry = { watch, client, tied: true };
+      all.push(entry);
+      open.push(entry);
+    } else {
+      // Any one of them answers, streamed or not, or fails; some twice.
+      const entry = open.splice(next(open.length), 1)[0];
+      const kind = next(3);
+      entry.tied = kind === 0;
+      if (kind === 2) entry.watch.forget();
+      else entry.watch.answered(kind === 0 ? streamedAnswer(new Response("")) : new Response(""));
+      if (next(4) === 0) entry.watch.forget();
+    }
+  }
+  assertEquals(requestsWatched(), open.length);
+  await waitFor(() => requestsWatched() === 0, 5_000, "the ticks to tie the open requests");
+  for (const entry of all) entry.client.abort();
+  assertEquals(all.map((e) => e.watch.signal.aborted), all.map((e) => e.tied));
+});
