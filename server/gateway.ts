@@ -82,8 +82,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const { services, bus, runtime } = core;
   if (configStore.current.gateway.trustedProxies.length) await loadProxyAddr();
+  const currentConfig = () => configStore.current;
   const handler = createRequestHandler({
-    config: () => configStore.current,
+    config: currentConfig,
     logger,
     routes: HTTP_ROUTES,
     startedAt: runtime.startedAt,
@@ -103,8 +104,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       core.attach(webSocketTransport(socket), client, true);
       return response;
     },
+    // One object a request, its function shared: a closure per request was garbage too.
     context: (address, signal) => ({
-      config: () => configStore.current,
+      config: currentConfig,
       logger,
       bus,
       gateway: runtime,
