@@ -5,6 +5,7 @@
  */
 
 import { dirname } from "../core/path.ts";
+import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
 
 /** One model call's usage. */
@@ -74,27 +75,6 @@ function addRecord(aggregates: Aggregates, record: UsageRecord): void {
   totals.completionTokens += record.completionTokens || 0;
   totals.cost += record.cost ?? 0;
   totals.requests += 1;
-}
-
-/** The second {@linkcode isoTime} formatted last (ms since the epoch), and its ISO text to the dot. */
-let isoSecond = Number.NaN;
-let isoPrefix = "";
-
-/**
- * `new Date(ms).toISOString()`, the date and time to the second formatted once a second: a batch
- * of a busy gateway's records falls in a second or two, and a Date and its formatting per record
- * were most of the cost of noting a `/v1` request's usage (issue 17).
- */
-export function isoTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  // Years outside 0-9999 are written with a sign and six digits: Date formats those.
-  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
-  if (second !== isoSecond) {
-    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-    isoSecond = second;
-  }
-  const millis = Math.floor(ms) - second * 1000;
-  return `${isoPrefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
 /** How long records wait to share one append: a busy gateway writes a few times a second. */

@@ -32,3 +32,9 @@ Deno.test("isoTime leaves instants outside 1970-9999 to Date", () => {
     assertEquals(isoTime(ms), new Date(ms).toISOString());
   }
 });
+
+Deno.test("isoTime writes what toISOString writes second by second, and back in time", () => {
+  const now = Date.UTC(2026, 11, 6, 23, 59, 59, 998);
+  const instants = [now, now + 1, now + 2, now + 1_002, now - 1, now - 86_400_000, now, 7, 1_000];
+  for (const ms of instants) assertEquals(isoTime(ms), new Date(ms).toISOString(), String(ms));
+});
