@@ -149,8 +149,8 @@ async function round(i: number) {
 // The rows are the steady cost of a request while requests keep coming. Coming from the quiet
 // phases before, every round trip on this machine (the direct one, the floor's, the gateway's)
 // runs slow for 1-2 s of continuous requests and settles; 30 warm-up rounds and 150 measured
-// ones measured mostly that ramp: medians of 100 rounds fell from 0.59 to 0.32 ms (gateway) and
-// 0.36 to 0.24 ms (floor) over the first 300 rounds, then held (docs/benchmarks.md). So the
+// ones measured mostly that ramp: medians of 100 rounds fell from 0.59 to ~0.32 ms (gateway) and
+// 0.36 to ~0.25 ms (floor) over the first 300 rounds, then held (docs/benchmarks.md). So the
 // warm-up runs for WARM_MS of rounds, and its first and last rounds are printed to show the ramp.
 const warm: Awaited<ReturnType<typeof round>>[] = [];
 for (const until = performance.now() + WARM_MS; warm.length < 30 || performance.now() < until;) {

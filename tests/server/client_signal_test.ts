@@ -5,7 +5,12 @@
  */
 
 import { assertEquals, waitFor } from "../_helpers/assert.ts";
-import { requestsWatched, streamedAnswer, watchClient } from "../../server/client_signal.ts";
+import {
+  CLIENT_TICK_MS,
+  requestsWatched,
+  streamedAnswer,
+  watchClient,
+} from "../../server/client_signal.ts";
 
 Deno.test("requests that leave the watch lists from any place leave the others tied at the tick", async () => {
   let seed = 11;
@@ -31,7 +36,24 @@ Deno.test("requests that leave the watch lists from any place leave the others t
     }
   }
   assertEquals(requestsWatched(), open.length);
-  await waitFor(() => requestsWatched() === 0, 5_000, "the ticks to tie the open requests");
+  await waitFor(() => requestsWatched() === 0, undefined, "the ticks to tie the open requests");
   for (const entry of all) entry.client.abort();
   assertEquals(all.map((e) => e.watch.signal.aborted), all.map((e) => e.tied));
+});
+
+Deno.test("requests that leave after a tick moved them to the old list leave it, and the rest are tied", async () => {
+  const clients = Array.from({ length: 5 }, () => new AbortController());
+  const watches = clients.map((client) =>
+    watchClient(new Request("http://127.0.0.1/", { signal: client.signal }))
+  );
+  // The tick was armed with the first watch and the same delay, so it fires first: all five
+  // are now in the old list, and the next tick, CLIENT_TICK_MS later, ties what is left in it.
+  await new Promise((resolve) => setTimeout(resolve, CLIENT_TICK_MS));
+  watches[1].answered(new Response(""));
+  watches[2].answered(streamedAnswer(new Response("")));
+  watches[3].forget();
+  assertEquals(requestsWatched(), 2);
+  await waitFor(() => requestsWatched() === 0, undefined, "the next tick to tie the rest");
+  for (const client of clients) client.abort();
+  assertEquals(watches.map((watch) => watch.signal.aborted), [true, false, true, false, true]);
 });
