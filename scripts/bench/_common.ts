@@ -141,14 +141,9 @@ export async function stopTree(child: Deno.ChildProcess, graceMs = 15_000): Prom
   try {
     child.kill("SIGTERM");
   } catch { /* already gone */ }
-  // The grace timer is cleared once the child exits: left armed, it kept the script alive for
-  // the rest of the grace period after its last line (15 of bench:quick's 48 s).
-  let grace: ReturnType<typeof setTimeout> | undefined;
-  const exited = await Promise.race([
-    child.status.then(() => true),
-    new Promise<false>((resolve) => grace = setTimeout(() => resolve(false), graceMs)),
-  ]);
-  clearTimeout(grace);
+  // `within` clears its timer once the child exits: a grace timer left armed kept the script
+  // alive after its last line (15 of bench:quick's 48 s).
+  const exited = await within(child.status, graceMs).then(() => true, () => false);
   if (!exited) {
     try {
       child.kill("SIGKILL");
