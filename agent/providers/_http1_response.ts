@@ -21,6 +21,15 @@ const DECODERS: Record<string, CompressionFormat> = {
 /** Decodes whole bodies that came in one chunk; a call with no `stream` option keeps no state. */
 const wholeChunk = new TextDecoder();
 
+/** What `body` returns, as a promise; what it throws, as a rejection. */
+function settled<T>(body: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 export function response(
   connection: Connection,
   head: ParserOp,
@@ -142,13 +151,6 @@ export function response(
     if (next === null) return wholeChunk.decode(first);
     return readText(next === undefined ? [first] : [first, next]);
   };
-  const text = (): Promise<string> => {
-    try {
-      return Promise.resolve(textNow());
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
   return {
     status,
     ok: status >= 200 && status < 300,
@@ -159,17 +161,14 @@ export function response(
       },
     },
     read,
-    text,
-    json: () => {
-      try {
+    text: () => settled(textNow),
+    json: () =>
+      settled(() => {
         const body = textNow();
         return typeof body === "string"
-          ? Promise.resolve(JSON.parse(body))
+          ? JSON.parse(body)
           : body.then((whole) => JSON.parse(whole));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+      }),
     cancel() {
       if (!ended) {
         ended = true;
