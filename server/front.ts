@@ -21,6 +21,11 @@ export interface Front {
   readonly listeners: Listeners;
   /** When the front started listening (Date.now()), the gateway's start for `uptime`. */
   readonly startedAt: number;
+  /**
+   * How many requests (WebSocket upgrades included) the listeners have taken: the start-up
+   * collection waits for a pause in them (core/startup_gc.ts).
+   */
+  readonly requests: number;
   /** Hands every waiting and later request to `handler`. */
   serve(handler: GatewayHandler): void;
   /** The gateway will not serve: waiting and later requests get 503. */
@@ -64,14 +69,18 @@ export async function openFront(options: FrontOptions): Promise<Front> {
   // listeners' handler reads this variable and adds no async layer (no promise, no await) of its
   // own to every request for the rest of the gateway's life.
   let current = waiting;
+  let requests = 0;
   const listeners = await openListeners({
     ...options,
-    handler: (request, info) => current(request, info),
+    handler: (request, info) => (requests++, current(request, info)),
   });
   startedAt = Date.now();
   return {
     listeners,
     startedAt,
+    get requests() {
+      return requests;
+    },
     serve(next) {
       current = next;
       settle(next);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { gatewayCommand } from "../../cli/gateway_service.ts";
 import {
+  collectAfterStartup,
   GATEWAY_V8_FLAGS,
   GLIBC_MALLOC_SYMBOLS,
   keepFreedMallocMemory,
@@ -113,4 +114,34 @@ Deno.test("the glibc calls are nonblocking symbols, which Deno builds no JIT tra
     Object.entries(GLIBC_MALLOC_SYMBOLS).filter(([, symbol]) => !symbol.nonblocking),
     [],
   );
+});
+
+Deno.test("the start-up collection waits while requests keep coming, however still the heap reads", async () => {
+  // A stand-in for V8's gc(): this test process has no --expose-gc.
+  const scope = globalThis as { gc?: unknown };
+  const realGc = scope.gc;
+  let collections = 0;
+  scope.gc = () => void collections++;
+  // Requests that keep coming: each look finds more than the one before.
+  let busy = true;
+  let requests = 0;
+  let cancel = () => {};
+  try {
+    cancel = collectAfterStartup({
+      checkEveryMs: 20,
+      // Every look finds the heap still: only the requests can hold the collection back.
+      quietBytes: Number.MAX_SAFE_INTEGER,
+      activity: () => busy ? ++requests : requests,
+    });
+    await waitFor(() => requests > 10 || undefined, 5_000, "ten looks");
+    assertEquals(collections, 0, "collected while requests kept coming");
+    busy = false;
+    await waitFor(() => collections === 1 || undefined, 5_000, "the collection once quiet");
+    // Once: it does not look again after collecting.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assertEquals(collections, 1);
+  } finally {
+    cancel();
+    scope.gc = realGc;
+  }
 });

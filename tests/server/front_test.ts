@@ -37,6 +37,9 @@ Deno.test("the front answers /health as starting and holds other requests for th
     // Once served, /health is the gateway's too.
     await (await fetch(`${base}/health`)).body?.cancel();
     assertEquals(seen, ["/v1/models", "/health"]);
+    // Every request counts, before the gateway served and after (the start-up collection waits
+    // for a pause in them).
+    assertEquals(front.requests, 4);
   } finally {
     await front.listeners.shutdown(1_000);
   }
