@@ -79,10 +79,13 @@ export function rssMb(pid: number): { main: number; tree: number } {
  * having used little. `/proc/<pid>/stat` counts ended threads too, but in 10 ms ticks, too
  * coarse for a start's ~100 ms.
  */
-export function cpuMs(pid: number): number {
+export function cpuMs(pid: number, threads: "all" | "background" = "all"): number {
   let ns = 0;
   try {
     for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      // "background": all but the main thread (the one whose id is the process's), i.e. V8's
+      // compiler and collector helpers and tokio's workers.
+      if (threads === "background" && task.name === String(pid)) continue;
       try {
         ns += Number(
           Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`).split(" ")[0],

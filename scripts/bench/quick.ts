@@ -10,7 +10,7 @@
  * 1,000 concurrent loopback connections (connect + health) on the default config.
  *
  * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 5]
- *        [--requests 300] [--warm-ms 3000] [--turns 200] [--clients 1000]
+ *        [--requests 300] [--warm-ms 3000] [--warm-rounds 1000] [--turns 200] [--clients 1000]
  * `--tree` measures another checkout (its own scripts/pyclaw and node_modules), so a commit
  * before a change and after it can be measured on the same machine state.
  */
@@ -18,6 +18,7 @@
 import {
   atInterrupt,
   type ChatTarget,
+  cpuMs,
   deno,
   flag,
   machine,
@@ -40,8 +41,12 @@ const treeAt = Deno.args.indexOf("--tree");
 const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
 const STARTS = flag("starts", 5);
 const REQUESTS = flag("requests", 300);
-/** How long the `/v1` rows' warm-up keeps requests coming before they are measured. */
+/**
+ * The `/v1` rows' warm-up keeps requests coming for at least this long (the machine's ramp from
+ * quiet) and at least this many rounds (the JIT's: V8 optimizes by calls, not time).
+ */
 const WARM_MS = flag("warm-ms", 3_000);
+const WARM_ROUNDS = flag("warm-rounds", 1_000);
 // 200 turns a side and phase: with 40, the idle-clients ratio moved 0.7-1.4x between runs.
 const TURNS = flag("turns", 200);
 const CLIENTS = flag("clients", 1000);
@@ -146,23 +151,38 @@ async function round(i: number) {
     floorAddedFirst: first.get(floorProxied)! - first.get(direct)!,
   };
 }
-// The rows are the steady cost of a request while requests keep coming. Coming from the quiet
-// phases before, every round trip on this machine (the direct one, the floor's, the gateway's)
-// runs slow for 1-2 s of continuous requests and settles; 30 warm-up rounds and 150 measured
-// ones measured mostly that ramp: medians of 100 rounds fell from 0.59 to ~0.32 ms (gateway) and
-// 0.36 to ~0.25 ms (floor) over the first 300 rounds, then held (docs/benchmarks.md). So the
-// warm-up runs for WARM_MS of rounds, and its first and last rounds are printed to show the ramp.
+// The rows are the steady cost of a request while requests keep coming, which two ramps stand
+// between (docs/benchmarks.md):
+// - the machine's: coming from the quiet phases before, every round trip here (the direct one,
+//   the floor's, the gateway's) runs slow for 1-2 s of continuous requests, hence WARM_MS;
+// - the JIT's: V8 compiles the request path's functions on threads beside the main one, and a
+//   gateway has more of them than the bare proxy. Its background threads used ~530 us a round
+//   over rounds 1-250, ~130 over 500-750 and 20-40 from ~1,000 on (the proxy's ~10), taking a
+//   core from the three processes being timed on a 2-core machine: the gateway's added times
+//   read 0.03-0.08 ms more over rounds 400-750 than after 1,000. Hence WARM_ROUNDS.
+// The ramps are printed: the added p50 of the first and last 30 warm-up rounds, and the
+// gateway's background CPU a round over the first and last 100.
 const warm: Awaited<ReturnType<typeof round>>[] = [];
-for (const until = performance.now() + WARM_MS; warm.length < 30 || performance.now() < until;) {
+const background = [cpuMs(timed.child.pid, "background")];
+const warmStart = performance.now();
+for (
+  const until = warmStart + WARM_MS;
+  warm.length < Math.max(WARM_ROUNDS, 100) || performance.now() < until;
+) {
   warm.push(await round(warm.length));
+  if (warm.length % 100 === 0) background.push(cpuMs(timed.child.pid, "background"));
 }
 const rampOf = (rounds: typeof warm) =>
   `gateway ${f(median(rounds.map((r) => r.added)), 3)}, floor ${
     f(median(rounds.map((r) => r.floorAdded)), 3)
   } ms`;
+const perRound = (from: number) => f((background[from + 1] - background[from]) * 10, 0);
 progress(
-  `/v1 warm-up: ${warm.length} rounds; added p50 of the first 30 ${rampOf(warm.slice(0, 30))}, ` +
-    `of the last 30 ${rampOf(warm.slice(-30))}`,
+  `/v1 warm-up: ${warm.length} rounds in ${f((performance.now() - warmStart) / 1000)} s; ` +
+    `added p50 of the first 30 ${rampOf(warm.slice(0, 30))}, of the last 30 ${
+      rampOf(warm.slice(-30))
+    }; the gateway's background threads ${perRound(0)} us a round over the first 100, ` +
+    `${perRound(background.length - 2)} over the last 100`,
 );
 const added: number[] = [];
 const addedFirst: number[] = [];
