@@ -31,6 +31,8 @@ type ExposedGc = (options: {
 /** Heap and resident sizes around the collection, in bytes, and how long it waited for quiet. */
 export interface StartupGcReport {
   waitedMs: number;
+  /** The activity count when it collected (the gateway: requests taken since it listened). */
+  activity: number;
   heapUsedBefore: number;
   heapUsedAfter: number;
   rssBefore: number;
@@ -58,8 +60,9 @@ export interface StartupGcOptions {
   giveUpAfterMs?: number;
   /**
    * A count that grows with the work the process takes (the gateway: requests through its
-   * listeners). Quiet also means it has not grown since the last look: under load the heap rises
-   * and falls with each scavenge, and two looks can read it the same by chance. A collection at
+   * listeners). Quiet also means it grew by at most one since the last look (a poll, not a
+   * flow): under load the heap rises and falls with each scavenge, and two looks can read it the
+   * same by chance. A collection at
    * such a moment (seen in a benchmark's steady flow of requests, ~4 s after start) paused the
    * requests for 30-40 ms and shrank the young generation just grown for them: scavenges of
    * ~1.5 MB every ~60 ms for seconds after, where they had been ~6 MB every ~400 ms.
@@ -70,9 +73,9 @@ export interface StartupGcOptions {
 }
 
 /**
- * Collects once the process is quiet (the heap still and, where given, no new activity): a
- * request never waits for it, and a gateway busy from its first second does not pay for it. Returns a
- * function that cancels it (a gateway stopping first, which it then does not hold up).
+ * Collects once the process is quiet (the heap still and, where given, no flow of activity): a
+ * request never waits for it, and a gateway busy from its first second does not pay for it.
+ * Returns a function that cancels it (a gateway stopping first, which it then does not hold up).
  */
 export function collectAfterStartup(options: StartupGcOptions = {}): () => void {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
@@ -87,7 +90,7 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
   const look = async () => {
     const before = Deno.memoryUsage();
     const now = activity();
-    const quiet = Math.abs(before.heapUsed - lastHeap) < quietBytes && now === lastActivity;
+    const quiet = Math.abs(before.heapUsed - lastHeap) < quietBytes && now - lastActivity <= 1;
     lastHeap = before.heapUsed;
     lastActivity = now;
     if (!quiet) {
@@ -101,6 +104,7 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
     const after = Deno.memoryUsage();
     options.onCollected?.({
       waitedMs: Date.now() - scheduledAt,
+      activity: now,
       heapUsedBefore: before.heapUsed,
       heapUsedAfter: after.heapUsed,
       rssBefore: before.rss,
