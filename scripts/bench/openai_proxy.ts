@@ -67,7 +67,7 @@ const ms = (value: number) => `${value.toFixed(3)} ms`;
 
 // Warm both paths (JIT, connection pools) and the machine before measuring: coming from quiet,
 // every round trip here runs slow for 1-2 s of continuous requests, and the gateway's JIT keeps
-// compiling on a thread of its own for ~1,000 rounds (scripts/bench/quick.ts).
+// compiling on threads beside the main one for ~1,000 rounds (scripts/bench/quick.ts).
 for (
   let i = 0, until = performance.now() + WARM_MS;
   i < WARM_ROUNDS || performance.now() < until;

@@ -43,7 +43,8 @@ const STARTS = flag("starts", 5);
 const REQUESTS = flag("requests", 300);
 /**
  * The `/v1` rows' warm-up keeps requests coming for at least this long (the machine's ramp from
- * quiet) and at least this many rounds (the JIT's: V8 optimizes by calls, not time).
+ * quiet) and at least this many rounds (the JIT's: V8 optimizes by calls, not time), rounded up
+ * to whole hundreds and no fewer than 200.
  */
 const WARM_MS = flag("warm-ms", 3_000);
 const WARM_ROUNDS = flag("warm-rounds", 1_000);
@@ -167,7 +168,8 @@ const background = [cpuMs(timed.child.pid, "background")];
 const warmStart = performance.now();
 for (
   const until = warmStart + WARM_MS;
-  warm.length < Math.max(WARM_ROUNDS, 100) || performance.now() < until;
+  // Whole hundreds, at least two, for the background CPU's first and last hundred rounds.
+  warm.length < Math.max(WARM_ROUNDS, 200) || performance.now() < until || warm.length % 100;
 ) {
   warm.push(await round(warm.length));
   if (warm.length % 100 === 0) background.push(cpuMs(timed.child.pid, "background"));
