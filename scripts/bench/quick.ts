@@ -160,7 +160,7 @@ async function round(i: number) {
 //   gateway has more of them than the bare proxy. Its background threads used ~530 us a round
 //   over rounds 1-250, ~130 over 500-750 and 20-40 from ~1,000 on (the proxy's ~10), taking a
 //   core from the three processes being timed on a 2-core machine: the gateway's added times
-//   read 0.03-0.08 ms more over rounds 400-750 than after 1,000. Hence WARM_ROUNDS.
+//   read 0.05-0.1 ms more over rounds 250-750 than after 1,000. Hence WARM_ROUNDS.
 // The ramps are printed: the added p50 of the first and last 30 warm-up rounds, and the
 // gateway's background CPU a round over the first and last 100.
 const warm: Awaited<ReturnType<typeof round>>[] = [];
