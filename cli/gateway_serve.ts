@@ -146,8 +146,8 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   // Start-up's garbage and grown young generation, given back once the start has gone quiet.
   if (!stopping) {
     cancelStartupGc = collectAfterStartup({
-      // Not while requests keep coming, however still the heap reads between two of them.
-      activity: front && (() => front.requests),
+      // Not while requests or RPC frames keep coming, however still the heap reads between looks.
+      activity: () => (front?.requests ?? 0) + gateway.framesReceived,
       // The collection freed start-up's buffers into malloc's heap, which now keeps them.
       onCollected: async (sizes) =>
         logger.debug("start-up garbage collected", { ...sizes, trimmed: await trimFreedMalloc() }),

@@ -31,7 +31,7 @@ type ExposedGc = (options: {
 /** Heap and resident sizes around the collection, in bytes, and how long it waited for quiet. */
 export interface StartupGcReport {
   waitedMs: number;
-  /** The activity count when it collected (the gateway: requests taken since it listened). */
+  /** The activity count when it collected (the gateway: requests and frames since it listened). */
   activity: number;
   heapUsedBefore: number;
   heapUsedAfter: number;
@@ -60,12 +60,12 @@ export interface StartupGcOptions {
   giveUpAfterMs?: number;
   /**
    * A count that grows with the work the process takes (the gateway: requests through its
-   * listeners). Quiet also means it grew by at most one since the last look (a poll, not a
-   * flow): under load the heap rises and falls with each scavenge, and two looks can read it the
-   * same by chance. A collection at such a moment (seen in a benchmark's steady flow of
-   * requests, ~4 s after start) paused the requests for 30-40 ms and shrank the young generation
-   * just grown for them: scavenges of ~1.5 MB every ~60 ms for seconds after, where they had
-   * been ~6 MB every ~400 ms.
+   * listeners and its WebSocket clients' frames). Quiet also means it grew by at most one since
+   * the last look (a poll, not a flow): under load the heap rises and falls with each scavenge,
+   * and two looks can read it the same by chance. A collection at such a moment (seen in a
+   * benchmark's steady flow of requests, ~4 s after start) paused the requests for 30-40 ms and
+   * shrank the young generation just grown for them: scavenges of ~1.5 MB every ~60 ms for
+   * seconds after, where they had been ~6 MB every ~400 ms.
    */
   activity?: () => number;
   /** Told the sizes once the collection is done. */

@@ -78,6 +78,8 @@ export interface ConnectionDeps {
   context(connection: Connection, signal: AbortSignal): RpcContext;
   onAuthenticated(connection: Connection): void;
   onClose(connection: Connection): void;
+  /** A frame came in (counted for the start-up collection, which waits for a pause in them). */
+  onFrame?(): void;
 }
 
 /** One WebSocket client of the gateway. */
@@ -185,6 +187,7 @@ export class Connection {
 
   #receive(text: string): void {
     if (this.#state === "closed") return;
+    this.#deps.onFrame?.();
     const limit = this.#deps.config().gateway.limits.maxFrameBytes;
     // UTF-16 length is a lower bound of the UTF-8 size, and 3× an upper bound.
     if (

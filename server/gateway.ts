@@ -52,6 +52,11 @@ export interface Gateway {
   readonly services: GatewayServices;
   readonly bus: EventBus;
   readonly runtime: GatewayRuntime;
+  /**
+   * Frames its WebSocket clients have sent: with the requests its listeners took, the flow the
+   * start-up collection waits for a pause in (cli/gateway_serve.ts).
+   */
+  readonly framesReceived: number;
   /** Stops listening, closes every client and service. Resolves within a few seconds. */
   close(): Promise<void>;
 }
@@ -158,6 +163,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     services,
     bus,
     runtime,
+    get framesReceived() {
+      return core.framesReceived;
+    },
     close,
   };
   logger.info("gateway listening", {

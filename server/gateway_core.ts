@@ -64,6 +64,8 @@ export interface GatewayCore {
    * upgrading a socket).
    */
   attach(transport: Transport, client: ClientAddress, reserved?: boolean): Connection | undefined;
+  /** Frames the WebSocket clients have sent (RPC calls, `connect` included). */
+  readonly framesReceived: number;
   /** Stops following config, auth and devices, and closes every client. */
   disconnect(): void;
   /** {@linkcode disconnect}s, then stops the services in reverse order. */
@@ -165,6 +167,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   );
   // Paired devices' own tokens (see docs/pairing.md), accepted on connect and HTTP alike.
   const checkDeviceToken = (token: string) => services.devices.deviceOf(token);
+  let framesReceived = 0;
   const connectionDeps: ConnectionDeps = {
     // The method families load on the first call, not at start.
     dispatcher: new Dispatcher(
@@ -201,6 +204,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
       });
       registry.authenticated(connection);
     },
+    onFrame: () => void framesReceived++,
     onClose: (connection) => {
       registry.remove(connection);
       if (connection.authenticated || connection.protocol) {
@@ -227,6 +231,9 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     registry,
     authLimiter,
     checkDeviceToken,
+    get framesReceived() {
+      return framesReceived;
+    },
     attach(transport, client, reserved = false) {
       if (!reserved && !registry.reserve(client)) return undefined;
       const connection = new Connection(transport, client, connectionDeps);

@@ -17,6 +17,7 @@ import {
 } from "../../core/startup_gc.ts";
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 import { startupCollections } from "../_helpers/memo_gateway.ts";
+import { startTestGateway } from "../_helpers/gateway.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 /**
@@ -149,4 +150,14 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
     cancel();
     scope.gc = realGc;
   }
+});
+
+Deno.test("a gateway counts its clients' frames, a flow the start-up collection waits out too", async () => {
+  await using test = await startTestGateway();
+  const client = await test.connect();
+  const before = test.gateway.framesReceived;
+  assert(before >= 1, "the connect frame counts");
+  await client.request("health");
+  await client.request("health");
+  assertEquals(test.gateway.framesReceived - before, 2);
 });
