@@ -147,12 +147,23 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   if (!stopping) {
     cancelStartupGc = collectAfterStartup({
       // Not while requests or RPC frames keep coming, however still the heap reads between looks.
-      activity: () => (front?.requests ?? 0) + gateway.framesReceived,
+      activity: gatewayActivity(front, gateway),
       // The collection freed start-up's buffers into malloc's heap, which now keeps them.
       onCollected: async (sizes) =>
         logger.debug("start-up garbage collected", { ...sizes, trimmed: await trimFreedMalloc() }),
     });
   }
+}
+
+/**
+ * The work a gateway takes, as one count that grows with it: the requests its listeners took
+ * (when they opened before it loaded) and its WebSocket clients' frames.
+ */
+export function gatewayActivity(
+  front: Pick<Front, "requests"> | undefined,
+  gateway: Pick<Gateway, "framesReceived">,
+): () => number {
+  return () => (front?.requests ?? 0) + gateway.framesReceived;
 }
 
 /** Says where the gateway's secret came from, never the secret itself. */

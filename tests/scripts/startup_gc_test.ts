@@ -18,6 +18,7 @@ import {
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 import { startupCollections } from "../_helpers/memo_gateway.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
+import { gatewayActivity } from "../../cli/gateway_serve.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 /**
@@ -152,12 +153,19 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
   }
 });
 
-Deno.test("a gateway counts its clients' frames, a flow the start-up collection waits out too", async () => {
+Deno.test("the activity the start-up collection watches counts a gateway's frames and requests", async () => {
   await using test = await startTestGateway();
+  // The front's requests (a count of its own, tested in tests/server/front_test.ts).
+  const front = { requests: 5 };
+  const activity = gatewayActivity(front, test.gateway);
   const client = await test.connect();
-  const before = test.gateway.framesReceived;
-  assert(before >= 1, "the connect frame counts");
+  const before = activity();
+  assert(before >= 6, "the connect frame and the front's requests count");
   await client.request("health");
   await client.request("health");
-  assertEquals(test.gateway.framesReceived - before, 2);
+  assertEquals(activity() - before, 2);
+  front.requests++;
+  assertEquals(activity() - before, 3);
+  // A gateway that opened its own listeners has no front: its frames still count.
+  assertEquals(gatewayActivity(undefined, test.gateway)(), test.gateway.framesReceived);
 });
