@@ -115,6 +115,11 @@ Deno.test("a plan pauses when its chat is cut off, and as 'gateway stopped' when
       // The run belongs to this connection: closing it aborts the run.
       const sent = client.request("chat.send", { message: "Go" }).catch(() => {});
       await waitFor(async () => (await firstPlan(client))?.status === "active");
+      // Cut off while the run waits on its second model call (the one that never answers). The
+      // plan is active as soon as the tool ran, before that call goes out: a close in between
+      // aborted the call unsent, the resumed run's call was then the second the upstream saw,
+      // and the wait for a third below timed out (seen once in a full run).
+      await waitFor(() => env.upstream.requests.length === 2, 20_000, "the second model call");
       client.close();
       await sent;
       const other = await env.gw.connect();
