@@ -1,5 +1,5 @@
 /**
- * @module The quick benchmark run on every change (`npm run bench:quick`, well under 40 s): the
+ * @module The quick benchmark run on every change (`npm run bench:quick`, within 40 s): the
  * headline costs of a tree against the floor measured in the same run, printed as one table —
  * warm start to the first answered HTTP request, idle RSS and the first start on an empty Deno
  * cache against a bare Deno.serve server started the same way, the `/v1/chat/completions` time
