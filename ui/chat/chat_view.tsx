@@ -17,6 +17,7 @@ import {
   truncateAfterLastUser,
 } from "./chat_items.ts";
 import { type Attachment, Composer } from "./composer.tsx";
+import { HistorySync } from "./history_sync.ts";
 import { MessageList } from "./message_list.tsx";
 
 const CHAT_EVENTS = [
@@ -55,18 +56,17 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     if (session) setSessionId(session);
   }, [props.query.toString()]);
 
-  // Load the conversation when the session changes or the connection comes back.
-  useEffect(() => {
-    if (gateway.state.kind !== "open" || busy) return;
-    let live = true;
+  const sync = useRef(new HistorySync()).current;
+  const loadHistory = () => {
+    const load = sync.start();
     gateway.call("chat.history", { agentId, sessionId }).then(
       ({ messages }) => {
-        if (!live) return;
+        if (!sync.settled(load)) return;
         setItems(itemsFromHistory(messages));
         setHistoryError(undefined);
       },
       (failure: Error) => {
-        if (!live) return;
+        if (!sync.settled(load)) return;
         // A session with no file yet is simply empty.
         setItems([]);
         setHistoryError(
@@ -74,9 +74,13 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
         );
       },
     );
-    return () => {
-      live = false;
-    };
+  };
+
+  // Load the conversation when the session changes or the connection comes back.
+  useEffect(() => {
+    if (gateway.state.kind !== "open" || busy) return;
+    loadHistory();
+    return () => sync.reset();
   }, [agentId, sessionId, gateway.generation]);
 
   useGatewayEvent(CHAT_EVENTS, (frame) => {
@@ -84,6 +88,8 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     if (payload.sessionId !== sessionId) return;
     if (payload.agentId !== undefined && payload.agentId !== agentId) return;
     setItems((current) => applyChatEvent(current, frame));
+    // A run that ended with a gap in what this screen saw of it (ui/chat/history_sync.ts).
+    if (sync.event(frame.event)) loadHistory();
   });
 
   const run = async (start: () => Promise<MethodResult<"chat.send">>) => {
