@@ -17,7 +17,7 @@ import {
   truncateAfterLastUser,
 } from "./chat_items.ts";
 import { type Attachment, Composer } from "./composer.tsx";
-import { HistorySync } from "./history_sync.ts";
+import { endsMidRun, HistorySync } from "./history_sync.ts";
 import { MessageList } from "./message_list.tsx";
 
 const CHAT_EVENTS = [
@@ -61,7 +61,7 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     const load = sync.start();
     gateway.call("chat.history", { agentId, sessionId }).then(
       ({ messages }) => {
-        if (!sync.settled(load)) return;
+        if (!sync.settled(load, endsMidRun(messages))) return;
         setItems(itemsFromHistory(messages));
         setHistoryError(undefined);
       },

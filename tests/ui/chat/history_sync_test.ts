@@ -1,22 +1,35 @@
 /**
- * @module When the chat screen reads its session's history again (ui/chat/history_sync.ts): a
- * run whose events crossed a history read, or whose answer text the screen never saw, is read
- * again at its `chat.done`; a run seen whole is not; an earlier read's late answer is dropped.
+ * @module When the chat screen reads its session's history again (ui/chat/history_sync.ts): at
+ * the end of a run whose events crossed a history read, or that was under way in the history it
+ * read; not for a run seen whole from a finished history; an earlier read's late answer dropped.
  */
 
 import { assertEquals } from "../../_helpers/assert.ts";
-import { HistorySync } from "../../../ui/chat/history_sync.ts";
+import type { HistoryMessage } from "../../../ui/chat/chat_items.ts";
+import { endsMidRun, HistorySync } from "../../../ui/chat/history_sync.ts";
 
-Deno.test("a run seen whole, after the history came, is not read again", () => {
+const time = "2026-01-01T00:00:00.000Z";
+const user: HistoryMessage = { role: "user", content: "Run echo", time };
+const call: HistoryMessage = {
+  role: "assistant",
+  content: "",
+  toolCalls: [{ id: "c1", name: "exec", arguments: '{"command":"echo hi"}' }],
+  time,
+};
+const result: HistoryMessage = {
+  role: "tool",
+  toolCallId: "c1",
+  name: "exec",
+  content: '{"stdout":"hi\\n"}',
+  time,
+};
+const answer: HistoryMessage = { role: "assistant", content: "Ran it", time };
+
+Deno.test("a run seen whole from a finished history is not read again", () => {
   const sync = new HistorySync();
-  const load = sync.start();
-  assertEquals(sync.settled(load), true);
-  assertEquals(
-    ["chat.tool_call", "chat.tool_result", "chat.delta", "chat.delta"].map((name) =>
-      sync.event(name as "chat.delta")
-    ),
-    [false, false, false, false],
-  );
+  assertEquals(sync.settled(sync.start(), endsMidRun([user, call, result, answer])), true);
+  const events = ["chat.tool_call", "chat.tool_result", "chat.delta", "chat.delta"] as const;
+  assertEquals(events.map((name) => sync.event(name)), [false, false, false, false]);
   assertEquals(sync.event("chat.done"), false);
 });
 
@@ -35,21 +48,47 @@ Deno.test("a run whose events came while the history was on its way is read agai
   assertEquals(sync.event("chat.done"), false);
 });
 
-Deno.test("a run whose answer text never came is read again at its end", () => {
+Deno.test("a run under way in the history read is read again at its end, even seen streaming", () => {
+  // Back from the Approvals screen: the history ends on the tool's result, and the answer's
+  // first words streamed before the screen listened; only its last ones come now.
   const sync = new HistorySync();
-  sync.settled(sync.start());
-  // The text streamed while the screen was away (the Approvals screen): only the end is seen.
+  assertEquals(sync.settled(sync.start(), endsMidRun([user, call, result])), true);
+  assertEquals(sync.event("chat.delta"), false);
   assertEquals(sync.event("chat.done"), true);
+  // Read again after it: the history is finished, and the next run is not read again.
+  assertEquals(sync.settled(sync.start(), endsMidRun([user, call, result, answer])), true);
+  sync.event("chat.delta");
+  assertEquals(sync.event("chat.done"), false);
 });
 
-Deno.test("another session's reads on their way are dropped, and its run's state forgotten", () => {
+Deno.test("a run that fails ends as one that is done, and leaves nothing to the next", () => {
+  const sync = new HistorySync();
+  const load = sync.start();
+  sync.event("chat.delta");
+  assertEquals(sync.event("chat.error"), true);
+  sync.settled(load);
+  sync.event("chat.delta");
+  assertEquals(sync.event("chat.done"), false);
+});
+
+Deno.test("another session's reads on their way are dropped, and its run forgotten", () => {
   const sync = new HistorySync();
   const load = sync.start();
   sync.event("chat.delta");
   sync.reset();
   assertEquals(sync.settled(load), false);
-  const next = sync.start();
-  assertEquals(sync.settled(next), true);
+  assertEquals(sync.settled(sync.start()), true);
   sync.event("chat.delta");
   assertEquals(sync.event("chat.done"), false);
+});
+
+Deno.test("endsMidRun: the user's message, a tool's result or a call for tools is a run under way", () => {
+  assertEquals(endsMidRun([]), false);
+  assertEquals(endsMidRun([user]), true);
+  assertEquals(endsMidRun([user, call]), true);
+  assertEquals(endsMidRun([user, call, result]), true);
+  assertEquals(endsMidRun([user, call, result, answer]), false);
+  // A run cut short or failed has ended, tool calls or not.
+  assertEquals(endsMidRun([user, { ...call, aborted: true } as HistoryMessage]), false);
+  assertEquals(endsMidRun([user, { ...answer, error: "boom" } as HistoryMessage]), false);
 });
