@@ -89,7 +89,9 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     if (payload.agentId !== undefined && payload.agentId !== agentId) return;
     setItems((current) => applyChatEvent(current, frame));
     // A run that ended with a gap in what this screen saw of it (ui/chat/history_sync.ts).
-    if (sync.event(frame.event)) loadHistory();
+    if (sync.event(frame.event, frame.event === "chat.done" && frame.payload.aborted)) {
+      loadHistory();
+    }
   });
 
   const run = async (start: () => Promise<MethodResult<"chat.send">>) => {

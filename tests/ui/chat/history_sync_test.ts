@@ -1,7 +1,8 @@
 /**
  * @module When the chat screen reads its session's history again (ui/chat/history_sync.ts): at
  * the end of a run whose events crossed a history read, or that was under way in the history it
- * read; not for a run seen whole from a finished history; an earlier read's late answer dropped.
+ * read; not for a run seen whole from a finished history, nor one that failed or was stopped;
+ * an earlier read's late answer dropped.
  */
 
 import { assertEquals } from "../../_helpers/assert.ts";
@@ -61,11 +62,17 @@ Deno.test("a run under way in the history read is read again at its end, even se
   assertEquals(sync.event("chat.done"), false);
 });
 
-Deno.test("a run that fails ends as one that is done, and leaves nothing to the next", () => {
+Deno.test("a run that failed or was stopped is not read again, and leaves nothing to the next", () => {
+  // A failure or a stop before any text leaves no line in the session: a read would take the
+  // screen's note of it away.
   const sync = new HistorySync();
+  sync.settled(sync.start(), endsMidRun([user, call, result]));
+  assertEquals(sync.event("chat.error"), false);
+  sync.event("chat.delta");
+  assertEquals(sync.event("chat.done"), false);
   const load = sync.start();
   sync.event("chat.delta");
-  assertEquals(sync.event("chat.error"), true);
+  assertEquals(sync.event("chat.done", true), false);
   sync.settled(load);
   sync.event("chat.delta");
   assertEquals(sync.event("chat.done"), false);
@@ -88,7 +95,18 @@ Deno.test("endsMidRun: the user's message, a tool's result or a call for tools i
   assertEquals(endsMidRun([user, call]), true);
   assertEquals(endsMidRun([user, call, result]), true);
   assertEquals(endsMidRun([user, call, result, answer]), false);
-  // A run cut short or failed has ended, tool calls or not.
-  assertEquals(endsMidRun([user, { ...call, aborted: true } as HistoryMessage]), false);
-  assertEquals(endsMidRun([user, { ...answer, error: "boom" } as HistoryMessage]), false);
+  // A run stopped or failed after some text: its partial answer ends it.
+  assertEquals(endsMidRun([user, { ...answer, content: "Ra", aborted: true }]), false);
+  // Compaction's line comes after the run's and is not one of its messages.
+  const compaction: HistoryMessage = {
+    role: "compaction",
+    content: "Earlier turns",
+    time,
+    keptFrom: 100,
+    compactedFrom: 0,
+    messagesCompacted: 4,
+    tokensBefore: 900,
+    tokensAfter: 120,
+  };
+  assertEquals(endsMidRun([user, call, result, answer, compaction]), false);
 });
