@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { startChatGateway } from "../_helpers/chat_gateway.ts";
 import { everythingStdio } from "../_helpers/mcp.ts";
 import { TEST_TOKEN } from "../_helpers/gateway.ts";
@@ -424,8 +424,14 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.keyboard.press("Tab");
       await page.keyboard.press("Enter");
       await page.getByRole("heading", { name: "Sessions" }).waitFor();
-      // The new screen's heading takes focus, so screen readers announce it.
-      await page.waitForFunction("document.activeElement?.id === 'page-title'");
+      // The new screen's heading takes focus, so screen readers announce it. Polled from here:
+      // `waitForFunction` with a string polls it in the page with `eval`, which the page's CSP
+      // refuses whenever the first look comes before the focus moves (one failed run).
+      await waitFor(
+        async () => await page.evaluate("document.activeElement?.id") === "page-title",
+        20_000,
+        "the heading's focus",
+      );
       await page.keyboard.press("Shift+Tab");
       const focused = await page.evaluate(
         "({ text: document.activeElement?.textContent, " +
