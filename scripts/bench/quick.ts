@@ -176,10 +176,11 @@ for (
   warm.push(await round(warm.length));
   if (warm.length % 100 === 0) background.push(cpuMs(timed.child.pid, "background"));
 }
+/** The p50 of one figure of `rounds`. */
+const p50 = (rounds: typeof warm, figure: keyof typeof warm[number]) =>
+  median(rounds.map((r) => r[figure]));
 const rampOf = (rounds: typeof warm) =>
-  `gateway ${f(median(rounds.map((r) => r.added)), 3)}, floor ${
-    f(median(rounds.map((r) => r.floorAdded)), 3)
-  } ms`;
+  `gateway ${f(p50(rounds, "added"), 3)}, floor ${f(p50(rounds, "floorAdded"), 3)} ms`;
 const perRound = (from: number) => f((background[from + 1] - background[from]) * 10, 0);
 progress(
   `/v1 warm-up: ${warm.length} rounds in ${f((performance.now() - warmStart) / 1000)} s; ` +
@@ -188,17 +189,11 @@ progress(
     }; the gateway's background threads ${perRound(0)} us a round over the first 100, ` +
     `${perRound(background.length - 2)} over the last 100`,
 );
-const added: number[] = [];
-const addedFirst: number[] = [];
-const floorAdded: number[] = [];
-const floorAddedFirst: number[] = [];
-for (let i = 0; i < REQUESTS; i++) {
-  const timed = await round(i);
-  added.push(timed.added);
-  floorAdded.push(timed.floorAdded);
-  addedFirst.push(timed.addedFirst);
-  floorAddedFirst.push(timed.floorAddedFirst);
-}
+const measured: typeof warm = [];
+for (let i = 0; i < REQUESTS; i++) measured.push(await round(i));
+const [added, floorAdded, addedFirst, floorAddedFirst] = (
+  ["added", "floorAdded", "addedFirst", "floorAddedFirst"] as const
+).map((figure) => p50(measured, figure));
 await stopTree(floorProxy.child, 5_000);
 
 const { socket, call } = await wsSession(`ws://127.0.0.1:${timed.port}`, connectParams);
@@ -267,16 +262,16 @@ printTable(["measure", "pyclaw", "floor", "ratio", "target"], [
   ],
   [
     "/v1 added p50 (ms)",
-    f(median(added), 3),
-    f(median(floorAdded), 3),
-    `${f(median(added) / median(floorAdded), 2)}×`,
+    f(added, 3),
+    f(floorAdded, 3),
+    `${f(added / floorAdded, 2)}×`,
     "≤ 0.3",
   ],
   [
     "/v1 added to first chunk p50 (ms)",
-    f(median(addedFirst), 3),
-    f(median(floorAddedFirst), 3),
-    `${f(median(addedFirst) / median(floorAddedFirst), 2)}×`,
+    f(addedFirst, 3),
+    f(floorAddedFirst, 3),
+    `${f(addedFirst / floorAddedFirst, 2)}×`,
     "≤ 0.5",
   ],
   ["chat.send overhead p50 (ms)", f(median(over), 2), "-", "-", "≤ 1.5"],
