@@ -30,6 +30,8 @@ export interface GatewayRuntime {
   readonly env: Record<string, string | undefined>;
   /** Every authenticated connection. */
   clients(): ClientInfo[];
+  /** How many there are (`clients().length`, at no cost per connection). */
+  clientCount(): number;
 }
 
 /** The context passed to every handler. */

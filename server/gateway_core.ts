@@ -129,6 +129,7 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     },
     env,
     clients: () => registry.clients(),
+    clientCount: () => registry.clientCount,
   };
   // Stopped in reverse order at close.
   const stops: (() => void)[] = [

@@ -7,7 +7,7 @@ function health(_params: unknown, ctx: RpcContext) {
   return {
     status: "ok",
     uptime: Date.now() - ctx.gateway.startedAt,
-    connections: ctx.gateway.clients().length,
+    connections: ctx.gateway.clientCount(),
   };
 }
 

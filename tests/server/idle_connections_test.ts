@@ -6,9 +6,10 @@
  * calls on the idle connections' `Connection` objects or frames they receive.
  */
 
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../_helpers/chat_gateway.ts";
 import { Connection } from "../../server/connection.ts";
+import { createLinkedPair } from "../../core/protocol/transport.ts";
 
 const IDLE = 30;
 
@@ -78,5 +79,32 @@ Deno.test("a turn makes no call on the idle connections and sends them nothing",
   for (const events of idleEvents) {
     await events.next("system.event", (payload) => payload.text === "flush");
     assertEquals(events.frames.map((frame) => frame.event), ["system.event"]);
+  }
+});
+
+Deno.test("health counts the clients without a call on any other connection", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const caller = await env.gw.connect();
+  const idle = await Promise.all(Array.from({ length: IDLE }, () => env.gw.connect()));
+
+  // 1,000 clients each calling health once (a start-up probe burst) made a million entries.
+  let health: Record<string, unknown> | undefined;
+  const used = await connectionUseDuring(async () => {
+    health = await caller.request("health") as Record<string, unknown>;
+  });
+  const callerId = caller.hello!.connId!;
+  assertEquals([...used.keys()].filter((id) => id !== callerId), []);
+  assertEquals(health?.connections, IDLE + 1);
+
+  // A client that leaves is no longer counted, one that has not finished connect never was.
+  idle[0].close();
+  const [pending, other] = createLinkedPair();
+  env.gw.gateway.attach(pending, { address: "127.0.0.1", local: true });
+  try {
+    await waitFor(async () =>
+      (await caller.request("health") as Record<string, unknown>).connections === IDLE
+    );
+  } finally {
+    other.close(1000, "");
   }
 });
