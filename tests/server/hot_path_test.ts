@@ -60,8 +60,25 @@ const FS_CALLS = [
 /** Most asynchronous file system calls a warm `chat.send` turn in an existing session may make. */
 const TURN_FS_BUDGET = 3;
 
+/**
+ * A memory-sync debounce longer than any test run: the background sync a turn schedules (1.5 s
+ * after it by default) is not the turn's, and on a loaded machine it fired inside the window
+ * counted here. The sync's own file system use is tested in tests/agent/memory/.
+ */
+const gatewayWithoutSync = () =>
+  startChatGateway({
+    config: {
+      agents: {
+        defaults: {
+          model: "fake/gpt-test",
+          memorySearch: { sync: { watchDebounceMs: 600_000 } },
+        },
+      },
+    },
+  });
+
 Deno.test("a chat.send turn and /v1 requests make no synchronous file system call", async () => {
-  await using env = await startChatGateway();
+  await using env = await gatewayWithoutSync();
   env.upstream.setDefault({ chunks: ["Hel", "lo"], text: "Hello" });
   const client = await env.gw.connect();
   const openai = new OpenAI({
@@ -89,7 +106,7 @@ Deno.test("a chat.send turn and /v1 requests make no synchronous file system cal
 });
 
 Deno.test("a warm chat.send turn stays within its budget of file system calls", async () => {
-  await using env = await startChatGateway();
+  await using env = await gatewayWithoutSync();
   env.upstream.setDefault({ chunks: ["Hel", "lo"] });
   const client = await env.gw.connect();
   await client.request("chat.send", { message: "Hi", sessionId: "warm" });
@@ -124,18 +141,9 @@ Deno.test("a warm chat.send turn stays within its budget of file system calls", 
 });
 
 Deno.test("warm chat.send turns arm no timer each", async () => {
-  // A debounce longer than any test run: the sync timer the first turns armed is still pending,
-  // however slow the machine, so every timer seen here was armed by a warm turn.
-  await using env = await startChatGateway({
-    config: {
-      agents: {
-        defaults: {
-          model: "fake/gpt-test",
-          memorySearch: { sync: { watchDebounceMs: 600_000 } },
-        },
-      },
-    },
-  });
+  // The sync timer the first turns armed is still pending, however slow the machine, so every
+  // timer seen here was armed by a warm turn.
+  await using env = await gatewayWithoutSync();
   env.upstream.setDefault({ chunks: ["Hel", "lo"] });
   const client = await env.gw.connect();
   const turns = (count: number) => async () => {
