@@ -17,6 +17,13 @@ function env(): PathEnv {
 export function homedir(): string {
   const home = Deno.env.get("HOME");
   if (home) return home;
+  // Read once: callers on a turn's path (the skills folders' `~`) must not read a file each time.
+  return passwdHome ??= homeFromPasswd();
+}
+
+let passwdHome: string | undefined;
+
+function homeFromPasswd(): string {
   const uid = Deno.uid();
   let passwd = "";
   try {
