@@ -10,6 +10,7 @@ import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../_helpers/chat_gateway.ts";
 import { Connection } from "../../server/connection.ts";
 import { createLinkedPair } from "../../core/protocol/transport.ts";
+import { GatewayClient } from "../../core/protocol/client.ts";
 
 const IDLE = 30;
 
@@ -107,4 +108,27 @@ Deno.test("health counts the clients without a call on any other connection", as
   } finally {
     other.close(1000, "");
   }
+});
+
+Deno.test("a client whose connect reply cannot be sent is neither counted nor sent events", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  env.upstream.reply({ chunks: ["one"] });
+  const caller = await env.gw.connect();
+  const [serverSide, clientSide] = createLinkedPair();
+  // The hello fails to go out: the connection closes before its connect counts as done.
+  const refused = Promise.withResolvers<void>();
+  serverSide.send = () => {
+    refused.resolve();
+    throw new Error("the client's socket went away");
+  };
+  env.gw.gateway.attach(serverSide, { address: "127.0.0.1", local: true });
+  const lost = new GatewayClient(clientSide);
+  const handshake = lost.handshake({ token: env.gw.token, clientName: "lost", events: "all" });
+  handshake.catch(() => {}); // it never gets its hello; closed below
+  await refused.promise;
+  assertEquals((await caller.request("health") as Record<string, unknown>).connections, 1);
+  // A turn's events go to the clients that want everything: none of them is the lost one.
+  await caller.request("chat.send", { sessionId: "s", message: "hi" });
+  assertEquals((await caller.request("health") as Record<string, unknown>).connections, 1);
+  lost.close();
 });
