@@ -58,7 +58,10 @@ export class MemoryIndex {
   #db: MemoryDb;
   #vectors: VectorSet | undefined;
   #dirtySessions = new Set<string>();
+  /** The first sync scans every session: it must find what changed while the gateway was down. */
   #scanSessions = true;
+  /** When the sessions folder was last scanned (`performance.now()`). */
+  #scannedAt = -Infinity;
   #queue: Promise<unknown> = Promise.resolve();
   #lastSync: SyncReport | undefined;
   #embedError: string | undefined;
@@ -78,6 +81,11 @@ export class MemoryIndex {
   /** Something changed that only a scan of every session finds. */
   markAllDirty(): void {
     this.#scanSessions = true;
+  }
+
+  /** How long ago (ms) the last sync scanned every session. */
+  sinceFullScan(): number {
+    return performance.now() - this.#scannedAt;
   }
 
   /** Brings the index up to date with the disk. Syncs run one at a time. */
@@ -107,6 +115,7 @@ export class MemoryIndex {
     if (sources.has("sessions")) {
       if (this.#scanSessions) {
         this.#scanSessions = false;
+        this.#scannedAt = performance.now();
         found.push(...await findSessionFiles(this.#options.sessionsDir));
         scanned.add("sessions");
       } else {

@@ -33,7 +33,21 @@ export interface MemoryServiceDeps extends EmbedderDeps {
   logger: Logger;
   /** The session store whose changes (deletes, resets, cuts, appends) the index follows. */
   sessions?: { onChange(listener: (change: SessionChange) => void): () => void };
+  /**
+   * How often (ms) at most a background sync also scans every session file and memory file.
+   * @default 3_600_000
+   */
+  fullScanIntervalMs?: number;
 }
+
+/**
+ * Finished turns mark their sessions and the session store reports every delete, reset and cut,
+ * so a background sync reads only those. What nobody reports, a session file removed or changed
+ * by hand, only a scan of the whole sessions folder finds, at a stat per session: a gateway
+ * running for months holds thousands, and a scan after every turn cost it that much each time
+ * (issue 17). Once an hour, in the background, still finds them.
+ */
+const FULL_SCAN_INTERVAL_MS = 60 * 60 * 1_000;
 
 /** `memory.status` for one agent. */
 export type MemoryStatus = ReturnType<MemoryIndex["status"]> & {
@@ -313,9 +327,9 @@ export class MemoryService implements MemoryBackend {
       this.#due.delete(agentId);
       this.index(agentId).then(
         (index) => {
-          // In the background a whole scan is cheap, and it finds sessions deleted or reset.
-          index.markAllDirty();
           if (this.#settings().sync.watch) this.#watch(agentId);
+          const interval = this.#deps.fullScanIntervalMs ?? FULL_SCAN_INTERVAL_MS;
+          if (index.sinceFullScan() >= interval) index.markAllDirty();
           index.sync()
             .then(() => index.embedInBackground())
             .catch((error) =>
@@ -334,9 +348,9 @@ export class MemoryService implements MemoryBackend {
     this.#timers.set(agentId, timer);
   }
 
-  // Sessions are not watched: a finished turn marks its own, and every background sync rescans
-  // the folder. A watcher there cost each turn a dozen events (every read and append of the
-  // session file, each also opened again by the watcher thread) and a timer re-armed per event.
+  // Sessions are not watched: a finished turn marks its own and the session store reports the
+  // rest. A watcher there cost each turn a dozen events (every read and append of the session
+  // file, each also opened again by the watcher thread) and a timer re-armed per event.
   #watch(agentId: string): void {
     const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
     const targets: [string, boolean][] = [

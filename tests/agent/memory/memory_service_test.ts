@@ -7,12 +7,16 @@ import { statePaths } from "../../../core/paths.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { LocalModelStore } from "../../../agent/models/model_store.ts";
 import { ProviderRegistry } from "../../../agent/providers/registry.ts";
-import { MemoryService } from "../../../agent/memory/memory_service.ts";
+import { MemoryService, type MemoryServiceDeps } from "../../../agent/memory/memory_service.ts";
 import { SessionStore } from "../../../agent/sessions/session_store.ts";
 import { CANDIDATE_CAP } from "../../../agent/memory/memory_db.ts";
 import { VectorSet } from "../../../agent/memory/_vectors.ts";
 
-async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: unknown[] = []) {
+async function memoryFixture(
+  memorySearch: Record<string, unknown> = {},
+  list: unknown[] = [],
+  deps: Partial<MemoryServiceDeps> = {},
+) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
   const paths = statePaths(root);
   const config = configSchema().parse({
@@ -27,6 +31,7 @@ async function memoryFixture(memorySearch: Record<string, unknown> = {}, list: u
     providers: new ProviderRegistry({ config: () => config }),
     localModels: new LocalModelStore(paths.modelsDir),
     localSettings: () => config.models.local,
+    ...deps,
   });
   await Deno.mkdir(join(paths.workspaceDir, "memory"), { recursive: true });
   return {
@@ -249,3 +254,53 @@ Deno.test("an index asked for while the memory service stops is never opened", a
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
+
+Deno.test("a finished turn's sync reads only the sessions marked; a full scan finds the rest", async () => {
+  for (const fullScanIntervalMs of [undefined, 0]) {
+    await using env = await memoryFixture(
+      { sync: { watch: false, watchDebounceMs: 0 } },
+      [],
+      { fullScanIntervalMs },
+    );
+    const time = "2026-12-01T10:00:00.000Z";
+    for (
+      const [sessionId, content] of [["turn", "alpha"], ["other", "bravo"], ["gone", "charlie"]]
+    ) {
+      await env.sessions.append("main", sessionId, { role: "user", content, time });
+    }
+    env.service.start();
+    const index = await env.service.index("main");
+    const first = await index.sync(); // an index's first sync scans every session
+    // Changed behind the service's back: the fixture's session store does not report to it.
+    await env.sessions.append("main", "turn", { role: "assistant", content: "kumquat", time });
+    await env.sessions.append("main", "other", { role: "user", content: "quince", time });
+    await Deno.remove(env.sessions.file("main", "gone"));
+    env.bus.publish("chat.done", {
+      agentId: "main",
+      sessionId: "turn",
+      usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+      aborted: false,
+    });
+    const sync = await waitFor(
+      () => {
+        const last = index.status().lastSync;
+        return last !== first ? last : undefined;
+      },
+      20_000,
+      "the turn's sync",
+    );
+    if (fullScanIntervalMs === undefined) {
+      // Within the hour since the index's first scan, the turn's session alone is read.
+      assertEquals([sync.reindexed, sync.removed], [["sessions/turn.jsonl"], []]);
+      assertEquals((await env.service.search("main", "quince")).results, []);
+      await env.service.status("main"); // scans everything
+    } else {
+      // The full scan is due: the sync after the turn makes it.
+      assertEquals(sync.reindexed.sort(), ["sessions/other.jsonl", "sessions/turn.jsonl"]);
+      assertEquals(sync.removed, ["sessions/gone.jsonl"]);
+    }
+    assertEquals((await env.service.search("main", "kumquat")).results[0]?.sessionId, "turn");
+    assertEquals((await env.service.search("main", "quince")).results[0]?.sessionId, "other");
+    assertEquals((await env.service.search("main", "charlie")).results, []);
+  }
+});
