@@ -17,12 +17,8 @@ import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 const ID = "memory.index";
 const NAME = "Memory index";
 
-export function checkMemory(input: DoctorInput): Promise<DoctorCheck> {
-  return Promise.resolve(inspectMemory(input));
-}
-
-/** The check itself: SQLite and the `stat`s are synchronous. */
-function inspectMemory(input: DoctorInput): DoctorCheck {
+/** The check: each index read through SQLite (synchronous), the memory files stat'ed async. */
+export async function checkMemory(input: DoctorInput): Promise<DoctorCheck> {
   const config = input.config;
   if (!config) return { id: ID, name: NAME, status: "warn", message: "Config not loaded" };
   const settings = config.agents.defaults.memorySearch;
@@ -70,7 +66,7 @@ function inspectMemory(input: DoctorInput): DoctorCheck {
     const known = new Map(summary.indexed.map((file) => [file.path, file]));
     const workspace = agentWorkspaceDir(config, input.paths, agent.id);
     const stale = settings.sources.includes("memory")
-      ? findMemoryFiles(workspace).filter((file) => {
+      ? (await findMemoryFiles(workspace)).files.filter((file) => {
         const before = known.get(file.path);
         return !before || before.size !== file.size || before.mtimeMs !== file.mtimeMs;
       }).length

@@ -24,64 +24,115 @@ const ROOT_FILES = ["MEMORY.md", "memory.md"];
 /** Bytes kept from the end of what was read, to tell an append from a rewrite. */
 const TAIL_BYTES = 64;
 
+/** What a walk of the memory files found, and the folders whose listings it read. */
+export interface MemoryWalk {
+  files: FoundFile[];
+  /**
+   * Each folder read (the workspace, for `MEMORY.md`, and `memory/` with its subfolders) with its
+   * modification time (ms) as it was before its listing was read: a file made, removed or
+   * renamed in one (as every atomic write is) changes it.
+   */
+  folders: Map<string, number>;
+}
+
 /**
  * The workspace's memory files. Symbolic links are skipped, so nothing outside is read. Every
- * search runs this, and a handful of synchronous `stat`s costs far less than the event-loop
- * round trips of asynchronous ones.
+ * call lists the folders and stats every file, asynchronously (issue 17: a search must not hold
+ * the thread while a folder that gains a note a day is walked); {@linkcode MemoryListing} keeps
+ * the result while watchers say nothing changed.
  */
-export function findMemoryFiles(workspaceDir: string): FoundFile[] {
-  const found: FoundFile[] = [];
-  for (const name of ROOT_FILES) {
-    const hit = statFile(join(workspaceDir, name), name, "memory");
-    if (hit) found.push(hit);
-  }
-  const walk = (dir: string, rel: string, depth: number) => {
+export async function findMemoryFiles(workspaceDir: string): Promise<MemoryWalk> {
+  const folders = new Map<string, number>();
+  const candidates: { file: string; path: string }[] = [];
+  const modified = await folderTime(workspaceDir);
+  if (modified !== undefined) folders.set(workspaceDir, modified);
+  for (const name of ROOT_FILES) candidates.push({ file: join(workspaceDir, name), path: name });
+  const walk = async (dir: string, rel: string, depth: number) => {
+    // Its time before its listing: a change while it is read shows as a change after it.
+    const modified = await folderTime(dir);
     let entries: Deno.DirEntry[];
     try {
-      entries = [...Deno.readDirSync(dir)];
+      entries = await Array.fromAsync(Deno.readDir(dir));
     } catch {
       return; // no memory folder yet
     }
+    if (modified !== undefined) folders.set(dir, modified);
     for (const entry of entries) {
       const path = `${rel}/${entry.name}`;
       if (entry.isDirectory && depth < 8 && !entry.name.startsWith(".")) {
-        walk(join(dir, entry.name), path, depth + 1);
+        await walk(join(dir, entry.name), path, depth + 1);
       } else if (entry.isFile && entry.name.toLowerCase().endsWith(".md")) {
-        const hit = statFile(join(dir, entry.name), path, "memory");
-        if (hit) found.push(hit);
+        candidates.push({ file: join(dir, entry.name), path });
       }
     }
   };
-  walk(join(workspaceDir, "memory"), "memory", 0);
-  return found;
+  await walk(join(workspaceDir, "memory"), "memory", 0);
+  return { files: await statFiles(candidates, "memory"), folders };
 }
 
-/** The agent's session files. */
+/** A folder's modification time (ms), or undefined when it cannot be read. */
+export async function folderTime(dir: string): Promise<number | undefined> {
+  try {
+    return (await Deno.stat(dir)).mtime?.getTime() ?? 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The agent's session files: a stat each, so only a full scan lists them (memory_index.ts). */
 export async function findSessionFiles(sessionsDir: string): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(sessionsDir));
   } catch {
-    return found;
+    return [];
   }
-  for (const entry of entries) {
-    if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-    const hit = statFile(join(sessionsDir, entry.name), `sessions/${entry.name}`, "sessions");
-    if (hit) found.push(hit);
+  const candidates = entries
+    .filter((entry) => entry.isFile && entry.name.endsWith(".jsonl"))
+    .map((entry) => ({ file: join(sessionsDir, entry.name), path: `sessions/${entry.name}` }));
+  return await statFiles(candidates, "sessions");
+}
+
+/** One session file, when it exists. */
+export async function statSessionFile(
+  sessionsDir: string,
+  sessionId: string,
+): Promise<FoundFile | undefined> {
+  const name = `${sessionId}.jsonl`;
+  const [hit] = await statFiles(
+    [{ file: join(sessionsDir, name), path: `sessions/${name}` }],
+    "sessions",
+  );
+  return hit;
+}
+
+/**
+ * Stats taken at once: one at a time, each waits a round of the event loop; all at once, a
+ * folder of thousands of sessions would fill the runtime's blocking pool ahead of other work.
+ */
+const STAT_BATCH = 64;
+
+/** The candidates that are plain files (symbolic links are skipped), with their sizes and times. */
+async function statFiles(
+  candidates: readonly { file: string; path: string }[],
+  source: MemorySource,
+): Promise<FoundFile[]> {
+  const found: FoundFile[] = [];
+  for (let i = 0; i < candidates.length; i += STAT_BATCH) {
+    const batch = candidates.slice(i, i + STAT_BATCH);
+    const hits = await Promise.all(batch.map(({ file, path }) => statFile(file, path, source)));
+    for (const hit of hits) if (hit) found.push(hit);
   }
   return found;
 }
 
-/** One session file, when it exists. */
-export function statSessionFile(sessionsDir: string, sessionId: string): FoundFile | undefined {
-  const name = `${sessionId}.jsonl`;
-  return statFile(join(sessionsDir, name), `sessions/${name}`, "sessions");
-}
-
-function statFile(file: string, path: string, source: MemorySource): FoundFile | undefined {
+async function statFile(
+  file: string,
+  path: string,
+  source: MemorySource,
+): Promise<FoundFile | undefined> {
   try {
-    const stat = Deno.lstatSync(file);
+    const stat = await Deno.lstat(file);
     if (!stat.isFile) return undefined;
     return { path, source, file, size: stat.size, mtimeMs: stat.mtime?.getTime() ?? 0 };
   } catch {

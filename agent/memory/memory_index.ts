@@ -13,8 +13,8 @@ import type {
 import { type Chunk, chunkLines, chunkSize } from "./_chunking.ts";
 import { readMemoryLines } from "./_memory_get.ts";
 import { rankHits, type SearchSettings } from "./_ranking.ts";
+import { MemoryListing } from "./_memory_listing.ts";
 import {
-  findMemoryFiles,
   findSessionFiles,
   type FoundFile,
   markdownLines,
@@ -33,6 +33,11 @@ export interface MemoryIndexOptions {
   dbPath: string;
   workspaceDir(): string;
   sessionsDir: string;
+  /**
+   * Whether watchers on the workspace and its `memory/` folder now report every change there
+   * (then a sync reuses the last listing of the memory files until they report one).
+   */
+  memoryWatched(): boolean;
   settings(): SearchSettings;
   embedder(): Embedder | undefined;
   logger: Logger;
@@ -62,6 +67,7 @@ export class MemoryIndex {
   #scanSessions = true;
   /** When the sessions folder was last scanned (`performance.now()`). */
   #scannedAt = -Infinity;
+  #memoryFiles = new MemoryListing();
   #queue: Promise<unknown> = Promise.resolve();
   #lastSync: SyncReport | undefined;
   #embedError: string | undefined;
@@ -78,9 +84,15 @@ export class MemoryIndex {
     this.#dirtySessions.add(sessionId);
   }
 
-  /** Something changed that only a scan of every session finds. */
+  /** A memory file may have changed: the next sync lists the memory files again. */
+  markMemoryChanged(): void {
+    this.#memoryFiles.markChanged();
+  }
+
+  /** Something changed that only a scan of every session and memory file finds. */
   markAllDirty(): void {
     this.#scanSessions = true;
+    this.#memoryFiles.markChanged();
   }
 
   /** How long ago (ms) the last sync scanned every session. */
@@ -100,14 +112,15 @@ export class MemoryIndex {
     if (full) {
       this.#db.clear();
       this.#vectors = undefined;
-      this.#scanSessions = true;
+      this.markAllDirty();
     }
     const settings = this.#options.settings();
     const sources = new Set<MemorySource>(settings.sources);
     const found: FoundFile[] = [];
     const scanned = new Set<MemorySource>();
     if (sources.has("memory")) {
-      found.push(...findMemoryFiles(this.#options.workspaceDir()));
+      const workspaceDir = this.#options.workspaceDir();
+      found.push(...await this.#memoryFiles.files(workspaceDir, this.#options.memoryWatched()));
       scanned.add("memory");
     }
     const dirty = new Set(this.#dirtySessions);
@@ -120,7 +133,7 @@ export class MemoryIndex {
         scanned.add("sessions");
       } else {
         for (const sessionId of dirty) {
-          const hit = statSessionFile(this.#options.sessionsDir, sessionId);
+          const hit = await statSessionFile(this.#options.sessionsDir, sessionId);
           if (hit) found.push(hit);
         }
       }

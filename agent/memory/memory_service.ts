@@ -83,9 +83,8 @@ export class MemoryService implements MemoryBackend {
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Agent -> when its scheduled sync may run (ms, `performance.now()`): the last change + debounce. */
   #due = new Map<string, number>();
-  #watchers: Deno.FsWatcher[] = [];
-  /** Folders watched now (`agentId:folder`); one missing at start is tried again later. */
-  #watched = new Set<string>();
+  /** Watchers by `agentId:folder`; a folder missing at start is tried again later. */
+  #watchers = new Map<string, Deno.FsWatcher>();
   #stops: (() => void)[] = [];
   #stopped = false;
   /**
@@ -143,8 +142,8 @@ export class MemoryService implements MemoryBackend {
       } catch {
         return; // an agent no longer in config
       }
-      // This runs inside the turn: opening the index (a folder made and SQLite opened, both
-      // synchronously) is left to the scheduled sync, whose first pass scans every session.
+      // This runs inside the turn: opening the index (SQLite opened, synchronously) is left to
+      // the scheduled sync, whose first pass scans every session.
       this.#indexes.get(agentId)?.markSessionDirty(sessionId);
       this.#schedule(agentId);
     }));
@@ -167,6 +166,7 @@ export class MemoryService implements MemoryBackend {
     if (open) return open;
     resolveAgent(this.#deps.config(), agentId);
     const { MemoryIndex } = await this.#load();
+    await Deno.mkdir(this.#deps.paths.memoryDir, { recursive: true, mode: 0o700 });
     // Another caller may have opened it while the module loaded, or the service stopped: an
     // index opened then would hold its SQLite file open with nobody left to close it.
     const opened = this.#indexes.get(agentId);
@@ -174,12 +174,12 @@ export class MemoryService implements MemoryBackend {
     if (this.#stopped) {
       throw new GatewayError(ErrorCode.INTERNAL_ERROR, "The memory service has stopped");
     }
-    Deno.mkdirSync(this.#deps.paths.memoryDir, { recursive: true, mode: 0o700 });
     const index = new MemoryIndex({
       agentId,
       dbPath: join(this.#deps.paths.memoryDir, `${agentId}.sqlite`),
       workspaceDir: () => agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId),
       sessionsDir: this.#deps.paths.sessionsDir(agentId),
+      memoryWatched: () => this.#memoryWatched(agentId),
       settings: () => this.#settings(agentId),
       embedder: () => this.#embedderEntry(agentId).embedder,
       logger: this.#deps.logger,
@@ -327,6 +327,7 @@ export class MemoryService implements MemoryBackend {
       this.#due.delete(agentId);
       this.index(agentId).then(
         (index) => {
+          // Before the sync: a watcher started now has the sync list the memory files again.
           if (this.#settings().sync.watch) this.#watch(agentId);
           const interval = this.#deps.fullScanIntervalMs ?? FULL_SCAN_INTERVAL_MS;
           if (index.sinceFullScan() >= interval) index.markAllDirty();
@@ -352,25 +353,56 @@ export class MemoryService implements MemoryBackend {
   // rest. A watcher there cost each turn a dozen events (every read and append of the session
   // file, each also opened again by the watcher thread) and a timer re-armed per event.
   #watch(agentId: string): void {
-    const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
-    const targets: [string, boolean][] = [
-      [workspace, false],
-      [join(workspace, "memory"), true],
-    ];
-    for (const [dir, recursive] of targets) {
-      if (this.#watched.has(`${agentId}:${dir}`)) continue;
+    const { workspace, memory } = this.#memoryFolders(agentId);
+    for (const [dir, recursive] of [[workspace, false], [memory, true]] as const) {
+      const key = `${agentId}:${dir}`;
+      if (this.#watchers.has(key)) continue;
       let watcher: Deno.FsWatcher;
       try {
         watcher = Deno.watchFs(dir, { recursive });
       } catch {
-        continue; // not there yet: searches and finished turns still find what changes
+        continue; // not there yet: syncs list the memory files afresh until it is watched
       }
-      this.#watchers.push(watcher);
-      this.#watched.add(`${agentId}:${dir}`);
+      this.#watchers.set(key, watcher);
+      // What changed before the watcher started went unreported.
+      this.#indexes.get(agentId)?.markMemoryChanged();
       (async () => {
-        for await (const _ of watcher) this.#schedule(agentId);
-      })().catch(() => {});
+        for await (const { paths } of watcher) {
+          // A watcher follows the folder it started on: once the folder is removed, renamed or
+          // made anew, it sees nothing more at that path. Dropped, it is started again by the
+          // sync this event schedules, on whatever is there then.
+          if (paths.includes(workspace)) this.#unwatch(`${agentId}:${workspace}`);
+          if (paths.includes(workspace) || paths.includes(memory)) {
+            this.#unwatch(`${agentId}:${memory}`);
+          }
+          this.#indexes.get(agentId)?.markMemoryChanged();
+          this.#schedule(agentId);
+        }
+      })().catch(() => {}).finally(() => this.#unwatch(key, watcher));
     }
+  }
+
+  /** Stops a folder's watcher (only `watcher`, when given: not one started since in its place). */
+  #unwatch(key: string, watcher?: Deno.FsWatcher): void {
+    const current = this.#watchers.get(key);
+    if (!current || (watcher && watcher !== current)) return;
+    this.#watchers.delete(key);
+    try {
+      current.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Whether watchers now report every change to the agent's memory files. */
+  #memoryWatched(agentId: string): boolean {
+    if (!this.#settings().sync.watch) return false;
+    const { workspace, memory } = this.#memoryFolders(agentId);
+    return this.#watchers.has(`${agentId}:${workspace}`) &&
+      this.#watchers.has(`${agentId}:${memory}`);
+  }
+
+  #memoryFolders(agentId: string): { workspace: string; memory: string } {
+    const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
+    return { workspace, memory: join(workspace, "memory") };
   }
 
   /** Stops the watchers and timers and closes every index. */
@@ -380,12 +412,7 @@ export class MemoryService implements MemoryBackend {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#due.clear();
-    this.#watched.clear();
-    for (const watcher of this.#watchers.splice(0)) {
-      try {
-        watcher.close();
-      } catch { /* already closed */ }
-    }
+    for (const key of [...this.#watchers.keys()]) this.#unwatch(key);
     for (const index of this.#indexes.values()) await index.close();
     this.#indexes.clear();
     for (const { embedder } of this.#embedders.values()) await embedder?.close().catch(() => {});

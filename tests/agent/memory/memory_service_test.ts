@@ -304,3 +304,88 @@ Deno.test("a finished turn's sync reads only the sessions marked; a full scan fi
     assertEquals((await env.service.search("main", "charlie")).results, []);
   }
 });
+
+Deno.test("memory search finds a note written just before it, watched or not, and lists no folder synchronously", async () => {
+  for (const watch of [true, false]) {
+    await using env = await memoryFixture({ sync: { watch, watchDebounceMs: 0 } });
+    const memoryDir = join(env.paths.workspaceDir, "memory");
+    const paths = async (query: string) =>
+      (await env.service.search("main", query)).results.map((hit) => hit.path);
+    await env.write("memory/2026-12-01.md", "Bought a kettle\n");
+    await ageFolders(env.paths.workspaceDir, memoryDir);
+    env.service.start();
+    assertEquals(await paths("kettle"), ["memory/2026-12-01.md"], `watch ${watch}`);
+
+    // With watchers and nothing changed, a search reuses the listing; without, it walks again.
+    const calls = await fsCallsDuring(() => paths("kettle"));
+    assertEquals(calls.filter((call) => call.includes("Sync ")), [], `watch ${watch}`);
+    assertEquals(calls.some((call) => call.startsWith("readDir ")), !watch, `watch ${watch}`);
+
+    // A new note (its folder's time moves) is found at once, before any watcher's event.
+    await env.write("memory/2026-12-02.md", "Planted a kumquat tree\n");
+    assertEquals(await paths("kumquat"), ["memory/2026-12-02.md"], `watch ${watch}`);
+    // An edit in place leaves its folder's time: without watchers the next search's walk finds
+    // it; with them, their event does, once the listing is reused again.
+    await ageFolders(env.paths.workspaceDir, memoryDir);
+    if (watch) {
+      await waitFor(() => reusesListing(() => paths("kettle")), 20_000, "a reused listing");
+    }
+    await env.write("memory/2026-12-01.md", "Bought a teapot\n");
+    if (!watch) assertEquals(await paths("teapot"), ["memory/2026-12-01.md"]);
+    else await waitFor(async () => (await paths("teapot")).length === 1, 20_000, "the edit");
+  }
+});
+
+Deno.test("memory search follows a memory folder made anew, whose old watcher sees nothing", async () => {
+  await using env = await memoryFixture({ sync: { watch: true, watchDebounceMs: 0 } });
+  const memoryDir = join(env.paths.workspaceDir, "memory");
+  const paths = async (query: string) =>
+    (await env.service.search("main", query)).results.map((hit) => hit.path);
+  await env.write("memory/old.md", "A heron by the pond\n");
+  env.service.start();
+  assertEquals(await paths("heron"), ["memory/old.md"]);
+  await Deno.remove(memoryDir, { recursive: true });
+  await Deno.mkdir(memoryDir);
+  await env.write("memory/new.md", "An owl in the barn\n");
+  assertEquals(await paths("owl"), ["memory/new.md"]);
+  assertEquals(await paths("heron"), []);
+  // Once a search reuses its listing again, the folder is watched: an edit in place is found.
+  await ageFolders(env.paths.workspaceDir, memoryDir);
+  await waitFor(() => reusesListing(() => paths("owl")), 20_000, "a reused listing");
+  await env.write("memory/new.md", "A kestrel on the post\n");
+  await waitFor(async () => (await paths("kestrel")).length === 1, 20_000, "the edit");
+});
+
+/** Sets folders' times an hour back: a listing made after a recent change is not reused. */
+async function ageFolders(...dirs: string[]): Promise<void> {
+  const past = new Date(Date.now() - 3_600_000);
+  for (const dir of dirs) await Deno.utime(dir, past, past);
+}
+
+/** Whether `search` lists no folder: it reused the listing of the memory files. */
+async function reusesListing(search: () => Promise<unknown>): Promise<boolean> {
+  return (await fsCallsDuring(search)).every((call) => !call.startsWith("readDir"));
+}
+
+/** The `Deno` file system calls made while `work` runs, as `name path` strings. */
+async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const calls: string[] = [];
+  const deno = Deno as unknown as Record<string, unknown>;
+  const originals = new Map<string, unknown>();
+  for (const name of ["readDir", "lstat", "stat", "open", "mkdir"]) {
+    for (const variant of [name, `${name}Sync`]) {
+      const original = deno[variant] as (...args: unknown[]) => unknown;
+      originals.set(variant, original);
+      deno[variant] = function (this: unknown, ...args: unknown[]) {
+        calls.push(`${variant} ${String(args[0])}`);
+        return original.apply(this, args);
+      };
+    }
+  }
+  try {
+    await work();
+  } finally {
+    for (const [variant, original] of originals) deno[variant] = original;
+  }
+  return calls;
+}
