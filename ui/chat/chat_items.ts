@@ -30,9 +30,14 @@ export type ChatItem =
     output?: string;
     isError?: boolean;
     done: boolean;
+    /** What the tool last reported while it runs (`chat.tool_progress`); gone once it is done. */
+    progress?: ToolProgress;
   }
   | { kind: "error"; text: string; code?: string }
   | FileItem;
+
+/** Progress an MCP tool reported (`chat.tool_progress`), without its run and tool. */
+export type ToolProgress = { progress: number; total?: number; message?: string };
 
 /** A session line as `chat.history` returns it (`compaction` lines, a summary of older turns, are not shown). */
 export type HistoryMessage = MethodResult<"chat.history">["messages"][number];
@@ -56,6 +61,14 @@ function parseResult(text: string): unknown {
   return parseArgs(text);
 }
 
+/** An assistant line as stored: the same item whether read from the history or told live. */
+function storedAnswer(
+  line: { text: string; aborted?: boolean; error?: string; model?: string },
+): ChatItem {
+  const { text, aborted, error, model } = line;
+  return { kind: "assistant", text, streaming: false, aborted, error, model };
+}
+
 /** Items for a stored conversation. */
 export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
   const items: ChatItem[] = [];
@@ -70,14 +83,7 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
     } else if (message.role === "assistant") {
       const text = textOf(message.content);
       if (text || message.error || message.aborted || !message.toolCalls?.length) {
-        items.push({
-          kind: "assistant",
-          text,
-          streaming: false,
-          aborted: message.aborted,
-          error: message.error,
-          model: message.model,
-        });
+        items.push(storedAnswer({ ...message, text }));
       }
       for (const call of message.toolCalls ?? []) {
         items.push({
@@ -125,15 +131,36 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
     }
     case "chat.tool_result": {
       const { callId, result, output, isError } = frame.payload;
-      return items.map((item) =>
-        item.kind === "tool" && item.callId === callId
-          ? { ...item, result, output, isError, done: true }
+      return items.map((item) => {
+        if (item.kind !== "tool" || item.callId !== callId) return item;
+        const { progress: _progress, ...call } = item;
+        return { ...call, result, output, isError, done: true };
+      });
+    }
+    case "chat.tool_progress": {
+      // The payload names no call: a run calls its tools one at a time, so the running one is
+      // the last call of that tool still without its result.
+      const { tool, progress, total, message } = frame.payload;
+      const index = items.findLastIndex((item) =>
+        item.kind === "tool" && item.tool === tool && !item.done
+      );
+      if (index < 0) return items;
+      return items.map((item, at) =>
+        at === index && item.kind === "tool"
+          ? { ...item, progress: { progress, total, message } }
           : item
       );
     }
     case "chat.file": {
       const { name, mimeType, size, caption, data, url, expiresAt } = frame.payload;
       return [...items, { kind: "file", name, mimeType, size, caption, data, url, expiresAt }];
+    }
+    case "chat.message": {
+      // Posted by another session's agent, and stored as a plain assistant line (without whom it
+      // came from, agent/session_delivery.ts): shown as a history read shows that line. A run's
+      // answer is stored when it is complete, so the line comes before one still streaming.
+      const posted = storedAnswer({ text: frame.payload.text });
+      return streaming ? [...items.slice(0, -1), posted, streaming] : [...items, posted];
     }
     case "chat.done": {
       const { aborted, model } = frame.payload;

@@ -24,7 +24,9 @@ const CHAT_EVENTS = [
   "chat.delta",
   "chat.tool_call",
   "chat.tool_result",
+  "chat.tool_progress",
   "chat.file",
+  "chat.message",
   "chat.done",
   "chat.error",
 ] as const;

@@ -6,7 +6,7 @@
 
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { formatBytes, formatJson } from "../components.tsx";
-import type { ChatItem, FileItem } from "./chat_items.ts";
+import type { ChatItem, FileItem, ToolProgress } from "./chat_items.ts";
 import { textSegments } from "./text_segments.ts";
 
 export function MessageList(props: { items: ChatItem[]; busy: boolean }) {
@@ -71,7 +71,7 @@ function Item(props: { item: ChatItem }) {
             <summary>
               <span class="who">Tool</span> <code>{item.tool}</code>{" "}
               <span class="meta">
-                {item.done ? (item.isError ? "failed" : "done") : "running…"}
+                {item.done ? (item.isError ? "failed" : "done") : runningNote(item.progress)}
               </span>
             </summary>
             <p class="label">Arguments</p>
@@ -91,6 +91,14 @@ function Item(props: { item: ChatItem }) {
     case "file":
       return <FileMessage file={item} />;
   }
+}
+
+/** "running…", with what the tool last reported of its progress. */
+function runningNote(report?: ToolProgress): string {
+  if (!report) return "running…";
+  const { progress, total, message } = report;
+  const count = total !== undefined ? `${progress} of ${total}` : `${progress}`;
+  return `running… ${count}${message ? ` · ${message}` : ""}`;
 }
 
 /** An answer with its code set apart; every piece is rendered as text, never as HTML. */

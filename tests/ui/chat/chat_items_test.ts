@@ -3,6 +3,7 @@ import type { TypedEventFrame } from "../../../core/protocol/events.ts";
 import {
   applyChatEvent,
   type ChatItem,
+  type HistoryMessage,
   itemsFromHistory,
   truncateAfterLastUser,
 } from "../../../ui/chat/chat_items.ts";
@@ -134,11 +135,6 @@ Deno.test("applyChatEvent streams deltas into one answer and closes it on tool c
   );
   assertEquals(items.at(-1), { kind: "error", text: "Upstream failed", code: "RATE_LIMITED" });
   // Events the list does not show change nothing.
-  const progress = { ...run, tool: "fetch", progress: 1 };
-  assertEquals(
-    applyChatEvent(items, frame({ event: "chat.tool_progress", payload: progress })),
-    items,
-  );
   assertEquals(
     applyChatEvent(items, frame({ event: "presence", payload: { connections: 1 } })),
     items,
@@ -191,6 +187,109 @@ Deno.test("a chat.tool_result's output (what the model read) is kept beside its 
     args: { path: "a.txt" },
     result: { path: "a.txt", lines: 1 },
     output: "1\thello",
+    isError: false,
+    done: true,
+  });
+});
+
+Deno.test("a chat.message shows as a history read shows the line it was stored as", () => {
+  // agent/session_delivery.ts stores the posted words as a plain assistant line.
+  const time = "2026-01-01T00:00:00.000Z";
+  const before: HistoryMessage[] = [
+    { role: "user", content: "Hi", time },
+    { role: "assistant", content: "Hello", model: "gpt-test", time },
+  ];
+  const posted: HistoryMessage = { role: "assistant", content: "Lunch at noon", time };
+  const live = applyChatEvent(
+    itemsFromHistory(before),
+    frame({
+      event: "chat.message",
+      payload: {
+        ...run,
+        role: "assistant",
+        text: "Lunch at noon",
+        from: { agentId: "main", sessionId: "other" },
+      },
+    }),
+  );
+  assertEquals(live, itemsFromHistory([...before, posted]));
+});
+
+Deno.test("a chat.message during a streamed answer goes before it, where the session has it", () => {
+  // A run appends its answer when it is complete: the posted line is stored first.
+  const time = "2026-01-01T00:00:00.000Z";
+  let items = applyChatEvent(
+    itemsFromHistory([{ role: "user", content: "Hi", time }]),
+    frame({ event: "chat.delta", payload: { ...run, delta: "Hel", role: "assistant" } }),
+  );
+  items = applyChatEvent(
+    items,
+    frame({
+      event: "chat.message",
+      payload: { ...run, role: "assistant", text: "Posted", from: { ...run, sessionId: "b" } },
+    }),
+  );
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.delta", payload: { ...run, delta: "lo", role: "assistant" } }),
+  );
+  const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.done", payload: { ...run, usage, aborted: false, model: "m" } }),
+  );
+  assertEquals(items.map((item) => item.kind === "assistant" ? item.text : item.kind), [
+    "user",
+    "Posted",
+    "Hello",
+  ]);
+});
+
+Deno.test("chat.tool_progress shows on the running call of its tool until its result", () => {
+  const tool = "mcp:everything:longRunningOperation";
+  let items: ChatItem[] = [
+    { kind: "tool", callId: "a", tool, args: {}, result: "earlier", done: true },
+    { kind: "tool", callId: "b", tool: "read", args: {}, done: false },
+  ];
+  const report = (progress: number) =>
+    frame({
+      event: "chat.tool_progress",
+      payload: { ...run, tool, progress, total: 5, message: `step ${progress}` },
+    });
+  // No call of that tool is running: nothing changes.
+  assertEquals(applyChatEvent(items, report(1)), items);
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.tool_call", payload: { ...run, tool, args: {}, callId: "c" } }),
+  );
+  items = applyChatEvent(applyChatEvent(items, report(1)), report(2));
+  assertEquals(items[2], {
+    kind: "tool",
+    callId: "c",
+    tool,
+    args: {},
+    done: false,
+    progress: { progress: 2, total: 5, message: "step 2" },
+  });
+  assertEquals(items.slice(0, 2), [
+    { kind: "tool", callId: "a", tool, args: {}, result: "earlier", done: true },
+    { kind: "tool", callId: "b", tool: "read", args: {}, done: false },
+  ]);
+  // Its result ends it: the call then reads as a history read shows it.
+  items = applyChatEvent(
+    items,
+    frame({
+      event: "chat.tool_result",
+      payload: { ...run, tool, callId: "c", result: "ok", output: "ok", isError: false },
+    }),
+  );
+  assertEquals(items[2], {
+    kind: "tool",
+    callId: "c",
+    tool,
+    args: {},
+    result: "ok",
+    output: "ok",
     isError: false,
     done: true,
   });
