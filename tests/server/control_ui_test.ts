@@ -347,6 +347,32 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.locator(".msg.assistant", { hasText: "Ran it" }).waitFor();
     });
 
+    await t.step("what others post and run in the open session shows as it happens", async () => {
+      const client = await env.gw.connect();
+      // Another session's agent posts into the open one (`message`): shown live, not on reload.
+      env.upstream.reply(
+        {
+          toolCalls: [{
+            name: "message",
+            arguments: { channel: "session", recipient: "main", text: "Lunch is at noon" },
+            id: "m1",
+          }],
+        },
+        { text: "Posted." },
+      );
+      await client.request("chat.send", { message: "Tell main about lunch", sessionId: "relay" });
+      await page.locator(".msg.assistant", { hasText: "Lunch is at noon" }).waitFor();
+      // Another client runs a turn in the open session: its message shows before the answer.
+      await client.request("chat.send", { message: "Sent from the CLI", sessionId: "main" });
+      await page.locator(".msg.user", { hasText: "Sent from the CLI" }).waitFor();
+      const texts = await page.locator(".messages .msg .text").allInnerTexts();
+      assertEquals(texts.slice(-3), [
+        "Lunch is at noon",
+        "Sent from the CLI",
+        "Echo: Sent from the CLI",
+      ]);
+    });
+
     await t.step("another agent in a new session", async () => {
       await page.getByRole("link", { name: "Chat" }).click();
       await page.getByLabel("Agent").selectOption("coder");

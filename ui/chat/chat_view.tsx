@@ -78,9 +78,11 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     );
   };
 
-  // Load the conversation when the session changes or the connection comes back.
+  // Load the conversation when the session changes or the connection comes back, a run of this
+  // screen's on its way or not: what the read cannot hold of it yet, its end reads again
+  // (ui/chat/history_sync.ts).
   useEffect(() => {
-    if (gateway.state.kind !== "open" || busy) return;
+    if (gateway.state.kind !== "open") return;
     loadHistory();
     return () => sync.reset();
   }, [agentId, sessionId, gateway.generation]);
@@ -99,14 +101,21 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
   const run = async (start: () => Promise<MethodResult<"chat.send">>) => {
     setBusy(true);
     setError(undefined);
+    // Which run is this screen's is kept by the sync, not read from `busy`: its events can come
+    // before a render has the new state, and `busy` cannot tell its end from another run's.
+    const request = sync.request();
+    let ran = false;
     try {
       const outcome = await start();
+      ran = true;
       if (outcome.error) setError(new Error(outcome.error.message));
       sessions.reload();
     } catch (failure) {
       setError(failure as Error);
     } finally {
       setBusy(false);
+      // Another's run ended while this one waited for the session (ui/chat/history_sync.ts).
+      if (sync.answered(request, ran)) loadHistory();
     }
   };
 
