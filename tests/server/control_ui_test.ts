@@ -371,6 +371,26 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
         "Sent from the CLI",
         "Echo: Sent from the CLI",
       ]);
+      // The page sends while another client's turn streams: that turn ends while the page's
+      // request is on its way (its run waits for the session), and once the request is answered
+      // the screen shows both turns in the session's order.
+      const seen = Promise.withResolvers<void>();
+      env.upstream.reply({ chunks: ["Slow", " answer"], holdAfter: 1, release: seen.promise });
+      const first = client.request("chat.send", { message: "CLI first", sessionId: "main" });
+      await page.locator(".msg.assistant.streaming", { hasText: "Slow" }).waitFor();
+      await page.getByLabel("Message", { exact: true }).fill("Page second");
+      await page.getByLabel("Message", { exact: true }).press("Enter");
+      await page.getByRole("button", { name: "Stop" }).waitFor();
+      seen.resolve();
+      await first;
+      await page.locator(".msg.user", { hasText: "CLI first" }).waitFor();
+      await page.getByRole("button", { name: "Send", exact: true }).waitFor();
+      assertEquals((await page.locator(".messages .msg .text").allInnerTexts()).slice(-4), [
+        "CLI first",
+        "Slow answer",
+        "Page second",
+        "Echo: Page second",
+      ]);
     });
 
     await t.step("another agent in a new session", async () => {
