@@ -116,13 +116,16 @@ export function itemsFromHistory(messages: HistoryMessage[]): ChatItem[] {
  * does not show change nothing.
  */
 export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatItem[] {
-  const last = items.at(-1);
-  const streaming = last?.kind === "assistant" && last.streaming ? last : undefined;
-  const closed = streaming ? [...items.slice(0, -1), { ...streaming, streaming: false }] : items;
+  // The answer streaming now need not be the last item: the screen's own message, sent while
+  // another client's run streams, goes after it.
+  const at = items.findLastIndex((item) => item.kind === "assistant" && item.streaming);
+  const streaming = at >= 0 ? items[at] as ChatItem & { kind: "assistant" } : undefined;
+  const replaced = (...by: ChatItem[]) => spliced(items, at, by);
+  const closed = streaming ? replaced({ ...streaming, streaming: false }) : items;
   switch (frame.event) {
     case "chat.delta": {
       const { delta } = frame.payload;
-      if (streaming) return [...items.slice(0, -1), { ...streaming, text: streaming.text + delta }];
+      if (streaming) return replaced({ ...streaming, text: streaming.text + delta });
       return [...items, { kind: "assistant", text: delta, streaming: true }];
     }
     case "chat.tool_call": {
@@ -160,22 +163,42 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
       // came from, agent/session_delivery.ts): shown as a history read shows that line. A run's
       // answer is stored when it is complete, so the line comes before one still streaming.
       const posted = storedAnswer({ text: frame.payload.text });
-      return streaming ? [...items.slice(0, -1), posted, streaming] : [...items, posted];
+      return streaming ? replaced(posted, streaming) : [...items, posted];
     }
     case "chat.done": {
       const { aborted, model } = frame.payload;
+      // A stopped run sends no result for the call it cut short: its progress goes with the run.
+      const ended = aborted ? withoutProgress(items) : items;
       if (streaming) {
-        return [...items.slice(0, -1), { ...streaming, streaming: false, aborted, model }];
+        return spliced(ended, at, [{ ...streaming, streaming: false, aborted, model }]);
       }
-      if (aborted) return [...items, { kind: "assistant", text: "", streaming: false, aborted }];
-      return items;
+      if (aborted) return [...ended, { kind: "assistant", text: "", streaming: false, aborted }];
+      return ended;
     }
     case "chat.error": {
       const { error, code } = frame.payload;
-      return [...closed, { kind: "error", text: error, code }];
+      return [...withoutProgress(closed), { kind: "error", text: error, code }];
     }
   }
   return items;
+}
+
+/**
+ * `items` with the item at `at` replaced by `by`, as a new array (`toSpliced` is too new for
+ * some browsers).
+ */
+function spliced(items: ChatItem[], at: number, by: ChatItem[]): ChatItem[] {
+  return [...items.slice(0, at), ...by, ...items.slice(at + 1)];
+}
+
+/** The list with no progress left on calls that never got their result (their run ended). */
+function withoutProgress(items: ChatItem[]): ChatItem[] {
+  if (!items.some((item) => item.kind === "tool" && item.progress)) return items;
+  return items.map((item) => {
+    if (item.kind !== "tool" || !item.progress) return item;
+    const { progress: _progress, ...call } = item;
+    return call;
+  });
 }
 
 /** The list with everything after the last user message removed (regenerate, edit). */

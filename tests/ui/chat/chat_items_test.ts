@@ -294,3 +294,69 @@ Deno.test("chat.tool_progress shows on the running call of its tool until its re
     done: true,
   });
 });
+
+Deno.test("an answer streaming when the screen sends keeps streaming into one item, before it", () => {
+  // Another client's run streams; the screen's own message goes after it (the session runs it
+  // next), and the rest of the other answer still lands in its own item.
+  let items = applyChatEvent(
+    [],
+    frame({ event: "chat.delta", payload: { ...run, delta: "Slow", role: "assistant" } }),
+  );
+  items = [...items, { kind: "user", text: "Mine", attachments: [] }];
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.delta", payload: { ...run, delta: " answer", role: "assistant" } }),
+  );
+  assertEquals(items, [
+    { kind: "assistant", text: "Slow answer", streaming: true },
+    { kind: "user", text: "Mine", attachments: [] },
+  ]);
+  const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.done", payload: { ...run, usage, aborted: false, model: "m" } }),
+  );
+  assertEquals(items[0], {
+    kind: "assistant",
+    text: "Slow answer",
+    streaming: false,
+    aborted: false,
+    model: "m",
+  });
+  // The screen's own run then streams a new answer, after its message.
+  items = applyChatEvent(
+    items,
+    frame({ event: "chat.delta", payload: { ...run, delta: "Yours", role: "assistant" } }),
+  );
+  assertEquals(items.at(-1), { kind: "assistant", text: "Yours", streaming: true });
+  assertEquals(items.length, 3);
+});
+
+Deno.test("a run that is stopped or fails takes its running call's progress with it", () => {
+  const tool = "mcp:everything:longRunningOperation";
+  const running: ChatItem[] = [{
+    kind: "tool",
+    callId: "c",
+    tool,
+    args: {},
+    done: false,
+    progress: { progress: 2, total: 5 },
+  }];
+  const usage = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+  const stopped = applyChatEvent(
+    running,
+    frame({ event: "chat.done", payload: { ...run, usage, aborted: true } }),
+  );
+  assertEquals(stopped[0], { kind: "tool", callId: "c", tool, args: {}, done: false });
+  const failed = applyChatEvent(
+    running,
+    frame({
+      event: "chat.error",
+      payload: { ...run, error: "Upstream down", code: "INTERNAL_ERROR" },
+    }),
+  );
+  assertEquals(failed, [
+    { kind: "tool", callId: "c", tool, args: {}, done: false },
+    { kind: "error", text: "Upstream down", code: "INTERNAL_ERROR" },
+  ]);
+});
