@@ -63,10 +63,15 @@ export class MemoryIndex {
   #db: MemoryDb;
   #vectors: VectorSet | undefined;
   #dirtySessions = new Set<string>();
-  /** The first sync scans every session: it must find what changed while the gateway was down. */
-  #scanSessions = true;
-  /** When the sessions folder was last scanned (`performance.now()`). */
+  /**
+   * The next sync scans every session and lists the memory files afresh. The first does: it
+   * must find what changed while the gateway was down.
+   */
+  #fullScan = true;
+  /** When a sync last made the full scan (`performance.now()`), whatever the sources were. */
   #scannedAt = -Infinity;
+  /** The sources the last sync read. */
+  #sources: ReadonlySet<MemorySource> = new Set();
   #memoryFiles = new MemoryListing();
   #queue: Promise<unknown> = Promise.resolve();
   #lastSync: SyncReport | undefined;
@@ -91,11 +96,11 @@ export class MemoryIndex {
 
   /** Something changed that only a scan of every session and memory file finds. */
   markAllDirty(): void {
-    this.#scanSessions = true;
+    this.#fullScan = true;
     this.#memoryFiles.markChanged();
   }
 
-  /** How long ago (ms) the last sync scanned every session. */
+  /** How long ago (ms) a sync last made the full scan. */
   sinceFullScan(): number {
     return performance.now() - this.#scannedAt;
   }
@@ -116,6 +121,19 @@ export class MemoryIndex {
     }
     const settings = this.#options.settings();
     const sources = new Set<MemorySource>(settings.sources);
+    // Sessions left out of the last sync were not followed meanwhile (their marks were dropped,
+    // their rows removed): included again (a config reload), they are scanned whole. The memory
+    // files need no such step: their listing is not looked at while they are left out, and what
+    // watchers report meanwhile waits for the next look.
+    const scanSessions = this.#fullScan ||
+      (sources.has("sessions") && !this.#sources.has("sessions"));
+    this.#sources = sources;
+    // Used up and timed whatever the sources: a full scan still pending (sessions left out)
+    // would have every background sync ask for another, and list the memory files each time.
+    if (this.#fullScan) {
+      this.#fullScan = false;
+      this.#scannedAt = performance.now();
+    }
     const found: FoundFile[] = [];
     const scanned = new Set<MemorySource>();
     if (sources.has("memory")) {
@@ -126,9 +144,7 @@ export class MemoryIndex {
     const dirty = new Set(this.#dirtySessions);
     this.#dirtySessions.clear();
     if (sources.has("sessions")) {
-      if (this.#scanSessions) {
-        this.#scanSessions = false;
-        this.#scannedAt = performance.now();
+      if (scanSessions) {
         found.push(...await findSessionFiles(this.#options.sessionsDir));
         scanned.add("sessions");
       } else {

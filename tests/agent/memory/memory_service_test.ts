@@ -19,9 +19,11 @@ async function memoryFixture(
 ) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
   const paths = statePaths(root);
-  const config = configSchema().parse({
-    agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
-  });
+  const parse = (memorySearch: Record<string, unknown>, list: unknown[]) =>
+    configSchema().parse({
+      agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
+    });
+  let config = parse(memorySearch, list);
   const bus = new EventBus();
   const service = new MemoryService({
     config: () => config,
@@ -40,6 +42,10 @@ async function memoryFixture(
     bus,
     sessions: new SessionStore(paths),
     write: (path: string, text: string) => Deno.writeTextFile(join(paths.workspaceDir, path), text),
+    /** Swaps the config in force, as a reload does. */
+    reconfigure(memorySearch: Record<string, unknown>, list: unknown[] = []) {
+      config = parse(memorySearch, list);
+    },
     async [Symbol.asyncDispose]() {
       await service.stop();
       await Deno.remove(root, { recursive: true });
@@ -356,6 +362,57 @@ Deno.test("memory search follows a memory folder made anew, whose old watcher se
   await waitFor(async () => (await paths("kestrel")).length === 1, 20_000, "the edit");
 });
 
+Deno.test("memory search finds old sessions again once the sessions source is back", async () => {
+  await using env = await memoryFixture();
+  const time = "2026-12-01T10:00:00.000Z";
+  await env.sessions.append("main", "trip", { role: "user", content: "A heron by the mill", time });
+  await env.write("MEMORY.md", "The boat is called Marlin\n");
+  const found = async (query: string) =>
+    (await env.service.search("main", query)).results.map((hit) => hit.path);
+  assertEquals(await found("heron"), ["sessions/trip.jsonl"]);
+  // Left out, a source's rows leave the index, and no session is marked meanwhile.
+  env.reconfigure({ sources: ["memory"] });
+  assertEquals(await found("heron"), []);
+  env.reconfigure({ sources: ["sessions"] });
+  assertEquals(await found("marlin"), []);
+  // Included again (a config reload), each is read whole by the next search, not in an hour.
+  env.reconfigure({ sources: ["memory", "sessions"] });
+  assertEquals(await found("heron"), ["sessions/trip.jsonl"]);
+  assertEquals(await found("marlin"), ["MEMORY.md"]);
+});
+
+Deno.test("with sources [memory], a finished turn's sync reuses the watched listing", async () => {
+  // A full scan is used up (and timed) also when sessions are left out: else every sync, each
+  // asking for the hourly one, listed the memory files again.
+  await using env = await memoryFixture({
+    sources: ["memory"],
+    sync: { watch: true, watchDebounceMs: 0 },
+  });
+  const memoryDir = join(env.paths.workspaceDir, "memory");
+  await env.write("MEMORY.md", "A wren in the hedge\n");
+  await ageFolders(env.paths.workspaceDir, memoryDir);
+  env.service.start();
+  const search = () => env.service.search("main", "wren");
+  await waitFor(() => reusesListing(search), 20_000, "a reused listing");
+  const index = await env.service.index("main");
+  const calls = await fsCallsDuring(async (calls) => {
+    turnDone(env.bus, "s1");
+    // The turn's sync looks at the memory folder first (a stat to reuse, or a walk).
+    await waitFor(() => calls.some((call) => call.startsWith(`stat ${memoryDir}`)), 20_000);
+    await index.sync(); // queued after the turn's
+  });
+  assertEquals(calls.filter((call) => call.startsWith("readDir")), []);
+});
+
+function turnDone(bus: EventBus, sessionId: string): void {
+  bus.publish("chat.done", {
+    agentId: "main",
+    sessionId,
+    usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+    aborted: false,
+  });
+}
+
 /** Sets folders' times an hour back: a listing made after a recent change is not reused. */
 async function ageFolders(...dirs: string[]): Promise<void> {
   const past = new Date(Date.now() - 3_600_000);
@@ -367,8 +424,10 @@ async function reusesListing(search: () => Promise<unknown>): Promise<boolean> {
   return (await fsCallsDuring(search)).every((call) => !call.startsWith("readDir"));
 }
 
-/** The `Deno` file system calls made while `work` runs, as `name path` strings. */
-async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
+/** The `Deno` file system calls made while `work` runs (handed those so far), as `name path`. */
+async function fsCallsDuring(
+  work: (calls: readonly string[]) => Promise<unknown>,
+): Promise<string[]> {
   const calls: string[] = [];
   const deno = Deno as unknown as Record<string, unknown>;
   const originals = new Map<string, unknown>();
@@ -383,7 +442,7 @@ async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
     }
   }
   try {
-    await work();
+    await work(calls);
   } finally {
     for (const [variant, original] of originals) deno[variant] = original;
   }
