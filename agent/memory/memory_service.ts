@@ -263,7 +263,12 @@ export class MemoryService implements MemoryBackend {
     const settings = this.#settings(agentId);
     if (!settings.enabled) return { results: [], mode: "text", disabled: true };
     if (!query.trim()) throw new GatewayError(ErrorCode.INVALID_PARAMS, "Query is empty");
-    const result = await (await this.index(agentId)).search(query, options);
+    const index = await this.index(agentId);
+    const result = await index.search(query, options);
+    // A gateway only searched (no turns, no workspace events) schedules no sync of its own, and
+    // the hourly full scan rides on one: a session file removed by hand would stay searchable.
+    // A sync already scheduled makes the scan itself; the search never waits for it.
+    if (this.#fullScanDue(index) && !this.#timers.has(agentId)) this.#schedule(agentId);
     const unusable = settings.query.hybrid.enabled ? this.#embedderEntry(agentId).error : undefined;
     return unusable && !result.warning
       ? { ...result, warning: `Embedding provider unusable, full-text results only: ${unusable}` }
@@ -319,6 +324,10 @@ export class MemoryService implements MemoryBackend {
     if (!this.#timers.has(agentId)) this.#arm(agentId, delayMs);
   }
 
+  #fullScanDue(index: MemoryIndex): boolean {
+    return index.sinceFullScan() >= (this.#deps.fullScanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
+  }
+
   #arm(agentId: string, delayMs: number): void {
     const timer = setTimeout(() => {
       const early = (this.#due.get(agentId) ?? 0) - performance.now();
@@ -329,8 +338,7 @@ export class MemoryService implements MemoryBackend {
         (index) => {
           // Before the sync: a watcher started now has the sync list the memory files again.
           if (this.#settings().sync.watch) this.#watch(agentId);
-          const interval = this.#deps.fullScanIntervalMs ?? FULL_SCAN_INTERVAL_MS;
-          if (index.sinceFullScan() >= interval) index.markAllDirty();
+          if (this.#fullScanDue(index)) index.markAllDirty();
           index.sync()
             .then(() => index.embedInBackground())
             .catch((error) =>

@@ -381,6 +381,21 @@ Deno.test("memory search finds old sessions again once the sessions source is ba
   assertEquals(await found("marlin"), ["MEMORY.md"]);
 });
 
+Deno.test("a gateway only searched still makes the hourly full scan, in the background", async () => {
+  await using env = await memoryFixture(
+    { sync: { watch: false, watchDebounceMs: 0 } },
+    [],
+    { fullScanIntervalMs: 0 },
+  );
+  const time = "2026-12-01T10:00:00.000Z";
+  await env.sessions.append("main", "gone", { role: "user", content: "A heron by the mill", time });
+  const found = async () => (await env.service.search("main", "heron")).results.length;
+  assertEquals(await found(), 1);
+  // Removed by hand: nobody reports it, no turn or workspace event schedules a sync.
+  await Deno.remove(env.sessions.file("main", "gone"));
+  await waitFor(async () => await found() === 0, 20_000, "the full scan");
+});
+
 Deno.test("with sources [memory], a finished turn's sync reuses the watched listing", async () => {
   // A full scan is used up (and timed) also when sessions are left out: else every sync, each
   // asking for the hourly one, listed the memory files again.
