@@ -134,9 +134,14 @@ export class MemoryService implements MemoryBackend {
    * everything that changed while the gateway was down, so an idle gateway never loads SQLite.
    */
   start(): void {
-    this.#stops.push(this.#deps.bus.subscribe(({ event, payload }) => {
-      if (event !== "chat.done" && event !== "chat.error") return;
-      const { agentId, sessionId } = payload;
+    this.#stops.push(this.#deps.bus.subscribe((published) => {
+      if (published.event === "config.changed") {
+        // Memory settings and workspaces live under `agents`.
+        if (published.payload.changed.includes("agents")) this.#rewatch();
+        return;
+      }
+      if (published.event !== "chat.done" && published.event !== "chat.error") return;
+      const { agentId, sessionId } = published.payload;
       try {
         if (!this.#settings(agentId).enabled) return;
       } catch {
@@ -147,10 +152,7 @@ export class MemoryService implements MemoryBackend {
       this.#indexes.get(agentId)?.markSessionDirty(sessionId);
       this.#schedule(agentId);
     }));
-    for (const agent of listAgents(this.#deps.config())) {
-      if (!this.#settings(agent.id).enabled) continue;
-      if (this.#settings().sync.watch) this.#watch(agent.id);
-    }
+    this.#rewatch();
   }
 
   /** The index and embedding modules, loaded with this service's first need of either. */
@@ -334,10 +336,13 @@ export class MemoryService implements MemoryBackend {
       if (early > 0) return this.#arm(agentId, early);
       this.#timers.delete(agentId);
       this.#due.delete(agentId);
+      // Here too, not only on `config.changed`: a stale watcher's own events schedule this, and
+      // a config getter may be swapped with no event (a run without the gateway's config store).
+      this.#closeStaleWatchers();
       this.index(agentId).then(
         (index) => {
           // Before the sync: a watcher started now has the sync list the memory files again.
-          if (this.#settings().sync.watch) this.#watch(agentId);
+          if (this.#watchedFolders(agentId)) this.#watch(agentId);
           if (this.#fullScanDue(index)) index.markAllDirty();
           index.sync()
             .then(() => index.embedInBackground())
@@ -355,6 +360,40 @@ export class MemoryService implements MemoryBackend {
     }, delayMs);
     Deno.unrefTimer(timer as unknown as number);
     this.#timers.set(agentId, timer);
+  }
+
+  /** Watches the folders the config names now, and closes the watchers it no longer names. */
+  #rewatch(): void {
+    this.#closeStaleWatchers();
+    for (const agent of listAgents(this.#deps.config())) {
+      if (this.#watchedFolders(agent.id)) this.#watch(agent.id);
+    }
+  }
+
+  /**
+   * Closes the watchers the config no longer asks for: an agent's old workspace after a reload,
+   * an agent removed or with memory off, all of them once `sync.watch` is off. Left open, each
+   * holds a watch on folders nothing reads, and its events keep scheduling syncs.
+   */
+  #closeStaleWatchers(): void {
+    const wanted = new Set<string>();
+    for (const agent of listAgents(this.#deps.config())) {
+      const folders = this.#watchedFolders(agent.id);
+      if (folders) {
+        wanted.add(`${agent.id}:${folders.workspace}`).add(`${agent.id}:${folders.memory}`);
+      }
+    }
+    for (const key of [...this.#watchers.keys()]) if (!wanted.has(key)) this.#unwatch(key);
+  }
+
+  /** The agent's memory folders, when the config has them watched. */
+  #watchedFolders(agentId: string): { workspace: string; memory: string } | undefined {
+    if (!this.#settings().sync.watch || !this.#settings(agentId).enabled) return undefined;
+    try {
+      return this.#memoryFolders(agentId);
+    } catch {
+      return undefined; // an agent no longer in config
+    }
   }
 
   // Sessions are not watched: a finished turn marks its own and the session store reports the

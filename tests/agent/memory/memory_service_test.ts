@@ -419,6 +419,30 @@ Deno.test("with sources [memory], a finished turn's sync reuses the watched list
   assertEquals(calls.filter((call) => call.startsWith("readDir")), []);
 });
 
+Deno.test("memory service closes the watchers of folders the config no longer names", async () => {
+  using watchers = trackWatchers();
+  const sync = { watch: true, watchDebounceMs: 0 };
+  await using env = await memoryFixture({ sync }, [{ id: "notes", workspace: "notes" }]);
+  const root = env.paths.root;
+  const folders = (workspace: string) => [workspace, join(workspace, "memory")];
+  for (const name of ["notes", "moved"]) {
+    await Deno.mkdir(join(root, name, "memory"), { recursive: true });
+  }
+  env.service.start();
+  assertEquals(
+    watchers.open(),
+    [...folders(env.paths.workspaceDir), ...folders(join(root, "notes"))].sort(),
+  );
+  // A reload moves main's workspace and removes the other agent.
+  env.reconfigure({ sync }, [{ id: "main", workspace: "moved" }]);
+  env.bus.publish("config.changed", { changed: ["agents"] });
+  assertEquals(watchers.open(), folders(join(root, "moved")));
+  // Turned off with no event (a config getter swapped underneath): the next sync closes them.
+  env.reconfigure({ sync: { ...sync, watch: false } }, [{ id: "main", workspace: "moved" }]);
+  turnDone(env.bus, "s1");
+  await waitFor(() => watchers.open().length === 0, 20_000, "the watchers closed");
+});
+
 function turnDone(bus: EventBus, sessionId: string): void {
   bus.publish("chat.done", {
     agentId: "main",
@@ -426,6 +450,27 @@ function turnDone(bus: EventBus, sessionId: string): void {
     usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
     aborted: false,
   });
+}
+
+/** Follows the watchers `Deno.watchFs` starts, until disposed: the folders of those still open. */
+function trackWatchers() {
+  const open = new Map<Deno.FsWatcher, string>();
+  const original = Deno.watchFs;
+  const deno = Deno as unknown as Record<string, unknown>;
+  deno.watchFs = (paths: string | string[], options?: { recursive: boolean }) => {
+    const watcher = original(paths, options);
+    const close = watcher.close.bind(watcher);
+    open.set(watcher, String(paths));
+    watcher.close = () => {
+      open.delete(watcher);
+      close();
+    };
+    return watcher;
+  };
+  return {
+    open: () => [...open.values()].sort(),
+    [Symbol.dispose]: () => void (deno.watchFs = original),
+  };
 }
 
 /** Sets folders' times an hour back: a listing made after a recent change is not reused. */
