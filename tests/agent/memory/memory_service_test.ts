@@ -419,6 +419,20 @@ Deno.test("with sources [memory], a finished turn's sync reuses the watched list
   assertEquals(calls.filter((call) => call.startsWith("readDir")), []);
 });
 
+Deno.test("memory search finds an edit made while its folder was not watched yet", async () => {
+  // The listing taken then is reused once watchers cover the folder, and they report only what
+  // changes after they start: starting one must have the next look list the files again.
+  await using env = await memoryFixture({ sync: { watch: true, watchDebounceMs: 0 } });
+  const paths = async (query: string) =>
+    (await env.service.search("main", query)).results.map((hit) => hit.path);
+  await env.write("memory/pantry.md", "Bought a kettle\n");
+  await ageFolders(env.paths.workspaceDir, join(env.paths.workspaceDir, "memory"));
+  assertEquals(await paths("kettle"), ["memory/pantry.md"]); // nothing watched yet
+  await env.write("memory/pantry.md", "Bought a teapot and two cups\n"); // in place
+  env.service.start();
+  assertEquals(await paths("teapot"), ["memory/pantry.md"]);
+});
+
 Deno.test("memory service closes the watchers of folders the config no longer names", async () => {
   using watchers = trackWatchers();
   const sync = { watch: true, watchDebounceMs: 0 };
