@@ -142,14 +142,15 @@ export class MemoryService implements MemoryBackend {
       }
       if (published.event !== "chat.done" && published.event !== "chat.error") return;
       const { agentId, sessionId } = published.payload;
+      // This runs inside the turn: opening the index (SQLite opened, synchronously) is left to
+      // the scheduled sync, whose first pass scans every session. Marked also while the agent's
+      // memory is off: once on again, its next sync reads the turns of that time.
+      this.#indexes.get(agentId)?.markSessionDirty(sessionId);
       try {
         if (!this.#settings(agentId).enabled) return;
       } catch {
         return; // an agent no longer in config
       }
-      // This runs inside the turn: opening the index (SQLite opened, synchronously) is left to
-      // the scheduled sync, whose first pass scans every session.
-      this.#indexes.get(agentId)?.markSessionDirty(sessionId);
       this.#schedule(agentId);
     }));
     this.#rewatch();

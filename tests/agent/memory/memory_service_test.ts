@@ -381,6 +381,19 @@ Deno.test("memory search finds old sessions again once the sessions source is ba
   assertEquals(await found("marlin"), ["MEMORY.md"]);
 });
 
+Deno.test("memory search finds the turns an agent had while its memory was off", async () => {
+  await using env = await memoryFixture({ sync: { watch: false, watchDebounceMs: 0 } });
+  env.service.start();
+  const found = async () => (await env.service.search("main", "heron")).results.length;
+  assertEquals(await found(), 0); // the index is open
+  env.reconfigure({ enabled: false, sync: { watch: false, watchDebounceMs: 0 } });
+  const time = "2026-12-01T10:00:00.000Z";
+  await env.sessions.append("main", "trip", { role: "user", content: "A heron by the mill", time });
+  turnDone(env.bus, "trip");
+  env.reconfigure({ sync: { watch: false, watchDebounceMs: 0 } });
+  assertEquals(await found(), 1);
+});
+
 Deno.test("a gateway only searched still makes the hourly full scan, in the background", async () => {
   await using env = await memoryFixture(
     { sync: { watch: false, watchDebounceMs: 0 } },
