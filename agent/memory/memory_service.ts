@@ -113,6 +113,8 @@ export class MemoryService implements MemoryBackend {
     index.markSessionDirty(sessionId);
     // Appends and cuts (resend, edit) happen in a turn, whose `chat.done` schedules one sync.
     if (kind === "append" || kind === "truncate") return;
+    // Memory off indexes nothing; the mark has the search that follows it on again drop the rows.
+    if (!this.#settings(agentId).enabled) return;
     index.sync().catch((error) =>
       this.#deps.logger.warn("memory sync failed", { agentId, error: error.message })
     );
@@ -389,7 +391,11 @@ export class MemoryService implements MemoryBackend {
 
   /** The agent's memory folders, when the config has them watched. */
   #watchedFolders(agentId: string): { workspace: string; memory: string } | undefined {
-    if (!this.#settings().sync.watch || !this.#settings(agentId).enabled) return undefined;
+    const settings = this.#settings(agentId);
+    // Memory files left out of `sources` are not read: their events would schedule empty syncs.
+    if (!this.#settings().sync.watch || !settings.enabled || !settings.sources.includes("memory")) {
+      return undefined;
+    }
     try {
       return this.#memoryFolders(agentId);
     } catch {

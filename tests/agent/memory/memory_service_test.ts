@@ -16,9 +16,11 @@ async function memoryFixture(
   memorySearch: Record<string, unknown> = {},
   list: unknown[] = [],
   deps: Partial<MemoryServiceDeps> = {},
+  options: { followSessions?: boolean } = {},
 ) {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-memory-" });
   const paths = statePaths(root);
+  const sessions = new SessionStore(paths);
   const parse = (memorySearch: Record<string, unknown>, list: unknown[]) =>
     configSchema().parse({
       agents: { defaults: { memorySearch: { sync: { watch: false }, ...memorySearch } }, list },
@@ -33,6 +35,8 @@ async function memoryFixture(
     providers: new ProviderRegistry({ config: () => config }),
     localModels: new LocalModelStore(paths.modelsDir),
     localSettings: () => config.models.local,
+    // As the gateway wires it (agent/runtime.ts): the store reports deletes and resets.
+    ...(options.followSessions ? { sessions } : {}),
     ...deps,
   });
   await Deno.mkdir(join(paths.workspaceDir, "memory"), { recursive: true });
@@ -40,7 +44,7 @@ async function memoryFixture(
     paths,
     service,
     bus,
-    sessions: new SessionStore(paths),
+    sessions,
     write: (path: string, text: string) => Deno.writeTextFile(join(paths.workspaceDir, path), text),
     /** Swaps the config in force, as a reload does. */
     reconfigure(memorySearch: Record<string, unknown>, list: unknown[] = []) {
@@ -464,6 +468,13 @@ Deno.test("memory service closes the watchers of folders the config no longer na
   env.reconfigure({ sync }, [{ id: "main", workspace: "moved" }]);
   env.bus.publish("config.changed", { changed: ["agents"] });
   assertEquals(watchers.open(), folders(join(root, "moved")));
+  // Memory files left out of `sources`: nothing reads them, so nothing watches them.
+  env.reconfigure({ sync, sources: ["sessions"] }, [{ id: "main", workspace: "moved" }]);
+  env.bus.publish("config.changed", { changed: ["agents"] });
+  assertEquals(watchers.open(), []);
+  env.reconfigure({ sync }, [{ id: "main", workspace: "moved" }]);
+  env.bus.publish("config.changed", { changed: ["agents"] });
+  assertEquals(watchers.open(), folders(join(root, "moved")));
   // Turned off with no event (a config getter swapped underneath): the next sync closes them.
   env.reconfigure({ sync: { ...sync, watch: false } }, [{ id: "main", workspace: "moved" }]);
   turnDone(env.bus, "s1");
@@ -535,3 +546,44 @@ async function fsCallsDuring(
   }
   return calls;
 }
+
+Deno.test("a sync that fails before its end leaves its full scan for the next one", async () => {
+  const agents = [{ id: "main" }, { id: "other" }];
+  await using env = await memoryFixture({}, agents);
+  const index = await env.service.index("other");
+  const sessions = env.paths.sessionsDir("other");
+  await Deno.mkdir(sessions, { recursive: true });
+  await Deno.writeTextFile(
+    join(sessions, "kept.jsonl"),
+    JSON.stringify({ role: "user", content: "The boat is called Osprey", time: "2026-01-01" }) +
+      "\n",
+  );
+  // The agent's workspace cannot be found while it is out of the config: the first sync (a
+  // full scan, as every index's first is) fails before it reads any session.
+  env.reconfigure({}, [{ id: "main" }]);
+  await assertRejects(() => index.sync());
+  env.reconfigure({}, agents);
+  const next = await index.sync();
+  assertEquals(next.reindexed, ["sessions/kept.jsonl"]);
+});
+
+Deno.test("with memory off, a deleted session is marked but nothing is indexed", async () => {
+  await using env = await memoryFixture({}, [], {}, { followSessions: true });
+  const index = await env.service.index("main");
+  await index.sync();
+  env.reconfigure({ enabled: false });
+  const time = "2026-01-01T00:00:00.000Z";
+  await env.sessions.append("main", "kept", { role: "user", content: "Dentist on Tuesday", time });
+  await env.sessions.append("main", "gone", { role: "user", content: "Passport renewal", time });
+  const sync = index.sync.bind(index);
+  let syncs = 0;
+  index.sync = (options) => (syncs++, sync(options));
+  await env.sessions.delete(join(env.paths.sessionsDir("main"), "gone.jsonl"));
+  // No sync for the delete (which would have read the other session too): the mark waits.
+  assertEquals(syncs, 0);
+  assertEquals(index.status().files, 0);
+  env.reconfigure({});
+  const hits = await env.service.search("main", "dentist");
+  assertEquals(hits.results.map((hit) => hit.path), ["sessions/kept.jsonl"]);
+  assertEquals((await env.service.search("main", "passport")).results, []);
+});
