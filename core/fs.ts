@@ -75,3 +75,20 @@ export function isInsideDir(path: string, dir: string): boolean {
   const rel = relative(resolve(dir), resolve(path));
   return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
+
+/**
+ * `call` over `items`, `size` at a time, the results in order: for file-system calls over many
+ * paths. One at a time, each waits a round of the event loop (5,000 session files took 0.4 s to
+ * stat); all at once, thousands would fill the runtime's blocking pool ahead of other work.
+ */
+export async function inBatches<T, R>(
+  items: readonly T[],
+  call: (item: T) => Promise<R>,
+  size = 64,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    results.push(...await Promise.all(items.slice(i, i + size).map((item) => call(item))));
+  }
+  return results;
+}

@@ -5,6 +5,7 @@
  */
 
 import { join } from "../../core/path.ts";
+import { inBatches } from "../../core/fs.ts";
 import type { SourceLine } from "./_chunking.ts";
 import type { MemorySource } from "./memory_db.ts";
 
@@ -106,24 +107,13 @@ export async function statSessionFile(
   return hit;
 }
 
-/**
- * Stats taken at once: one at a time, each waits a round of the event loop; all at once, a
- * folder of thousands of sessions would fill the runtime's blocking pool ahead of other work.
- */
-const STAT_BATCH = 64;
-
 /** The candidates that are plain files (symbolic links are skipped), with their sizes and times. */
 async function statFiles(
   candidates: readonly { file: string; path: string }[],
   source: MemorySource,
 ): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
-  for (let i = 0; i < candidates.length; i += STAT_BATCH) {
-    const batch = candidates.slice(i, i + STAT_BATCH);
-    const hits = await Promise.all(batch.map(({ file, path }) => statFile(file, path, source)));
-    for (const hit of hits) if (hit) found.push(hit);
-  }
-  return found;
+  const hits = await inBatches(candidates, ({ file, path }) => statFile(file, path, source));
+  return hits.filter((hit): hit is FoundFile => hit !== undefined);
 }
 
 async function statFile(

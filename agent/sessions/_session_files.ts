@@ -3,6 +3,7 @@
 import { basename, join, relative, resolve, sep } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
+import { inBatches } from "../../core/fs.ts";
 
 /** A session file as `sessions.list` shows it. */
 export interface SessionFileInfo {
@@ -30,26 +31,33 @@ export function isValidSessionId(id: string): boolean {
 
 /** Every session file of every agent, newest first. */
 export async function listSessionFiles(paths: StatePaths): Promise<SessionFileInfo[]> {
-  const sessions: SessionFileInfo[] = [];
+  const files: { agentId: string; dir: string; file: string }[] = [];
   for (const agentId of await directoryNames(paths.agentsDir, "dir")) {
     const dir = paths.sessionsDir(agentId);
     for (const file of await directoryNames(dir, "file")) {
-      if (!file.endsWith(".jsonl")) continue;
-      const path = join(dir, file);
-      try {
-        const stat = await Deno.stat(path);
-        sessions.push({
-          agentId,
-          sessionId: file.slice(0, -".jsonl".length),
-          file,
-          path,
-          size: stat.size,
-          updatedAt: stat.mtime?.toISOString() ?? null,
-        });
-      } catch { /* removed while listing */ }
+      if (file.endsWith(".jsonl")) files.push({ agentId, dir, file });
     }
   }
-  return sessions.sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
+  // A deployment gathers thousands of sessions (channels, cron): their stats go in batches.
+  const sessions = await inBatches(files, async ({ agentId, dir, file }) => {
+    const path = join(dir, file);
+    try {
+      const stat = await Deno.stat(path);
+      return {
+        agentId,
+        sessionId: file.slice(0, -".jsonl".length),
+        file,
+        path,
+        size: stat.size,
+        updatedAt: stat.mtime?.toISOString() ?? null,
+      };
+    } catch {
+      return undefined; // removed while listing
+    }
+  });
+  return sessions
+    .filter((session): session is SessionFileInfo => session !== undefined)
+    .sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
 }
 
 /**
