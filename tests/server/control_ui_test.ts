@@ -143,6 +143,15 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
     page.on("console", (message) => {
       if (message.type() === "error") problems.push(`console: ${message.text()}`);
     });
+    // The methods the page calls, in order.
+    const called: string[] = [];
+    page.on("websocket", (socket) =>
+      socket.on("framesent", ({ payload }) => {
+        try {
+          const frame = JSON.parse(String(payload));
+          if (frame.type === "req") called.push(frame.method);
+        } catch { /* not JSON */ }
+      }));
 
     await t.step("a wrong token is refused with a clear message", async () => {
       await page.goto(`${base}/`);
@@ -192,6 +201,8 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await answer.waitFor();
       assertEquals(await page.locator(".msg.user .text").last().innerText(), "Hi there");
       assertEquals(env.upstream.requests.at(-1)?.body.messages.at(-1).content, "Hi there");
+      // The session is new: the picker's list is read again once the run is answered.
+      await waitFor(() => called.lastIndexOf("sessions.list") > called.lastIndexOf("chat.send"));
     });
 
     await t.step("an attached file reaches the agent's workspace", async () => {
@@ -204,6 +215,11 @@ Deno.test("Control UI in Chromium: sign-in, streamed chat, abort, approvals, ses
       await page.getByLabel("Message", { exact: true }).fill("Read the notes");
       await page.getByLabel("Message", { exact: true }).press("Enter");
       await page.locator(".msg.assistant", { hasText: "Echo: Read the notes" }).waitFor();
+      // Answered (the buttons of a finished run are back), in a session the picker lists: the
+      // list, a stat per session file, is not read again.
+      await page.getByRole("button", { name: "Regenerate" }).and(page.locator(":enabled"))
+        .waitFor();
+      assertEquals(called.slice(called.lastIndexOf("chat.send")), ["chat.send"]);
       assertEquals(await page.getByRole("list", { name: "Attachments" }).count(), 0);
       const sent = env.upstream.requests.at(-1)?.body.messages.at(-1).content as string;
       const path = sent.match(/\[Attached file: (\S+notes\.txt) \(text\/plain, 15 bytes\)\]/)?.[1];

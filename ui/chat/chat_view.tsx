@@ -104,12 +104,15 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     // Which run is this screen's is kept by the sync, not read from `busy`: its events can come
     // before a render has the new state, and `busy` cannot tell its end from another run's.
     const request = sync.request();
+    // The picker lists session ids only: a session it has is not listed again after each run (a
+    // gateway that has run for months holds thousands, and the list stats every file).
+    const listed = sessions.data?.sessions.some((s) => s.sessionId === sessionId) ?? false;
     let ran = false;
     try {
       const outcome = await start();
       ran = true;
       if (outcome.error) setError(new Error(outcome.error.message));
-      sessions.reload();
+      if (!listed) sessions.reload();
     } catch (failure) {
       setError(failure as Error);
     } finally {
