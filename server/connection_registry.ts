@@ -58,6 +58,11 @@ export class ConnectionRegistry {
     return true;
   }
 
+  /** Gives back a slot {@linkcode reserve} took for a connection that never opened. */
+  release(client: ClientAddress): void {
+    this.#freeSlot(client.address);
+  }
+
   /** Registers a connection whose slot {@linkcode reserve} took. */
   add(connection: Connection): void {
     this.#connections.set(connection.id, connection);
@@ -74,9 +79,7 @@ export class ConnectionRegistry {
   /** Forgets a closed connection and frees its slot. */
   remove(connection: Connection): void {
     if (!this.#connections.delete(connection.id)) return;
-    const count = (this.#perAddress.get(connection.address) ?? 1) - 1;
-    if (count <= 0) this.#perAddress.delete(connection.address);
-    else this.#perAddress.set(connection.address, count);
+    this.#freeSlot(connection.address);
     this.#everything.delete(connection);
     this.#clients.delete(connection);
     for (const key of this.#watching.get(connection) ?? []) this.#unwatch(connection, key);
@@ -147,6 +150,12 @@ export class ConnectionRegistry {
 
   get size(): number {
     return this.#connections.size;
+  }
+
+  #freeSlot(address: string): void {
+    const count = (this.#perAddress.get(address) ?? 1) - 1;
+    if (count <= 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, count);
   }
 
   #unwatch(connection: Connection, sessionKey: string): void {

@@ -19,6 +19,7 @@ import { isOwnOrigin } from "./origin.ts";
 import { type Listeners, openListeners } from "./listeners.ts";
 import type { GatewayServices } from "./services.ts";
 import { HTTP_ROUTES } from "./http_route_list.ts";
+import { httpError } from "./http_routes.ts";
 import type { Front } from "./front.ts";
 
 /** Options for {@linkcode startGateway}; flags from the command line win over config. */
@@ -105,9 +106,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (!core.registry.reserve(client)) {
         return new Response("Too many connections", { status: 429 });
       }
-      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 120 });
-      core.attach(webSocketTransport(socket), client, true);
-      return response;
+      let upgraded;
+      try {
+        upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 120 });
+      } catch (error) {
+        // A malformed handshake (no key, wrong version): it never becomes a connection, so its
+        // slot goes back, or such requests would lock the address out until a restart.
+        core.registry.release(client);
+        return httpError(
+          "INVALID_PARAMS",
+          `Invalid WebSocket handshake: ${(error as Error).message}`,
+          { status: 400 },
+        );
+      }
+      core.attach(webSocketTransport(upgraded.socket), client, true);
+      return upgraded.response;
     },
     // One object a request, its function shared: a closure per request was garbage too.
     context: (address, signal) => ({

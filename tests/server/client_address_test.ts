@@ -143,3 +143,33 @@ Deno.test("gateway.trustedProxies refuses what is not an address or range", () =
   );
   assert(error.message.includes("Not an IP address or CIDR range: proxy.example"), error.message);
 });
+
+/** Sends a WebSocket handshake over raw TCP and answers the status line's code. */
+async function rawHandshakeStatus(url: string, headers: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await connection.write(new TextEncoder().encode(
+      `GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${headers}Connection: close\r\n\r\n`,
+    ));
+    const buffer = new Uint8Array(1024);
+    const n = await connection.read(buffer);
+    const head = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    return Number(head.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0);
+  } finally {
+    connection.close();
+  }
+}
+
+Deno.test("a malformed WebSocket handshake is a 400 and does not keep its address's connection slot", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      gateway: { trustedProxies: ["127.0.0.1"], limits: { maxConnectionsPerAddress: 2 } },
+    },
+  });
+  // `Upgrade: websocket` without `Sec-WebSocket-Key`: Deno.upgradeWebSocket refuses it.
+  const malformed = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
+    "X-Forwarded-For: 203.0.113.30\r\n";
+  for (let i = 0; i < 4; i++) assertEquals(await rawHandshakeStatus(gw.url, malformed), 400);
+  assertEquals(await upgradeStatus(gw.url, { "x-forwarded-for": "203.0.113.30" }), 101);
+});
