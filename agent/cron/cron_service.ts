@@ -198,7 +198,10 @@ export class CronService {
   /** @throws {GatewayError} NOT_FOUND for a `jobId` that is neither a job nor in the history */
   async history(options: { jobId?: string; limit: number }): Promise<CronRunRecord[]> {
     await this.start();
-    const records = await this.store.readHistory(options);
+    const records = await this.store.readHistory({
+      ...options,
+      keep: this.#options.settings().historyLimit,
+    });
     if (options.jobId && records.length === 0 && !this.#entries.has(options.jobId)) {
       throw new GatewayError("NOT_FOUND", `Cron job not found: ${options.jobId}`);
     }

@@ -1,11 +1,14 @@
 /**
  * @module Cron jobs and their run history on disk: `<state>/cron/jobs.json` (rewritten
- * atomically) and `<state>/cron/history.jsonl` (appended; trimmed to the configured length).
+ * atomically) and `<state>/cron/history.jsonl` (appended; trimmed to the configured length by
+ * the first append of a process and whenever the file has doubled since, so a gateway restarted
+ * often trims it as well as one that runs for months; read from its end).
  */
 
 import { dirname, join } from "../../core/path.ts";
 import { importLazily, loadOnce } from "../../core/lazy_module.ts";
-import { readJsonLines, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { linesBackward } from "../../core/jsonl_lines.ts";
 
 /** Who made a job: a client over `cron.add`, or an agent with the `cron` tool. */
 export type CronCreator =
@@ -61,7 +64,8 @@ export class CronStore {
   readonly historyFile: string;
   #writing: Promise<void> = Promise.resolve();
   #history: Promise<void> = Promise.resolve();
-  #appends = 0;
+  /** The history file's size after this process last trimmed it; unset until its first append. */
+  #trimmedSize: number | undefined;
 
   constructor(cronDir: string) {
     this.jobsFile = join(cronDir, "jobs.json");
@@ -86,7 +90,11 @@ export class CronStore {
     return this.#writing;
   }
 
-  /** Appends a record; every so often trims the file to the newest `keep`. */
+  /**
+   * Appends a record. The first append of a process trims the file to the newest `keep`, and so
+   * does any append that finds it twice its size after the last trim: it holds at most about
+   * twice `keep` records, however often the gateway restarts, and a trim reads only its tail.
+   */
   appendHistory(record: CronRunRecord, keep: number): Promise<void> {
     // One queue for appends and trims, so a trim never drops a record appended meanwhile.
     this.#history = this.#history.catch(() => {}).then(async () => {
@@ -95,26 +103,45 @@ export class CronStore {
         append: true,
         mode: 0o600,
       });
-      if (++this.#appends % 20 === 0) await this.#trim(keep);
+      const { size } = await Deno.stat(this.historyFile);
+      if (this.#trimmedSize === undefined || size > 2 * this.#trimmedSize) {
+        this.#trimmedSize = await this.#trim(keep, size);
+      }
     });
     return this.#history;
   }
 
-  /** Records newest first, for one job or all, at most `limit`. */
-  async readHistory(options: { jobId?: string; limit: number }): Promise<CronRunRecord[]> {
-    const records = await this.#readAll();
-    return records.filter((r) => !options.jobId || r.jobId === options.jobId).reverse()
-      .slice(0, options.limit);
+  /**
+   * Records newest first, for one job or all, at most `limit`, among the newest `keep` of the
+   * file (what a trim keeps, whenever the last one ran). Reads from the end, and stops there.
+   */
+  async readHistory(
+    options: { jobId?: string; limit: number; keep: number },
+  ): Promise<CronRunRecord[]> {
+    const records: CronRunRecord[] = [];
+    let seen = 0;
+    for await (const { value } of linesBackward(this.historyFile)) {
+      if (++seen > options.keep) break;
+      const record = value as CronRunRecord;
+      if (options.jobId && record.jobId !== options.jobId) continue;
+      records.push(record);
+      if (records.length >= options.limit) break;
+    }
+    return records;
   }
 
-  async #readAll(): Promise<CronRunRecord[]> {
-    return await readJsonLines(this.historyFile) as CronRunRecord[];
-  }
-
-  async #trim(keep: number): Promise<void> {
-    const records = await this.#readAll();
-    if (records.length <= keep) return;
-    const body = records.slice(-keep).map((r) => JSON.stringify(r) + "\n").join("");
+  /** Keeps the newest `keep` records; answers the file's size after. */
+  async #trim(keep: number, size: number): Promise<number> {
+    const kept: unknown[] = [];
+    let from = 0;
+    for await (const { offset, value } of linesBackward(this.historyFile)) {
+      kept.push(value);
+      from = offset;
+      if (kept.length >= keep) break;
+    }
+    if (from === 0) return size;
+    const body = kept.reverse().map((r) => JSON.stringify(r) + "\n").join("");
     await writeFileAtomic(this.historyFile, body, { mode: 0o600 });
+    return new TextEncoder().encode(body).length;
   }
 }

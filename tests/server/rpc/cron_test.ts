@@ -4,6 +4,7 @@ import { GatewayError } from "../../../core/errors.ts";
 import type { GatewayClient } from "../../../core/protocol/client.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { ManualClock } from "../../_helpers/manual_clock.ts";
+import { startTestGateway } from "../../_helpers/gateway.ts";
 
 interface Job {
   id: string;
@@ -139,6 +140,44 @@ Deno.test("cron jobs and history survive a gateway restart", async () => {
     assert(before >= 1, "the history from before the restart is kept");
     await clock.advance(2_000);
     await waitFor(async () => (await history(client, { jobId: id })).count > before, 20_000);
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
+
+Deno.test("cron.history answers from the newest cron.historyLimit records of a long history file, newest first", async () => {
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-cron-history-" });
+  try {
+    // A file a gateway that restarted more often than it trimmed left behind, with a torn line.
+    const lines = Array.from({ length: 300 }, (_, n) =>
+      JSON.stringify({
+        id: `run-${n}`,
+        jobId: n % 2 ? "job-odd" : "job-even",
+        trigger: "schedule",
+        start: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+        end: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+        durationMs: 1,
+        status: "ok",
+      }));
+    lines.splice(297, 0, '{"id":"torn');
+    await Deno.mkdir(join(stateDir, "cron"), { recursive: true });
+    await Deno.writeTextFile(join(stateDir, "cron", "history.jsonl"), lines.join("\n") + "\n");
+    await using gw = await startTestGateway({ stateDir, config: { cron: { historyLimit: 6 } } });
+    const client = await gw.connect();
+    const all = await history(client);
+    assertEquals(all.records.map((r) => r.id), [
+      "run-299",
+      "run-298",
+      "run-297",
+      "run-296",
+      "run-295",
+      "run-294",
+    ]);
+    assertEquals(all.count, 6);
+    const odd = await history(client, { jobId: "job-odd", limit: 2 });
+    assertEquals(odd.records.map((r) => r.id), ["run-299", "run-297"]);
+    const gone = await assertRejects(() => history(client, { jobId: "job-gone" }), GatewayError);
+    assertEquals(gone.code, "NOT_FOUND");
   } finally {
     await Deno.remove(stateDir, { recursive: true });
   }
