@@ -47,9 +47,9 @@ export class SessionDirectory implements SessionDirectoryShape {
   }
 
   async list(filter: { agentId?: string; limit: number }): Promise<SessionSummary[]> {
-    const all = await this.#options.sessions.list();
-    return all.filter((s) => !filter.agentId || s.agentId === filter.agentId)
-      .slice(0, filter.limit)
+    // Newest first needs every candidate's mtime: the agent is pushed down, the limit cannot be.
+    const sessions = await this.#options.sessions.list({ agentId: filter.agentId });
+    return sessions.slice(0, filter.limit)
       .map((s) => ({
         agentId: s.agentId,
         sessionId: s.sessionId,
@@ -190,13 +190,14 @@ export class SessionDirectory implements SessionDirectoryShape {
   }
 
   async agents(): Promise<AgentSummary[]> {
-    const sessions = await this.#options.sessions.list();
-    return listAgents(this.#options.config()).map((agent) => ({
-      id: agent.id,
-      name: agent.name,
-      model: agent.model ?? null,
-      sessions: sessions.filter((s) => s.agentId === agent.id).length,
-    }));
+    return await Promise.all(
+      listAgents(this.#options.config()).map(async (agent) => ({
+        id: agent.id,
+        name: agent.name,
+        model: agent.model ?? null,
+        sessions: await this.#options.sessions.count(agent.id),
+      })),
+    );
   }
 }
 

@@ -29,10 +29,21 @@ export function isValidSessionId(id: string): boolean {
   return ID.test(id) && !id.includes("..");
 }
 
-/** Every session file of every agent, newest first. */
-export async function listSessionFiles(paths: StatePaths): Promise<SessionFileInfo[]> {
+/**
+ * Every session file of every agent, or of `agentId` only (only its folder is read), newest
+ * first. An id that is not a safe file name has no sessions.
+ */
+export async function listSessionFiles(
+  paths: StatePaths,
+  options: { agentId?: string } = {},
+): Promise<SessionFileInfo[]> {
+  const agentIds = options.agentId === undefined
+    ? await directoryNames(paths.agentsDir, "dir")
+    : isValidSessionId(options.agentId)
+    ? [options.agentId]
+    : [];
   const files: { agentId: string; dir: string; file: string }[] = [];
-  for (const agentId of await directoryNames(paths.agentsDir, "dir")) {
+  for (const agentId of agentIds) {
     const dir = paths.sessionsDir(agentId);
     for (const file of await directoryNames(dir, "file")) {
       if (file.endsWith(".jsonl")) files.push({ agentId, dir, file });
@@ -58,6 +69,13 @@ export async function listSessionFiles(paths: StatePaths): Promise<SessionFileIn
   return sessions
     .filter((session): session is SessionFileInfo => session !== undefined)
     .sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
+}
+
+/** How many session files `agentId` has: one read of its folder, no `stat` per file. */
+export async function countSessionFiles(paths: StatePaths, agentId: string): Promise<number> {
+  if (!isValidSessionId(agentId)) return 0;
+  const names = await directoryNames(paths.sessionsDir(agentId), "file");
+  return names.filter((file) => file.endsWith(".jsonl")).length;
 }
 
 /**

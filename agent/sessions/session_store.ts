@@ -15,6 +15,7 @@ import type { ToolCall, Usage } from "../providers/types.ts";
 import { isLineStart, linesBackward, linesForward, UNPARSED } from "../../core/jsonl_lines.ts";
 import { type StoredPart, storeImages } from "./session_images.ts";
 import {
+  countSessionFiles,
   isValidSessionId,
   listSessionFiles,
   resolveSessionPath,
@@ -469,9 +470,14 @@ export class SessionStore {
     });
   }
 
-  /** Every session file of every agent, newest first. */
-  async list(): Promise<SessionFileInfo[]> {
-    return await listSessionFiles(this.paths);
+  /** Every session file of every agent, or of `filter.agentId` only, newest first. */
+  async list(filter: { agentId?: string } = {}): Promise<SessionFileInfo[]> {
+    return await listSessionFiles(this.paths, filter);
+  }
+
+  /** How many sessions `agentId` has, without reading or stating them. */
+  count(agentId: string): Promise<number> {
+    return countSessionFiles(this.paths, agentId);
   }
 
   /**

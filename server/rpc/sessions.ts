@@ -10,10 +10,9 @@ import { defineMethods } from "../method_table.ts";
 
 export const sessionsMethods = defineMethods({
   "sessions.list": {
-    handler: async ({ agentId }, ctx) => {
-      const sessions = await ctx.services.sessions.list();
-      return { sessions: agentId ? sessions.filter((s) => s.agentId === agentId) : sessions };
-    },
+    handler: async ({ agentId }, ctx) => ({
+      sessions: await ctx.services.sessions.list({ agentId }),
+    }),
   },
   "sessions.preview": {
     handler: ({ path, limit, cursor }, ctx) => ctx.services.sessions.page(path, limit, cursor),

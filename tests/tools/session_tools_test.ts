@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../_helpers/chat_gateway.ts";
 import { startFakeTelegram } from "../_helpers/fake_telegram.ts";
@@ -213,4 +214,33 @@ Deno.test("sessions_send to a channel session: its chat gets the answer, unless 
     ["111", "hi alice"],
     ["111", "Alice, the build is green."],
   ]);
+});
+
+Deno.test("sessions_list with agent_id and agents_list read only the agents' own session folders", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    config: { agents: { list: [{ id: "main" }, { id: "helper" }] } },
+  });
+  const client = await env.gw.connect({ events: "all" });
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "hello", agentId: "helper", sessionId: "h1" });
+  await client.request("chat.send", { message: "hello again", agentId: "helper", sessionId: "h2" });
+  // A folder left by an agent no longer configured, that cannot be listed (a file where the
+  // sessions folder goes): neither tool reads it.
+  await Deno.mkdir(join(env.gw.paths.agentsDir, "ghost"), { recursive: true });
+  await Deno.writeTextFile(env.gw.paths.sessionsDir("ghost"), "not a folder");
+  // Not a session: counted by neither.
+  await Deno.writeTextFile(join(env.gw.paths.sessionsDir("helper"), "notes.txt"), "x");
+  env.upstream.reply(
+    { toolCalls: [call("sessions_list", { agent_id: "helper", limit: 1 }), call("agents_list")] },
+    { text: "Listed." },
+  );
+  await client.request("chat.send", { message: "list please" });
+  const [list, agents] = events.named("chat.tool_result").map((r) => r.result);
+  assertEquals(list.sessions.length, 1);
+  assertEquals(list.sessions[0].agentId, "helper");
+  assertEquals(
+    agents.agents.map((a: { id: string; sessions: number }) => [a.id, a.sessions]),
+    [["main", 1], ["helper", 2]],
+  );
 });

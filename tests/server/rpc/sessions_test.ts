@@ -248,3 +248,17 @@ Deno.test("sessions.preview and chat.history page from the end with a cursor", a
     assertEquals(bad.code, "INVALID_PARAMS");
   }
 });
+
+Deno.test("sessions.list with agentId reads only that agent's folder", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "one", sessionId: "alpha" });
+  // Another agent's sessions folder that cannot be listed (here a file where the folder goes):
+  // listing one agent never reads it, so never fails on it.
+  await Deno.mkdir(join(env.gw.paths.agentsDir, "ghost"), { recursive: true });
+  await Deno.writeTextFile(env.gw.paths.sessionsDir("ghost"), "not a folder");
+  const main = await client.request("sessions.list", { agentId: "main" });
+  assertEquals(main.sessions.map((s) => [s.agentId, s.file]), [["main", "alpha.jsonl"]]);
+  assertEquals((await client.request("sessions.list", { agentId: "nobody" })).sessions, []);
+  assertEquals((await client.request("sessions.list", { agentId: "../main" })).sessions, []);
+});
