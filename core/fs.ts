@@ -52,22 +52,6 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /**
- * Reads a JSON-lines file: one value per non-blank line. A line that does not parse (the torn
- * last line of a crash mid-append) is skipped, never fatal; a missing file reads as empty.
- */
-export async function readJsonLines(path: string): Promise<unknown[]> {
-  const text = await readTextIfExists(path);
-  const values: unknown[] = [];
-  for (const line of text?.split("\n") ?? []) {
-    if (!line.trim()) continue;
-    try {
-      values.push(JSON.parse(line));
-    } catch { /* a torn line */ }
-  }
-  return values;
-}
-
-/**
  * True when `path` is `dir` or lies inside it, after resolving both (no file system access, so
  * links are not followed: callers that must see through them resolve real paths first).
  */
