@@ -2,14 +2,17 @@
  * @module Plans on disk (`<state>/plans/<id>.json`, written atomically) and their life cycle:
  * a plan pauses when its run is aborted or ends unfinished, when the gateway stops (or was
  * killed: found `active` at the next start), or when the agent pauses it; `resume` runs the
- * agent again on the plan's session from the first unfinished step.
+ * agent again on the plan's session from the first unfinished step. Finished plans are kept
+ * (`plan.list` shows them), so an index finds the plans of a session or state, and each
+ * operation but `list` reads only the files of the plans it concerns.
  */
 
 import { join } from "../../core/path.ts";
 import { ErrorCode, errorMessage, GatewayError } from "../../core/errors.ts";
-import { readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { inBatches, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Plan, type PlanService, unfinishedSteps } from "../../tools/plans/plan_types.ts";
+import { isOpen, isPlanId, planIds, PlanIndex, type PlanKey } from "./_plan_index.ts";
 import { resumeMessage } from "./resume_message.ts";
 
 /** How a resumed run ended, as far as plans care. */
@@ -29,12 +32,13 @@ export interface PlanStoreOptions {
   runAgent?(plan: Plan, message: string): Promise<RunEnd>;
 }
 
-const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
 /** The pause reason while a step waits for an approval (see {@linkcode PlanStore.markWaiting}). */
 export const WAITING = "awaiting approval";
 
 export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
+  /** Where each plan is, so that only listing reads them all. */
+  #index: PlanIndex;
   #queue: Promise<unknown> = Promise.resolve();
   #recovered: Promise<void> | undefined;
   #watched = new WeakSet<AbortSignal>();
@@ -44,17 +48,18 @@ export class PlanStore implements PlanService {
 
   constructor(options: PlanStoreOptions) {
     this.#options = options;
+    this.#index = new PlanIndex(options.dir, (id) => this.#read(id));
   }
 
-  /** Every plan, most recently changed first. */
+  /** Every plan, most recently changed first: the one operation that reads them all. */
   async list(): Promise<Plan[]> {
     await this.#recover();
     const plans: Plan[] = [];
-    for (const id of await this.#ids()) {
-      const plan = await this.#read(id);
+    const read = await inBatches(await planIds(this.#options.dir), (id) => this.#read(id));
+    for (const plan of read) {
       if (plan) plans.push(await this.#settle(plan));
     }
-    return plans.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    return newestFirst(plans);
   }
 
   /** @throws {GatewayError} NOT_FOUND */
@@ -68,7 +73,10 @@ export class PlanStore implements PlanService {
     await this.#recover();
     return await this.#serial(async () => {
       await this.#require(planId);
-      await Deno.remove(this.#file(planId));
+      await this.#index.change(planId, async () => {
+        await Deno.remove(this.#file(planId));
+        return undefined;
+      });
       this.#options.logger.info("plan deleted", { planId });
       return { deleted: true as const };
     });
@@ -120,16 +128,10 @@ export class PlanStore implements PlanService {
     await this.#recover();
     return await this.#serial(async () => {
       const now = new Date().toISOString();
-      for (const id of await this.#ids()) {
-        const old = await this.#read(id);
-        if (
-          old?.agentId === input.agentId && old.sessionId === input.sessionId &&
-          (old.status === "active" || old.status === "paused")
-        ) {
-          old.status = "cancelled";
-          delete old.pausedReason;
-          await this.#write(old);
-        }
+      for (const old of await this.#find(openIn(input.agentId, input.sessionId))) {
+        old.status = "cancelled";
+        delete old.pausedReason;
+        await this.#write(old);
       }
       const plan: Plan = {
         id: `plan_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`,
@@ -152,11 +154,11 @@ export class PlanStore implements PlanService {
   }
 
   async current(agentId: string, sessionId: string): Promise<Plan | undefined> {
-    const plans = await this.list();
-    return plans.find((plan) =>
-      plan.agentId === agentId && plan.sessionId === sessionId &&
-      (plan.status === "active" || plan.status === "paused")
-    );
+    await this.#recover();
+    const found = await this.#serial(() => this.#find(openIn(agentId, sessionId)));
+    const plans: Plan[] = [];
+    for (const plan of found) plans.push(await this.#settle(plan));
+    return newestFirst(plans).find(isOpen);
   }
 
   update(planId: string, change: (plan: Plan) => void): Promise<Plan> {
@@ -184,9 +186,7 @@ export class PlanStore implements PlanService {
 
   markWaiting(agentId: string, sessionId: string, reason?: string): Promise<void> {
     return this.#serial(async () => {
-      for (const id of await this.#ids()) {
-        const plan = await this.#read(id);
-        if (plan?.agentId !== agentId || plan.sessionId !== sessionId) continue;
+      for (const plan of await this.#find(openIn(agentId, sessionId))) {
         const waiting = plan.status === "paused" && plan.pausedReason === WAITING;
         if (reason && (plan.status === "active" || waiting)) {
           plan.status = "paused";
@@ -230,11 +230,9 @@ export class PlanStore implements PlanService {
     await this.#pauseWhere((p) => p.id === plan.id, reason);
   }
 
-  #pauseWhere(match: (plan: Plan) => boolean, reason: string): Promise<void> {
+  #pauseWhere(match: (plan: PlanKey) => boolean, reason: string): Promise<void> {
     return this.#serial(async () => {
-      for (const id of await this.#ids()) {
-        const plan = await this.#read(id);
-        if (plan?.status !== "active" || !match(plan)) continue;
+      for (const plan of await this.#find((p) => p.status === "active" && match(p))) {
         plan.status = "paused";
         plan.pausedReason = reason;
         await this.#write(plan);
@@ -244,7 +242,7 @@ export class PlanStore implements PlanService {
   }
 
   /** True for an active plan whose session has no run any more: it paused when that run ended. */
-  #runEnded(plan: Plan): boolean {
+  #runEnded(plan: PlanKey): boolean {
     const isRunActive = this.#options.isRunActive;
     return plan.status === "active" && isRunActive !== undefined &&
       !isRunActive(plan.agentId, plan.sessionId);
@@ -272,22 +270,22 @@ export class PlanStore implements PlanService {
     return join(this.#options.dir, `${planId}.json`);
   }
 
-  async #ids(): Promise<string[]> {
-    try {
-      const ids: string[] = [];
-      for await (const entry of Deno.readDir(this.#options.dir)) {
-        const id = entry.name.endsWith(".json") ? entry.name.slice(0, -5) : "";
-        if (entry.isFile && ID.test(id)) ids.push(id);
-      }
-      return ids;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
+  /**
+   * The plans the index holds for `match`, as their files say now (the file wins over the
+   * index, which learns from it). Called from the queue.
+   */
+  async #find(match: (plan: PlanKey) => boolean): Promise<Plan[]> {
+    const plans: Plan[] = [];
+    for (const { id } of await this.#index.find(match)) {
+      const plan = await this.#read(id);
+      this.#index.saw(id, plan);
+      if (plan && match(plan)) plans.push(plan);
     }
+    return plans;
   }
 
   async #read(planId: string): Promise<Plan | undefined> {
-    if (!ID.test(planId)) return undefined;
+    if (!isPlanId(planId)) return undefined;
     const text = await readTextIfExists(this.#file(planId));
     if (text === undefined) return undefined;
     try {
@@ -307,7 +305,18 @@ export class PlanStore implements PlanService {
   async #write(plan: Plan): Promise<Plan> {
     this.#written.add(plan.id);
     plan.updatedAt = new Date().toISOString();
-    await writeFileAtomic(this.#file(plan.id), JSON.stringify(plan, null, 2) + "\n");
+    await this.#index.change(plan.id, async () => {
+      await writeFileAtomic(this.#file(plan.id), JSON.stringify(plan, null, 2) + "\n");
+      return plan;
+    });
     return plan;
   }
+}
+
+function openIn(agentId: string, sessionId: string): (plan: PlanKey) => boolean {
+  return (plan) => plan.agentId === agentId && plan.sessionId === sessionId && isOpen(plan);
+}
+
+function newestFirst(plans: Plan[]): Plan[] {
+  return plans.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }

@@ -11,6 +11,8 @@ import { GatewayError } from "../../../core/errors.ts";
 import { Logger } from "../../../core/logger.ts";
 import { PlanStore, type PlanStoreOptions } from "../../../agent/plans/plan_store.ts";
 import { planTool } from "../../../tools/plans/plan_tool.ts";
+import { execTool } from "../../../tools/exec.ts";
+import { ExecApprovalBroker } from "../../../tools/exec_approvals.ts";
 import type { Plan } from "../../../tools/plans/plan_types.ts";
 
 const logger = new Logger({ consoleLevel: "silent" });
@@ -183,5 +185,150 @@ Deno.test("pauseOwn pauses only the plans this store wrote, not another process'
     assertEquals((await gateway.get(theirs.id)).status, "active");
     const own = await gateway.get(mine.id);
     assertEquals([own.status, own.pausedReason], ["paused", "local run ended"]);
+  });
+});
+
+/** Writes `count` finished plans (and two open ones of other sessions) straight to `dir`. */
+async function seedPlans(dir: string, count: number): Promise<void> {
+  const at = "2025-01-01T00:00:00.000Z";
+  const plan = (i: number, status: Plan["status"], sessionId: string): Plan => ({
+    id: `plan_old${i}`,
+    title: `Old ${i}`,
+    status,
+    steps: [{ id: 1, title: "x", status: "done", updatedAt: at }],
+    agentId: "main",
+    sessionId,
+    createdAt: at,
+    updatedAt: at,
+  });
+  const plans = Array.from({ length: count }, (_, i) =>
+    // Some are the test session's own: finished, they are not current either.
+    plan(i, i % 2 ? "completed" : "cancelled", i % 3 ? `s${i}` : "test-session"));
+  plans.push(plan(count, "paused", "other"), plan(count + 1, "paused", "another"));
+  for (const p of plans) await Deno.writeTextFile(join(dir, `${p.id}.json`), JSON.stringify(p));
+}
+
+/** The paths under `dir` that `Deno` file system calls touched while `work` ran. */
+async function pathsTouched(dir: string, work: () => Promise<unknown>): Promise<string[]> {
+  const touched: string[] = [];
+  const deno = Deno as unknown as Record<string, unknown>;
+  const originals = new Map<string, unknown>();
+  const names = [
+    "open",
+    "readFile",
+    "readTextFile",
+    "readDir",
+    "stat",
+    "lstat",
+    "rename",
+    "remove",
+  ];
+  for (const name of names.flatMap((name) => [name, `${name}Sync`])) {
+    const original = deno[name];
+    originals.set(name, original);
+    deno[name] = function (this: unknown, ...args: unknown[]) {
+      const path = String(args[0]);
+      if (path.startsWith(dir)) touched.push(`${name} ${path.slice(dir.length + 1) || "."}`);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  try {
+    await work();
+  } finally {
+    for (const [name, original] of originals) deno[name] = original;
+  }
+  return touched;
+}
+
+/** True for a call that touched nothing but the folder's own entry and `plan`'s file. */
+function onlyItsOwn(plan: Plan): (call: string) => boolean {
+  return (call) => (/ \.$/.test(call) && !call.startsWith("readDir")) || call.includes(plan.id);
+}
+
+Deno.test("plan tool: a step reads only its plan's file, however many finished plans there are", async () => {
+  await withDir(async (dir) => {
+    await seedPlans(dir, 300);
+    const plans = store(dir);
+    await using tc = await toolContext({ services: { plans } });
+    const plan = (await tc.call(planTool, { action: "create", title: "T", steps: ["a", "b"] }))
+      .data as Plan;
+    const touched = await pathsTouched(dir, async () => {
+      await tc.call(planTool, { action: "update", stepId: 1, status: "in_progress" });
+      await tc.call(planTool, { action: "complete_step", stepId: 1, note: "done" });
+      await tc.call(planTool, { action: "show" });
+    });
+    assertEquals(touched.filter((call) => !onlyItsOwn(plan)(call)), []);
+    assert(touched.some((call) => call === `readTextFile ${plan.id}.json`), touched.join("\n"));
+    const shown = await tc.call(planTool, { action: "show" });
+    assertMatch(shown.content, /1\. \[x\] a — done/);
+    assertEquals((await plans.list()).length, 303);
+  });
+});
+
+Deno.test("exec approval pauses and resumes the session's plan, reading only that plan's file", async () => {
+  await withDir(async (dir) => {
+    await seedPlans(dir, 300);
+    const plans = store(dir);
+    const broker = new ExecApprovalBroker(() => {});
+    await using tc = await toolContext({ services: { plans, approvals: broker } });
+    const plan = (await tc.call(planTool, { action: "create", title: "T", steps: ["a"] }))
+      .data as Plan;
+    const touched = await pathsTouched(dir, async () => {
+      const ran = tc.call(execTool, { command: "echo ok" });
+      const request = await waitFor(() => broker.pending()[0], 20_000, "approval request");
+      const waiting = await plans.get(plan.id);
+      assertEquals([waiting.status, waiting.pausedReason], ["paused", "awaiting approval"]);
+      broker.resolve(request.requestId, true);
+      assertEquals(((await ran).data as { stdout: string }).stdout, "ok\n");
+    });
+    assertEquals(touched.filter((call) => !onlyItsOwn(plan)(call)), []);
+    const after = await plans.get(plan.id);
+    assertEquals([after.status, after.pausedReason], ["active", undefined]);
+  });
+});
+
+/** Lets the clock pass a millisecond: the folder's modification time has no finer resolution. */
+const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 2));
+
+Deno.test("plan store sees the plans another process writes, removes or restores after its first look", async () => {
+  await withDir(async (dir) => {
+    await seedPlans(dir, 20);
+    const gateway = store(dir);
+    const other = store(dir);
+    // Both have recovered (nothing was left active) before either writes.
+    await other.list();
+    const own = await gateway.create({ agentId: "main", sessionId: "a", title: "O", steps: ["o"] });
+    assertEquals(await gateway.current("main", "b"), undefined);
+
+    await nextMillisecond();
+    const theirs = await other.create({
+      agentId: "main",
+      sessionId: "b",
+      title: "T",
+      steps: ["x"],
+    });
+    // The gateway's own write after it, with no look in between, does not hide it.
+    await gateway.update(own.id, (plan) => (plan.steps[0].status = "in_progress"));
+    assertEquals((await gateway.current("main", "b"))?.id, theirs.id);
+    await nextMillisecond();
+    await other.update(theirs.id, (plan) => (plan.steps[0].status = "done"));
+    assertEquals(await gateway.current("main", "b"), undefined);
+
+    await nextMillisecond();
+    const again = await other.create({ agentId: "main", sessionId: "b", title: "U", steps: ["y"] });
+    assertEquals((await gateway.current("main", "b"))?.id, again.id);
+    await nextMillisecond();
+    await Deno.remove(join(dir, `${again.id}.json`));
+    assertEquals(await gateway.current("main", "b"), undefined);
+
+    // A restore puts another folder in place, with an older version of a finished plan.
+    const restored = `${dir}.restored`;
+    await Deno.mkdir(restored);
+    const older: Plan = { ...theirs, status: "paused", pausedReason: "gateway stopped" };
+    await Deno.writeTextFile(join(restored, `${theirs.id}.json`), JSON.stringify(older));
+    await Deno.rename(dir, `${dir}.replaced`);
+    await Deno.rename(restored, dir);
+    await Deno.remove(`${dir}.replaced`, { recursive: true });
+    assertEquals((await gateway.current("main", "b"))?.id, theirs.id);
   });
 });
