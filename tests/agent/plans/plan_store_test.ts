@@ -245,23 +245,47 @@ function onlyItsOwn(plan: Plan): (call: string) => boolean {
   return (call) => (/ \.$/.test(call) && !call.startsWith("readDir")) || call.includes(plan.id);
 }
 
-Deno.test("plan tool: a step reads only its plan's file, however many finished plans there are", async () => {
+Deno.test("plan tool: a step or an abort reads only its plan's file, however many finished plans there are", async () => {
   await withDir(async (dir) => {
     await seedPlans(dir, 300);
     const plans = store(dir);
-    await using tc = await toolContext({ services: { plans } });
+    const abort = new AbortController();
+    await using tc = await toolContext({ services: { plans }, signal: abort.signal });
     const plan = (await tc.call(planTool, { action: "create", title: "T", steps: ["a", "b"] }))
       .data as Plan;
     const touched = await pathsTouched(dir, async () => {
       await tc.call(planTool, { action: "update", stepId: 1, status: "in_progress" });
       await tc.call(planTool, { action: "complete_step", stepId: 1, note: "done" });
       await tc.call(planTool, { action: "show" });
+      abort.abort();
+      await waitFor(async () => (await plans.get(plan.id)).status === "paused");
     });
     assertEquals(touched.filter((call) => !onlyItsOwn(plan)(call)), []);
     assert(touched.some((call) => call === `readTextFile ${plan.id}.json`), touched.join("\n"));
-    const shown = await tc.call(planTool, { action: "show" });
-    assertMatch(shown.content, /1\. \[x\] a — done/);
+    const after = await plans.get(plan.id);
+    assertEquals([after.steps[0].note, after.pausedReason], ["done", "aborted"]);
     assertEquals((await plans.list()).length, 303);
+  });
+});
+
+Deno.test("plan store: the end of a resumed run reads only its plan's file", async () => {
+  await withDir(async (dir) => {
+    await seedPlans(dir, 300);
+    let ended: () => void = () => {};
+    const plans = store(dir, {
+      isRunActive: () => false,
+      runAgent: () => new Promise((resolve) => (ended = () => resolve({}))),
+    });
+    const plan = await plans.create({ agentId: "main", sessionId: "s", title: "T", steps: ["a"] });
+    await plans.pauseAll();
+    await plans.resume(plan.id);
+    const touched = await pathsTouched(dir, async () => {
+      ended();
+      await plans.close();
+    });
+    assertEquals(touched.filter((call) => !onlyItsOwn(plan)(call)), []);
+    const after = await plans.get(plan.id);
+    assertEquals([after.status, after.pausedReason], ["paused", "run ended"]);
   });
 });
 
