@@ -50,6 +50,7 @@ lazy_modules=(
   tools/browser/manager.ts
   tools/mcp/server_connection.ts
   agent/memory/memory_index.ts
+  agent/plans/_plan_index.ts
   agent/memory/embeddings.ts
   agent/run.ts
   agent/turn_input.ts

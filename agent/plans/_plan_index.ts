@@ -10,36 +10,7 @@
 
 import { inBatches } from "../../core/fs.ts";
 import type { Plan } from "../../tools/plans/plan_types.ts";
-
-/** What lookups need of a plan. */
-export type PlanKey = Pick<Plan, "id" | "agentId" | "sessionId" | "status">;
-
-const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
-
-/** True for a well-formed plan id (also what keeps an id from naming a path elsewhere). */
-export function isPlanId(id: string): boolean {
-  return ID.test(id);
-}
-
-/** Active or paused: a plan that work may still change. */
-export function isOpen(plan: PlanKey): boolean {
-  return plan.status === "active" || plan.status === "paused";
-}
-
-/** The ids of the plan files in `dir` (none when it does not exist). */
-export async function planIds(dir: string): Promise<string[]> {
-  try {
-    const ids: string[] = [];
-    for await (const entry of Deno.readDir(dir)) {
-      const id = entry.name.endsWith(".json") ? entry.name.slice(0, -5) : "";
-      if (entry.isFile && isPlanId(id)) ids.push(id);
-    }
-    return ids;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
+import { isOpen, planIds, type PlanKey } from "./plan_store.ts";
 
 /**
  * The plans in a folder by id. Not for concurrent use: the store calls it from its one queue.

@@ -12,7 +12,8 @@ import { ErrorCode, errorMessage, GatewayError } from "../../core/errors.ts";
 import { inBatches, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Plan, type PlanService, unfinishedSteps } from "../../tools/plans/plan_types.ts";
-import { isOpen, isPlanId, planIds, PlanIndex, type PlanKey } from "./_plan_index.ts";
+import { importLazily } from "../../core/lazy_module.ts";
+import type { PlanIndex } from "./_plan_index.ts";
 import { resumeMessage } from "./resume_message.ts";
 
 /** How a resumed run ended, as far as plans care. */
@@ -35,10 +36,41 @@ export interface PlanStoreOptions {
 /** The pause reason while a step waits for an approval (see {@linkcode PlanStore.markWaiting}). */
 export const WAITING = "awaiting approval";
 
+/** What lookups need of a plan. */
+export type PlanKey = Pick<Plan, "id" | "agentId" | "sessionId" | "status">;
+
+const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
+
+/** True for a well-formed plan id (also what keeps an id from naming a path elsewhere). */
+export function isPlanId(id: string): boolean {
+  return ID.test(id);
+}
+
+/** Active or paused: a plan that work may still change. */
+export function isOpen(plan: PlanKey): boolean {
+  return plan.status === "active" || plan.status === "paused";
+}
+
+/** The ids of the plan files in `dir` (none when it does not exist). */
+export async function planIds(dir: string): Promise<string[]> {
+  try {
+    const ids: string[] = [];
+    for await (const entry of Deno.readDir(dir)) {
+      const id = entry.name.endsWith(".json") ? entry.name.slice(0, -5) : "";
+      if (entry.isFile && isPlanId(id)) ids.push(id);
+    }
+    return ids;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
 export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
   /** Where each plan is, so that only listing reads them all. */
-  #index: PlanIndex;
+  #index: PlanIndex | undefined;
+  #indexLoad: Promise<PlanIndex> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #recovered: Promise<void> | undefined;
   #watched = new WeakSet<AbortSignal>();
@@ -48,7 +80,19 @@ export class PlanStore implements PlanService {
 
   constructor(options: PlanStoreOptions) {
     this.#options = options;
-    this.#index = new PlanIndex(options.dir, (id) => this.#read(id));
+  }
+
+  /**
+   * The index, its module loaded with the first plan operation: a gateway serves without it
+   * (the start-up module budget, issue 17).
+   */
+  #indexed(): Promise<PlanIndex> {
+    this.#indexLoad ??= importLazily<typeof import("./_plan_index.ts")>(
+      new URL("./_plan_index.ts", import.meta.url),
+    ).then(({ PlanIndex }) =>
+      this.#index = new PlanIndex(this.#options.dir, (id) => this.#read(id))
+    );
+    return this.#indexLoad;
   }
 
   /** Every plan, most recently changed first: the one operation that reads them all. */
@@ -73,7 +117,7 @@ export class PlanStore implements PlanService {
     await this.#recover();
     return await this.#serial(async () => {
       await this.#require(planId);
-      await this.#index.change(planId, async () => {
+      await (await this.#indexed()).change(planId, async () => {
         await Deno.remove(this.#file(planId));
         return undefined;
       });
@@ -276,9 +320,9 @@ export class PlanStore implements PlanService {
    */
   async #find(match: (plan: PlanKey) => boolean): Promise<Plan[]> {
     const plans: Plan[] = [];
-    for (const { id } of await this.#index.find(match)) {
+    for (const { id } of await (await this.#indexed()).find(match)) {
       const plan = await this.#read(id);
-      this.#index.saw(id, plan);
+      this.#index?.saw(id, plan);
       if (plan && match(plan)) plans.push(plan);
     }
     return plans;
@@ -305,7 +349,7 @@ export class PlanStore implements PlanService {
   async #write(plan: Plan): Promise<Plan> {
     this.#written.add(plan.id);
     plan.updatedAt = new Date().toISOString();
-    await this.#index.change(plan.id, async () => {
+    await (await this.#indexed()).change(plan.id, async () => {
       await writeFileAtomic(this.#file(plan.id), JSON.stringify(plan, null, 2) + "\n");
       return plan;
     });
