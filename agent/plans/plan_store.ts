@@ -13,7 +13,6 @@ import { inBatches, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Plan, type PlanService, unfinishedSteps } from "../../tools/plans/plan_types.ts";
 import { importLazily } from "../../core/lazy_module.ts";
-import type { PlanIndex } from "./_plan_index.ts";
 import { resumeMessage } from "./resume_message.ts";
 
 /** How a resumed run ended, as far as plans care. */
@@ -65,6 +64,12 @@ export async function planIds(dir: string): Promise<string[]> {
     throw error;
   }
 }
+
+/**
+ * The index's type, named without a static import: its module loads on first use, and it
+ * imports this one.
+ */
+type PlanIndex = InstanceType<typeof import("./_plan_index.ts")["PlanIndex"]>;
 
 export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
