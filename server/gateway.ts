@@ -110,8 +110,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       try {
         upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 120 });
       } catch (error) {
-        // A malformed handshake (no key, wrong version): it never becomes a connection, so its
-        // slot goes back, or such requests would lock the address out until a restart.
+        // A malformed handshake (no `Connection: Upgrade`, no key): it never becomes a
+        // connection, so its slot goes back, or such requests would lock the address out until
+        // a restart.
         core.registry.release(client);
         return httpError(
           "INVALID_PARAMS",

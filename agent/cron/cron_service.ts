@@ -317,12 +317,21 @@ export class CronService {
       entry.job.lastRunAt = trigger === "missed" ? end.toISOString() : start.toISOString();
     }
     entry.job.lastStatus = status;
+    // Each on its own: a history that cannot be written does not keep the job's state (its last
+    // run, which the schedule reads) from being saved.
     try {
       await this.store.appendHistory(record, this.#options.settings().historyLimit);
+    } catch (failure) {
+      this.#options.logger.error("cron could not record a run", {
+        jobId: entry.job.id,
+        error: (failure as Error).message,
+      });
+    }
+    try {
       // A job removed while it ran stays removed.
       if (this.#entries.get(entry.job.id) === entry) await this.#save();
     } catch (failure) {
-      this.#options.logger.error("cron could not record a run", {
+      this.#options.logger.error("cron could not save a job's state", {
         jobId: entry.job.id,
         error: (failure as Error).message,
       });

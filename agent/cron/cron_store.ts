@@ -58,6 +58,12 @@ const jobsFile = loadOnce(() =>
   )
 );
 
+/**
+ * Every record starts so (`id` is its first key): a record appended onto the torn end of a
+ * crashed write is read back, not dropped with it by the next trim.
+ */
+const LINES = { lineStart: new TextEncoder().encode('{"id":"') };
+
 /** The files of one state dir's cron. */
 export class CronStore {
   readonly jobsFile: string;
@@ -105,7 +111,9 @@ export class CronStore {
       });
       const { size } = await Deno.stat(this.historyFile);
       if (this.#trimmedSize === undefined || size > 2 * this.#trimmedSize) {
-        this.#trimmedSize = await this.#trim(keep, size);
+        // The record is written: a trim that fails (a full disk) fails no run's record, and is
+        // tried again once the file has doubled, not at every append.
+        this.#trimmedSize = await this.#trim(keep, size).catch(() => size);
       }
     });
     return this.#history;
@@ -120,7 +128,7 @@ export class CronStore {
   ): Promise<CronRunRecord[]> {
     const records: CronRunRecord[] = [];
     let seen = 0;
-    for await (const { value } of linesBackward(this.historyFile)) {
+    for await (const { value } of linesBackward(this.historyFile, undefined, LINES)) {
       if (++seen > options.keep) break;
       const record = value as CronRunRecord;
       if (options.jobId && record.jobId !== options.jobId) continue;
@@ -134,7 +142,7 @@ export class CronStore {
   async #trim(keep: number, size: number): Promise<number> {
     const kept: unknown[] = [];
     let from = 0;
-    for await (const { offset, value } of linesBackward(this.historyFile)) {
+    for await (const { offset, value } of linesBackward(this.historyFile, undefined, LINES)) {
       kept.push(value);
       from = offset;
       if (kept.length >= keep) break;

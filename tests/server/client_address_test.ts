@@ -167,7 +167,7 @@ Deno.test("a malformed WebSocket handshake is a 400 and does not keep its addres
       gateway: { trustedProxies: ["127.0.0.1"], limits: { maxConnectionsPerAddress: 2 } },
     },
   });
-  // `Upgrade: websocket` without `Sec-WebSocket-Key`: Deno.upgradeWebSocket refuses it.
+  // `Upgrade: websocket` without `Connection: Upgrade` or `Sec-WebSocket-Key`: Deno refuses it.
   const malformed = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
     "X-Forwarded-For: 203.0.113.30\r\n";
   for (let i = 0; i < 4; i++) assertEquals(await rawHandshakeStatus(gw.url, malformed), 400);

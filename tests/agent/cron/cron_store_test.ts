@@ -54,3 +54,39 @@ Deno.test("CronStore in one long-running process keeps at most about twice `keep
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CronStore keeps a record appended onto the torn end of a crashed write", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cron-store-" });
+  try {
+    const store = new CronStore(join(dir, "cron"));
+    await Deno.mkdir(join(dir, "cron"));
+    const whole = [0, 1, 2].map((n) => JSON.stringify(record(n)) + "\n").join("");
+    // A crash cut the last write short: the next append lands on the same line.
+    await Deno.writeTextFile(store.historyFile, whole + '{"id":"run-torn","jobId":"jo');
+    await store.appendHistory(record(10), 3);
+    const newest = await store.readHistory({ limit: 50, keep: 3 });
+    assertEquals(newest.map((r) => r.id), ["run-10", "run-2", "run-1"]);
+    // The trim that first append ran kept it too, without the torn part.
+    assertEquals((await Deno.readTextFile(store.historyFile)).includes("run-torn"), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CronStore records a run even when the trim after it fails", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cron-store-" });
+  const deno = Deno as unknown as Record<string, unknown>;
+  const rename = Deno.rename;
+  try {
+    const store = new CronStore(join(dir, "cron"));
+    // A full disk: the trim's rewrite cannot land.
+    deno.rename = () => Promise.reject(new Deno.errors.PermissionDenied("no space left"));
+    for (let n = 0; n < 3; n++) await store.appendHistory(record(n), 1);
+    deno.rename = rename;
+    const newest = await store.readHistory({ limit: 50, keep: 5 });
+    assertEquals(newest.map((r) => r.id), ["run-2", "run-1", "run-0"]);
+  } finally {
+    deno.rename = rename;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
