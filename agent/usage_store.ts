@@ -1,12 +1,17 @@
 /**
  * @module Token usage and estimated cost per model turn: appended to `usage.jsonl` under the
  * state dir, and kept in memory only as running totals by day and model (a few hundred bytes a
- * day, however many calls), from which `usage.get` sums its answer.
+ * day, however many calls), from which `usage.get` sums its answer. The totals are saved beside
+ * the log now and then (`usage.totals.json`, see `_usage_totals.ts`), so a start reads those and
+ * the log's newest lines, not a year of calls.
  */
 
 import { dirname } from "../core/path.ts";
+import { readRange, writeFileAtomic } from "../core/fs.ts";
 import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
+import { USAGE_MAX_DAYS } from "../core/protocol/methods/gateway.ts";
+import { type Aggregates, CHECK_BYTES, readTotals, totalsText } from "./_usage_totals.ts";
 
 /** One model call's usage. */
 export interface UsageRecord {
@@ -41,19 +46,6 @@ export interface UsageSummary {
   byProvider: { provider: string; totalTokens: number; estimatedCost: number; requests: number }[];
 }
 
-/** The running totals of one model on one day. */
-interface DayModelTotals {
-  provider: string;
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-  cost: number;
-  requests: number;
-}
-
-/** Totals by UTC date (`YYYY-MM-DD`), then by `provider/model`. */
-type Aggregates = Map<string, Map<string, DayModelTotals>>;
-
 function addRecord(aggregates: Aggregates, record: UsageRecord): void {
   const date = record.time.slice(0, 10);
   let day = aggregates.get(date);
@@ -80,9 +72,22 @@ function addRecord(aggregates: Aggregates, record: UsageRecord): void {
 /** How long records wait to share one append: a busy gateway writes a few times a second. */
 export const USAGE_BATCH_MS = 200;
 
+/**
+ * How far the log may grow past the saved totals before they are saved again (and at shutdown):
+ * a start then reads at most about this much of the log (~400 calls), and a busy gateway
+ * rewrites the small totals file every few hundred calls, not with every append.
+ */
+export const USAGE_TOTALS_EVERY_BYTES = 64 * 1024;
+
+const DAY_MS = 86_400_000;
+const NEWLINE = 10;
+const encoder = new TextEncoder();
+
 /** Appends usage records and answers summaries over the last N days. */
 export class UsageStore {
   readonly file: string;
+  /** The saved totals of the log's first bytes (see `_usage_totals.ts`). */
+  readonly totalsFile: string;
   #loading: Promise<Aggregates> | undefined;
   #loaded: Aggregates | undefined;
   /** Calls recorded but not yet counted (with when: ms, or the ISO time they were given). */
@@ -94,10 +99,22 @@ export class UsageStore {
   #wake: (() => void) | undefined;
   #created = false;
   #batchMs: number;
+  /**
+   * How many bytes of the log the loaded totals count: undefined until read, and once this
+   * process cannot tell (an append that failed, or one whose lines were not counted).
+   */
+  #covered: number | undefined;
+  /** The log's last bytes before {@linkcode #covered}. */
+  #check: Uint8Array = new Uint8Array(0);
+  /** The offset of the totals on disk. */
+  #saved = 0;
+  /** The log ends in a torn line: the next append starts on a line of its own. */
+  #fence = false;
 
   /** @param options.batchMs how long records wait to share one append */
   constructor(file: string, options: { batchMs?: number } = {}) {
     this.file = file;
+    this.totalsFile = file.replace(/(\.jsonl)?$/, ".totals.json");
     this.#batchMs = options.batchMs ?? USAGE_BATCH_MS;
   }
 
@@ -138,9 +155,14 @@ export class UsageStore {
       const aggregates = await this.#load().catch(() => undefined);
       for (;;) {
         this.#drain(aggregates);
-        if (!this.#pending.length) break;
-        const text = this.#pending.join("");
-        this.#pending = [];
+        if (!this.#pending.length) {
+          // Records that come while the totals are saved are written by this loop, not left.
+          if (await this.#saveTotals(USAGE_TOTALS_EVERY_BYTES)) continue;
+          break;
+        }
+        const text = this.#takePending();
+        const covered = this.#covered;
+        this.#covered = undefined; // until the append is known to be whole
         if (!this.#created) {
           await Deno.mkdir(dirname(this.file), { recursive: true });
           // The mode applies when the file is made; later appends need not set it again.
@@ -149,6 +171,7 @@ export class UsageStore {
         } else {
           await Deno.writeTextFile(this.file, text, { append: true });
         }
+        if (aggregates && covered !== undefined) this.#appended(covered, text);
       }
     } finally {
       this.#writing = undefined;
@@ -156,11 +179,52 @@ export class UsageStore {
     }
   }
 
-  /** Writes what is pending now (gateway shutdown). */
+  /** The pending lines as one append, on a line of their own. */
+  #takePending(): string {
+    const text = (this.#fence ? "\n" : "") + this.#pending.join("");
+    this.#pending = [];
+    this.#fence = false;
+    return text;
+  }
+
+  /** Notes an append whose lines the loaded totals count. */
+  #appended(covered: number, text: string): void {
+    const bytes = encoder.encode(text);
+    this.#covered = covered + bytes.length;
+    const joined = new Uint8Array(this.#check.length + bytes.length);
+    joined.set(this.#check);
+    joined.set(bytes, this.#check.length);
+    this.#check = joined.slice(Math.max(0, joined.length - CHECK_BYTES));
+  }
+
+  /**
+   * Saves the loaded totals when the log has grown `minBytes` past the saved ones. They are
+   * taken at once, while every counted record is in the log: only then do they match the
+   * offset. False when nothing was saved. A failed save stops saving for this process; the
+   * log is the record, and the next start reads more of it.
+   */
+  async #saveTotals(minBytes: number): Promise<boolean> {
+    const covered = this.#covered;
+    if (!this.#loaded || covered === undefined || this.#pending.length) return false;
+    if (covered - this.#saved < minBytes) return false;
+    const since = isoTime(Date.now() - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
+    const text = totalsText(this.#loaded, covered, this.#check, since);
+    this.#saved = covered;
+    try {
+      await writeFileAtomic(this.totalsFile, text, { mode: 0o600 });
+      return true;
+    } catch {
+      this.#covered = undefined;
+      return false;
+    }
+  }
+
+  /** Writes what is pending now, and the totals when they lag the log (gateway shutdown). */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#wake?.();
     await this.#writing;
+    await this.#saveTotals(1);
   }
 
   /**
@@ -172,8 +236,8 @@ export class UsageStore {
     // Not counted when the file was never read: it will be, with these lines in it.
     this.#drain(this.#loaded);
     if (!this.#pending.length) return;
-    const text = this.#pending.join("");
-    this.#pending = [];
+    const text = this.#takePending();
+    this.#covered = undefined; // the next start reads these lines from the log
     Deno.mkdirSync(dirname(this.file), { recursive: true });
     Deno.writeTextFileSync(this.file, text, { append: true, mode: 0o600 });
     this.#created = true;
@@ -252,16 +316,37 @@ export class UsageStore {
     return this.#loading;
   }
 
+  /**
+   * The saved totals and the log's lines after them; the whole log, line by line, when there
+   * are none that match it (the log holds every call ever made, memory only the totals).
+   */
   async #read(): Promise<Aggregates> {
-    // Line by line: the file holds every call ever made, memory only the totals.
-    const aggregates: Aggregates = new Map();
-    for await (const { value } of linesForward(this.file)) {
+    const size = await sizeOf(this.file);
+    const saved = size ? await readTotals(this.totalsFile, this.file, size) : undefined;
+    const aggregates: Aggregates = saved?.aggregates ?? new Map();
+    for await (const { value } of linesForward(this.file, saved?.offset ?? 0, size)) {
       const record = value as UsageRecord;
       if (typeof record?.time === "string" && typeof record.provider === "string") {
         addRecord(aggregates, record);
       }
     }
+    const check = size
+      ? await readRange(this.file, Math.max(0, size - CHECK_BYTES), size)
+      : new Uint8Array(0);
+    this.#covered = size;
+    this.#check = check;
+    this.#saved = saved?.offset ?? 0;
+    this.#fence = check.length > 0 && check[check.length - 1] !== NEWLINE;
     this.#loaded = aggregates;
     return aggregates;
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await Deno.stat(file)).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
   }
 }

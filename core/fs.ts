@@ -41,6 +41,27 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Bytes `[from, to)` of a file (fewer when it ends sooner): for a check of the bytes before an
+ * offset, or a read of only what a file grew by.
+ */
+export async function readRange(file: string, from: number, to: number): Promise<Uint8Array> {
+  const handle = await Deno.open(file, { read: true });
+  try {
+    await handle.seek(from, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.max(0, to - from));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = await handle.read(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    return bytes.subarray(0, read);
+  } finally {
+    handle.close();
+  }
+}
+
 /** Reads a text file, or returns `undefined` when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {

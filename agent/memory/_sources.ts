@@ -5,7 +5,7 @@
  */
 
 import { join } from "../../core/path.ts";
-import { inBatches } from "../../core/fs.ts";
+import { inBatches, readRange } from "../../core/fs.ts";
 import type { SourceLine } from "./_chunking.ts";
 import type { MemorySource } from "./memory_db.ts";
 
@@ -130,23 +130,7 @@ async function statFile(
   }
 }
 
-/** Bytes `[from, to)` of a file. */
-export async function readRange(file: string, from: number, to: number): Promise<Uint8Array> {
-  const handle = await Deno.open(file, { read: true });
-  try {
-    await handle.seek(from, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, to - from));
-    let read = 0;
-    while (read < bytes.length) {
-      const n = await handle.read(bytes.subarray(read));
-      if (n === null) break;
-      read += n;
-    }
-    return bytes.subarray(0, read);
-  } finally {
-    handle.close();
-  }
-}
+export { readRange };
 
 /** The last bytes before `offset`, as hex, to compare with what was recorded then. */
 export async function tailOf(file: string, offset: number): Promise<string> {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { UsageStore } from "../../agent/usage_store.ts";
-import { assertEquals } from "../_helpers/assert.ts";
+import { UsageStore, type UsageSummary } from "../../agent/usage_store.ts";
+import { assert, assertEquals } from "../_helpers/assert.ts";
 
 Deno.test("UsageStore counts a record at once, writes it once, and batches a burst", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
@@ -117,6 +117,137 @@ Deno.test("UsageStore.flushSync writes a batch still waiting, before an exit tha
     await store.flush();
     await written;
     assertEquals((await Deno.readTextFile(file)).trim().split("\n").length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A log of `count` calls made today, one token each way and a cost of 1. */
+function logLines(count: number, model = "m"): string {
+  const time = new Date().toISOString();
+  const line = JSON.stringify({
+    time,
+    provider: "p",
+    model,
+    promptTokens: 1,
+    completionTokens: 1,
+    cost: 1,
+  });
+  return `${line}\n`.repeat(count);
+}
+
+/** Counts the bytes read from `file` through `Deno.open` while `work` runs. */
+async function bytesReadFrom(file: string, work: () => Promise<void>): Promise<number> {
+  const open = Deno.open;
+  let read = 0;
+  Deno.open = async (path, options) => {
+    const handle = await open(path, options);
+    if (String(path) !== file) return handle;
+    const readInto = handle.read.bind(handle);
+    handle.read = async (buffer) => {
+      const n = await readInto(buffer);
+      read += n ?? 0;
+      return n;
+    };
+    return handle;
+  };
+  try {
+    await work();
+  } finally {
+    Deno.open = open;
+  }
+  return read;
+}
+
+Deno.test("UsageStore starts from its saved totals and reads only the log's lines after them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    await Deno.writeTextFile(file, logLines(3_000));
+    const first = new UsageStore(file);
+    await first.record({
+      provider: "p",
+      model: "m",
+      promptTokens: 1,
+      completionTokens: 1,
+      cost: 1,
+    });
+    // Saved after the append: the log had grown past the totals by more than 64 KiB (all of it).
+    assert((await Deno.stat(first.totalsFile)).isFile);
+    await first.flush();
+    // Calls another writer appended since, and the log's format is unchanged.
+    await Deno.writeTextFile(file, logLines(2, "n"), { append: true });
+    const lines = (await Deno.readTextFile(file)).trim().split("\n");
+    assertEquals(lines.length, 3_003);
+    assertEquals(Object.keys(JSON.parse(lines[3_000])), [
+      "time",
+      "provider",
+      "model",
+      "promptTokens",
+      "completionTokens",
+      "cost",
+    ]);
+    const size = (await Deno.stat(file)).size;
+
+    let summary!: UsageSummary;
+    const read = await bytesReadFrom(file, async () => {
+      summary = await new UsageStore(file).summary(2);
+    });
+    assertEquals([summary.requests, summary.totalTokens, summary.estimatedCost], [
+      3_003,
+      6_006,
+      3_003,
+    ]);
+    assertEquals(summary.byModel.map((m) => [m.model, m.requests]), [["m", 3_001], ["n", 2]]);
+    // The two new lines and the bytes that tell the log is the same, of a log of ~300 KB.
+    assert(size > 250_000);
+    assert(read < 1_000, `read ${read} bytes of ${size}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UsageStore reads the whole log when its saved totals do not match it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    const store = new UsageStore(file);
+    await Deno.writeTextFile(file, logLines(100));
+    await store.summary(2);
+    store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1, cost: 1 });
+    await store.flush();
+    const saved = await Deno.readTextFile(store.totalsFile);
+    const requests = async () => (await new UsageStore(file).summary(2)).requests;
+    assertEquals(await requests(), 101);
+
+    // Cut short (a user trimmed it): less than the totals counted.
+    await Deno.writeTextFile(file, logLines(40));
+    assertEquals(await requests(), 40);
+    // Replaced by a longer log whose bytes before the saved offset differ.
+    await Deno.writeTextFile(file, logLines(200, "other"));
+    await Deno.writeTextFile(store.totalsFile, saved);
+    assertEquals(await requests(), 200);
+    // A totals file that is not whole.
+    await Deno.writeTextFile(store.totalsFile, saved.slice(0, 20));
+    assertEquals(await requests(), 200);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UsageStore starts its first append after a torn last line on a line of its own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    await Deno.writeTextFile(file, logLines(3) + '{"time":"2026-03-10T1');
+    const store = new UsageStore(file);
+    await store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1 });
+    await store.flush();
+    // From the saved totals, and read whole (no totals file): the same four calls.
+    const saved = await new UsageStore(file).summary(2);
+    await Deno.remove(store.totalsFile);
+    const whole = await new UsageStore(file).summary(2);
+    assertEquals([saved.requests, whole.requests], [4, 4]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -7,6 +7,9 @@ import { z } from "zod";
 import { methods } from "../contract.ts";
 import { isoTime, noParams } from "./_shared.ts";
 
+/** The most days `usage.get` may ask for (ten years): older totals need not be kept. */
+export const USAGE_MAX_DAYS = 3650;
+
 const health = {
   summary: "Is the gateway up, for how long (ms), with how many clients",
   params: noParams,
@@ -61,7 +64,7 @@ export const gatewayContract = methods({
   },
   "usage.get": {
     summary: "Tokens and estimated cost over the last `days`",
-    params: z.object({ days: z.number().int().min(1).max(3650).default(30) }),
+    params: z.object({ days: z.number().int().min(1).max(USAGE_MAX_DAYS).default(30) }),
     result: z.object({
       days: z.number(),
       totalTokens: z.number(),
