@@ -110,6 +110,8 @@ export class UsageStore {
   #saved = 0;
   /** The log ends in a torn line: the next append starts on a line of its own. */
   #fence = false;
+  /** {@linkcode flushSync} wrote: what the log holds is no longer tracked. */
+  #exiting = false;
 
   /** @param options.batchMs how long records wait to share one append */
   constructor(file: string, options: { batchMs?: number } = {}) {
@@ -171,7 +173,7 @@ export class UsageStore {
         } else {
           await Deno.writeTextFile(this.file, text, { append: true });
         }
-        if (aggregates && covered !== undefined) this.#appended(covered, text);
+        if (aggregates && covered !== undefined && !this.#exiting) this.#appended(covered, text);
       }
     } finally {
       this.#writing = undefined;
@@ -205,7 +207,9 @@ export class UsageStore {
    */
   async #saveTotals(minBytes: number): Promise<boolean> {
     const covered = this.#covered;
-    if (!this.#loaded || covered === undefined || this.#pending.length) return false;
+    if (!this.#loaded || covered === undefined || this.#pending.length || this.#exiting) {
+      return false;
+    }
     if (covered - this.#saved < minBytes) return false;
     const since = isoTime(Date.now() - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
     const text = totalsText(this.#loaded, covered, this.#check, since);
@@ -237,7 +241,9 @@ export class UsageStore {
     this.#drain(this.#loaded);
     if (!this.#pending.length) return;
     const text = this.#takePending();
-    this.#covered = undefined; // the next start reads these lines from the log
+    // The next start reads these lines from the log; an append under way cannot tell where.
+    this.#covered = undefined;
+    this.#exiting = true;
     Deno.mkdirSync(dirname(this.file), { recursive: true });
     Deno.writeTextFileSync(this.file, text, { append: true, mode: 0o600 });
     this.#created = true;
