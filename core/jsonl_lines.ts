@@ -99,7 +99,36 @@ export async function* linesForward(
   end?: number,
   options: Pick<LineOptions, "lineStart"> = {},
 ): AsyncGenerator<LocatedLine> {
-  const parse = (line: Uint8Array) => parseLine(line, options.lineStart);
+  for await (const batch of lineBatchesForward(path, start, end)) {
+    for (const line of batch) {
+      const value = parseLine(line.bytes, options.lineStart);
+      if (value !== undefined) yield { offset: line.offset, end: line.end, value };
+    }
+  }
+}
+
+/** A line's bytes, unparsed, and where it lies in the file. */
+export interface RawLine {
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** Byte offset just past the line's newline (or the end read). */
+  end: number;
+  /** The line without its newline. */
+  bytes: Uint8Array;
+  /** False for a last line with no newline after it (torn, or still being written). */
+  ended: boolean;
+}
+
+/**
+ * The non-empty lines of `path` starting in `[start, end)`, oldest first and unparsed, a chunk's
+ * lines at a time: for a reader that parses only the lines it needs, or counts lines by their
+ * bytes. `start` must be a line start. A missing file yields none.
+ */
+export async function* lineBatchesForward(
+  path: string,
+  start = 0,
+  end?: number,
+): AsyncGenerator<RawLine[]> {
   const file = await openIfExists(path);
   if (!file) return;
   try {
@@ -112,21 +141,26 @@ export async function* linesForward(
       if (!chunk.length) break;
       position += chunk.length;
       const joined = concat(carry, chunk);
+      const batch: RawLine[] = [];
       let lineStart = 0;
       for (let i = 0; i < joined.length; i++) {
         if (joined[i] !== NEWLINE) continue;
-        const value = i > lineStart ? parse(joined.subarray(lineStart, i)) : undefined;
-        const offset = carryStart + lineStart;
-        if (value !== undefined) yield { offset, end: carryStart + i + 1, value };
+        if (i > lineStart) {
+          const bytes = joined.subarray(lineStart, i);
+          batch.push({
+            offset: carryStart + lineStart,
+            end: carryStart + i + 1,
+            bytes,
+            ended: true,
+          });
+        }
         lineStart = i + 1;
       }
       carry = joined.slice(lineStart);
       carryStart += lineStart;
+      if (batch.length) yield batch;
     }
-    if (carry.length) {
-      const value = parse(carry);
-      if (value !== undefined) yield { offset: carryStart, end: stop, value };
-    }
+    if (carry.length) yield [{ offset: carryStart, end: stop, bytes: carry, ended: false }];
   } finally {
     file.close();
   }
@@ -176,7 +210,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return joined;
 }
 
-function parseLine(bytes: Uint8Array, lineStart?: Uint8Array): unknown {
+/**
+ * The value of one line's bytes; `undefined` for a blank line or one that does not parse. With
+ * `lineStart` (see {@linkcode LineOptions}), a whole line glued onto a torn one is read back.
+ */
+export function parseLine(bytes: Uint8Array, lineStart?: Uint8Array): unknown {
   const text = decoder.decode(bytes);
   if (!text.trim()) return undefined;
   try {
