@@ -18,12 +18,8 @@ import { listAgents, resolveAgent } from "./agents.ts";
 import { costOf, priceOf } from "./pricing.ts";
 import { contextWindowOf } from "./context_window.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
-import {
-  COMPACTION_LINE_PREFIX,
-  isCompaction,
-  type SessionStore,
-} from "./sessions/session_store.ts";
-import { startsWith } from "../core/jsonl_lines.ts";
+import type { SessionStore } from "./sessions/session_store.ts";
+import { SessionTotals } from "./_session_totals.ts";
 
 /** What {@linkcode SessionDirectory} is built from. */
 export interface SessionDirectoryOptions {
@@ -41,9 +37,11 @@ export class SessionDirectory implements SessionDirectoryShape {
   #options: SessionDirectoryOptions;
   /** Caller -> the session it waits on. */
   #waits = new Map<string, string>();
+  #totals: SessionTotals;
 
   constructor(options: SessionDirectoryOptions) {
     this.#options = options;
+    this.#totals = new SessionTotals(options.sessions);
   }
 
   async list(filter: { agentId?: string; limit: number }): Promise<SessionSummary[]> {
@@ -124,42 +122,28 @@ export class SessionDirectory implements SessionDirectoryShape {
   async status(key: SessionKey): Promise<SessionStatusInfo> {
     const config = this.#options.config();
     const { agentId, sessionId } = key;
+    const counts = await this.#totals.count(agentId, sessionId);
+    const { messages, updatedAt, last } = counts;
     const tokens = { prompt: 0, completion: 0, total: 0 };
     let cost: number | null = 0;
-    let last: { model: string; provider: string; tokens: number } | undefined;
-    let messages = 0;
-    let updatedAt: string | null = null;
-    // Newest first, parsing only the newest line, compaction lines and lines with a usage key
-    // (a tool's output, however large, is counted without being parsed). Compacted turns stay
-    // in the file and count: their tokens were spent too.
-    let newest = true;
-    const lines = this.#options.sessions.scanBackward(agentId, sessionId, (line) => {
-      const parse = newest || startsWith(line, COMPACTION_LINE_PREFIX) || includes(line, USAGE);
-      newest = false;
-      return parse;
-    });
-    for await (const { entry } of lines) {
-      if (entry && isCompaction(entry)) continue;
-      messages++;
-      if (!entry) continue;
-      updatedAt ??= entry.time ?? null;
-      if (entry.role !== "assistant" || !entry.usage) continue;
-      const { usage } = entry;
-      tokens.prompt += usage.promptTokens;
-      tokens.completion += usage.completionTokens;
-      tokens.total += usage.totalTokens;
+    // Compacted turns stay in the file and count: their tokens were spent too.
+    for (const spent of counts.byModel.values()) {
+      tokens.prompt += spent.prompt;
+      tokens.completion += spent.completion;
+      tokens.total += spent.total;
       const price = priceOf(
-        entry.model ?? "",
-        modelEntry(config, entry.provider, entry.model)?.cost,
+        spent.model ?? "",
+        modelEntry(config, spent.provider, spent.model)?.cost,
       );
-      const spent = costOf(usage, price);
-      cost = spent === undefined || cost === null ? null : cost + spent;
-      // The newest model turn tells how full the context is now.
-      last ??= {
-        provider: entry.provider ?? "",
-        model: entry.model ?? "",
-        tokens: usage.promptTokens + usage.completionTokens,
-      };
+      const amount = costOf(
+        {
+          promptTokens: spent.prompt,
+          completionTokens: spent.completion,
+          totalTokens: spent.total,
+        },
+        price,
+      );
+      cost = amount === undefined || cost === null ? null : cost + amount;
     }
     const configured = resolveAgent(config, agentId).model ?? null;
     const window = last ? contextWindowOf(config, last.provider, last.model) : undefined;
@@ -171,7 +155,7 @@ export class SessionDirectory implements SessionDirectoryShape {
       tokens,
       cost: tokens.total === 0 ? 0 : cost,
       now: new Date().toISOString(),
-      startedAt: messages ? await this.#firstTime(key) : null,
+      startedAt: messages ? counts.startedAt ?? null : null,
       updatedAt,
       context: {
         tokens: used,
@@ -179,14 +163,6 @@ export class SessionDirectory implements SessionDirectoryShape {
         percent: window ? Math.round((used / window) * 1000) / 10 : null,
       },
     };
-  }
-
-  /** The time of a session's first message: its first line that is not a compaction. */
-  async #firstTime(key: SessionKey): Promise<string | null> {
-    for await (const { entry } of this.#options.sessions.forward(key.agentId, key.sessionId, 0)) {
-      if (!isCompaction(entry)) return entry.time ?? null;
-    }
-    return null;
   }
 
   async agents(): Promise<AgentSummary[]> {
@@ -204,15 +180,4 @@ export class SessionDirectory implements SessionDirectoryShape {
 function modelEntry(config: Config, provider?: string, model?: string) {
   if (!provider || !model) return undefined;
   return config.models.providers[provider]?.models?.find((entry) => entry.id === model);
-}
-
-/** A usage key as JSON writes it; inside a JSON string its quotes would be escaped. */
-const USAGE = new TextEncoder().encode('"usage":{');
-
-function includes(line: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= line.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (line[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
 }
