@@ -3,7 +3,7 @@
  * `offset` bytes, with the bytes just before that offset to tell the same log from an edited or
  * replaced one. A start reads it and only the log's lines after `offset`, so its cost does not
  * grow with the log's age; the log stays the record, and without a matching totals file it is
- * read whole, as before.
+ * read whole, as before. Imported on first use (the first model call or `usage.get`), not at start.
  */
 
 import { readRange } from "../core/fs.ts";
@@ -26,9 +26,6 @@ export interface CoveredTotals {
   aggregates: Aggregates;
   offset: number;
 }
-
-/** How many bytes before the offset are kept to recognise the log (as the memory index does). */
-export const CHECK_BYTES = 64;
 
 const VERSION = 1;
 
@@ -86,7 +83,10 @@ export async function readTotals(
     file.offset > logSize || typeof file.check !== "string" || typeof file.days !== "object" ||
     file.days === null
   ) return undefined;
-  const before = await readRange(log, Math.max(0, file.offset - CHECK_BYTES), file.offset);
+  // As many bytes as were kept (fewer than 64 only near the log's start).
+  const checked = file.check.length / 2;
+  if (!Number.isInteger(checked) || checked > file.offset) return undefined;
+  const before = await readRange(log, file.offset - checked, file.offset);
   if (hex(before) !== file.check) return undefined;
   const aggregates: Aggregates = new Map();
   for (const [date, rows] of Object.entries(file.days)) {

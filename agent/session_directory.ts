@@ -19,7 +19,15 @@ import { costOf, priceOf } from "./pricing.ts";
 import { contextWindowOf } from "./context_window.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
 import type { SessionStore } from "./sessions/session_store.ts";
-import { SessionTotals } from "./_session_totals.ts";
+import type { SessionTotals } from "./_session_totals.ts";
+import { importLazily, loadOnce } from "../core/lazy_module.ts";
+
+/** Loaded with the first `session_status`, not at start. */
+const totalsModule = loadOnce(() =>
+  importLazily<typeof import("./_session_totals.ts")>(
+    new URL("./_session_totals.ts", import.meta.url),
+  )
+);
 
 /** What {@linkcode SessionDirectory} is built from. */
 export interface SessionDirectoryOptions {
@@ -37,11 +45,12 @@ export class SessionDirectory implements SessionDirectoryShape {
   #options: SessionDirectoryOptions;
   /** Caller -> the session it waits on. */
   #waits = new Map<string, string>();
-  #totals: SessionTotals;
+  /** Each session's counts, kept from one `session_status` to the next. */
+  #totals: () => Promise<SessionTotals>;
 
   constructor(options: SessionDirectoryOptions) {
     this.#options = options;
-    this.#totals = new SessionTotals(options.sessions);
+    this.#totals = loadOnce(async () => new (await totalsModule()).SessionTotals(options.sessions));
   }
 
   async list(filter: { agentId?: string; limit: number }): Promise<SessionSummary[]> {
@@ -122,7 +131,7 @@ export class SessionDirectory implements SessionDirectoryShape {
   async status(key: SessionKey): Promise<SessionStatusInfo> {
     const config = this.#options.config();
     const { agentId, sessionId } = key;
-    const counts = await this.#totals.count(agentId, sessionId);
+    const counts = await (await this.#totals()).count(agentId, sessionId);
     const { messages, updatedAt, last } = counts;
     const tokens = { prompt: 0, completion: 0, total: 0 };
     let cost: number | null = 0;

@@ -10,8 +10,13 @@ import { dirname } from "../core/path.ts";
 import { readRange, writeFileAtomic } from "../core/fs.ts";
 import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
-import { USAGE_MAX_DAYS } from "../core/protocol/methods/gateway.ts";
-import { type Aggregates, CHECK_BYTES, readTotals, totalsText } from "./_usage_totals.ts";
+import { USAGE_MAX_DAYS } from "../core/protocol/limits.ts";
+import { importLazily, loadOnce } from "../core/lazy_module.ts";
+import type { Aggregates } from "./_usage_totals.ts";
+
+const totalsModule = loadOnce(() =>
+  importLazily<typeof import("./_usage_totals.ts")>(new URL("./_usage_totals.ts", import.meta.url))
+);
 
 /** One model call's usage. */
 export interface UsageRecord {
@@ -80,6 +85,8 @@ export const USAGE_BATCH_MS = 200;
 export const USAGE_TOTALS_EVERY_BYTES = 64 * 1024;
 
 const DAY_MS = 86_400_000;
+/** How many bytes before the offset are kept to recognise the log (as the memory index does). */
+const CHECK_BYTES = 64;
 const NEWLINE = 10;
 const encoder = new TextEncoder();
 
@@ -158,9 +165,11 @@ export class UsageStore {
       for (;;) {
         this.#drain(aggregates);
         if (!this.#pending.length) {
-          // Records that come while the totals are saved are written by this loop, not left.
-          if (await this.#saveTotals(USAGE_TOTALS_EVERY_BYTES)) continue;
-          break;
+          // Decided with no wait since the drain: a summary may drain records meanwhile, and
+          // those that come while the totals are saved are written by this loop, not left.
+          if (!this.#totalsDue(USAGE_TOTALS_EVERY_BYTES)) break;
+          await this.#saveTotals(USAGE_TOTALS_EVERY_BYTES);
+          continue;
         }
         const text = this.#takePending();
         const covered = this.#covered;
@@ -200,26 +209,31 @@ export class UsageStore {
   }
 
   /**
-   * Saves the loaded totals when the log has grown `minBytes` past the saved ones. They are
-   * taken at once, while every counted record is in the log: only then do they match the
-   * offset. False when nothing was saved. A failed save stops saving for this process; the
-   * log is the record, and the next start reads more of it.
+   * True when the log has grown `minBytes` past the saved totals and the loaded ones may be
+   * taken now: every record they count is in the log, so they match its offset.
    */
-  async #saveTotals(minBytes: number): Promise<boolean> {
+  #totalsDue(minBytes: number): boolean {
     const covered = this.#covered;
-    if (!this.#loaded || covered === undefined || this.#pending.length || this.#exiting) {
-      return false;
-    }
-    if (covered - this.#saved < minBytes) return false;
+    return this.#loaded !== undefined && covered !== undefined && !this.#pending.length &&
+      !this.#exiting && covered - this.#saved >= minBytes;
+  }
+
+  /**
+   * Saves the loaded totals when they are still due once the module that writes them is at hand
+   * (it is: the totals were read with it). A failed save stops saving for this process; the log
+   * is the record, and the next start reads more of it.
+   */
+  async #saveTotals(minBytes: number): Promise<void> {
+    const { totalsText } = await totalsModule();
+    const covered = this.#covered;
+    if (!this.#totalsDue(minBytes) || covered === undefined) return;
     const since = isoTime(Date.now() - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
-    const text = totalsText(this.#loaded, covered, this.#check, since);
+    const text = totalsText(this.#loaded!, covered, this.#check, since);
     this.#saved = covered;
     try {
       await writeFileAtomic(this.totalsFile, text, { mode: 0o600 });
-      return true;
     } catch {
       this.#covered = undefined;
-      return false;
     }
   }
 
@@ -228,7 +242,7 @@ export class UsageStore {
     clearTimeout(this.#timer);
     this.#wake?.();
     await this.#writing;
-    await this.#saveTotals(1);
+    if (this.#totalsDue(1)) await this.#saveTotals(1);
   }
 
   /**
@@ -328,6 +342,7 @@ export class UsageStore {
    */
   async #read(): Promise<Aggregates> {
     const size = await sizeOf(this.file);
+    const { readTotals } = await totalsModule();
     const saved = size ? await readTotals(this.totalsFile, this.file, size) : undefined;
     const aggregates: Aggregates = saved?.aggregates ?? new Map();
     for await (const { value } of linesForward(this.file, saved?.offset ?? 0, size)) {

@@ -60,6 +60,8 @@ lazy_modules=(
   agent/providers/anthropic.ts
   agent/providers/ollama.ts
   agent/providers/llamacpp.ts
+  agent/_usage_totals.ts
+  agent/_session_totals.ts
 )
 for module in "${lazy_modules[@]}"; do includes+=(--include "$module"); done
 if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then

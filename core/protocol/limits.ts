@@ -9,3 +9,6 @@ export const MAX_MESSAGE_CHARS = 100_000;
 
 /** The roles a paired device may hold (what each may do: `agent/devices/device_roles.ts`). */
 export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;
+
+/** The most days `usage.get` may ask for (ten years): totals of older days need not be kept. */
+export const USAGE_MAX_DAYS = 3650;

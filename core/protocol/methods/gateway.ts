@@ -6,9 +6,7 @@
 import { z } from "zod";
 import { methods } from "../contract.ts";
 import { isoTime, noParams } from "./_shared.ts";
-
-/** The most days `usage.get` may ask for (ten years): older totals need not be kept. */
-export const USAGE_MAX_DAYS = 3650;
+import { USAGE_MAX_DAYS } from "../limits.ts";
 
 const health = {
   summary: "Is the gateway up, for how long (ms), with how many clients",
