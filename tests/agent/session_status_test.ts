@@ -7,6 +7,7 @@ import { statePaths } from "../../core/paths.ts";
 import { SessionDirectory } from "../../agent/session_directory.ts";
 import type { SessionDelivery } from "../../agent/session_delivery.ts";
 import { type SessionEntry, SessionStore } from "../../agent/sessions/session_store.ts";
+import { bytesReadFrom } from "../_helpers/file_reads.ts";
 
 const usage = (prompt: number, completion: number) => ({
   promptTokens: prompt,
@@ -17,16 +18,7 @@ const usage = (prompt: number, completion: number) => ({
 Deno.test("session_status counts messages but not compaction lines, sums every turn, and measures a local model against models.local.contextSize", async () => {
   const root = await Deno.makeTempDir({ prefix: "pyclaw-session-status-" });
   try {
-    const paths = statePaths(root);
-    const config = configSchema().parse({ models: { local: { contextSize: 8192 } } });
-    const sessions = new SessionStore(paths);
-    const directory = new SessionDirectory({
-      config: () => config,
-      sessions,
-      isActive: () => false,
-      delivery: {} as SessionDelivery,
-      logger: new Logger({ consoleLevel: "silent" }),
-    });
+    const { sessions, directory } = directoryAt(root, { models: { local: { contextSize: 8192 } } });
     const local = { provider: "llamacpp", model: "org/repo/small.gguf" };
     const entries: SessionEntry[] = [
       { role: "user", content: "first", time: "2026-01-01T00:00:00.000Z" },
@@ -84,8 +76,8 @@ Deno.test("session_status counts messages but not compaction lines, sums every t
 });
 
 /** A directory over a fresh state dir, with the store it reads. */
-function directoryAt(root: string) {
-  const config = configSchema().parse({});
+function directoryAt(root: string, settings: Record<string, unknown> = {}) {
+  const config = configSchema().parse(settings);
   const sessions = new SessionStore(statePaths(root));
   const directory = new SessionDirectory({
     config: () => config,
@@ -112,29 +104,6 @@ function turn(i: number): SessionEntry[] {
       usage: usage(100, 10),
     },
   ];
-}
-
-/** Counts the bytes read from `file` through `Deno.open` while `work` runs. */
-async function bytesReadFrom(file: string, work: () => Promise<void>): Promise<number> {
-  const open = Deno.open;
-  let read = 0;
-  Deno.open = async (path, options) => {
-    const handle = await open(path, options);
-    if (String(path) !== file) return handle;
-    const readInto = handle.read.bind(handle);
-    handle.read = async (buffer) => {
-      const n = await readInto(buffer);
-      read += n ?? 0;
-      return n;
-    };
-    return handle;
-  };
-  try {
-    await work();
-  } finally {
-    Deno.open = open;
-  }
-  return read;
 }
 
 Deno.test("session_status reads only the lines a session appended since its last call", async () => {

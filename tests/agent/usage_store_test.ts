@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { UsageStore, type UsageSummary } from "../../agent/usage_store.ts";
 import { assert, assertEquals } from "../_helpers/assert.ts";
+import { bytesReadFrom } from "../_helpers/file_reads.ts";
 
 Deno.test("UsageStore counts a record at once, writes it once, and batches a burst", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
@@ -134,29 +135,6 @@ function logLines(count: number, model = "m"): string {
     cost: 1,
   });
   return `${line}\n`.repeat(count);
-}
-
-/** Counts the bytes read from `file` through `Deno.open` while `work` runs. */
-async function bytesReadFrom(file: string, work: () => Promise<void>): Promise<number> {
-  const open = Deno.open;
-  let read = 0;
-  Deno.open = async (path, options) => {
-    const handle = await open(path, options);
-    if (String(path) !== file) return handle;
-    const readInto = handle.read.bind(handle);
-    handle.read = async (buffer) => {
-      const n = await readInto(buffer);
-      read += n ?? 0;
-      return n;
-    };
-    return handle;
-  };
-  try {
-    await work();
-  } finally {
-    Deno.open = open;
-  }
-  return read;
 }
 
 Deno.test("UsageStore starts from its saved totals and reads only the log's lines after them", async () => {
