@@ -4,8 +4,12 @@
  * are kept, so the folder only grows). Read whole on first use, kept up to date by the store's
  * own writes, and read again in part when the folder changed under it: another process (a
  * local CLI run that a gateway started beside, `backup restore --force`, the user) wrote there.
- * The folder's modification time has millisecond resolution, so a foreign write in the same
- * millisecond as the store's last look goes unseen until the folder changes again.
+ * The folder's modification time is coarse (a clock tick; seconds on some file systems): a
+ * foreign write in the same tick as the store's last look, or during the store's own write, is
+ * taken for nothing new, and goes unseen until another process changes the folder again or the
+ * gateway restarts. Nor is a finished plan that a hand edit reopens read again (pyclaw never
+ * writes a finished plan). Two processes writing plans at once is itself rare: the CLI does not
+ * write beside a running gateway.
  */
 
 import { inBatches } from "../../core/fs.ts";

@@ -12,7 +12,7 @@ import { ErrorCode, errorMessage, GatewayError } from "../../core/errors.ts";
 import { inBatches, readTextIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Plan, type PlanService, unfinishedSteps } from "../../tools/plans/plan_types.ts";
-import { importLazily } from "../../core/lazy_module.ts";
+import { importLazily, loadOnce } from "../../core/lazy_module.ts";
 import { resumeMessage } from "./resume_message.ts";
 
 /** How a resumed run ended, as far as plans care. */
@@ -75,7 +75,6 @@ export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
   /** Where each plan is, so that only listing reads them all. */
   #index: PlanIndex | undefined;
-  #indexLoad: Promise<PlanIndex> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #recovered: Promise<void> | undefined;
   #watched = new WeakSet<AbortSignal>();
@@ -91,14 +90,12 @@ export class PlanStore implements PlanService {
    * The index, its module loaded with the first plan operation: a gateway serves without it
    * (the start-up module budget, issue 17).
    */
-  #indexed(): Promise<PlanIndex> {
-    this.#indexLoad ??= importLazily<typeof import("./_plan_index.ts")>(
+  #indexed = loadOnce(async () => {
+    const { PlanIndex } = await importLazily<typeof import("./_plan_index.ts")>(
       new URL("./_plan_index.ts", import.meta.url),
-    ).then(({ PlanIndex }) =>
-      this.#index = new PlanIndex(this.#options.dir, (id) => this.#read(id))
     );
-    return this.#indexLoad;
-  }
+    return this.#index = new PlanIndex(this.#options.dir, (id) => this.#read(id));
+  });
 
   /** Every plan, most recently changed first: the one operation that reads them all. */
   async list(): Promise<Plan[]> {

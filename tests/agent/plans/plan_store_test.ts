@@ -311,8 +311,16 @@ Deno.test("exec approval pauses and resumes the session's plan, reading only tha
   });
 });
 
-/** Lets the clock pass a millisecond: the folder's modification time has no finer resolution. */
-const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 2));
+/**
+ * What another process's write does to the folder, made certain: its modification time moves
+ * (to a time of its own; a real write in the same clock tick as the store's look would not
+ * move it, which the index's module doc owns up to).
+ */
+let foreignChanges = 0;
+const foreignChange = (dir: string) => {
+  const time = new Date(Date.now() + ++foreignChanges * 60_000);
+  return Deno.utime(dir, time, time);
+};
 
 Deno.test("plan store sees the plans another process writes, removes or restores after its first look", async () => {
   await withDir(async (dir) => {
@@ -324,25 +332,25 @@ Deno.test("plan store sees the plans another process writes, removes or restores
     const own = await gateway.create({ agentId: "main", sessionId: "a", title: "O", steps: ["o"] });
     assertEquals(await gateway.current("main", "b"), undefined);
 
-    await nextMillisecond();
     const theirs = await other.create({
       agentId: "main",
       sessionId: "b",
       title: "T",
       steps: ["x"],
     });
+    await foreignChange(dir);
     // The gateway's own write after it, with no look in between, does not hide it.
     await gateway.update(own.id, (plan) => (plan.steps[0].status = "in_progress"));
     assertEquals((await gateway.current("main", "b"))?.id, theirs.id);
-    await nextMillisecond();
     await other.update(theirs.id, (plan) => (plan.steps[0].status = "done"));
+    await foreignChange(dir);
     assertEquals(await gateway.current("main", "b"), undefined);
 
-    await nextMillisecond();
     const again = await other.create({ agentId: "main", sessionId: "b", title: "U", steps: ["y"] });
+    await foreignChange(dir);
     assertEquals((await gateway.current("main", "b"))?.id, again.id);
-    await nextMillisecond();
     await Deno.remove(join(dir, `${again.id}.json`));
+    await foreignChange(dir);
     assertEquals(await gateway.current("main", "b"), undefined);
 
     // A restore puts another folder in place, with an older version of a finished plan.
