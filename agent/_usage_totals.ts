@@ -65,12 +65,14 @@ export function totalsText(
 
 /**
  * The totals in `totalsFile`, when it is whole and matches `log` as it is now (at least
- * `offset` bytes, with the same bytes before it); otherwise `undefined`, and the log is read whole.
+ * `offset` bytes, with the same `checkBytes` before it, or all of them when fewer); otherwise
+ * `undefined`, and the log is read whole.
  */
 export async function readTotals(
   totalsFile: string,
   log: string,
   logSize: number,
+  checkBytes: number,
 ): Promise<CoveredTotals | undefined> {
   let file: TotalsFile;
   try {
@@ -83,9 +85,9 @@ export async function readTotals(
     file.offset > logSize || typeof file.check !== "string" || typeof file.days !== "object" ||
     file.days === null
   ) return undefined;
-  // As many bytes as were kept (fewer than 64 only near the log's start).
+  // As many bytes as are kept, fewer only near the log's start.
   const checked = file.check.length / 2;
-  if (!Number.isInteger(checked) || checked > file.offset) return undefined;
+  if (checked !== Math.min(checkBytes, file.offset)) return undefined;
   const before = await readRange(log, file.offset - checked, file.offset);
   if (hex(before) !== file.check) return undefined;
   const aggregates: Aggregates = new Map();

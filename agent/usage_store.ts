@@ -85,8 +85,11 @@ export const USAGE_BATCH_MS = 200;
 export const USAGE_TOTALS_EVERY_BYTES = 64 * 1024;
 
 const DAY_MS = 86_400_000;
-/** How many bytes before the offset are kept to recognise the log (as the memory index does). */
-const CHECK_BYTES = 64;
+/**
+ * How many bytes before the offset are kept to recognise the log: enough to hold the last
+ * record's time, so two logs that end in calls alike but for when still differ.
+ */
+const CHECK_BYTES = 256;
 const NEWLINE = 10;
 const encoder = new TextEncoder();
 
@@ -174,13 +177,20 @@ export class UsageStore {
         const text = this.#takePending();
         const covered = this.#covered;
         this.#covered = undefined; // until the append is known to be whole
-        if (!this.#created) {
-          await Deno.mkdir(dirname(this.file), { recursive: true });
-          // The mode applies when the file is made; later appends need not set it again.
-          await Deno.writeTextFile(this.file, text, { append: true, mode: 0o600 });
-          this.#created = true;
-        } else {
-          await Deno.writeTextFile(this.file, text, { append: true });
+        try {
+          if (!this.#created) {
+            await Deno.mkdir(dirname(this.file), { recursive: true });
+            // The mode applies when the file is made; later appends need not set it again.
+            await Deno.writeTextFile(this.file, text, { append: true, mode: 0o600 });
+            this.#created = true;
+          } else {
+            await Deno.writeTextFile(this.file, text, { append: true });
+          }
+        } catch (error) {
+          // Part of it may be on disk (a full disk): the next append starts a line of its own,
+          // not one glued to the torn part and lost with it.
+          this.#fence = true;
+          throw error;
         }
         if (aggregates && covered !== undefined && !this.#exiting) this.#appended(covered, text);
       }
@@ -227,10 +237,19 @@ export class UsageStore {
     const { totalsText } = await totalsModule();
     const covered = this.#covered;
     if (!this.#totalsDue(minBytes) || covered === undefined) return;
-    const since = isoTime(Date.now() - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
+    // Counted from the newest day, not the clock: a clock set years ahead must not drop them.
+    const newest = Math.max(...[...this.#loaded!.keys()].map((day) => Date.parse(day) || 0), 0);
+    const since = isoTime(newest - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
     const text = totalsText(this.#loaded!, covered, this.#check, since);
     this.#saved = covered;
     try {
+      // The log's bytes reach the disk before totals that count them do (once per 64 KiB).
+      const log = await Deno.open(this.file, { write: true });
+      try {
+        await log.syncData();
+      } finally {
+        log.close();
+      }
       await writeFileAtomic(this.totalsFile, text, { mode: 0o600 });
     } catch {
       this.#covered = undefined;
@@ -259,7 +278,9 @@ export class UsageStore {
     this.#covered = undefined;
     this.#exiting = true;
     Deno.mkdirSync(dirname(this.file), { recursive: true });
-    Deno.writeTextFileSync(this.file, text, { append: true, mode: 0o600 });
+    // A log never read may end on a torn line (a crash): these lines start their own.
+    const fence = this.#loaded === undefined && !endsLine(this.file) ? "\n" : "";
+    Deno.writeTextFileSync(this.file, fence + text, { append: true, mode: 0o600 });
     this.#created = true;
   }
 
@@ -343,7 +364,9 @@ export class UsageStore {
   async #read(): Promise<Aggregates> {
     const size = await sizeOf(this.file);
     const { readTotals } = await totalsModule();
-    const saved = size ? await readTotals(this.totalsFile, this.file, size) : undefined;
+    const saved = size
+      ? await readTotals(this.totalsFile, this.file, size, CHECK_BYTES)
+      : undefined;
     const aggregates: Aggregates = saved?.aggregates ?? new Map();
     for await (const { value } of linesForward(this.file, saved?.offset ?? 0, size)) {
       const record = value as UsageRecord;
@@ -360,6 +383,24 @@ export class UsageStore {
     this.#fence = check.length > 0 && check[check.length - 1] !== NEWLINE;
     this.#loaded = aggregates;
     return aggregates;
+  }
+}
+
+/** Whether `file` is missing, empty or ends with a newline (read synchronously: exit only). */
+function endsLine(file: string): boolean {
+  let handle: Deno.FsFile | undefined;
+  try {
+    handle = Deno.openSync(file, { read: true });
+    const size = handle.statSync().size;
+    if (size === 0) return true;
+    handle.seekSync(size - 1, Deno.SeekMode.Start);
+    const last = new Uint8Array(1);
+    handle.readSync(last);
+    return last[0] === NEWLINE;
+  } catch {
+    return true;
+  } finally {
+    handle?.close();
   }
 }
 

@@ -230,3 +230,45 @@ Deno.test("UsageStore starts its first append after a torn last line on a line o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UsageStore starts a line of its own after an append that failed half written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  const deno = Deno as unknown as Record<string, unknown>;
+  const write = Deno.writeTextFile;
+  try {
+    const file = join(dir, "usage.jsonl");
+    await Deno.writeTextFile(file, logLines(2));
+    const store = new UsageStore(file, { batchMs: 0 });
+    await store.summary(2); // the log is read: its lines are counted
+    // A full disk: half the append lands, then the write fails.
+    deno.writeTextFile = async (path: string, text: string, options?: Deno.WriteFileOptions) => {
+      deno.writeTextFile = write;
+      await write(path, text.slice(0, text.length >> 1), options);
+      throw new Deno.errors.PermissionDenied("no space left on device");
+    };
+    await store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1 })
+      .catch(() => {});
+    await store.record({ provider: "p", model: "m", promptTokens: 2, completionTokens: 2 });
+    await store.flush();
+    // Read whole: the two old calls and the one written after the failure; the torn one is lost.
+    await Deno.remove(store.totalsFile).catch(() => {});
+    assertEquals((await new UsageStore(file).summary(2)).requests, 3);
+  } finally {
+    deno.writeTextFile = write;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("UsageStore.flushSync starts a line of its own after a torn end it never read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    await Deno.writeTextFile(file, logLines(2) + '{"time":"2026-03-10T1');
+    const store = new UsageStore(file, { batchMs: 60_000 });
+    store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1 });
+    store.flushSync();
+    assertEquals((await new UsageStore(file).summary(2)).requests, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
