@@ -237,9 +237,11 @@ export class UsageStore {
     const { totalsText } = await totalsModule();
     const covered = this.#covered;
     if (!this.#totalsDue(minBytes) || covered === undefined) return;
-    // Counted from the newest day, not the clock: a clock set years ahead must not drop them.
-    const newest = Math.max(...[...this.#loaded!.keys()].map((day) => Date.parse(day) || 0), 0);
-    const since = isoTime(newest - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
+    // A day goes when it is too old both by the clock and by the newest day counted: a clock,
+    // or one record, years ahead must not drop the real ones.
+    let newest = 0;
+    for (const day of this.#loaded!.keys()) newest = Math.max(newest, Date.parse(day) || 0);
+    const since = isoTime(Math.min(Date.now(), newest) - USAGE_MAX_DAYS * DAY_MS).slice(0, 10);
     const text = totalsText(this.#loaded!, covered, this.#check, since);
     this.#saved = covered;
     try {

@@ -27,15 +27,16 @@ export async function writeFileAtomic(
     mode: options.mode ?? 0o644,
   });
   try {
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.sync();
+    } finally {
+      file.close();
+    }
     await Deno.rename(temp, path);
   } catch (error) {
+    // A full disk fails the write or the sync as well as the rename: no temp file is left.
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
@@ -91,6 +92,7 @@ export async function inBatches<T, R>(
   call: (item: T) => Promise<R>,
   size = 64,
 ): Promise<R[]> {
+  if (!(size >= 1)) throw new RangeError(`inBatches: a batch of ${size}`);
   const results: R[] = [];
   for (let i = 0; i < items.length; i += size) {
     results.push(...await Promise.all(items.slice(i, i + size).map((item) => call(item))));

@@ -272,3 +272,28 @@ Deno.test("UsageStore.flushSync starts a line of its own after a torn end it nev
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UsageStore keeps today's totals when one record is dated years ahead", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-usage-" });
+  try {
+    const file = join(dir, "usage.jsonl");
+    const store = new UsageStore(file, { batchMs: 0 });
+    for (let i = 0; i < 50; i++) {
+      store.record({ provider: "p", model: "m", promptTokens: 1, completionTokens: 1 });
+    }
+    // A clock that jumped ahead for a moment (a faulty RTC), or a hand edit.
+    await store.record({
+      provider: "p",
+      model: "m",
+      promptTokens: 1,
+      completionTokens: 1,
+      time: "2038-01-19T03:14:07.000Z",
+    });
+    await store.summary(1);
+    await store.flush();
+    // After a restart, from the saved totals: today's 50 and the one ahead (a window has no end).
+    assertEquals((await new UsageStore(file).summary(2)).requests, 51);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

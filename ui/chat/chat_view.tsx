@@ -106,7 +106,9 @@ export function ChatView(props: { query: URLSearchParams; approvals: ApprovalReq
     const request = sync.request();
     // The picker lists session ids only: a session it has is not listed again after each run (a
     // gateway that has run for months holds thousands, and the list stats every file).
-    const listed = sessions.data?.sessions.some((s) => s.sessionId === sessionId) ?? false;
+    const listed =
+      sessions.data?.sessions.some((s) => s.sessionId === sessionId && s.agentId === agentId) ??
+        false;
     let ran = false;
     try {
       const outcome = await start();
