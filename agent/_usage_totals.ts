@@ -6,7 +6,7 @@
  * read whole, as before. Imported on first use (the first model call or `usage.get`), not at start.
  */
 
-import { readRange } from "../core/fs.ts";
+import { bytesBefore, hex } from "../core/fs.ts";
 
 /** The running totals of one model on one day. */
 export interface DayModelTotals {
@@ -85,11 +85,8 @@ export async function readTotals(
     file.offset > logSize || typeof file.check !== "string" || typeof file.days !== "object" ||
     file.days === null
   ) return undefined;
-  // As many bytes as are kept, fewer only near the log's start.
-  const checked = file.check.length / 2;
-  if (checked !== Math.min(checkBytes, file.offset)) return undefined;
-  const before = await readRange(log, file.offset - checked, file.offset);
-  if (hex(before) !== file.check) return undefined;
+  // As many bytes as are kept (fewer only near the log's start), and the same ones.
+  if (hex(await bytesBefore(log, file.offset, checkBytes)) !== file.check) return undefined;
   const aggregates: Aggregates = new Map();
   for (const [date, rows] of Object.entries(file.days)) {
     if (!Array.isArray(rows)) return undefined;
@@ -114,8 +111,4 @@ export async function readTotals(
 function isRow(row: unknown): row is Row {
   return Array.isArray(row) && row.length === 6 && typeof row[0] === "string" &&
     typeof row[1] === "string" && row.slice(2).every((n) => typeof n === "number");
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

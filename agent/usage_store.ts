@@ -7,7 +7,7 @@
  */
 
 import { dirname } from "../core/path.ts";
-import { readRange, writeFileAtomic } from "../core/fs.ts";
+import { bytesBefore, writeFileAtomic } from "../core/fs.ts";
 import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
 import { USAGE_MAX_DAYS } from "../core/protocol/limits.ts";
@@ -376,9 +376,7 @@ export class UsageStore {
         addRecord(aggregates, record);
       }
     }
-    const check = size
-      ? await readRange(this.file, Math.max(0, size - CHECK_BYTES), size)
-      : new Uint8Array(0);
+    const check = size ? await bytesBefore(this.file, size, CHECK_BYTES) : new Uint8Array(0);
     this.#covered = size;
     this.#check = check;
     this.#saved = saved?.offset ?? 0;

@@ -63,6 +63,20 @@ export async function readRange(file: string, from: number, to: number): Promise
   }
 }
 
+/**
+ * The `count` bytes before `offset` (fewer near the file's start): what a reader keeps of a file
+ * it read up to `offset`, to tell later that the file still holds what it read (an append keeps
+ * them; a cut, rewrite or replacement, as a rule, does not).
+ */
+export function bytesBefore(file: string, offset: number, count: number): Promise<Uint8Array> {
+  return readRange(file, Math.max(0, offset - count), offset);
+}
+
+/** Bytes as lowercase hex, for keeping them in JSON. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 /** Reads a text file, or returns `undefined` when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {

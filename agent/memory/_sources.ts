@@ -5,7 +5,7 @@
  */
 
 import { join } from "../../core/path.ts";
-import { inBatches, readRange } from "../../core/fs.ts";
+import { bytesBefore, hex, inBatches } from "../../core/fs.ts";
 import type { SourceLine } from "./_chunking.ts";
 import type { MemorySource } from "./memory_db.ts";
 
@@ -100,11 +100,7 @@ export async function statSessionFile(
   sessionId: string,
 ): Promise<FoundFile | undefined> {
   const name = `${sessionId}.jsonl`;
-  const [hit] = await statFiles(
-    [{ file: join(sessionsDir, name), path: `sessions/${name}` }],
-    "sessions",
-  );
-  return hit;
+  return await statFile(join(sessionsDir, name), `sessions/${name}`, "sessions");
 }
 
 /** The candidates that are plain files (symbolic links are skipped), with their sizes and times. */
@@ -130,12 +126,9 @@ async function statFile(
   }
 }
 
-export { readRange };
-
 /** The last bytes before `offset`, as hex, to compare with what was recorded then. */
 export async function tailOf(file: string, offset: number): Promise<string> {
-  const bytes = await readRange(file, Math.max(0, offset - TAIL_BYTES), offset);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(await bytesBefore(file, offset, TAIL_BYTES));
 }
 
 /** A markdown file's lines. */

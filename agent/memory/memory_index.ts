@@ -4,6 +4,7 @@
  * where it was last read), embeds new chunks when an embedding model is set, and searches.
  */
 
+import { readRange } from "../../core/fs.ts";
 import type { Logger } from "../../core/logger.ts";
 import type {
   MemoryGetRequest,
@@ -18,7 +19,6 @@ import {
   findSessionFiles,
   type FoundFile,
   markdownLines,
-  readRange,
   sessionLines,
   statSessionFile,
   tailOf,
