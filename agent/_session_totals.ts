@@ -5,11 +5,13 @@
  * it all on every call cost each call more than the last.
  */
 
-import { readRange } from "../core/fs.ts";
-import { lineBatchesForward, parseLine, type RawLine, startsWith } from "../core/jsonl_lines.ts";
+import { bytesEqual, lastIndexOf } from "../core/bytes.ts";
+import { bytesBefore, readRange } from "../core/fs.ts";
+import { lineBatchesForward, type RawLine, startsWith } from "../core/jsonl_lines.ts";
 import type { Usage } from "./providers/types.ts";
 import {
   COMPACTION_LINE_PREFIX,
+  entryOfLine,
   isCompaction,
   type SessionEntry,
   type SessionStore,
@@ -53,8 +55,6 @@ const CHECK_BYTES = 64;
 
 /** A usage key as JSON writes it; inside a JSON string its quotes would be escaped. */
 const USAGE = new TextEncoder().encode('"usage":{');
-/** Every line the session store writes starts with its role (see `LINES` there). */
-const LINE_START = new TextEncoder().encode('{"role":"');
 
 /** Counts sessions' files, reading only what was appended since the last count. */
 export class SessionTotals {
@@ -82,19 +82,18 @@ export class SessionTotals {
     const counted = await this.#stillValid(path, size, this.#counted.get(key)) ?? fresh();
     let torn: RawLine | undefined;
     const from = counted.covered;
-    for await (const batch of lineBatchesForward(path, from, size)) {
-      for (const line of batch) {
-        // A line with no newline yet is counted for this answer only: it may still grow.
-        if (!line.ended) torn = line;
-        else countLine(counted, line);
+    // Nothing appended since the last count: no read at all.
+    if (from < size) {
+      for await (const batch of lineBatchesForward(path, from, size)) {
+        for (const line of batch) {
+          // A line with no newline yet is counted for this answer only: it may still grow.
+          if (!line.ended) torn = line;
+          else countLine(counted, line);
+        }
       }
     }
     if (counted.covered !== from) {
-      counted.check = await readRange(
-        path,
-        Math.max(0, counted.covered - CHECK_BYTES),
-        counted.covered,
-      );
+      counted.check = await bytesBefore(path, counted.covered, CHECK_BYTES);
     }
     if (rewrites === this.#rewrites) this.#keep(key, counted);
     return await this.#withNewest(path, counted, torn);
@@ -107,12 +106,8 @@ export class SessionTotals {
     counted: Counted | undefined,
   ): Promise<Counted | undefined> {
     if (!counted || counted.covered === 0 || counted.covered > size) return undefined;
-    const before = await readRange(
-      path,
-      Math.max(0, counted.covered - CHECK_BYTES),
-      counted.covered,
-    );
-    if (!sameBytes(before, counted.check)) return undefined;
+    const before = await bytesBefore(path, counted.covered, CHECK_BYTES);
+    if (!bytesEqual(before, counted.check)) return undefined;
     return structuredClone(counted);
   }
 
@@ -141,7 +136,7 @@ export class SessionTotals {
       newest = await readRange(path, offset, end - 1); // without its newline
     }
     if (!newest) return answer;
-    const entry = entryOf(newest);
+    const entry = entryOfLine(newest);
     if (!entry || isCompaction(entry)) return answer;
     if (answer.startedAt === undefined) answer.startedAt = entry.time ?? null;
     countEntry(answer, entry);
@@ -159,8 +154,9 @@ function fresh(): Counted {
  * message without being parsed), and until the first message is found, every line.
  */
 function countLine(counted: Counted, line: RawLine): void {
-  const read = startsWith(line.bytes, COMPACTION_LINE_PREFIX) || includes(line.bytes, USAGE);
-  const entry = read || counted.startedAt === undefined ? entryOf(line.bytes) : undefined;
+  const read = startsWith(line.bytes, COMPACTION_LINE_PREFIX) ||
+    lastIndexOf(line.bytes, USAGE) >= 0;
+  const entry = read || counted.startedAt === undefined ? entryOfLine(line.bytes) : undefined;
   if (counted.startedAt === undefined && entry && !isCompaction(entry)) {
     counted.startedAt = entry.time ?? null;
   }
@@ -190,24 +186,4 @@ function countEntry(counts: SessionCounts, entry: SessionEntry): void {
     model: entry.model ?? "",
     tokens: usage.promptTokens + usage.completionTokens,
   };
-}
-
-function entryOf(bytes: Uint8Array): SessionEntry | undefined {
-  const value = parseLine(bytes, LINE_START);
-  return typeof value === "object" && value !== null &&
-      typeof (value as { role?: unknown }).role === "string"
-    ? value as SessionEntry
-    : undefined;
-}
-
-function includes(line: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= line.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (line[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

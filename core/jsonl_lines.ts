@@ -5,6 +5,8 @@
  * compaction entries point at. A line that does not parse (the torn tail of a crash) is skipped.
  */
 
+import { lastIndexOf } from "./bytes.ts";
+
 /** A parsed line and where it starts in the file. */
 export interface LocatedLine {
   /** Byte offset of the line's first byte. */
@@ -224,12 +226,4 @@ export function parseLine(bytes: Uint8Array, lineStart?: Uint8Array): unknown {
     const at = lineStart ? lastIndexOf(bytes, lineStart) : -1;
     return at > 0 ? parseLine(bytes.subarray(at)) : undefined;
   }
-}
-
-function lastIndexOf(bytes: Uint8Array, part: Uint8Array): number {
-  outer: for (let i = bytes.length - part.length; i >= 0; i--) {
-    for (let j = 0; j < part.length; j++) if (bytes[i + j] !== part[j]) continue outer;
-    return i;
-  }
-  return -1;
 }

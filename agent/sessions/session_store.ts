@@ -12,7 +12,13 @@ import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/fs.ts";
 import type { StatePaths } from "../../core/paths.ts";
 import type { ToolCall, Usage } from "../providers/types.ts";
-import { isLineStart, linesBackward, linesForward, UNPARSED } from "../../core/jsonl_lines.ts";
+import {
+  isLineStart,
+  linesBackward,
+  linesForward,
+  parseLine,
+  UNPARSED,
+} from "../../core/jsonl_lines.ts";
 import { type StoredPart, storeImages } from "./session_images.ts";
 import {
   countSessionFiles,
@@ -571,6 +577,12 @@ export const COMPACTION_LINE_PREFIX = new TextEncoder().encode('{"role":"compact
 
 /** Every line the store writes starts with its role; a line glued onto a torn one is found by it. */
 const LINES = { lineStart: new TextEncoder().encode('{"role":"') };
+
+/** The entry a line's bytes hold, as the store reads its lines; undefined for none. */
+export function entryOfLine(bytes: Uint8Array): SessionEntry | undefined {
+  const value = parseLine(bytes, LINES.lineStart);
+  return isEntry(value) ? value : undefined;
+}
 
 /** True for a compaction line. */
 export function isCompaction(entry: SessionEntry): entry is CompactionEntry {
