@@ -65,16 +65,8 @@ export async function planIds(dir: string): Promise<string[]> {
   }
 }
 
-/**
- * The index's type, named without a static import: its module loads on first use, and it
- * imports this one.
- */
-type PlanIndex = InstanceType<typeof import("./_plan_index.ts")["PlanIndex"]>;
-
 export class PlanStore implements PlanService {
   #options: PlanStoreOptions;
-  /** Where each plan is, so that only listing reads them all. */
-  #index: PlanIndex | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #recovered: Promise<void> | undefined;
   #watched = new WeakSet<AbortSignal>();
@@ -87,14 +79,14 @@ export class PlanStore implements PlanService {
   }
 
   /**
-   * The index, its module loaded with the first plan operation: a gateway serves without it
-   * (the start-up module budget, issue 17).
+   * Where each plan is, so that only listing reads them all; its module loads with the first
+   * plan operation (a gateway serves without it: the start-up module budget, issue 17).
    */
   #indexed = loadOnce(async () => {
     const { PlanIndex } = await importLazily<typeof import("./_plan_index.ts")>(
       new URL("./_plan_index.ts", import.meta.url),
     );
-    return this.#index = new PlanIndex(this.#options.dir, (id) => this.#read(id));
+    return new PlanIndex(this.#options.dir, (id) => this.#read(id));
   });
 
   /** Every plan, most recently changed first: the one operation that reads them all. */
@@ -322,9 +314,10 @@ export class PlanStore implements PlanService {
    */
   async #find(match: (plan: PlanKey) => boolean): Promise<Plan[]> {
     const plans: Plan[] = [];
-    for (const { id } of await (await this.#indexed()).find(match)) {
+    const index = await this.#indexed();
+    for (const { id } of await index.find(match)) {
       const plan = await this.#read(id);
-      this.#index?.saw(id, plan);
+      index.saw(id, plan);
       if (plan && match(plan)) plans.push(plan);
     }
     return plans;
