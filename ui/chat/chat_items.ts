@@ -134,11 +134,11 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
     }
     case "chat.tool_result": {
       const { callId, result, output, isError } = frame.payload;
-      return items.map((item) => {
-        if (item.kind !== "tool" || item.callId !== callId) return item;
-        const { progress: _progress, ...call } = item;
-        return { ...call, result, output, isError, done: true };
-      });
+      return items.map((item) =>
+        item.kind === "tool" && item.callId === callId
+          ? { ...settled(item), result, output, isError, done: true }
+          : item
+      );
     }
     case "chat.tool_progress": {
       // The payload names no call: a run calls its tools one at a time, so the running one is
@@ -147,12 +147,9 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
       const index = items.findLastIndex((item) =>
         item.kind === "tool" && item.tool === tool && !item.done
       );
-      if (index < 0) return items;
-      return items.map((item, at) =>
-        at === index && item.kind === "tool"
-          ? { ...item, progress: { progress, total, message } }
-          : item
-      );
+      const call = items[index];
+      if (call?.kind !== "tool") return items;
+      return spliced(items, index, [{ ...call, progress: { progress, total, message } }]);
     }
     case "chat.file": {
       const { name, mimeType, size, caption, data, url, expiresAt } = frame.payload;
@@ -194,11 +191,13 @@ function spliced(items: ChatItem[], at: number, by: ChatItem[]): ChatItem[] {
 /** The list with no progress left on calls that never got their result (their run ended). */
 function withoutProgress(items: ChatItem[]): ChatItem[] {
   if (!items.some((item) => item.kind === "tool" && item.progress)) return items;
-  return items.map((item) => {
-    if (item.kind !== "tool" || !item.progress) return item;
-    const { progress: _progress, ...call } = item;
-    return call;
-  });
+  return items.map((item) => item.kind === "tool" && item.progress ? settled(item) : item);
+}
+
+/** A call without the progress it reported while it ran. */
+function settled(call: ChatItem & { kind: "tool" }): ChatItem & { kind: "tool" } {
+  const { progress: _progress, ...rest } = call;
+  return rest;
 }
 
 /** The list with everything after the last user message removed (regenerate, edit). */
