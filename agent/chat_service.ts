@@ -200,6 +200,11 @@ export class ChatService {
     return () => this.#abortListeners.delete(listener);
   }
 
+  /** True while any session has a run in progress or waiting. */
+  get hasRuns(): boolean {
+    return this.#queues.size > 0;
+  }
+
   /** True while a session has a run in progress or waiting. */
   isActive(agentId: string, sessionId: string): boolean {
     return (this.#queues.get(`${agentId}/${sessionId}`)?.controllers.size ?? 0) > 0;

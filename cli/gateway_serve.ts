@@ -10,7 +10,12 @@ import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
 import type { StateDirClaim } from "../core/state_owner.ts";
-import { collectAfterStartup, keepFreedMallocMemory, trimFreedMalloc } from "../core/startup_gc.ts";
+import {
+  collectAfterStartup,
+  collectAfterWork,
+  keepFreedMallocMemory,
+  trimFreedMalloc,
+} from "../core/startup_gc.ts";
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Front } from "../server/front.ts";
@@ -97,10 +102,12 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   };
   let stopping = false;
   let cancelStartupGc = () => {};
+  let cancelAfterWorkGc = () => {};
   const stop = async (signal: string) => {
     if (stopping) exitNow(130); // a second Ctrl-C means now
     stopping = true;
     cancelStartupGc();
+    cancelAfterWorkGc();
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.error("shutdown took over 5 s; exiting");
@@ -150,9 +157,23 @@ export async function serveGateway(input: ServeInput): Promise<void> {
       activity: gatewayActivity(front, gateway),
       // The collection freed start-up's buffers into malloc's heap, which now keeps them.
       onCollected: async (sizes) =>
-        logger.debug("start-up garbage collected", { ...sizes, trimmed: await trimFreedMalloc() }),
+        logger.debug("start-up garbage collected", { ...sizes, ...await trimmedMalloc() }),
+    });
+    // And after each busy spell: what the load grew, given back once it has gone.
+    cancelAfterWorkGc = collectAfterWork({
+      activity: gatewayActivity(front, gateway),
+      busy: () => gateway.services.chat.hasRuns,
+      // As after start-up, the freed buffers go back from malloc's heap too.
+      onCollected: async (sizes) =>
+        logger.debug("garbage collected after work", { ...sizes, ...await trimmedMalloc() }),
     });
   }
+}
+
+/** Trims malloc's heap after a collection: whether it ran, and what stays resident after it. */
+async function trimmedMalloc(): Promise<{ trimmed: boolean; rssTrimmed: number }> {
+  const trimmed = await trimFreedMalloc();
+  return { trimmed, rssTrimmed: Deno.memoryUsage().rss };
 }
 
 /**

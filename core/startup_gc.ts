@@ -1,7 +1,9 @@
 /**
- * @module One memory-reducing garbage collection once the gateway's start-up has settled (issue
- * 17, idle RSS). Loading the program and building the services allocates ~20 MB in a burst:
- * the young generation grows to ~8 MB for it and the old one keeps the burst's garbage, and V8
+ * @module Memory-reducing garbage collections at the gateway's quiet moments (issue 17, idle
+ * RSS): once its start-up has settled, and after each busy spell ({@linkcode collectAfterWork}).
+ *
+ * Start-up: loading the program and building the services allocates ~20 MB in a burst: the
+ * young generation grows to ~8 MB for it and the old one keeps the burst's garbage, and V8
  * keeps both committed until its memory reducer first runs, ~30 s after start. This runs that
  * collection right after start-up instead (~8 MB less resident from then on; measured figures
  * in docs/benchmarks.md). It costs one pause of a few tens of ms at idle and nothing per request:
@@ -117,6 +119,116 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
   };
   arm();
   return () => cancel();
+}
+
+/** Options for {@linkcode collectAfterWork}. */
+export interface AfterWorkGcOptions {
+  /** The work count, as {@linkcode StartupGcOptions.activity}. */
+  activity: () => number;
+  /**
+   * How often to look; a spell ends when a look finds at most one unit of work since the one
+   * before (a health poll is not work).
+   * @default 30000
+   */
+  checkEveryMs?: number;
+  /**
+   * A spell is this much work (requests and frames) at least; less leaves little to give back.
+   * @default 64
+   */
+  minWork?: number;
+  /**
+   * How far the resident size must have grown over what the last collection left for another
+   * to be worth its pause.
+   * @default 8 MiB
+   */
+  minGrowthBytes?: number;
+  /**
+   * Work under way that sends no frames for a while (an agent's turn, its tools and model calls):
+   * no collection pauses it.
+   */
+  busy?: () => boolean;
+  /** The resident size now. @default Deno.memoryUsage().rss */
+  rss?: () => number;
+  /** Told the sizes once a collection is done (the gateway trims malloc's heap there). */
+  onCollected?: (report: AfterWorkGcReport) => void | Promise<void>;
+}
+
+/** A collection after a busy spell: the work it followed, and the sizes around it in bytes. */
+export interface AfterWorkGcReport {
+  /** Requests and frames since the last collection (or since watching began). */
+  work: number;
+  heapUsedBefore: number;
+  heapUsedAfter: number;
+  rssBefore: number;
+  /** After the collection, before {@linkcode AfterWorkGcOptions.onCollected} ran. */
+  rssAfter: number;
+}
+
+/**
+ * Collects once each busy spell is over, for the gateway's whole life. Under load the resident
+ * size grows to what the load needs (~130 MB in a benchmark of `/v1` requests and turns) and, the
+ * load gone, V8's own memory reducer brings it back only part of the way (~98 MB, of ~60 after
+ * start): malloc's heap keeps what {@linkcode keepFreedMallocMemory} told it to keep. After a
+ * spell of at least `minWork` requests and frames, the first look that finds the gateway quiet
+ * runs the memory-reducing collection and `onCollected` (where the gateway trims malloc's heap),
+ * when the resident size has grown by `minGrowthBytes` over what the last collection left
+ * (~10 MB less resident measured, docs/benchmarks.md). A busy gateway is never paused for it,
+ * and an idle one pays a look every `checkEveryMs`. Returns the function that stops it.
+ */
+export function collectAfterWork(options: AfterWorkGcOptions): () => void {
+  const gc = (globalThis as { gc?: ExposedGc }).gc;
+  if (typeof gc !== "function") return () => {};
+  const every = options.checkEveryMs ?? 30_000;
+  const minWork = options.minWork ?? 64;
+  const minGrowth = options.minGrowthBytes ?? 8 << 20;
+  const rss = options.rss ?? (() => Deno.memoryUsage().rss);
+  let stopped = false;
+  let cancel = () => {};
+  let lastLook = options.activity();
+  let lastCollection = lastLook;
+  /** What the last collection left resident (none yet: the first spell's is always worth it). */
+  let leftResident = 0;
+  const collect = async (work: number, rssBefore: number) => {
+    const heapUsedBefore = Deno.memoryUsage().heapUsed;
+    await gc({ type: "major", execution: "async", flavor: "last-resort" });
+    // Work from the look on counts towards the next spell.
+    lastCollection = lastLook;
+    try {
+      await options.onCollected?.({
+        work,
+        heapUsedBefore,
+        heapUsedAfter: Deno.memoryUsage().heapUsed,
+        rssBefore,
+        rssAfter: rss(),
+      });
+    } finally {
+      leftResident = rss();
+    }
+  };
+  const look = async () => {
+    const now = options.activity();
+    const quiet = now - lastLook <= 1;
+    lastLook = now;
+    const work = now - lastCollection;
+    try {
+      if (quiet && work >= minWork && !options.busy?.()) {
+        const before = rss();
+        if (before - leftResident >= minGrowth) await collect(work, before);
+      }
+    } catch {
+      // onCollected failed: the collection ran all the same, and the next spell gets its own.
+    } finally {
+      if (!stopped) arm();
+    }
+  };
+  const arm = () => {
+    cancel = webTimeout(() => void look(), every);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }
 
 /** glibc's `mallopt` parameters (malloc.h). */

@@ -28,7 +28,7 @@ export async function listenedBy(stateDir: string): Promise<string[]> {
  */
 export async function startupCollections(
   stateDir: string,
-): Promise<(StartupGcReport & { trimmed?: boolean })[]> {
+): Promise<(StartupGcReport & { trimmed?: boolean; rssTrimmed?: number })[]> {
   const text = await Deno.readTextFile(join(stateDir, "logs", "pyclaw.log")).catch(() => "");
   return text.split("\n").filter((line) => line.includes('"start-up garbage collected"'))
     .map((line) => JSON.parse(line));

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { gatewayCommand } from "../../cli/gateway_service.ts";
 import {
+  type AfterWorkGcReport,
   collectAfterStartup,
+  collectAfterWork,
   GATEWAY_V8_FLAGS,
   GLIBC_MALLOC_SYMBOLS,
   keepFreedMallocMemory,
@@ -75,6 +77,8 @@ Deno.test("a gateway started through the launcher collects its start-up garbage 
     assert(entry.activity >= 1, JSON.stringify(entry));
     // And malloc's heap, which now keeps freed memory, gave start-up's back.
     assertEquals(entry.trimmed, glibc);
+    // What stays resident after the trim is logged beside it.
+    assert(entry.rssTrimmed! > 0, JSON.stringify(entry));
     // Once only: the health polls since start did not schedule another.
     await fetch(`${gateway.httpUrl}/health`).then((response) => response.body?.cancel());
     assertEquals((await collected()).length, 1);
@@ -149,6 +153,112 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
     assertEquals(collections, 1);
   } finally {
     cancel();
+    scope.gc = realGc;
+  }
+});
+
+Deno.test("after a busy spell, one collection once it is quiet, and another only after a spell that grew the resident size", async () => {
+  // A stand-in for V8's gc(): this test process has no --expose-gc.
+  const scope = globalThis as { gc?: unknown };
+  const realGc = scope.gc;
+  let collections = 0;
+  scope.gc = () => void collections++;
+  const MB = 1 << 20;
+  let perLook = 0; // requests and frames each look finds since the one before
+  let activity = 0;
+  let looks = 0;
+  let resident = 100 * MB;
+  let running = false;
+  const reports: AfterWorkGcReport[] = [];
+  const lookAt = async (count: number) => {
+    const until = looks + count;
+    await waitFor(() => looks >= until || undefined, 20_000, `${count} looks`);
+  };
+  let stop = () => {};
+  try {
+    // Each look reads the activity first: the work is fed there, a look at a time.
+    const feed = () => {
+      looks++;
+      activity += perLook;
+    };
+    const activityOf = () => (feed(), activity);
+    stop = collectAfterWork({
+      checkEveryMs: 10,
+      minWork: 64,
+      minGrowthBytes: 8 * MB,
+      activity: activityOf,
+      busy: () => running,
+      rss: () => resident,
+      onCollected: (report) => {
+        reports.push(report);
+        resident = 70 * MB;
+      },
+    });
+    // A quiet gateway with no work behind it: nothing to give back.
+    await lookAt(5);
+    assertEquals(collections, 0, "collected with no work done");
+    // A busy spell: 20 requests a look. Never paused while it lasts.
+    perLook = 20;
+    await lookAt(10);
+    assertEquals(collections, 0, "collected during the spell");
+    // A health poll a look is quiet: the spell is over, and one collection follows.
+    perLook = 1;
+    await waitFor(() => collections === 1 || undefined, 20_000, "the collection after the spell");
+    assert(reports[0].work >= 200, JSON.stringify(reports[0]));
+    assertEquals(reports[0].rssBefore, 100 * MB);
+    await lookAt(5);
+    assertEquals(collections, 1, "collected again with no new spell");
+    // A second spell that left the resident size near what the collection left: not worth it.
+    perLook = 20;
+    await lookAt(5);
+    perLook = 0;
+    resident = 74 * MB;
+    await lookAt(5);
+    assertEquals(collections, 1, "collected after a spell that grew 4 MB");
+    // A turn under way sends no frames: quiet, but no pause for it.
+    running = true;
+    resident = 90 * MB;
+    await lookAt(5);
+    assertEquals(collections, 1, "collected during a turn");
+    running = false;
+    await waitFor(() => collections === 2 || undefined, 20_000, "the collection after the turn");
+    assertEquals(reports[1].rssBefore, 90 * MB);
+  } finally {
+    stop();
+    scope.gc = realGc;
+  }
+  // Stopped: no look, no collection.
+  const after = looks;
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assertEquals(looks, after);
+});
+
+Deno.test("the collection after work stops looking when stopped during a collection", async () => {
+  const scope = globalThis as { gc?: unknown };
+  const realGc = scope.gc;
+  scope.gc = () => {};
+  let looks = 0;
+  let stop = () => {};
+  try {
+    let collected = false;
+    stop = collectAfterWork({
+      checkEveryMs: 10,
+      minWork: 1,
+      // Work before the first look, and none after: the first look collects.
+      activity: () => looks++ ? 100 : 0,
+      rss: () => 100 << 20,
+      // The gateway shutting down while the collection runs (its stop came meanwhile).
+      onCollected: () => {
+        collected = true;
+        stop();
+      },
+    });
+    await waitFor(() => collected || undefined, 20_000, "the collection");
+    const after = looks;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assertEquals(looks, after, "looked again after the stop");
+  } finally {
+    stop();
     scope.gc = realGc;
   }
 });

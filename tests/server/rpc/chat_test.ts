@@ -148,10 +148,17 @@ Deno.test("chat.send queues a second message, or aborts the first with abortPrev
     { chunks: ["x", "y", "z", "w"], holdAfter: 1 },
     { text: "replaced" },
   );
+  const chat = env.gw.gateway.services.chat;
+  assertEquals(chat.hasRuns, false);
+  const firstDelta = recordEvents(client).next("chat.delta");
   const first = client.request("chat.send", { message: "1" });
   const second = client.request("chat.send", { message: "2" });
+  await firstDelta;
+  // A turn under way (the gateway's collection after work waits for none to be).
+  assertEquals(chat.hasRuns, true);
   assertEquals((await first).completed, true);
   assertEquals((await second).completed, true);
+  assertEquals(chat.hasRuns, false);
   let history = await client.request(
     "chat.history",
     { sessionId: "main" },
