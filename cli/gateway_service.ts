@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
-import { GATEWAY_V8_FLAGS } from "../core/startup_gc.ts";
+import { GATEWAY_V8_FLAGS } from "../core/idle_gc.ts";
 import { runningPid } from "./_gateway_pid.ts";
 import {
   launchdPlist,

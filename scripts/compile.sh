@@ -69,7 +69,7 @@ if [ -n "$llama" ] && [ -d "node_modules/@node-llama-cpp/$llama" ]; then
 fi
 
 # The launcher's permissions, the `pyclaw` set of deno.json (docs/permissions.md), and its V8 flags
-# (core/startup_gc.ts), baked into the binary.
+# (core/idle_gc.ts), baked into the binary.
 "$deno" compile --permission-set=pyclaw --v8-flags=--expose-gc --no-lock --no-prompt \
   ${target:+--target "$target"} \
   "${includes[@]}" \

@@ -22,8 +22,8 @@ export interface Front {
   /** When the front started listening (Date.now()), the gateway's start for `uptime`. */
   readonly startedAt: number;
   /**
-   * How many requests (WebSocket upgrades included) the listeners have taken: the start-up
-   * collection waits for a pause in them (core/startup_gc.ts).
+   * How many requests (WebSocket upgrades included) the listeners have taken: the collections
+   * at quiet moments wait for a pause in them (core/idle_gc.ts).
    */
   readonly requests: number;
   /** Hands every waiting and later request to `handler`. */

@@ -3,7 +3,7 @@
  * RSS, for a gateway that lives for months rather than one just started): a gateway's RSS idle
  * after start, at the end of each round of load (`/v1` requests whole and streamed, and
  * `chat.send` turns over 20 sessions), and then while it idles, until the collection after work
- * (core/startup_gc.ts `collectAfterWork`, which looks every 30 s) has run or 75 s have passed.
+ * (core/idle_gc.ts `collectAfterWork`, which looks every 30 s) has run or 75 s have passed.
  * Prints the collection's log entry, where the gateway wrote one. `--tree DIR` measures another
  * checkout (a `git archive` copy), to compare before and after.
  *
@@ -12,6 +12,7 @@
 
 import { join } from "node:path";
 import {
+  atInterrupt,
   flag,
   freePort,
   machine,
@@ -24,6 +25,7 @@ import {
   startFakeUpstream,
   stopTree,
   streaming,
+  track,
   wsSession,
 } from "./_common.ts";
 
@@ -37,6 +39,7 @@ const TOKEN = "bench-token-0123456789abcdef";
 
 const upstream = await startFakeUpstream(20);
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-after-load-" });
+atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
 const port = freePort();
 await Deno.writeTextFile(
   join(stateDir, "pyclaw.json"),
@@ -52,14 +55,8 @@ await Deno.writeTextFile(
     update: { enabled: false },
   }),
 );
-const gateway = spawnGateway({ tree, port, token: TOKEN, stateDir });
+const gateway = track(spawnGateway({ tree, port, token: TOKEN, stateDir }));
 const base = `http://127.0.0.1:${port}`;
-for (;;) {
-  try {
-    if ((await fetch(`${base}/health`).then((r) => r.text())).includes("ok")) break;
-  } catch { /* not up yet */ }
-  await sleep(20);
-}
 
 /** The gateway's RSS in MB, and how much of it is anonymous memory (not the binary's pages). */
 function resident(): { rss: number; anon: number } {
@@ -68,62 +65,82 @@ function resident(): { rss: number; anon: number } {
   return { rss: rssMb(gateway.pid).main, anon: anonKb / 1024 };
 }
 
-const rows: string[][] = [];
-const note = (label: string) => {
-  const { rss, anon } = resident();
-  rows.push([label, rss.toFixed(1), anon.toFixed(1)]);
-  console.error(`… ${label}: ${rss.toFixed(1)} MB (anonymous ${anon.toFixed(1)})`);
-};
-
-// Idle after start: the start-up collection has run by then (it waits for quiet).
-await sleep(5_000);
-note("idle after start");
-const target = {
-  base: `${base}/v1`,
-  headers: { authorization: `Bearer ${TOKEN}` },
-  model: "gpt-test",
-};
-const { socket, call } = await wsSession(`ws://127.0.0.1:${port}`, {
-  minProtocol: 3,
-  maxProtocol: 3,
-  auth: { token: TOKEN },
-});
-for (let round = 1; round <= ROUNDS; round++) {
-  for (let i = 0; i < REQUESTS; i++) {
-    await nonStreaming(target);
-    await streaming(target);
-  }
-  for (let i = 0; i < TURNS; i++) {
-    const reply = await call("chat.send", { message: `Turn ${i}`, sessionId: `load-${i % 20}` });
-    if (!reply.ok) throw new Error(`chat.send failed: ${JSON.stringify(reply.error)}`);
-  }
-  note(`after round ${round} (${2 * REQUESTS} /v1, ${TURNS} turns)`);
-}
-socket.close();
-
 const logFile = join(stateDir, "logs", "pyclaw.log");
+/** The log entry of the collection after work, once the gateway has written it. */
 const collection = async () =>
   (await Deno.readTextFile(logFile).catch(() => "")).split("\n")
     .find((line) => line.includes('"garbage collected after work"'));
-const idleFrom = performance.now();
-for (const at of [10, 40, IDLE_S]) {
-  // Up to `at` s of idling, or until the collection's entry, whichever comes first.
-  while (performance.now() - idleFrom < at * 1_000 && !(await collection())) await sleep(500);
-  const entry = await collection();
-  if (entry) {
-    await sleep(500); // the trim that follows it
-    note(`idle, collected after work (${((performance.now() - idleFrom) / 1000).toFixed(0)} s)`);
-    break;
+
+/** The table's rows: what the gateway keeps resident at each point. */
+async function measure(): Promise<string[][]> {
+  const rows: string[][] = [];
+  const note = (label: string) => {
+    const { rss, anon } = resident();
+    rows.push([label, rss.toFixed(1), anon.toFixed(1)]);
+    console.error(`… ${label}: ${rss.toFixed(1)} MB (anonymous ${anon.toFixed(1)})`);
+  };
+  const startBy = performance.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`).then((r) => r.text())).includes("ok")) break;
+    } catch { /* not up yet */ }
+    if (performance.now() > startBy) throw new Error(`the gateway of ${tree} did not start`);
+    await sleep(20);
   }
-  note(`idle ${at} s`);
+  // Idle after start: the start-up collection has run by then (it waits for quiet).
+  await sleep(5_000);
+  note("idle after start");
+  const target = {
+    base: `${base}/v1`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    model: "gpt-test",
+  };
+  const { socket, call } = await wsSession(`ws://127.0.0.1:${port}`, {
+    minProtocol: 3,
+    maxProtocol: 3,
+    auth: { token: TOKEN },
+  });
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (let i = 0; i < REQUESTS; i++) {
+        await nonStreaming(target);
+        await streaming(target);
+      }
+      for (let i = 0; i < TURNS; i++) {
+        const reply = await call("chat.send", {
+          message: `Turn ${i}`,
+          sessionId: `load-${i % 20}`,
+        });
+        if (!reply.ok) throw new Error(`chat.send failed: ${JSON.stringify(reply.error)}`);
+      }
+      note(`after round ${round} (${2 * REQUESTS} /v1, ${TURNS} turns)`);
+    }
+  } finally {
+    socket.close();
+  }
+  const idleFrom = performance.now();
+  for (const at of [10, 40, IDLE_S]) {
+    // Up to `at` s of idling, or until the collection's entry, whichever comes first.
+    while (performance.now() - idleFrom < at * 1_000 && !(await collection())) await sleep(500);
+    if (await collection()) {
+      // The entry is written once the trim is done.
+      note(`idle, collected after work (${((performance.now() - idleFrom) / 1000).toFixed(0)} s)`);
+      break;
+    }
+    note(`idle ${at} s`);
+  }
+  return rows;
 }
 
-console.log(`bench:after-load ${tree} — ${new Date().toISOString()}`);
-console.log(`Machine: ${machine()}`);
-printTable(["gateway", "RSS (MB)", "anonymous (MB)"], rows);
-const entry = await collection();
-console.log(entry ? `collection after work: ${entry}` : "no collection after work was logged");
-
-await stopTree(gateway);
-await upstream.stop();
-await Deno.remove(stateDir, { recursive: true });
+try {
+  const rows = await measure();
+  console.log(`bench:after-load ${tree} — ${new Date().toISOString()}`);
+  console.log(`Machine: ${machine()}`);
+  printTable(["gateway", "RSS (MB)", "anonymous (MB)"], rows);
+  const entry = await collection();
+  console.log(entry ? `collection after work: ${entry}` : "no collection after work was logged");
+} finally {
+  await stopTree(gateway);
+  await upstream.stop();
+  await Deno.remove(stateDir, { recursive: true });
+}

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { PYCLAW } from "./cli.ts";
-import type { StartupGcReport } from "../../core/startup_gc.ts";
+import type { StartupGcReport } from "../../core/idle_gc.ts";
 
 /**
  * How each start's gateway came to listen, oldest first, as its log says: by the start memo, or
@@ -23,7 +23,7 @@ export async function listenedBy(stateDir: string): Promise<string[]> {
 }
 
 /**
- * The log records of each start's start-up collection on `stateDir` (core/startup_gc.ts), oldest
+ * The log records of each start's start-up collection on `stateDir` (core/idle_gc.ts), oldest
  * first; none while the log is not written yet. A gateway that has logged one is idle.
  */
 export async function startupCollections(

@@ -50,7 +50,7 @@ Deno.test("a gateway started from its start memo idles without zod, JSON5 or Nod
       assertEquals(npmPackages(atReady), []);
       assertEquals(await listenedBy(stateDir), ["validated config", "start memo"]);
       // Idle: after the ready line the gateway probes its sandbox and, once quiet, collects its
-      // start-up garbage (core/startup_gc.ts; it gives up after 30 s on a busy machine).
+      // start-up garbage (core/idle_gc.ts; it gives up after 30 s on a busy machine).
       const deadline = Date.now() + 35_000;
       while ((await collections(stateDir)) === collectedBefore && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -196,7 +196,7 @@ Deno.test("gateway run's start-up graph stays within its module budget", async (
   // Before it listens (and answers `/health`): 19 of the program's modules (2026-12-06, issue 17;
   // 140 when the gateway loaded everything first; 16 before the start memo held the whole
   // config, core/config/config_memo.ts and config_text.ts, and the log wrote its time without
-  // Date's, core/iso_time.ts). Before it is ready: 112, core/startup_gc.ts included (255 before
+  // Date's, core/iso_time.ts). Before it is ready: 112, core/idle_gc.ts included (255 before
   // the first pass; 146 before the memory index, the run loop, the Telegram client, the
   // providers' wire APIs and the embedding clients loaded on first use; 116 before the connect
   // and pairing contracts did; 110 once the config validation did, then iso_time.ts and

@@ -126,25 +126,26 @@ export interface AfterWorkGcOptions {
   /** The work count, as {@linkcode StartupGcOptions.activity}. */
   activity: () => number;
   /**
-   * How often to look; a spell ends when a look finds at most one unit of work since the one
-   * before (a health poll is not work).
+   * How often to look. A look that finds at most one unit of work for each 5 s since the look
+   * before finds the gateway quiet: a monitor's health polls are not work.
    * @default 30000
    */
   checkEveryMs?: number;
   /**
-   * A spell is this much work (requests and frames) at least; less leaves little to give back.
+   * The work since the last collection (or since watching began) that may have grown anything
+   * to give back; with less, no collection.
    * @default 64
    */
   minWork?: number;
   /**
-   * How far the resident size must have grown over what the last collection left for another
-   * to be worth its pause.
+   * How far the resident size must have grown over what the last collection left (at first:
+   * over the size when watching began) for another to be worth its pause.
    * @default 8 MiB
    */
   minGrowthBytes?: number;
   /**
-   * Work under way that sends no frames for a while (an agent's turn, its tools and model calls):
-   * no collection pauses it.
+   * Work under way that takes no requests or frames for a while (an agent's turn, its tools and
+   * model calls; an HTTP request its route has not answered yet): no collection pauses it.
    */
   busy?: () => boolean;
   /** The resident size now. @default Deno.memoryUsage().rss */
@@ -164,21 +165,27 @@ export interface AfterWorkGcReport {
   rssAfter: number;
 }
 
+/** A look finds the gateway quiet with at most one unit of work for each this many ms. */
+const QUIET_MS_PER_UNIT = 5_000;
+
 /**
  * Collects once each busy spell is over, for the gateway's whole life. Under load the resident
- * size grows to what the load needs (~130 MB in a benchmark of `/v1` requests and turns) and, the
- * load gone, V8's own memory reducer brings it back only part of the way (~98 MB, of ~60 after
- * start): malloc's heap keeps what {@linkcode keepFreedMallocMemory} told it to keep. After a
- * spell of at least `minWork` requests and frames, the first look that finds the gateway quiet
- * runs the memory-reducing collection and `onCollected` (where the gateway trims malloc's heap),
- * when the resident size has grown by `minGrowthBytes` over what the last collection left
- * (~10 MB less resident measured, docs/benchmarks.md). A busy gateway is never paused for it,
- * and an idle one pays a look every `checkEveryMs`. Returns the function that stops it.
+ * size grows to what the load needs (125-165 MB in a benchmark of `/v1` requests and turns) and,
+ * the load gone, V8's own memory reducer brings it back only part of the way (97-105 MB, of ~60
+ * after start): malloc's heap keeps what {@linkcode keepFreedMallocMemory} told it to keep. After
+ * `minWork` requests and frames, the first look that finds the gateway quiet and nothing
+ * {@linkcode AfterWorkGcOptions.busy} runs the memory-reducing collection and `onCollected`
+ * (where the gateway trims malloc's heap), when the resident size has grown by `minGrowthBytes`
+ * over what the last collection left (10-15 MB less resident measured, docs/benchmarks.md). A
+ * gateway taking requests or frames, or running a turn, is not paused for it; a lone stream
+ * that outlasts a look may be, once, for a collection of tens of ms. An idle gateway pays a look
+ * every `checkEveryMs`. Returns the function that stops it.
  */
 export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
   if (typeof gc !== "function") return () => {};
   const every = options.checkEveryMs ?? 30_000;
+  const quietUnits = Math.max(1, Math.floor(every / QUIET_MS_PER_UNIT));
   const minWork = options.minWork ?? 64;
   const minGrowth = options.minGrowthBytes ?? 8 << 20;
   const rss = options.rss ?? (() => Deno.memoryUsage().rss);
@@ -186,12 +193,12 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   let cancel = () => {};
   let lastLook = options.activity();
   let lastCollection = lastLook;
-  /** What the last collection left resident (none yet: the first spell's is always worth it). */
-  let leftResident = 0;
+  /** What the last collection left resident: at first, what there was before any work. */
+  let leftResident = rss();
   const collect = async (work: number, rssBefore: number) => {
     const heapUsedBefore = Deno.memoryUsage().heapUsed;
     await gc({ type: "major", execution: "async", flavor: "last-resort" });
-    // Work from the look on counts towards the next spell.
+    // Work from the look on counts towards the next collection.
     lastCollection = lastLook;
     try {
       await options.onCollected?.({
@@ -206,17 +213,18 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
     }
   };
   const look = async () => {
-    const now = options.activity();
-    const quiet = now - lastLook <= 1;
-    lastLook = now;
-    const work = now - lastCollection;
     try {
+      const now = options.activity();
+      const quiet = now - lastLook <= quietUnits;
+      lastLook = now;
+      const work = now - lastCollection;
       if (quiet && work >= minWork && !options.busy?.()) {
         const before = rss();
         if (before - leftResident >= minGrowth) await collect(work, before);
       }
     } catch {
-      // onCollected failed: the collection ran all the same, and the next spell gets its own.
+      // A failure here (the report's logging, a count that threw) must not end the gateway: the
+      // next look tries again.
     } finally {
       if (!stopped) arm();
     }
@@ -244,8 +252,10 @@ const M_MMAP_THRESHOLD = -3;
  * adapt upward from 128 KiB) a gateway whose young generation had grown, as a burst of connects
  * grows it, gave each batch back to the kernel and page-faulted it in again on the next turns:
  * 1-25 faults a turn against ~2, each costly in a virtual machine (~10-15 us here), up to ~25%
- * more CPU per turn. Idle RSS is the same either way (52.5 vs 53.0 MB measured). The 8 MiB is a
- * trim threshold, not a cap: what stays resident after a burst is bounded by the burst and by
+ * more CPU per turn. Idle RSS after start is the same either way (52.5 vs 53.0 MB measured);
+ * after a busy spell it keeps ~9 MB more, which {@linkcode collectAfterWork} trims once quiet.
+ * The 8 MiB is a trim threshold, not a cap: what stays resident after a burst is bounded by the
+ * burst and by
  * fragmentation, as with the defaults, whose adaptive mmap threshold (up to 32 MiB) keeps far
  * more after bursts of large buffers (review: 6 MiB buffers, 2.4 GB after five bursts by default,
  * 52 MB with these settings).
@@ -261,8 +271,9 @@ export function keepFreedMallocMemory(): Promise<boolean> {
 
 /**
  * Gives malloc's free memory back to the kernel once (glibc's `malloc_trim(0)`: the heap's top
- * and free pages inside it): run after the start-up collection, which frees start-up's buffers
- * while {@linkcode keepFreedMallocMemory}'s threshold would keep them resident. Returns whether
+ * and free pages inside it): run after the start-up collection and after each collection after
+ * work, which free buffers that {@linkcode keepFreedMallocMemory}'s threshold would keep
+ * resident. Returns whether
  * it ran.
  */
 export function trimFreedMalloc(): Promise<boolean> {
@@ -276,7 +287,7 @@ export function trimFreedMalloc(): Promise<boolean> {
  * The two glibc calls, nonblocking (each a task on Deno's blocking thread pool): for a
  * synchronous symbol Deno compiles a fast-call trampoline at `dlopen` with its Cranelift JIT
  * (ext/ffi's turbocall), whose code, run once, stayed resident: 1.4 MB of idle RSS measured
- * (docs/benchmarks.md, idle memory sixth pass). tests/scripts/startup_gc_test.ts holds them to it.
+ * (docs/benchmarks.md, idle memory sixth pass). tests/scripts/idle_gc_test.ts holds them to it.
  */
 export const GLIBC_MALLOC_SYMBOLS = {
   mallopt: { parameters: ["i32", "i32"], result: "i32", nonblocking: true },

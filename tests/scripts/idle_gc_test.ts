@@ -1,8 +1,10 @@
 /**
- * @module The gateway gives back its start-up garbage once start-up has settled (issue 17, idle
- * RSS; core/startup_gc.ts): every way of launching it passes the V8 flag that collection needs,
- * and a gateway started through the real launcher runs the collection and logs it. Checked by
- * what happened, not by timing; `npm run bench:quick` measures the RSS itself.
+ * @module The gateway gives back its start-up garbage once start-up has settled, and what a busy
+ * spell grew once it is over (issue 17, idle RSS; core/idle_gc.ts): every way of launching it
+ * passes the V8 flag those collections need, a gateway started through the real launcher runs
+ * the start-up collection and logs it, and the collection after work runs when and only when it
+ * should. Checked by what happened, not by timing; `npm run bench:quick` and `npm run
+ * bench:after-load` measure the RSS itself.
  */
 
 import { join } from "node:path";
@@ -16,7 +18,7 @@ import {
   GLIBC_MALLOC_SYMBOLS,
   keepFreedMallocMemory,
   trimFreedMalloc,
-} from "../../core/startup_gc.ts";
+} from "../../core/idle_gc.ts";
 import { startGatewayProcess, writeConfig } from "../reliability/_gateway_process.ts";
 import { startupCollections } from "../_helpers/memo_gateway.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
@@ -102,7 +104,7 @@ Deno.test("keepFreedMallocMemory and trimFreedMalloc call glibc, and without the
     await Deno.writeTextFile(
       script,
       `import { keepFreedMallocMemory, trimFreedMalloc } from ${
-        JSON.stringify(join(root, "core/startup_gc.ts"))
+        JSON.stringify(join(root, "core/idle_gc.ts"))
       };\n` +
         "console.log(await keepFreedMallocMemory(), await trimFreedMalloc());\n",
     );
@@ -157,7 +159,7 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
   }
 });
 
-Deno.test("after a busy spell, one collection once it is quiet, and another only after a spell that grew the resident size", async () => {
+Deno.test("collectAfterWork collects once a busy spell is quiet, and again only after work that grew the resident size", async () => {
   // A stand-in for V8's gc(): this test process has no --expose-gc.
   const scope = globalThis as { gc?: unknown };
   const realGc = scope.gc;
@@ -167,7 +169,7 @@ Deno.test("after a busy spell, one collection once it is quiet, and another only
   let perLook = 0; // requests and frames each look finds since the one before
   let activity = 0;
   let looks = 0;
-  let resident = 100 * MB;
+  let resident = 60 * MB;
   let running = false;
   const reports: AfterWorkGcReport[] = [];
   const lookAt = async (count: number) => {
@@ -197,8 +199,17 @@ Deno.test("after a busy spell, one collection once it is quiet, and another only
     // A quiet gateway with no work behind it: nothing to give back.
     await lookAt(5);
     assertEquals(collections, 0, "collected with no work done");
-    // A busy spell: 20 requests a look. Never paused while it lasts.
+    // A spell that grew the resident size by 4 MB over what it was when watching began: not
+    // worth a collection's pause.
     perLook = 20;
+    resident = 64 * MB;
+    await lookAt(5);
+    perLook = 0;
+    await lookAt(5);
+    assertEquals(collections, 0, "collected after a spell that grew 4 MB");
+    // A busy spell: 20 requests a look, and the resident size grows. Never paused while it lasts.
+    perLook = 20;
+    resident = 100 * MB;
     await lookAt(10);
     assertEquals(collections, 0, "collected during the spell");
     // A health poll a look is quiet: the spell is over, and one collection follows.
@@ -208,13 +219,18 @@ Deno.test("after a busy spell, one collection once it is quiet, and another only
     assertEquals(reports[0].rssBefore, 100 * MB);
     await lookAt(5);
     assertEquals(collections, 1, "collected again with no new spell");
+    // Grown again, but with no work since: nothing a collection would find.
+    perLook = 0;
+    resident = 90 * MB;
+    await lookAt(5);
+    assertEquals(collections, 1, "collected again with no work since the last collection");
     // A second spell that left the resident size near what the collection left: not worth it.
     perLook = 20;
     await lookAt(5);
     perLook = 0;
     resident = 74 * MB;
     await lookAt(5);
-    assertEquals(collections, 1, "collected after a spell that grew 4 MB");
+    assertEquals(collections, 1, "collected after a second spell that grew 4 MB");
     // A turn under way sends no frames: quiet, but no pause for it.
     running = true;
     resident = 90 * MB;
@@ -233,7 +249,7 @@ Deno.test("after a busy spell, one collection once it is quiet, and another only
   assertEquals(looks, after);
 });
 
-Deno.test("the collection after work stops looking when stopped during a collection", async () => {
+Deno.test("collectAfterWork stops looking when stopped during a collection", async () => {
   const scope = globalThis as { gc?: unknown };
   const realGc = scope.gc;
   scope.gc = () => {};
@@ -244,9 +260,10 @@ Deno.test("the collection after work stops looking when stopped during a collect
     stop = collectAfterWork({
       checkEveryMs: 10,
       minWork: 1,
-      // Work before the first look, and none after: the first look collects.
+      // Work before the first look, and none after: the second look collects (the first finds
+      // the work), with the resident size grown since watching began.
       activity: () => looks++ ? 100 : 0,
-      rss: () => 100 << 20,
+      rss: () => (looks > 1 ? 100 : 50) << 20,
       // The gateway shutting down while the collection runs (its stop came meanwhile).
       onCollected: () => {
         collected = true;
