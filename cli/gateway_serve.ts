@@ -19,7 +19,7 @@ import {
 import { VERSION } from "../core/version.ts";
 import type { Config } from "../core/config/schema.ts";
 import type { Front } from "../server/front.ts";
-import { requestsWatched } from "../server/client_signal.ts";
+import { requestsUnanswered } from "../server/client_signal.ts";
 import { type Gateway, startGateway } from "../server/gateway.ts";
 import type { CommandSandbox } from "../tools/sandbox/command_sandbox.ts";
 import { openGatewayConfig } from "./_gateway_config.ts";
@@ -163,7 +163,7 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     // And after each busy spell: what the load grew, given back once it has gone.
     cancelAfterWorkGc = collectAfterWork({
       activity: gatewayActivity(front, gateway),
-      busy: () => gateway.services.chat.hasRuns || requestsWatched() > 0,
+      busy: () => gateway.services.chat.hasRuns || requestsUnanswered() > 0,
       // As after start-up, the freed buffers go back from malloc's heap too.
       onCollected: async (sizes) =>
         logger.debug("garbage collected after work", { ...sizes, ...await trimmedMalloc() }),

@@ -125,12 +125,14 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
 export interface AfterWorkGcOptions {
   /** The work count, as {@linkcode StartupGcOptions.activity}. */
   activity: () => number;
-  /**
-   * How often to look. A look that finds at most one unit of work for each 5 s since the look
-   * before finds the gateway quiet: a monitor's health polls are not work.
-   * @default 30000
-   */
+  /** How often to look. @default 30000 */
   checkEveryMs?: number;
+  /**
+   * The most requests and frames a look may find since the look before and still find the
+   * gateway quiet: a monitor's health polls are not work.
+   * @default one for each 5 s between looks (6), at least one
+   */
+  quietUnits?: number;
   /**
    * The work since the last collection (or since watching began) that may have grown anything
    * to give back; with less, no collection.
@@ -138,8 +140,9 @@ export interface AfterWorkGcOptions {
    */
   minWork?: number;
   /**
-   * How far the resident size must have grown over what the last collection left (at first:
-   * over the size when watching began) for another to be worth its pause.
+   * How far the resident size must have grown over what the last collection left (or the least
+   * a quiet look found since, as after the start-up collection) for another to be worth its
+   * pause.
    * @default 8 MiB
    */
   minGrowthBytes?: number;
@@ -165,7 +168,7 @@ export interface AfterWorkGcReport {
   rssAfter: number;
 }
 
-/** A look finds the gateway quiet with at most one unit of work for each this many ms. */
+/** By default a look finds the gateway quiet with at most one unit of work for each 5 s. */
 const QUIET_MS_PER_UNIT = 5_000;
 
 /**
@@ -176,7 +179,8 @@ const QUIET_MS_PER_UNIT = 5_000;
  * `minWork` requests and frames, the first look that finds the gateway quiet and nothing
  * {@linkcode AfterWorkGcOptions.busy} runs the memory-reducing collection and `onCollected`
  * (where the gateway trims malloc's heap), when the resident size has grown by `minGrowthBytes`
- * over what the last collection left (10-15 MB less resident measured, docs/benchmarks.md). A
+ * over what the last collection left or a quiet look found since (10-15 MB less resident
+ * measured, docs/benchmarks.md). A
  * gateway taking requests or frames, or running a turn, is not paused for it; a lone stream
  * that outlasts a look may be, once, for a collection of tens of ms. An idle gateway pays a look
  * every `checkEveryMs`. Returns the function that stops it.
@@ -185,7 +189,7 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
   if (typeof gc !== "function") return () => {};
   const every = options.checkEveryMs ?? 30_000;
-  const quietUnits = Math.max(1, Math.floor(every / QUIET_MS_PER_UNIT));
+  const quietUnits = options.quietUnits ?? Math.max(1, Math.floor(every / QUIET_MS_PER_UNIT));
   const minWork = options.minWork ?? 64;
   const minGrowth = options.minGrowthBytes ?? 8 << 20;
   const rss = options.rss ?? (() => Deno.memoryUsage().rss);
@@ -193,7 +197,10 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   let cancel = () => {};
   let lastLook = options.activity();
   let lastCollection = lastLook;
-  /** What the last collection left resident: at first, what there was before any work. */
+  /**
+   * What the last collection left resident, or the least a quiet look found since: at first,
+   * the size when watching began (before the start-up collection, which the looks then see).
+   */
   let leftResident = rss();
   const collect = async (work: number, rssBefore: number) => {
     const heapUsedBefore = Deno.memoryUsage().heapUsed;
@@ -218,9 +225,11 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
       const quiet = now - lastLook <= quietUnits;
       lastLook = now;
       const work = now - lastCollection;
-      if (quiet && work >= minWork && !options.busy?.()) {
+      if (quiet) {
         const before = rss();
-        if (before - leftResident >= minGrowth) await collect(work, before);
+        const due = work >= minWork && before - leftResident >= minGrowth;
+        if (due && !options.busy?.()) await collect(work, before);
+        else leftResident = Math.min(leftResident, before);
       }
     } catch {
       // A failure here (the report's logging, a count that threw) must not end the gateway: the
@@ -255,10 +264,9 @@ const M_MMAP_THRESHOLD = -3;
  * more CPU per turn. Idle RSS after start is the same either way (52.5 vs 53.0 MB measured);
  * after a busy spell it keeps ~9 MB more, which {@linkcode collectAfterWork} trims once quiet.
  * The 8 MiB is a trim threshold, not a cap: what stays resident after a burst is bounded by the
- * burst and by
- * fragmentation, as with the defaults, whose adaptive mmap threshold (up to 32 MiB) keeps far
- * more after bursts of large buffers (review: 6 MiB buffers, 2.4 GB after five bursts by default,
- * 52 MB with these settings).
+ * burst and by fragmentation, as with the defaults, whose adaptive mmap threshold (up to 32 MiB)
+ * keeps far more after bursts of large buffers (review: 6 MiB buffers, 2.4 GB after five bursts
+ * by default, 52 MB with these settings).
  * Only for glibc on Linux with the FFI permission (the launcher's set has it); elsewhere nothing
  * happens. Returns whether both settings took.
  */
@@ -273,8 +281,7 @@ export function keepFreedMallocMemory(): Promise<boolean> {
  * Gives malloc's free memory back to the kernel once (glibc's `malloc_trim(0)`: the heap's top
  * and free pages inside it): run after the start-up collection and after each collection after
  * work, which free buffers that {@linkcode keepFreedMallocMemory}'s threshold would keep
- * resident. Returns whether
- * it ran.
+ * resident. Returns whether it ran.
  */
 export function trimFreedMalloc(): Promise<boolean> {
   return withGlibc(async (libc) => {

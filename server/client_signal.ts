@@ -79,19 +79,37 @@ export function watchClient(request: Request): ClientWatch {
   const watched: Watched = { request, controller, list: young, at: young.length };
   young.push(watched);
   if (!armed) arm();
+  unanswered++;
+  let ended = false;
+  const end = () => {
+    if (!ended) (ended = true, unanswered--);
+  };
   return {
     signal: controller.signal,
     answered(response) {
+      end();
       if (unlist(watched) && streamed.has(response)) tie(watched);
       return response;
     },
     forget() {
+      end();
       unlist(watched);
     },
   };
 }
 
-/** Requests watched now: those whose route has neither answered nor failed yet. */
+/** Requests whose route has neither answered nor failed yet. */
+let unanswered = 0;
+
+/**
+ * Requests whose route has neither answered nor failed yet, however long ago they came (a
+ * streamed answer counts as answered once its route returned it).
+ */
+export function requestsUnanswered(): number {
+  return unanswered;
+}
+
+/** Requests still on the lists: neither answered nor yet tied to their client by a tick. */
 export function requestsWatched(): number {
   return young.length + old.length;
 }

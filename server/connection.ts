@@ -78,7 +78,7 @@ export interface ConnectionDeps {
   context(connection: Connection, signal: AbortSignal): RpcContext;
   onAuthenticated(connection: Connection): void;
   onClose(connection: Connection): void;
-  /** A frame came in (counted for the start-up collection, which waits for a pause in them). */
+  /** A frame came in (counted for the collections at quiet moments, core/idle_gc.ts). */
   onFrame?(): void;
 }
 

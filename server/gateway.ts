@@ -55,7 +55,7 @@ export interface Gateway {
   readonly runtime: GatewayRuntime;
   /**
    * Frames its WebSocket clients have sent: with the requests its listeners took, the flow the
-   * start-up collection waits for a pause in (cli/gateway_serve.ts).
+   * collections at quiet moments wait for a pause in (cli/gateway_serve.ts, core/idle_gc.ts).
    */
   readonly framesReceived: number;
   /** Stops listening, closes every client and service. Resolves within a few seconds. */

@@ -41,28 +41,13 @@ const upstream = await startFakeUpstream(20);
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-after-load-" });
 atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
 const port = freePort();
-await Deno.writeTextFile(
-  join(stateDir, "pyclaw.json"),
-  JSON.stringify({
-    gateway: {
-      http: { port: false },
-      limits: { requestsPerSecond: 100000, requestBurst: 100000 },
-    },
-    models: { providers: { fake: { baseUrl: upstream.url, models: [{ id: "gpt-test" }] } } },
-    agents: { defaults: { model: "fake/gpt-test" } },
-    // Debug: the collections' log entries.
-    logging: { consoleLevel: "warn", level: "debug" },
-    update: { enabled: false },
-  }),
-);
-const gateway = track(spawnGateway({ tree, port, token: TOKEN, stateDir }));
 const base = `http://127.0.0.1:${port}`;
 
-/** The gateway's RSS in MB, and how much of it is anonymous memory (not the binary's pages). */
-function resident(): { rss: number; anon: number } {
-  const rollup = Deno.readTextFileSync(`/proc/${gateway.pid}/smaps_rollup`);
+/** A gateway's RSS in MB, and how much of it is anonymous memory (not the binary's pages). */
+function resident(pid: number): { rss: number; anon: number } {
+  const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
   const anonKb = Number(rollup.match(/^Anonymous:\s+(\d+)/m)?.[1] ?? 0);
-  return { rss: rssMb(gateway.pid).main, anon: anonKb / 1024 };
+  return { rss: rssMb(pid).main, anon: anonKb / 1024 };
 }
 
 const logFile = join(stateDir, "logs", "pyclaw.log");
@@ -71,11 +56,11 @@ const collection = async () =>
   (await Deno.readTextFile(logFile).catch(() => "")).split("\n")
     .find((line) => line.includes('"garbage collected after work"'));
 
-/** The table's rows: what the gateway keeps resident at each point. */
-async function measure(): Promise<string[][]> {
+/** The table's rows: what `gateway` keeps resident at each point. */
+async function measure(gateway: Deno.ChildProcess): Promise<string[][]> {
   const rows: string[][] = [];
   const note = (label: string) => {
-    const { rss, anon } = resident();
+    const { rss, anon } = resident(gateway.pid);
     rows.push([label, rss.toFixed(1), anon.toFixed(1)]);
     console.error(`… ${label}: ${rss.toFixed(1)} MB (anonymous ${anon.toFixed(1)})`);
   };
@@ -132,15 +117,31 @@ async function measure(): Promise<string[][]> {
   return rows;
 }
 
+let gateway: Deno.ChildProcess | undefined;
 try {
-  const rows = await measure();
+  await Deno.writeTextFile(
+    join(stateDir, "pyclaw.json"),
+    JSON.stringify({
+      gateway: {
+        http: { port: false },
+        limits: { requestsPerSecond: 100000, requestBurst: 100000 },
+      },
+      models: { providers: { fake: { baseUrl: upstream.url, models: [{ id: "gpt-test" }] } } },
+      agents: { defaults: { model: "fake/gpt-test" } },
+      // Debug: the collections' log entries.
+      logging: { consoleLevel: "warn", level: "debug" },
+      update: { enabled: false },
+    }),
+  );
+  gateway = track(spawnGateway({ tree, port, token: TOKEN, stateDir }));
+  const rows = await measure(gateway);
   console.log(`bench:after-load ${tree} — ${new Date().toISOString()}`);
   console.log(`Machine: ${machine()}`);
   printTable(["gateway", "RSS (MB)", "anonymous (MB)"], rows);
   const entry = await collection();
   console.log(entry ? `collection after work: ${entry}` : "no collection after work was logged");
 } finally {
-  await stopTree(gateway);
+  if (gateway) await stopTree(gateway);
   await upstream.stop();
   await Deno.remove(stateDir, { recursive: true });
 }

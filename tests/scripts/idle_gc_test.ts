@@ -159,94 +159,117 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
   }
 });
 
-Deno.test("collectAfterWork collects once a busy spell is quiet, and again only after work that grew the resident size", async () => {
-  // A stand-in for V8's gc(): this test process has no --expose-gc.
+/**
+ * A collectAfterWork whose looks come every 10 ms and find `work.perLook` requests and frames
+ * each, the resident size at `work.residentMb`, and a turn under way while `work.running`; a
+ * stand-in for V8's gc() (this test process has no --expose-gc) counts the collections.
+ */
+function watchedWork(options: { quietUnits?: number; leftMb?: number } = {}) {
+  const MB = 1 << 20;
+  const work = {
+    perLook: 0,
+    residentMb: 70,
+    running: false,
+    looks: 0,
+    collections: 0,
+    reports: [] as AfterWorkGcReport[],
+    /** Waits for `count` more looks. */
+    async looksOn(count: number) {
+      const until = work.looks + count;
+      await waitFor(() => work.looks >= until || undefined, 20_000, `${count} looks`);
+    },
+    /** `count` looks that find `perLook` each, the resident size at `residentMb`. */
+    async phase(perLook: number, residentMb: number, count: number) {
+      work.perLook = perLook;
+      work.residentMb = residentMb;
+      await work.looksOn(count);
+    },
+    async until(collections: number) {
+      await waitFor(() => work.collections === collections || undefined, 20_000, "a collection");
+    },
+  };
   const scope = globalThis as { gc?: unknown };
   const realGc = scope.gc;
-  let collections = 0;
-  scope.gc = () => void collections++;
-  const MB = 1 << 20;
-  let perLook = 0; // requests and frames each look finds since the one before
+  scope.gc = () => void work.collections++;
   let activity = 0;
-  let looks = 0;
-  let resident = 60 * MB;
-  let running = false;
-  const reports: AfterWorkGcReport[] = [];
-  const lookAt = async (count: number) => {
-    const until = looks + count;
-    await waitFor(() => looks >= until || undefined, 20_000, `${count} looks`);
-  };
-  let stop = () => {};
-  try {
+  const stop = collectAfterWork({
+    checkEveryMs: 10,
+    quietUnits: options.quietUnits,
+    minWork: 64,
+    minGrowthBytes: 8 * MB,
     // Each look reads the activity first: the work is fed there, a look at a time.
-    const feed = () => {
-      looks++;
-      activity += perLook;
-    };
-    const activityOf = () => (feed(), activity);
-    stop = collectAfterWork({
-      checkEveryMs: 10,
-      minWork: 64,
-      minGrowthBytes: 8 * MB,
-      activity: activityOf,
-      busy: () => running,
-      rss: () => resident,
-      onCollected: (report) => {
-        reports.push(report);
-        resident = 70 * MB;
-      },
-    });
-    // A quiet gateway with no work behind it: nothing to give back.
-    await lookAt(5);
-    assertEquals(collections, 0, "collected with no work done");
-    // A spell that grew the resident size by 4 MB over what it was when watching began: not
-    // worth a collection's pause.
-    perLook = 20;
-    resident = 64 * MB;
-    await lookAt(5);
-    perLook = 0;
-    await lookAt(5);
-    assertEquals(collections, 0, "collected after a spell that grew 4 MB");
-    // A busy spell: 20 requests a look, and the resident size grows. Never paused while it lasts.
-    perLook = 20;
-    resident = 100 * MB;
-    await lookAt(10);
-    assertEquals(collections, 0, "collected during the spell");
-    // A health poll a look is quiet: the spell is over, and one collection follows.
-    perLook = 1;
-    await waitFor(() => collections === 1 || undefined, 20_000, "the collection after the spell");
-    assert(reports[0].work >= 200, JSON.stringify(reports[0]));
-    assertEquals(reports[0].rssBefore, 100 * MB);
-    await lookAt(5);
-    assertEquals(collections, 1, "collected again with no new spell");
-    // Grown again, but with no work since: nothing a collection would find.
-    perLook = 0;
-    resident = 90 * MB;
-    await lookAt(5);
-    assertEquals(collections, 1, "collected again with no work since the last collection");
-    // A second spell that left the resident size near what the collection left: not worth it.
-    perLook = 20;
-    await lookAt(5);
-    perLook = 0;
-    resident = 74 * MB;
-    await lookAt(5);
-    assertEquals(collections, 1, "collected after a second spell that grew 4 MB");
-    // A turn under way sends no frames: quiet, but no pause for it.
-    running = true;
-    resident = 90 * MB;
-    await lookAt(5);
-    assertEquals(collections, 1, "collected during a turn");
-    running = false;
-    await waitFor(() => collections === 2 || undefined, 20_000, "the collection after the turn");
-    assertEquals(reports[1].rssBefore, 90 * MB);
-  } finally {
-    stop();
-    scope.gc = realGc;
-  }
+    activity: () => (work.looks++, activity += work.perLook),
+    busy: () => work.running,
+    rss: () => work.residentMb * MB,
+    onCollected: (report) => {
+      work.reports.push(report);
+      // The collection and malloc's trim gave memory back.
+      work.residentMb = options.leftMb ?? 58;
+    },
+  });
+  return Object.assign(work, {
+    [Symbol.dispose]() {
+      stop();
+      scope.gc = realGc;
+    },
+    stop,
+  });
+}
+
+Deno.test("collectAfterWork collects once a busy spell is quiet, and again only after work that grew the resident size", async () => {
+  const MB = 1 << 20;
+  using work = watchedWork();
+  // Quiet with no work behind it, at 60 MB (the start-up collection gave back 10 since watching
+  // began at 70): nothing to give back.
+  await work.phase(0, 60, 5);
+  assertEquals(work.collections, 0, "collected with no work done");
+  // A spell that grew the resident size by 4 MB over the 60 the quiet looks found: not worth a
+  // collection's pause.
+  await work.phase(20, 64, 5);
+  await work.phase(0, 64, 5);
+  assertEquals(work.collections, 0, "collected after a spell that grew 4 MB");
+  // A busy spell that grows it to 69 MB, 9 over 60 (though under the 70 of when watching
+  // began): never paused while it lasts.
+  await work.phase(20, 69, 10);
+  assertEquals(work.collections, 0, "collected during the spell");
+  // A health poll a look is quiet: the spell is over, and one collection follows.
+  work.perLook = 1;
+  await work.until(1);
+  assert(work.reports[0].work >= 300, JSON.stringify(work.reports[0]));
+  assertEquals(work.reports[0].rssBefore, 69 * MB);
+  await work.looksOn(5);
+  assertEquals(work.collections, 1, "collected again with no new spell");
+  // Grown again, but with no work since: nothing a collection would find.
+  await work.phase(0, 90, 5);
+  assertEquals(work.collections, 1, "collected again with no work since the last collection");
+  // A second spell that left the resident size 4 MB over the 58 the collection left.
+  await work.phase(20, 62, 5);
+  await work.phase(0, 62, 5);
+  assertEquals(work.collections, 1, "collected after a second spell that grew 4 MB");
+  // A turn under way sends no frames: quiet, but no pause for it.
+  work.running = true;
+  await work.phase(0, 90, 5);
+  assertEquals(work.collections, 1, "collected during a turn");
+  work.running = false;
+  await work.until(2);
+  assertEquals(work.reports[1].rssBefore, 90 * MB);
   // Stopped: no look, no collection.
-  const after = looks;
+  work.stop();
+  const after = work.looks;
   await new Promise((resolve) => setTimeout(resolve, 60));
-  assertEquals(looks, after);
+  assertEquals(work.looks, after);
+});
+
+Deno.test("collectAfterWork finds a gateway quiet under a monitor's polls, and busy above them", async () => {
+  // Six units a look: what one poll every 5 s comes to at the default 30 s between looks.
+  using work = watchedWork({ quietUnits: 6 });
+  await work.phase(20, 100, 5);
+  // Seven a look is still work.
+  await work.phase(7, 100, 10);
+  assertEquals(work.collections, 0, "collected while seven units came a look");
+  // A monitor's three polls a look (one every 10 s) do not hold the collection off.
+  work.perLook = 3;
+  await work.until(1);
 });
 
 Deno.test("collectAfterWork stops looking when stopped during a collection", async () => {

@@ -7,6 +7,7 @@
 import { assertEquals, waitFor } from "../_helpers/assert.ts";
 import {
   CLIENT_TICK_MS,
+  requestsUnanswered,
   requestsWatched,
   streamedAnswer,
   watchClient,
@@ -18,6 +19,7 @@ Deno.test("requests that leave the watch lists from any place leave the others t
   type Entry = { watch: ReturnType<typeof watchClient>; client: AbortController; tied: boolean };
   const all: Entry[] = [];
   const open: Entry[] = [];
+  const unansweredBefore = requestsUnanswered();
   for (let i = 0; i < 300; i++) {
     if (next(3) < 2 || open.length === 0) {
       const client = new AbortController();
@@ -36,12 +38,22 @@ Deno.test("requests that leave the watch lists from any place leave the others t
     }
   }
   assertEquals(requestsWatched(), open.length);
+  assertEquals(requestsUnanswered() - unansweredBefore, open.length);
   await waitFor(() => requestsWatched() === 0, undefined, "the ticks to tie the open requests");
+  // Tied to their clients, but still unanswered (what the collection after work waits for).
+  assertEquals(requestsUnanswered() - unansweredBefore, open.length);
   for (const entry of all) entry.client.abort();
   assertEquals(all.map((e) => e.watch.signal.aborted), all.map((e) => e.tied));
+  // Answered, twice for some: each counts off once.
+  for (const [i, entry] of open.entries()) {
+    entry.watch.answered(new Response(""));
+    if (i % 2) entry.watch.forget();
+  }
+  assertEquals(requestsUnanswered(), unansweredBefore);
 });
 
 Deno.test("requests that leave after a tick moved them to the old list leave it, and the rest are tied", async () => {
+  const unansweredBefore = requestsUnanswered();
   const clients = Array.from({ length: 5 }, () => new AbortController());
   const watches = clients.map((client) =>
     watchClient(new Request("http://127.0.0.1/", { signal: client.signal }))
@@ -56,4 +68,8 @@ Deno.test("requests that leave after a tick moved them to the old list leave it,
   await waitFor(() => requestsWatched() === 0, undefined, "the next tick to tie the rest");
   for (const client of clients) client.abort();
   assertEquals(watches.map((watch) => watch.signal.aborted), [true, false, true, false, true]);
+  assertEquals(requestsUnanswered() - unansweredBefore, 2);
+  watches[0].forget();
+  watches[4].answered(new Response(""));
+  assertEquals(requestsUnanswered(), unansweredBefore);
 });
