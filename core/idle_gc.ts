@@ -180,10 +180,12 @@ const QUIET_MS_PER_UNIT = 5_000;
  * {@linkcode AfterWorkGcOptions.busy} runs the memory-reducing collection and `onCollected`
  * (where the gateway trims malloc's heap), when the resident size has grown by `minGrowthBytes`
  * over what the last collection left or a quiet look found since (10-15 MB less resident
- * measured, docs/benchmarks.md). A
- * gateway taking requests or frames, or running a turn, is not paused for it; a lone stream
- * that outlasts a look may be, once, for a collection of tens of ms. An idle gateway pays a look
- * every `checkEveryMs`. Returns the function that stops it.
+ * measured, docs/benchmarks.md). A gateway taking requests or frames, or running a turn, is not
+ * paused for it; a lone stream that outlasts a look may be, once, for a collection of tens of
+ * ms. An idle gateway pays a look every `checkEveryMs`. The resident size counts the binary's
+ * pages too, which the kernel may drop under memory pressure and a spell faults back in: at
+ * worst that makes one collection that gives back little, at most one a spell. Returns the
+ * function that stops it.
  */
 export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   const gc = (globalThis as { gc?: ExposedGc }).gc;

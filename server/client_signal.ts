@@ -25,6 +25,8 @@ interface Watched {
   /** The list it is in (undefined once no longer watched), and where. */
   list: Watched[] | undefined;
   at: number;
+  /** Its route has neither answered nor failed yet. */
+  unanswered: boolean;
 }
 
 /**
@@ -35,6 +37,8 @@ interface Watched {
 let young: Watched[] = [];
 let old: Watched[] = [];
 let armed = false;
+/** Requests whose route has neither answered nor failed yet, on the lists or not. */
+let unanswered = 0;
 
 /** Takes `watched` out of its list; false when it was in none. */
 function unlist(watched: Watched): boolean {
@@ -76,30 +80,37 @@ export function streamedAnswer(response: Response): Response {
  */
 export function watchClient(request: Request): ClientWatch {
   const controller = new AbortController();
-  const watched: Watched = { request, controller, list: young, at: young.length };
+  const watched: Watched = {
+    request,
+    controller,
+    list: young,
+    at: young.length,
+    unanswered: true,
+  };
   young.push(watched);
   if (!armed) arm();
   unanswered++;
-  let ended = false;
-  const end = () => {
-    if (!ended) (ended = true, unanswered--);
-  };
   return {
     signal: controller.signal,
     answered(response) {
-      end();
+      settle(watched);
       if (unlist(watched) && streamed.has(response)) tie(watched);
       return response;
     },
     forget() {
-      end();
+      settle(watched);
       unlist(watched);
     },
   };
 }
 
-/** Requests whose route has neither answered nor failed yet. */
-let unanswered = 0;
+/** Counts `watched`'s route as done (once, however often it is told). */
+function settle(watched: Watched): void {
+  if (watched.unanswered) {
+    watched.unanswered = false;
+    unanswered--;
+  }
+}
 
 /**
  * Requests whose route has neither answered nor failed yet, however long ago they came (a

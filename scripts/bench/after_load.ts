@@ -37,9 +37,9 @@ const treeAt = Deno.args.indexOf("--tree");
 const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
 const TOKEN = "bench-token-0123456789abcdef";
 
-const upstream = await startFakeUpstream(20);
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-after-load-" });
 atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
+const upstream = await startFakeUpstream(20);
 const port = freePort();
 const base = `http://127.0.0.1:${port}`;
 

@@ -164,7 +164,7 @@ Deno.test("the start-up collection waits while requests keep coming, however sti
  * each, the resident size at `work.residentMb`, and a turn under way while `work.running`; a
  * stand-in for V8's gc() (this test process has no --expose-gc) counts the collections.
  */
-function watchedWork(options: { quietUnits?: number; leftMb?: number } = {}) {
+function watchedWork(options: { quietUnits?: number } = {}) {
   const MB = 1 << 20;
   const work = {
     perLook: 0,
@@ -204,7 +204,7 @@ function watchedWork(options: { quietUnits?: number; leftMb?: number } = {}) {
     onCollected: (report) => {
       work.reports.push(report);
       // The collection and malloc's trim gave memory back.
-      work.residentMb = options.leftMb ?? 58;
+      work.residentMb = 58;
     },
   });
   return Object.assign(work, {
@@ -267,8 +267,8 @@ Deno.test("collectAfterWork finds a gateway quiet under a monitor's polls, and b
   // Seven a look is still work.
   await work.phase(7, 100, 10);
   assertEquals(work.collections, 0, "collected while seven units came a look");
-  // A monitor's three polls a look (one every 10 s) do not hold the collection off.
-  work.perLook = 3;
+  // Six a look (a monitor's poll every 5 s) do not hold the collection off.
+  work.perLook = 6;
   await work.until(1);
 });
 

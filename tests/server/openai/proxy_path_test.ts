@@ -12,7 +12,11 @@ import OpenAI from "openai";
 import { assert, assertEquals } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { timersArmedDuring } from "../../_helpers/timers.ts";
-import { CLIENT_TICK_MS, requestsWatched } from "../../../server/client_signal.ts";
+import {
+  CLIENT_TICK_MS,
+  requestsUnanswered,
+  requestsWatched,
+} from "../../../server/client_signal.ts";
 
 /** The `Deno` file system calls made while `work` runs. */
 async function fsCallsDuring(work: () => Promise<unknown>): Promise<string[]> {
@@ -101,6 +105,8 @@ Deno.test("warm /v1/chat/completions requests arm no timer, touch no file, open 
   // A request is watched until its route answers, not until its answer has gone out: waiting on
   // Deno's `completed` cost every request a promise and its reactions.
   assertEquals(requestsWatched(), 0);
+  // And each request's route is counted as done, once (the collection after work waits for it).
+  assertEquals(requestsUnanswered(), 0);
   const seconds = (performance.now() - started) / 1000;
   // Usage records are appended in batches (their timer is per batch, not per request), and open
   // requests are looked at once a tick, however many there are.
