@@ -153,16 +153,17 @@ export async function serveGateway(input: ServeInput): Promise<void> {
   logger.debug("malloc keeps freed memory", { set: await keepFreedMallocMemory() });
   // Start-up's garbage and grown young generation, given back once the start has gone quiet.
   if (!stopping) {
+    const activity = gatewayActivity(front, gateway);
     cancelStartupGc = collectAfterStartup({
       // Not while requests or RPC frames keep coming, however still the heap reads between looks.
-      activity: gatewayActivity(front, gateway),
+      activity,
       // The collection freed start-up's buffers into malloc's heap, which now keeps them.
       onCollected: async (sizes) =>
         logger.debug("start-up garbage collected", { ...sizes, ...await trimmedMalloc() }),
     });
     // And after each busy spell: what the load grew, given back once it has gone.
     cancelAfterWorkGc = collectAfterWork({
-      activity: gatewayActivity(front, gateway),
+      activity,
       busy: () => gateway.services.chat.hasRuns || requestsUnanswered() > 0,
       // As after start-up, the freed buffers go back from malloc's heap too.
       onCollected: async (sizes) =>

@@ -30,15 +30,33 @@ type ExposedGc = (options: {
   flavor: "last-resort";
 }) => Promise<void> | void;
 
-/** Heap and resident sizes around the collection, in bytes, and how long it waited for quiet. */
-export interface StartupGcReport {
-  waitedMs: number;
-  /** The activity count when it collected (the gateway: requests and frames since it listened). */
-  activity: number;
+/**
+ * V8's memory-reducing full collection, where `--expose-gc` gave scripts `gc()` (undefined
+ * elsewhere). "last-resort" is CollectAllAvailableGarbage: it compacts the old generation and
+ * shrinks the young one, which a regular major GC leaves at its grown size. "async" runs it as a
+ * task of its own, off the caller's stack.
+ */
+function lastResortGc(): (() => Promise<void>) | undefined {
+  const gc = (globalThis as { gc?: ExposedGc }).gc;
+  if (typeof gc !== "function") return undefined;
+  return async () => {
+    await gc({ type: "major", execution: "async", flavor: "last-resort" });
+  };
+}
+
+/** Heap and resident sizes around a collection, in bytes. */
+export interface GcSizes {
   heapUsedBefore: number;
   heapUsedAfter: number;
   rssBefore: number;
   rssAfter: number;
+}
+
+/** The start-up collection's sizes, and how long it waited for quiet. */
+export interface StartupGcReport extends GcSizes {
+  waitedMs: number;
+  /** The activity count when it collected (the gateway: requests and frames since it listened). */
+  activity: number;
 }
 
 /** Options for {@linkcode collectAfterStartup}. */
@@ -80,8 +98,8 @@ export interface StartupGcOptions {
  * Returns a function that cancels it (a gateway stopping first, which it then does not hold up).
  */
 export function collectAfterStartup(options: StartupGcOptions = {}): () => void {
-  const gc = (globalThis as { gc?: ExposedGc }).gc;
-  if (typeof gc !== "function") return () => {};
+  const lastResort = lastResortGc();
+  if (!lastResort) return () => {};
   const quietBytes = options.quietBytes ?? 64 * 1024;
   const scheduledAt = Date.now();
   const giveUpAt = scheduledAt + (options.giveUpAfterMs ?? 30_000);
@@ -99,10 +117,7 @@ export function collectAfterStartup(options: StartupGcOptions = {}): () => void 
       if (Date.now() < giveUpAt) arm();
       return;
     }
-    // "last-resort" is V8's memory-reducing full collection (CollectAllAvailableGarbage): it
-    // compacts the old generation and shrinks the young one, which a regular major GC leaves
-    // at its grown size. "async" runs it as a task of its own, off this callback's stack.
-    await gc({ type: "major", execution: "async", flavor: "last-resort" });
+    await lastResort();
     const after = Deno.memoryUsage();
     options.onCollected?.({
       waitedMs: Date.now() - scheduledAt,
@@ -157,15 +172,13 @@ export interface AfterWorkGcOptions {
   onCollected?: (report: AfterWorkGcReport) => void | Promise<void>;
 }
 
-/** A collection after a busy spell: the work it followed, and the sizes around it in bytes. */
-export interface AfterWorkGcReport {
+/**
+ * A collection after a busy spell: the work it followed, and the sizes around it (`rssAfter`
+ * before {@linkcode AfterWorkGcOptions.onCollected} ran).
+ */
+export interface AfterWorkGcReport extends GcSizes {
   /** Requests and frames since the last collection (or since watching began). */
   work: number;
-  heapUsedBefore: number;
-  heapUsedAfter: number;
-  rssBefore: number;
-  /** After the collection, before {@linkcode AfterWorkGcOptions.onCollected} ran. */
-  rssAfter: number;
 }
 
 /** By default a look finds the gateway quiet with at most one unit of work for each 5 s. */
@@ -188,8 +201,8 @@ const QUIET_MS_PER_UNIT = 5_000;
  * function that stops it.
  */
 export function collectAfterWork(options: AfterWorkGcOptions): () => void {
-  const gc = (globalThis as { gc?: ExposedGc }).gc;
-  if (typeof gc !== "function") return () => {};
+  const lastResort = lastResortGc();
+  if (!lastResort) return () => {};
   const every = options.checkEveryMs ?? 30_000;
   const quietUnits = options.quietUnits ?? Math.max(1, Math.floor(every / QUIET_MS_PER_UNIT));
   const minWork = options.minWork ?? 64;
@@ -206,7 +219,7 @@ export function collectAfterWork(options: AfterWorkGcOptions): () => void {
   let leftResident = rss();
   const collect = async (work: number, rssBefore: number) => {
     const heapUsedBefore = Deno.memoryUsage().heapUsed;
-    await gc({ type: "major", execution: "async", flavor: "last-resort" });
+    await lastResort();
     // Work from the look on counts towards the next collection.
     lastCollection = lastLook;
     try {
