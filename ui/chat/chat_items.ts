@@ -121,7 +121,8 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
   const at = items.findLastIndex((item) => item.kind === "assistant" && item.streaming);
   const streaming = at >= 0 ? items[at] as ChatItem & { kind: "assistant" } : undefined;
   const replaced = (...by: ChatItem[]) => spliced(items, at, by);
-  const closed = streaming ? replaced({ ...streaming, streaming: false }) : items;
+  // The list with the streaming answer ended, for the events that end it (a copy: not per token).
+  const closed = () => streaming ? replaced({ ...streaming, streaming: false }) : items;
   switch (frame.event) {
     case "chat.delta": {
       const { delta } = frame.payload;
@@ -130,7 +131,7 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
     }
     case "chat.tool_call": {
       const { callId, tool, args } = frame.payload;
-      return [...closed, { kind: "tool", callId, tool, args, done: false }];
+      return [...closed(), { kind: "tool", callId, tool, args, done: false }];
     }
     case "chat.tool_result": {
       const { callId, result, output, isError } = frame.payload;
@@ -174,7 +175,7 @@ export function applyChatEvent(items: ChatItem[], frame: TypedEventFrame): ChatI
     }
     case "chat.error": {
       const { error, code } = frame.payload;
-      return [...withoutProgress(closed), { kind: "error", text: error, code }];
+      return [...withoutProgress(closed()), { kind: "error", text: error, code }];
     }
   }
   return items;
