@@ -81,10 +81,11 @@ export class ConnectionRegistry {
     if (!this.#connections.delete(connection.id)) return;
     this.#freeSlot(connection.address);
     this.#everything.delete(connection);
-    this.#clients.delete(connection);
+    const wasClient = this.#clients.delete(connection);
     for (const key of this.#watching.get(connection) ?? []) this.#unwatch(connection, key);
     this.#watching.delete(connection);
-    if (connection.protocol) this.#presenceChanged();
+    // Presence lists the clients: it changed only if this was one.
+    if (wasClient) this.#presenceChanged();
   }
 
   /** From now on the session's events (`agentId/sessionId`, see `sessionKeyOf`) reach it. */
@@ -112,7 +113,8 @@ export class ConnectionRegistry {
       connection.sendEncoded(encoded);
     };
     if (event.sessionKey === undefined) {
-      for (const connection of this.#connections.values()) send(connection);
+      // A closing connection stays a client until `remove`: `send` still checks it.
+      for (const connection of this.#clients) send(connection);
       return;
     }
     // A session's event (every streamed delta): its watchers, then those that want everything.
