@@ -94,13 +94,16 @@ export async function findSessionFiles(sessionsDir: string): Promise<FoundFile[]
   return await statFiles(candidates, "sessions");
 }
 
-/** One session file, when it exists. */
-export async function statSessionFile(
+/** The named sessions' files that exist, in the order of `sessionIds`. */
+export async function statSessionFiles(
   sessionsDir: string,
-  sessionId: string,
-): Promise<FoundFile | undefined> {
-  const name = `${sessionId}.jsonl`;
-  return await statFile(join(sessionsDir, name), `sessions/${name}`, "sessions");
+  sessionIds: Iterable<string>,
+): Promise<FoundFile[]> {
+  const candidates = Array.from(sessionIds, (sessionId) => {
+    const name = `${sessionId}.jsonl`;
+    return { file: join(sessionsDir, name), path: `sessions/${name}` };
+  });
+  return await statFiles(candidates, "sessions");
 }
 
 /** The candidates that are plain files (symbolic links are skipped), with their sizes and times. */

@@ -20,7 +20,7 @@ import {
   type FoundFile,
   markdownLines,
   sessionLines,
-  statSessionFile,
+  statSessionFiles,
   tailOf,
 } from "./_sources.ts";
 import type { Embedder } from "./embeddings.ts";
@@ -156,10 +156,7 @@ export class MemoryIndex {
           found.push(...await findSessionFiles(this.#options.sessionsDir));
           scanned.add("sessions");
         } else {
-          for (const sessionId of dirty) {
-            const hit = await statSessionFile(this.#options.sessionsDir, sessionId);
-            if (hit) found.push(hit);
-          }
+          found.push(...await statSessionFiles(this.#options.sessionsDir, dirty));
         }
       }
       const report: SyncReport = { at: "", durationMs: 0, reindexed: [], removed: [] };
