@@ -127,83 +127,88 @@ export class MemoryIndex {
       dirty: [...this.#dirtySessions],
     };
     try {
-      const settings = this.#options.settings();
-      const sources = new Set<MemorySource>(settings.sources);
-      // Sessions left out of the last sync were not followed meanwhile (their marks were dropped,
-      // their rows removed): included again (a config reload), they are scanned whole. The memory
-      // files need no such step: their listing is not looked at while they are left out, and what
-      // watchers report meanwhile waits for the next look.
-      const scanSessions = this.#fullScan ||
-        (sources.has("sessions") && !this.#sources.has("sessions"));
-      this.#sources = sources;
-      // Used up and timed whatever the sources: a full scan still pending (sessions left out)
-      // would have every background sync ask for another, and list the memory files each time.
-      if (this.#fullScan) {
-        this.#fullScan = false;
-        this.#scannedAt = performance.now();
-      }
-      const found: FoundFile[] = [];
-      const scanned = new Set<MemorySource>();
-      if (sources.has("memory")) {
-        const workspaceDir = this.#options.workspaceDir();
-        found.push(...await this.#memoryFiles.files(workspaceDir, this.#options.memoryWatched()));
-        scanned.add("memory");
-      }
-      const dirty = new Set(this.#dirtySessions);
-      this.#dirtySessions.clear();
-      if (sources.has("sessions")) {
-        if (scanSessions) {
-          found.push(...await findSessionFiles(this.#options.sessionsDir));
-          scanned.add("sessions");
-        } else {
-          found.push(...await statSessionFiles(this.#options.sessionsDir, dirty));
-        }
-      }
-      const report: SyncReport = { at: "", durationMs: 0, reindexed: [], removed: [] };
-      // Only the records that can have changed are read: a whole source when it was scanned (or
-      // left out of `sources`), else the dirty sessions alone.
-      const known = new Map<string, IndexedFile>();
-      for (const source of ["memory", "sessions"] as const) {
-        if (scanned.has(source) || !sources.has(source)) {
-          for (const file of this.#db.files(source)) known.set(file.path, file);
-        }
-      }
-      for (const sessionId of scanned.has("sessions") ? [] : dirty) {
-        const file = this.#db.file(`sessions/${sessionId}.jsonl`);
-        if (file) known.set(file.path, file);
-      }
-      const present = new Set(found.map((file) => file.path));
-      for (const file of known.values()) {
-        if (!present.has(file.path)) {
-          this.#forget(this.#db.removeFile(file.path));
-          report.removed.push(file.path);
-        }
-      }
-      for (const file of found) {
-        const before = known.get(file.path);
-        if (before && before.size === file.size && before.mtimeMs === file.mtimeMs) continue;
-        try {
-          await this.#indexFile(file, before, settings);
-          report.reindexed.push(file.path);
-        } catch (error) {
-          this.#options.logger.warn("memory file not indexed", {
-            path: file.path,
-            error: (error as Error).message,
-          });
-        }
-      }
-      report.at = new Date().toISOString();
-      report.durationMs = Math.round((performance.now() - started) * 100) / 100;
-      if (report.reindexed.length || report.removed.length || !this.#lastSync) {
-        this.#lastSync = report;
-      }
-      return report;
+      return await this.#syncOnce(started);
     } catch (error) {
       this.#fullScan ||= pending.fullScan;
       this.#sources = pending.sources;
       for (const sessionId of pending.dirty) this.#dirtySessions.add(sessionId);
       throw error;
     }
+  }
+
+  /** One sync's work, from reading the settings to the report; `started` times it. */
+  async #syncOnce(started: number): Promise<SyncReport> {
+    const settings = this.#options.settings();
+    const sources = new Set<MemorySource>(settings.sources);
+    // Sessions left out of the last sync were not followed meanwhile (their marks were dropped,
+    // their rows removed): included again (a config reload), they are scanned whole. The memory
+    // files need no such step: their listing is not looked at while they are left out, and what
+    // watchers report meanwhile waits for the next look.
+    const scanSessions = this.#fullScan ||
+      (sources.has("sessions") && !this.#sources.has("sessions"));
+    this.#sources = sources;
+    // Used up and timed whatever the sources: a full scan still pending (sessions left out)
+    // would have every background sync ask for another, and list the memory files each time.
+    if (this.#fullScan) {
+      this.#fullScan = false;
+      this.#scannedAt = performance.now();
+    }
+    const found: FoundFile[] = [];
+    const scanned = new Set<MemorySource>();
+    if (sources.has("memory")) {
+      const workspaceDir = this.#options.workspaceDir();
+      found.push(...await this.#memoryFiles.files(workspaceDir, this.#options.memoryWatched()));
+      scanned.add("memory");
+    }
+    const dirty = new Set(this.#dirtySessions);
+    this.#dirtySessions.clear();
+    if (sources.has("sessions")) {
+      if (scanSessions) {
+        found.push(...await findSessionFiles(this.#options.sessionsDir));
+        scanned.add("sessions");
+      } else {
+        found.push(...await statSessionFiles(this.#options.sessionsDir, dirty));
+      }
+    }
+    const report: SyncReport = { at: "", durationMs: 0, reindexed: [], removed: [] };
+    // Only the records that can have changed are read: a whole source when it was scanned (or
+    // left out of `sources`), else the dirty sessions alone.
+    const known = new Map<string, IndexedFile>();
+    for (const source of ["memory", "sessions"] as const) {
+      if (scanned.has(source) || !sources.has(source)) {
+        for (const file of this.#db.files(source)) known.set(file.path, file);
+      }
+    }
+    for (const sessionId of scanned.has("sessions") ? [] : dirty) {
+      const file = this.#db.file(`sessions/${sessionId}.jsonl`);
+      if (file) known.set(file.path, file);
+    }
+    const present = new Set(found.map((file) => file.path));
+    for (const file of known.values()) {
+      if (!present.has(file.path)) {
+        this.#forget(this.#db.removeFile(file.path));
+        report.removed.push(file.path);
+      }
+    }
+    for (const file of found) {
+      const before = known.get(file.path);
+      if (before && before.size === file.size && before.mtimeMs === file.mtimeMs) continue;
+      try {
+        await this.#indexFile(file, before, settings);
+        report.reindexed.push(file.path);
+      } catch (error) {
+        this.#options.logger.warn("memory file not indexed", {
+          path: file.path,
+          error: (error as Error).message,
+        });
+      }
+    }
+    report.at = new Date().toISOString();
+    report.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    if (report.reindexed.length || report.removed.length || !this.#lastSync) {
+      this.#lastSync = report;
+    }
+    return report;
   }
 
   async #indexFile(file: FoundFile, before: IndexedFile | undefined, settings: SearchSettings) {
