@@ -73,6 +73,17 @@ const loadModules = loadOnce(async () => {
   return { index, embeddings };
 });
 
+/** An agent's workspace (watched alone, for `MEMORY.md`) and its `memory/` folder (recursively). */
+interface MemoryFolders {
+  workspace: string;
+  memory: string;
+}
+
+/** The key of a folder's watcher in `#watchers`. */
+function watchKey(agentId: string, dir: string): string {
+  return `${agentId}:${dir}`;
+}
+
 export class MemoryService implements MemoryBackend {
   #deps: MemoryServiceDeps;
   #indexes = new Map<string, MemoryIndex>();
@@ -341,11 +352,12 @@ export class MemoryService implements MemoryBackend {
       this.#due.delete(agentId);
       // Here too, not only on `config.changed`: a stale watcher's own events schedule this, and
       // a config getter may be swapped with no event (a run without the gateway's config store).
-      this.#closeStaleWatchers();
+      this.#closeStaleWatchers(this.#wantedFolders());
       this.index(agentId).then(
         (index) => {
           // Before the sync: a watcher started now has the sync list the memory files again.
-          if (this.#watchedFolders(agentId)) this.#watch(agentId);
+          const folders = this.#watchedFolders(agentId);
+          if (folders) this.#watch(agentId, folders);
           if (this.#fullScanDue(index)) index.markAllDirty();
           index.sync()
             .then(() => index.embedInBackground())
@@ -367,10 +379,19 @@ export class MemoryService implements MemoryBackend {
 
   /** Watches the folders the config names now, and closes the watchers it no longer names. */
   #rewatch(): void {
-    this.#closeStaleWatchers();
+    const wanted = this.#wantedFolders();
+    this.#closeStaleWatchers(wanted);
+    for (const [agentId, folders] of wanted) this.#watch(agentId, folders);
+  }
+
+  /** The folders the config has watched now, by agent (in the order of its agents). */
+  #wantedFolders(): Map<string, MemoryFolders> {
+    const wanted = new Map<string, MemoryFolders>();
     for (const agent of listAgents(this.#deps.config())) {
-      if (this.#watchedFolders(agent.id)) this.#watch(agent.id);
+      const folders = this.#watchedFolders(agent.id);
+      if (folders) wanted.set(agent.id, folders);
     }
+    return wanted;
   }
 
   /**
@@ -378,19 +399,16 @@ export class MemoryService implements MemoryBackend {
    * an agent removed or with memory off, all of them once `sync.watch` is off. Left open, each
    * holds a watch on folders nothing reads, and its events keep scheduling syncs.
    */
-  #closeStaleWatchers(): void {
-    const wanted = new Set<string>();
-    for (const agent of listAgents(this.#deps.config())) {
-      const folders = this.#watchedFolders(agent.id);
-      if (folders) {
-        wanted.add(`${agent.id}:${folders.workspace}`).add(`${agent.id}:${folders.memory}`);
-      }
+  #closeStaleWatchers(wanted: ReadonlyMap<string, MemoryFolders>): void {
+    const keys = new Set<string>();
+    for (const [agentId, { workspace, memory }] of wanted) {
+      keys.add(watchKey(agentId, workspace)).add(watchKey(agentId, memory));
     }
-    for (const key of [...this.#watchers.keys()]) if (!wanted.has(key)) this.#unwatch(key);
+    for (const key of [...this.#watchers.keys()]) if (!keys.has(key)) this.#unwatch(key);
   }
 
   /** The agent's memory folders, when the config has them watched. */
-  #watchedFolders(agentId: string): { workspace: string; memory: string } | undefined {
+  #watchedFolders(agentId: string): MemoryFolders | undefined {
     const settings = this.#settings(agentId);
     // Memory files left out of `sources` are not read: their events would schedule empty syncs.
     if (!this.#settings().sync.watch || !settings.enabled || !settings.sources.includes("memory")) {
@@ -406,10 +424,9 @@ export class MemoryService implements MemoryBackend {
   // Sessions are not watched: a finished turn marks its own and the session store reports the
   // rest. A watcher there cost each turn a dozen events (every read and append of the session
   // file, each also opened again by the watcher thread) and a timer re-armed per event.
-  #watch(agentId: string): void {
-    const { workspace, memory } = this.#memoryFolders(agentId);
+  #watch(agentId: string, { workspace, memory }: MemoryFolders): void {
     for (const [dir, recursive] of [[workspace, false], [memory, true]] as const) {
-      const key = `${agentId}:${dir}`;
+      const key = watchKey(agentId, dir);
       if (this.#watchers.has(key)) continue;
       let watcher: Deno.FsWatcher;
       try {
@@ -425,9 +442,9 @@ export class MemoryService implements MemoryBackend {
           // A watcher follows the folder it started on: once the folder is removed, renamed or
           // made anew, it sees nothing more at that path. Dropped, it is started again by the
           // sync this event schedules, on whatever is there then.
-          if (paths.includes(workspace)) this.#unwatch(`${agentId}:${workspace}`);
+          if (paths.includes(workspace)) this.#unwatch(watchKey(agentId, workspace));
           if (paths.includes(workspace) || paths.includes(memory)) {
-            this.#unwatch(`${agentId}:${memory}`);
+            this.#unwatch(watchKey(agentId, memory));
           }
           this.#indexes.get(agentId)?.markMemoryChanged();
           this.#schedule(agentId);
@@ -450,11 +467,11 @@ export class MemoryService implements MemoryBackend {
   #memoryWatched(agentId: string): boolean {
     if (!this.#settings().sync.watch) return false;
     const { workspace, memory } = this.#memoryFolders(agentId);
-    return this.#watchers.has(`${agentId}:${workspace}`) &&
-      this.#watchers.has(`${agentId}:${memory}`);
+    return this.#watchers.has(watchKey(agentId, workspace)) &&
+      this.#watchers.has(watchKey(agentId, memory));
   }
 
-  #memoryFolders(agentId: string): { workspace: string; memory: string } {
+  #memoryFolders(agentId: string): MemoryFolders {
     const workspace = agentWorkspaceDir(this.#deps.config(), this.#deps.paths, agentId);
     return { workspace, memory: join(workspace, "memory") };
   }
