@@ -19,15 +19,7 @@ import { costOf, priceOf } from "./pricing.ts";
 import { contextWindowOf } from "./context_window.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
 import type { SessionStore } from "./sessions/session_store.ts";
-import type { SessionTotals } from "./_session_totals.ts";
 import { importLazily, loadOnce } from "../core/lazy_module.ts";
-
-/** Loaded with the first `session_status`, not at start. */
-const totalsModule = loadOnce(() =>
-  importLazily<typeof import("./_session_totals.ts")>(
-    new URL("./_session_totals.ts", import.meta.url),
-  )
-);
 
 /** What {@linkcode SessionDirectory} is built from. */
 export interface SessionDirectoryOptions {
@@ -45,12 +37,19 @@ export class SessionDirectory implements SessionDirectoryShape {
   #options: SessionDirectoryOptions;
   /** Caller -> the session it waits on. */
   #waits = new Map<string, string>();
-  /** Each session's counts, kept from one `session_status` to the next. */
-  #totals: () => Promise<SessionTotals>;
+  /**
+   * Each session's counts, kept from one `session_status` to the next; its module loads with the
+   * first `session_status`, not at start.
+   */
+  #totals = loadOnce(async () => {
+    const { SessionTotals } = await importLazily<typeof import("./_session_totals.ts")>(
+      new URL("./_session_totals.ts", import.meta.url),
+    );
+    return new SessionTotals(this.#options.sessions);
+  });
 
   constructor(options: SessionDirectoryOptions) {
     this.#options = options;
-    this.#totals = loadOnce(async () => new (await totalsModule()).SessionTotals(options.sessions));
   }
 
   async list(filter: { agentId?: string; limit: number }): Promise<SessionSummary[]> {
