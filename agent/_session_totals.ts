@@ -17,13 +17,10 @@ import {
   type SessionStore,
 } from "./sessions/session_store.ts";
 
-/** The tokens one model spent in a session. */
-export interface ModelTokens {
+/** The tokens one model spent in a session: its turns' usages summed. */
+export interface ModelTokens extends Usage {
   provider?: string;
   model?: string;
-  prompt: number;
-  completion: number;
-  total: number;
 }
 
 /** What a session file holds, as `session_status` reports it. */
@@ -175,12 +172,18 @@ function countEntry(counts: SessionCounts, entry: SessionEntry): void {
   const key = JSON.stringify([entry.provider, entry.model]);
   let tokens = counts.byModel.get(key);
   if (!tokens) {
-    tokens = { provider: entry.provider, model: entry.model, prompt: 0, completion: 0, total: 0 };
+    tokens = {
+      provider: entry.provider,
+      model: entry.model,
+      promptTokens: 0,
+      completionTokens: 0,
+      totalTokens: 0,
+    };
     counts.byModel.set(key, tokens);
   }
-  tokens.prompt += usage.promptTokens;
-  tokens.completion += usage.completionTokens;
-  tokens.total += usage.totalTokens;
+  tokens.promptTokens += usage.promptTokens;
+  tokens.completionTokens += usage.completionTokens;
+  tokens.totalTokens += usage.totalTokens;
   counts.last = {
     provider: entry.provider ?? "",
     model: entry.model ?? "",

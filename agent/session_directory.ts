@@ -136,21 +136,14 @@ export class SessionDirectory implements SessionDirectoryShape {
     let cost: number | null = 0;
     // Compacted turns stay in the file and count: their tokens were spent too.
     for (const spent of counts.byModel.values()) {
-      tokens.prompt += spent.prompt;
-      tokens.completion += spent.completion;
-      tokens.total += spent.total;
+      tokens.prompt += spent.promptTokens;
+      tokens.completion += spent.completionTokens;
+      tokens.total += spent.totalTokens;
       const price = priceOf(
         spent.model ?? "",
         modelEntry(config, spent.provider, spent.model)?.cost,
       );
-      const amount = costOf(
-        {
-          promptTokens: spent.prompt,
-          completionTokens: spent.completion,
-          totalTokens: spent.total,
-        },
-        price,
-      );
+      const amount = costOf(spent, price);
       cost = amount === undefined || cost === null ? null : cost + amount;
     }
     const configured = resolveAgent(config, agentId).model ?? null;
