@@ -78,6 +78,9 @@ export class SessionTotals {
     const size = await this.#sessions.size(agentId, sessionId);
     const counted = await this.#stillValid(path, size, this.#counted.get(key)) ?? fresh();
     let torn: RawLine | undefined;
+    // The newest whole line this call read, kept so that the answer need not read it again
+    // (`lineBatchesForward` gives each batch a buffer of its own, so its bytes stay as they are).
+    let ended: RawLine | undefined;
     const from = counted.covered;
     // Nothing appended since the last count: no read at all.
     if (from < size) {
@@ -85,7 +88,10 @@ export class SessionTotals {
         for (const line of batch) {
           // A line with no newline yet is counted for this answer only: it may still grow.
           if (!line.ended) torn = line;
-          else countLine(counted, line);
+          else {
+            countLine(counted, line);
+            ended = line;
+          }
         }
       }
     }
@@ -93,7 +99,7 @@ export class SessionTotals {
       counted.check = await bytesBefore(path, counted.covered, CHECK_BYTES);
     }
     if (rewrites === this.#rewrites) this.#keep(key, counted);
-    return await this.#withNewest(path, counted, torn);
+    return await this.#withNewest(path, counted, torn, ended);
   }
 
   /** `counted` when the file still holds what it counted; a copy, so a failed read spoils none. */
@@ -116,9 +122,15 @@ export class SessionTotals {
 
   /**
    * The answer: the newest line is always read, the others only when they may hold a usage or a
-   * compaction; so the newest line counted unread, or a torn one, is read now.
+   * compaction; so the newest line counted unread, or a torn one, is read now: from `ended` (the
+   * newest whole line this call read) when it is that line, else from the file.
    */
-  async #withNewest(path: string, counted: Counted, torn?: RawLine): Promise<SessionCounts> {
+  async #withNewest(
+    path: string,
+    counted: Counted,
+    torn?: RawLine,
+    ended?: RawLine,
+  ): Promise<SessionCounts> {
     const answer: SessionCounts = {
       messages: counted.messages,
       updatedAt: counted.updatedAt,
@@ -130,7 +142,9 @@ export class SessionTotals {
     if (!torn && counted.lastUnread) {
       answer.messages--;
       const { offset, end } = counted.lastUnread;
-      newest = await readRange(path, offset, end - 1); // without its newline
+      newest = ended?.offset === offset
+        ? ended.bytes // without its newline, as the range read is
+        : await readRange(path, offset, end - 1);
     }
     if (!newest) return answer;
     const entry = entryOfLine(newest);
