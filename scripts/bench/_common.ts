@@ -13,6 +13,12 @@ export function flag(name: string, fallback: number): number {
   return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
 }
 
+/** The checkout `--tree DIR` names (its own scripts/pyclaw and node_modules), else this one. */
+export function treeFlag(): string {
+  const at = Deno.args.indexOf("--tree");
+  return at >= 0 ? Deno.realPathSync(Deno.args[at + 1]) : root.replace(/\/$/, "");
+}
+
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

@@ -19,9 +19,13 @@ import {
 
 /**
  * Starts a server and polls until its first HTTP answer; returns the elapsed ms and the CPU ms
- * the server used until then (its launcher's bash included, which it replaces).
+ * the server used until then (its launcher's bash included, which it replaces). With `giveUpMs`,
+ * a server that has not answered by then is stopped and the start fails.
  */
-export async function start(launch: (port: number) => Deno.ChildProcess) {
+export async function start(
+  launch: (port: number) => Deno.ChildProcess,
+  { giveUpMs = Infinity }: { giveUpMs?: number } = {},
+) {
   const port = freePort();
   const started = performance.now();
   const child = track(launch(port));
@@ -32,20 +36,27 @@ export async function start(launch: (port: number) => Deno.ChildProcess) {
       const ms = performance.now() - started;
       if (response.ok) return { ms, cpu: cpuMs(child.pid), child, port };
     } catch { /* not listening yet */ }
+    if (performance.now() - started > giveUpMs) {
+      await stopTree(child, 3_000);
+      throw new Error(`no answer on port ${port} within ${giveUpMs} ms`);
+    }
     await sleep(2);
   }
 }
 
 /**
- * Resolves once `pid` has used under 5 ms of CPU in a quarter of a second (its start-up work
- * done), or after `capMs`.
+ * Resolves once `cpu` (ms; by default a start's process, all its threads) grows by under 5 ms in
+ * `stepMs` (its start-up work done), or after `capMs`.
  */
-async function quiet(pid: number, capMs = 10_000) {
+export async function quiet(
+  cpu: () => number,
+  { stepMs = 250, capMs = 10_000 }: { stepMs?: number; capMs?: number } = {},
+): Promise<void> {
   const until = performance.now() + capMs;
-  let before = cpuMs(pid);
+  let before = cpu();
   while (performance.now() < until) {
-    await sleep(250);
-    const now = cpuMs(pid);
+    await sleep(stepMs);
+    const now = cpu();
     if (now - before < 5) return;
     before = now;
   }
@@ -67,7 +78,7 @@ export async function startsAndRss(
 ) {
   const warming = await start(launch);
   await sleep(1_500);
-  await quiet(warming.child.pid);
+  await quiet(() => cpuMs(warming.child.pid));
   await stopTree(warming.child);
   const times: number[] = [];
   const cpus: number[] = [];

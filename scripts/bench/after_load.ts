@@ -14,34 +14,30 @@ import { join } from "node:path";
 import {
   atInterrupt,
   flag,
-  freePort,
   machine,
   nonStreaming,
   printTable,
-  root,
   rssMb,
   sleep,
   spawnGateway,
   startFakeUpstream,
   stopTree,
   streaming,
-  track,
+  treeFlag,
   wsSession,
 } from "./_common.ts";
+import { start } from "./_starts.ts";
 
 const ROUNDS = flag("rounds", 2);
 const REQUESTS = 3_000;
 const TURNS = 300;
 const IDLE_S = 75;
-const treeAt = Deno.args.indexOf("--tree");
-const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
+const tree = treeFlag();
 const TOKEN = "bench-token-0123456789abcdef";
 
 const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-after-load-" });
 atInterrupt(() => Deno.removeSync(stateDir, { recursive: true }));
 const upstream = await startFakeUpstream(20);
-const port = freePort();
-const base = `http://127.0.0.1:${port}`;
 
 /** A gateway's RSS in MB, and how much of it is anonymous memory (not the binary's pages). */
 function resident(pid: number): { rss: number; anon: number } {
@@ -56,27 +52,22 @@ const collection = async () =>
   (await Deno.readTextFile(logFile).catch(() => "")).split("\n")
     .find((line) => line.includes('"garbage collected after work"'));
 
-/** The table's rows: what `gateway` keeps resident at each point. */
-async function measure(gateway: Deno.ChildProcess): Promise<string[][]> {
+/**
+ * The table's rows, what the gateway (`pid`, listening on `port`) keeps resident at each point,
+ * and the collection's log entry if it came.
+ */
+async function measure(pid: number, port: number) {
   const rows: string[][] = [];
   const note = (label: string) => {
-    const { rss, anon } = resident(gateway.pid);
+    const { rss, anon } = resident(pid);
     rows.push([label, rss.toFixed(1), anon.toFixed(1)]);
     console.error(`… ${label}: ${rss.toFixed(1)} MB (anonymous ${anon.toFixed(1)})`);
   };
-  const startBy = performance.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`).then((r) => r.text())).includes("ok")) break;
-    } catch { /* not up yet */ }
-    if (performance.now() > startBy) throw new Error(`the gateway of ${tree} did not start`);
-    await sleep(20);
-  }
   // Idle after start: the start-up collection has run by then (it waits for quiet).
   await sleep(5_000);
   note("idle after start");
   const target = {
-    base: `${base}/v1`,
+    base: `http://127.0.0.1:${port}/v1`,
     headers: { authorization: `Bearer ${TOKEN}` },
     model: "gpt-test",
   };
@@ -104,17 +95,20 @@ async function measure(gateway: Deno.ChildProcess): Promise<string[][]> {
     socket.close();
   }
   const idleFrom = performance.now();
+  let entry: string | undefined;
   for (const at of [10, 40, IDLE_S]) {
     // Up to `at` s of idling, or until the collection's entry, whichever comes first.
-    while (performance.now() - idleFrom < at * 1_000 && !(await collection())) await sleep(500);
-    if (await collection()) {
+    while (performance.now() - idleFrom < at * 1_000 && !(entry = await collection())) {
+      await sleep(500);
+    }
+    if (entry) {
       // The entry is written once the trim is done.
       note(`idle, collected after work (${((performance.now() - idleFrom) / 1000).toFixed(0)} s)`);
       break;
     }
     note(`idle ${at} s`);
   }
-  return rows;
+  return { rows, entry };
 }
 
 let gateway: Deno.ChildProcess | undefined;
@@ -133,12 +127,15 @@ try {
       update: { enabled: false },
     }),
   );
-  gateway = track(spawnGateway({ tree, port, token: TOKEN, stateDir }));
-  const rows = await measure(gateway);
+  const started = await start(
+    (port) => spawnGateway({ tree, port, token: TOKEN, stateDir }),
+    { giveUpMs: 30_000 },
+  );
+  gateway = started.child;
+  const { rows, entry } = await measure(gateway.pid, started.port);
   console.log(`bench:after-load ${tree} — ${new Date().toISOString()}`);
   console.log(`Machine: ${machine()}`);
   printTable(["gateway", "RSS (MB)", "anonymous (MB)"], rows);
-  const entry = await collection();
   console.log(entry ? `collection after work: ${entry}` : "no collection after work was logged");
 } finally {
   if (gateway) await stopTree(gateway);

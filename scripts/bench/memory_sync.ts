@@ -12,23 +12,22 @@
 
 import { join } from "node:path";
 import { startFakeOpenAI } from "../../tests/_helpers/fake_openai.ts";
-import { start } from "./_starts.ts";
+import { quiet, start } from "./_starts.ts";
 import {
   cpuMs,
   flag,
   machine,
   printTable,
-  root,
   sleep,
   spawnGateway,
   stopTree,
+  treeFlag,
   wsSession,
 } from "./_common.ts";
 
 const SESSIONS = flag("sessions", 5_000);
 const TURNS = flag("turns", 15);
-const treeAt = Deno.args.indexOf("--tree");
-const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
+const tree = treeFlag();
 const TOKEN = "bench-token-0123456789abcdef";
 /** The sync runs this long after a turn; turns come `GAP_MS` apart, well after it. */
 const DEBOUNCE_MS = 200;
@@ -92,7 +91,8 @@ async function cpuPerTurn(sessions: number): Promise<number> {
       await turn(`warm ${i}`);
       await sleep(1_000);
     }
-    await quiet(mainThread);
+    // Stricter than a start's quiet: the first indexing's gaps between windows pass a 250 ms one.
+    await quiet(mainThread, { stepMs: 500, capMs: 60_000 });
     const before = mainThread();
     for (let i = 0; i < TURNS; i++) {
       await turn(`turn ${i}`);
@@ -104,21 +104,6 @@ async function cpuPerTurn(sessions: number): Promise<number> {
   } finally {
     await stopTree(gateway);
     await Deno.remove(stateDir, { recursive: true });
-  }
-}
-
-/**
- * Resolves once `cpu` (ms) grows by under 5 ms in half a second, or after a minute: stricter
- * than a start's quiet (`_starts.ts`), which the first indexing's gaps between windows pass.
- */
-async function quiet(cpu: () => number): Promise<void> {
-  const until = performance.now() + 60_000;
-  let before = cpu();
-  while (performance.now() < until) {
-    await sleep(500);
-    const now = cpu();
-    if (now - before < 5) return;
-    before = now;
   }
 }
 

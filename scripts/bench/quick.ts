@@ -32,13 +32,13 @@ import {
   startFakeUpstream,
   stopTree,
   streaming,
+  treeFlag,
   wsSession,
 } from "./_common.ts";
 import { idleClientsRow } from "./_idle_turns.ts";
 import { burst, coldStarts, start, startsAndRss } from "./_starts.ts";
 
-const treeAt = Deno.args.indexOf("--tree");
-const tree = treeAt >= 0 ? Deno.realPathSync(Deno.args[treeAt + 1]) : root.replace(/\/$/, "");
+const tree = treeFlag();
 const STARTS = flag("starts", 5);
 // 200 measured rounds, not 300: the 1,000 warm-up rounds (below) took the run past its 40 s on a
 // slow moment (41 s), and the rows' medians move with the machine's hour, not with 100 rounds.
