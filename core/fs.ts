@@ -49,18 +49,30 @@ export async function writeFileAtomic(
 export async function readRange(file: string, from: number, to: number): Promise<Uint8Array> {
   const handle = await Deno.open(file, { read: true });
   try {
-    await handle.seek(from, Deno.SeekMode.Start);
-    const bytes = new Uint8Array(Math.max(0, to - from));
-    let read = 0;
-    while (read < bytes.length) {
-      const n = await handle.read(bytes.subarray(read));
-      if (n === null) break;
-      read += n;
-    }
-    return bytes.subarray(0, read);
+    return await readAt(handle, from, Math.max(0, to - from));
   } finally {
     handle.close();
   }
+}
+
+/**
+ * `length` bytes of an open file from byte `position` (fewer when it ends sooner). Moves the
+ * file's position to just past them.
+ */
+export async function readAt(
+  handle: Deno.FsFile,
+  position: number,
+  length: number,
+): Promise<Uint8Array> {
+  await handle.seek(position, Deno.SeekMode.Start);
+  const bytes = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = await handle.read(bytes.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return bytes.subarray(0, filled);
 }
 
 /**

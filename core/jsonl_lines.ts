@@ -6,6 +6,7 @@
  */
 
 import { lastIndexOf } from "./bytes.ts";
+import { readAt } from "./fs.ts";
 
 /** A parsed line and where it starts in the file. */
 export interface LocatedLine {
@@ -189,18 +190,6 @@ async function openIfExists(path: string): Promise<Deno.FsFile | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-}
-
-async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
-  await file.seek(position, Deno.SeekMode.Start);
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const n = await file.read(buffer.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return buffer.subarray(0, filled);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
