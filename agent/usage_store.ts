@@ -7,7 +7,7 @@
  */
 
 import { dirname } from "../core/path.ts";
-import { bytesBefore, writeFileAtomic } from "../core/fs.ts";
+import { bytesBefore, statIfExists, writeFileAtomic } from "../core/fs.ts";
 import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
 import { USAGE_MAX_DAYS } from "../core/protocol/limits.ts";
@@ -364,7 +364,7 @@ export class UsageStore {
    * are none that match it (the log holds every call ever made, memory only the totals).
    */
   async #read(): Promise<Aggregates> {
-    const size = await sizeOf(this.file);
+    const size = (await statIfExists(this.file))?.size ?? 0;
     const { readTotals } = await totalsModule();
     const saved = size
       ? await readTotals(this.totalsFile, this.file, size, CHECK_BYTES)
@@ -401,14 +401,5 @@ function endsLine(file: string): boolean {
     return true;
   } finally {
     handle?.close();
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await Deno.stat(file)).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
   }
 }

@@ -99,6 +99,16 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   }
 }
 
+/** Stats a path (following links), or returns `undefined` when it does not exist. */
+export async function statIfExists(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 /**
  * True when `path` is `dir` or lies inside it, after resolving both (no file system access, so
  * links are not followed: callers that must see through them resolve real paths first).

@@ -12,7 +12,7 @@
  * write beside a running gateway.
  */
 
-import { inBatches } from "../../core/fs.ts";
+import { inBatches, statIfExists } from "../../core/fs.ts";
 import type { Plan } from "../../tools/plans/plan_types.ts";
 import { isOpen, planIds, type PlanKey } from "./plan_store.ts";
 
@@ -99,13 +99,8 @@ interface FolderStamp {
 const MISSING: FolderStamp = { ino: null, mtime: -1 };
 
 async function stampOf(dir: string): Promise<FolderStamp> {
-  try {
-    const info = await Deno.stat(dir);
-    return { ino: info.ino, mtime: info.mtime?.getTime() ?? null };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return MISSING;
-    throw error;
-  }
+  const info = await statIfExists(dir);
+  return info ? { ino: info.ino, mtime: info.mtime?.getTime() ?? null } : MISSING;
 }
 
 function unchanged(now: FolderStamp, seen: FolderStamp | undefined): boolean {

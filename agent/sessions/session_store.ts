@@ -9,7 +9,7 @@
 
 import { dirname, join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { writeFileAtomic } from "../../core/fs.ts";
+import { statIfExists, writeFileAtomic } from "../../core/fs.ts";
 import type { StatePaths } from "../../core/paths.ts";
 import type { ToolCall, Usage } from "../providers/types.ts";
 import {
@@ -298,12 +298,7 @@ export class SessionStore {
   async size(agentId: string, sessionId: string): Promise<number> {
     const path = this.file(agentId, sessionId);
     if (this.#locks.has(path)) await this.#settled(path);
-    try {
-      return (await Deno.stat(path)).size;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return 0;
-      throw error;
-    }
+    return (await statIfExists(path))?.size ?? 0;
   }
 
   /**
@@ -609,15 +604,6 @@ function located(lines: string[], start: number): LocatedEntry[] {
     start += byteLength(line) + 1;
     return { offset, end: start, entry: JSON.parse(line) };
   });
-}
-
-async function statIfExists(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
 }
 
 const encoder = new TextEncoder();
