@@ -7,6 +7,7 @@
  */
 
 import { dirname } from "../core/path.ts";
+import { concatBytes } from "../core/bytes.ts";
 import { bytesBefore, statIfExists, writeFileAtomic } from "../core/fs.ts";
 import { isoTime } from "../core/iso_time.ts";
 import { linesForward } from "../core/jsonl_lines.ts";
@@ -212,9 +213,7 @@ export class UsageStore {
   #appended(covered: number, text: string): void {
     const bytes = encoder.encode(text);
     this.#covered = covered + bytes.length;
-    const joined = new Uint8Array(this.#check.length + bytes.length);
-    joined.set(this.#check);
-    joined.set(bytes, this.#check.length);
+    const joined = concatBytes([this.#check, bytes]);
     this.#check = joined.slice(Math.max(0, joined.length - CHECK_BYTES));
   }
 
