@@ -5,9 +5,9 @@
  * it all on every call cost each call more than the last.
  */
 
-import { bytesEqual, lastIndexOf } from "../core/bytes.ts";
+import { bytesEqual, lastIndexOf, startsWith } from "../core/bytes.ts";
 import { bytesBefore, readRange } from "../core/fs.ts";
-import { lineBatchesForward, type RawLine, startsWith } from "../core/jsonl_lines.ts";
+import { lineBatchesForward, type RawLine } from "../core/jsonl_lines.ts";
 import type { Usage } from "./providers/types.ts";
 import {
   COMPACTION_LINE_PREFIX,

@@ -6,7 +6,8 @@
  * read whole, as before. Imported on first use (the first model call or `usage.get`), not at start.
  */
 
-import { bytesBefore, hex } from "../core/fs.ts";
+import { hex } from "../core/bytes.ts";
+import { bytesBefore } from "../core/fs.ts";
 
 /** The running totals of one model on one day. */
 export interface DayModelTotals {

@@ -14,7 +14,7 @@ import { estimateStoredTokens } from "./session_context.ts";
 import { summaryRequest, transcriptLine } from "./_compaction_transcript.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { Usage } from "./providers/types.ts";
-import { startsWith } from "../core/jsonl_lines.ts";
+import { startsWith } from "../core/bytes.ts";
 import {
   COMPACTION_LINE_PREFIX,
   type CompactionEntry,

@@ -1,6 +1,7 @@
 /**
  * @module Bytes: constant-time comparison of two byte arrays or strings, for secrets (gateway
- * tokens, file links), joining arrays read in pieces, and finding bytes in a line.
+ * tokens, file links), joining arrays read in pieces, finding bytes in a line, and writing bytes
+ * as hex.
  * The comparison is written out rather than taken from `node:crypto`: importing that module at
  * start-up cost the gateway about 100 ms on a loaded 2-core machine (issue 17), for a ten-line
  * loop.
@@ -43,6 +44,13 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffe
   return joined;
 }
 
+/** True when `line` starts with the bytes of `prefix`. */
+export function startsWith(line: Uint8Array, prefix: Uint8Array): boolean {
+  if (line.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (line[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** Where `part` last occurs in `bytes`, or -1. */
 export function lastIndexOf(bytes: Uint8Array, part: Uint8Array): number {
   outer: for (let i = bytes.length - part.length; i >= 0; i--) {
@@ -50,4 +58,9 @@ export function lastIndexOf(bytes: Uint8Array, part: Uint8Array): number {
     return i;
   }
   return -1;
+}
+
+/** Bytes as lowercase hex, for keeping them in JSON. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -84,11 +84,6 @@ export function bytesBefore(file: string, offset: number, count: number): Promis
   return readRange(file, Math.max(0, offset - count), offset);
 }
 
-/** Bytes as lowercase hex, for keeping them in JSON. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /** Reads a text file, or returns `undefined` when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {

@@ -88,13 +88,6 @@ export interface LineOptions {
 /** The value of a line that `parseIf` chose not to parse. */
 export const UNPARSED: unique symbol = Symbol("unparsed");
 
-/** True when `line` starts with the bytes of `prefix`. */
-export function startsWith(line: Uint8Array, prefix: Uint8Array): boolean {
-  if (line.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (line[i] !== prefix[i]) return false;
-  return true;
-}
-
 /** Lines of `path` starting in `[start, end)`, oldest first; `start` must be a line start. */
 export async function* linesForward(
   path: string,

@@ -5,7 +5,8 @@
  */
 
 import { join } from "../../core/path.ts";
-import { bytesBefore, hex, inBatches } from "../../core/fs.ts";
+import { hex } from "../../core/bytes.ts";
+import { bytesBefore, inBatches } from "../../core/fs.ts";
 import type { SourceLine } from "./_chunking.ts";
 import type { MemorySource } from "./memory_db.ts";
 
