@@ -179,6 +179,8 @@ function memoBody(key: string, config: MemoConfig): string {
   return JSON.stringify([key, config]);
 }
 
+// Not core/bytes.ts's hex: this module loads before the gateway listens and core/bytes.ts does
+// not, so importing it would add a module to that path (tests/scripts/startup_graph_test.ts).
 function hex(digest: ArrayBuffer): string {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
