@@ -41,7 +41,7 @@ export type PlanKey = Pick<Plan, "id" | "agentId" | "sessionId" | "status">;
 const ID = /^plan_[A-Za-z0-9_-]{1,64}$/;
 
 /** True for a well-formed plan id (also what keeps an id from naming a path elsewhere). */
-export function isPlanId(id: string): boolean {
+function isPlanId(id: string): boolean {
   return ID.test(id);
 }
 
