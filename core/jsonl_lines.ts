@@ -109,7 +109,10 @@ export interface RawLine {
   offset: number;
   /** Byte offset just past the line's newline (or the end read). */
   end: number;
-  /** The line without its newline. */
+  /**
+   * The line without its newline. Each batch reads into buffers of its own, so the bytes stay
+   * valid after later batches (agent/_session_totals.ts keeps the last line's).
+   */
   bytes: Uint8Array;
   /** False for a last line with no newline after it (torn, or still being written). */
   ended: boolean;

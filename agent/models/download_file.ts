@@ -6,6 +6,7 @@
 import { createHash, type Hash } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { dirname } from "../../core/path.ts";
+import { statIfExists } from "../../core/fs.ts";
 import { type DownloadRequest, ModelDownloadError } from "./hub.ts";
 
 /** Options for {@linkcode downloadToPartial}. */
@@ -237,12 +238,7 @@ async function ensureSpace(dir: string, needed: number, label: string): Promise<
 }
 
 async function fileSize(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
+  return (await statIfExists(path))?.size ?? 0;
 }
 
 async function restart(path: string): Promise<number> {

@@ -204,12 +204,7 @@ export class SessionStore {
   }
 
   async exists(agentId: string, sessionId: string): Promise<boolean> {
-    try {
-      return (await Deno.stat(this.file(agentId, sessionId))).isFile;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
+    return (await statIfExists(this.file(agentId, sessionId)))?.isFile ?? false;
   }
 
   /**

@@ -101,6 +101,7 @@ async function measure(pid: number, port: number) {
     while (performance.now() - idleFrom < at * 1_000 && !(entry = await collection())) {
       await sleep(500);
     }
+    entry ??= await collection(); // written during the last wait
     if (entry) {
       // The entry is written once the trim is done.
       note(`idle, collected after work (${((performance.now() - idleFrom) / 1000).toFixed(0)} s)`);
@@ -130,7 +131,9 @@ try {
   const started = await start(
     (port) => spawnGateway({ tree, port, token: TOKEN, stateDir }),
     { giveUpMs: 30_000 },
-  );
+  ).catch((error) => {
+    throw new Error(`the gateway of ${tree} did not start: ${error.message}`);
+  });
   gateway = started.child;
   const { rows, entry } = await measure(gateway.pid, started.port);
   console.log(`bench:after-load ${tree} — ${new Date().toISOString()}`);
