@@ -63,36 +63,46 @@ export async function quiet(
 }
 
 /**
- * Median warm start and idle RSS; the last server is left running for the caller.
+ * Median warm starts of each launcher, alternated start by start (the first of a round rotating),
+ * so a drift in the machine's speed weighs on all alike: measured one side after the other,
+ * seconds apart, the warm-start row moved 0.96-1.64x between runs of one tree in one quarter
+ * hour (2026-12-06 14:13-14:16), as the floor's own median moved 28-42 ms.
  *
- * The first start warms the Deno cache, so it lives as long as the measured one does before its
- * reading, and then until it is quiet: Deno transpiles a module the first time a process loads
- * it, and a server loads modules after its first answer (the gateway ~90 of its ~125, in steps).
- * Stopped at its first answer, as it was, it left those to the measured start, which on a fresh
- * checkout transpiled them itself and read 4-7 MB more idle RSS (1.68x instead of 1.49x); the
- * floor, one module loaded before its first answer, was warm either way.
+ * Each launcher's first start warms the Deno cache, so it lives as long as a measured one does
+ * before its reading, and then until it is quiet: Deno transpiles a module the first time a
+ * process loads it, and a server loads modules after its first answer (the gateway ~90 of its
+ * ~125, in steps). Stopped at its first answer, as it was, it left those to the measured start,
+ * which on a fresh checkout transpiled them itself and read 4-7 MB more idle RSS (1.68x instead
+ * of 1.49x); the floor, one module loaded before its first answer, was warm either way.
  */
-export async function startsAndRss(
-  launch: (port: number) => Deno.ChildProcess,
+export async function warmStarts(
+  launchers: ((port: number) => Deno.ChildProcess)[],
   starts: number,
 ) {
-  const warming = await start(launch);
-  await sleep(1_500);
-  await quiet(() => cpuMs(warming.child.pid));
-  await stopTree(warming.child);
-  const times: number[] = [];
-  const cpus: number[] = [];
-  for (let i = 0; i < starts - 1; i++) {
-    const { ms, cpu, child } = await start(launch);
-    times.push(ms);
-    cpus.push(cpu);
-    await stopTree(child, 5_000);
+  for (const launch of launchers) {
+    const warming = await start(launch);
+    await sleep(1_500);
+    await quiet(() => cpuMs(warming.child.pid));
+    await stopTree(warming.child);
   }
-  const last = await start(launch);
-  times.push(last.ms);
-  cpus.push(last.cpu);
+  const runs = launchers.map(() => ({ times: [] as number[], cpus: [] as number[] }));
+  for (let i = 0; i < starts; i++) {
+    for (let j = 0; j < launchers.length; j++) {
+      const side = (i + j) % launchers.length;
+      const { ms, cpu, child } = await start(launchers[side]);
+      runs[side].times.push(ms);
+      runs[side].cpus.push(cpu);
+      await stopTree(child, 5_000);
+    }
+  }
+  return runs.map((run) => ({ start: median(run.times), startCpu: median(run.cpus) }));
+}
+
+/** A started server's idle RSS (its process tree, 1.5 s after its first answer); left running. */
+export async function idleServer(launch: (port: number) => Deno.ChildProcess) {
+  const server = await start(launch);
   await sleep(1_500);
-  return { start: median(times), startCpu: median(cpus), rss: rssMb(last.child.pid).tree, ...last };
+  return { rss: rssMb(server.child.pid).tree, ...server };
 }
 
 /**

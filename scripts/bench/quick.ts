@@ -36,7 +36,7 @@ import {
   wsSession,
 } from "./_common.ts";
 import { idleClientsRow } from "./_idle_turns.ts";
-import { burst, coldStarts, start, startsAndRss } from "./_starts.ts";
+import { burst, coldStarts, idleServer, start, warmStarts } from "./_starts.ts";
 
 const tree = treeFlag();
 const STARTS = flag("starts", 5);
@@ -101,21 +101,22 @@ const none = {
 };
 let [floor, floorCrowd, plain, crowd] = [none, none, none, none];
 if (!REQUESTS_ONLY) {
-  progress("floor: starts and idle RSS");
-  const floorServer = await startsAndRss(startFloor, STARTS);
+  await writeConfig();
+  progress("floor and gateway: warm starts, alternated");
+  const [floorStarts, plainStarts] = await warmStarts([startFloor, startGateway], STARTS);
+  progress("floor: idle RSS and concurrent connections");
+  const floorServer = await idleServer(startFloor);
   floorCrowd = { ...none, ...await burst(floorServer.port, CLIENTS) };
   await stopTree(floorServer.child, 5_000);
-  floor = { ...none, ...floorServer };
-
-  progress("gateway (default config): starts, idle RSS, concurrent connections");
-  await writeConfig();
-  const plainServer = await startsAndRss(startGateway, STARTS);
+  floor = { ...none, ...floorStarts, ...floorServer };
+  progress("gateway (default config): idle RSS and concurrent connections");
+  const plainServer = await idleServer(startGateway);
   crowd = { ...none, ...await burst(plainServer.port, CLIENTS, connectParams) };
   await stopTree(plainServer.child, 5_000);
   progress("floor and gateway: first starts on an empty Deno cache, alternated");
   const [floorCold, plainCold] = await coldStarts(startFloor, startGateway);
   floor = { ...floor, ...floorCold };
-  plain = { ...none, ...plainServer, ...plainCold };
+  plain = { ...none, ...plainStarts, ...plainServer, ...plainCold };
 }
 
 progress("gateway: /v1 proxy and chat.send turns");
