@@ -3,8 +3,9 @@
  * globs: the command is parsed with `shell-quote`, every simple command of a list or pipeline
  * must match a pattern on its own, and anything that could reach past the workspace or run more
  * than the pattern shows (substitution, expansions, `~`, `..`, outside paths, leading
- * assignments, here-docs, subshells) is never pre-approved. Such a command is not refused
- * outright: it falls back to the policy (asked under `ask`, refused under `deny`).
+ * assignments, here-docs, here-strings, subshells, a command made only of redirections) is never
+ * pre-approved. Such a command is not refused outright: it falls back to the policy (asked under
+ * `ask`, refused under `deny`).
  */
 
 import { isInsideDir } from "../core/fs.ts";
@@ -122,16 +123,16 @@ function splitCommand(command: string): SimpleCommand[] | undefined {
       return undefined; // subshells, here-docs, `;;`, `>|`, process substitution
     }
   }
-  // A trailing `&` or `;` leaves an empty last command; any other empty one is malformed.
-  if (commands.length > 1 && isEmpty(commands[commands.length - 1])) {
+  // A trailing `&` or `;` leaves an empty last command: nothing at all, not even a redirection.
+  const last = commands[commands.length - 1];
+  if (commands.length > 1 && last.words.length === 0 && last.redirects.length === 0) {
     commands.pop();
     commands[commands.length - 1].separator = "";
   }
-  return commands.some(isEmpty) ? undefined : commands;
-}
-
-function isEmpty(cmd: SimpleCommand): boolean {
-  return cmd.words.length === 0;
+  // Any other command without words is malformed or made only of redirections (`cat x; >f`,
+  // and `cat x &>f`, which sh reads as `cat x &` then `>f`): it opens or empties files that no
+  // pattern shows, so it is never vouched for.
+  return commands.some((cmd) => cmd.words.length === 0) ? undefined : commands;
 }
 
 /** True when no word or redirection of `cmd` changes the environment or leaves the workspace. */

@@ -89,8 +89,61 @@ Deno.test("allow patterns never vouch for paths or globs that reach outside the 
   assert(!vouched("cat a.txt > /etc/cron.d/x"));
   assert(!vouched("cat < ../gateway.token"));
   assert(!vouched("cat a.txt >& ../out"));
+  assert(!vouched("cat a.txt 2> ../err"));
+  assert(!vouched("cat a.txt 2>> /etc/x"));
+  assert(!vouched("cat a.txt >| ../out"));
+  assert(!vouched("cat a.txt <> ../gateway.token"));
+  assert(!vouched("cat <<< ../gateway.token"));
+  assert(vouched("cat a.txt >&3"));
+  assert(vouched("cat a.txt 2>&1 > out.txt"));
   // Without a workspace to compare against, no absolute path is vouched for.
   assert(!matchesAllowPattern(`cat ${ws}/a`, readers));
+});
+
+Deno.test("allow patterns never vouch for a command made only of a redirection", () => {
+  for (
+    const command of [
+      "cat x; >/tmp/victim.txt",
+      "cat x; > /etc/passwd",
+      "cat x ;>>../victim",
+      "cat x & >/abs",
+      "cat x &>../gateway.token",
+      "cat x &>>../gateway.token",
+      "cat x && >../v",
+      "cat x || >>../v",
+      "cat x | >../v",
+      "cat x; 2>../v",
+      "cat x; >&../v",
+      "cat x; <../gateway.token",
+      // Inside the workspace too: the empty command truncates a file no pattern shows.
+      "cat x; >notes.txt",
+      "cat x &>log.txt",
+      ">notes.txt",
+      ">notes.txt; cat x",
+    ]
+  ) {
+    assert(!matchesAllowPattern(command, ["cat *"], place), command);
+  }
+  assert(vouched("cat x;"));
+  assert(vouched("cat x &"));
+});
+
+Deno.test("exec under policy ask runs no redirection-only command unasked", async () => {
+  await using t = await toolContext({
+    config: { tools: { exec: { policy: "ask", sandbox: "none", allowPatterns: ["cat *"] } } },
+  });
+  const workspace = join(t.dir, "workspace");
+  await Deno.mkdir(workspace);
+  t.ctx.workspaceDir = workspace;
+  const victim = join(t.dir, "victim.txt");
+  await Deno.writeTextFile(victim, "keep me");
+  await Deno.writeTextFile(join(workspace, "x"), "x");
+
+  for (const command of [`cat x; >${victim}`, "cat x &>../victim.txt", "cat x; >>../victim.txt"]) {
+    const result = await t.call(execTool, { command });
+    assertMatch(result.content, /approval is required/, command);
+    assertEquals(await Deno.readTextFile(victim), "keep me", command);
+  }
 });
 
 Deno.test("exec under policy deny with cat */grep * cannot read the state dir's token", async () => {
