@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import { wrapExternal } from "../external_content.ts";
 import { capText } from "../text_cap.ts";
 import { defineTool, type ToolContext, type ToolOutput } from "../tool.ts";
 import type { TargetOptions } from "./manager.ts";
@@ -76,12 +77,15 @@ async function describePage(manager: BrowserControl, target: TargetOptions, lead
   const page = await manager.page(target);
   const digest = await readPage(page);
   return {
-    content: `${lead}\n\n${formatDigest(digest)}`,
+    content: `${lead}\n\n${fromPage(formatDigest(digest), digest.url)}`,
     data: { url: digest.url, title: digest.title },
   };
 }
 
 const json = (value: unknown) => capText(JSON.stringify(value, null, 2), 20_000).text;
+
+/** Text a page chose (its words, title, script results) reaches the model marked as untrusted. */
+const fromPage = (text: string, url?: string) => wrapExternal(text, { tool: "browser", from: url });
 
 async function runAction(args: Args, ctx: ToolContext): Promise<ToolOutput> {
   const manager = managerOf(ctx);
@@ -134,7 +138,8 @@ async function runAction(args: Args, ctx: ToolContext): Promise<ToolOutput> {
     }
     case "evaluate": {
       const { result } = await manager.evaluate(need(args, "fn"), target);
-      return { content: json(result), data: { result } };
+      const url = (await manager.page(target)).url();
+      return { content: fromPage(json(result), url), data: { result } };
     }
     case "status":
       return asJson(await manager.status(args.profile));
@@ -142,8 +147,11 @@ async function runAction(args: Args, ctx: ToolContext): Promise<ToolOutput> {
       return asJson(await manager.start(args.profile));
     case "stop":
       return asJson(await manager.stop(args.profile));
-    case "tabs":
-      return asJson(await manager.tabs(args.profile));
+    case "tabs": {
+      // Each tab's title is the page's own text.
+      const tabs = await manager.tabs(args.profile);
+      return { content: fromPage(json(tabs)), data: tabs };
+    }
     case "profiles":
       return asJson(await manager.listProfiles());
     case "createProfile":
