@@ -13,7 +13,18 @@ export interface ExternalSource {
   from?: string;
 }
 
-const MARKER = /<{2,}\s*\/?\s*(END_)?EXTERNAL_UNTRUSTED_CONTENT[^>]*>{2,}/gi;
+/** `word` as a pattern that also matches it with markdown's escaping backslashes (`END\_`). */
+const escapable = (word: string) => [...word].map((char) => String.raw`\\*${char}`).join("");
+
+/**
+ * A marker, also as markdown conversion writes it: `<<<END\_EXTERNAL\_UNTRUSTED\_CONTENT>>>`
+ * still reads as a marker to the model, so it is defused too.
+ */
+const MARKER = new RegExp(
+  String.raw`(\\*<){2,}[\\\s]*\/?[\\\s]*(${escapable("END_")})?` +
+    String.raw`${escapable("EXTERNAL_UNTRUSTED_CONTENT")}[^>]*(\\*>){2,}`,
+  "gi",
+);
 
 /** Wraps `text` as external, untrusted content. */
 export function wrapExternal(text: string, source: ExternalSource): string {

@@ -155,9 +155,11 @@ export class SsrfGuard {
     }
     if (parsed.href === "about:blank") return { allowed: true };
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      // Not the URL itself: a redirect's target is the server's text, and an opaque
+      // `javascript:…` URL keeps its spaces, so it could read as an instruction in the error.
       return {
         allowed: false,
-        reason: `Only http and https URLs may be opened, not ${parsed.protocol} (${url})`,
+        reason: `Only http and https URLs may be opened, not ${parsed.protocol}`,
       };
     }
     const policy = this.#policy();

@@ -75,7 +75,10 @@ export async function guardedFetch(
           throw new Error(`Too many redirects (more than ${options.maxRedirects}) from ${url}`);
         }
         redirects.push(current);
-        current = new URL(location, current).href;
+        // URL's own error repeats the header, which the server chose; errors reach the model unwrapped.
+        const next = URL.parse(location, current);
+        if (!next) throw new Error(`Redirect from ${current} has an invalid Location header`);
+        current = next.href;
         continue;
       }
       const { bytes, truncated } = await readCapped(response, options.maxBytes);

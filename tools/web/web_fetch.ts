@@ -18,6 +18,12 @@ const parameters = z.strictObject({
   extractMode: z.enum(["markdown", "text"]).default("markdown"),
 });
 
+/**
+ * A media type as RFC 6838 names them: the only server-chosen text an error may repeat, since
+ * errors reach the model unwrapped.
+ */
+const MEDIA_TYPE = /^[a-z0-9][\w!#$&^.+-]{0,63}\/[a-z0-9][\w!#$&^.+-]{0,63}$/;
+
 /** Content types read as text as they are. */
 const PLAIN = /^(text\/|application\/(json|xml|[\w.+-]+\+(json|xml)|javascript|x-ndjson))/i;
 
@@ -41,7 +47,8 @@ export const webFetch = defineTool({
       (type === "" &&
         /^\s*<(!doctype html|html)/i.test(new TextDecoder().decode(page.bytes.subarray(0, 256))));
     if (!html && type !== "" && !PLAIN.test(type)) {
-      throw new Error(`${page.url} is ${type}, not a web page or text; web_fetch reads text only`);
+      const named = MEDIA_TYPE.test(type) ? type : "of an invalid content type";
+      throw new Error(`${page.url} is ${named}, not a web page or text; web_fetch reads text only`);
     }
     const decoded = decodeBody(page.bytes, page.contentType, html);
     const { title, text } = html
