@@ -23,17 +23,27 @@ export function rankHits(
   vectors: VectorSet | undefined,
   query: string,
   queryVector: Float32Array | undefined,
-  options: { settings: SearchSettings; limit: number },
+  options: {
+    settings: SearchSettings;
+    limit: number;
+    /** Files whose chunks are never hits (`sessions/<id>.jsonl`). */
+    excludePaths?: readonly string[];
+  },
 ): MemoryHit[] {
-  const { settings } = options;
+  const { settings, excludePaths = [] } = options;
   const limit = Math.max(1, Math.min(MAX_RESULTS, options.limit));
   const candidates = limit * settings.query.hybrid.candidateMultiplier;
-  const text = db.searchText(query, candidates);
+  const text = db.searchText(query, candidates, excludePaths);
   const best = Math.max(0, ...text.map((hit) => hit.relevance));
   const textScore = new Map(text.map((hit) => [hit.id, best > 0 ? hit.relevance / best : 1]));
   const ids = new Set(textScore.keys());
   const hybrid = vectors !== undefined && queryVector !== undefined;
-  if (hybrid) { for (const { id } of vectors.nearest(queryVector, candidates)) ids.add(id); }
+  if (hybrid) {
+    const excluded = db.chunkIdsOf(excludePaths);
+    for (const { id } of vectors.nearest(queryVector, candidates + excluded.size)) {
+      if (!excluded.has(id)) ids.add(id);
+    }
+  }
   let { vectorWeight, textWeight } = settings.query.hybrid;
   if (vectorWeight + textWeight <= 0) vectorWeight = textWeight = 0.5;
   const total = vectorWeight + textWeight;

@@ -72,6 +72,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
 );
 `;
 
+/** A chunks_fts condition: the row is no chunk of the files in the JSON array bound to it. */
+const NOT_EXCLUDED =
+  "rowid NOT IN (SELECT id FROM chunks WHERE path IN (SELECT value FROM json_each(?)))";
+
 /** The SQLite file of one agent's index. Synchronous: every call is short. */
 export class MemoryDb {
   #db: DatabaseSync;
@@ -226,16 +230,19 @@ export class MemoryDb {
    * them exactly, otherwise those newest matches are ranked by `rankCandidates` (a BM25 over
    * them alone): a very common query searches recent memory.
    */
-  searchText(query: string, limit: number): TextHit[] {
+  searchText(query: string, limit: number, excludePaths: readonly string[] = []): TextHit[] {
     const fts = buildFtsQuery(query);
     if (!fts.match) return [];
+    const excluded = JSON.stringify(excludePaths);
     const newest = this.#sql(
-      "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-    ).all(fts.match, CANDIDATE_CAP).map((row) => Number(row.rowid));
+      `SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND ${NOT_EXCLUDED} ` +
+        "ORDER BY rowid DESC LIMIT ?",
+    ).all(fts.match, excluded, CANDIDATE_CAP).map((row) => Number(row.rowid));
     if (newest.length < CANDIDATE_CAP) {
       return this.#sql(
-        "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
-      ).all(fts.match, limit).map((row) => ({
+        "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? " +
+          `AND ${NOT_EXCLUDED} ORDER BY rank LIMIT ?`,
+      ).all(fts.match, excluded, limit).map((row) => ({
         id: Number(row.rowid),
         relevance: -Number(row.rank),
       }));
@@ -244,6 +251,15 @@ export class MemoryDb {
       "SELECT id, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
     ).all(JSON.stringify(newest)).map((row) => ({ id: Number(row.id), text: String(row.text) }));
     return rankCandidates(texts, fts.needles).slice(0, limit);
+  }
+
+  /** The ids of the chunks of the files at `paths`. */
+  chunkIdsOf(paths: readonly string[]): Set<number> {
+    if (!paths.length) return new Set();
+    return new Set(
+      this.#sql("SELECT id FROM chunks WHERE path IN (SELECT value FROM json_each(?))")
+        .all(JSON.stringify(paths)).map((row) => Number(row.id)),
+    );
   }
 
   chunks(ids: readonly number[]): Map<number, ChunkRow> {

@@ -9,6 +9,7 @@ import type { Logger } from "../../core/logger.ts";
 import type {
   MemoryGetRequest,
   MemoryGetResult,
+  MemorySearchOptions,
   MemorySearchResult,
 } from "../../tools/memory/memory_types.ts";
 import { type Chunk, chunkLines, chunkSize } from "./_chunking.ts";
@@ -276,10 +277,7 @@ export class MemoryIndex {
   }
 
   /** Searches, after reading what changed since the last sync. */
-  async search(
-    query: string,
-    options: { maxResults?: number; signal?: AbortSignal } = {},
-  ): Promise<MemorySearchResult> {
+  async search(query: string, options: MemorySearchOptions = {}): Promise<MemorySearchResult> {
     await this.sync();
     const settings = this.#options.settings();
     const embedder = settings.query.hybrid.enabled ? this.#options.embedder() : undefined;
@@ -298,6 +296,7 @@ export class MemoryIndex {
     const hits = rankHits(this.#db, this.#vectorSet(queryVector), query, queryVector, {
       settings,
       limit: options.maxResults ?? settings.query.maxResults,
+      excludePaths: options.excludeSessions?.map((id) => `sessions/${id}.jsonl`),
     });
     if (embedder && !warning) this.embedInBackground();
     return {

@@ -16,6 +16,7 @@ import type {
   MemoryBackend,
   MemoryGetRequest,
   MemoryGetResult,
+  MemorySearchOptions,
   MemorySearchResult,
 } from "../../tools/memory/memory_types.ts";
 import { listAgents, resolveAgent } from "../agents.ts";
@@ -273,7 +274,7 @@ export class MemoryService implements MemoryBackend {
   async search(
     agentId: string,
     query: string,
-    options: { maxResults?: number; signal?: AbortSignal } = {},
+    options: MemorySearchOptions = {},
   ): Promise<MemorySearchResult> {
     resolveAgent(this.#deps.config(), agentId);
     const settings = this.#settings(agentId);

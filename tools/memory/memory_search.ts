@@ -22,7 +22,13 @@ export const memorySearchTool = defineTool({
   run: async ({ query, maxResults }, ctx) => {
     const memory = ctx.services.memory;
     if (!memory) return { content: "Memory search is not available here", isError: true };
-    const result = await memory.search(ctx.agentId, query, { maxResults, signal: ctx.signal });
+    // The running session is already in context: its own turns (this very question first) would
+    // only crowd out what the agent does not know.
+    const result = await memory.search(ctx.agentId, query, {
+      maxResults,
+      excludeSessions: [ctx.sessionId],
+      signal: ctx.signal,
+    });
     if (result.disabled) {
       return {
         content: "Memory search is disabled (agents.defaults.memorySearch.enabled)",

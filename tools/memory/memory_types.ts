@@ -54,12 +54,21 @@ export interface MemoryGetResult {
   text: string;
 }
 
+/** How a search is narrowed. */
+export interface MemorySearchOptions {
+  /** Most hits. @default agents.defaults.memorySearch.query.maxResults */
+  maxResults?: number;
+  /** Sessions whose transcripts are not searched, by id (the one asking, whose turns are in context). */
+  excludeSessions?: readonly string[];
+  signal?: AbortSignal;
+}
+
 /** The memory service (`ToolServices.memory`). */
 export interface MemoryBackend {
   search(
     agentId: string,
     query: string,
-    options?: { maxResults?: number; signal?: AbortSignal },
+    options?: MemorySearchOptions,
   ): Promise<MemorySearchResult>;
   get(agentId: string, request: MemoryGetRequest): Promise<MemoryGetResult>;
 }
