@@ -26,8 +26,8 @@ interface Roots {
 /**
  * Reads the lines a request names.
  *
- * @throws {GatewayError} INVALID_PARAMS for an id or path that is not a memory file, NOT_FOUND
- * for a file that does not exist
+ * @throws {GatewayError} INVALID_PARAMS for an id or path that is not a memory file or a first
+ * line past its end, NOT_FOUND for a file that does not exist
  */
 export async function readMemoryLines(
   request: MemoryGetRequest,
@@ -36,13 +36,16 @@ export async function readMemoryLines(
   let path = request.path;
   let from = request.from ?? 1;
   let count = request.lines ?? DEFAULT_LINES;
+  // The first line asked for, before a hit's context lines: it must lie inside the file.
+  let first = from;
   if (request.id !== undefined) {
     const match = /^(.+)#L(\d+)(?:-L(\d+))?$/.exec(request.id);
-    if (!match) {
+    const start = Number(match?.[2]);
+    const end = Number(match?.[3] ?? match?.[2]);
+    if (!match || start < 1 || end < start) {
       throw new GatewayError(ErrorCode.INVALID_PARAMS, `Invalid memory id: ${request.id}`);
     }
-    const start = Number(match[2]);
-    const end = Number(match[3] ?? match[2]);
+    first = start;
     path = match[1];
     from = Math.max(1, start - CONTEXT_LINES);
     count = end - from + 1 + CONTEXT_LINES;
@@ -61,6 +64,14 @@ export async function readMemoryLines(
   }
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === "") lines.pop();
+  // An empty file reads as empty from its first line; past the end is a mistake to say so.
+  if (first > Math.max(1, lines.length)) {
+    throw new GatewayError(
+      ErrorCode.INVALID_PARAMS,
+      `Line ${first} is past the end of ${path}, which has ${lines.length} ` +
+        `line${lines.length === 1 ? "" : "s"}`,
+    );
+  }
   const slice = lines.slice(from - 1, from - 1 + count);
   const shown = source === "sessions"
     ? slice.map((raw, i) => sessionLine(raw, from + i)).filter((line) => line !== undefined)

@@ -23,7 +23,9 @@ export const memoryGetTool = defineTool({
     const memory = ctx.services.memory;
     if (!memory) return { content: "Memory is not available here", isError: true };
     const result = await memory.get(ctx.agentId, args);
-    const header = `${result.path} lines ${result.from}-${result.to} of ${result.totalLines}`;
+    const header = result.totalLines === 0
+      ? `${result.path} is empty`
+      : `${result.path} lines ${result.from}-${result.to} of ${result.totalLines}`;
     return { content: `${header}\n${result.text}`, data: result };
   },
 });

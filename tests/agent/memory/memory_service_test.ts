@@ -166,6 +166,23 @@ Deno.test("memory_get reads memory files and refuses anything else", async () =>
   await env.write("MEMORY.md", "one\ntwo\nthree\nfour\n");
   const got = await env.service.get("main", { path: "MEMORY.md", from: 2, lines: 2 });
   assertEquals([got.text, got.from, got.to, got.totalLines], ["two\nthree", 2, 3, 4]);
+  const last = await env.service.get("main", { id: "MEMORY.md#L4-L9" });
+  assertEquals([last.from, last.to, last.text], [1, 4, "one\ntwo\nthree\nfour"]);
+  for (
+    const [request, message] of [
+      [{ id: "MEMORY.md#L50-L60" }, "Line 50 is past the end of MEMORY.md, which has 4 lines"],
+      [{ path: "MEMORY.md", from: 10 }, "Line 10 is past the end of MEMORY.md, which has 4 lines"],
+      [{ path: "MEMORY.md", from: 5 }, "Line 5 is past the end of MEMORY.md, which has 4 lines"],
+      [{ id: "MEMORY.md#L3-L2" }, "Invalid memory id: MEMORY.md#L3-L2"],
+      [{ id: "MEMORY.md#L0" }, "Invalid memory id: MEMORY.md#L0"],
+    ] as const
+  ) {
+    const error = await assertRejects(() => env.service.get("main", request), GatewayError);
+    assertEquals([error.code, error.message], ["INVALID_PARAMS", message]);
+  }
+  await env.write("memory/empty.md", "");
+  const empty = await env.service.get("main", { path: "memory/empty.md" });
+  assertEquals([empty.text, empty.totalLines], ["", 0]);
   for (
     const path of ["../pyclaw.json", "notes.txt", "memory/../MEMORY.md", "sessions/../x.jsonl"]
   ) {
