@@ -66,6 +66,9 @@ export const grepTool = defineTool({
       if (!bytes || looksBinary(bytes)) continue;
       searched++;
       const lines = new TextDecoder().decode(bytes).split("\n");
+      // A final newline ends the last line; it does not start an empty one.
+      if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+      const hits: number[] = [];
       for (const [i, line] of lines.entries()) {
         if (!regex.test(line)) continue;
         if (matches === limit) {
@@ -73,8 +76,9 @@ export const grepTool = defineTool({
           break;
         }
         matches++;
-        out.push(...excerpt(file.path, lines, i, context_lines ?? 0));
+        hits.push(i);
       }
+      out.push(...excerpts(file.path, lines, hits, context_lines ?? 0, out.length > 0));
       if (cut) break;
     }
     if (matches === 0) {
@@ -89,14 +93,32 @@ async function* single(full: string, path: string) {
   yield { path, full, isFile: true, isDirectory: false };
 }
 
-function excerpt(path: string, lines: string[], at: number, context: number): string[] {
+/**
+ * The matching lines as `path:n:text`, with `context` lines around them as `path:n-text`, as grep
+ * prints them: overlapping or touching windows merge, and `--` stands only between groups.
+ */
+function excerpts(
+  path: string,
+  lines: string[],
+  hits: number[],
+  context: number,
+  after: boolean,
+): string[] {
   const clip = (text: string) =>
     text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}\u2026` : text;
-  if (context === 0) return [`${path}:${at + 1}:${clip(lines[at])}`];
+  if (context === 0) return hits.map((at) => `${path}:${at + 1}:${clip(lines[at])}`);
+  const matched = new Set(hits);
   const out: string[] = [];
-  for (let j = Math.max(0, at - context); j <= Math.min(lines.length - 1, at + context); j++) {
-    out.push(`${path}:${j + 1}${j === at ? ":" : "-"}${clip(lines[j])}`);
+  let shownTo = -1;
+  for (const at of hits) {
+    const start = Math.max(0, at - context);
+    if (shownTo < 0 ? after : start > shownTo + 1) out.push("--");
+    const from = Math.max(start, shownTo + 1);
+    const to = Math.min(lines.length - 1, at + context);
+    for (let j = from; j <= to; j++) {
+      out.push(`${path}:${j + 1}${matched.has(j) ? ":" : "-"}${clip(lines[j])}`);
+    }
+    shownTo = Math.max(shownTo, to);
   }
-  out.push("--");
   return out;
 }

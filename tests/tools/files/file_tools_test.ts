@@ -164,6 +164,52 @@ Deno.test("grep, find and ls cap their results with a marker", async () => {
   assertEquals(tree.content.split("\n")[0], "deep/");
 });
 
+Deno.test("grep reads a final newline as the end of the last line, and prints context as grep does", async () => {
+  await using t = await toolContext();
+  await Deno.writeTextFile(join(t.dir, "g.txt"), "alpha\nbeta\n");
+  const none = await t.call(grepTool, { pattern: "^$", path: "g.txt" });
+  assertEquals(none.content, "No matches (1 files searched)");
+  const around = await t.call(grepTool, { pattern: "beta", path: "g.txt", context_lines: 2 });
+  assertEquals(around.content, "g.txt:1-alpha\ng.txt:2:beta");
+  // A blank line inside a file still matches.
+  await Deno.writeTextFile(join(t.dir, "b.txt"), "a\n\nb\n");
+  assertEquals((await t.call(grepTool, { pattern: "^$", path: "b.txt" })).content, "b.txt:2:");
+
+  const numbered = Array.from(
+    { length: 12 },
+    (_, i) => (i === 2 || i === 4 || i === 10 ? `hit ${i + 1}` : `line ${i + 1}`),
+  );
+  await Deno.writeTextFile(join(t.dir, "n.txt"), numbered.join("\n") + "\n");
+  const grouped = await t.call(grepTool, { pattern: "hit", path: "n.txt", context_lines: 1 });
+  // Windows that overlap merge into one group; `--` only separates groups.
+  assertEquals(grouped.content.split("\n"), [
+    "n.txt:2-line 2",
+    "n.txt:3:hit 3",
+    "n.txt:4-line 4",
+    "n.txt:5:hit 5",
+    "n.txt:6-line 6",
+    "--",
+    "n.txt:10-line 10",
+    "n.txt:11:hit 11",
+    "n.txt:12-line 12",
+  ]);
+  await Deno.writeTextFile(join(t.dir, "m.txt"), "hit 1\nline 2\n");
+  const files = await t.call(grepTool, {
+    pattern: "^hit (1|11)$",
+    include: "[mn].txt",
+    context_lines: 1,
+  });
+  // Groups of different files are separated too.
+  assertEquals(files.content.split("\n"), [
+    "m.txt:1:hit 1",
+    "m.txt:2-line 2",
+    "--",
+    "n.txt:10-line 10",
+    "n.txt:11:hit 11",
+    "n.txt:12-line 12",
+  ]);
+});
+
 Deno.test("grep runs in linear time: a backtracking bomb of a pattern answers at once", async () => {
   await using t = await toolContext();
   await Deno.writeTextFile(join(t.dir, "a.txt"), "a".repeat(5_000) + "!\n");
