@@ -25,6 +25,20 @@ Deno.test("toolAllowed matches names, globs and groups; deny wins over allow", (
   assertEquals(toolAllowed(fetch, [{}, { deny: ["group:file"] }]), true);
 });
 
+Deno.test("denying exec by name denies process too, which runs commands as well", () => {
+  const exec = { name: "exec", group: "group:exec" } as const;
+  const process = { name: "process", group: "group:exec" } as const;
+  for (const deny of [["exec"], ["ex*"], ["group:exec"]]) {
+    assertEquals(toolAllowed(process, [{ deny }]), false, deny.join());
+    assertEquals(toolAllowed(process, [{}, { deny }]), false, deny.join());
+  }
+  // Not the other way round: process alone may be denied, and an allow list means what it says.
+  assertEquals(toolAllowed(exec, [{ deny: ["process"] }]), true);
+  assertEquals(toolAllowed(process, [{ deny: ["read"] }]), true);
+  assertEquals(toolAllowed(process, [{ allow: ["exec"] }]), false);
+  assertEquals(toolAllowed(process, [{ allow: ["exec", "process"] }]), true);
+});
+
 Deno.test("every built-in tool names a known group", () => {
   for (const tool of BUILTIN_TOOLS) {
     assert(tool.group && Object.hasOwn(TOOL_GROUPS, tool.group), `${tool.name}: ${tool.group}`);
@@ -89,6 +103,37 @@ Deno.test("a denied group is not offered to the model, and a call to it is refus
   const main = await client.request("tools.list");
   assertEquals(main.find((tool) => tool.name === "send_file")?.allowed, true);
   assertEquals(main.find((tool) => tool.name === "exec")?.allowed, false);
+});
+
+Deno.test("tools.deny [exec] offers no process tool and runs no process start", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    config: {
+      tools: { deny: ["exec"], exec: { policy: "allow" } },
+      agents: { defaults: { model: "fake/gpt-test" } },
+    },
+  });
+  env.upstream.reply(
+    {
+      toolCalls: [
+        { name: "process", arguments: { action: "start", command: "touch pwned" }, id: "c1" },
+      ],
+    },
+    { text: "Could not" },
+  );
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "Run it" });
+  const offered = env.upstream.requests[0].body.tools.map(
+    (tool: { function: { name: string } }) => tool.function.name,
+  );
+  assert(!offered.includes("exec") && !offered.includes("process"), offered.join());
+  const result = events.named("chat.tool_result")[0];
+  assertEquals(result.isError, true);
+  assertMatch(String(result.result), /Tool not allowed: process/);
+  assertEquals(await Deno.stat(`${env.gw.paths.workspaceDir}/pwned`).catch(() => null), null);
+  const listed = await client.request("tools.list");
+  assertEquals(listed.find((tool) => tool.name === "process")?.allowed, false);
 });
 
 Deno.test("an ungrouped tool is matched by name only", () => {
