@@ -2,8 +2,8 @@
 
 import { ConfigError, loadConfigFile } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
-import { isPlainObject, splitKey } from "../core/config/key_path.ts";
-import { REDACTED, SECRET_KEY } from "../core/config/secrets.ts";
+import { getAt, isPlainObject, setAt, splitKey } from "../core/config/key_path.ts";
+import { REDACTED, redactSecrets } from "../core/config/secrets.ts";
 import { configPath } from "../core/paths.ts";
 import { fail, printJson } from "./_output.ts";
 import { applyConfigChange, type ConfigChangeResult, printConfigChange } from "./_config_change.ts";
@@ -52,13 +52,27 @@ export async function configSet(
   } finally {
     store.close();
   }
-  const secret = SECRET_KEY.test(splitKey(key).at(-1) ?? "");
+  const shown = redactedAt(key, value);
   console.log(
-    secret
+    shown === REDACTED
       ? `Set ${key} (secret, not shown) in ${store.path}`
-      : `Set ${key} = ${JSON.stringify(value)} in ${store.path}`,
+      : `Set ${key} = ${JSON.stringify(shown, hideRedacted)} in ${store.path}`,
   );
   printConfigChange(applied);
+}
+
+/**
+ * `value` as `config get` would show it at `key`: redacted in its place in the whole config, so
+ * a secret nested in an object (`models.providers.x` with its `apiKey`) or under an `env` or
+ * `headers` map is hidden by the same rule as everywhere else.
+ */
+function redactedAt(key: string, value: unknown): unknown {
+  const parts = splitKey(key);
+  return getAt(redactSecrets(setAt({}, parts, value)), parts);
+}
+
+function hideRedacted(_key: string, value: unknown): unknown {
+  return value === REDACTED ? "(secret)" : value;
 }
 
 /** JSON when it parses (numbers, booleans, arrays, objects, quoted strings), else the text. */

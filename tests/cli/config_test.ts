@@ -87,3 +87,32 @@ Deno.test("pyclaw config set works on a commented file with an unknown key, and 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyclaw config set hides secrets nested in an object value", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  try {
+    const secret = "sk-nested-secret-value";
+    const cases: [string, unknown][] = [
+      ["models.providers.openai", { baseUrl: "http://127.0.0.1:9/v1", apiKey: secret }],
+      ["gateway.auth", { mode: "token", token: secret }],
+      [
+        "tools.mcpServers",
+        { remote: { url: "http://127.0.0.1:9/mcp", headers: { "X-Custom": secret } } },
+      ],
+      ["tools.mcpServers.remote.headers.X-Custom", secret],
+    ];
+    for (const [key, value] of cases) {
+      const set = await runPyclaw(["config", "set", key, JSON.stringify(value)], { stateDir: dir });
+      assertEquals(set.code, 0, set.stderr);
+      assert(!set.stdout.includes(secret), set.stdout);
+      assertMatch(set.stdout, new RegExp(`^Set ${key.replaceAll(".", "\\.")}`));
+    }
+    const provider = await runPyclaw(
+      ["config", "set", "models.providers.openai", JSON.stringify(cases[0][1])],
+      { stateDir: dir },
+    );
+    assertMatch(provider.stdout, /"baseUrl":"http:\/\/127\.0\.0\.1:9\/v1","apiKey":"\(secret\)"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
