@@ -1,43 +1,79 @@
 /**
- * @module The doctor's checks of the machine around the gateway: is a gateway answering on the
- * configured port, can node-llama-cpp load its native library, and is there disk space left.
+ * @module The doctor's checks of the machine around the gateway: is this state dir's gateway
+ * answering, can node-llama-cpp load its native library, and is there disk space left.
  */
 
+import { stateDirOwner } from "../../core/state_owner.ts";
 import { LocalModelStore } from "../models/model_store.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const GIB = 1024 ** 3;
 
-/** A gateway answers `/health` on the configured port (the CLI's view; inside a gateway, itself). */
+/**
+ * The gateway of this state dir answers `/health` where its `<state>/gateway.json` says it listens
+ * (the CLI's view; inside a gateway, itself). A gateway answering on the configured port for
+ * another state dir is not this one, and is named as such.
+ */
 export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorCheck> {
   const id = "gateway.reachable";
   const name = "Gateway";
   if (input.activeAuth) {
     return { id, name, status: "ok", message: "This gateway is running and answering" };
   }
-  if (!input.config) {
-    return { id, name, status: "warn", message: "Not checked: the config could not be loaded" };
+  const root = input.paths.root;
+  const owner = await stateDirOwner(root);
+  if (owner.owned && !owner.record) {
+    return { id, name, status: "ok", message: `A gateway on this state dir (${root}) is starting` };
   }
-  const url = `http://127.0.0.1:${input.config.gateway.port}/health`;
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
-    const body = await response.json() as { status?: string };
-    if (body.status === "ok") {
-      return { id, name, status: "ok", message: `A gateway answers at ${url}` };
-    }
+  if (owner.owned && owner.record) {
+    const url = `${owner.record.url.replace(/^ws/i, "http")}/health`;
+    const health = await probe(url);
+    if (health === "ok") return { id, name, status: "ok", message: `A gateway answers at ${url}` };
     // `gateway run` listens before its runtime has loaded and says so meanwhile (issue 17).
-    if (body.status === "starting") {
+    if (health === "starting") {
       return { id, name, status: "ok", message: `A gateway at ${url} is starting` };
     }
-    return { id, name, status: "warn", message: `${url} answered, but not as a pyclaw gateway` };
-  } catch {
     return {
       id,
       name,
       status: "warn",
-      message: `No gateway answers at ${url}`,
-      hint: "Start it with pyclaw gateway run (or pyclaw gateway install to run it as a service)",
+      message: `The gateway of this state dir (pid ${owner.record.pid}) does not answer at ${url}`,
+      hint: "Restart it with pyclaw gateway restart",
     };
+  }
+  const hint = "Start it with pyclaw gateway run (or pyclaw gateway install to run it as a service)";
+  const none = `No gateway runs on this state dir (${root})`;
+  if (!input.config) return { id, name, status: "warn", message: none, hint };
+  // Whatever answers on the configured port belongs to another state dir, and would keep this
+  // one's gateway from listening there.
+  const url = `http://127.0.0.1:${input.config.gateway.port}/health`;
+  const other = await probe(url);
+  if (other === "unreachable") return { id, name, status: "warn", message: none, hint };
+  return {
+    id,
+    name,
+    status: "warn",
+    message: other === "foreign"
+      ? `${none}; ${url} answers, but not as a pyclaw gateway`
+      : `${none}; the gateway answering at ${url} uses another state dir`,
+    hint: "Stop that one, or start this state dir's gateway on another port (pyclaw gateway run --port)",
+  };
+}
+
+/** What a `/health` URL answers. */
+async function probe(url: string): Promise<"ok" | "starting" | "foreign" | "unreachable"> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
+  } catch {
+    return "unreachable";
+  }
+  try {
+    const body = await response.json() as { status?: string };
+    return body.status === "ok" || body.status === "starting" ? body.status : "foreign";
+  } catch {
+    await response.body?.cancel().catch(() => {});
+    return "foreign";
   }
 }
 

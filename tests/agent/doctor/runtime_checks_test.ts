@@ -9,22 +9,58 @@ import {
 import { startTestGateway } from "../../_helpers/gateway.ts";
 import { Logger } from "../../../core/logger.ts";
 import { openFront } from "../../../server/front.ts";
+import { claimStateDir } from "../../../core/state_owner.ts";
 
 function input(port: number, root: string) {
   const { config } = validateConfig({ gateway: { port } }, {});
   return { configPath: `${root}/pyclaw.json`, config, paths: statePaths(root), env: {} };
 }
 
-Deno.test("doctor gateway check: ok when a gateway answers on the port, a warning when none does", async () => {
-  await using gw = await startTestGateway();
-  const up = await checkGatewayReachable(input(gw.gateway.port, gw.stateDir));
-  assertEquals(up.status, "ok");
+/** Records `port` as where the gateway of `root` listens, as `gateway run` does. */
+async function ownStateDir(root: string, port: number) {
+  const claim = await claimStateDir(root);
+  await claim.record({
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    bind: "127.0.0.1",
+    configPath: `${root}/pyclaw.json`,
+  });
+  return claim;
+}
+
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const freePort = (listener.addr as Deno.NetAddr).port;
+  const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const down = await checkGatewayReachable(input(freePort, gw.stateDir));
-  assertEquals(down.status, "warn");
-  assert(down.hint?.includes("pyclaw gateway run"));
+  return port;
+}
+
+Deno.test("doctor gateway check: ok when the state dir's gateway answers where it recorded, whatever the config's port", async () => {
+  await using gw = await startTestGateway();
+  const claim = await ownStateDir(gw.stateDir, gw.gateway.port);
+  try {
+    const up = await checkGatewayReachable(input(freePort(), gw.stateDir));
+    assertEquals(up.status, "ok", up.message);
+    assert(up.message.includes(`:${gw.gateway.port}/health`), up.message);
+  } finally {
+    claim.release();
+  }
+});
+
+Deno.test("doctor gateway check: a gateway of another state dir on the configured port is not this one", async () => {
+  await using gw = await startTestGateway();
+  const root = await Deno.makeTempDir();
+  try {
+    const other = await checkGatewayReachable(input(gw.gateway.port, root));
+    assertEquals(other.status, "warn");
+    assert(other.message.includes("uses another state dir"), other.message);
+    const down = await checkGatewayReachable(input(freePort(), root));
+    assertEquals(down.status, "warn");
+    assert(down.message.startsWith("No gateway runs on this state dir"), down.message);
+    assert(down.hint?.includes("pyclaw gateway run"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("doctor gateway check: a gateway still loading its runtime is reported as starting", async () => {
@@ -32,11 +68,13 @@ Deno.test("doctor gateway check: a gateway still loading its runtime is reported
   const logger = new Logger({ consoleLevel: "silent" });
   const front = await openFront({ hostname: "127.0.0.1", port: 0, httpPort: false, logger });
   const root = await Deno.makeTempDir();
+  const claim = await ownStateDir(root, front.listeners.port);
   try {
-    const check = await checkGatewayReachable(input(front.listeners.port, root));
+    const check = await checkGatewayReachable(input(18789, root));
     assertEquals(check.status, "ok");
     assert(check.message.endsWith("is starting"), check.message);
   } finally {
+    claim.release();
     await front.listeners.shutdown(1_000);
     await Deno.remove(root, { recursive: true });
   }
