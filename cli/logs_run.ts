@@ -6,6 +6,7 @@
 import { LOG_LEVELS, type LogLevel, type LogRecord, readLastLines } from "../core/logger.ts";
 import { localPaths } from "./_local_state.ts";
 import { dim, red, yellow } from "./_style.ts";
+import { fail } from "./_output.ts";
 
 export interface LogsFlags {
   lines: number;
@@ -23,16 +24,26 @@ export async function showLogs(flags: LogsFlags): Promise<void> {
   const stop = flags.follow ? stopOnInterrupt() : undefined;
   // The tail ends where following starts, so a line written in between is printed exactly once.
   const end = await sizeOf(file);
-  // Read more than asked when filtering, so the filter still leaves `lines` lines.
-  const raw = await readLastLines(
-    file,
-    flags.level ? Math.max(flags.lines * 20, 2_000) : flags.lines,
-    end,
-  );
+  // Read more than asked when filtering, so the filter still leaves `lines` lines. `-n 0`
+  // prints none (with --follow: only what comes next).
+  let raw: string[] = [];
+  if (flags.lines > 0) {
+    try {
+      raw = await readLastLines(
+        file,
+        flags.level ? Math.max(flags.lines * 20, 2_000) : flags.lines,
+        end,
+      );
+    } catch (error) {
+      fail(new Error(`Cannot read the log file ${file}: ${(error as Error).message}`));
+    }
+  }
   const shown = raw.filter((line) => passes(line, flags.level)).slice(-flags.lines);
   for (const line of shown) print(line, flags);
   if (!flags.follow) {
-    if (raw.length === 0) console.error(dim(`No log lines yet in ${file}`, Deno.stderr));
+    if (raw.length === 0 && flags.lines > 0) {
+      console.error(dim(`No log lines yet in ${file}`, Deno.stderr));
+    }
     return;
   }
   await follow(file, flags, end, stop!);

@@ -2,6 +2,8 @@
 
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { VERSION } from "../core/version.ts";
+import { isGatewayError } from "../core/errors.ts";
+import { fail } from "./_output.ts";
 import { registerGatewayCommands } from "./gateway.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerModelsCommands } from "./models.ts";
@@ -58,13 +60,24 @@ export function usageExitCode(error: CommanderError): number {
   return error.exitCode === 0 ? 0 : 2;
 }
 
-/** Parses `args` with the command tree and runs the command; exits 2 on a bad usage. */
+/**
+ * Parses `args` with the command tree and runs the command; exits 2 on a bad usage, and 1 with
+ * one `Error:` line when the system refuses a file operation or the gateway refuses a request.
+ */
 export async function runProgram(args: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(args, { from: "user" });
   } catch (error) {
     // Commander has already printed the message (and the help) by the time it throws.
     if (error instanceof CommanderError) Deno.exit(usageExitCode(error));
+    // A state dir that is a file, a log that is a directory, a disk that is full: the user's
+    // to fix, and the message names the path; a stack trace would say it is pyclaw's.
+    if (isSystemError(error) || isGatewayError(error)) fail(error);
     throw error;
   }
+}
+
+/** Whether `error` is one of the runtime's operating-system errors (`Deno.errors.*`). */
+export function isSystemError(error: unknown): boolean {
+  return Object.values(Deno.errors).some((kind) => error instanceof kind);
 }

@@ -228,6 +228,7 @@ function formatForConsole(record: LogRecord): string {
  * `end` (a byte offset) reads the lines before it only, so a follower can go on from there.
  */
 export async function readLastLines(file: string, limit: number, end?: number): Promise<string[]> {
+  if (limit <= 0) return []; // `slice(-0)` below would keep them all
   let handle: Deno.FsFile;
   try {
     handle = await Deno.open(file, { read: true });

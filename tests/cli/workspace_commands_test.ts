@@ -140,9 +140,41 @@ Deno.test("pyclaw logs filters by level and prints JSON lines", async () => {
     assertEquals(warn.stdout.trim().split("\n").map((l) => JSON.parse(l).msg), ["slow", "broke"]);
     const last = await runPyclaw(["logs", "-n", "1"], { stateDir: dir });
     assertMatch(last.stdout, /ERROR broke/);
+    const none = await runPyclaw(["logs", "-n", "0"], { stateDir: dir });
+    assertEquals([none.code, none.stdout, none.stderr], [0, "", ""]);
     const badLevel = await runPyclaw(["logs", "--level", "loud"], { stateDir: dir });
     assertEquals(badLevel.code, 2);
     assertMatch(badLevel.stderr, /Allowed choices are debug, info, warn, error/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw logs says what it cannot read, with exit 1 and no stack trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-logs-" });
+  try {
+    await Deno.mkdir(join(dir, "logs", "pyclaw.log"), { recursive: true });
+    const isDir = await runPyclaw(["logs"], { stateDir: dir });
+    assertEquals(isDir.code, 1);
+    assertMatch(isDir.stderr, /^Error: Cannot read the log file .*pyclaw\.log: Is a directory/);
+    assertEquals(isDir.stderr.split("\n").filter(Boolean).length, 1, isDir.stderr);
+    const file = join(dir, "state-file");
+    await Deno.writeTextFile(file, "");
+    const notDir = await runPyclaw(["logs"], { stateDir: file });
+    assertEquals(notDir.code, 1);
+    assertMatch(notDir.stderr, /^Error: Cannot read the log file .*: Not a directory/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw commands report a refused file operation as one Error line with exit 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-fs-" });
+  try {
+    await Deno.writeTextFile(join(dir, "backups"), "");
+    const notDir = await runPyclaw(["backup", "list"], { stateDir: dir });
+    assertEquals(notDir.code, 1);
+    assertMatch(notDir.stderr, /^Error: Not a directory .*backups'\n$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
