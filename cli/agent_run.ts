@@ -56,7 +56,12 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", interrupt);
-  const deadline = setTimeout(() => controller.abort(), route.target.timeoutMs);
+  // The deadline stops the run as Ctrl-C does, but it is a failure (exit 1), not an interrupt.
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, route.target.timeoutMs);
   try {
     const onEvent = (event: AgentEvent) => {
       if (event.type === "delta") {
@@ -92,6 +97,12 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
       route.client.close();
       await route.client.closed;
     }
+  }
+  if (timedOut) {
+    // The same words as the gateway client's own request timeout, whichever fired first.
+    result.ok = false;
+    delete result.aborted;
+    result.error = { message: `Timed out after ${route.target.timeoutMs} ms waiting for chat.send` };
   }
   out.end();
   if (flags.json) printJson(result);

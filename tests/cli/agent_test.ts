@@ -243,3 +243,38 @@ Deno.test("pyclaw agent stops on Ctrl-C with exit 130, in-process and on the gat
   assertEquals(last?.role === "assistant" && last.aborted, true);
   assert(!gw.gateway.services.chat.isActive("main", "slow"));
 });
+
+Deno.test("pyclaw agent --timeout fails with a timeout error and exit 1, in-process and on the gateway", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  // A provider that never answers: held until the client goes away.
+  upstream.reply({ chunks: ["never"], holdAfter: 0 }, { chunks: ["never"], holdAfter: 0 });
+  const dir = await tempState(providerConfig(upstream.url));
+  try {
+    const local = await runPyclaw(["agent", "--timeout", "1000", "--json", "hello"], {
+      stateDir: dir,
+    });
+    assertEquals(local.code, 1, local.stderr);
+    const report = JSON.parse(local.stdout);
+    assertEquals(report.error.message, "Timed out after 1000 ms waiting for chat.send");
+    assertEquals(report.aborted, undefined);
+    const text = await runPyclaw(["agent", "--timeout", "1000", "hello"], { stateDir: dir });
+    assertEquals(text.code, 1);
+    assertMatch(text.stderr, /^Error: Timed out after 1000 ms waiting for chat\.send$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+
+  await using gw = await startTestGateway({ config: providerConfig(upstream.url), authToken: null });
+  await Deno.writeTextFile(
+    gw.configPath,
+    JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
+  );
+  upstream.reply({ chunks: ["never"], holdAfter: 0 });
+  const remote = await runPyclaw(["agent", "--timeout", "1000", "--json", "hello"], {
+    stateDir: gw.stateDir,
+  });
+  assertEquals(remote.code, 1, remote.stderr);
+  const remoteReport = JSON.parse(remote.stdout);
+  assertEquals(remoteReport.via, "gateway");
+  assertEquals(remoteReport.error.message, "Timed out after 1000 ms waiting for chat.send");
+});
