@@ -11,6 +11,7 @@ import {
   parseLocalModelRef,
 } from "../agent/models/model_store.ts";
 import { ConfigError } from "../core/config/load.ts";
+import { GatewayError } from "../core/errors.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import {
@@ -152,26 +153,39 @@ export async function modelsLocal(options: { json?: boolean }): Promise<void> {
   }
 }
 
-/** The one stored model `id` names (case-insensitively if need be), or exit with why not. */
-async function findModel(store: LocalModelStore, id: string): Promise<LocalModelView> {
-  const matches = await store.match(id).catch((error) => fail(error));
-  if (matches.length === 0) {
-    fail(new Error(`Local model not found: ${id} (see pyclaw models local)`));
-  }
-  if (matches.length > 1) {
-    fail(new Error(`Ambiguous model id: ${id} matches ${matches.map((m) => m.id).join(", ")}`));
-  }
-  return matches[0];
+/**
+ * The stored model `id` names: exactly, or (with `ignoreCase`, for `select`) the one model equal
+ * to it ignoring case. A command that deletes takes the exact id only, so an id that is gone
+ * never falls through to another source's model of the same name in another case.
+ */
+async function findModel(
+  store: LocalModelStore,
+  id: string,
+  options: { ignoreCase: boolean },
+): Promise<LocalModelView> {
+  const exact = await store.get(id).catch((error) => fail(error));
+  if (exact) return exact;
+  const similar = await store.match(id).catch((error) => fail(error));
+  if (options.ignoreCase && similar.length === 1) return similar[0];
+  const names = similar.map((m) => `"${m.id}"`).join(" or ");
+  const why = similar.length > 1 && options.ignoreCase
+    ? `Ambiguous model id: ${id} matches ${names} in another letter case`
+    : similar.length
+    ? `Local model not found: ${id} (did you mean ${names}? ids are exact here)`
+    : `Local model not found: ${id} (see pyclaw models local)`;
+  fail(new GatewayError("NOT_FOUND", why));
 }
 
 /** `pyclaw models delete-local MODEL_ID`. */
 export async function modelsDeleteLocal(id: string): Promise<void> {
   const env = Deno.env.toObject();
   const store = openStore(env);
-  const model = await findModel(store, id);
+  const model = await findModel(store, id, { ignoreCase: false });
   const config = await openConfig(env);
   try {
-    await store.remove(model.id);
+    if (!await store.remove(model.id)) {
+      throw new GatewayError("NOT_FOUND", `Local model not found: ${id} (deleted meanwhile)`);
+    }
     console.log(`Deleted ${model.id} (${formatBytes(model.size)}) from ${model.path}`);
     if (config.current.agents.defaults.model === localModelRef(model)) {
       // Leaving the default on a deleted file would break every agent that relies on it.
@@ -193,7 +207,7 @@ export async function modelsDeleteLocal(id: string): Promise<void> {
 export async function modelsSelect(id: string): Promise<void> {
   const env = Deno.env.toObject();
   const store = openStore(env);
-  const model = await findModel(store, id);
+  const model = await findModel(store, id, { ignoreCase: true });
   const config = await openConfig(env);
   try {
     if (model.backend === "mlx" && !config.current.models.providers.mlx) {

@@ -311,3 +311,29 @@ Deno.test({
   assertMatch(text, /qwen3-4b-q4_k_m\.gguf [█░]+ 100% \| .+ \/ .+ \| .+\/s \| ETA \d+s/);
   assert(text.includes("\x1b[1G") || text.includes("\r"), "the line is redrawn in place");
 });
+
+Deno.test("pyclaw models delete-local takes the exact id: a deleted model never falls through to another in another case", async () => {
+  await using t = await setup();
+  await t.hub.close();
+  const lower = "qwen/Qwen3-4B-GGUF";
+  const hub = startFakeHub({ repos: { [REPO]: FILES, [lower]: FILES } });
+  try {
+    assertEquals((await pyclaw(["download", REPO], t.stateDir, hub)).code, 0);
+    const ms = await pyclaw(["download", lower, "--source", "modelscope"], t.stateDir, hub);
+    assertEquals(ms.code, 0, ms.stderr);
+    const id = `${REPO}/${MAIN}`;
+    const deleted = await pyclaw(["delete-local", id], t.stateDir, hub);
+    assertEquals(deleted.code, 0, deleted.stderr);
+    const again = await pyclaw(["delete-local", id], t.stateDir, hub);
+    assertEquals(again.code, 1);
+    assertMatch(again.stderr, /^Error: NOT_FOUND: Local model not found: .*did you mean "qwen\//);
+    const left = JSON.parse((await pyclaw(["local", "--json"], t.stateDir, hub)).stdout);
+    assertEquals(left.models.map((m: { id: string }) => m.id), [`${lower}/${MAIN}`]);
+    // Choosing a model still forgives the case when one model matches.
+    const selected = await pyclaw(["select", id.toUpperCase()], t.stateDir, hub);
+    assertEquals(selected.code, 0, selected.stderr);
+    assertMatch(selected.stdout, /now llamacpp\/qwen\/Qwen3-4B-GGUF\//);
+  } finally {
+    await hub.close();
+  }
+});
