@@ -102,7 +102,9 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
     // The same words as the gateway client's own request timeout, whichever fired first.
     result.ok = false;
     delete result.aborted;
-    result.error = { message: `Timed out after ${route.target.timeoutMs} ms waiting for chat.send` };
+    result.error = {
+      message: `Timed out after ${route.target.timeoutMs} ms waiting for chat.send`,
+    };
   }
   out.end();
   if (flags.json) printJson(result);

@@ -41,7 +41,8 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
       hint: "Restart it with pyclaw gateway restart",
     };
   }
-  const hint = "Start it with pyclaw gateway run (or pyclaw gateway install to run it as a service)";
+  const hint =
+    "Start it with pyclaw gateway run (or pyclaw gateway install to run it as a service)";
   const none = `No gateway runs on this state dir (${root})`;
   if (!input.config) return { id, name, status: "warn", message: none, hint };
   // Whatever answers on the configured port belongs to another state dir, and would keep this
@@ -56,7 +57,8 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
     message: other === "foreign"
       ? `${none}; ${url} answers, but not as a pyclaw gateway`
       : `${none}; the gateway answering at ${url} uses another state dir`,
-    hint: "Stop that one, or start this state dir's gateway on another port (pyclaw gateway run --port)",
+    hint:
+      "Stop that one, or start this state dir's gateway on another port (pyclaw gateway run --port)",
   };
 }
 

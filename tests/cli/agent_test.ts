@@ -264,7 +264,10 @@ Deno.test("pyclaw agent --timeout fails with a timeout error and exit 1, in-proc
     await Deno.remove(dir, { recursive: true });
   }
 
-  await using gw = await startTestGateway({ config: providerConfig(upstream.url), authToken: null });
+  await using gw = await startTestGateway({
+    config: providerConfig(upstream.url),
+    authToken: null,
+  });
   await Deno.writeTextFile(
     gw.configPath,
     JSON.stringify(providerConfig(upstream.url, gw.gateway.port)),
