@@ -31,6 +31,21 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+/**
+ * Commander parser for an integer option within `min`..`max`, so a value the command's method
+ * would refuse is a usage error (exit 2) here rather than a failure after connecting.
+ */
+export function integerIn(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min} to ${max}`;
+      throw new InvalidArgumentError(`Not an integer ${range}: ${value}`);
+    }
+    return n;
+  };
+}
+
 /** Commander parser for a port option: `portNumber`'s rule, which `gateway run`'s short path uses. */
 export function parsePort(value: string): number {
   const port = portNumber(value);

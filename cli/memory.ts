@@ -2,7 +2,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
-import { parseInteger } from "./_output.ts";
+import { integerIn } from "./_output.ts";
 
 export function registerMemoryCommands(program: Command): void {
   const memory = program
@@ -27,7 +27,7 @@ Examples:
       .description("Search an agent's memory files and sessions")
       .argument("<query>", "keywords or a question")
       .option("--agent <id>", "the agent (default main)")
-      .option("--limit <n>", "most hits", parseInteger)
+      .option("--limit <n>", "most hits (1-50)", integerIn(1, 50))
       .option("--json", "print JSON"),
   ).action(async (query, options) => {
     const { memorySearch } = await import("./memory_run.ts");

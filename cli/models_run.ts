@@ -1,7 +1,7 @@
 /** @module The `pyclaw models ...` commands: download with progress, list, delete, select. */
 
 import { downloadModel, type DownloadModelOptions } from "../agent/models/model_download.ts";
-import { ModelDownloadError } from "../agent/models/hub.ts";
+import { assertRepoId, ModelDownloadError } from "../agent/models/hub.ts";
 import {
   type HubSource,
   type LocalBackend,
@@ -41,6 +41,13 @@ export async function modelsDownload(
   repo: string,
   options: { filename?: string; backend: LocalBackend; source: HubSource },
 ): Promise<void> {
+  try {
+    assertRepoId(repo);
+  } catch (error) {
+    // A malformed argument is bad usage (exit 2), like the command tree's own checks.
+    console.error(`error: ${(error as Error).message}\n(pyclaw models download --help)`);
+    Deno.exit(2);
+  }
   const env = Deno.env.toObject();
   const store = openStore(env);
   const progress: DownloadProgress = Deno.stdout.isTerminal()

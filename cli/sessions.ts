@@ -1,8 +1,8 @@
 /** @module `pyclaw sessions list | show | compact | delete`: the agents' conversation files. */
 
-import type { Command } from "@commander-js/extra-typings";
+import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
-import { parseInteger } from "./_output.ts";
+import { integerIn } from "./_output.ts";
 
 export function registerSessionsCommands(program: Command): void {
   const sessions = program
@@ -33,9 +33,13 @@ Examples:
     sessions
       .command("show")
       .description("Print a session's last messages")
-      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .argument(
+        "<session>",
+        "session id (of --agent), agent/session, or the file's path",
+        sessionRef,
+      )
       .option("--agent <id>", "the session's agent (default main)")
-      .option("--limit <n>", "how many messages", parseInteger, 50)
+      .option("--limit <n>", "how many messages (1-10000)", integerIn(1, 10_000), 50)
       .option("--cursor <cursor>", "show the page before this one (the cursor a page printed)")
       .option("--json", "print JSON"),
   ).action(async (session, options) => {
@@ -47,7 +51,11 @@ Examples:
     sessions
       .command("compact")
       .description("Summarise a session's older turns now (the raw lines stay in the file)")
-      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .argument(
+        "<session>",
+        "session id (of --agent), agent/session, or the file's path",
+        sessionRef,
+      )
       .option("--agent <id>", "the session's agent (default main)")
       .option("--json", "print JSON"),
   ).action(async (session, options) => {
@@ -59,11 +67,30 @@ Examples:
     sessions
       .command("delete")
       .description("Delete a session file (a run still answering in it is aborted first)")
-      .argument("<session>", "session id (of --agent), agent/session, or the file's path")
+      .argument(
+        "<session>",
+        "session id (of --agent), agent/session, or the file's path",
+        sessionRef,
+      )
       .option("--agent <id>", "the session's agent (default main)")
       .option("--json", "print JSON"),
   ).action(async (session, options) => {
     const { sessionsDelete } = await import("./sessions_run.ts");
     await sessionsDelete(session, options);
   });
+}
+
+/**
+ * Commander parser of a SESSION argument: `ID`, `AGENT/ID`, or a `….jsonl` path (which the
+ * gateway checks). Anything else is refused as typed, rather than cut into a path it did not name.
+ */
+export function sessionRef(value: string): string {
+  if (value.endsWith(".jsonl")) return value;
+  const parts = value.split("/");
+  if (parts.length <= 2 && parts.every((part) => part !== "" && part !== "." && part !== "..")) {
+    return value;
+  }
+  throw new InvalidArgumentError(
+    `Not a session: "${value}" (give ID, AGENT/ID, or agents/AGENT/sessions/ID.jsonl)`,
+  );
 }

@@ -9,11 +9,14 @@ import { bold, dim } from "./_style.ts";
 
 type Flags = GatewayOrLocalFlags & { json?: boolean; agent?: string };
 
-/** The session's file, relative to the state dir, which the gateway and the store both take. */
+/**
+ * The session's file, relative to the state dir, which the gateway and the store both take.
+ * `session` has passed `sessions.ts`' `sessionRef`: at most one `/`.
+ */
 export function sessionPath(session: string, agent?: string): string {
   if (session.endsWith(".jsonl")) return session;
   const [agentId, sessionId] = session.includes("/")
-    ? session.split("/", 2)
+    ? session.split("/")
     : [agent ?? "main", session];
   return `agents/${agentId}/sessions/${sessionId}.jsonl`;
 }

@@ -68,6 +68,12 @@ Deno.test("pyclaw exits 2 on every bad usage and 0 on --help", async () => {
       [["gateway", "--bogus"], /unknown option '--bogus'/],
       [["token"], /Usage: pyclaw token/],
       [["completion", "tcsh"], /Unknown shell/],
+      [["sessions", "show", "main", "--limit", "0"], /Not an integer 1 to 10000: 0/],
+      [["memory", "search", "x", "--limit", "0"], /Not an integer 1 to 50: 0/],
+      [["models", "download", "bad repo id"], /Not a repo id: "bad repo id"/],
+      [["sessions", "show", "/etc/passwd"], /Not a session: "\/etc\/passwd"/],
+      [["sessions", "show", "a/b/c"], /Not a session: "a\/b\/c"/],
+      [["sessions", "delete", "main/"], /Not a session: "main\/"/],
     ];
     for (const [args, message] of usage) {
       const run = await runPyclaw(args, { stateDir: dir });
