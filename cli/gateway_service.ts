@@ -157,7 +157,13 @@ export async function serviceUninstall(flags: ServiceFlags): Promise<void> {
   const { dir, custom } = unitDir(manager, flags);
   const file = unitFile(manager, dir);
   const exists = await Deno.stat(file).then(() => true, () => false);
-  if (!exists) fail(new Error(`No service installed: ${file} does not exist`));
+  if (!exists) {
+    // Like `stop` with nothing running: the state asked for is already there.
+    const message = `No service installed (${file} does not exist): nothing to remove`;
+    if (flags.json) printJson({ uninstalled: false, unitFile: file, message });
+    else console.log(message);
+    return;
+  }
   if (flags.start !== false && !custom) {
     await runSteps(managerSteps(manager, "uninstall", file), true);
   }

@@ -131,7 +131,14 @@ export async function serviceRestart(flags: RestartFlags): Promise<void> {
     again.env,
   );
   if (!started.ready) fail(new Error(started.reason));
-  const result = { restarted: true, via: "pid", pid: started.pid, wasRunning: stopped.stopped };
+  // Like `systemctl restart`, a stopped gateway is started; the answer says which it was.
+  const result = {
+    restarted: stopped.stopped,
+    started: true,
+    via: "pid",
+    pid: started.pid,
+    wasRunning: stopped.stopped,
+  };
   if (flags.json) printJson(result);
   else {
     console.log(
