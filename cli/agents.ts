@@ -4,7 +4,11 @@ import type { Command } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
 
 export function registerAgentsCommands(program: Command): void {
-  const agents = program.command("agents").description("The configured agents");
+  const agents = program.command("agents").description("The configured agents")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pyclaw agents list\n  pyclaw agents list --bindings --json",
+    );
   withClientOptions(
     agents
       .command("list")

@@ -5,7 +5,14 @@ import type { Command } from "@commander-js/extra-typings";
 export function registerBackupCommands(program: Command): void {
   const backup = program
     .command("backup")
-    .description("Back up the state dir (config, sessions, cron, plans, pairings) and restore it");
+    .description("Back up the state dir (config, sessions, cron, plans, pairings) and restore it")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  pyclaw backup export
+  pyclaw backup list --json`,
+    );
 
   backup
     .command("export")

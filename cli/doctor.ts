@@ -7,6 +7,7 @@ export function registerDoctorCommand(program: Command): void {
     .command("doctor")
     .description("Check config, state dir, auth and more; exit 1 when a check fails")
     .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  pyclaw doctor\n  pyclaw doctor --json | jq .summary")
     .action(async (options) => {
       const { runDoctorCommand } = await import("./doctor_run.ts");
       await runDoctorCommand(options);

@@ -9,6 +9,15 @@ export function registerGatewayCommands(program: Command): void {
   const gateway = program
     .command("gateway")
     .description("Run the gateway server, or inspect and call a running one")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  pyclaw gateway run --port 18790
+  pyclaw gateway status
+  pyclaw gateway call health --json
+  pyclaw gateway install && pyclaw gateway restart`,
+    )
     // Subcommands repeat --port/--bind: options after a subcommand name belong to it.
     .enablePositionalOptions();
   // `pyclaw gateway` alone runs the server, exactly like `pyclaw gateway run`.

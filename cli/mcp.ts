@@ -6,7 +6,11 @@ import { withConnectionOptions } from "./_client_options.ts";
 export function registerMcpCommands(program: Command): void {
   const mcp = program
     .command("mcp")
-    .description("Inspect the MCP servers of tools.mcpServers (through the gateway, or directly)");
+    .description("Inspect the MCP servers of tools.mcpServers (through the gateway, or directly)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pyclaw mcp status\n  pyclaw mcp list-tools --json",
+    );
 
   const clientOptions = <T extends Command>(command: T) =>
     withConnectionOptions(command, 5000)

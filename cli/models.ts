@@ -5,7 +5,15 @@ import { type Command, Option } from "@commander-js/extra-typings";
 export function registerModelsCommands(program: Command): void {
   const models = program
     .command("models")
-    .description("Manage local models (download from HuggingFace or ModelScope, select, delete)");
+    .description("Manage local models (download from HuggingFace or ModelScope, select, delete)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  pyclaw models download Qwen/Qwen3-4B-GGUF
+  pyclaw models local
+  pyclaw models select "Qwen/Qwen3-4B-GGUF/Qwen3-4B-Q4_K_M.gguf"`,
+    );
 
   models
     .command("download")

@@ -41,6 +41,13 @@ Deno.test("pyclaw --help lists every command group and each group's help has an 
         "status",
         "token",
         "completion",
+        "gateway",
+        "models",
+        "backup",
+        "mcp",
+        "agents",
+        "memory",
+        "doctor",
       ]
     ) {
       const text = (await runPyclaw([group, "--help"], { stateDir: dir })).stdout;
