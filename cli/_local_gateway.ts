@@ -56,7 +56,7 @@ export async function openLocalGateway(options: LocalGatewayOptions = {}): Promi
   const logger = new Logger({
     file: paths.logFile,
     level: logging.level,
-    consoleLevel: "silent",
+    fileOnly: true,
     maxFileBytes: logging.maxFileBytes,
     maxFiles: logging.maxFiles,
     rotate: () => !stateDirOwnedSync(paths.root),

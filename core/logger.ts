@@ -34,6 +34,12 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Lowest level printed to stderr. @default "info" */
   consoleLevel?: ConsoleLevel;
+  /**
+   * Never print to stderr, whatever a later {@linkcode Logger.configure} says: the CLI's
+   * in-process gateway, whose config reloads must not turn the gateway's console lines on
+   * under a command's own output. @default false
+   */
+  fileOnly?: boolean;
   /** Rotate the file when it grows past this. @default 10 MiB */
   maxFileBytes?: number;
   /** Rotated files kept (`.1` ... `.N`). @default 3 */
@@ -99,15 +105,21 @@ class LogSink {
   #mayRotate: boolean | (() => boolean);
   #encoder = new TextEncoder();
 
+  #fileOnly: boolean;
+
   constructor(options: LoggerOptions) {
     this.file = options.file;
     this.#mayRotate = options.rotate ?? true;
+    this.#fileOnly = options.fileOnly ?? false;
+    if (this.#fileOnly) this.#consoleLevel = LOG_LEVELS.silent;
     this.configure(options);
   }
 
   configure(options: LoggerOptions) {
     if (options.level) this.#level = LOG_LEVELS[options.level];
-    if (options.consoleLevel) this.#consoleLevel = LOG_LEVELS[options.consoleLevel];
+    if (options.consoleLevel && !this.#fileOnly) {
+      this.#consoleLevel = LOG_LEVELS[options.consoleLevel];
+    }
     if (options.maxFileBytes) this.#maxFileBytes = options.maxFileBytes;
     if (options.maxFiles) this.#maxFiles = options.maxFiles;
   }

@@ -116,3 +116,17 @@ Deno.test("pyclaw config set hides secrets nested in an object value", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyclaw config set without a gateway prints its own line, not the gateway's log lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  try {
+    const set = await runPyclaw(["config", "set", "gateway.port", "19999"], { stateDir: dir });
+    assertEquals(set.code, 0, set.stderr);
+    assertEquals(set.stderr, "");
+    assertMatch(set.stdout, /^Set gateway\.port = 19999 in .*pyclaw\.json\n$/);
+    // The in-process work still leaves its trail in the log file.
+    assertMatch(await Deno.readTextFile(join(dir, "logs", "pyclaw.log")), /config reloaded/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
