@@ -23,7 +23,12 @@ export async function channelsList(flags: Flags): Promise<void> {
   for (const row of rows) {
     console.log(`${row.id.padEnd(12)} ${row.type.padEnd(10)} ${paint(row.status)}`);
   }
-  if (via === "local") {
+  if (via === "local" && flags.local) {
+    console.log(
+      "(the gateway was not asked (--local): this is what the config declares; channels run " +
+        "inside `pyclaw gateway run`)",
+    );
+  } else if (via === "local") {
     console.log("(no gateway running: channels run inside `pyclaw gateway run`)");
   }
 }

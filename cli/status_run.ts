@@ -22,7 +22,16 @@ type Probe =
 
 interface Status {
   version: string;
-  gateway: { url: string; running: boolean; version?: string; error?: string };
+  gateway: {
+    url: string;
+    /** Whether it answers; with `--local`, whether a gateway holds the state dir (not asked). */
+    running: boolean;
+    /** False with `--local`: the gateway was not asked. */
+    asked: boolean;
+    pid?: number;
+    version?: string;
+    error?: string;
+  };
   service: Awaited<ReturnType<typeof serviceStatus>>;
   models: {
     default: string | null;
@@ -50,7 +59,18 @@ export async function showStatus(flags: Flags): Promise<void> {
   }
   const status: Status = {
     version: VERSION,
-    gateway: { url: route.target.url, running: route.via === "gateway" },
+    gateway: route.via === "local" && route.reason === "--local"
+      ? {
+        url: route.target.owner.owned
+          ? route.target.owner.record?.url ?? route.target.url
+          : route.target.url,
+        running: route.target.owner.owned,
+        asked: false,
+        ...(route.target.owner.owned && route.target.owner.record
+          ? { pid: route.target.owner.record.pid }
+          : {}),
+      }
+      : { url: route.target.url, running: route.via === "gateway", asked: true },
     service: await serviceStatus(),
     models: {
       default: config.agents.defaults.model ?? null,
@@ -140,13 +160,14 @@ async function localProbe(model: string, timeoutMs: number): Promise<Probe> {
 function print(status: Status): void {
   const g = status.gateway;
   console.log(`${bold("pyclaw")} ${status.version}`);
-  console.log(
-    `Gateway   ${
-      g.running
-        ? green(`running at ${g.url}`) + ` (${g.version})`
-        : yellow(`not running at ${g.url}`)
-    }${g.error ? red(` (${g.error})`) : ""}`,
-  );
+  const gateway = !g.asked
+    ? `not asked (--local)${
+      g.running ? `; this state dir's gateway runs${g.pid ? ` (pid ${g.pid}, ${g.url})` : ""}` : ""
+    }`
+    : g.running
+    ? green(`running at ${g.url}`) + ` (${g.version})`
+    : yellow(`not running at ${g.url}`);
+  console.log(`Gateway   ${gateway}${g.error ? red(` (${g.error})`) : ""}`);
   const s = status.service;
   console.log(
     `Service   ${

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
+import { claimStateDir } from "../../core/state_owner.ts";
 
 function config(url: string, port: number) {
   return {
@@ -106,5 +107,40 @@ Deno.test("pyclaw logs --follow prints lines as they are written and stops on Ct
     } catch { /* exited */ }
     await child.status;
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw status and channels list --local say the gateway was not asked, not that none runs", async () => {
+  await using gw = await startTestGateway({ config: config("http://127.0.0.1:9/v1", 9) });
+  // What `gateway run` records for the state dir it owns.
+  const claim = await claimStateDir(gw.stateDir);
+  await claim.record({
+    url: gw.url,
+    port: gw.gateway.port,
+    bind: "127.0.0.1",
+    configPath: gw.configPath,
+  });
+  try {
+    const json = await runPyclaw(["status", "--local", "--json"], { stateDir: gw.stateDir });
+    assertEquals(json.code, 0, json.stderr);
+    const status = JSON.parse(json.stdout);
+    assertEquals(
+      [status.gateway.asked, status.gateway.running, status.gateway.pid, status.gateway.url],
+      [false, true, Deno.pid, gw.url],
+    );
+    const text = await runPyclaw(["status", "--local"], { stateDir: gw.stateDir });
+    assertMatch(
+      text.stdout,
+      new RegExp(
+        `^Gateway {3}not asked \\(--local\\); this state dir's gateway runs \\(pid ${Deno.pid}, `,
+        "m",
+      ),
+    );
+    const channels = await runPyclaw(["channels", "list", "--local"], { stateDir: gw.stateDir });
+    assertEquals(channels.code, 0, channels.stderr);
+    assertMatch(channels.stdout, /the gateway was not asked \(--local\)/);
+    assert(!channels.stdout.includes("no gateway running"));
+  } finally {
+    claim.release();
   }
 });
