@@ -24,6 +24,8 @@ export interface ConfigChangeResult {
   restartRequired?: string[];
   /** Why the gateway did not take it, when it was there but the file was written instead. */
   fallback?: string;
+  /** The gateway took new credentials and closed the connections of the old ones. */
+  credentialsRotated?: boolean;
 }
 
 /**
@@ -53,6 +55,11 @@ export async function applyConfigChange(
       // The gateway judged the change itself: its verdict stands, and nothing was written.
       if (isGatewayError(error) && error.code === "INVALID_PARAMS") throw error;
       fallback = error instanceof Error ? error.message : String(error);
+      // A change of the gateway's own credentials is in force once the gateway closes the
+      // connections that used the old ones, this one included, before it could answer.
+      if (CREDENTIALS_ROTATED.test(fallback) && touchesGatewayAuth(change)) {
+        return { via: "gateway", credentialsRotated: true };
+      }
     }
     // Still write the file, so a gateway that cannot be reached (a bad token, say) can be fixed
     // from here; it reloads the file on its own. The gateway holds the state dir, so this is the
@@ -71,6 +78,15 @@ export async function applyConfigChange(
   return { via: "file" };
 }
 
+/** The close reason of a gateway that took new credentials (server/gateway_core.ts). */
+const CREDENTIALS_ROTATED = /: credentials rotated \(close code \d+\)$/;
+
+function touchesGatewayAuth(change: ConfigChange): boolean {
+  if ("key" in change) return change.key === "gateway" || change.key.startsWith("gateway.auth");
+  const gateway = change.patch.gateway;
+  return typeof gateway === "object" && gateway !== null && "auth" in gateway;
+}
+
 function request(client: GatewayClient, change: ConfigChange) {
   return "key" in change
     ? client.request("config.set", change)
@@ -79,7 +95,11 @@ function request(client: GatewayClient, change: ConfigChange) {
 
 /** Tells the user how the change was applied, beyond the command's own message. */
 export function printConfigChange(result: ConfigChangeResult): void {
-  if (result.via === "gateway") console.log("Applied by the running gateway");
+  if (result.credentialsRotated) {
+    console.log(
+      "Applied by the running gateway, which closed the connections that used the old credentials",
+    );
+  } else if (result.via === "gateway") console.log("Applied by the running gateway");
   if (result.fallback) {
     console.error(
       `Warning: the running gateway did not take the change (${result.fallback}); the file ` +

@@ -391,3 +391,21 @@ Deno.test("a client whose gateway dies mid-request says it lost the connection",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("config set of the gateway's token through the running gateway is applied, without a false warning", async () => {
+  const dir = await tempState();
+  const gateway = await spawnGateway(dir);
+  try {
+    const token = "a-new-gateway-token-0123456789";
+    const set = await runPyclaw(["config", "set", "gateway.auth.token", token], { stateDir: dir });
+    assertEquals(set.code, 0, set.stderr);
+    assertEquals(set.stderr, "");
+    assertMatch(set.stdout, /Applied by the running gateway, which closed the connections/);
+    // The new token is the one in force: the next command connects with it.
+    const probe = await runPyclaw(["gateway", "probe", "--json"], { stateDir: dir });
+    assertEquals(probe.code, 0, probe.stderr);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
