@@ -31,6 +31,13 @@ export async function currentToken(
   return { source: "none", location: tokenFile, mode };
 }
 
+/** Why a gateway in auth `mode` uses no token at all; undefined in token mode. */
+export function tokenUnused(mode: TokenInfo["mode"]): string | undefined {
+  return mode === "token"
+    ? undefined
+    : `gateway.auth.mode is ${mode}, so the gateway uses no token`;
+}
+
 /**
  * Replaces the token where it lives (config or token file; the file when there is none yet),
  * with `token` or a new random one. A running gateway watches both and drops the old token.
@@ -45,12 +52,14 @@ export async function replaceToken(
   token: string = generateToken(),
 ): Promise<TokenInfo> {
   const current = await currentToken(configStore, tokenFile, env);
-  if (current.mode !== "token") {
+  const unused = tokenUnused(current.mode);
+  if (unused) {
     throw new Error(
-      `gateway.auth.mode is ${current.mode}, so the gateway uses no token: ` +
-        (current.mode === "password"
+      `${unused}: ${
+        current.mode === "password"
           ? "change gateway.auth.password instead"
-          : "set it to token first"),
+          : "set it to token first"
+      }`,
     );
   }
   if (current.source === "env") {

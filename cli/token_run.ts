@@ -9,7 +9,8 @@ import { fail, printJson } from "./_output.ts";
 import { CLI_CLIENT_NAME, resolveTarget } from "./_gateway_client.ts";
 import { localPaths } from "./_local_state.ts";
 import { maskSecret } from "./_style.ts";
-import { currentToken, replaceToken, type TokenInfo } from "./_token_store.ts";
+import { currentToken, replaceToken, type TokenInfo, tokenUnused } from "./_token_store.ts";
+import { stateDirOwner } from "../core/state_owner.ts";
 
 type Flags = { reveal?: boolean; json?: boolean };
 
@@ -37,16 +38,29 @@ export async function tokenShow(flags: Flags): Promise<void> {
   const info = await currentToken(store, localPaths().tokenFile, Deno.env.toObject());
   store.close();
   const shown = view(info, flags.reveal);
-  if (flags.json) printJson(shown);
-  else if (info.source === "none") {
-    console.log(`No token yet: the gateway generates ${info.location} on its first start`);
-  } else {
-    console.log(
-      `${shown.token}  (from ${info.source}${info.location ? `: ${info.location}` : ""})`,
-    );
-    if (info.mode !== "token") {
-      console.log(`Note: gateway.auth.mode is ${info.mode}, so the token is not used`);
+  // What is in force may not be this token: no token at all, or the running gateway's own
+  // `--auth-token`, which is not written down anywhere this command could read it.
+  const owner = await stateDirOwner(localPaths().root);
+  const record = owner.owned ? owner.record : undefined;
+  const note = tokenUnused(info.mode) ??
+    (record?.flags?.authToken
+      ? `The running gateway (pid ${record.pid}) was started with --auth-token: that token is ` +
+        "in force, and it is not written down"
+      : undefined);
+  if (flags.json) {
+    printJson({ ...shown, inForce: !note && info.source !== "none", ...(note ? { note } : {}) });
+    return;
+  }
+  if (note) console.log(note);
+  if (info.source === "none") {
+    if (!note) {
+      console.log(`No token yet: the gateway generates ${info.location} on its first start`);
     }
+  } else {
+    const line = `${shown.token}  (from ${info.source}${
+      info.location ? `: ${info.location}` : ""
+    })`;
+    console.log(note ? `Written down, not used now: ${line}` : line);
   }
 }
 

@@ -4,6 +4,7 @@ import { runPyclaw } from "../_helpers/cli.ts";
 import { startTestGateway } from "../_helpers/gateway.ts";
 import { GatewayClient } from "../../core/protocol/client.ts";
 import { GatewayError } from "../../core/errors.ts";
+import { claimStateDir } from "../../core/state_owner.ts";
 
 async function refused(url: string, token: string): Promise<string> {
   try {
@@ -102,4 +103,43 @@ Deno.test("pyclaw token rotate changes a token kept in the config, and refuses o
   const password = await runPyclaw(["token", "rotate"], { stateDir: gw.stateDir });
   assertEquals(password.code, 1);
   assertMatch(password.stderr, /gateway\.auth\.mode is password/);
+});
+
+Deno.test("pyclaw token show says what is in force: no token in password mode, or the running gateway's --auth-token", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-token-" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "pyclaw.json"),
+      JSON.stringify({ gateway: { auth: { mode: "password", password: "a-long-password-123" } } }),
+    );
+    const password = await runPyclaw(["token", "show"], { stateDir: dir });
+    assertEquals(password.code, 0, password.stderr);
+    assertEquals(password.stdout, "gateway.auth.mode is password, so the gateway uses no token\n");
+    const json = JSON.parse(
+      (await runPyclaw(["token", "show", "--json"], { stateDir: dir })).stdout,
+    );
+    assertEquals([json.mode, json.inForce], ["password", false]);
+
+    // A gateway started with --auth-token records that it was (not the secret itself).
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), "{}");
+    const claim = await claimStateDir(dir);
+    await claim.record({
+      url: "ws://127.0.0.1:9",
+      port: 9,
+      bind: "127.0.0.1",
+      configPath: join(dir, "pyclaw.json"),
+      flags: { authToken: true },
+    });
+    try {
+      const flagged = await runPyclaw(["token", "show"], { stateDir: dir });
+      assertMatch(flagged.stdout, /^The running gateway \(pid \d+\) was started with --auth-token/);
+      assert(!flagged.stdout.includes("No token yet"), flagged.stdout);
+    } finally {
+      claim.release();
+    }
+    const fresh = await runPyclaw(["token", "show"], { stateDir: dir });
+    assertMatch(fresh.stdout, /^No token yet: the gateway generates .*gateway\.token/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
