@@ -13,7 +13,11 @@ export async function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
       status: "fail",
       message: `${input.configPath} is invalid: ` +
         input.configIssues.map((i) => `${i.path || "<root>"}: ${i.message}`).join("; "),
-      hint: "Fix the keys named above; the gateway will not start until then",
+      // A syntax or read error names no key (its path is the root): name what to fix instead.
+      hint: input.configIssues.some((issue) => issue.path)
+        ? "Fix the keys named above; the gateway will not start until then"
+        : "Fix the file itself (its syntax, or what keeps it from being read, as said above); " +
+          "the gateway will not start until then",
     });
   } else if (!(await fileExists(input.configPath))) {
     // Nothing was validated: "is valid" would tell a new user their file was found and read.

@@ -58,6 +58,12 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkSpeech,
 ];
 
+/** A check's name for a report, from its function's: `checkLocalModels` reads "Local models". */
+function checkTitle(check: DoctorCheckFn): string {
+  const words = check.name.replace(/^check/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : "Check";
+}
+
 /** Runs every check; a check that throws is reported as a failure, never as a crash. */
 export async function runDoctor(input: DoctorInput, checks = DOCTOR_CHECKS): Promise<DoctorReport> {
   const results = await Promise.all(checks.map(async (check) => {
@@ -66,7 +72,7 @@ export async function runDoctor(input: DoctorInput, checks = DOCTOR_CHECKS): Pro
     } catch (error) {
       return {
         id: check.name || "check",
-        name: check.name || "check",
+        name: checkTitle(check),
         status: "fail" as const,
         message: `Check failed: ${(error as Error).message}`,
       };
