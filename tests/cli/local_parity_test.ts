@@ -206,8 +206,16 @@ Deno.test("gateway or local commands refuse bad input with the same code and mes
 
     // The catalogue's params schemas: the local route used to accept these.
     await refusedAlike(["cron", "add", "* * * * *", "   "], "INVALID_PARAMS");
-    await refusedAlike(["sessions", "show", "chat", "--limit", "20000"], "INVALID_PARAMS");
-    await refusedAlike(["memory", "search", "passport", "--limit", "51"], "INVALID_PARAMS");
+    // A --limit out of the schema's range is bad usage (exit 2) before either route is asked.
+    for (
+      const args of [
+        ["sessions", "show", "chat", "--limit", "20000"],
+        ["memory", "search", "passport", "--limit", "51"],
+      ]
+    ) {
+      const run = await runPyclaw(args, { stateDir: gw.stateDir, env });
+      assertEquals(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+    }
     // The services' own checks.
     await refusedAlike(["cron", "add", "not a schedule", "x"], "INVALID_PARAMS");
     await refusedAlike(["cron", "add", "* * * * *", "x", "--agent", "ghost"], "NOT_FOUND");
