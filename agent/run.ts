@@ -192,6 +192,23 @@ export async function runAgent(
         }
       }
       if (usage) addUsage(deps, run, total, usage);
+      // A round that offered no tools is the last: calls the model makes anyway are not run
+      // (a model that ignores the missing tools would otherwise call them round after round),
+      // and the answer says so in the text every client and the session keep.
+      const unrun = offerTools ? [] : calls.splice(0);
+      if (unrun.length) {
+        const limit = toolSet.specs.length > 0 ? agent.maxIterations : undefined;
+        const notice = unrunNotice(unrun, limit);
+        send({ type: "delta", text: partial ? `\n\n${notice}` : notice });
+        partial = partial ? `${partial}\n\n${notice}` : notice;
+        deps.logger.warn("a turn ended with tool calls not run", {
+          agentId,
+          sessionId,
+          reason: limit === undefined ? "no tools offered" : "maxIterations reached",
+          maxIterations: agent.maxIterations,
+          tools: unrun.map((call) => call.name),
+        });
+      }
       const assistant: SessionMessage = {
         role: "assistant",
         content: partial,
@@ -200,6 +217,7 @@ export async function runAgent(
         model: resolved.model,
         ...(usage ? { usage } : {}),
         ...(calls.length ? { toolCalls: calls } : {}),
+        ...(unrun.length ? { unrunToolCalls: unrun } : {}),
       };
       await append(assistant);
       const text = partial;
@@ -297,6 +315,19 @@ function toolMessage(
     time: new Date().toISOString(),
     ...(isError ? { isError } : {}),
   };
+}
+
+/**
+ * What the answer says when the model asked for tools in a round that offered none: the
+ * agent's tool-round limit (`limit`, its maxIterations) was reached, or the turn had no tools.
+ */
+export function unrunNotice(calls: ToolCall[], limit: number | undefined): string {
+  const names = [...new Set(calls.map((call) => call.name))].join(", ");
+  return limit === undefined
+    ? `[The model asked for tools (${names}), but this turn offers none; they were not run.]`
+    : `[Stopped: the model was still calling tools after ${limit} model calls, this agent's ` +
+      `limit (maxIterations); its last tool calls (${names}) were not run. Send a message to ` +
+      `let it go on.]`;
 }
 
 function parseArgs(text: string): unknown {

@@ -41,6 +41,11 @@ export interface SessionMessage {
   time: string;
   /** Assistant: the tools it called. */
   toolCalls?: ToolCall[];
+  /**
+   * Assistant: tools the model asked for in a round that offered none (the agent's tool-round
+   * limit was reached); they were not run, and the content says so.
+   */
+  unrunToolCalls?: ToolCall[];
   /** Tool: the call it answers, and the tool's name. */
   toolCallId?: string;
   name?: string;

@@ -21,6 +21,9 @@ export const sessionMessage = z.object({
   time: isoTime,
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))
     .optional(),
+  /** Assistant: tools asked for in a round that offered none (the tool-round limit); not run. */
+  unrunToolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))
+    .optional(),
   toolCallId: z.string().optional(),
   name: z.string().optional(),
   isError: z.boolean().optional(),

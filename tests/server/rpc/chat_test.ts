@@ -109,6 +109,63 @@ Deno.test("chat.send stops offering tools at agents.defaults.maxIterations", asy
   assertEquals(env.upstream.requests[1].body.tools, undefined);
 });
 
+Deno.test("chat.send ends at maxIterations when the model keeps calling tools it was not offered", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    config: { agents: { defaults: { model: "fake/gpt-test", maxIterations: 3 } } },
+  });
+  env.gw.gateway.services.tools.register(echoTool);
+  // A model that calls the tool whether or not any tool is offered.
+  env.upstream.setDefault({
+    text: "Looking",
+    toolCalls: [{ name: "echo", arguments: { text: "x" } }],
+  });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request("chat.send", { message: "Loop", sessionId: "loop" });
+  assertEquals(answer.completed, true);
+  assertEquals(env.upstream.requests.length, 3);
+  assertEquals(env.upstream.requests.map((r) => r.body.tools !== undefined), [true, true, false]);
+  // The two rounds that offered the tool ran it; the last round's call was not run.
+  assertEquals(events.named("chat.tool_result").length, 2);
+  const done = events.named("chat.done")[0];
+  assertEquals(done.aborted, false);
+  const streamed = events.named("chat.delta").map((d) => d.delta).join("");
+  assertMatch(streamed, /Looking\n\n\[Stopped: .* after 3 model calls.* \(echo\) were not run/);
+  const history = await client.request("chat.history", { sessionId: "loop" });
+  const last = history.messages.at(-1)!;
+  assert(last.role === "assistant");
+  assertEquals(last.toolCalls, undefined);
+  assertEquals(last.unrunToolCalls?.map((call) => call.name), ["echo"]);
+  assertEquals(last.content, streamed.slice(streamed.lastIndexOf("Looking")));
+  assertEquals(history.messages.filter((m) => m.role === "tool").length, 2);
+
+  // The next turn's context holds no call without its result.
+  env.upstream.setDefault({ text: "Fine" });
+  await client.request("chat.send", { message: "Go on", sessionId: "loop" });
+  const next = env.upstream.requests.at(-1)!.body;
+  const asked = next.messages.flatMap((m: { tool_calls?: unknown[] }) => m.tool_calls ?? []);
+  assertEquals(asked.length, 2);
+});
+
+Deno.test("chat.send does not run tool calls when the turn offers no tools", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    config: { agents: { defaults: { model: "fake/gpt-test", tools: { deny: ["*"] } } } },
+  });
+  env.upstream.setDefault({ toolCalls: [{ name: "echo", arguments: { text: "x" } }] });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  const answer = await client.request("chat.send", { message: "Loop" });
+  assertEquals(answer.completed, true);
+  assertEquals(env.upstream.requests.length, 1);
+  assertEquals(events.named("chat.tool_call"), []);
+  assertMatch(
+    events.named("chat.delta").map((d) => d.delta).join(""),
+    /asked for tools \(echo\), but this turn offers none/,
+  );
+});
+
 Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the upstream stream", async () => {
   await using env = await startChatGateway({ inProcess: true });
   env.upstream.reply({ chunks: ["one ", "two ", "three ", "four ", "five "], holdAfter: 1 });
