@@ -4,13 +4,14 @@
  * clients, and abort.
  */
 
-import { ErrorCode, GatewayError } from "../core/errors.ts";
+import { ErrorCode, GatewayError, isAbortError, isGatewayError } from "../core/errors.ts";
 import { importLazily, loadOnce } from "../core/lazy_module.ts";
 import type { AgentEvent, AgentRunDeps, AgentRunRequest } from "./run_types.ts";
 import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
 import type { CompactResult } from "./compaction.ts";
 import { contextBudget } from "./context_window.ts";
+import { gatewayCodeOf } from "./providers/errors.ts";
 import type { Usage } from "./providers/types.ts";
 
 // The run loop (with the turn's input, context, compaction, memory flush and tool calls: ~11
@@ -59,10 +60,17 @@ interface SessionQueue {
   controllers: Set<AbortController>;
 }
 
+/** A compaction asked for by hand (`sessions.compact`), which an abort of its session stops. */
+interface HandCompaction {
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
 /** The gateway's chat runner. */
 export class ChatService {
   #deps: ChatServiceDeps;
   #queues = new Map<string, SessionQueue>();
+  #compactions = new Map<string, Set<HandCompaction>>();
   #abortListeners = new Set<(agentId: string, sessionId: string) => boolean>();
 
   constructor(deps: ChatServiceDeps) {
@@ -180,14 +188,35 @@ export class ChatService {
    */
   abort(agentId: string, sessionId: string): boolean {
     let stopped = false;
-    const queue = this.#queues.get(`${agentId}/${sessionId}`);
+    const key = `${agentId}/${sessionId}`;
+    const queue = this.#queues.get(key);
     for (const controller of queue?.controllers ?? []) {
       controller.abort();
+      stopped = true;
+    }
+    for (const compaction of this.#compactions.get(key) ?? []) {
+      compaction.controller.abort();
       stopped = true;
     }
     for (const listener of this.#abortListeners) {
       if (listener(agentId, sessionId)) stopped = true;
     }
+    return stopped;
+  }
+
+  /**
+   * Aborts a session as {@linkcode abort} does and resolves once its runs and compactions have
+   * ended, their last lines (a partial answer, a tool's result) written: whoever empties,
+   * deletes or rewrites the file next finds nothing left to write into it. True when something
+   * was stopped.
+   */
+  async stop(agentId: string, sessionId: string): Promise<boolean> {
+    const stopped = this.abort(agentId, sessionId);
+    const key = `${agentId}/${sessionId}`;
+    await Promise.all([
+      this.#queues.get(key)?.tail.catch(() => {}),
+      ...[...this.#compactions.get(key) ?? []].map((compaction) => compaction.done),
+    ]);
     return stopped;
   }
 
@@ -232,31 +261,72 @@ export class ChatService {
    * Compacts a session now with its agent's model, whether or not it still fits; a compaction
    * already running for it is joined, not repeated.
    *
-   * @throws {GatewayError} NOT_FOUND for an unknown agent or model; the provider's error when
-   * the summary fails (the session is then unchanged)
+   * @throws {GatewayError} NOT_FOUND for an unknown agent or model; the provider's error as a
+   * turn reports it (RATE_LIMITED with `retryAfterMs`, the provider's message) when the summary
+   * fails, ABORTED when the session was aborted, reset or deleted meanwhile (the session is
+   * then unchanged)
    */
   async compact(agentId: string, sessionId: string, signal?: AbortSignal): Promise<CompactResult> {
     const prepared = prepareRun(this.#deps, { agentId, sessionId });
     const budget = contextBudget(prepared.resolved, this.#deps.config());
     // By hand, everything but the last turn is folded unless config asks to keep more.
     const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens ?? 0;
-    const { compactorOf } = await loadTurnContext();
-    return await compactorOf(this.#deps).compact({
-      agentId,
-      sessionId,
-      resolved: prepared.resolved,
-      budget,
-      keepTokens: keep,
-      ...(signal ? { signal } : {}),
-    });
+    const key = `${agentId}/${sessionId}`;
+    const controller = new AbortController();
+    const compactions = this.#compactions.get(key) ?? new Set<HandCompaction>();
+    this.#compactions.set(key, compactions);
+    const work = (async () => {
+      const { compactorOf } = await loadTurnContext();
+      return await compactorOf(this.#deps).compact({
+        agentId,
+        sessionId,
+        resolved: prepared.resolved,
+        budget,
+        keepTokens: keep,
+        signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+      });
+    })();
+    const compaction = { controller, done: work.catch(() => {}) };
+    compactions.add(compaction);
+    try {
+      return await work;
+    } catch (error) {
+      if (controller.signal.aborted && isAbortError(error)) {
+        throw new GatewayError(
+          ErrorCode.ABORTED,
+          `The compaction of session ${key} was aborted`,
+          undefined,
+          { cause: error },
+        );
+      }
+      if (isGatewayError(error) || isAbortError(error)) throw error;
+      const { code, message, retryAfterMs } = gatewayCodeOf(error);
+      throw new GatewayError(
+        code,
+        message,
+        retryAfterMs !== undefined ? { retryAfterMs } : undefined,
+        { cause: error },
+      );
+    } finally {
+      compactions.delete(compaction);
+      if (!compactions.size && this.#compactions.get(key) === compactions) {
+        this.#compactions.delete(key);
+      }
+    }
   }
 
-  /** Aborts every run and waits for them to end (gateway shutdown). */
+  /** Aborts every run and compaction and waits for them to end (gateway shutdown). */
   async close(): Promise<void> {
     const tails = [...this.#queues.values()].map((queue) => {
       for (const controller of queue.controllers) controller.abort();
       return queue.tail.catch(() => {});
     });
-    await Promise.all(tails);
+    const compactions = [...this.#compactions.values()].flatMap((set) =>
+      [...set].map((compaction) => {
+        compaction.controller.abort();
+        return compaction.done;
+      })
+    );
+    await Promise.all([...tails, ...compactions]);
   }
 }

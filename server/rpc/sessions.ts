@@ -32,8 +32,9 @@ export const sessionsMethods = defineMethods({
   "sessions.delete": {
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
-      // A run still answering would recreate the file it is deleted under.
-      ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      // A run still answering would recreate the file it is deleted under: it ends, its last
+      // lines written, before the file goes.
+      await ctx.services.chat.stop(ref.agentId, ref.sessionId);
       await endProcesses(ctx, ref);
       await ctx.services.sessions.delete(path);
       ctx.logger.info("session deleted", { path: ref.path, connId: ctx.connId });
@@ -43,7 +44,9 @@ export const sessionsMethods = defineMethods({
   "sessions.reset": {
     handler: async ({ path }, ctx) => {
       const ref = await ctx.services.sessions.resolvePath(path);
-      ctx.services.chat.abort(ref.agentId, ref.sessionId);
+      // The partial answer of a run cut short here is written before the file is emptied, not
+      // into the emptied file.
+      await ctx.services.chat.stop(ref.agentId, ref.sessionId);
       await endProcesses(ctx, ref);
       await ctx.services.sessions.reset(path);
       ctx.logger.info("session reset", { path: ref.path, connId: ctx.connId });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
-import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { ConfigStore } from "../../../core/config/store.ts";
@@ -54,6 +54,49 @@ Deno.test("sessions.list, preview, reset and delete work on real session files",
     GatewayError,
   );
   assertEquals(gone.code, "NOT_FOUND");
+});
+
+Deno.test("sessions.reset and delete during a streamed answer leave nothing of it behind", async () => {
+  await using env = await startChatGateway();
+  const client = await env.gw.connect();
+  const path = join(env.gw.paths.sessionsDir("main"), "slow.jsonl");
+  for (const method of ["sessions.reset", "sessions.delete"]) {
+    env.upstream.reply({ chunks: ["s0 ", "s1 ", "s2 "], holdAfter: 2 });
+    const events = recordEvents(client);
+    const sending = client.request("chat.send", { message: "Count", sessionId: "slow" });
+    await events.next("chat.delta", (d) => d.delta === "s1 ");
+    await client.request(method, { path });
+    // The aborted run's partial answer was written before the reset, not after it.
+    const answer = await sending;
+    assertEquals(answer.aborted, true);
+    events.stop();
+    if (method === "sessions.reset") {
+      assertEquals(await Deno.readTextFile(path), "");
+      assertEquals((await client.request("chat.history", { sessionId: "slow" })).messages, []);
+    } else {
+      await assertRejects(() => Deno.stat(path), Deno.errors.NotFound);
+    }
+  }
+});
+
+Deno.test("sessions.reset during sessions.compact stops it before its line is written", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "one", sessionId: "fold" });
+  await client.request("chat.send", { message: "two", sessionId: "fold" });
+  const path = join(env.gw.paths.sessionsDir("main"), "fold.jsonl");
+  const asked = Promise.withResolvers<void>();
+  env.upstream.reply(() => {
+    asked.resolve();
+    return { text: "Summary", delayMs: 60_000 };
+  });
+  const compacting = client.request("sessions.compact", { path });
+  compacting.catch(() => {});
+  await asked.promise;
+  await client.request("sessions.reset", { path });
+  const error = await assertRejects(() => compacting, GatewayError);
+  assertEquals(error.code, "ABORTED");
+  assertEquals(await Deno.readTextFile(path), "");
 });
 
 Deno.test("sessions.preview, reset and delete accept the file that sessions.list gives", async () => {
