@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { GatewayError } from "../../../core/errors.ts";
@@ -97,6 +97,30 @@ Deno.test("sessions.reset during sessions.compact stops it before its line is wr
   const error = await assertRejects(() => compacting, GatewayError);
   assertEquals(error.code, "ABORTED");
   assertEquals(await Deno.readTextFile(path), "");
+});
+
+Deno.test("sessions.compact reports a failed summary with the provider's code and message", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const client = await env.gw.connect();
+  await client.request("chat.send", { message: "one", sessionId: "fold" });
+  await client.request("chat.send", { message: "two", sessionId: "fold" });
+  const path = join(env.gw.paths.sessionsDir("main"), "fold.jsonl");
+  const before = await Deno.readTextFile(path);
+  env.upstream.reply({ error: { status: 429, retryAfter: 3 } });
+  const limited = await assertRejects(
+    () => client.request("sessions.compact", { path }),
+    GatewayError,
+  );
+  assertEquals([limited.code, limited.details?.retryAfterMs], ["RATE_LIMITED", 3000]);
+  assertMatch(limited.message, /rate limit/i);
+  env.upstream.reply({ error: { status: 400, message: "Context too long for this model" } });
+  const refused = await assertRejects(
+    () => client.request("sessions.compact", { path }),
+    GatewayError,
+  );
+  assertEquals(refused.code, "INVALID_PARAMS");
+  assertMatch(refused.message, /Context too long for this model/);
+  assertEquals(await Deno.readTextFile(path), before);
 });
 
 Deno.test("sessions.preview, reset and delete accept the file that sessions.list gives", async () => {
