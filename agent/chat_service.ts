@@ -86,7 +86,10 @@ export class ChatService {
   async run(request: AgentRunRequest, options: ChatRunOptions = {}): Promise<ChatOutcome> {
     const prepared = prepareRun(this.#deps, request);
     const { agentId, sessionId } = request;
-    this.#deps.sessions.file(agentId, sessionId); // validates the ids
+    // Validates the ids; a session this store did not write last is looked at on disk (a link
+    // out of the state dir is refused before anything reads or writes through it).
+    const checking = this.#deps.sessions.check(agentId, sessionId);
+    if (checking) await checking;
     if (request.mode === "resend" || request.mode === "edit") {
       const { lastUserMessage } = await loadTurnInput();
       if (!(await lastUserMessage(this.#deps.sessions, agentId, sessionId))) {

@@ -10,7 +10,7 @@
 import { dirname, join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { statIfExists, writeFileAtomic } from "../../core/fs.ts";
-import type { StatePaths } from "../../core/paths.ts";
+import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 import type { ToolCall, Usage } from "../providers/types.ts";
 import {
   isLineStart,
@@ -183,6 +183,24 @@ export class SessionStore {
   }
 
   /**
+   * Refuses a session whose file is not a plain file inside the state dir (a link, even to a
+   * file outside it, or a folder), as the read paths (`resolvePath`) refuse it, before a turn
+   * reads or writes anything. Nothing is checked (and undefined returned) for a session whose
+   * file this store wrote last: its next checked append looks at the file itself.
+   *
+   * @throws {GatewayError} INVALID_PARAMS for an id that is not a safe file name, or a file
+   * that is not a session
+   */
+  check(agentId: string, sessionId: string): Promise<void> | undefined {
+    const path = this.file(agentId, sessionId);
+    if (this.#ends.has(path)) return undefined;
+    return (async () => {
+      if (!(await containedRealPath(this.paths.agentsDir, path))) throw notASession(path);
+      await sessionStat(path);
+    })();
+  }
+
+  /**
    * Starts the `stat` that the session's next checked append ({@linkcode appendAndTail}) makes,
    * so that it runs while the turn is prepared instead of after (issue 17, turn overhead). The
    * append uses it only when it begins within {@linkcode PRESTAT_MS} with no write of this store
@@ -192,7 +210,7 @@ export class SessionStore {
   prepareAppend(agentId: string, sessionId: string): void {
     const path = this.file(agentId, sessionId);
     if (this.#locks.has(path) || !this.#ends.has(path)) return;
-    const info = statIfExists(path);
+    const info = sessionStat(path);
     info.catch(() => {}); // whoever takes it awaits it; a stat left untaken fails quietly
     if (this.#prestats.size >= MAX_PRESTATS) this.#prestats.clear();
     this.#prestats.set(path, { at: performance.now(), info });
@@ -371,7 +389,7 @@ export class SessionStore {
       const known = this.#ends.get(path);
       const info = known === undefined || unchecked
         ? undefined
-        : await (prestat ?? statIfExists(path));
+        : await (prestat ?? sessionStat(path));
       if (known !== undefined && (unchecked || info?.size === known)) {
         const size = known;
         const end = size + byteLength(text);
@@ -414,6 +432,7 @@ export class SessionStore {
   async truncate(agentId: string, sessionId: string, offset: number): Promise<void> {
     const path = this.file(agentId, sessionId);
     await this.#locked(path, async () => {
+      await sessionStat(path);
       if (!(await isLineStart(path, offset))) {
         throw new GatewayError(
           ErrorCode.INTERNAL_ERROR,
@@ -525,6 +544,7 @@ export class SessionStore {
    * left half a line, and ours starts on a fresh line so both stay readable.
    */
   async #appendFenced(path: string, text: string): Promise<number> {
+    await sessionStat(path); // a file swapped for a link since `check` is not followed out
     const tail = await tailState(path);
     if (!tail.exists) await Deno.mkdir(dirname(path), { recursive: true });
     const prefix = tail.newline ? "" : "\n";
@@ -560,6 +580,29 @@ export class SessionStore {
       if (this.#locks.get(path) === next) this.#locks.delete(path);
     }
   }
+}
+
+/**
+ * The session file's `lstat`, undefined when there is none; a link or anything else that is not
+ * a plain file is refused, never followed.
+ */
+async function sessionStat(path: string): Promise<Deno.FileInfo | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (!info.isFile) throw notASession(path);
+  return info;
+}
+
+function notASession(path: string): GatewayError {
+  return new GatewayError(
+    ErrorCode.INVALID_PARAMS,
+    `Not a session: ${path} (a link or something else than a plain file inside the state dir)`,
+  );
 }
 
 function isEntry(value: unknown): value is SessionEntry {

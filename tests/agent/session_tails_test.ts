@@ -283,18 +283,22 @@ Deno.test("a read right after appendAndTail answered, its write still under way,
   }
 });
 
-/** The paths `Deno.stat` is called with while `work` runs. */
+/** The paths `Deno.stat` and `Deno.lstat` are called with while `work` runs. */
 async function statsDuring(work: () => Promise<unknown>): Promise<string[]> {
   const stats: string[] = [];
-  const stat = Deno.stat;
+  const { stat, lstat } = Deno;
   Deno.stat = (path) => {
     stats.push(String(path));
     return stat(path);
   };
+  Deno.lstat = (path) => {
+    stats.push(String(path));
+    return lstat(path);
+  };
   try {
     await work();
   } finally {
-    Deno.stat = stat;
+    Object.assign(Deno, { stat, lstat });
   }
   return stats;
 }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { z } from "zod";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
@@ -164,6 +165,42 @@ Deno.test("chat.send does not run tool calls when the turn offers no tools", asy
     events.named("chat.delta").map((d) => d.delta).join(""),
     /asked for tools \(echo\), but this turn offers none/,
   );
+});
+
+Deno.test("chat.* refuse a session file that links out of the state dir, and write nothing through it", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const client = await env.gw.connect();
+  const victim = join(env.gw.stateDir, "..", `victim-${crypto.randomUUID()}.jsonl`);
+  const line = '{"role":"user","content":"not a session","time":"2026-01-01T00:00:00.000Z"}\n';
+  await Deno.writeTextFile(victim, line);
+  try {
+    const dir = env.gw.paths.sessionsDir("main");
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.symlink(victim, join(dir, "link.jsonl"));
+    for (
+      const [method, params] of [
+        ["chat.send", { message: "hi", sessionId: "link" }],
+        ["chat.resend", { sessionId: "link" }],
+        ["chat.edit", { message: "hi", sessionId: "link" }],
+        ["chat.history", { sessionId: "link" }],
+      ] as const
+    ) {
+      const error = await assertRejects(() => client.request(method, params), GatewayError);
+      assertEquals(error.code, "INVALID_PARAMS", method);
+      assertMatch(error.message, /Not a session/);
+    }
+    // A file the gateway wrote, swapped for a link afterwards, is not followed either.
+    await client.request("chat.send", { message: "hi", sessionId: "swapped" });
+    await Deno.remove(join(dir, "swapped.jsonl"));
+    await Deno.symlink(victim, join(dir, "swapped.jsonl"));
+    const events = recordEvents(client);
+    const answer = await client.request("chat.send", { message: "again", sessionId: "swapped" });
+    assertEquals(answer.completed, false);
+    assertEquals(events.named("chat.error")[0].code, "INVALID_PARAMS");
+    assertEquals(await Deno.readTextFile(victim), line);
+  } finally {
+    await Deno.remove(victim);
+  }
 });
 
 Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the upstream stream", async () => {
