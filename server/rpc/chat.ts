@@ -5,7 +5,7 @@
  * ended.
  */
 
-import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../../agent/agents.ts";
+import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID, resolveAgent } from "../../agent/agents.ts";
 import type { ChatRunOptions } from "../../agent/chat_service.ts";
 import type { AgentRunRequest } from "../../agent/run.ts";
 import type { RpcContext } from "../context.ts";
@@ -62,8 +62,12 @@ export const chatMethods = defineMethods({
   },
   "chat.abort": {
     handler: ({ sessionId, agentId = DEFAULT_AGENT_ID }, ctx) => {
+      const aborted = ctx.services.chat.abort(agentId, sessionId);
+      // A run of an agent taken out of config meanwhile is still stopped; an agent that never
+      // was is not found, as chat.send says.
+      if (!aborted) resolveAgent(ctx.config(), agentId);
       ctx.watchSession(agentId, sessionId);
-      return { aborted: ctx.services.chat.abort(agentId, sessionId) };
+      return { aborted };
     },
   },
   "chat.history": {

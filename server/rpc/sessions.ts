@@ -5,14 +5,19 @@
  */
 
 import type { RpcContext } from "../context.ts";
+import { resolveAgent } from "../../agent/agents.ts";
 import { compactionReport } from "../../agent/compaction.ts";
 import { defineMethods } from "../method_table.ts";
 
 export const sessionsMethods = defineMethods({
   "sessions.list": {
-    handler: async ({ agentId }, ctx) => ({
-      sessions: await ctx.services.sessions.list({ agentId }),
-    }),
+    handler: async ({ agentId }, ctx) => {
+      const sessions = await ctx.services.sessions.list({ agentId });
+      // An agent taken out of config still shows the sessions it left; one that never was is
+      // not found, as chat.send says.
+      if (agentId !== undefined && !sessions.length) resolveAgent(ctx.config(), agentId);
+      return { sessions };
+    },
   },
   "sessions.preview": {
     handler: ({ path, limit, cursor }, ctx) => ctx.services.sessions.page(path, limit, cursor),

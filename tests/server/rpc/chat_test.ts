@@ -233,6 +233,19 @@ Deno.test("chat.abort ends a slow answer, keeps the partial text and closes the 
   assertEquals(idle.aborted, false);
 });
 
+Deno.test("chat.abort refuses an unknown agent as chat.send does", async () => {
+  await using env = await startChatGateway({ inProcess: true });
+  const client = await env.gw.connect();
+  for (const agentId of ["nosuch", "../x"]) {
+    const error = await assertRejects(
+      () => client.request("chat.abort", { sessionId: "q", agentId }),
+      GatewayError,
+    );
+    assertEquals([error.code, error.message], ["NOT_FOUND", `Agent not found: ${agentId}`]);
+  }
+  assertEquals(await client.request("chat.abort", { sessionId: "q" }), { aborted: false });
+});
+
 Deno.test("chat.send queues a second message, or aborts the first with abortPrevious", async () => {
   await using env = await startChatGateway({ inProcess: true });
   const client = await env.gw.connect();

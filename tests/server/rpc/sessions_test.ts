@@ -326,6 +326,16 @@ Deno.test("sessions.list with agentId reads only that agent's folder", async () 
   await Deno.writeTextFile(env.gw.paths.sessionsDir("ghost"), "not a folder");
   const main = await client.request("sessions.list", { agentId: "main" });
   assertEquals(main.sessions.map((s) => [s.agentId, s.file]), [["main", "alpha.jsonl"]]);
-  assertEquals((await client.request("sessions.list", { agentId: "nobody" })).sessions, []);
-  assertEquals((await client.request("sessions.list", { agentId: "../main" })).sessions, []);
+  for (const agentId of ["nobody", "../main"]) {
+    const error = await assertRejects(
+      () => client.request("sessions.list", { agentId }),
+      GatewayError,
+    );
+    assertEquals([error.code, error.message], ["NOT_FOUND", `Agent not found: ${agentId}`]);
+  }
+  // An agent no longer in config still shows the sessions it left.
+  await Deno.mkdir(env.gw.paths.sessionsDir("retired"), { recursive: true });
+  await Deno.writeTextFile(join(env.gw.paths.sessionsDir("retired"), "old.jsonl"), "");
+  const retired = await client.request("sessions.list", { agentId: "retired" });
+  assertEquals(retired.sessions.map((s) => s.file), ["old.jsonl"]);
 });
