@@ -4,14 +4,13 @@
  * clients, and abort.
  */
 
-import { ErrorCode, GatewayError, isAbortError, isGatewayError } from "../core/errors.ts";
+import { ErrorCode, GatewayError } from "../core/errors.ts";
 import { importLazily, loadOnce } from "../core/lazy_module.ts";
 import type { AgentEvent, AgentRunDeps, AgentRunRequest } from "./run_types.ts";
 import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
 import type { CompactResult } from "./compaction.ts";
 import { contextBudget } from "./context_window.ts";
-import { gatewayCodeOf } from "./providers/errors.ts";
 import type { Usage } from "./providers/types.ts";
 
 // The run loop (with the turn's input, context, compaction, memory flush and tool calls: ~11
@@ -280,7 +279,7 @@ export class ChatService {
     this.#compactions.set(key, compactions);
     const work = (async () => {
       const { compactorOf } = await loadTurnContext();
-      return await compactorOf(this.#deps).compact({
+      return await compactorOf(this.#deps).compactByHand({
         agentId,
         sessionId,
         resolved: prepared.resolved,
@@ -294,7 +293,8 @@ export class ChatService {
     try {
       return await work;
     } catch (error) {
-      if (controller.signal.aborted && isAbortError(error)) {
+      // Stopped by an abort of its session (chat.abort, sessions.reset or delete).
+      if (controller.signal.aborted) {
         throw new GatewayError(
           ErrorCode.ABORTED,
           `The compaction of session ${key} was aborted`,
@@ -302,14 +302,7 @@ export class ChatService {
           { cause: error },
         );
       }
-      if (isGatewayError(error) || isAbortError(error)) throw error;
-      const { code, message, retryAfterMs } = gatewayCodeOf(error);
-      throw new GatewayError(
-        code,
-        message,
-        retryAfterMs !== undefined ? { retryAfterMs } : undefined,
-        { cause: error },
-      );
+      throw error;
     } finally {
       compactions.delete(compaction);
       if (!compactions.size && this.#compactions.get(key) === compactions) {

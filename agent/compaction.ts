@@ -13,7 +13,8 @@ import { type ContextBudget, estimateTextTokens } from "./context_window.ts";
 import { estimateStoredTokens } from "./session_context.ts";
 import { summaryRequest, transcriptLine } from "./_compaction_transcript.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
-import type { Usage } from "./providers/types.ts";
+import { isProviderError, type Usage } from "./providers/types.ts";
+import { gatewayCodeOf } from "./providers/errors.ts";
 import { startsWith } from "../core/bytes.ts";
 import {
   COMPACTION_LINE_PREFIX,
@@ -100,6 +101,29 @@ export class SessionCompactor {
     const run = this.#compact(request).finally(() => this.#running.delete(key));
     this.#running.set(key, run);
     return run;
+  }
+
+  /**
+   * Compacts like {@linkcode compact}, for a client that asked (`sessions.compact`): a provider's
+   * failure is thrown as the error a turn reports it with (`RATE_LIMITED` with `retryAfterMs`,
+   * the provider's message), not as an internal one. A turn's own compaction keeps the
+   * provider's error, whose kind sets the HTTP status of the API's answer.
+   *
+   * @throws {GatewayError} for a provider's failure; an abort as it came
+   */
+  async compactByHand(request: CompactRequest): Promise<CompactResult> {
+    try {
+      return await this.compact(request);
+    } catch (error) {
+      if (!isProviderError(error) || error.kind === "aborted") throw error;
+      const { code, message, retryAfterMs } = gatewayCodeOf(error);
+      throw new GatewayError(
+        code,
+        message,
+        retryAfterMs !== undefined ? { retryAfterMs } : undefined,
+        { cause: error },
+      );
+    }
   }
 
   async #compact(request: CompactRequest): Promise<CompactResult> {
