@@ -195,8 +195,8 @@ export async function runAgent(
       // A round that offered no tools is the last: calls the model makes anyway are not run
       // (a model that ignores the missing tools would otherwise call them round after round),
       // and the answer says so in the text every client and the session keep.
-      const unrun = offerTools ? [] : calls.splice(0);
-      if (unrun.length) {
+      const unrun = offerTools || !calls.length ? undefined : calls.splice(0);
+      if (unrun) {
         const limit = toolSet.specs.length > 0 ? agent.maxIterations : undefined;
         const notice = unrunNotice(unrun, limit);
         send({ type: "delta", text: partial ? `\n\n${notice}` : notice });
@@ -217,7 +217,7 @@ export async function runAgent(
         model: resolved.model,
         ...(usage ? { usage } : {}),
         ...(calls.length ? { toolCalls: calls } : {}),
-        ...(unrun.length ? { unrunToolCalls: unrun } : {}),
+        ...(unrun ? { unrunToolCalls: unrun } : {}),
       };
       await append(assistant);
       const text = partial;
@@ -321,7 +321,7 @@ function toolMessage(
  * What the answer says when the model asked for tools in a round that offered none: the
  * agent's tool-round limit (`limit`, its maxIterations) was reached, or the turn had no tools.
  */
-export function unrunNotice(calls: ToolCall[], limit: number | undefined): string {
+function unrunNotice(calls: ToolCall[], limit: number | undefined): string {
   const names = [...new Set(calls.map((call) => call.name))].join(", ");
   return limit === undefined
     ? `[The model asked for tools (${names}), but this turn offers none; they were not run.]`
