@@ -115,7 +115,9 @@ export async function configValidate(options: { json?: boolean }): Promise<void>
     warnings: { path: string; message: string }[];
   };
   try {
-    const loaded = await loadConfigFile(path, env);
+    // What `gateway run` would refuse to start on is not valid either (a LAN bind without a
+    // token, password mode without a password).
+    const loaded = await loadConfigFile(path, env, { startRules: true });
     report = { valid: true, path, exists: loaded.exists, issues: [], warnings: loaded.warnings };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

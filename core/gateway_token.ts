@@ -66,27 +66,58 @@ export interface AuthSetting {
   passwordSet: boolean;
 }
 
+/** A setting the gateway refuses to start on: the config key to change, and why. */
+export interface AuthProblem {
+  /** `gateway.auth.mode`, `gateway.auth.password` or `gateway.auth.token`. */
+  path: string;
+  message: string;
+}
+
+/**
+ * Why the gateway must not start with these credentials on `bindHost`, with the key to change,
+ * or undefined when it may. The one rule: `gateway run` asks before it listens, the auth
+ * resolution when it resolves, and config validation (`config validate`, `config.set` /
+ * `config.patch`, setup) before a config that would be refused is accepted. The token file
+ * counts on loopback only: it is generated there, and a bind others can reach needs a token the
+ * user chose and can hand out.
+ */
+export function authProblem(
+  auth: AuthSetting,
+  sources: { flagToken?: string; env: Record<string, string | undefined>; bindHost: string },
+): AuthProblem | undefined {
+  const { flagToken, env, bindHost } = sources;
+  const loopback = isLoopbackHost(bindHost);
+  if (auth.mode === "none") {
+    return loopback ? undefined : {
+      path: "gateway.auth.mode",
+      message: `Refusing to start: gateway.auth.mode "none" is allowed only ` +
+        `on a loopback bind (bind is ${bindHost})`,
+    };
+  }
+  if (auth.mode === "password") {
+    return env.PYCLAW_AUTH_PASSWORD || auth.passwordSet ? undefined : {
+      path: "gateway.auth.password",
+      message: "Refusing to start: " +
+        'gateway.auth.mode is "password" but no password is set ' +
+        "(set gateway.auth.password or PYCLAW_AUTH_PASSWORD)",
+    };
+  }
+  if (flagToken || env.PYCLAW_AUTH_TOKEN || auth.tokenSet || loopback) return undefined;
+  return {
+    path: "gateway.auth.token",
+    message: `Refusing to bind ${bindHost} without an explicit auth token: pass --auth-token, ` +
+      "set PYCLAW_AUTH_TOKEN, or set gateway.auth.token in the config (e.g. " +
+      '"${PYCLAW_AUTH_TOKEN}"), so nobody on the network can use your gateway',
+  };
+}
+
 /**
  * Why the gateway must not start with these credentials on `bindHost`, or undefined when it
- * may: `gateway run` asks before it listens, the auth resolution again when it resolves.
+ * may (the message of {@linkcode authProblem}).
  */
 export function authRefusal(
   auth: AuthSetting,
   sources: { flagToken?: string; env: Record<string, string | undefined>; bindHost: string },
 ): string | undefined {
-  const { flagToken, env, bindHost } = sources;
-  const loopback = isLoopbackHost(bindHost);
-  if (auth.mode === "none") {
-    return loopback ? undefined : `Refusing to start: gateway.auth.mode "none" is allowed only ` +
-      `on a loopback bind (bind is ${bindHost})`;
-  }
-  if (auth.mode === "password") {
-    return env.PYCLAW_AUTH_PASSWORD || auth.passwordSet ? undefined : "Refusing to start: " +
-      'gateway.auth.mode is "password" but no password is set ' +
-      "(set gateway.auth.password or PYCLAW_AUTH_PASSWORD)";
-  }
-  if (flagToken || env.PYCLAW_AUTH_TOKEN || auth.tokenSet || loopback) return undefined;
-  return `Refusing to bind ${bindHost} without an explicit auth token: pass --auth-token, set ` +
-    "PYCLAW_AUTH_TOKEN, or set gateway.auth.token in the config (e.g. " +
-    '"${PYCLAW_AUTH_TOKEN}"), so nobody on the network can use your gateway';
+  return authProblem(auth, sources)?.message;
 }

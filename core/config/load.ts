@@ -7,6 +7,7 @@ import JSON5 from "json5/dist/index.mjs";
 import type { z } from "zod";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./key_path.ts";
+import { authProblem, bindAddress } from "../gateway_token.ts";
 import {
   ConfigError,
   type ConfigIssue,
@@ -49,6 +50,32 @@ function withoutKeys(data: unknown, path: readonly PropertyKey[], keys: string[]
   return data;
 }
 
+/** Options of {@linkcode validateConfig}. */
+export interface ValidateOptions {
+  /**
+   * Also refuse what `gateway run` (without flags, in this environment) would refuse to start
+   * on: the auth a bind needs ({@linkcode startIssues}). Off for readers of a config that a
+   * gateway may run on with flags (`--auth-token`, `--bind`). @default false
+   */
+  startRules?: boolean;
+}
+
+/**
+ * What `gateway run` without flags would refuse to start on in `env`, by key path: the same
+ * rule (core/gateway_token.ts `authProblem`) the gateway applies before it listens.
+ */
+export function startIssues(
+  config: Config,
+  env: Record<string, string | undefined>,
+): ConfigIssue[] {
+  const auth = config.gateway.auth;
+  const problem = authProblem(
+    { mode: auth.mode, tokenSet: Boolean(auth.token), passwordSet: Boolean(auth.password) },
+    { env, bindHost: bindAddress(config.gateway.bind) },
+  );
+  return problem ? [problem] : [];
+}
+
 /**
  * Validates a raw config document. Unknown keys become warnings and are dropped; any other
  * problem throws a {@linkcode ConfigError} naming every bad key path.
@@ -57,6 +84,7 @@ export function validateConfig(
   raw: Record<string, unknown>,
   env: Record<string, string | undefined>,
   file?: string,
+  options: ValidateOptions = {},
 ): LoadedConfig {
   const envIssues: ConfigIssue[] = [];
   let data = substituteEnv(raw, env, envIssues);
@@ -67,6 +95,8 @@ export function validateConfig(
     const result = configSchema().safeParse(data, { jitless: true });
     if (result.success) {
       if (envIssues.length) throw new ConfigError(envIssues, file);
+      const refused = options.startRules ? startIssues(result.data, env) : [];
+      if (refused.length) throw new ConfigError(refused, file);
       return { config: deepFreeze(result.data), raw, warnings };
     }
     const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
@@ -92,8 +122,9 @@ function toIssue(issue: z.core.$ZodIssue): ConfigIssue {
 export async function loadConfigFile(
   file: string,
   env: Record<string, string | undefined>,
+  options: ValidateOptions = {},
 ): Promise<LoadedConfig & { exists: boolean }> {
-  return loadConfigText(await readConfigText(file), file, env);
+  return loadConfigText(await readConfigText(file), file, env, options);
 }
 
 /**
@@ -118,7 +149,8 @@ export function loadConfigText(
   text: string | undefined,
   file: string,
   env: Record<string, string | undefined>,
+  options: ValidateOptions = {},
 ): LoadedConfig & { exists: boolean } {
-  if (text === undefined) return { ...validateConfig({}, env, file), exists: false };
-  return { ...validateConfig(parseConfigText(text, file), env, file), exists: true };
+  if (text === undefined) return { ...validateConfig({}, env, file, options), exists: false };
+  return { ...validateConfig(parseConfigText(text, file), env, file, options), exists: true };
 }

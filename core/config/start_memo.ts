@@ -68,7 +68,11 @@ export const CONFIG_VALIDATION_MODULES = [
   "./key_path.ts",
   "../errors.ts",
   "../protocol/errors.ts",
+  "../protocol/limits.ts",
   "../tool_groups.ts",
+  "../gateway_token.ts",
+  "../fs.ts",
+  "../path.ts",
 ];
 
 /** The third-party packages the validation runs, by their manifests. */

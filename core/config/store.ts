@@ -156,10 +156,11 @@ export class ConfigStore {
 
   /**
    * Sets one value by dot path. Validated against the schema before anything is written.
+   * Resolves to whether the document changed (setting a key to the value it has writes nothing).
    *
    * @throws {GatewayError} INVALID_PARAMS for an unknown key or a bad value; the file is unchanged
    */
-  set(key: string, value: unknown): Promise<void> {
+  set(key: string, value: unknown): Promise<boolean> {
     const parts = splitKey(key);
     assertNoForbiddenKeys(value);
     return this.#update((raw) => {
@@ -170,10 +171,11 @@ export class ConfigStore {
 
   /**
    * Applies a JSON merge patch to the document, validated as a whole: all or nothing.
+   * Resolves to whether the document changed.
    *
    * @throws {GatewayError} INVALID_PARAMS when the patched config is invalid; the file is unchanged
    */
-  patch(patch: Record<string, unknown>): Promise<void> {
+  patch(patch: Record<string, unknown>): Promise<boolean> {
     assertNoForbiddenKeys(patch);
     return this.#update((raw) => {
       const restored = restoreRedacted(patch, raw) as Record<string, unknown>;
@@ -217,13 +219,21 @@ export class ConfigStore {
     this.#errorListeners.clear();
   }
 
-  #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<boolean> {
     const run = this.#writing.then(async () => {
-      const { validateConfig } = await validation();
+      const { validateConfig, startIssues } = await validation();
       const nextRaw = edit(structuredClone(this.#raw));
+      // Nothing to write, nothing changed: no rewrite of the file, no `config.changed`.
+      if (sameJson(nextRaw, this.#raw)) return false;
       let loaded;
       try {
         loaded = validateConfig(nextRaw, this.#env, this.path);
+        // What `gateway run` would refuse to start on (a LAN bind without a token, password
+        // mode without a password) is refused here too, when this edit brings it: a file that
+        // already had it (a gateway started with `--auth-token`) still takes other edits.
+        const had = new Set(startIssues(this.#config, this.#env).map((issue) => issue.path));
+        const refused = startIssues(loaded.config, this.#env).filter((i) => !had.has(i.path));
+        if (refused.length) throw new ConfigError(refused, this.path);
       } catch (error) {
         if (error instanceof ConfigError) {
           throw new GatewayError(
@@ -251,6 +261,7 @@ export class ConfigStore {
       await writeFileAtomic(this.path, text, { mode: 0o600 });
       this.#lastText = text;
       this.#apply(loaded.config, nextRaw, loaded.warnings);
+      return true;
     });
     this.#writing = run.catch(() => {});
     return run;
@@ -295,4 +306,20 @@ export class ConfigStore {
       }
     })().catch(() => {});
   }
+}
+
+/** Whether two JSON documents are equal, key order aside. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length &&
+      a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const aKeys = Object.keys(a);
+  const bRecord = b as Record<string, unknown>;
+  return aKeys.length === Object.keys(b).length &&
+    aKeys.every((key) =>
+      Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], bRecord[key])
+    );
 }

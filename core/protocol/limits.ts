@@ -7,6 +7,12 @@
 /** The longest user message accepted, in characters. */
 export const MAX_MESSAGE_CHARS = 100_000;
 
+/**
+ * The longest system prompt, in characters: of `chat.send` and of `agents.*.systemPrompt` in the
+ * config alike, so what the config holds could also be sent.
+ */
+export const MAX_SYSTEM_PROMPT_CHARS = 100_000;
+
 /** The roles a paired device may hold (what each may do: `agent/devices/device_roles.ts`). */
 export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;
 
