@@ -29,6 +29,9 @@ export function followConfigChanges(
       JSON.stringify(next[key as keyof typeof next]) !==
         JSON.stringify(previous[key as keyof typeof previous])
     );
+    // A write or an edit of the file that left the effective config as it was (a key set to
+    // its value, a default written out, a reformatted file) tells no client anything.
+    if (changed.length === 0) return;
     logger.info("config reloaded", { changed });
     const g = next.gateway;
     if (g.port !== previous.gateway.port || g.bind !== previous.gateway.bind) {

@@ -5,21 +5,25 @@ import { defineMethods } from "../method_table.ts";
 
 export const configMethods = defineMethods({
   "config.get": {
-    handler: async ({ key }, ctx) => ({ value: await ctx.configStore.get(key) }),
+    // A key the schema declares but the config leaves unset is `null`: the spec's `{ value }`
+    // always has its field, and JSON has no undefined.
+    handler: async ({ key }, ctx) => ({ value: (await ctx.configStore.get(key)) ?? null }),
   },
   "config.set": {
     handler: async ({ key, value }, ctx) => {
       const before = ctx.config();
-      await ctx.configStore.set(key, value);
-      ctx.logger.info("config changed", { key, connId: ctx.connId });
+      if (await ctx.configStore.set(key, value)) {
+        ctx.logger.info("config changed", { key, connId: ctx.connId });
+      }
       return { ok: true, ...restartNote(before, ctx.config()) };
     },
   },
   "config.patch": {
     handler: async ({ patch }, ctx) => {
       const before = ctx.config();
-      await ctx.configStore.patch(patch);
-      ctx.logger.info("config patched", { keys: Object.keys(patch), connId: ctx.connId });
+      if (await ctx.configStore.patch(patch)) {
+        ctx.logger.info("config patched", { keys: Object.keys(patch), connId: ctx.connId });
+      }
       return { ok: true, ...restartNote(before, ctx.config()) };
     },
   },

@@ -14,8 +14,8 @@ export const configContract = methods({
   "config.get": {
     summary: "The config, or one dotted key of it, with secrets redacted",
     params: z.object({ key: z.string().min(1).max(512).optional() }),
-    // `value` is absent (JSON has no undefined) when the key is not set.
-    result: z.object({ value: z.unknown().optional() }),
+    // `value` is null when the key is declared but not set.
+    result: z.object({ value: z.unknown() }),
   },
   "config.set": {
     summary: "Set one dotted key in the config file",

@@ -111,3 +111,65 @@ Deno.test("the gateway reloads an edited config file; a broken edit keeps the la
   const value = await client.request("config.get", { key: "logging.level" });
   assertEquals(value.value, "warn");
 });
+
+Deno.test("config.get of a declared key the config leaves unset answers value: null", async () => {
+  await using gw = await startInProcessGateway();
+  const client = await gw.connect();
+  const unset = await client.request("config.get", { key: "agents.defaults.systemPrompt" });
+  assertEquals(unset, { value: null });
+});
+
+Deno.test("config.set and config.patch that change nothing broadcast nothing; a real change does", async () => {
+  await using gw = await startInProcessGateway({ config: { logging: { level: "info" } } });
+  const client = await gw.connect();
+  const changes: unknown[] = [];
+  client.onEvent((frame) => {
+    if (frame.event === "config.changed") changes.push(frame.payload);
+  });
+  const before = await Deno.readTextFile(gw.configPath);
+  await client.request("config.set", { key: "logging.level", value: "info" });
+  await client.request("config.patch", { patch: { logging: { level: "info" } } });
+  assertEquals(await Deno.readTextFile(gw.configPath), before);
+  // A change after them: its event is the first this client sees, so none came before it.
+  await client.request("config.set", { key: "logging.level", value: "warn" });
+  await waitFor(() => changes.length > 0, 20_000, "config.changed");
+  assertEquals(changes, [{ changed: ["logging"] }]);
+});
+
+Deno.test("config.set and config.patch refuse what the gateway would refuse to start on", async () => {
+  await using gw = await startInProcessGateway();
+  const client = await gw.connect();
+  const before = await Deno.readTextFile(gw.configPath);
+  for (
+    const [method, params, path] of [
+      ["config.set", { key: "gateway.bind", value: "everywhere" }, "gateway.bind"],
+      ["config.set", { key: "gateway.bind", value: "1.2.3.4.5" }, "gateway.bind"],
+      ["config.set", { key: "gateway.bind", value: "lan" }, "gateway.auth.token"],
+      ["config.set", { key: "gateway.auth.mode", value: "password" }, "gateway.auth.password"],
+      [
+        "config.patch",
+        { patch: { gateway: { bind: "lan", auth: { mode: "none" } } } },
+        "gateway.auth.mode",
+      ],
+      [
+        "config.set",
+        { key: "agents.list", value: [{ id: "main" }, { id: "main" }] },
+        "agents.list[1].id",
+      ],
+      [
+        "config.set",
+        { key: "agents.defaults.systemPrompt", value: "x".repeat(100_001) },
+        "agents.defaults.systemPrompt",
+      ],
+    ] as const
+  ) {
+    const error = await assertRejects(
+      () => client.request(method as "config.set", params as never),
+      GatewayError,
+    );
+    assertEquals(error.code, "INVALID_PARAMS");
+    const issues = error.details?.issues as { path: string }[];
+    assertEquals(issues[0].path, path, JSON.stringify(params).slice(0, 100));
+  }
+  assertEquals(await Deno.readTextFile(gw.configPath), before);
+});
