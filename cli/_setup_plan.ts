@@ -3,6 +3,8 @@
  * the same answers whether they came from questions on a terminal or from flags and environment.
  */
 
+import { isValidBind } from "../core/gateway_token.ts";
+
 /** A provider setup offers by name. */
 export interface KnownProvider {
   id: string;
@@ -68,6 +70,11 @@ export interface SetupAnswers {
   model: string;
   port?: number;
   bind?: string;
+  /**
+   * A token for `gateway.auth.token`: a bind others can reach needs one there (or in
+   * PYCLAW_AUTH_TOKEN), since the gateway takes the token file on loopback only.
+   */
+  configToken?: string;
   mcpServers: Record<string, McpServerAnswer>;
 }
 
@@ -95,6 +102,12 @@ export function checkAnswers(answers: SetupAnswers): void {
   if (answers.baseUrl && !/^https?:\/\/[^/]/.test(answers.baseUrl)) {
     throw new SetupInputError(`Invalid base URL: "${answers.baseUrl}" (http:// or https://)`);
   }
+  if (answers.bind !== undefined && !isValidBind(answers.bind)) {
+    throw new SetupInputError(
+      `--bind ${JSON.stringify(answers.bind)} is not an address: use loopback, lan, or an IP ` +
+        "address such as 127.0.0.1 or 0.0.0.0",
+    );
+  }
   if (!answers.model.trim()) throw new SetupInputError("A default model is required (--model)");
   if (known?.keyEnv && !answers.apiKey && !answers.keepsSavedKey && !answers.baseUrl) {
     throw new SetupInputError(
@@ -120,6 +133,7 @@ export function answersToPatch(answers: SetupAnswers): Record<string, unknown> {
   const gateway: Record<string, unknown> = {};
   if (answers.port !== undefined) gateway.port = answers.port;
   if (answers.bind) gateway.bind = answers.bind;
+  if (answers.configToken) gateway.auth = { token: answers.configToken };
   if (Object.keys(gateway).length) patch.gateway = gateway;
   if (Object.keys(answers.mcpServers).length) patch.tools = { mcpServers: answers.mcpServers };
   return patch;

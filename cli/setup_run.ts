@@ -10,6 +10,13 @@ import { registerLocalProvider } from "../agent/providers/local_provider.ts";
 import { ConfigError } from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
+import { isGatewayError } from "../core/errors.ts";
+import {
+  bindAddress,
+  generateToken,
+  isLoopbackHost,
+  readTokenFile,
+} from "../core/gateway_token.ts";
 import { fail, printJson } from "./_output.ts";
 import { PromptClosed, Prompter } from "./_prompt.ts";
 import {
@@ -75,10 +82,17 @@ export async function runSetup(flags: SetupFlags): Promise<void> {
     throw error;
   }
 
+  const configToken = await tokenForBind(store, answers, tokenChoice, paths.tokenFile, env);
+  if (configToken) {
+    answers.configToken = configToken;
+    tokenChoice = { rotate: false };
+  }
   try {
     await store.patch(answersToPatch(answers));
   } catch (error) {
-    fail(error);
+    // Answers the gateway would refuse to start on (a LAN bind with auth mode "none", say):
+    // bad answers, and nothing was written.
+    fail(error, isGatewayError(error) && error.code === "INVALID_PARAMS" ? 2 : 1);
   }
   let token = await currentToken(store, paths.tokenFile, env);
   if (tokenChoice.token || tokenChoice.rotate || token.source === "none") {
@@ -113,6 +127,27 @@ export async function runSetup(flags: SetupFlags): Promise<void> {
   if (flags.json) printJson(report);
   else printReport(report);
   Deno.exit(flags.strict && report.probe && !report.probe.available ? 1 : 0);
+}
+
+/**
+ * The token to write into `gateway.auth.token` when the bind setup leaves is one others can reach
+ * and nothing explicit names a token yet: the gateway refuses such a bind with only the token
+ * file (core/gateway_token.ts `authProblem`). The token chosen (`--gateway-token`), else the
+ * file's (clients already hold it) unless a new one was asked for, else a new one.
+ */
+async function tokenForBind(
+  store: ConfigStore,
+  answers: SetupAnswers,
+  choice: { token?: string; rotate: boolean },
+  tokenFile: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
+  const auth = store.current.gateway.auth;
+  const bind = answers.bind ?? store.current.gateway.bind;
+  if (auth.mode !== "token" || auth.token || env.PYCLAW_AUTH_TOKEN) return undefined;
+  if (isLoopbackHost(bindAddress(bind))) return undefined;
+  return choice.token ?? (choice.rotate ? undefined : await readTokenFile(tokenFile)) ??
+    generateToken();
 }
 
 /** Answers from flags, with the provider and key taken from the environment when not given. */

@@ -250,3 +250,71 @@ Deno.test("pyclaw setup with a downloaded local model probes it for real, and ag
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyclaw setup --bind lan writes the token where the gateway takes it for a LAN bind; a bad bind exits 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
+  const base = ["setup", "--non-interactive", "--provider", "openai", "--api-key", KEY];
+  const flags = ["--base-url", "http://127.0.0.1:9/v1", "--skip-probe", "--json"];
+  try {
+    for (const bind of ["everywhere", "1.2.3.4.5"]) {
+      const bad = await runPyclaw([...base, ...flags, "--bind", bind], { stateDir: dir });
+      assertEquals(bad.code, 2, bad.stderr);
+      assertMatch(
+        bad.stderr,
+        new RegExp(`--bind "${bind.replaceAll(".", "\\.")}" is not an address`),
+      );
+      await assertRejectsFile(join(dir, "pyclaw.json"));
+    }
+    // First on loopback: the token goes to the token file, as before.
+    const local = await runPyclaw([...base, ...flags], { stateDir: dir });
+    assertEquals(local.code, 0, local.stderr);
+    assertEquals(JSON.parse(local.stdout).gateway.tokenSource, "file");
+    const fileToken = (await Deno.readTextFile(join(dir, "gateway.token"))).trim();
+
+    // Then on the LAN: the gateway takes the token file on loopback only, so setup writes the
+    // token clients already hold into gateway.auth.token.
+    const lan = await runPyclaw([...base, ...flags, "--bind", "lan"], { stateDir: dir });
+    assertEquals(lan.code, 0, lan.stderr);
+    const report = JSON.parse(lan.stdout);
+    assertEquals(report.gateway.bind, "lan");
+    assertEquals(report.gateway.tokenSource, "config");
+    const written = JSON.parse(await Deno.readTextFile(join(dir, "pyclaw.json")));
+    assertEquals(written.gateway.auth.token, fileToken);
+    const validate = await runPyclaw(["config", "validate"], { stateDir: dir });
+    assertEquals(validate.code, 0, validate.stdout);
+    const doctor = JSON.parse((await runPyclaw(["doctor", "--json"], { stateDir: dir })).stdout);
+    const auth = doctor.checks.find((c: { id: string }) => c.id === "gateway.auth");
+    assertEquals(auth.status, "ok", auth.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw setup --bind lan with a new or given token, and refusing auth mode none", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-setup-" });
+  const base = ["setup", "--non-interactive", "--provider", "openai", "--api-key", KEY];
+  const flags = ["--base-url", "http://127.0.0.1:9/v1", "--skip-probe", "--json"];
+  try {
+    const given = "g".repeat(40);
+    const run = await runPyclaw(
+      [...base, ...flags, "--bind", "0.0.0.0", "--gateway-token", given],
+      {
+        stateDir: dir,
+      },
+    );
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(join(dir, "pyclaw.json"))).gateway.auth.token,
+      given,
+    );
+
+    await Deno.writeTextFile(join(dir, "pyclaw.json"), '{ gateway: { auth: { mode: "none" } } }');
+    const before = await Deno.readTextFile(join(dir, "pyclaw.json"));
+    const none = await runPyclaw([...base, ...flags, "--bind", "lan"], { stateDir: dir });
+    assertEquals(none.code, 2, none.stdout);
+    assertMatch(none.stderr, /gateway\.auth\.mode: Refusing to start: gateway\.auth\.mode "none"/);
+    assertEquals(await Deno.readTextFile(join(dir, "pyclaw.json")), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
