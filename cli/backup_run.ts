@@ -69,7 +69,7 @@ export async function backupRestore(
     );
   }
   try {
-    const result = await restoreBackup(file, { paths, configPath });
+    const result = await restoreBackup(file, { paths, configPath }, { env });
     if (options.json) printJson(result);
     else {
       console.log(`Restored ${result.files} files from the backup of ${result.createdAt}:`);

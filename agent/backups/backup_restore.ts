@@ -8,6 +8,13 @@ import { dirname, join } from "../../core/path.ts";
 import { containedPath, containedRealPath } from "../../core/paths.ts";
 import { BackupArchiveError, readBackupArchive } from "./backup_archive.ts";
 import { type BackupSourcePaths, isBackupEntryName } from "./backup_store.ts";
+import { ConfigError, loadConfigText } from "../../core/config/load.ts";
+
+/** Options of {@linkcode restoreBackup}. */
+export interface RestoreOptions {
+  /** Variables for the restored config's `${NAME}` references, as the gateway will see them. */
+  env?: Record<string, string | undefined>;
+}
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -23,15 +30,18 @@ export interface RestoreResult {
 /**
  * Restores the archive at `file` into the state dir of `where`.
  *
- * @throws {BackupArchiveError} when the archive is invalid or an entry would land outside the
- * state dir; the state dir is then unchanged
+ * @throws {BackupArchiveError} when the archive is invalid, an entry would land outside the
+ * state dir, or its `pyclaw.json` is a config the gateway would not start on; the state dir is
+ * then unchanged
  */
 export async function restoreBackup(
   file: string,
   where: BackupSourcePaths,
+  options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const { paths } = where;
   const root = paths.root;
+  const created = !(await exists(root));
   await Deno.mkdir(root, { recursive: true, mode: 0o700 });
   const staging = join(root, `.restore-${crypto.randomUUID().slice(0, 8)}`);
   await Deno.mkdir(staging, { mode: 0o700 });
@@ -58,6 +68,9 @@ export async function restoreBackup(
       await Deno.writeFile(target, entry.data!, { mode: 0o600, createNew: true });
       files++;
     });
+    if (units.has("pyclaw.json")) {
+      await checkConfig(join(staging, "pyclaw.json"), options.env ?? {});
+    }
     const moves = await planMoves([...units].sort(), staging, where);
     const replacedDir = join(paths.backupsDir, `replaced-${stamp(new Date())}`);
     let replaced = false;
@@ -77,8 +90,34 @@ export async function restoreBackup(
       replacedDir: replaced ? replacedDir : undefined,
       createdAt: manifest.createdAt,
     };
+  } catch (error) {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    // A state dir this restore made and filled with nothing goes again: nothing changed.
+    if (created) await Deno.remove(root).catch(() => {});
+    throw error;
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Refuses a backed-up config the gateway would not start on, before anything is put in place.
+ * A `${NAME}` this environment lacks is not held against it: the gateway's may have it.
+ */
+async function checkConfig(file: string, env: Record<string, string | undefined>): Promise<void> {
+  try {
+    loadConfigText(await Deno.readTextFile(file), "pyclaw.json", env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const issues = error.issues.filter((issue) =>
+      !/^Environment variable \S+ is not set$/.test(issue.message)
+    );
+    if (issues.length === 0) return;
+    throw new BackupArchiveError(
+      "Refusing to restore: the backup's pyclaw.json is invalid (" +
+        issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; ") +
+        "); nothing was changed",
+    );
   }
 }
 

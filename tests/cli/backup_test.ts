@@ -49,3 +49,46 @@ Deno.test("pyclaw backup export, list and restore into a fresh state dir", async
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("pyclaw backup restore refuses a backup whose pyclaw.json is invalid, and changes nothing", async () => {
+  const work = await Deno.makeTempDir({ prefix: "pyclaw-cli-backup-" });
+  try {
+    const src = statePaths(join(work, "src"));
+    await Deno.mkdir(src.cronDir, { recursive: true });
+    await Deno.writeTextFile(join(src.cronDir, "jobs.json"), '{"jobs":[{"id":"new"}]}');
+    await Deno.writeTextFile(join(src.root, "pyclaw.json"), '{ gateway: { port: "bad" } }');
+    const exported = await pyclaw(["backup", "export", "--json"], src.root);
+    assertEquals(exported.code, 0, exported.stderr);
+    const { path } = JSON.parse(exported.stdout) as { path: string };
+
+    const dst = statePaths(join(work, "dst"));
+    await Deno.mkdir(dst.cronDir, { recursive: true });
+    await Deno.writeTextFile(join(dst.cronDir, "jobs.json"), '{"jobs":[{"id":"old"}]}');
+    await Deno.writeTextFile(join(dst.root, "pyclaw.json"), "{ gateway: { port: 9 } }");
+    const refused = await pyclaw(["backup", "restore", path], dst.root);
+    assertEquals(refused.code, 1);
+    assertMatch(
+      refused.stderr,
+      /Refusing to restore: the backup's pyclaw\.json is invalid \(gateway\.port: .*\); nothing was changed/,
+    );
+    assertEquals(
+      await Deno.readTextFile(join(dst.root, "pyclaw.json")),
+      "{ gateway: { port: 9 } }",
+    );
+    assertEquals(
+      await Deno.readTextFile(join(dst.cronDir, "jobs.json")),
+      '{"jobs":[{"id":"old"}]}',
+    );
+    assertEquals([...Deno.readDirSync(dst.root)].map((e) => e.name).sort(), [
+      "cron",
+      "pyclaw.json",
+    ]);
+
+    // Into a state dir that does not exist yet: it is not made.
+    const fresh = join(work, "fresh");
+    assertEquals((await pyclaw(["backup", "restore", path], fresh)).code, 1);
+    assertEquals(await Deno.stat(fresh).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
