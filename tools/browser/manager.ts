@@ -100,7 +100,7 @@ export class BrowserManager {
   }
 
   async stop(profile?: string) {
-    const name = this.profileName(profile);
+    const name = await this.#knownProfile(profile);
     const session = this.#sessions.get(name) ?? await this.#starting.get(name)?.catch(() => {});
     this.#sessions.delete(name);
     await session?.close();
@@ -108,8 +108,20 @@ export class BrowserManager {
   }
 
   async tabs(profile?: string) {
-    const session = this.#sessions.get(this.profileName(profile));
+    const session = this.#sessions.get(await this.#knownProfile(profile));
     return { tabs: session ? await session.tabs() : [] };
+  }
+
+  /**
+   * The validated name of a profile that exists: an unknown one is NOT_FOUND, as `status` says,
+   * rather than a profile with no tabs that a typo would seem to be.
+   */
+  async #knownProfile(profile?: string): Promise<string> {
+    const name = this.profileName(profile);
+    if (!this.#sessions.has(name) && !(await this.profiles.exists(name))) {
+      throw notFoundProfile(name);
+    }
+    return name;
   }
 
   /** Opens `url` in a new tab that becomes current; on failure the tab is closed again. */

@@ -368,3 +368,18 @@ Deno.test("a browser that dies is reported stopped and starts again on the next 
   const again = await client.request("browser.status");
   assert(again.sessionId !== first.sessionId);
 });
+
+Deno.test("browser.tabs and browser.stop of an unknown profile are NOT_FOUND, as browser.status is", async () => {
+  await using gw = await startInProcessGateway();
+  const client = await gw.connect();
+  for (const method of ["browser.status", "browser.tabs", "browser.stop"] as const) {
+    const error = await rejectsWith(
+      "NOT_FOUND",
+      () => client.request(method, { profile: "nosuch" }),
+    );
+    assertEquals(error.message, "Browser profile not found: nosuch");
+  }
+  // A profile that exists but has no browser running has no tabs.
+  assertEquals(await client.request("browser.tabs", {}), { tabs: [] });
+  assertEquals(await client.request("browser.stop", {}), { started: false });
+});
