@@ -130,3 +130,52 @@ Deno.test("pyclaw config set without a gateway prints its own line, not the gate
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad bind, a LAN bind without a token, duplicate agents", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  const file = join(dir, "pyclaw.json");
+  try {
+    for (const bind of ["everywhere", "1.2.3.4.5"]) {
+      const set = await runPyclaw(["config", "set", "gateway.bind", bind], { stateDir: dir });
+      assertEquals(set.code, 1, set.stdout);
+      assertMatch(set.stderr, /gateway\.bind: ".*" is not an address/);
+    }
+    const lan = await runPyclaw(["config", "set", "gateway.bind", "lan"], { stateDir: dir });
+    assertEquals(lan.code, 1);
+    assertMatch(
+      lan.stderr,
+      /gateway\.auth\.token: Refusing to bind 0\.0\.0\.0 without an explicit/,
+    );
+    const password = await runPyclaw(["config", "set", "gateway.auth.mode", "password"], {
+      stateDir: dir,
+    });
+    assertEquals(password.code, 1);
+    assertMatch(password.stderr, /gateway\.auth\.password/);
+    const twice = await runPyclaw(
+      ["config", "set", "agents.list", '[{"id":"main"},{"id":"main"}]'],
+      { stateDir: dir },
+    );
+    assertEquals(twice.code, 1);
+    assertMatch(twice.stderr, /agents\.list\[1\]\.id: Duplicate agent id: "main"/);
+    assertEquals(await Deno.stat(file).then(() => true, () => false), false);
+
+    // Written by hand: validate judges as the gateway does, the generated token file counting
+    // on loopback only and PYCLAW_AUTH_TOKEN counting anywhere.
+    await Deno.writeTextFile(join(dir, "gateway.token"), "f".repeat(43) + "\n");
+    await Deno.writeTextFile(file, '{ gateway: { bind: "lan" } }');
+    const invalid = await runPyclaw(["config", "validate", "--json"], { stateDir: dir });
+    assertEquals(invalid.code, 1);
+    assertEquals(JSON.parse(invalid.stdout).issues[0].path, "gateway.auth.token");
+    const withEnv = await runPyclaw(["config", "validate"], {
+      stateDir: dir,
+      env: { PYCLAW_AUTH_TOKEN: "e".repeat(40) },
+    });
+    assertEquals(withEnv.code, 0, withEnv.stdout);
+    await Deno.writeTextFile(file, '{ gateway: { bind: "127.0.0.1" } }');
+    assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 0);
+    await Deno.writeTextFile(file, '{ agents: { list: [{ id: "a" }, { id: "a" }] } }');
+    assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
