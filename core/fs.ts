@@ -17,14 +17,16 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
+  // A private file's folder, when this write makes it, is private too (the state dir).
+  const mode = options.mode ?? 0o644;
+  await Deno.mkdir(dirname(path), { recursive: true, mode: (mode & 0o077) === 0 ? 0o700 : 0o777 });
   const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const file = await Deno.open(temp, {
     write: true,
     create: true,
     truncate: true,
-    mode: options.mode ?? 0o644,
+    mode,
   });
   try {
     try {

@@ -12,6 +12,25 @@ export async function readTokenFile(file: string): Promise<string | undefined> {
   return token ? token : undefined;
 }
 
+/**
+ * Makes the token file readable by its owner alone when group or others could read it (a file
+ * copied in, or written under a loose umask), as the gateway does when it loads the file: the
+ * friendlier course than ssh's refusal, and the gateway logs it. Skipped on Windows (no modes).
+ *
+ * @returns the permission bits it had when it was tightened; undefined when nothing was done
+ */
+export async function tightenTokenFile(file: string): Promise<number | undefined> {
+  if (Deno.build.os === "windows") return undefined;
+  try {
+    const mode = (await Deno.stat(file)).mode;
+    if (mode === null || (mode & 0o077) === 0) return undefined;
+    await Deno.chmod(file, mode & 0o700);
+    return mode & 0o777;
+  } catch {
+    return undefined; // gone, or not ours to change: reading it is what matters
+  }
+}
+
 /** A new random token: 32 bytes, base64url. */
 export function generateToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

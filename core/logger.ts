@@ -161,7 +161,7 @@ class LogSink {
   }
 
   #open() {
-    Deno.mkdirSync(dirname(this.file!), { recursive: true });
+    Deno.mkdirSync(dirname(this.file!), { recursive: true, mode: 0o700 });
     this.#handle = Deno.openSync(this.file!, { append: true, create: true, mode: 0o600 });
     this.#size = this.#handle.statSync().size;
   }

@@ -79,7 +79,8 @@ const CLAIM_RETRY_MS = 50;
  */
 export async function claimStateDir(root: string): Promise<StateDirClaim> {
   const files = ownerFiles(root);
-  await Deno.mkdir(root, { recursive: true });
+  // The state dir holds the token, the config and every session: its owner's alone.
+  await Deno.mkdir(root, { recursive: true, mode: 0o700 });
   const lock = await Deno.open(files.lock, { read: true, write: true, create: true, mode: 0o600 });
   for (let attempt = 1;; attempt++) {
     if (await lock.tryLock(true)) break;

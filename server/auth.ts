@@ -11,6 +11,7 @@ import {
   authRefusal,
   generateToken,
   readTokenFile,
+  tightenTokenFile,
   writeTokenFile,
 } from "../core/gateway_token.ts";
 
@@ -21,6 +22,8 @@ export type GatewayAuth =
     token: string;
     source: "flag" | "env" | "config" | "file" | "generated";
     file?: string;
+    /** The token file's permission bits before it was made owner-only (it was readable by others). */
+    tightenedFrom?: number;
   }
   | { mode: "password"; password: string; source: "config" | "env" }
   | { mode: "none" };
@@ -58,7 +61,16 @@ export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayA
   if (env.PYCLAW_AUTH_TOKEN) return { mode: "token", token: env.PYCLAW_AUTH_TOKEN, source: "env" };
   if (auth.token) return { mode: "token", token: auth.token, source: "config" };
   const existing = await readTokenFile(tokenFile);
-  if (existing) return { mode: "token", token: existing, source: "file", file: tokenFile };
+  if (existing) {
+    const tightenedFrom = await tightenTokenFile(tokenFile);
+    return {
+      mode: "token",
+      token: existing,
+      source: "file",
+      file: tokenFile,
+      ...(tightenedFrom === undefined ? {} : { tightenedFrom }),
+    };
+  }
   const token = generateToken();
   await writeTokenFile(tokenFile, token);
   return { mode: "token", token, source: "generated", file: tokenFile };

@@ -66,7 +66,7 @@ export function watchGatewayAuth(options: AuthReloadOptions): () => void {
   let watcher: Deno.FsWatcher | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    Deno.mkdirSync(dirname(options.tokenFile), { recursive: true });
+    Deno.mkdirSync(dirname(options.tokenFile), { recursive: true, mode: 0o700 });
     watcher = Deno.watchFs(dirname(options.tokenFile), { recursive: false });
   } catch (error) {
     options.logger.warn("cannot watch the token file; a rotated token applies after a restart", {

@@ -95,6 +95,12 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
   if (auth.mode === "none") {
     logger.warn("gateway auth is OFF: any local program can use this gateway");
   }
+  if (auth.mode === "token" && auth.tightenedFrom !== undefined) {
+    logger.warn("the gateway token file was readable by others: made it owner-only (0600)", {
+      file: auth.file,
+      mode: `0${auth.tightenedFrom.toString(8)}`,
+    });
+  }
 
   const bus = new EventBus();
   const { services, lifecycle } = createServices({

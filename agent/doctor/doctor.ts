@@ -6,6 +6,7 @@
 
 import type { CheckStatus, DoctorCheckFn, DoctorInput, DoctorReport } from "./doctor_types.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
+import { checkSecretFiles } from "./secret_files_check.ts";
 import {
   checkDocumentLibraries,
   checkExecPolicy,
@@ -39,6 +40,7 @@ export const DOCTOR_CHECKS: DoctorCheckFn[] = [
   checkConfig,
   checkStateDir,
   checkAuth,
+  checkSecretFiles,
   checkGatewayReachable,
   checkDiskSpace,
   checkBrowser,

@@ -76,6 +76,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
 const NOT_EXCLUDED =
   "rowid NOT IN (SELECT id FROM chunks WHERE path IN (SELECT value FROM json_each(?)))";
 
+/**
+ * Makes the index (and its WAL and shared-memory files, if any) readable by the owner alone:
+ * it holds the text of every memory file and session. SQLite makes the WAL and shared-memory
+ * files with the database file's mode, so tightening it at open covers those made later.
+ */
+function ownerOnly(path: string): void {
+  if (Deno.build.os === "windows") return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      Deno.chmodSync(file, 0o600);
+    } catch {
+      // not there (yet): created later with the database file's mode
+    }
+  }
+}
+
 /** The SQLite file of one agent's index. Synchronous: every call is short. */
 export class MemoryDb {
   #db: DatabaseSync;
@@ -83,6 +99,7 @@ export class MemoryDb {
 
   constructor(path: string) {
     this.#db = new DatabaseSync(path);
+    ownerOnly(path);
     this.#db.exec(SCHEMA);
   }
 

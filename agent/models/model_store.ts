@@ -229,7 +229,7 @@ export class LocalModelStore {
       const index = await this.#read();
       await edit(index);
       const text = JSON.stringify(index, null, 2) + "\n";
-      await writeFileAtomic(this.indexFile, text);
+      await writeFileAtomic(this.indexFile, text, { mode: 0o600 });
       this.#snapshot = { keys: keysOf(text), checkedAt: performance.now(), mtime: -2 };
     });
     this.#writing = run.catch(() => {});

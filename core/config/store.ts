@@ -291,7 +291,7 @@ export class ConfigStore {
     const dir = dirname(this.path);
     const name = basename(this.path);
     try {
-      Deno.mkdirSync(dir, { recursive: true });
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 }); // the state dir, when made here
       this.#watcher = Deno.watchFs(dir, { recursive: false });
     } catch {
       return;
