@@ -6,6 +6,9 @@
 import { z } from "zod";
 import type { ChatMessage, ContentPart, ToolSpec } from "../../agent/providers/types.ts";
 import type { Turn } from "./_model_source.ts";
+import { RequestError } from "./_request_error.ts";
+
+export { RequestError };
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
@@ -123,16 +126,6 @@ export function imageFromUrl(url: string): ContentPart {
   const match = url.match(/^data:([^;,]+);base64,(.*)$/s);
   if (!match) throw new RequestError("Only data: URLs are supported for images", "image_url");
   return { type: "image", mimeType: match[1], base64: match[2] };
-}
-
-/** A request the gateway refuses with HTTP 400. */
-export class RequestError extends Error {
-  readonly param: string | null;
-  constructor(message: string, param: string | null = null) {
-    super(message);
-    this.name = "RequestError";
-    this.param = param;
-  }
 }
 
 function toParts(value: z.output<typeof content>): string | ContentPart[] {
