@@ -60,10 +60,15 @@ export const chatCompletionSchema = z.object({
   top_p: z.number().min(0).max(1).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  stop: z.union([z.string(), z.array(z.string())], {
+    error: "must be a string or an array of strings",
+  }).refine(
+    (stop) => typeof stop === "string" || stop.length <= 4,
+    "at most 4 stop sequences are supported",
+  ).nullish(),
   response_format: z.record(z.string(), z.unknown()).optional(),
   seed: z.number().int().nullish(),
-  n: z.literal(1).nullish(),
+  n: z.literal(1, { error: "only n=1 is supported (one choice per request)" }).nullish(),
   user: z.string().max(256).optional(),
 });
 

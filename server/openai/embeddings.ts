@@ -14,9 +14,27 @@ import { RequestError } from "./_chat_request.ts";
 /** Inputs one request may embed. */
 const MAX_INPUTS = 2_048;
 
+/** Whether `input` is OpenAI's token form (an array of token ids, or of such arrays). */
+const isTokens = (input: unknown) =>
+  Array.isArray(input) && input.length > 0 &&
+  input.every((item) =>
+    typeof item === "number" ||
+    (Array.isArray(item) && item.every((token) => typeof token === "number"))
+  );
+
 const bodySchema = z.object({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(MAX_INPUTS)]),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(MAX_INPUTS)], {
+    error: (issue) =>
+      issue.code !== "invalid_union"
+        ? undefined
+        : isTokens(issue.input)
+        ? "token arrays are not supported: send the text (a string or an array of strings); " +
+          "the gateway does not know which tokenizer the ids are of"
+        : Array.isArray(issue.input) && issue.input.length > MAX_INPUTS
+        ? `at most ${MAX_INPUTS} inputs per request`
+        : "must be a string or an array of strings",
+  }),
   encoding_format: z.enum(["float", "base64"]).optional(),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),

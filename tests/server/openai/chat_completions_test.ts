@@ -229,6 +229,26 @@ Deno.test("/v1/chat/completions errors are OpenAI-shaped with the right status",
   assertEquals(bad.type, "invalid_request_error");
   assertMatch(bad.message, /messages/);
 
+  // What OpenAI's API has and the gateway does not is named, with the limit.
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "x" }];
+  const twoChoices = await assertRejects(
+    () => client.chat.completions.create({ model: "gpt-test", messages, n: 2 }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(twoChoices.param, "n");
+  assertMatch(twoChoices.message, /only n=1 is supported/);
+  const stops = await assertRejects(
+    () =>
+      client.chat.completions.create({
+        model: "gpt-test",
+        messages,
+        stop: ["a", "b", "c", "d", "e"],
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(stops.param, "stop");
+  assertMatch(stops.message, /at most 4 stop sequences/);
+
   const raw = await fetch(`${env.gw.baseUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${env.gw.token}`, "content-type": "application/json" },

@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { assert, assertEquals, assertRejects } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { bagOfWords } from "../../_helpers/fake_embeddings.ts";
 import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
 import { startTestGateway } from "../../_helpers/gateway.ts";
@@ -51,6 +51,20 @@ Deno.test("/v1/embeddings answers the official openai client through the embeddi
     OpenAI.BadRequestError,
   );
   assertEquals(empty.status, 400);
+  // OpenAI's token form, which the gateway cannot read, is refused in words that say so.
+  for (const input of [[101, 2023], [[101], [2023, 102]]]) {
+    const tokens = await assertRejects(
+      () => openai.embeddings.create({ model: "embed-test", input }),
+      OpenAI.BadRequestError,
+    );
+    assertEquals(tokens.param, "input");
+    assertMatch(tokens.message, /token arrays are not supported/);
+  }
+  const tooMany = await assertRejects(
+    () => openai.embeddings.create({ model: "embed-test", input: Array(2049).fill("x") }),
+    OpenAI.BadRequestError,
+  );
+  assertMatch(tooMany.message, /at most 2048 inputs/);
 });
 
 Deno.test("/v1/embeddings runs a downloaded GGUF through node-llama-cpp", async () => {
