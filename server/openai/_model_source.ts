@@ -167,7 +167,9 @@ async function* agentStream(
         ? [{ type: "image" as const, mimeType: part.mimeType, content: part.base64 }]
         : []
     );
-  const sessionId = turn.user ? sessionIdOf(turn.user) : HTTP_SESSION_ID;
+  const sessionId = turn.user
+    ? cleanSessionId(turn.user) ?? await sessionIdOf(turn.user)
+    : HTTP_SESSION_ID;
   const queue = new EventQueue<AgentEvent>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -201,9 +203,34 @@ async function* agentStream(
   }
 }
 
-function sessionIdOf(user: string): string {
-  const safe = user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 100);
-  return `http-${safe}`;
+/** A `user` that is its own session id's tail: a session file name as it is. */
+const CLEAN_USER = /^[A-Za-z0-9_.:-]{1,100}$/;
+/** The tail of a session id made with a hash; no clean `user` keeps its own form with it. */
+const HASHED_TAIL = /-h[0-9a-f]{16}$/;
+
+/** The session of a clean `user` (see {@linkcode sessionIdOf}), found with no await; else undefined. */
+function cleanSessionId(user: string): string | undefined {
+  return CLEAN_USER.test(user) && !user.includes("..") && !HASHED_TAIL.test(user)
+    ? `http-${user}`
+    : undefined;
+}
+
+/**
+ * The session of the HTTP `user` value: `http-<user>` for a clean one (letters, digits, `_.:-`,
+ * no `..`, at most 100 characters; the ids sessions had before), else its readable part and a
+ * hash of the exact value, `http-<readable>-h<16 hex>`, so that values that differ only in other
+ * characters (`bob@corp`, `bob corp`) or past the 100th never share a session.
+ */
+export async function sessionIdOf(user: string): Promise<string> {
+  const clean = cleanSessionId(user);
+  if (clean) return clean;
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(user)),
+  );
+  let hex = "";
+  for (const byte of digest.subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
+  const readable = user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 80);
+  return `http-${readable}-h${hex}`;
 }
 
 /** A small unbounded async queue: the agent pushes, the HTTP stream pulls. */

@@ -1,0 +1,56 @@
+/**
+ * @module `agent:<id>` as a model of the OpenAI-compatible API: which session a request's `user`
+ * names, how the agent's provider failures read to the client, and what the request's sampling
+ * options reach the agent's model calls.
+ */
+
+import OpenAI from "openai";
+import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { sessionIdOf } from "../../../server/openai/_model_source.ts";
+
+function sdk(env: { gw: { baseUrl: string; token: string | undefined } }) {
+  return new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: env.gw.token!, maxRetries: 0 });
+}
+
+Deno.test("agent:<id> keeps users whose names differ only in other characters apart", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ text: "Noted" });
+  const client = sdk(env);
+  const users = ["bob@corp", "bob_corp", "bob corp", "bob/corp", "x".repeat(100) + "-tail"];
+  for (const user of users) {
+    await client.chat.completions.create({
+      model: "agent:main",
+      messages: [{ role: "user", content: `I am ${user}` }],
+      user,
+    });
+  }
+  // Each user's session holds its own turn and no one else's.
+  const ids = await Promise.all(users.map(sessionIdOf));
+  assertEquals(new Set(ids).size, users.length);
+  for (const [i, user] of users.entries()) {
+    const history = await env.gw.gateway.services.chat.history("main", ids[i]);
+    assertEquals(history.messages.map((m) => m.content), [`I am ${user}`, "Noted"]);
+  }
+  // Every upstream call carried only its own user's words (system prompt and one turn).
+  assert(env.upstream.requests.every((request) => request.body.messages.length === 2));
+});
+
+Deno.test("a clean user keeps the session id it always had; other values get a readable, hashed one", async () => {
+  assertEquals(await sessionIdOf("alice"), "http-alice");
+  assertEquals(await sessionIdOf("bob_corp"), "http-bob_corp");
+  assertEquals(await sessionIdOf("team:a.b-1"), "http-team:a.b-1");
+  const hashed = await sessionIdOf("bob@corp");
+  assertMatch(hashed, /^http-bob_corp-h[0-9a-f]{16}$/);
+  assertEquals(await sessionIdOf("bob@corp"), hashed, "the same user, the same session");
+  // A clean name that looks like a hashed one cannot take that session.
+  const lookalike = hashed.slice("http-".length);
+  assert(await sessionIdOf(lookalike) !== hashed);
+  // Over 100 characters, and `..`, are no longer cut or rewritten into another user's name.
+  const long = "a".repeat(100);
+  assert(await sessionIdOf(`${long}1`) !== await sessionIdOf(`${long}2`));
+  assert(await sessionIdOf("a..b") !== await sessionIdOf("a_b"));
+  for (const user of ["bob@corp", "a".repeat(256), "..", "ünïcödé", " "]) {
+    assertMatch(await sessionIdOf(user), /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/);
+  }
+});
