@@ -20,7 +20,7 @@ import {
 import { contextMessages } from "./session_context.ts";
 import { turnContext, withSummary } from "./turn_context.ts";
 import { memoryFlush } from "./memory_flush.ts";
-import { gatewayCodeOf } from "./providers/errors.ts";
+import { gatewayCodeOf, upstreamStatusOf } from "./providers/errors.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
@@ -280,7 +280,13 @@ export async function runAgent(
     if (!isGatewayError(error)) {
       deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
     }
-    send({ type: "error", error: gatewayCodeOf(error), text: partial });
+    const upstreamStatus = upstreamStatusOf(error);
+    send({
+      type: "error",
+      error: gatewayCodeOf(error),
+      text: partial,
+      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+    });
   }
 }
 

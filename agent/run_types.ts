@@ -47,6 +47,11 @@ export type AgentEvent =
     error: { code: ErrorCode; message: string; retryAfterMs?: number };
     /** Text streamed before the failure (kept in the session). */
     text: string;
+    /**
+     * The HTTP status of an upstream provider's failure where it is not its code's (502, 504:
+     * agent/providers/errors.ts `upstreamStatusOf`), for the OpenAI-compatible HTTP API.
+     */
+    upstreamStatus?: number;
   };
 
 /**

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { gatewayCodeOf, upstreamStatusOf } from "../../agent/providers/errors.ts";
 import { isProviderError } from "../../agent/providers/types.ts";
-import { HTTP_ERRORS, type HttpErrorBody } from "../../core/errors.ts";
+import { HTTP_ERRORS, type HttpErrorBody, isGatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { jsonResponse } from "../http_routes.ts";
 import { RequestError } from "./_chat_request.ts";
@@ -59,8 +59,13 @@ export function errorBody(error: unknown): {
   const { status: codeStatus, type } = HTTP_ERRORS[code];
   // A route runs only for a client that passed the gateway's auth: AUTH_REQUIRED from inside it
   // (through an agent's run) is a provider refusing the gateway's key.
-  const status = upstreamStatusOf(error) ?? (code === "AUTH_REQUIRED" ? 502 : codeStatus);
-  const text = code === "INTERNAL_ERROR" && !isProviderError(error)
+  // An agent's run reports its provider's failure as an event: the status comes with it.
+  const reported = isGatewayError(error) ? error.details?.upstreamStatus : undefined;
+  const upstream = upstreamStatusOf(error) ??
+    (typeof reported === "number" ? reported : undefined);
+  const status = upstream ?? (code === "AUTH_REQUIRED" ? 502 : codeStatus);
+  // The gateway's own failures are logged, never described; a provider's are the client's to read.
+  const text = code === "INTERNAL_ERROR" && !isProviderError(error) && upstream === undefined
     ? "Internal server error"
     : message;
   return {

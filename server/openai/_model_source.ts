@@ -188,10 +188,13 @@ async function* agentStream(
       else if (event.type === "done") {
         yield [{ type: "finish", reason: "stop", usage: event.usage }];
       } else if (event.type === "error") {
+        // The provider's failure as the plain-model path reports it (_errors.ts errorBody):
+        // its message, and its status (502, 504) where that is not its code's.
         throw new GatewayError(event.error.code, event.error.message, {
           ...(event.error.retryAfterMs !== undefined
             ? { retryAfterMs: event.error.retryAfterMs }
             : {}),
+          ...(event.upstreamStatus !== undefined ? { upstreamStatus: event.upstreamStatus } : {}),
         });
       }
     }

@@ -5,7 +5,7 @@
  */
 
 import OpenAI from "openai";
-import { assert, assertEquals, assertMatch } from "../../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { sessionIdOf } from "../../../server/openai/_model_source.ts";
 
@@ -53,4 +53,45 @@ Deno.test("a clean user keeps the session id it always had; other values get a r
   for (const user of ["bob@corp", "a".repeat(256), "..", "ünïcödé", " "]) {
     assertMatch(await sessionIdOf(user), /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/);
   }
+});
+
+Deno.test("agent:<id> reports its provider's failure as a plain model does: status and message", async () => {
+  await using env = await startChatGateway();
+  const client = sdk(env);
+  const ask = (model: string) =>
+    client.chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }] });
+
+  env.upstream.reply({ error: { status: 500, message: "upstream boom" } });
+  const plain = await assertRejects(() => ask("fake/gpt-test"), OpenAI.APIError);
+  env.upstream.reply({ error: { status: 500, message: "upstream boom" } });
+  const agent = await assertRejects(() => ask("agent:main"), OpenAI.APIError);
+  assertEquals(plain.status, 502);
+  assertEquals([agent.status, agent.message], [plain.status, plain.message]);
+  assertMatch(agent.message, /upstream boom/);
+
+  env.upstream.reply({ error: { status: 429, message: "slow down", retryAfter: 7 } });
+  const limited = await assertRejects(() => ask("agent:main"), OpenAI.RateLimitError);
+  assertEquals(limited.headers?.get("retry-after"), "7");
+
+  // A failure mid-stream is reported in-band with the provider's words too.
+  env.upstream.reply({ chunks: ["partial ", "answer"], breakAfter: 1 });
+  const response = await fetch(`${env.gw.baseUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${env.gw.token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "agent:main",
+      stream: true,
+      messages: [{ role: "user", content: "Hi" }],
+    }),
+  });
+  const text = await response.text();
+  const error = text.split("\n").filter((line) => line.includes('"error"'))
+    .map((line) => JSON.parse(line.slice("data: ".length)).error)[0];
+  assert(error, text);
+  assert(error.message !== "Internal server error", error.message);
+  assertMatch(error.message, /fake/);
+
+  // Only the gateway's own failures (none of the above) are logged as errors.
+  const log = await Deno.readTextFile(env.gw.paths.logFile).catch(() => "");
+  assert(!log.includes("openai api failed"), log);
 });
