@@ -178,7 +178,10 @@ export async function runAgent(
           ),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
-          maxTokens: resolved.entry?.maxTokens ?? budget.reserve,
+          maxTokens: Math.min(
+            request.maxTokens ?? Infinity,
+            resolved.entry?.maxTokens ?? budget.reserve,
+          ),
           signal,
         })
       ) {

@@ -114,6 +114,8 @@ export interface AgentRunRequest {
   provider?: string;
   systemPrompt?: string;
   temperature?: number;
+  /** At most this many tokens in each model call's answer (below the model's own limit). */
+  maxTokens?: number;
   /** Offer the agent's tools. @default true */
   tools?: boolean;
   signal?: AbortSignal;

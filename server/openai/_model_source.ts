@@ -180,6 +180,7 @@ async function* agentStream(
     message: contentText(last.content),
     attachments,
     temperature: turn.temperature,
+    maxTokens: turn.maxTokens,
   }, { signal: controller.signal, onEvent: (event) => queue.push(event) })
     .then(() => queue.end(), (error) => queue.fail(error));
   try {

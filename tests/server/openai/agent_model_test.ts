@@ -95,3 +95,35 @@ Deno.test("agent:<id> reports its provider's failure as a plain model does: stat
   const log = await Deno.readTextFile(env.gw.paths.logFile).catch(() => "");
   assert(!log.includes("openai api failed"), log);
 });
+
+Deno.test("agent:<id> caps its model calls at max_tokens / max_completion_tokens", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ text: "Short" });
+  const client = sdk(env);
+  await client.chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Hi" }],
+    max_tokens: 17,
+  });
+  await client.chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Hi" }],
+    max_completion_tokens: 23,
+    temperature: 0.3,
+  });
+  await client.chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  const sent = env.upstream.requests.map((request) => request.body);
+  assertEquals(sent[0].max_tokens, 17);
+  assertEquals([sent[1].max_tokens, sent[1].temperature], [23, 0.3]);
+  // Without one, the agent's own limit, which a request cannot raise.
+  assert(sent[2].max_tokens > 23, String(sent[2].max_tokens));
+  await client.chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Hi" }],
+    max_tokens: 10_000_000,
+  });
+  assertEquals(env.upstream.requests.at(-1)!.body.max_tokens, sent[2].max_tokens);
+});
