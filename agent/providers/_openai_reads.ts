@@ -28,6 +28,7 @@ interface OpenAiChunk {
       }[];
     };
     finish_reason?: string | null;
+    logprobs?: unknown;
   }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
   error?: { message?: string };
@@ -105,7 +106,11 @@ class OpenAiAnswer {
     const delta = choice.delta;
     // Read as the whole answer is (answer_parts.ts): a frame of another shape is no crash.
     const text = answerText(delta?.content);
-    if (text) out.push({ type: "text", text });
+    if (text) {
+      // Present only where the request asked for them (`logprobs: true`).
+      const logprobs = choice.logprobs;
+      out.push(logprobs ? { type: "text", text, logprobs } : { type: "text", text });
+    }
     for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
       const piece = answerToolCallDelta(part);
       let call = this.#calls.get(piece.index);

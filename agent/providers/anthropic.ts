@@ -110,7 +110,15 @@ export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {
         ? { type: "tool", name: choice.name }
         : { type: choice === "required" ? "any" : choice };
     }
+    // OpenAI's `parallel_tool_calls: false`; Anthropic's "none" choice takes no such flag.
+    if (request.parallelToolCalls === false && choice !== "none") {
+      body.tool_choice = {
+        ...(body.tool_choice as Record<string, unknown> ?? { type: "auto" }),
+        disable_parallel_tool_use: true,
+      };
+    }
   }
+  if (request.user) body.metadata = { user_id: request.user };
   // Anthropic's temperature range is 0..1; OpenAI clients may send up to 2.
   if (request.temperature !== undefined) body.temperature = Math.min(1, request.temperature);
   if (request.topP !== undefined) body.top_p = request.topP;

@@ -114,6 +114,10 @@ export function toOpenAiBody(
         ? request.toolChoice
         : { type: "function", function: { name: request.toolChoice.name } };
     }
+    // OpenAI refuses `parallel_tool_calls` in a request without tools.
+    if (request.parallelToolCalls !== undefined) {
+      body.parallel_tool_calls = request.parallelToolCalls;
+    }
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -123,6 +127,12 @@ export function toOpenAiBody(
   if (request.stop?.length) body.stop = request.stop;
   if (request.responseFormat) body.response_format = request.responseFormat;
   if (request.seed !== undefined) body.seed = request.seed;
+  if (request.logprobs !== undefined) body.logprobs = request.logprobs;
+  if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  if (request.logitBias !== undefined) body.logit_bias = request.logitBias;
+  if (request.user !== undefined) body.user = request.user;
   return body;
 }
 

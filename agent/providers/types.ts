@@ -55,6 +55,20 @@ export interface ChatRequest {
   responseFormat?: Record<string, unknown>;
   seed?: number;
   /**
+   * OpenAI's sampling extras, passed as they are to providers that speak its wire API; the
+   * OpenAI-compatible HTTP API refuses those another provider cannot honour (400) before it
+   * calls one (server/openai/_model_source.ts).
+   */
+  logprobs?: boolean;
+  topLogprobs?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  logitBias?: Record<string, number>;
+  /** False asks for at most one tool call per answer. @default true */
+  parallelToolCalls?: boolean;
+  /** The end user the request is for (OpenAI's `user`, Anthropic's `metadata.user_id`). */
+  user?: string;
+  /**
    * False when the caller needs only the whole answer: a provider may then make one plain
    * (non-streamed) call and yield its events at once. The events are the same either way.
    * @default true
@@ -73,7 +87,12 @@ export interface ChatRequest {
  * them), providers that do not (local models) may send only `tool_call`.
  */
 export type StreamEvent =
-  | { type: "text"; text: string }
+  | {
+    type: "text";
+    text: string;
+    /** The upstream's log probabilities of this text, where the request asked for them. */
+    logprobs?: unknown;
+  }
   | {
     type: "tool_call_delta";
     /** Position of the call in this answer, from 0. */

@@ -53,14 +53,22 @@ function chunkWriter(meta: ChunkMeta, includeUsage: boolean) {
   const head = `data: {"id":${JSON.stringify(meta.id)},"created":${meta.created},"model":${
     JSON.stringify(meta.model)
   },"object":"chat.completion.chunk","choices":[{"index":0,"delta":`;
-  const frame = (delta: Record<string, unknown>, finish: FinishReason | null = null) =>
-    `${head}${JSON.stringify(delta)},"logprobs":null,"finish_reason":${
-      finish === null ? "null" : JSON.stringify(finish)
-    }}]}\n\n`;
+  const frame = (
+    delta: Record<string, unknown>,
+    finish: FinishReason | null = null,
+    logprobs?: unknown,
+  ) =>
+    `${head}${JSON.stringify(delta)},"logprobs":${
+      logprobs ? JSON.stringify(logprobs) : "null"
+    },"finish_reason":${finish === null ? "null" : JSON.stringify(finish)}}]}\n\n`;
   // The role chunk rides with the first real one: one write less before the first token.
   let opening = frame({ role: "assistant", content: "" });
-  const chunk = (delta: Record<string, unknown>, finish: FinishReason | null = null) => {
-    const text = opening + frame(delta, finish);
+  const chunk = (
+    delta: Record<string, unknown>,
+    finish: FinishReason | null = null,
+    logprobs?: unknown,
+  ) => {
+    const text = opening + frame(delta, finish, logprobs);
     opening = "";
     return text;
   };
@@ -74,7 +82,7 @@ function chunkWriter(meta: ChunkMeta, includeUsage: boolean) {
       for (const event of events) {
         switch (event.type) {
           case "text":
-            text += chunk({ content: event.text });
+            text += chunk({ content: event.text }, null, event.logprobs);
             break;
           case "tool_call_delta":
             announced.add(event.index);

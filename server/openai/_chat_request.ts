@@ -70,6 +70,12 @@ export const chatCompletionSchema = z.object({
   seed: z.number().int().nullish(),
   n: z.literal(1, { error: "only n=1 is supported (one choice per request)" }).nullish(),
   user: z.string().max(256).optional(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
 });
 
 export type ChatCompletionBody = z.output<typeof chatCompletionSchema>;
@@ -122,6 +128,12 @@ export function plainChatBody(raw: unknown): ChatCompletionBody | undefined {
   if (
     body.tools !== undefined || body.tool_choice !== undefined ||
     body.response_format !== undefined
+  ) return undefined;
+  // The sampling extras the schema checks, which plain requests leave out.
+  if (
+    body.logprobs !== undefined || body.top_logprobs !== undefined ||
+    body.presence_penalty !== undefined || body.frequency_penalty !== undefined ||
+    body.logit_bias !== undefined || body.parallel_tool_calls !== undefined
   ) return undefined;
   return body as ChatCompletionBody;
 }
@@ -214,5 +226,12 @@ export function chatCompletionTurn(body: ChatCompletionBody): Turn {
   if (body.response_format) turn.responseFormat = body.response_format;
   if (body.seed != null) turn.seed = body.seed;
   if (body.user) turn.user = body.user;
+  // Only in a body the schema checked (plainChatBody declines them): a plain one skips these.
+  if (body.logprobs != null) turn.logprobs = body.logprobs;
+  if (body.top_logprobs != null) turn.topLogprobs = body.top_logprobs;
+  if (body.presence_penalty != null) turn.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty != null) turn.frequencyPenalty = body.frequency_penalty;
+  if (body.logit_bias != null) turn.logitBias = body.logit_bias;
+  if (body.parallel_tool_calls != null) turn.parallelToolCalls = body.parallel_tool_calls;
   return turn;
 }

@@ -20,6 +20,7 @@ import {
 } from "../../agent/providers/types.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import type { HttpContext } from "../http_routes.ts";
+import { RequestError } from "./_request_error.ts";
 
 /** The provider-independent part of a request. */
 export type Turn = Omit<ChatRequest, "model" | "signal"> & {
@@ -81,7 +82,7 @@ export function providerCompletion(
   if (model.startsWith(AGENT_PREFIX)) return undefined;
   const resolved = ctx.services.providers.resolve(model);
   if (!resolved.provider.completeOpenAi) return undefined;
-  // The turn's `user` (an agent session's name) rides along unread: one copy of the turn less.
+  // The turn's `user` goes to the upstream as OpenAI's `user` (openai_compat.ts).
   return resolved.provider.completeOpenAi({
     ...turn,
     stream: false,
@@ -119,8 +120,11 @@ function recordUsage(ctx: HttpContext, resolved: ResolvedModel, usage: Usage): v
 
 function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStream {
   const resolved = ctx.services.providers.resolve(model);
-  const { user: _user, ...rest } = turn;
-  const request = { ...rest, model: resolved.model, signal: ctx.signal };
+  const api = resolved.provider.api;
+  if (api !== "openai") {
+    refuseUnsupported(turn, `${api} models (provider ${resolved.providerId})`, api === "anthropic");
+  }
+  const request = { ...turn, model: resolved.model, signal: ctx.signal };
   const reads = resolved.provider.streamReads?.(request) ??
     oneByOne(resolved.provider.stream(request)[Symbol.asyncIterator]());
   const lookAt = (next: IteratorResult<StreamEvent[]>) => {
@@ -150,12 +154,47 @@ function oneByOne(events: AsyncIterator<StreamEvent>): EventStream {
   };
 }
 
+/**
+ * Refuses (400, naming it) the first OpenAI sampling extra of `turn` that a model other than an
+ * OpenAI-wire one cannot honour: log probabilities, token biases and penalties have no
+ * equivalent there, and a client that asked for them must not get an answer made without them.
+ * Values that ask for nothing (`logprobs: false`, a penalty of 0, an empty `logit_bias`) pass.
+ *
+ * @param where what cannot honour them, for the message
+ * @param parallelCalls whether `parallel_tool_calls: false` can be honoured (Anthropic maps it)
+ * @throws {RequestError}
+ */
+function refuseUnsupported(turn: Turn, where: string, parallelCalls: boolean): void {
+  const param = turn.logprobs
+    ? "logprobs"
+    : turn.topLogprobs
+    ? "top_logprobs"
+    : turn.logitBias && Object.keys(turn.logitBias).length
+    ? "logit_bias"
+    : turn.presencePenalty
+    ? "presence_penalty"
+    : turn.frequencyPenalty
+    ? "frequency_penalty"
+    : !parallelCalls && turn.parallelToolCalls === false && turn.tools?.length
+    ? "parallel_tool_calls"
+    : undefined;
+  if (param) {
+    throw new RequestError(
+      `${param} is not supported for ${where}: leave it out, or use a provider that speaks ` +
+        "OpenAI's API",
+      param,
+    );
+  }
+}
+
 /** Runs an agent turn: the last user message goes in, the agent's own tools run server-side. */
 async function* agentStream(
   ctx: HttpContext,
   agentId: string,
   turn: Turn,
 ): AsyncGenerator<StreamEvent[]> {
+  // The agent's own tools run server-side: `parallel_tool_calls` is not the client's to set.
+  refuseUnsupported(turn, `agent models (${AGENT_PREFIX}${agentId})`, true);
   const last = turn.messages.findLast((message) => message.role === "user");
   if (!last || last.role !== "user") {
     throw new GatewayError(ErrorCode.INVALID_PARAMS, "messages must contain a user message");

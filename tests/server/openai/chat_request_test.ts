@@ -45,7 +45,7 @@ const plain: Record<string, unknown>[] = [
     user: "u-1",
   },
   { ...base, temperature: 2, top_p: 0, max_tokens: null, seed: null, n: null, stop: null },
-  { ...base, unknown_field: { anything: true }, metadata: {}, logprobs: false },
+  { ...base, unknown_field: { anything: true }, metadata: {} },
   { ...base, user: "x".repeat(256), model: "m".repeat(256) },
 ];
 
@@ -101,6 +101,16 @@ const declined: unknown[] = [
   { ...base, tools: [] },
   { ...base, tool_choice: "auto" },
   { ...base, response_format: { type: "json_object" } },
+  // The sampling extras, which the schema checks and the turn carries.
+  { ...base, logprobs: false },
+  { ...base, logprobs: true, top_logprobs: 2 },
+  { ...base, presence_penalty: 0.5, frequency_penalty: 0 },
+  { ...base, logit_bias: { "50256": -100 } },
+  { ...base, parallel_tool_calls: false },
+  { ...base, logprobs: "yes" },
+  { ...base, top_logprobs: 21 },
+  { ...base, presence_penalty: 3 },
+  { ...base, logit_bias: { "1": 101 } },
 ];
 
 Deno.test("plainChatBody takes plain bodies as they are, and the schema accepts them alike", () => {
@@ -124,4 +134,30 @@ Deno.test("plainChatBody leaves every other body to the schema", () => {
   // Among them, the ones the schema refuses: the check took none of those.
   const refused = declined.filter((body) => !chatCompletionSchema.safeParse(body).success);
   assert(refused.length >= 30, `${refused.length} refused`);
+});
+
+Deno.test("the sampling extras the schema accepts reach the provider turn", () => {
+  const body = chatCompletionSchema.parse({
+    ...base,
+    logprobs: true,
+    top_logprobs: 2,
+    presence_penalty: 0.5,
+    frequency_penalty: -1,
+    logit_bias: { "50256": -100 },
+    parallel_tool_calls: false,
+    user: "u",
+  });
+  const turn = chatCompletionTurn(body);
+  assertEquals(
+    [
+      turn.logprobs,
+      turn.topLogprobs,
+      turn.presencePenalty,
+      turn.frequencyPenalty,
+      turn.logitBias,
+      turn.parallelToolCalls,
+      turn.user,
+    ],
+    [true, 2, 0.5, -1, { "50256": -100 }, false, "u"],
+  );
 });

@@ -1,0 +1,221 @@
+/**
+ * @module The Chat Completions options beyond the common ones (`logprobs`, `top_logprobs`,
+ * `presence_penalty`, `frequency_penalty`, `logit_bias`, `parallel_tool_calls`, `user`): passed
+ * to an upstream that speaks OpenAI's wire API, its log probabilities passed back; mapped where
+ * another provider has the same thing; refused (400, naming the parameter) where it has none.
+ */
+
+import OpenAI from "openai";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
+import { startChatGateway } from "../../_helpers/chat_gateway.ts";
+import { startFakeAnthropic } from "../../_helpers/fake_anthropic.ts";
+import { startFakeOpenAI } from "../../_helpers/fake_openai.ts";
+import { startWithRaw } from "./_raw_upstream.ts";
+
+function sdk(env: { gw: { baseUrl: string; token: string | undefined } }) {
+  return new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: env.gw.token!, maxRetries: 0 });
+}
+
+const tools: OpenAI.ChatCompletionTool[] = [{
+  type: "function",
+  function: { name: "lookup", parameters: { type: "object", properties: {} } },
+}];
+
+const extras = {
+  logprobs: true,
+  top_logprobs: 2,
+  presence_penalty: 0.5,
+  frequency_penalty: -0.25,
+  logit_bias: { "50256": -100 },
+  user: "user-42",
+};
+
+Deno.test("an OpenAI-wire upstream gets the sampling extras, streamed and not", async () => {
+  await using env = await startChatGateway();
+  const client = sdk(env);
+  env.upstream.reply({ text: "Hi" });
+  await client.chat.completions.create({
+    model: "fake/gpt-test",
+    messages: [{ role: "user", content: "Hi" }],
+    ...extras,
+    tools,
+    parallel_tool_calls: false,
+  });
+  env.upstream.reply({ chunks: ["H", "i"] });
+  const stream = await client.chat.completions.create({
+    model: "gpt-test",
+    messages: [{ role: "user", content: "Hi" }],
+    ...extras,
+    stream: true,
+  });
+  for await (const _ of stream) { /* read to the end */ }
+  const [whole, streamed] = env.upstream.requests.map((request) => request.body);
+  for (const body of [whole, streamed]) {
+    assertEquals(
+      [
+        body.logprobs,
+        body.top_logprobs,
+        body.presence_penalty,
+        body.frequency_penalty,
+        body.logit_bias,
+        body.user,
+      ],
+      Object.values(extras),
+    );
+  }
+  assertEquals(whole.parallel_tool_calls, false);
+  // OpenAI refuses `parallel_tool_calls` without tools; none were sent, so neither is it.
+  assert(!("parallel_tool_calls" in streamed));
+});
+
+Deno.test("the upstream's log probabilities reach the client, streamed and not", async () => {
+  await using t = await startWithRaw();
+  const logprobs = {
+    content: [{ token: "Hi", logprob: -0.1, bytes: [72, 105], top_logprobs: [] }],
+    refusal: null,
+  };
+  t.raw.answer({
+    id: "chatcmpl-1",
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content: "Hi" },
+      logprobs,
+      finish_reason: "stop",
+    }],
+  });
+  const whole = await t.sdk.chat.completions.create({
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+    logprobs: true,
+  });
+  assertEquals(whole.choices[0].logprobs, logprobs);
+  assertEquals(t.raw.requests[0].logprobs, true);
+
+  const frames = [
+    { choices: [{ index: 0, delta: { content: "Hi" }, logprobs }] },
+    { choices: [{ index: 0, delta: { content: "!" } }] },
+    { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+  ];
+  t.raw.answer(
+    new Response(
+      [...frames.map((f) => JSON.stringify(f)), "[DONE]"].map((f) => `data: ${f}\n\n`).join(""),
+      { headers: { "content-type": "text/event-stream" } },
+    ),
+  );
+  const stream = await t.sdk.chat.completions.create({
+    model: "raw-model",
+    messages: [{ role: "user", content: "Hi" }],
+    logprobs: true,
+    stream: true,
+  });
+  const chunks: OpenAI.ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const withText = chunks.filter((chunk) => chunk.choices[0]?.delta.content);
+  assertEquals(withText.map((chunk) => chunk.choices[0].logprobs), [logprobs, null]);
+});
+
+Deno.test("Anthropic models map user and parallel_tool_calls, and refuse what they cannot honour", async () => {
+  await using anthropic = await startFakeAnthropic({ apiKey: "sk-ant" });
+  await using env = await startChatGateway({
+    config: {
+      models: {
+        providers: {
+          anthropic: { baseUrl: anthropic.url, apiKey: "sk-ant", models: [{ id: "claude-test" }] },
+        },
+      },
+    },
+  });
+  const client = sdk(env);
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
+  for (
+    const [param, value] of [
+      ["logprobs", true],
+      ["top_logprobs", 3],
+      ["logit_bias", { "1": 5 }],
+      ["presence_penalty", 1],
+      ["frequency_penalty", 0.5],
+    ] as const
+  ) {
+    const refused = await assertRejects(
+      () => client.chat.completions.create({ model: "claude-test", messages, [param]: value }),
+      OpenAI.BadRequestError,
+    );
+    assertEquals(refused.param, param);
+    assertMatch(refused.message, new RegExp(`${param} is not supported for anthropic models`));
+  }
+  assertEquals(anthropic.requests.length, 0, "nothing refused reached the provider");
+
+  // What asks for nothing passes; the equivalents are mapped.
+  anthropic.reply({ text: "Hello" });
+  const answer = await client.chat.completions.create({
+    model: "claude-test",
+    messages,
+    logprobs: false,
+    presence_penalty: 0,
+    logit_bias: {},
+    user: "user-42",
+    tools,
+    tool_choice: "required",
+    parallel_tool_calls: false,
+  });
+  assertEquals(answer.choices[0].message.content, "Hello");
+  const sent = anthropic.requests[0].body;
+  assertEquals(sent.metadata, { user_id: "user-42" });
+  assertEquals(sent.tool_choice, { type: "any", disable_parallel_tool_use: true });
+});
+
+Deno.test("agent models refuse the sampling extras an agent run cannot honour", async () => {
+  await using env = await startChatGateway();
+  const refused = await assertRejects(
+    () =>
+      sdk(env).chat.completions.create({
+        model: "agent:main",
+        messages: [{ role: "user", content: "Hi" }],
+        logprobs: true,
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(refused.param, "logprobs");
+  assertMatch(refused.message, /agent:main/);
+  assertEquals(env.upstream.requests.length, 0);
+});
+
+Deno.test("local llama.cpp models refuse the sampling extras they cannot honour", async () => {
+  await using upstream = await startFakeOpenAI({ apiKey: "sk-fake" });
+  // A configured local model that is not downloaded: nothing here loads one.
+  await using env = await startChatGateway({
+    config: {
+      models: {
+        providers: {
+          fake: { baseUrl: upstream.url, apiKey: "sk-fake", models: [{ id: "gpt-test" }] },
+          llamacpp: { models: [{ id: "none" }] },
+        },
+      },
+    },
+  });
+  const client = sdk(env);
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
+  for (
+    const [param, value] of [
+      ["logprobs", true],
+      ["logit_bias", { "1": 5 }],
+      ["presence_penalty", 1],
+      ["frequency_penalty", 0.5],
+      ["parallel_tool_calls", false],
+    ] as const
+  ) {
+    // Refused before the model is looked for: no model need be downloaded.
+    const refused = await assertRejects(
+      () =>
+        client.chat.completions.create({ model: "llamacpp/none", messages, tools, [param]: value }),
+      OpenAI.BadRequestError,
+    );
+    assertEquals(refused.param, param);
+    assertMatch(refused.message, /llamacpp models/);
+  }
+  // Without them, the same request goes on to look for the model.
+  await assertRejects(
+    () => client.chat.completions.create({ model: "llamacpp/none", messages, user: "u" }),
+    OpenAI.NotFoundError,
+  );
+});
