@@ -64,7 +64,37 @@ export const responsesSchema = z.object({
   previous_response_id: z.string().nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   user: z.string().max(256).optional(),
+  text: z.object({
+    format: z.discriminatedUnion("type", [
+      z.object({ type: z.literal("text") }),
+      z.object({ type: z.literal("json_object") }),
+      z.object({
+        type: z.literal("json_schema"),
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must match ^[A-Za-z0-9_-]{1,64}$"),
+        schema: z.record(z.string(), z.unknown()),
+        description: z.string().nullish(),
+        strict: z.boolean().nullish(),
+      }),
+    ], { error: 'must be of type "text", "json_object" or "json_schema"' }).optional(),
+  }).passthrough().nullish(),
 });
+
+/** The `text.format` of a body, as the answer echoes it. */
+export type TextFormat = NonNullable<NonNullable<ResponsesBody["text"]>["format"]>;
+
+/**
+ * Chat Completions' `response_format` for a Responses `text.format`: the schema's fields move
+ * under `json_schema`; plain text asks for nothing.
+ */
+function responseFormatOf(format: TextFormat | undefined): Record<string, unknown> | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const { type: _type, ...schema } = format;
+  const jsonSchema: Record<string, unknown> = { name: schema.name, schema: schema.schema };
+  if (schema.description != null) jsonSchema.description = schema.description;
+  if (schema.strict != null) jsonSchema.strict = schema.strict;
+  return { type: "json_schema", json_schema: jsonSchema };
+}
 
 export type ResponsesBody = z.output<typeof responsesSchema>;
 
@@ -137,8 +167,10 @@ export function responsesTurn(body: ResponsesBody): Turn {
     };
   });
   const choice = body.tool_choice;
+  const responseFormat = responseFormatOf(body.text?.format);
   return {
     messages,
+    ...(responseFormat ? { responseFormat } : {}),
     ...(tools.length ? { tools } : {}),
     ...(choice ? { toolChoice: typeof choice === "string" ? choice : { name: choice.name } } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),

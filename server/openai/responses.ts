@@ -236,7 +236,7 @@ class ResponseBuilder {
       top_p: body.top_p ?? null,
       tool_choice: body.tool_choice ?? "auto",
       tools: body.tools ?? [],
-      text: { format: { type: "text" } },
+      text: { format: body.text?.format ?? { type: "text" } },
       truncation: "disabled",
       store: false,
       user: body.user ?? null,

@@ -172,3 +172,64 @@ Deno.test("/v1/responses streams its opening events even when the source ends wi
     [["response.created", 0], ["response.in_progress", 1], ["response.completed", 2]],
   );
 });
+
+Deno.test("/v1/responses asks the provider for the text.format it names, and echoes it", async () => {
+  await using env = await startChatGateway();
+  const client = sdk(env);
+  const schema = {
+    type: "object",
+    properties: { city: { type: "string" } },
+    required: ["city"],
+    additionalProperties: false,
+  };
+  env.upstream.reply({ text: '{"city":"Oslo"}' });
+  const structured = await client.responses.create({
+    model: "gpt-test",
+    input: "Where?",
+    text: {
+      format: { type: "json_schema", name: "place", schema, strict: true, description: "A city" },
+    },
+  });
+  assertEquals(env.upstream.requests[0].body.response_format, {
+    type: "json_schema",
+    json_schema: { name: "place", schema, description: "A city", strict: true },
+  });
+  assertEquals(structured.text?.format, {
+    type: "json_schema",
+    name: "place",
+    schema,
+    strict: true,
+    description: "A city",
+  });
+  assertEquals(JSON.parse(structured.output_text), { city: "Oslo" });
+
+  env.upstream.reply({ chunks: ['{"a":', "1}"] });
+  const stream = await client.responses.create({
+    model: "gpt-test",
+    input: "JSON please",
+    text: { format: { type: "json_object" } },
+    stream: true,
+  });
+  let completed: OpenAI.Responses.Response | undefined;
+  for await (const event of stream) {
+    if (event.type === "response.completed") completed = event.response;
+  }
+  assertEquals(env.upstream.requests[1].body.response_format, { type: "json_object" });
+  assertEquals(completed?.text?.format, { type: "json_object" });
+
+  env.upstream.reply({ text: "plain" });
+  const plain = await client.responses.create({ model: "gpt-test", input: "Hi" });
+  assertEquals(plain.text?.format, { type: "text" });
+  assert(!("response_format" in env.upstream.requests[2].body));
+
+  const bad = await assertRejects(
+    () =>
+      client.responses.create({
+        model: "gpt-test",
+        input: "Hi",
+        text: { format: { type: "yaml" } as never },
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertMatch(bad.message, /text\.format/);
+});
