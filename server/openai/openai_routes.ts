@@ -1,8 +1,8 @@
 /**
- * @module The OpenAI-compatible HTTP API: `/v1/chat/completions`, `/v1/models`,
- * `/v1/responses`, `/v1/embeddings`. Each route's module (its request schemas, the stream
- * translation) loads on its first request, not at start; a test keeps the method, path and
- * auth written here equal to the module's own route.
+ * @module The OpenAI-compatible HTTP API: `/v1/chat/completions`, `/v1/models` and
+ * `/v1/models/{id}`, `/v1/responses`, `/v1/embeddings`. Each route's module (its request
+ * schemas, the stream translation) loads on its first request, not at start; a test keeps the
+ * method, path and auth written here equal to the module's own route.
  */
 
 import { importLazily, loadOnce } from "../../core/lazy_module.ts";
@@ -24,6 +24,11 @@ function lazyRoute(
   };
 }
 
+/** The module of both `/v1/models` routes, loaded once for either. */
+const modelsModule = loadOnce(() =>
+  importLazily<typeof import("./models.ts")>(new URL("./models.ts", import.meta.url))
+);
+
 export const openAiRoutes: HttpRoute[] = [
   lazyRoute(
     { method: "POST", path: "/v1/chat/completions", auth: true },
@@ -35,9 +40,11 @@ export const openAiRoutes: HttpRoute[] = [
   ),
   lazyRoute(
     { method: "GET", path: "/v1/models", auth: true },
-    async () =>
-      (await importLazily<typeof import("./models.ts")>(new URL("./models.ts", import.meta.url)))
-        .modelsRoute,
+    async () => (await modelsModule()).modelsRoute,
+  ),
+  lazyRoute(
+    { method: "GET", path: /^\/v1\/models\/(.+)$/, auth: true },
+    async () => (await modelsModule()).modelRoute,
   ),
   lazyRoute(
     { method: "POST", path: "/v1/responses", auth: true },
