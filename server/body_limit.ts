@@ -1,29 +1,58 @@
 /**
- * @module The HTTP body size limit for bodies without a `content-length` (chunked uploads): the
- * body is read up to the limit before any route sees it, so no handler can be made to buffer more.
+ * @module The HTTP body limits: a body that announces no `content-length` (a chunked upload), and
+ * any body of a route reachable without credentials, is read up to its limit (and, for the latter,
+ * within a deadline) before the route sees it, so no handler can be made to buffer more, or wait
+ * longer, than the gateway allows.
  */
 
+/** Why {@linkcode withLimitedBody} gave no request. */
+export type BodyRefusal = "tooLarge" | "tooSlow";
+
+/** Options for {@linkcode withLimitedBody}. */
+export interface LimitedBodyOptions {
+  /**
+   * The body must be in within this many milliseconds, or the read stops (`"tooSlow"`).
+   * @default no deadline
+   */
+  deadlineMs?: number;
+}
+
 /**
- * Reads `request`'s body, at most `limit` bytes. Returns a request with the same method
- * and headers and the body in memory (routes take the client's abort signal from the context), or `undefined` when the body is over the limit.
+ * Reads `request`'s body, at most `limit` bytes. Returns a request with the same method and
+ * headers and the body in memory (routes take the client's abort signal from the context), or
+ * why not: `"tooLarge"` past the limit, `"tooSlow"` past the deadline.
+ *
+ * @throws what reading the body throws (the client went away mid-body)
  */
 export async function withLimitedBody(
   request: Request,
   limit: number,
-): Promise<Request | undefined> {
+  options: LimitedBodyOptions = {},
+): Promise<Request | BodyRefusal> {
   if (!request.body) return request;
   const reader = request.body.getReader();
+  let late = false;
+  const timer = options.deadlineMs === undefined ? undefined : setTimeout(() => {
+    late = true;
+    reader.cancel().catch(() => {});
+  }, options.deadlineMs);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      // A cancelled reader's pending read ends as if the body had.
+      if (late) return "tooSlow";
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        return "tooLarge";
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const body = new Uint8Array(size);
   let offset = 0;

@@ -13,7 +13,7 @@ import {
   isGatewaySecret,
   verifyCredentials,
 } from "./auth.ts";
-import { withLimitedBody } from "./body_limit.ts";
+import { type BodyRefusal, withLimitedBody } from "./body_limit.ts";
 import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
 import { type ClientWatch, watchClient } from "./client_signal.ts";
 import {
@@ -119,8 +119,9 @@ function serveRoute(
       );
     }
     if (denied) return denied;
+    return serveAuthorized(deps, route, match, request, client);
   }
-  return serveAuthorized(deps, route, match, request, client);
+  return servePublic(deps, route, match, request, client);
 }
 
 function serveAuthorized(
@@ -139,7 +140,9 @@ function serveAuthorized(
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
     return withLimitedBody(request, maxBody).then((bounded) => {
-      if (bounded) return handleRoute(deps, route, match, bounded, client.address, watch);
+      if (typeof bounded !== "string") {
+        return handleRoute(deps, route, match, bounded, client.address, watch);
+      }
       watch.forget();
       return tooLarge();
     }, (error) => {
@@ -148,6 +151,58 @@ function serveAuthorized(
     });
   }
   return handleRoute(deps, route, match, request, client.address, watch);
+}
+
+/**
+ * The most body a route reachable without credentials (`auth: false`) reads: pairing's
+ * `POST /v1/devices/complete` takes a code and a word, the others (pages, file downloads) no body.
+ * Anyone who can reach the port may send one, so what it can make the gateway hold before any
+ * credential is checked stays small (less where `maxHttpBodyBytes` is less).
+ */
+export const PUBLIC_MAX_BODY_BYTES = 4096;
+
+/**
+ * A route reachable without credentials: its body, whatever it announces, is read here before
+ * the route sees it, at most {@linkcode PUBLIC_MAX_BODY_BYTES} and within the `connect` deadline
+ * (`gateway.limits.connectTimeoutMs`, the time an unauthenticated WebSocket client has too).
+ * A refused body is answered at once and its request let go of; Deno's HTTP server reads and
+ * drops the rest of it, or keeps the connection until the client leaves (docs/protocol.md).
+ */
+function servePublic(
+  deps: RequestHandlerDeps,
+  route: HttpRoute,
+  match: RegExpMatchArray,
+  request: Request,
+  client: ClientAddress,
+): Response | Promise<Response> {
+  const limits = deps.config().gateway.limits;
+  const maxBody = Math.min(PUBLIC_MAX_BODY_BYTES, limits.maxHttpBodyBytes);
+  const refused = (refusal: BodyRefusal) =>
+    refusal === "tooLarge"
+      ? httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, {
+        status: 413,
+      })
+      : httpError(
+        "INVALID_PARAMS",
+        `Request body not received within ${limits.connectTimeoutMs} ms`,
+        { status: 408 },
+      );
+  if (Number(request.headers.get("content-length") ?? 0) > maxBody) return refused("tooLarge");
+  const watch = watchClient(request);
+  if (!request.body) return handleRoute(deps, route, match, request, client.address, watch);
+  return withLimitedBody(request, maxBody, { deadlineMs: limits.connectTimeoutMs }).then(
+    (bounded) => {
+      if (typeof bounded !== "string") {
+        return handleRoute(deps, route, match, bounded, client.address, watch);
+      }
+      watch.forget();
+      return refused(bounded);
+    },
+    (error) => {
+      watch.forget();
+      throw error;
+    },
+  );
 }
 
 function handleRoute(
