@@ -105,6 +105,9 @@ export class Connection {
   /** Requests being handled; made with the first (most connections sit idle with none). */
   #inflight: Set<AbortController> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #socketOpen = true;
+  /** What to do once the socket has closed, where the connection closed before it. */
+  #afterSocket: (() => void) | undefined;
   #tokens: number;
   #lastRefill = performance.now();
 
@@ -115,13 +118,29 @@ export class Connection {
     this.#deps = deps;
     this.#tokens = deps.config().gateway.limits.requestBurst;
     transport.onmessage = (text) => this.#receive(text);
-    transport.onclose = () => this.#closed();
+    transport.onclose = () => this.#socketClosed();
     const deadline = deps.config().gateway.limits.connectTimeoutMs;
     this.#connectTimer = setTimeout(() => {
       if (this.#state === "new" || this.#state === "connecting") {
         this.close(CloseCode.policyViolation, "connect not received in time");
       }
     }, deadline);
+  }
+
+  /**
+   * The socket is still open. A connection the gateway closed has sent its close frame and waits
+   * for the client's answer, which a client that stays silent never gives: Deno keeps such a
+   * socket until the client leaves (neither a second `close()` nor its idle ping ends it), so it
+   * holds its address's connection slot until then (see `ConnectionRegistry.remove`).
+   */
+  get socketOpen(): boolean {
+    return this.#socketOpen;
+  }
+
+  /** Runs `callback` once the socket has closed: at once where it has. */
+  whenSocketCloses(callback: () => void): void {
+    if (this.#socketOpen) this.#afterSocket = callback;
+    else callback();
   }
 
   get authenticated(): boolean {
@@ -340,6 +359,14 @@ export class Connection {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  #socketClosed(): void {
+    this.#socketOpen = false;
+    this.#closed();
+    const after = this.#afterSocket;
+    this.#afterSocket = undefined;
+    after?.();
   }
 
   #closed(): void {

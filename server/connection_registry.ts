@@ -76,10 +76,14 @@ export class ConnectionRegistry {
     this.#presenceChanged();
   }
 
-  /** Forgets a closed connection and frees its slot. */
+  /**
+   * Forgets a closed connection, and frees its slot once its socket has closed: a client that
+   * never answers the close frame keeps the socket open, and the per-address cap is what bounds
+   * how many of those one address can hold.
+   */
   remove(connection: Connection): void {
     if (!this.#connections.delete(connection.id)) return;
-    this.#freeSlot(connection.address);
+    connection.whenSocketCloses(() => this.#freeSlot(connection.address));
     this.#everything.delete(connection);
     const wasClient = this.#clients.delete(connection);
     for (const key of this.#watching.get(connection) ?? []) this.#unwatch(connection, key);

@@ -3,7 +3,7 @@
  * (named by a trusted reverse proxy's X-Forwarded-For) are limited each on its own.
  */
 
-import { assert, assertEquals, assertRejects, assertThrows } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows, waitFor } from "../_helpers/assert.ts";
 import { ConfigError, validateConfig } from "../../core/config/load.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { openRawSocket, startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
@@ -172,4 +172,52 @@ Deno.test("a malformed WebSocket handshake is a 400 and does not keep its addres
     "X-Forwarded-For: 203.0.113.30\r\n";
   for (let i = 0; i < 4; i++) assertEquals(await rawHandshakeStatus(gw.url, malformed), 400);
   assertEquals(await upgradeStatus(gw.url, { "x-forwarded-for": "203.0.113.30" }), 101);
+});
+
+/**
+ * Opens a WebSocket over raw TCP as `forwardedFor` and reads until the gateway's close frame
+ * came, answering nothing: a client that never answers the close. Returns the open TCP connection.
+ */
+async function silentSocketClosedByGateway(url: string, forwardedFor: string) {
+  const { hostname, port } = new URL(url);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  await connection.write(new TextEncoder().encode(
+    `GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\n` +
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+      `Sec-WebSocket-Version: 13\r\nX-Forwarded-For: ${forwardedFor}\r\n\r\n`,
+  ));
+  const buffer = new Uint8Array(4096);
+  let received = new Uint8Array(0);
+  for (;;) {
+    const n = await connection.read(buffer);
+    if (n === null) throw new Error("The gateway closed the TCP connection");
+    received = new Uint8Array([...received, ...buffer.subarray(0, n)]);
+    const head = new TextDecoder().decode(received);
+    const end = head.indexOf("\r\n\r\n");
+    assert(head.startsWith("HTTP/1.1 101 "), head);
+    // An unmasked server frame whose first byte is FIN + opcode 8: the close frame.
+    if (end >= 0 && received.subarray(end + 4).includes(0x88)) return connection;
+  }
+}
+
+Deno.test("a socket closed for a late connect keeps its address's slot until the client leaves", async () => {
+  await using gw = await startTestGateway({
+    config: {
+      gateway: {
+        trustedProxies: ["127.0.0.1"],
+        limits: { maxConnectionsPerAddress: 1, connectTimeoutMs: 100 },
+      },
+    },
+  });
+  const address = "203.0.113.40";
+  // Deno cannot drop a socket whose client never answers the close frame: it stays open, so it
+  // must stay counted, or one address could hold any number of them, a slot at a time.
+  const silent = await silentSocketClosedByGateway(gw.url, address);
+  assertEquals(await upgradeStatus(gw.url, { "x-forwarded-for": address }), 429);
+  silent.close();
+  await waitFor(
+    async () => await upgradeStatus(gw.url, { "x-forwarded-for": address }) === 101,
+    undefined,
+    "the slot back once the client left",
+  );
 });
