@@ -12,8 +12,30 @@ export interface SsrfPolicy {
   allowedHosts: string[];
 }
 
-/** The outcome of a check. */
+/**
+ * The outcome of a check. A refusal's `reason` names neither the URL nor its host: a redirect's
+ * target or a link is the server's or the page's text, and refusals reach the model unwrapped, so
+ * a caller names the URL itself when it is one the model or the user asked for.
+ */
 export type SsrfVerdict = { allowed: true } | { allowed: false; reason: string };
+
+// Schemes a refusal may name: a fixed list, since any other is a server's or a page's own text.
+const KNOWN_SCHEMES = new Set([
+  "about:",
+  "blob:",
+  "chrome:",
+  "chrome-extension:",
+  "data:",
+  "file:",
+  "filesystem:",
+  "ftp:",
+  "javascript:",
+  "mailto:",
+  "tel:",
+  "view-source:",
+  "ws:",
+  "wss:",
+]);
 
 /** Returns every address a host name resolves to. */
 export type HostResolver = (host: string) => Promise<string[]>;
@@ -151,16 +173,12 @@ export class SsrfGuard {
     try {
       parsed = new URL(url);
     } catch {
-      return { allowed: false, reason: `Not a valid URL: ${url}` };
+      return { allowed: false, reason: "Not a valid URL" };
     }
     if (parsed.href === "about:blank") return { allowed: true };
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      // Not the URL itself: a redirect's target is the server's text, and an opaque
-      // `javascript:…` URL keeps its spaces, so it could read as an instruction in the error.
-      return {
-        allowed: false,
-        reason: `Only http and https URLs may be opened, not ${parsed.protocol}`,
-      };
+      const scheme = KNOWN_SCHEMES.has(parsed.protocol) ? parsed.protocol : "another scheme";
+      return { allowed: false, reason: `Only http and https URLs may be opened, not ${scheme}` };
     }
     const policy = this.#policy();
     const host = parsed.hostname.replace(/^\[|\]$/g, "");
@@ -170,7 +188,7 @@ export class SsrfGuard {
     if (host === "localhost" || host.endsWith(".localhost")) {
       return {
         allowed: false,
-        reason: `${host} is a loopback host (${url}); add it to ${this.#settingKey}.allowedHosts ` +
+        reason: `The host is a loopback host; add its name to ${this.#settingKey}.allowedHosts ` +
           "to allow it",
       };
     }
@@ -178,17 +196,17 @@ export class SsrfGuard {
     try {
       addresses = ipVersion(host) ? [host] : await this.#lookup(host);
     } catch {
-      return { allowed: false, reason: `Could not resolve ${host} to check it (${url})` };
+      return { allowed: false, reason: "Could not resolve the host to check it" };
     }
     if (addresses.length === 0) {
-      return { allowed: false, reason: `${host} has no addresses (${url})` };
+      return { allowed: false, reason: "The host has no addresses" };
     }
     for (const address of addresses) {
       const kind = classifyAddress(address);
       if (kind) {
         return {
           allowed: false,
-          reason: `${host} is a ${kind} address (${address}); internal addresses are blocked ` +
+          reason: `The host is a ${kind} address (${address}); internal addresses are blocked ` +
             `for agents unless ${this.#settingKey}.allowPrivateNetwork or ` +
             `${this.#settingKey}.allowedHosts ` +
             `allows them`,

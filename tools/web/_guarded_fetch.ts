@@ -52,22 +52,32 @@ export async function guardedFetch(
   try {
     let current = url;
     for (;;) {
+      // Errors reach the model unwrapped, so they name only the URL it asked for: a redirect's
+      // target (its path, its host name) is the server's text.
       const verdict = await options.guard.check(current);
       if (!verdict.allowed) {
         throw new Error(
           redirects.length
-            ? `Redirect from ${redirects.at(-1)} blocked: ${verdict.reason}`
-            : `Blocked: ${verdict.reason}`,
+            ? `A redirect while fetching ${url} was blocked: ${verdict.reason}`
+            : `Blocked ${url}: ${verdict.reason}`,
         );
       }
-      const response = await fetch(current, {
-        redirect: "manual",
-        signal,
-        headers: {
-          "user-agent": `pyclaw/${VERSION} (web_fetch)`,
-          accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
-        },
-      });
+      let response: Response;
+      try {
+        response = await fetch(current, {
+          redirect: "manual",
+          signal,
+          headers: {
+            "user-agent": `pyclaw/${VERSION} (web_fetch)`,
+            accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+          },
+        });
+      } catch (error) {
+        if (!redirects.length || signal.aborted) throw error;
+        throw new Error(
+          `Fetching a redirect target of ${url} failed: ${withoutUrls(errorText(error))}`,
+        );
+      }
       const location = response.headers.get("location");
       if (REDIRECTS.has(response.status) && location) {
         await response.body?.cancel();
@@ -77,7 +87,9 @@ export async function guardedFetch(
         redirects.push(current);
         // URL's own error repeats the header, which the server chose; errors reach the model unwrapped.
         const next = URL.parse(location, current);
-        if (!next) throw new Error(`Redirect from ${current} has an invalid Location header`);
+        if (!next) {
+          throw new Error(`A redirect while fetching ${url} has an invalid Location header`);
+        }
         current = next.href;
         continue;
       }
@@ -99,6 +111,15 @@ export async function guardedFetch(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A network error's text without the URLs in it (Deno's name the URL requested). */
+function withoutUrls(text: string): string {
+  return text.replace(/\b[a-z][\w+.-]*:\/\/[^\s)]*\)?/gi, "…");
 }
 
 async function readCapped(

@@ -19,10 +19,59 @@ const parameters = z.strictObject({
 });
 
 /**
- * A media type as RFC 6838 names them: the only server-chosen text an error may repeat, since
- * errors reach the model unwrapped.
+ * Content types an error may name. Errors reach the model unwrapped, and a content type is the
+ * server's text (`application/ignore.previous.instructions` is a valid media type), so only
+ * these are named as they are; any other by its top-level type alone.
  */
-const MEDIA_TYPE = /^[a-z0-9][\w!#$&^.+-]{0,63}\/[a-z0-9][\w!#$&^.+-]{0,63}$/;
+const KNOWN_TYPES = new Set([
+  "application/epub+zip",
+  "application/gzip",
+  "application/msword",
+  "application/octet-stream",
+  "application/pdf",
+  "application/vnd.ms-excel",
+  "application/vnd.ms-powerpoint",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/wasm",
+  "application/x-tar",
+  "application/zip",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/wav",
+  "font/woff",
+  "font/woff2",
+  "image/avif",
+  "image/gif",
+  "image/jpeg",
+  "image/png",
+  "image/svg+xml",
+  "image/webp",
+  "image/x-icon",
+  "video/mp4",
+  "video/webm",
+]);
+const TOP_LEVEL_TYPES = new Set([
+  "application",
+  "audio",
+  "font",
+  "image",
+  "message",
+  "model",
+  "multipart",
+  "text",
+  "video",
+]);
+
+/** `type` in words an error may use: a known type, else its top-level type, else neither. */
+function describeType(type: string): string {
+  if (KNOWN_TYPES.has(type)) return type;
+  const top = type.split("/")[0];
+  return TOP_LEVEL_TYPES.has(top) && type.includes("/")
+    ? `another ${top}/ type`
+    : "an invalid content type";
+}
 
 /** Content types read as text as they are. */
 const PLAIN = /^(text\/|application\/(json|xml|[\w.+-]+\+(json|xml)|javascript|x-ndjson))/i;
@@ -47,8 +96,11 @@ export const webFetch = defineTool({
       (type === "" &&
         /^\s*<(!doctype html|html)/i.test(new TextDecoder().decode(page.bytes.subarray(0, 256))));
     if (!html && type !== "" && !PLAIN.test(type)) {
-      const named = MEDIA_TYPE.test(type) ? type : "of an invalid content type";
-      throw new Error(`${page.url} is ${named}, not a web page or text; web_fetch reads text only`);
+      // The URL asked for, not the one that answered: a redirect's target is the server's text.
+      const named = describeType(type);
+      throw new Error(
+        `${url} answered with ${named}, not a web page or text; web_fetch reads text only`,
+      );
     }
     const decoded = decodeBody(page.bytes, page.contentType, html);
     const { title, text } = html

@@ -53,11 +53,11 @@ Deno.test("web_fetch in a chat: readable markdown, wrapped as untrusted; redirec
   assertEquals(redirect.isError, true);
   assertMatch(
     String(redirect.result),
-    /Redirect from .*\/to-localhost blocked: localhost is a loopback host.*tools\.web\.ssrf\.allowedHosts/,
+    /A redirect while fetching .*\/to-localhost was blocked: The host is a loopback host.*tools\.web\.ssrf\.allowedHosts/,
   );
   assert(!site.requests.some((r) => new URL(r.url).pathname === "/secret"), "never fetched");
   assertEquals(image.isError, true);
-  assertMatch(String(image.result), /is image\/png, not a web page or text/);
+  assertMatch(String(image.result), /answered with image\/png, not a web page or text/);
 });
 
 Deno.test("web_fetch refuses loopback addresses unless tools.web.ssrf allows them", async () => {
@@ -72,7 +72,10 @@ Deno.test("web_fetch refuses loopback addresses unless tools.web.ssrf allows the
   await client.request("chat.send", { message: "Fetch" });
   const result = events.named("chat.tool_result")[0];
   assertEquals(result.isError, true);
-  assertMatch(String(result.result), /Blocked: 127\.0\.0\.1 is a loopback address/);
+  assertMatch(
+    String(result.result),
+    /Blocked http:\/\/127\.0\.0\.1:\d+\/article: The host is a loopback address \(127\.0\.0\.1\)/,
+  );
   assertEquals(site.requests.length, 0);
 });
 
