@@ -129,20 +129,28 @@ async function runAction(args: Args, ctx: ToolContext): Promise<ToolOutput> {
       const shot = await manager.screenshot({ ...target, fullPage: args.fullPage });
       const page = await manager.page(target);
       const { screenshotB64, ...meta } = shot;
+      // The page's URL is the page's text too (`history.replaceState` sets any path).
       return {
-        content: `Screenshot of ${page.url()}: ${shot.width}x${shot.height} PNG ` +
-          `(${shot.sizeBytes} bytes)${args.fullPage ? ", full page" : ""}`,
+        content: `Screenshot: ${shot.width}x${shot.height} PNG (${shot.sizeBytes} bytes)` +
+          `${args.fullPage ? ", full page" : ""}\n\n${fromPage(`URL: ${page.url()}`)}`,
         images: [{ mimeType: shot.mimeType, base64: screenshotB64 }],
         data: meta,
       };
     }
     case "evaluate": {
-      const { result } = await manager.evaluate(need(args, "fn"), target);
+      const { result } = await manager.evaluate(need(args, "fn"), target).catch(scriptFailed);
       const url = (await manager.page(target)).url();
       return { content: fromPage(json(result), url), data: { result } };
     }
-    case "status":
-      return asJson(await manager.status(args.profile));
+    case "status": {
+      // The current tab's URL is the page's text (`history.replaceState` sets any path).
+      const status = await manager.status(args.profile);
+      const { url, ...rest } = status as typeof status & { url?: string | null };
+      return {
+        content: json(rest) + (url ? `\n\nCurrent tab:\n${fromPage(`URL: ${url}`)}` : ""),
+        data: status,
+      };
+    }
     case "start":
       return asJson(await manager.start(args.profile));
     case "stop":
@@ -166,6 +174,17 @@ async function runAction(args: Args, ctx: ToolContext): Promise<ToolOutput> {
     case "close":
       return asJson(await manager.closeTab(need(args, "tabId"), args.profile));
   }
+}
+
+/** A failed script's error, wrapped: what it says is the page's as much as the script's. */
+function scriptFailed(error: unknown): never {
+  const details = error instanceof GatewayError ? error.details : undefined;
+  if (details?.reason !== "script_failed") throw error;
+  throw new GatewayError(
+    ErrorCode.INVALID_PARAMS,
+    `Script failed; its error, as the page reported it:\n${fromPage(String(details.error))}`,
+    { reason: "script_failed" },
+  );
 }
 
 function asJson(value: unknown): ToolOutput {

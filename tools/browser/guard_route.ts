@@ -42,7 +42,10 @@ export async function installGuardRoute(context: BrowserContext, hooks: GuardHoo
     // A blocked image or script is no failure of the action; a blocked navigation is.
     // `aborted` rather than `blockedbyclient`: Chromium then keeps the page it had instead of
     // committing an error page that would race the next navigation.
-    if (page && request.isNavigationRequest()) hooks.onBlocked(page, verdict.reason);
+    // The reason names no URL: a link or a script's target is the page's text.
+    if (page && request.isNavigationRequest()) {
+      hooks.onBlocked(page, `A navigation the page started was blocked: ${verdict.reason}`);
+    }
     await route.abort("aborted").catch(() => {});
   });
 }
@@ -78,7 +81,7 @@ export async function guardRedirects(page: Page, hooks: GuardHooks): Promise<CDP
         const verdict = await hooks.guard.check(next);
         if (!verdict.allowed) {
           if (event.resourceType === "Document") {
-            hooks.onBlocked(page, `Redirect from ${request.url} blocked: ${verdict.reason}`);
+            hooks.onBlocked(page, `A redirect was blocked: ${verdict.reason}`);
           }
           await session.send("Fetch.failRequest", { requestId, errorReason: "Aborted" });
           return;

@@ -378,7 +378,8 @@ export class BrowserManager {
     }
     if (agent) {
       const verdict = await this.guard.check(parsed.href);
-      if (!verdict.allowed) throw blocked(verdict.reason);
+      // The URL the caller asked for; the guard's reason names none.
+      if (!verdict.allowed) throw blocked(`${verdict.reason} (${parsed.href})`);
     } else if (!OPERATOR_SCHEMES.has(parsed.protocol)) {
       throw new GatewayError(
         ErrorCode.INVALID_PARAMS,

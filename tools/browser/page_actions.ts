@@ -38,7 +38,9 @@ export function navigationError(url: string, error: unknown, timeoutMs: number):
     );
   }
   if (isClosed(error)) return closedError();
-  const line = firstLine(error).replace(/ at \S+$/, "");
+  // Without the URLs Playwright quotes (`… interrupted by another navigation to "…"`): one a
+  // page's script chose reads as the page's words in an error the model reads unwrapped.
+  const line = firstLine(error).replace(/ at \S+$/, "").replace(/"[^"]*"/g, "…");
   return new GatewayError(ErrorCode.INTERNAL_ERROR, `Navigation to ${url} failed: ${line}`, {
     reason: "navigation_failed",
   });
@@ -198,7 +200,13 @@ export async function evaluateSource(page: Page, source: string): Promise<{ resu
         await page.waitForLoadState("domcontentloaded", { timeout: 5_000 }).catch(() => {});
         continue;
       }
-      throw new GatewayError(ErrorCode.INVALID_PARAMS, `Script failed: ${firstLine(error)}`);
+      // The error is the page's text as much as the script's (a getter may throw anything), so
+      // the agent tool wraps `details.error` as external content rather than this message.
+      const line = firstLine(error);
+      throw new GatewayError(ErrorCode.INVALID_PARAMS, `Script failed: ${line}`, {
+        reason: "script_failed",
+        error: line,
+      });
     }
   }
 }

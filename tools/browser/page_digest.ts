@@ -4,6 +4,7 @@
  */
 
 import type { Page } from "playwright-core";
+import { ErrorCode, GatewayError } from "../../core/errors.ts";
 
 /** One element a model may click or type into. */
 export interface PageElement {
@@ -94,25 +95,54 @@ function collect({ maxText, maxElements, attribute }: {
     });
   }
   root.setAttribute("data-pyclaw-refs", String(counter));
+  let title = "";
+  try {
+    title = String(document.title);
+  } catch {
+    // A page may make its own title throw; the rest of it can still be read.
+  }
   return {
     url: location.href,
-    title: document.title,
+    title,
     text: text.slice(0, maxText),
     textChars: text.length,
     elements,
   };
 }
 
-/** Reads the page's visible text and actionable elements (tagging them with refs). */
+/**
+ * Reads the page's visible text and actionable elements (tagging them with refs).
+ *
+ * @throws {GatewayError} when the page's own scripts break the reading; the error does not
+ * repeat what they threw, which is the page's text
+ */
 export async function readPage(
   page: Page,
   options: { maxText?: number; maxElements?: number } = {},
 ): Promise<PageDigest> {
-  return await page.evaluate(collect, {
-    maxText: options.maxText ?? 8_000,
-    maxElements: options.maxElements ?? 60,
-    attribute: REF_ATTRIBUTE,
-  });
+  const read = () =>
+    page.evaluate(collect, {
+      maxText: options.maxText ?? 8_000,
+      maxElements: options.maxElements ?? 60,
+      attribute: REF_ATTRIBUTE,
+    });
+  try {
+    try {
+      return await read();
+    } catch (error) {
+      // A document being replaced (a navigation committing) is no fault of the page's.
+      if (!/Execution context was destroyed|Cannot find context/.test(`${error}`)) throw error;
+      await page.waitForLoadState("domcontentloaded", { timeout: 5_000 }).catch(() => {});
+      return await read();
+    }
+  } catch (error) {
+    if (error instanceof Error && /has been closed|Target closed/i.test(error.message)) throw error;
+    throw new GatewayError(
+      ErrorCode.INTERNAL_ERROR,
+      "Could not read the page: a script of the page failed while it was read",
+      { reason: "read_failed" },
+    );
+  }
 }
 
 /** The digest as text for the model. */
