@@ -39,10 +39,8 @@ export function rankHits(
   const ids = new Set(textScore.keys());
   const hybrid = vectors !== undefined && queryVector !== undefined;
   if (hybrid) {
-    const excluded = db.chunkIdsOf(excludePaths);
-    for (const { id } of vectors.nearest(queryVector, candidates + excluded.size)) {
-      if (!excluded.has(id)) ids.add(id);
-    }
+    const exclude = db.chunkIdsOf(excludePaths);
+    for (const { id } of vectors.nearest(queryVector, candidates, { exclude })) ids.add(id);
   }
   let { vectorWeight, textWeight } = settings.query.hybrid;
   if (vectorWeight + textWeight <= 0) vectorWeight = textWeight = 0.5;

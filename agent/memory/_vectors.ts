@@ -4,6 +4,12 @@
  * Float32Array (a slot each) so the scan runs over memory in order.
  */
 
+/** Options of {@linkcode VectorSet.nearest}. */
+export interface NearestOptions {
+  /** Chunk ids that are never among the nearest. @default none */
+  exclude?: ReadonlySet<number>;
+}
+
 export class VectorSet {
   #dimensions = 0;
   #data = new Float32Array(0);
@@ -50,14 +56,23 @@ export class VectorSet {
     return this.#dot(slot * this.#dimensions, query);
   }
 
-  /** The `k` chunks nearest to `query`, nearest first. */
-  nearest(query: Float32Array, k: number): { id: number; similarity: number }[] {
+  /**
+   * The `k` chunks nearest to `query`, nearest first. Excluded chunks are skipped during the scan,
+   * so they never take a place among the `k`; asking for more to make up for them would grow the
+   * sorted list, and its cost, with their number.
+   */
+  nearest(
+    query: Float32Array,
+    k: number,
+    options: NearestOptions = {},
+  ): { id: number; similarity: number }[] {
     const best: { id: number; similarity: number }[] = [];
-    if (query.length !== this.#dimensions) return best;
+    if (query.length !== this.#dimensions || k <= 0) return best;
+    const { exclude } = options;
     let floor = -Infinity;
     for (let slot = 0; slot < this.#ids.length; slot++) {
       const id = this.#ids[slot];
-      if (id < 0) continue;
+      if (id < 0 || exclude?.has(id)) continue;
       const similarity = this.#dot(slot * this.#dimensions, query);
       if (best.length === k && similarity <= floor) continue;
       let at = best.length;
