@@ -66,8 +66,9 @@ export const grepTool = defineTool({
       if (!bytes || looksBinary(bytes)) continue;
       searched++;
       const lines = new TextDecoder().decode(bytes).split("\n");
-      // A final newline ends the last line; it does not start an empty one.
-      if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+      // A final newline ends the last line; it does not start an empty one. An empty file has
+      // no lines at all (grep finds no `^$` in it), a file of one newline has one empty line.
+      if (lines.at(-1) === "") lines.pop();
       const hits: number[] = [];
       for (const [i, line] of lines.entries()) {
         if (!regex.test(line)) continue;
@@ -94,8 +95,10 @@ async function* single(full: string, path: string) {
 }
 
 /**
- * The matching lines as `path:n:text`, with `context` lines around them as `path:n-text`, as grep
- * prints them: overlapping or touching windows merge, and `--` stands only between groups.
+ * The matching lines as `path:n:text`, with `context` lines around them as `path:n-text`:
+ * overlapping or touching windows merge, and `--` stands only between groups, as grep prints
+ * them. grep writes a context line `path-n-text`; the colon after the path is kept so that a path
+ * with dashes and digits (`notes-2-draft.md`) still reads one way.
  */
 function excerpts(
   path: string,

@@ -164,16 +164,27 @@ Deno.test("grep, find and ls cap their results with a marker", async () => {
   assertEquals(tree.content.split("\n")[0], "deep/");
 });
 
-Deno.test("grep reads a final newline as the end of the last line, and prints context as grep does", async () => {
+Deno.test("grep reads a final newline as the end of the last line, an empty file as no line, and groups context as grep does", async () => {
   await using t = await toolContext();
   await Deno.writeTextFile(join(t.dir, "g.txt"), "alpha\nbeta\n");
   const none = await t.call(grepTool, { pattern: "^$", path: "g.txt" });
   assertEquals(none.content, "No matches (1 files searched)");
   const around = await t.call(grepTool, { pattern: "beta", path: "g.txt", context_lines: 2 });
   assertEquals(around.content, "g.txt:1-alpha\ng.txt:2:beta");
-  // A blank line inside a file still matches.
+  // A blank line inside a file still matches, and a file of one newline has one; an empty
+  // file has no line at all.
   await Deno.writeTextFile(join(t.dir, "b.txt"), "a\n\nb\n");
   assertEquals((await t.call(grepTool, { pattern: "^$", path: "b.txt" })).content, "b.txt:2:");
+  await Deno.writeTextFile(join(t.dir, "newline.txt"), "\n");
+  assertEquals(
+    (await t.call(grepTool, { pattern: "^$", path: "newline.txt" })).content,
+    "newline.txt:1:",
+  );
+  await Deno.writeTextFile(join(t.dir, "empty.txt"), "");
+  assertEquals(
+    (await t.call(grepTool, { pattern: "^$", path: "empty.txt" })).content,
+    "No matches (1 files searched)",
+  );
 
   const numbered = Array.from(
     { length: 12 },
