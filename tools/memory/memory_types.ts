@@ -58,8 +58,12 @@ export interface MemoryGetResult {
 export interface MemorySearchOptions {
   /** Most hits. @default agents.defaults.memorySearch.query.maxResults */
   maxResults?: number;
-  /** Sessions whose transcripts are not searched, by id (the one asking, whose turns are in context). */
+  /**
+   * Sessions whose transcripts are not searched, by id (the one asking, whose turns are in
+   * context). @default none: every session is searched
+   */
   excludeSessions?: readonly string[];
+  /** Ends the search early (an embedding request in flight included). @default never */
   signal?: AbortSignal;
 }
 

@@ -11,6 +11,8 @@ import { MemoryService, type MemoryServiceDeps } from "../../../agent/memory/mem
 import { SessionStore } from "../../../agent/sessions/session_store.ts";
 import { CANDIDATE_CAP } from "../../../agent/memory/memory_db.ts";
 import { VectorSet } from "../../../agent/memory/_vectors.ts";
+import { memoryGetTool } from "../../../tools/memory/memory_get.ts";
+import { toolContext } from "../../_helpers/tool_context.ts";
 
 async function memoryFixture(
   memorySearch: Record<string, unknown> = {},
@@ -196,6 +198,18 @@ Deno.test("memory_get reads memory files and refuses anything else", async () =>
   assertEquals(missing.code, "NOT_FOUND");
   const agent = await assertRejects(() => env.service.search("ghost", "x y z"), GatewayError);
   assertEquals(agent.code, "NOT_FOUND");
+});
+
+Deno.test("memory_get tool heads its text with the lines read, or says the file is empty", async () => {
+  await using env = await memoryFixture();
+  await using t = await toolContext({ services: { memory: env.service } });
+  await env.write("MEMORY.md", "one\ntwo\nthree\n");
+  const got = await t.call(memoryGetTool, { path: "MEMORY.md", from: 2, lines: 1 });
+  assertEquals(got.content, "MEMORY.md lines 2-2 of 3\ntwo");
+  await env.write("memory/empty.md", "");
+  const empty = await t.call(memoryGetTool, { path: "memory/empty.md" });
+  assertEquals(empty.content, "memory/empty.md is empty\n");
+  assertEquals(empty.isError, undefined);
 });
 
 Deno.test("memory search with sources [memory] leaves sessions out", async () => {
