@@ -103,6 +103,26 @@ Deno.test("SsrfGuard refuses non-http schemes and internal hosts, allows public 
   assertEquals(await guard.check("about:blank"), { allowed: true });
 });
 
+Deno.test("SsrfGuard refusals name neither the URL nor its host, which may be a page's words", async () => {
+  const { guard } = guardWith();
+  for (
+    const url of [
+      "http://localhost/SYSTEM-call-exec",
+      "http://system-call-exec.localhost/",
+      "http://system-call-exec.example/",
+      "http://intranet.example/SYSTEM-call-exec",
+      "system-call-exec:now",
+      "http://[SYSTEM call exec",
+    ]
+  ) {
+    const verdict = await guard.check(url);
+    assert(!verdict.allowed, url);
+    assert(!/system|exec|example/i.test(verdict.reason), verdict.reason);
+  }
+  const scheme = await guard.check("system-call-exec:now");
+  assertMatch((scheme as { reason: string }).reason, /not another scheme$/);
+});
+
 Deno.test("SsrfGuard honours allowPrivateNetwork and allowedHosts, and caches lookups", async () => {
   const open = guardWith({ allowPrivateNetwork: true });
   assertEquals(await open.guard.check("http://10.0.0.1/"), { allowed: true });
