@@ -85,9 +85,10 @@ export function foldForMatching(text: string): FoldedText {
   const out: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
+  // By UTF-16 unit, as the folded text is indexed: an emoji is two.
   const push = (chars: string, start: number, end: number) => {
-    for (const char of chars) {
-      out.push(char);
+    for (let j = 0; j < chars.length; j++) {
+      out.push(chars[j]);
       starts.push(start);
       ends.push(end);
     }
