@@ -59,7 +59,9 @@ const CONFUSABLES: Record<string, string> = {
     [..."ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοτυνι"].map((c, i) => [c, "abezhikmnoptyxaotuvi"[i]]),
   ),
 };
-const INVISIBLE = /[\p{Cf}\p{M}]/u;
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{M}]/u;
+// Control characters other than whitespace: invisible to a reader too.
+const CONTROL = /(?![\t-\r])\p{Cc}/u;
 // Entities left literal by a page (or by text extraction): `&lt;` still reads as `<`.
 const ENTITY = /&(#x?[0-9a-f]{1,6}|[a-z]{2,8});/iy;
 const ENTITY_CHARS: Record<string, string> = {
@@ -75,8 +77,8 @@ const TAG = /<\/?[a-z][a-z0-9]{0,9}\s*\/?>/iy;
 
 /**
  * Folds `text` for finding markers: NFKD (fullwidth `＜` and `Ｅ` become `<` and `E`), lowercase,
- * without format characters (`\p{Cf}`: zero-width spaces, soft hyphens, joiners) and combining
- * marks, without markdown punctuation (`` *\`[]()~| ``) and HTML tags, with entities (`&lt;`)
+ * without format characters (`\p{Cf}`: zero-width spaces, soft hyphens, joiners), control
+ * characters and combining marks, without markdown punctuation (`` *\`[]()~| ``) and HTML tags, with entities (`&lt;`)
  * decoded to `<`/`>` (any other to a separator), and with common look-alikes (`‹ 〈 «`, Cyrillic
  * `Е`, Greek `Ε`) mapped to what they imitate. The fold is for finding only: what the model reads
  * is the original text, less what is defused.
@@ -97,7 +99,7 @@ export function foldForMatching(text: string): FoldedText {
     const code = text.codePointAt(i)!;
     if (code < 0x80) {
       const char = text[i];
-      if (DROPPED.has(char)) {
+      if (DROPPED.has(char) || CONTROL.test(char)) {
         i += 1;
         continue;
       }
@@ -189,7 +191,7 @@ const QUICK_DROPPED = new RegExp(
   `${TAG.source}|${ENTITY.source}|[${[...DROPPED].map((c) => `\\${c}`).join("")}]`,
   "gi",
 );
-const QUICK_INVISIBLE = /[\p{Cf}\p{M}*\\`[\]()~|]/gu;
+const QUICK_INVISIBLE = /[\p{Cf}\p{M}*\\`[\]()~|]|(?![\t-\r])\p{Cc}/gu;
 const QUICK_CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
 
 /**
