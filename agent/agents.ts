@@ -28,7 +28,8 @@ export interface AgentSettings {
 
 /** Every agent: the configured ones, plus `main` when the list lacks it. */
 export function listAgents(config: Config): AgentSettings[] {
-  const ids = config.agents.list.map((agent) => agent.id);
+  // An id listed twice is one agent, its first entry (config validation warns of the rest).
+  const ids = [...new Set(config.agents.list.map((agent) => agent.id))];
   if (!ids.includes(DEFAULT_AGENT_ID)) ids.unshift(DEFAULT_AGENT_ID);
   return ids.map((id) => resolveAgent(config, id));
 }

@@ -1,18 +1,25 @@
 /** @module The `pyclaw config` commands' work, through the config store's validated writes. */
 
-import { ConfigError, loadConfigFile } from "../core/config/load.ts";
+import {
+  ConfigError,
+  loadConfigFile,
+  startIssues,
+  type StartOverrides,
+} from "../core/config/load.ts";
 import { ConfigStore } from "../core/config/store.ts";
 import { getAt, isPlainObject, setAt, splitKey } from "../core/config/key_path.ts";
 import { REDACTED, redactSecrets } from "../core/config/secrets.ts";
 import { configPath } from "../core/paths.ts";
+import { stateDirOwner } from "../core/state_owner.ts";
+import { localPaths } from "./_local_state.ts";
 import { fail, printJson } from "./_output.ts";
 import { applyConfigChange, type ConfigChangeResult, printConfigChange } from "./_config_change.ts";
 import { green, red, yellow } from "./_style.ts";
 
-async function openStore(): Promise<ConfigStore> {
+async function openStore(overrides?: StartOverrides): Promise<ConfigStore> {
   const env = Deno.env.toObject();
   try {
-    return await ConfigStore.open(configPath(env), { env });
+    return await ConfigStore.open(configPath(env), { env, overrides });
   } catch (error) {
     if (error instanceof ConfigError) {
       fail(
@@ -42,7 +49,9 @@ export async function configSet(
   text: string,
   options: { string?: boolean },
 ): Promise<void> {
-  const store = await openStore();
+  // Written here only when the running gateway cannot take it: judged with that gateway's
+  // flags, as the gateway itself judges it.
+  const store = await openStore(await runningGatewayFlags());
   const value = options.string ? text : parseValue(text);
   let applied: ConfigChangeResult;
   try {
@@ -104,6 +113,17 @@ function* flatten(value: unknown, prefix = ""): Generator<[string, unknown]> {
   }
 }
 
+/**
+ * The `--bind` / `--auth-token` of the gateway running on this state dir with this config file,
+ * as its record (`gateway.json`, which `token show` reads too) has them; {} when none runs.
+ */
+async function runningGatewayFlags(): Promise<StartOverrides> {
+  const owner = await stateDirOwner(localPaths().root);
+  const record = owner.owned ? owner.record : undefined;
+  if (!record || record.configPath !== configPath(Deno.env.toObject())) return {};
+  return { bind: record.flags?.bind, authToken: record.flags?.authToken };
+}
+
 export async function configValidate(options: { json?: boolean }): Promise<void> {
   const env = Deno.env.toObject();
   const path = configPath(env);
@@ -115,10 +135,26 @@ export async function configValidate(options: { json?: boolean }): Promise<void>
     warnings: { path: string; message: string }[];
   };
   try {
-    // What `gateway run` would refuse to start on is not valid either (a LAN bind without a
-    // token, password mode without a password).
-    const loaded = await loadConfigFile(path, env, { startRules: true });
-    report = { valid: true, path, exists: loaded.exists, issues: [], warnings: loaded.warnings };
+    const loaded = await loadConfigFile(path, env);
+    // What `gateway run` would refuse to start on is not valid either (a bind that is no
+    // address, a LAN bind without a token, password mode without a password): judged with the
+    // flags of the gateway running on this config, else for a start from the config alone.
+    const flags = await runningGatewayFlags();
+    const running = flags.bind !== undefined || flags.authToken;
+    const refused = startIssues(loaded.config, env, flags).map((issue) => ({
+      path: issue.path,
+      message: (running
+        ? "With the running gateway's --bind/--auth-token: "
+        : "When the gateway starts from this config alone (no --bind/--auth-token): ") +
+        issue.message,
+    }));
+    report = {
+      valid: refused.length === 0,
+      path,
+      exists: loaded.exists,
+      issues: refused,
+      warnings: loaded.warnings,
+    };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report = { valid: false, path, exists: true, issues: error.issues, warnings: [] };

@@ -6,6 +6,7 @@
 
 import { ConfigStore } from "../core/config/store.ts";
 import { startFacts } from "../core/config/start_memo.ts";
+import { UNKNOWN_KEY } from "../core/config/config_text.ts";
 import type { Logger } from "../core/logger.ts";
 import { bindAddress, isLoopbackHost } from "../core/gateway_token.ts";
 import type { StatePaths } from "../core/paths.ts";
@@ -60,7 +61,9 @@ export async function serveGateway(input: ServeInput): Promise<void> {
     file,
   });
   for (const warning of configStore.warnings) {
-    logger.warn("unknown config key ignored", { key: warning.path, file });
+    if (warning.message === UNKNOWN_KEY) {
+      logger.warn("unknown config key ignored", { key: warning.path, file });
+    } else logger.warn(warning.message, { key: warning.path, file });
   }
 
   let gateway: Gateway;

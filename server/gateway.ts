@@ -69,6 +69,9 @@ export interface Gateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { configStore, logger } = options;
+  // `config.set` / `config.patch` judge an edit with this gateway's own flags (a LAN bind is
+  // fine on a gateway started with --auth-token).
+  configStore.useStartOverrides({ bind: options.bind, authToken: options.authToken !== undefined });
   const config = configStore.current;
   const hostname = bindAddress(options.bind ?? config.gateway.bind);
   const { front } = options;

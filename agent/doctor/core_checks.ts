@@ -1,7 +1,8 @@
 /** @module The doctor's checks of the foundation: config, state dir, and auth for the bind. */
 
 import { join } from "../../core/path.ts";
-import { isLoopbackHost, readTokenFile } from "../../core/gateway_token.ts";
+import { isLoopbackHost, isValidBind, readTokenFile } from "../../core/gateway_token.ts";
+import { UNKNOWN_KEY } from "../../core/config/config_text.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 export async function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
@@ -36,13 +37,37 @@ export async function checkConfig(input: DoctorInput): Promise<DoctorCheck[]> {
       message: `${input.configPath} is valid`,
     });
   }
-  if (input.configWarnings?.length) {
+  const unknown = input.configWarnings?.filter((w) => w.message === UNKNOWN_KEY) ?? [];
+  if (unknown.length) {
     checks.push({
       id: "config.unknownKeys",
       name: "Unknown config keys",
       status: "warn",
-      message: `Ignored: ${input.configWarnings.map((w) => w.path).join(", ")}`,
+      message: `Ignored: ${unknown.map((w) => w.path).join(", ")}`,
       hint: "Check these keys for typos",
+    });
+  }
+  const other = input.configWarnings?.filter((w) => w.message !== UNKNOWN_KEY) ?? [];
+  if (other.length) {
+    checks.push({
+      id: "config.warnings",
+      name: "Config warnings",
+      status: "warn",
+      message: other.map((w) => `${w.path}: ${w.message}`).join("; "),
+      hint: "Fix these keys; a config edit (config set/patch) cannot add more of them",
+    });
+  }
+  // A bind that is no address stops `gateway run` (unless --bind replaces it), yet the config
+  // loads: every config command keeps working to fix it.
+  const bind = input.config?.gateway.bind;
+  if (bind !== undefined && input.overrides?.bind === undefined && !isValidBind(bind)) {
+    checks.push({
+      id: "gateway.bind",
+      name: "Gateway bind",
+      status: "fail",
+      message: `gateway.bind ${JSON.stringify(bind)} is not an address the gateway can listen on`,
+      hint: "Set it to loopback, lan, or an IP address (pyclaw config set gateway.bind " +
+        "loopback), or start with --bind; the gateway will not start on it until then",
     });
   }
   return checks;

@@ -31,6 +31,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The message of a config warning about a key the schema does not declare. */
+export const UNKNOWN_KEY = "Unknown key (ignored)";
+
 /** `a.b[0].c` for the path `["a", "b", 0, "c"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) =>

@@ -7,7 +7,8 @@ import JSON5 from "json5/dist/index.mjs";
 import type { z } from "zod";
 import { type Config, configSchema } from "./schema.ts";
 import { isPlainObject } from "./key_path.ts";
-import { authProblem, bindAddress } from "../gateway_token.ts";
+import { authProblem, bindAddress, isValidBind } from "../gateway_token.ts";
+import { MAX_SYSTEM_PROMPT_CHARS } from "../protocol/limits.ts";
 import {
   ConfigError,
   type ConfigIssue,
@@ -15,16 +16,17 @@ import {
   formatPath,
   parseConfigTextWith,
   substituteEnv,
+  UNKNOWN_KEY,
 } from "./config_text.ts";
 
-export { ConfigError, type ConfigIssue, substituteEnv };
+export { ConfigError, type ConfigIssue, substituteEnv, UNKNOWN_KEY };
 
 /** A validated config and what was tolerated on the way. */
 export interface LoadedConfig {
   config: Config;
   /** The document as written (before `${ENV}` substitution); what `config.set` edits. */
   raw: Record<string, unknown>;
-  /** Unknown keys, ignored. */
+  /** Unknown keys (ignored), then {@linkcode configWarnings}. */
   warnings: ConfigIssue[];
 }
 
@@ -50,30 +52,104 @@ function withoutKeys(data: unknown, path: readonly PropertyKey[], keys: string[]
   return data;
 }
 
+/**
+ * What a gateway's command line sets over its config, for the rules that judge the settings in
+ * force ({@linkcode startIssues}): `gateway run --bind` / `--auth-token`, as the running gateway
+ * knows them (its own flags) or records them (`gateway.json`'s `flags`).
+ */
+export interface StartOverrides {
+  /** `--bind`: the gateway listens there whatever `gateway.bind` says. */
+  bind?: string;
+  /** Whether `--auth-token` gave the token (the secret itself is not needed to judge). */
+  authToken?: boolean;
+}
+
 /** Options of {@linkcode validateConfig}. */
 export interface ValidateOptions {
   /**
-   * Also refuse what `gateway run` (without flags, in this environment) would refuse to start
-   * on: the auth a bind needs ({@linkcode startIssues}). Off for readers of a config that a
-   * gateway may run on with flags (`--auth-token`, `--bind`). @default false
+   * Also refuse what `gateway run` would refuse to start on, in this environment and with
+   * `overrides`: a `gateway.bind` it cannot listen on, the auth a bind needs
+   * ({@linkcode startIssues}). Off for readers of a config (`config get`, doctor, a restore):
+   * a gateway may run on it with flags (`--auth-token`, `--bind`). @default false
    */
   startRules?: boolean;
+  /** The command-line settings the start rules judge with. @default {} (the config alone) */
+  overrides?: StartOverrides;
 }
 
 /**
- * What `gateway run` without flags would refuse to start on in `env`, by key path: the same
- * rule (core/gateway_token.ts `authProblem`) the gateway applies before it listens.
+ * What `gateway run` would refuse to start on in `env` with the command-line `overrides`, by
+ * key path: a `gateway.bind` that is no address (unless `--bind` replaces it), and the auth the
+ * bind in force needs, by the same rule (core/gateway_token.ts `authProblem`) the gateway
+ * applies before it listens.
  */
 export function startIssues(
   config: Config,
   env: Record<string, string | undefined>,
+  overrides: StartOverrides = {},
 ): ConfigIssue[] {
+  if (overrides.bind === undefined && !isValidBind(config.gateway.bind)) {
+    // No auth can be judged for an address the gateway cannot listen on.
+    return [{
+      path: "gateway.bind",
+      message: `${JSON.stringify(config.gateway.bind)} is not an address the gateway can ` +
+        "listen on: use loopback, lan, or an IP address such as 127.0.0.1 or 0.0.0.0 " +
+        "(gateway run refuses to start on it unless --bind gives another)",
+    }];
+  }
   const auth = config.gateway.auth;
   const problem = authProblem(
     { mode: auth.mode, tokenSet: Boolean(auth.token), passwordSet: Boolean(auth.password) },
-    { env, bindHost: bindAddress(config.gateway.bind) },
+    {
+      env,
+      bindHost: bindAddress(overrides.bind ?? config.gateway.bind),
+      flagToken: overrides.authToken ? "--auth-token" : undefined,
+    },
   );
   return problem ? [problem] : [];
+}
+
+/**
+ * What a config may hold but a new edit may not bring (`config.set` / `config.patch` refuse it,
+ * core/config/store.ts), by key path: an agent id used twice (the gateway uses the first entry
+ * with it) and a system prompt over chat.send's {@linkcode MAX_SYSTEM_PROMPT_CHARS}. A config an
+ * older pyclaw took with these still starts and restores; `config validate` and doctor warn.
+ */
+export function configWarnings(config: Config): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  const first = new Map<string, number>();
+  for (const [index, agent] of config.agents.list.entries()) {
+    const earlier = first.get(agent.id);
+    if (earlier === undefined) first.set(agent.id, index);
+    else {
+      warnings.push({
+        path: `agents.list[${index}].id`,
+        message: `Duplicate agent id "${agent.id}": the gateway uses the first entry with it ` +
+          `(agents.list[${earlier}]) and ignores this one`,
+      });
+    }
+  }
+  const prompts: [string, string | undefined][] = [
+    ["agents.defaults.systemPrompt", config.agents.defaults.systemPrompt],
+    [
+      "agents.defaults.compaction.memoryFlush.systemPrompt",
+      config.agents.defaults.compaction.memoryFlush.systemPrompt,
+    ],
+    ...config.agents.list.map((agent, i) =>
+      [`agents.list[${i}].systemPrompt`, agent.systemPrompt] as [string, string | undefined]
+    ),
+  ];
+  for (const [path, prompt] of prompts) {
+    if (prompt !== undefined && prompt.length > MAX_SYSTEM_PROMPT_CHARS) {
+      warnings.push({
+        path,
+        message: `System prompt of ${prompt.length} characters, over the ` +
+          `${MAX_SYSTEM_PROMPT_CHARS} chat.send takes: it is used as it is, but an edit may not ` +
+          "set one this long",
+      });
+    }
+  }
+  return warnings;
 }
 
 /**
@@ -95,8 +171,9 @@ export function validateConfig(
     const result = configSchema().safeParse(data, { jitless: true });
     if (result.success) {
       if (envIssues.length) throw new ConfigError(envIssues, file);
-      const refused = options.startRules ? startIssues(result.data, env) : [];
+      const refused = options.startRules ? startIssues(result.data, env, options.overrides) : [];
       if (refused.length) throw new ConfigError(refused, file);
+      warnings.push(...configWarnings(result.data));
       return { config: deepFreeze(result.data), raw, warnings };
     }
     const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
@@ -106,7 +183,7 @@ export function validateConfig(
     }
     for (const issue of unknown as z.core.$ZodIssueUnrecognizedKeys[]) {
       for (const key of issue.keys) {
-        warnings.push({ path: formatPath([...issue.path, key]), message: "Unknown key (ignored)" });
+        warnings.push({ path: formatPath([...issue.path, key]), message: UNKNOWN_KEY });
       }
       data = withoutKeys(data, issue.path, issue.keys);
     }

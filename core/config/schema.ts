@@ -5,8 +5,6 @@
 
 import { z } from "zod";
 import { toolEntryProblem } from "../tool_groups.ts";
-import { isValidBind } from "../gateway_token.ts";
-import { MAX_SYSTEM_PROMPT_CHARS } from "../protocol/limits.ts";
 
 /**
  * Builds the zod schema of the whole config file. Its ~400 schema objects (about 1 MB of heap)
@@ -62,12 +60,13 @@ function buildConfigSchema() {
 
   const gatewaySchema = section({
     port: port.default(18789),
-    /** `loopback`, `lan` (all interfaces), or a host address such as `0.0.0.0`. */
-    bind: z.string().min(1).refine(isValidBind, {
-      error: (issue) =>
-        `${JSON.stringify(issue.input)} is not an address: use loopback, lan, or an IP address ` +
-        "such as 127.0.0.1 or 0.0.0.0",
-    }).default("loopback"),
+    /**
+     * `loopback`, `lan` (all interfaces), or a host address such as `0.0.0.0`. Whether the
+     * gateway can listen on it is a start rule (core/config/load.ts `startIssues`), judged on
+     * the bind in force (`--bind` over this), so a value an older pyclaw took never locks the
+     * config commands out.
+     */
+    bind: z.string().min(1).default("loopback"),
     auth: authSchema,
     http: section({
       /** Second HTTP listener: a port, or `false` for none. Default: the WebSocket port + 1. */
@@ -178,7 +177,8 @@ function buildConfigSchema() {
     name: z.string().optional(),
     /** `provider/model` or a model id. */
     model: z.string().optional(),
-    systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).optional(),
+    /** Over chat.send's 100,000 characters: a warning, and refused by a new edit (load.ts). */
+    systemPrompt: z.string().optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxIterations: positiveInt.optional(),
     workspace: z.string().optional(),
@@ -208,7 +208,7 @@ function buildConfigSchema() {
     memoryFlush: section({
       enabled: z.boolean().default(true),
       prompt: z.string().min(1).optional(),
-      systemPrompt: z.string().min(1).max(MAX_SYSTEM_PROMPT_CHARS).optional(),
+      systemPrompt: z.string().min(1).optional(),
     }),
   });
 
@@ -229,22 +229,10 @@ function buildConfigSchema() {
       memorySearch: memorySearchSchema,
       compaction: compactionSchema,
     }),
+    /** A repeated id is a warning (the first entry wins), refused by a new edit (load.ts). */
     list: z.array(
       z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), ...agentSettings }),
-    ).superRefine((list, check) => {
-      // Agents are found by id: a second entry with one would never be reached, yet look live.
-      const seen = new Set<string>();
-      for (const [index, agent] of list.entries()) {
-        if (seen.has(agent.id)) {
-          check.addIssue({
-            code: "custom",
-            path: [index, "id"],
-            message: `Duplicate agent id: "${agent.id}"`,
-          });
-        }
-        seen.add(agent.id);
-      }
-    }).default([]),
+    ).default([]),
   });
 
   const bindingSchema = z.strictObject({

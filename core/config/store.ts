@@ -12,6 +12,7 @@ import type { Config } from "./schema.ts";
 import { assertNoForbiddenKeys, getAt, mergePatch, setAt, splitKey } from "./key_path.ts";
 import { redactSecrets, restoreRedacted } from "./secrets.ts";
 import { ConfigError, type ConfigIssue } from "./config_text.ts";
+import type { StartOverrides } from "./load.ts";
 
 // The validation (zod, the schema, JSON5) loads when a config is first validated: a gateway
 // started from its start memo idles without it until the file is edited or a key looked up.
@@ -41,12 +42,18 @@ export interface ConfigStoreOptions {
    * validates exactly what the caller saw. @default read from `path`
    */
   text?: string | null;
+  /**
+   * The command-line settings of the gateway this config runs (`--bind`, `--auth-token`), so
+   * an edit is judged on the settings in force. @default {} (the config and `env` alone)
+   */
+  overrides?: StartOverrides;
 }
 
 /** The config in force, and the only writer of the config file. */
 export class ConfigStore {
   readonly path: string;
   #env: Record<string, string | undefined>;
+  #overrides: StartOverrides = {};
   #config: Config;
   #raw: Record<string, unknown>;
   #warnings: ConfigIssue[];
@@ -87,6 +94,7 @@ export class ConfigStore {
       : options.text ?? undefined;
     const loaded = loadConfigText(text, path, env);
     const store = new ConfigStore(path, env, loaded, text, options.debounceMs ?? 150);
+    store.#overrides = options.overrides ?? {};
     if (options.watch) store.#watch();
     return store;
   }
@@ -103,6 +111,7 @@ export class ConfigStore {
   ): ConfigStore {
     const env = options.env ?? Deno.env.toObject();
     const store = new ConfigStore(path, env, loaded, text, options.debounceMs ?? 150);
+    store.#overrides = options.overrides ?? {};
     if (options.watch) store.#watch();
     return store;
   }
@@ -115,6 +124,14 @@ export class ConfigStore {
   ): Promise<ConfigStore> {
     const { validateConfig } = await validation();
     return new ConfigStore(path, env, validateConfig(raw, env, path), undefined, 150);
+  }
+
+  /**
+   * Judges later edits with the command line of the gateway this store serves (`--bind`,
+   * `--auth-token`): the gateway sets it once it knows its flags.
+   */
+  useStartOverrides(overrides: StartOverrides): void {
+    this.#overrides = { ...overrides };
   }
 
   /** The config in force: frozen, swapped whole on every change. */
@@ -221,18 +238,27 @@ export class ConfigStore {
 
   #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<boolean> {
     const run = this.#writing.then(async () => {
-      const { validateConfig, startIssues } = await validation();
+      const { validateConfig, startIssues, UNKNOWN_KEY } = await validation();
       const nextRaw = edit(structuredClone(this.#raw));
       // Nothing to write, nothing changed: no rewrite of the file, no `config.changed`.
       if (sameJson(nextRaw, this.#raw)) return false;
       let loaded;
       try {
         loaded = validateConfig(nextRaw, this.#env, this.path);
-        // What `gateway run` would refuse to start on (a LAN bind without a token, password
-        // mode without a password) is refused here too, when this edit brings it: a file that
-        // already had it (a gateway started with `--auth-token`) still takes other edits.
-        const had = new Set(startIssues(this.#config, this.#env).map((issue) => issue.path));
-        const refused = startIssues(loaded.config, this.#env).filter((i) => !had.has(i.path));
+        // What `gateway run` would refuse to start on (a bind that is no address, a LAN bind
+        // without a token, password mode without a password), judged with the gateway's own
+        // flags, and what a config may keep but not newly get (a duplicate agent id, an
+        // over-long prompt) are refused when this edit brings them: a problem the file already
+        // had, unchanged, does not block edits that leave it alone or fix it.
+        const had = new Set(
+          [...startIssues(this.#config, this.#env, this.#overrides), ...this.#warnings].map(
+            issueKey,
+          ),
+        );
+        const refused = [
+          ...startIssues(loaded.config, this.#env, this.#overrides),
+          ...loaded.warnings.filter((warning) => warning.message !== UNKNOWN_KEY),
+        ].filter((issue) => !had.has(issueKey(issue)));
         if (refused.length) throw new ConfigError(refused, this.path);
       } catch (error) {
         if (error instanceof ConfigError) {
@@ -249,7 +275,9 @@ export class ConfigStore {
       // Only what this write adds is judged: an unknown key the file already had stays a
       // warning, as it is everywhere else, and must not block every later write.
       const had = new Set(this.#warnings.map((warning) => warning.path));
-      const added = loaded.warnings.filter((warning) => !had.has(warning.path));
+      const added = loaded.warnings.filter((warning) =>
+        warning.message === UNKNOWN_KEY && !had.has(warning.path)
+      );
       if (added.length) {
         throw new GatewayError(
           "INVALID_PARAMS",
@@ -306,6 +334,11 @@ export class ConfigStore {
       }
     })().catch(() => {});
   }
+}
+
+/** An issue as a set member: the same problem at the same key is not a new one. */
+function issueKey(issue: ConfigIssue): string {
+  return `${issue.path}\n${issue.message}`;
 }
 
 /** Whether two JSON documents are equal, key order aside. */

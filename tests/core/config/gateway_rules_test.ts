@@ -31,20 +31,30 @@ function issuesOf(fn: () => unknown) {
   return assertThrows(fn, ConfigError).issues;
 }
 
-Deno.test("config: gateway.bind takes what gateway run listens on, and nothing else", () => {
+Deno.test("config: gateway.bind's address is a start rule, judged on the bind in force", () => {
   for (
     const bind of ["loopback", "localhost", "lan", "all", "127.0.0.1", "0.0.0.0", "::1", "[::]"]
   ) {
-    validateConfig({ gateway: { bind } }, {});
+    const { config } = validateConfig({ gateway: { bind } }, {});
+    assertEquals(startIssues(config, { PYCLAW_AUTH_TOKEN: "t".repeat(32) }), []);
   }
-  for (const bind of ["everywhere", "1.2.3.4.5", "256.1.1.1", "example.com", "::g"]) {
-    const issues = issuesOf(() => validateConfig({ gateway: { bind } }, {}));
+  for (
+    const bind of ["tailnet", "auto", "custom", "1.2.3.4.5", "256.1.1.1", "example.com", "::g"]
+  ) {
+    // An older pyclaw took these: the config still loads, so every config command works.
+    const { config } = validateConfig({ gateway: { bind, port: 28911 } }, {});
+    assertEquals(config.gateway.bind, bind);
+    const issues = startIssues(config, {});
+    assertEquals(issues.length, 1);
     assertEquals(issues[0].path, "gateway.bind");
-    assertEquals(
-      issues[0].message,
-      `${JSON.stringify(bind)} is not an address: use loopback, lan, or an IP address such as ` +
-        "127.0.0.1 or 0.0.0.0",
+    assert(issues[0].message.startsWith(`${JSON.stringify(bind)} is not an address`));
+    assert(issues[0].message.includes("--bind"), issues[0].message);
+    // `gateway run --bind 127.0.0.1` listens there: the config's value is not in force.
+    assertEquals(startIssues(config, {}, { bind: "127.0.0.1" }), []);
+    const refused = issuesOf(() =>
+      validateConfig({ gateway: { bind } }, {}, undefined, { startRules: true })
     );
+    assertEquals(refused[0].path, "gateway.bind");
   }
 });
 
@@ -117,25 +127,115 @@ Deno.test("ConfigStore: PYCLAW_AUTH_TOKEN counts as the gateway counts it; a fil
   });
 });
 
-Deno.test("config: agents.list refuses a second agent with the same id, naming it", () => {
-  const issues = issuesOf(() =>
-    validateConfig({ agents: { list: [{ id: "main" }, { id: "other" }, { id: "main" }] } }, {})
+Deno.test("config: a duplicate agent id and an over-long system prompt are warnings with their key, not errors", () => {
+  const { warnings, config } = validateConfig(
+    { agents: { list: [{ id: "main" }, { id: "other" }, { id: "main", name: "Two" }] } },
+    {},
   );
-  assertEquals(issues, [{ path: "agents.list[2].id", message: 'Duplicate agent id: "main"' }]);
-});
-
-Deno.test("config: a system prompt is capped as chat.send caps it", () => {
+  assertEquals(warnings, [{
+    path: "agents.list[2].id",
+    message: 'Duplicate agent id "main": the gateway uses the first entry with it ' +
+      "(agents.list[0]) and ignores this one",
+  }]);
+  assertEquals(config.agents.list.length, 3);
   const long = "x".repeat(100_001);
   for (
-    const raw of [
-      { agents: { defaults: { systemPrompt: long } } },
-      { agents: { list: [{ id: "a", systemPrompt: long }] } },
-    ]
+    const [raw, path] of [
+      [{ agents: { defaults: { systemPrompt: long } } }, "agents.defaults.systemPrompt"],
+      [{ agents: { list: [{ id: "a", systemPrompt: long }] } }, "agents.list[0].systemPrompt"],
+      [
+        { agents: { defaults: { compaction: { memoryFlush: { systemPrompt: long } } } } },
+        "agents.defaults.compaction.memoryFlush.systemPrompt",
+      ],
+    ] as const
   ) {
-    const issues = issuesOf(() => validateConfig(raw, {}));
-    assert(issues[0].path.endsWith("systemPrompt"), issues[0].path);
+    const loaded = validateConfig(raw as Record<string, unknown>, {});
+    assertEquals(loaded.warnings.map((w) => w.path), [path]);
+    assert(loaded.warnings[0].message.includes("100001 characters"), loaded.warnings[0].message);
   }
-  validateConfig({ agents: { defaults: { systemPrompt: "x".repeat(100_000) } } }, {});
+  const fine = validateConfig({ agents: { defaults: { systemPrompt: "x".repeat(100_000) } } }, {});
+  assertEquals(fine.warnings, []);
+});
+
+Deno.test("ConfigStore: an edit may not bring a duplicate id or an over-long prompt, but a file that has one still takes edits", async () => {
+  const long = "x".repeat(100_001);
+  await withStore({ agents: { list: [{ id: "a" }] } }, {}, async (store, file) => {
+    const before = await Deno.readTextFile(file);
+    const dup = await assertRejects(
+      () => store.patch({ agents: { list: [{ id: "a" }, { id: "a" }] } }),
+      GatewayError,
+      "Duplicate agent id",
+    );
+    assertEquals((dup.details?.issues as { path: string }[])[0].path, "agents.list[1].id");
+    await assertRejects(
+      () => store.set("agents.defaults.systemPrompt", long),
+      GatewayError,
+      "agents.defaults.systemPrompt",
+    );
+    assertEquals(await Deno.readTextFile(file), before);
+  });
+  // Yesterday's config, with both: edits that leave them alone, or fix them, are taken.
+  await withStore(
+    {
+      agents: { defaults: { systemPrompt: long }, list: [{ id: "a" }, { id: "a" }] },
+    },
+    {},
+    async (store) => {
+      await store.set("gateway.port", 19998);
+      assertEquals(store.current.gateway.port, 19998);
+      // A new over-long value is a new problem, even where one was.
+      await assertRejects(
+        () => store.set("agents.defaults.systemPrompt", long + "y"),
+        GatewayError,
+        "100002 characters",
+      );
+      await store.set("agents.defaults.systemPrompt", "short");
+      await store.set("agents.list", [{ id: "a" }, { id: "b" }]);
+      assertEquals(store.warnings, []);
+    },
+  );
+});
+
+Deno.test("ConfigStore: a bind that is no address locks no edit out, and an edit may fix it", async () => {
+  await withStore({ gateway: { bind: "tailnet", port: 28911 } }, {}, async (store) => {
+    assertEquals(await store.get("gateway.bind"), "tailnet");
+    await store.set("gateway.port", 28912);
+    assertEquals(store.current.gateway.port, 28912);
+    // Another value that is no address is a new problem.
+    await assertRejects(() => store.set("gateway.bind", "auto"), GatewayError, "gateway.bind");
+    await store.set("gateway.bind", "loopback");
+    assertEquals(store.current.gateway.bind, "loopback");
+    // Not brought back by an edit.
+    await assertRejects(() => store.set("gateway.bind", "tailnet"), GatewayError, "gateway.bind");
+  });
+});
+
+Deno.test("ConfigStore: a gateway's own --auth-token and --bind count, as its start counts them", async () => {
+  await withStore({}, {}, async (store) => {
+    store.useStartOverrides({ authToken: true });
+    await store.set("gateway.bind", "lan");
+    assertEquals(store.current.gateway.bind, "lan");
+  });
+  await withStore({}, {}, async (store) => {
+    // Started with --bind 0.0.0.0 --auth-token: dropping to password mode without a password
+    // is still refused; the flag does not make that good.
+    store.useStartOverrides({ bind: "0.0.0.0", authToken: true });
+    await store.set("gateway.port", 19997);
+    await assertRejects(() => store.set("gateway.auth.mode", "password"), GatewayError, "password");
+  });
+  // Given when opened, as `config set` does from the running gateway's record.
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-gateway-rules-" });
+  const store = await ConfigStore.open(`${dir}/pyclaw.json`, {
+    env: {},
+    overrides: { authToken: true },
+  });
+  try {
+    await store.set("gateway.bind", "lan");
+    assertEquals(store.current.gateway.bind, "lan");
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("ConfigStore: an edit that changes nothing writes nothing and tells no listener", async () => {
