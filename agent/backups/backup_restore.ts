@@ -101,8 +101,10 @@ export async function restoreBackup(
 }
 
 /**
- * Refuses a backed-up config the gateway would not start on, before anything is put in place.
- * A `${NAME}` this environment lacks is not held against it: the gateway's may have it.
+ * Refuses a backed-up config the gateway would not start on, before anything is put in place:
+ * one its schema refuses. What the gateway starts on with a warning (a duplicate agent id, an
+ * over-long prompt) or with a flag (`--bind`, `--auth-token`) is restored, as it was taken when
+ * backed up. A `${NAME}` this environment lacks is not held against it: the gateway's may have it.
  */
 async function checkConfig(file: string, env: Record<string, string | undefined>): Promise<void> {
   try {

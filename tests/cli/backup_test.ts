@@ -92,3 +92,29 @@ Deno.test("pyclaw backup restore refuses a backup whose pyclaw.json is invalid, 
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("pyclaw backup restore takes yesterday's config with a duplicate agent id, an over-long prompt or an old bind: the gateway starts on it", async () => {
+  const work = await Deno.makeTempDir({ prefix: "pyclaw-cli-backup-" });
+  try {
+    const src = statePaths(join(work, "src"));
+    await Deno.mkdir(src.root, { recursive: true });
+    const config = JSON.stringify({
+      gateway: { bind: "tailnet" },
+      agents: {
+        defaults: { systemPrompt: "x".repeat(100_001) },
+        list: [{ id: "a" }, { id: "a" }],
+      },
+    });
+    await Deno.writeTextFile(join(src.root, "pyclaw.json"), config);
+    const exported = await pyclaw(["backup", "export", "--json"], src.root);
+    assertEquals(exported.code, 0, exported.stderr);
+    const { path } = JSON.parse(exported.stdout) as { path: string };
+
+    const dst = statePaths(join(work, "dst"));
+    const restored = await pyclaw(["backup", "restore", path], dst.root);
+    assertEquals(restored.code, 0, restored.stderr);
+    assertEquals(await Deno.readTextFile(join(dst.root, "pyclaw.json")), config);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});

@@ -131,14 +131,14 @@ Deno.test("pyclaw config set without a gateway prints its own line, not the gate
   }
 });
 
-Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad bind, a LAN bind without a token, duplicate agents", async () => {
+Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad bind, a LAN bind without a token; set refuses duplicate agents", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
   const file = join(dir, "pyclaw.json");
   try {
     for (const bind of ["everywhere", "1.2.3.4.5"]) {
       const set = await runPyclaw(["config", "set", "gateway.bind", bind], { stateDir: dir });
       assertEquals(set.code, 1, set.stdout);
-      assertMatch(set.stderr, /gateway\.bind: ".*" is not an address/);
+      assertMatch(set.stderr, /gateway\.bind: ".*" is not an address the gateway can listen on/);
     }
     const lan = await runPyclaw(["config", "set", "gateway.bind", "lan"], { stateDir: dir });
     assertEquals(lan.code, 1);
@@ -156,7 +156,7 @@ Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad
       { stateDir: dir },
     );
     assertEquals(twice.code, 1);
-    assertMatch(twice.stderr, /agents\.list\[1\]\.id: Duplicate agent id: "main"/);
+    assertMatch(twice.stderr, /agents\.list\[1\]\.id: Duplicate agent id "main"/);
     assertEquals(await Deno.stat(file).then(() => true, () => false), false);
 
     // Written by hand: validate judges as the gateway does, the generated token file counting
@@ -165,7 +165,10 @@ Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad
     await Deno.writeTextFile(file, '{ gateway: { bind: "lan" } }');
     const invalid = await runPyclaw(["config", "validate", "--json"], { stateDir: dir });
     assertEquals(invalid.code, 1);
-    assertEquals(JSON.parse(invalid.stdout).issues[0].path, "gateway.auth.token");
+    const issue = JSON.parse(invalid.stdout).issues[0];
+    assertEquals(issue.path, "gateway.auth.token");
+    // It is about a start from the config alone, and names the flag that also satisfies it.
+    assertMatch(issue.message, /^When the gateway starts from this config alone .*--auth-token/);
     const withEnv = await runPyclaw(["config", "validate"], {
       stateDir: dir,
       env: { PYCLAW_AUTH_TOKEN: "e".repeat(40) },
@@ -173,8 +176,39 @@ Deno.test("pyclaw config set and validate refuse what gateway run refuses: a bad
     assertEquals(withEnv.code, 0, withEnv.stdout);
     await Deno.writeTextFile(file, '{ gateway: { bind: "127.0.0.1" } }');
     assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 0);
+    // A config an older pyclaw took: valid, with a warning naming the key.
     await Deno.writeTextFile(file, '{ agents: { list: [{ id: "a" }, { id: "a" }] } }');
-    assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 1);
+    const dup = await runPyclaw(["config", "validate"], { stateDir: dir });
+    assertEquals(dup.code, 0, dup.stdout);
+    assertMatch(
+      dup.stdout,
+      /warning: agents\.list\[1\]\.id: Duplicate agent id "a": the gateway uses the first/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pyclaw config commands keep working on a gateway.bind that is no address, and can fix it; doctor names it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-config-" });
+  const file = join(dir, "pyclaw.json");
+  try {
+    await Deno.writeTextFile(file, '{ gateway: { bind: "tailnet", port: 28911 } }');
+    const get = await runPyclaw(["config", "get", "gateway.port"], { stateDir: dir });
+    assertEquals(get.code, 0, get.stderr);
+    assertEquals(get.stdout.trim(), "28911");
+    const port = await runPyclaw(["config", "set", "gateway.port", "28912"], { stateDir: dir });
+    assertEquals(port.code, 0, port.stderr);
+    const validate = await runPyclaw(["config", "validate", "--json"], { stateDir: dir });
+    assertEquals(validate.code, 1);
+    assertEquals(JSON.parse(validate.stdout).issues[0].path, "gateway.bind");
+    const doctor = await runPyclaw(["doctor", "--json"], { stateDir: dir });
+    const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string }[];
+    assertEquals(checks.find((c) => c.id === "config.valid")?.status, "ok");
+    assertEquals(checks.find((c) => c.id === "gateway.bind")?.status, "fail");
+    const fix = await runPyclaw(["config", "set", "gateway.bind", "loopback"], { stateDir: dir });
+    assertEquals(fix.code, 0, fix.stderr);
+    assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -5,6 +5,7 @@
  */
 
 import { join } from "node:path";
+import { statePaths } from "../../core/paths.ts";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { startFakeOpenAI } from "../_helpers/fake_openai.ts";
@@ -315,8 +316,8 @@ Deno.test("gateway run names the flag or key and the value of a bad bind or a ta
     await Deno.writeTextFile(join(dir, "pyclaw.json"), '{ gateway: { bind: "everywhere" } }');
     const key = await runPyclaw(["gateway", "run"], { stateDir: dir });
     assertEquals(key.code, 1);
-    // The config schema refuses it (the same isValidBind as the flag), naming the key.
-    assertMatch(key.stderr, /gateway\.bind: "everywhere" is not an address/);
+    // The same isValidBind as the flag, naming the key: a start rule, not the schema's.
+    assertMatch(key.stderr, /gateway\.bind "everywhere" is not an address/);
 
     await Deno.writeTextFile(join(dir, "pyclaw.json"), "{}");
     const byFlag = await runPyclaw(["gateway", "run", "--port", `${port}`], { stateDir: dir });
@@ -405,6 +406,48 @@ Deno.test("config set of the gateway's token through the running gateway is appl
     // The new token is the one in force: the next command connects with it.
     const probe = await runPyclaw(["gateway", "probe", "--json"], { stateDir: dir });
     assertEquals(probe.code, 0, probe.stderr);
+  } finally {
+    await gateway.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gateway run --bind starts on a config whose gateway.bind is no address (the flag is in force), and a duplicate agent id is a warning", async () => {
+  const dir = await tempState({
+    gateway: { bind: "tailnet" },
+    agents: { list: [{ id: "a" }, { id: "a" }] },
+  });
+  const gateway = await spawnGateway(dir, ["--bind", "127.0.0.1"]);
+  try {
+    assert(gateway.url.startsWith("ws://127.0.0.1:"), gateway.url);
+    const log = await Deno.readTextFile(statePaths(dir).logFile);
+    assertMatch(log, /Duplicate agent id \\?"a\\?": the gateway uses the first entry/);
+  } finally {
+    assertEquals(await gateway.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config set of a LAN bind is judged with the running gateway's --auth-token, through it or its record", async () => {
+  const dir = await tempState();
+  const token = "k".repeat(40);
+  const gateway = await spawnGateway(dir, ["--auth-token", token]);
+  try {
+    // Through the gateway (the CLI holds the token): its own flag counts.
+    const via = await runPyclaw(["config", "set", "gateway.bind", "lan"], {
+      stateDir: dir,
+      env: { PYCLAW_AUTH_TOKEN: token },
+    });
+    assertEquals(via.code, 0, via.stderr);
+    await runPyclaw(["config", "set", "gateway.bind", "loopback"], {
+      stateDir: dir,
+      env: { PYCLAW_AUTH_TOKEN: token },
+    });
+    // Without the token the CLI cannot get in, and writes the file itself: the gateway's record
+    // says it was started with --auth-token, so the same edit is taken.
+    const byFile = await runPyclaw(["config", "set", "gateway.bind", "lan"], { stateDir: dir });
+    assertEquals(byFile.code, 0, byFile.stderr);
+    assertEquals((await readJson(join(dir, "pyclaw.json"))).gateway.bind, "lan");
   } finally {
     await gateway.stop();
     await Deno.remove(dir, { recursive: true });
