@@ -43,26 +43,46 @@ function leadingBytes(content: string): Uint8Array | undefined {
   }
 }
 
-const IMAGE_SIGNATURES: (readonly (number | undefined)[])[] = [
-  [0x89, 0x50, 0x4e, 0x47], // PNG
-  [0xff, 0xd8, 0xff], // JPEG
-  [0x47, 0x49, 0x46, 0x38], // GIF
-  [0x52, 0x49, 0x46, 0x46, , , , , 0x57, 0x45, 0x42, 0x50], // WebP (RIFF....WEBP)
-  [0x42, 0x4d], // BMP
-  [, , , , 0x66, 0x74, 0x79, 0x70], // AVIF, HEIC (....ftyp)
-  [0x49, 0x49, 0x2a, 0x00], // TIFF, little-endian
-  [0x4d, 0x4d, 0x00, 0x2a], // TIFF, big-endian
+/** Image formats by their first bytes (`undefined`: any byte), with the type they are sent as. */
+const IMAGE_SIGNATURES: [string, readonly (number | undefined)[]][] = [
+  ["image/png", [0x89, 0x50, 0x4e, 0x47]],
+  ["image/jpeg", [0xff, 0xd8, 0xff]],
+  ["image/gif", [0x47, 0x49, 0x46, 0x38]],
+  ["image/webp", [0x52, 0x49, 0x46, 0x46, , , , , 0x57, 0x45, 0x42, 0x50]], // RIFF....WEBP
+  ["image/bmp", [0x42, 0x4d]],
+  ["image/avif", [, , , , 0x66, 0x74, 0x79, 0x70, 0x61, 0x76, 0x69]], // ....ftypavi(f|s)
+  ["image/heic", [, , , , 0x66, 0x74, 0x79, 0x70, 0x68, 0x65]], // ....ftyphe(ic|ix|vc|vx)
+  ["image/heic", [, , , , 0x66, 0x74, 0x79, 0x70, 0x6d, 0x69, 0x66, 0x31]], // ....ftypmif1
+  ["image/heic", [, , , , 0x66, 0x74, 0x79, 0x70, 0x6d, 0x73, 0x66, 0x31]], // ....ftypmsf1
+  ["image/tiff", [0x49, 0x49, 0x2a, 0x00]], // little-endian
+  ["image/tiff", [0x4d, 0x4d, 0x00, 0x2a]], // big-endian
+  ["image/x-icon", [0x00, 0x00, 0x01, 0x00]], // ICO
+  ["image/jp2", [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20, 0x0d, 0x0a, 0x87, 0x0a]], // JP2 box
+  ["image/jp2", [0xff, 0x4f, 0xff, 0x51]], // JPEG 2000 codestream (J2K)
 ];
 
-/** Whether `bytes` start as an image format does (the formats vision models take, and kin). */
-function looksLikeImage(bytes: Uint8Array): boolean {
-  return IMAGE_SIGNATURES.some((signature) =>
+/** The image format `bytes` start as (the formats vision models take, and kin), by its type. */
+function sniffImage(bytes: Uint8Array): string | undefined {
+  return IMAGE_SIGNATURES.find(([, signature]) =>
     bytes.length >= signature.length &&
     signature.every((byte, i) => byte === undefined || bytes[i] === byte)
-  );
+  )?.[0];
 }
 
+/** A media type's essence (RFC 9110 `type/subtype`, lower case): parameters such as `; charset` dropped. */
+function essence(mediaType: string): string {
+  return mediaType.split(";")[0].trim().toLowerCase();
+}
+
+/** Types that say only "bytes": the bytes tell what an image attachment is. */
+const UNTYPED = new Set(["application/octet-stream", "binary/octet-stream", ""]);
+
 const IMAGE_NAME = /\.(png|jpe?g|gif|webp)$/i;
+
+/** Whether an attachment's content is only whitespace, after a `data:` URL's header. */
+function isEmpty(content: string): boolean {
+  return !/\S/.test(content.slice(payloadStart(content)));
+}
 
 const attachment = z.object({
   type: z.enum(["image", "file"]).optional(),
@@ -71,45 +91,53 @@ const attachment = z.object({
   /** Base64 bytes or a data URL; `data` is accepted as an alias. */
   content: z.string().optional(),
   data: z.string().optional(),
-}).superRefine((a, check) => {
+}).transform((a, check) => {
   const content = a.content ?? a.data;
   if (content === undefined) {
     check.addIssue({ code: "custom", message: "Attachment needs content (base64)" });
-    return;
+    return z.NEVER;
   }
   const field = a.content !== undefined ? "content" : "data";
-  // An empty attachment is no input: it would start a turn on nothing ("Message is empty").
-  if (!/\S/.test(content.slice(payloadStart(content)))) {
-    check.addIssue({ code: "custom", path: [field], message: "Attachment is empty" });
-    return;
-  }
   const declared = a.mimeType ?? dataUrlType(content);
+  const type = declared === undefined ? undefined : essence(declared);
+  const image = a.type === "image" ||
+    (a.type === undefined &&
+      (type?.startsWith("image/") ||
+        (declared === undefined && IMAGE_NAME.test(a.fileName ?? ""))));
+  if (isEmpty(content)) {
+    // An empty file beside a message is a file of no bytes; whether anything at all was sent is
+    // judged with the rest of the params (sendParams). An image of no bytes is no image.
+    if (image) check.addIssue({ code: "custom", path: [field], message: "Attachment is empty" });
+    return image ? z.NEVER : a;
+  }
+  if (!image) return a;
+  // SVG is text (XML), not a raster a vision model reads: no signature to check.
+  if (type !== undefined && /^image\/svg\+xml$/.test(type)) return { ...a, mimeType: type };
   // An image goes to the model as an image part of its type: anything else is refused rather
-  // than sent as what it is not, whether the type says so or the bytes do.
-  if (a.type === "image" && declared !== undefined && !/^image\/[a-z0-9.+-]+$/i.test(declared)) {
+  // than sent as what it is not, whether the type says so or the bytes do. Only the head is
+  // decoded: an attachment may be 25 MB, and chat.send is a hot path.
+  const bytes = leadingBytes(content);
+  const sniffed = bytes && sniffImage(bytes);
+  if (type !== undefined && !type.startsWith("image/") && !(UNTYPED.has(type) && sniffed)) {
     check.addIssue({
       code: "custom",
       path: ["mimeType"],
       message: `Not an image type: "${declared}" (an image attachment needs image/*)`,
     });
-    return;
+    return z.NEVER;
   }
-  const image = a.type === "image" ||
-    (a.type === undefined &&
-      (declared?.toLowerCase().startsWith("image/") ||
-        (declared === undefined && IMAGE_NAME.test(a.fileName ?? ""))));
-  // SVG is text (XML), not a raster a vision model reads: no signature to check.
-  if (image && !/svg/i.test(declared ?? "")) {
-    const bytes = leadingBytes(content);
-    if (bytes && !looksLikeImage(bytes)) {
-      check.addIssue({
-        code: "custom",
-        path: [field],
-        message: `Attachment ${a.fileName ?? ""}`.trimEnd() +
-          " is not an image: its bytes are no image format (PNG, JPEG, GIF, WebP, …)",
-      });
-    }
+  if (bytes && !sniffed) {
+    check.addIssue({
+      code: "custom",
+      path: [field],
+      message: `Attachment ${a.fileName ?? ""}`.trimEnd() +
+        " is not an image: its bytes are no image format (PNG, JPEG, GIF, WebP, …)",
+    });
+    return z.NEVER;
   }
+  // Sent as what the bytes are (a provider refuses PNG bytes called image/jpeg), else as the
+  // declared type's essence (no `; charset=binary` in an image part).
+  return { ...a, mimeType: sniffed ?? type };
 });
 
 const sendParams = z.object({
@@ -122,6 +150,19 @@ const sendParams = z.object({
 }).refine((p) => p.message.trim() !== "" || (p.attachments?.length ?? 0) > 0, {
   message: "Message is empty",
   path: ["message"],
+}).superRefine((p, check) => {
+  // Empty attachments are no input on their own: they would start a turn on nothing.
+  const attachments = p.attachments ?? [];
+  const empty = attachments.map((a) => isEmpty(a.content ?? a.data ?? ""));
+  if (p.message.trim() !== "" || empty.some((e) => !e)) return;
+  for (const [index, a] of attachments.entries()) {
+    const field = a.content !== undefined ? "content" : "data";
+    check.addIssue({
+      code: "custom",
+      path: ["attachments", index, field],
+      message: "Attachment is empty",
+    });
+  }
 });
 
 /** What a run-starting method answers once the run has ended. */
