@@ -12,20 +12,39 @@ export async function readTokenFile(file: string): Promise<string | undefined> {
   return token ? token : undefined;
 }
 
+/** A token file that group or others could read, as {@linkcode tightenTokenFile} found it. */
+export interface LooseTokenFile {
+  /** Its permission bits as found (the link target's, for a symbolic link). */
+  mode: number;
+  /** Made owner-only; false for a symbolic link, whose target is left as it is. */
+  tightened: boolean;
+  /** Where a symbolic link leads. */
+  target?: string;
+}
+
 /**
  * Makes the token file readable by its owner alone when group or others could read it (a file
- * copied in, or written under a loose umask), as the gateway does when it loads the file: the
- * friendlier course than ssh's refusal, and the gateway logs it. Skipped on Windows (no modes).
+ * copied in, or written under a loose umask), as the gateway does whenever it loads the file
+ * (at start and on every reload): the friendlier course than ssh's refusal, and the gateway
+ * logs it. A symbolic link is not followed to change its target's mode (a file elsewhere the
+ * user chose, perhaps shared on purpose): it is reported, with where it leads, for the caller
+ * to warn about. Skipped on Windows (no modes).
  *
- * @returns the permission bits it had when it was tightened; undefined when nothing was done
+ * @returns what was found loose, and whether it was tightened; undefined when nothing was
  */
-export async function tightenTokenFile(file: string): Promise<number | undefined> {
+export async function tightenTokenFile(file: string): Promise<LooseTokenFile | undefined> {
   if (Deno.build.os === "windows") return undefined;
   try {
-    const mode = (await Deno.stat(file)).mode;
+    const entry = await Deno.lstat(file);
+    if (entry.isSymlink) {
+      const mode = (await Deno.stat(file)).mode;
+      if (mode === null || (mode & 0o077) === 0) return undefined;
+      return { mode: mode & 0o777, tightened: false, target: await Deno.realPath(file) };
+    }
+    const mode = entry.mode;
     if (mode === null || (mode & 0o077) === 0) return undefined;
     await Deno.chmod(file, mode & 0o700);
-    return mode & 0o777;
+    return { mode: mode & 0o777, tightened: true };
   } catch {
     return undefined; // gone, or not ours to change: reading it is what matters
   }

@@ -10,6 +10,7 @@ import type { Config } from "../core/config/schema.ts";
 import {
   authRefusal,
   generateToken,
+  type LooseTokenFile,
   readTokenFile,
   tightenTokenFile,
   writeTokenFile,
@@ -22,8 +23,8 @@ export type GatewayAuth =
     token: string;
     source: "flag" | "env" | "config" | "file" | "generated";
     file?: string;
-    /** The token file's permission bits before it was made owner-only (it was readable by others). */
-    tightenedFrom?: number;
+    /** The token file was readable by group or others: made owner-only, or left (a link). */
+    looseFile?: LooseTokenFile;
   }
   | { mode: "password"; password: string; source: "config" | "env" }
   | { mode: "none" };
@@ -62,13 +63,13 @@ export async function resolveGatewayAuth(sources: AuthSources): Promise<GatewayA
   if (auth.token) return { mode: "token", token: auth.token, source: "config" };
   const existing = await readTokenFile(tokenFile);
   if (existing) {
-    const tightenedFrom = await tightenTokenFile(tokenFile);
+    const looseFile = await tightenTokenFile(tokenFile);
     return {
       mode: "token",
       token: existing,
       source: "file",
       file: tokenFile,
-      ...(tightenedFrom === undefined ? {} : { tightenedFrom }),
+      ...(looseFile === undefined ? {} : { looseFile }),
     };
   }
   const token = generateToken();

@@ -79,14 +79,19 @@ export interface GatewayCore {
  */
 export async function startGatewayCore(options: GatewayCoreOptions): Promise<GatewayCore> {
   const { configStore, paths, logger, env } = options;
-  const resolveAuth = () =>
-    resolveGatewayAuth({
+  // At start and on every reload (a token file copied in while the gateway runs), a token file
+  // others could read is said in the log.
+  const resolveAuth = async () => {
+    const resolved = await resolveGatewayAuth({
       flagToken: options.authToken,
       env,
       config: configStore.current,
       tokenFile: paths.tokenFile,
       bindHost: options.bindHost,
     });
+    if (resolved.mode === "token" && resolved.looseFile) warnLooseTokenFile(resolved, logger);
+    return resolved;
+  };
   // Replaced when the token file or gateway.auth changes (see auth_reload.ts).
   const local = options.mode === "local";
   let auth: GatewayAuth = local
@@ -94,12 +99,6 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
     : await resolveAuth();
   if (auth.mode === "none") {
     logger.warn("gateway auth is OFF: any local program can use this gateway");
-  }
-  if (auth.mode === "token" && auth.tightenedFrom !== undefined) {
-    logger.warn("the gateway token file was readable by others: made it owner-only (0600)", {
-      file: auth.file,
-      mode: `0${auth.tightenedFrom.toString(8)}`,
-    });
   }
 
   const bus = new EventBus();
@@ -254,4 +253,22 @@ export async function startGatewayCore(options: GatewayCoreOptions): Promise<Gat
         await lifecycle.stop(stopFailed);
       })(),
   };
+}
+
+/** Logs that the token file was readable by others, and what was done about it. */
+function warnLooseTokenFile(auth: GatewayAuth & { mode: "token" }, logger: Logger): void {
+  const loose = auth.looseFile!;
+  const mode = `0${loose.mode.toString(8)}`;
+  if (loose.tightened) {
+    logger.warn("the gateway token file was readable by others: made it owner-only (0600)", {
+      file: auth.file,
+      mode,
+    });
+  } else {
+    logger.warn(
+      "the gateway token file is a symbolic link to a file others can read: left as it is; " +
+        `make it owner-only (chmod 600 ${loose.target})`,
+      { file: auth.file, target: loose.target, mode },
+    );
+  }
 }

@@ -86,3 +86,33 @@ Deno.test("sameCredentials compares mode and secret", () => {
     true,
   );
 });
+
+Deno.test({
+  name:
+    "a loose token file copied in while the gateway runs is made owner-only, and the log says so",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await using gw = await startTestGateway({ authToken: null });
+    const file = join(gw.stateDir, "gateway.token");
+    // Copied in: written elsewhere under a loose mode, then moved into place.
+    const copy = join(gw.stateDir, "copied.tmp");
+    await Deno.writeTextFile(copy, "copied-token-0123456789abcdef\n");
+    await Deno.chmod(copy, 0o644);
+    await Deno.rename(copy, file);
+    await waitFor(
+      () => gw.gateway.auth.mode === "token" && gw.gateway.auth.token.startsWith("copied"),
+      20_000,
+      "the copied token in force",
+    );
+    assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+    await waitFor(
+      async () =>
+        (await Deno.readTextFile(gw.paths.logFile)).includes(
+          "the gateway token file was readable by others: made it owner-only",
+        ),
+      20_000,
+      "the warning in the log",
+    );
+    assert((await Deno.readTextFile(gw.paths.logFile)).includes("0644"));
+  },
+});

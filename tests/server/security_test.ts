@@ -142,3 +142,43 @@ Deno.test("a raw socket that sends garbage before connect is closed", async () =
   assertEquals(frame.error.code, "AUTH_REQUIRED");
   assertEquals((await raw.closed).code, 1008);
 });
+
+Deno.test({
+  name:
+    "resolveGatewayAuth makes a loose token file owner-only, but never changes a symbolic link's target: it reports it",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const { config } = validateConfig({}, {});
+    const dir = await Deno.makeTempDir();
+    try {
+      const tokenFile = `${dir}/gateway.token`;
+      const sources = { env: {}, config, tokenFile, bindHost: "127.0.0.1" };
+      await Deno.writeTextFile(tokenFile, "file-token-0123456789abcdef\n");
+      await Deno.chmod(tokenFile, 0o640);
+      const plain = await resolveGatewayAuth(sources);
+      assert(plain.mode === "token");
+      assertEquals(plain.looseFile, { mode: 0o640, tightened: true });
+      assertEquals((await Deno.stat(tokenFile)).mode! & 0o777, 0o600);
+      // Tight already: nothing to say.
+      const again = await resolveGatewayAuth(sources);
+      assertEquals(again.mode === "token" && again.looseFile, undefined);
+
+      // A link to a file the user keeps elsewhere, readable by others.
+      const shared = `${dir}/shared-token`;
+      await Deno.writeTextFile(shared, "shared-token-0123456789abcdef\n");
+      await Deno.chmod(shared, 0o644);
+      await Deno.remove(tokenFile);
+      await Deno.symlink(shared, tokenFile);
+      const linked = await resolveGatewayAuth(sources);
+      assert(linked.mode === "token" && linked.token.startsWith("shared"));
+      assertEquals(linked.looseFile, {
+        mode: 0o644,
+        tightened: false,
+        target: await Deno.realPath(shared),
+      });
+      assertEquals((await Deno.stat(shared)).mode! & 0o777, 0o644);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
