@@ -3,6 +3,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
 import { integerIn } from "./_output.ts";
+import { MEMORY_SEARCH_MAX_LIMIT } from "../core/protocol/limits.ts";
 
 export function registerMemoryCommands(program: Command): void {
   const memory = program
@@ -27,7 +28,11 @@ Examples:
       .description("Search an agent's memory files and sessions")
       .argument("<query>", "keywords or a question")
       .option("--agent <id>", "the agent (default main)")
-      .option("--limit <n>", "most hits (1-50)", integerIn(1, 50))
+      .option(
+        "--limit <n>",
+        `most hits (1-${MEMORY_SEARCH_MAX_LIMIT})`,
+        integerIn(1, MEMORY_SEARCH_MAX_LIMIT),
+      )
       .option("--json", "print JSON"),
   ).action(async (query, options) => {
     const { memorySearch } = await import("./memory_run.ts");

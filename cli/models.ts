@@ -1,6 +1,7 @@
 /** @module `pyclaw models ...`: download, list, delete and select local models. */
 
-import { type Command, Option } from "@commander-js/extra-typings";
+import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { isRepoId, notARepoIdMessage } from "../core/repo_id.ts";
 
 export function registerModelsCommands(program: Command): void {
   const models = program
@@ -20,7 +21,7 @@ Examples:
     .description(
       "Download a model into the local store (a GGUF, or an MLX snapshot on Apple Silicon)",
     )
-    .argument("<repo>", "repo id, e.g. Qwen/Qwen3-4B-GGUF")
+    .argument("<repo>", "repo id, e.g. Qwen/Qwen3-4B-GGUF", repoIdArg)
     .option("--filename <file>", "the GGUF file to download (default: Q4_K_M or the nearest)")
     .addOption(
       new Option("--backend <backend>", "runtime the model is for")
@@ -61,4 +62,10 @@ Examples:
       const { modelsSelect } = await import("./models_run.ts");
       await modelsSelect(id);
     });
+}
+
+/** Commander parser of a repo id: a malformed one is bad usage (exit 2) before anything loads. */
+export function repoIdArg(value: string): string {
+  if (isRepoId(value)) return value;
+  throw new InvalidArgumentError(notARepoIdMessage(value));
 }

@@ -1,7 +1,7 @@
 /** @module The `pyclaw models ...` commands: download with progress, list, delete, select. */
 
 import { downloadModel, type DownloadModelOptions } from "../agent/models/model_download.ts";
-import { assertRepoId, ModelDownloadError } from "../agent/models/hub.ts";
+import { ModelDownloadError } from "../agent/models/hub.ts";
 import {
   type HubSource,
   type LocalBackend,
@@ -41,13 +41,6 @@ export async function modelsDownload(
   repo: string,
   options: { filename?: string; backend: LocalBackend; source: HubSource },
 ): Promise<void> {
-  try {
-    assertRepoId(repo);
-  } catch (error) {
-    // A malformed argument is bad usage (exit 2), like the command tree's own checks.
-    console.error(`error: ${(error as Error).message}\n(pyclaw models download --help)`);
-    Deno.exit(2);
-  }
   const env = Deno.env.toObject();
   const store = openStore(env);
   const progress: DownloadProgress = Deno.stdout.isTerminal()
@@ -175,9 +168,17 @@ async function findModel(
   const similar = await store.match(id).catch((error) => fail(error));
   if (options.ignoreCase && similar.length === 1) return similar[0];
   const names = similar.map((m) => `"${m.id}"`).join(" or ");
-  const why = similar.length > 1 && options.ignoreCase
-    ? `Ambiguous model id: ${id} matches ${names} in another letter case`
-    : similar.length
+  if (similar.length > 1 && options.ignoreCase) {
+    // The models are there: what was typed does not say which, so it is the request that is wrong.
+    fail(
+      new GatewayError(
+        "INVALID_PARAMS",
+        `Ambiguous model id: ${id} matches ${names} in another letter case; give the exact id`,
+        { candidates: similar.map((m) => m.id) },
+      ),
+    );
+  }
+  const why = similar.length
     ? `Local model not found: ${id} (did you mean ${names}? ids are exact here)`
     : `Local model not found: ${id} (see pyclaw models local)`;
   fail(new GatewayError("NOT_FOUND", why));

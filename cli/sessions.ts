@@ -3,6 +3,8 @@
 import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { withClientOptions } from "./_client_options.ts";
 import { integerIn } from "./_output.ts";
+import { SESSIONS_PREVIEW_MAX_LIMIT } from "../core/protocol/limits.ts";
+import { isValidSessionId } from "../core/session_id.ts";
 
 export function registerSessionsCommands(program: Command): void {
   const sessions = program
@@ -39,7 +41,12 @@ Examples:
         sessionRef,
       )
       .option("--agent <id>", "the session's agent (default main)")
-      .option("--limit <n>", "how many messages (1-10000)", integerIn(1, 10_000), 50)
+      .option(
+        "--limit <n>",
+        `how many messages (1-${SESSIONS_PREVIEW_MAX_LIMIT})`,
+        integerIn(1, SESSIONS_PREVIEW_MAX_LIMIT),
+        50,
+      )
       .option("--cursor <cursor>", "show the page before this one (the cursor a page printed)")
       .option("--json", "print JSON"),
   ).action(async (session, options) => {
@@ -81,16 +88,16 @@ Examples:
 }
 
 /**
- * Commander parser of a SESSION argument: `ID`, `AGENT/ID`, or a `….jsonl` path (which the
- * gateway checks). Anything else is refused as typed, rather than cut into a path it did not name.
+ * Commander parser of a SESSION argument: `ID`, `AGENT/ID` (each an id the session store takes),
+ * or a `….jsonl` path (which the gateway checks). Anything else is refused as typed, rather than
+ * cut into a path it did not name or sent to be refused after connecting.
  */
 export function sessionRef(value: string): string {
   if (value.endsWith(".jsonl")) return value;
   const parts = value.split("/");
-  if (parts.length <= 2 && parts.every((part) => part !== "" && part !== "." && part !== "..")) {
-    return value;
-  }
+  if (parts.length <= 2 && parts.every(isValidSessionId)) return value;
   throw new InvalidArgumentError(
-    `Not a session: "${value}" (give ID, AGENT/ID, or agents/AGENT/sessions/ID.jsonl)`,
+    `Not a session: "${value}" (give ID, AGENT/ID, or agents/AGENT/sessions/ID.jsonl; ` +
+      "an id is letters, digits and _ . : -)",
   );
 }

@@ -5,6 +5,7 @@
  */
 
 import type { HubSource } from "./model_store.ts";
+import { isRepoId, notARepoIdMessage } from "../../core/repo_id.ts";
 
 /** A file of a hub repo. */
 export interface HubFile {
@@ -57,17 +58,11 @@ export interface HubClient {
   downloadRequest(repo: string, file: string): DownloadRequest;
 }
 
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
 const META_TIMEOUT_MS = 30_000;
 
 /** Throws unless `repo` looks like `owner/name`. */
 export function assertRepoId(repo: string): void {
-  if (!REPO_ID.test(repo) || repo.includes("..")) {
-    throw new ModelDownloadError(
-      "bad_request",
-      `Not a repo id: "${repo}" (expected owner/name, e.g. Qwen/Qwen3-4B-GGUF)`,
-    );
-  }
+  if (!isRepoId(repo)) throw new ModelDownloadError("bad_request", notARepoIdMessage(repo));
 }
 
 /** The client for `source`, configured from the environment. */

@@ -4,6 +4,7 @@ import { basename, join, relative, resolve, sep } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 import { inBatches } from "../../core/fs.ts";
+import { isValidSessionId } from "../../core/session_id.ts";
 
 /** A session file as `sessions.list` shows it. */
 export interface SessionFileInfo {
@@ -22,12 +23,7 @@ export interface SessionRef {
   path: string;
 }
 
-const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
-
-/** True for an agent or session id that is safe as a file name. */
-export function isValidSessionId(id: string): boolean {
-  return ID.test(id) && !id.includes("..");
-}
+export { isValidSessionId };
 
 /**
  * Every session file of every agent, or of `agentId` only (only its folder is read), newest

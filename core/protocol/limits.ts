@@ -18,3 +18,9 @@ export const DEVICE_ROLES = ["viewer", "operator", "admin"] as const;
 
 /** The most days `usage.get` may ask for (ten years): totals of older days need not be kept. */
 export const USAGE_MAX_DAYS = 3650;
+
+/** The most messages one `sessions.preview` page may ask for (`pyclaw sessions show --limit`). */
+export const SESSIONS_PREVIEW_MAX_LIMIT = 10_000;
+
+/** The most hits `memory.search` may ask for (`pyclaw memory search --limit`). */
+export const MEMORY_SEARCH_MAX_LIMIT = 50;

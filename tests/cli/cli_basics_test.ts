@@ -81,11 +81,19 @@ Deno.test("pyclaw exits 2 on every bad usage and 0 on --help", async () => {
       [["sessions", "show", "/etc/passwd"], /Not a session: "\/etc\/passwd"/],
       [["sessions", "show", "a/b/c"], /Not a session: "a\/b\/c"/],
       [["sessions", "delete", "main/"], /Not a session: "main\/"/],
+      // Not an id the session store takes, as typed or as either part of AGENT/ID.
+      [["sessions", "show", "bad id"], /Not a session: "bad id"/],
+      [["sessions", "compact", "main/-x"], /Not a session: "main\/-x"/],
+      [["sessions", "delete", "a..b"], /Not a session: "a\.\.b"/],
     ];
     for (const [args, message] of usage) {
       const run = await runPyclaw(args, { stateDir: dir });
       assertEquals(run.code, 2, `pyclaw ${args.join(" ")}: ${run.stderr}`);
       assertMatch(run.stderr, message);
+      // An argument's parser refused it, so the command's usage follows.
+      if (args[0] === "sessions" || args[0] === "models") {
+        assertMatch(run.stderr, new RegExp(`Usage: pyclaw ${args[0]} ${args[1]} `), args.join(" "));
+      }
     }
     for (const args of [["--help"], ["gateway", "--help"], ["--version"]]) {
       assertEquals((await runPyclaw(args, { stateDir: dir })).code, 0, args.join(" "));

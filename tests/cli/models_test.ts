@@ -312,7 +312,7 @@ Deno.test({
   assert(text.includes("\x1b[1G") || text.includes("\r"), "the line is redrawn in place");
 });
 
-Deno.test("pyclaw models delete-local takes the exact id: a deleted model never falls through to another in another case", async () => {
+Deno.test("pyclaw models delete-local takes the exact id: a deleted model never falls through to another in another case; select of an id two models match is INVALID_PARAMS", async () => {
   await using t = await setup();
   await t.hub.close();
   const lower = "qwen/Qwen3-4B-GGUF";
@@ -322,6 +322,14 @@ Deno.test("pyclaw models delete-local takes the exact id: a deleted model never 
     const ms = await pyclaw(["download", lower, "--source", "modelscope"], t.stateDir, hub);
     assertEquals(ms.code, 0, ms.stderr);
     const id = `${REPO}/${MAIN}`;
+    // Two models match in another case: the id typed is at fault, and both are named.
+    const ambiguous = await pyclaw(["select", id.toUpperCase()], t.stateDir, hub);
+    assertEquals(ambiguous.code, 1);
+    assertMatch(
+      ambiguous.stderr,
+      /^Error: INVALID_PARAMS: Ambiguous model id: .* matches "(Qwen|qwen)\/.*" or "(Qwen|qwen)\//,
+    );
+    assert(ambiguous.stderr.includes(`"${id}"`) && ambiguous.stderr.includes(`"${lower}/`));
     const deleted = await pyclaw(["delete-local", id], t.stateDir, hub);
     assertEquals(deleted.code, 0, deleted.stderr);
     const again = await pyclaw(["delete-local", id], t.stateDir, hub);

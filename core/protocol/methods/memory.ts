@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { methods } from "../contract.ts";
 import { isoTime } from "./_shared.ts";
+import { MEMORY_SEARCH_MAX_LIMIT } from "../limits.ts";
 
 const agentId = z.string().min(1).max(64);
 const embedding = z.object({ provider: z.string(), model: z.string() });
@@ -30,7 +31,7 @@ export const memoryContract = methods({
     params: z.object({
       query: z.string().min(1).max(2_000),
       agentId: agentId.optional(),
-      limit: z.number().int().min(1).max(50).optional(),
+      limit: z.number().int().min(1).max(MEMORY_SEARCH_MAX_LIMIT).optional(),
     }),
     result: z.object({
       results: z.array(z.object({

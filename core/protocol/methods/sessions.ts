@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { methods } from "../contract.ts";
 import { isoTime, usage } from "./_shared.ts";
+import { SESSIONS_PREVIEW_MAX_LIMIT } from "../limits.ts";
 
 const path = z.string().min(1).max(4096);
 
@@ -73,7 +74,7 @@ export const sessionsContract = methods({
     summary: "A page of a session file, newest last; `cursor` pages back",
     params: z.object({
       path,
-      limit: z.number().int().positive().max(10_000).default(50),
+      limit: z.number().int().positive().max(SESSIONS_PREVIEW_MAX_LIMIT).default(50),
       /** `nextCursor` of the newer page: the page before it. */
       cursor: z.string().min(1).max(32).optional(),
     }),
