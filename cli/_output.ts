@@ -9,8 +9,14 @@ export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
 
-/** Prints an error (with its protocol code when it has one) and exits non-zero. */
+/**
+ * Prints an error (with its protocol code when it has one) and exits non-zero. With
+ * `PYCLAW_DEBUG=1` the stack trace comes first, for a report of what went wrong where.
+ */
 export function fail(error: unknown, exitCode = 1): never {
+  if (Deno.env.get("PYCLAW_DEBUG") === "1" && error instanceof Error && error.stack) {
+    console.error(error.stack);
+  }
   if (isGatewayError(error)) {
     // A refused client should know how long to wait rather than retry into the same wall.
     const retryAfterMs = Number(error.details?.retryAfterMs);
