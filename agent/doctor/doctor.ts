@@ -4,7 +4,13 @@
  * {@linkcode DOCTOR_CHECKS}.
  */
 
-import type { CheckStatus, DoctorCheckFn, DoctorInput, DoctorReport } from "./doctor_types.ts";
+import type {
+  CheckStatus,
+  DoctorCheck,
+  DoctorCheckEntry,
+  DoctorInput,
+  DoctorReport,
+} from "./doctor_types.ts";
 import { checkAuth, checkConfig, checkStateDir } from "./core_checks.ts";
 import { checkSecretFiles } from "./secret_files_check.ts";
 import {
@@ -30,55 +36,67 @@ import {
 export type {
   CheckStatus,
   DoctorCheck,
+  DoctorCheckEntry,
   DoctorCheckFn,
   DoctorInput,
   DoctorReport,
 } from "./doctor_types.ts";
 
-/** Every check, in the order they are reported. */
-export const DOCTOR_CHECKS: DoctorCheckFn[] = [
-  checkConfig,
-  checkStateDir,
-  checkAuth,
-  checkSecretFiles,
-  checkGatewayReachable,
-  checkDiskSpace,
-  checkBrowser,
-  checkProviders,
-  checkLocalModels,
-  checkLocalRuntime,
-  checkDocumentLibraries,
-  checkScreenshot,
-  checkExecPolicy,
-  checkExecSandbox,
-  checkMcpServers,
-  checkMemory,
-  checkCron,
-  checkDevices,
-  checkBackups,
-  checkTelegram,
-  checkSpeech,
+/**
+ * Every check, in the order they are reported, with the id and title of its finding: a check that
+ * throws is reported under the same ones (tests/agent/doctor/doctor_test.ts holds each check to
+ * them).
+ */
+export const DOCTOR_CHECKS: readonly DoctorCheckEntry[] = [
+  { id: "config.valid", title: "Config file", run: checkConfig },
+  { id: "state.writable", title: "State directory", run: checkStateDir },
+  { id: "gateway.auth", title: "Gateway auth", run: checkAuth },
+  { id: "files.permissions", title: "Secret file permissions", run: checkSecretFiles },
+  { id: "gateway.reachable", title: "Gateway", run: checkGatewayReachable, timed: true },
+  { id: "disk.space", title: "Disk space", run: checkDiskSpace },
+  { id: "browser.executable", title: "Browser (Chromium)", run: checkBrowser },
+  { id: "providers", title: "Model providers", run: checkProviders },
+  { id: "models.local", title: "Local models", run: checkLocalModels },
+  { id: "models.runtime", title: "Local model runtime", run: checkLocalRuntime },
+  { id: "tools.documents", title: "Document tools", run: checkDocumentLibraries },
+  { id: "tools.screenshot", title: "Desktop screenshot", run: checkScreenshot },
+  { id: "tools.exec", title: "Exec policy", run: checkExecPolicy },
+  { id: "tools.sandbox", title: "Command sandbox", run: checkExecSandbox },
+  { id: "mcp", title: "MCP servers", run: checkMcpServers },
+  { id: "memory.index", title: "Memory index", run: checkMemory },
+  { id: "cron.jobs", title: "Cron jobs", run: checkCron },
+  { id: "devices.pairings", title: "Paired devices", run: checkDevices },
+  { id: "backups", title: "Backups", run: checkBackups },
+  { id: "channels.telegram", title: "Telegram channel", run: checkTelegram },
+  { id: "tts.engine", title: "Speech engine", run: checkSpeech },
 ];
 
-/** A check's name for a report, from its function's: `checkLocalModels` reads "Local models". */
-function checkTitle(check: DoctorCheckFn): string {
-  const words = check.name.replace(/^check/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-  return words ? words[0].toUpperCase() + words.slice(1) : "Check";
-}
-
-/** Runs every check; a check that throws is reported as a failure, never as a crash. */
-export async function runDoctor(input: DoctorInput, checks = DOCTOR_CHECKS): Promise<DoctorReport> {
-  const results = await Promise.all(checks.map(async (check) => {
+/**
+ * Runs every check; a check that throws is reported as a failure under its entry's id and title,
+ * never as a crash. Timed checks run first, alone; the rest then run together.
+ */
+export async function runDoctor(
+  input: DoctorInput,
+  checks: readonly DoctorCheckEntry[] = DOCTOR_CHECKS,
+): Promise<DoctorReport> {
+  const run = async (entry: DoctorCheckEntry): Promise<DoctorCheck[]> => {
     try {
-      return await check(input);
+      return [await entry.run(input)].flat();
     } catch (error) {
-      return {
-        id: check.name || "check",
-        name: checkTitle(check),
-        status: "fail" as const,
+      return [{
+        id: entry.id,
+        name: entry.title,
+        status: "fail",
         message: `Check failed: ${(error as Error).message}`,
-      };
+      }];
     }
+  };
+  const results: DoctorCheck[][] = [];
+  for (const [i, entry] of checks.entries()) {
+    if (entry.timed) results[i] = await run(entry);
+  }
+  await Promise.all(checks.map(async (entry, i) => {
+    if (!entry.timed) results[i] = await run(entry);
   }));
   const flat = results.flat();
   const count = (status: CheckStatus) => flat.filter((check) => check.status === status).length;

@@ -46,3 +46,18 @@ export interface DoctorInput {
 }
 
 export type DoctorCheckFn = (input: DoctorInput) => Promise<DoctorCheck | DoctorCheck[]>;
+
+/** A check as the doctor runs it: what its finding is called, also when it throws. */
+export interface DoctorCheckEntry {
+  /** Its (first) finding's id; a check that throws is reported under it. */
+  id: string;
+  /** Its (first) finding's name, likewise. */
+  title: string;
+  run: DoctorCheckFn;
+  /**
+   * Runs before the other checks, alone: it times an answer (a fetch timeout), and the others'
+   * synchronous work (node-llama-cpp loading its library, ~1 s) would stall the event loop and
+   * eat that time.
+   */
+  timed?: boolean;
+}

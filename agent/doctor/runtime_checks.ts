@@ -8,6 +8,8 @@ import { LocalModelStore } from "../models/model_store.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 const GIB = 1024 ** 3;
+/** How long the gateway check waits for `/health`. */
+const PROBE_TIMEOUT_MS = 1_500;
 
 /**
  * The gateway of this state dir answers `/health` where its `<state>/gateway.json` says it listens
@@ -33,12 +35,28 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
     if (health === "starting") {
       return { id, name, status: "ok", message: `A gateway at ${url} is starting` };
     }
+    // Its process is alive and holds the lock (stateDirOwner checked both): a slow answer is
+    // more often a busy gateway or machine than a broken one.
+    const gateway = `The gateway of this state dir (pid ${owner.record.pid}, running: it holds ` +
+      "the state dir's lock)";
+    if (health === "timeout") {
+      return {
+        id,
+        name,
+        status: "warn",
+        message: `${gateway} did not answer ${url} within ${PROBE_TIMEOUT_MS / 1000} s`,
+        hint: "It may be busy: run pyclaw doctor again; if it stays silent, see pyclaw logs, " +
+          "then pyclaw gateway restart",
+      };
+    }
     return {
       id,
       name,
       status: "warn",
-      message: `The gateway of this state dir (pid ${owner.record.pid}) does not answer at ${url}`,
-      hint: "Restart it with pyclaw gateway restart",
+      message: health === "foreign"
+        ? `${gateway} answers ${url}, but not as a pyclaw gateway`
+        : `${gateway} refuses connections at ${url}`,
+      hint: "See pyclaw logs, then restart it with pyclaw gateway restart",
     };
   }
   const hint =
@@ -49,7 +67,9 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
   // one's gateway from listening there.
   const url = `http://127.0.0.1:${input.config.gateway.port}/health`;
   const other = await probe(url);
-  if (other === "unreachable") return { id, name, status: "warn", message: none, hint };
+  if (other === "unreachable" || other === "timeout") {
+    return { id, name, status: "warn", message: none, hint };
+  }
   return {
     id,
     name,
@@ -62,21 +82,28 @@ export async function checkGatewayReachable(input: DoctorInput): Promise<DoctorC
   };
 }
 
-/** What a `/health` URL answers. */
-async function probe(url: string): Promise<"ok" | "starting" | "foreign" | "unreachable"> {
+/** What a `/health` URL answers: `timeout` when it took longer than `PROBE_TIMEOUT_MS`. */
+async function probe(
+  url: string,
+): Promise<"ok" | "starting" | "foreign" | "unreachable" | "timeout"> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(1_500) });
-  } catch {
-    return "unreachable";
+    response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  } catch (error) {
+    return isTimeout(error) ? "timeout" : "unreachable";
   }
   try {
     const body = await response.json() as { status?: string };
     return body.status === "ok" || body.status === "starting" ? body.status : "foreign";
-  } catch {
+  } catch (error) {
     await response.body?.cancel().catch(() => {});
-    return "foreign";
+    return isTimeout(error) ? "timeout" : "foreign";
   }
+}
+
+/** Whether a fetch ended because its `AbortSignal.timeout` ran out. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "TimeoutError";
 }
 
 /**

@@ -28,7 +28,7 @@ Deno.test("doctor browser check warns with install advice when no browser is fou
 });
 
 Deno.test("doctor browser check is part of the doctor and quiet when browsing is off", async () => {
-  assertEquals(DOCTOR_CHECKS.includes(checkBrowser), true);
+  assertEquals(DOCTOR_CHECKS.some((c) => c.run === checkBrowser), true);
   const check = await checkBrowser(input({ enabled: false, executablePath: "/nope" }));
   assertEquals(check.status, "ok");
   assertMatch(check.message, /disabled/);

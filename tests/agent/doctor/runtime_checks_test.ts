@@ -80,6 +80,49 @@ Deno.test("doctor gateway check: a gateway still loading its runtime is reported
   }
 });
 
+Deno.test("doctor gateway check: a running gateway slow to answer is said to be running, not to need a restart", async () => {
+  // Accepts connections and never answers, as a gateway busy on a stalled event loop.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  const root = await Deno.makeTempDir();
+  const claim = await ownStateDir(root, port);
+  try {
+    const check = await checkGatewayReachable(input(freePort(), root));
+    assertEquals(check.status, "warn");
+    assertEquals(
+      check.message,
+      `The gateway of this state dir (pid ${Deno.pid}, running: it holds the state dir's lock) ` +
+        `did not answer http://127.0.0.1:${port}/health within 1.5 s`,
+    );
+    assert(check.hint?.startsWith("It may be busy: run pyclaw doctor again"), check.hint);
+  } finally {
+    claim.release();
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("doctor gateway check: a running gateway that refuses connections is told apart", async () => {
+  const root = await Deno.makeTempDir();
+  const port = freePort();
+  const claim = await ownStateDir(root, port);
+  try {
+    const check = await checkGatewayReachable(input(freePort(), root));
+    assertEquals(check.status, "warn");
+    assert(check.message.endsWith(`refuses connections at http://127.0.0.1:${port}/health`));
+    assert(check.hint?.includes("pyclaw gateway restart"), check.hint);
+  } finally {
+    claim.release();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("doctor disk check reports the free space of the state dir's disk", async () => {
   const root = await Deno.makeTempDir();
   try {
