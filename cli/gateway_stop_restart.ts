@@ -10,7 +10,12 @@ import { type GatewayRecord, processAlive, stateDirOwner } from "../core/state_o
 import { pidFile, runningRecord } from "./_gateway_pid.ts";
 import { managerSteps, runSteps } from "./_service_manager.ts";
 import { healthOf, startInBackground } from "./_gateway_background.ts";
-import { gatewayCommand, type ServiceFlags, serviceStatus } from "./gateway_service.ts";
+import {
+  gatewayCommand,
+  type ServiceFlags,
+  type ServiceStatus,
+  serviceStatus,
+} from "./gateway_service.ts";
 
 /** How long `stop` waits for a gateway that is still starting (loading after it listens). */
 const START_WAIT_MS = 15_000;
@@ -85,10 +90,32 @@ async function stopGateway(
   return { stopped: true, via: "pid", message: `Stopped the gateway (pid ${pid})` };
 }
 
+/** How `gateway restart` goes about it. */
+export type RestartPlan =
+  /** Through the service manager; `wasRunning`: a restart, else a start of the stopped service. */
+  | { via: "service"; wasRunning: boolean }
+  /** Stop the hand-started gateway of the state dir, if any, and start one in the background. */
+  | { via: "pid" };
+
+/**
+ * Decides from the service's state before the restart: an installed service the manager can be
+ * asked about is restarted (or started, when stopped), unless it is stopped while a gateway started
+ * by hand owns the state dir, which the service could not then take (that one is restarted, as
+ * `stop` stops it).
+ */
+export function restartPlan(
+  status: Pick<ServiceStatus, "installed" | "active" | "pid">,
+): RestartPlan {
+  if (!status.installed || status.active === null) return { via: "pid" };
+  if (!status.active && status.pid !== undefined) return { via: "pid" };
+  return { via: "service", wasRunning: status.active };
+}
+
 /** Restarts the service, or stops the hand-started gateway and starts it in the background. */
 export async function serviceRestart(flags: RestartFlags): Promise<void> {
   const status = await serviceStatus(flags);
-  if (status.installed && status.active !== null) {
+  const plan = restartPlan(status);
+  if (plan.via === "service") {
     if (flags.authToken !== undefined) {
       fail(
         new Error(
@@ -102,19 +129,28 @@ export async function serviceRestart(flags: RestartFlags): Promise<void> {
     } catch (error) {
       fail(error);
     }
+    // Like `systemctl restart`, the manager starts a stopped service; the answer says which.
+    const done = plan.wasRunning ? "Restarted" : "Started";
     // The manager's restart returns once it has launched the process, ready or not.
-    if (!(await waitForNewGateway(status.pid, START_WAIT_MS))) {
+    const record = await waitForNewGateway(status.pid, START_WAIT_MS);
+    if (!record) {
       fail(
         new Error(
-          `Restarted the ${status.manager} service, but no new gateway answered within ${
+          `${done} the ${status.manager} service, but no new gateway answered within ${
             START_WAIT_MS / 1000
           } s; see \`pyclaw logs\``,
         ),
       );
     }
-    const message = `Restarted the ${status.manager} service`;
-    if (flags.json) printJson({ restarted: true, via: status.manager });
-    else console.log(message);
+    if (flags.json) {
+      printJson({
+        restarted: plan.wasRunning,
+        started: true,
+        via: status.manager,
+        pid: record.pid,
+        wasRunning: plan.wasRunning,
+      });
+    } else console.log(`${done} the ${status.manager} service (pid ${record.pid}, ${record.url})`);
     return;
   }
   let again = relaunch(undefined, flags.authToken);
@@ -181,17 +217,20 @@ function relaunch(
 
 /**
  * Waits until the state dir records a gateway other than `previous` (the one the service ran
- * before) and its `/health` says `ok`; false when none did within `timeoutMs`.
+ * before) and its `/health` says `ok`; its record, or undefined when none did within `timeoutMs`.
  */
-async function waitForNewGateway(previous: number | undefined, timeoutMs: number) {
+async function waitForNewGateway(
+  previous: number | undefined,
+  timeoutMs: number,
+): Promise<GatewayRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const owner = await stateDirOwner(stateDir());
     const record = owner.owned ? owner.record : undefined;
     if (record && record.pid !== previous && await healthOf(record.url, 1_000) === "ok") {
-      return true;
+      return record;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return false;
+  return undefined;
 }

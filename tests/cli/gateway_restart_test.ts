@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch, waitFor } from "../_helpers/assert.ts";
 import { PYCLAW, runPyclaw } from "../_helpers/cli.ts";
 import { freePort } from "../_helpers/net.ts";
+import { restartPlan } from "../../cli/gateway_stop_restart.ts";
 
 /** A second loopback address: Linux answers on all of 127.0.0.0/8, other systems may not. */
 const OTHER_LOOPBACK = "127.0.0.2";
@@ -116,4 +117,17 @@ Deno.test({
       await Deno.remove(state, { recursive: true });
     }
   },
+});
+
+Deno.test("gateway restart restarts a running service, starts a stopped one, and leaves a hand-started gateway to the pid path", () => {
+  const plan = (active: boolean | null, pid?: number, installed = true) =>
+    restartPlan({ installed, active, pid });
+  assertEquals(plan(true, 4242), { via: "service", wasRunning: true });
+  // Installed but stopped: the manager starts it, and the answer says it was not running.
+  assertEquals(plan(false), { via: "service", wasRunning: false });
+  // Stopped while a gateway started by hand owns the state dir: that one is restarted.
+  assertEquals(plan(false, 4242), { via: "pid" });
+  // Not installed, or a manager that cannot be asked (a custom unit folder, no user bus).
+  assertEquals(plan(null), { via: "pid" });
+  assertEquals(plan(false, undefined, false), { via: "pid" });
 });
