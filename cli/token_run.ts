@@ -40,13 +40,9 @@ export async function tokenShow(flags: Flags): Promise<void> {
   const shown = view(info, flags.reveal);
   // What is in force may not be this token: no token at all, or the running gateway's own
   // `--auth-token`, which is not written down anywhere this command could read it.
-  const owner = await stateDirOwner(localPaths().root);
-  const record = owner.owned ? owner.record : undefined;
+  const flagged = await flaggedGateway();
   const note = tokenUnused(info.mode) ??
-    (record?.flags?.authToken
-      ? `The running gateway (pid ${record.pid}) was started with --auth-token: that token is ` +
-        "in force, and it is not written down"
-      : undefined);
+    (flagged ? `${flagged}: that token is in force, and it is not written down` : undefined);
   if (flags.json) {
     printJson({ ...shown, inForce: !note && info.source !== "none", ...(note ? { note } : {}) });
     return;
@@ -64,7 +60,30 @@ export async function tokenShow(flags: Flags): Promise<void> {
   }
 }
 
+/**
+ * "The running gateway (pid N) was started with --auth-token" when the state dir's gateway was:
+ * it uses that token, whatever the config or the token file says.
+ */
+async function flaggedGateway(): Promise<string | undefined> {
+  const owner = await stateDirOwner(localPaths().root);
+  const record = owner.owned ? owner.record : undefined;
+  return record?.flags?.authToken
+    ? `The running gateway (pid ${record.pid}) was started with --auth-token`
+    : undefined;
+}
+
 export async function tokenRotate(flags: Flags): Promise<void> {
+  // Rotating the token written down would change nothing that gateway accepts.
+  const flagged = await flaggedGateway();
+  if (flagged) {
+    fail(
+      new Error(
+        `${flagged}, which it uses instead of a token written down, so a new one would not ` +
+          "take effect: give it a new one with pyclaw gateway restart --auth-token <token>, or " +
+          "stop it (pyclaw gateway stop), start it without --auth-token, then rotate",
+      ),
+    );
+  }
   const store = await openStore();
   const env = Deno.env.toObject();
   let info: TokenInfo;

@@ -105,7 +105,7 @@ Deno.test("pyclaw token rotate changes a token kept in the config, and refuses o
   assertMatch(password.stderr, /gateway\.auth\.mode is password/);
 });
 
-Deno.test("pyclaw token show says what is in force: no token in password mode, or the running gateway's --auth-token", async () => {
+Deno.test("pyclaw token show says what is in force: no token in password mode, or the running gateway's --auth-token, which rotate refuses to replace", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-cli-token-" });
   try {
     await Deno.writeTextFile(
@@ -134,6 +134,16 @@ Deno.test("pyclaw token show says what is in force: no token in password mode, o
       const flagged = await runPyclaw(["token", "show"], { stateDir: dir });
       assertMatch(flagged.stdout, /^The running gateway \(pid \d+\) was started with --auth-token/);
       assert(!flagged.stdout.includes("No token yet"), flagged.stdout);
+      // Rotating a token that gateway never reads is refused, and nothing is written.
+      const rotate = await runPyclaw(["token", "rotate"], { stateDir: dir });
+      assertEquals(rotate.code, 1);
+      assertMatch(
+        rotate.stderr,
+        /^Error: The running gateway \(pid \d+\) was started with --auth-token, which it uses instead of a token written down.*pyclaw gateway restart --auth-token <token>/,
+      );
+      assertEquals(rotate.stdout, "");
+      assertEquals(await Deno.stat(join(dir, "gateway.token")).catch(() => "absent"), "absent");
+      assertEquals(await Deno.readTextFile(join(dir, "pyclaw.json")), "{}");
     } finally {
       claim.release();
     }
