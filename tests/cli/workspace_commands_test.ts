@@ -160,9 +160,10 @@ Deno.test("pyclaw logs says what it cannot read, with exit 1 and no stack trace"
     assertEquals(isDir.stderr.split("\n").filter(Boolean).length, 1, isDir.stderr);
     const file = join(dir, "state-file");
     await Deno.writeTextFile(file, "");
+    // A state dir that is a file is named as such before the log is looked for.
     const notDir = await runPyclaw(["logs"], { stateDir: file });
     assertEquals(notDir.code, 1);
-    assertMatch(notDir.stderr, /^Error: Cannot read the log file .*: Not a directory/);
+    assertMatch(notDir.stderr, /^Error: The state dir .*state-file \(PYCLAW_STATE_DIR\) is not a/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
