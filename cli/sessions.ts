@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from "@commander-js/extra-typings"
 import { withClientOptions } from "./_client_options.ts";
 import { integerIn } from "./_output.ts";
 import { SESSIONS_PREVIEW_MAX_LIMIT } from "../core/protocol/limits.ts";
-import { isValidSessionId } from "../core/session_id.ts";
+import { isValidSessionId } from "../core/paths.ts";
 
 export function registerSessionsCommands(program: Command): void {
   const sessions = program

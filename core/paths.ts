@@ -119,3 +119,21 @@ export async function containedRealPath(root: string, path: string): Promise<str
     }
   }
 }
+
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * Whether `id` is an agent or session id that is safe as a file name under the state dir: 1-128
+ * letters, digits and `_ . : -`, not starting with one of `. : -`, and without `..`. The
+ * session store's rule, and the CLI's for a SESSION argument, which checks it before anything
+ * connects.
+ *
+ * @example
+ * ```ts
+ * isValidSessionId("chat-2024.1"); // true
+ * isValidSessionId("bad id"); // false
+ * ```
+ */
+export function isValidSessionId(id: string): boolean {
+  return ID.test(id) && !id.includes("..");
+}

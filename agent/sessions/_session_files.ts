@@ -2,9 +2,8 @@
 
 import { basename, join, relative, resolve, sep } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { containedRealPath, type StatePaths } from "../../core/paths.ts";
+import { containedRealPath, isValidSessionId, type StatePaths } from "../../core/paths.ts";
 import { inBatches } from "../../core/fs.ts";
-import { isValidSessionId } from "../../core/session_id.ts";
 
 /** A session file as `sessions.list` shows it. */
 export interface SessionFileInfo {
