@@ -38,7 +38,7 @@ export function createAnthropicProvider(settings: ProviderSettings): ChatProvide
         provider: settings.id,
         url: messagesUrl,
         headers: messageHeaders,
-        body: toAnthropicBody(request),
+        body: toAnthropicBody(request, request.user ? await opaqueUserId(request.user) : undefined),
         timeoutMs: settings.timeoutMs,
         signal: request.signal,
         model: request.model,
@@ -75,8 +75,26 @@ type Block = Record<string, unknown>;
 const isStop = (event: { event?: string; data: string }) =>
   event.event === "message_stop" || event.data.includes('"type":"message_stop"');
 
-/** The request body of `POST /v1/messages`. */
-export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {
+/**
+ * The `metadata.user_id` for the end user `user`: the first 32 hex digits of its SHA-256.
+ * Anthropic asks for an opaque id (no name, e-mail or phone number), and OpenAI clients send
+ * whatever names their user, e-mail addresses most often; the same user keeps the same id.
+ */
+export async function opaqueUserId(user: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(user)));
+  let hex = "";
+  for (const byte of digest.subarray(0, 16)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The request body of `POST /v1/messages`.
+ *
+ * @param userId the end user's opaque id ({@linkcode opaqueUserId}), sent as `metadata.user_id`
+ */
+export function toAnthropicBody(request: ChatRequest, userId?: string): Record<string, unknown> {
   const system = request.messages
     .filter((message) => message.role === "system")
     .map((message) => message.content)
@@ -118,7 +136,7 @@ export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {
       };
     }
   }
-  if (request.user) body.metadata = { user_id: request.user };
+  if (userId) body.metadata = { user_id: userId };
   // Anthropic's temperature range is 0..1; OpenAI clients may send up to 2.
   if (request.temperature !== undefined) body.temperature = Math.min(1, request.temperature);
   if (request.topP !== undefined) body.top_p = request.topP;

@@ -132,7 +132,6 @@ export function toOpenAiBody(
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.logitBias !== undefined) body.logit_bias = request.logitBias;
-  if (request.user !== undefined) body.user = request.user;
   return body;
 }
 

@@ -66,7 +66,10 @@ export interface ChatRequest {
   logitBias?: Record<string, number>;
   /** False asks for at most one tool call per answer. @default true */
   parallelToolCalls?: boolean;
-  /** The end user the request is for (OpenAI's `user`, Anthropic's `metadata.user_id`). */
+  /**
+   * The end user the request is for: Anthropic gets a hash of it as `metadata.user_id`; it is
+   * not sent over OpenAI's wire, where strict servers (Mistral) refuse fields they do not know.
+   */
   user?: string;
   /**
    * False when the caller needs only the whole answer: a provider may then make one plain

@@ -82,7 +82,6 @@ export function providerCompletion(
   if (model.startsWith(AGENT_PREFIX)) return undefined;
   const resolved = ctx.services.providers.resolve(model);
   if (!resolved.provider.completeOpenAi) return undefined;
-  // The turn's `user` goes to the upstream as OpenAI's `user` (openai_compat.ts).
   return resolved.provider.completeOpenAi({
     ...turn,
     stream: false,

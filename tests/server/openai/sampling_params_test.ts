@@ -1,8 +1,9 @@
 /**
  * @module The Chat Completions options beyond the common ones (`logprobs`, `top_logprobs`,
- * `presence_penalty`, `frequency_penalty`, `logit_bias`, `parallel_tool_calls`, `user`): passed
- * to an upstream that speaks OpenAI's wire API, its log probabilities passed back; mapped where
+ * `presence_penalty`, `frequency_penalty`, `logit_bias`, `parallel_tool_calls`): passed to an
+ * upstream that speaks OpenAI's wire API, its log probabilities passed back; mapped where
  * another provider has the same thing; refused (400, naming the parameter) where it has none.
+ * `user` goes to no OpenAI-wire upstream, and to Anthropic only as a hash.
  */
 
 import OpenAI from "openai";
@@ -27,7 +28,6 @@ const extras = {
   presence_penalty: 0.5,
   frequency_penalty: -0.25,
   logit_bias: { "50256": -100 },
-  user: "user-42",
 };
 
 Deno.test("an OpenAI-wire upstream gets the sampling extras, streamed and not", async () => {
@@ -38,6 +38,7 @@ Deno.test("an OpenAI-wire upstream gets the sampling extras, streamed and not", 
     model: "fake/gpt-test",
     messages: [{ role: "user", content: "Hi" }],
     ...extras,
+    user: "bob@corp.example",
     tools,
     parallel_tool_calls: false,
   });
@@ -46,6 +47,7 @@ Deno.test("an OpenAI-wire upstream gets the sampling extras, streamed and not", 
     model: "gpt-test",
     messages: [{ role: "user", content: "Hi" }],
     ...extras,
+    user: "bob@corp.example",
     stream: true,
   });
   for await (const _ of stream) { /* read to the end */ }
@@ -58,10 +60,12 @@ Deno.test("an OpenAI-wire upstream gets the sampling extras, streamed and not", 
         body.presence_penalty,
         body.frequency_penalty,
         body.logit_bias,
-        body.user,
       ],
       Object.values(extras),
     );
+    // Strict OpenAI-compatible servers (Mistral: 422 extra_forbidden) refuse fields they do not
+    // know, and clients send `user` routinely: it names the agent's session, nothing upstream.
+    assert(!("user" in body), JSON.stringify(body));
   }
   assertEquals(whole.parallel_tool_calls, false);
   // OpenAI refuses `parallel_tool_calls` without tools; none were sent, so neither is it.
@@ -153,14 +157,20 @@ Deno.test("Anthropic models map user and parallel_tool_calls, and refuse what th
     logprobs: false,
     presence_penalty: 0,
     logit_bias: {},
-    user: "user-42",
+    user: "bob@corp.example",
     tools,
     tool_choice: "required",
     parallel_tool_calls: false,
   });
   assertEquals(answer.choices[0].message.content, "Hello");
   const sent = anthropic.requests[0].body;
-  assertEquals(sent.metadata, { user_id: "user-42" });
+  // Anthropic asks for an opaque id, never an e-mail address: the first 32 hex of its SHA-256.
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode("bob@corp.example"),
+  );
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  assertEquals(sent.metadata, { user_id: hex.slice(0, 32) });
   assertEquals(sent.tool_choice, { type: "any", disable_parallel_tool_use: true });
 });
 
