@@ -1,10 +1,11 @@
 /**
  * @module `GET /v1/models`: every model of every configured provider, and each agent as
  * `agent:<id>`, in OpenAI's list shape. A bare id names its first owner. `GET /v1/models/{id}`:
- * one of them (a bare id, `provider/model`, or `agent:<id>`), or 404 for any other id.
+ * one of them (a bare id, `provider/model`, `agent:<id>`, or `agent:` for the default agent), or
+ * 404 for any other id.
  */
 
-import { listAgents } from "../../agent/agents.ts";
+import { DEFAULT_AGENT_ID, listAgents } from "../../agent/agents.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
 import { type HttpContext, type HttpRoute, jsonResponse } from "../http_routes.ts";
 import { AGENT_PREFIX } from "./_model_source.ts";
@@ -55,7 +56,10 @@ export const modelRoute: HttpRoute = {
         id = match![1];
       }
       const { data, qualified } = await models(ctx);
-      const model = data.find((entry) => entry.id === id) ?? qualified.get(id);
+      // `agent:` alone is the default agent, as the chat routes take it (_model_source.ts).
+      const listedId = id === AGENT_PREFIX ? `${AGENT_PREFIX}${DEFAULT_AGENT_ID}` : id;
+      const found = data.find((entry) => entry.id === listedId) ?? qualified.get(id);
+      const model = found && listedId !== id ? { ...found, id } : found;
       if (!model) {
         throw new GatewayError(ErrorCode.NOT_FOUND, `The model \`${id}\` does not exist`);
       }

@@ -33,6 +33,11 @@ Deno.test("/v1/models/{id} gives one model, by bare id, provider/model or agent,
   for await (const model of client.models.list()) listed.set(model.id, model);
   assertEquals(await client.models.retrieve("gpt-mini"), listed.get("gpt-mini"));
   assertEquals(await client.models.retrieve("agent:main"), listed.get("agent:main"));
+  // `agent:` alone is the default agent for the chat routes, and so here.
+  assertEquals(await client.models.retrieve("agent:"), {
+    ...listed.get("agent:main")!,
+    id: "agent:",
+  });
   assertEquals(await client.models.retrieve("fake/gpt-test"), {
     ...listed.get("gpt-test")!,
     id: "fake/gpt-test",
