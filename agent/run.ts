@@ -20,7 +20,7 @@ import {
 import { contextMessages } from "./session_context.ts";
 import { turnContext, withSummary } from "./turn_context.ts";
 import { memoryFlush } from "./memory_flush.ts";
-import { gatewayCodeOf, upstreamStatusOf } from "./providers/errors.ts";
+import { configSecrets, gatewayCodeOf, redactText, upstreamStatusOf } from "./providers/errors.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
 import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
@@ -266,6 +266,9 @@ export async function runAgent(
     }
   } catch (error) {
     const aborted = signal.aborted || isAbortError(error);
+    // A provider's words say what its upstream echoed (`Invalid key=sk-…`): no secret of the
+    // config, nor anything shaped like a key, goes on to clients or into the session.
+    const secrets = configSecrets(deps.config());
     if (partial) {
       await append({
         role: "assistant",
@@ -273,7 +276,7 @@ export async function runAgent(
         time: new Date().toISOString(),
         provider: resolved.providerId,
         model: resolved.model,
-        ...(aborted ? { aborted: true } : { error: errorMessage(error) }),
+        ...(aborted ? { aborted: true } : { error: redactText(errorMessage(error), secrets) }),
       }).catch((e) => deps.logger.error("session append failed", { error: errorMessage(e) }));
     }
     if (aborted) {
@@ -284,9 +287,11 @@ export async function runAgent(
       deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
     }
     const upstreamStatus = upstreamStatusOf(error);
+    const failure = gatewayCodeOf(error);
+    failure.message = redactText(failure.message, secrets);
     send({
       type: "error",
-      error: gatewayCodeOf(error),
+      error: failure,
       text: partial,
       ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
     });

@@ -1,5 +1,6 @@
 /** @module How provider failures read to clients: the protocol's error codes and HTTP statuses. */
 
+import { SECRET_KEY } from "../../core/config/secrets.ts";
 import { ErrorCode, errorMessage, isAbortError, isGatewayError } from "../../core/errors.ts";
 import { isProviderError, type ProviderErrorKind } from "./types.ts";
 
@@ -54,4 +55,67 @@ const UPSTREAM_STATUS: Partial<Record<ProviderErrorKind, number>> = {
 /** The HTTP status that overrides the code's for `error`, or undefined to use the code's. */
 export function upstreamStatusOf(error: unknown): number | undefined {
   return isProviderError(error) ? UPSTREAM_STATUS[error.kind] : undefined;
+}
+
+/** What a secret in a provider's message is replaced with. */
+export const REDACTED_TEXT = "[REDACTED]";
+
+/** Secrets' usual shapes: OpenAI/Anthropic-style `sk-…`, Google's `AIza…`, GitHub, Slack, Hugging Face. */
+const KEY_SHAPES =
+  /\b(?:sk|rk)-[A-Za-z0-9_-]{6,}|\bAIza[0-9A-Za-z_-]{20,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bhf_[A-Za-z0-9]{20,}/g;
+/** Credentials after their scheme, and in `name=value` pairs (query strings, form bodies). */
+const SCHEME_CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+const NAMED_CREDENTIAL =
+  /\b((?:api[_-]?)?key|access[_-]?token|token|secret|password)=[^\s&"',;]+/gi;
+
+/** Config values shorter than this are not looked for: they would blank out common words. */
+const MIN_SECRET_LENGTH = 6;
+
+/** The secrets of each config object (a reload swaps the object), longest first. */
+const secretsOf = new WeakMap<object, readonly string[]>();
+
+/**
+ * The secret values of the gateway's config: every string under a secret-named key
+ * (core/config/secrets.ts `SECRET_KEY`: provider `apiKey`s, tokens, passwords) and every value of
+ * an `env` or `headers` map, with a credential's part after `Bearer ` too. Worked out once per
+ * config object.
+ */
+export function configSecrets(config: object): readonly string[] {
+  let secrets = secretsOf.get(config);
+  if (secrets) return secrets;
+  const found = new Set<string>();
+  const walk = (value: unknown, key: string, secretMap: boolean) => {
+    if (typeof value === "string") {
+      if (secretMap || SECRET_KEY.test(key)) {
+        found.add(value);
+        const credential = value.match(/^(?:Bearer|Basic)\s+(.+)$/i)?.[1];
+        if (credential) found.add(credential);
+      }
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key, false);
+    } else if (value && typeof value === "object") {
+      const map = key === "env" || key === "headers";
+      for (const [name, item] of Object.entries(value)) walk(item, name, map);
+    }
+  };
+  walk(config, "", false);
+  secrets = [...found].filter((secret) => secret.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length);
+  secretsOf.set(config, secrets);
+  return secrets;
+}
+
+/**
+ * `text` with secrets replaced by {@linkcode REDACTED_TEXT}: each of `known` (the config's,
+ * {@linkcode configSecrets}) and anything shaped like an API key or credential. For what a
+ * provider's failure says before it leaves the gateway: upstreams echo what they were sent
+ * (`Invalid key=sk-live-…`), and their words reach HTTP and WebSocket clients.
+ */
+export function redactText(text: string, known: readonly string[] = []): string {
+  for (const secret of known) {
+    if (text.includes(secret)) text = text.replaceAll(secret, REDACTED_TEXT);
+  }
+  return text.replace(KEY_SHAPES, REDACTED_TEXT)
+    .replace(SCHEME_CREDENTIAL, `$1 ${REDACTED_TEXT}`)
+    .replace(NAMED_CREDENTIAL, `$1=${REDACTED_TEXT}`);
 }

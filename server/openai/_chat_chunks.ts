@@ -30,6 +30,7 @@ export async function* chatChunks(
   opened: OpenedStream,
   meta: ChunkMeta,
   includeUsage: boolean,
+  ctx: { config(): object },
 ): AsyncGenerator<string> {
   const frames = chunkWriter(meta, includeUsage);
   try {
@@ -40,7 +41,7 @@ export async function* chatChunks(
     if (!frames.ended) yield frames.last(undefined);
   } catch (error) {
     // Headers are gone: report in-band, as OpenAI does, and end the stream.
-    yield sseFrame(errorBody(error).body);
+    yield sseFrame(errorBody(error, ctx.config()).body);
   } finally {
     await opened.rest.return(undefined);
   }

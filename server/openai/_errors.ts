@@ -1,7 +1,12 @@
 /** @module Request bodies in and errors out, in the shapes OpenAI's SDKs understand. */
 
 import type { z } from "zod";
-import { gatewayCodeOf, upstreamStatusOf } from "../../agent/providers/errors.ts";
+import {
+  configSecrets,
+  gatewayCodeOf,
+  redactText,
+  upstreamStatusOf,
+} from "../../agent/providers/errors.ts";
 import { isProviderError } from "../../agent/providers/types.ts";
 import { HTTP_ERRORS, type HttpErrorBody, isGatewayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
@@ -40,8 +45,13 @@ export async function readJsonBody<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** The one HTTP error body (core/errors.ts `HTTP_ERRORS`) of any failure, with its status. */
-export function errorBody(error: unknown): {
+/**
+ * The one HTTP error body (core/errors.ts `HTTP_ERRORS`) of any failure, with its status.
+ *
+ * @param config the gateway's config, whose secrets are blanked out of the message (with
+ * anything shaped like a key): a provider's message says what its upstream echoed
+ */
+export function errorBody(error: unknown, config?: object): {
   status: number;
   body: HttpErrorBody;
   retryAfterMs?: number;
@@ -67,7 +77,7 @@ export function errorBody(error: unknown): {
   // The gateway's own failures are logged, never described; a provider's are the client's to read.
   const text = code === "INTERNAL_ERROR" && !isProviderError(error) && upstream === undefined
     ? "Internal server error"
-    : message;
+    : redactText(message, config ? configSecrets(config) : undefined);
   return {
     status,
     body: { error: { message: text, type, code, param: code === "NOT_FOUND" ? "model" : null } },
@@ -76,9 +86,12 @@ export function errorBody(error: unknown): {
 }
 
 /** An error response for any failure; unexpected ones are logged, never sent. */
-export function errorResponse(error: unknown, logger: Logger): Response {
-  const { status, body, retryAfterMs } = errorBody(error);
-  if (status === 500) logger.error("openai api failed", { error });
+export function errorResponse(
+  error: unknown,
+  ctx: { logger: Logger; config(): object },
+): Response {
+  const { status, body, retryAfterMs } = errorBody(error, ctx.config());
+  if (status === 500) ctx.logger.error("openai api failed", { error });
   const headers: Record<string, string> = retryAfterMs !== undefined
     ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)) }
     : {};

@@ -43,16 +43,18 @@ export const chatCompletionsRoute: HttpRoute = {
         body.stream ? turn : { ...turn, stream: false },
       );
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
     const meta = { id: completionId(), created: nowSeconds(), model: body.model };
     if (body.stream) {
-      return sseResponse(chatChunks(opened, meta, body.stream_options?.include_usage === true));
+      return sseResponse(
+        chatChunks(opened, meta, body.stream_options?.include_usage === true, ctx),
+      );
     }
     try {
       return jsonResponse(await completion(opened, meta));
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
   },
 };

@@ -67,7 +67,7 @@ export const embeddingsRoute: HttpRoute = {
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
   },
 };

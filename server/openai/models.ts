@@ -65,7 +65,7 @@ export const modelRoute: HttpRoute = {
       }
       return jsonResponse(model);
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
   },
 };

@@ -28,17 +28,17 @@ export const responsesRoute: HttpRoute = {
         body.stream ? turn : { ...turn, stream: false },
       );
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
     const builder = new ResponseBuilder(body);
-    if (body.stream) return sseResponse(streamFrames(opened, builder));
+    if (body.stream) return sseResponse(streamFrames(opened, builder, ctx));
     try {
       for (let next = opened.first; !next.done; next = await opened.rest.next()) {
         for (const event of next.value) builder.consume(event);
       }
       return jsonResponse(builder.response(builder.finalStatus()));
     } catch (error) {
-      return errorResponse(error, ctx.logger);
+      return errorResponse(error, ctx);
     }
   },
 };
@@ -47,7 +47,11 @@ export const responsesRoute: HttpRoute = {
  * The answer's frames, those of an upstream read written together (one string a read). Frames
  * not yet sent (the opening two, when the source ends before any event) go with the last one.
  */
-async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
+async function* streamFrames(
+  opened: OpenedStream,
+  builder: ResponseBuilder,
+  ctx: { config(): object },
+) {
   let text = builder.take(
     ["response.created", { response: builder.response("in_progress") }],
     ["response.in_progress", { response: builder.response("in_progress") }],
@@ -64,7 +68,7 @@ async function* streamFrames(opened: OpenedStream, builder: ResponseBuilder) {
       { response: builder.response(status) },
     ]);
   } catch (error) {
-    const { body } = errorBody(error);
+    const { body } = errorBody(error, ctx.config());
     builder.error = { code: body.error.code ?? "server_error", message: body.error.message };
     yield text + builder.take(["response.failed", { response: builder.response("failed") }]);
   } finally {
