@@ -490,6 +490,55 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Gives session `from`'s file to session `to`, when `to` has none: a session whose id changed
+   * keeps its history. Done under both files' locks, and atomically: the file is linked under its
+   * new name (which fails, leaving both as they were, should `to` have one by then) and only then
+   * unlinked from the old. Its images stay where its lines name them (`<from>.files/`).
+   *
+   * @param options.writtenBefore adopt only a file last written before this time (ms since the
+   * epoch): one written since belongs to whoever writes it under its own id
+   * @returns whether `from` was adopted (false: `to` exists, or `from` is no plain session file,
+   * or one written since `writtenBefore`)
+   * @throws {GatewayError} INVALID_PARAMS for an id that is not a safe file name
+   */
+  async adopt(
+    agentId: string,
+    from: string,
+    to: string,
+    options: { writtenBefore?: number } = {},
+  ): Promise<boolean> {
+    const fromPath = this.file(agentId, from);
+    const toPath = this.file(agentId, to);
+    const adopted = await this.#locked(toPath, () =>
+      this.#locked(fromPath, async () => {
+        if ((await Deno.lstat(toPath).catch(() => undefined)) !== undefined) return false;
+        const info = await Deno.lstat(fromPath).catch(() => undefined);
+        if (!info?.isFile || !(await containedRealPath(this.paths.agentsDir, fromPath))) {
+          return false;
+        }
+        const before = options.writtenBefore;
+        if (before !== undefined && (info.mtime?.getTime() ?? Infinity) >= before) return false;
+        try {
+          await Deno.link(fromPath, toPath);
+        } catch (error) {
+          if (error instanceof Deno.errors.AlreadyExists) return false;
+          throw error;
+        }
+        await Deno.remove(fromPath);
+        for (const path of [fromPath, toPath]) {
+          this.#ends.delete(path);
+          this.#tails.invalidate(path);
+        }
+        return true;
+      }));
+    if (adopted) {
+      this.#changed(agentId, from, "delete");
+      this.#changed(agentId, to, "replace");
+    }
+    return adopted;
+  }
+
   /** Every session file of every agent, or of `filter.agentId` only, newest first. */
   async list(filter: { agentId?: string } = {}): Promise<SessionFileInfo[]> {
     return await listSessionFiles(this.paths, filter);

@@ -18,7 +18,7 @@ import {
   type Usage,
   usageOf,
 } from "../../agent/providers/types.ts";
-import { ErrorCode, GatewayError } from "../../core/errors.ts";
+import { ErrorCode, GatewayError, isGatewayError } from "../../core/errors.ts";
 import type { HttpContext } from "../http_routes.ts";
 import { RequestError } from "./_request_error.ts";
 
@@ -206,7 +206,7 @@ async function* agentStream(
         : []
     );
   const sessionId = turn.user
-    ? cleanSessionId(turn.user) ?? await sessionIdOf(turn.user)
+    ? cleanSessionId(turn.user) ?? await hashedSessionId(ctx, agentId, turn.user)
     : HTTP_SESSION_ID;
   const queue = new EventQueue<AgentEvent>();
   const controller = new AbortController();
@@ -273,6 +273,63 @@ export async function sessionIdOf(user: string): Promise<string> {
   for (const byte of digest.subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
   const readable = user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 80);
   return `http-${readable}-h${hex}`;
+}
+
+/**
+ * The session id a `user` that is not clean had before hashed ids (see {@linkcode sessionIdOf}):
+ * its characters outside `[A-Za-z0-9_.:-]` as `_`, cut at 100. Values that differ only there
+ * shared it.
+ */
+export function legacySessionId(user: string): string {
+  return `http-${user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 100)}`;
+}
+
+/**
+ * Per session store, the agent/session pairs of hashed ids whose legacy session was looked for
+ * in this process.
+ */
+const adoptionChecked = new WeakMap<object, Set<string>>();
+/** Most pairs remembered; past it the set starts again (a pair looked at again finds nothing). */
+const MAX_ADOPTION_CHECKED = 10_000;
+
+/**
+ * The hashed session of a `user` that is not clean; the first time it is asked in this process,
+ * the session it had before the ids were hashed ({@linkcode legacySessionId}) becomes it, when it
+ * has none yet and the legacy one exists, last written before the gateway started (once: the
+ * first such user to come back inherits it; a clean user of that id who wrote it since keeps it).
+ */
+async function hashedSessionId(ctx: HttpContext, agentId: string, user: string): Promise<string> {
+  const sessionId = await sessionIdOf(user);
+  const sessions = ctx.services.sessions;
+  let checked = adoptionChecked.get(sessions);
+  if (!checked) adoptionChecked.set(sessions, checked = new Set());
+  const key = `${agentId}/${sessionId}`;
+  if (checked.has(key)) return sessionId;
+  const legacy = legacySessionId(user);
+  try {
+    // A legacy file written since the gateway started is a clean user's own (`bob_corp`'s).
+    const writtenBefore = ctx.gateway.startedAt;
+    if (await sessions.adopt(agentId, legacy, sessionId, { writtenBefore })) {
+      ctx.logger.info("openai api: a user's legacy session adopted", {
+        agentId,
+        from: legacy,
+        to: sessionId,
+      });
+    }
+  } catch (error) {
+    // A malformed agent id: the run itself reports it.
+    if (isGatewayError(error)) return sessionId;
+    ctx.logger.warn("openai api: a legacy session could not be adopted", {
+      agentId,
+      from: legacy,
+      to: sessionId,
+      error: String(error),
+    });
+    return sessionId;
+  }
+  if (checked.size >= MAX_ADOPTION_CHECKED) checked.clear();
+  checked.add(key);
+  return sessionId;
 }
 
 /** A small unbounded async queue: the agent pushes, the HTTP stream pulls. */

@@ -127,3 +127,53 @@ Deno.test("agent:<id> caps its model calls at max_tokens / max_completion_tokens
   });
   assertEquals(env.upstream.requests.at(-1)!.body.max_tokens, sent[2].max_tokens);
 });
+
+Deno.test("agent:<id> gives a user's session from before hashed ids to the first user to come back", async () => {
+  await using env = await startChatGateway();
+  env.upstream.setDefault({ text: "Welcome back" });
+  const { sessions } = env.gw.gateway.services;
+  // bob@corp's session as an earlier version named it: its characters outside [A-Za-z0-9_.:-]
+  // as `_`, the id bob corp (and the clean name bob_corp) shared.
+  const legacy = "http-bob_corp";
+  const time = new Date().toISOString();
+  await sessions.append(
+    "main",
+    legacy,
+    { role: "user", content: "My name is Bob", time },
+    { role: "assistant", content: "Hello Bob", time },
+  );
+  // Written by an earlier version, before this gateway started; one written since is the clean
+  // user bob_corp's own (the first test) and is not taken.
+  const written = new Date(Date.now() - 86_400_000);
+  await Deno.utime(sessions.file("main", legacy), written, written);
+  const client = sdk(env);
+  const ask = (user: string) =>
+    client.chat.completions.create({
+      model: "agent:main",
+      messages: [{ role: "user", content: `Who am I? (${user})` }],
+      user,
+    });
+  await ask("bob@corp");
+  const hashed = await sessionIdOf("bob@corp");
+  const history = await env.gw.gateway.services.chat.history("main", hashed);
+  assertEquals(history.messages.map((m) => m.content), [
+    "My name is Bob",
+    "Hello Bob",
+    "Who am I? (bob@corp)",
+    "Welcome back",
+  ]);
+  // The model saw the history: system prompt, the two old messages and the new one.
+  assertEquals(env.upstream.requests[0].body.messages.length, 4);
+  assertEquals(await sessions.exists("main", legacy), false);
+
+  // Adopted once: another user of the old shared id starts afresh, bob@corp keeps its own.
+  await ask("bob corp");
+  assertEquals(env.upstream.requests[1].body.messages.length, 2);
+  await ask("bob@corp");
+  assertEquals(env.upstream.requests[2].body.messages.length, 6);
+
+  const log = await Deno.readTextFile(env.gw.paths.logFile);
+  const adoptions = log.split("\n").filter((line) => line.includes("legacy session adopted"));
+  assertEquals(adoptions.length, 1, log);
+  assertMatch(adoptions[0], new RegExp(hashed));
+});
