@@ -3,7 +3,12 @@
  * the GGUF's own chat template, streamed tokens, function calling for tools, and abort.
  */
 
-import type { ChatModelFunctions, LLamaChatGenerateResponseOptions } from "node-llama-cpp";
+import type {
+  ChatModelFunctions,
+  Llama,
+  LLamaChatGenerateResponseOptions,
+  LlamaGrammar,
+} from "node-llama-cpp";
 import type { LocalModelStore } from "../models/model_store.ts";
 import { toChatHistory, toFunctions, toolCallEvents } from "./_llama_history.ts";
 import { LocalRuntime, type LocalRuntimeSettings } from "./_llama_runtime.ts";
@@ -102,9 +107,19 @@ async function* streamLocal(
   const chosen = typeof request.toolChoice === "object"
     ? tools.filter((tool) => tool.name === (request.toolChoice as { name: string }).name)
     : tools;
+  const format = request.responseFormat?.type === "text" ? undefined : request.responseFormat;
+  if (format && chosen.length) {
+    // node-llama-cpp calls functions through a grammar of its own, and takes no second one.
+    throw new ProviderError(
+      "bad_request",
+      providerId,
+      "response_format cannot be combined with tools on a local model: leave one out",
+    );
+  }
   let settled = false;
   const generation = runtime.use(request.model, model.path, signal, async (loaded) => {
     const { LlamaChat } = await import("node-llama-cpp");
+    const grammar = format ? await grammarOf(loaded.model.llama, format, providerId) : undefined;
     const chat = new LlamaChat({
       contextSequence: loaded.sequence,
       autoDisposeSequence: false,
@@ -114,7 +129,8 @@ async function* streamLocal(
     // The sequence's meter also counts the tokens of function calls, which `onToken` does not see.
     const meterBefore = loaded.sequence.tokenMeter.getState();
     try {
-      const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
+      // Functions or a grammar, never both (checked above): the options' type is a union of the two.
+      const options = {
         signal,
         maxTokens: request.maxTokens,
         temperature: request.temperature ?? 0.8,
@@ -125,7 +141,8 @@ async function* streamLocal(
           if (text) queue.push({ type: "text", text });
         },
         ...(chosen.length ? { functions: toFunctions(chosen), documentFunctionParams: true } : {}),
-      };
+        ...(grammar ? { grammar } : {}),
+      } as LLamaChatGenerateResponseOptions<ChatModelFunctions>;
       const response = await chat.generateResponse(toChatHistory(request.messages), options);
       const calls = response.functionCalls ?? [];
       for (const event of toolCallEvents(calls, chosen)) queue.push(event);
@@ -176,6 +193,47 @@ async function* streamLocal(
       stopped.abort();
       await generation.catch(() => {});
     }
+  }
+}
+
+/**
+ * The grammar that holds the answer to OpenAI's `response_format`: any JSON value for
+ * `json_object` (or a `json_schema` without a schema), else the schema's. node-llama-cpp turns a
+ * JSON schema into a grammar itself; one it cannot turn is the request's fault (400).
+ *
+ * @throws {ProviderError} bad_request for a format or schema that cannot be applied
+ */
+async function grammarOf(
+  llama: Llama,
+  format: Record<string, unknown>,
+  providerId: string,
+): Promise<LlamaGrammar> {
+  const schema = format.type === "json_schema"
+    ? (format.json_schema as { schema?: unknown } | undefined)?.schema
+    : undefined;
+  if (format.type === "json_object" || (format.type === "json_schema" && schema === undefined)) {
+    return await llama.getGrammarFor("json");
+  }
+  if (format.type !== "json_schema") {
+    throw new ProviderError(
+      "bad_request",
+      providerId,
+      `response_format type ${String(format.type)} is not supported: use text, json_object or ` +
+        "json_schema",
+    );
+  }
+  try {
+    // A client's schema, checked by the conversion itself: the generic type can only be asserted.
+    return await llama.createGrammarForJsonSchema(schema as { const: string });
+  } catch (error) {
+    throw new ProviderError(
+      "bad_request",
+      providerId,
+      `The response_format JSON schema cannot be applied by a local model: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
   }
 }
 

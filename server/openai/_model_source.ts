@@ -26,6 +26,8 @@ import { RequestError } from "./_request_error.ts";
 export type Turn = Omit<ChatRequest, "model" | "signal"> & {
   /** Names the session of an agent run (OpenAI's `user` field). */
   user?: string;
+  /** The request field `responseFormat` came from, for a refusal. @default "response_format" */
+  formatParam?: "text.format";
 };
 
 /**
@@ -121,7 +123,11 @@ function providerStream(ctx: HttpContext, model: string, turn: Turn): EventStrea
   const resolved = ctx.services.providers.resolve(model);
   const api = resolved.provider.api;
   if (api !== "openai") {
-    refuseUnsupported(turn, `${api} models (provider ${resolved.providerId})`, api === "anthropic");
+    // Local models honour a JSON format with a grammar (llamacpp.ts); Anthropic has no such mode.
+    refuseUnsupported(turn, `${api} models (provider ${resolved.providerId})`, {
+      parallelCalls: api === "anthropic",
+      formats: api === "llamacpp",
+    });
   }
   const request = { ...turn, model: resolved.model, signal: ctx.signal };
   const reads = resolved.provider.streamReads?.(request) ??
@@ -159,11 +165,19 @@ function oneByOne(events: AsyncIterator<StreamEvent>): EventStream {
  * equivalent there, and a client that asked for them must not get an answer made without them.
  * Values that ask for nothing (`logprobs: false`, a penalty of 0, an empty `logit_bias`) pass.
  *
+ * A JSON output format (`response_format`, `text.format`) is refused alike where it cannot be
+ * applied: an answer that ignored it would read as the format asked for.
+ *
  * @param where what cannot honour them, for the message
- * @param parallelCalls whether `parallel_tool_calls: false` can be honoured (Anthropic maps it)
+ * @param can.parallelCalls whether `parallel_tool_calls: false` can be honoured (Anthropic maps it)
+ * @param can.formats whether a JSON output format can be honoured
  * @throws {RequestError}
  */
-function refuseUnsupported(turn: Turn, where: string, parallelCalls: boolean): void {
+function refuseUnsupported(
+  turn: Turn,
+  where: string,
+  can: { parallelCalls: boolean; formats: boolean },
+): void {
   const param = turn.logprobs
     ? "logprobs"
     : turn.topLogprobs
@@ -174,8 +188,10 @@ function refuseUnsupported(turn: Turn, where: string, parallelCalls: boolean): v
     ? "presence_penalty"
     : turn.frequencyPenalty
     ? "frequency_penalty"
-    : !parallelCalls && turn.parallelToolCalls === false && turn.tools?.length
+    : !can.parallelCalls && turn.parallelToolCalls === false && turn.tools?.length
     ? "parallel_tool_calls"
+    : !can.formats && turn.responseFormat && turn.responseFormat.type !== "text"
+    ? turn.formatParam ?? "response_format"
     : undefined;
   if (param) {
     throw new RequestError(
@@ -193,7 +209,11 @@ async function* agentStream(
   turn: Turn,
 ): AsyncGenerator<StreamEvent[]> {
   // The agent's own tools run server-side: `parallel_tool_calls` is not the client's to set.
-  refuseUnsupported(turn, `agent models (${AGENT_PREFIX}${agentId})`, true);
+  // Nor is the answer's format: the agent answers in its own words, between tool calls.
+  refuseUnsupported(turn, `agent models (${AGENT_PREFIX}${agentId})`, {
+    parallelCalls: true,
+    formats: false,
+  });
   const last = turn.messages.findLast((message) => message.role === "user");
   if (!last || last.role !== "user") {
     throw new GatewayError(ErrorCode.INVALID_PARAMS, "messages must contain a user message");

@@ -170,7 +170,7 @@ export function responsesTurn(body: ResponsesBody): Turn {
   const responseFormat = responseFormatOf(body.text?.format);
   return {
     messages,
-    ...(responseFormat ? { responseFormat } : {}),
+    ...(responseFormat ? { responseFormat, formatParam: "text.format" as const } : {}),
     ...(tools.length ? { tools } : {}),
     ...(choice ? { toolChoice: typeof choice === "string" ? choice : { name: choice.name } } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),

@@ -217,3 +217,45 @@ Deno.test("llamacpp provider turns a function call the model makes into a tool_c
     await provider.close!();
   }
 });
+
+Deno.test("llamacpp provider holds its answer to response_format's JSON schema with a grammar", async () => {
+  await using tiny = await tinyModelStore();
+  const provider = createLlamaCppProvider("llamacpp", { store: tiny.store, settings });
+  const ask = (responseFormat: Record<string, unknown>, tools?: boolean) =>
+    collect(provider.stream({
+      model: TINY_MODEL_ID,
+      messages: [{ role: "user", content: "Answer in JSON" }],
+      maxTokens: 60,
+      temperature: 0,
+      responseFormat,
+      ...(tools
+        ? { tools: [{ name: "clock", description: "", parameters: { type: "object" } }] }
+        : {}),
+    }));
+  try {
+    // A random-weight model writes only what the grammar allows: the one value the schema has.
+    const events = await ask({
+      type: "json_schema",
+      json_schema: {
+        name: "answer",
+        schema: {
+          type: "object",
+          properties: { answer: { enum: ["yes"] }, sure: { const: true } },
+          required: ["answer", "sure"],
+          additionalProperties: false,
+        },
+      },
+    });
+    const text = events.map((e) => e.type === "text" ? e.text : "").join("");
+    assertEquals(JSON.parse(text), { answer: "yes", sure: true });
+    const finish = events.at(-1);
+    assertEquals(finish?.type === "finish" && finish.reason, "stop");
+    // What the grammar cannot hold together with tools, or a format there is none of, is refused.
+    const both = await assertRejects(() => ask({ type: "json_object" }, true));
+    assert(isProviderError(both) && both.kind === "bad_request", String(both));
+    const unknown = await assertRejects(() => ask({ type: "yaml" }));
+    assert(isProviderError(unknown) && unknown.kind === "bad_request", String(unknown));
+  } finally {
+    await provider.close!();
+  }
+});

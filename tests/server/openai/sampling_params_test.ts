@@ -147,6 +147,27 @@ Deno.test("Anthropic models map user and parallel_tool_calls, and refuse what th
     assertEquals(refused.param, param);
     assertMatch(refused.message, new RegExp(`${param} is not supported for anthropic models`));
   }
+  // Anthropic has no JSON mode to hold an answer to: a format is refused, not ignored.
+  const format = await assertRejects(
+    () =>
+      client.chat.completions.create({
+        model: "claude-test",
+        messages,
+        response_format: { type: "json_object" },
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(format.param, "response_format");
+  const textFormat = await assertRejects(
+    () =>
+      client.responses.create({
+        model: "claude-test",
+        input: "Hi",
+        text: { format: { type: "json_schema", name: "x", schema: { type: "object" } } },
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(textFormat.param, "text.format");
   assertEquals(anthropic.requests.length, 0, "nothing refused reached the provider");
 
   // What asks for nothing passes; the equivalents are mapped.
@@ -187,7 +208,37 @@ Deno.test("agent models refuse the sampling extras an agent run cannot honour", 
   );
   assertEquals(refused.param, "logprobs");
   assertMatch(refused.message, /agent:main/);
+  // An agent answers in its own words: a JSON format would be ignored, and is refused.
+  const format = await assertRejects(
+    () =>
+      sdk(env).chat.completions.create({
+        model: "agent:main",
+        messages: [{ role: "user", content: "Hi" }],
+        response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } },
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(format.param, "response_format");
+  assertMatch(format.message, /response_format is not supported for agent models \(agent:main\)/);
+  const textFormat = await assertRejects(
+    () =>
+      sdk(env).responses.create({
+        model: "agent:main",
+        input: "Hi",
+        text: { format: { type: "json_object" } },
+      }),
+    OpenAI.BadRequestError,
+  );
+  assertEquals(textFormat.param, "text.format");
   assertEquals(env.upstream.requests.length, 0);
+  // Plain text asks for nothing: it passes, and the answer claims only that.
+  env.upstream.reply({ text: "Hello" });
+  const answer = await sdk(env).responses.create({
+    model: "agent:main",
+    input: "Hi",
+    text: { format: { type: "text" } },
+  });
+  assertEquals([answer.output_text, answer.text?.format], ["Hello", { type: "text" }]);
 });
 
 Deno.test("local llama.cpp models refuse the sampling extras they cannot honour", async () => {
