@@ -22,7 +22,7 @@ import { turnContext, withSummary } from "./turn_context.ts";
 import { memoryFlush } from "./memory_flush.ts";
 import { configSecrets, gatewayCodeOf, redactText, upstreamStatusOf } from "./providers/errors.ts";
 import type { ResolvedModel } from "./providers/registry.ts";
-import type { ChatMessage, ContentPart, ToolCall, Usage } from "./providers/types.ts";
+import type { ChatMessage, ContentPart, FinishReason, ToolCall, Usage } from "./providers/types.ts";
 import type { SessionMessage } from "./sessions/session_store.ts";
 import { buildToolSet, runToolCall, type ToolSet } from "./tool_calls.ts";
 import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
@@ -162,11 +162,14 @@ export async function runAgent(
     // The user's message was being written while the context was built; it is in the file
     // before the model sees it.
     await written;
+    // The request's token limit is the whole turn's: each call gets what the earlier ones left.
+    let tokensLeft = request.maxTokens;
     for (let round = 0;; round++) {
       // The last allowed round offers no tools, so the model has to answer in words.
       const offerTools = toolSet.specs.length > 0 && round < agent.maxIterations - 1;
       const calls: ToolCall[] = [];
       let usage: Usage | undefined;
+      let finish: FinishReason = "stop";
       partial = "";
       for await (
         const event of resolved.provider.stream({
@@ -178,10 +181,7 @@ export async function runAgent(
           ),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
-          maxTokens: Math.min(
-            request.maxTokens ?? Infinity,
-            resolved.entry?.maxTokens ?? budget.reserve,
-          ),
+          maxTokens: Math.min(tokensLeft ?? Infinity, resolved.entry?.maxTokens ?? budget.reserve),
           signal,
         })
       ) {
@@ -192,14 +192,26 @@ export async function runAgent(
           calls.push(event.call);
         } else if (event.type === "finish") {
           usage = event.usage;
+          finish = event.reason;
         }
       }
       if (usage) addUsage(deps, run, total, usage);
+      if (tokensLeft !== undefined) {
+        // The provider's count where it gave one, else an estimate of what the model wrote.
+        tokensLeft -= usage?.completionTokens ??
+          estimateTextTokens(partial + calls.map((call) => call.name + call.arguments).join(""));
+      }
+      // A model stopped at its token limit (a call's arguments may be cut short), or a turn
+      // with no tokens left for the model to read its tools' results: the turn ends here, and
+      // says why. Its calls are not run.
+      const cut = finish === "length" ||
+        (calls.length > 0 && tokensLeft !== undefined && tokensLeft <= 0);
+      const uncalled = cut && calls.length ? calls.splice(0) : undefined;
       // A round that offered no tools is the last: calls the model makes anyway are not run
       // (a model that ignores the missing tools would otherwise call them round after round),
       // and the answer says so in the text every client and the session keep.
-      const unrun = offerTools || !calls.length ? undefined : calls.splice(0);
-      if (unrun) {
+      const unrun = offerTools || !calls.length ? uncalled : calls.splice(0);
+      if (unrun && !uncalled) {
         const limit = toolSet.specs.length > 0 ? agent.maxIterations : undefined;
         const notice = unrunNotice(unrun, limit);
         send({ type: "delta", text: partial ? `\n\n${notice}` : notice });
@@ -226,7 +238,14 @@ export async function runAgent(
       const text = partial;
       partial = "";
       if (!calls.length) {
-        send({ type: "done", usage: total, text, aborted: false, ...names(resolved) });
+        send({
+          type: "done",
+          usage: total,
+          text,
+          aborted: false,
+          ...names(resolved),
+          finishReason: cut ? "length" : "stop",
+        });
         return;
       }
       messages.push({ role: "assistant", content: text, toolCalls: calls });

@@ -41,6 +41,11 @@ export type AgentEvent =
     aborted: boolean;
     provider: string;
     model: string;
+    /**
+     * Why the turn ended: `length` when its model stopped at a token limit (its own, or what was
+     * left of the request's `maxTokens`), else `stop`. Absent for an aborted turn.
+     */
+    finishReason?: "stop" | "length";
   }
   | {
     type: "error";
@@ -114,7 +119,10 @@ export interface AgentRunRequest {
   provider?: string;
   systemPrompt?: string;
   temperature?: number;
-  /** At most this many tokens in each model call's answer (below the model's own limit). */
+  /**
+   * At most this many output tokens for the whole turn: each model call may write what is left
+   * (never above the model's own limit), and the turn ends, reason `length`, when none is.
+   */
   maxTokens?: number;
   /** Offer the agent's tools. @default true */
   tools?: boolean;

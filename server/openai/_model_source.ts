@@ -245,7 +245,8 @@ async function* agentStream(
     for await (const event of queue) {
       if (event.type === "delta") yield [{ type: "text", text: event.text }];
       else if (event.type === "done") {
-        yield [{ type: "finish", reason: "stop", usage: event.usage }];
+        // `length`: the turn ended at its token budget, or its model at its limit.
+        yield [{ type: "finish", reason: event.finishReason ?? "stop", usage: event.usage }];
       } else if (event.type === "error") {
         // The provider's failure as the plain-model path reports it (_errors.ts errorBody):
         // its message, and its status (502, 504) where that is not its code's.

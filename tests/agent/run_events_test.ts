@@ -93,6 +93,7 @@ Deno.test("runAgent hands a streamed turn with a tool call its events in order: 
       aborted: false,
       provider: "fake",
       model: "gpt-test",
+      finishReason: "stop",
     },
   ]);
   // The model saw the tool's answer on its second call, and the session holds the whole turn.

@@ -8,6 +8,8 @@ import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { sessionIdOf } from "../../../server/openai/_model_source.ts";
+import { defineTool } from "../../../tools/tool.ts";
+import { z } from "zod";
 
 function sdk(env: { gw: { baseUrl: string; token: string | undefined } }) {
   return new OpenAI({ baseURL: `${env.gw.baseUrl}/v1`, apiKey: env.gw.token!, maxRetries: 0 });
@@ -176,4 +178,70 @@ Deno.test("agent:<id> gives a user's session from before hashed ids to the first
   const adoptions = log.split("\n").filter((line) => line.includes("legacy session adopted"));
   assertEquals(adoptions.length, 1, log);
   assertMatch(adoptions[0], new RegExp(hashed));
+});
+
+Deno.test("agent:<id> spends max_tokens over the whole turn and reports finish_reason length", async () => {
+  await using env = await startChatGateway();
+  let runs = 0;
+  env.gw.gateway.services.tools.register(defineTool({
+    name: "echo",
+    description: "Repeats the text",
+    parameters: z.object({ text: z.string() }),
+    run: ({ text }) => {
+      runs++;
+      return Promise.resolve({ content: `echo: ${text}` });
+    },
+  }));
+  const client = sdk(env);
+  const ask = (max_tokens: number) =>
+    client.chat.completions.create({
+      model: "agent:main",
+      messages: [{ role: "user", content: "Echo hi" }],
+      max_tokens,
+    });
+
+  // Each call may write what the earlier ones left, as the provider counted them.
+  env.upstream.reply(
+    {
+      toolCalls: [{ name: "echo", arguments: { text: "hi" } }],
+      usage: { prompt: 5, completion: 12 },
+    },
+    { text: "Done", usage: { prompt: 9, completion: 5 } },
+  );
+  const whole = await ask(30);
+  assertEquals(env.upstream.requests.map((r) => r.body.max_tokens), [30, 18]);
+  assertEquals([whole.choices[0].finish_reason, whole.usage?.completion_tokens], ["stop", 17]);
+  assertEquals(runs, 1);
+
+  // A budget spent on tool calls ends the turn there: the calls are not run (nothing is left
+  // to read their results), and the client is told the answer was cut.
+  env.upstream.reply({
+    toolCalls: [{ name: "echo", arguments: { text: "again" } }],
+    usage: { prompt: 5, completion: 20 },
+  });
+  const spent = await ask(20);
+  assertEquals(env.upstream.requests.length, 3);
+  assertEquals([spent.choices[0].finish_reason, runs], ["length", 1]);
+
+  // A model that stops at the limit it was given: length, streamed and not, and for responses.
+  env.upstream.setDefault({ text: "Cut sho", finishReason: "length" });
+  assertEquals((await ask(3)).choices[0].finish_reason, "length");
+  const stream = await client.chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Hi" }],
+    max_tokens: 3,
+    stream: true,
+  });
+  const reasons: (string | null)[] = [];
+  for await (const chunk of stream) reasons.push(chunk.choices[0]?.finish_reason ?? null);
+  assertEquals(reasons.filter(Boolean), ["length"]);
+  const response = await client.responses.create({
+    model: "agent:main",
+    input: "Hi",
+    max_output_tokens: 16,
+  });
+  assertEquals(
+    [response.status, response.incomplete_details?.reason],
+    ["incomplete", "max_output_tokens"],
+  );
 });
