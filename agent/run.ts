@@ -207,6 +207,14 @@ export async function runAgent(
       const cut = finish === "length" ||
         (calls.length > 0 && tokensLeft !== undefined && tokensLeft <= 0);
       const uncalled = cut && calls.length ? calls.splice(0) : undefined;
+      if (uncalled) {
+        deps.logger.warn("a turn ended at its token limit with tool calls not run", {
+          agentId,
+          sessionId,
+          reason: finish === "length" ? "the model's token limit" : "the request's maxTokens spent",
+          tools: uncalled.map((call) => call.name),
+        });
+      }
       // A round that offered no tools is the last: calls the model makes anyway are not run
       // (a model that ignores the missing tools would otherwise call them round after round),
       // and the answer says so in the text every client and the session keep.
