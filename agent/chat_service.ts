@@ -4,14 +4,14 @@
  * clients, and abort.
  */
 
-import { ErrorCode, GatewayError } from "../core/errors.ts";
+import { ErrorCode, GatewayError, isAbortError } from "../core/errors.ts";
 import { importLazily, loadOnce } from "../core/lazy_module.ts";
 import type { AgentEvent, AgentRunDeps, AgentRunRequest } from "./run_types.ts";
 import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
 import type { CompactResult } from "./compaction.ts";
 import { contextBudget } from "./context_window.ts";
-import type { Usage } from "./providers/types.ts";
+import { isProviderError, type Usage } from "./providers/types.ts";
 
 // The run loop (with the turn's input, context, compaction, memory flush and tool calls: ~11
 // modules) loads with the first turn, resend or compaction: an idle gateway keeps none of it
@@ -57,7 +57,16 @@ export interface ChatRunOptions {
 interface SessionQueue {
   tail: Promise<unknown>;
   controllers: Set<AbortController>;
+  /** Settles when the session's pending reset or delete has run (see `exclusive`). */
+  exclusive?: Promise<unknown>;
 }
+
+/**
+ * How long a reset or delete waits for the session's aborted runs and compactions to end
+ * tidily (a partial answer written) before it goes on without them; what they write later is
+ * dropped (`SessionStore.beginTurn`, `appendUnlessReset`).
+ */
+const STOP_WAIT_MS = 2_000;
 
 /** A compaction asked for by hand (`sessions.compact`), which an abort of its session stops. */
 interface HandCompaction {
@@ -85,26 +94,16 @@ export class ChatService {
   async run(request: AgentRunRequest, options: ChatRunOptions = {}): Promise<ChatOutcome> {
     const prepared = prepareRun(this.#deps, request);
     const { agentId, sessionId } = request;
-    // Validates the ids; a session this store did not write last is looked at on disk (a link
-    // out of the state dir is refused before anything reads or writes through it).
-    const checking = this.#deps.sessions.check(agentId, sessionId);
-    if (checking) await checking;
-    if (request.mode === "resend" || request.mode === "edit") {
-      const { lastUserMessage } = await loadTurnInput();
-      if (!(await lastUserMessage(this.#deps.sessions, agentId, sessionId))) {
-        throw new GatewayError(
-          ErrorCode.NOT_FOUND,
-          `Session ${agentId}/${sessionId} has no user message to ${request.mode}`,
-        );
-      }
-    }
+    const mode = request.mode ?? "send";
     const key = `${agentId}/${sessionId}`;
     const waiting = this.#queues.get(key);
+    // Validates the ids before anything queues (no file is looked at).
+    this.#deps.sessions.file(agentId, sessionId);
     // The message's append checks the file with a stat: started now, it runs while the turn is
     // prepared. A session with a run in progress appends later, and stats then.
-    if (!waiting && (request.mode ?? "send") === "send") {
-      this.#deps.sessions.prepareAppend(agentId, sessionId);
-    }
+    if (!waiting && mode === "send") this.#deps.sessions.prepareAppend(agentId, sessionId);
+    // The session is joined before anything is awaited: arrival order is run order, and an
+    // `abortPrevious` aborts exactly the runs that came before it.
     const queue = waiting ?? { tail: Promise.resolve(), controllers: new Set() };
     this.#queues.set(key, queue);
     if (options.abortPrevious) { for (const controller of queue.controllers) controller.abort(); }
@@ -113,8 +112,26 @@ export class ChatService {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
     queue.controllers.add(controller);
-    const execute = () =>
-      this.#execute({ ...prepared, request: { ...request, signal: controller.signal } }, options);
+    const execute = () => {
+      const run = { ...prepared, request: { ...request, signal: controller.signal } };
+      // A session this store did not write last is looked at on disk (a link out of the state
+      // dir is refused before anything reads or writes through it); one it did costs nothing.
+      const checking = this.#deps.sessions.check(agentId, sessionId);
+      if (!checking && mode === "send") return this.#execute(run, options);
+      return (async () => {
+        await checking;
+        if (mode === "resend" || mode === "edit") {
+          const { lastUserMessage } = await loadTurnInput();
+          if (!(await lastUserMessage(this.#deps.sessions, agentId, sessionId))) {
+            throw new GatewayError(
+              ErrorCode.NOT_FOUND,
+              `Session ${agentId}/${sessionId} has no user message to ${mode}`,
+            );
+          }
+        }
+        return await this.#execute(run, options);
+      })();
+    };
     // A session with nothing running starts at once; otherwise after the runs before it.
     const turn = waiting ? queue.tail.catch(() => {}).then(execute) : execute();
     queue.tail = turn;
@@ -123,7 +140,14 @@ export class ChatService {
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       queue.controllers.delete(controller);
-      if (queue.tail === turn && queue.controllers.size === 0) this.#queues.delete(key);
+      this.#release(key, queue, turn);
+    }
+  }
+
+  /** Forgets a session's queue once `last` was its last step and nothing else waits. */
+  #release(key: string, queue: SessionQueue, last: Promise<unknown>): void {
+    if (queue.tail === last && queue.controllers.size === 0 && !queue.exclusive) {
+      this.#queues.delete(key);
     }
   }
 
@@ -153,6 +177,9 @@ export class ChatService {
       });
       return outcome;
     }
+    // The runs before it have ended: this turn's writes are now the session's (and dropped if a
+    // reset or delete comes during it).
+    this.#deps.sessions.beginTurn(this.#deps.sessions.file(agentId, sessionId));
     const { runAgent } = await loadRunLoop();
     const { onEvent } = options;
     const sink = this.#deps.onRunEvent;
@@ -207,19 +234,57 @@ export class ChatService {
   }
 
   /**
-   * Aborts a session as {@linkcode abort} does and resolves once its runs and compactions have
-   * ended, their last lines (a partial answer, a tool's result) written: whoever empties,
-   * deletes or rewrites the file next finds nothing left to write into it. True when something
-   * was stopped.
+   * Runs `work` (a reset or delete of the session's file) as one step of the session's queue,
+   * joined at once: what comes later (runs, compactions) waits for it. Once `check` (the
+   * request's own validation) passes, the runs queued before it, its compactions and its
+   * sub-agents are aborted and given up to {@linkcode STOP_WAIT_MS} to end tidily (a partial
+   * answer is written before the file is emptied, not into it); then `work` runs, whether or not
+   * they ended: whatever they write later is dropped by the store. Later runs still start after
+   * the aborted ones have ended (one run at a time per session). Resolves with `work`'s result
+   * and whether something was stopped.
+   *
+   * @throws what `check` or `work` throws (with `check`'s, nothing was aborted)
    */
-  async stop(agentId: string, sessionId: string): Promise<boolean> {
-    const stopped = this.abort(agentId, sessionId);
+  async exclusive<T>(
+    agentId: string,
+    sessionId: string,
+    work: () => Promise<T>,
+    check?: () => Promise<unknown>,
+  ): Promise<{ stopped: boolean; result: T }> {
     const key = `${agentId}/${sessionId}`;
-    await Promise.all([
-      this.#queues.get(key)?.tail.catch(() => {}),
-      ...[...this.#compactions.get(key) ?? []].map((compaction) => compaction.done),
-    ]);
-    return stopped;
+    const queue: SessionQueue = this.#queues.get(key) ??
+      { tail: Promise.resolve(), controllers: new Set() };
+    this.#queues.set(key, queue);
+    const before = queue.tail.catch(() => {});
+    const earlier = queue.exclusive;
+    const runs = [...queue.controllers];
+    const compactions = [...this.#compactions.get(key) ?? []];
+    const step = (async () => {
+      await earlier;
+      await check?.();
+      let stopped = false;
+      for (const controller of [...runs, ...compactions.map((c) => c.controller)]) {
+        if (!controller.signal.aborted) stopped = true;
+        controller.abort();
+      }
+      for (const listener of this.#abortListeners) {
+        if (listener(agentId, sessionId)) stopped = true;
+      }
+      const ended = Promise.all([before, ...compactions.map((c) => c.done)]);
+      await settledWithin(ended, STOP_WAIT_MS);
+      return { stopped, result: await work() };
+    })();
+    const done = step.catch(() => {});
+    queue.exclusive = done;
+    const tail = Promise.all([before, done]);
+    queue.tail = tail;
+    try {
+      return await step;
+    } finally {
+      if (queue.exclusive === done) delete queue.exclusive;
+      // Forgotten once the runs it waited for have ended too, if nothing joined meanwhile.
+      tail.then(() => this.#release(key, queue, tail));
+    }
   }
 
   /**
@@ -274,6 +339,9 @@ export class ChatService {
     // By hand, everything but the last turn is folded unless config asks to keep more.
     const keep = this.#deps.config().agents.defaults.compaction.keepRecentTokens ?? 0;
     const key = `${agentId}/${sessionId}`;
+    // A reset or delete under way goes first: the compaction then sees the emptied session.
+    const exclusive = this.#queues.get(key)?.exclusive;
+    if (exclusive) await exclusive;
     const controller = new AbortController();
     const compactions = this.#compactions.get(key) ?? new Set<HandCompaction>();
     this.#compactions.set(key, compactions);
@@ -293,8 +361,9 @@ export class ChatService {
     try {
       return await work;
     } catch (error) {
-      // Stopped by an abort of its session (chat.abort, sessions.reset or delete).
-      if (controller.signal.aborted) {
+      // Stopped by an abort of its session (chat.abort, sessions.reset or delete), or the
+      // compaction it joined was.
+      if (controller.signal.aborted || isAbort(error)) {
         throw new GatewayError(
           ErrorCode.ABORTED,
           `The compaction of session ${key} was aborted`,
@@ -325,4 +394,19 @@ export class ChatService {
     );
     await Promise.all([...tails, ...compactions]);
   }
+}
+
+/** Waits for `work` to settle, or `ms` at most. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
+/** An abort, as a provider, a signal or the store (a reset under it) reports one. */
+function isAbort(error: unknown): boolean {
+  return isAbortError(error) || (isProviderError(error) && error.kind === "aborted");
 }

@@ -92,7 +92,8 @@ export class SessionCompactor {
    * Compacts a session. A call while one runs for the same session waits for it and gets its
    * result, so two never run at once.
    *
-   * @throws the provider's error, or an abort; the session is then unchanged
+   * @throws the provider's error, or an abort (ABORTED also when the session was reset or
+   * deleted meanwhile: the summary is then not written); the session is then unchanged
    */
   compact(request: CompactRequest): Promise<CompactResult> {
     const key = `${request.agentId}/${request.sessionId}`;
@@ -109,13 +110,23 @@ export class SessionCompactor {
    * the provider's message), not as an internal one. A turn's own compaction keeps the
    * provider's error, whose kind sets the HTTP status of the API's answer.
    *
-   * @throws {GatewayError} for a provider's failure; an abort as it came
+   * @throws {GatewayError} for a provider's failure; ABORTED for an abort (its own or that of
+   * the compaction it joined); a signal's own abort as it came
    */
   async compactByHand(request: CompactRequest): Promise<CompactResult> {
     try {
       return await this.compact(request);
     } catch (error) {
-      if (!isProviderError(error) || error.kind === "aborted") throw error;
+      if (!isProviderError(error)) throw error;
+      // Also when the compaction this one joined was the one aborted: not an internal error.
+      if (error.kind === "aborted") {
+        throw new GatewayError(
+          ErrorCode.ABORTED,
+          `The compaction of session ${request.agentId}/${request.sessionId} was aborted`,
+          undefined,
+          { cause: error },
+        );
+      }
       const { code, message, retryAfterMs } = gatewayCodeOf(error);
       throw new GatewayError(
         code,
@@ -130,6 +141,8 @@ export class SessionCompactor {
     const { sessions } = this.#deps;
     const { agentId, sessionId, budget, signal } = request;
     const keepTokens = request.keepTokens ?? Math.floor(budget.prompt / 4);
+    // A reset or delete while the summary is written makes it a summary of nothing there.
+    const generation = sessions.generation(agentId, sessionId);
     // Walk back: choose the oldest user message that keeps at most `keepTokens` verbatim
     // (at least the last turn), then find the newest summary and where its cover ends.
     let keptFrom: number | undefined;
@@ -202,7 +215,12 @@ export class SessionCompactor {
       provider: request.resolved.providerId,
       model: request.resolved.model,
     };
-    await sessions.append(agentId, sessionId, entry);
+    if ((await sessions.appendUnlessReset(agentId, sessionId, generation, entry)) === undefined) {
+      throw new GatewayError(
+        ErrorCode.ABORTED,
+        `Session ${agentId}/${sessionId} was reset or deleted while it was compacted`,
+      );
+    }
     this.#deps.logger.info("session compacted", {
       agentId,
       sessionId,

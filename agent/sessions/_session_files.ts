@@ -81,6 +81,25 @@ export async function countSessionFiles(paths: StatePaths, agentId: string): Pro
  * @throws {GatewayError} INVALID_PARAMS for what is not a session file (or a bare file name
  * that several agents have), NOT_FOUND for a session file that does not exist
  */
+/**
+ * The agent and session a client-supplied path names, read from the path alone (nothing is
+ * looked at on disk, nothing is validated beyond the ids): undefined for a bare file name or
+ * what is not a session path. `resolveSessionPath` does the checks.
+ */
+export function sessionIdsOfPath(
+  paths: StatePaths,
+  path: string,
+): { agentId: string; sessionId: string } | undefined {
+  if (path.includes("\0") || !/[\\/]/.test(path)) return undefined;
+  const parts = relative(paths.agentsDir, resolve(paths.root, path)).split(sep);
+  if (parts.length !== 3 || parts[1] !== "sessions" || !parts[2].endsWith(".jsonl")) {
+    return undefined;
+  }
+  const sessionId = parts[2].slice(0, -".jsonl".length);
+  if (!isValidSessionId(parts[0]) || !isValidSessionId(sessionId)) return undefined;
+  return { agentId: parts[0], sessionId };
+}
+
 export async function resolveSessionPath(paths: StatePaths, path: string): Promise<SessionRef> {
   const outside = () =>
     new GatewayError(

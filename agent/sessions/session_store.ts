@@ -26,6 +26,7 @@ import {
   listSessionFiles,
   resolveSessionPath,
   type SessionFileInfo,
+  sessionIdsOfPath,
   type SessionRef,
 } from "./_session_files.ts";
 import { type CachedTail, SessionTails } from "./_session_tails.ts";
@@ -138,6 +139,10 @@ export class SessionStore {
   /** Stats started ahead of a checked append (see {@linkcode prepareAppend}). */
   #prestats = new Map<string, { at: number; info: Promise<Deno.FileInfo | undefined> }>();
   #listeners = new Set<(change: SessionChange) => void>();
+  /** Session file -> how many times it was reset or deleted through this store. */
+  #generations = new Map<string, number>();
+  /** Session file -> its generation when its current turn began (see {@linkcode beginTurn}). */
+  #turns = new Map<string, number>();
 
   constructor(paths: StatePaths) {
     this.paths = paths;
@@ -224,6 +229,37 @@ export class SessionStore {
     // With a write queued first, the file may change before this append's turn comes.
     if (this.#locks.has(path) || performance.now() - prestat.at > PRESTAT_MS) return undefined;
     return prestat.info;
+  }
+
+  /**
+   * The session's generation: it changes each time the session is reset or deleted. A writer
+   * that must not outlive one (a compaction) takes it when it starts and appends with
+   * {@linkcode appendUnlessReset}.
+   */
+  generation(agentId: string, sessionId: string): number {
+    return this.#generations.get(this.file(agentId, sessionId)) ?? 0;
+  }
+
+  /**
+   * Marks the start of a turn on the session file at `path` (as {@linkcode file} gave it): the
+   * turn's writes (`appendAndTail`, `appendToTurn`, `truncate`) are dropped once the session is
+   * reset or deleted, so a turn that outlives a reset (a tool that ignored the abort) writes
+   * nothing into the emptied or recreated file. One turn at a time per session (the chat
+   * service's queue); no file is touched.
+   */
+  beginTurn(path: string): void {
+    if (this.#turns.size >= MAX_REMEMBERED_ENDS) this.#turns.clear();
+    this.#turns.set(path, this.#generations.get(path) ?? 0);
+  }
+
+  /** True when the session was reset or deleted since its current turn began. */
+  #turnFenced(path: string): boolean {
+    const began = this.#turns.get(path);
+    return began !== undefined && began !== (this.#generations.get(path) ?? 0);
+  }
+
+  #fence(path: string): void {
+    this.#generations.set(path, (this.#generations.get(path) ?? 0) + 1);
   }
 
   async exists(agentId: string, sessionId: string): Promise<boolean> {
@@ -326,9 +362,25 @@ export class SessionStore {
    */
   async append(agentId: string, sessionId: string, ...entries: SessionEntry[]): Promise<number> {
     if (!entries.length) return await this.size(agentId, sessionId);
-    const appended = await this.#append(agentId, sessionId, entries, false);
+    const appended = await this.#append(agentId, sessionId, entries, {});
     await appended.written;
     return appended.offset;
+  }
+
+  /**
+   * Appends like {@linkcode append} while the session is still at `generation` (as
+   * {@linkcode generation} gave it); once it was reset or deleted nothing is written and
+   * undefined returned. The check and the write are one step: a reset comes before or after.
+   */
+  async appendUnlessReset(
+    agentId: string,
+    sessionId: string,
+    generation: number,
+    ...entries: SessionEntry[]
+  ): Promise<number | undefined> {
+    const appended = await this.#append(agentId, sessionId, entries, { generation });
+    await appended.written;
+    return appended.dropped ? undefined : appended.offset;
   }
 
   /**
@@ -345,7 +397,8 @@ export class SessionStore {
     ...entries: SessionMessage[]
   ): Promise<void> {
     if (!entries.length) return;
-    await (await this.#append(agentId, sessionId, entries, true)).written;
+    await (await this.#append(agentId, sessionId, entries, { unchecked: true, turn: true }))
+      .written;
   }
 
   /**
@@ -361,17 +414,24 @@ export class SessionStore {
     sessionId: string,
     ...entries: SessionEntry[]
   ): Promise<{ offset: number; tail?: SessionTailSnapshot; written: Promise<void> }> {
-    return await this.#append(agentId, sessionId, entries, false);
+    return await this.#append(agentId, sessionId, entries, { turn: true });
   }
 
-  /** `unchecked`: see {@linkcode appendToTurn}. */
+  /**
+   * `unchecked`: see {@linkcode appendToTurn}; `turn`: a turn's write, dropped when the session
+   * was reset or deleted since the turn began; `generation`: dropped unless the session is still
+   * at it. A dropped write answers `dropped` (a turn's message throws ABORTED instead).
+   */
   async #append(
     agentId: string,
     sessionId: string,
     entries: SessionEntry[],
-    unchecked: boolean,
-  ): Promise<{ offset: number; tail?: SessionTailSnapshot; written: Promise<void> }> {
+    options: { unchecked?: boolean; turn?: boolean; generation?: number },
+  ): Promise<
+    { offset: number; tail?: SessionTailSnapshot; written: Promise<void>; dropped?: boolean }
+  > {
     const path = this.file(agentId, sessionId);
+    const unchecked = options.unchecked === true;
     // Most entries carry no image: no promise per entry for them.
     const stored = entries.some((entry) => Array.isArray(entry.content))
       ? await Promise.all(entries.map((entry) => storeImages(entry, dirname(path), sessionId)))
@@ -381,7 +441,17 @@ export class SessionStore {
     const early = new Promise<{ offset: number; tail?: SessionTailSnapshot }>((resolve) => {
       checked = resolve;
     });
+    let dropped = false;
     const done = this.#locked(path, async () => {
+      if (
+        (options.turn && this.#turnFenced(path)) ||
+        (options.generation !== undefined &&
+          options.generation !== (this.#generations.get(path) ?? 0))
+      ) {
+        if (options.turn && !unchecked) throw sessionGone(agentId, sessionId);
+        dropped = true;
+        return 0;
+      }
       const lines = stored.map((entry) => JSON.stringify(entry));
       const text = lines.join("\n") + "\n";
       // Where this store's last append ended: when the file still has that size, nothing else
@@ -418,11 +488,13 @@ export class SessionStore {
       this.#tails.invalidate(path);
       return await this.#appendFenced(path, text);
     });
-    const written = done.then(() => this.#changed(agentId, sessionId, "append"));
+    const written = done.then(() => {
+      if (!dropped) this.#changed(agentId, sessionId, "append");
+    });
     // Whoever takes the early answer awaits `written`; a failure before it comes is thrown here.
     written.catch(() => {});
     const answer = await Promise.race([early, done.then((offset) => ({ offset }))]);
-    return { ...answer, written };
+    return { ...answer, written, ...(dropped ? { dropped } : {}) };
   }
 
   /**
@@ -432,6 +504,7 @@ export class SessionStore {
   async truncate(agentId: string, sessionId: string, offset: number): Promise<void> {
     const path = this.file(agentId, sessionId);
     await this.#locked(path, async () => {
+      if (this.#turnFenced(path)) throw sessionGone(agentId, sessionId);
       await sessionStat(path);
       if (!(await isLineStart(path, offset))) {
         throw new GatewayError(
@@ -481,8 +554,9 @@ export class SessionStore {
     this.#changed(agentId, sessionId, "replace");
   }
 
-  async #replacePath(path: string, messages: SessionEntry[]): Promise<void> {
+  async #replacePath(path: string, messages: SessionEntry[], fence = false): Promise<void> {
     await this.#locked(path, async () => {
+      if (fence) this.#fence(path);
       this.#ends.delete(path);
       this.#tails.invalidate(path);
       const text = messages.map((message) => JSON.stringify(message) + "\n").join("");
@@ -561,6 +635,14 @@ export class SessionStore {
     return await resolveSessionPath(this.paths, path);
   }
 
+  /**
+   * The agent and session a client-supplied path names, from the path alone (no file looked
+   * at, nothing checked: {@linkcode resolvePath} does that); undefined for a bare file name.
+   */
+  idsOfPath(path: string): { agentId: string; sessionId: string } | undefined {
+    return sessionIdsOfPath(this.paths, path);
+  }
+
   /** The last `limit` entries of the session file at `path`. */
   async preview(path: string, limit = 50): Promise<SessionEntry[]> {
     return (await this.page(path, limit)).messages;
@@ -570,6 +652,7 @@ export class SessionStore {
   async delete(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
     await this.#locked(ref.path, async () => {
+      this.#fence(ref.path);
       this.#ends.delete(ref.path);
       this.#tails.invalidate(ref.path);
       await Deno.remove(ref.path);
@@ -582,7 +665,7 @@ export class SessionStore {
   /** Empties the session file at `path`, keeping the file; its images go. */
   async reset(path: string): Promise<SessionRef> {
     const ref = await this.resolvePath(path);
-    await this.#replacePath(ref.path, []);
+    await this.#replacePath(ref.path, [], true);
     this.#changed(ref.agentId, ref.sessionId, "reset");
     await removeFiles(ref);
     return ref;
@@ -645,6 +728,14 @@ async function sessionStat(path: string): Promise<Deno.FileInfo | undefined> {
   }
   if (!info.isFile) throw notASession(path);
   return info;
+}
+
+/** What a turn's write meets once its session was reset or deleted under it. */
+function sessionGone(agentId: string, sessionId: string): GatewayError {
+  return new GatewayError(
+    ErrorCode.ABORTED,
+    `Session ${agentId}/${sessionId} was reset or deleted during this turn; nothing was written`,
+  );
 }
 
 function notASession(path: string): GatewayError {

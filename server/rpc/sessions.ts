@@ -8,6 +8,7 @@ import type { RpcContext } from "../context.ts";
 import { resolveAgent } from "../../agent/agents.ts";
 import { compactionReport } from "../../agent/compaction.ts";
 import { defineMethods } from "../method_table.ts";
+import type { SessionRef } from "../../agent/sessions/session_store.ts";
 
 export const sessionsMethods = defineMethods({
   "sessions.list": {
@@ -36,29 +37,48 @@ export const sessionsMethods = defineMethods({
   },
   "sessions.delete": {
     handler: async ({ path }, ctx) => {
-      const ref = await ctx.services.sessions.resolvePath(path);
-      // A run still answering would recreate the file it is deleted under: it ends, its last
-      // lines written, before the file goes.
-      await ctx.services.chat.stop(ref.agentId, ref.sessionId);
-      await endProcesses(ctx, ref);
-      await ctx.services.sessions.delete(path);
+      // One step of the session's queue: its runs and compactions are aborted (their last
+      // lines written, or dropped if they do not end soon), and later ones come after it.
+      const ref = await exclusive(ctx, path, async (ref) => {
+        await endProcesses(ctx, ref);
+        await ctx.services.sessions.delete(path);
+      });
       ctx.logger.info("session deleted", { path: ref.path, connId: ctx.connId });
       return { deleted: true, path: ref.path };
     },
   },
   "sessions.reset": {
     handler: async ({ path }, ctx) => {
-      const ref = await ctx.services.sessions.resolvePath(path);
-      // The partial answer of a run cut short here is written before the file is emptied, not
-      // into the emptied file.
-      await ctx.services.chat.stop(ref.agentId, ref.sessionId);
-      await endProcesses(ctx, ref);
-      await ctx.services.sessions.reset(path);
+      // As delete: the partial answer of a run cut short here is written before the file is
+      // emptied, and nothing of it after.
+      const ref = await exclusive(ctx, path, async (ref) => {
+        await endProcesses(ctx, ref);
+        await ctx.services.sessions.reset(path);
+      });
       ctx.logger.info("session reset", { path: ref.path, connId: ctx.connId });
       return { reset: true, path: ref.path };
     },
   },
 });
+
+/**
+ * Runs `work` on the session at `path` as an exclusive step of its queue
+ * (`ChatService.exclusive`), joined before anything is awaited when the path names the session
+ * by itself: a `chat.send` that arrives after the request runs after it. Returns the session.
+ */
+async function exclusive(
+  ctx: RpcContext,
+  path: string,
+  work: (ref: SessionRef) => Promise<void>,
+): Promise<SessionRef> {
+  const { sessions, chat } = ctx.services;
+  const ids = sessions.idsOfPath(path) ?? await sessions.resolvePath(path);
+  let ref!: SessionRef;
+  await chat.exclusive(ids.agentId, ids.sessionId, () => work(ref), async () => {
+    ref = await sessions.resolvePath(path);
+  });
+  return ref;
+}
 
 /** A session that ends takes its background commands with it (`tools.process.onSessionEnd`). */
 function endProcesses(ctx: RpcContext, ref: { agentId: string; sessionId: string }) {
