@@ -6,7 +6,7 @@
 
 import { ErrorCode, GatewayError, isAbortError } from "../core/errors.ts";
 import { importLazily, loadOnce } from "../core/lazy_module.ts";
-import type { AgentEvent, AgentRunDeps, AgentRunRequest } from "./run_types.ts";
+import type { AgentEvent, AgentRunDeps, AgentRunRequest, StopReason } from "./run_types.ts";
 import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
 import type { CompactResult } from "./compaction.ts";
@@ -36,6 +36,8 @@ export interface ChatOutcome {
   provider: string;
   model: string;
   error?: { code: ErrorCode; message: string; retryAfterMs?: number };
+  /** Why the answer ended with tool calls not run (see `StopReason`); absent otherwise. */
+  stopReason?: StopReason;
 }
 
 /**
@@ -193,6 +195,7 @@ export class ChatService {
           text: event.text,
           usage: event.usage,
         });
+        if (event.stopReason) outcome.stopReason = event.stopReason;
       } else if (event.type === "error") {
         Object.assign(outcome, { text: event.text, error: event.error });
       }

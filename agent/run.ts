@@ -28,7 +28,7 @@ import { buildToolSet, runToolCall, type ToolSet } from "./tool_calls.ts";
 import { LEAN_SCHEMA_WINDOW } from "./tool_schema.ts";
 import { skillsPrompt } from "./skills.ts";
 import { memoryPromptSection } from "./memory/memory_prompt.ts";
-import type { AgentEvent, AgentRunDeps, PreparedRun } from "./run_types.ts";
+import type { AgentEvent, AgentRunDeps, PreparedRun, StopReason } from "./run_types.ts";
 
 export type { AgentEvent, AgentRunDeps, AgentRunRequest, PreparedRun } from "./run_types.ts";
 
@@ -216,18 +216,21 @@ export async function runAgent(
         });
       }
       // A round that offered no tools is the last: calls the model makes anyway are not run
-      // (a model that ignores the missing tools would otherwise call them round after round),
-      // and the answer says so in the text every client and the session keep.
+      // (a model that ignores the missing tools would otherwise call them round after round).
+      // The answer stays the model's own words; why it stopped travels as `stopReason` (the
+      // line, `done`), and text-only clients add a note from it (turn_runner.ts `stopNote`).
       const unrun = offerTools || !calls.length ? uncalled : calls.splice(0);
+      // The limit is to blame only when an earlier round of this turn offered tools.
+      const stopReason: StopReason | undefined = !unrun || uncalled
+        ? undefined
+        : round > 0 && toolSet.specs.length > 0
+        ? "toolLimit"
+        : "noTools";
       if (unrun && !uncalled) {
-        const limit = toolSet.specs.length > 0 ? agent.maxIterations : undefined;
-        const notice = unrunNotice(unrun, limit);
-        send({ type: "delta", text: partial ? `\n\n${notice}` : notice });
-        partial = partial ? `${partial}\n\n${notice}` : notice;
         deps.logger.warn("a turn ended with tool calls not run", {
           agentId,
           sessionId,
-          reason: limit === undefined ? "no tools offered" : "maxIterations reached",
+          reason: stopReason,
           maxIterations: agent.maxIterations,
           tools: unrun.map((call) => call.name),
         });
@@ -240,7 +243,7 @@ export async function runAgent(
         model: resolved.model,
         ...(usage ? { usage } : {}),
         ...(calls.length ? { toolCalls: calls } : {}),
-        ...(unrun ? { unrunToolCalls: unrun } : {}),
+        ...(unrun ? { unrunToolCalls: unrun, stopReason } : {}),
       };
       await append(assistant);
       const text = partial;
@@ -253,6 +256,7 @@ export async function runAgent(
           aborted: false,
           ...names(resolved),
           finishReason: cut ? "length" : "stop",
+          ...(stopReason ? { stopReason } : {}),
         });
         return;
       }
@@ -356,19 +360,6 @@ function toolMessage(
     time: new Date().toISOString(),
     ...(isError ? { isError } : {}),
   };
-}
-
-/**
- * What the answer says when the model asked for tools in a round that offered none: the
- * agent's tool-round limit (`limit`, its maxIterations) was reached, or the turn had no tools.
- */
-function unrunNotice(calls: ToolCall[], limit: number | undefined): string {
-  const names = [...new Set(calls.map((call) => call.name))].join(", ");
-  return limit === undefined
-    ? `[The model asked for tools (${names}), but this turn offers none; they were not run.]`
-    : `[Stopped: the model was still calling tools after ${limit} model calls, this agent's ` +
-      `limit (maxIterations); its last tool calls (${names}) were not run. Send a message to ` +
-      `let it go on.]`;
 }
 
 function parseArgs(text: string): unknown {

@@ -46,6 +46,8 @@ export type AgentEvent =
      * left of the request's `maxTokens`), else `stop`. Absent for an aborted turn.
      */
     finishReason?: "stop" | "length";
+    /** Why the answer ended before the model was done; absent when it simply answered. */
+    stopReason?: StopReason;
   }
   | {
     type: "error";
@@ -60,6 +62,13 @@ export type AgentEvent =
   };
 
 /**
+ * Why a turn's answer ended while the model still asked for tools, which were not run:
+ * `toolLimit`, the agent's tool rounds (`maxIterations`) were used up; `noTools`, the turn
+ * offered the model no tools at all (none enabled, or `maxIterations` 1).
+ */
+export type StopReason = "toolLimit" | "noTools";
+
+/**
  * What a session's clients are told, in the agent's terms: its runs' events, what its tools
  * report, and words posted into it without a run. The server names each on the wire (`chat.*`,
  * `server/chat_events.ts`); nothing in the agent does.
@@ -71,6 +80,7 @@ export type RunEvent =
     usage: Usage;
     text: string;
     aborted: boolean;
+    stopReason?: StopReason;
     /** Absent when the run was aborted before it started (nothing was asked of a model). */
     provider?: string;
     model?: string;

@@ -6,13 +6,16 @@
 
 import type { Config } from "../core/config/schema.ts";
 import { GatewayError } from "../core/errors.ts";
+import type { StopReason } from "./run_types.ts";
 
 /** The part of the chat service a turn needs. */
 export interface ChatRunner {
   run(
     request: { agentId: string; sessionId: string; message: string },
     options?: { signal?: AbortSignal },
-  ): Promise<{ aborted: boolean; text: string; error?: { message: string } }>;
+  ): Promise<
+    { aborted: boolean; text: string; error?: { message: string }; stopReason?: StopReason }
+  >;
 }
 
 /** A message to one agent's session. */
@@ -27,7 +30,22 @@ export async function runTurn(chat: ChatRunner, turn: Turn, signal?: AbortSignal
   const outcome = await chat.run(turn, { signal });
   if (outcome.error) throw new Error(outcome.error.message);
   if (outcome.aborted) throw new Error("The run was aborted");
-  return outcome.text;
+  // These callers pass on text only (a channel's reply, a cron result, a report to another
+  // session): the note says why the answer stops short. The session keeps the model's words.
+  if (!outcome.stopReason) return outcome.text;
+  const note = stopNote(outcome.stopReason);
+  return outcome.text ? `${outcome.text}\n\n${note}` : note;
+}
+
+/**
+ * A short note for a client that shows an answer as text only, saying why it ended while the
+ * model still asked for tools (`stopReason` of `chat.done`).
+ */
+export function stopNote(reason: StopReason): string {
+  return reason === "toolLimit"
+    ? "[Stopped: this agent's limit of tool rounds (maxIterations) was reached; the last " +
+      "tool calls were not run. Send a message to let it go on.]"
+    : "[The model asked for tools, but this turn offers none; they were not run.]";
 }
 
 /**

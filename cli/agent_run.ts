@@ -5,7 +5,8 @@
  */
 
 import { DEFAULT_AGENT_ID, DEFAULT_SESSION_ID } from "../agent/agents.ts";
-import type { AgentEvent } from "../agent/run.ts";
+import type { AgentEvent, StopReason } from "../agent/run_types.ts";
+import { stopNote } from "../agent/turn_runner.ts";
 import { isGatewayError } from "../core/errors.ts";
 import type { GatewayClient } from "../core/protocol/client.ts";
 import { fail, printJson } from "./_output.ts";
@@ -30,6 +31,8 @@ interface TurnResult {
   usage?: unknown;
   aborted?: boolean;
   error?: { code?: string; message: string };
+  /** Why the answer ended with tool calls not run (`chat.done`'s `stopReason`). */
+  stopReason?: StopReason;
 }
 
 const encoder = new TextEncoder();
@@ -84,6 +87,11 @@ export async function agentTurn(words: string[], flags: AgentFlags): Promise<voi
     result.usage = outcome.usage;
     result.aborted = outcome.aborted;
     if (outcome.error) result.error = outcome.error;
+    if (outcome.stopReason) {
+      // The answer is the model's own words; why it stops short is said beside it.
+      result.stopReason = outcome.stopReason;
+      out.note(stopNote(outcome.stopReason));
+    }
     result.ok = !outcome.error && !outcome.aborted;
   } catch (error) {
     result.error = {
@@ -146,6 +154,7 @@ interface Outcome {
   usage?: unknown;
   aborted: boolean;
   error?: { code?: string; message: string };
+  stopReason?: StopReason;
 }
 
 interface TurnOptions {
@@ -160,14 +169,17 @@ async function sendTurn(
   request: TurnRequest,
   options: TurnOptions,
 ): Promise<Outcome> {
+  let stopReason: StopReason | undefined;
   const stop = client.onEvent((frame) => {
     if (
       frame.event !== "chat.delta" && frame.event !== "chat.tool_call" &&
-      frame.event !== "chat.tool_result"
+      frame.event !== "chat.tool_result" && frame.event !== "chat.done"
     ) return;
     const p = frame.payload;
     if (p.sessionId !== request.sessionId || p.agentId !== request.agentId) return;
-    if (frame.event === "chat.delta") {
+    if (frame.event === "chat.done") {
+      stopReason = frame.payload.stopReason;
+    } else if (frame.event === "chat.delta") {
       options.onEvent({ type: "delta", text: frame.payload.delta });
     } else if (frame.event === "chat.tool_call") {
       options.onEvent({
@@ -199,7 +211,12 @@ async function sendTurn(
       sessionId: request.sessionId,
       ...(request.model ? { model: request.model } : {}),
     }, { timeoutMs: options.timeoutMs });
-    return { usage: answer.usage, aborted: Boolean(answer.aborted), error: answer.error };
+    return {
+      usage: answer.usage,
+      aborted: Boolean(answer.aborted),
+      error: answer.error,
+      ...(stopReason ? { stopReason } : {}),
+    };
   } finally {
     stop();
     options.signal.removeEventListener("abort", abort);

@@ -54,6 +54,7 @@ function publishChatEvent(publish: EventPublisher, session: SessionKey, event: R
         agentId,
         usage: event.usage,
         aborted: event.aborted,
+        ...(event.stopReason ? { stopReason: event.stopReason } : {}),
         // A run aborted before it started names no model.
         ...(event.provider !== undefined ? { provider: event.provider, model: event.model } : {}),
       }, route);

@@ -43,10 +43,12 @@ export interface SessionMessage {
   /** Assistant: the tools it called. */
   toolCalls?: ToolCall[];
   /**
-   * Assistant: tools the model asked for in a round that offered none (the agent's tool-round
-   * limit was reached); they were not run, and the content says so.
+   * Assistant: tools the model asked for in a round that offered none; they were not run
+   * (`stopReason` says why). The content is the model's own text only.
    */
   unrunToolCalls?: ToolCall[];
+  /** Assistant: why the turn ended with `unrunToolCalls` (see `StopReason` in run_types.ts). */
+  stopReason?: "toolLimit" | "noTools";
   /** Tool: the call it answers, and the tool's name. */
   toolCallId?: string;
   name?: string;

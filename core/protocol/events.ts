@@ -73,6 +73,12 @@ export const EVENTS = events({
       aborted: z.boolean(),
       provider: z.string().optional(),
       model: z.string().optional(),
+      /**
+       * Extension: present when the answer ended while the model still asked for tools, which
+       * were not run: `toolLimit` (the agent's maxIterations used up) or `noTools` (the turn
+       * offered none). The answer's text is the model's own; a client may say why it stopped.
+       */
+      stopReason: z.enum(["toolLimit", "noTools"]).optional(),
     }),
   },
   "chat.error": {

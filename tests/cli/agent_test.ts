@@ -44,6 +44,30 @@ Deno.test("pyclaw agent runs in-process without a gateway, streaming text and to
   }
 });
 
+Deno.test("pyclaw agent notes beside the answer that the tool-round limit stopped it", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  const config = providerConfig(upstream.url);
+  const dir = await tempState({
+    ...config,
+    agents: { defaults: { ...config.agents.defaults, maxIterations: 2 } },
+  });
+  try {
+    upstream.setDefault({
+      text: "Still looking",
+      toolCalls: [{ name: "exec", arguments: { command: "echo again" } }],
+    });
+    const run = await runPyclaw(["agent", "--json", "Loop"], { stateDir: dir });
+    assertEquals(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assertEquals([result.text, result.stopReason], ["Still lookingStill looking", "toolLimit"]);
+    const plain = await runPyclaw(["agent", "Loop"], { stateDir: dir });
+    assertEquals(plain.stdout, "Still lookingStill looking\n");
+    assertMatch(plain.stderr, /Stopped: this agent's limit of tool rounds \(maxIterations\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pyclaw agent in-process gets the gateway's skills in its prompt and its read_skill tool", async () => {
   await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
   const dir = await tempState(providerConfig(upstream.url));

@@ -22,9 +22,14 @@ export const sessionMessage = z.object({
   time: isoTime,
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))
     .optional(),
-  /** Assistant: tools asked for in a round that offered none (the tool-round limit); not run. */
+  /** Assistant: tools asked for in a round that offered none; not run (`stopReason` says why). */
   unrunToolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))
     .optional(),
+  /**
+   * Assistant: why the turn ended with tool calls not run: `toolLimit` (the agent's
+   * maxIterations used up) or `noTools` (the turn offered none).
+   */
+  stopReason: z.enum(["toolLimit", "noTools"]).optional(),
   toolCallId: z.string().optional(),
   name: z.string().optional(),
   isError: z.boolean().optional(),

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers
 import { recordEvents, startChatGateway } from "../../_helpers/chat_gateway.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import { defineTool } from "../../../tools/tool.ts";
+import { runTurn } from "../../../agent/turn_runner.ts";
 
 const echoTool = defineTool({
   name: "echo",
@@ -129,24 +130,49 @@ Deno.test("chat.send ends at maxIterations when the model keeps calling tools it
   assertEquals(env.upstream.requests.map((r) => r.body.tools !== undefined), [true, true, false]);
   // The two rounds that offered the tool ran it; the last round's call was not run.
   assertEquals(events.named("chat.tool_result").length, 2);
+  // Why it stopped is a field, not words put in the model's mouth.
   const done = events.named("chat.done")[0];
-  assertEquals(done.aborted, false);
+  assertEquals([done.aborted, done.stopReason], [false, "toolLimit"]);
   const streamed = events.named("chat.delta").map((d) => d.delta).join("");
-  assertMatch(streamed, /Looking\n\n\[Stopped: .* after 3 model calls.* \(echo\) were not run/);
+  assertEquals(streamed, "LookingLookingLooking");
   const history = await client.request("chat.history", { sessionId: "loop" });
   const last = history.messages.at(-1)!;
   assert(last.role === "assistant");
   assertEquals(last.toolCalls, undefined);
   assertEquals(last.unrunToolCalls?.map((call) => call.name), ["echo"]);
-  assertEquals(last.content, streamed.slice(streamed.lastIndexOf("Looking")));
+  assertEquals([last.content, last.stopReason], ["Looking", "toolLimit"]);
   assertEquals(history.messages.filter((m) => m.role === "tool").length, 2);
 
-  // The next turn's context holds no call without its result.
+  // The next turn's context holds no call without its result, and the model's own words only.
   env.upstream.setDefault({ text: "Fine" });
   await client.request("chat.send", { message: "Go on", sessionId: "loop" });
   const next = env.upstream.requests.at(-1)!.body;
   const asked = next.messages.flatMap((m: { tool_calls?: unknown[] }) => m.tool_calls ?? []);
   assertEquals(asked.length, 2);
+  const said = next.messages.filter((m: { role: string }) => m.role === "assistant")
+    .map((m: { content: unknown }) => m.content);
+  assertEquals(said.at(-1), "Looking");
+  // A text-only caller (a channel's reply, a report) gets a note from the stop reason.
+  assertMatch(
+    await runTurn(env.gw.gateway.services.chat, {
+      agentId: "main",
+      sessionId: "loop",
+      message: "Again",
+    }),
+    /^Fine$/,
+  );
+  env.upstream.setDefault({
+    text: "Looking",
+    toolCalls: [{ name: "echo", arguments: { text: "x" } }],
+  });
+  assertMatch(
+    await runTurn(env.gw.gateway.services.chat, {
+      agentId: "main",
+      sessionId: "loop",
+      message: "Again",
+    }),
+    /^Looking\n\n\[Stopped: this agent's limit of tool rounds \(maxIterations\)/,
+  );
 });
 
 Deno.test("chat.send does not run tool calls when the turn offers no tools", async () => {
@@ -161,10 +187,25 @@ Deno.test("chat.send does not run tool calls when the turn offers no tools", asy
   assertEquals(answer.completed, true);
   assertEquals(env.upstream.requests.length, 1);
   assertEquals(events.named("chat.tool_call"), []);
-  assertMatch(
-    events.named("chat.delta").map((d) => d.delta).join(""),
-    /asked for tools \(echo\), but this turn offers none/,
-  );
+  assertEquals(events.named("chat.delta"), []);
+  assertEquals(events.named("chat.done")[0].stopReason, "noTools");
+});
+
+Deno.test("chat.send with maxIterations 1 says the turn offered no tools, not that a limit stopped them", async () => {
+  await using env = await startChatGateway({
+    inProcess: true,
+    config: { agents: { defaults: { model: "fake/gpt-test", maxIterations: 1 } } },
+  });
+  env.gw.gateway.services.tools.register(echoTool);
+  env.upstream.setDefault({ text: "Hm", toolCalls: [{ name: "echo", arguments: { text: "x" } }] });
+  const client = await env.gw.connect();
+  const events = recordEvents(client);
+  await client.request("chat.send", { message: "Loop", sessionId: "one" });
+  assertEquals(env.upstream.requests[0].body.tools, undefined);
+  assertEquals(events.named("chat.done")[0].stopReason, "noTools");
+  const last = (await client.request("chat.history", { sessionId: "one" })).messages.at(-1)!;
+  assert(last.role === "assistant");
+  assertEquals([last.content, last.stopReason], ["Hm", "noTools"]);
 });
 
 Deno.test("chat.* refuse a session file that links out of the state dir, and write nothing through it", async () => {
