@@ -47,6 +47,12 @@ export class TelegramApiError extends Error {
 /** Telegram's limit on one message's text. */
 export const MAX_MESSAGE_CHARS = 4096;
 
+/**
+ * How long one `sendMessage` may wait for the API: a send that hangs would otherwise hold the
+ * turn (the `message` tool) or the reply that waits on it for as long as the connection stays up.
+ */
+const SEND_TIMEOUT_MS = 30_000;
+
 /** Calls the Bot API at `baseUrl` (e.g. `https://api.telegram.org`) with `token`. */
 export class TelegramApi {
   #base: string;
@@ -55,17 +61,27 @@ export class TelegramApi {
     this.#base = `${baseUrl.replace(/\/+$/, "")}/bot${token}`;
   }
 
-  async call<T>(method: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  /** `timeoutMs`: fail a call the API has not answered by then (not for long polls). */
+  async call<T>(
+    method: string,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<T> {
     let response: Response;
+    const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     try {
       response = await fetch(`${this.#base}/${method}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal,
+        signal: deadline && signal ? AbortSignal.any([signal, deadline]) : deadline ?? signal,
       });
     } catch (error) {
       if (signal?.aborted) throw error;
+      if (deadline?.aborted) {
+        throw new TelegramApiError(method, 0, `No answer from the Telegram API in ${timeoutMs} ms`);
+      }
       // fetch's message may contain the URL, and with it the token.
       throw new TelegramApiError(method, 0, "Cannot reach the Telegram API");
     }
@@ -104,10 +120,15 @@ export class TelegramApi {
   /** Sends `text`, split into Telegram-sized parts. */
   async sendMessage(chatId: string, text: string, signal?: AbortSignal): Promise<void> {
     for (let i = 0; i < Math.max(text.length, 1); i += MAX_MESSAGE_CHARS) {
-      await this.call("sendMessage", {
-        chat_id: chatId,
-        text: text.slice(i, i + MAX_MESSAGE_CHARS) || " ",
-      }, signal);
+      await this.call(
+        "sendMessage",
+        {
+          chat_id: chatId,
+          text: text.slice(i, i + MAX_MESSAGE_CHARS) || " ",
+        },
+        signal,
+        SEND_TIMEOUT_MS,
+      );
     }
   }
 }

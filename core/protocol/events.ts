@@ -66,7 +66,8 @@ export const EVENTS = events({
     }),
   },
   "chat.done": {
-    summary: "The run ended (`aborted` when it was cut short)",
+    summary:
+      "The run ended (`aborted` when it was cut short; `stopReason` when it ended with tool calls not run)",
     payload: z.object({
       ...run,
       usage,
