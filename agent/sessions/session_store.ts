@@ -507,8 +507,8 @@ export class SessionStore {
     const path = this.file(agentId, sessionId);
     await this.#locked(path, async () => {
       if (this.#turnFenced(path)) throw sessionGone(agentId, sessionId);
-      await sessionStat(path);
-      if (!(await isLineStart(path, offset))) {
+      const info = await sessionStat(path);
+      if (!info || !(await isLineStart(path, offset))) {
         throw new GatewayError(
           ErrorCode.INTERNAL_ERROR,
           "The session changed while it was being cut",
@@ -516,7 +516,14 @@ export class SessionStore {
       }
       this.#ends.delete(path);
       this.#tails.invalidate(path);
-      await Deno.truncate(path, offset);
+      // Cut through the file `lstat` found, never through a link swapped in since.
+      const file = await Deno.open(path, { write: true });
+      try {
+        await sameFile(file, info, path);
+        await file.truncate(offset);
+      } finally {
+        file.close();
+      }
     });
     this.#changed(agentId, sessionId, "truncate");
   }
@@ -678,13 +685,29 @@ export class SessionStore {
    * left half a line, and ours starts on a fresh line so both stay readable.
    */
   async #appendFenced(path: string, text: string): Promise<number> {
-    await sessionStat(path); // a file swapped for a link since `check` is not followed out
-    const tail = await tailState(path);
-    if (!tail.exists) await Deno.mkdir(dirname(path), { recursive: true });
-    const prefix = tail.newline ? "" : "\n";
-    await Deno.writeTextFile(path, prefix + text, { append: true, create: true, mode: 0o600 });
-    this.#remember(path, tail.size + byteLength(prefix + text));
-    return tail.size + prefix.length;
+    // Not the warm path (a first write, or a file changed from outside): the folders are
+    // resolved again, so a sessions folder swapped for a link since `check` is refused too.
+    if (!(await containedRealPath(this.paths.agentsDir, path))) throw notASession(path);
+    const { file, size } = await openForAppend(path);
+    try {
+      let newline = true;
+      if (size > 0) {
+        await file.seek(size - 1, Deno.SeekMode.Start);
+        const byte = new Uint8Array(1);
+        await file.read(byte);
+        newline = byte[0] === 10;
+      }
+      const prefix = newline ? "" : "\n";
+      const bytes = encoder.encode(prefix + text);
+      // Opened for appending: every write lands at the end, whatever the seek above.
+      for (let written = 0; written < bytes.length;) {
+        written += await file.write(bytes.subarray(written));
+      }
+      this.#remember(path, size + bytes.length);
+      return size + prefix.length;
+    } finally {
+      file.close();
+    }
   }
 
   #remember(path: string, end: number): void {
@@ -740,6 +763,49 @@ function sessionGone(agentId: string, sessionId: string): GatewayError {
   );
 }
 
+/**
+ * Opens the session file for appending, never through a link: an existing file must be the
+ * one `lstat` found (device and inode of the opened handle), and a missing one is created
+ * (mode 0600) with O_EXCL, which follows no link, not even a dangling one. Returns the handle
+ * and the file's size.
+ */
+async function openForAppend(path: string): Promise<{ file: Deno.FsFile; size: number }> {
+  const info = await sessionStat(path);
+  if (!info) {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    try {
+      const file = await Deno.open(path, {
+        read: true,
+        append: true,
+        createNew: true,
+        mode: 0o600,
+      });
+      return { file, size: 0 };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      return await openForAppend(path); // made meanwhile: look at it again
+    }
+  }
+  const file = await Deno.open(path, { read: true, append: true });
+  try {
+    return { file, size: (await sameFile(file, info, path)).size };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** The opened file's stat, when it is the file `info` (an `lstat`) describes; refused if not. */
+async function sameFile(
+  file: Deno.FsFile,
+  info: Deno.FileInfo,
+  path: string,
+): Promise<Deno.FileInfo> {
+  const opened = await file.stat();
+  if (opened.ino !== info.ino || opened.dev !== info.dev) throw notASession(path);
+  return opened;
+}
+
 function notASession(path: string): GatewayError {
   return new GatewayError(
     ErrorCode.INVALID_PARAMS,
@@ -793,25 +859,3 @@ function located(lines: string[], start: number): LocatedEntry[] {
 
 const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).length;
-
-async function tailState(
-  path: string,
-): Promise<{ exists: boolean; size: number; newline: boolean }> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { exists: false, size: 0, newline: true };
-    throw error;
-  }
-  try {
-    const size = (await file.stat()).size;
-    if (size === 0) return { exists: true, size, newline: true };
-    await file.seek(size - 1, Deno.SeekMode.Start);
-    const byte = new Uint8Array(1);
-    await file.read(byte);
-    return { exists: true, size, newline: byte[0] === 10 };
-  } finally {
-    file.close();
-  }
-}
