@@ -79,8 +79,9 @@ export class SessionDelivery implements MessageRouter {
     recipient: string;
     text: string;
     from: SessionKey;
+    signal?: AbortSignal;
   }): Promise<string> {
-    const { channel, recipient, text, from } = input;
+    const { channel, recipient, text, from, signal } = input;
     if (channel === SESSION_CHANNEL) {
       const to = sessionRecipient(recipient, from.agentId);
       if (to.agentId === from.agentId && to.sessionId === from.sessionId) {
@@ -93,7 +94,7 @@ export class SessionDelivery implements MessageRouter {
       this.#options.logger.info("message posted to a session", { from, to });
       return `session ${to.agentId}/${to.sessionId}`;
     }
-    await this.#options.channels.sendTo(channel, recipient, text);
+    await this.#options.channels.sendTo(channel, recipient, text, signal);
     this.#options.logger.info("message sent", { from, channel, recipient });
     return `${channel} ${recipient}`;
   }

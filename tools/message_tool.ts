@@ -31,6 +31,7 @@ export const messageTool = defineTool({
       recipient,
       text,
       from: { agentId: ctx.agentId, sessionId: ctx.sessionId },
+      signal: ctx.signal,
     });
     return { content: `Message sent to ${where}`, data: { channel, recipient, sent: true } };
   },

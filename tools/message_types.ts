@@ -23,5 +23,7 @@ export interface MessageRouter {
     recipient: string;
     text: string;
     from: { agentId: string; sessionId: string };
+    /** Stops a channel send under way (the turn's abort). */
+    signal?: AbortSignal;
   }): Promise<string>;
 }

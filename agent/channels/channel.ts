@@ -53,8 +53,8 @@ export interface Channel {
   readonly name: string;
   start(): void;
   stop(): Promise<void>;
-  /** Sends `text` to a conversation. */
-  send(chatId: string, text: string): Promise<void>;
+  /** Sends `text` to a conversation; `signal` stops it (the turn that sends was aborted). */
+  send(chatId: string, text: string, signal?: AbortSignal): Promise<void>;
   status(): ChannelStatus;
   /** Counts a refused message. */
   countRejected(): void;

@@ -128,7 +128,12 @@ export class ChannelManager {
    * @throws {GatewayError} NOT_FOUND for an unknown channel; INVALID_PARAMS for a channel that
    * cannot send to a recipient, or a recipient its `dmPolicy`/`allowFrom` does not allow
    */
-  async sendTo(channelId: string, recipient: string, text: string): Promise<void> {
+  async sendTo(
+    channelId: string,
+    recipient: string,
+    text: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const channel = this.#channels.get(channelId);
     const sendable = [...this.#channels.keys()].filter((id) => id !== "webchat");
     if (!channel) {
@@ -151,7 +156,7 @@ export class ChannelManager {
           `add it to channels.${channelId}.allowFrom)`,
       );
     }
-    await channel.send(recipient, text);
+    await channel.send(recipient, text, signal);
   }
 
   async stop(): Promise<void> {

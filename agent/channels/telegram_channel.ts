@@ -69,9 +69,14 @@ export class TelegramChannel implements Channel {
     this.#state = "stopped";
   }
 
-  async send(chatId: string, text: string): Promise<void> {
+  async send(chatId: string, text: string, signal?: AbortSignal): Promise<void> {
+    const own = this.#controller?.signal;
     try {
-      await this.#api.sendMessage(chatId, text, this.#controller?.signal);
+      await this.#api.sendMessage(
+        chatId,
+        text,
+        own && signal ? AbortSignal.any([own, signal]) : own ?? signal,
+      );
       this.#metrics.sent++;
     } catch (error) {
       this.#metrics.errors++;

@@ -175,3 +175,54 @@ Deno.test("a sessions.compact that joined another reports ABORTED when that one 
   const error = await assertRejects(() => joined, GatewayError);
   assertEquals(error.code, "ABORTED");
 });
+
+Deno.test("chat.abort stops the message tool's Telegram send under way", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const method = new URL(req.url).pathname.split("/").pop();
+    await req.text();
+    if (method === "getMe") {
+      return Response.json({
+        ok: true,
+        result: { id: 42, is_bot: true, first_name: "F", username: "fb" },
+      });
+    }
+    // Neither answers until the client goes: a long poll, and a send that hangs.
+    await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+    return Response.json({ ok: true, result: [] });
+  });
+  try {
+    await using env = await startChatGateway({
+      inProcess: true,
+      config: {
+        channels: {
+          telegram: {
+            botToken: "123:abc",
+            apiBaseUrl: `http://127.0.0.1:${server.addr.port}`,
+            pollTimeoutSec: 1,
+            allowFrom: [111],
+          },
+        },
+      },
+    });
+    env.upstream.reply(
+      {
+        toolCalls: [{
+          name: "message",
+          arguments: { channel: "telegram", recipient: "111", text: "hi" },
+        }],
+      },
+      { text: "sent" },
+    );
+    const client = await env.gw.connect();
+    const events = recordEvents(client);
+    const sending = client.request("chat.send", { message: "tell", sessionId: "h" });
+    await events.next("chat.tool_call");
+    await client.request("chat.abort", { sessionId: "h" });
+    // The send is cut, not waited for (it never answers), and the run ends aborted.
+    assertEquals((await sending).aborted, true);
+    assertEquals(events.named("chat.tool_result"), []);
+    events.stop();
+  } finally {
+    await server.shutdown();
+  }
+});
