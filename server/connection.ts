@@ -104,9 +104,10 @@ export class Connection {
   #deps: ConnectionDeps;
   /** Requests being handled; made with the first (most connections sit idle with none). */
   #inflight: Set<AbortController> | undefined;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The `connect` deadline; once the gateway closed the connection, the grace of its socket. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #socketOpen = true;
-  /** What to do once the socket has closed, where the connection closed before it. */
+  /** What to do once the socket has gone, where the connection closed before it. */
   #afterSocket: (() => void) | undefined;
   #tokens: number;
   #lastRefill = performance.now();
@@ -120,7 +121,7 @@ export class Connection {
     transport.onmessage = (text) => this.#receive(text);
     transport.onclose = () => this.#socketClosed();
     const deadline = deps.config().gateway.limits.connectTimeoutMs;
-    this.#connectTimer = setTimeout(() => {
+    this.#timer = setTimeout(() => {
       if (this.#state === "new" || this.#state === "connecting") {
         this.close(CloseCode.policyViolation, "connect not received in time");
       }
@@ -128,19 +129,36 @@ export class Connection {
   }
 
   /**
-   * The socket is still open. A connection the gateway closed has sent its close frame and waits
-   * for the client's answer, which a client that stays silent never gives: Deno keeps such a
-   * socket until the client leaves (neither a second `close()` nor its idle ping ends it), so it
-   * holds its address's connection slot until then (see `ConnectionRegistry.remove`).
+   * Runs `callback` once the socket has gone (at once where it has): it closed, or failed, or the
+   * gateway closed the connection `connectTimeoutMs` ago, whichever comes first. A connection the
+   * gateway closed has sent its close frame and waits for the client's answer; Deno keeps the
+   * socket until then (neither a second `close()` nor its idle ping ends it), and a socket whose
+   * upgrade never completed sends nothing and may never report anything. The wait is bounded so
+   * that no such socket holds its address's connection slot for good
+   * (see `ConnectionRegistry.remove`).
    */
-  get socketOpen(): boolean {
-    return this.#socketOpen;
+  whenSocketGone(callback: () => void): void {
+    if (!this.#socketOpen) {
+      callback();
+      return;
+    }
+    this.#afterSocket = callback;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      // The socket may stay for as long as its client likes: it no longer holds the connection.
+      this.#transport.onmessage = this.#transport.onclose = undefined;
+      this.letGoOfSocket();
+    }, this.#deps.config().gateway.limits.connectTimeoutMs);
   }
 
-  /** Runs `callback` once the socket has closed: at once where it has. */
-  whenSocketCloses(callback: () => void): void {
-    if (this.#socketOpen) this.#afterSocket = callback;
-    else callback();
+  /** Stops waiting for the socket: what waits for it runs now (the gateway shuts down). */
+  letGoOfSocket(): void {
+    this.#socketOpen = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const after = this.#afterSocket;
+    this.#afterSocket = undefined;
+    after?.();
   }
 
   get authenticated(): boolean {
@@ -332,10 +350,10 @@ export class Connection {
       return;
     }
     if (this.#state !== "connecting") return; // closed while verifying
-    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#timer);
     // A cleared timer object (with its callback and arguments) would stay for the connection's
     // life otherwise.
-    this.#connectTimer = undefined;
+    this.#timer = undefined;
     this.protocol = Math.min(max, PROTOCOL.max);
     this.clientName = params.clientName || "unknown";
     this.wantsAllEvents = params.events === "all";
@@ -361,18 +379,22 @@ export class Connection {
     return true;
   }
 
+  /** The socket closed or failed. */
   #socketClosed(): void {
-    this.#socketOpen = false;
-    this.#closed();
-    const after = this.#afterSocket;
-    this.#afterSocket = undefined;
-    after?.();
+    if (!this.#socketOpen) return;
+    if (this.#state !== "closed") {
+      this.#socketOpen = false;
+      this.#closed();
+      return;
+    }
+    this.letGoOfSocket();
   }
 
   #closed(): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     for (const controller of this.#inflight ?? []) controller.abort();
     this.#inflight = undefined;
     this.#deps.onClose(this);

@@ -40,6 +40,8 @@ export class ConnectionRegistry {
   #watching = new Map<Connection, Set<string>>();
   /** Connections that asked for every session's events. */
   #everything = new Set<Connection>();
+  /** Closed connections whose socket has not gone yet: each still holds its slot. */
+  #leaving = new Set<Connection>();
   #presenceTimer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
 
@@ -77,13 +79,19 @@ export class ConnectionRegistry {
   }
 
   /**
-   * Forgets a closed connection, and frees its slot once its socket has closed: a client that
-   * never answers the close frame keeps the socket open, and the per-address cap is what bounds
-   * how many of those one address can hold.
+   * Forgets a closed connection, and frees its slot once its socket has gone: closed, failed, or
+   * `connectTimeoutMs` after the gateway closed it (`Connection.whenSocketGone`). A client that
+   * never answers the close frame keeps its socket open, and the per-address cap bounds how many
+   * of those one address can hold at once; a handshake that never completed may never report
+   * its socket closed at all, and must not keep the slot for good.
    */
   remove(connection: Connection): void {
     if (!this.#connections.delete(connection.id)) return;
-    connection.whenSocketCloses(() => this.#freeSlot(connection.address));
+    this.#leaving.add(connection);
+    connection.whenSocketGone(() => {
+      this.#leaving.delete(connection);
+      this.#freeSlot(connection.address);
+    });
     this.#everything.delete(connection);
     const wasClient = this.#clients.delete(connection);
     for (const key of this.#watching.get(connection) ?? []) this.#unwatch(connection, key);
@@ -152,6 +160,8 @@ export class ConnectionRegistry {
     clearTimeout(this.#presenceTimer);
     this.#presenceTimer = undefined;
     this.closeWhere(() => true, code, reason);
+    // Nothing of a stopped gateway waits for its clients' sockets.
+    for (const connection of [...this.#leaving]) connection.letGoOfSocket();
   }
 
   get size(): number {

@@ -30,6 +30,8 @@ class WebSocketTransport implements Transport, EventListenerObject {
     this.#socket = socket;
     socket.addEventListener("message", this);
     socket.addEventListener("close", this);
+    // A server socket whose upgrade fails after the handler answered reports only `error`.
+    socket.addEventListener("error", this);
   }
 
   get bufferedAmount(): number {
@@ -41,8 +43,14 @@ class WebSocketTransport implements Transport, EventListenerObject {
   }
 
   close(code?: number, reason?: string): void {
+    const socket = this.#socket;
+    if (socket.readyState === WebSocket.CONNECTING) {
+      // Deno (2.9.6) marks a server socket closed before its upgrade completed as closing and
+      // sends nothing, then opens it all the same once the upgrade completes: close it then.
+      socket.addEventListener("open", () => this.close(code, reason), { once: true });
+    }
     try {
-      this.#socket.close(code, reason);
+      socket.close(code, reason);
     } catch { /* already closing */ }
   }
 
@@ -51,14 +59,19 @@ class WebSocketTransport implements Transport, EventListenerObject {
       const { data } = event as MessageEvent;
       // Binary frames are not part of the protocol; hand over a marker the parser rejects.
       this.onmessage?.(typeof data === "string" ? data : "\u0000binary");
-    } else if (event.type === "close") {
-      const { code, reason } = event as CloseEvent;
+    } else {
+      // "close", or "error": the socket is closed for good (Deno dispatches `close` after it,
+      // except for a server socket whose upgrade failed, which gets nothing more).
+      const { code, reason } = event.type === "close"
+        ? event as CloseEvent
+        : { code: 1006, reason: (event as ErrorEvent).message ?? "" };
       const onclose = this.onclose;
       // Deno keeps a closed server socket for up to half its idleTimeout (its ping timer, ~60 s
       // with the gateway's 120, is not cleared on close), and the socket keeps its listeners:
       // letting go of ours frees the connection and all it holds when it closes.
       this.#socket.removeEventListener("message", this);
       this.#socket.removeEventListener("close", this);
+      this.#socket.removeEventListener("error", this);
       this.onmessage = this.onclose = undefined;
       onclose?.(code, reason);
     }
