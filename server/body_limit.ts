@@ -5,8 +5,11 @@
  * longer, than the gateway allows.
  */
 
-/** Why {@linkcode withLimitedBody} gave no request. */
-export type BodyRefusal = "tooLarge" | "tooSlow";
+/**
+ * Why {@linkcode withLimitedBody} gave no request: past the limit, past the deadline, or the body
+ * could not be read (the client left mid-body, or sent a broken chunked encoding).
+ */
+export type BodyRefusal = "tooLarge" | "tooSlow" | "broken";
 
 /** Options for {@linkcode withLimitedBody}. */
 export interface LimitedBodyOptions {
@@ -20,9 +23,8 @@ export interface LimitedBodyOptions {
 /**
  * Reads `request`'s body, at most `limit` bytes. Returns a request with the same method and
  * headers and the body in memory (routes take the client's abort signal from the context), or
- * why not: `"tooLarge"` past the limit, `"tooSlow"` past the deadline.
- *
- * @throws what reading the body throws (the client went away mid-body)
+ * why not: `"tooLarge"` past the limit, `"tooSlow"` past the deadline, `"broken"` where reading
+ * it failed.
  */
 export async function withLimitedBody(
   request: Request,
@@ -40,7 +42,13 @@ export async function withLimitedBody(
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch {
+        return late ? "tooSlow" : "broken";
+      }
+      const { done, value } = chunk;
       // A cancelled reader's pending read ends as if the body had.
       if (late) return "tooSlow";
       if (done) break;

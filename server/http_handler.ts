@@ -133,9 +133,9 @@ function serveAuthorized(
 ): Response | Promise<Response> {
   const maxBody = deps.config().gateway.limits.maxHttpBodyBytes;
   const length = request.headers.get("content-length");
-  const tooLarge = () =>
-    httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, { status: 413 });
-  if (Number(length ?? 0) > maxBody) return tooLarge();
+  if (Number(length ?? 0) > maxBody) {
+    return refuseBody(deps, "tooLarge", maxBody, request, client.address);
+  }
   const watch = watchClient(request);
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
@@ -144,7 +144,7 @@ function serveAuthorized(
         return handleRoute(deps, route, match, bounded, client.address, watch);
       }
       watch.forget();
-      return tooLarge();
+      return refuseBody(deps, bounded, maxBody, request, client.address);
     }, (error) => {
       watch.forget();
       throw error;
@@ -177,17 +177,9 @@ function servePublic(
 ): Response | Promise<Response> {
   const limits = deps.config().gateway.limits;
   const maxBody = Math.min(PUBLIC_MAX_BODY_BYTES, limits.maxHttpBodyBytes);
-  const refused = (refusal: BodyRefusal) =>
-    refusal === "tooLarge"
-      ? httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, {
-        status: 413,
-      })
-      : httpError(
-        "INVALID_PARAMS",
-        `Request body not received within ${limits.connectTimeoutMs} ms`,
-        { status: 408 },
-      );
-  if (Number(request.headers.get("content-length") ?? 0) > maxBody) return refused("tooLarge");
+  if (Number(request.headers.get("content-length") ?? 0) > maxBody) {
+    return refuseBody(deps, "tooLarge", maxBody, request, client.address);
+  }
   const watch = watchClient(request);
   if (!request.body) return handleRoute(deps, route, match, request, client.address, watch);
   return withLimitedBody(request, maxBody, { deadlineMs: limits.connectTimeoutMs }).then(
@@ -196,13 +188,43 @@ function servePublic(
         return handleRoute(deps, route, match, bounded, client.address, watch);
       }
       watch.forget();
-      return refused(bounded);
+      return refuseBody(deps, bounded, maxBody, request, client.address);
     },
     (error) => {
       watch.forget();
       throw error;
     },
   );
+}
+
+/** The answer to a body {@linkcode withLimitedBody} did not take. */
+function refuseBody(
+  deps: RequestHandlerDeps,
+  refusal: BodyRefusal,
+  maxBody: number,
+  request: Request,
+  address: string,
+): Response {
+  switch (refusal) {
+    case "tooLarge":
+      return httpError("INVALID_PARAMS", `Request body too large (limit ${maxBody} bytes)`, {
+        status: 413,
+      });
+    case "tooSlow":
+      return httpError(
+        "INVALID_PARAMS",
+        `Request body not received within ${deps.config().gateway.limits.connectTimeoutMs} ms`,
+        { status: 408 },
+      );
+    case "broken":
+      // The client left mid-body (or broke its chunked encoding): no fault of the gateway's,
+      // and nobody reads the answer.
+      deps.logger.debug("request body broken off", {
+        path: requestPath(request.url),
+        address,
+      });
+      return httpError("INVALID_PARAMS", "Request body could not be read", { status: 400 });
+  }
 }
 
 function handleRoute(

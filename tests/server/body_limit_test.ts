@@ -5,7 +5,7 @@
  * `maxHttpBodyBytes`.
  */
 
-import { assert, assertEquals } from "../_helpers/assert.ts";
+import { assert, assertEquals, waitFor } from "../_helpers/assert.ts";
 import { startTestGateway, TEST_TOKEN } from "../_helpers/gateway.ts";
 import { PUBLIC_MAX_BODY_BYTES } from "../../server/http_handler.ts";
 
@@ -109,4 +109,39 @@ Deno.test("a public route answers 408 to a body that is not in within the connec
     '8\r\n{"code":\r\n',
   );
   assert(dripped.startsWith("HTTP/1.1 408 "), dripped);
+});
+
+/** The log's records so far. */
+async function logRecords(file: string): Promise<{ level: string; msg: string }[]> {
+  const text = await Deno.readTextFile(file).catch(() => "");
+  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+Deno.test("a client that leaves mid-body is no error of the gateway's: logged at debug, not as a failed request", async () => {
+  await using gw = await startTestGateway();
+  const { hostname, port, host } = new URL(gw.baseUrl);
+  const heads = [
+    // A public route, its body announced.
+    `POST /v1/devices/complete HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+    'Content-Length: 200\r\n\r\n{"code":',
+    // An authenticated route, its body chunked.
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+    `Authorization: Bearer ${TEST_TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{"model"\r\n`,
+  ];
+  for (const head of heads) {
+    const connection = await Deno.connect({ hostname, port: Number(port) });
+    await connection.write(new TextEncoder().encode(head));
+    connection.close();
+  }
+  // Each broken body ends up in the log, at debug or (as it was) at error.
+  const seen = await waitFor(async () => {
+    const records = (await logRecords(gw.paths.logFile)).filter((record) =>
+      record.level === "error" || record.msg === "request body broken off"
+    );
+    return records.length >= heads.length ? records : undefined;
+  });
+  assertEquals(seen.map((record) => [record.level, record.msg]), [
+    ["debug", "request body broken off"],
+    ["debug", "request body broken off"],
+  ]);
 });
