@@ -89,7 +89,7 @@ Examples:
 
 /**
  * Commander parser of a SESSION argument: `ID`, `AGENT/ID` (each an id the session store takes),
- * or a `….jsonl` path (which the gateway checks). Anything else is refused as typed, rather than
+ * or a `<...>.jsonl` path (which the gateway checks). Anything else is refused as typed, rather than
  * cut into a path it did not name or sent to be refused after connecting.
  */
 export function sessionRef(value: string): string {

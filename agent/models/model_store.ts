@@ -140,7 +140,7 @@ export class LocalModelStore {
    * The models an id a user typed names: the exact id, else every id equal to it ignoring case
    * (hubs name files `Qwen3-4B-Q4_K_M.gguf` while people write `qwen3-4b-q4_k_m.gguf`). Fine for
    * choosing a model; a command that deletes one takes {@linkcode get}'s exact id, since another
-   * source's repo may differ from a deleted one only in case (`Qwen/…` and `qwen/…`).
+   * source's repo may differ from a deleted one only in case (`Qwen/...` and `qwen/...`).
    */
   async match(id: string): Promise<LocalModelView[]> {
     const models = await this.list();

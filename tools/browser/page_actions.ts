@@ -38,9 +38,9 @@ export function navigationError(url: string, error: unknown, timeoutMs: number):
     );
   }
   if (isClosed(error)) return closedError();
-  // Without the URLs Playwright quotes (`… interrupted by another navigation to "…"`): one a
+  // Without the URLs Playwright quotes (`... interrupted by another navigation to "..."`): one a
   // page's script chose reads as the page's words in an error the model reads unwrapped.
-  const line = firstLine(error).replace(/ at \S+$/, "").replace(/"[^"]*"/g, "…");
+  const line = firstLine(error).replace(/ at \S+$/, "").replace(/"[^"]*"/g, "\u2026");
   return new GatewayError(ErrorCode.INTERNAL_ERROR, `Navigation to ${url} failed: ${line}`, {
     reason: "navigation_failed",
   });

@@ -119,7 +119,7 @@ function errorText(error: unknown): string {
 
 /** A network error's text without the URLs in it (Deno's name the URL requested). */
 function withoutUrls(text: string): string {
-  return text.replace(/\b[a-z][\w+.-]*:\/\/[^\s)]*\)?/gi, "…");
+  return text.replace(/\b[a-z][\w+.-]*:\/\/[^\s)]*\)?/gi, "\u2026");
 }
 
 async function readCapped(

@@ -131,7 +131,7 @@ const attachment = z.object({
       code: "custom",
       path: [field],
       message: `Attachment ${a.fileName ?? ""}`.trimEnd() +
-        " is not an image: its bytes are no image format (PNG, JPEG, GIF, WebP, …)",
+        " is not an image: its bytes are no image format (PNG, JPEG, GIF, WebP, \u2026)",
     });
     return z.NEVER;
   }
