@@ -116,36 +116,66 @@ export function startIssues(
  * older pyclaw took with these still starts and restores; `config validate` and doctor warn.
  */
 export function configWarnings(config: Config): ConfigIssue[] {
-  const warnings: ConfigIssue[] = [];
+  return keyedConfigWarnings(config).map((warning) => warning.issue);
+}
+
+/** A {@linkcode configWarnings} entry with what it is about, wherever in the list it sits. */
+export interface KeyedConfigWarning {
+  issue: ConfigIssue;
+  /**
+   * The problem itself, not its place: the nth entry with an agent id, or whose system prompt
+   * (defaults' or an agent id's) with what text. An edit that only moves an entry (removes or
+   * inserts one before it) keeps the key, so the store does not take it for a new problem.
+   */
+  key: string;
+}
+
+/** {@linkcode configWarnings}, each with a key that does not change when list entries move. */
+export function keyedConfigWarnings(config: Config): KeyedConfigWarning[] {
+  const warnings: KeyedConfigWarning[] = [];
   const first = new Map<string, number>();
+  const seen = new Map<string, number>();
   for (const [index, agent] of config.agents.list.entries()) {
+    const count = (seen.get(agent.id) ?? 0) + 1;
+    seen.set(agent.id, count);
     const earlier = first.get(agent.id);
     if (earlier === undefined) first.set(agent.id, index);
     else {
       warnings.push({
-        path: `agents.list[${index}].id`,
-        message: `Duplicate agent id "${agent.id}": the gateway uses the first entry with it ` +
-          `(agents.list[${earlier}]) and ignores this one`,
+        issue: {
+          path: `agents.list[${index}].id`,
+          message: `Duplicate agent id "${agent.id}": the gateway uses the first entry with it ` +
+            `(agents.list[${earlier}]) and ignores this one`,
+        },
+        key: `duplicate\n${count}\n${agent.id}`,
       });
     }
   }
-  const prompts: [string, string | undefined][] = [
-    ["agents.defaults.systemPrompt", config.agents.defaults.systemPrompt],
+  const prompts: [path: string, owner: string, prompt: string | undefined][] = [
+    ["agents.defaults.systemPrompt", "defaults", config.agents.defaults.systemPrompt],
     [
       "agents.defaults.compaction.memoryFlush.systemPrompt",
+      "memoryFlush",
       config.agents.defaults.compaction.memoryFlush.systemPrompt,
     ],
     ...config.agents.list.map((agent, i) =>
-      [`agents.list[${i}].systemPrompt`, agent.systemPrompt] as [string, string | undefined]
+      [`agents.list[${i}].systemPrompt`, `agent ${agent.id}`, agent.systemPrompt] as [
+        string,
+        string,
+        string | undefined,
+      ]
     ),
   ];
-  for (const [path, prompt] of prompts) {
+  for (const [path, owner, prompt] of prompts) {
     if (prompt !== undefined && prompt.length > MAX_SYSTEM_PROMPT_CHARS) {
       warnings.push({
-        path,
-        message: `System prompt of ${prompt.length} characters, over the ` +
-          `${MAX_SYSTEM_PROMPT_CHARS} chat.send takes: it is used as it is, but an edit may not ` +
-          "set one this long",
+        issue: {
+          path,
+          message: `System prompt of ${prompt.length} characters, over the ` +
+            `${MAX_SYSTEM_PROMPT_CHARS} chat.send takes: it is used as it is, but an edit may ` +
+            "not set one this long",
+        },
+        key: `prompt\n${owner}\n${prompt}`,
       });
     }
   }

@@ -238,7 +238,7 @@ export class ConfigStore {
 
   #update(edit: (raw: Record<string, unknown>) => Record<string, unknown>): Promise<boolean> {
     const run = this.#writing.then(async () => {
-      const { validateConfig, startIssues, UNKNOWN_KEY } = await validation();
+      const { validateConfig, startIssues, keyedConfigWarnings, UNKNOWN_KEY } = await validation();
       const nextRaw = edit(structuredClone(this.#raw));
       // Nothing to write, nothing changed: no rewrite of the file, no `config.changed`.
       if (sameJson(nextRaw, this.#raw)) return false;
@@ -249,16 +249,20 @@ export class ConfigStore {
         // without a token, password mode without a password), judged with the gateway's own
         // flags, and what a config may keep but not newly get (a duplicate agent id, an
         // over-long prompt) are refused when this edit brings them: a problem the file already
-        // had, unchanged, does not block edits that leave it alone or fix it.
-        const had = new Set(
-          [...startIssues(this.#config, this.#env, this.#overrides), ...this.#warnings].map(
-            issueKey,
-          ),
-        );
+        // had, unchanged, does not block edits that leave it alone or fix it. The latter are
+        // known by what they are, not where: removing an agent before a duplicate or a long
+        // prompt moves it in the list but brings nothing new.
+        const had = new Set([
+          ...startIssues(this.#config, this.#env, this.#overrides).map(issueKey),
+          ...keyedConfigWarnings(this.#config).map((warning) => warning.key),
+        ]);
         const refused = [
-          ...startIssues(loaded.config, this.#env, this.#overrides),
-          ...loaded.warnings.filter((warning) => warning.message !== UNKNOWN_KEY),
-        ].filter((issue) => !had.has(issueKey(issue)));
+          ...startIssues(loaded.config, this.#env, this.#overrides).filter((issue) =>
+            !had.has(issueKey(issue))
+          ),
+          ...keyedConfigWarnings(loaded.config).filter((warning) => !had.has(warning.key))
+            .map((warning) => warning.issue),
+        ];
         if (refused.length) throw new ConfigError(refused, this.path);
       } catch (error) {
         if (error instanceof ConfigError) {
@@ -336,9 +340,9 @@ export class ConfigStore {
   }
 }
 
-/** An issue as a set member: the same problem at the same key is not a new one. */
+/** A start issue as a set member: the same problem at the same key is not a new one. */
 function issueKey(issue: ConfigIssue): string {
-  return `${issue.path}\n${issue.message}`;
+  return `start\n${issue.path}\n${issue.message}`;
 }
 
 /** Whether two JSON documents are equal, key order aside. */

@@ -196,6 +196,66 @@ Deno.test("ConfigStore: an edit may not bring a duplicate id or an over-long pro
   );
 });
 
+Deno.test("ConfigStore: an edit that only moves a duplicate id or an over-long prompt in agents.list is taken; one that adds one is not", async () => {
+  const long = "p".repeat(120_000);
+  // Removing an agent before the long prompt moves it from agents.list[1] to [0].
+  await withStore(
+    { agents: { list: [{ id: "a" }, { id: "c", systemPrompt: long }] } },
+    {},
+    async (store) => {
+      await store.set("agents.list", [{ id: "c", systemPrompt: long }]);
+      assertEquals(store.warnings.map((w) => w.path), ["agents.list[0].systemPrompt"]);
+      // Inserting one before it moves it back: still the same prompt of the same agent.
+      await store.set("agents.list", [{ id: "b" }, { id: "c", systemPrompt: long }]);
+      assertEquals(store.warnings.map((w) => w.path), ["agents.list[1].systemPrompt"]);
+      // The same text given to another agent, or other text to this one, is a new one.
+      for (
+        const list of [
+          [{ id: "b", systemPrompt: long }, { id: "c", systemPrompt: long }],
+          [{ id: "b" }, { id: "c", systemPrompt: long + "q" }],
+        ]
+      ) {
+        const error = await assertRejects(
+          () => store.set("agents.list", list),
+          GatewayError,
+          "System prompt of",
+        );
+        assertEquals((error.details?.issues as unknown[]).length, 1);
+      }
+      await assertRejects(
+        () => store.set("agents.defaults.systemPrompt", long),
+        GatewayError,
+        "agents.defaults.systemPrompt",
+      );
+    },
+  );
+  // Removing an agent before a duplicate moves it from agents.list[2] to [1].
+  await withStore(
+    { agents: { list: [{ id: "a" }, { id: "b" }, { id: "b" }, { id: "c" }] } },
+    {},
+    async (store) => {
+      await store.set("agents.list", [{ id: "b" }, { id: "b" }, { id: "c" }]);
+      assertEquals(store.warnings.map((w) => w.path), ["agents.list[1].id"]);
+      // A third "b", or a second "c", is a duplicate the file did not have.
+      for (
+        const [list, path] of [
+          [[{ id: "b" }, { id: "b" }, { id: "c" }, { id: "b" }], "agents.list[3].id"],
+          [[{ id: "b" }, { id: "b" }, { id: "c" }, { id: "c" }], "agents.list[3].id"],
+        ] as const
+      ) {
+        const error = await assertRejects(
+          () => store.set("agents.list", list),
+          GatewayError,
+          "Duplicate agent id",
+        );
+        assertEquals((error.details?.issues as { path: string }[]).map((i) => i.path), [path]);
+      }
+      await store.set("agents.list", [{ id: "c" }, { id: "b" }, { id: "b", name: "Two" }]);
+      assertEquals(store.warnings.map((w) => w.path), ["agents.list[2].id"]);
+    },
+  );
+});
+
 Deno.test("ConfigStore: a bind that is no address locks no edit out, and an edit may fix it", async () => {
   await withStore({ gateway: { bind: "tailnet", port: 28911 } }, {}, async (store) => {
     assertEquals(await store.get("gateway.bind"), "tailnet");
