@@ -10,8 +10,7 @@ import { ConfigStore } from "../core/config/store.ts";
 import { getAt, isPlainObject, setAt, splitKey } from "../core/config/key_path.ts";
 import { REDACTED, redactSecrets } from "../core/config/secrets.ts";
 import { configPath } from "../core/paths.ts";
-import { stateDirOwner } from "../core/state_owner.ts";
-import { localPaths } from "./_local_state.ts";
+import { runningGatewayFlags } from "./_local_state.ts";
 import { fail, printJson } from "./_output.ts";
 import { applyConfigChange, type ConfigChangeResult, printConfigChange } from "./_config_change.ts";
 import { green, red, yellow } from "./_style.ts";
@@ -111,17 +110,6 @@ function* flatten(value: unknown, prefix = ""): Generator<[string, unknown]> {
   } else if (prefix) {
     yield [prefix, value === REDACTED ? "(secret)" : value];
   }
-}
-
-/**
- * The `--bind` / `--auth-token` of the gateway running on this state dir with this config file,
- * as its record (`gateway.json`, which `token show` reads too) has them; {} when none runs.
- */
-async function runningGatewayFlags(): Promise<StartOverrides> {
-  const owner = await stateDirOwner(localPaths().root);
-  const record = owner.owned ? owner.record : undefined;
-  if (!record || record.configPath !== configPath(Deno.env.toObject())) return {};
-  return { bind: record.flags?.bind, authToken: record.flags?.authToken };
 }
 
 export async function configValidate(options: { json?: boolean }): Promise<void> {

@@ -4,6 +4,7 @@ import { runDoctor } from "../agent/doctor/doctor.ts";
 import { ConfigError, loadConfigFile } from "../core/config/load.ts";
 import { configPath, stateDir, statePaths } from "../core/paths.ts";
 import { printJson } from "./_output.ts";
+import { runningGatewayFlags } from "./_local_state.ts";
 
 const MARK = { ok: "\u2713", warn: "!", fail: "\u2717" } as const;
 
@@ -14,6 +15,9 @@ export async function runDoctorCommand(options: { json?: boolean }): Promise<voi
     configPath: file,
     paths: statePaths(stateDir(env)),
     env,
+    // The gateway running on this config listens where its --bind says and takes its
+    // --auth-token: checked with them, as `config validate` and that gateway's doctor check.
+    overrides: await runningGatewayFlags(),
   };
   try {
     const loaded = await loadConfigFile(file, env);

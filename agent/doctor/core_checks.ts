@@ -149,7 +149,15 @@ export async function checkAuth(input: DoctorInput): Promise<DoctorCheck> {
       hint: "Set gateway.auth.password",
     };
   }
-  const explicit = input.overrides?.authToken || input.env.PYCLAW_AUTH_TOKEN || auth.token;
+  if (input.overrides?.authToken) {
+    return {
+      id,
+      name,
+      status: "ok",
+      message: `Token auth is configured (the gateway's --auth-token, bind ${bind})`,
+    };
+  }
+  const explicit = input.env.PYCLAW_AUTH_TOKEN || auth.token;
   if (explicit) {
     if (explicit.length < 16) {
       return {

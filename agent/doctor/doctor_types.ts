@@ -4,7 +4,7 @@
  */
 
 import type { Config } from "../../core/config/schema.ts";
-import type { ConfigIssue } from "../../core/config/load.ts";
+import type { ConfigIssue, StartOverrides } from "../../core/config/load.ts";
 import type { StatePaths } from "../../core/paths.ts";
 import type { McpServerStatus } from "../../tools/mcp/server_connection.ts";
 
@@ -37,8 +37,8 @@ export interface DoctorInput {
   configWarnings?: readonly ConfigIssue[];
   paths: StatePaths;
   env: Record<string, string | undefined>;
-  /** Bind and token from the command line of the gateway being checked, if any. */
-  overrides?: { bind?: string; authToken?: string };
+  /** `--bind` / `--auth-token` of the gateway being checked (its own, or the one running). */
+  overrides?: StartOverrides;
   /** The gateway's live MCP connections; without them the check connects to each server. */
   mcp?: { status(): McpServerStatus[]; ready(): Promise<void> };
   /** The auth of a running gateway, when the doctor runs inside one. */

@@ -428,6 +428,47 @@ Deno.test("gateway run --bind starts on a config whose gateway.bind is no addres
   }
 });
 
+Deno.test("pyclaw doctor judges bind and auth with the running gateway's --bind and --auth-token, as config validate does", async () => {
+  const dir = await tempState({ gateway: { bind: "tailnet" } });
+  const doctorChecks = async () => {
+    const run = await runPyclaw(["doctor", "--json"], { stateDir: dir });
+    const report = JSON.parse(run.stdout) as { checks: { id: string; status: string }[] };
+    return new Map(report.checks.map((check) => [check.id, check]));
+  };
+  try {
+    // With no gateway running, the config alone: a bind that is no address fails both checks.
+    let checks = await doctorChecks();
+    assertEquals(checks.get("gateway.bind")?.status, "fail");
+    assertEquals(checks.get("gateway.auth")?.status, "fail");
+    const gateway = await spawnGateway(dir, ["--bind", "loopback"]);
+    try {
+      assertEquals((await runPyclaw(["config", "validate"], { stateDir: dir })).code, 0);
+      checks = await doctorChecks();
+      assertEquals(checks.get("gateway.bind"), undefined);
+      assert(
+        checks.get("gateway.auth")?.status !== "fail",
+        JSON.stringify(checks.get("gateway.auth")),
+      );
+    } finally {
+      assertEquals(await gateway.stop(), 0);
+    }
+    const token = "t".repeat(40);
+    const withToken = await spawnGateway(dir, ["--bind", "127.0.0.1", "--auth-token", token]);
+    try {
+      checks = await doctorChecks();
+      assertEquals(checks.get("gateway.auth")?.status, "ok");
+      assertMatch(
+        (checks.get("gateway.auth") as unknown as { message: string }).message,
+        /--auth-token, bind 127\.0\.0\.1/,
+      );
+    } finally {
+      assertEquals(await withToken.stop(), 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("config set of a LAN bind is judged with the running gateway's --auth-token, through it or its record", async () => {
   const dir = await tempState();
   const token = "k".repeat(40);
