@@ -1,6 +1,7 @@
 /**
- * @module The shapes of the doctor: a check's finding, the report, and what checks look at. Apart
- * from `doctor.ts` so that the check modules it lists do not import it back.
+ * @module The shapes of the doctor: a check's finding, the report, and what checks look at (and
+ * the agents they look at). Apart from `doctor.ts` so that the check modules it lists do not
+ * import it back.
  */
 
 import type { Config } from "../../core/config/schema.ts";
@@ -60,4 +61,14 @@ export interface DoctorCheckEntry {
    * eat that time.
    */
   timed?: boolean;
+}
+
+/**
+ * The `agents.list` entries the gateway uses: the first with each id, as agent/agents.ts
+ * `listAgents` / `resolveAgent` take it (config validation warns of the others).
+ */
+export function firstEntries<T extends { id: string }>(list: readonly T[]): T[] {
+  const first = new Map<string, T>();
+  for (const agent of list) if (!first.has(agent.id)) first.set(agent.id, agent);
+  return [...first.values()];
 }

@@ -4,7 +4,7 @@
  */
 
 import { LocalModelStore, type LocalModelView, parseLocalModelRef } from "../models/model_store.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
+import { type DoctorCheck, type DoctorInput, firstEntries } from "./doctor_types.ts";
 
 const id = "models.local";
 const name = "Local models";
@@ -58,7 +58,8 @@ function selectedChecks(
   if (!input.config) return [];
   const uses = [
     { who: "agents.defaults.model", ref: input.config.agents.defaults.model },
-    ...input.config.agents.list.map((agent) => ({
+    // Each agent as the gateway runs it: the first entry with its id (a later one is ignored).
+    ...firstEntries(input.config.agents.list).map((agent) => ({
       who: `agent ${agent.id}`,
       ref: agent.model,
     })),

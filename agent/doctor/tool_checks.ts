@@ -7,7 +7,7 @@
 import { screenshotSupport } from "../../tools/desktop_screenshot.ts";
 import { runDocxWorker } from "../../tools/read_docx.ts";
 import { CommandSandbox } from "../../tools/sandbox/command_sandbox.ts";
-import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
+import { type DoctorCheck, type DoctorInput, firstEntries } from "./doctor_types.ts";
 
 /** Each document library, imported as its tool imports it. */
 const LIBRARIES: [string, () => Promise<unknown>][] = [
@@ -108,7 +108,8 @@ export async function checkExecSandbox(input: DoctorInput): Promise<DoctorCheck>
   if (!exec) {
     return { id, name, status: "warn", message: "Unknown: the config could not be loaded" };
   }
-  const onHost = (input.config?.agents.list ?? [])
+  // Each agent as the gateway runs it: the first entry with its id (a later one is ignored).
+  const onHost = firstEntries(input.config?.agents.list ?? [])
     .filter((agent) => agent.tools?.exec?.sandbox === "none")
     .map((agent) => agent.id);
   if (exec.sandbox === "none") {

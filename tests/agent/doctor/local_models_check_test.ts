@@ -36,6 +36,27 @@ Deno.test("local models check fails for a selected model that is not there", asy
   assertMatch(checks[1].message, /not in the local store/);
 });
 
+Deno.test("local models check looks at the agents.list entry the gateway uses: the first with an id", async () => {
+  await using tiny = await tinyModelStore();
+  const checks = await checkLocalModels({
+    ...input(tiny.stateDir),
+    config: configSchema().parse({
+      agents: {
+        list: [
+          { id: "a", model: `llamacpp/${TINY_MODEL_ID}` },
+          // Ignored by the gateway (a duplicate id): not a model the gateway would load.
+          { id: "a", model: "llamacpp/not-downloaded" },
+        ],
+      },
+    }),
+  });
+  assertEquals(checks.map((c) => [c.id, c.status]), [
+    ["models.local", "ok"],
+    ["models.local.selected", "ok"],
+  ]);
+  assertMatch(checks[1].message, /^agent a uses llamacpp\//);
+});
+
 Deno.test("local models check fails on an unreadable index and is quiet with no models", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pyclaw-doctor-" });
   try {

@@ -6,8 +6,10 @@ import type { DoctorInput } from "../../../agent/doctor/doctor.ts";
 import {
   checkDocumentLibraries,
   checkExecPolicy,
+  checkExecSandbox,
   checkScreenshot,
 } from "../../../agent/doctor/tool_checks.ts";
+import { CommandSandbox } from "../../../tools/sandbox/command_sandbox.ts";
 
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
 
@@ -49,4 +51,19 @@ Deno.test("doctor reports the exec policy and warns about allow", async () => {
     input({}, { tools: { exec: { policy: "deny", allowPatterns: ["ls *"] } } }),
   );
   assertMatch(patterns.message, /deny \(1 allow pattern\(s\) run without asking\)/);
+});
+
+Deno.test({
+  name: "doctor's sandbox check names agents on the host by the entry the gateway uses",
+  ignore: !(await new CommandSandbox({ hidden: [], env: { PATH } }).availability()).available,
+  fn: async () => {
+    const check = (list: unknown[]) => checkExecSandbox(input({ PATH }, { agents: { list } }));
+    const none = { tools: { exec: { sandbox: "none" } } };
+    const host = await check([{ id: "a" }, { id: "b", ...none }]);
+    assertEquals(host.status, "warn");
+    assertMatch(host.message, /on the host for agent\(s\) b$/);
+    // A second entry with an id is ignored by the gateway (the first wins), so by the doctor.
+    const duplicate = await check([{ id: "a" }, { id: "a", ...none }]);
+    assertEquals([duplicate.status, /on the host/.test(duplicate.message)], ["ok", false]);
+  },
 });
