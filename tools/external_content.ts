@@ -50,13 +50,15 @@ const DROPPED = new Set([..."*\\`[]()~|"]);
 // Look-alikes NFKC leaves alone: quotation and angle brackets, and the Cyrillic and Greek
 // letters that look like the Latin letters of the marker's words.
 const CONFUSABLES: Record<string, string> = {
-  ...Object.fromEntries([..."‹«〈⟨〈《"].map((c) => [c, "<"])),
-  ...Object.fromEntries([..."›»〉⟩〉》"].map((c) => [c, ">"])),
+  ...Object.fromEntries([..."\u2039«\u3008\u27e8\u3008\u300a"].map((c) => [c, "<"])),
+  ...Object.fromEntries([..."\u203a»\u3009\u27e9\u3009\u300b"].map((c) => [c, ">"])),
   ...Object.fromEntries(
-    [..."АВЕКМНОРСТУХаеорсхуіІјЈѕЅԁԛԝ"].map((c, i) => [c, "abekmhopctyxaeopcxyiijjssdqw"[i]]),
+    [..."\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0406\u0458\u0408\u0455\u0405\u0501\u051b\u051d"]
+      .map((c, i) => [c, "abekmhopctyxaeopcxyiijjssdqw"[i]]),
   ),
   ...Object.fromEntries(
-    [..."ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοτυνι"].map((c, i) => [c, "abezhikmnoptyxaotuvi"[i]]),
+    [..."\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03b1\u03bf\u03c4\u03c5\u03bd\u03b9"]
+      .map((c, i) => [c, "abezhikmnoptyxaotuvi"[i]]),
   ),
 };
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{M}]/u;
@@ -76,11 +78,11 @@ const ENTITY_CHARS: Record<string, string> = {
 const TAG = /<\/?[a-z][a-z0-9]{0,9}\s*\/?>/iy;
 
 /**
- * Folds `text` for finding markers: NFKD (fullwidth `＜` and `Ｅ` become `<` and `E`), lowercase,
+ * Folds `text` for finding markers: NFKD (fullwidth `\uff1c` and `\uff25` become `<` and `E`), lowercase,
  * without format characters (`\p{Cf}`: zero-width spaces, soft hyphens, joiners), control
  * characters and combining marks, without markdown punctuation (`` *\`[]()~| ``) and HTML tags, with entities (`&lt;`)
- * decoded to `<`/`>` (any other to a separator), and with common look-alikes (`‹ 〈 «`, Cyrillic
- * `Е`, Greek `Ε`) mapped to what they imitate. The fold is for finding only: what the model reads
+ * decoded to `<`/`>` (any other to a separator), and with common look-alikes (`\u2039 \u3008 \u00ab`, Cyrillic
+ * `\u0415`, Greek `\u0395`) mapped to what they imitate. The fold is for finding only: what the model reads
  * is the original text, less what is defused.
  */
 export function foldForMatching(text: string): FoldedText {
