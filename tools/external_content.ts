@@ -64,26 +64,74 @@ const CONFUSABLES: Record<string, string> = {
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{M}]/u;
 // Control characters other than whitespace: invisible to a reader too.
 const CONTROL = /(?![\t-\r])\p{Cc}/u;
-// Entities left literal by a page (or by text extraction): `&lt;` still reads as `<`.
-const ENTITY = /&(#x?[0-9a-f]{1,6}|[a-z]{2,8});/iy;
-const ENTITY_CHARS: Record<string, string> = {
+// Entities left literal by a page (or by text extraction): `&lt;` still reads as `<`, `&#69;` as
+// `E`, and `&amp;#69;` (encoded twice, once decoded by web_fetch) still reads as `E` to a model.
+const ENTITY_SOURCE = "&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,7});";
+const ENTITY = new RegExp(ENTITY_SOURCE, "iy");
+// Named entities for what the fold reads through: brackets and quotes, markdown punctuation,
+// spaces and invisible characters, the Greek letters that look Latin. Accented letters
+// (`&eacute;`) are read by name; any other entity folds to a separator.
+const NAMED_ENTITIES: Record<string, string> = {
   lt: "<",
   gt: ">",
-  "#60": "<",
-  "#62": ">",
-  "#x3c": "<",
-  "#x3e": ">",
+  amp: "&",
+  quot: '"',
+  apos: "'",
+  lsaquo: "<",
+  rsaquo: ">",
+  laquo: "<",
+  raquo: ">",
+  lang: "<",
+  rang: ">",
+  ast: "*",
+  midast: "*",
+  bsol: "\\",
+  grave: "`",
+  lsqb: "[",
+  rsqb: "]",
+  lbrack: "[",
+  rbrack: "]",
+  lpar: "(",
+  rpar: ")",
+  verbar: "|",
+  vert: "|",
+  tilde: "~",
+  nbsp: " ",
+  ensp: " ",
+  emsp: " ",
+  thinsp: " ",
+  shy: "",
+  zwj: "",
+  zwnj: "",
+  lrm: "",
+  rlm: "",
+  ...Object.fromEntries(
+    "alpha beta epsilon zeta eta iota kappa mu nu omicron rho tau upsilon chi".split(" ")
+      .map((name, i) => [name, "abezhikmnoptyx"[i]]),
+  ),
 };
+const ACCENTED = /^([a-z])(?:acute|grave|circ|uml|tilde|ring|cedil|caron|macr|breve|ogon|dot)$/;
+
+/** The text an entity (`&lt;`, `&#x45;`, `&amp;eacute;`) stands for, folded; `_` if unknown. */
+function entityText(entity: string): string {
+  const body = entity.slice(1, -1).toLowerCase().replace(/^(?:amp;)+(?=.)/, "");
+  if (body[0] !== "#") return NAMED_ENTITIES[body] ?? ACCENTED.exec(body)?.[1] ?? "_";
+  const code = body[1] === "x" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+  const valid = code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+  return valid ? String.fromCodePoint(code) : "_";
+}
+
 // An HTML tag inside plain text (`EXT<b>ERN</b>AL`): the model reads the word through it.
 const TAG = /<\/?[a-z][a-z0-9]{0,9}\s*\/?>/iy;
 
 /**
- * Folds `text` for finding markers: NFKD (fullwidth `\uff1c` and `\uff25` become `<` and `E`), lowercase,
- * without format characters (`\p{Cf}`: zero-width spaces, soft hyphens, joiners), control
- * characters and combining marks, without markdown punctuation (`` *\`[]()~| ``) and HTML tags, with entities (`&lt;`)
- * decoded to `<`/`>` (any other to a separator), and with common look-alikes (`\u2039 \u3008 \u00ab`, Cyrillic
- * `\u0415`, Greek `\u0395`) mapped to what they imitate. The fold is for finding only: what the model reads
- * is the original text, less what is defused.
+ * Folds `text` for finding markers: NFKD (fullwidth `\uff1c` and `\uff25` become `<` and `E`),
+ * lowercase, without format characters (`\p{Cf}`: zero-width spaces, soft hyphens, joiners),
+ * control characters and combining marks, without markdown punctuation (`` *\`[]()~| ``) and HTML
+ * tags, with entities decoded (`&lt;`, `&#69;`, `&#x45;`, `&eacute;`, also encoded twice:
+ * `&amp;#69;`; an unknown one to a separator), and with common look-alikes (`\u2039 \u3008 \u00ab`,
+ * Cyrillic `\u0415`, Greek `\u0395`) mapped to what they imitate. The fold is for finding only:
+ * what the model reads is the original text, less what is defused.
  */
 export function foldForMatching(text: string): FoldedText {
   const out: string[] = [];
@@ -97,36 +145,35 @@ export function foldForMatching(text: string): FoldedText {
       ends.push(end);
     }
   };
-  for (let i = 0; i < text.length;) {
-    const code = text.codePointAt(i)!;
+  // One code point, from `text[start, end)`: itself or an entity standing for it.
+  const fold = (char: string, start: number, end: number) => {
+    const code = char.charCodeAt(0);
     if (code < 0x80) {
-      const char = text[i];
-      if (DROPPED.has(char) || CONTROL.test(char)) {
-        i += 1;
+      if (DROPPED.has(char) || CONTROL.test(char)) return;
+      push(code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : char, start, end);
+      return;
+    }
+    for (const part of char.normalize("NFKD")) {
+      if (INVISIBLE.test(part) || DROPPED.has(part)) continue;
+      push(CONFUSABLES[part] ?? part.toLowerCase(), start, end);
+    }
+  };
+  for (let i = 0; i < text.length;) {
+    const char = text[i];
+    const sticky = char === "&" ? ENTITY : char === "<" ? TAG : undefined;
+    if (sticky) {
+      sticky.lastIndex = i;
+      const found = sticky.exec(text);
+      if (found) {
+        // A tag folds to nothing; an entity to the character it stands for.
+        const end = i + found[0].length;
+        if (sticky === ENTITY) { for (const part of entityText(found[0])) fold(part, i, end); }
+        i = end;
         continue;
       }
-      const sticky = char === "&" ? ENTITY : char === "<" ? TAG : undefined;
-      if (sticky) {
-        sticky.lastIndex = i;
-        const found = sticky.exec(text);
-        if (found) {
-          // A tag folds to nothing; an entity to the character it stands for.
-          if (sticky === ENTITY) {
-            push(ENTITY_CHARS[found[1].toLowerCase()] ?? "_", i, i + found[0].length);
-          }
-          i += found[0].length;
-          continue;
-        }
-      }
-      push(code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : char, i, i + 1);
-      i += 1;
-      continue;
     }
-    const size = code > 0xffff ? 2 : 1;
-    for (const part of text.slice(i, i + size).normalize("NFKD")) {
-      if (INVISIBLE.test(part) || DROPPED.has(part)) continue;
-      push(CONFUSABLES[part] ?? part.toLowerCase(), i, i + size);
-    }
+    const size = text.codePointAt(i)! > 0xffff ? 2 : 1;
+    fold(size === 1 ? char : text.slice(i, i + 2), i, i + size);
     i += size;
   }
   return { text: out.join(""), start: Uint32Array.from(starts), end: Uint32Array.from(ends) };
@@ -190,7 +237,7 @@ export function defuseMarkers(text: string): string {
 }
 
 const QUICK_DROPPED = new RegExp(
-  `${TAG.source}|${ENTITY.source}|[${[...DROPPED].map((c) => `\\${c}`).join("")}]`,
+  `${TAG.source}|${ENTITY_SOURCE}|[${[...DROPPED].map((c) => `\\${c}`).join("")}]`,
   "gi",
 );
 const QUICK_INVISIBLE = /[\p{Cf}\p{M}*\\`[\]()~|]|(?![\t-\r])\p{Cc}/gu;
@@ -199,11 +246,10 @@ const QUICK_CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g
 /**
  * Whether {@linkcode foldForMatching} of `text` could contain the marker's words: the same fold
  * done with whole-text replacements (a few native passes, no index maps), so the usual text
- * without markers costs little. Entities and tags fold to a separator or nothing here, which is
- * all the words need.
+ * without markers costs little.
  */
 function mayHoldMarker(text: string): boolean {
-  const quick = text.replace(QUICK_DROPPED, (found) => found[0] === "&" ? "_" : "")
+  const quick = text.replace(QUICK_DROPPED, (found) => found[0] === "&" ? entityText(found) : "")
     .normalize("NFKD")
     .replace(QUICK_INVISIBLE, "")
     .replace(QUICK_CONFUSABLE, (char) => CONFUSABLES[char])
