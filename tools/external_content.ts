@@ -181,52 +181,72 @@ export function foldForMatching(text: string): FoldedText {
 
 // The marker's words, however separated: `EXTERNAL_UNTRUSTED_CONTENT`, with spaces, dashes, dots.
 const WORDS = /external[\s_.:-]*untrusted[\s_.:-]*content/g;
-// Attributes and the first closing bracket after the words: ` id="1" tool="x">`.
-const CLOSING = /^(?:\s+[a-z_]+\s*=\s*"[^"\n]{0,200}")*[\s_.:\/-]*>/;
-// How far past the words the closing bracket is looked for.
-const CLOSING_REACH = 512;
-const SEPARATOR = /[\s_.:\/-]/;
-const SPACE = /\s/;
+// Attributes and the closing bracket after the words, on the same line: ` id="1" tool="x">`. It is
+// looked for in the next CLOSING_REACH characters only.
+const CLOSING =
+  /^(?:[ \t]+[a-z_-]+[ \t]*=[ \t]*(?:"[^"\n]*"|'[^'\n]*'|[^\s"'>]+))*[ \t_\/]{0,3}>(?:[ \t]{0,2}>){0,2}/;
+const CLOSING_REACH = 200;
+// A marker's decoration, taken with its words: at most this many `<` before them, and this many
+// separators between them, `END` and the brackets.
+const MAX_BRACKETS = 3;
+const MAX_SEPARATORS = 4;
+// The most original text (dropped markup, escapes) between two folded characters of a span's
+// decoration: more, and the decoration ends there.
+const MAX_GAP = 32;
+const SEPARATOR = /[_.:\/-]|[^\S\n\r\v\f\u2028\u2029]/;
+const LINE_SPACE = /[^\S\n\r\v\f\u2028\u2029]/;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
  * `text` with every marker-like span replaced by {@linkcode MARKER_REMOVED}: any text whose fold
  * contains the words `EXTERNAL UNTRUSTED CONTENT` (any case, separated by `_`, spaces, dashes or
- * nothing), together with the `<<<`, `/` and `END` before them and the attributes and `>>>`
- * after them. Only those words are matched: ordinary text keeps its escapes, markup and letters.
+ * nothing), together with what makes them a marker: up to three `<` before them with a `/` or the
+ * word `END`, and the attributes and up to three `>` after them, all on the words' line.
+ * Everything else is kept: ordinary text keeps its escapes, markup and letters, and the text next
+ * to a marker stays (`weekend`, a `> quote` on the next line, a run of `&lt;`).
  */
 export function defuseMarkers(text: string): string {
   if (!mayHoldMarker(text)) return text;
   const folded = foldForMatching(text);
   const f = folded.text;
+  // Whether folded characters `i - 1` and `i` stand close together in the original text.
+  const near = (i: number) => folded.start[i] - folded.end[i - 1] <= MAX_GAP;
   const pieces: string[] = [];
   let copied = 0; // original index up to which text is copied
   let floor = 0; // folded index where the last defused span ended
+  // From folded index `i`, back over at most `max` characters that pass `test`, never into the
+  // last span; each call takes a bounded number of steps, so the whole is linear.
+  const back = (i: number, max: number, test: RegExp) => {
+    for (let n = 0; n < max && i > floor && test.test(f[i - 1]) && near(i); n++) i--;
+    return i;
+  };
   for (const match of f.matchAll(WORDS)) {
     if (match.index < floor) continue;
-    // Back over `<<< / END_`, never into the previous span; each step is over a character
-    // between the two spans, so all the steps together are linear.
-    let i = match.index;
-    while (i > floor && SEPARATOR.test(f[i - 1])) i--;
-    if (i - 3 >= floor && f.slice(i - 3, i) === "end") i -= 3;
-    while (i > floor && SEPARATOR.test(f[i - 1])) i--;
-    let start = i;
-    for (let j = i; j > floor && (f[j - 1] === "<" || SPACE.test(f[j - 1]));) {
-      j--;
-      if (f[j] === "<") start = j;
+    // Back over `<<< / END_`: `END` only as a whole word, and brackets only as a marker has them.
+    let start = match.index;
+    let i = back(start, MAX_SEPARATORS, SEPARATOR);
+    if (
+      i - 3 >= floor && f.startsWith("end", i - 3) && near(i - 2) && near(i - 1) && near(i) &&
+      (i - 3 === 0 || !WORD_CHAR.test(f[i - 4]))
+    ) {
+      start = i - 3;
+      i = back(start, MAX_SEPARATORS, SEPARATOR);
     }
-    while (start < match.index && SPACE.test(f[start])) start++;
-    // On to the closing `>>>` when only attributes stand between: a bounded look ahead.
+    for (let brackets = 0; brackets < MAX_BRACKETS; brackets++) {
+      const j = brackets === 0 ? i : back(start, 2, LINE_SPACE);
+      if (j <= floor || f[j - 1] !== "<" || !near(j)) break;
+      start = j - 1;
+    }
+    // On to the closing `>>>` when only attributes stand between, on the same line.
     let end = match.index + match[0].length;
     const closing = CLOSING.exec(f.slice(end, end + CLOSING_REACH));
     if (closing) {
-      end += closing[0].length;
-      for (let j = end; j < f.length && (f[j] === ">" || SPACE.test(f[j])); j++) {
-        if (f[j] === ">") end = j + 1;
-      }
+      const last = end + closing[0].length;
+      while (end < last && near(end)) end++;
     }
-    // An escaping backslash before the span would otherwise be left to escape the replacement.
+    // An escaping backslash just before the span would otherwise escape the replacement.
     let originalStart = folded.start[start];
-    while (originalStart > copied && text[originalStart - 1] === "\\") originalStart--;
+    if (originalStart > copied && text[originalStart - 1] === "\\") originalStart--;
     pieces.push(text.slice(copied, originalStart), MARKER_REMOVED);
     copied = folded.end[end - 1];
     floor = end;
