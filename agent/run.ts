@@ -171,6 +171,9 @@ export async function runAgent(
       let usage: Usage | undefined;
       let finish: FinishReason = "stop";
       partial = "";
+      const cap = resolved.entry?.maxTokens ?? budget.reserve;
+      // This call's limit is what the turn's budget left, not the model's own.
+      const budgetCaps = tokensLeft !== undefined && tokensLeft <= cap;
       for await (
         const event of resolved.provider.stream({
           model: resolved.model,
@@ -181,7 +184,7 @@ export async function runAgent(
           ),
           ...(offerTools ? { tools: toolSet.specs } : {}),
           temperature: request.temperature ?? agent.temperature,
-          maxTokens: Math.min(tokensLeft ?? Infinity, resolved.entry?.maxTokens ?? budget.reserve),
+          maxTokens: Math.min(tokensLeft ?? Infinity, cap),
           signal,
         })
       ) {
@@ -201,17 +204,19 @@ export async function runAgent(
         tokensLeft -= usage?.completionTokens ??
           estimateTextTokens(partial + calls.map((call) => call.name + call.arguments).join(""));
       }
-      // A model stopped at its token limit (a call's arguments may be cut short), or a turn
-      // with no tokens left for the model to read its tools' results: the turn ends here, and
-      // says why. Its calls are not run.
-      const cut = finish === "length" ||
-        (calls.length > 0 && tokensLeft !== undefined && tokensLeft <= 0);
-      const uncalled = cut && calls.length ? calls.splice(0) : undefined;
+      // A turn whose own budget (the request's maxTokens) is spent, by this call's stopping at
+      // it or by the provider's count, leaves the model no tokens to read its tools' results: the
+      // turn ends here, and says why. Its calls are not run. A model stopped at its own limit
+      // (the model entry's maxTokens, the context's reserve) still has its calls run: one whose
+      // arguments were cut short comes back as the tool's error, and the model carries on.
+      const cut = calls.length > 0 && tokensLeft !== undefined &&
+        (tokensLeft <= 0 || (finish === "length" && budgetCaps));
+      const uncalled = cut ? calls.splice(0) : undefined;
       if (uncalled) {
         deps.logger.warn("a turn ended at its token limit with tool calls not run", {
           agentId,
           sessionId,
-          reason: finish === "length" ? "the model's token limit" : "the request's maxTokens spent",
+          reason: "the request's maxTokens spent",
           tools: uncalled.map((call) => call.name),
         });
       }
@@ -255,7 +260,7 @@ export async function runAgent(
           text,
           aborted: false,
           ...names(resolved),
-          finishReason: cut ? "length" : "stop",
+          finishReason: cut || finish === "length" ? "length" : "stop",
           ...(stopReason ? { stopReason } : {}),
         });
         return;

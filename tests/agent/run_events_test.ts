@@ -110,6 +110,27 @@ Deno.test("runAgent hands a streamed turn with a tool call its events in order: 
   ]);
 });
 
+Deno.test("a model stopped at its own token limit while calling a tool still has the call run, and carries on", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  // No maxTokens in the request (a WebSocket turn): "length" is the model's or the context's
+  // limit, not a budget of the turn's, so nothing stops the model reading its tool's result.
+  upstream.reply(
+    {
+      toolCalls: [{ id: "call_1", name: "add", arguments: { a: 2, b: 3 } }],
+      finishReason: "length",
+    },
+    { chunks: ["It is 5."] },
+  );
+  await using turn = await successfulTurn(upstream.url);
+  const events: AgentEvent[] = [];
+  await runAgent(turn.deps, turn.run, (event) => events.push(event));
+
+  assertEquals(upstream.requests.length, 2);
+  assertEquals(events.filter((event) => event.type === "tool_result").length, 1);
+  const done = events.at(-1);
+  assertEquals(done?.type === "done" && [done.text, done.finishReason], ["It is 5.", "stop"]);
+});
+
 /**
  * A turn on real parts: the OpenAI-compatible provider against the stand-in at `baseUrl`, a
  * session store in a temporary state dir, and a tool registry holding one `add` tool.
