@@ -324,7 +324,8 @@ export async function runAgent(
     }
     const upstreamStatus = upstreamStatusOf(error);
     const failure = gatewayCodeOf(error);
-    failure.message = redactText(failure.message, secrets);
+    // The gateway's own messages (an unknown model's id) are not an upstream's echo.
+    if (!isGatewayError(error)) failure.message = redactText(failure.message, secrets);
     send({
       type: "error",
       error: failure,

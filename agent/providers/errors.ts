@@ -60,33 +60,43 @@ export function upstreamStatusOf(error: unknown): number | undefined {
 /** What a secret in a provider's message is replaced with. */
 export const REDACTED_TEXT = "[REDACTED]";
 
-/** Secrets' usual shapes: OpenAI/Anthropic-style `sk-…`, Google's `AIza…`, GitHub, Slack, Hugging Face. */
-const KEY_SHAPES =
-  /\b(?:sk|rk)-[A-Za-z0-9_-]{6,}|\bAIza[0-9A-Za-z_-]{20,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bhf_[A-Za-z0-9]{20,}/g;
-/** Credentials after their scheme, and in `name=value` pairs (query strings, form bodies). */
-const SCHEME_CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+/**
+ * Keys' usual shapes (OpenAI/Anthropic `sk-…`, Google `AIza…`, GitHub, Hugging Face, Slack), each
+ * only where a word starts (not inside `deepseek/sk-coder-v2` or `x:sk-…`) and only with the 16 and
+ * more characters of a real key behind its prefix, so a model's id or a word is never taken for one.
+ */
+const KEY_SHAPES = /(?<![\w/:.-])(?:sk-|AIza|gh[pousr]_|hf_|xox[bp]-)[A-Za-z0-9_-]{16,}/g;
+/** A bearer credential: the scheme as HTTP writes it (case and all), then a token's 16+ characters. */
+const BEARER_CREDENTIAL = /\bBearer ([A-Za-z0-9._~+/=-]{16,})/g;
+/**
+ * `name=value` pairs (query strings, form bodies); only a value that looks random (16+ characters,
+ * letters and digits) is taken for a secret, not `token=151643`.
+ */
 const NAMED_CREDENTIAL =
-  /\b((?:api[_-]?)?key|access[_-]?token|token|secret|password)=[^\s&"',;]+/gi;
+  /\b((?:api[_-]?)?key|access[_-]?token|token|secret|password)=([^\s&"',;]{16,})/gi;
 
 /** Config values shorter than this are not looked for: they would blank out common words. */
-const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 8;
+/** Names of `env` and `headers` entries that hold secrets: `Authorization`, `X-Api-Key`, `GITHUB_TOKEN`. */
+const SECRET_ENTRY = /authorization|key|token|secret|password|cookie|credential/i;
 
 /** The secrets of each config object (a reload swaps the object), longest first. */
 const secretsOf = new WeakMap<object, readonly string[]>();
 
 /**
  * The secret values of the gateway's config: every string under a secret-named key
- * (core/config/secrets.ts `SECRET_KEY`: provider `apiKey`s, tokens, passwords) and every value of
- * an `env` or `headers` map, with a credential's part after `Bearer ` too. Worked out once per
- * config object.
+ * (core/config/secrets.ts `SECRET_KEY`: provider `apiKey`s, tokens, passwords) and the values of
+ * `env` and `headers` entries with secret-like names (not `Content-Type` or `NODE_ENV`), with a
+ * credential's part after its scheme too; values shorter than 8 characters are left out.
+ * Worked out once per config object.
  */
 export function configSecrets(config: object): readonly string[] {
   let secrets = secretsOf.get(config);
   if (secrets) return secrets;
   const found = new Set<string>();
-  const walk = (value: unknown, key: string, secretMap: boolean) => {
+  const walk = (value: unknown, key: string, inMap: boolean) => {
     if (typeof value === "string") {
-      if (secretMap || SECRET_KEY.test(key)) {
+      if (inMap ? SECRET_ENTRY.test(key) : SECRET_KEY.test(key)) {
         found.add(value);
         const credential = value.match(/^(?:Bearer|Basic)\s+(.+)$/i)?.[1];
         if (credential) found.add(credential);
@@ -116,6 +126,10 @@ export function redactText(text: string, known: readonly string[] = []): string 
     if (text.includes(secret)) text = text.replaceAll(secret, REDACTED_TEXT);
   }
   return text.replace(KEY_SHAPES, REDACTED_TEXT)
-    .replace(SCHEME_CREDENTIAL, `$1 ${REDACTED_TEXT}`)
-    .replace(NAMED_CREDENTIAL, `$1=${REDACTED_TEXT}`);
+    .replace(BEARER_CREDENTIAL, `Bearer ${REDACTED_TEXT}`)
+    .replace(
+      NAMED_CREDENTIAL,
+      (pair, name: string, value: string) =>
+        /[A-Za-z]/.test(value) && /\d/.test(value) ? `${name}=${REDACTED_TEXT}` : pair,
+    );
 }

@@ -48,8 +48,8 @@ export async function readJsonBody<S extends z.ZodType>(
 /**
  * The one HTTP error body (core/errors.ts `HTTP_ERRORS`) of any failure, with its status.
  *
- * @param config the gateway's config, whose secrets are blanked out of the message (with
- * anything shaped like a key): a provider's message says what its upstream echoed
+ * @param config the gateway's config, whose secrets are blanked out of a provider's message (with
+ * anything shaped like a key): it says what its upstream echoed
  */
 export function errorBody(error: unknown, config?: object): {
   status: number;
@@ -74,10 +74,15 @@ export function errorBody(error: unknown, config?: object): {
   const upstream = upstreamStatusOf(error) ??
     (typeof reported === "number" ? reported : undefined);
   const status = upstream ?? (code === "AUTH_REQUIRED" ? 502 : codeStatus);
-  // The gateway's own failures are logged, never described; a provider's are the client's to read.
-  const text = code === "INTERNAL_ERROR" && !isProviderError(error) && upstream === undefined
+  // The gateway's own failures are logged, never described; a provider's are the client's to read,
+  // without what its upstream echoed (an agent's run redacted its own: agent/run.ts). The
+  // gateway's own words (an unknown model's id) are passed as they are.
+  const provider = isProviderError(error);
+  const text = code === "INTERNAL_ERROR" && !provider && upstream === undefined
     ? "Internal server error"
-    : redactText(message, config ? configSecrets(config) : undefined);
+    : provider
+    ? redactText(message, config ? configSecrets(config) : undefined)
+    : message;
   return {
     status,
     body: { error: { message: text, type, code, param: code === "NOT_FOUND" ? "model" : null } },

@@ -6,11 +6,13 @@
 import OpenAI from "openai";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../_helpers/assert.ts";
 import { startChatGateway } from "../../_helpers/chat_gateway.ts";
-import { redactText } from "../../../agent/providers/errors.ts";
+import { configSecrets, redactText } from "../../../agent/providers/errors.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import { errorBody } from "../../../server/openai/_errors.ts";
 
 /** An upstream that echoes what it was sent: its key as configured, as a header, in a query. */
-const ECHO = "Invalid request from key=sk-live-SECRET1234 (Authorization: Bearer sk-fake); " +
-  "also tried AIzaSyA-0123456789abcdefghijKLMN and the key sk-fake itself";
+const ECHO = "Invalid request from key=sk-live-SECRET1234abcdef (Authorization: Bearer " +
+  "tok_0123456789abcdefXYZ); also tried AIzaSyA-0123456789abcdefghijKLMN";
 
 Deno.test("provider failures reach OpenAI API clients without the secrets an upstream echoes", async () => {
   await using env = await startChatGateway();
@@ -34,7 +36,7 @@ Deno.test("provider failures reach OpenAI API clients without the secrets an ups
     // The upstream's words are still there to read; no secret is.
     assertMatch(error.message, /Invalid request from key=\[REDACTED\]/);
     assertMatch(error.message, /Bearer \[REDACTED\]/);
-    for (const secret of ["sk-fake", "SECRET1234", "AIzaSy"]) {
+    for (const secret of ["SECRET1234", "tok_0123", "AIzaSy"]) {
       assert(!error.message.includes(secret), error.message);
     }
   }
@@ -43,14 +45,67 @@ Deno.test("provider failures reach OpenAI API clients without the secrets an ups
   assert(!JSON.stringify(history).includes("sk-fake"));
 });
 
-Deno.test("redactText blanks known secrets and key shapes, and leaves other words", () => {
+Deno.test("redactText blanks known secrets and key shapes", () => {
   assertEquals(
-    redactText("token=abc.def&x=1, Basic dXNlcjpwYXNz, sk-ant-api03-abcdef", ["hunter22"]),
-    "token=[REDACTED]&x=1, Basic [REDACTED], [REDACTED]",
+    redactText(
+      "key=sk-ant-api03-abcdefghijklmnop, Bearer eyJhbGciOiJIUzI1NiJ9.abc, " +
+        "token=a1b2c3d4e5f6a7b8c9d0 ghp_0123456789abcdefghijABCD hf_0123456789abcdefghijk " +
+        "xoxb-0123456789-abcdefghij, my hunter22x was refused",
+      ["hunter22x"],
+    ),
+    "key=[REDACTED], Bearer [REDACTED], token=[REDACTED] [REDACTED] [REDACTED] [REDACTED], " +
+      "my [REDACTED] was refused",
   );
-  assertEquals(redactText("my hunter22 was refused", ["hunter22"]), "my [REDACTED] was refused");
+});
+
+Deno.test("redactText leaves ordinary error text alone", () => {
+  for (
+    const text of [
+      "The model gpt-4o does not exist; use a task-specific key",
+      "This model supports basic reasoning effort only",
+      "Bearer tokens are not supported by this endpoint",
+      "The model deepseek/sk-coder-v2-instruct-preview does not exist",
+      "token=151643 is not a valid token id",
+      "key=sk-short was refused",
+    ]
+  ) assertEquals(redactText(text), text);
+});
+
+Deno.test("configSecrets takes secret-named values, not every header and env value", () => {
+  const secrets = configSecrets({
+    models: {
+      providers: {
+        a: {
+          apiKey: "sk-configured-0001",
+          headers: {
+            "Content-Type": "application/json",
+            "X-Title": "pyclaw",
+            "Authorization": "Bearer header-credential-01",
+            "X-Api-Key": "header-api-key-01",
+          },
+        },
+        local: { apiKey: "ollama" },
+      },
+    },
+    mcp: { servers: { s: { env: { NODE_ENV: "production", GITHUB_TOKEN: "gh-env-token-01" } } } },
+  });
+  assertEquals([...secrets].sort(), [
+    "Bearer header-credential-01",
+    "gh-env-token-01",
+    "header-api-key-01",
+    "header-credential-01",
+    "sk-configured-0001",
+  ]);
   assertEquals(
-    redactText("The model gpt-4o does not exist; use a task-specific key"),
-    "The model gpt-4o does not exist; use a task-specific key",
+    redactText("production pyclaw application/json ollama", secrets),
+    "production pyclaw application/json ollama",
   );
+});
+
+Deno.test("a gateway-made NOT_FOUND names the model as the client sent it", () => {
+  const message = "Unknown model: deepseek/sk-coder-v2 (agent sk-0123456789abcdefghij)";
+  const { body } = errorBody(new GatewayError("NOT_FOUND", message), {
+    models: { providers: { a: { apiKey: "sk-0123456789abcdefghij" } } },
+  });
+  assertEquals(body.error.message, message);
 });
