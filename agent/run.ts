@@ -320,7 +320,11 @@ export async function runAgent(
       return;
     }
     if (!isGatewayError(error)) {
-      deps.logger.warn("agent run failed", { agentId, sessionId, error: errorMessage(error) });
+      deps.logger.warn("agent run failed", {
+        agentId,
+        sessionId,
+        error: redactText(errorMessage(error), secrets),
+      });
     }
     const upstreamStatus = upstreamStatusOf(error);
     const failure = gatewayCodeOf(error);

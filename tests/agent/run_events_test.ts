@@ -131,6 +131,21 @@ Deno.test("a model stopped at its own token limit while calling a tool still has
   assertEquals(done?.type === "done" && [done.text, done.finishReason], ["It is 5.", "stop"]);
 });
 
+Deno.test("a failed turn's log line holds no secret its upstream echoed", async () => {
+  await using upstream = await startFakeOpenAI({ models: ["gpt-test"], apiKey: "sk-test" });
+  upstream.reply({ error: { status: 400, message: "Bad key=sk-live-0123456789abcdefXYZ" } });
+  await using turn = await successfulTurn(upstream.url);
+  const logged: unknown[] = [];
+  const deps = {
+    ...turn.deps,
+    logger: { warn: (_: string, fields: unknown) => logged.push(fields), error() {}, info() {} },
+  } as unknown as AgentRunDeps;
+  await runAgent(deps, turn.run, () => {});
+  const line = JSON.stringify(logged);
+  assert(line.includes("Bad key=[REDACTED]"), line);
+  assert(!line.includes("0123456789abcdef"), line);
+});
+
 /**
  * A turn on real parts: the OpenAI-compatible provider against the stand-in at `baseUrl`, a
  * session store in a temporary state dir, and a tool registry holding one `add` tool.
