@@ -19,6 +19,7 @@ import {
   usageOf,
 } from "../../agent/providers/types.ts";
 import { ErrorCode, GatewayError, isGatewayError } from "../../core/errors.ts";
+import { join } from "../../core/path.ts";
 import type { HttpContext } from "../http_routes.ts";
 import { RequestError } from "./_request_error.ts";
 
@@ -225,9 +226,11 @@ async function* agentStream(
         ? [{ type: "image" as const, mimeType: part.mimeType, content: part.base64 }]
         : []
     );
-  const sessionId = turn.user
-    ? cleanSessionId(turn.user) ?? await hashedSessionId(ctx, agentId, turn.user)
-    : HTTP_SESSION_ID;
+  // A clean user's id is found with no await once the session-id scheme's start is known.
+  const sessionId = !turn.user
+    ? HTTP_SESSION_ID
+    : (idsSince.has(ctx.services.sessions) && cleanSessionId(turn.user)) ||
+      await hashedSessionId(ctx, agentId, turn.user);
   const queue = new EventQueue<AgentEvent>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -313,13 +316,62 @@ const adoptionChecked = new WeakMap<object, Set<string>>();
 /** Most pairs remembered; past it the set starts again (a pair looked at again finds nothing). */
 const MAX_ADOPTION_CHECKED = 10_000;
 
+/** The state dir's record of when hashed session ids first ran: `{ "since": <ms> }`. */
+const IDS_SINCE_FILE = "http-session-ids.json";
+/** Per session store, {@linkcode IDS_SINCE_FILE}'s time, read or written once per process. */
+const idsSince = new WeakMap<object, Promise<number>>();
+
 /**
- * The hashed session of a `user` that is not clean; the first time it is asked in this process,
- * the session it had before the ids were hashed ({@linkcode legacySessionId}) becomes it, when it
- * has none yet and the legacy one exists, last written before the gateway started (once: the
- * first such user to come back inherits it; a clean user of that id who wrote it since keeps it).
+ * When this state dir's gateway first gave HTTP users hashed session ids: the start of the
+ * first gateway to serve an `agent:<id>` request with a `user` since the upgrade, written once
+ * and never moved forward, so that a legacy session id's file written later (a clean user's own,
+ * `bob_corp`'s) is never taken for a legacy one, however often the gateway restarts. Where the
+ * record cannot be read or written, no session is adopted.
+ */
+function hashedIdsSince(ctx: HttpContext): Promise<number> {
+  const sessions = ctx.services.sessions;
+  let since = idsSince.get(sessions);
+  if (!since) {
+    const path = join(ctx.gateway.paths.root, IDS_SINCE_FILE);
+    since = recordedSince(path, ctx.gateway.startedAt).catch((error) => {
+      ctx.logger.warn("openai api: no record of when session ids changed", {
+        path,
+        error: String(error),
+      });
+      return -Infinity;
+    });
+    idsSince.set(sessions, since);
+  }
+  return since;
+}
+
+/** The time `path` records, written as `startedAt` where there is none yet. */
+async function recordedSince(path: string, startedAt: number): Promise<number> {
+  try {
+    await Deno.writeTextFile(path, `${JSON.stringify({ since: startedAt })}\n`, {
+      createNew: true,
+      mode: 0o600,
+    });
+    return startedAt;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  const since = JSON.parse(await Deno.readTextFile(path))?.since;
+  if (typeof since !== "number") throw new Error(`${path} records no time`);
+  return since;
+}
+
+/**
+ * The session of an HTTP `user` ({@linkcode sessionIdOf}). For one that is not clean, the first
+ * time it is asked in this process, the session it had before the ids were hashed
+ * ({@linkcode legacySessionId}) becomes it, when it has none yet and the legacy one exists, last
+ * written before hashed ids first ran ({@linkcode hashedIdsSince}): once, the first such user to
+ * come back inherits it; a clean user of that id who wrote it since keeps it, restarts or not.
  */
 async function hashedSessionId(ctx: HttpContext, agentId: string, user: string): Promise<string> {
+  const writtenBefore = await hashedIdsSince(ctx);
+  const clean = cleanSessionId(user);
+  if (clean) return clean;
   const sessionId = await sessionIdOf(user);
   const sessions = ctx.services.sessions;
   let checked = adoptionChecked.get(sessions);
@@ -328,8 +380,6 @@ async function hashedSessionId(ctx: HttpContext, agentId: string, user: string):
   if (checked.has(key)) return sessionId;
   const legacy = legacySessionId(user);
   try {
-    // A legacy file written since the gateway started is a clean user's own (`bob_corp`'s).
-    const writtenBefore = ctx.gateway.startedAt;
     if (await sessions.adopt(agentId, legacy, sessionId, { writtenBefore })) {
       ctx.logger.info("openai api: a user's legacy session adopted", {
         agentId,

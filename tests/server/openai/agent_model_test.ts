@@ -144,8 +144,8 @@ Deno.test("agent:<id> gives a user's session from before hashed ids to the first
     { role: "user", content: "My name is Bob", time },
     { role: "assistant", content: "Hello Bob", time },
   );
-  // Written by an earlier version, before this gateway started; one written since is the clean
-  // user bob_corp's own (the first test) and is not taken.
+  // Written by an earlier version, before hashed ids first ran in this state dir (this gateway is
+  // the first to run them); one written since is the clean user bob_corp's own (the next test).
   const written = new Date(Date.now() - 86_400_000);
   await Deno.utime(sessions.file("main", legacy), written, written);
   const client = sdk(env);
@@ -178,6 +178,34 @@ Deno.test("agent:<id> gives a user's session from before hashed ids to the first
   const adoptions = log.split("\n").filter((line) => line.includes("legacy session adopted"));
   assertEquals(adoptions.length, 1, log);
   assertMatch(adoptions[0], new RegExp(hashed));
+});
+
+Deno.test("agent:<id> leaves a clean user's session, written since hashed ids ran, to it across restarts", async () => {
+  const stateDir = await Deno.makeTempDir({ prefix: "pyclaw-adoption-" });
+  const ask = (env: Parameters<typeof sdk>[0], user: string) =>
+    sdk(env).chat.completions.create({
+      model: "agent:main",
+      messages: [{ role: "user", content: `Hello from ${user}` }],
+      user,
+    });
+  try {
+    {
+      await using env = await startChatGateway({ stateDir });
+      env.upstream.setDefault({ text: "Hi" });
+      await ask(env, "bob_corp");
+    }
+    // The gateway restarts: bob_corp's session is older than this gateway, not than hashed ids.
+    await using env = await startChatGateway({ stateDir });
+    env.upstream.setDefault({ text: "Hi" });
+    await ask(env, "bob@corp");
+    assertEquals(env.upstream.requests[0].body.messages.length, 2);
+    const { sessions } = env.gw.gateway.services;
+    assertEquals(await sessions.exists("main", "http-bob_corp"), true);
+    await ask(env, "bob_corp");
+    assertEquals(env.upstream.requests[1].body.messages.length, 4);
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
+  }
 });
 
 Deno.test("agent:<id> spends max_tokens over the whole turn and reports finish_reason length", async () => {
