@@ -181,25 +181,30 @@ export class ChatService {
     }
     // The runs before it have ended: this turn's writes are now the session's (and dropped if a
     // reset or delete comes during it).
-    this.#deps.sessions.beginTurn(this.#deps.sessions.file(agentId, sessionId));
-    const { runAgent } = await loadRunLoop();
-    const { onEvent } = options;
-    const sink = this.#deps.onRunEvent;
-    await runAgent(this.#deps, prepared, (event) => {
-      onEvent?.(event);
-      sink?.(session, event);
-      if (event.type === "done") {
-        Object.assign(outcome, {
-          completed: !event.aborted,
-          aborted: event.aborted,
-          text: event.text,
-          usage: event.usage,
-        });
-        if (event.stopReason) outcome.stopReason = event.stopReason;
-      } else if (event.type === "error") {
-        Object.assign(outcome, { text: event.text, error: event.error });
-      }
-    });
+    const file = this.#deps.sessions.file(agentId, sessionId);
+    this.#deps.sessions.beginTurn(file);
+    try {
+      const { runAgent } = await loadRunLoop();
+      const { onEvent } = options;
+      const sink = this.#deps.onRunEvent;
+      await runAgent(this.#deps, prepared, (event) => {
+        onEvent?.(event);
+        sink?.(session, event);
+        if (event.type === "done") {
+          Object.assign(outcome, {
+            completed: !event.aborted,
+            aborted: event.aborted,
+            text: event.text,
+            usage: event.usage,
+          });
+          if (event.stopReason) outcome.stopReason = event.stopReason;
+        } else if (event.type === "error") {
+          Object.assign(outcome, { text: event.text, error: event.error });
+        }
+      });
+    } finally {
+      this.#deps.sessions.endTurn(file);
+    }
     return outcome;
   }
 

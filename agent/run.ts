@@ -302,7 +302,7 @@ export async function runAgent(
     }
   } catch (error) {
     const aborted = signal.aborted || isAbortError(error);
-    // A provider's words say what its upstream echoed (`Invalid key=sk-…`): no secret of the
+    // A provider's words say what its upstream echoed (`Invalid key=sk-...`): no secret of the
     // config, nor anything shaped like a key, goes on to clients or into the session.
     const secrets = configSecrets(deps.config());
     if (partial) {

@@ -15,6 +15,8 @@ import type {
 } from "../tools/sessions/session_services.ts";
 import type { ChatOutcome, ChatRunOptions } from "./chat_service.ts";
 import type { AgentRunRequest } from "./run.ts";
+import type { StopReason } from "./run_types.ts";
+import { stopNote } from "./turn_runner.ts";
 import type { SessionDelivery } from "./session_delivery.ts";
 
 /** Config `agents.defaults.subagents`. */
@@ -197,14 +199,23 @@ export class SubagentRegistry implements SubagentControl {
 
   #finish(
     child: Child,
-    outcome: { aborted: boolean; text: string; error?: { message: string } },
+    outcome: {
+      aborted: boolean;
+      text: string;
+      error?: { message: string };
+      stopReason?: StopReason;
+    },
   ): void {
     const { info } = child;
     child.detach();
     if (info.state !== "running") return;
     info.state = outcome.aborted ? "killed" : outcome.error ? "failed" : "completed";
     info.endedAt = new Date().toISOString();
-    const result = outcome.error?.message ?? outcome.text.trim();
+    // A child that stopped with tool calls not run says so, or its parent takes a cut-short
+    // answer (or none) for a finished one.
+    const note = outcome.stopReason ? stopNote(outcome.stopReason) : "";
+    const result = outcome.error?.message ??
+      [outcome.text.trim(), note].filter(Boolean).join("\n\n");
     if (result) info.preview = result.slice(0, PREVIEW_CHARS);
     this.#options.logger.info("sub-agent ended", { sessionId: info.sessionId, state: info.state });
     this.#forgetOld();

@@ -61,8 +61,8 @@ export function upstreamStatusOf(error: unknown): number | undefined {
 export const REDACTED_TEXT = "[REDACTED]";
 
 /**
- * Keys' usual shapes (OpenAI/Anthropic `sk-…`, Google `AIza…`, GitHub, Hugging Face, Slack), each
- * only where a word starts (not inside `deepseek/sk-coder-v2` or `x:sk-…`) and only with the 16 and
+ * Keys' usual shapes (OpenAI/Anthropic `sk-...`, Google `AIza...`, GitHub, Hugging Face, Slack), each
+ * only where a word starts (not inside `deepseek/sk-coder-v2` or `x:sk-...`) and only with the 16 and
  * more characters of a real key behind its prefix, so a model's id or a word is never taken for one.
  */
 const KEY_SHAPES = /(?<![\w/:.-])(?:sk-|AIza|gh[pousr]_|hf_|xox[bp]-)[A-Za-z0-9_-]{16,}/g;
@@ -119,7 +119,7 @@ export function configSecrets(config: object): readonly string[] {
  * `text` with secrets replaced by {@linkcode REDACTED_TEXT}: each of `known` (the config's,
  * {@linkcode configSecrets}) and anything shaped like an API key or credential. For what a
  * provider's failure says before it leaves the gateway: upstreams echo what they were sent
- * (`Invalid key=sk-live-…`), and their words reach HTTP and WebSocket clients.
+ * (`Invalid key=sk-live-...`), and their words reach HTTP and WebSocket clients.
  */
 export function redactText(text: string, known: readonly string[] = []): string {
   for (const secret of known) {

@@ -250,8 +250,15 @@ export class SessionStore {
    * service's queue); no file is touched.
    */
   beginTurn(path: string): void {
-    if (this.#turns.size >= MAX_REMEMBERED_ENDS) this.#turns.clear();
     this.#turns.set(path, this.#generations.get(path) ?? 0);
+  }
+
+  /**
+   * Marks the end of the turn {@linkcode beginTurn} began: the map holds running turns only,
+   * so it never has to be trimmed (trimming it dropped the fence of turns still running).
+   */
+  endTurn(path: string): void {
+    this.#turns.delete(path);
   }
 
   /** True when the session was reset or deleted since its current turn began. */

@@ -10,6 +10,7 @@ import type { AgentEvent } from "../../agent/run.ts";
 import type { Attachment } from "../../agent/attachments.ts";
 import { costOf, priceOf } from "../../agent/pricing.ts";
 import type { ResolvedModel } from "../../agent/providers/registry.ts";
+import { stopNote } from "../../agent/turn_runner.ts";
 import {
   type ChatRequest,
   contentText,
@@ -248,6 +249,12 @@ async function* agentStream(
     for await (const event of queue) {
       if (event.type === "delta") yield [{ type: "text", text: event.text }];
       else if (event.type === "done") {
+        // A turn that ended with tool calls not run: an OpenAI client shows text only, so the
+        // note that says why goes with the answer, as in a channel's reply (turn_runner.ts).
+        if (event.stopReason) {
+          const note = stopNote(event.stopReason);
+          yield [{ type: "text", text: event.text ? `\n\n${note}` : note }];
+        }
         // `length`: the turn ended at its token budget, or its model at its limit.
         yield [{ type: "finish", reason: event.finishReason ?? "stop", usage: event.usage }];
       } else if (event.type === "error") {

@@ -94,3 +94,24 @@ Deno.test("SessionStore refuses a sessions folder swapped for a link after its f
   assertEquals(error.code, "INVALID_PARAMS");
   assertEquals(await Deno.readTextFile(join(elsewhere, "s.jsonl")), theirs);
 });
+
+Deno.test("a reset fences its session's running turn however many other sessions began turns since", async () => {
+  await using env = await setUp();
+  const { store } = env;
+  await store.append("main", "a", user("hi"));
+  const path = store.file("main", "a");
+  store.beginTurn(path);
+  // Other sessions' turns (sub-agents, channel chats, /v1 users) begin and end meanwhile.
+  for (let i = 0; i < 1_100; i++) {
+    const other = store.file("main", `s${i}`);
+    store.beginTurn(other);
+    store.endTurn(other);
+  }
+  await store.reset(path);
+  await store.appendToTurn("main", "a", {
+    role: "assistant",
+    content: "late answer of the erased turn",
+    time: "t",
+  });
+  assertEquals(await Deno.readTextFile(path), "");
+});

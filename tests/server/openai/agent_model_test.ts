@@ -273,3 +273,23 @@ Deno.test("agent:<id> spends max_tokens over the whole turn and reports finish_r
     ["incomplete", "max_output_tokens"],
   );
 });
+
+Deno.test("agent:<id> at its tool-round limit says so in the answer an OpenAI client reads", async () => {
+  await using env = await startChatGateway({
+    config: { agents: { defaults: { model: "fake/gpt-test", maxIterations: 2 } } },
+  });
+  env.gw.gateway.services.tools.register(defineTool({
+    name: "echo",
+    description: "Repeats the text",
+    parameters: z.object({ text: z.string() }),
+    run: ({ text }) => Promise.resolve({ content: `echo: ${text}` }),
+  }));
+  // A model that calls the tool round after round, tools offered or not.
+  env.upstream.setDefault({ toolCalls: [{ name: "echo", arguments: { text: "x" } }] });
+  const answer = await sdk(env).chat.completions.create({
+    model: "agent:main",
+    messages: [{ role: "user", content: "Loop" }],
+  });
+  assertEquals(env.upstream.requests.length, 2);
+  assertMatch(answer.choices[0].message.content ?? "", /^\[Stopped: .*maxIterations/);
+});
