@@ -182,7 +182,7 @@ export class ChatService {
     // The runs before it have ended: this turn's writes are now the session's (and dropped if a
     // reset or delete comes during it).
     const file = this.#deps.sessions.file(agentId, sessionId);
-    this.#deps.sessions.beginTurn(file);
+    const generation = this.#deps.sessions.beginTurn(file);
     try {
       const { runAgent } = await loadRunLoop();
       const { onEvent } = options;
@@ -203,7 +203,7 @@ export class ChatService {
         }
       });
     } finally {
-      this.#deps.sessions.endTurn(file);
+      this.#deps.sessions.endTurn(file, generation);
     }
     return outcome;
   }

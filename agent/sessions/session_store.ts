@@ -249,16 +249,19 @@ export class SessionStore {
    * nothing into the emptied or recreated file. One turn at a time per session (the chat
    * service's queue); no file is touched.
    */
-  beginTurn(path: string): void {
-    this.#turns.set(path, this.#generations.get(path) ?? 0);
+  beginTurn(path: string): number {
+    const generation = this.#generations.get(path) ?? 0;
+    this.#turns.set(path, generation);
+    return generation;
   }
 
   /**
-   * Marks the end of the turn {@linkcode beginTurn} began: the map holds running turns only,
-   * so it never has to be trimmed (trimming it dropped the fence of turns still running).
+   * Marks the end of the turn {@linkcode beginTurn} began (`generation`, what it returned): the
+   * map holds running turns only, so it never has to be trimmed (trimming it dropped the fence
+   * of turns still running). A turn that ends after a later one began leaves that one's entry.
    */
-  endTurn(path: string): void {
-    this.#turns.delete(path);
+  endTurn(path: string, generation: number): void {
+    if (this.#turns.get(path) === generation) this.#turns.delete(path);
   }
 
   /** True when the session was reset or deleted since its current turn began. */

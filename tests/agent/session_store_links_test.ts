@@ -104,8 +104,7 @@ Deno.test("a reset fences its session's running turn however many other sessions
   // Other sessions' turns (sub-agents, channel chats, /v1 users) begin and end meanwhile.
   for (let i = 0; i < 1_100; i++) {
     const other = store.file("main", `s${i}`);
-    store.beginTurn(other);
-    store.endTurn(other);
+    store.endTurn(other, store.beginTurn(other));
   }
   await store.reset(path);
   await store.appendToTurn("main", "a", {
