@@ -129,13 +129,14 @@ export class Connection {
   }
 
   /**
-   * Runs `callback` once the socket has gone (at once where it has): it closed, or failed, or the
-   * gateway closed the connection `connectTimeoutMs` ago, whichever comes first. A connection the
-   * gateway closed has sent its close frame and waits for the client's answer; Deno keeps the
-   * socket until then (neither a second `close()` nor its idle ping ends it), and a socket whose
-   * upgrade never completed sends nothing and may never report anything. The wait is bounded so
-   * that no such socket holds its address's connection slot for good
-   * (see `ConnectionRegistry.remove`).
+   * Runs `callback` once the socket has gone (at once where it has): it closed or failed. A
+   * connection the gateway closed has sent its close frame and waits for the client's answer;
+   * Deno keeps the socket until then (neither a second `close()` nor its idle ping ends it), so
+   * a client that never answers keeps its socket, and its address's slot, which is what caps how
+   * many such sockets one address can hold (see `ConnectionRegistry.remove`). A socket closed
+   * before its upgrade completed is different: it sends nothing and may never report anything,
+   * so its wait ends `connectTimeoutMs` after the gateway closed it, or it would hold the slot
+   * for good.
    */
   whenSocketGone(callback: () => void): void {
     if (!this.#socketOpen) {
@@ -144,6 +145,8 @@ export class Connection {
     }
     this.#afterSocket = callback;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#transport.closedBeforeOpen) return;
     this.#timer = setTimeout(() => {
       // The socket may stay for as long as its client likes: it no longer holds the connection.
       this.#transport.onmessage = this.#transport.onclose = undefined;

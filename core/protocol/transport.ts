@@ -8,6 +8,11 @@ export interface Transport {
   readonly bufferedAmount: number;
   onmessage?: (text: string) => void;
   onclose?: (code: number, reason: string) => void;
+  /**
+   * True when `close` was called before the socket opened (a WebSocket whose upgrade had not
+   * completed): such a socket may never report its end (see `Connection.whenSocketGone`).
+   */
+  readonly closedBeforeOpen?: boolean;
 }
 
 /** Adapts a WebSocket (server or client side) to a {@linkcode Transport}. */
@@ -24,6 +29,7 @@ export function webSocketTransport(socket: WebSocket): Transport {
 class WebSocketTransport implements Transport, EventListenerObject {
   onmessage?: (text: string) => void;
   onclose?: (code: number, reason: string) => void;
+  closedBeforeOpen = false;
   #socket: WebSocket;
 
   constructor(socket: WebSocket) {
@@ -45,6 +51,7 @@ class WebSocketTransport implements Transport, EventListenerObject {
   close(code?: number, reason?: string): void {
     const socket = this.#socket;
     if (socket.readyState === WebSocket.CONNECTING) {
+      this.closedBeforeOpen = true;
       // Deno (2.9.6) marks a server socket closed before its upgrade completed as closing and
       // sends nothing, then opens it all the same once the upgrade completes: close it then.
       socket.addEventListener("open", () => this.close(code, reason), { once: true });
