@@ -61,13 +61,19 @@ export function upstreamStatusOf(error: unknown): number | undefined {
 export const REDACTED_TEXT = "[REDACTED]";
 
 /**
- * Keys' usual shapes (OpenAI/Anthropic `sk-...`, Google `AIza...`, GitHub, Hugging Face, Slack), each
- * only where a word starts (not inside `deepseek/sk-coder-v2` or `x:sk-...`) and only with the 16 and
- * more characters of a real key behind its prefix, so a model's id or a word is never taken for one.
+ * Keys' usual shapes (OpenAI/Anthropic/OpenRouter/DeepSeek `sk-...`, Groq `gsk_...`, Google
+ * `AIza...`, GitHub, Hugging Face, Slack), each only where a word starts (after a space, `:`,
+ * `/` or `=`, not inside another word) and only with the 16 and more characters of a real key
+ * behind its prefix holding 3 or more digits, so a model's id (`deepseek/sk-coder-v2`) or a word
+ * is never taken for one.
+ * Keys the gateway took from its environment (`OPENAI_API_KEY`) are found this way only.
  */
-const KEY_SHAPES = /(?<![\w/:.-])(?:sk-|AIza|gh[pousr]_|hf_|xox[bp]-)[A-Za-z0-9_-]{16,}/g;
-/** A bearer credential: the scheme as HTTP writes it (case and all), then a token's 16+ characters. */
-const BEARER_CREDENTIAL = /\bBearer ([A-Za-z0-9._~+/=-]{16,})/g;
+const KEY_SHAPES = /(?<![\w-])(?:sk-|gsk_|AIza|gh[pousr]_|hf_|xox[bp]-)[A-Za-z0-9_-]{16,}/g;
+/**
+ * A credential after its HTTP scheme (`Bearer`, `Basic`, any case): 16+ token characters, taken
+ * for a secret only when they mix letters and digits (not "bearer authentication-required").
+ */
+const SCHEME_CREDENTIAL = /\b(Bearer|Basic) ([A-Za-z0-9._~+/=-]{16,})/gi;
 /**
  * `name=value` pairs (query strings, form bodies); only a value that looks random (16+ characters,
  * letters and digits) is taken for a secret, not `token=151643`.
@@ -77,8 +83,12 @@ const NAMED_CREDENTIAL =
 
 /** Config values shorter than this are not looked for: they would blank out common words. */
 const MIN_SECRET_LENGTH = 8;
-/** Names of `env` and `headers` entries that hold secrets: `Authorization`, `X-Api-Key`, `GITHUB_TOKEN`. */
-const SECRET_ENTRY = /authorization|key|token|secret|password|cookie|credential/i;
+/**
+ * Names of `env` and `headers` entries that hold secrets: `Authorization`, `Helicone-Auth`,
+ * `X-Api-Key`, `GITHUB_TOKEN`, `GITHUB_PAT`, `DB_PASS`.
+ */
+const SECRET_ENTRY =
+  /auth|key|token|secret|pass|cookie|credential|(?:^|[_-])pat(?:$|[_-])|(?:^|[_-])pwd(?:$|[_-])/i;
 
 /** The secrets of each config object (a reload swaps the object), longest first. */
 const secretsOf = new WeakMap<object, readonly string[]>();
@@ -125,8 +135,16 @@ export function redactText(text: string, known: readonly string[] = []): string 
   for (const secret of known) {
     if (text.includes(secret)) text = text.replaceAll(secret, REDACTED_TEXT);
   }
-  return text.replace(KEY_SHAPES, REDACTED_TEXT)
-    .replace(BEARER_CREDENTIAL, `Bearer ${REDACTED_TEXT}`)
+  // A key's random part holds digits; a model's id (`deepseek/sk-coder-v2-instruct`) few.
+  return text.replace(
+    KEY_SHAPES,
+    (key) => (key.match(/\d/g)?.length ?? 0) >= 3 ? REDACTED_TEXT : key,
+  )
+    .replace(
+      SCHEME_CREDENTIAL,
+      (pair, scheme: string, value: string) =>
+        /[A-Za-z]/.test(value) && /\d/.test(value) ? `${scheme} ${REDACTED_TEXT}` : pair,
+    )
     .replace(
       NAMED_CREDENTIAL,
       (pair, name: string, value: string) =>

@@ -109,3 +109,44 @@ Deno.test("a gateway-made NOT_FOUND names the model as the client sent it", () =
   });
   assertEquals(body.error.message, message);
 });
+
+Deno.test("redactText finds keys after a colon or a slash, and credentials after either scheme in any case", () => {
+  for (
+    const [text, expected] of [
+      ["invalid x-api-key:sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv12", "invalid x-api-key:[REDACTED]"],
+      ["GET /v1/key/AIzaSyA1234567890abcdefghijkl", "GET /v1/key/[REDACTED]"],
+      ["bearer abcdef1234567890abcdef refused", "bearer [REDACTED] refused"],
+      ["Basic dXNlcjpwYXNzd29yZDEyMzQ1Ng== refused", "Basic [REDACTED] refused"],
+      ["groq says gsk_abc123def456ghi789jkl is revoked", "groq says [REDACTED] is revoked"],
+      // Not keys: a scheme before plain words, a model id with a key's prefix.
+      ["bearer authentication-is-required-here", "bearer authentication-is-required-here"],
+      [
+        "No model openrouter/sk-coder-v2-instruct-preview",
+        "No model openrouter/sk-coder-v2-instruct-preview",
+      ],
+    ]
+  ) assertEquals(redactText(text), expected);
+});
+
+Deno.test("configSecrets takes env and header values whose names say secret in other words", () => {
+  const secrets = configSecrets({
+    tools: {
+      mcpServers: {
+        gh: {
+          env: {
+            GITHUB_PAT: "ghp_secret_but_short",
+            DB_PASS: "hunter2hunter2",
+            PATH: "/usr/bin:/bin",
+          },
+        },
+      },
+    },
+    models: { providers: { x: { headers: { "Helicone-Auth": "Bearer hel-abcdefghijkl" } } } },
+  });
+  assertEquals([...secrets].sort(), [
+    "Bearer hel-abcdefghijkl",
+    "ghp_secret_but_short",
+    "hel-abcdefghijkl",
+    "hunter2hunter2",
+  ]);
+});
