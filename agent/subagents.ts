@@ -212,10 +212,10 @@ export class SubagentRegistry implements SubagentControl {
     info.state = outcome.aborted ? "killed" : outcome.error ? "failed" : "completed";
     info.endedAt = new Date().toISOString();
     // A child that stopped with tool calls not run says so, or its parent takes a cut-short
-    // answer (or none) for a finished one.
+    // answer (or none) for a finished one; first, so that a long answer's cut keeps it.
     const note = outcome.stopReason ? stopNote(outcome.stopReason) : "";
     const result = outcome.error?.message ??
-      [outcome.text.trim(), note].filter(Boolean).join("\n\n");
+      [note, outcome.text.trim()].filter(Boolean).join("\n\n");
     if (result) info.preview = result.slice(0, PREVIEW_CHARS);
     this.#options.logger.info("sub-agent ended", { sessionId: info.sessionId, state: info.state });
     this.#forgetOld();

@@ -246,14 +246,18 @@ async function* agentStream(
   }, { signal: controller.signal, onEvent: (event) => queue.push(event) })
     .then(() => queue.end(), (error) => queue.fail(error));
   try {
+    // Whether any of the answer's text went out: the stop note comes after it, apart.
+    let wrote = false;
     for await (const event of queue) {
-      if (event.type === "delta") yield [{ type: "text", text: event.text }];
-      else if (event.type === "done") {
+      if (event.type === "delta") {
+        if (event.text) wrote = true;
+        yield [{ type: "text", text: event.text }];
+      } else if (event.type === "done") {
         // A turn that ended with tool calls not run: an OpenAI client shows text only, so the
         // note that says why goes with the answer, as in a channel's reply (turn_runner.ts).
         if (event.stopReason) {
           const note = stopNote(event.stopReason);
-          yield [{ type: "text", text: event.text ? `\n\n${note}` : note }];
+          yield [{ type: "text", text: wrote ? `\n\n${note}` : note }];
         }
         // `length`: the turn ended at its token budget, or its model at its limit.
         yield [{ type: "finish", reason: event.finishReason ?? "stop", usage: event.usage }];
