@@ -148,6 +148,9 @@ export class Connection {
     this.#timer = undefined;
     if (!this.#transport.closedBeforeOpen) return;
     this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // It opened after all (and was closed again): it reports its end like any other socket.
+      if (!this.#transport.closedBeforeOpen) return;
       // The socket may stay for as long as its client likes: it no longer holds the connection.
       this.#transport.onmessage = this.#transport.onclose = undefined;
       this.letGoOfSocket();

@@ -79,11 +79,12 @@ export class ConnectionRegistry {
   }
 
   /**
-   * Forgets a closed connection, and frees its slot once its socket has gone: closed, failed, or
-   * `connectTimeoutMs` after the gateway closed it (`Connection.whenSocketGone`). A client that
-   * never answers the close frame keeps its socket open, and the per-address cap bounds how many
-   * of those one address can hold at once; a handshake that never completed may never report
-   * its socket closed at all, and must not keep the slot for good.
+   * Forgets a closed connection, and frees its slot once its socket has gone: closed or failed,
+   * or, for a socket closed before its upgrade completed, `connectTimeoutMs` after the gateway
+   * closed it (`Connection.whenSocketGone`). A client that never answers the close frame keeps
+   * its socket open, and the per-address cap bounds how many of those one address can hold at
+   * once; a handshake that never completed may never report its socket closed at all, and must
+   * not keep the slot for good.
    */
   remove(connection: Connection): void {
     if (!this.#connections.delete(connection.id)) return;

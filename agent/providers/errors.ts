@@ -61,19 +61,21 @@ export function upstreamStatusOf(error: unknown): number | undefined {
 export const REDACTED_TEXT = "[REDACTED]";
 
 /**
- * Keys' usual shapes (OpenAI/Anthropic/OpenRouter/DeepSeek `sk-...`, Groq `gsk_...`, Google
- * `AIza...`, GitHub, Hugging Face, Slack), each only where a word starts (after a space, `:`,
- * `/` or `=`, not inside another word) and only with the 16 and more characters of a real key
- * behind its prefix holding 3 or more digits, so a model's id (`deepseek/sk-coder-v2`) or a word
- * is never taken for one.
- * Keys the gateway took from its environment (`OPENAI_API_KEY`) are found this way only.
+ * Keys' usual shapes, each where a word starts (after a space, `:`, `/`, `.` or `=`, not inside
+ * another word): OpenAI/Anthropic/OpenRouter/DeepSeek `sk-...` and Groq `gsk_...` with 16 and
+ * more characters behind the prefix, Google `AIza...`, GitHub `ghp_...` and Hugging Face
+ * `hf_...` with 20 and more (letters and digits only for the last two: not `hf_transfer_...`),
+ * Slack `xoxb-...`. A model's id after its provider's
+ * slash (`deepseek/sk-coder-v2-instruct-0724`) is not taken for an `sk-` key (see
+ * {@linkcode redactText}). Keys the gateway took from its environment (`OPENAI_API_KEY`) are
+ * found this way only.
  */
-const KEY_SHAPES = /(?<![\w-])(?:sk-|gsk_|AIza|gh[pousr]_|hf_|xox[bp]-)[A-Za-z0-9_-]{16,}/g;
-/**
- * A credential after its HTTP scheme (`Bearer`, `Basic`, any case): 16+ token characters, taken
- * for a secret only when they mix letters and digits (not "bearer authentication-required").
- */
-const SCHEME_CREDENTIAL = /\b(Bearer|Basic) ([A-Za-z0-9._~+/=-]{16,})/gi;
+const KEY_SHAPES =
+  /(?<![\w-])(?:(?:sk-|gsk_)[A-Za-z0-9_-]{16,}|AIza[A-Za-z0-9_-]{20,}|(?:gh[pousr]_|hf_)[A-Za-z0-9]{20,}|xox[bp]-[A-Za-z0-9-]{16,})/g;
+/** A bearer credential: the scheme as HTTP clients write it, then a token's 16+ characters. */
+const BEARER_CREDENTIAL = /\bBearer ([A-Za-z0-9._~+/=-]{16,})/g;
+/** A basic credential: the scheme, then base64 of 16+ characters mixing letters and digits. */
+const BASIC_CREDENTIAL = /\bBasic ([A-Za-z0-9+/]{16,}={0,2})(?![\w-])/g;
 /**
  * `name=value` pairs (query strings, form bodies); only a value that looks random (16+ characters,
  * letters and digits) is taken for a secret, not `token=151643`.
@@ -88,7 +90,7 @@ const MIN_SECRET_LENGTH = 8;
  * `X-Api-Key`, `GITHUB_TOKEN`, `GITHUB_PAT`, `DB_PASS`.
  */
 const SECRET_ENTRY =
-  /auth|key|token|secret|pass|cookie|credential|(?:^|[_-])pat(?:$|[_-])|(?:^|[_-])pwd(?:$|[_-])/i;
+  /authorization|token|secret|password|passwd|cookie|credential|apikey|(?:^|[_-])(?:auth|pass|pat|(?:api[_-]?)?key)(?:$|[_-])/i;
 
 /** The secrets of each config object (a reload swaps the object), longest first. */
 const secretsOf = new WeakMap<object, readonly string[]>();
@@ -135,15 +137,16 @@ export function redactText(text: string, known: readonly string[] = []): string 
   for (const secret of known) {
     if (text.includes(secret)) text = text.replaceAll(secret, REDACTED_TEXT);
   }
-  // A key's random part holds digits; a model's id (`deepseek/sk-coder-v2-instruct`) few.
   return text.replace(
     KEY_SHAPES,
-    (key) => (key.match(/\d/g)?.length ?? 0) >= 3 ? REDACTED_TEXT : key,
+    // After a slash, `sk-...` is a model's id under its provider's name, not a key.
+    (key, at: number) => key.startsWith("sk-") && text[at - 1] === "/" ? key : REDACTED_TEXT,
   )
+    .replace(BEARER_CREDENTIAL, `Bearer ${REDACTED_TEXT}`)
     .replace(
-      SCHEME_CREDENTIAL,
-      (pair, scheme: string, value: string) =>
-        /[A-Za-z]/.test(value) && /\d/.test(value) ? `${scheme} ${REDACTED_TEXT}` : pair,
+      BASIC_CREDENTIAL,
+      (pair, value: string) =>
+        /[A-Za-z]/.test(value) && /\d/.test(value) ? `Basic ${REDACTED_TEXT}` : pair,
     )
     .replace(
       NAMED_CREDENTIAL,

@@ -54,7 +54,11 @@ class WebSocketTransport implements Transport, EventListenerObject {
       this.closedBeforeOpen = true;
       // Deno (2.9.6) marks a server socket closed before its upgrade completed as closing and
       // sends nothing, then opens it all the same once the upgrade completes: close it then.
-      socket.addEventListener("open", () => this.close(code, reason), { once: true });
+      // Opened, it waits for the client's answer to its close frame like any other socket.
+      socket.addEventListener("open", () => {
+        this.closedBeforeOpen = false;
+        this.close(code, reason);
+      }, { once: true });
     }
     try {
       socket.close(code, reason);

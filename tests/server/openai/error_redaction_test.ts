@@ -110,19 +110,39 @@ Deno.test("a gateway-made NOT_FOUND names the model as the client sent it", () =
   assertEquals(body.error.message, message);
 });
 
-Deno.test("redactText finds keys after a colon or a slash, and credentials after either scheme in any case", () => {
+Deno.test("redactText finds keys after a colon or a slash, tokens of every shape, and credentials after their scheme", () => {
   for (
     const [text, expected] of [
       ["invalid x-api-key:sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv12", "invalid x-api-key:[REDACTED]"],
       ["GET /v1/key/AIzaSyA1234567890abcdefghijkl", "GET /v1/key/[REDACTED]"],
-      ["bearer abcdef1234567890abcdef refused", "bearer [REDACTED] refused"],
+      [
+        "API key not valid: AIzaSyDaGmWKaJsXZ-HjGwISLn_namBGewQe1x",
+        "API key not valid: [REDACTED]",
+      ],
+      [
+        "Invalid credentials: hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh",
+        "Invalid credentials: [REDACTED]",
+      ],
+      ["token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZaB1cDeFgHiJ revoked", "token [REDACTED] revoked"],
+      [
+        "Authorization: Bearer abcdefghijklmnopqrstuvwxyzABCDEF",
+        "Authorization: Bearer [REDACTED]",
+      ],
       ["Basic dXNlcjpwYXNzd29yZDEyMzQ1Ng== refused", "Basic [REDACTED] refused"],
       ["groq says gsk_abc123def456ghi789jkl is revoked", "groq says [REDACTED] is revoked"],
-      // Not keys: a scheme before plain words, a model id with a key's prefix.
+      // Not keys: plain words after a scheme's name, model ids with a key's prefix or version.
       ["bearer authentication-is-required-here", "bearer authentication-is-required-here"],
       [
-        "No model openrouter/sk-coder-v2-instruct-preview",
-        "No model openrouter/sk-coder-v2-instruct-preview",
+        "This is a basic gpt-4o-mini-2024-07-18 request",
+        "This is a basic gpt-4o-mini-2024-07-18 request",
+      ],
+      [
+        "No model deepseek/sk-coder-v2-instruct-0724",
+        "No model deepseek/sk-coder-v2-instruct-0724",
+      ],
+      [
+        "hf_transfer_2024_update_required_v1 is unset",
+        "hf_transfer_2024_update_required_v1 is unset",
       ],
     ]
   ) assertEquals(redactText(text), expected);
@@ -136,12 +156,24 @@ Deno.test("configSecrets takes env and header values whose names say secret in o
           env: {
             GITHUB_PAT: "ghp_secret_but_short",
             DB_PASS: "hunter2hunter2",
+            // Not secrets, though their names hold auth, pass, key or pat.
             PATH: "/usr/bin:/bin",
+            PWD: "/home/user/project",
+            XAUTHORITY: "/home/user/.Xauthority",
+            OAUTH_REDIRECT: "https://example.com/callback",
+            PASSENGER_MODE: "production",
+            BYPASS_CACHE: "yes-always",
+            KEYBOARD_LAYOUT: "us-international",
+            MONKEY_PATCH: "enabled-everywhere",
           },
         },
       },
     },
-    models: { providers: { x: { headers: { "Helicone-Auth": "Bearer hel-abcdefghijkl" } } } },
+    models: {
+      providers: {
+        x: { headers: { "Helicone-Auth": "Bearer hel-abcdefghijkl", "X-Author": "someone-else" } },
+      },
+    },
   });
   assertEquals([...secrets].sort(), [
     "Bearer hel-abcdefghijkl",
