@@ -9,7 +9,7 @@
  * their own) against none, on two gateways turn by turn (scripts/bench/_idle_turns.ts), and
  * 1,000 concurrent loopback connections (connect + health) on the default config.
  *
- * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 5]
+ * Usage: node_modules/.bin/deno run -A scripts/bench/quick.ts [--tree DIR] [--starts 11]
  *        [--requests 200] [--warm-ms 3000] [--warm-rounds 1000] [--turns 200] [--clients 1000]
  * `--tree` measures another checkout (its own scripts/pyclaw and node_modules), so a commit
  * before a change and after it can be measured on the same machine state.
@@ -39,7 +39,9 @@ import { idleClientsRow } from "./_idle_turns.ts";
 import { burst, coldStarts, idleServer, start, warmStarts } from "./_starts.ts";
 
 const tree = treeFlag();
-const STARTS = flag("starts", 5);
+// 11 starts a side, alternated: with 5, one tree's row still read 1.14-1.82x within minutes
+// (2026-12-06 16:20-16:23), while 15 alternated starts of three trees agreed within 3 ms.
+const STARTS = flag("starts", 11);
 // 200 measured rounds, not 300: the 1,000 warm-up rounds (below) took the run past its 40 s on a
 // slow moment (41 s), and the rows' medians move with the machine's hour, not with 100 rounds.
 const REQUESTS = flag("requests", 200);
