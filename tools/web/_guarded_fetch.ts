@@ -5,6 +5,7 @@
  */
 
 import { concatBytes } from "../../core/bytes.ts";
+import { errorMessage } from "../../core/errors.ts";
 import { VERSION } from "../../core/version.ts";
 import type { SsrfGuard } from "../browser/ssrf_guard.ts";
 
@@ -75,7 +76,7 @@ export async function guardedFetch(
       } catch (error) {
         if (!redirects.length || signal.aborted) throw error;
         throw new Error(
-          `Fetching a redirect target of ${url} failed: ${withoutUrls(errorText(error))}`,
+          `Fetching a redirect target of ${url} failed: ${withoutUrls(errorMessage(error))}`,
         );
       }
       const location = response.headers.get("location");
@@ -111,10 +112,6 @@ export async function guardedFetch(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A network error's text without the URLs in it (Deno's name the URL requested). */
