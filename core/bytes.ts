@@ -64,3 +64,8 @@ export function lastIndexOf(bytes: Uint8Array, part: Uint8Array): number {
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+/** The SHA-256 digest of `text`'s UTF-8 bytes, as 64 lowercase hex digits. */
+export async function sha256Hex(text: string): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}

@@ -1,5 +1,6 @@
 /** @module The Anthropic Messages wire API (`POST /v1/messages`, streamed). */
 
+import { sha256Hex } from "../../core/bytes.ts";
 import { joinUrl, readJson, sseReads, type UpstreamCall, upstreamFetch } from "./_http.ts";
 import {
   type ChatMessage,
@@ -81,13 +82,8 @@ const isStop = (event: { event?: string; data: string }) =>
  * whatever names their user, e-mail addresses most often; the same user keeps the same id.
  */
 export async function opaqueUserId(user: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(user)));
-  let hex = "";
-  for (const byte of digest.subarray(0, 16)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return (await sha256Hex(user)).slice(0, 32);
 }
-
-const utf8 = new TextEncoder();
 
 /**
  * The request body of `POST /v1/messages`.

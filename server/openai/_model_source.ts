@@ -20,6 +20,7 @@ import {
   usageOf,
 } from "../../agent/providers/types.ts";
 import { ErrorCode, GatewayError, isGatewayError } from "../../core/errors.ts";
+import { sha256Hex } from "../../core/bytes.ts";
 import { join } from "../../core/path.ts";
 import type { HttpContext } from "../http_routes.ts";
 import { RequestError } from "./_request_error.ts";
@@ -301,13 +302,12 @@ function cleanSessionId(user: string): string | undefined {
 export async function sessionIdOf(user: string): Promise<string> {
   const clean = cleanSessionId(user);
   if (clean) return clean;
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(user)),
-  );
-  let hex = "";
-  for (const byte of digest.subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
-  const readable = user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 80);
-  return `http-${readable}-h${hex}`;
+  return `http-${readablePart(user, 80)}-h${(await sha256Hex(user)).slice(0, 16)}`;
+}
+
+/** `user` as a session id may hold it: characters outside `[A-Za-z0-9_.:-]` and `..` as `_`. */
+function readablePart(user: string, max: number): string {
+  return user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, max);
 }
 
 /**
@@ -316,7 +316,7 @@ export async function sessionIdOf(user: string): Promise<string> {
  * shared it.
  */
 export function legacySessionId(user: string): string {
-  return `http-${user.replace(/[^A-Za-z0-9_.:-]/g, "_").replace(/\.\.+/g, "_").slice(0, 100)}`;
+  return `http-${readablePart(user, 100)}`;
 }
 
 /**
