@@ -11,7 +11,7 @@ import { prepareRun } from "./run_prepare.ts";
 import type { SessionPage } from "./sessions/session_store.ts";
 import type { CompactResult } from "./compaction.ts";
 import { contextBudget } from "./context_window.ts";
-import { isProviderError, type Usage } from "./providers/types.ts";
+import type { Usage } from "./providers/types.ts";
 
 // The run loop (with the turn's input, context, compaction, memory flush and tool calls: ~11
 // modules) loads with the first turn, resend or compaction: an idle gateway keeps none of it
@@ -371,7 +371,7 @@ export class ChatService {
     } catch (error) {
       // Stopped by an abort of its session (chat.abort, sessions.reset or delete), or the
       // compaction it joined was.
-      if (controller.signal.aborted || isAbort(error)) {
+      if (controller.signal.aborted || isAbortError(error)) {
         throw new GatewayError(
           ErrorCode.ABORTED,
           `The compaction of session ${key} was aborted`,
@@ -412,9 +412,4 @@ async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> 
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
-}
-
-/** An abort, as a provider, a signal or the store (a reset under it) reports one. */
-function isAbort(error: unknown): boolean {
-  return isAbortError(error) || (isProviderError(error) && error.kind === "aborted");
 }

@@ -110,23 +110,16 @@ export class SessionCompactor {
    * the provider's message), not as an internal one. A turn's own compaction keeps the
    * provider's error, whose kind sets the HTTP status of the API's answer.
    *
-   * @throws {GatewayError} for a provider's failure; ABORTED for an abort (its own or that of
-   * the compaction it joined); a signal's own abort as it came
+   * @throws {GatewayError} for a provider's failure; an abort (its own or that of the
+   * compaction it joined) as it came, which `ChatService.compact` reports as ABORTED
    */
   async compactByHand(request: CompactRequest): Promise<CompactResult> {
     try {
       return await this.compact(request);
     } catch (error) {
-      if (!isProviderError(error)) throw error;
-      // Also when the compaction this one joined was the one aborted: not an internal error.
-      if (error.kind === "aborted") {
-        throw new GatewayError(
-          ErrorCode.ABORTED,
-          `The compaction of session ${request.agentId}/${request.sessionId} was aborted`,
-          undefined,
-          { cause: error },
-        );
-      }
+      // An abort (also of the compaction this one joined: a provider error named AbortError)
+      // goes on as it came; ChatService.compact makes it ABORTED.
+      if (!isProviderError(error) || error.kind === "aborted") throw error;
       const { code, message, retryAfterMs } = gatewayCodeOf(error);
       throw new GatewayError(
         code,
