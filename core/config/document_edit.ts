@@ -4,7 +4,7 @@
  * keys whose values changed are touched, through a lossless (concrete syntax tree) JSON5 parser.
  */
 
-import { isPlainObject } from "./key_path.ts";
+import { isPlainObject, sameJson } from "./key_path.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -61,17 +61,4 @@ function sync(
       node.set(key, value as never);
     }
   }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length &&
-      keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
-  }
-  return false;
 }

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../fs.ts";
 import { editConfigText } from "./document_edit.ts";
 import { importLazily, loadOnce } from "../lazy_module.ts";
 import type { Config } from "./schema.ts";
-import { assertNoForbiddenKeys, getAt, mergePatch, setAt, splitKey } from "./key_path.ts";
+import { assertNoForbiddenKeys, getAt, mergePatch, sameJson, setAt, splitKey } from "./key_path.ts";
 import { redactSecrets, restoreRedacted } from "./secrets.ts";
 import { ConfigError, type ConfigIssue } from "./config_text.ts";
 import type { StartOverrides } from "./load.ts";
@@ -343,20 +343,4 @@ export class ConfigStore {
 /** A start issue as a set member: the same problem at the same key is not a new one. */
 function issueKey(issue: ConfigIssue): string {
   return `start\n${issue.path}\n${issue.message}`;
-}
-
-/** Whether two JSON documents are equal, key order aside. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length &&
-      a.every((item, i) => sameJson(item, b[i]));
-  }
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  const aKeys = Object.keys(a);
-  const bRecord = b as Record<string, unknown>;
-  return aKeys.length === Object.keys(b).length &&
-    aKeys.every((key) =>
-      Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], bRecord[key])
-    );
 }
