@@ -13,7 +13,7 @@ import {
   isGatewaySecret,
   verifyCredentials,
 } from "./auth.ts";
-import { type BodyRefusal, withLimitedBody } from "./body_limit.ts";
+import { type BodyRefusal, type LimitedBodyOptions, withLimitedBody } from "./body_limit.ts";
 import { type ClientAddress, ClientAddressResolver } from "./client_address.ts";
 import { type ClientWatch, watchClient } from "./client_signal.ts";
 import {
@@ -139,16 +139,7 @@ function serveAuthorized(
   const watch = watchClient(request);
   // A chunked body announces no length: read it here, bounded, before a route buffers it.
   if (length === null && request.body) {
-    return withLimitedBody(request, maxBody).then((bounded) => {
-      if (typeof bounded !== "string") {
-        return handleRoute(deps, route, match, bounded, client.address, watch);
-      }
-      watch.forget();
-      return refuseBody(deps, bounded, maxBody, request, client.address);
-    }, (error) => {
-      watch.forget();
-      throw error;
-    });
+    return serveBoundedBody(deps, route, match, request, client, watch, maxBody);
   }
   return handleRoute(deps, route, match, request, client.address, watch);
 }
@@ -182,19 +173,32 @@ function servePublic(
   }
   const watch = watchClient(request);
   if (!request.body) return handleRoute(deps, route, match, request, client.address, watch);
-  return withLimitedBody(request, maxBody, { deadlineMs: limits.connectTimeoutMs }).then(
-    (bounded) => {
-      if (typeof bounded !== "string") {
-        return handleRoute(deps, route, match, bounded, client.address, watch);
-      }
-      watch.forget();
-      return refuseBody(deps, bounded, maxBody, request, client.address);
-    },
-    (error) => {
-      watch.forget();
-      throw error;
-    },
-  );
+  return serveBoundedBody(deps, route, match, request, client, watch, maxBody, {
+    deadlineMs: limits.connectTimeoutMs,
+  });
+}
+
+/** Reads the body within `maxBody` (and `options`), then serves the route, or refuses it. */
+function serveBoundedBody(
+  deps: RequestHandlerDeps,
+  route: HttpRoute,
+  match: RegExpMatchArray,
+  request: Request,
+  client: ClientAddress,
+  watch: ClientWatch,
+  maxBody: number,
+  options?: LimitedBodyOptions,
+): Promise<Response> {
+  return withLimitedBody(request, maxBody, options).then((bounded) => {
+    if (typeof bounded !== "string") {
+      return handleRoute(deps, route, match, bounded, client.address, watch);
+    }
+    watch.forget();
+    return refuseBody(deps, bounded, maxBody, request, client.address);
+  }, (error) => {
+    watch.forget();
+    throw error;
+  });
 }
 
 /** The answer to a body {@linkcode withLimitedBody} did not take. */
