@@ -9,6 +9,7 @@ import { containedPath, containedRealPath } from "../../core/paths.ts";
 import { BackupArchiveError, readBackupArchive } from "./backup_archive.ts";
 import { type BackupSourcePaths, isBackupEntryName } from "./backup_store.ts";
 import { ConfigError, loadConfigText } from "../../core/config/load.ts";
+import { isEnvNotSet } from "../../core/config/config_text.ts";
 
 /** Options of {@linkcode restoreBackup}. */
 export interface RestoreOptions {
@@ -111,9 +112,7 @@ async function checkConfig(file: string, env: Record<string, string | undefined>
     loadConfigText(await Deno.readTextFile(file), "pyclaw.json", env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const issues = error.issues.filter((issue) =>
-      !/^Environment variable \S+ is not set$/.test(issue.message)
-    );
+    const issues = error.issues.filter((issue) => !isEnvNotSet(issue.message));
     if (issues.length === 0) return;
     throw new BackupArchiveError(
       "Refusing to restore: the backup's pyclaw.json is invalid (" +

@@ -34,6 +34,16 @@ export class ConfigError extends Error {
 /** The message of a config warning about a key the schema does not declare. */
 export const UNKNOWN_KEY = "Unknown key (ignored)";
 
+/** The message of a config issue about a `${NAME}` whose environment variable is not set. */
+export function envNotSet(name: string): string {
+  return `Environment variable ${name} is not set`;
+}
+
+/** Whether `message` is one {@linkcode envNotSet} made. */
+export function isEnvNotSet(message: string): boolean {
+  return /^Environment variable \S+ is not set$/.test(message);
+}
+
 /** `a.b[0].c` for the path `["a", "b", 0, "c"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) =>
@@ -103,7 +113,7 @@ export function substituteEnv(
       if (name === undefined) return match.slice(1);
       const value = env[name];
       if (value === undefined) {
-        issues.push({ path: formatPath(path), message: `Environment variable ${name} is not set` });
+        issues.push({ path: formatPath(path), message: envNotSet(name) });
         return "";
       }
       return value;
