@@ -64,19 +64,6 @@ export interface StartOverrides {
   authToken?: boolean;
 }
 
-/** Options of {@linkcode validateConfig}. */
-export interface ValidateOptions {
-  /**
-   * Also refuse what `gateway run` would refuse to start on, in this environment and with
-   * `overrides`: a `gateway.bind` it cannot listen on, the auth a bind needs
-   * ({@linkcode startIssues}). Off for readers of a config (`config get`, doctor, a restore):
-   * a gateway may run on it with flags (`--auth-token`, `--bind`). @default false
-   */
-  startRules?: boolean;
-  /** The command-line settings the start rules judge with. @default {} (the config alone) */
-  overrides?: StartOverrides;
-}
-
 /**
  * What `gateway run` would refuse to start on in `env` with the command-line `overrides`, by
  * key path: a `gateway.bind` that is no address (unless `--bind` replaces it), and the auth the
@@ -190,7 +177,6 @@ export function validateConfig(
   raw: Record<string, unknown>,
   env: Record<string, string | undefined>,
   file?: string,
-  options: ValidateOptions = {},
 ): LoadedConfig {
   const envIssues: ConfigIssue[] = [];
   let data = substituteEnv(raw, env, envIssues);
@@ -201,8 +187,6 @@ export function validateConfig(
     const result = configSchema().safeParse(data, { jitless: true });
     if (result.success) {
       if (envIssues.length) throw new ConfigError(envIssues, file);
-      const refused = options.startRules ? startIssues(result.data, env, options.overrides) : [];
-      if (refused.length) throw new ConfigError(refused, file);
       warnings.push(...configWarnings(result.data));
       return { config: deepFreeze(result.data), raw, warnings };
     }
@@ -229,9 +213,8 @@ function toIssue(issue: z.core.$ZodIssue): ConfigIssue {
 export async function loadConfigFile(
   file: string,
   env: Record<string, string | undefined>,
-  options: ValidateOptions = {},
 ): Promise<LoadedConfig & { exists: boolean }> {
-  return loadConfigText(await readConfigText(file), file, env, options);
+  return loadConfigText(await readConfigText(file), file, env);
 }
 
 /**
@@ -256,8 +239,7 @@ export function loadConfigText(
   text: string | undefined,
   file: string,
   env: Record<string, string | undefined>,
-  options: ValidateOptions = {},
 ): LoadedConfig & { exists: boolean } {
-  if (text === undefined) return { ...validateConfig({}, env, file, options), exists: false };
-  return { ...validateConfig(parseConfigText(text, file), env, file, options), exists: true };
+  if (text === undefined) return { ...validateConfig({}, env, file), exists: false };
+  return { ...validateConfig(parseConfigText(text, file), env, file), exists: true };
 }
