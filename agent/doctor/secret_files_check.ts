@@ -4,7 +4,7 @@
  */
 
 import { parseConfigText } from "../../core/config/load.ts";
-import { SECRET_KEY } from "../../core/config/secrets.ts";
+import { secretValues } from "../../core/config/secrets.ts";
 import type { DoctorCheck, DoctorInput } from "./doctor_types.ts";
 
 /** Permission bits of `path`, or undefined when it is missing or the platform has none. */
@@ -18,16 +18,8 @@ async function permissions(path: string): Promise<number | undefined> {
 }
 
 /** Whether a config document holds a secret's value itself, rather than a `${VAR}` to it. */
-export function holdsSecret(data: unknown, keyName = ""): boolean {
-  if (Array.isArray(data)) return data.some((item) => holdsSecret(item, keyName));
-  if (typeof data === "object" && data !== null) {
-    // Values of env/headers maps are secrets as often as not (API keys, bearer headers).
-    const secretMap = keyName === "env" || keyName === "headers";
-    return Object.entries(data).some(([key, value]) =>
-      secretMap && typeof value === "string" ? isLiteral(value) : holdsSecret(value, key)
-    );
-  }
-  return typeof data === "string" && SECRET_KEY.test(keyName) && isLiteral(data);
+export function holdsSecret(data: unknown): boolean {
+  return secretValues(data).some(isLiteral);
 }
 
 function isLiteral(value: string): boolean {

@@ -28,6 +28,21 @@ export function redactSecrets(data: unknown, keyName = ""): unknown {
   return data;
 }
 
+/** Each string value {@linkcode redactSecrets} would replace in `data` (empty ones too). */
+export function* secretValues(data: unknown, keyName = ""): Generator<string> {
+  if (Array.isArray(data)) {
+    for (const item of data) yield* secretValues(item, keyName);
+  } else if (isRecord(data)) {
+    const secretMap = keyName === "env" || keyName === "headers";
+    for (const [key, value] of Object.entries(data)) {
+      if (secretMap && typeof value === "string") yield value;
+      else yield* secretValues(value, key);
+    }
+  } else if (typeof data === "string" && SECRET_KEY.test(keyName)) {
+    yield data;
+  }
+}
+
 /**
  * Puts back the secrets of `previous` wherever `next` holds the redacted placeholder, so a
  * client that read the config and sends it back does not wipe them.
