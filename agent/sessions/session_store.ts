@@ -9,7 +9,7 @@
 
 import { dirname, join } from "../../core/path.ts";
 import { ErrorCode, GatewayError } from "../../core/errors.ts";
-import { statIfExists, writeFileAtomic } from "../../core/fs.ts";
+import { readAt, statIfExists, writeFileAtomic } from "../../core/fs.ts";
 import { containedRealPath, type StatePaths } from "../../core/paths.ts";
 import type { ToolCall, Usage } from "../providers/types.ts";
 import {
@@ -700,13 +700,7 @@ export class SessionStore {
     if (!(await containedRealPath(this.paths.agentsDir, path))) throw notASession(path);
     const { file, size } = await openForAppend(path);
     try {
-      let newline = true;
-      if (size > 0) {
-        await file.seek(size - 1, Deno.SeekMode.Start);
-        const byte = new Uint8Array(1);
-        await file.read(byte);
-        newline = byte[0] === 10;
-      }
+      const newline = size === 0 || (await readAt(file, size - 1, 1))[0] === 10;
       const prefix = newline ? "" : "\n";
       const bytes = encoder.encode(prefix + text);
       // Opened for appending: every write lands at the end, whatever the seek above.
