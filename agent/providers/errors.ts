@@ -58,7 +58,7 @@ export function upstreamStatusOf(error: unknown): number | undefined {
 }
 
 /** What a secret in a provider's message is replaced with. */
-export const REDACTED_TEXT = "[REDACTED]";
+const REDACTED_TEXT = "[REDACTED]";
 
 /**
  * Keys' usual shapes, each where a word starts (after a space, `:`, `/`, `.` or `=`, not inside
